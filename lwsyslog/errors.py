@@ -1,0 +1,58 @@
+"""The exception tree of lwsyslog.
+
+    LwsyslogError
+    ├── ConfigError        a configuration file is wrong (names file, table, key)
+    ├── FormatError        a LogFormat string cannot be compiled (names the directive)
+    ├── RuleError          a rule definition is wrong (bad pattern, duplicate id, bad Sigma rule)
+    └── SinkError          a sink could not deliver an alert (transient: retried by the caller)
+
+Errors on single log lines are not exceptions: they are counted under a fixed reason
+(see :class:`lwsyslog.events.UnparsedReason`).
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConfigError", "FormatError", "LwsyslogError", "RuleError", "SinkError"]
+
+
+class LwsyslogError(Exception):
+    """Root of every error lwsyslog raises on purpose."""
+
+
+class ConfigError(LwsyslogError):
+    """A configuration value is unknown, mistyped or out of range.
+
+    The message always names where the problem is: file, line when known, table and key.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str = "<defaults>",
+        table: str = "",
+        key: str = "",
+        line: int | None = None,
+    ) -> None:
+        self.file = file
+        self.table = table
+        self.key = key
+        self.line = line
+        parts = [file if line is None else f"{file}:{line}"]
+        if table:
+            parts.append(f"[{table}]")
+        if key:
+            parts.append(f"key '{key}'")
+        super().__init__(f"{' '.join(parts)}: {message}")
+
+
+class FormatError(LwsyslogError):
+    """A LogFormat string (or a named format) cannot be compiled into a pattern."""
+
+
+class RuleError(LwsyslogError):
+    """A detection rule or Sigma rule is invalid."""
+
+
+class SinkError(LwsyslogError):
+    """A sink failed to write an alert; the alert is kept for retry by the caller."""

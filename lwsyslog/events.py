@@ -1,0 +1,126 @@
+"""Typed events produced by the parsers, and where each line came from.
+
+An event is what every later stage reads: rules see parsed fields, never the raw line, so a
+value planted inside one field (a fake ``[client 1.2.3.4]`` in a URL) cannot pose as another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Literal
+
+__all__ = [
+    "AccessEvent",
+    "ErrorEvent",
+    "Event",
+    "Origin",
+    "Unparsed",
+    "UnparsedReason",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where one line came from.
+
+    Offline: ``name`` is the file path and ``host`` is empty. Live: ``name`` is ``host/tag`` as
+    rsyslog delivered it. ``line`` is 1-based within ``name`` (live: a per-source sequence).
+    """
+
+    name: str
+    line: int
+    host: str = ""
+    tag: str = ""
+
+    def describe(self) -> str:
+        """``name:line``, the way the messages file and journald name a location."""
+        return f"{self.name}:{self.line}"
+
+
+@dataclass(slots=True)
+class AccessEvent:
+    """One Apache access-log line, parsed.
+
+    Strings are already unescaped from Apache's log escaping (``\\"``, ``\\\\``, ``\\xhh``); a
+    field Apache logged as ``-`` is ``""`` here (``None`` for numbers). ``time`` is the
+    request time in seconds since the epoch (UTC); ``None`` when the format has no time.
+    """
+
+    origin: Origin
+    raw: str
+    client_ip: str = ""
+    time: float | None = None
+    method: str = ""
+    target: str = ""
+    protocol: str = ""
+    request_line: str = ""
+    status: int | None = None
+    bytes_sent: int | None = None
+    referer: str = ""
+    user_agent: str = ""
+    user: str = ""
+    vhost: str = ""
+    cookie: str = ""
+    duration_us: int | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+    log: Literal["access"] = "access"
+
+    @property
+    def path(self) -> str:
+        """The request target up to (not including) ``?``."""
+        cut = self.target.find("?")
+        return self.target if cut < 0 else self.target[:cut]
+
+    @property
+    def query(self) -> str:
+        """The request target after the first ``?`` (empty when there is none)."""
+        cut = self.target.find("?")
+        return "" if cut < 0 else self.target[cut + 1 :]
+
+
+@dataclass(slots=True)
+class ErrorEvent:
+    """One Apache error-log entry (2.4 ``ErrorLogFormat`` default or 2.0/2.2 style), parsed.
+
+    ``module`` is empty for 2.2 lines; ``code`` is the ``AHnnnnn`` message id when present;
+    ``message`` is the text after the bracketed prefixes, without ``, referer: ...``.
+    """
+
+    origin: Origin
+    raw: str
+    time: float | None = None
+    module: str = ""
+    level: str = ""
+    pid: int | None = None
+    tid: str = ""
+    client_ip: str = ""
+    client_port: int | None = None
+    code: str = ""
+    message: str = ""
+    referer: str = ""
+    log: Literal["error"] = "error"
+
+
+class UnparsedReason(str, Enum):
+    """The bounded set of reasons a line is not an event (counted, never fatal)."""
+
+    NO_FORMAT_MATCHED = "no-format-matched"
+    EMPTY = "empty"
+    TOO_LONG = "too-long"
+    BINARY = "binary"
+    BAD_ENVELOPE = "bad-envelope"
+    INVALID_UTF8 = "invalid-utf8"
+
+
+@dataclass(slots=True)
+class Unparsed:
+    """A line that fits no known format; counted under ``reason``."""
+
+    origin: Origin
+    raw: str
+    reason: UnparsedReason
+    log: Literal["unparsed"] = "unparsed"
+
+
+Event = AccessEvent | ErrorEvent

@@ -1,0 +1,30 @@
+"""A finding: one rule's verdict that one event shows an attack or anomaly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lwsyslog.events import Origin
+from lwsyslog.severity import Severity
+
+__all__ = ["Finding"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A rule matched an event.
+
+    ``field`` names the event field that matched (``target``, ``user_agent``, ``message``...)
+    and ``fragment`` the matched text after decoding: what ``lwsyslog explain`` shows so a user
+    can trust or tune a rule. ``fragment`` may hold attacker bytes: sanitize before output.
+    """
+
+    rule_id: str
+    categories: tuple[str, ...]
+    severity: Severity
+    client_ip: str
+    origin: Origin
+    log: str
+    time: float | None
+    field: str
+    fragment: str
