@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Set up everything lwsyslog needs on a fresh Debian/Ubuntu machine, then run one job:
+#   sudo bash bootstrap.sh demo   the end-to-end demo (the README's main command)
+#   sudo bash bootstrap.sh test   lint, type checks and the whole test suite (what CI runs)
+# Idempotent: packages already present are not reinstalled; the venv is reused.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+job=${1:-}
+case "$job" in
+  demo|test) ;;
+  *) echo "usage: sudo bash bootstrap.sh demo|test" >&2; exit 2 ;;
+esac
+if [ "$(id -u)" -ne 0 ]; then
+  echo "bootstrap.sh: run as root (apt packages, a private journald namespace, Apache)" >&2
+  exit 2
+fi
+
+# rsyslog + RELP + OpenSSL for the chain; apache2 as the real web server; systemd for journald;
+# libsystemd-dev, pkg-config, gcc, python3-dev to build systemd-python; fail2ban for the baseline
+# benchmark; openssl for certificates; util-linux for unshare/nsenter; bsdutils for logger.
+packages=(rsyslog rsyslog-relp rsyslog-openssl apache2 apache2-utils systemd libsystemd-dev
+  pkg-config gcc python3-dev python3-venv openssl util-linux bsdutils fail2ban curl)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bootstrap.sh: installing ${missing[*]}" >&2
+  apt-get update -qq
+  # The services must not start on install: the demo and tests run their own private instances.
+  policy_added=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    policy_added=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ -n "$policy_added" ] && rm -f /usr/sbin/policy-rc.d
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[journald,sigma,dev]'
+
+case "$job" in
+  demo) exec .venv/bin/lwsyslog demo ;;
+  test)
+    .venv/bin/ruff check .
+    .venv/bin/ruff format --check .
+    .venv/bin/mypy
+    exec .venv/bin/python -m pytest -q -p no:cacheprovider tests
+    ;;
+esac

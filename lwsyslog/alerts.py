@@ -1,0 +1,156 @@
+"""Alerts: what an operator is told, made from threshold crossings and single severe findings."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from lwsyslog.bounded import BoundedMap
+from lwsyslog.events import Origin
+from lwsyslog.findings import Finding
+from lwsyslog.observation import Observation
+from lwsyslog.severity import Severity
+from lwsyslog.thresholds import Crossing
+
+__all__ = ["Alert", "AlertMaker", "message_id"]
+
+_MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c2a4e-2b1d-4f7e-9c55-1b9e0c8f4a11")
+
+
+def message_id(rule: str) -> str:
+    """journald MESSAGE_ID for ``rule``: stable across versions and hosts (UUID5, 32 hex)."""
+    return uuid.uuid5(_MESSAGE_ID_NAMESPACE, rule).hex
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One alert. ``sample`` is the triggering line as logged: sanitize before output."""
+
+    rule: str
+    key: str
+    client_ip: str
+    categories: tuple[str, ...]
+    severity: Severity
+    count: int
+    window_secs: float
+    first: Origin
+    last: Origin
+    first_time: float | None
+    last_time: float | None
+    message: str
+    sample: str
+    log: str
+
+    @property
+    def host(self) -> str:
+        """The web host the triggering line came from ('' offline)."""
+        return self.last.host
+
+    @property
+    def message_id(self) -> str:
+        """Stable journald MESSAGE_ID of this alert's rule."""
+        return message_id(self.rule)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of this alert across a replay of the same lines after a restart."""
+        digest = hashlib.blake2b(digest_size=16)
+        for part in (self.rule, self.key, self.last.host, self.last.tag, self.sample):
+            digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        digest.update(repr(self.last_time).encode())
+        return digest.hexdigest()
+
+
+class AlertMaker:
+    """Turns crossings and severe single findings into alerts, with a cooldown per (rule, key)."""
+
+    def __init__(
+        self,
+        single_event_min_severity: Severity,
+        cooldown_secs: float,
+        max_keys: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._min_rank = single_event_min_severity.rank
+        self._cooldown_secs = cooldown_secs
+        self._quiet_until: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
+
+    @property
+    def evictions(self) -> int:
+        """Cooldown entries dropped to keep memory bounded."""
+        return self._quiet_until.evictions
+
+    def from_findings(self, observation: Observation) -> list[Alert]:
+        """Alerts for findings severe enough to stand alone (outside their cooldown)."""
+        alerts = []
+        for finding in observation.findings:
+            if finding.severity.rank < self._min_rank:
+                continue
+            if self._in_cooldown(finding.rule_id, finding.client_ip, finding.time):
+                continue
+            alerts.append(self._single(finding, observation))
+        return alerts
+
+    def from_crossings(self, crossings: Iterable[Crossing], log: str) -> list[Alert]:
+        """One alert per crossing (the threshold engine already applied its cooldown)."""
+        return [
+            Alert(
+                rule=c.rule.id,
+                key=c.key.shown,
+                client_ip=c.key.shown if _looks_like_ip(c.key.shown) else "",
+                categories=c.categories,
+                severity=c.settings.severity,
+                count=c.count,
+                window_secs=c.settings.window_secs,
+                first=c.first,
+                last=c.last,
+                first_time=c.first_time,
+                last_time=c.last_time,
+                message=c.rule.message(c.key, c.count, c.settings.window_secs),
+                sample=c.sample,
+                log=log,
+            )
+            for c in crossings
+        ]
+
+    def _in_cooldown(self, rule: str, key: str, when: float | None) -> bool:
+        if when is None:
+            when = self._clock()
+        slot = (rule, key)
+        until = self._quiet_until.get(slot)
+        if until is not None and when < until:
+            return True
+        self._quiet_until.put(slot, when + self._cooldown_secs)
+        return False
+
+    @staticmethod
+    def _single(finding: Finding, observation: Observation) -> Alert:
+        categories = ", ".join(finding.categories)
+        return Alert(
+            rule=finding.rule_id,
+            key=finding.client_ip,
+            client_ip=finding.client_ip,
+            categories=finding.categories,
+            severity=finding.severity,
+            count=1,
+            window_secs=0.0,
+            first=finding.origin,
+            last=finding.origin,
+            first_time=finding.time,
+            last_time=finding.time,
+            message=(
+                f"{categories} from {finding.client_ip or 'unknown client'}: "
+                f"{finding.rule_id} matched {finding.field}"
+            ),
+            sample=observation.event.raw,
+            log=finding.log,
+        )
+
+
+def _looks_like_ip(text: str) -> bool:
+    return bool(text) and (text.count(".") == 3 or ":" in text) and " " not in text

@@ -1,0 +1,48 @@
+"""A dict with a hard bound on its size: the least recently used key is evicted first.
+
+Keys are client IPs and the like, which an attacker controls: without a bound, a spoofed-source
+flood would grow the monitor's memory until it died.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Generic, TypeVar
+
+__all__ = ["BoundedMap"]
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class BoundedMap(Generic[K, V]):
+    """LRU-bounded mapping that counts its evictions."""
+
+    def __init__(self, max_keys: int) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be >= 1")
+        self.max_keys = max_keys
+        self.evictions = 0
+        self._items: OrderedDict[K, V] = OrderedDict()
+
+    def get(self, key: K) -> V | None:
+        """The value for ``key`` (marking it recently used), or None."""
+        value = self._items.get(key)
+        if value is not None:
+            self._items.move_to_end(key)
+        return value
+
+    def put(self, key: K, value: V) -> None:
+        """Store ``value``, evicting the least recently used key when full."""
+        items = self._items
+        items[key] = value
+        items.move_to_end(key)
+        if len(items) > self.max_keys:
+            items.popitem(last=False)
+            self.evictions += 1
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items

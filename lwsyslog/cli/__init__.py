@@ -1,0 +1,1 @@
+"""The ``lwsyslog`` command line."""

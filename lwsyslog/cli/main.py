@@ -1,0 +1,62 @@
+"""``lwsyslog`` entry point: one sub-command per module, listed here explicitly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lwsyslog import __version__
+from lwsyslog.cli import check_config_cmd, explain_cmd, rules_cmd, scan_cmd
+from lwsyslog.errors import LwsyslogError
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+# Each module exposes register(subparsers) and sets `func` on its parser.
+_COMMANDS = (scan_cmd, explain_cmd, rules_cmd, check_config_cmd)
+
+
+def _optional_commands() -> list[object]:
+    """Commands whose modules live with the rsyslog integration (added when present)."""
+    modules: list[object] = []
+    for name in ("certs_cmd", "setup_cmd", "demo_cmd"):
+        try:
+            modules.append(__import__(f"lwsyslog.cli.{name}", fromlist=["register"]))
+        except ModuleNotFoundError as error:
+            if error.name != f"lwsyslog.cli.{name}":
+                raise
+    return modules
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every sub-command."""
+    parser = argparse.ArgumentParser(
+        prog="lwsyslog", description="Apache log security monitor for the rsyslog stack."
+    )
+    parser.add_argument("--version", action="version", version=f"lwsyslog {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in (*_COMMANDS, *_optional_commands()):
+        module.register(subparsers)  # type: ignore[attr-defined]
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except LwsyslogError as error:
+        print(f"lwsyslog: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""``lwsyslog scan``: the live engine run offline over log files."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from typing import BinaryIO, TextIO
+
+from lwsyslog.alerts import Alert
+from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.cli.progress import ProgressBar
+from lwsyslog.cli.summary import print_summary
+from lwsyslog.events import Origin
+from lwsyslog.pipeline import LineResult, Pipeline
+from lwsyslog.sanitize import sanitize
+from lwsyslog.sinks.memory import MemorySink
+from lwsyslog.triage import Urgency
+
+__all__ = ["alert_record", "finding_record", "register", "run"]
+
+EXIT_OK = 0
+EXIT_IO = 1
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``scan`` sub-command."""
+    parser = subparsers.add_parser(
+        "scan",
+        help="scan Apache log files for attacks",
+        description="Run the detection engine over log files ('-' reads standard input).",
+    )
+    parser.add_argument("files", nargs="+", metavar="FILE", help="log files, or - for stdin")
+    parser.add_argument("--json", action="store_true", help="one JSON record per finding/alert")
+    parser.add_argument("--log", choices=("auto", "access", "error"), help="force the log kind")
+    parser.add_argument(
+        "--format",
+        metavar="NAME|LOGFORMAT",
+        help="access-log format: common, combined, vhost_combined, referer, agent or a LogFormat",
+    )
+    add_config_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Scan every file; exit 0 when scanned, 1 when a file could not be read."""
+    config = config_from_args(args)
+    if args.log:
+        config = dataclasses.replace(config, log=args.log)
+    if args.format:
+        config = dataclasses.replace(config, access_formats=(args.format,))
+    out = sys.stdout
+    alerts_seen = MemorySink()
+    sinks = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
+    pipeline = Pipeline(config, sinks)
+    status = EXIT_OK
+    started = time.monotonic()
+    for name in args.files:
+        try:
+            _scan_one(pipeline, name, out if args.json else None)
+        except OSError as error:
+            print(f"lwsyslog: {name}: {error.strerror or error}", file=sys.stderr)
+            status = EXIT_IO
+    pipeline.close()
+    elapsed = time.monotonic() - started
+    summary_stream = sys.stderr if args.json else out
+    print_summary(pipeline, alerts_seen.alerts, elapsed, summary_stream)
+    return status
+
+
+def _scan_one(pipeline: Pipeline, name: str, json_out: TextIO | None) -> None:
+    if name == "-":
+        _scan_stream(pipeline, sys.stdin.buffer, "-", None, json_out)
+        return
+    with open(name, "rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        _scan_stream(pipeline, handle, name, size, json_out)
+
+
+def _lines(stream: BinaryIO) -> Iterator[bytes]:
+    for raw in stream:
+        if raw.endswith(b"\n"):
+            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
+        yield raw
+
+
+def _scan_stream(
+    pipeline: Pipeline, stream: BinaryIO, name: str, size: int | None, json_out: TextIO | None
+) -> None:
+    progress = ProgressBar(size)
+    process = pipeline.process_bytes
+    done = 0
+    number = 0
+    for number, raw in enumerate(_lines(stream), start=1):
+        result = process(raw, Origin(name, number))
+        if json_out is not None and result.urgency is Urgency.URGENT:
+            json_out.write(finding_record(result) + "\n")
+        if progress.enabled and number % 4096 == 0:
+            done = stream.tell() if stream.seekable() else done
+            progress.update(done, number, name)
+    progress.finish()
+
+
+def finding_record(result: LineResult) -> str:
+    """The ``kind: finding`` JSON record of architecture section 4.1."""
+    event = result.event
+    origin = event.origin
+    findings = result.findings
+    categories: list[str] = []
+    for finding in findings:
+        categories.extend(c for c in finding.categories if c not in categories)
+    severity = max((f.severity for f in findings), key=lambda s: s.rank).value if findings else None
+    record = {
+        "kind": "finding",
+        "file": origin.name,
+        "line": origin.line,
+        "log": event.log,
+        "client_ip": getattr(event, "client_ip", ""),
+        "triage": str(result.urgency),
+        "rules": [finding.rule_id for finding in findings],
+        "categories": categories,
+        "severity": severity,
+    }
+    if findings:
+        record["matches"] = [
+            {"rule": f.rule_id, "field": f.field, "fragment": sanitize(f.fragment, 200)}
+            for f in findings
+        ]
+    return json.dumps(record, ensure_ascii=False)
+
+
+def alert_record(alert: Alert) -> str:
+    """The ``kind: alert`` JSON record of architecture section 4.1."""
+    return json.dumps(
+        {
+            "kind": "alert",
+            "rule": alert.rule,
+            "key": alert.key,
+            "count": alert.count,
+            "window_secs": alert.window_secs,
+            "categories": list(alert.categories),
+            "severity": alert.severity.value,
+            "first": {"file": alert.first.name, "line": alert.first.line},
+            "last": {"file": alert.last.name, "line": alert.last.line},
+            "message": sanitize(alert.message, 500),
+            "client_ip": alert.client_ip,
+            "log": alert.log,
+        },
+        ensure_ascii=False,
+    )
+
+
+class _JsonAlertSink:
+    """Writes alert records to the scan's JSON output as they are raised."""
+
+    name = "json"
+
+    def __init__(self, out: TextIO) -> None:
+        self._out = out
+
+    def write(self, alert: Alert) -> None:
+        self._out.write(alert_record(alert) + "\n")
+
+    def reopen(self) -> None:
+        """Nothing to reopen."""
+
+    def close(self) -> None:
+        """Nothing to close."""

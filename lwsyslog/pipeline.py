@@ -1,0 +1,182 @@
+"""The one engine: decode -> parse -> triage -> detect -> thresholds -> alerts -> sinks.
+
+``lwsyslog scan`` and the omprog program both drive a :class:`Pipeline` line by line, so an
+alert raised live and an alert raised by scanning the same lines are the same alert.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Sequence
+from typing import Protocol
+from dataclasses import dataclass, field, replace
+
+from lwsyslog.alerts import Alert, AlertMaker
+from lwsyslog.config import Config
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
+from lwsyslog.findings import Finding
+from lwsyslog.formats import LineParser
+from lwsyslog.observation import Observation
+from lwsyslog.rules import Detector
+from lwsyslog.rules.registry import ALL_RULES
+from lwsyslog.sinks.base import Dispatcher, Sink
+from lwsyslog.stats import RunStats
+from lwsyslog.thresholds import ThresholdEngine
+from lwsyslog.triage import Triage, Urgency
+
+__all__ = ["AlertGuard", "LineResult", "Pipeline"]
+
+Clock = Callable[[], float]
+
+
+class AlertGuard(Protocol):
+    """Remembers delivered alerts so a line replayed after a restart raises nothing twice."""
+
+    def seen(self, alert: Alert) -> bool:
+        """True when this alert (by fingerprint) was already delivered."""
+
+    def remember(self, alerts: Sequence[Alert]) -> None:
+        """Record delivered alerts (durably, before the line is confirmed)."""
+
+
+@dataclass(slots=True)
+class LineResult:
+    """What one line became. ``delivered`` is False while a sink still holds alerts back."""
+
+    event: AccessEvent | ErrorEvent | Unparsed
+    urgency: Urgency | None = None
+    findings: list[Finding] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+    delivered: bool = True
+
+
+class Pipeline:
+    """Processes lines one at a time; never raises on the content of a line."""
+
+    def __init__(
+        self,
+        config: Config,
+        sinks: Sequence[Sink] = (),
+        clock: Clock = _time.time,
+        guard: AlertGuard | None = None,
+    ) -> None:
+        self.config = config
+        self.guard = guard
+        self.parser = LineParser(config.log, config.access_formats)  # type: ignore[arg-type]
+        rules = [cls() for cls in ALL_RULES if config.rule_settings(cls.id).enabled]
+        self.detector = Detector(rules)
+        self.triage = Triage(config.urgent_statuses, config.urgent_levels)
+        self.thresholds = ThresholdEngine.from_settings(
+            config.thresholds, max_keys=config.max_keys, clock=clock
+        )
+        self.alert_maker = AlertMaker(
+            config.single_event_min_severity, config.cooldown_secs, config.max_keys, clock=clock
+        )
+        self.dispatcher = Dispatcher(sinks)
+        self.stats = RunStats()
+        self._max_line_bytes = config.max_line_bytes
+        self._tuned = {
+            rule_id: settings
+            for rule_id, settings in config.rules.items()
+            if settings.severity is not None or settings.allow
+        }
+
+    def process_bytes(self, data: bytes, origin: Origin) -> LineResult:
+        """Decode one raw line (invalid UTF-8 replaced and counted), then :meth:`process`."""
+        if len(data) > self._max_line_bytes:
+            return self._unparsed(origin, data[:200].decode("utf-8", "replace"),
+                                  UnparsedReason.TOO_LONG)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            self.stats.invalid_utf8 += 1
+            text = data.decode("utf-8", "replace")
+        return self.process(text, origin)
+
+    def process(self, text: str, origin: Origin) -> LineResult:
+        """Run one line through every stage and deliver its alerts."""
+        stats = self.stats
+        stats.lines += 1
+        if len(text) > self._max_line_bytes:
+            return self._unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
+        event = self.parser.parse(text, origin)
+        if isinstance(event, Unparsed):
+            stats.unparsed[event.reason.value] += 1
+            return LineResult(event)
+        if event.log == "access":
+            stats.access += 1
+        else:
+            stats.error += 1
+        findings = self.detector.detect(event)
+        if findings:
+            findings = self._apply_settings(findings, event)
+        urgency = self.triage.classify(event, bool(findings))
+        observation = Observation(event, urgency, findings)
+        crossings = self.thresholds.observe(observation)
+        if urgency is Urgency.STANDARD and not crossings:
+            return LineResult(event, urgency)
+        stats.urgent += 1
+        if event.client_ip:
+            stats.count_client(event.client_ip)
+        if findings:
+            stats.lines_with_findings += 1
+            for finding in findings:
+                stats.findings_by_rule[finding.rule_id] += 1
+                stats.findings_by_category.update(finding.categories)
+        alerts = self.alert_maker.from_findings(observation) if findings else []
+        if crossings:
+            alerts.extend(self.alert_maker.from_crossings(crossings, event.log))
+        if alerts and self.guard is not None:
+            alerts = [alert for alert in alerts if not self.guard.seen(alert)]
+        delivered = True
+        if alerts:
+            stats.alerts_by_rule.update(alert.rule for alert in alerts)
+            delivered = self.dispatcher.dispatch(alerts)
+            # Remember only what every sink took: a duplicate after a crash beats a lost alert.
+            if delivered and self.guard is not None:
+                self.guard.remember(alerts)
+        return LineResult(event, urgency, findings, alerts, delivered)
+
+    def _unparsed(self, origin: Origin, head: str, reason: UnparsedReason) -> LineResult:
+        self.stats.unparsed[reason.value] += 1
+        return LineResult(Unparsed(origin, head, reason))
+
+    def _apply_settings(
+        self, findings: list[Finding], event: AccessEvent | ErrorEvent
+    ) -> list[Finding]:
+        allow = self.config.allow
+        path, user_agent = _path_and_agent(event)
+        if allow and allow.allows(event.client_ip, path, user_agent):
+            return []
+        if not self._tuned:
+            return findings
+        kept = []
+        for finding in findings:
+            settings = self._tuned.get(finding.rule_id)
+            if settings is None:
+                kept.append(finding)
+                continue
+            if settings.allow and settings.allow.allows(event.client_ip, path, user_agent):
+                continue
+            if settings.severity is not None and settings.severity != finding.severity:
+                finding = replace(finding, severity=settings.severity)
+            kept.append(finding)
+        return kept
+
+    def retry_delivery(self) -> bool:
+        """Retry alerts a sink could not take; True when none is pending."""
+        return self.dispatcher.retry()
+
+    def reopen(self) -> None:
+        """Reopen sinks (SIGHUP)."""
+        self.dispatcher.reopen()
+
+    def close(self) -> None:
+        """Flush what is pending and close sinks."""
+        self.dispatcher.close()
+
+
+def _path_and_agent(event: AccessEvent | ErrorEvent) -> tuple[str, str]:
+    if isinstance(event, AccessEvent):
+        return event.path, event.user_agent
+    return "", ""

@@ -1,0 +1,47 @@
+"""Counters for a run: lines, unparsed reasons, findings, alerts, top clients (bounded)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+__all__ = ["RunStats"]
+
+_MAX_CLIENTS = 10_000
+
+
+@dataclass(slots=True)
+class RunStats:
+    """What a scan or a live run has seen so far."""
+
+    lines: int = 0
+    access: int = 0
+    error: int = 0
+    urgent: int = 0
+    invalid_utf8: int = 0
+    unparsed: Counter[str] = field(default_factory=Counter)
+    findings_by_category: Counter[str] = field(default_factory=Counter)
+    findings_by_rule: Counter[str] = field(default_factory=Counter)
+    alerts_by_rule: Counter[str] = field(default_factory=Counter)
+    clients: Counter[str] = field(default_factory=Counter)
+    lines_with_findings: int = 0
+
+    def count_client(self, client_ip: str) -> None:
+        """Count a suspicious line from ``client_ip``, keeping at most 10,000 clients."""
+        clients = self.clients
+        clients[client_ip] += 1
+        if len(clients) > _MAX_CLIENTS:
+            # Keep the heaviest half: top clients survive, the long tail of one-offs goes.
+            keep = clients.most_common(_MAX_CLIENTS // 2)
+            clients.clear()
+            clients.update(dict(keep))
+
+    @property
+    def unparsed_total(self) -> int:
+        """Lines that fit no format, all reasons together."""
+        return sum(self.unparsed.values())
+
+    @property
+    def alerts(self) -> int:
+        """Alerts raised, all rules together."""
+        return sum(self.alerts_by_rule.values())

@@ -1,0 +1,131 @@
+"""Sinks: the messages file line, journald fields, and a failing sink never losing alerts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lwsyslog.alerts import Alert, message_id
+from lwsyslog.events import Origin
+from lwsyslog.severity import Severity
+from lwsyslog.sinks import Dispatcher, JournaldSink, MemorySink, MessagesFileSink
+from lwsyslog.sinks.journald import journald_fields
+
+
+def make_alert(sample: str = "GET /?id=1%27 UNION SELECT", rule: str = "sqli-union") -> Alert:
+    origin = Origin("web1/apache-access", 1234, host="web1", tag="apache-access")
+    return Alert(
+        rule=rule,
+        key="203.0.113.9",
+        client_ip="203.0.113.9",
+        categories=("sqli",),
+        severity=Severity.CRITICAL,
+        count=1,
+        window_secs=0.0,
+        first=origin,
+        last=origin,
+        first_time=1_763_906_405.0,
+        last_time=1_763_906_405.0,
+        message="sqli from 203.0.113.9",
+        sample=sample,
+        log="access",
+    )
+
+
+def test_messages_file_line_has_time_severity_rule_message_and_location(tmp_path: Path) -> None:
+    sink = MessagesFileSink(tmp_path / "messages")
+    sink.write(make_alert())
+    sink.close()
+    line = (tmp_path / "messages").read_text()
+    assert line.startswith("2025-11-23T14:00:05+00:00 critical sqli-union client=203.0.113.9 ")
+    assert "[source web1/apache-access:1234]" in line and line.endswith("UNION SELECT\n")
+
+
+def test_hostile_sample_stays_one_visible_line(tmp_path: Path) -> None:
+    sink = MessagesFileSink(tmp_path / "messages")
+    sink.write(make_alert(sample="GET /\x1b[2J\nFAKE ALERT\r\x00"))
+    sink.close()
+    text = (tmp_path / "messages").read_text()
+    assert text.count("\n") == 1 and "\x1b" not in text and "\x00" not in text
+    assert "\\x1b[2J\\x0aFAKE ALERT" in text
+
+
+def test_reopen_follows_a_rotated_file(tmp_path: Path) -> None:
+    path = tmp_path / "messages"
+    sink = MessagesFileSink(path)
+    sink.write(make_alert())
+    path.rename(tmp_path / "messages.1")
+    sink.reopen()
+    sink.write(make_alert(rule="xss-script"))
+    sink.close()
+    assert "xss-script" in path.read_text() and "sqli-union" in (tmp_path / "messages.1").read_text()
+
+
+def test_journald_fields_follow_the_contract() -> None:
+    fields = journald_fields(make_alert(sample="x\x1by"))
+    assert fields["SYSLOG_IDENTIFIER"] == "lwsyslog"
+    assert fields["PRIORITY"] == "2"
+    assert fields["MESSAGE_ID"] == message_id("sqli-union") and len(fields["MESSAGE_ID"]) == 32
+    assert fields["LWSYSLOG_CLIENT_IP"] == "203.0.113.9"
+    assert fields["LWSYSLOG_SOURCE"] == "web1/apache-access:1234"
+    assert fields["LWSYSLOG_SAMPLE"] == "x\\x1by"
+    assert all(name == name.upper() for name in fields)
+
+
+def test_message_id_is_stable_and_distinct_per_rule() -> None:
+    assert message_id("sqli-union") == message_id("sqli-union")
+    assert message_id("sqli-union") != message_id("xss-script")
+
+
+class _Down:
+    name = "down"
+
+    def __init__(self) -> None:
+        self.up = False
+        self.taken: list[Alert] = []
+
+    def write(self, alert: Alert) -> None:
+        if not self.up:
+            raise OSError("journald socket missing")
+        self.taken.append(alert)
+
+    def reopen(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def test_a_failing_sink_keeps_its_alerts_and_never_blocks_the_others() -> None:
+    flaky, memory = _Down(), MemorySink()
+    errors: list[str] = []
+
+    class Collect:
+        def write(self, text: str) -> Any:
+            errors.append(text)
+
+    dispatcher = Dispatcher([flaky, memory], diagnostics=Collect())  # type: ignore[arg-type]
+    assert dispatcher.dispatch([make_alert(), make_alert(rule="xss-script")]) is False
+    assert [a.rule for a in memory.alerts] == ["sqli-union", "xss-script"]
+    assert dispatcher.pending == 2 and dispatcher.failures["down"] == 1
+    assert any("journald socket missing" in text for text in errors)
+    flaky.up = True
+    assert dispatcher.retry() is True
+    assert [a.rule for a in flaky.taken] == ["sqli-union", "xss-script"]
+
+
+def test_journald_sink_without_systemd_python_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_systemd(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "systemd":
+            raise ImportError("No module named 'systemd'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_systemd)
+    from lwsyslog.errors import SinkError
+
+    with pytest.raises(SinkError, match="systemd-python"):
+        JournaldSink()

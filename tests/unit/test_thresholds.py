@@ -1,0 +1,124 @@
+"""Sliding windows on event time: counts, windows, cooldowns, bounded keys."""
+
+from __future__ import annotations
+
+from lwsyslog.config import ThresholdSettings
+from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.findings import Finding
+from lwsyslog.observation import Observation
+from lwsyslog.severity import Severity
+from lwsyslog.thresholds import (
+    AttackRepeat,
+    Scan404Burst,
+    ThresholdEngine,
+    UrgentBurst,
+)
+from lwsyslog.triage import Urgency
+
+FIVE_IN_60 = ThresholdSettings(True, 5, 60.0, 300.0, Severity.HIGH)
+
+
+def access(
+    line: int, when: float | None, client: str = "203.0.113.9", status: int = 403
+) -> AccessEvent:
+    return AccessEvent(
+        origin=Origin("access.log", line),
+        raw=f'{client} - - "GET /x HTTP/1.1" {status}',
+        client_ip=client,
+        time=when,
+        status=status,
+        target="/x",
+    )
+
+
+def urgent(event: AccessEvent, *findings: Finding) -> Observation:
+    return Observation(event, Urgency.URGENT, findings)
+
+
+def finding(event: AccessEvent, category: str) -> Finding:
+    return Finding(
+        rule_id=f"{category}-test",
+        categories=(category,),
+        severity=Severity.HIGH,
+        client_ip=event.client_ip,
+        origin=event.origin,
+        log="access",
+        time=event.time,
+        field="target",
+        fragment="x",
+    )
+
+
+def test_five_urgent_events_within_60s_cross_once() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
+    crossings = [c for i in range(5) for c in engine.observe(urgent(access(i + 1, 1000.0 + i)))]
+    assert len(crossings) == 1
+    crossing = crossings[0]
+    assert crossing.key.shown == "203.0.113.9" and crossing.count == 5
+    assert (crossing.first.line, crossing.last.line) == (1, 5)
+
+
+def test_events_spread_wider_than_the_window_do_not_cross() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
+    crossings = [c for i in range(10) for c in engine.observe(urgent(access(i, 1000.0 + 16 * i)))]
+    assert crossings == []
+
+
+def test_cooldown_gives_one_alert_per_period_for_a_long_attack() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
+    # 1000 urgent events, one per second for 1000 s: cooldown 300 s -> alerts at 4, 304, 604, 904.
+    crossings = [c for i in range(1000) for c in engine.observe(urgent(access(i, 1000.0 + i)))]
+    assert [c.last_time - 1000.0 for c in crossings] == [4, 304, 604, 904]
+
+
+def test_clients_are_counted_separately() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
+    crossings = []
+    for i in range(8):
+        crossings += engine.observe(urgent(access(i, 1000.0 + i, client=f"198.51.100.{i % 2}")))
+    assert crossings == []
+
+
+def test_injected_clock_is_used_when_the_line_has_no_time() -> None:
+    now = [5000.0]
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)], clock=lambda: now[0])
+    crossings = []
+    for i in range(5):
+        now[0] += 100  # 100 s apart on the clock: never 5 within 60 s
+        crossings += engine.observe(urgent(access(i, None)))
+    assert crossings == []
+
+
+def test_key_count_is_bounded_and_evictions_counted() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)], max_keys=100)
+    for i in range(1000):
+        engine.observe(urgent(access(i, 1000.0, client=f"10.0.{i // 256}.{i % 256}")))
+    assert engine.tracked_keys == 100
+    assert engine.evictions == 900
+
+
+def test_standard_404s_feed_the_scan_rule_but_not_the_urgent_rule() -> None:
+    scan = ThresholdSettings(True, 3, 60.0, 600.0, Severity.MEDIUM)
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60), (Scan404Burst(), scan)])
+    crossings = []
+    for i in range(6):
+        event = access(i, 1000.0 + i, status=404)
+        crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert [c.rule.id for c in crossings] == ["scan-404-burst"]
+
+
+def test_attack_repeat_counts_per_category() -> None:
+    settings = ThresholdSettings(True, 3, 120.0, 600.0, Severity.CRITICAL)
+    engine = ThresholdEngine([(AttackRepeat(), settings)])
+    crossings = []
+    for i in range(3):
+        event = access(i, 1000.0 + i)
+        crossings += engine.observe(urgent(event, finding(event, "sqli")))
+        crossings += engine.observe(urgent(event, finding(event, "scanner")))  # not a payload
+    assert [(c.key.shown, c.categories) for c in crossings] == [("203.0.113.9", ("sqli",))]
+
+
+def test_disabled_threshold_never_crosses() -> None:
+    off = ThresholdSettings(False, 1, 60.0, 300.0, Severity.HIGH)
+    engine = ThresholdEngine([(UrgentBurst(), off)])
+    assert engine.observe(urgent(access(1, 1000.0))) == []
