@@ -1,0 +1,173 @@
+"""One log line in, one event (or a counted :class:`~lwsyslog.events.Unparsed`) out.
+
+:class:`LineParser` is the parse stage: it never raises, whatever the line holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from lwsyslog.errors import FormatError
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
+from lwsyslog.formats.errorlog import parse_error_line
+from lwsyslog.formats.logformat import AccessFormat, compile_logformat
+from lwsyslog.formats.syslog_header import SyslogLine, strip_syslog_header
+
+__all__ = ["DEFAULT_ACCESS_FORMATS", "DEFAULT_MAX_LINE_CHARS", "LineParser", "Mode"]
+
+Mode = Literal["auto", "access", "error"]
+DEFAULT_ACCESS_FORMATS: tuple[str, ...] = ("vhost_combined", "combined", "common")
+
+DEFAULT_MAX_LINE_CHARS = 256 * 1024
+"""Longer lines are ``TOO_LONG``. Apache's default limits (8190-byte request line and
+headers, each byte escaped to at most 4 characters) keep a real combined line under ~100k."""
+
+_ParseResult = AccessEvent | ErrorEvent | Unparsed
+_Event = AccessEvent | ErrorEvent
+
+
+class LineParser:
+    """Parses access- and error-log lines into events.
+
+    ``mode`` "auto" recognises each line on its own (a line starting with ``[`` is tried as an
+    error-log line first); "access" and "error" accept only that kind. ``access_formats``
+    holds built-in names (``BUILTIN_FORMATS``) or raw LogFormat strings; they are tried
+    most specific (most directives) first, ties in the given order, and the format that
+    matched last is tried first next time (and when the last line carried a syslog header,
+    the header is stripped first). A line carrying extra trailing fields after a
+    known format still parses (the surplus lands in ``extra["trailing"]``). A syslog header
+    is stripped when the line does not parse as-is; its host and tag then fill an empty
+    ``origin.host``/``origin.tag``. Raises :class:`~lwsyslog.errors.FormatError` at
+    construction for an invalid format, never in :meth:`parse`.
+    """
+
+    __slots__ = (
+        "_access",
+        "_error",
+        "_formats",
+        "_headers",
+        "_last",
+        "_max",
+        "internal_errors",
+        "mode",
+    )
+
+    def __init__(
+        self,
+        mode: Mode = "auto",
+        access_formats: Sequence[str] = DEFAULT_ACCESS_FORMATS,
+        *,
+        max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+    ) -> None:
+        if mode not in ("auto", "access", "error"):
+            raise ValueError(f"mode must be 'auto', 'access' or 'error', not {mode!r}")
+        if isinstance(access_formats, str):
+            access_formats = (access_formats,)
+        compiled = [compile_logformat(f) for f in access_formats]
+        if mode != "error" and not compiled:
+            raise FormatError("no access-log format given")
+        # sorted() is stable: equally specific formats keep the caller's order.
+        self._formats: tuple[AccessFormat, ...] = tuple(
+            sorted(compiled, key=lambda f: -f.specificity)
+        )
+        self._last: AccessFormat | None = self._formats[0] if self._formats else None
+        self._access = mode != "error"
+        self._error = mode != "access"
+        self._max = max_line_chars
+        self.mode: Mode = mode
+        self._headers = False
+        self.internal_errors = 0
+        """Lines that hit an unexpected exception (a bug: reported as NO_FORMAT_MATCHED)."""
+
+    @property
+    def formats(self) -> tuple[AccessFormat, ...]:
+        """The compiled access formats, in the order they are tried."""
+        return self._formats
+
+    def parse(self, text: str, origin: Origin) -> AccessEvent | ErrorEvent | Unparsed:
+        """The event for one line (a trailing ``\\r`` or newline is ignored). Never raises."""
+        try:
+            return self._parse(text, origin)
+        except Exception:  # the per-line error boundary: one odd line must not stop a stream
+            self.internal_errors += 1
+            return Unparsed(origin, text, UnparsedReason.NO_FORMAT_MATCHED)
+
+    def _parse(self, text: str, origin: Origin) -> _ParseResult:
+        if text and text[-1] in "\r\n":
+            text = text.rstrip("\r\n")
+        if not text or text.isspace():
+            return Unparsed(origin, text, UnparsedReason.EMPTY)
+        if len(text) > self._max:
+            return Unparsed(origin, text, UnparsedReason.TOO_LONG)
+        header = None
+        if self._headers:
+            # The previous line came with a syslog header: this one very likely does too.
+            header = strip_syslog_header(text)
+            if header is not None and header.message:
+                event = self._parse_body(header.message, origin, text, lenient=False)
+                if event is not None:
+                    return self._with_header_origin(event, header)
+        event = self._parse_body(text, origin, text, lenient=False)
+        if event is not None:
+            self._headers = False
+            return event
+        if not self._headers:
+            header = strip_syslog_header(text)
+        if header is None:
+            event = self._parse_body(text, origin, text, lenient=True)
+        elif header.message:
+            event = self._parse_body(header.message, origin, text, lenient=False)
+            if event is None:
+                event = self._parse_body(header.message, origin, text, lenient=True)
+            if event is not None:
+                self._headers = True
+                return self._with_header_origin(event, header)
+        if event is not None:
+            return event
+        reason = UnparsedReason.BINARY if "\x00" in text else UnparsedReason.NO_FORMAT_MATCHED
+        return Unparsed(origin, text, reason)
+
+    @staticmethod
+    def _with_header_origin(event: _Event, header: SyslogLine) -> _Event:
+        origin = event.origin
+        if header.host and not origin.host:
+            tag = origin.tag or header.tag
+            event.origin = Origin(origin.name, origin.line, header.host, tag)
+        return event
+
+    def _parse_body(
+        self, text: str, origin: Origin, raw: str, *, lenient: bool
+    ) -> AccessEvent | ErrorEvent | None:
+        if self._error and (text[0] == "[" or not self._access):
+            event = parse_error_line(text, origin, raw)
+            if event is not None or not self._access:
+                return event
+            return self._parse_access(text, origin, raw, lenient)
+        event_a = self._parse_access(text, origin, raw, lenient)
+        if event_a is not None or not self._error:
+            return event_a
+        return parse_error_line(text, origin, raw)
+
+    def _parse_access(
+        self, text: str, origin: Origin, raw: str, lenient: bool
+    ) -> AccessEvent | None:
+        if lenient:
+            for fmt in self._formats:
+                m = fmt.match_lenient(text)
+                if m is not None:
+                    return fmt.to_event(m, origin, raw)
+            return None
+        last = self._last
+        if last is not None:
+            m = last.pattern.match(text)
+            if m is not None:
+                return last.to_event(m, origin, raw)
+        for fmt in self._formats:
+            if fmt is last:
+                continue
+            m = fmt.pattern.match(text)
+            if m is not None:
+                self._last = fmt
+                return fmt.to_event(m, origin, raw)
+        return None

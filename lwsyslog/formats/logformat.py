@@ -1,0 +1,551 @@
+"""Apache ``LogFormat`` strings compiled into one anchored regular expression each.
+
+:func:`compile_logformat` reads a format once (the grammar lives in
+:mod:`lwsyslog.formats.directives`) and builds an :class:`AccessFormat`: a single ``re``
+pattern with one named group per directive, and precomputed group indexes that turn a match
+into an :class:`~lwsyslog.events.AccessEvent`. Per line only ``re`` and a few slices and
+``int()`` calls run.
+
+How a directive's value is matched depends on where it sits: inside a quoted part of the
+format a value runs to the next unescaped ``"`` (Apache escapes quotes in logged strings, so
+``"GET /a\\"b HTTP/1.1"`` is one field and a client cannot forge a field boundary); outside
+quotes numbers are digits, addresses and names are non-blank tokens, and free text is
+matched lazily up to the literal that follows it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+
+from lwsyslog.errors import FormatError
+from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.directives import Directive, LogFormatItem, parse_logformat
+from lwsyslog.formats.fields import split_request_line, text_value
+from lwsyslog.timeparse import apache_time, strftime_parser
+
+__all__ = ["BUILTIN_FORMATS", "AccessFormat", "compile_logformat", "resolve_format"]
+
+BUILTIN_FORMATS: Mapping[str, str] = MappingProxyType(
+    {
+        "common": '%h %l %u %t "%r" %>s %b',
+        "combined": '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"',
+        "vhost_combined": '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"',
+        "referer": "%{Referer}i -> %U",
+        "agent": "%{User-agent}i",
+    }
+)
+"""Apache's default definitions of the named formats (httpd.conf / Debian apache2.conf)."""
+
+# Value patterns. Numbers are bounded so that int() never meets an absurd digit string.
+_NUMBER = r"\d{1,20}"
+_TOKEN = r"\S+"
+_ESCAPED_TEXT = r'(?:[^"\\]|\\.)'  # Apache-escaped text: no raw quote, backslash pairs
+_CLF_TIME = r"[^\]]{1,64}"
+
+_KIND_NUMBER = "number"
+_KIND_DASH_NUMBER = "dash-number"
+_KIND_TOKEN = "token"
+_KIND_TEXT = "text"
+
+_KINDS: dict[str, str] = {
+    "a": _KIND_TOKEN,
+    "A": _KIND_TOKEN,
+    "B": _KIND_NUMBER,
+    "b": _KIND_DASH_NUMBER,
+    "C": _KIND_TEXT,
+    "D": _KIND_NUMBER,
+    "e": _KIND_TEXT,
+    "f": _KIND_TEXT,
+    "h": _KIND_TOKEN,
+    "H": _KIND_TEXT,
+    "i": _KIND_TEXT,
+    "k": _KIND_NUMBER,
+    "l": _KIND_TOKEN,
+    "L": _KIND_TOKEN,
+    "m": _KIND_TEXT,
+    "n": _KIND_TEXT,
+    "o": _KIND_TEXT,
+    "p": _KIND_NUMBER,
+    "P": _KIND_NUMBER,
+    "r": _KIND_TEXT,
+    "R": _KIND_TEXT,
+    "s": _KIND_DASH_NUMBER,
+    "T": _KIND_NUMBER,
+    "u": _KIND_TEXT,
+    "U": _KIND_TEXT,
+    "v": _KIND_TOKEN,
+    "V": _KIND_TOKEN,
+    "I": _KIND_DASH_NUMBER,
+    "O": _KIND_DASH_NUMBER,
+    "S": _KIND_DASH_NUMBER,
+    "^ti": _KIND_TEXT,
+    "^to": _KIND_TEXT,
+}
+
+# strftime conversion -> a bounded pattern for the text it produces.
+_STRFTIME_PATTERNS: dict[str, str] = {
+    "a": r"[A-Za-z]{2,12}",
+    "A": r"[A-Za-z]{2,12}",
+    "b": r"[A-Za-z]{3,12}",
+    "h": r"[A-Za-z]{3,12}",
+    "B": r"[A-Za-z]{3,12}",
+    "c": r"[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}",
+    "C": r"\d{2}",
+    "d": r"\d{2}",
+    "D": r"\d{2}/\d{2}/\d{2}",
+    "e": r"[ \d]\d",
+    "F": r"\d{4}-\d{2}-\d{2}",
+    "g": r"\d{2}",
+    "G": r"\d{4}",
+    "H": r"\d{2}",
+    "I": r"\d{2}",
+    "j": r"\d{3}",
+    "k": r"[ \d]\d",
+    "l": r"[ \d]\d",
+    "m": r"\d{2}",
+    "M": r"\d{2}",
+    "n": r"\s",
+    "p": r"[AaPp][Mm]",
+    "r": r"\d{2}:\d{2}:\d{2} [AaPp][Mm]",
+    "R": r"\d{2}:\d{2}",
+    "s": r"\d{1,12}",
+    "S": r"\d{2}",
+    "t": r"\s",
+    "T": r"\d{2}:\d{2}:\d{2}",
+    "u": r"\d",
+    "U": r"\d{2}",
+    "V": r"\d{2}",
+    "w": r"\d",
+    "W": r"\d{2}",
+    "x": r"[^\s\"]{1,32}",
+    "X": r"[^\s\"]{1,32}",
+    "y": r"\d{2}",
+    "Y": r"\d{4}",
+    "z": r"[+-]\d{4}",
+    "Z": r"[A-Za-z]{1,10}",
+    "%": "%",
+}
+_TIME_TOKENS: dict[str, str] = {
+    "sec": _NUMBER,
+    "msec": _NUMBER,
+    "usec": _NUMBER,
+    "msec_frac": r"\d{3}",
+    "usec_frac": r"\d{6}",
+}
+_HEADER_FIELDS = {"referer": "referer", "user-agent": "user_agent", "cookie": "cookie"}
+
+
+def _strftime_pattern(fmt: str) -> str:
+    out: list[str] = []
+    i = 0
+    while i < len(fmt):
+        c = fmt[i]
+        if c == "%" and i + 1 < len(fmt):
+            out.append(_STRFTIME_PATTERNS.get(fmt[i + 1], r"[^\s\"]{0,32}"))
+            i += 2
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return "".join(out)
+
+
+def _split_time_arg(arg: str) -> tuple[str, str]:
+    """``(phase, rest)`` of a ``%{...}t`` argument: phase is "begin", "end" or ""."""
+    for phase in ("begin", "end"):
+        if arg.startswith(phase + ":"):
+            return phase, arg[len(phase) + 1 :]
+    return "", arg
+
+
+def _extra_key(d: Directive) -> str:
+    """The readable ``extra`` key for a directive that has no event field of its own."""
+    arg = d.arg or ""
+    by_letter = {
+        "a": "peer_ip" if arg == "c" else "remote_ip",
+        "A": "local_ip",
+        "B": "response_bytes",
+        "b": "response_bytes",
+        "D": "duration_us",
+        "f": "filename",
+        "h": "peer_host" if arg == "c" else "remote_host",
+        "H": "protocol",
+        "k": "keepalive_requests",
+        "l": "remote_logname",
+        "L": "log_id",
+        "m": "method",
+        "p": f"{arg or 'canonical'}_port".replace("canonical_port", "server_port"),
+        "P": {"tid": "tid", "hextid": "hextid"}.get(arg, "pid"),
+        "q": "query",
+        "r": "request_line",
+        "R": "handler",
+        "s": {"<": "status_original", ">": "status_final"}.get(d.redirect, "status"),
+        "T": f"duration_{arg or 's'}",
+        "u": "user",
+        "U": "url_path",
+        "v": "server_name",
+        "V": "server_name_used",
+        "X": "connection_status",
+        "I": "bytes_received",
+        "O": "bytes_out",
+        "S": "bytes_transferred",
+        "C": f"cookie:{arg}",
+        "e": f"env:{arg}",
+        "i": f"header:{arg.lower()}",
+        "n": f"note:{arg}",
+        "o": f"response_header:{arg.lower()}",
+        "^ti": f"request_trailer:{arg.lower()}",
+        "^to": f"response_trailer:{arg.lower()}",
+    }
+    if d.letter == "t":
+        return f"time:{arg}" if arg else "time"
+    return by_letter[d.letter]
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """Directives competing for each event field; the lowest rank wins."""
+
+    ranked: dict[str, list[tuple[int, int, Directive]]]
+
+    def offer(self, field: str, rank: int, index: int, d: Directive) -> None:
+        self.ranked.setdefault(field, []).append((rank, index, d))
+
+    def winner(self, field: str) -> tuple[int, Directive] | None:
+        options = self.ranked.get(field)
+        if not options:
+            return None
+        _rank, index, d = min(options, key=lambda o: (o[0], o[1]))
+        return index, d
+
+
+def _offer(cands: _Candidates, index: int, d: Directive) -> None:
+    """Propose directive ``d`` (group ``index``) for the event fields it can fill."""
+    letter, arg = d.letter, d.arg
+    if letter == "a" and arg is None:
+        cands.offer("client_ip", 0, index, d)
+    elif letter == "h" and arg is None:
+        cands.offer("client_ip", 1, index, d)
+    elif letter in ("v", "V"):
+        cands.offer("vhost", 0 if letter == "v" else 1, index, d)
+    elif letter == "u":
+        cands.offer("user", 0, index, d)
+    elif letter == "i" and arg is not None and arg.lower() in _HEADER_FIELDS:
+        cands.offer(_HEADER_FIELDS[arg.lower()], 0, index, d)
+    elif letter == "s":
+        cands.offer("status", {">": 0, "": 1, "<": 2}[d.redirect], index, d)
+    elif letter in ("b", "B", "O"):
+        cands.offer("bytes_sent", {"b": 0, "B": 1, "O": 2}[letter], index, d)
+    elif letter == "D":
+        cands.offer("duration", 0, index, d)
+    elif letter == "T":
+        cands.offer("duration", {"us": 1, "ms": 2}.get(arg or "s", 3), index, d)
+    elif letter == "r":
+        cands.offer("request", 0, index, d)
+    elif letter in ("m", "U", "q", "H"):
+        cands.offer(letter, 0, index, d)
+    elif letter == "t":
+        phase, rest = _split_time_arg(arg or "")
+        if rest in ("msec_frac", "usec_frac"):
+            cands.offer("time_frac", 0, index, d)
+        elif rest in ("sec", "msec", "usec") or not rest or strftime_parser(rest) is not None:
+            cands.offer("time", {"": 0, "begin": 1, "end": 2}[phase], index, d)
+
+
+def _time_converter(d: Directive) -> Callable[[str], float | None]:
+    _phase, rest = _split_time_arg(d.arg or "")
+    if not rest:
+        return apache_time
+    if rest in ("sec", "msec", "usec"):
+        scale = {"sec": 1.0, "msec": 1e3, "usec": 1e6}[rest]
+        return lambda v: int(v) / scale
+    parser = strftime_parser(rest)
+    if parser is None:  # _offer only proposes parseable formats
+        raise FormatError(f"directive {d.text!r} at position {d.position}: unusable time format")
+    return parser
+
+
+class AccessFormat:
+    """A compiled LogFormat: one anchored pattern and the conversion of a match to an event.
+
+    ``pattern`` matches a whole line. :meth:`match_lenient` also accepts lines that carry
+    extra trailing fields after the format (a ``combined`` line with ``%D`` appended; the
+    surplus goes into ``extra["trailing"]``) and a remote user (``%u``) containing blanks,
+    which the strict pattern reads as one token so that it cannot swallow a syslog header.
+    ``specificity`` (the number of directives) orders formats most specific first.
+    """
+
+    __slots__ = (
+        "_duration_scale",
+        "_extra",
+        "_frac",
+        "_frac_scale",
+        "_from_parts",
+        "_idx",
+        "_lenient",
+        "_parts",
+        "_time",
+        "_trailing",
+        "directives",
+        "logformat",
+        "name",
+        "pattern",
+        "specificity",
+    )
+
+    def __init__(self, name: str, logformat: str, items: list[LogFormatItem]) -> None:
+        self.name = name
+        self.logformat = logformat
+        self.directives = tuple(i for i in items if isinstance(i, Directive))
+        self.specificity = len(self.directives)
+        body, cands = _build_body(items, lenient=False)
+        lenient_body, _ = _build_body(items, lenient=True)
+        # One empty group after the directives: fields the format lacks point at it and
+        # read "", so conversion needs no per-field presence test. The lenient pattern's
+        # trailing text is the group after it.
+        self._trailing = self.specificity + 1
+        self.pattern = re.compile(body + r"()\Z")
+        self._lenient = re.compile(lenient_body + r"()(?:[ \t]+(.*))?\Z")
+        self._plan(cands)
+
+    def _plan(self, cands: _Candidates) -> None:
+        empty = self.specificity  # the empty group's index in groups()
+        used: set[int] = set()
+
+        def idx(field: str) -> int:
+            won = cands.winner(field)
+            if won is None:
+                return empty
+            used.add(won[0])
+            return won[0]
+
+        self._idx = (
+            idx("client_ip"),
+            idx("vhost"),
+            idx("user"),
+            idx("referer"),
+            idx("user_agent"),
+            idx("cookie"),
+            idx("status"),
+            idx("bytes_sent"),
+            idx("time"),
+            idx("duration"),
+            idx("request"),
+        )
+        time_won = cands.winner("time")
+        self._time: Callable[[str], float | None] | None = (
+            None if time_won is None else _time_converter(time_won[1])
+        )
+        frac_won = cands.winner("time_frac")
+        self._frac = empty if frac_won is None or time_won is None else idx("time_frac")
+        self._frac_scale = (
+            1e3 if frac_won is not None and "msec" in (frac_won[1].arg or "") else 1e6
+        )
+        dur_won = cands.winner("duration")
+        self._duration_scale = 1
+        if dur_won is not None and dur_won[1].letter == "T":
+            self._duration_scale = {"us": 1, "ms": 1000}.get(dur_won[1].arg or "s", 1_000_000)
+        self._from_parts = cands.winner("request") is None and any(
+            cands.winner(f) is not None for f in ("m", "U", "q", "H")
+        )
+        self._parts = (empty, empty, empty, empty)
+        if self._from_parts:
+            self._parts = (idx("m"), idx("U"), idx("q"), idx("H"))
+        extra: list[tuple[str, int]] = []
+        seen: set[str] = set()
+        for index, d in enumerate(self.directives):
+            if index in used:
+                continue
+            key = _extra_key(d)
+            base, n = key, 2
+            while key in seen:
+                key, n = f"{base}_{n}", n + 1
+            seen.add(key)
+            extra.append((key, index))
+        self._extra = tuple(extra)
+
+    def match(self, line: str) -> re.Match[str] | None:
+        """The match of the whole ``line``, or ``None``."""
+        return self.pattern.match(line)
+
+    def match_lenient(self, line: str) -> re.Match[str] | None:
+        """A match of the format followed by blank-separated trailing text, or ``None``."""
+        return self._lenient.match(line)
+
+    def parse(self, line: str, origin: Origin) -> AccessEvent | None:
+        """The event for ``line`` when it matches the whole format, else ``None``."""
+        m = self.pattern.match(line)
+        return None if m is None else self.to_event(m, origin, line)
+
+    def to_event(self, m: re.Match[str], origin: Origin, raw: str) -> AccessEvent:
+        """Convert a match of :meth:`match` or :meth:`match_lenient` into an event."""
+        g = m.groups()
+        ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = self._idx
+        if self._from_parts:
+            i_m, i_u, i_q, i_h = self._parts
+            method = text_value(g[i_m])
+            target = text_value(g[i_u]) + text_value(g[i_q])
+            protocol = text_value(g[i_h])
+            request_line = " ".join(p for p in (method, target, protocol) if p)
+        else:
+            request_line = text_value(g[request])
+            method, target, protocol = split_request_line(request_line)
+        value = g[status]
+        status_code = int(value) if value and value != "-" else None
+        value = g[size]
+        bytes_sent = int(value) if value and value != "-" else None
+        value = g[duration]
+        duration_us = int(value) * self._duration_scale if value and value != "-" else None
+        value = g[when]
+        time = None
+        if value and self._time is not None:
+            time = self._time(value)
+            frac = g[self._frac]
+            if frac and time is not None:
+                time += int(frac) / self._frac_scale
+        extra: dict[str, str] = {}
+        for key, index in self._extra:
+            value = g[index]
+            if value and value != "-":
+                extra[key] = text_value(value)
+        if m.re is self._lenient and g[self._trailing]:
+            extra["trailing"] = g[self._trailing]
+        value = g[ip]
+        # Positional arguments: half the cost of keywords for this 17-field dataclass; the
+        # order is checked against AccessEvent when this module is imported.
+        return AccessEvent(
+            origin,
+            raw,
+            value if value and value != "-" else "",
+            time,
+            method,
+            target,
+            protocol,
+            request_line,
+            status_code,
+            bytes_sent,
+            text_value(g[referer]),
+            text_value(g[agent]),
+            text_value(g[user]),
+            text_value(g[vhost]),
+            text_value(g[cookie]),
+            duration_us,
+            extra,
+        )
+
+    def __repr__(self) -> str:
+        return f"AccessFormat({self.name!r}, {self.logformat!r})"
+
+
+_POSITIONAL_FIELDS = (
+    "origin",
+    "raw",
+    "client_ip",
+    "time",
+    "method",
+    "target",
+    "protocol",
+    "request_line",
+    "status",
+    "bytes_sent",
+    "referer",
+    "user_agent",
+    "user",
+    "vhost",
+    "cookie",
+    "duration_us",
+    "extra",
+)
+if tuple(f.name for f in fields(AccessEvent))[: len(_POSITIONAL_FIELDS)] != _POSITIONAL_FIELDS:
+    raise ImportError("AccessEvent fields changed order: update AccessFormat.to_event")
+
+
+def _group_name(d: Directive, index: int) -> str:
+    base = d.letter.lstrip("^")
+    if d.arg and not (d.letter == "t" and "%" in d.arg):
+        base += "_" + re.sub(r"\W", "_", d.arg.lower())
+    return f"{base}_{index}" if base.isascii() else f"d_{index}"
+
+
+def _value_pattern(d: Directive, inside_quotes: bool, next_char: str, lenient: bool) -> str:
+    """The pattern of ``d``'s value given what follows it ("" = end, "%" = a directive)."""
+    if d.letter == "u" and not inside_quotes and not lenient:
+        # Strict: one token. A blank-free user keeps a syslog header ("Nov 23 14:00:00 web1
+        # tag: 1.2.3.4 - - [...") from parsing as host "Nov", logname "23", user "14:...".
+        return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
+    if d.letter == "t":
+        _phase, rest = _split_time_arg(d.arg or "")
+        if not rest:
+            return "CLF"
+        return _TIME_TOKENS.get(rest) or _strftime_pattern(rest)
+    if d.letter == "X":
+        return r"[Xx+-]"
+    if d.letter == "P" and d.arg == "hextid":
+        return r"[0-9A-Fa-f]{1,20}"
+    if d.letter == "q":
+        return r"(?:\?" + _ESCAPED_TEXT + r"*" + ("" if next_char == "" else "?") + r")?"
+    kind = _KINDS[d.letter]
+    # A possessive run is safe (and keeps failing lines linear) only when the character that
+    # follows can never belong to the value.
+    if kind in (_KIND_NUMBER, _KIND_DASH_NUMBER):
+        possessive = next_char != "%" and not next_char.isdigit()
+        number = _NUMBER + ("+" if possessive else "")
+        return number if kind == _KIND_NUMBER else f"(?:-|{number})"
+    if kind == _KIND_TOKEN:
+        if inside_quotes:
+            return r'[^\s"\\]+' + ("+" if next_char in ('"', " ") else "")
+        return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
+    if inside_quotes and next_char == '"':
+        return r'(?:[^"\\]++|\\.)*+'
+    if d.letter == "u" and not inside_quotes:
+        # Lenient: blanks allowed, but bounded so a near miss cannot crawl a huge line.
+        return _ESCAPED_TEXT + "{0,1024}" + ("" if next_char == "" else "?")
+    return _ESCAPED_TEXT + ("*" if next_char == "" else "*?")
+
+
+def _build_body(items: list[LogFormatItem], *, lenient: bool) -> tuple[str, _Candidates]:
+    parts: list[str] = []
+    cands = _Candidates({})
+    inside_quotes = False
+    index = 0
+    for pos, item in enumerate(items):
+        if isinstance(item, str):
+            parts.append(re.escape(item))
+            inside_quotes ^= item.count('"') % 2 == 1
+            continue
+        following = items[pos + 1] if pos + 1 < len(items) else ""
+        next_char = following[:1] if isinstance(following, str) else "%"
+        value = _value_pattern(item, inside_quotes, next_char, lenient)
+        name = _group_name(item, index)
+        element = f"(?P<{name}>{value})"
+        if value == "CLF":
+            element = rf"\[(?P<{name}>{_CLF_TIME})\]"
+        if item.conditional and _KINDS.get(item.letter) != _KIND_TEXT:
+            element = f"(?:{element}|-)"
+        parts.append(element)
+        _offer(cands, index, item)
+        index += 1
+    return "".join(parts), cands
+
+
+def compile_logformat(fmt: str, name: str = "") -> AccessFormat:
+    """Compile a LogFormat string (or the name of a built-in one) into an :class:`AccessFormat`.
+
+    Raises :class:`~lwsyslog.errors.FormatError` naming the offending directive and its
+    position when ``fmt`` is not a valid LogFormat.
+    """
+    logformat = BUILTIN_FORMATS.get(fmt, fmt)
+    items = parse_logformat(logformat)
+    if not any(isinstance(i, Directive) for i in items):
+        raise FormatError(f"LogFormat {logformat!r} has no % directive")
+    try:
+        return AccessFormat(name or (fmt if fmt in BUILTIN_FORMATS else "custom"), logformat, items)
+    except re.error as exc:  # a guard: every piece above is escaped or fixed
+        raise FormatError(f"LogFormat {logformat!r}: cannot build a pattern: {exc}") from exc
+
+
+def resolve_format(name_or_format: str) -> str:
+    """The LogFormat string for a built-in name, or the argument itself."""
+    return BUILTIN_FORMATS.get(name_or_format, name_or_format)
