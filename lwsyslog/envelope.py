@@ -1,0 +1,174 @@
+"""Decode one line as rsyslog hands it to the omprog program.
+
+The server's ``lwsyslog_json`` template emits one JSON object per line with the keys ``host``,
+``tag``, ``program``, ``time`` (RFC 3339), ``facility``, ``severity`` and ``msg``. A line that
+does not start with ``{`` is taken as a bare message (a raw ``%msg%`` template), so the program
+also works without the JSON template. Nothing here raises on the content of a line: a line that
+cannot be decoded becomes an :class:`EnvelopeFailure` carrying a bounded reason.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from lwsyslog.sanitize import sanitize
+
+__all__ = [
+    "Envelope",
+    "EnvelopeFailure",
+    "EnvelopeFailureReason",
+    "decode_envelope",
+]
+
+_TEXT_KEYS = ("host", "tag", "program", "time", "facility", "severity")
+_EMPTY = ("",) * len(_TEXT_KEYS)
+_DECODER = json.JSONDecoder()
+_MAX_DETAIL_CHARS = 120
+_MAX_ESCAPED_FACTOR = 6  # jsonf writes a control character as \uXXXX: 6 bytes for 1
+# Decoded UTF-8 never holds surrogates; only a JSON escape like "\ud800" can make one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One message as rsyslog delivered it.
+
+    ``tag`` has its trailing ``:`` removed; ``time`` is seconds since the epoch, or None when
+    the template sent none or an unreadable one; ``replaced_utf8`` tells that invalid UTF-8 in
+    the line was replaced by U+FFFD (the message is still analysed: one stray byte must not
+    hide an attack).
+    """
+
+    msg: str
+    host: str = ""
+    tag: str = ""
+    program: str = ""
+    time: float | None = None
+    facility: str = ""
+    severity: str = ""
+    replaced_utf8: bool = False
+
+    @property
+    def source(self) -> str:
+        """``host/tag`` (``-`` for a missing part): the live name of the log this came from."""
+        return f"{self.host or '-'}/{self.tag or self.program or '-'}"
+
+
+class EnvelopeFailureReason(StrEnum):
+    """Why a line is not an envelope (a fixed set, so counters stay bounded)."""
+
+    EMPTY = "empty"
+    TOO_LONG = "too-long"
+    BAD_JSON = "bad-json"
+    NOT_AN_OBJECT = "not-an-object"
+    MISSING_MSG = "missing-msg"
+    WRONG_TYPE = "wrong-type"
+
+
+@dataclass(frozen=True, slots=True)
+class EnvelopeFailure:
+    """A line that can never become an event; ``detail`` is sanitized and short."""
+
+    reason: EnvelopeFailureReason
+    detail: str = ""
+
+
+def decode_envelope(data: bytes, max_msg_bytes: int = 65536) -> Envelope | EnvelopeFailure:
+    """Decode one line (without its newline) into an :class:`Envelope`, or say why not.
+
+    A JSON line longer than ``max_msg_bytes`` times the worst escaping factor is refused as
+    too long before it is parsed, so a hostile megabyte costs almost nothing.
+    """
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    if not data or data.isspace():
+        return EnvelopeFailure(EnvelopeFailureReason.EMPTY)
+    try:
+        text = data.decode("utf-8")
+        replaced = False
+    except UnicodeDecodeError:
+        text = data.decode("utf-8", "replace")
+        replaced = True
+    if text[0] != "{" and not text.lstrip().startswith("{"):
+        return Envelope(msg=text, replaced_utf8=replaced)
+    if len(data) > max_msg_bytes * _MAX_ESCAPED_FACTOR + 4096:
+        return EnvelopeFailure(EnvelopeFailureReason.TOO_LONG, f"{len(data)} bytes")
+    try:
+        value = _DECODER.decode(text)
+    except (ValueError, RecursionError) as error:
+        return EnvelopeFailure(EnvelopeFailureReason.BAD_JSON, _detail(str(error)))
+    if not isinstance(value, dict):
+        return EnvelopeFailure(EnvelopeFailureReason.NOT_AN_OBJECT, type(value).__name__)
+    return _from_object(value, replaced, _SURROGATE_ESCAPE.search(text) is not None)
+
+
+def _from_object(
+    value: dict[str, Any], replaced: bool, surrogates: bool
+) -> Envelope | EnvelopeFailure:
+    msg = value.get("msg")
+    if type(msg) is not str:
+        if msg is None:
+            return EnvelopeFailure(EnvelopeFailureReason.MISSING_MSG)
+        return EnvelopeFailure(EnvelopeFailureReason.WRONG_TYPE, f"msg is {type(msg).__name__}")
+    fields = list(map(value.get, _TEXT_KEYS, _EMPTY))
+    for index, item in enumerate(fields):
+        if type(item) is str:
+            continue
+        if isinstance(item, int | float) and not isinstance(item, bool):
+            # A template may send numeric facility/severity (syslogfacility, not -text).
+            fields[index] = str(item)
+        elif item is None:
+            fields[index] = ""
+        else:
+            key = _TEXT_KEYS[index]
+            return EnvelopeFailure(
+                EnvelopeFailureReason.WRONG_TYPE, f"{key} is {type(item).__name__}"
+            )
+    if surrogates:
+        # A lone surrogate (JSON "\ud800") is valid JSON but not encodable text: replace it
+        # here so no later stage has to care.
+        msg, changed = _encodable(msg)
+        replaced = replaced or changed
+        for index, item in enumerate(fields):
+            fields[index], changed = _encodable(item)
+            replaced = replaced or changed
+    host, tag, program, time_text, facility, severity = fields
+    tag = tag.rstrip()
+    if tag.endswith(":"):
+        tag = tag[:-1]
+    return Envelope(
+        msg=msg,
+        host=host,
+        tag=tag,
+        program=program,
+        time=_rfc3339(time_text),
+        facility=facility,
+        severity=severity,
+        replaced_utf8=replaced,
+    )
+
+
+def _encodable(text: str) -> tuple[str, bool]:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8"), True
+    return text, False
+
+
+def _rfc3339(text: str) -> float | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).timestamp()
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def _detail(text: str) -> str:
+    return sanitize(text, _MAX_DETAIL_CHARS)

@@ -1,0 +1,131 @@
+"""Decoding rsyslog's JSON template (and raw lines) into envelopes, never failing hard."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from lwsyslog.envelope import (
+    Envelope,
+    EnvelopeFailure,
+    EnvelopeFailureReason,
+    decode_envelope,
+)
+
+ACCESS = '203.0.113.9 - - [23/Nov/2026:14:00:05 +0000] "GET / HTTP/1.1" 200 12 "-" "curl"'
+
+
+def _json_line(**fields: object) -> bytes:
+    base: dict[str, object] = {
+        "host": "web1",
+        "tag": "apache-access:",
+        "program": "apache-access",
+        "time": "2026-11-23T14:00:05.123456+01:00",
+        "facility": "local6",
+        "severity": "info",
+        "msg": ACCESS,
+    }
+    base.update(fields)
+    return json.dumps(base).encode()
+
+
+def test_template_line_gives_every_field_with_tag_colon_stripped() -> None:
+    envelope = decode_envelope(_json_line())
+    assert envelope == Envelope(
+        msg=ACCESS,
+        host="web1",
+        tag="apache-access",
+        program="apache-access",
+        time=datetime(2026, 11, 23, 13, 0, 5, 123456, tzinfo=UTC).timestamp(),
+        facility="local6",
+        severity="info",
+    )
+    assert envelope.source == "web1/apache-access"
+
+
+def test_raw_line_is_a_message_without_host() -> None:
+    envelope = decode_envelope(ACCESS.encode())
+    assert isinstance(envelope, Envelope)
+    assert (envelope.msg, envelope.host, envelope.tag) == (ACCESS, "", "")
+    assert envelope.source == "-/-"
+
+
+def test_carriage_return_before_the_newline_is_dropped() -> None:
+    envelope = decode_envelope(ACCESS.encode() + b"\r")
+    assert isinstance(envelope, Envelope)
+    assert envelope.msg == ACCESS
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        (b"", EnvelopeFailureReason.EMPTY),
+        (b"   ", EnvelopeFailureReason.EMPTY),
+        (b'{"host": "web1", "msg": "unterminated', EnvelopeFailureReason.BAD_JSON),
+        (b"{" * 100_000, EnvelopeFailureReason.BAD_JSON),
+        (b'{"host": "web1"}', EnvelopeFailureReason.MISSING_MSG),
+        (b'{"msg": 42}', EnvelopeFailureReason.WRONG_TYPE),
+        (b'{"msg": "x", "host": ["a"]}', EnvelopeFailureReason.WRONG_TYPE),
+    ],
+)
+def test_undecodable_lines_give_a_reason_instead_of_raising(
+    line: bytes, reason: EnvelopeFailureReason
+) -> None:
+    failure = decode_envelope(line)
+    assert isinstance(failure, EnvelopeFailure)
+    assert failure.reason is reason
+
+
+def test_json_array_is_not_an_envelope() -> None:
+    # Starts with "[" like an error-log line would, but is JSON: taken as a raw message.
+    assert isinstance(decode_envelope(b"[1, 2]"), Envelope)
+    failure = decode_envelope(b'{"a": 1} trailing')
+    assert isinstance(failure, EnvelopeFailure)
+
+
+def test_huge_json_line_is_refused_before_parsing() -> None:
+    line = _json_line(msg="A" * 2_000_000)
+    failure = decode_envelope(line, max_msg_bytes=65536)
+    assert isinstance(failure, EnvelopeFailure)
+    assert failure.reason is EnvelopeFailureReason.TOO_LONG
+
+
+def test_invalid_utf8_is_replaced_and_still_analysed() -> None:
+    envelope = decode_envelope(b'{"host": "web1", "msg": "GET /\xff\xfe?id=1 UNION SELECT"}')
+    assert isinstance(envelope, Envelope)
+    assert envelope.replaced_utf8
+    assert envelope.msg == "GET /\ufffd\ufffd?id=1 UNION SELECT"
+
+
+def test_lone_surrogate_escape_is_replaced() -> None:
+    envelope = decode_envelope(b'{"host": "w\\ud800", "msg": "a\\udc00b"}')
+    assert isinstance(envelope, Envelope)
+    assert envelope.replaced_utf8
+    envelope.msg.encode("utf-8")
+    envelope.host.encode("utf-8")
+
+
+def test_surrogate_pair_escape_is_kept_as_the_character() -> None:
+    envelope = decode_envelope(b'{"msg": "smile \\ud83d\\ude00"}')
+    assert isinstance(envelope, Envelope)
+    assert envelope.msg == "smile \U0001f600"
+    assert not envelope.replaced_utf8
+
+
+def test_numeric_facility_and_unreadable_time_are_tolerated() -> None:
+    envelope = decode_envelope(_json_line(facility=22, severity=6, time="yesterday", host=None))
+    assert isinstance(envelope, Envelope)
+    assert (envelope.facility, envelope.severity, envelope.time, envelope.host) == (
+        "22",
+        "6",
+        None,
+        "",
+    )
+
+
+def test_failure_detail_is_sanitized() -> None:
+    failure = decode_envelope(b'{"msg": "x\x1b[31m')
+    assert isinstance(failure, EnvelopeFailure)
+    assert "\x1b" not in failure.detail

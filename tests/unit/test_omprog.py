@@ -1,0 +1,455 @@
+"""The omprog program, run for real as rsyslog runs it: a child process talking over pipes."""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from lwsyslog.diagnostics import Diagnostics, Level
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"
+HANG_GUARD_SECS = 30.0  # only stops a broken program from hanging the suite; never a measure
+
+BENIGN = (
+    '198.51.100.7 - - [23/Nov/2026:14:00:0{n} +0000] "GET /index.html HTTP/1.1" 200 512 "-" '
+    '"Mozilla/5.0"'
+)
+SQLI = (
+    "{ip} - - [23/Nov/2026:14:00:05 +0000] "
+    '"GET /item.php?id=-1%20UNION%20ALL%20SELECT%201,2,concat(user,0x3a,password)-- HTTP/1.1" '
+    '200 512 "-" "Mozilla/5.0"'
+)
+SQLI_RULE = "sqli-union-select"
+
+Start = Callable[..., "Omprog"]
+
+NOISE_HOOK = """
+import os
+if os.environ.get("LWSYSLOG_TEST_NOISE"):
+    import lwsyslog.pipeline as _pipeline
+    _original = _pipeline.Pipeline.process
+    def _noisy(self, text, origin):
+        print("noise from print()")
+        os.write(1, b"noise written to fd 1\\n")
+        if "RAISE-IN-PIPELINE" in text:
+            raise ValueError("boom \\x1b[31m red")
+        return _original(self, text, origin)
+    _pipeline.Pipeline.process = _noisy
+"""
+
+
+def envelope(msg: str, host: str = "web1", tag: str = "apache-access:") -> bytes:
+    """One line as rsyslog's lwsyslog_json template writes it."""
+    record = {
+        "host": host,
+        "tag": tag,
+        "program": tag.rstrip(":"),
+        "time": "2026-11-23T14:00:05+00:00",
+        "facility": "local6",
+        "severity": "info",
+        "msg": msg,
+    }
+    return json.dumps(record).encode()
+
+
+def config_text(messages: Path) -> str:
+    """A configuration with journald off and the messages file at ``messages``."""
+    return (
+        "[sinks.journald]\nenabled = false\n\n"
+        f"[sinks.messages_file]\npath = {json.dumps(str(messages))}\n"
+    )
+
+
+class Omprog:
+    """The program under test, with line-at-a-time access to its stdout."""
+
+    def __init__(
+        self, tmp_path: Path, messages: Path, state: Path, env: dict[str, str] | None = None
+    ) -> None:
+        config = tmp_path / "lwsyslog.toml"
+        config.write_text(config_text(messages))
+        self.stderr_path = tmp_path / f"stderr-{time.monotonic_ns()}.log"
+        self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115  (closed in finish())
+        self.proc = subprocess.Popen(
+            [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            env={**os.environ, **(env or {})},
+        )
+        self._buffer = b""
+
+    def read_answer(self) -> str:
+        """The next status line (fails the test instead of hanging)."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + HANG_GUARD_SECS
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], max(deadline - time.monotonic(), 0))
+            assert ready, "no answer from the program"
+            chunk = os.read(fd, 65536)
+            assert chunk, f"program closed stdout; stderr: {self.stderr()}"
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode()
+
+    def answer_waiting(self) -> bool:
+        """Wait until an answer can be read, without reading it."""
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout.fileno()], [], [], HANG_GUARD_SECS)
+        return bool(ready)
+
+    def write(self, line: bytes) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(line + b"\n")
+        self.proc.stdin.flush()
+
+    def send(self, line: bytes) -> str:
+        self.write(line)
+        return self.read_answer()
+
+    def finish(self) -> tuple[int, bytes]:
+        """Close stdin (EOF); the exit status and whatever else came on stdout."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        rest = self._buffer + self.proc.stdout.read()
+        return self.wait(), rest
+
+    def wait(self) -> int:
+        try:
+            return self.proc.wait(HANG_GUARD_SECS)
+        finally:
+            self._stderr.close()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(errors="replace")
+
+    def wait_for_stderr(self, text: str) -> None:
+        deadline = time.monotonic() + HANG_GUARD_SECS
+        while text not in self.stderr():
+            assert time.monotonic() < deadline, f"{text!r} never logged: {self.stderr()}"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def messages(tmp_path: Path) -> Path:
+    return tmp_path / "log" / "messages"
+
+
+@pytest.fixture
+def start(tmp_path: Path, messages: Path) -> Iterator[Start]:
+    started: list[Omprog] = []
+
+    def make(env: dict[str, str] | None = None) -> Omprog:
+        program = Omprog(tmp_path, messages, tmp_path / "state", env)
+        started.append(program)
+        assert program.read_answer() == "OK"
+        return program
+
+    yield make
+    for program in started:
+        if program.proc.poll() is None:
+            program.proc.kill()
+            program.wait()
+        for stream in (program.proc.stdin, program.proc.stdout):
+            if stream is not None:
+                stream.close()
+        program._stderr.close()
+
+
+def alert_lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def test_ok_first_then_one_ok_per_line_and_nothing_else(start: Start) -> None:
+    program = start()
+    lines = [envelope(BENIGN.format(n=n % 10)) for n in range(40)]
+    lines += [BENIGN.format(n=1).encode(), envelope("not an apache line at all")]
+    answers = [program.send(line) for line in lines]
+    assert answers == ["OK"] * len(lines)
+    status, rest = program.finish()
+    assert (status, rest) == (0, b"")
+
+
+def test_pipelined_lines_get_answers_in_order(start: Start) -> None:
+    program = start()
+    for n in range(20):
+        program.write(envelope(BENIGN.format(n=n % 10)))
+    assert [program.read_answer() for _ in range(20)] == ["OK"] * 20
+    assert program.finish() == (0, b"")
+
+
+def test_stray_output_and_pipeline_exceptions_never_reach_stdout(
+    start: Start, tmp_path: Path
+) -> None:
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(NOISE_HOOK)
+    pythonpath = os.pathsep.join(filter(None, [str(hook), os.environ.get("PYTHONPATH")]))
+    program = start({"PYTHONPATH": pythonpath, "LWSYSLOG_TEST_NOISE": "1"})
+    lines = [envelope(BENIGN.format(n=1)), envelope("RAISE-IN-PIPELINE one")]
+    lines += [envelope("RAISE-IN-PIPELINE two"), envelope(BENIGN.format(n=2))]
+    assert [program.send(line) for line in lines] == ["OK"] * 4
+    assert program.finish() == (0, b"")
+    stderr = program.stderr()
+    assert "noise from print()" in stderr
+    assert "noise written to fd 1" in stderr
+    # The exception is reported once per minute per type, sanitized.
+    assert stderr.count("line skipped after ValueError") == 1
+    assert "\x1b" not in stderr
+
+
+def test_sqli_line_raises_an_alert_in_the_messages_file(start: Start, messages: Path) -> None:
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.9"))) == "OK"
+    lines = alert_lines(messages)
+    assert any(SQLI_RULE in line and "203.0.113.9" in line for line in lines), lines
+    assert any("web1/apache-access" in line for line in lines)
+    assert program.finish()[0] == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        pytest.param(b'{"host": "web1", "msg": "unterminated', id="bad-json"),
+        pytest.param(bytes(range(256)).replace(b"\n", b"") * 3, id="binary-junk"),
+        pytest.param(b"\xff\xfe\x00\x01 not utf-8", id="invalid-utf8"),
+        pytest.param(envelope("A" * 1_000_000), id="1mb-json-line"),
+        pytest.param(b"B" * 1_000_000, id="1mb-raw-line"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b'["not", "an", "object"]', id="json-array"),
+    ],
+)
+def test_lines_that_can_never_succeed_are_confirmed(
+    start: Start, messages: Path, line: bytes
+) -> None:
+    program = start()
+    assert program.send(line) == "OK"
+    # Still alive and still detecting.
+    assert program.send(envelope(SQLI.format(ip="203.0.113.10"))) == "OK"
+    assert any(SQLI_RULE in text for text in alert_lines(messages))
+    assert program.finish()[0] == 0
+
+
+def test_ansi_escapes_from_log_content_never_reach_the_messages_file(
+    start: Start, messages: Path
+) -> None:
+    program = start()
+    hostile = SQLI.format(ip="203.0.113.11").replace("Mozilla/5.0", "\x1b[2J\x1b]0;pwned\x07")
+    assert program.send(envelope(hostile, host="web\x1b[31m1")) == "OK"
+    assert program.send(hostile.encode()) == "OK"
+    assert program.finish()[0] == 0
+    data = messages.read_bytes()
+    assert SQLI_RULE.encode() in data
+    assert b"\x1b" not in data
+    assert b"\x07" not in data
+    assert b"\\x1b" in data
+
+
+def test_unwritable_messages_file_is_retried_and_delivered_once(
+    tmp_path: Path, start: Start
+) -> None:
+    blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
+    blocker.write_text("in the way\n")
+    program = start()
+    line = envelope(SQLI.format(ip="203.0.113.12"))
+    first = program.send(line)
+    assert first != "OK"
+    assert first.startswith("Error")
+    assert program.send(line) != "OK"  # rsyslog's retry while the problem lasts
+    blocker.unlink()
+    blocker.mkdir()
+    assert program.send(line) == "OK"
+    assert program.send(envelope(BENIGN.format(n=3))) == "OK"
+    assert program.finish()[0] == 0
+    lines = alert_lines(blocker / "messages")
+    assert [SQLI_RULE in text for text in lines].count(True) == 1
+    assert len(lines) == len(set(lines))
+    # The retried line went through the pipeline once: thresholds never count it twice.
+    final_stats = program.stderr().splitlines()[-2]
+    assert "received=4 lines=2 " in final_stats
+    assert "replays=2 " in final_stats
+
+
+def test_sighup_reopens_the_messages_file_after_rotation(start: Start, messages: Path) -> None:
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.13"))) == "OK"
+    rotated = messages.with_name("messages.1")
+    messages.rename(rotated)
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("files reopened")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.14"))) == "OK"
+    assert program.finish()[0] == 0
+    assert any("203.0.113.13" in line for line in alert_lines(rotated))
+    assert not any("203.0.113.14" in line for line in alert_lines(rotated))
+    assert any("203.0.113.14" in line for line in alert_lines(messages))
+
+
+def test_sighup_with_a_broken_new_config_keeps_running(
+    start: Start, tmp_path: Path, messages: Path
+) -> None:
+    program = start()
+    (tmp_path / "lwsyslog.toml").write_text("[sinks.journald]\nenabled = 'maybe'\n")
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("keeping the running configuration")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.15"))) == "OK"
+    assert any("203.0.113.15" in line for line in alert_lines(messages))
+    assert program.finish()[0] == 0
+
+
+def test_sigterm_exits_zero(start: Start) -> None:
+    program = start()
+    assert program.send(envelope(BENIGN.format(n=4))) == "OK"
+    program.proc.send_signal(signal.SIGTERM)
+    assert program.wait() == 0
+
+
+def test_eof_exits_zero_even_mid_line(start: Start, messages: Path) -> None:
+    program = start()
+    assert program.proc.stdin is not None
+    program.proc.stdin.write(envelope(SQLI.format(ip="203.0.113.16")))  # no newline
+    status, rest = program.finish()
+    assert status == 0
+    assert rest == b"OK\n"
+    assert any("203.0.113.16" in line for line in alert_lines(messages))
+
+
+def test_replay_after_kill_raises_no_second_alert(start: Start, messages: Path) -> None:
+    line = envelope(SQLI.format(ip="203.0.113.17"))
+    first = start()
+    first.write(line)
+    assert first.answer_waiting()  # the alert is written; the answer was never read
+    first.proc.kill()
+    first.wait()
+    assert [SQLI_RULE in text for text in alert_lines(messages)].count(True) == 1
+
+    second = start()
+    assert second.send(line) == "OK"  # rsyslog re-sends what was never confirmed
+    assert second.finish()[0] == 0
+    assert [SQLI_RULE in text for text in alert_lines(messages)].count(True) == 1
+
+
+def test_transaction_marks_are_answered(tmp_path: Path, messages: Path) -> None:
+    config = tmp_path / "t.toml"
+    config.write_text(config_text(messages))
+    lines = [
+        b"BEGIN TRANSACTION",
+        envelope(BENIGN.format(n=5)),
+        envelope(SQLI.format(ip="203.0.113.18")),
+    ]
+    lines += [b"COMMIT TRANSACTION", envelope(BENIGN.format(n=6))]
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(PROGRAM),
+            "--transactions",
+            "--config",
+            str(config),
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        input=b"".join(line + b"\n" for line in lines),
+        capture_output=True,
+        timeout=HANG_GUARD_SECS,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.decode().splitlines() == [
+        "OK",
+        "OK",
+        "DEFER_COMMIT",
+        "DEFER_COMMIT",
+        "OK",
+        "OK",
+    ]
+    assert any("203.0.113.18" in line for line in alert_lines(messages))
+
+
+def test_bad_configuration_at_start_exits_2_without_ok(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[sinks.nowhere]\nenabled = true\n")
+    result = subprocess.run(
+        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(tmp_path)],
+        input=b"",
+        capture_output=True,
+        timeout=HANG_GUARD_SECS,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (2, b"")
+    assert b"nowhere" in result.stderr
+
+
+def test_diagnostics_are_rate_limited_per_key_and_sanitized() -> None:
+    written: list[str] = []
+
+    class _Stream:
+        def write(self, text: str) -> int:
+            written.append(text)
+            return len(text)
+
+        def flush(self) -> None:
+            pass
+
+    now = [0.0]
+    diagnostics = Diagnostics(stream=_Stream(), clock=lambda: now[0])  # type: ignore[arg-type]
+    assert diagnostics.limited("a", Level.ERROR, "first \x1b[31m")
+    assert not diagnostics.limited("a", Level.ERROR, "second")
+    assert diagnostics.limited("b", Level.ERROR, "other key")
+    now[0] = 61.0
+    assert diagnostics.limited("a", Level.ERROR, "third")
+    assert written == [
+        "lwsyslog-omprog: error: first \\x1b[31m\n",
+        "lwsyslog-omprog: error: other key\n",
+        "lwsyslog-omprog: error: third (1 more like it not shown)\n",
+    ]
+
+
+def test_sighup_applies_a_changed_messages_path(
+    start: Start, tmp_path: Path, messages: Path
+) -> None:
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.19"))) == "OK"
+    moved = tmp_path / "elsewhere" / "alerts"
+    (tmp_path / "lwsyslog.toml").write_text(config_text(moved))
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("configuration reloaded")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.20"))) == "OK"
+    assert program.finish()[0] == 0
+    assert any("203.0.113.20" in line for line in alert_lines(moved))
+    assert not any("203.0.113.20" in line for line in alert_lines(messages))
+
+
+def test_messages_file_option_overrides_the_config(tmp_path: Path, messages: Path) -> None:
+    override = tmp_path / "override" / "messages"
+    config = tmp_path / "c.toml"
+    config.write_text(config_text(messages))
+    result = subprocess.run(
+        [
+            sys.executable,
+            str(PROGRAM),
+            "--config",
+            str(config),
+            "--state-dir",
+            str(tmp_path / "state"),
+            "--no-journald",
+            "--messages-file",
+            str(override),
+        ],
+        input=envelope(SQLI.format(ip="203.0.113.21")) + b"\n",
+        capture_output=True,
+        timeout=HANG_GUARD_SECS,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, b"OK\nOK\n")
+    assert any("203.0.113.21" in line for line in alert_lines(override))
+    assert not messages.exists()
