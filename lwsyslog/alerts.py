@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from lwsyslog.bounded import BoundedMap
@@ -74,8 +74,10 @@ class AlertMaker:
         cooldown_secs: float,
         max_keys: int,
         clock: Callable[[], float] = time.time,
+        descriptions: Mapping[str, str] | None = None,
     ) -> None:
         self._clock = clock
+        self._descriptions = dict(descriptions or {})
         self._min_rank = single_event_min_severity.rank
         self._cooldown_secs = cooldown_secs
         self._quiet_until: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
@@ -86,15 +88,23 @@ class AlertMaker:
         return self._quiet_until.evictions
 
     def from_findings(self, observation: Observation) -> list[Alert]:
-        """Alerts for findings severe enough to stand alone (outside their cooldown)."""
-        alerts = []
-        for finding in observation.findings:
-            if finding.severity.rank < self._min_rank:
-                continue
-            if self._in_cooldown(finding.rule_id, finding.client_ip, finding.time):
-                continue
-            alerts.append(self._single(finding, observation))
-        return alerts
+        """At most one alert for the line's findings severe enough to stand alone.
+
+        One request often trips several rules of one category (a UNION and a quote breakout);
+        the operator gets one alert naming them all, led by the most severe finding. The
+        cooldown is per (category, client), so a sqlmap run is one alert per cooldown, not one
+        per payload variant.
+        """
+        severe = [f for f in observation.findings if f.severity.rank >= self._min_rank]
+        if not severe:
+            return []
+        severe.sort(key=lambda finding: -finding.severity.rank)
+        lead = severe[0]
+        categories = tuple(dict.fromkeys(c for f in severe for c in f.categories))
+        fresh = [c for c in categories if not self._in_cooldown(c, lead.client_ip, lead.time)]
+        if not fresh:
+            return []
+        return [self._single(lead, severe, categories, observation)]
 
     def from_crossings(self, crossings: Iterable[Crossing], log: str) -> list[Alert]:
         """One alert per crossing (the threshold engine already applied its cooldown)."""
@@ -128,27 +138,33 @@ class AlertMaker:
         self._quiet_until.put(slot, when + self._cooldown_secs)
         return False
 
-    @staticmethod
-    def _single(finding: Finding, observation: Observation) -> Alert:
-        categories = ", ".join(finding.categories)
+    def _single(
+        self,
+        lead: Finding,
+        severe: list[Finding],
+        categories: tuple[str, ...],
+        observation: Observation,
+    ) -> Alert:
+        rules = ", ".join(dict.fromkeys(f.rule_id for f in severe))
+        what = self._descriptions.get(lead.rule_id, lead.rule_id)
         return Alert(
-            rule=finding.rule_id,
-            key=finding.client_ip,
-            client_ip=finding.client_ip,
-            categories=finding.categories,
-            severity=finding.severity,
+            rule=lead.rule_id,
+            key=lead.client_ip,
+            client_ip=lead.client_ip,
+            categories=categories,
+            severity=lead.severity,
             count=1,
             window_secs=0.0,
-            first=finding.origin,
-            last=finding.origin,
-            first_time=finding.time,
-            last_time=finding.time,
+            first=lead.origin,
+            last=lead.origin,
+            first_time=lead.time,
+            last_time=lead.time,
             message=(
-                f"{categories} from {finding.client_ip or 'unknown client'}: "
-                f"{finding.rule_id} matched {finding.field}"
+                f"{what}: {lead.client_ip or 'unknown client'} sent {lead.fragment[:80]!r} "
+                f"in {lead.field} (rules: {rules})"
             ),
             sample=observation.event.raw,
-            log=finding.log,
+            log=lead.log,
         )
 
 

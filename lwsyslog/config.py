@@ -314,26 +314,38 @@ def _check_table(
             if key not in known:
                 raise ConfigError(
                     f"unknown {schema.what} id (known: {', '.join(sorted(known))})",
-                    file=name, table=table, key=key, line=_line_of(text, path, key),
+                    file=name,
+                    table=table,
+                    key=key,
+                    line=_line_of(text, path, key),
                 )
             if not isinstance(value, dict):
                 raise ConfigError(
                     f"expected a table, got {_type_name(value)}",
-                    file=name, table=table, key=key, line=_line_of(text, path, key),
+                    file=name,
+                    table=table,
+                    key=key,
+                    line=_line_of(text, path, key),
                 )
             _check_table(value, schema.schema, (*path, key), text, name)
         return
     for key, value in data.items():
         line = _line_of(text, path, key)
         if key not in schema:
-            known = ", ".join(sorted(schema))
-            raise ConfigError(f"unknown key (known: {known})", file=name, table=table, key=key,
-                              line=line)
+            names = ", ".join(sorted(schema))
+            raise ConfigError(
+                f"unknown key (known: {names})", file=name, table=table, key=key, line=line
+            )
         expected = schema[key]
         if isinstance(expected, dict | _TableOf):
             if not isinstance(value, dict):
-                raise ConfigError(f"expected a table, got {_type_name(value)}", file=name,
-                                  table=table, key=key, line=line)
+                raise ConfigError(
+                    f"expected a table, got {_type_name(value)}",
+                    file=name,
+                    table=table,
+                    key=key,
+                    line=line,
+                )
             _check_table(value, expected, (*path, key), text, name)
             continue
         problem = expected(value)
@@ -386,11 +398,15 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
     where = files[-1]
     thresholds: dict[str, ThresholdSettings] = {}
     for rule_id, values in data.get("thresholds", {}).items():
-        missing = [key for key in ("count", "window_secs", "cooldown_secs", "severity")
-                   if key not in values]
+        missing = [
+            key
+            for key in ("count", "window_secs", "cooldown_secs", "severity")
+            if key not in values
+        ]
         if missing:
-            raise ConfigError(f"missing {', '.join(missing)}", file=where,
-                              table=f"thresholds.{rule_id}")
+            raise ConfigError(
+                f"missing {', '.join(missing)}", file=where, table=f"thresholds.{rule_id}"
+            )
         thresholds[rule_id] = ThresholdSettings(
             enabled=values.get("enabled", True),
             count=values["count"],

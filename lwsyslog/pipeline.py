@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Sequence
-from typing import Protocol
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.config import Config
@@ -62,7 +62,11 @@ class Pipeline:
     ) -> None:
         self.config = config
         self.guard = guard
-        self.parser = LineParser(config.log, config.access_formats)  # type: ignore[arg-type]
+        self.parser = LineParser(
+            config.log,  # type: ignore[arg-type]
+            config.access_formats,
+            max_line_chars=config.max_line_bytes,
+        )
         rules = [cls() for cls in ALL_RULES if config.rule_settings(cls.id).enabled]
         self.detector = Detector(rules)
         self.triage = Triage(config.urgent_statuses, config.urgent_levels)
@@ -70,7 +74,11 @@ class Pipeline:
             config.thresholds, max_keys=config.max_keys, clock=clock
         )
         self.alert_maker = AlertMaker(
-            config.single_event_min_severity, config.cooldown_secs, config.max_keys, clock=clock
+            config.single_event_min_severity,
+            config.cooldown_secs,
+            config.max_keys,
+            clock=clock,
+            descriptions={rule.id: rule.description for rule in self.detector.rules},
         )
         self.dispatcher = Dispatcher(sinks)
         self.stats = RunStats()
@@ -84,8 +92,9 @@ class Pipeline:
     def process_bytes(self, data: bytes, origin: Origin) -> LineResult:
         """Decode one raw line (invalid UTF-8 replaced and counted), then :meth:`process`."""
         if len(data) > self._max_line_bytes:
-            return self._unparsed(origin, data[:200].decode("utf-8", "replace"),
-                                  UnparsedReason.TOO_LONG)
+            return self._unparsed(
+                origin, data[:200].decode("utf-8", "replace"), UnparsedReason.TOO_LONG
+            )
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -159,8 +168,9 @@ class Pipeline:
             if settings.allow and settings.allow.allows(event.client_ip, path, user_agent):
                 continue
             if settings.severity is not None and settings.severity != finding.severity:
-                finding = replace(finding, severity=settings.severity)
-            kept.append(finding)
+                kept.append(replace(finding, severity=settings.severity))
+            else:
+                kept.append(finding)
         return kept
 
     def retry_delivery(self) -> bool:

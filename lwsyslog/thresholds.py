@@ -21,7 +21,6 @@ from lwsyslog.bounded import BoundedMap
 from lwsyslog.config import ThresholdSettings
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.observation import Observation
-from lwsyslog.severity import Severity
 from lwsyslog.triage import Urgency
 
 __all__ = [
@@ -214,6 +213,11 @@ class ThresholdEngine:
         """An engine with every registered rule that has settings."""
         rules = [(rule(), settings[rule.id]) for rule in THRESHOLD_RULES if rule.id in settings]
         return cls(rules, max_keys=max_keys, clock=clock)
+
+    @property
+    def rules(self) -> tuple[tuple[ThresholdRule, ThresholdSettings], ...]:
+        """The enabled rules with their settings."""
+        return tuple(self._rules)
 
     @property
     def evictions(self) -> int:

@@ -7,7 +7,14 @@ import sys
 from collections.abc import Sequence
 
 from lwsyslog import __version__
-from lwsyslog.cli import check_config_cmd, explain_cmd, rules_cmd, scan_cmd
+from lwsyslog.cli import (
+    certs_cmd,
+    check_config_cmd,
+    explain_cmd,
+    rules_cmd,
+    scan_cmd,
+    setup_cmd,
+)
 from lwsyslog.errors import LwsyslogError
 
 __all__ = ["main"]
@@ -15,19 +22,7 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 
 # Each module exposes register(subparsers) and sets `func` on its parser.
-_COMMANDS = (scan_cmd, explain_cmd, rules_cmd, check_config_cmd)
-
-
-def _optional_commands() -> list[object]:
-    """Commands whose modules live with the rsyslog integration (added when present)."""
-    modules: list[object] = []
-    for name in ("certs_cmd", "setup_cmd", "demo_cmd"):
-        try:
-            modules.append(__import__(f"lwsyslog.cli.{name}", fromlist=["register"]))
-        except ModuleNotFoundError as error:
-            if error.name != f"lwsyslog.cli.{name}":
-                raise
-    return modules
+_COMMANDS = (scan_cmd, explain_cmd, rules_cmd, check_config_cmd, certs_cmd, setup_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,8 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lwsyslog {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in (*_COMMANDS, *_optional_commands()):
-        module.register(subparsers)  # type: ignore[attr-defined]
+    for module in _COMMANDS:
+        module.register(subparsers)
     return parser
 
 

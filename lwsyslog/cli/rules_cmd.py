@@ -26,27 +26,32 @@ def run(args: argparse.Namespace) -> int:
     rows: list[dict[str, object]] = []
     for rule in ALL_RULES:
         settings = config.rule_settings(rule.id)
-        rows.append({
-            "id": rule.id,
-            "kind": "event",
-            "categories": list(rule.categories),
-            "severity": (settings.severity or rule.severity).value,
-            "enabled": settings.enabled,
-            "description": rule.description,
-        })
+        rows.append(
+            {
+                "id": rule.id,
+                "kind": "event",
+                "categories": list(rule.categories),
+                "severity": (settings.severity or rule.severity).value,
+                "enabled": settings.enabled,
+                "description": rule.description,
+            }
+        )
     for threshold in THRESHOLD_RULES:
         tsettings = config.thresholds.get(threshold.id)
-        rows.append({
-            "id": threshold.id,
-            "kind": "threshold",
-            "categories": list(threshold.categories) or ["(from findings)"],
-            "severity": tsettings.severity.value if tsettings else "-",
-            "enabled": bool(tsettings and tsettings.enabled),
-            "description": (
-                f"{threshold.description} ({tsettings.count} in {tsettings.window_secs:g}s)"
-                if tsettings else threshold.description
-            ),
-        })
+        rows.append(
+            {
+                "id": threshold.id,
+                "kind": "threshold",
+                "categories": list(threshold.categories) or ["(from findings)"],
+                "severity": tsettings.severity.value if tsettings else "-",
+                "enabled": bool(tsettings and tsettings.enabled),
+                "description": (
+                    f"{threshold.description} ({tsettings.count} in {tsettings.window_secs:g}s)"
+                    if tsettings
+                    else threshold.description
+                ),
+            }
+        )
     if args.json:
         for row in rows:
             print(json.dumps(row))
@@ -55,6 +60,8 @@ def run(args: argparse.Namespace) -> int:
     for row in rows:
         categories = ",".join(row["categories"])  # type: ignore[arg-type]
         state = "" if row["enabled"] else " [disabled]"
-        print(f"{row['id']:<32} {row['kind']:<9} {row['severity']:<8} {categories:<28} "
-              f"{row['description']}{state}")
+        print(
+            f"{row['id']:<32} {row['kind']:<9} {row['severity']:<8} {categories:<28} "
+            f"{row['description']}{state}"
+        )
     return 0

@@ -18,6 +18,7 @@ from lwsyslog.cli.summary import print_summary
 from lwsyslog.events import Origin
 from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.sanitize import sanitize
+from lwsyslog.sinks.base import Sink
 from lwsyslog.sinks.memory import MemorySink
 from lwsyslog.triage import Urgency
 
@@ -55,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(config, access_formats=(args.format,))
     out = sys.stdout
     alerts_seen = MemorySink()
-    sinks = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
+    sinks: list[Sink] = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
     pipeline = Pipeline(config, sinks)
     status = EXIT_OK
     started = time.monotonic()
@@ -82,10 +83,11 @@ def _scan_one(pipeline: Pipeline, name: str, json_out: TextIO | None) -> None:
 
 
 def _lines(stream: BinaryIO) -> Iterator[bytes]:
-    for raw in stream:
-        if raw.endswith(b"\n"):
-            raw = raw[:-2] if raw.endswith(b"\r\n") else raw[:-1]
-        yield raw
+    for line in stream:
+        if line.endswith(b"\n"):
+            yield line[:-2] if line.endswith(b"\r\n") else line[:-1]
+        else:
+            yield line
 
 
 def _scan_stream(

@@ -22,8 +22,10 @@ def print_summary(
     stats = pipeline.stats
     rate = stats.lines / elapsed_secs if elapsed_secs > 0 else 0.0
     write = out.write
-    write(f"lines        {stats.lines:,} ({stats.access:,} access, {stats.error:,} error) "
-          f"in {elapsed_secs:.2f}s, {rate:,.0f} lines/s\n")
+    write(
+        f"lines        {stats.lines:,} ({stats.access:,} access, {stats.error:,} error) "
+        f"in {elapsed_secs:.2f}s, {rate:,.0f} lines/s\n"
+    )
     unparsed = ", ".join(f"{reason} {count:,}" for reason, count in stats.unparsed.most_common())
     write(f"unparsed     {stats.unparsed_total:,}" + (f" ({unparsed})" if unparsed else "") + "\n")
     if stats.invalid_utf8:
@@ -39,8 +41,10 @@ def print_summary(
             write(f"  {sanitize(client, 45):<40} {count:,}\n")
     write(f"alerts       {len(alerts):,}\n")
     for alert in alerts[:_SHOWN_ALERTS]:
-        write(f"  [{alert.severity}] {alert.rule} {sanitize(alert.message, 160)} "
-              f"({sanitize(alert.last.describe(), 120)})\n")
+        write(
+            f"  [{alert.severity}] {alert.rule} {sanitize(alert.message, 160)} "
+            f"({sanitize(alert.last.describe(), 120)})\n"
+        )
     if len(alerts) > _SHOWN_ALERTS:
         write(f"  ... {len(alerts) - _SHOWN_ALERTS:,} more (use --json for all)\n")
     evictions = pipeline.thresholds.evictions + pipeline.alert_maker.evictions

@@ -1,0 +1,125 @@
+"""``lwsyslog explain 'LINE'``: how the engine reads one line and why each rule fired or not."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from datetime import UTC, datetime
+
+from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed
+from lwsyslog.normalize import EventView
+from lwsyslog.observation import Observation
+from lwsyslog.pipeline import Pipeline
+from lwsyslog.sanitize import sanitize
+
+__all__ = ["register", "run"]
+
+_ACCESS_FIELDS = ("client_ip", "vhost", "user", "method", "target", "protocol", "status",
+                  "bytes_sent", "referer", "user_agent", "cookie", "duration_us")
+_ERROR_FIELDS = ("client_ip", "client_port", "module", "level", "pid", "tid", "code", "message",
+                 "referer")
+_DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "message")
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``explain`` sub-command."""
+    parser = subparsers.add_parser(
+        "explain",
+        help="show parsed fields, decoding, triage and every rule's verdict for one line",
+    )
+    parser.add_argument("line", help="one log line (quote it)")
+    parser.add_argument("--log", choices=("auto", "access", "error"), help="force the log kind")
+    parser.add_argument("--format", metavar="NAME|LOGFORMAT", help="access-log format")
+    parser.add_argument("--all", action="store_true", help="list rules that did not match too")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+    add_config_options(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Explain one line; exit 0 when it parsed, 1 when no format fits it."""
+    config = config_from_args(args)
+    if args.log:
+        config = dataclasses.replace(config, log=args.log)
+    if args.format:
+        config = dataclasses.replace(config, access_formats=(args.format,))
+    pipeline = Pipeline(config)
+    line = args.line.rstrip("\r\n")
+    result = pipeline.process(line, Origin("<explain>", 1))
+    event = result.event
+    if isinstance(event, Unparsed):
+        print(f"unparsed: {event.reason.value} (no configured format fits this line)")
+        return 1
+    view = EventView(event)
+    verdicts = pipeline.detector.explain(event)
+    kept = {finding.rule_id for finding in result.findings}
+    observation = Observation(event, result.urgency, result.findings)  # type: ignore[arg-type]
+    feeds = [rule.id for rule, _ in pipeline.thresholds.rules if list(rule.keys(observation))]
+    if args.json:
+        print(json.dumps(_as_json(event, view, result.urgency, verdicts, kept, feeds)))
+        return 0
+    _print_fields(event, view)
+    print(f"{'triage':<12} {result.urgency}")
+    print(f"{'thresholds':<12} {', '.join(feeds) or '-'} (windows this line counts toward)")
+    print("rules:")
+    matched = [v for v in verdicts if v.matched]
+    rules = {rule.id: rule for rule in pipeline.detector.rules}
+    for verdict in matched:
+        rule = rules[verdict.rule_id]
+        note = "" if verdict.rule_id in kept else "  (suppressed by allow-list)"
+        print(f"  MATCH {verdict.rule_id:<30} [{','.join(rule.categories)}] {rule.severity} "
+              f"field={verdict.field} fragment={sanitize(verdict.fragment, 120)!r}{note}")
+    if args.all:
+        for verdict in verdicts:
+            if not verdict.matched:
+                how = "no match" if verdict.selected else "not selected by prefilter"
+                print(f"  -     {verdict.rule_id:<30} {how}")
+    else:
+        print(f"  ({len(verdicts) - len(matched)} other rules did not match; --all lists them)")
+    for alert in result.alerts:
+        print(f"alert        [{alert.severity}] {alert.rule}: {sanitize(alert.message, 200)}")
+    return 0
+
+
+def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:
+    print(f"{'log':<12} {event.log}")
+    if event.time is not None:
+        print(f"{'time':<12} {datetime.fromtimestamp(event.time, UTC).isoformat()}")
+    names = _ACCESS_FIELDS if isinstance(event, AccessEvent) else _ERROR_FIELDS
+    for name in names:
+        value = getattr(event, name)
+        if value in ("", None):
+            continue
+        print(f"{name:<12} {sanitize(str(value), 300)}")
+        if name in _DECODED_FIELDS:
+            decoded = view.decoded(name)
+            if decoded != value:
+                print(f"{'  decoded':<12} {sanitize(decoded, 300)}")
+
+
+def _as_json(
+    event: AccessEvent | ErrorEvent,
+    view: EventView,
+    urgency: object,
+    verdicts: list,  # type: ignore[type-arg]
+    kept: set[str],
+    feeds: list[str],
+) -> dict[str, object]:
+    names = _ACCESS_FIELDS if isinstance(event, AccessEvent) else _ERROR_FIELDS
+    fields = {name: getattr(event, name) for name in names}
+    decoded = {name: view.decoded(name) for name in _DECODED_FIELDS if name in names}
+    return {
+        "log": event.log,
+        "time": event.time,
+        "fields": {k: sanitize(v) if isinstance(v, str) else v for k, v in fields.items()},
+        "decoded": {k: sanitize(v) for k, v in decoded.items()},
+        "triage": str(urgency),
+        "thresholds": feeds,
+        "rules": [
+            {"rule": v.rule_id, "matched": v.matched, "selected": v.selected, "field": v.field,
+             "fragment": sanitize(v.fragment), "suppressed": v.matched and v.rule_id not in kept}
+            for v in verdicts
+        ],
+    }

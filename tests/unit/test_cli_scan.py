@@ -1,0 +1,148 @@
+"""``lwsyslog scan``: the JSON contract, the summary, exit statuses, hostile input."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from lwsyslog.cli.main import main
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "logs"
+SAMPLE = FIXTURES / "sample-access.log"
+NO_SYSTEM_CONFIG: list[str] = []
+
+
+def scan(
+    capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, list[dict[str, object]], str]:
+    status = main(["scan", "--json", *args])
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    return status, records, captured.err
+
+
+def test_sqli_line_is_a_finding_with_file_line_client_and_category(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, records, _ = scan(capsys, str(SAMPLE))
+    assert status == 0
+    sqli = [r for r in records if r["kind"] == "finding" and r["line"] == 4]
+    assert len(sqli) == 1
+    record = sqli[0]
+    assert record["file"] == str(SAMPLE) and record["log"] == "access"
+    assert record["client_ip"] == "203.0.113.9" and record["triage"] == "urgent"
+    assert "sqli" in record["categories"] and record["severity"] in ("high", "critical")
+
+
+def test_benign_lines_produce_no_record(capsys: pytest.CaptureFixture[str]) -> None:
+    _, records, _ = scan(capsys, str(SAMPLE))
+    lines = {r["line"] for r in records if r["kind"] == "finding"}
+    assert not lines & {1, 2, 3, 13}  # home page, css, product page, 404 favicon
+
+
+def test_urgent_only_line_has_empty_categories(capsys: pytest.CaptureFixture[str]) -> None:
+    _, records, _ = scan(capsys, str(SAMPLE))
+    forbidden = [r for r in records if r["kind"] == "finding" and r["line"] == 7]
+    assert forbidden and forbidden[0]["triage"] == "urgent"
+    assert forbidden[0]["rules"] == [] or forbidden[0]["categories"] != []
+
+
+def test_five_urgent_events_from_one_client_raise_the_burst_alert(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, records, _ = scan(capsys, str(SAMPLE))
+    bursts = [r for r in records if r["kind"] == "alert" and r["rule"] == "urgent-burst"]
+    assert len(bursts) == 1
+    alert = bursts[0]
+    assert alert["key"] == "192.0.2.44" and alert["count"] == 5 and alert["window_secs"] == 60
+    assert alert["first"] == {"file": str(SAMPLE), "line": 6}
+    assert alert["last"] == {"file": str(SAMPLE), "line": 10}
+
+
+def test_log4shell_in_user_agent_alerts_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    _, records, _ = scan(capsys, str(SAMPLE))
+    log4shell = [r for r in records if r["kind"] == "alert" and "log4shell" in r["categories"]]
+    assert log4shell and log4shell[0]["key"] == "203.0.113.50"
+
+
+def test_error_log_line_with_syslog_header_is_recognised(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, records, _ = scan(capsys, str(SAMPLE))
+    auth = [r for r in records if r["kind"] == "finding" and r["line"] == 14]
+    assert auth and auth[0]["log"] == "error" and auth[0]["client_ip"] == "192.0.2.80"
+    assert "auth-failure" in auth[0]["categories"]
+
+
+def test_hostile_bytes_are_counted_never_fatal_never_raw(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    hostile = tmp_path / "hostile.log"
+    good = SAMPLE.read_bytes().splitlines()[3]  # the SQL injection line
+    hostile.write_bytes(
+        b"\x00\x01\x02\xff\xfe binary junk\n"
+        + b"\xc3\x28 invalid utf-8 \xa0\xa1\n"
+        + b'203.0.113.9 - - [23/Nov/2026:14:00:00 +0000] "GET /x HTTP/1.1 200\n'  # cut quote
+        + b"A" * (10 * 1024 * 1024)
+        + b"\n"
+        + good.replace(b"UNION", b"\x1b[2JUNION")
+        + b"\r\n"
+        + good
+        + b"\r\n"
+    )
+    status, records, err = scan(capsys, str(hostile))
+    assert status == 0
+    assert "unparsed" in err and "too-long 1" in err
+    out_text = "\n".join(json.dumps(r) for r in records)
+    assert "\x1b" not in out_text
+    assert any(
+        r["kind"] == "finding" and r["line"] == 6 and "sqli" in r["categories"] for r in records
+    )
+
+
+def test_missing_file_exits_1_but_scans_the_others(capsys: pytest.CaptureFixture[str]) -> None:
+    status, records, err = scan(capsys, "/nonexistent/access.log", str(SAMPLE))
+    assert status == 1
+    assert "/nonexistent/access.log" in err
+    assert any(r["kind"] == "finding" for r in records)
+
+
+def test_bad_config_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("[alerts]\nsingle_event_min_severity = 'severe'\n")
+    status = main(["scan", "--config", str(config), str(SAMPLE)])
+    err = capsys.readouterr().err
+    assert status == 2 and "bad.toml:2" in err and "single_event_min_severity" in err
+
+
+def test_stdin_is_read_with_dash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SAMPLE.read_bytes())))
+    status, records, _ = scan(capsys, "-")
+    assert status == 0 and any(r["file"] == "-" for r in records if r["kind"] == "finding")
+
+
+def test_human_summary_lists_lines_categories_clients_and_alerts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["scan", str(SAMPLE)]) == 0
+    out = capsys.readouterr().out
+    assert "lines        16" in out
+    assert "sqli" in out and "192.0.2.44" in out and "urgent-burst" in out
+
+
+def test_forced_common_format_parses_common_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    log = tmp_path / "common.log"
+    log.write_text('192.0.2.1 - - [23/Nov/2026:14:00:00 +0000] "GET /.env HTTP/1.1" 404 12\n')
+    status, records, _ = scan(capsys, "--log", "access", "--format", "common", str(log))
+    assert status == 0
+    assert any("sensitive-file" in r["categories"] for r in records if r["kind"] == "finding")
