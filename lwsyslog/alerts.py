@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from lwsyslog.bounded import BoundedMap
-from lwsyslog.events import Origin
+from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
@@ -147,6 +147,11 @@ class AlertMaker:
     ) -> Alert:
         rules = ", ".join(dict.fromkeys(f.rule_id for f in severe))
         what = self._descriptions.get(lead.rule_id, lead.rule_id)
+        event = observation.event
+        answered = ""
+        status = event.status if isinstance(event, AccessEvent) else None
+        if status is not None and 200 <= status < 300:
+            answered = f"; answered {status}, it may have worked"
         return Alert(
             rule=lead.rule_id,
             key=lead.client_ip,
@@ -161,7 +166,7 @@ class AlertMaker:
             last_time=lead.time,
             message=(
                 f"{what}: {lead.client_ip or 'unknown client'} sent {lead.fragment[:80]!r} "
-                f"in {lead.field} (rules: {rules})"
+                f"in {lead.field} (rules: {rules}){answered}"
             ),
             sample=observation.event.raw,
             log=lead.log,

@@ -73,6 +73,7 @@ class ThresholdSettings:
     window_secs: float
     cooldown_secs: float
     severity: Severity
+    baseline_factor: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +202,7 @@ _THRESHOLD: dict[str, Any] = {
     "window_secs": _number(0),
     "cooldown_secs": _number(0),
     "severity": _SEVERITY,
+    "baseline_factor": _number(0),
 }
 
 _RULE: dict[str, Any] = {"enabled": _bool, "severity": _SEVERITY, "allow": _ALLOW}
@@ -413,6 +415,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
             window_secs=float(values["window_secs"]),
             cooldown_secs=float(values["cooldown_secs"]),
             severity=Severity(values["severity"]),
+            baseline_factor=float(values.get("baseline_factor", 0.0)),
         )
     rules = {
         rule_id: RuleSettings(

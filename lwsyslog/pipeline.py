@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from lwsyslog.alerts import Alert, AlertMaker
+from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.config import Config
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding
@@ -119,6 +120,8 @@ class Pipeline:
         findings = self.detector.detect(event)
         if findings:
             findings = self._apply_settings(findings, event)
+            if findings and isinstance(event, AccessEvent) and _answered(event):
+                findings = _escalate_answered(findings)
         urgency = self.triage.classify(event, bool(findings))
         observation = Observation(event, urgency, findings)
         crossings = self.thresholds.observe(observation)
@@ -190,3 +193,17 @@ def _path_and_agent(event: AccessEvent | ErrorEvent) -> tuple[str, str]:
     if isinstance(event, AccessEvent):
         return event.path, event.user_agent
     return "", ""
+
+
+def _answered(event: AccessEvent) -> bool:
+    return event.status is not None and 200 <= event.status < 300
+
+
+def _escalate_answered(findings: list[Finding]) -> list[Finding]:
+    """An attack the server answered with 2xx may have worked: one severity step up."""
+    return [
+        replace(finding, severity=finding.severity.raised())
+        if PAYLOAD_CATEGORIES.intersection(finding.categories)
+        else finding
+        for finding in findings
+    ]

@@ -10,6 +10,7 @@ cooldown, not thousands. The number of keys is bounded and evictions are counted
 
 from __future__ import annotations
 
+import re
 import time as _time
 from abc import ABC, abstractmethod
 from collections import deque
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 from lwsyslog.bounded import BoundedMap
+from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.config import ThresholdSettings
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.observation import Observation
@@ -27,8 +29,12 @@ __all__ = [
     "THRESHOLD_RULES",
     "AttackRepeat",
     "AuthBruteForce",
+    "BruteForceSuccess",
     "Crossing",
+    "LoginPostBurst",
+    "RequestFlood",
     "Scan404Burst",
+    "ScanDistinct404",
     "ServerErrorStorm",
     "ThresholdEngine",
     "ThresholdRule",
@@ -36,23 +42,6 @@ __all__ = [
 ]
 
 Clock = Callable[[], float]
-
-# Categories that carry an attack payload; repeating one of them is a campaign.
-PAYLOAD_CATEGORIES = frozenset(
-    {
-        "sqli",
-        "xss",
-        "path-traversal",
-        "file-inclusion",
-        "command-injection",
-        "code-injection",
-        "log4shell",
-        "shellshock",
-        "webshell",
-        "sensitive-file",
-        "admin-probe",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +51,11 @@ class WindowKey:
     shown: str
     detail: str = ""
     categories: tuple[str, ...] = ()
+    # Count an observation only if this value is not among the window's recent ones
+    # (distinct missing paths rather than one path hammered).
+    distinct: str = ""
+    # For self-counting rules: the figure the alert reports.
+    count: int = 0
 
 
 class ThresholdRule(ABC):
@@ -73,6 +67,16 @@ class ThresholdRule(ABC):
     # Standard (non-urgent, finding-free) access events with these statuses are also shown
     # to the rule; every other standard event skips the threshold stage entirely.
     standard_statuses: ClassVar[frozenset[int]] = frozenset()
+    # ... and standard events with these request methods.
+    standard_methods: ClassVar[frozenset[str]] = frozenset()
+    # The rule sees every event (it keeps a baseline of normal traffic).
+    sees_every_event: ClassVar[bool] = False
+    # The rule decides crossings itself (stateful sequences, baselines): each key it returns is
+    # a crossing, subject only to the cooldown.
+    self_counting: ClassVar[bool] = False
+
+    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:  # noqa: B027
+        """Receive the configured numbers (stateful rules size their state here)."""
 
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
@@ -157,12 +161,177 @@ class ServerErrorStorm(ThresholdRule):
         return ()
 
 
+class ScanDistinct404(ThresholdRule):
+    """Many *different* missing paths from one client: a wordlist, not a broken link."""
+
+    id = "scan-distinct-404"
+    categories = ("scanner",)
+    description = "many distinct missing paths (forced browsing)"
+    standard_statuses = frozenset({404})
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        event = observation.event
+        if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
+            return (WindowKey(event.client_ip, distinct=event.path),)
+        return ()
+
+
+_LOGIN_PATH = re.compile(
+    r"(?:wp-login\.php|xmlrpc\.php|/log-?in\b|/signin\b|/sign-in\b|/auth\b|/session\b"
+    r"|/user/login|/admin/login|/administrator/index\.php|j_security_check|/account/login)",
+    re.IGNORECASE,
+)
+
+
+class LoginPostBurst(ThresholdRule):
+    """Repeated POSTs to a login form from one client: password guessing through the app."""
+
+    id = "login-brute-force"
+    categories = ("brute-force",)
+    description = "repeated login form submissions"
+    standard_methods = frozenset({"POST"})
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        event = observation.event
+        if (
+            isinstance(event, AccessEvent)
+            and event.method == "POST"
+            and event.client_ip
+            and _LOGIN_PATH.search(event.path)
+        ):
+            return (WindowKey(event.client_ip),)
+        return ()
+
+
+def _is_auth_failure(observation: Observation) -> bool:
+    return any("auth-failure" in finding.categories for finding in observation.findings)
+
+
+class BruteForceSuccess(ThresholdRule):
+    """A client that failed to authenticate many times, then got in: a likely compromise.
+
+    ``count`` failures within ``window_secs`` arm the client; a later authenticated success
+    (an access line with a user name and a 2xx/3xx status) within the same window fires.
+    """
+
+    id = "brute-force-success"
+    categories = ("brute-force",)
+    description = "authentication succeeded after a brute force (likely compromise)"
+    self_counting = True
+    standard_statuses = frozenset(range(200, 400))
+
+    def __init__(self) -> None:
+        self._failures: BoundedMap[str, deque[float]] = BoundedMap(100_000)
+        self._needed = 10
+        self._window_secs = 300.0
+
+    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
+        self._failures = BoundedMap(max_keys)
+        self._needed = settings.count
+        self._window_secs = settings.window_secs
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        event = observation.event
+        client = event.client_ip
+        if not client or event.time is None:
+            return ()
+        if _is_auth_failure(observation):
+            failures = self._failures.get(client)
+            if failures is None:
+                failures = deque(maxlen=self._needed)
+                self._failures.put(client, failures)
+            failures.append(event.time)
+            return ()
+        if not (
+            isinstance(event, AccessEvent)
+            and event.user
+            and event.status is not None
+            and 200 <= event.status < 400
+        ):
+            return ()
+        failures = self._failures.get(client)
+        if failures is None or len(failures) < self._needed:
+            return ()
+        if event.time - failures[0] > self._window_secs:
+            return ()
+        failures.clear()
+        return (WindowKey(client, detail=f"user {event.user}", count=self._needed + 1),)
+
+    def message(self, key: WindowKey, count: int, window_secs: float) -> str:
+        return (
+            f"{self.description}: {key.shown} logged in as {key.detail.removeprefix('user ')} "
+            f"after {count - 1} failures within {window_secs:g}s"
+        )
+
+
+class RequestFlood(ThresholdRule):
+    """One client far above its own request-rate baseline (and above an absolute floor).
+
+    Requests are counted per ``window_secs`` bucket; the baseline is an exponentially
+    weighted mean of the client's past buckets. A bucket reaching both ``count`` and
+    ``baseline_factor`` times the baseline fires.
+    """
+
+    id = "request-flood"
+    categories = ("dos",)
+    description = "request flood far above the client's baseline"
+    sees_every_event = True
+    self_counting = True
+    _SMOOTHING = 0.2
+
+    def __init__(self) -> None:
+        self._clients: BoundedMap[str, list[float]] = BoundedMap(100_000)
+        self._floor = 300
+        self._bucket_secs = 10.0
+        self._factor = 10.0
+
+    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
+        self._clients = BoundedMap(max_keys)
+        self._floor = settings.count
+        self._bucket_secs = max(settings.window_secs, 1.0)
+        self._factor = settings.baseline_factor or 10.0
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        event = observation.event
+        client = event.client_ip
+        if not isinstance(event, AccessEvent) or not client or event.time is None:
+            return ()
+        bucket = event.time // self._bucket_secs
+        state = self._clients.get(client)
+        if state is None:
+            # [current bucket, requests in it, baseline mean per bucket, fired in this bucket]
+            self._clients.put(client, [bucket, 1.0, 0.0, 0.0])
+            return ()
+        if bucket != state[0]:
+            gap = max(bucket - state[0], 1.0)
+            decay = (1 - self._SMOOTHING) ** (gap - 1)
+            mean = (self._SMOOTHING * state[1] + (1 - self._SMOOTHING) * state[2]) * decay
+            state[:] = [bucket, 1.0, mean, 0.0]
+            return ()
+        state[1] += 1
+        requests = state[1]
+        if state[3] or requests < self._floor or requests < self._factor * state[2]:
+            return ()
+        state[3] = 1.0
+        return (WindowKey(client, detail=f"baseline {state[2]:.0f}", count=int(requests)),)
+
+    def message(self, key: WindowKey, count: int, window_secs: float) -> str:
+        return (
+            f"{self.description}: {count} requests from {key.shown} within {window_secs:g}s "
+            f"({key.detail} per {window_secs:g}s)"
+        )
+
+
 THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
     UrgentBurst,
     AuthBruteForce,
+    LoginPostBurst,
+    BruteForceSuccess,
     Scan404Burst,
+    ScanDistinct404,
     AttackRepeat,
     ServerErrorStorm,
+    RequestFlood,
 )
 
 
@@ -186,6 +355,7 @@ class Crossing:
 class _Window:
     times: deque[float]
     origins: deque[Origin]
+    values: deque[str]
     categories: set[str] = field(default_factory=set)
     quiet_until: float = float("-inf")
 
@@ -200,10 +370,17 @@ class ThresholdEngine:
         clock: Clock = _time.time,
     ) -> None:
         self._rules = [(rule, settings) for rule, settings in rules if settings.enabled]
+        for rule, settings in self._rules:
+            rule.bind(settings, max_keys)
+        self._every = [(r, s) for r, s in self._rules if r.sees_every_event]
+        self._selective = [(r, s) for r, s in self._rules if not r.sees_every_event]
         self._windows: BoundedMap[tuple[str, str, str], _Window] = BoundedMap(max_keys)
         self._clock = clock
         self._standard_statuses = frozenset().union(
-            *(rule.standard_statuses for rule, _ in self._rules)
+            *(rule.standard_statuses for rule, _ in self._selective)
+        )
+        self._standard_methods = frozenset().union(
+            *(rule.standard_methods for rule, _ in self._selective)
         )
 
     @classmethod
@@ -233,14 +410,23 @@ class ThresholdEngine:
         """Count ``observation``; return the crossings it caused (usually none)."""
         crossings: list[Crossing] = []
         event = observation.event
+        rules = self._rules
         if (
             observation.urgency is Urgency.STANDARD
             and not observation.findings
-            and (not isinstance(event, AccessEvent) or event.status not in self._standard_statuses)
+            and (
+                not isinstance(event, AccessEvent)
+                or (
+                    event.status not in self._standard_statuses
+                    and event.method not in self._standard_methods
+                )
+            )
         ):
-            return crossings
+            if not self._every:
+                return crossings
+            rules = self._every
         now = event.time if event.time is not None else self._clock()
-        for rule, settings in self._rules:
+        for rule, settings in rules:
             for key in rule.keys(observation):
                 crossing = self._count(rule, settings, key, now, observation)
                 if crossing is not None:
@@ -258,15 +444,21 @@ class ThresholdEngine:
         slot = (rule.id, key.shown, key.detail)
         window = self._windows.get(slot)
         if window is None:
-            window = _Window(deque(maxlen=settings.count), deque(maxlen=settings.count))
+            size = 1 if rule.self_counting else settings.count
+            window = _Window(deque(maxlen=size), deque(maxlen=size), deque(maxlen=size))
             self._windows.put(slot, window)
+        if key.distinct:
+            if key.distinct in window.values:
+                return None
+            window.values.append(key.distinct)
         window.times.append(now)
         window.origins.append(observation.event.origin)
         window.categories.update(key.categories)
-        if len(window.times) < settings.count or now < window.quiet_until:
+        needed = 1 if rule.self_counting else settings.count
+        if len(window.times) < needed or now < window.quiet_until:
             return None
         first_time = window.times[0]
-        if now - first_time > settings.window_secs:
+        if not rule.self_counting and now - first_time > settings.window_secs:
             return None
         window.quiet_until = now + settings.cooldown_secs
         categories = rule.categories or tuple(sorted(window.categories))
@@ -274,7 +466,7 @@ class ThresholdEngine:
             rule=rule,
             settings=settings,
             key=key,
-            count=len(window.times),
+            count=key.count or len(window.times),
             first=window.origins[0],
             last=window.origins[-1],
             first_time=first_time,

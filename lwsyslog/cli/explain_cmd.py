@@ -99,7 +99,7 @@ def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:
                 print(f"{'  decoded':<12} {sanitize(decoded, 300)}")
 
 
-def _as_json(
+def _as_json(  # noqa: PLR0917
     event: AccessEvent | ErrorEvent,
     view: EventView,
     urgency: object,

@@ -9,7 +9,11 @@ from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import (
     AttackRepeat,
+    BruteForceSuccess,
+    LoginPostBurst,
+    RequestFlood,
     Scan404Burst,
+    ScanDistinct404,
     ThresholdEngine,
     UrgentBurst,
 )
@@ -122,3 +126,95 @@ def test_disabled_threshold_never_crosses() -> None:
     off = ThresholdSettings(False, 1, 60.0, 300.0, Severity.HIGH)
     engine = ThresholdEngine([(UrgentBurst(), off)])
     assert engine.observe(urgent(access(1, 1000.0))) == []
+
+
+def auth_failure(event: AccessEvent) -> Observation:
+    return urgent(event, finding(event, "auth-failure"))
+
+
+def test_brute_force_then_success_from_the_same_client_is_a_likely_compromise() -> None:
+    settings = ThresholdSettings(True, 5, 600.0, 600.0, Severity.CRITICAL)
+    engine = ThresholdEngine([(BruteForceSuccess(), settings)])
+    crossings = []
+    for i in range(6):
+        crossings += engine.observe(auth_failure(access(i, 1000.0 + i, status=401)))
+    success = access(7, 1010.0, status=200)
+    success.user = "admin"
+    crossings += engine.observe(Observation(success, Urgency.STANDARD, ()))
+    assert len(crossings) == 1
+    assert crossings[0].key.shown == "203.0.113.9"
+    assert "logged in as admin" in crossings[0].rule.message(crossings[0].key, 6, 600.0)
+
+
+def test_success_without_enough_failures_or_from_another_client_is_quiet() -> None:
+    settings = ThresholdSettings(True, 5, 600.0, 600.0, Severity.CRITICAL)
+    engine = ThresholdEngine([(BruteForceSuccess(), settings)])
+    crossings = []
+    for i in range(3):
+        crossings += engine.observe(auth_failure(access(i, 1000.0 + i, status=401)))
+    for client in ("203.0.113.9", "198.51.100.1"):
+        success = access(9, 1010.0, client=client, status=200)
+        success.user = "admin"
+        crossings += engine.observe(Observation(success, Urgency.STANDARD, ()))
+    assert crossings == []
+
+
+def test_distinct_missing_paths_count_once_each() -> None:
+    settings = ThresholdSettings(True, 5, 60.0, 600.0, Severity.MEDIUM)
+    engine = ThresholdEngine([(ScanDistinct404(), settings)])
+    hammer = []
+    for i in range(20):  # one broken link requested 20 times
+        hammer += engine.observe(
+            Observation(access(i, 1000.0 + i, status=404), Urgency.STANDARD, ())
+        )
+    assert hammer == []
+    wordlist = []
+    for i, path in enumerate(["/admin", "/backup", "/.git/HEAD", "/old", "/test"]):
+        event = access(i, 1030.0 + i, client="192.0.2.99", status=404)
+        event.target = path
+        wordlist += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert [c.key.shown for c in wordlist] == ["192.0.2.99"]
+
+
+def test_login_form_posts_are_counted_but_other_posts_are_not() -> None:
+    settings = ThresholdSettings(True, 5, 60.0, 600.0, Severity.HIGH)
+    engine = ThresholdEngine([(LoginPostBurst(), settings)])
+    crossings = []
+    for i in range(10):
+        event = access(i, 1000.0 + i, status=200)
+        event.method, event.target = "POST", "/api/orders"
+        crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert crossings == []
+    for i in range(5):
+        event = access(i, 1020.0 + i, status=200)
+        event.method, event.target = "POST", "/wp-login.php"
+        crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert [c.rule.id for c in crossings] == ["login-brute-force"]
+
+
+def test_request_flood_fires_far_above_the_clients_own_baseline() -> None:
+    settings = ThresholdSettings(True, 100, 10.0, 300.0, Severity.HIGH, baseline_factor=10)
+    engine = ThresholdEngine([(RequestFlood(), settings)])
+    crossings = []
+    # A busy but steady client: 50 requests per 10 s for 5 minutes never fires.
+    for second in range(300):
+        for _ in range(5):
+            event = access(1, 1000.0 + second, status=200)
+            crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert crossings == []
+    # Then 2000 requests in one 10 s bucket: 40x its baseline.
+    for n in range(2000):
+        event = access(2, 1300.0 + n / 200, status=200)
+        crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert len(crossings) == 1 and crossings[0].count >= 500
+
+
+def test_a_steady_busy_client_below_the_floor_never_floods() -> None:
+    settings = ThresholdSettings(True, 300, 10.0, 300.0, Severity.HIGH, baseline_factor=10)
+    engine = ThresholdEngine([(RequestFlood(), settings)])
+    crossings = []
+    for n in range(2000):  # a new client, 200 requests in each 10 s bucket: below the floor
+        crossings += engine.observe(
+            Observation(access(n, 1000.0 + n / 20, status=200), Urgency.STANDARD, ())
+        )
+    assert crossings == []
