@@ -17,6 +17,7 @@ from lwsyslog.thresholds import Crossing
 
 __all__ = ["Alert", "AlertMaker", "message_id"]
 
+_SIGMA_PREFIX = "sigma:"
 _MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c2a4e-2b1d-4f7e-9c55-1b9e0c8f4a11")
 
 
@@ -75,8 +76,11 @@ class AlertMaker:
         max_keys: int,
         clock: Callable[[], float] = time.time,
         descriptions: Mapping[str, str] | None = None,
+        not_standalone: Iterable[str] = (),
     ) -> None:
         self._clock = clock
+        # Sigma rules a correlation uses as building blocks feed thresholds, never alert alone.
+        self._not_standalone = frozenset(not_standalone)
         self._descriptions = dict(descriptions or {})
         self._min_rank = single_event_min_severity.rank
         self._cooldown_secs = cooldown_secs
@@ -95,16 +99,31 @@ class AlertMaker:
         cooldown is per (category, client), so a sqlmap run is one alert per cooldown, not one
         per payload variant.
         """
-        severe = [f for f in observation.findings if f.severity.rank >= self._min_rank]
+        severe = [
+            f
+            for f in observation.findings
+            if f.severity.rank >= self._min_rank and f.rule_id not in self._not_standalone
+        ]
         if not severe:
             return []
-        severe.sort(key=lambda finding: -finding.severity.rank)
-        lead = severe[0]
-        categories = tuple(dict.fromkeys(c for f in severe for c in f.categories))
-        fresh = [c for c in categories if not self._in_cooldown(c, lead.client_ip, lead.time)]
-        if not fresh:
-            return []
-        return [self._single(lead, severe, categories, observation)]
+        # Built-in rules share one alert per line; each Sigma rule a user added speaks for
+        # itself, with its own id, title and level.
+        groups: dict[str, list[Finding]] = {}
+        for finding in severe:
+            family = finding.rule_id if finding.rule_id.startswith(_SIGMA_PREFIX) else ""
+            groups.setdefault(family, []).append(finding)
+        alerts = []
+        for family, members in groups.items():
+            members.sort(key=lambda finding: -finding.severity.rank)
+            lead = members[0]
+            categories = tuple(dict.fromkeys(c for f in members for c in f.categories))
+            cooldown_keys = (family,) if family else categories
+            fresh = [
+                k for k in cooldown_keys if not self._in_cooldown(k, lead.client_ip, lead.time)
+            ]
+            if fresh:
+                alerts.append(self._single(lead, members, categories, observation))
+        return alerts
 
     def from_crossings(self, crossings: Iterable[Crossing], log: str) -> list[Alert]:
         """One alert per crossing (the threshold engine already applied its cooldown)."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.config import Config
+from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
@@ -24,6 +26,9 @@ from lwsyslog.sinks.base import Dispatcher, Sink
 from lwsyslog.stats import RunStats
 from lwsyslog.thresholds import ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
+
+if TYPE_CHECKING:
+    from lwsyslog.sigma import SigmaRuleSet
 
 __all__ = ["AlertGuard", "LineResult", "Pipeline"]
 
@@ -70,16 +75,25 @@ class Pipeline:
         )
         rules = [cls() for cls in ALL_RULES if config.rule_settings(cls.id).enabled]
         self.detector = Detector(rules)
+        self.sigma = _load_sigma(config.sigma_rule_dirs)
+        descriptions = {rule.id: rule.description for rule in self.detector.rules}
+        quiet: set[str] = set()
+        extra_thresholds = []
+        if self.sigma is not None:
+            descriptions.update({r.id: f"Sigma: {r.title}" for r in self.sigma.rules})
+            quiet = {r.id for r in self.sigma.rules if not r.standalone}
+            extra_thresholds = self.sigma.thresholds()
         self.triage = Triage(config.urgent_statuses, config.urgent_levels)
         self.thresholds = ThresholdEngine.from_settings(
-            config.thresholds, max_keys=config.max_keys, clock=clock
+            config.thresholds, max_keys=config.max_keys, clock=clock, extra=extra_thresholds
         )
         self.alert_maker = AlertMaker(
             config.single_event_min_severity,
             config.cooldown_secs,
             config.max_keys,
             clock=clock,
-            descriptions={rule.id: rule.description for rule in self.detector.rules},
+            descriptions=descriptions,
+            not_standalone=quiet,
         )
         self.dispatcher = Dispatcher(sinks)
         self.stats = RunStats()
@@ -118,6 +132,8 @@ class Pipeline:
         else:
             stats.error += 1
         findings = self.detector.detect(event)
+        if self.sigma is not None:
+            findings.extend(self.sigma.detect(event))
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):
@@ -193,6 +209,20 @@ def _path_and_agent(event: AccessEvent | ErrorEvent) -> tuple[str, str]:
     if isinstance(event, AccessEvent):
         return event.path, event.user_agent
     return "", ""
+
+
+def _load_sigma(dirs: Sequence[str]) -> SigmaRuleSet | None:
+    """The Sigma rule set of ``[sigma] rule_dirs``; pySigma is only imported when configured."""
+    if not dirs:
+        return None
+    try:
+        from lwsyslog.sigma import SigmaRuleSet  # noqa: PLC0415  (optional dependency)
+    except ImportError as error:
+        raise RuleError(
+            f"[sigma] rule_dirs is set but pySigma is missing ({error}); "
+            "install it with: pip install 'lwsyslog[sigma]'"
+        ) from None
+    return SigmaRuleSet.load([Path(path) for path in dirs])
 
 
 def _answered(event: AccessEvent) -> bool:

@@ -385,11 +385,15 @@ class ThresholdEngine:
 
     @classmethod
     def from_settings(
-        cls, settings: Mapping[str, ThresholdSettings], max_keys: int, clock: Clock = _time.time
+        cls,
+        settings: Mapping[str, ThresholdSettings],
+        max_keys: int,
+        clock: Clock = _time.time,
+        extra: Sequence[tuple[ThresholdRule, ThresholdSettings]] = (),
     ) -> ThresholdEngine:
-        """An engine with every registered rule that has settings."""
+        """An engine with every registered rule that has settings, plus ``extra`` (Sigma)."""
         rules = [(rule(), settings[rule.id]) for rule in THRESHOLD_RULES if rule.id in settings]
-        return cls(rules, max_keys=max_keys, clock=clock)
+        return cls([*rules, *extra], max_keys=max_keys, clock=clock)
 
     @property
     def rules(self) -> tuple[tuple[ThresholdRule, ThresholdSettings], ...]:

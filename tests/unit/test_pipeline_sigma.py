@@ -1,0 +1,94 @@
+"""Sigma rules configured in ``[sigma] rule_dirs`` run inside the normal pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lwsyslog.config import load_config
+from lwsyslog.events import Origin
+from lwsyslog.pipeline import Pipeline
+from lwsyslog.sinks import MemorySink
+
+RULE = """
+title: Backup archive download attempt
+id: 5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01
+status: test
+level: high
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-uri-query|endswith:
+            - '.tar.gz'
+            - '.zip'
+        sc-status: 200
+    condition: selection
+"""
+
+CORRELATED = """
+title: Probe for backup archives
+id: 0f6b0b61-1d7e-4c55-8a43-5e7b3fb1c001
+name: backup_probe
+status: test
+level: low
+logsource:
+    category: webserver
+detection:
+    selection:
+        cs-uri-query|endswith: '.bak'
+    condition: selection
+---
+title: Many backup probes from one client
+id: 0f6b0b61-1d7e-4c55-8a43-5e7b3fb1c002
+status: test
+level: high
+correlation:
+    type: event_count
+    rules:
+        - backup_probe
+    group-by:
+        - c-ip
+    timespan: 1m
+    condition:
+        gte: 3
+"""
+
+
+def line(client: str, second: int, target: str, status: int) -> str:
+    return (
+        f'{client} - - [23/Nov/2026:14:00:{second:02d} +0000] "GET {target} HTTP/1.1" {status} 10 '
+        '"-" "Mozilla/5.0"'
+    )
+
+
+def pipeline_with(tmp_path: Path, *rules: str) -> tuple[Pipeline, MemorySink]:
+    rule_dir = tmp_path / "sigma"
+    rule_dir.mkdir()
+    for number, text in enumerate(rules):
+        (rule_dir / f"rule{number}.yml").write_text(text)
+    config_file = tmp_path / "lwsyslog.toml"
+    config_file.write_text(f'[sigma]\nrule_dirs = ["{rule_dir}"]\n')
+    sink = MemorySink()
+    return Pipeline(load_config([config_file]), [sink]), sink
+
+
+def test_a_sigma_rule_finds_and_alerts_with_its_id_title_and_level(tmp_path: Path) -> None:
+    pipeline, sink = pipeline_with(tmp_path, RULE)
+    quiet = pipeline.process(line("192.0.2.5", 1, "/site.zip", 404), Origin("a.log", 1))
+    assert quiet.findings == [] or all(not f.rule_id.startswith("sigma:") for f in quiet.findings)
+    result = pipeline.process(line("192.0.2.5", 2, "/site.zip", 200), Origin("a.log", 2))
+    sigma = [f for f in result.findings if f.rule_id.startswith("sigma:")]
+    assert [f.rule_id for f in sigma] == ["sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01"]
+    alert = next(a for a in sink.alerts if a.rule.startswith("sigma:"))
+    assert alert.severity == "high" and "Backup archive download attempt" in alert.message
+
+
+def test_sigma_event_count_correlation_becomes_a_threshold(tmp_path: Path) -> None:
+    pipeline, sink = pipeline_with(tmp_path, CORRELATED)
+    for second in range(3):
+        pipeline.process(line("198.51.100.3", second, f"/db{second}.bak", 404), Origin("a", second))
+    pipeline.process(line("198.51.100.4", 5, "/x.bak", 404), Origin("a", 9))
+    correlated = [a for a in sink.alerts if "0f6b0b61-1d7e-4c55-8a43-5e7b3fb1c002" in a.rule]
+    assert [(a.key, a.count) for a in correlated] == [("198.51.100.3", 3)]
+    # The building-block rule (generate: false by default) never alerts on its own.
+    assert not [a for a in sink.alerts if a.rule.endswith("c001")]
