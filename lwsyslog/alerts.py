@@ -74,6 +74,7 @@ class AlertMaker:
         single_event_min_severity: Severity,
         cooldown_secs: float,
         max_keys: int,
+        *,
         clock: Callable[[], float] = time.time,
         descriptions: Mapping[str, str] | None = None,
         not_standalone: Iterable[str] = (),

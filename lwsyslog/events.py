@@ -7,7 +7,7 @@ value planted inside one field (a fake ``[client 1.2.3.4]`` in a URL) cannot pos
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Literal
 
 __all__ = [
@@ -102,7 +102,7 @@ class ErrorEvent:
     log: Literal["error"] = "error"
 
 
-class UnparsedReason(str, Enum):
+class UnparsedReason(StrEnum):
     """The bounded set of reasons a line is not an event (counted, never fatal)."""
 
     NO_FORMAT_MATCHED = "no-format-matched"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["Severity"]
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding or alert is; ordered low < medium < high < critical."""
 
     LOW = "low"
@@ -28,9 +28,6 @@ class Severity(str, Enum):
     def raised(self, steps: int = 1) -> Severity:
         """This severity moved up by ``steps``, capped at critical."""
         return _ORDER[min(_RANK[self] + steps, len(_ORDER) - 1)]
-
-    def __str__(self) -> str:
-        return self.value
 
 
 _ORDER = (Severity.LOW, Severity.MEDIUM, Severity.HIGH, Severity.CRITICAL)

@@ -8,7 +8,7 @@ have a threshold rule of their own (``scan-404-burst``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from enum import Enum
+from enum import StrEnum
 
 from lwsyslog.errors import ConfigError
 from lwsyslog.events import AccessEvent, ErrorEvent
@@ -16,14 +16,11 @@ from lwsyslog.events import AccessEvent, ErrorEvent
 __all__ = ["Triage", "Urgency", "parse_status_set"]
 
 
-class Urgency(str, Enum):
+class Urgency(StrEnum):
     """The two triage classes."""
 
     URGENT = "urgent"
     STANDARD = "standard"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 class Triage:

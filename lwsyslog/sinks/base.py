@@ -86,7 +86,7 @@ class Dispatcher:
         while queue:
             try:
                 sink.write(queue[0])
-            except Exception as error:  # noqa: BLE001  (any sink failure must not lose the alert)
+            except Exception as error:
                 self.failures[sink.name] += 1
                 self._report(sink, error)
                 return

@@ -60,7 +60,9 @@ def test_reopen_follows_a_rotated_file(tmp_path: Path) -> None:
     sink.reopen()
     sink.write(make_alert(rule="xss-script"))
     sink.close()
-    assert "xss-script" in path.read_text() and "sqli-union" in (tmp_path / "messages.1").read_text()
+    assert (
+        "xss-script" in path.read_text() and "sqli-union" in (tmp_path / "messages.1").read_text()
+    )
 
 
 def test_journald_fields_follow_the_contract() -> None:
@@ -114,7 +116,9 @@ def test_a_failing_sink_keeps_its_alerts_and_never_blocks_the_others() -> None:
     assert [a.rule for a in flaky.taken] == ["sqli-union", "xss-script"]
 
 
-def test_journald_sink_without_systemd_python_says_how_to_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_journald_sink_without_systemd_python_says_how_to_fix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import builtins
 
     real_import = builtins.__import__
