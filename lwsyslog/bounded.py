@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Generic, TypeVar
 
-__all__ = ["BoundedMap"]
+__all__ = ["BoundedMap", "FifoMap"]
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -46,3 +46,34 @@ class BoundedMap(Generic[K, V]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._items
+
+
+class FifoMap(Generic[K, V]):
+    """A cheaper bounded mapping for per-line state: reads are plain dict reads.
+
+    When full, the oldest *inserted* key goes (not the least recently used), so a read costs
+    no reordering. Right for state that is cheap to rebuild, such as a rate baseline.
+    """
+
+    def __init__(self, max_keys: int) -> None:
+        if max_keys < 1:
+            raise ValueError("max_keys must be >= 1")
+        self.max_keys = max_keys
+        self.evictions = 0
+        self._items: dict[K, V] = {}
+        self.get = self._items.get
+
+    def put(self, key: K, value: V) -> None:
+        """Store ``value``, evicting the oldest inserted key when full."""
+        items = self._items
+        items[key] = value
+        if len(items) > self.max_keys:
+            del items[next(iter(items))]
+            self.evictions += 1
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def discard(self, key: K) -> None:
+        """Forget ``key`` if present."""
+        self._items.pop(key, None)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Literal, NamedTuple
 
 __all__ = [
     "AccessEvent",
@@ -20,9 +20,8 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Origin:
-    """Where one line came from.
+class Origin(NamedTuple):
+    """Where one line came from (immutable; a tuple because one is made per line).
 
     Offline: ``name`` is the file path and ``host`` is empty. Live: ``name`` is ``host/tag`` as
     rsyslog delivered it. ``line`` is 1-based within ``name`` (live: a per-source sequence).

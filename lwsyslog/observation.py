@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.findings import Finding
@@ -12,9 +12,11 @@ from lwsyslog.triage import Urgency
 __all__ = ["Observation"]
 
 
-@dataclass(frozen=True, slots=True)
-class Observation:
-    """One parsed event with its triage class and the findings rules made of it."""
+class Observation(NamedTuple):
+    """One parsed event with its triage class and the findings rules made of it.
+
+    A tuple, because one is made for every line on the hot path.
+    """
 
     event: AccessEvent | ErrorEvent
     urgency: Urgency

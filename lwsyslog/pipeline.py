@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -51,8 +51,8 @@ class LineResult:
 
     event: AccessEvent | ErrorEvent | Unparsed
     urgency: Urgency | None = None
-    findings: list[Finding] = field(default_factory=list)
-    alerts: list[Alert] = field(default_factory=list)
+    findings: Sequence[Finding] = ()
+    alerts: Sequence[Alert] = ()
     delivered: bool = True
 
 
@@ -139,19 +139,18 @@ class Pipeline:
             if findings and isinstance(event, AccessEvent) and _answered(event):
                 findings = _escalate_answered(findings)
         urgency = self.triage.classify(event, bool(findings))
-        observation = Observation(event, urgency, findings)
-        crossings = self.thresholds.observe(observation)
+        crossings = self.thresholds.observe_line(event, urgency, findings)
         if urgency is Urgency.STANDARD and not crossings:
             return LineResult(event, urgency)
         stats.urgent += 1
         if event.client_ip:
             stats.count_client(event.client_ip)
+        alerts: list[Alert] = []
         if findings:
             stats.lines_with_findings += 1
-            for finding in findings:
-                stats.findings_by_rule[finding.rule_id] += 1
-                stats.findings_by_category.update(finding.categories)
-        alerts = self.alert_maker.from_findings(observation) if findings else []
+            stats.findings_by_rule.update(finding.rule_id for finding in findings)
+            stats.findings_by_category.update({c for f in findings for c in f.categories})
+            alerts = self.alert_maker.from_findings(Observation(event, urgency, findings))
         if crossings:
             alerts.extend(self.alert_maker.from_crossings(crossings, event.log))
         if alerts and self.guard is not None:

@@ -18,11 +18,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from lwsyslog.bounded import BoundedMap
+from lwsyslog.bounded import BoundedMap, FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.config import ThresholdSettings
-from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin
+from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
+from lwsyslog.severity import Severity
 from lwsyslog.triage import Urgency
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "AuthBruteForce",
     "BruteForceSuccess",
     "Crossing",
+    "EveryEventRule",
     "LoginPostBurst",
     "RequestFlood",
     "Scan404Burst",
@@ -69,8 +72,8 @@ class ThresholdRule(ABC):
     standard_statuses: ClassVar[frozenset[int]] = frozenset()
     # ... and standard events with these request methods.
     standard_methods: ClassVar[frozenset[str]] = frozenset()
-    # The rule sees every event (it keeps a baseline of normal traffic).
-    sees_every_event: ClassVar[bool] = False
+    # ... and standard access events that carry an authenticated user name.
+    standard_with_user: ClassVar[bool] = False
     # The rule decides crossings itself (stateful sequences, baselines): each key it returns is
     # a crossing, subject only to the cooldown.
     self_counting: ClassVar[bool] = False
@@ -218,7 +221,7 @@ class BruteForceSuccess(ThresholdRule):
     categories = ("brute-force",)
     description = "authentication succeeded after a brute force (likely compromise)"
     self_counting = True
-    standard_statuses = frozenset(range(200, 400))
+    standard_with_user = True
 
     def __init__(self) -> None:
         self._failures: BoundedMap[str, deque[float]] = BoundedMap(100_000)
@@ -264,56 +267,100 @@ class BruteForceSuccess(ThresholdRule):
         )
 
 
-class RequestFlood(ThresholdRule):
+class EveryEventRule(ThresholdRule):
+    """A rule that must see every event (a baseline of normal traffic), on the hot path.
+
+    The engine calls :meth:`tick` with the bare event, building nothing per line.
+    """
+
+    self_counting = True
+
+    @abstractmethod
+    def tick(self, event: AccessEvent | ErrorEvent) -> WindowKey | None:
+        """Account for one event; a key when this event crosses the rule."""
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        key = self.tick(observation.event)
+        return () if key is None else (key,)
+
+
+class RequestFlood(EveryEventRule):
     """One client far above its own request-rate baseline (and above an absolute floor).
 
-    Requests are counted per ``window_secs`` bucket; the baseline is an exponentially
-    weighted mean of the client's past buckets. A bucket reaching both ``count`` and
-    ``baseline_factor`` times the baseline fires.
+    Requests are counted per ``window_secs`` bucket of log time. When a bucket ends, each
+    client seen in it updates its baseline, an exponentially weighted mean of its per-bucket
+    counts (buckets it was absent from decay it). A client whose count in the current bucket
+    reaches both ``count`` and ``baseline_factor`` times its baseline fires once per bucket.
+    Per line this is one dict update; the baseline is read only past the floor.
     """
 
     id = "request-flood"
     categories = ("dos",)
     description = "request flood far above the client's baseline"
-    sees_every_event = True
-    self_counting = True
     _SMOOTHING = 0.2
 
     def __init__(self) -> None:
-        self._clients: BoundedMap[str, list[float]] = BoundedMap(100_000)
-        self._floor = 300
-        self._bucket_secs = 10.0
-        self._factor = 10.0
+        self.bind(ThresholdSettings(True, 300, 10.0, 300.0, Severity.HIGH, 10.0), 100_000)
 
     def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
-        self._clients = BoundedMap(max_keys)
         self._floor = settings.count
         self._bucket_secs = max(settings.window_secs, 1.0)
         self._factor = settings.baseline_factor or 10.0
+        self._max_keys = max_keys
+        self._bucket = float("-inf")
+        self._counts: dict[str, int] = {}
+        self._fired: set[str] = set()
+        # client -> (baseline requests per bucket, bucket it was last updated for)
+        self._baselines: FifoMap[str, tuple[float, float]] = FifoMap(max_keys)
+        self.dropped = 0
 
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
+    def tick(self, event: AccessEvent | ErrorEvent) -> WindowKey | None:
+        when = event.time
+        if when is None or event.log != "access":
+            return None
         client = event.client_ip
-        if not isinstance(event, AccessEvent) or not client or event.time is None:
-            return ()
-        bucket = event.time // self._bucket_secs
-        state = self._clients.get(client)
-        if state is None:
-            # [current bucket, requests in it, baseline mean per bucket, fired in this bucket]
-            self._clients.put(client, [bucket, 1.0, 0.0, 0.0])
-            return ()
-        if bucket != state[0]:
-            gap = max(bucket - state[0], 1.0)
-            decay = (1 - self._SMOOTHING) ** (gap - 1)
-            mean = (self._SMOOTHING * state[1] + (1 - self._SMOOTHING) * state[2]) * decay
-            state[:] = [bucket, 1.0, mean, 0.0]
-            return ()
-        state[1] += 1
-        requests = state[1]
-        if state[3] or requests < self._floor or requests < self._factor * state[2]:
-            return ()
-        state[3] = 1.0
-        return (WindowKey(client, detail=f"baseline {state[2]:.0f}", count=int(requests)),)
+        bucket = when // self._bucket_secs
+        if bucket > self._bucket:
+            self._roll_over(bucket)
+        counts = self._counts
+        count = counts.get(client, 0) + 1
+        if count == 1 and len(counts) >= self._max_keys:
+            self.dropped += 1
+            return None
+        counts[client] = count
+        if count < self._floor or client in self._fired or not client:
+            return None
+        baseline = self._baseline(client, self._bucket)
+        if count < self._factor * baseline:
+            return None
+        self._fired.add(client)
+        return WindowKey(client, detail=f"baseline {baseline:.0f}", count=count)
+
+    def _baseline(self, client: str, bucket: float) -> float:
+        stored = self._baselines.get(client)
+        if stored is None:
+            return 0.0
+        mean, updated = stored
+        decay: float = (1 - self._SMOOTHING) ** max(bucket - updated - 1, 0)
+        return mean * decay
+
+    def _roll_over(self, bucket: float) -> None:
+        # A baseline below floor/factor can never matter (the floor decides), so only clients
+        # busy enough to reach it are remembered: the long tail costs one comparison each.
+        ended = self._bucket
+        relevant = self._floor / self._factor
+        baselines = self._baselines
+        for client, count in self._counts.items():
+            if count < relevant and baselines.get(client) is None:
+                continue
+            mean = self._SMOOTHING * count + (1 - self._SMOOTHING) * self._baseline(client, ended)
+            if mean >= relevant:
+                baselines.put(client, (mean, ended))
+            else:
+                baselines.discard(client)
+        self._counts = {}
+        self._fired = set()
+        self._bucket = bucket
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
@@ -333,6 +380,9 @@ THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
     ServerErrorStorm,
     RequestFlood,
 )
+
+
+_NO_CROSSINGS: tuple[Crossing, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,8 +422,8 @@ class ThresholdEngine:
         self._rules = [(rule, settings) for rule, settings in rules if settings.enabled]
         for rule, settings in self._rules:
             rule.bind(settings, max_keys)
-        self._every = [(r, s) for r, s in self._rules if r.sees_every_event]
-        self._selective = [(r, s) for r, s in self._rules if not r.sees_every_event]
+        self._every = [(r, s) for r, s in self._rules if isinstance(r, EveryEventRule)]
+        self._selective = [(r, s) for r, s in self._rules if not isinstance(r, EveryEventRule)]
         self._windows: BoundedMap[tuple[str, str, str], _Window] = BoundedMap(max_keys)
         self._clock = clock
         self._standard_statuses = frozenset().union(
@@ -382,6 +432,7 @@ class ThresholdEngine:
         self._standard_methods = frozenset().union(
             *(rule.standard_methods for rule, _ in self._selective)
         )
+        self._user_rules = any(rule.standard_with_user for rule, _ in self._selective)
 
     @classmethod
     def from_settings(
@@ -410,29 +461,43 @@ class ThresholdEngine:
         """How many (rule, key) windows are held now."""
         return len(self._windows)
 
-    def observe(self, observation: Observation) -> list[Crossing]:
+    def observe(self, observation: Observation) -> Sequence[Crossing]:
         """Count ``observation``; return the crossings it caused (usually none)."""
-        crossings: list[Crossing] = []
-        event = observation.event
+        return self.observe_line(*observation)
+
+    def observe_line(
+        self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
+    ) -> Sequence[Crossing]:
+        """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
         rules = self._rules
-        if (
-            observation.urgency is Urgency.STANDARD
-            and not observation.findings
-            and (
-                not isinstance(event, AccessEvent)
-                or (
-                    event.status not in self._standard_statuses
-                    and event.method not in self._standard_methods
-                )
-            )
-        ):
-            if not self._every:
-                return crossings
-            rules = self._every
+        if urgency is Urgency.STANDARD and not findings:
+            if isinstance(event, AccessEvent) and (
+                event.status in self._standard_statuses
+                or event.method in self._standard_methods
+                or (event.user and self._user_rules)
+            ):
+                pass
+            elif self._every:
+                return self._tick_every(event, urgency)
+            else:
+                return _NO_CROSSINGS
+        observation = Observation(event, urgency, findings)
         now = event.time if event.time is not None else self._clock()
+        crossings: list[Crossing] = []
         for rule, settings in rules:
             for key in rule.keys(observation):
                 crossing = self._count(rule, settings, key, now, observation)
+                if crossing is not None:
+                    crossings.append(crossing)
+        return crossings
+
+    def _tick_every(self, event: AccessEvent | ErrorEvent, urgency: Urgency) -> Sequence[Crossing]:
+        crossings: list[Crossing] = []
+        for rule, settings in self._every:
+            key = rule.tick(event)
+            if key is not None:
+                now = event.time if event.time is not None else self._clock()
+                crossing = self._count(rule, settings, key, now, Observation(event, urgency, ()))
                 if crossing is not None:
                     crossings.append(crossing)
         return crossings
