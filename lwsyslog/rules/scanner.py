@@ -1,0 +1,138 @@
+"""Automated vulnerability scanners, recognised by their User-Agent or their probe markers."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.rules.base import ACCESS, BOTH, PathRule, PatternRule
+from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.severity import Severity
+
+__all__ = ["ScannerProbeMarker", "ScannerProbePath", "ScannerUserAgent"]
+
+
+class ScannerUserAgent(PatternRule):
+    """The User-Agent of a vulnerability scanner, fuzzer or brute-forcer."""
+
+    id = "scanner-user-agent"
+    categories = ("scanner",)
+    severity = Severity.MEDIUM
+    description = "vulnerability-scanner User-Agent (sqlmap, Nikto, Nmap NSE, WPScan, ...)"
+    logs = ACCESS
+    fields = ("user_agent",)
+    pattern = re.compile(
+        r"sqlmap|nikto|nmap scripting engine|\bnmap\b|wpscan|gobuster|dirbuster|\bdirb\b"
+        r"|feroxbuster|dirsearch|\bzgrab|masscan|nuclei|acunetix|netsparker|w3af|wfuzz|\bffuf\b"
+        r"|\bhydra\b|arachni|openvas|nessus|\bqualys|burp\s?suite|burpcollaborator|\bowasp\b"
+        r"|\bzap/|havij|jaeles|whatweb|skipfish|wapiti|commix|joomscan|droopescan|xsstrike"
+        r"|fimap|webinspect|appscan|\bgrendel|morfeus|zmeu|muieblackcat|l9explore|l9tcpid"
+        r"|interactsh|projectdiscovery|\bvega/|paros/|brutus|medusa/|\bpangolin\b"
+    )
+    # Tool names are words: a token lookup finds them without running the pattern on every UA.
+    triggers = {}
+    tokens = {
+        "user_agent": frozenset(
+            {
+                "sqlmap", "nikto", "nmap", "wpscan", "gobuster", "dirbuster", "dirb",
+                "feroxbuster", "dirsearch", "zgrab", "masscan", "nuclei", "acunetix",
+                "netsparker", "w3af", "wfuzz", "ffuf", "hydra", "arachni", "openvas", "nessus",
+                "qualys", "burp", "burpsuite", "burpcollaborator", "owasp", "zap", "havij",
+                "jaeles", "whatweb", "skipfish", "wapiti", "commix", "joomscan", "droopescan",
+                "xsstrike", "fimap", "webinspect", "appscan", "grendel", "morfeus", "zmeu",
+                "muieblackcat", "l9explore", "l9tcpid", "interactsh", "projectdiscovery", "vega",
+                "paros", "brutus", "medusa", "pangolin",
+            }
+        )
+    }  # fmt: skip
+    must_match = (
+        AccessSample(target="/", user_agent="sqlmap/1.7.2#stable (https://sqlmap.org)"),
+        AccessSample(
+            target="/",
+            user_agent="Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:Port Check)",
+        ),
+        AccessSample(
+            target="/",
+            user_agent="Mozilla/5.0 (compatible; Nmap Scripting Engine; https://nmap.org/book/nse.html)",
+        ),
+        AccessSample(
+            target="/", user_agent="WPScan v3.8.22 (https://wpscan.com/wordpress-security-scanner)"
+        ),
+        AccessSample(target="/", user_agent="gobuster/3.6"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 zgrab/0.x"),
+        AccessSample(
+            target="/", user_agent="masscan/1.3 (https://github.com/robertdavidgraham/masscan)"
+        ),
+        AccessSample(
+            target="/",
+            user_agent="Nuclei - Open-source project (github.com/projectdiscovery/nuclei)",
+        ),
+        AccessSample(target="/", user_agent="w3af.org"),
+        AccessSample(target="/", user_agent="Wfuzz/3.1.0"),
+        AccessSample(target="/", user_agent="Mozilla/4.0 (Hydra)"),
+        AccessSample(target="/", user_agent="Arachni/v1.5.1"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 [en] (X11, U; OpenVAS-VT 21.4.4)"),
+        AccessSample(
+            target="/",
+            user_agent="DirBuster-1.0-RC1 (http://www.owasp.org/index.php/Category:OWASP_DirBuster_Project)",
+        ),
+    )
+    must_not_match = (
+        AccessSample(target="/", user_agent="curl/8.5.0"),
+        AccessSample(
+            target="/",
+            user_agent="Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        ),
+        AccessSample(target="/", user_agent="Mozilla/5.0 (Linux; Android 14; Pixel 8) Mobile"),
+    )
+
+
+class ScannerProbeMarker(PatternRule):
+    """Callback hosts and test strings that scanners put in parameter values."""
+
+    id = "scanner-probe-marker"
+    categories = ("scanner",)
+    severity = Severity.MEDIUM
+    description = "scanner callback host or marker in a parameter (bxss.me, OAST, interact.sh)"
+    logs = BOTH
+    fields = ("query", "message")
+    pattern = re.compile(
+        r"\bbxss\.me\b|burpcollaborator\.net|\boast\.(?:pro|live|site|online|fun|me)\b"
+        r"|\binteract\.sh\b|\bdnslog\.cn\b|\bceye\.io\b|acunetix[-_]wvs|\bwvstest"
+        r"|nessus(?:_is_probing_you|test)"
+    )
+    trigger = r"bxss|burpcollab|oast|interact|dnslog|ceye|acunetix|wvstest|nessus"
+    gate = ":/ \n"
+    must_match = (
+        AccessSample(target="/p?q=http://bxss.me/t/xss.html?%00"),
+        AccessSample(target="/p?redir=http://abc123.oast.fun/"),
+        AccessSample(target="/p?host=x;nslookup+c0ffee.interact.sh"),
+    )
+    must_not_match = (
+        AccessSample(target="/blog/interactive-charts?from=/home"),
+        AccessSample(target="/news/toast-recipes?ref=http://example.com/"),
+    )
+
+
+class ScannerProbePath(PathRule):
+    """Fixed paths that scanners request to fingerprint a server."""
+
+    id = "scanner-probe-path"
+    categories = ("scanner",)
+    severity = Severity.MEDIUM
+    description = "scanner fingerprint path (w00tw00t, nessus test, acunetix test file)"
+    segments = frozenset(
+        {
+            "w00tw00t.at.isc.sans.dfind:)", "w00tw00t.at.blackhats.romanian.anti-sec:)",
+            "w00tw00t.at.isc.sans.test0:)", "nessustest", "nessus_is_probing_you_",
+            "acunetix-wvs-test-for-some-inexistent-file", "muieblackcat", "zmeu",
+        }
+    )  # fmt: skip
+    must_match = (
+        AccessSample(target="/w00tw00t.at.ISC.SANS.DFind:)", status=400),
+        AccessSample(target="/acunetix-wvs-test-for-some-inexistent-file", status=404),
+        ErrorSample(message="File does not exist: /var/www/html/nessustest"),
+    )
+    must_not_match = (
+        AccessSample(target="/blog/nessus-vs-openvas", status=200),
+        AccessSample(target="/w00t/index.html", status=404),
+    )

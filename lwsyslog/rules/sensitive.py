@@ -1,0 +1,137 @@
+"""Sensitive files: probes for secrets, source, backups and server internals."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.events import Event
+from lwsyslog.rules.base import PathRule
+from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "SensitiveBackupFile",
+    "SensitiveDotfile",
+    "SensitiveSecretFile",
+    "SensitiveServerStatus",
+]
+
+
+class SensitiveDotfile(PathRule):
+    """Version-control metadata, environment files and other dotfiles holding secrets."""
+
+    id = "sensitive-dotfile"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "dotfile with secrets or source requested (/.env, /.git/, /.svn/, .htpasswd)"
+    pattern = re.compile(
+        r"(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
+        r"|bash_history|zsh_history|mysql_history|psql_history|npmrc|pypirc|dockercfg|dockerenv"
+        r"|docker|kube|idea|vscode|ftpconfig|netrc|pgpass|my\.cnf|user\.ini|boto|s3cfg"
+        r"|git-credentials|gitconfig|composer|config)(?=$|[/._~-])"
+    )
+    segments = frozenset(
+        {
+            ".env", ".env.local", ".env.dev", ".env.development", ".env.prod", ".env.production",
+            ".env.staging", ".env.test", ".env.example", ".env.sample", ".env.bak", ".env.old",
+            ".env.save", ".env.backup", ".env~", ".env.swp", ".git", ".gitconfig",
+            ".git-credentials", ".svn", ".hg", ".bzr", ".cvs", ".htpasswd", ".htaccess",
+            ".htdigest", ".ds_store", ".aws", ".ssh", ".bash_history", ".zsh_history",
+            ".mysql_history", ".psql_history", ".npmrc", ".pypirc", ".dockercfg", ".dockerenv",
+            ".docker", ".kube", ".idea", ".vscode", ".ftpconfig", ".netrc", ".pgpass", ".my.cnf",
+            ".user.ini", ".boto", ".s3cfg", ".composer", ".config",
+        }
+    )  # fmt: skip
+    must_match = (
+        AccessSample(target="/.env", status=404),
+        AccessSample(target="/app/.git/config", status=200),
+        AccessSample(target="/%2eenv.production", status=404),
+        AccessSample(target="/.svn/wc.db", method="HEAD", status=404),
+        ErrorSample(message="AH00128: File does not exist: /var/www/html/.aws/credentials"),
+    )
+    must_not_match = (
+        AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
+        AccessSample(target="/docs/environment-variables"),
+        AccessSample(target="/static/app.env.js"),
+    )
+
+
+class SensitiveBackupFile(PathRule):
+    """Editor, backup and dump files that expose source or data when served as plain text."""
+
+    id = "sensitive-backup-file"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "backup, editor-swap or database-dump file requested (*.bak, *.sql, *~)"
+    extensions = frozenset(
+        {
+            "bak", "old", "orig", "save", "swp", "swo", "sql", "sqlite", "sqlite3", "mdb",
+            "bkp", "backup", "dump", "php~", "inc~", "pem", "ppk", "kdbx",
+        }
+    )  # fmt: skip
+    must_match = (
+        AccessSample(target="/wp-config.php.bak", status=404),
+        AccessSample(target="/backup/db.sql", status=200),
+        AccessSample(target="/config.php~", status=404),
+        ErrorSample(message="File does not exist: /var/www/html/.index.php.swp"),
+    )
+    must_not_match = (
+        AccessSample(target="/blog/sql-tips"),
+        AccessSample(target="/downloads/report-2024.pdf"),
+    )
+
+
+class SensitiveSecretFile(PathRule):
+    """Well-known names of private keys, credential and configuration files."""
+
+    id = "sensitive-secret-file"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "credential, key or configuration file requested (id_rsa, web.config, ...)"
+    segments = frozenset(
+        {
+            "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "credentials", "secrets.yml",
+            "database.yml", "docker-compose.yml", "web.config", "phpinfo.php", "info.php",
+            "config.inc.php", "configuration.php.bak", "wp-config.txt", "local.xml",
+            "settings.php.bak", "backup.zip", "backup.tar.gz", "www.zip", "site.zip",
+            "htdocs.zip", "dump.sql.gz",
+        }
+    )  # fmt: skip
+    must_match = (
+        AccessSample(target="/.ssh/id_rsa", status=404),
+        AccessSample(target="/app/config/database.yml", status=404),
+        AccessSample(target="/phpinfo.php", status=200),
+        ErrorSample(message="AH00128: File does not exist: /var/www/html/backup.zip"),
+    )
+    must_not_match = (
+        AccessSample(target="/account/credentials-help"),
+        AccessSample(target="/docs/config/overview"),
+    )
+
+
+class SensitiveServerStatus(PathRule):
+    """Apache's ``server-status``/``server-info`` pages, requested from off the host."""
+
+    id = "sensitive-server-status"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "mod_status/mod_info page requested by a remote client"
+    segments = frozenset({"server-status", "server-info", "balancer-manager"})
+    must_match = (
+        AccessSample(target="/server-status", status=403),
+        AccessSample(target="/server-info?config", status=200),
+        ErrorSample(
+            message="AH01630: client denied by server configuration: /var/www/html/server-status"
+        ),
+    )
+    must_not_match = (
+        AccessSample(target="/server-status?auto", client_ip="127.0.0.1"),
+        AccessSample(target="/status/server-health"),
+    )
+
+    def accepts(self, event: Event) -> bool:
+        """Monitoring from the host itself (loopback) is not a probe."""
+        return event.client_ip not in _LOOPBACK
+
+
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})

@@ -1,0 +1,66 @@
+"""Shellshock (CVE-2014-6271/6278): a bash function definition in a header or the path."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.rules.base import BOTH, CodeRule, PatternRule
+from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.severity import Severity
+
+__all__ = ["ShellshockBashImport", "ShellshockFunctionDef"]
+
+
+class ShellshockFunctionDef(PatternRule):
+    """``() { :; };`` in a field that a CGI program receives as an environment variable."""
+
+    id = "shellshock-function-def"
+    categories = ("shellshock",)
+    severity = Severity.CRITICAL
+    description = "bash function definition '() {' in a header or the path (Shellshock)"
+    logs = BOTH
+    fields = ("user_agent", "referer", "cookie", "target", "message")
+    pattern = re.compile(r"\(\s*\)\s*\{[^}]{0,200}?[;}]")
+    trigger = r"\(\s*\)\s*\{"
+    gate = "("
+    must_match = (
+        AccessSample(target="/cgi-bin/status", user_agent="() { :; }; /bin/bash -c 'id'"),
+        AccessSample(target="/cgi-bin/test.cgi", referer="() { _; } >_[$($())] { echo; id; }"),
+        AccessSample(target="/cgi-bin/x", cookie="() { :;}; echo vulnerable"),
+        AccessSample(target="/cgi-bin/%28%29%20%7B%20%3A%3B%20%7D%3B%20id"),
+    )
+    must_not_match = (
+        AccessSample(target="/cgi-bin/status", user_agent="Mozilla/5.0 (X11; Linux x86_64)"),
+        AccessSample(target="/docs/functions?sig=f()"),
+    )
+
+
+class ShellshockBashImport(CodeRule):
+    """bash reporting a function definition it refused or failed to import (CGI stderr)."""
+
+    id = "shellshock-bash-import"
+    categories = ("shellshock",)
+    severity = Severity.CRITICAL
+    description = "bash stderr about an imported function definition (Shellshock reached CGI)"
+    pattern = re.compile(
+        r"ignoring function definition attempt|error importing function definition for"
+    )
+    trigger = r"function definition"
+    must_match = (
+        ErrorSample(
+            message="/bin/bash: warning: HTTP_TEST: ignoring function definition attempt",
+            code="AH01215",
+            module="cgi",
+        ),
+        ErrorSample(
+            message="/bin/bash: error importing function definition for `HTTP_TEST'",
+            code="AH01215",
+            module="cgi",
+        ),
+    )
+    must_not_match = (
+        ErrorSample(
+            message="/usr/lib/cgi-bin/stats.pl: Use of uninitialized value", code="AH01215"
+        ),
+        ErrorSample(message="File does not exist: /var/www/html/function-definition"),
+    )

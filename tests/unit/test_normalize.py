@@ -1,0 +1,121 @@
+"""Decoding and the lazy per-event view that rules read."""
+
+from __future__ import annotations
+
+import pytest
+
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin
+from lwsyslog.normalize import MAX_DECODED_CHARS, TEXT_FIELDS, EventView, decode, raw_getter
+
+ORIGIN = Origin("test.log", 1)
+
+
+def access(target: str = "/", **fields: str) -> AccessEvent:
+    return AccessEvent(origin=ORIGIN, raw="", target=target, **fields)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("encoded", "plain"),
+    [
+        ("%2e%2e%2fetc%2fpasswd", "../etc/passwd"),
+        ("%252e%252e%252fetc", "../etc"),
+        ("%25252e%25252e%25252f", "../"),
+        ("%u002e%u002e%u2215x", "../x"),
+        ("%uff0e%uff0e/", "../"),
+        ("%c0%ae%c0%ae%c0%afetc", "../etc"),
+        ("%e0%80%ae%e0%80%ae%e0%80%af", "../"),
+        ("%f0%80%80%ae", "."),
+        ("..%c1%1c..", "../.."),
+        ("..%5c..%5cboot.ini", "../../boot.ini"),
+        ("..\\..\\win.ini", "../../win.ini"),
+        ("/etc/passwd%00.jpg", "/etc/passwd.jpg"),
+        ("&#x3c;script&#x3e;", "<script>"),
+        ("&lt;svg&gt;", "<svg>"),
+        ("%26lt%3Bimg%26gt%3B", "<img>"),
+        ("1/**/UNION/**/SELECT", "1 UNION SELECT"),
+        ("1/*!50000UNION*//*!50000SELECT*/", "1 UNION SELECT "),
+        ("a%09%09b%20%20c", "a b c"),
+        ("caf%C3%A9", "café"),
+    ],
+)
+def test_decode_undoes_encodings(encoded: str, plain: str) -> None:
+    assert decode(encoded) == plain
+
+
+def test_percent_decoding_stops_after_three_rounds() -> None:
+    assert decode("%2525252e") == "%2e"
+
+
+def test_line_breaks_survive_as_one_newline() -> None:
+    assert decode("127.0.0.1%0d%0a%0aid") == "127.0.0.1\nid"
+
+
+def test_plus_is_a_space_only_in_form_data() -> None:
+    assert decode("union+select", form=True) == "union select"
+    assert decode("/c++/guide") == "/c++/guide"
+    assert decode("a%2Bb", form=True) == "a+b"
+
+
+def test_bytes_that_are_not_utf8_read_as_latin1() -> None:
+    assert decode("%ff%fe%AD") == "\xff\xfe\xad"
+    assert decode("1%a0or%a01") == "1 or 1"
+
+
+def test_text_needing_no_work_is_returned_unchanged() -> None:
+    text = "/static/css/site.min.css"
+    assert decode(text) is text
+
+
+def test_decoding_a_huge_value_is_bounded() -> None:
+    huge = "%41" * (10 * 1024 * 1024 // 3)
+    assert len(decode(huge)) <= MAX_DECODED_CHARS
+
+
+def test_view_splits_target_before_decoding() -> None:
+    view = EventView(access("/a%3fb/c?x=%3Cb%3E&y=1+2"))
+    assert view.decoded("path") == "/a?b/c"
+    assert view.decoded("query") == "x=<b>&y=1 2"
+    assert view.decoded("target") == "/a?b/c?x=<b>&y=1 2"
+
+
+def test_view_lowercases_on_demand_and_keeps_raw() -> None:
+    view = EventView(access("/P?Q=%55NION", user_agent="SQLMap/1.7"))
+    assert view.raw("target") == "/P?Q=%55NION"
+    assert view.lower("target") == "/p?q=union"
+    assert view.lower("user_agent") == "sqlmap/1.7"
+
+
+def test_view_decodes_referer_as_url_and_cookie_as_text() -> None:
+    view = EventView(access(referer="http://x/?q=a+b%27", cookie="a=1+1; b=%3Cx%3E"))
+    assert view.decoded("referer") == "http://x/?q=a b'"
+    assert view.decoded("cookie") == "a=1+1; b=<x>"
+
+
+def test_missing_fields_are_empty_strings() -> None:
+    error = ErrorEvent(origin=ORIGIN, raw="", message="AH00558: could not determine name")
+    view = EventView(error)
+    assert view.lower("target") == ""
+    assert view.lower("user_agent") == ""
+    assert EventView(access()).lower("message") == ""
+
+
+def test_error_path_is_the_file_the_message_names() -> None:
+    error = ErrorEvent(origin=ORIGIN, raw="", message="File does not exist: /var/www/html/.env")
+    assert EventView(error).decoded("path") == "/var/www/html/.env"
+    script = ErrorEvent(
+        origin=ORIGIN, raw="", message="script '/usr/lib/cgi-bin/x.cgi' not found or unable to stat"
+    )
+    assert EventView(script).decoded("path") == "/usr/lib/cgi-bin/x.cgi"
+
+
+def test_unknown_field_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        EventView(access()).lower("no-such-field")
+
+
+@pytest.mark.parametrize("field", sorted(TEXT_FIELDS))
+def test_raw_getter_agrees_with_the_view(field: str) -> None:
+    event = access("/x/.env?a=1", user_agent="UA", referer="R", cookie="C", method="GET")
+    error = ErrorEvent(origin=ORIGIN, raw="", message="File does not exist: /srv/y", code="AH1")
+    for log, item in (("access", event), ("error", error)):
+        assert raw_getter(log, field)(item) == EventView(item).raw(field)

@@ -1,0 +1,125 @@
+"""The rule registry: every rule class is listed once, well-formed, and the taxonomy is covered."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from typing import ClassVar
+
+import pytest
+
+from lwsyslog.categories import CATEGORIES
+from lwsyslog.errors import RuleError
+from lwsyslog.events import Event
+from lwsyslog.normalize import TEXT_FIELDS, EventView
+from lwsyslog.rules import ALL_RULES, Detector, Rule, RuleMatch, rule_class
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.severity import Severity
+
+# Categories that need several events (thresholds), not a single-line rule.
+MULTI_EVENT_ONLY = frozenset({"brute-force"})
+
+
+def concrete_rule_classes() -> list[type[Rule]]:
+    found: list[type[Rule]] = []
+    pending: list[type[Rule]] = [Rule]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            pending.append(sub)
+            if (
+                not inspect.isabstract(sub)
+                and "id" in vars(sub)
+                and sub.__module__.startswith("lwsyslog.")
+            ):
+                found.append(sub)
+    return found
+
+
+def test_every_concrete_rule_is_registered_exactly_once() -> None:
+    registered = list(ALL_RULES)
+    assert len(registered) == len(set(registered))
+    assert set(concrete_rule_classes()) == set(registered)
+
+
+def test_rule_ids_are_unique_and_look_like_ids() -> None:
+    ids = [cls.id for cls in ALL_RULES]
+    assert len(ids) == len(set(ids))
+    for rule_id in ids:
+        assert re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", rule_id), rule_id
+    assert all(rule_class(cls.id) is cls for cls in ALL_RULES)
+
+
+@pytest.mark.parametrize("cls", ALL_RULES, ids=lambda cls: cls.id)
+def test_rule_metadata_is_complete(cls: type[Rule]) -> None:
+    assert cls.categories and set(cls.categories) <= CATEGORIES
+    assert isinstance(cls.severity, Severity)
+    assert cls.description.strip()
+    assert cls.__doc__ and cls.__doc__.strip()
+    assert cls.logs and cls.logs <= {"access", "error"}
+    assert cls.has_prefilter()
+    assert set(cls.triggers) <= TEXT_FIELDS
+    assert set(cls.tokens) <= TEXT_FIELDS
+
+
+@pytest.mark.parametrize("cls", ALL_RULES, ids=lambda cls: cls.id)
+def test_rule_ships_samples_both_ways(cls: type[Rule]) -> None:
+    assert len(cls.must_match) >= 2
+    assert len(cls.must_not_match) >= 2
+
+
+def test_every_single_line_category_has_a_rule() -> None:
+    covered = {category for cls in ALL_RULES for category in cls.categories}
+    assert covered == CATEGORIES - MULTI_EVENT_ONLY
+
+
+def test_default_detector_runs_one_instance_of_every_rule() -> None:
+    detector = Detector()
+    assert [type(rule) for rule in detector.rules] == list(ALL_RULES)
+
+
+class _Probe(Rule):
+    """A stand-in rule for testing the Detector's checks; never registered."""
+
+    categories: ClassVar[tuple[str, ...]] = ("scanner",)
+    severity = Severity.LOW
+    description = "probe"
+    logs = frozenset({"access"})
+    statuses = frozenset({418})
+    must_match = (AccessSample(status=418), AccessSample(status=418, target="/x"))
+    must_not_match = (AccessSample(), AccessSample(target="/y"))
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        return RuleMatch("status", "418") if getattr(event, "status", None) == 418 else None
+
+
+def _probe(rule_id: str, **attributes: object) -> Rule:
+    return type("P", (_Probe,), {"id": rule_id, **attributes})()  # type: ignore[no-any-return]
+
+
+def test_detector_rejects_duplicate_ids() -> None:
+    with pytest.raises(RuleError, match="duplicate"):
+        Detector([_probe("teapot"), _probe("teapot")])
+
+
+def test_detector_rejects_unknown_category() -> None:
+    with pytest.raises(RuleError, match="taxonomy"):
+        Detector([_probe("teapot", categories=("tea",))])
+
+
+def test_detector_rejects_rule_without_prefilter() -> None:
+    with pytest.raises(RuleError, match="prefilter"):
+        Detector([_probe("teapot", statuses=frozenset())])
+
+
+def test_detector_rejects_bad_trigger() -> None:
+    with pytest.raises(RuleError, match="trigger"):
+        Detector([_probe("teapot", triggers={"target": "(unclosed"})])
+    with pytest.raises(RuleError, match="unknown field"):
+        Detector([_probe("teapot", triggers={"nowhere": "x"})])
+
+
+def test_custom_rule_set_runs_only_those_rules() -> None:
+    detector = Detector([_probe("teapot")])
+    event = AccessSample(status=418).to_event()
+    assert [finding.rule_id for finding in detector.detect(event)] == ["teapot"]
