@@ -24,7 +24,7 @@ from lwsyslog.rules import Detector
 from lwsyslog.rules.registry import ALL_RULES
 from lwsyslog.sinks.base import Dispatcher, Sink
 from lwsyslog.stats import RunStats
-from lwsyslog.thresholds import ThresholdEngine
+from lwsyslog.thresholds import Crossing, ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 __all__ = ["AlertGuard", "LineResult", "Pipeline"]
 
 Clock = Callable[[], float]
+_STANDARD = Urgency.STANDARD
 
 
 class AlertGuard(Protocol):
@@ -98,6 +99,11 @@ class Pipeline:
         self.dispatcher = Dispatcher(sinks)
         self.stats = RunStats()
         self._max_line_bytes = config.max_line_bytes
+        # Bound methods looked up once: process() runs for every line.
+        self._parse = self.parser.parse
+        self._detect = self.detector.detect
+        self._classify = self.triage.classify
+        self._observe = self.thresholds.observe_line
         self._tuned = {
             rule_id: settings
             for rule_id, settings in config.rules.items()
@@ -123,7 +129,7 @@ class Pipeline:
         stats.lines += 1
         if len(text) > self._max_line_bytes:
             return self._unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
-        event = self.parser.parse(text, origin)
+        event = self._parse(text, origin)
         if isinstance(event, Unparsed):
             stats.unparsed[event.reason.value] += 1
             return LineResult(event)
@@ -131,17 +137,28 @@ class Pipeline:
             stats.access += 1
         else:
             stats.error += 1
-        findings = self.detector.detect(event)
+        findings = self._detect(event)
         if self.sigma is not None:
             findings.extend(self.sigma.detect(event))
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):
                 findings = _escalate_answered(findings)
-        urgency = self.triage.classify(event, bool(findings))
-        crossings = self.thresholds.observe_line(event, urgency, findings)
-        if urgency is Urgency.STANDARD and not crossings:
+        urgency = self._classify(event, bool(findings))
+        crossings = self._observe(event, urgency, findings)
+        if urgency is _STANDARD and not crossings:
             return LineResult(event, urgency)
+        return self._escalate(event, urgency, findings, crossings)
+
+    def _escalate(
+        self,
+        event: AccessEvent | ErrorEvent,
+        urgency: Urgency,
+        findings: list[Finding],
+        crossings: Sequence[Crossing],
+    ) -> LineResult:
+        """The rare path: count an urgent line, make and deliver its alerts."""
+        stats = self.stats
         stats.urgent += 1
         if event.client_ip:
             stats.count_client(event.client_ip)

@@ -16,10 +16,31 @@ from lwsyslog.sanitize import sanitize
 
 __all__ = ["register", "run"]
 
-_ACCESS_FIELDS = ("client_ip", "vhost", "user", "method", "target", "protocol", "status",
-                  "bytes_sent", "referer", "user_agent", "cookie", "duration_us")
-_ERROR_FIELDS = ("client_ip", "client_port", "module", "level", "pid", "tid", "code", "message",
-                 "referer")
+_ACCESS_FIELDS = (
+    "client_ip",
+    "vhost",
+    "user",
+    "method",
+    "target",
+    "protocol",
+    "status",
+    "bytes_sent",
+    "referer",
+    "user_agent",
+    "cookie",
+    "duration_us",
+)
+_ERROR_FIELDS = (
+    "client_ip",
+    "client_port",
+    "module",
+    "level",
+    "pid",
+    "tid",
+    "code",
+    "message",
+    "referer",
+)
 _DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "message")
 
 
@@ -69,8 +90,10 @@ def run(args: argparse.Namespace) -> int:
     for verdict in matched:
         rule = rules[verdict.rule_id]
         note = "" if verdict.rule_id in kept else "  (suppressed by allow-list)"
-        print(f"  MATCH {verdict.rule_id:<30} [{','.join(rule.categories)}] {rule.severity} "
-              f"field={verdict.field} fragment={sanitize(verdict.fragment, 120)!r}{note}")
+        print(
+            f"  MATCH {verdict.rule_id:<30} [{','.join(rule.categories)}] {rule.severity} "
+            f"field={verdict.field} fragment={sanitize(verdict.fragment, 120)!r}{note}"
+        )
     if args.all:
         for verdict in verdicts:
             if not verdict.matched:
@@ -118,8 +141,14 @@ def _as_json(  # noqa: PLR0917
         "triage": str(urgency),
         "thresholds": feeds,
         "rules": [
-            {"rule": v.rule_id, "matched": v.matched, "selected": v.selected, "field": v.field,
-             "fragment": sanitize(v.fragment), "suppressed": v.matched and v.rule_id not in kept}
+            {
+                "rule": v.rule_id,
+                "matched": v.matched,
+                "selected": v.selected,
+                "field": v.field,
+                "fragment": sanitize(v.fragment),
+                "suppressed": v.matched and v.rule_id not in kept,
+            }
             for v in verdicts
         ],
     }

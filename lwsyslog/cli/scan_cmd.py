@@ -82,12 +82,21 @@ def _scan_one(pipeline: Pipeline, name: str, json_out: TextIO | None) -> None:
         _scan_stream(pipeline, handle, name, size, json_out)
 
 
-def _lines(stream: BinaryIO) -> Iterator[bytes]:
-    for line in stream:
-        if line.endswith(b"\n"):
-            yield line[:-2] if line.endswith(b"\r\n") else line[:-1]
-        else:
-            yield line
+_CHUNK_BYTES = 1 << 20
+
+
+def _chunks(stream: BinaryIO) -> Iterator[tuple[list[bytes], int]]:
+    """Lines in batches (one per 1 MiB read) with the bytes read so far: far cheaper than
+    a generator step per line. CRLF endings lose their CR; a last line without newline counts."""
+    rest = b""
+    done = 0
+    while chunk := stream.read(_CHUNK_BYTES):
+        done += len(chunk)
+        lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
+        rest = lines.pop()
+        yield [line[:-1] if line.endswith(b"\r") else line for line in lines], done
+    if rest:
+        yield [rest[:-1] if rest.endswith(b"\r") else rest], done
 
 
 def _scan_stream(
@@ -95,15 +104,15 @@ def _scan_stream(
 ) -> None:
     progress = ProgressBar(size)
     process = pipeline.process_bytes
-    done = 0
+    urgent = Urgency.URGENT
     number = 0
-    for number, raw in enumerate(_lines(stream), start=1):
-        result = process(raw, Origin(name, number))
-        if json_out is not None and result.urgency is Urgency.URGENT:
-            json_out.write(finding_record(result) + "\n")
-        if progress.enabled and number % 4096 == 0:
-            done = stream.tell() if stream.seekable() else done
-            progress.update(done, number, name)
+    for lines, done in _chunks(stream):
+        for raw in lines:
+            number += 1
+            result = process(raw, Origin(name, number))
+            if json_out is not None and result.urgency is urgent:
+                json_out.write(finding_record(result) + "\n")
+        progress.update(done, number, name)
     progress.finish()
 
 

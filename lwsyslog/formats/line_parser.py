@@ -88,6 +88,18 @@ class LineParser:
     def parse(self, text: str, origin: Origin) -> AccessEvent | ErrorEvent | Unparsed:
         """The event for one line (a trailing ``\\r`` or newline is ignored). Never raises."""
         try:
+            # Hot path: logs are homogeneous, so the format that matched the previous line
+            # almost always matches this one; everything else takes the general route.
+            last = self._last
+            if (
+                last is not None
+                and not self._headers
+                and len(text) <= self._max
+                and text[-1:] not in ("\r", "\n")
+            ):
+                m = last.pattern.match(text)
+                if m is not None and (text[:1] != "[" or not self._error):
+                    return last.to_event(m, origin, text)
             return self._parse(text, origin)
         except Exception:  # the per-line error boundary: one odd line must not stop a stream
             self.internal_errors += 1

@@ -413,8 +413,16 @@ class AccessFormat:
         if m.re is self._lenient and g[self._trailing]:
             extra["trailing"] = g[self._trailing]
         value = g[ip]
+        referer_v, agent_v, user_v, vhost_v, cookie_v = (
+            g[referer],
+            g[agent],
+            g[user],
+            g[vhost],
+            g[cookie],
+        )
         # Positional arguments: half the cost of keywords for this 17-field dataclass; the
-        # order is checked against AccessEvent when this module is imported.
+        # order is checked against AccessEvent when this module is imported. Plain values
+        # (no escape, not "-") are taken as they are without a call: the common case.
         return AccessEvent(
             origin,
             raw,
@@ -426,11 +434,11 @@ class AccessFormat:
             request_line,
             status_code,
             bytes_sent,
-            text_value(g[referer]),
-            text_value(g[agent]),
-            text_value(g[user]),
-            text_value(g[vhost]),
-            text_value(g[cookie]),
+            referer_v if referer_v != "-" and "\\" not in referer_v else text_value(referer_v),
+            agent_v if agent_v != "-" and "\\" not in agent_v else text_value(agent_v),
+            user_v if user_v != "-" and "\\" not in user_v else text_value(user_v),
+            vhost_v if vhost_v != "-" and "\\" not in vhost_v else text_value(vhost_v),
+            cookie_v if cookie_v != "-" and "\\" not in cookie_v else text_value(cookie_v),
             duration_us,
             extra,
         )
