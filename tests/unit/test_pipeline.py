@@ -1,0 +1,110 @@
+"""The pipeline end to end, in process: settings that change what a user is told."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lwsyslog.config import load_config
+from lwsyslog.events import Origin
+from lwsyslog.pipeline import Pipeline
+from lwsyslog.severity import Severity
+from lwsyslog.sinks import MemorySink
+from lwsyslog.triage import Urgency
+
+SQLI = (
+    '{client} - - [23/Nov/2026:14:00:{second:02d} +0000] "GET /item?id=1%27%20UNION%20SELECT'
+    '%20password%20FROM%20users-- HTTP/1.1" {status} 10 "-" "{agent}"'
+)
+
+
+def sqli(
+    client: str = "203.0.113.9", second: int = 0, status: int = 500, agent: str = "Mozilla/5.0"
+) -> str:
+    return SQLI.format(client=client, second=second, status=status, agent=agent)
+
+
+def pipeline(tmp_path: Path, toml: str = "") -> tuple[Pipeline, MemorySink]:
+    files = []
+    if toml:
+        path = tmp_path / "lwsyslog.toml"
+        path.write_text(toml)
+        files.append(path)
+    sink = MemorySink()
+    return Pipeline(load_config(files), [sink]), sink
+
+
+def test_an_attack_is_urgent_and_alerts_once_per_cooldown(tmp_path: Path) -> None:
+    engine, sink = pipeline(tmp_path)
+    first = engine.process(sqli(second=0), Origin("a.log", 1))
+    assert first.urgency is Urgency.URGENT and first.alerts
+    again = engine.process(sqli(second=30), Origin("a.log", 2))
+    assert again.findings and not again.alerts  # same client, same category: cooldown
+    other = engine.process(sqli(client="198.51.100.2", second=31), Origin("a.log", 3))
+    assert other.alerts
+    assert [a.client_ip for a in sink.alerts if "sqli" in a.categories] == [
+        "203.0.113.9",
+        "198.51.100.2",
+    ]
+
+
+def test_an_attack_answered_200_is_one_severity_higher(tmp_path: Path) -> None:
+    engine, _ = pipeline(tmp_path)
+    failed = engine.process(sqli(status=500), Origin("a.log", 1))
+    worked = engine.process(sqli(client="198.51.100.7", status=200), Origin("a.log", 2))
+    top_failed = max(f.severity.rank for f in failed.findings)
+    top_worked = max(f.severity.rank for f in worked.findings)
+    assert top_worked == min(top_failed + 1, Severity.CRITICAL.rank)
+    assert "answered 200" in worked.alerts[0].message
+
+
+def test_global_allow_list_silences_a_trusted_scanner(tmp_path: Path) -> None:
+    engine, sink = pipeline(tmp_path, '[allow]\nclients = ["203.0.113.0/24"]\n')
+    result = engine.process(sqli(), Origin("a.log", 1))
+    assert result.findings == [] and sink.alerts == []
+    assert engine.process(sqli(client="198.51.100.1"), Origin("a.log", 2)).alerts
+
+
+def test_per_rule_allow_list_only_silences_that_rule(tmp_path: Path) -> None:
+    engine, _ = pipeline(
+        tmp_path, '[rules.sqli-union-select.allow]\nuser_agents = ["^InternalPentest/"]\n'
+    )
+    result = engine.process(sqli(agent="InternalPentest/2.0"), Origin("a.log", 1))
+    rules = {f.rule_id for f in result.findings}
+    assert "sqli-union-select" not in rules and rules  # other sqli rules still fire
+
+
+def test_disabled_rule_and_severity_override(tmp_path: Path) -> None:
+    engine, _ = pipeline(
+        tmp_path,
+        "[rules.sqli-union-select]\nenabled = false\n"
+        '[rules.sqli-quote-breakout]\nseverity = "low"\n',
+    )
+    result = engine.process(sqli(), Origin("a.log", 1))
+    severities = {f.rule_id: f.severity for f in result.findings}
+    assert "sqli-union-select" not in severities
+    assert severities.get("sqli-quote-breakout") == Severity.LOW
+
+
+def test_triage_statuses_are_configurable(tmp_path: Path) -> None:
+    line = '192.0.2.1 - - [23/Nov/2026:14:00:00 +0000] "GET /gone HTTP/1.1" 404 0 "-" "curl/8"'
+    default, _ = pipeline(tmp_path)
+    assert default.process(line, Origin("a", 1)).urgency is Urgency.STANDARD
+    strict, _ = pipeline(tmp_path, '[triage]\nurgent_statuses = ["4xx", "5xx"]\n')
+    assert strict.process(line, Origin("a", 1)).urgency is Urgency.URGENT
+
+
+def test_error_log_level_decides_triage(tmp_path: Path) -> None:
+    engine, _ = pipeline(tmp_path)
+    crit = "[Mon Nov 23 14:00:00.1 2026] [core:crit] [pid 1] AH00000: something broke"
+    info = "[Mon Nov 23 14:00:00.1 2026] [core:notice] [pid 1] AH00094: Command line: apache2"
+    assert engine.process(crit, Origin("e", 1)).urgency is Urgency.URGENT
+    assert engine.process(info, Origin("e", 2)).urgency is Urgency.STANDARD
+
+
+def test_unbounded_client_ips_keep_state_bounded(tmp_path: Path) -> None:
+    engine, _ = pipeline(tmp_path, "[alerts]\nmax_keys = 500\n")
+    for n in range(5000):
+        client = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
+        engine.process(sqli(client=client, second=n % 60), Origin("a", n))
+    assert engine.thresholds.tracked_keys <= 500
+    assert engine.thresholds.evictions > 0 and engine.alert_maker.evictions > 0
