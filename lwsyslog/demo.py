@@ -377,6 +377,23 @@ def _run(workdir: Path, script: Path, options: DemoOptions, out: TextIO, err: Te
             print(chain.diagnostics(), file=err)
         return EXIT_MISSING_ALERTS
     finally:
-        if chain is not None:
-            chain.stop()
-        journal.stop()
+        with _signals_ignored():
+            try:
+                if chain is not None:
+                    chain.stop()
+            finally:
+                journal.stop()
+
+
+@contextlib.contextmanager
+def _signals_ignored() -> Iterator[None]:
+    """Hold off ^C and TERM while stopping: a second ^C must not strand a process."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

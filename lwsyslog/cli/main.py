@@ -10,6 +10,7 @@ from lwsyslog import __version__
 from lwsyslog.cli import (
     certs_cmd,
     check_config_cmd,
+    demo_cmd,
     explain_cmd,
     rules_cmd,
     scan_cmd,
@@ -22,7 +23,15 @@ __all__ = ["main"]
 EXIT_USAGE = 2
 
 # Each module exposes register(subparsers) and sets `func` on its parser.
-_COMMANDS = (scan_cmd, explain_cmd, rules_cmd, check_config_cmd, certs_cmd, setup_cmd)
+_COMMANDS = (
+    demo_cmd,
+    scan_cmd,
+    explain_cmd,
+    rules_cmd,
+    check_config_cmd,
+    certs_cmd,
+    setup_cmd,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

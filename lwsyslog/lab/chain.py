@@ -105,10 +105,12 @@ class LocalChain:
         """Stop the web host's rsyslogd, the central one (which stops its program), Apache."""
         try:
             self.webhost.stop()
-            self.server.stop()
         finally:
-            if self.apache is not None:
-                self.apache.stop()
+            try:
+                self.server.stop()
+            finally:
+                if self.apache is not None:
+                    self.apache.stop()
 
     def logger_command(
         self, message: str, *, tag: str = "apache-access", priority: str = "local6.info"

@@ -115,15 +115,17 @@ class JournalNamespace:
 
     def stop(self) -> None:
         """Stop journald, then the holder: the namespace and its tmpfs mounts go with them."""
-        if self._journald_pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._journald_pid, signal.SIGTERM)
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and pid_alive(self._journald_pid):
-                time.sleep(0.05)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self._journald_pid, signal.SIGKILL)
-            self._journald_pid = 0
-        if self._holder is not None:
-            stop_process(self._holder, 5)
-            self._holder = None
+        try:
+            if self._journald_pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._journald_pid, signal.SIGTERM)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline and pid_alive(self._journald_pid):
+                    time.sleep(0.05)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self._journald_pid, signal.SIGKILL)
+                self._journald_pid = 0
+        finally:
+            if self._holder is not None:
+                stop_process(self._holder, 5)
+                self._holder = None

@@ -1,0 +1,183 @@
+"""End-to-end throughput of the rsyslog chain: web host -> RELP/TLS -> server -> omprog.
+
+Runs (as root) the shipped drop-ins with real rsyslogd instances on 127.0.0.1 (lwsyslog.lab),
+feeds the web host's TCP syslog input from a Python socket writer, and times until the omprog
+program has confirmed every line. Two programs: the trivial consumer (answers OK and appends
+the line to a file: the ceiling rsyslog allows) and the real lwsyslog-omprog (journald sink on,
+inside the lab's private journal). Prints a Markdown table: lines/s end to end, the ratio to
+the ceiling, the program's peak RSS, and whether the real program reaches the floor.
+
+    .venv/bin/python bench/bench_chain.py                       # both, 500,000 lines
+    .venv/bin/python bench/bench_chain.py --lines 100000 --window 1024 --window 4096
+    .venv/bin/python bench/bench_chain.py --only trivial
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
+
+import harness
+
+from lwsyslog import lab
+
+FLOOR = 0.70
+"""The real program must reach this share of the trivial consumer's lines/s."""
+
+_STATS_EVERY = 2000
+
+
+@dataclass
+class Result:
+    consumer: str
+    window: int
+    lines: int
+    seconds: float
+    peak_rss_kib: int
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds if self.seconds else 0.0
+
+
+def _peak_rss_kib(pid: int) -> int:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    match = re.search(r"VmHWM:\s+(\d+)", status)
+    return int(match.group(1)) if match else 0
+
+
+def _access_line(i: int) -> bytes:
+    return lab.syslog_line(
+        f'203.0.113.{i % 250} - - [23/Nov/2026:10:00:00 +0000] "GET /item/{i}?q=bench HTTP/1.1" '
+        f'200 {i % 9000} "-" "Mozilla/5.0 (X11; Linux x86_64) bench/{i}"'
+    )
+
+
+class _LineCounter:
+    """Counts newlines in a growing file without re-reading it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.lines = 0
+
+    def __call__(self) -> int:
+        if self.path.exists():
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+            self.offset += len(chunk)
+            self.lines += chunk.count(b"\n")
+        return self.lines
+
+
+class _ReceivedCounter:
+    """The real program's own count of lines (its stats line every few thousand lines)."""
+
+    def __init__(self, stderr: Path) -> None:
+        self.path = stderr
+        self.offset = 0
+        self.received = 0
+
+    def __call__(self) -> int:
+        if self.path.exists():
+            with self.path.open("rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+            cut = chunk.rfind(b"\n") + 1
+            self.offset += cut
+            found = re.findall(rb"stats: received=(\d+)", chunk[:cut])
+            if found:
+                self.received = int(found[-1])
+        return self.received
+
+
+def run_once(
+    work: Path, lines: int, window: int, real: bool, journal: lab.JournalNamespace
+) -> Result:
+    """One measured run with fresh rsyslogd instances."""
+    if real:
+        program = lab.omprog_command(
+            config=lab.write_lab_config(work / "lwsyslog.toml"),
+            state_dir=work / "state",
+            messages_file=work / "messages",
+            extra=("--stats-every-lines", str(_STATS_EVERY)),
+        )
+    else:
+        program = harness.consumer_command(work / "consumer.jsonl")
+    chain = lab.LocalChain(
+        work, program, journal, apache=False, window_size=window, batch_size=min(1024, window)
+    )
+    counter = _ReceivedCounter(chain.omprog_stderr) if real else _LineCounter(
+        work / "consumer.jsonl"
+    )  # fmt: skip
+    with chain:
+        # Warm-up lines so the program is started and the TLS session is up.
+        warm = _STATS_EVERY if real else 1
+        lab.inject(chain.input_port, (_access_line(-1 - i) for i in range(warm)))
+        lab.wait_for(lambda: counter() >= warm, 60, "the warm-up lines")
+        base = counter()
+        payload = [_access_line(i) for i in range(lines)]
+        start = time.monotonic()
+        writer = threading.Thread(target=lab.inject, args=(chain.input_port, payload))
+        writer.start()
+        lab.wait_for(
+            lambda: counter() - base >= lines, max(300.0, lines / 500), f"{lines} lines", 0.02
+        )
+        seconds = time.monotonic() - start
+        writer.join()
+        peak = max((_peak_rss_kib(kid) for kid in chain.omprog_pids()), default=0)
+    return Result("lwsyslog-omprog" if real else "trivial consumer", window, lines, seconds, peak)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=500_000)
+    parser.add_argument("--window", type=int, action="append", help="omrelp windowSize(s)")
+    parser.add_argument("--only", choices=["trivial", "real"], help="measure one program only")
+    args = parser.parse_args()
+    reason = lab.missing_requirements(apache=False)
+    if reason:
+        print(f"bench_chain: {reason}", file=sys.stderr)
+        return 2
+    windows = args.window or [4096]
+    kinds = [k for k in (False, True) if args.only in (None, "real" if k else "trivial")]
+    results = []
+    with (
+        tempfile.TemporaryDirectory(prefix="lwsyslog-bench-") as tmp,
+        lab.JournalNamespace(Path(tmp) / "journal") as journal,
+    ):
+        for n, (real, window) in enumerate((k, w) for k in kinds for w in windows):
+            results.append(run_once(Path(tmp) / f"run{n}", args.lines, window, real, journal))
+            print(f"  done: {results[-1]}", file=sys.stderr)
+    ceiling = {r.window: r.rate for r in results if r.consumer == "trivial consumer"}
+    print("| program | windowSize | lines | seconds | lines/s end to end | of ceiling "
+          "| program peak RSS |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        share = f"{r.rate / ceiling[r.window]:.0%}" if r.window in ceiling else "n/a"
+        print(f"| {r.consumer} | {r.window} | {r.lines:,} | {r.seconds:.1f} | {r.rate:,.0f} "
+              f"| {share} | {r.peak_rss_kib / 1024:.1f} MiB |")  # fmt: skip
+    status = 0
+    for r in results:
+        if r.consumer != "trivial consumer" and r.window in ceiling:
+            ok = r.rate >= FLOOR * ceiling[r.window]
+            print(f"\nfloor (real program >= {FLOOR:.0%} of the trivial consumer, window "
+                  f"{r.window}): {'met' if ok else 'NOT met'}")  # fmt: skip
+            status = status or (0 if ok else 1)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
