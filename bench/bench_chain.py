@@ -15,17 +15,22 @@ the ceiling, the program's peak RSS, and whether the real program reaches the fl
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
 
 import harness
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import gen_access_log
 
 from lwsyslog import lab
 
@@ -57,11 +62,19 @@ def _peak_rss_kib(pid: int) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _access_line(i: int) -> bytes:
+def _unique_line(i: int) -> bytes:
+    """Worst case for the detector's caches: every path and User-Agent differs."""
     return lab.syslog_line(
         f'203.0.113.{i % 250} - - [23/Nov/2026:10:00:00 +0000] "GET /item/{i}?q=bench HTTP/1.1" '
         f'200 {i % 9000} "-" "Mozilla/5.0 (X11; Linux x86_64) bench/{i}"'
     )
+
+
+def _realistic_lines(count: int) -> list[bytes]:
+    """The scan benchmark's traffic (bench/gen_access_log.py, seed 1): ~1% attacks."""
+    buffer = io.StringIO()
+    gen_access_log.write_log(buffer, count, seed=1)
+    return [lab.syslog_line(line) for line in buffer.getvalue().splitlines()]
 
 
 class _LineCounter:
@@ -90,6 +103,12 @@ class _ReceivedCounter:
         self.offset = 0
         self.received = 0
 
+    @classmethod
+    def summed(cls, paths: list[Path]) -> Callable[[], int]:
+        """The lines of all shards together."""
+        counters = [cls(path) for path in paths]
+        return lambda: sum(counter() for counter in counters)
+
     def __call__(self) -> int:
         if self.path.exists():
             with self.path.open("rb") as handle:
@@ -104,7 +123,13 @@ class _ReceivedCounter:
 
 
 def run_once(
-    work: Path, lines: int, window: int, real: bool, journal: lab.JournalNamespace
+    work: Path,
+    payload: list[bytes],
+    window: int,
+    real: bool,
+    journal: lab.JournalNamespace,
+    *,
+    shards: int = 1,
 ) -> Result:
     """One measured run with fresh rsyslogd instances."""
     if real:
@@ -112,23 +137,30 @@ def run_once(
             config=lab.write_lab_config(work / "lwsyslog.toml"),
             state_dir=work / "state",
             messages_file=work / "messages",
-            extra=("--stats-every-lines", str(_STATS_EVERY)),
+            # Frequent stats lines: the bench counts confirmed lines from them, per shard.
+            extra=("--stats-every-lines", str(_STATS_EVERY), "--stats-interval-secs", "0.2"),
         )
     else:
         program = harness.consumer_command(work / "consumer.jsonl")
     chain = lab.LocalChain(
-        work, program, journal, apache=False, window_size=window, batch_size=min(1024, window)
+        work,
+        program,
+        journal,
+        apache=False,
+        window_size=window,
+        batch_size=min(1024, window),
+        shards=shards,
     )
-    counter = _ReceivedCounter(chain.omprog_stderr) if real else _LineCounter(
+    counter = _ReceivedCounter.summed(chain.omprog_stderrs) if real else _LineCounter(
         work / "consumer.jsonl"
     )  # fmt: skip
     with chain:
         # Warm-up lines so the program is started and the TLS session is up.
-        warm = _STATS_EVERY if real else 1
-        lab.inject(chain.input_port, (_access_line(-1 - i) for i in range(warm)))
+        warm = _STATS_EVERY * shards if real else 1
+        lab.inject(chain.input_port, (_unique_line(-1 - i) for i in range(warm)))
         lab.wait_for(lambda: counter() >= warm, 60, "the warm-up lines")
         base = counter()
-        payload = [_access_line(i) for i in range(lines)]
+        lines = len(payload)
         start = time.monotonic()
         writer = threading.Thread(target=lab.inject, args=(chain.input_port, payload))
         writer.start()
@@ -146,12 +178,27 @@ def main() -> int:
     parser.add_argument("--lines", type=int, default=500_000)
     parser.add_argument("--window", type=int, action="append", help="omrelp windowSize(s)")
     parser.add_argument("--only", choices=["trivial", "real"], help="measure one program only")
+    parser.add_argument(
+        "--shards", type=int, default=1, help="omprog programs in parallel (both consumers)"
+    )
+    parser.add_argument(
+        "--traffic",
+        choices=["realistic", "unique"],
+        default="realistic",
+        help="realistic: the scan benchmark's generated log; unique: every line differs",
+    )
     args = parser.parse_args()
     reason = lab.missing_requirements(apache=False)
     if reason:
         print(f"bench_chain: {reason}", file=sys.stderr)
         return 2
     windows = args.window or [4096]
+    if args.traffic == "unique":
+        payload = [_unique_line(i) for i in range(args.lines)]
+    else:
+        payload = _realistic_lines(args.lines)
+    print(f"traffic: {args.traffic}, {len(payload):,} lines, shards: {args.shards}",
+          file=sys.stderr)  # fmt: skip
     kinds = [k for k in (False, True) if args.only in (None, "real" if k else "trivial")]
     results = []
     with (
@@ -159,7 +206,9 @@ def main() -> int:
         lab.JournalNamespace(Path(tmp) / "journal") as journal,
     ):
         for n, (real, window) in enumerate((k, w) for k in kinds for w in windows):
-            results.append(run_once(Path(tmp) / f"run{n}", args.lines, window, real, journal))
+            results.append(
+                run_once(Path(tmp) / f"run{n}", payload, window, real, journal, shards=args.shards)
+            )
             print(f"  done: {results[-1]}", file=sys.stderr)
     ceiling = {r.window: r.rate for r in results if r.consumer == "trivial consumer"}
     print("| program | windowSize | lines | seconds | lines/s end to end | of ceiling "

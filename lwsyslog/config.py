@@ -102,6 +102,7 @@ class Config:
     rules: Mapping[str, RuleSettings]
     messages_file_enabled: bool
     messages_file_path: str
+    messages_file_fsync: bool
     journald_enabled: bool
     sigma_rule_dirs: tuple[str, ...]
     files: tuple[str, ...]
@@ -245,7 +246,7 @@ _SCHEMA: dict[str, Any] = {
     "allow": _ALLOW,
     "rules": _TableOf(_rule_ids, "rule", _RULE),
     "sinks": {
-        "messages_file": {"enabled": _bool, "path": _str},
+        "messages_file": {"enabled": _bool, "path": _str, "fsync": _bool},
         "journald": {"enabled": _bool},
     },
     "sigma": {"rule_dirs": _str_list},
@@ -442,6 +443,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
         rules=rules,
         messages_file_enabled=sinks.get("messages_file", {}).get("enabled", True),
         messages_file_path=sinks.get("messages_file", {}).get("path", ""),
+        messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
         sigma_rule_dirs=tuple(data.get("sigma", {}).get("rule_dirs", [])),
         files=files,

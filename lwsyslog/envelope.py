@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from lwsyslog.sanitize import sanitize
 
@@ -34,24 +34,29 @@ _MAX_ESCAPED_FACTOR = 6  # jsonf writes a control character as \uXXXX: 6 bytes f
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """One message as rsyslog delivered it.
+class Envelope(NamedTuple):
+    """One message as rsyslog delivered it (a tuple: one is made per line).
 
-    ``tag`` has its trailing ``:`` removed; ``time`` is seconds since the epoch, or None when
-    the template sent none or an unreadable one; ``replaced_utf8`` tells that invalid UTF-8 in
-    the line was replaced by U+FFFD (the message is still analysed: one stray byte must not
-    hide an attack).
+    ``tag`` has its trailing ``:`` removed; ``time_text`` is the template's RFC 3339 time and
+    :attr:`time` its value in seconds since the epoch (None when missing or unreadable);
+    ``replaced_utf8`` tells that invalid UTF-8 in the line was replaced by U+FFFD (the message
+    is still analysed: one stray byte must not hide an attack).
     """
 
     msg: str
     host: str = ""
     tag: str = ""
     program: str = ""
-    time: float | None = None
+    time_text: str = ""
     facility: str = ""
     severity: str = ""
     replaced_utf8: bool = False
+
+    @property
+    def time(self) -> float | None:
+        """The reported time in seconds since the epoch; parsed on demand (the engine reads
+        the time of the log line itself)."""
+        return _rfc3339(self.time_text)
 
     @property
     def source(self) -> str:
@@ -104,10 +109,36 @@ def decode_envelope(data: bytes, max_msg_bytes: int = 65536) -> Envelope | Envel
         return EnvelopeFailure(EnvelopeFailureReason.BAD_JSON, _detail(str(error)))
     if not isinstance(value, dict):
         return EnvelopeFailure(EnvelopeFailureReason.NOT_AN_OBJECT, type(value).__name__)
-    return _from_object(value, replaced, _SURROGATE_ESCAPE.search(text) is not None)
+    surrogates = ("\\ud" in text or "\\uD" in text) and _SURROGATE_ESCAPE.search(text) is not None
+    return _from_object(value, replaced, surrogates)
 
 
 def _from_object(
+    value: dict[str, Any], replaced: bool, surrogates: bool
+) -> Envelope | EnvelopeFailure:
+    get = value.get
+    msg, host, tag = get("msg"), get("host", ""), get("tag", "")
+    program, time_text = get("program", ""), get("time", "")
+    facility, severity = get("facility", ""), get("severity", "")
+    if (
+        not surrogates
+        and type(msg) is str
+        and type(host) is str
+        and type(tag) is str
+        and type(program) is str
+        and type(time_text) is str
+        and type(facility) is str
+        and type(severity) is str
+    ):
+        # The template's own output: every field a string. One tuple, no per-field loop.
+        tag = tag.rstrip()
+        if tag.endswith(":"):
+            tag = tag[:-1]
+        return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
+    return _from_mixed(value, replaced, surrogates)
+
+
+def _from_mixed(
     value: dict[str, Any], replaced: bool, surrogates: bool
 ) -> Envelope | EnvelopeFailure:
     msg = value.get("msg")
@@ -141,16 +172,7 @@ def _from_object(
     tag = tag.rstrip()
     if tag.endswith(":"):
         tag = tag[:-1]
-    return Envelope(
-        msg=msg,
-        host=host,
-        tag=tag,
-        program=program,
-        time=_rfc3339(time_text),
-        facility=facility,
-        severity=severity,
-        replaced_utf8=replaced,
-    )
+    return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
 
 
 def _encodable(text: str) -> tuple[str, bool]:

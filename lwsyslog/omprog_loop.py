@@ -131,7 +131,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         journald=not args.no_journald,
         messages_file=args.messages_file,
         transactions=args.transactions,
-        stats_interval_secs=max(args.stats_interval_secs, 1.0),
+        stats_interval_secs=max(args.stats_interval_secs, 0.1),
         stats_every_lines=max(args.stats_every_lines, 1),
     )
 
@@ -209,7 +209,7 @@ class OmprogProgram:
     def _open_guard(self) -> MemoryReplayGuard:
         path = self.options.state_dir / f"omprog-{self.options.instance}.fingerprints"
         try:
-            return ReplayGuard(path)
+            return ReplayGuard(path, fsync=self.config.messages_file_fsync)
         except OSError as error:
             self.diagnostics.warning(
                 f"replay guard file unusable ({type(error).__name__}: {error}); alerts of a "
@@ -222,7 +222,7 @@ class OmprogProgram:
         sinks: list[Sink] = []
         if config.messages_file_enabled:
             if config.messages_file_path:
-                sink = MessagesFileSink(config.messages_file_path, fsync=True)
+                sink = MessagesFileSink(config.messages_file_path, fsync=config.messages_file_fsync)
                 _probe(sink, self.diagnostics)
                 sinks.append(sink)
             else:

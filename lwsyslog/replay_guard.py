@@ -80,9 +80,12 @@ class ReplayGuard(MemoryReplayGuard):
     same state directory gets :class:`GuardLockedError` instead of corrupting the file.
     """
 
-    def __init__(self, path: str | os.PathLike[str], capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], capacity: int = DEFAULT_CAPACITY, fsync: bool = True
+    ) -> None:
         super().__init__(capacity)
         self.path = Path(path)
+        self._fsync = fsync
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file: BinaryIO | None = None
         handle = open(self.path, "a+b")  # noqa: SIM115  (held open for the object's life)
@@ -97,13 +100,14 @@ class ReplayGuard(MemoryReplayGuard):
             self._compact()
 
     def remember(self, alerts: Sequence[_Fingerprinted]) -> None:
-        """Record delivered alerts in memory and durably on disk (fsync) before returning."""
+        """Record delivered alerts in memory and on disk (fsync'd when asked) before returning."""
         added = self._add(alert.fingerprint for alert in alerts)
         if not added or self._file is None:
             return
         self._file.write("".join(f"{fingerprint}\n" for fingerprint in added).encode("ascii"))
         self._file.flush()
-        os.fsync(self._file.fileno())
+        if self._fsync:
+            os.fsync(self._file.fileno())
         self._lines += len(added)
         if self._lines > 2 * self.capacity:
             self._compact()

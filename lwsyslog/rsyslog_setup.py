@@ -102,6 +102,8 @@ class ServerSettings:
     queue_name: str = "lwsyslog_omprog"
     queue_size: int = 100_000
     queue_max_disk: str = "2g"
+    shards: int = 1
+    """Programs in parallel, each owning the clients whose address hashes to it."""
 
 
 EXAMPLE_WEBHOST = WebhostSettings(
@@ -166,7 +168,44 @@ def render_server(settings: ServerSettings) -> str:
     _check_values({"permitted_peers": ",".join(settings.permitted_peers)})
     values["permitted_peers"] = ", ".join(f'"{p}"' for p in settings.permitted_peers)
     values["address_param"] = f'address="{settings.address}" ' if settings.address else ""
+    values["fmhash_module"] = 'module(load="fmhash")' if settings.shards > 1 else ""
+    values["omprog_block"] = _omprog_block(values, settings.shards)
     return _Template(_template_text("server.conf.in")).substitute(values)
+
+
+_SHARD_ROUTING = """\
+        # Shard by client address (architecture, section 6): every line of one client reaches
+        # the same program, so per-client windows never split. Error-log lines name the client
+        # in their first [client ADDR:PORT]; vhost_combined lines start with VHOST:PORT.
+        if re_match($msg, "^\\\\[") then {
+            set $.lwsyslog_client = re_extract(
+                $msg, "\\\\[client \\\\[?([^] ]+?)\\\\]?(:[0-9]+)?\\\\]", 0, 1, "-");
+        } else if re_match($msg, "^[^ ]+:[0-9]+ ") then {
+            set $.lwsyslog_client = field($msg, 32, 2);
+        } else {
+            set $.lwsyslog_client = field($msg, 32, 1);
+        }
+        set $.lwsyslog_shard = hash64mod($.lwsyslog_client, @{shards});
+"""
+
+
+def _omprog_block(values: dict[str, object], shards: int) -> str:
+    """The apache-* branch of the ruleset: one omprog action, or one per shard."""
+    action = _Template(_template_text("server-omprog-action.conf.in"))
+    lines = ['    if $programname startswith "apache-" then {', '        action(type="mmutf8fix")']
+    if shards == 1:
+        lines.append(action.substitute(values, shard_suffix="", instance_arg="").rstrip("\n"))
+    else:
+        lines.append(_Template(_SHARD_ROUTING).substitute(shards=shards).rstrip("\n"))
+        for shard in range(shards):
+            body = action.substitute(
+                values, shard_suffix=f"_{shard}", instance_arg=f" --instance {shard}"
+            )
+            lines.append(f"        if $.lwsyslog_shard == {shard} then {{")
+            lines.extend("    " + line if line else line for line in body.rstrip("\n").split("\n"))
+            lines.append("        }")
+    lines.append("    }")
+    return "\n".join(lines) + "\n"
 
 
 def render(role: Role, settings: WebhostSettings | ServerSettings) -> str:

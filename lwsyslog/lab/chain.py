@@ -38,8 +38,10 @@ class LocalChain:
         window_size: int = 4096,
         batch_size: int = 1024,
         server_prelude: str = "",
+        shards: int = 1,
     ) -> None:
         self.workdir = workdir
+        self.shards = shards
         self.journal = journal
         workdir.mkdir(parents=True, exist_ok=True)
         self.pki = pki or make_chain_pki(workdir / "pki")
@@ -48,6 +50,11 @@ class LocalChain:
         self.server_dir = workdir / "server"
         self.raw_dir = self.server_dir / "raw"
         self.omprog_stderr = self.server_dir / "omprog.stderr"
+        self.omprog_stderrs = (
+            [self.omprog_stderr]
+            if shards == 1
+            else [self.server_dir / f"omprog.stderr_{n}" for n in range(shards)]
+        )
         webhost_dir = workdir / "webhost"
         webhost_dir.mkdir(parents=True, exist_ok=True)
         self.input_socket = webhost_dir / "logger.sock"
@@ -55,7 +62,8 @@ class LocalChain:
         access_log = self.apache.access_log if self.apache else webhost_dir / "no-access.log"
         error_log = self.apache.error_log if self.apache else webhost_dir / "no-error.log"
         self.server = RsyslogInstance(
-            server_prelude + server_conf(self.pki, self.server_port, self.server_dir, program),
+            server_prelude
+            + server_conf(self.pki, self.server_port, self.server_dir, program, shards=shards),
             self.server_dir,
             name="server",
             port=self.server_port,

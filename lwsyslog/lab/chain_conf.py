@@ -22,11 +22,12 @@ def server_conf(
     program: str,
     *,
     peers: Sequence[str] = (PERMITTED,),
+    shards: int = 1,
 ) -> str:
     """The shipped server drop-in listening on 127.0.0.1:``port`` and running ``program``.
 
     Raw lines go to ``workdir/raw/HOST/PROGRAM.log``, the program's stderr to
-    ``workdir/omprog.stderr``.
+    ``workdir/omprog.stderr`` (``omprog.stderr_N`` for shard N when ``shards`` > 1).
     """
     settings = replace(
         rsyslog_setup.EXAMPLE_SERVER,
@@ -39,6 +40,7 @@ def server_conf(
         output_dir=str(workdir / "raw"),
         omprog_binary=program,
         omprog_output=str(workdir / "omprog.stderr"),
+        shards=shards,
     )
     return rsyslog_setup.render_server(settings)
 

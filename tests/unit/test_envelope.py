@@ -38,10 +38,11 @@ def test_template_line_gives_every_field_with_tag_colon_stripped() -> None:
         host="web1",
         tag="apache-access",
         program="apache-access",
-        time=datetime(2026, 11, 23, 13, 0, 5, 123456, tzinfo=UTC).timestamp(),
+        time_text=envelope.time_text,
         facility="local6",
         severity="info",
     )
+    assert envelope.time == datetime(2026, 11, 23, 13, 0, 5, 123456, tzinfo=UTC).timestamp()
     assert envelope.source == "web1/apache-access"
 
 
