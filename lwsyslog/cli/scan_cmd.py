@@ -14,7 +14,7 @@ from typing import BinaryIO, TextIO
 from lwsyslog.alerts import Alert
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.cli.progress import ProgressBar
-from lwsyslog.cli.summary import print_summary
+from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.events import Origin
 from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.sanitize import sanitize
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format:
         config = dataclasses.replace(config, access_formats=(args.format,))
     out = sys.stdout
-    alerts_seen = MemorySink()
+    alerts_seen = MemorySink(keep=SHOWN_ALERTS)
     sinks: list[Sink] = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
     pipeline = Pipeline(config, sinks)
     status = EXIT_OK
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     pipeline.close()
     elapsed = time.monotonic() - started
     summary_stream = sys.stderr if args.json else out
-    print_summary(pipeline, alerts_seen.alerts, elapsed, summary_stream)
+    print_summary(pipeline, alerts_seen.alerts, elapsed, summary_stream, json_mode=args.json)
     return status
 
 

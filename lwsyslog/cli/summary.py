@@ -9,16 +9,21 @@ from lwsyslog.alerts import Alert
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.sanitize import sanitize
 
-__all__ = ["print_summary"]
+__all__ = ["SHOWN_ALERTS", "print_summary"]
 
-_SHOWN_ALERTS = 20
+SHOWN_ALERTS = 20
 _SHOWN_CLIENTS = 10
 
 
 def print_summary(
-    pipeline: Pipeline, alerts: Sequence[Alert], elapsed_secs: float, out: TextIO
+    pipeline: Pipeline,
+    alerts: Sequence[Alert],
+    elapsed_secs: float,
+    out: TextIO,
+    *,
+    json_mode: bool = False,
 ) -> None:
-    """Lines, unparsed, findings by category, top clients, alerts."""
+    """Lines, unparsed, findings by category, top clients, alerts (the first few shown)."""
     stats = pipeline.stats
     rate = stats.lines / elapsed_secs if elapsed_secs > 0 else 0.0
     write = out.write
@@ -39,14 +44,16 @@ def print_summary(
         write("top clients (urgent lines):\n")
         for client, count in stats.clients.most_common(_SHOWN_CLIENTS):
             write(f"  {sanitize(client, 45):<40} {count:,}\n")
-    write(f"alerts       {len(alerts):,}\n")
-    for alert in alerts[:_SHOWN_ALERTS]:
+    total = stats.alerts
+    write(f"alerts       {total:,}\n")
+    for alert in alerts[:SHOWN_ALERTS]:
         write(
             f"  [{alert.severity}] {alert.rule} {sanitize(alert.message, 160)} "
             f"({sanitize(alert.last.describe(), 120)})\n"
         )
-    if len(alerts) > _SHOWN_ALERTS:
-        write(f"  ... {len(alerts) - _SHOWN_ALERTS:,} more (use --json for all)\n")
+    if total > SHOWN_ALERTS:
+        more = "all are in the JSON output" if json_mode else "use --json for all"
+        write(f"  ... {total - SHOWN_ALERTS:,} more ({more})\n")
     evictions = pipeline.thresholds.evictions + pipeline.alert_maker.evictions
     if evictions:
         write(f"state        {evictions:,} keys evicted to bound memory\n")
