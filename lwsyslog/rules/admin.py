@@ -67,6 +67,7 @@ class AdminCmsProbe(PathRule):
             "admin.aspx", "siteadmin", "webadmin", "cpanel", "controlpanel",
             "bitrix", "typo3", "umbraco", "webmail", "v-webmail", "vwebmail", "roundcube",
             "roundcubemail", "squirrelmail", "horde", "rainloop", "extmail", "mail",
+            "mails", "mail_this_entry", "pmapper",
         }
     )  # fmt: skip
     must_match = (

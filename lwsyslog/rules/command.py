@@ -8,12 +8,19 @@ from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
-__all__ = ["CommandDownloadExec", "CommandShellChain"]
+__all__ = ["CommandArgv", "CommandDownloadExec", "CommandServerSideInclude", "CommandShellChain"]
 
 _COMMANDS = (
     r"(?:id|uname|whoami|cat|ls|pwd|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|ping|nslookup|dig"
     r"|sleep|echo|chmod|rm|python[23]?|perl|php|ruby|busybox|tftp|telnet|ifconfig|ipconfig"
-    r"|hostname|net\s+user|powershell|systeminfo|env|printenv|uptime|ps|sudo|nohup|tasklist)"
+    r"|hostname|net\s+(?:user|localgroup|view|use)|powershell|systeminfo|env|printenv|uptime|ps"
+    r"|sudo|nohup|tasklist|netstat|dir(?=[\s+]*(?:$|[;|&`]|/[a-z]|[a-z]:))|ver|tracert|traceroute|wmic|certutil|bitsadmin|mshta"
+    r"|rundll32|cscript|crontab|ssh|scp|killall|cmd(?:\.exe)?)"
+)
+# After a lone "&" (also how a browser joins parameters) only words that are no English.
+_STRONG_COMMANDS = (
+    r"(?:id|uname|whoami|ping|nslookup|wget|curl|netstat|ipconfig|ifconfig|systeminfo"
+    r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+user)"
 )
 
 
@@ -29,7 +36,9 @@ class CommandShellChain(PatternRule):
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at), and ?-globs standing for one (/???/c?t).
     pattern = re.compile(
-        rf"(?:[;|`\n]|&&|\$\()\s*(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
+        rf"(?:[;|`\n]|&&|\$\()[\s+]*(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
+        rf"|&\s+{_STRONG_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
+        r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
     )
@@ -43,11 +52,17 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?ip=8.8.8.8%0Auname%20-a"),
         AccessSample(target="/diag?ip=%24(whoami)"),
         AccessSample(target="/diag?ip=%60id%60"),
+        AccessSample(target="/diag?ip=1.2.3.4%3Bnetstat%20-an%3B"),
+        AccessSample(target="/diag?ip=1.2.3.4%20%26%20whoami"),
+        AccessSample(target="/diag?ip=1.2.3.4%7C%2Bdir%2Bc:/"),
+        AccessSample(target="/diag?flag=%60false%60"),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
         AccessSample(target="/search?q=tom+%26+jerry&id=5"),
         AccessSample(target="/api/items?fields=name|title&sort=-id"),
+        AccessSample(target="/search?q=dog+%26+cat&id&ls"),
+        AccessSample(target="/search?q=rock+%26+roll;+dir+straits"),
     )
 
 
@@ -92,4 +107,80 @@ class CommandDownloadExec(PatternRule):
         AccessSample(target="/cgi-bin/status.cgi?show=uptime"),
         AccessSample(target="/downloads/curl-8.5.0.tar.gz", user_agent="curl/8.5.0"),
         AccessSample(target="/docs/commands?name=chmod"),
+    )
+
+
+class CommandArgv(PatternRule):
+    """A command line without a separator: a command word with the arguments it is run with.
+
+    ``ping -n 30 127.0.0.1``, ``dir c:/``, ``netstat -an``, ``ls -la``, an absolute path into a
+    binary directory (``/usr/bin/id``), or a shell-running function given a command string
+    (``system('id')``): what a parameter holds when it is passed whole to a shell.
+    """
+
+    id = "command-injection-argv"
+    categories = ("command-injection",)
+    severity = Severity.HIGH
+    description = "command line in a parameter (ping -n 30, dir c:, /usr/bin/id, system('id'))"
+    logs = BOTH
+    fields = ("query", "cookie")
+    pattern = re.compile(
+        r"\bping(?:\.exe)?[\s+]+(?:-[a-z][\s+]*\d+[\s+]+)*(?:-[a-z][\s+]*\d|\d{1,3}\.\d{1,3}\.)"
+        r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
+        r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
+        r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+/(?:etc|proc|root|home|var|tmp|dev)/"
+        rf"|(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
+        r"|\b(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*['\"`]\s*"
+        rf"(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
+    )
+    words = frozenset(
+        {
+            "ping", "exe", "dir", "netstat", "ls", "bin", "sbin", "system", "exec", "shell_exec",
+            "passthru", "popen", "proc_open", "cat", "tac", "nl", "head", "tail", "more", "less",
+            "type",
+        }
+    )  # fmt: skip
+    gate = " +/("
+    must_match = (
+        AccessSample(target="/diag?host=ping%20-c%2020%20127.0.0.1"),
+        AccessSample(target="/diag?host=ping.exe%20-n%2031%20127.0.0.1"),
+        AccessSample(target="/diag?path=dir%20c:/"),
+        AccessSample(target="/diag?x=/usr/bin/whoami"),
+        AccessSample(target="/diag?x=/bin/ls%20-la%20/tmp"),
+        AccessSample(target="/diag?x=%3Bsystem(%27uname%20-a%27)"),
+        AccessSample(target="/diag?x=head%20/etc/hostname"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=ping+pong+table"),
+        AccessSample(target="/search?q=dir+en+grey+tour"),
+        AccessSample(target="/cgi-bin/status.cgi?show=uptime"),
+        AccessSample(target="/docs?page=system(admin)+guide"),
+        AccessSample(target="/files?path=/home/user/bin/readme.txt"),
+        AccessSample(target="/search?q=more+/r/cats"),
+    )
+
+
+class CommandServerSideInclude(PatternRule):
+    """A server-side include directive (``<!--#exec cmd="id"-->``) sent in a request."""
+
+    id = "command-injection-ssi"
+    categories = ("command-injection",)
+    severity = Severity.CRITICAL
+    description = "server-side include directive (<!--#exec cmd=, <!--#include virtual=)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"<!--\s*#\s*(?:exec\s+(?:cmd|cgi)|include\s+(?:virtual|file)|printenv|echo\s+var"
+        r"|config\s+\w+|set\s+var|fsize|flastmod)\b"
+    )
+    trigger = r"<!--\s*#"
+    gate = "<"
+    must_match = (
+        AccessSample(target="/guestbook?msg=%3C!--%23exec%20cmd=%22ls%20-la%22--%3E"),
+        AccessSample(target="/p?x=%3C!--%23include%20virtual=%22/etc/passwd%22--%3E"),
+        AccessSample(target="/", user_agent="<!--#printenv -->"),
+    )
+    must_not_match = (
+        AccessSample(target="/p?html=%3C!--+comment+--%3E"),
+        AccessSample(target="/p?tag=%23exec+summary"),
     )

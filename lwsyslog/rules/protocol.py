@@ -210,3 +210,39 @@ class ProtocolOversizedRequest(CodeRule):
         ErrorSample(message="File does not exist: /var/www/html/uri-too-long.html"),
         ErrorSample(message="AH01630: client denied by server configuration: /srv/www/x"),
     )
+
+
+class ProtocolTlsSniMismatch(CodeRule):
+    """TLS SNI and HTTP ``Host`` that disagree, or no SNI for a name-based virtual host.
+
+    Browsers always send a matching SNI; a mismatch comes from scanners and scripts that
+    connect by address or reuse one TLS session for another host (AH02031-AH02033). Low: one
+    is a misconfigured client; a burst from one address is what thresholds look for.
+    """
+
+    id = "protocol-tls-sni-mismatch"
+    categories = ("protocol-anomaly",)
+    severity = Severity.LOW
+    description = "TLS SNI and Host header disagree, or SNI missing (AH02031-AH02033)"
+    codes = frozenset({"AH02031", "AH02032", "AH02033"})
+    pattern = re.compile(
+        r"^hostname \S+ provided via sni(?:,| and hostname)|^no hostname was provided via sni"
+    )
+    trigger = r"via sni"
+    must_match = (
+        ErrorSample(
+            message="Hostname a.example provided via SNI, but no hostname provided in HTTP request",
+            code="AH02031",
+            module="ssl",
+        ),
+        ErrorSample(
+            message="Hostname a.example provided via SNI and hostname b.example provided via HTTP"
+            " have no compatible SSL setup",
+            module="ssl",
+        ),
+        ErrorSample(message="No hostname was provided via SNI for a name based virtual host"),
+    )
+    must_not_match = (
+        ErrorSample(message="AH01964: Connection to child 3 established (server a.example:443)"),
+        ErrorSample(message="File does not exist: /var/www/html/docs/via-sni.html"),
+    )

@@ -19,7 +19,12 @@ from lwsyslog.rules.code import (
     CodeSpringClassLoader,
     CodeTemplate,
 )
-from lwsyslog.rules.command import CommandDownloadExec, CommandShellChain
+from lwsyslog.rules.command import (
+    CommandArgv,
+    CommandDownloadExec,
+    CommandServerSideInclude,
+    CommandShellChain,
+)
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
 from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
@@ -30,9 +35,16 @@ from lwsyslog.rules.protocol import (
     ProtocolMalformedRequestLine,
     ProtocolOversizedRequest,
     ProtocolTlsOnPlainPort,
+    ProtocolTlsSniMismatch,
     ProtocolWebdavMethod,
 )
-from lwsyslog.rules.scanner import ScannerProbeMarker, ScannerProbePath, ScannerUserAgent
+from lwsyslog.rules.scanner import (
+    ScannerMissingScript,
+    ScannerProbeMarker,
+    ScannerProbePath,
+    ScannerUserAgent,
+    ScannerUserDirProbe,
+)
 from lwsyslog.rules.sensitive import (
     SensitiveBackupFile,
     SensitiveDotfile,
@@ -42,6 +54,7 @@ from lwsyslog.rules.sensitive import (
 from lwsyslog.rules.server import ServerChildCrash, ServerPhpFatal
 from lwsyslog.rules.shellshock import ShellshockBashImport, ShellshockFunctionDef
 from lwsyslog.rules.sqli import (
+    SqliBlindProbe,
     SqliDatabaseFingerprint,
     SqliQuoteBreakout,
     SqliStackedQuery,
@@ -57,6 +70,7 @@ from lwsyslog.rules.xss import (
     XssInjectedTag,
     XssJsSink,
     XssJsUri,
+    XssLegacyVector,
     XssScriptTag,
 )
 
@@ -70,11 +84,14 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ShellshockBashImport,
     CommandShellChain,
     CommandDownloadExec,
+    CommandServerSideInclude,
+    CommandArgv,
     WebshellCommand,
     WebshellUploadExec,
     WebshellKnownName,
     SqliUnionSelect,
     SqliTautology,
+    SqliBlindProbe,
     SqliQuoteBreakout,
     SqliTimeBlind,
     SqliDatabaseFingerprint,
@@ -84,6 +101,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     XssJsUri,
     XssInjectedTag,
     XssJsSink,
+    XssLegacyVector,
     TraversalDotDot,
     TraversalSystemFile,
     InclusionStreamWrapper,
@@ -104,6 +122,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ScannerUserAgent,
     ScannerProbeMarker,
     ScannerProbePath,
+    ScannerMissingScript,
+    ScannerUserDirProbe,
     BadBotEmailHarvester,
     BadBotSiteRipper,
     AuthFailureStatus,
@@ -115,6 +135,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ProtocolBadRequestStatus,
     ProtocolInvalidUri,
     ProtocolOversizedRequest,
+    ProtocolTlsSniMismatch,
     DosSlowRequestTimeout,
     DosRequestTimeout,
     DosMaxWorkers,

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import re
 
-from lwsyslog.rules.base import ACCESS, BOTH, PathRule, PatternRule
+from lwsyslog.events import Event
+from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, PathRule, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
-__all__ = ["ScannerProbeMarker", "ScannerProbePath", "ScannerUserAgent"]
+__all__ = [
+    "ScannerMissingScript",
+    "ScannerProbeMarker",
+    "ScannerProbePath",
+    "ScannerUserAgent",
+    "ScannerUserDirProbe",
+]
 
 
 class ScannerUserAgent(PatternRule):
@@ -136,3 +143,68 @@ class ScannerProbePath(PathRule):
         AccessSample(target="/blog/nessus-vs-openvas", status=200),
         AccessSample(target="/w00t/index.html", status=404),
     )
+
+
+class ScannerMissingScript(CodeRule):
+    """The error log's word for a request of a script that is not there.
+
+    CGI's ``script not found or unable to stat`` (AH02811, 2.2's ``script '/x' not found``),
+    PHP-FPM's ``Primary script unknown`` (AH01071), a directory run as a script, and a missing
+    file with a script extension. Scanners ask for hundreds of these; a user follows a stale link
+    now and then, so one is low and a burst is what thresholds count.
+    """
+
+    id = "scanner-missing-script"
+    categories = ("scanner",)
+    severity = Severity.LOW
+    description = "request for a missing CGI/PHP script (AH02811, AH01071, script not found)"
+    codes = frozenset({"AH02811", "AH01071"})
+    pattern = re.compile(
+        r"script not found or unable to stat|^script '[^']*' not found|primary script unknown"
+        r"|attempt to invoke directory as script"
+        r"|^file does not exist: \S+\.(?:php\d?|phtml|cgi|pl|py|asp|aspx|jsp|sh|exe|dll)$"
+    )
+    trigger = r"script|^file does not exist: .*\.\w+$"
+    must_match = (
+        ErrorSample(
+            message="script not found or unable to stat: /usr/lib/cgi-bin/test-cgi",
+            code="AH02811",
+            module="cgi",
+        ),
+        ErrorSample(message="script '/var/www/html/setup.php' not found or unable to stat"),
+        ErrorSample(message="Got error 'Primary script unknown'", code="AH01071"),
+        ErrorSample(message="File does not exist: /srv/www/htdocs/shell.aspx"),
+        ErrorSample(message="attempt to invoke directory as script: /usr/lib/cgi-bin/"),
+    )
+    must_not_match = (
+        ErrorSample(message="File does not exist: /var/www/html/favicon.ico"),
+        ErrorSample(message="File does not exist: /var/www/html/js/script-loader.js"),
+    )
+
+
+class ScannerUserDirProbe(PathRule):
+    """A missing ``~user`` home directory: enumeration of accounts through mod_userdir."""
+
+    id = "scanner-userdir-probe"
+    categories = ("scanner",)
+    severity = Severity.LOW
+    description = "missing ~user home directory requested (user enumeration via mod_userdir)"
+    logs = BOTH
+    pattern = re.compile(r"/~[\w-]{0,32}/?$")
+    # Selected by status on the access log and by the message on the error log: a trigger on
+    # the path would cost every request a search.
+    statuses = frozenset({403, 404})
+    triggers = {"message": r"/~"}
+    must_match = (
+        AccessSample(target="/~root", status=404),
+        AccessSample(target="/~admin/", status=403),
+        ErrorSample(message="File does not exist: /var/www/~", code="AH00128"),
+    )
+    must_not_match = (
+        AccessSample(target="/~alice/", status=200),
+        AccessSample(target="/files/~backup.txt", status=404),
+    )
+
+    def accepts(self, event: Event) -> bool:
+        """An access request only when it failed; every error-log entry naming one."""
+        return event.log == "error" or getattr(event, "status", None) in (403, 404)

@@ -9,6 +9,7 @@ from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
 __all__ = [
+    "SqliBlindProbe",
     "SqliDatabaseFingerprint",
     "SqliQuoteBreakout",
     "SqliStackedQuery",
@@ -74,6 +75,63 @@ class SqliTautology(PatternRule):
         AccessSample(target="/search?q=this+or+that"),
         AccessSample(target="/search?q=rock+%27n%27+roll&order=desc"),
         AccessSample(target="/shop?size=1&color=red"),
+    )
+
+
+class SqliBlindProbe(PatternRule):
+    """Boolean and conditional probes that need no quote: how blind injection reads a database.
+
+    A comparison of two literals (or of a literal and a sub-query or function) right after
+    ``AND``/``OR``/``WHERE``/``HAVING``/``WHEN`` (``1 AND 4022=4022``, ``) WHERE 5=5``), a
+    conditional function on such a comparison (``ELT(3=3,1)``, ``IIF(2>1,1,1/0)``), ``CASE WHEN
+    ... THEN``, ``ORDER BY n`` ended by a comment, and ``RLIKE``/``REGEXP`` on a sub-query.
+    """
+
+    id = "sqli-blind-probe"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "boolean/conditional blind probe (AND 3=3, CASE WHEN, IIF(, ELT(, ORDER BY n--)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*-?\d+\s*"
+        r"(?:=|<>|!=|<=>|<=?|>=?)\s*\(*\s*(?:-?\d+(?![\w.])|select\b|[a-z_][\w.$]*\s*\()"
+        r"|\b(?:elt|make_set|iif|if|nullif|ifnull)\s*\(\s*\(*\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+"
+        r"|\bcase\s+when\b.{1,200}?\bthen\b"
+        r"|(?:\)|\b\d+)\s*order\s+by\s+\d+\s*(?:--|#|;)"
+        r"|\b(?:r?like|regexp)\s*\(*\s*select\b"
+        r"|\(\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+\s*\)\s*[*/+-]\s*\d"
+    )
+    words = frozenset(
+        {
+            "and", "or", "xor", "where", "having", "when", "not", "elt", "make_set", "iif", "if",
+            "nullif", "ifnull", "case", "order", "like", "rlike", "regexp",
+        }
+    )  # fmt: skip
+    trigger = r"&&|\|\||\(\s*-?\d+\s*[=<>!]"
+    gate = " \n("
+    must_match = (
+        AccessSample(target="/product.php?id=7%20AND%204022=4022"),
+        AccessSample(
+            target="/product.php?id=7)%20WHERE%2012=12%20OR%203=(SELECT%20COUNT(*)%20FROM%20t)"
+        ),
+        AccessSample(target="/list?cat=3%20AND%20MAKE_SET(7=7,1)"),
+        AccessSample(target="/list?cat=3,IIF(1=2,1,1/0)"),
+        AccessSample(
+            target="/list?sort=(SELECT%20CASE%20WHEN%20(1=1)%20THEN%20name%20ELSE%20id%20END)"
+        ),
+        AccessSample(target="/list?cat=3))%20ORDER%20BY%2011%23"),
+        AccessSample(target="/list?cat=3)%20RLIKE%20(SELECT%201)"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 || 77>3"),
+        AccessSample(target="/list?page=(4=4)*2"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=ages+5+and+6+years"),
+        AccessSample(target="/search?q=what+if+x+%3D+2"),
+        AccessSample(target="/help?topic=in+case+when+you+forget+your+password"),
+        AccessSample(target="/shop?sort=price&order=desc&page=2"),
+        AccessSample(target="/search?q=or+3+stars"),
+        AccessSample(target="/calc?expr=(3%2B4)*2"),
     )
 
 
@@ -155,13 +213,22 @@ class SqliDatabaseFingerprint(PatternRule):
         r"|\bchar\s*\(\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*)+\)"
         r"|\bconcat\s*\([^)]{0,60}0x[0-9a-f]{2}"
         r"|['\"]\s*(?:\|\||\+)\s*['\"]"
+        r"|\bch(?:a?r)\s*\(\s*\d{1,4}\s*\)\s*(?:\|\||\+)\s*\(?\s*ch(?:a?r)\s*\("
+        r"|\b(?:randomblob|regexp_substring|generate_series|xmltype|cvar|crypt_key"
+        r"|sqlid_to_sqlhash|drithsx\s*\.\s*sn|utl_inaddr\s*\.\s*get_host_\w+)\s*\("
+        r"|\bsysibm\s*\.\s*sys\w+|\brdb\$\w+|\bmaster\s*\.\.\s*sys\w+|\bmsysaccessobjects\b"
+        r"|\bfrom\s+(?:dual|all_users|sysusers)\b"
+        r"|\bcount\s*\(\s*\*\s*\)\s*from\s+[\w.$]+(?:\s+as)?\s+\w+\s*,\s*[\w.$]+"
     )
     words = frozenset(
         {
             "information_schema", "sys", "sysobjects", "mysql", "pg_catalog", "pg_shadow",
             "pg_user", "sqlite_master", "version", "database", "current_user", "system_user",
             "schema", "load_file", "extractvalue", "updatexml", "group_concat", "concat_ws",
-            "xp_cmdshell", "sp_executesql", "utl_http", "into", "char", "concat",
+            "xp_cmdshell", "sp_executesql", "utl_http", "into", "char", "chr", "concat",
+            "randomblob", "regexp_substring", "generate_series", "xmltype", "cvar", "crypt_key",
+            "sqlid_to_sqlhash", "drithsx", "utl_inaddr", "sysibm", "rdb", "master",
+            "msysaccessobjects", "dual", "all_users", "sysusers", "count",
         }
     )  # fmt: skip
     trigger = r"@@|\|\||['\"]\s*\+"
@@ -174,11 +241,18 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/p?id=-1%20or%201=1%20into%20outfile%20'/var/www/html/x.php'"),
         AccessSample(target="/p?name=%27||%27adm%27||%27in"),
         AccessSample(target="/p?user=x%27%2B%27adm%27%2B%27in"),
+        AccessSample(target="/p?id=2%20OR%20CHR(65)||CHR(66)=CHR(65)||CHR(66)"),
+        AccessSample(target="/p?id=2%20AND%20LIKE(%27x%27,UPPER(HEX(RANDOMBLOB(90000000))))"),
+        AccessSample(
+            target="/p?id=2%20AND%20(SELECT%20COUNT(*)%20FROM%20sysusers%20AS%20a,sysusers%20AS%20b)"
+        ),
     )
     must_not_match = (
         AccessSample(target="/docs/system-requirements"),
         AccessSample(target="/api/v2/version"),
         AccessSample(target="/product?name=Widget+(large)"),
+        AccessSample(target="/flights?from=dual+city&count=2"),
+        AccessSample(target="/search?q=chr+(5+pack)+%2B+chrome+(6)"),
     )
 
 
@@ -194,16 +268,26 @@ class SqliStackedQuery(PatternRule):
     pattern = re.compile(
         r";\s*(?:drop\s+(?:table|database)|insert\s+into|delete\s+from|update\s+\w{1,64}\s+set"
         r"|truncate\s+table|exec(?:ute)?\s*(?:xp_|sp_|master\.|\()|declare\s+@|shutdown\b"
-        r"|create\s+(?:table|user|function))"
+        r"|create\s+(?:table|user|function)"
+        r"|select\s*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*\s*(?:\(|,|\bfrom\b))"
+        r"|i?if\s*\(|call\s+[\w.$]+\s*\(|waitfor\s+(?:delay|time)\b)"
     )
-    trigger = r";\s*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create)"
+    trigger = (
+        r";\s*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create|select|if|iif"
+        r"|call|waitfor)"
+    )
     gate = ";"
     must_match = (
         AccessSample(target="/p?id=1;DROP%20TABLE%20users--"),
         AccessSample(target="/p?id=1';exec%20master..xp_cmdshell%20'ping%2010.0.0.1'--"),
         AccessSample(target="/p?id=1%3B%20declare%20@q%20varchar(99)"),
+        AccessSample(target="/p?id=4);SELECT%20COUNT(*)%20FROM%20pg_class--"),
+        AccessSample(target="/p?id=4%22;IF(1=1)%20SELECT%201%20ELSE%20DROP%20FUNCTION%20x--"),
+        AccessSample(target="/p?id=9;CALL%20sleepy(5)"),
     )
     must_not_match = (
         AccessSample(target="/docs/drop-table-howto;jsessionid=ABC123"),
         AccessSample(target="/", cookie="theme=dark; update_banner=seen"),
+        AccessSample(target="/", cookie="lang=en; select_region=eu; iframe_ok=1"),
+        AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
     )

@@ -8,7 +8,14 @@ from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
-__all__ = ["XssEventHandler", "XssInjectedTag", "XssJsSink", "XssJsUri", "XssScriptTag"]
+__all__ = [
+    "XssEventHandler",
+    "XssInjectedTag",
+    "XssJsSink",
+    "XssJsUri",
+    "XssLegacyVector",
+    "XssScriptTag",
+]
 
 
 class XssScriptTag(PatternRule):
@@ -72,11 +79,12 @@ class XssJsUri(PatternRule):
         r"(?:java|vb|live)\s?script\s*:|data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
     )
     words = frozenset({"javascript", "vbscript", "livescript", "script", "data"})
-    gate = "(`;<"
+    gate = "(`;<:"
     must_match = (
         AccessSample(target="/redirect?url=javascript:alert(document.cookie)"),
         AccessSample(target="/redirect?url=JaVa%09ScRiPt%3Aalert(1)"),
         AccessSample(target="/r?u=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="),
+        AccessSample(target="/r?u=data:text/html,%20hello%3E"),
     )
     must_not_match = (
         AccessSample(target="/learn/javascript/closures"),
@@ -85,17 +93,24 @@ class XssJsUri(PatternRule):
 
 
 class XssInjectedTag(PatternRule):
-    """An active HTML element (iframe, svg, img, object...) in a parameter."""
+    """An active or document-level HTML element (iframe, svg, img, a href...) in a parameter.
+
+    Also markup that breaks out of an attribute into a new element of any name (``"><x y=``),
+    and closing tags that end the page's own document or raw-text elements (``</title>``).
+    """
 
     id = "xss-injected-tag"
     categories = ("xss",)
     severity = Severity.HIGH
-    description = "active HTML element (<iframe, <svg, <img, <object...) in a parameter"
+    description = "active HTML element (<iframe, <svg, <img, <a href...) in a parameter"
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = re.compile(
-        r"<\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source|details"
-        r"|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea|keygen)\b"
+        r"<\s*/?\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source"
+        r"|details|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea"
+        r"|keygen|layer|ilayer|xml|html|head|title|bgsound|xmp|plaintext|noscript|template)\b"
+        r"|<\s*a\s[^>]{0,200}?\bhref\s*=|<\s*/\s*a\s*>"
+        r"|['\"`]\s*/?>\s*<\s*[a-z][\w:-]{0,30}[\s/]+[\w:-]{1,30}\s*="
     )
     trigger = r"<"
     gate = "<"
@@ -103,10 +118,16 @@ class XssInjectedTag(PatternRule):
         AccessSample(target="/p?q=%3Ciframe%20src=//evil.example%3E"),
         AccessSample(target="/p?q=%26lt%3Bsvg%26gt%3B"),
         AccessSample(target="/", cookie="name=<IMG SRC=x>"),
+        AccessSample(target="/p?q=%3Ca%20href=%22https://evil.example/login%22%3Eclick%3C/a%3E"),
+        AccessSample(target="/p?q=%3Clayer%20src=%22//evil.example/x.html%22%3E%3C/layer%3E"),
+        AccessSample(target="/p?name=x%22%3E%3Cfoo%20bar=baz(1)%3E"),
+        AccessSample(target="/p?title=%3C/title%3E%3Cb%3Ehi"),
     )
     must_not_match = (
         AccessSample(target="/images/iframe-guide.png"),
         AccessSample(target="/compare?a=1%3C2&b=3"),
+        AccessSample(target="/search?q=%3Cb%3Ebold%3C/b%3E+text"),
+        AccessSample(target="/search?q=a+%3C+b+and+c+%3E+d"),
     )
 
 
@@ -150,4 +171,47 @@ class XssJsSink(PatternRule):
     must_not_match = (
         AccessSample(target="/static/js/alert-banner.js"),
         AccessSample(target="/help/confirm-your-email?token=abc"),
+    )
+
+
+class XssLegacyVector(PatternRule):
+    """Script vectors of CSS and old browsers: ``expression(``, ``behavior:``, ``datasrc=``...
+
+    IE ran CSS ``expression()`` and ``behavior: url(x.htc)``, Firefox ``-moz-binding``; IE's
+    data binding (``datasrc``/``dataformatas=html``), ``<?import`` namespaces and ``mhtml:``
+    URIs load markup; Netscape ran ``&{...}`` entities. Still sent by every scanner.
+    """
+
+    id = "xss-legacy-vector"
+    categories = ("xss",)
+    severity = Severity.HIGH
+    description = "legacy script vector (CSS expression(, behavior:, -moz-binding, datasrc=)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"[:=]\s*['\"]?\s*expression\s*\(|\bbehaviou?r\s*:\s*url\s*\(|-moz-binding\s*:"
+        r"|\bbinding\s*:\s*url\s*\(|\bdata(?:src|fld|formatas)\s*=|<\?\s*(?:import|xml:namespace)\b"
+        r"|\bmhtml:[a-z]|&\{[^}]{0,200}\}"
+    )
+    words = frozenset(
+        {
+            "expression", "behavior", "behaviour", "binding", "datasrc", "datafld", "dataformatas",
+            "import", "xml", "mhtml",
+        }
+    )  # fmt: skip
+    trigger = r"&\{"
+    gate = ":=<&"
+    must_match = (
+        AccessSample(target="/p?c=%3Cdiv%20style=%22width:expression(alert(1))%22%3E"),
+        AccessSample(target="/p?c=%3Cp%20style=%22behavior:%20url(/x.htc)%22%3E"),
+        AccessSample(target="/p?c=body%7B-moz-binding:url(//evil.example/x.xml%23a)%7D"),
+        AccessSample(target="/p?c=%3Cspan%20datasrc=%23d%20datafld=x%20dataformatas=html%3E"),
+        AccessSample(target="/p?c=%3C?import%20namespace=%22t%22%20implementation=%22x%22%3E"),
+        AccessSample(target="/p?c=x%26%7Balert(1)%7D;"),
+    )
+    must_not_match = (
+        AccessSample(target="/docs/regular-expression-syntax?lang=en"),
+        AccessSample(target="/search?q=regular+expression+(regex)+tutorial"),
+        AccessSample(target="/search?q=dog+behavior+training"),
+        AccessSample(target="/api/import?format=xml&data=1"),
     )
