@@ -41,7 +41,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.add_argument(
         "--format",
         metavar="NAME|LOGFORMAT",
-        help="access-log format: common, combined, vhost_combined, referer, agent or a LogFormat",
+        help=(
+            "access-log format: common, combined, vhost_combined, vhost_combined_noport, "
+            "vhost_common, referer, agent, or a LogFormat string"
+        ),
     )
     add_config_options(parser)
     parser.set_defaults(func=run)

@@ -7,7 +7,15 @@ optional and come in Apache's order: ``[pid N:tid N]``, the source location (deb
 the APR status ``(13)Permission denied:``, ``[remote ip:port]``, ``[client ip:port]``. With
 ``ErrorLog syslog`` Apache omits the time, so a line may also start at ``[module:level]``.
 
-The client comes only from that bracketed prefix: the prefix is matched from the start of the
+The client is the address in ``[client ...]``. Without one, the address in ``[remote ...]``
+is used: Apache's default format writes ``[remote ip:port]`` instead of ``[client ip:port]``
+when the connection has no scoreboard slot. That is the case for requests served over HTTP/2
+(mod_http2's secondary connections: an ``AH01618`` authentication failure can carry
+``[remote ...]``) and for mod_proxy's connections to a backend, where the address is the
+backend server rather than a browser. A custom ``ErrorLogFormat`` may write both
+(``[remote %{c}a] [client %a]`` behind mod_remoteip): then ``[client ...]`` wins.
+
+The client comes only from the bracketed prefix: the prefix is matched from the start of the
 line and stops before the message, so ``[client 6.6.6.6]`` written anywhere in the message
 (inside a requested URL, say) never becomes the client.
 
@@ -34,7 +42,7 @@ _PREFIX = re.compile(
     r"(?:\[pid (?P<pid>\d{1,10})(?::tid (?P<tid>\d{1,24}))?\] )?"
     r"(?:[\w./-]{1,128}\(\d{1,6}\): )?"
     r"(?:\((?P<errno>-?\d{1,6})\)(?P<errtext>[^:\[\]]{0,200}): )?"
-    rf"(?:\[remote (?:{_CLIENT})\] )?"
+    rf"(?:\[remote (?P<remote>{_CLIENT})\] )?"
     rf"(?:\[client (?P<client>{_CLIENT})\] )?",
 )
 _CODE = re.compile(r"(AH\d{5}): ?")
@@ -80,14 +88,15 @@ def parse_error_line(line: str, origin: Origin, raw: str | None = None) -> Error
 
     ``message`` is the text after the prefixes without the ``AHnnnnn:`` code (in ``code``)
     and without the trailing ``, referer: ...`` (in ``referer``); an APR status such as
-    ``(13)Permission denied: `` stays at the start of the message. ``raw`` defaults to
-    ``line``.
+    ``(13)Permission denied: `` stays at the start of the message. ``client_ip`` and
+    ``client_port`` come from ``[client ...]``, else from ``[remote ...]`` (see the module
+    docstring), else are empty. ``raw`` defaults to ``line``.
     """
     m = _PREFIX.match(line)
     if m is None:
         return None
-    time_text, module, level, pid, tid, errno, errtext, client = m.group(
-        "time", "module", "level", "pid", "tid", "errno", "errtext", "client"
+    time_text, module, level, pid, tid, errno, errtext, remote, client = m.group(
+        "time", "module", "level", "pid", "tid", "errno", "errtext", "remote", "client"
     )
     rest = line[m.end() :]
     is_24 = module is not None or pid is not None
@@ -98,6 +107,9 @@ def parse_error_line(line: str, origin: Origin, raw: str | None = None) -> Error
         echo = f"[client {client_ip}] "
         if rest.startswith(echo):
             rest = rest[len(echo) :]
+    elif remote is not None:
+        # Only 2.4 writes [remote ip:port], always with a port.
+        client_ip, client_port = split_client(remote, with_port=True)
     referer = ""
     cut = rest.rfind(_REFERER)
     if cut >= 0:

@@ -17,7 +17,13 @@ from lwsyslog.formats.syslog_header import SyslogLine, strip_syslog_header
 __all__ = ["DEFAULT_ACCESS_FORMATS", "DEFAULT_MAX_LINE_CHARS", "LineParser", "Mode"]
 
 Mode = Literal["auto", "access", "error"]
-DEFAULT_ACCESS_FORMATS: tuple[str, ...] = ("vhost_combined", "combined", "common")
+DEFAULT_ACCESS_FORMATS: tuple[str, ...] = (
+    "vhost_combined",
+    "vhost_combined_noport",
+    "combined",
+    "vhost_common",
+    "common",
+)
 
 DEFAULT_MAX_LINE_CHARS = 256 * 1024
 """Longer lines are ``TOO_LONG``. Apache's default limits (8190-byte request line and
@@ -38,7 +44,10 @@ class LineParser:
     the header is stripped first). A line carrying extra trailing fields after a
     known format still parses (the surplus lands in ``extra["trailing"]``). A syslog header
     is stripped when the line does not parse as-is; its host and tag then fill an empty
-    ``origin.host``/``origin.tag``. Raises :class:`~lwsyslog.errors.FormatError` at
+    ``origin.host``/``origin.tag``. A line wrapped whole in one pair of double quotes (as
+    some datasets and CSV exports store lines) is read as the text inside them, with CSV's
+    doubled ``""`` undone when needed, but only when that text parses; ``raw`` keeps the
+    line as given. Raises :class:`~lwsyslog.errors.FormatError` at
     construction for an invalid format, never in :meth:`parse`.
     """
 
@@ -49,6 +58,7 @@ class LineParser:
         "_headers",
         "_last",
         "_max",
+        "_quoted",
         "internal_errors",
         "mode",
     )
@@ -77,6 +87,7 @@ class LineParser:
         self._max = max_line_chars
         self.mode: Mode = mode
         self._headers = False
+        self._quoted = False
         self.internal_errors = 0
         """Lines that hit an unexpected exception (a bug: reported as NO_FORMAT_MATCHED)."""
 
@@ -112,6 +123,11 @@ class LineParser:
             return Unparsed(origin, text, UnparsedReason.EMPTY)
         if len(text) > self._max:
             return Unparsed(origin, text, UnparsedReason.TOO_LONG)
+        if self._quoted:
+            # The previous line came wrapped in quotes: this one very likely is too.
+            quoted = self._parse_unwrapped(text, origin)
+            if quoted is not None:
+                return quoted
         header = None
         if self._headers:
             # The previous line came with a syslog header: this one very likely does too.
@@ -122,7 +138,7 @@ class LineParser:
                     return self._with_header_origin(event, header)
         event = self._parse_body(text, origin, text, lenient=False)
         if event is not None:
-            self._headers = False
+            self._headers = self._quoted = False
             return event
         if not self._headers:
             header = strip_syslog_header(text)
@@ -137,6 +153,11 @@ class LineParser:
                 return self._with_header_origin(event, header)
         if event is not None:
             return event
+        if not self._quoted:
+            event = self._parse_unwrapped(text, origin)
+            if event is not None:
+                self._quoted = True
+                return event
         reason = UnparsedReason.BINARY if "\x00" in text else UnparsedReason.NO_FORMAT_MATCHED
         return Unparsed(origin, text, reason)
 
@@ -147,6 +168,22 @@ class LineParser:
             tag = origin.tag or header.tag
             event.origin = Origin(origin.name, origin.line, header.host, tag)
         return event
+
+    def _parse_unwrapped(self, text: str, origin: Origin) -> _Event | None:
+        if len(text) < 3 or text[0] != '"' or text[-1] != '"':
+            return None
+        inner = text[1:-1]
+        for body in (inner, inner.replace('""', '"')) if '""' in inner else (inner,):
+            if (body.count('"') - body.count('\\"')) % 2:
+                # Unbalanced: the last quote closes a field of the line ('"1.2.3.4 - - ...
+                # "curl/8"' has a stray leading quote), it does not wrap the line.
+                continue
+            event = self._parse_body(body, origin, text, lenient=False)
+            if event is None:
+                event = self._parse_body(body, origin, text, lenient=True)
+            if event is not None:
+                return event
+        return None
 
     def _parse_body(
         self, text: str, origin: Origin, raw: str, *, lenient: bool

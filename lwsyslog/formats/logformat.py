@@ -9,8 +9,21 @@ into an :class:`~lwsyslog.events.AccessEvent`. Per line only ``re`` and a few sl
 How a directive's value is matched depends on where it sits: inside a quoted part of the
 format a value runs to the next unescaped ``"`` (Apache escapes quotes in logged strings, so
 ``"GET /a\\"b HTTP/1.1"`` is one field and a client cannot forge a field boundary); outside
-quotes numbers are digits, addresses and names are non-blank tokens, and free text is
-matched lazily up to the literal that follows it.
+quotes numbers are digits, names are non-blank tokens, and free text is matched lazily up to
+the literal that follows it.
+
+Some values have a tighter shape, because a line from another format must not pass for this
+one with its fields shifted (``www.example.com 203.0.113.9 - - [...]``, a virtual host in
+front of a combined line, must not give client ``www.example.com``):
+
+- the client (``%h``, ``%a``) is an IP address or a host name: it starts with a letter, digit,
+  ``:`` or ``_`` and holds only those, ``.``, ``-`` and ``%`` (an IPv6 zone), never a quote or
+  a bracket;
+- the identd logname (``%l``) is never an IP address;
+- a server name (``%v``, ``%V``) holds no ``:`` unless it is an IPv6 address, so
+  ``www.example.com:443`` is read as name and port, never as one name;
+- a remote user with blanks (lenient matching only) never starts with ``- `` (the tell-tale of
+  a shifted ``- -``).
 """
 
 from __future__ import annotations
@@ -33,25 +46,41 @@ BUILTIN_FORMATS: Mapping[str, str] = MappingProxyType(
         "common": '%h %l %u %t "%r" %>s %b',
         "combined": '%h %l %u %t "%r" %>s %b "%{Referer}i" "%{User-agent}i"',
         "vhost_combined": '%v:%p %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"',
+        "vhost_combined_noport": '%v %h %l %u %t "%r" %>s %O "%{Referer}i" "%{User-Agent}i"',
+        "vhost_common": '%v %h %l %u %t "%r" %>s %b',
         "referer": "%{Referer}i -> %U",
         "agent": "%{User-agent}i",
     }
 )
-"""Apache's default definitions of the named formats (httpd.conf / Debian apache2.conf)."""
+"""Apache's default definitions of the named formats (httpd.conf / Debian apache2.conf), plus
+``vhost_combined_noport`` and ``vhost_common``: the virtual host name without its port in
+front of combined / common, a layout many setups log (Apache ships no name for it)."""
 
 # Value patterns. Numbers are bounded so that int() never meets an absurd digit string.
 _NUMBER = r"\d{1,20}"
 _TOKEN = r"\S+"
 _ESCAPED_TEXT = r'(?:[^"\\]|\\.)'  # Apache-escaped text: no raw quote, backslash pairs
 _CLF_TIME = r"[^\]]{1,64}"
+# A client address or host name (see the module docstring); the first character excludes
+# "-" so that a shifted field such as the logname "-" is never read as a client.
+_HOST_FIRST = r"[0-9A-Za-z:_]"
+_HOST_CHARS = r"[0-9A-Za-z_.:%-]"
+# A server name holds no ":" (that separates the port) unless it is an IPv6 address, with or
+# without brackets.
+_SERVER_NAME = r'[^\s":\[\]]+'
+_SERVER_IPV6 = r"\[[0-9A-Fa-f:.%\w]{1,64}\]|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*"
+# An IP literal standing alone as a token: what a logname never is.
+_IP_LITERAL = r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*)(?!\S)"
 
 _KIND_NUMBER = "number"
 _KIND_DASH_NUMBER = "dash-number"
 _KIND_TOKEN = "token"
 _KIND_TEXT = "text"
+_KIND_HOST = "host"
+_KIND_SERVER = "server"
 
 _KINDS: dict[str, str] = {
-    "a": _KIND_TOKEN,
+    "a": _KIND_HOST,
     "A": _KIND_TOKEN,
     "B": _KIND_NUMBER,
     "b": _KIND_DASH_NUMBER,
@@ -59,7 +88,7 @@ _KINDS: dict[str, str] = {
     "D": _KIND_NUMBER,
     "e": _KIND_TEXT,
     "f": _KIND_TEXT,
-    "h": _KIND_TOKEN,
+    "h": _KIND_HOST,
     "H": _KIND_TEXT,
     "i": _KIND_TEXT,
     "k": _KIND_NUMBER,
@@ -76,8 +105,8 @@ _KINDS: dict[str, str] = {
     "T": _KIND_NUMBER,
     "u": _KIND_TEXT,
     "U": _KIND_TEXT,
-    "v": _KIND_TOKEN,
-    "V": _KIND_TOKEN,
+    "v": _KIND_SERVER,
+    "V": _KIND_SERVER,
     "I": _KIND_DASH_NUMBER,
     "O": _KIND_DASH_NUMBER,
     "S": _KIND_DASH_NUMBER,
@@ -483,6 +512,9 @@ def _value_pattern(d: Directive, inside_quotes: bool, next_char: str, lenient: b
         # Strict: one token. A blank-free user keeps a syslog header ("Nov 23 14:00:00 web1
         # tag: 1.2.3.4 - - [...") from parsing as host "Nov", logname "23", user "14:...".
         return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
+    if d.letter == "l":
+        # "-" (no identd, nearly every line) first: it skips the look-ahead.
+        return f"(?:-|(?!{_IP_LITERAL}){_token_pattern(inside_quotes, next_char)})"
     if d.letter == "t":
         _phase, rest = _split_time_arg(d.arg or "")
         if not rest:
@@ -501,16 +533,29 @@ def _value_pattern(d: Directive, inside_quotes: bool, next_char: str, lenient: b
         possessive = next_char != "%" and not next_char.isdigit()
         number = _NUMBER + ("+" if possessive else "")
         return number if kind == _KIND_NUMBER else f"(?:-|{number})"
-    if kind == _KIND_TOKEN:
-        if inside_quotes:
-            return r'[^\s"\\]+' + ("+" if next_char in ('"', " ") else "")
-        return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
+    if kind == _KIND_HOST:
+        # Possessive when the next character cannot continue the value (a blank, a quote).
+        possessive = next_char == "" or re.fullmatch(_HOST_CHARS, next_char) is None
+        return _HOST_FIRST + _HOST_CHARS + ("*+" if possessive else "*")
+    if kind == _KIND_SERVER and not inside_quotes:
+        possessive = next_char in ("", " ", "\t", ":")
+        return f"(?:{_SERVER_NAME}{'+' if possessive else ''}|{_SERVER_IPV6})"
+    if kind in (_KIND_TOKEN, _KIND_SERVER):
+        return _token_pattern(inside_quotes, next_char)
     if inside_quotes and next_char == '"':
         return r'(?:[^"\\]++|\\.)*+'
     if d.letter == "u" and not inside_quotes:
-        # Lenient: blanks allowed, but bounded so a near miss cannot crawl a huge line.
-        return _ESCAPED_TEXT + "{0,1024}" + ("" if next_char == "" else "?")
+        # Lenient: blanks allowed, but bounded so a near miss cannot crawl a huge line. A
+        # user starting "- " is a shifted line ("vhost client - - [...]"), not a user.
+        lazy = "" if next_char == "" else "?"
+        return rf"(?:-|(?!-[ \t]){_ESCAPED_TEXT}{{0,1024}}{lazy})"
     return _ESCAPED_TEXT + ("*" if next_char == "" else "*?")
+
+
+def _token_pattern(inside_quotes: bool, next_char: str) -> str:
+    if inside_quotes:
+        return r'[^\s"\\]+' + ("+" if next_char in ('"', " ") else "")
+    return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
 
 
 def _build_body(items: list[LogFormatItem], *, lenient: bool) -> tuple[str, _Candidates]:

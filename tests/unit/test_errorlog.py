@@ -144,8 +144,36 @@ def test_apr_status_and_remote_prefixes() -> None:
         "[Sun Nov 23 14:00:00.0 2026] [core:error] [pid 1:tid 2] (13)Permission denied: "
         "[remote 10.0.0.1:33] [client 1.2.3.4:5] AH00035: access to / denied"
     )
-    assert (ev.client_ip, ev.code) == ("1.2.3.4", "AH00035")
+    assert (ev.client_ip, ev.client_port, ev.code) == ("1.2.3.4", 5, "AH00035")
     assert ev.message == "(13)Permission denied: access to / denied"
+
+
+@pytest.mark.parametrize(
+    ("remote", "ip", "port"),
+    [
+        ("[remote 203.0.113.50:51000]", "203.0.113.50", 51000),
+        ("[remote 2001:db8::5:443]", "2001:db8::5", 443),
+        ("[remote [2001:db8::5]:443]", "2001:db8::5", 443),
+    ],
+)
+def test_remote_address_is_the_client_when_there_is_no_client(
+    remote: str, ip: str, port: int
+) -> None:
+    # HTTP/2 requests are logged with [remote ...] (their connection has no scoreboard slot)
+    ev = parse(
+        f"[Sun Nov 23 14:00:06.0 2026] [auth_basic:error] [pid 1:tid 2] {remote} AH01618: "
+        "user admin not found: /admin"
+    )
+    assert (ev.client_ip, ev.client_port, ev.code) == (ip, port, "AH01618")
+    assert ev.message == "user admin not found: /admin"
+
+
+def test_fake_remote_inside_the_message_never_becomes_the_client() -> None:
+    ev = parse(
+        "[Sun Nov 23 14:00:00.0 2026] [core:error] [pid 1:tid 2] AH00126: Invalid URI in "
+        "request GET /[remote 6.6.6.6:1] HTTP/1.1"
+    )
+    assert (ev.client_ip, ev.client_port) == ("", None)
 
 
 def test_syslog_errorlog_lines_without_time() -> None:

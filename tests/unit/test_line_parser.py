@@ -88,6 +88,76 @@ def test_most_specific_format_wins_for_lines_with_trailing_fields() -> None:
     assert [f.name for f in parser.formats] == ["combined", "common"]
 
 
+VHOST_NOPORT = (
+    'www.example.com 203.0.113.9 - - [23/Nov/2026:14:00:00 +0000] "GET / HTTP/1.1" 200 9 "-" "ua"'
+)
+
+
+@pytest.mark.parametrize(
+    "client", ["203.0.113.9", "2001:db8::7", "::ffff:192.0.2.1", "crawl-66-249-66-1.googlebot.com"]
+)
+def test_a_vhost_without_port_gives_the_real_client(client: str) -> None:
+    parser = LineParser()
+    for line in (
+        VHOST_NOPORT.replace("203.0.113.9", client),
+        VHOST_NOPORT.replace("203.0.113.9", client).removesuffix(' "-" "ua"'),
+    ):
+        ev = access(parser, line)
+        assert (ev.client_ip, ev.vhost, ev.status) == (client, "www.example.com", 200)
+
+
+def test_without_a_vhost_format_a_vhost_line_is_unparsed_not_misread() -> None:
+    parser = LineParser(access_formats=("vhost_combined", "combined", "common"))
+    assert unparsed(parser, VHOST_NOPORT) is UnparsedReason.NO_FORMAT_MATCHED
+    assert unparsed(parser, VHOST_NOPORT.replace(" - - ", " - bob ")) is (
+        UnparsedReason.NO_FORMAT_MATCHED
+    )
+    assert access(parser, COMBINED).client_ip == "203.0.113.9"
+
+
+def test_mixed_vhost_layouts_each_keep_their_port() -> None:
+    parser = LineParser()
+    for _ in range(3):
+        assert access(parser, VHOST_NOPORT).extra == {}
+        ev = access(parser, VHOST)
+        assert (ev.vhost, ev.extra, ev.client_ip) == (
+            "www.example.com",
+            {"server_port": "443"},
+            "203.0.113.9",
+        )
+        assert access(parser, COMBINED).vhost == ""
+
+
+# --- lines wrapped in quotes ----------------------------------------------------------------
+
+
+def test_lines_wrapped_in_quotes_are_read_inside_them() -> None:
+    parser = LineParser()
+    lines = (FIXTURES / "access_quoted.log").read_text().splitlines()
+    events = [access(parser, line) for line in lines]
+    assert [e.client_ip for e in events] == ["192.168.4.25", "192.168.4.26", "192.168.4.27"]
+    assert [e.raw for e in events] == lines
+    assert events[0].user_agent.startswith("sqlmap/")
+    assert events[2].request_line == "GET /phpmyadmin/ HTTP/1.1"  # CSV's "" undone
+    assert access(parser, COMBINED).client_ip == "203.0.113.9"
+    assert error(parser, f'"{ERROR24}"').client_ip == "198.51.100.7"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '"' + COMBINED,  # a stray leading quote: the last quote closes the user agent
+        '"' + COMMON,
+        '"203.0.113.9" - bob [23/Nov/2026:14:00:00 +0000] "GET /a HTTP/1.1" 401 12',
+        '"not a log line"',
+        '"""',
+    ],
+)
+def test_a_client_with_a_quote_is_never_accepted(line: str) -> None:
+    parser = LineParser()
+    assert unparsed(parser, line) is UnparsedReason.NO_FORMAT_MATCHED
+
+
 def test_remote_user_with_blanks_still_parses() -> None:
     ev = access(LineParser(), COMBINED.replace(" bob ", " John Smith "))
     assert (ev.user, ev.client_ip) == ("John Smith", "203.0.113.9")

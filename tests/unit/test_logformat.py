@@ -30,7 +30,16 @@ def parse(fmt: str, line: str) -> AccessEvent:
 def test_builtin_names_are_apaches_defaults() -> None:
     assert BUILTIN_FORMATS["common"] == '%h %l %u %t "%r" %>s %b'
     assert BUILTIN_FORMATS["combined"].endswith('"%{Referer}i" "%{User-agent}i"')
-    assert set(BUILTIN_FORMATS) == {"common", "combined", "vhost_combined", "referer", "agent"}
+    assert BUILTIN_FORMATS["vhost_combined"].startswith("%v:%p %h ")
+    assert set(BUILTIN_FORMATS) == {
+        "common",
+        "combined",
+        "vhost_combined",
+        "vhost_combined_noport",
+        "vhost_common",
+        "referer",
+        "agent",
+    }
 
 
 def test_common_line_gives_every_field() -> None:
@@ -70,6 +79,110 @@ def test_vhost_combined_line_gives_vhost_and_port() -> None:
     assert ev.user_agent == "curl/8.4.0"
 
 
+def test_vhost_without_port_gives_vhost_and_client() -> None:
+    ev = parse(
+        "vhost_combined_noport",
+        'www.example.com 203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" '
+        '200 512 "-" "curl/8.4.0"',
+    )
+    assert (ev.vhost, ev.client_ip, ev.bytes_sent, ev.user_agent) == (
+        "www.example.com",
+        "203.0.113.9",
+        512,
+        "curl/8.4.0",
+    )
+    ev = parse(
+        "vhost_common",
+        'shop.example.com 2001:db8::7 - bob [10/Oct/2000:13:55:36 -0700] "GET /a HTTP/1.1" 401 12',
+    )
+    assert (ev.vhost, ev.client_ip, ev.user, ev.status) == (
+        "shop.example.com",
+        "2001:db8::7",
+        "bob",
+        401,
+    )
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [
+        "www.example.com 203.0.113.9 - -",
+        "www.example.com 2001:db8::7 - -",
+        "www.example.com crawl-1.googlebot.com - -",
+        "www.example.com 203.0.113.9 - bob",
+    ],
+)
+def test_a_vhost_in_front_never_passes_for_the_client(prefix: str) -> None:
+    common = f'{prefix} [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5'
+    for name, line in (("common", common), ("combined", common + ' "-" "ua"')):
+        fmt = compile_logformat(name)
+        assert fmt.match(line) is None, name
+        assert fmt.match_lenient(line) is None, name
+
+
+def test_a_port_after_the_vhost_is_never_read_as_part_of_its_name() -> None:
+    line = (
+        'www.example.com:443 203.0.113.9 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" '
+        '200 5 "-" "ua"'
+    )
+    assert compile_logformat("vhost_combined_noport").match(line) is None
+    assert parse("vhost_combined", line).extra == {"server_port": "443"}
+
+
+@pytest.mark.parametrize(
+    ("server", "vhost", "port"),
+    [
+        ("[2001:db8::80]:443", "[2001:db8::80]", "443"),
+        ("2001:db8::80:8443", "2001:db8::80", "8443"),
+    ],
+)
+def test_ipv6_server_names_keep_their_port_apart(server: str, vhost: str, port: str) -> None:
+    line = f'{server} 192.0.2.1 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua"'
+    ev = parse("vhost_combined", line)
+    assert (ev.vhost, ev.extra["server_port"], ev.client_ip) == (vhost, port, "192.0.2.1")
+
+
+@pytest.mark.parametrize(
+    "client",
+    [
+        "192.0.2.1",
+        "2001:db8::1",
+        "::1",
+        "::ffff:192.0.2.1",
+        "fe80::1%eth0",
+        "crawl-66-249-66-1.googlebot.com",
+        "localhost",
+        "host_1.example.",
+    ],
+)
+def test_client_addresses_and_host_names_are_read_whole(client: str) -> None:
+    line = f'{client} - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5'
+    assert parse("common", line).client_ip == client
+
+
+@pytest.mark.parametrize(
+    "client", ['"192.168.4.25', '"192.168.4.25"', "[192.0.2.1]", "192.0.2.1]", "-", "<script>"]
+)
+def test_a_client_never_holds_a_quote_or_a_bracket(client: str) -> None:
+    line = f'{client} - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5 "-" "ua"'
+    for name in ("combined", "common"):
+        assert compile_logformat(name).match(line) is None
+        assert compile_logformat(name).match_lenient(line) is None
+
+
+def test_a_quoted_host_is_read_when_the_format_says_so() -> None:
+    ev = parse(
+        '"%h" %l %u %t "%r" %>s %b',
+        '"192.168.4.25" - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5',
+    )
+    assert ev.client_ip == "192.168.4.25"
+
+
+def test_identd_lognames_other_than_addresses_are_accepted() -> None:
+    ev = parse("common", '192.0.2.1 alice bob [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5')
+    assert (ev.client_ip, ev.extra["remote_logname"], ev.user) == ("192.0.2.1", "alice", "bob")
+
+
 def test_referer_and_agent_builtins() -> None:
     ev = parse("referer", "http://ex.com/a -> /b/c")
     assert (ev.referer, ev.target, ev.method) == ("http://ex.com/a", "/b/c", "")
@@ -83,6 +196,9 @@ def test_fixture_lines_all_parse() -> None:
     vhost = compile_logformat("vhost_combined")
     for line in (FIXTURES / "access_vhost_combined.log").read_text().splitlines():
         assert vhost.parse(line, ORIGIN) is not None, line
+    noport = (compile_logformat("vhost_combined_noport"), compile_logformat("vhost_common"))
+    for line in (FIXTURES / "access_vhost_noport.log").read_text().splitlines():
+        assert any(f.parse(line, ORIGIN) is not None for f in noport), line
 
 
 def test_a_common_line_does_not_match_combined_and_vice_versa() -> None:
