@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 from datetime import UTC, datetime
 
-from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed
 from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
@@ -51,8 +50,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="show parsed fields, decoding, triage and every rule's verdict for one line",
     )
     parser.add_argument("line", help="one log line (quote it)")
-    parser.add_argument("--log", choices=("auto", "access", "error"), help="force the log kind")
-    parser.add_argument("--format", metavar="NAME|LOGFORMAT", help="access-log format")
+    add_input_options(parser)
     parser.add_argument("--all", action="store_true", help="list rules that did not match too")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     add_config_options(parser)
@@ -62,10 +60,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Explain one line; exit 0 when it parsed, 1 when no format fits it."""
     config = config_from_args(args)
-    if args.log:
-        config = dataclasses.replace(config, log=args.log)
-    if args.format:
-        config = dataclasses.replace(config, access_formats=(args.format,))
     pipeline = Pipeline(config)
     line = args.line.rstrip("\r\n")
     result = pipeline.process(line, Origin("<explain>", 1))

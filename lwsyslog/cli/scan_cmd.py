@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import sys
@@ -12,7 +11,7 @@ from collections.abc import Iterator
 from typing import BinaryIO, TextIO
 
 from lwsyslog.alerts import Alert
-from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.events import Origin
@@ -37,15 +36,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="log files, or - for stdin")
     parser.add_argument("--json", action="store_true", help="one JSON record per finding/alert")
-    parser.add_argument("--log", choices=("auto", "access", "error"), help="force the log kind")
-    parser.add_argument(
-        "--format",
-        metavar="NAME|LOGFORMAT",
-        help=(
-            "access-log format: common, combined, vhost_combined, vhost_combined_noport, "
-            "vhost_common, referer, agent, or a LogFormat string"
-        ),
-    )
+    add_input_options(parser)
     add_config_options(parser)
     parser.set_defaults(func=run)
 
@@ -53,10 +44,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Scan every file; exit 0 when scanned, 1 when a file could not be read."""
     config = config_from_args(args)
-    if args.log:
-        config = dataclasses.replace(config, log=args.log)
-    if args.format:
-        config = dataclasses.replace(config, access_formats=(args.format,))
     out = sys.stdout
     alerts_seen = MemorySink(keep=SHOWN_ALERTS)
     sinks: list[Sink] = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
