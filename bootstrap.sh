@@ -43,7 +43,7 @@ python=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[journald,sigma,dev]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[sigma,dev]'
 
 case "$job" in
   demo) exec .venv/bin/lwsyslog demo ;;
