@@ -25,7 +25,13 @@ _STRONG_COMMANDS = (
 
 
 class CommandShellChain(PatternRule):
-    """A shell separator or substitution followed by a command (``;id``, ``|cat``, ``$(...)``)."""
+    """A shell separator or substitution followed by a command (``;id``, ``|cat``, ``$(...)``).
+
+    Also a whole parameter value that is a command closed by a separator (``id;``, ``whoami|``):
+    the payload for a value pasted at the start of a command line. Only the words that are no
+    English count there, and only when nothing follows the separator (``fields=id|name`` is
+    a list).
+    """
 
     id = "command-injection-chain"
     categories = ("command-injection",)
@@ -39,6 +45,7 @@ class CommandShellChain(PatternRule):
         rf"(?:[;|`\n]|&&|\$\()[\s+]*(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
         rf"|&\s+{_STRONG_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
+        rf"|=\s*(?:/(?:usr/)?s?bin/)?{_STRONG_COMMANDS}\s*[;|]+\s*(?=$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
     )
@@ -56,6 +63,8 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?ip=1.2.3.4%20%26%20whoami"),
         AccessSample(target="/diag?ip=1.2.3.4%7C%2Bdir%2Bc:/"),
         AccessSample(target="/diag?flag=%60false%60"),
+        AccessSample(target="/diag?ip=id%3B"),
+        AccessSample(target="/diag?ip=whoami%7C&submit=go"),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -63,6 +72,8 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/api/items?fields=name|title&sort=-id"),
         AccessSample(target="/search?q=dog+%26+cat&id&ls"),
         AccessSample(target="/search?q=rock+%26+roll;+dir+straits"),
+        AccessSample(target="/api/items?fields=id|name|price"),
+        AccessSample(target="/api/items?sort=id;desc"),
     )
 
 
@@ -113,9 +124,11 @@ class CommandDownloadExec(PatternRule):
 class CommandArgv(PatternRule):
     """A command line without a separator: a command word with the arguments it is run with.
 
-    ``ping -n 30 127.0.0.1``, ``dir c:/``, ``netstat -an``, ``ls -la``, an absolute path into a
-    binary directory (``/usr/bin/id``), or a shell-running function given a command string
-    (``system('id')``): what a parameter holds when it is passed whole to a shell.
+    ``ping -n 30 127.0.0.1``, ``dir c:/``, ``netstat -an``, ``ls -la``, ``type c:\\boot.ini``,
+    ``nslookup x.example``, ``timeout /t 10``, a value that is just ``sleep 5`` (a time-based
+    blind probe), an absolute path into a binary directory (``/usr/bin/id``), or a shell-running
+    function given a command string (``system('id')``): what a parameter holds when it is passed
+    whole to a shell.
     """
 
     id = "command-injection-argv"
@@ -128,7 +141,10 @@ class CommandArgv(PatternRule):
         r"\bping(?:\.exe)?[\s+]+(?:-[a-z][\s+]*\d+[\s+]+)*(?:-[a-z][\s+]*\d|\d{1,3}\.\d{1,3}\.)"
         r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
         r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
-        r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+/(?:etc|proc|root|home|var|tmp|dev)/"
+        r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+(?:/(?:etc|proc|root|home|var|tmp|dev)/"
+        r"|[a-z]:/)|(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*(?=$|[&;|])"
+        r"|\bnslookup[\s+]+(?:-\S+[\s+]+)*[\w-]+(?:\.[\w-]+)+"
+        r"|\btimeout(?:\.exe)?[\s+]+/t[\s+]*\d"
         rf"|(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
         r"|\b(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*['\"`]\s*"
         rf"(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
@@ -137,7 +153,7 @@ class CommandArgv(PatternRule):
         {
             "ping", "exe", "dir", "netstat", "ls", "bin", "sbin", "system", "exec", "shell_exec",
             "passthru", "popen", "proc_open", "cat", "tac", "nl", "head", "tail", "more", "less",
-            "type",
+            "type", "sleep", "nslookup", "timeout",
         }
     )  # fmt: skip
     gate = " +/("
@@ -149,6 +165,10 @@ class CommandArgv(PatternRule):
         AccessSample(target="/diag?x=/bin/ls%20-la%20/tmp"),
         AccessSample(target="/diag?x=%3Bsystem(%27uname%20-a%27)"),
         AccessSample(target="/diag?x=head%20/etc/hostname"),
+        AccessSample(target="/diag?x=type%20c:%5Cwindows%5Cwin.ini"),
+        AccessSample(target="/diag?host=sleep%2010&go=1"),
+        AccessSample(target="/diag?host=nslookup%20abc123.oast.example"),
+        AccessSample(target="/diag?host=x%7Ctimeout%20/T%2015"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ping+pong+table"),
@@ -157,6 +177,9 @@ class CommandArgv(PatternRule):
         AccessSample(target="/docs?page=system(admin)+guide"),
         AccessSample(target="/files?path=/home/user/bin/readme.txt"),
         AccessSample(target="/search?q=more+/r/cats"),
+        AccessSample(target="/search?q=sleep+5+hours+a+night"),
+        AccessSample(target="/search?q=nslookup+command+examples"),
+        AccessSample(target="/search?q=type+a+letter"),
     )
 
 

@@ -78,18 +78,21 @@ class InclusionProcSelf(PatternRule):
     logs = BOTH
     fields = ("query", "cookie", "message")
     pattern = re.compile(
-        r"/proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status|cwd|exe|root)"
+        r"(?:/|(?<![\w.-]))proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status"
+        r"|cwd|exe|root)"
         r"|/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log"
         r"|(?:/var/lib/php\w*|/tmp)/sess_"
     )
-    trigger = r"/proc/|/var/log/|sess_"
+    trigger = r"proc/|/var/log/|sess_"
     gate = "/"
     must_match = (
         AccessSample(target="/index.php?page=../../../../proc/self/environ"),
         AccessSample(target="/index.php?page=/var/log/apache2/access.log&cmd=id"),
         ErrorSample(message="PHP Warning:  include(/proc/self/environ): failed to open stream"),
+        AccessSample(target="/index.php?page=proc/self/cmdline"),
     )
     must_not_match = (
         AccessSample(target="/docs/linux/proc-filesystem"),
         AccessSample(target="/blog/reading-var-log-files"),
+        AccessSample(target="/docs?topic=linux/myproc/self/environ-notes"),
     )

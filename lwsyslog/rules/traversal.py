@@ -11,6 +11,17 @@ from lwsyslog.severity import Severity
 __all__ = ["TraversalDotDot", "TraversalSystemFile"]
 
 _FIELDS = ("target", "cookie", "referer", "message")
+# A file name ends here: not "etc/passwords" or "etc/hosts-file".
+_END = r"(?![\w-])"
+# Unix password files, named anywhere in a value.
+_PASSWD = rf"/?etc/(?:passwd|shadow|gshadow|master\.passwd|security/passwd){_END}"
+# What the error log may name only because a request asked for it: the server names its own
+# configs (httpd.conf, /etc/httpd/, .htaccess) in ordinary messages.
+_MESSAGE_FILES = re.compile(
+    rf"{_PASSWD}|(?:/|(?<![\w.-]))(?:etc/(?:group|hosts|issue|motd|crontab|sudoers){_END}"
+    rf"|(?:boot|win|system)\.ini{_END}|(?:windows|winnt)/system32|system32/(?:cmd\.exe|config/sam)"
+    rf"|web-inf/web\.xml|inetpub/wwwroot|global\.asa{_END})"
+)
 
 
 class TraversalDotDot(PatternRule):
@@ -19,6 +30,7 @@ class TraversalDotDot(PatternRule):
     Also the spellings filters miss: ``....//`` and ``.../`` (what is left after a filter strips
     ``../``), ``..;/`` (a path parameter Tomcat drops), dots or separators written as ``0x2e`` /
     ``0x2f`` / ``0x5c`` (dotdotpwn's hex template), and a run of dots opening a path segment.
+    ``%u2216`` (set minus, a backslash look-alike IIS maps to ``\\``) is a separator too.
     """
 
     id = "path-traversal-dotdot"
@@ -28,7 +40,8 @@ class TraversalDotDot(PatternRule):
     logs = BOTH
     fields = _FIELDS
     pattern = re.compile(
-        r"(?:^|[/=:;,\s'\"])(?:\.|0x2e){2,}(?:;?/|0x2f|0x5c)+(?:(?:\.|0x2e){2,}(?:;?/|0x2f|0x5c)+)*"
+        r"(?:^|[/=:;,\s'\"])(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+"
+        r"(?:(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+)*"
         r"|/(?:\.{2,}(?=[^\w./-]|$)|\.{3,})|0x2e0x2e|/\./+\./|/\.//"
     )
     trigger = r"\.\.|0x2e|/\./"
@@ -47,6 +60,7 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/dl?f=/..0x5c..0x5cwindows/win.ini"),
         AccessSample(target="/dl?f=/..........etc/hosts"),
         AccessSample(target="/dl?f=/.//././/./etc/hosts"),
+        AccessSample(target="/dl?f=..%u2216..%u2216boot.ini"),
     )
     must_not_match = (
         AccessSample(target="/compare/v1.2..v1.3"),
@@ -59,9 +73,14 @@ class TraversalDotDot(PatternRule):
 
 
 class TraversalSystemFile(PatternRule):
-    """An OS file (``/etc/passwd``, ``win.ini``...) named as a parameter.
+    """A well-known OS, server or application file (``/etc/passwd``, ``win.ini``) as a parameter.
 
-    In the path itself such a name only matters after ``../``, which the dot-dot rule reports.
+    The list is the kind OWASP CRS keeps for its LFI rules: files every Unix, Windows or Java
+    server has, whose content proves a read worked. ``etc/passwd`` and ``etc/shadow`` match
+    anywhere in a value (what a filter left of ``....//`` or ``/aaa..`` does not matter); the
+    other names need a separator before them, dotfiles and server configs a ``/``. In the path
+    itself such a name only matters after ``../``, which the dot-dot rule reports. In the error
+    log's message only OS files count: Apache names its own configs there.
     """
 
     id = "path-traversal-system-file"
@@ -71,12 +90,23 @@ class TraversalSystemFile(PatternRule):
     logs = BOTH
     fields = ("query", "cookie", "message")
     pattern = re.compile(
-        r"(?:^|[/=:\s'\"])(?:etc/(?:passwd|shadow|group|hosts|issue|motd|crontab|sudoers)\b"
-        r"|(?:boot|win|system)\.ini\b|windows/(?:system32|win\.ini|repair)\b|winnt/system32\b"
-        r"|system32/(?:cmd\.exe|config/sam|drivers/etc)\b|web-inf/web\.xml\b"
-        r"|inetpub/wwwroot\b|global\.asa\b)"
+        rf"{_PASSWD}|(?:/|(?<![\w.-]))(?:etc/(?:(?:group|hosts|issue|motd|crontab|sudoers|hostname"
+        rf"|resolv\.conf|fstab|mtab|inittab){_END}|(?:apache2|httpd|nginx|mysql|ssh)/)"
+        r"|(?:(?:boot|win|system)\.ini|autoexec\.bat|global\.asa|(?:web|applicationhost)\.config"
+        rf"|unattend\.xml|repair/sam|inetpub/wwwroot){_END}"
+        rf"|(?:windows|winnt)/(?:system32|repair|panther)(?:/|{_END})"
+        rf"|system32/(?:(?:cmd\.exe|config/sam){_END}|drivers/etc|inetsrv)|(?:web|meta)-inf/)"
+        rf"|/\.(?:(?:htaccess|htpasswd|bash_history|aws/credentials){_END}|ssh/)"
+        rf"|/(?:httpd|apache2|nginx|my|php)\.(?:conf|cnf|ini){_END}"
     )
-    trigger = r"etc/|\.ini|system32|winnt|windows/|web-inf|inetpub|\.asa"
+    # Every match holds one of these words whole (the gate "/" is in every match too).
+    words = frozenset(
+        {
+            "passwd", "shadow", "gshadow", "etc", "ini", "bat", "windows", "winnt", "system32",
+            "repair", "inetpub", "asa", "config", "xml", "inf", "htaccess", "htpasswd",
+            "bash_history", "ssh", "aws", "conf", "cnf",
+        }
+    )  # fmt: skip
     gate = "/"
     must_match = (
         AccessSample(target="/index.php?page=/etc/passwd"),
@@ -84,8 +114,32 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/x?file=%2Fetc%2Fshadow%00.jpg"),
         AccessSample(target="/x?file=WEB-INF/web.xml"),
         AccessSample(target="/x?file=d:/inetpub/wwwroot/global.asa"),
+        AccessSample(target="/x?file=/aaaaaaaaaaaaaaaa..etc/passwd"),
+        AccessSample(target="/x?file=/etc/httpd/conf/httpd.conf"),
+        AccessSample(target="/x?file=/root/.ssh/id_rsa"),
+        AccessSample(target="/x?file=c:%5Cwindows%5Csystem32%5Cdrivers%5Cetc%5Chosts"),
+        AccessSample(target="/x?file=c:/xampp/apache/conf/httpd.conf"),
+        AccessSample(target="/x?file=C:/Windows/Panther/Unattend.xml"),
+        AccessSample(target="/x?file=/home/www/.htpasswd"),
+        ErrorSample(message="File does not exist: /var/www/html/etc/passwd"),
     )
     must_not_match = (
         AccessSample(target="/blog/etc/passwords-best-practices"),
         AccessSample(target="/downloads/windows/installer.exe"),
+        AccessSample(target="/docs?page=linux/etc/hosts-file-explained"),
+        AccessSample(target="/search?q=htaccess+redirect+rules"),
+        AccessSample(target="/search?q=windows+system32+folder+size"),
+        AccessSample(target="/search?q=darwin.ini+settings"),
+        AccessSample(target="/files?name=my.config.backup"),
+        ErrorSample(message="workerEnv.init() ok /etc/httpd/conf/workers2.properties"),
+        ErrorSample(
+            message="AH01630: client denied by server configuration: /srv/www/.htaccess",
+            code="AH01630",
+        ),
     )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The file named in ``text`` (for the error-log message, only an OS file)."""
+        pattern = _MESSAGE_FILES if field == "message" else self.pattern
+        match = pattern.search(text)
+        return None if match is None else match.group()
