@@ -14,7 +14,11 @@ __all__ = ["Dispatcher", "Sink"]
 
 
 class Sink(Protocol):
-    """Something that records alerts. ``write`` raises on a (possibly transient) failure."""
+    """Something that records alerts. ``write`` raises on a (possibly transient) failure.
+
+    A sink may set ``required = False`` (journald does): its failures are retried but never
+    hold a line back, as long as a required sink (the messages file) took the alert.
+    """
 
     name: str
 
@@ -32,7 +36,9 @@ class Dispatcher:
     """Writes every alert to every sink; keeps what a sink failed to take for a retry.
 
     Each sink has its own bounded outbox, so journald being down never keeps an alert out of
-    the messages file, and the alert reaches journald once it is back.
+    the messages file, and the alert reaches journald once it is back. An alert counts as
+    delivered once every *required* sink took it (every sink, when none is required): a
+    journald outage must not stall the stream while the messages file keeps every alert.
     """
 
     def __init__(
@@ -40,6 +46,8 @@ class Dispatcher:
     ) -> None:
         self.sinks = tuple(sinks)
         self._pending: dict[str, deque[Alert]] = {s.name: deque(maxlen=max_pending) for s in sinks}
+        required = [s.name for s in sinks if getattr(s, "required", True)]
+        self._required = tuple(required or (s.name for s in sinks))
         self.failures: dict[str, int] = {sink.name: 0 for sink in sinks}
         self.delivered = 0
         self._diagnostics = diagnostics if diagnostics is not None else sys.stderr
@@ -50,20 +58,25 @@ class Dispatcher:
         """Alerts some sink has not taken yet."""
         return sum(len(queue) for queue in self._pending.values())
 
+    @property
+    def settled(self) -> bool:
+        """True when every required sink has taken every alert."""
+        return not any(self._pending[name] for name in self._required)
+
     def dispatch(self, alerts: Sequence[Alert]) -> bool:
-        """Deliver ``alerts`` (after anything pending); True when every sink took everything."""
+        """Deliver ``alerts`` (after anything pending); True when the required sinks took all."""
         for sink in self.sinks:
             queue = self._pending[sink.name]
             queue.extend(alerts)
             self._drain(sink, queue)
         self.delivered += len(alerts)
-        return self.pending == 0
+        return self.settled
 
     def retry(self) -> bool:
-        """Try the pending alerts again; True when nothing is left pending."""
+        """Try the pending alerts again; True when the required sinks have taken everything."""
         for sink in self.sinks:
             self._drain(sink, self._pending[sink.name])
-        return self.pending == 0
+        return self.settled
 
     def reopen(self) -> None:
         """Reopen every sink (SIGHUP)."""

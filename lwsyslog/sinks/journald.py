@@ -51,6 +51,8 @@ class JournaldSink:
     """Sends each alert to the local journald with ``LWSYSLOG_*`` fields."""
 
     name = "journald"
+    # Best effort next to the messages file: an outage is retried, never holds a line back.
+    required = False
 
     def __init__(
         self, identifier: str = "lwsyslog", send: Callable[..., Any] | None = None

@@ -133,3 +133,42 @@ def test_journald_sink_without_systemd_python_says_how_to_fix(
 
     with pytest.raises(SinkError, match="systemd-python"):
         JournaldSink()
+
+
+def test_journald_down_does_not_hold_lines_back_while_the_file_takes_alerts(
+    tmp_path: Path,
+) -> None:
+    sent: list[str] = []
+    journal_up = [False]
+
+    def send(message: str, **fields: str) -> None:
+        if not journal_up[0]:
+            raise FileNotFoundError("/run/systemd/journal/socket")
+        sent.append(fields["LWSYSLOG_RULE"])
+
+    errors: list[str] = []
+
+    class Collect:
+        def write(self, text: str) -> Any:
+            errors.append(text)
+
+    messages = MessagesFileSink(tmp_path / "messages")
+    dispatcher = Dispatcher([messages, JournaldSink(send=send)], diagnostics=Collect())  # type: ignore[arg-type]
+    assert dispatcher.dispatch([make_alert()]) is True  # the file has it: the line may go on
+    assert dispatcher.pending == 1 and "sqli-union" in (tmp_path / "messages").read_text()
+    journal_up[0] = True
+    assert dispatcher.dispatch([make_alert(rule="xss-script")]) is True
+    assert sent == ["sqli-union", "xss-script"] and dispatcher.pending == 0
+    messages.close()
+
+
+def test_with_journald_as_the_only_sink_its_failure_holds_the_line(tmp_path: Path) -> None:
+    def send(message: str, **fields: str) -> None:
+        raise FileNotFoundError("/run/systemd/journal/socket")
+
+    class Quiet:
+        def write(self, text: str) -> Any:
+            return None
+
+    dispatcher = Dispatcher([JournaldSink(send=send)], diagnostics=Quiet())  # type: ignore[arg-type]
+    assert dispatcher.dispatch([make_alert()]) is False
