@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
@@ -32,7 +32,9 @@ import harness
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_access_log
 
-from lwsyslog import lab
+from lwsyslog import lab, rsyslog_setup
+
+_SHIPPED_SERVER = rsyslog_setup.EXAMPLE_SERVER
 
 FLOOR = 0.70
 """The real program must reach this share of the trivial consumer's lines/s."""
@@ -54,12 +56,14 @@ class Result:
 
 
 def _peak_rss_kib(pid: int) -> int:
+    """Peak RSS of the program plus its own children (the worker of ``--transactions``)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0
     match = re.search(r"VmHWM:\s+(\d+)", status)
-    return int(match.group(1)) if match else 0
+    return (int(match.group(1)) if match else 0) + sum(_peak_rss_kib(int(c)) for c in children)
 
 
 def _unique_line(i: int) -> bytes:
@@ -130,8 +134,12 @@ def run_once(
     journal: lab.JournalNamespace,
     *,
     shards: int = 1,
+    transactions: bool = _SHIPPED_SERVER.transactions,
 ) -> Result:
     """One measured run with fresh rsyslogd instances."""
+    # The lab renders the shipped server drop-in from EXAMPLE_SERVER: set the transactions
+    # setting there, so both programs run under the same omprog action settings.
+    rsyslog_setup.EXAMPLE_SERVER = replace(_SHIPPED_SERVER, transactions=transactions)
     if real:
         program = lab.omprog_command(
             config=lab.write_lab_config(work / "lwsyslog.toml"),
@@ -182,6 +190,12 @@ def main() -> int:
         "--shards", type=int, default=1, help="omprog programs in parallel (both consumers)"
     )
     parser.add_argument(
+        "--transactions",
+        action=argparse.BooleanOptionalAction,
+        default=_SHIPPED_SERVER.transactions,
+        help='useTransactions="on" for both programs (default: the drop-in default)',
+    )
+    parser.add_argument(
         "--traffic",
         choices=["realistic", "unique"],
         default="realistic",
@@ -197,8 +211,8 @@ def main() -> int:
         payload = [_unique_line(i) for i in range(args.lines)]
     else:
         payload = _realistic_lines(args.lines)
-    print(f"traffic: {args.traffic}, {len(payload):,} lines, shards: {args.shards}",
-          file=sys.stderr)  # fmt: skip
+    print(f"traffic: {args.traffic}, {len(payload):,} lines, shards: {args.shards}, "
+          f"transactions: {'on' if args.transactions else 'off'}", file=sys.stderr)  # fmt: skip
     kinds = [k for k in (False, True) if args.only in (None, "real" if k else "trivial")]
     results = []
     with (
@@ -207,7 +221,15 @@ def main() -> int:
     ):
         for n, (real, window) in enumerate((k, w) for k in kinds for w in windows):
             results.append(
-                run_once(Path(tmp) / f"run{n}", payload, window, real, journal, shards=args.shards)
+                run_once(
+                    Path(tmp) / f"run{n}",
+                    payload,
+                    window,
+                    real,
+                    journal,
+                    shards=args.shards,
+                    transactions=args.transactions,
+                )
             )
             print(f"  done: {results[-1]}", file=sys.stderr)
     ceiling = {r.window: r.rate for r in results if r.consumer == "trivial consumer"}

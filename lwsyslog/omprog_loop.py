@@ -14,6 +14,10 @@ Signals are turned into flags checked between lines; the wait for input is a ``s
 also watches the signal wake-up pipe, so a signal is acted on at once even when rsyslog is
 quiet. SIGHUP reopens the messages file and reloads the configuration (a bad new one is
 reported and the running one kept); SIGTERM or end of input: flush, close, exit 0.
+
+With ``--transactions`` (rsyslog ``useTransactions="on"``) this process only answers: lines are
+processed by a forked worker (:mod:`lwsyslog.omprog_worker`) and a batch is confirmed at its
+``COMMIT TRANSACTION`` (see :class:`_Front`).
 """
 
 from __future__ import annotations
@@ -37,8 +41,9 @@ from lwsyslog.diagnostics import Diagnostics, Level, journal_sender
 from lwsyslog.envelope import EnvelopeFailure, decode_envelope
 from lwsyslog.errors import LwsyslogError, SinkError
 from lwsyslog.events import Origin
+from lwsyslog.omprog_worker import WorkerProcess, WorkerStartError
 from lwsyslog.pipeline import AlertGuard, Pipeline
-from lwsyslog.replay_guard import MemoryReplayGuard, ReplayGuard
+from lwsyslog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 
@@ -52,6 +57,7 @@ _MAX_SOURCES = 10_000
 _MAX_UNREMEMBERED = 10_000
 _READ_CHUNK = 1 << 16
 _POLL_SECS = 0.0005
+_GUARD_LOCK_WAIT_SECS = 5.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -184,7 +190,6 @@ class OmprogProgram:
         self._sequence: dict[str, int] = {}
         self._held: bytes | None = None
         self._unremembered: deque[Alert] = deque(maxlen=_MAX_UNREMEMBERED)
-        self._in_transaction = False
         self.bad_envelopes: Counter[str] = Counter()
         self.exceptions: Counter[str] = Counter()
         self.answers: Counter[str] = Counter()
@@ -209,11 +214,20 @@ class OmprogProgram:
 
     def _open_guard(self) -> MemoryReplayGuard:
         path = self.options.state_dir / f"omprog-{self.options.instance}.fingerprints"
-        try:
-            return ReplayGuard(path, fsync=self.config.messages_file_fsync)
-        except OSError as error:
+        deadline = time.monotonic() + _GUARD_LOCK_WAIT_SECS
+        while True:
+            try:
+                return ReplayGuard(path, fsync=self.config.messages_file_fsync)
+            except GuardLockedError as error:
+                # A killed predecessor's worker may hold the lock a moment longer.
+                if time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                problem: OSError = error
+            except OSError as error:
+                problem = error
             self.diagnostics.warning(
-                f"replay guard file unusable ({type(error).__name__}: {error}); alerts of a "
+                f"replay guard file unusable ({type(problem).__name__}: {problem}); alerts of a "
                 "line replayed after a restart may be raised twice. Give each program its own "
                 "--state-dir or --instance, writable by rsyslog's user."
             )
@@ -246,17 +260,33 @@ class OmprogProgram:
 
     # --- lines ------------------------------------------------------------------------------
 
+    @property
+    def input_limit_bytes(self) -> int:
+        """The longest input line kept whole; the head of a longer one is kept to refuse it."""
+        return self.config.max_line_bytes * 6 + 8192
+
     def handle(self, line: bytes) -> str:
         """Process one line (without its newline) and return its status answer."""
-        if self.options.transactions and (line in (_BEGIN, _COMMIT)):
-            return self._transaction_mark(line)
         status = self._handle_line(line)
         self.received += 1
         self._stats_lines += 1
-        if status == "OK" and self._in_transaction:
-            status = "DEFER_COMMIT"
-        self.answers["OK" if status in ("OK", "DEFER_COMMIT") else "error"] += 1
+        self.answers["OK" if status == "OK" else "error"] += 1
         return status
+
+    def settle_batch(self) -> str:
+        """``OK`` when every alert raised so far is in every sink, else the error answer.
+
+        The answer to ``COMMIT TRANSACTION``: alerts a sink held back get one more try first.
+        After an error rsyslog sends the batch again; the replay guard keeps its alerts from
+        being raised twice.
+        """
+        if self._unremembered or self.pipeline.dispatcher.pending:
+            if not self.pipeline.retry_delivery():
+                self.answers["error"] += 1
+                return self._error_answer()
+            self._remember_unremembered()
+            self._held = None
+        return "OK"
 
     def _handle_line(self, line: bytes) -> str:
         if self._held is not None:
@@ -334,15 +364,6 @@ class OmprogProgram:
         failing = [f"{s.name}: {s.last_error}" for s in self._sinks if s.last_error is not None]
         reason = "; ".join(failing) or "alerts not delivered yet"
         return sanitize(f"Error: {reason}", _MAX_ANSWER_CHARS)
-
-    def _transaction_mark(self, line: bytes) -> str:
-        self._in_transaction = line == _BEGIN
-        if line == _COMMIT and self._unremembered:
-            # Each line was already answered for its own alerts: COMMIT only gives the
-            # held-back ones another chance, and never fails (a failed COMMIT makes rsyslog
-            # 8.2302 replay the whole batch).
-            self._settle(self.pipeline.retry_delivery(), held_line=None)
-        return "OK"
 
     def _count_exception(self, error: Exception) -> None:
         name = type(error).__name__
@@ -474,6 +495,7 @@ class _Input:
         self._scanned = 0
         self._cut_head: bytes | None = None
         self.eof = False
+        self.poll_secs = _POLL_SECS
 
     def read_line(self, timeout: float | None) -> bytes | None:
         """The next line without its newline; None when woken (signal, timeout) or at EOF."""
@@ -528,7 +550,7 @@ class _Input:
         needed), so a short poll keeps the pair on the fast path; an idle stream still
         sleeps after ``_POLL_SECS``.
         """
-        deadline = time.perf_counter() + _POLL_SECS
+        deadline = time.perf_counter() + self.poll_secs
         read = os.read
         fd = self._fd
         while True:
@@ -604,13 +626,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     diagnostics = Diagnostics(journal=journal_sender() if options.journald else None)
     flags = _Flags()
     wake_fd = _install_signals(flags)
+    if options.transactions:
+        return _serve_transactions(options, diagnostics, flags, wake_fd, protocol_fd)
     try:
         program = OmprogProgram(options, diagnostics)
     except (LwsyslogError, OSError) as error:
         diagnostics.error(f"cannot start: {error}")
         return 2
     answers = _Answers(protocol_fd)
-    source = _Input(0, wake_fd, program.config.max_line_bytes * 6 + 8192)
+    source = _Input(0, wake_fd, program.input_limit_bytes)
     diagnostics.info(f"started (pid {os.getpid()}, config: {', '.join(program.config.files)})")
     try:
         answers.send("OK")
@@ -630,4 +654,110 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         program.close()
     diagnostics.info("stopped" + (" on SIGTERM" if flags.stop else " at end of input"))
+    return 0
+
+
+class _Front:
+    """Transaction mode: answer at once, let the worker process, settle at ``COMMIT``.
+
+    A line inside a transaction is answered ``DEFER_COMMIT`` before it is even decoded and
+    handed to the worker; ``COMMIT TRANSACTION`` waits for the worker to have processed the
+    batch and answers ``OK`` only when its alerts are in every sink. A worker that died loses
+    the batch: the ``COMMIT`` is answered with an error (rsyslog sends the batch again) and a
+    fresh worker takes over. A line outside a transaction is processed and answered on its
+    own, as in per-line mode. Nothing depends on ``COMMIT`` arriving: every line received is
+    processed, at the end of input too.
+    """
+
+    def __init__(self, worker: WorkerProcess, answers: _Answers) -> None:
+        self._worker = worker
+        self._answers = answers
+        self._in_batch = False
+        self._lost = False
+        self.batches = 0
+        self.failed_commits = 0
+
+    def handle(self, line: bytes) -> None:
+        """Answer one input line (a transaction mark or a message)."""
+        if self._in_batch and line != _COMMIT:
+            if line == _BEGIN:
+                self._answers.send("OK")
+                return
+            # In the worker's pipe before the answer: rsyslog 8.2302 never sends a deferred
+            # line again if the program dies before COMMIT, and the worker outlives us.
+            if not self._worker.feed(line):
+                self._lost = True
+            self._answers.send("DEFER_COMMIT")
+        elif line == _BEGIN:
+            self._in_batch = True
+            self._answers.send("OK")
+        elif line == _COMMIT:
+            self._in_batch = False
+            self.batches += 1
+            self._answers.send(self._settle())
+        else:
+            if not self._worker.alive:
+                self._worker.restart()
+            fed = self._worker.feed(line)
+            self._answers.send(self._settle() if fed else _WORKER_LOST)
+
+    def _settle(self) -> str:
+        answer = self._worker.report() if self._worker.alive else None
+        lost, self._lost = self._lost, False
+        if answer is None or lost:
+            self.failed_commits += 1
+            self._worker.restart()
+            return _WORKER_LOST
+        if answer != "OK":
+            self.failed_commits += 1
+        return answer
+
+
+_WORKER_LOST = "Error: the lwsyslog worker process died; send the batch again"
+
+
+def _serve_transactions(
+    options: Options, diagnostics: Diagnostics, flags: _Flags, wake_fd: int, protocol_fd: int
+) -> int:
+    """The protocol loop of ``--transactions``: this process answers, a worker processes."""
+    per_line = dataclasses.replace(options, transactions=False)
+    worker = WorkerProcess(
+        lambda: OmprogProgram(per_line, diagnostics),
+        diagnostics,
+        close_in_child=(protocol_fd, wake_fd),
+    )
+    try:
+        worker.start()
+    except WorkerStartError as error:
+        diagnostics.error(f"cannot start: {error}")
+        return 2
+    answers = _Answers(protocol_fd)
+    front = _Front(worker, answers)
+    source = _Input(0, wake_fd, worker.input_limit_bytes)
+    # No busy poll here: the worker needs the other core more than this loop needs a fast
+    # wake-up (measured on 2 cores: polling cost 10-20% of the throughput).
+    source.poll_secs = 0.0
+    diagnostics.info(f"started in transaction mode (pid {os.getpid()}, worker {worker.pid})")
+    try:
+        answers.send("OK")
+        while not flags.stop:
+            if flags.reload:
+                flags.reload = False
+                worker.reload()
+            line = source.read_line(None)
+            if line is None:
+                if source.eof:
+                    break
+            else:
+                front.handle(line)
+    except BrokenPipeError:
+        diagnostics.info("rsyslog closed the pipe")
+    finally:
+        status = worker.finish()
+    if status != 0:
+        diagnostics.error(f"the worker exited with status {status}")
+    diagnostics.info(
+        f"stopped {'on SIGTERM' if flags.stop else 'at end of input'}: "
+        f"batches={front.batches} failed_commits={front.failed_commits}"
+    )
     return 0

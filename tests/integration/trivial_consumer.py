@@ -1,8 +1,12 @@
 """A stand-in omprog program: confirm every line and append it to a file.
 
-Usage (as rsyslog's omprog ``binary=``): ``python trivial_consumer.py OUTPUT [--journal]``.
+Usage (as rsyslog's omprog ``binary=``):
+``python trivial_consumer.py OUTPUT [--journal] [--transactions]``.
 Speaks the ``confirmMessages="on"`` protocol: ``OK`` once when ready, then ``OK`` per line
-after the line is written. With ``--journal``, a line whose msg contains
+after the line is written. Transaction marks (``useTransactions="on"``) are always understood,
+like the real program's ``--transactions`` (the flag is accepted and changes nothing):
+``BEGIN``/``COMMIT TRANSACTION`` get ``OK`` and are not written, a line inside a transaction
+gets ``DEFER_COMMIT`` after it is written. With ``--journal``, a line whose msg contains
 ``LWSYSLOG-JOURNAL-PROBE`` is also sent to journald (native protocol), the way the real program
 sends alerts, so a test can see that the child reaches the journal.
 """
@@ -15,6 +19,8 @@ import sys
 
 PROBE = "LWSYSLOG-JOURNAL-PROBE"
 JOURNAL_SOCKET = "/run/systemd/journal/socket"
+BEGIN = b"BEGIN TRANSACTION"
+COMMIT = b"COMMIT TRANSACTION"
 
 
 def _journal_send(record: dict[str, object]) -> None:
@@ -35,11 +41,17 @@ def main() -> int:
     stdin = sys.stdin.buffer
     sys.stdout.write("OK\n")
     sys.stdout.flush()
+    in_transaction = False
     for line in stdin:
-        out.write(line)
-        if journal and PROBE.encode() in line:
-            _journal_send(json.loads(line))
-        sys.stdout.write("OK\n")
+        mark = line.rstrip(b"\n")
+        if mark in (BEGIN, COMMIT):
+            in_transaction = mark == BEGIN
+            sys.stdout.write("OK\n")
+        else:
+            out.write(line)
+            if journal and PROBE.encode() in line:
+                _journal_send(json.loads(line))
+            sys.stdout.write("DEFER_COMMIT\n" if in_transaction else "OK\n")
         sys.stdout.flush()
     return 0
 

@@ -74,14 +74,27 @@ class Omprog:
     """The program under test, with line-at-a-time access to its stdout."""
 
     def __init__(
-        self, tmp_path: Path, messages: Path, state: Path, env: dict[str, str] | None = None
+        self,
+        tmp_path: Path,
+        messages: Path,
+        state: Path,
+        env: dict[str, str] | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         config = tmp_path / "lwsyslog.toml"
         config.write_text(config_text(messages))
         self.stderr_path = tmp_path / f"stderr-{time.monotonic_ns()}.log"
         self._stderr = open(self.stderr_path, "wb")  # noqa: SIM115  (closed in finish())
         self.proc = subprocess.Popen(
-            [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state)],
+            [
+                sys.executable,
+                str(PROGRAM),
+                "--config",
+                str(config),
+                "--state-dir",
+                str(state),
+                *args,
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self._stderr,
@@ -150,8 +163,8 @@ def messages(tmp_path: Path) -> Path:
 def start(tmp_path: Path, messages: Path) -> Iterator[Start]:
     started: list[Omprog] = []
 
-    def make(env: dict[str, str] | None = None) -> Omprog:
-        program = Omprog(tmp_path, messages, tmp_path / "state", env)
+    def make(env: dict[str, str] | None = None, *args: str) -> Omprog:
+        program = Omprog(tmp_path, messages, tmp_path / "state", env, args)
         started.append(program)
         assert program.read_answer() == "OK"
         return program
@@ -375,11 +388,22 @@ def test_transaction_marks_are_answered(tmp_path: Path, messages: Path) -> None:
     assert any("203.0.113.18" in line for line in alert_lines(messages))
 
 
-def test_bad_configuration_at_start_exits_2_without_ok(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", [(), ("--transactions",)], ids=["per-line", "transactions"])
+def test_bad_configuration_at_start_exits_2_without_ok(
+    tmp_path: Path, mode: tuple[str, ...]
+) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("[sinks.nowhere]\nenabled = true\n")
     result = subprocess.run(
-        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(tmp_path)],
+        [
+            sys.executable,
+            str(PROGRAM),
+            "--config",
+            str(config),
+            "--state-dir",
+            str(tmp_path),
+            *mode,
+        ],
         input=b"",
         capture_output=True,
         timeout=HANG_GUARD_SECS,
@@ -453,3 +477,151 @@ def test_messages_file_option_overrides_the_config(tmp_path: Path, messages: Pat
     assert (result.returncode, result.stdout) == (0, b"OK\nOK\n")
     assert any("203.0.113.21" in line for line in alert_lines(override))
     assert not messages.exists()
+
+
+# --- transaction mode (useTransactions="on", --transactions) ---------------------------------
+
+BEGIN = b"BEGIN TRANSACTION"
+COMMIT = b"COMMIT TRANSACTION"
+
+
+def sqli_count(path: Path, ip: str) -> int:
+    return sum(SQLI_RULE in line and f"client={ip} " in line for line in alert_lines(path))
+
+
+def worker_pid(program: Omprog) -> int:
+    pid = program.proc.pid
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def test_transaction_is_committed_only_after_its_alerts_are_written(
+    start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    batch = [envelope(BENIGN.format(n=n)) for n in range(8)]
+    batch += [b'{"not json', envelope(SQLI.format(ip="203.0.113.30")), b"\xff junk"]
+    assert program.send(BEGIN) == "OK"
+    assert [program.send(line) for line in batch] == ["DEFER_COMMIT"] * len(batch)
+    assert program.send(COMMIT) == "OK"
+    assert sqli_count(messages, "203.0.113.30") == 1
+    assert program.finish() == (0, b"")
+    stats = program.stderr()
+    assert "received=11 " in stats
+    assert "bad_envelope=1 " in stats
+
+
+def test_failed_commit_then_replayed_batch_raises_each_alert_once(
+    tmp_path: Path, start: Start
+) -> None:
+    blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
+    blocker.write_text("in the way\n")
+    program = start(None, "--transactions")
+    batch = [envelope(BENIGN.format(n=1)), envelope(SQLI.format(ip="203.0.113.31"))]
+    batch += [envelope(SQLI.format(ip="203.0.113.32")), envelope(BENIGN.format(n=2))]
+
+    def transaction(lines: list[bytes]) -> str:
+        assert program.send(BEGIN) == "OK"
+        assert [program.send(line) for line in lines] == ["DEFER_COMMIT"] * len(lines)
+        return program.send(COMMIT)
+
+    assert transaction(batch).startswith("Error: messages-file")
+    assert transaction(batch).startswith("Error")  # rsyslog's retry while the problem lasts
+    blocker.unlink()
+    blocker.mkdir()
+    # rsyslog 8.2302 replays a failed batch one message per transaction.
+    assert [transaction([line]) for line in batch] == ["OK"] * len(batch)
+    assert program.finish()[0] == 0
+    messages = blocker / "messages"
+    assert sqli_count(messages, "203.0.113.31") == 1
+    assert sqli_count(messages, "203.0.113.32") == 1
+
+
+def test_eof_inside_a_transaction_processes_the_lines_received(
+    start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.33"))) == "DEFER_COMMIT"
+    program.write(envelope(SQLI.format(ip="203.0.113.34")))
+    status, rest = program.finish()
+    assert (status, rest) == (0, b"DEFER_COMMIT\n")
+    assert sqli_count(messages, "203.0.113.33") == 1
+    assert sqli_count(messages, "203.0.113.34") == 1
+
+
+def test_sigterm_inside_a_transaction_finishes_the_batch_and_exits_zero(
+    start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    for n in range(5):
+        ip = f"203.0.113.{40 + n}"
+        assert program.send(envelope(SQLI.format(ip=ip))) == "DEFER_COMMIT"
+    program.proc.send_signal(signal.SIGTERM)
+    assert program.wait() == 0
+    assert [sqli_count(messages, f"203.0.113.{40 + n}") for n in range(5)] == [1] * 5
+
+
+def test_dead_worker_fails_the_commit_and_a_new_worker_takes_over(
+    start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(BENIGN.format(n=1))) == "DEFER_COMMIT"
+    os.kill(worker_pid(program), signal.SIGKILL)
+    assert program.send(envelope(SQLI.format(ip="203.0.113.35"))) == "DEFER_COMMIT"
+    answer = program.send(COMMIT)
+    assert answer.startswith("Error"), answer
+    # rsyslog sends the batch again: the new worker processes it.
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(BENIGN.format(n=1))) == "DEFER_COMMIT"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.35"))) == "DEFER_COMMIT"
+    assert program.send(COMMIT) == "OK"
+    assert sqli_count(messages, "203.0.113.35") == 1
+    assert program.finish() == (0, b"")
+
+
+def test_worker_of_a_killed_program_processes_the_deferred_lines(
+    start: Start, messages: Path
+) -> None:
+    # rsyslog 8.2302 does not send deferred lines again after the program died.
+    program = start(None, "--transactions")
+    worker = worker_pid(program)
+    assert program.send(BEGIN) == "OK"
+    for n in range(20):
+        assert program.send(envelope(SQLI.format(ip=f"203.0.113.{50 + n}"))) == "DEFER_COMMIT"
+    program.proc.kill()
+    program.wait()
+    deadline = time.monotonic() + HANG_GUARD_SECS
+    while _state(worker) != "Z":
+        assert time.monotonic() < deadline, "the worker never exited"
+        time.sleep(0.01)
+    assert [sqli_count(messages, f"203.0.113.{50 + n}") for n in range(20)] == [1] * 20
+    # The next program gets the replay guard (no fallback to a memory-only guard).
+    second = start(None, "--transactions")
+    assert second.finish() == (0, b"")
+    assert "replay guard file unusable" not in second.stderr()
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
+def test_sighup_in_transaction_mode_reopens_the_messages_file(start: Start, messages: Path) -> None:
+    program = start(None, "--transactions")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.36"))) == "OK"
+    rotated = messages.with_name("messages.1")
+    messages.rename(rotated)
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("files reopened")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.37"))) == "DEFER_COMMIT"
+    assert program.send(COMMIT) == "OK"
+    assert program.finish()[0] == 0
+    assert sqli_count(rotated, "203.0.113.36") == 1
+    assert sqli_count(messages, "203.0.113.37") == 1
