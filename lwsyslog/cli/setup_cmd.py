@@ -72,6 +72,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     srv.add_argument("--omprog", default=d_srv.omprog_binary, help="the lwsyslog program")
     srv.add_argument("--omprog-output", default=d_srv.omprog_output, help="program's stderr")
     srv.add_argument("--queue-max-disk", default=d_srv.queue_max_disk)
+    srv.add_argument(
+        "--shards",
+        type=int,
+        default=d_srv.shards,
+        help="programs in parallel, each owning the clients whose address hashes to it",
+    )
+    srv.add_argument(
+        "--transactions",
+        action="store_true",
+        help="rsyslog transactions with a worker process: faster, but see omprog/README.md",
+    )
     srv.set_defaults(func=run)
 
 
@@ -108,6 +119,8 @@ def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.Serv
         omprog_binary=args.omprog,
         omprog_output=args.omprog_output,
         queue_max_disk=args.queue_max_disk,
+        shards=args.shards,
+        transactions=args.transactions,
     )
 
 

@@ -153,3 +153,26 @@ def test_certs_command_keeps_existing_files(
     second = capsys.readouterr().out
     assert "kept CA" in second and "kept  client" in second and "www2.example.net.crt" in second
     assert (tmp_path / "example.net-ca.crt").read_bytes() == ca_before
+
+
+@pytest.mark.integration
+@needs_rsyslogd
+@pytest.mark.parametrize("transactions", [False, True])
+def test_sharded_server_dropin_passes_rsyslogd_check(
+    pki: harness.Pki, tmp_path: Path, transactions: bool
+) -> None:
+    settings = replace(
+        rs.EXAMPLE_SERVER,
+        ca_cert=str(pki.ca.cert),
+        cert=str(pki.server.cert),
+        key=str(pki.server.key),
+        output_dir=str(tmp_path / "raw"),
+        omprog_output=str(tmp_path / "omprog.stderr"),
+        shards=3,
+        transactions=transactions,
+    )
+    text = rs.render_server(settings)
+    assert text.count('type="omprog"') == 3 and "hash64mod($.lwsyslog_client, 3)" in text
+    assert all(f"--instance {n}" in text for n in range(3))
+    result = rs.validate(text)
+    assert result.ok, result.messages
