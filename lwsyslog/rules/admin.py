@@ -75,10 +75,14 @@ class AdminCmsProbe(PathRule):
         AccessSample(target="/administrator/index.php", status=404),
         AccessSample(target="/wp-admin/", status=302),
         ErrorSample(message="File does not exist: /var/www/html/admin"),
+        AccessSample(target="/roundcubemail-1.4.1/program/js/app.js", status=404),
+        ErrorSample(message="File does not exist: /var/www/html/pmapper-3.2-beta3"),
     )
     must_not_match = (
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=200),
         AccessSample(target="/blog/administrative-law", status=404),
+        AccessSample(target="/news/mail-2024-newsletter.html", status=404),
+        AccessSample(target="/docs/admin-guide-2.0.pdf", status=404),
     )
 
     def accepts(self, event: Event) -> bool:

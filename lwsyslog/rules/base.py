@@ -49,6 +49,7 @@ __all__ = [
     "Rule",
     "RuleMatch",
     "StatusRule",
+    "segment_names",
 ]
 
 ACCESS: frozenset[str] = frozenset({"access"})
@@ -203,6 +204,22 @@ class CodeRule(Rule):
         return None if fragment is None else RuleMatch("message", fragment)
 
 
+# A release suffix: "-3.2", "-4.9.1-all-languages", "_v2.1-beta3". Each repetition starts
+# with a separator, so the pattern cannot backtrack badly; segments are short (checked below).
+_VERSION_SUFFIX = re.compile(r"[-_]v?\d+(?:\.\d+)+(?:[-_.][a-z0-9]+)*$")
+_MAX_VERSIONED_SEGMENT = 64
+
+
+def segment_names(part: str) -> tuple[str, ...]:
+    """The names a path segment is looked up under: itself and, for a versioned directory
+    (``pmapper-3.2-beta3``, ``phpmyadmin-4.9.1-all-languages``), its name without the version,
+    so a probe for an unpacked release tarball is the probe for the product."""
+    if len(part) > _MAX_VERSIONED_SEGMENT or not any(char.isdigit() for char in part):
+        return (part,)
+    base = _VERSION_SUFFIX.sub("", part)
+    return (part, base) if base and base != part else (part,)
+
+
 class PathRule(Rule):
     """A rule on the request path (for an error-log entry: the file path its message names).
 
@@ -239,7 +256,7 @@ class PathRule(Rule):
         parts = path.split("/")
         if self.segments:
             for part in parts:
-                if part in self.segments:
+                if any(name in self.segments for name in segment_names(part)):
                     return RuleMatch("path", part)
         if self.extensions:
             last = parts[-1]

@@ -22,7 +22,7 @@ from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import TEXT_FIELDS, EventView, raw_getter
-from lwsyslog.rules.base import Rule, RuleMatch
+from lwsyslog.rules.base import Rule, RuleMatch, segment_names
 from lwsyslog.rules.registry import ALL_RULES
 
 __all__ = ["CACHE_ENTRIES", "MAX_FRAGMENT_CHARS", "Detector", "RuleVerdict"]
@@ -194,9 +194,10 @@ class _Plan:
             selected: dict[Rule, None] = {}
             parts = view.lower("path").split("/")
             for part in parts:
-                rules = self.by_segment.get(part)
-                if rules:
-                    selected.update(dict.fromkeys(rules))
+                for name in segment_names(part):
+                    rules = self.by_segment.get(name)
+                    if rules:
+                        selected.update(dict.fromkeys(rules))
             last = parts[-1]
             dot = last.rfind(".")
             if dot >= 0:
