@@ -149,6 +149,8 @@ class _TrackedSink:
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
         self.name = sink.name
+        # Whether the sink's failures hold a line back (the dispatcher reads it).
+        self.required: bool = getattr(sink, "required", True)
         self.last_error: str | None = None
 
     def write(self, alert: Alert) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -9,9 +10,10 @@ from lwsyslog.alerts import Alert
 from lwsyslog.errors import SinkError
 from lwsyslog.sanitize import sanitize
 
-__all__ = ["JournaldSink", "journald_fields"]
+__all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields"]
 
 _MAX_SAMPLE_CHARS = 2000
+JOURNAL_SOCKET = "/run/systemd/journal/socket"
 
 
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
@@ -55,13 +57,21 @@ class JournaldSink:
     required = False
 
     def __init__(
-        self, identifier: str = "lwsyslog", send: Callable[..., Any] | None = None
+        self,
+        identifier: str = "lwsyslog",
+        send: Callable[..., Any] | None = None,
+        socket_path: str = JOURNAL_SOCKET,
     ) -> None:
         self.identifier = identifier
         self._send = send if send is not None else _systemd_send()
+        # libsystemd drops a message silently when journald's socket is missing; only the
+        # real sender needs the check (an injected one reports its own failures).
+        self._socket_path = socket_path if send is None else ""
 
     def write(self, alert: Alert) -> None:
         """Send; raises OSError when journald is not there (the dispatcher keeps the alert)."""
+        if self._socket_path and not os.path.exists(self._socket_path):
+            raise FileNotFoundError(f"journald is not running (no {self._socket_path})")
         fields = journald_fields(alert, self.identifier)
         message = fields.pop("MESSAGE")
         self._send(message, **fields)
