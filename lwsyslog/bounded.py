@@ -44,9 +44,6 @@ class BoundedMap(Generic[K, V]):
     def __len__(self) -> int:
         return len(self._items)
 
-    def __contains__(self, key: object) -> bool:
-        return key in self._items
-
 
 class FifoMap(Generic[K, V]):
     """A cheaper bounded mapping for per-line state: reads are plain dict reads.
