@@ -2,7 +2,8 @@
 """Detection measurement: lwsyslog against real attack data, re-runnable as the rules change.
 
 Four sections, each a fresh in-process pipeline with the built-in defaults (the engine
-``lwsyslog scan`` drives; ``/etc/lwsyslog`` is never read):
+``lwsyslog scan`` drives; ``/etc/lwsyslog`` is never read; two fail2ban files add the override
+their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
 
 ``fail2ban``      fail2ban's Apache test logs and their ``# failJSON`` expectations (gold.jsonl)
 ``params``        a labelled corpus of attack and benign parameter values, one request each

@@ -78,11 +78,15 @@ class ThresholdSettings:
 
 @dataclass(frozen=True, slots=True)
 class RuleSettings:
-    """Per-rule overrides: switch off, change severity, allow-list."""
+    """Per-rule overrides: switch off, change severity, allow-list.
+
+    ``paths`` is read by the ``watched-path`` rule only (the schema accepts it nowhere else).
+    """
 
     enabled: bool = True
     severity: Severity | None = None
     allow: AllowList = field(default_factory=AllowList)
+    paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,16 +210,43 @@ _THRESHOLD: dict[str, Any] = {
     "baseline_factor": _number(0),
 }
 
+
+def _watched_paths(value: Any) -> str | None:
+    from lwsyslog.rules.watched import watched_path_problem  # noqa: PLC0415  (import cycle)
+
+    problem = _str_list(value)
+    if problem:
+        return problem
+    return next((p for p in map(watched_path_problem, value) if p), None)
+
+
 _RULE: dict[str, Any] = {"enabled": _bool, "severity": _SEVERITY, "allow": _ALLOW}
+# Keys only some rules take, on top of _RULE.
+_RULE_EXTRA: dict[str, dict[str, Any]] = {"watched-path": {"paths": _watched_paths}}
 
 
 class _TableOf:
-    """A table whose keys are ids from a registry, each holding the same sub-table."""
+    """A table whose keys are ids from a registry, each holding the same sub-table.
 
-    def __init__(self, ids: Callable[[], Iterable[str]], what: str, schema: dict[str, Any]):
+    ``extra`` adds keys to the sub-table of some ids.
+    """
+
+    def __init__(
+        self,
+        ids: Callable[[], Iterable[str]],
+        what: str,
+        schema: dict[str, Any],
+        extra: Mapping[str, dict[str, Any]] | None = None,
+    ):
         self.ids = ids
         self.what = what
         self.schema = schema
+        self.extra = extra or {}
+
+    def schema_of(self, key: str) -> dict[str, Any]:
+        """The sub-table schema of id ``key``."""
+        extra = self.extra.get(key)
+        return {**self.schema, **extra} if extra else self.schema
 
 
 def _threshold_ids() -> Iterable[str]:
@@ -244,7 +275,7 @@ _SCHEMA: dict[str, Any] = {
     },
     "thresholds": _TableOf(_threshold_ids, "threshold rule", _THRESHOLD),
     "allow": _ALLOW,
-    "rules": _TableOf(_rule_ids, "rule", _RULE),
+    "rules": _TableOf(_rule_ids, "rule", _RULE, _RULE_EXTRA),
     "sinks": {
         "messages_file": {"enabled": _bool, "path": _str, "fsync": _bool},
         "journald": {"enabled": _bool},
@@ -330,7 +361,7 @@ def _check_table(
                     key=key,
                     line=_line_of(text, path, key),
                 )
-            _check_table(value, schema.schema, (*path, key), text, name)
+            _check_table(value, schema.schema_of(key), (*path, key), text, name)
         return
     for key, value in data.items():
         line = _line_of(text, path, key)
@@ -423,6 +454,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
             enabled=values.get("enabled", True),
             severity=Severity(values["severity"]) if "severity" in values else None,
             allow=_allow_list(values.get("allow", {})),
+            paths=tuple(values.get("paths", [])),
         )
         for rule_id, values in data.get("rules", {}).items()
     }

@@ -21,7 +21,7 @@ from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
 from lwsyslog.observation import Observation
 from lwsyslog.rules import Detector
-from lwsyslog.rules.registry import ALL_RULES
+from lwsyslog.rules.registry import build_rules
 from lwsyslog.sinks.base import Dispatcher, Sink
 from lwsyslog.stats import RunStats
 from lwsyslog.thresholds import Crossing, ThresholdEngine
@@ -74,7 +74,7 @@ class Pipeline:
             config.access_formats,
             max_line_chars=config.max_line_bytes,
         )
-        rules = [cls() for cls in ALL_RULES if config.rule_settings(cls.id).enabled]
+        rules = build_rules(config)
         self.detector = Detector(rules)
         self.sigma = _load_sigma(config.sigma_rule_dirs)
         descriptions = {rule.id: rule.description for rule in self.detector.rules}

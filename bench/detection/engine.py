@@ -1,12 +1,14 @@
 """Run lines through one in-process :class:`~lwsyslog.pipeline.Pipeline` and keep every verdict.
 
-The pipeline is the one ``lwsyslog scan`` drives, built from the built-in defaults only
-(``load_config([])``), so a measurement never depends on ``/etc/lwsyslog`` of the machine.
+The pipeline is the one ``lwsyslog scan`` drives, built from the built-in defaults
+(``load_config([])``, plus an override file where a section passes one), so a measurement
+never depends on ``/etc/lwsyslog`` of the machine.
 """
 
 from __future__ import annotations
 
 import heapq
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -111,9 +113,18 @@ class ScanResult:
         return {(v.line.name, v.line.number): v for v in self.verdicts}
 
 
-def new_pipeline() -> Pipeline:
-    """A pipeline with the built-in defaults and no sinks (alerts come back per line)."""
-    return Pipeline(load_config([]))
+def new_pipeline(config_toml: str = "") -> Pipeline:
+    """A pipeline with the built-in defaults and no sinks (alerts come back per line).
+
+    ``config_toml`` is read as one override file on top of the defaults, the way a user's
+    ``/etc/lwsyslog/lwsyslog.d/*.toml`` is (only where a section says it configures something).
+    """
+    if not config_toml:
+        return Pipeline(load_config([]))
+    with tempfile.TemporaryDirectory(prefix="lwsyslog-bench-") as directory:
+        path = Path(directory) / "measurement.toml"
+        path.write_text(config_toml, encoding="utf-8")
+        return Pipeline(load_config([path]))
 
 
 def read_lines(path: Path, name: str | None = None) -> list[Line]:

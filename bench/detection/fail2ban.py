@@ -11,7 +11,8 @@
 - lines that fit no format are counted apart (and are misses when positive).
 
 Each file's sample lines (comments and blank lines left out) run through one fresh pipeline
-in file order, as ``lwsyslog scan FILE`` would read them.
+in file order, as ``lwsyslog scan FILE`` would read them. Two files get the configuration a
+user of that setup would write (:data:`FILE_CONFIG`); every other file runs on the defaults.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from pathlib import Path
 from typing import Any
 
 from detection import notes
-from detection.engine import Verdict, read_lines, scan
+from detection.engine import Verdict, new_pipeline, read_lines, scan
 from detection.markdown import code, counts, table
 from detection.section import Section
 from lwsyslog.severity import Severity
 
-__all__ = ["FILTERS", "GoldLine", "load_gold", "measure"]
+__all__ = ["FILE_CONFIG", "FILTERS", "GoldLine", "load_gold", "measure"]
 
 FILTERS = (
     "apache-auth",
@@ -43,6 +44,24 @@ FILTERS = (
     "apache-shellshock",
 )
 _FALSE_FLAG_AT = Severity.MEDIUM
+# The LogFormat of apache-fakegooglebot's first lines: a time without zone, then the vhost,
+# and mod_logio's byte counts after the User-Agent.
+_FAKEGOOGLEBOT_FORMAT = (
+    '%h %l %u - [%{%d/%b/%Y:%H:%M:%S}t ] %v "%r" %>s %b "%{Referer}i" "%{User-Agent}i" %X %I %O %D'
+)
+_BUILT_IN_FORMATS = (
+    '"vhost_combined", "vhost_combined_noport", "combined", "vhost_common", "common"'
+)
+#: Per-file configuration, each mirroring what fail2ban itself is told for that file:
+#: apache-pass's jail option ``knocking_url = /knocking/`` becomes a watched path, and
+#: apache-fakegooglebot's custom LogFormat is declared in ``access_formats`` after the
+#: built-in formats (its last line is in one of those), as its user would.
+FILE_CONFIG = {
+    "apache-pass": '[rules.watched-path]\npaths = ["/knocking/"]\n',
+    "apache-fakegooglebot": (
+        f"[input]\naccess_formats = [{_BUILT_IN_FORMATS}, '{_FAKEGOOGLEBOT_FORMAT}']\n"
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +132,7 @@ def measure(data: Path) -> Section:
             for line in read_lines(directory / name)
             if line.text.strip() and not line.text.lstrip().startswith("#")
         ]
-        verdicts = scan(samples).by_line()
+        verdicts = scan(samples, new_pipeline(FILE_CONFIG.get(name, ""))).by_line()
         row = rows[name]
         row.sample_lines = len(samples)
         row.unparsed = sum(1 for v in verdicts.values() if v.log == "unparsed")

@@ -12,28 +12,18 @@ from __future__ import annotations
 __all__ = ["fail2ban_note", "real_log_note"]
 
 _STALE_NONCE = (
-    "fail2ban treats a stale Digest nonce as benign: a browser sends one whenever the server "
-    "has rotated its nonce"
+    "fail2ban does not count a nonce whose hash does not match: a browser sends one whenever "
+    "the server's nonce secret changed (it is made anew at each restart) or its request "
+    "reached another server behind a balancer"
 )
 _FAIL2BAN: dict[tuple[str, int], str] = {
     # Positives lwsyslog misses.
-    ("apache-botsearch", 21): (
-        "a real gap: admin-probe-cms lists `pmapper` as a path segment, and a segment must "
-        "equal a listed name, so the versioned directory `pmapper-3.2-beta3` does not match "
-        "(the file's other webmail/mail* paths do). Error-log 404s feed no 404 threshold "
-        "either. TODO(rules): also match `pmapper-<version>`; a 404 for it is as much a probe "
-        "as one for `/pmapper`, so the false-positive cost is the same as today's"
-    ),
     ("apache-fakegooglebot", 3): (
-        'a custom LogFormat (`%h %l %u - [time without zone] vhost "%r" ... + n n n`) that '
-        "fits no built-in format: unparsed. fail2ban matches every Googlebot User-Agent and "
-        "then checks the address by reverse DNS; lwsyslog has no DNS check, and "
-        "66.249.66.1 is in Google's own crawler range, so no finding is the right outcome"
-    ),
-    ("apache-pass", 2): (
-        "by design: fail2ban's apache-pass is a port-knocking helper (a 200 for a configured "
-        "secret URL opens the firewall); it is not attack evidence and lwsyslog has no rule "
-        "for it"
+        "by design: genuine Googlebot (66.249.66.1 is in Google's own crawler range) asking "
+        "for `/`, parsed with the file's custom LogFormat declared in `access_formats`. "
+        "fail2ban matches every Googlebot User-Agent and then checks the address by reverse "
+        "DNS; lwsyslog makes no DNS lookups and does not flag a crawler User-Agent as such, "
+        "so no finding is the right outcome here"
     ),
     # Negatives (lines fail2ban must not match).
     ("apache-auth", 3): (
@@ -42,16 +32,12 @@ _FAIL2BAN: dict[tuple[str, int], str] = {
         "anchored auth pattern matches inside the path"
     ),
     ("apache-auth", 94): (
-        "Apache 2.2's `Digest: invalid nonce ... received - hash is not ...`: "
-        "auth-failure-error-log matches the `Digest: invalid nonce` wording and gives it low, "
-        f"which only feeds thresholds, so it is no false flag. {_STALE_NONCE}. See line 98 "
-        "for the same event from Apache 2.4"
+        "Apache 2.2's `Digest: invalid nonce ... received - hash is not ...`: no finding. "
+        f"{_STALE_NONCE}, so auth-failure-error-log counts only the nonces the server can "
+        "never have issued (wrong length, time travel). Line 98 is the same event from Apache 2.4"
     ),
     ("apache-auth", 98): (
-        "the Apache 2.4 form of line 94 (AH01776, no `Digest:` prefix): AH01776 is not in "
-        f"auth-failure-error-log's codes, so no finding. {_STALE_NONCE}. TODO(rules): the "
-        "two Apache versions are treated differently; decide whether a stale nonce counts "
-        "as a (low) auth failure at all and then treat 2.2 and 2.4 alike"
+        f"the Apache 2.4 form of line 94 (AH01776): no finding, as for 2.2. {_STALE_NONCE}"
     ),
     ("apache-auth", 138): (
         "mod_evasive's denial (fail2ban ignores it in normal mode, matches it in aggressive "
@@ -69,8 +55,8 @@ _FAIL2BAN: dict[tuple[str, int], str] = {
         "denied' lines"
     ),
     ("apache-fakegooglebot", 5): (
-        "the same custom LogFormat as line 3, unparsed; nothing to find either way (an "
-        "ordinary User-Agent)"
+        "the same custom LogFormat as line 3, parsed: a 200 for `/` with an ordinary "
+        "User-Agent, nothing to find"
     ),
 }
 

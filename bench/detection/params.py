@@ -40,8 +40,14 @@ CATEGORY_OF = {
 }
 TARGET_RECALL = 95.0
 TARGET_BENIGN_FLAGGED = 1.0
+# Path-traversal values are measured twice. 247 of them are dotdotpwn templates holding a
+# literal ``{file}`` that dotdotpwn replaces with a target file before it sends anything: the
+# target applies to the values as sent (``{file}`` filled with ``etc/passwd``); the values as
+# the CSV has them are shown too, labelled, but are no request any client sends.
 _PT_FILLED = "path-traversal ({file} filled)"
-_ORDER = ("sqli", "xss", "path-traversal", _PT_FILLED, "cmdi", "norm")
+_PT_LITERAL = "path-traversal (literal {file})"
+_NOT_A_TARGET = {_PT_LITERAL: "no target: dotdotpwn templates, never sent as such"}
+_ORDER = ("sqli", "xss", _PT_FILLED, _PT_LITERAL, "cmdi", "norm")
 # Families of sqli payloads, first match wins: to read thousands of misses as a few causes.
 _SQLI_FAMILIES = (
     ("CASE WHEN conditional", re.compile(r"case when")),
@@ -148,12 +154,14 @@ def _run(samples: list[Sample], encoding: str) -> dict[str, _Score]:
     rows: list[tuple[str, Sample]] = []
     for index, sample in enumerate(samples):
         lines.append(Line("params", index + 1, request_line(sample.value, encoding, index)))
-        rows.append((sample.kind, sample))
-        if sample.kind == "path-traversal":
-            value = sample.value.replace("{file}", "etc/passwd")
-            filled = Sample(sample.row, _PT_FILLED, value, sample.value)
-            lines.append(Line("params", -(index + 1), request_line(filled.value, encoding, index)))
-            rows.append((_PT_FILLED, filled))
+        if sample.kind != "path-traversal":
+            rows.append((sample.kind, sample))
+            continue
+        rows.append((_PT_LITERAL, Sample(sample.row, _PT_LITERAL, sample.value)))
+        value = sample.value.replace("{file}", "etc/passwd")
+        filled = Sample(sample.row, _PT_FILLED, value, sample.value)
+        lines.append(Line("params", -(index + 1), request_line(filled.value, encoding, index)))
+        rows.append((_PT_FILLED, filled))
     verdicts = scan(lines, new_pipeline()).verdicts
     scores: dict[str, _Score] = defaultdict(_Score)
     for (kind, sample), verdict in zip(rows, verdicts, strict=True):
@@ -221,7 +229,9 @@ def _table(scores: dict[str, _Score]) -> str:
         wanted = CATEGORY_OF.get(kind, "path-traversal")
         if wanted:
             met = 100.0 * s.right / s.total >= TARGET_RECALL if s.total else False
-            target = f">= {TARGET_RECALL:.0f}%: {'met' if met else 'NOT met'}"
+            target = _NOT_A_TARGET.get(
+                kind, f">= {TARGET_RECALL:.0f}%: {'met' if met else 'NOT met'}"
+            )
             rows.append(
                 (kind, wanted, s.total, s.right, pct(s.right, s.total, 2), s.right_high,
                  pct(s.any_flag, s.total, 2), s.artefacts,
@@ -330,8 +340,9 @@ def _details(scores: dict[str, _Score]) -> list[str]:
 
 def _headline(kind: str, score: _Score) -> str:
     if CATEGORY_OF.get(kind, "x"):
+        label = f"{kind}, not a target" if kind in _NOT_A_TARGET else kind
         return (
-            f"{kind}: {pct(score.right, score.total, 2)} right category "
+            f"{label}: {pct(score.right, score.total, 2)} right category "
             f"({score.right}/{score.total}; "
             f"{pct(score.right - score.artefacts_right, score.total - score.artefacts, 2)} of "
             f"intact values), any finding {pct(score.any_flag, score.total, 2)}"

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import re
 
-from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
+from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
-__all__ = ["CommandArgv", "CommandDownloadExec", "CommandServerSideInclude", "CommandShellChain"]
+__all__ = [
+    "CommandArgv",
+    "CommandDownloadExec",
+    "CommandQuotedName",
+    "CommandServerSideInclude",
+    "CommandShellChain",
+]
 
 _COMMANDS = (
     r"(?:id|uname|whoami|cat|ls|pwd|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|ping|nslookup|dig"
@@ -206,4 +212,49 @@ class CommandServerSideInclude(PatternRule):
     must_not_match = (
         AccessSample(target="/p?html=%3C!--+comment+--%3E"),
         AccessSample(target="/p?tag=%23exec+summary"),
+    )
+
+
+class CommandQuotedName(PatternRule):
+    """A whole parameter value that is a quoted harmless command: ``'uname'``, ``'id'``, ``'true'``.
+
+    Blind command-injection probes (commix, fuzzdb): the quotes show the sender expects a shell
+    to evaluate the value, and the command only prints who or where the process is or sets an
+    exit status, so the answer (or its timing) tells the prober the injection works. Bare
+    ``id`` or ``true`` are everyday values (``?sort=id``) and stay unflagged. Double quotes are
+    also how people search for an exact phrase and how JSON writes a string, so inside them
+    only command names that are no ordinary word or value count (``"whoami"``, not ``"true"``).
+    """
+
+    id = "command-injection-quoted-command"
+    categories = ("command-injection",)
+    severity = Severity.MEDIUM
+    description = "a parameter value that is only a quoted command name ('uname', 'id', 'true')"
+    logs = ACCESS
+    fields = ("query",)
+    pattern = re.compile(
+        r"(?:^|[=&])(?:'(?:id|uname|whoami|hostname|pwd|ifconfig|ipconfig|systeminfo|true|false)'"
+        r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\")(?=$|&)"
+    )
+    words = frozenset(
+        {
+            "id", "uname", "whoami", "hostname", "pwd", "ifconfig", "ipconfig", "systeminfo",
+            "true", "false",
+        }
+    )  # fmt: skip
+    gate = "'\""
+    must_match = (
+        AccessSample(target="/diag?host=%27uname%27"),
+        AccessSample(target="/diag?host=%27id%27&go=1"),
+        AccessSample(target="/diag?flag=%27false%27"),
+        AccessSample(target="/diag?x=1&flag='true'"),
+        AccessSample(target="/diag?user=%22whoami%22"),
+    )
+    must_not_match = (
+        AccessSample(target="/api/items?sort=id"),
+        AccessSample(target="/api/items?active=true&deleted=false"),
+        AccessSample(target="/search?q=%22true%22"),
+        AccessSample(target="/search?q=%22id%22"),
+        AccessSample(target="/search?q=%27uname%27+manual+page"),
+        AccessSample(target="/search?q=o%27id%27s"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lwsyslog.config import Config
 from lwsyslog.rules.access import (
     AccessDeniedAuthorization,
     AccessDeniedByConfig,
@@ -22,6 +23,7 @@ from lwsyslog.rules.code import (
 from lwsyslog.rules.command import (
     CommandArgv,
     CommandDownloadExec,
+    CommandQuotedName,
     CommandServerSideInclude,
     CommandShellChain,
 )
@@ -64,6 +66,7 @@ from lwsyslog.rules.sqli import (
 )
 from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
 from lwsyslog.rules.waf import WafModSecurityBlock, WafModSecurityWarning
+from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.rules.webshell import WebshellCommand, WebshellKnownName, WebshellUploadExec
 from lwsyslog.rules.xss import (
     XssEventHandler,
@@ -74,7 +77,7 @@ from lwsyslog.rules.xss import (
     XssScriptTag,
 )
 
-__all__ = ["ALL_RULES", "rule_class"]
+__all__ = ["ALL_RULES", "build_rules", "rule_class"]
 
 #: Every built-in rule, in the order findings list them (most specific attacks first).
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -86,6 +89,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CommandDownloadExec,
     CommandServerSideInclude,
     CommandArgv,
+    CommandQuotedName,
     WebshellCommand,
     WebshellUploadExec,
     WebshellKnownName,
@@ -124,6 +128,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ScannerProbePath,
     ScannerMissingScript,
     ScannerUserDirProbe,
+    WatchedPath,
     BadBotEmailHarvester,
     BadBotSiteRipper,
     AuthFailureStatus,
@@ -155,3 +160,18 @@ _BY_ID: dict[str, type[Rule]] = {cls.id: cls for cls in ALL_RULES}
 def rule_class(rule_id: str) -> type[Rule]:
     """The registered rule class with id ``rule_id`` (``KeyError`` when there is none)."""
     return _BY_ID[rule_id]
+
+
+def build_rules(config: Config) -> list[Rule]:
+    """One instance of every enabled built-in rule, configured from ``config``.
+
+    Only ``watched-path`` takes configuration (its ``paths``, checked when the config was
+    loaded); every other rule is its class's plain instance.
+    """
+    rules: list[Rule] = []
+    for cls in ALL_RULES:
+        settings = config.rule_settings(cls.id)
+        if not settings.enabled:
+            continue
+        rules.append(WatchedPath.watching(settings.paths) if cls is WatchedPath else cls())
+    return rules

@@ -136,7 +136,12 @@ class SqliBlindProbe(PatternRule):
 
 
 class SqliQuoteBreakout(PatternRule):
-    """A quote that closes a SQL string, followed by a comment or a SQL clause."""
+    """A quote that closes a SQL string, followed by a comment or a SQL clause.
+
+    A quote and ``;`` with nothing after them is no evidence on its own: it ends code
+    snippets (``a="get";``) and shell commands as often as SQL, so ``;`` counts only before a
+    comment (``';--``); a SQL statement after it is the stacked-query rule's.
+    """
 
     id = "sqli-quote-breakout"
     categories = ("sqli",)
@@ -146,7 +151,7 @@ class SqliQuoteBreakout(PatternRule):
     fields = PAYLOAD_FIELDS
     pattern = re.compile(
         r"['\"`]\s*\)*\s*(?:"
-        r"--(?:\s|-|$)|#\s*$|;\s*(?:--|$)"
+        r"--(?:\s|-|$)|#\s*$|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|select|waitfor)\b"
         r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:\d|not\b|exists|select|substr|mid|ascii|char|length|"
         r"sleep|benchmark|if\s*\(|case\b|true\b|false\b|null\b|@@|0x))"
@@ -157,9 +162,12 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/p?id=5%22%20AND%20ASCII(SUBSTRING(user(),1,1))%3E64--"),
         AccessSample(target="/list?cat=2')%20order%20by%205%23"),
         AccessSample(target="/", cookie="PHPSESSID=abc; uid=1' and 1=2 -- "),
+        AccessSample(target="/account.php?user=admin'%3B--"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
+        AccessSample(target="/code/search?q=a%3D%22get%22%3B"),
+        AccessSample(target="/", user_agent="() { :; }; echo; /bin/echo 'done';"),
         AccessSample(target="/people/o'brien"),
         AccessSample(target="/quotes?text=she+said+%27hi%27+and+left"),
     )

@@ -15,6 +15,11 @@ _FIELDS = ("target", "cookie", "referer", "message")
 _END = r"(?![\w-])"
 # Unix password files, named anywhere in a value.
 _PASSWD = rf"/?etc/(?:passwd|shadow|gshadow|master\.passwd|security/passwd){_END}"
+# A Windows drive-relative path: a drive letter and colon directly followed by a system
+# directory (``C:windows\win.ini`` is ``windows\win.ini`` under drive C's current directory,
+# valid Windows syntax that filters looking for ``C:\`` miss). ``C:boot.ini`` needs no branch
+# of its own: the file names below may follow a colon anyway.
+_DRIVE_RELATIVE = r"(?<![\w.-])[a-z]:(?:windows|winnt|inetpub)"
 # What the error log may name only because a request asked for it: the server names its own
 # configs (httpd.conf, /etc/httpd/, .htaccess) in ordinary messages.
 _MESSAGE_FILES = re.compile(
@@ -78,9 +83,12 @@ class TraversalSystemFile(PatternRule):
     The list is the kind OWASP CRS keeps for its LFI rules: files every Unix, Windows or Java
     server has, whose content proves a read worked. ``etc/passwd`` and ``etc/shadow`` match
     anywhere in a value (what a filter left of ``....//`` or ``/aaa..`` does not matter); the
-    other names need a separator before them, dotfiles and server configs a ``/``. In the path
-    itself such a name only matters after ``../``, which the dot-dot rule reports. In the error
-    log's message only OS files count: Apache names its own configs there.
+    other names need a separator or a run of dots before them (``....web-inf/``: what is left
+    when a filter strips separators or ``../``), dotfiles and server configs a ``/``. A drive
+    letter and colon directly before ``windows``, ``winnt`` or ``inetpub``
+    (``C:windows\\win.ini``) is a Windows drive-relative path, valid without a separator. In
+    the path itself such a name only matters after ``../``, which the dot-dot rule reports. In
+    the error log's message only OS files count: Apache names its own configs there.
     """
 
     id = "path-traversal-system-file"
@@ -90,7 +98,8 @@ class TraversalSystemFile(PatternRule):
     logs = BOTH
     fields = ("query", "cookie", "message")
     pattern = re.compile(
-        rf"{_PASSWD}|(?:/|(?<![\w.-]))(?:etc/(?:(?:group|hosts|issue|motd|crontab|sudoers|hostname"
+        rf"{_PASSWD}|{_DRIVE_RELATIVE}"
+        rf"|(?:/|(?<![\w.-])|(?<=\.\.))(?:etc/(?:(?:group|hosts|issue|motd|crontab|sudoers|hostname"
         rf"|resolv\.conf|fstab|mtab|inittab){_END}|(?:apache2|httpd|nginx|mysql|ssh)/)"
         r"|(?:(?:boot|win|system)\.ini|autoexec\.bat|global\.asa|(?:web|applicationhost)\.config"
         rf"|unattend\.xml|repair/sam|inetpub/wwwroot){_END}"
@@ -99,7 +108,8 @@ class TraversalSystemFile(PatternRule):
         rf"|/\.(?:(?:htaccess|htpasswd|bash_history|aws/credentials){_END}|ssh/)"
         rf"|/(?:httpd|apache2|nginx|my|php)\.(?:conf|cnf|ini){_END}"
     )
-    # Every match holds one of these words whole (the gate "/" is in every match too).
+    # Selected by one of these words whole, or by the drive-relative trigger; and only in a
+    # field that holds a "/" or a ":" (the gate: a bare file name with neither is no path).
     words = frozenset(
         {
             "passwd", "shadow", "gshadow", "etc", "ini", "bat", "windows", "winnt", "system32",
@@ -107,7 +117,8 @@ class TraversalSystemFile(PatternRule):
             "bash_history", "ssh", "aws", "conf", "cnf",
         }
     )  # fmt: skip
-    gate = "/"
+    trigger = r"[a-z]:(?:windows|winnt|inetpub)"
+    gate = "/:"
     must_match = (
         AccessSample(target="/index.php?page=/etc/passwd"),
         AccessSample(target="/view?doc=C:%5CWindows%5Cwin.ini"),
@@ -122,6 +133,12 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/x?file=C:/Windows/Panther/Unattend.xml"),
         AccessSample(target="/x?file=/home/www/.htpasswd"),
         ErrorSample(message="File does not exist: /var/www/html/etc/passwd"),
+        AccessSample(target="/x?file=....web-inf/web.xml"),
+        AccessSample(target="/x?file=..etc/hosts"),
+        AccessSample(target="/x?file=C:windows%5Cwin.ini"),
+        AccessSample(target="/x?file=c:windowssystem32"),
+        AccessSample(target="/x?file=d:inetpub%5Cwwwroot%5Cglobal.asa"),
+        AccessSample(target="/x?file=c:boot.ini"),
     )
     must_not_match = (
         AccessSample(target="/blog/etc/passwords-best-practices"),
@@ -131,6 +148,11 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/search?q=windows+system32+folder+size"),
         AccessSample(target="/search?q=darwin.ini+settings"),
         AccessSample(target="/files?name=my.config.backup"),
+        AccessSample(target="/compare/v1.2..v1.3?file=v1.2..v1.3"),
+        AccessSample(target="/search?q=team.windows+phone"),
+        AccessSample(target="/search?q=vs:windows+11"),
+        AccessSample(target="/x?time=12:winnt"),
+        AccessSample(target="/files?name=site.web.config"),
         ErrorSample(message="workerEnv.init() ok /etc/httpd/conf/workers2.properties"),
         ErrorSample(
             message="AH01630: client denied by server configuration: /srv/www/.htaccess",

@@ -108,3 +108,16 @@ def test_unbounded_client_ips_keep_state_bounded(tmp_path: Path) -> None:
         engine.process(sqli(client=client, second=n % 60), Origin("a", n))
     assert engine.thresholds.tracked_keys <= 500
     assert engine.thresholds.evictions > 0 and engine.alert_maker.evictions > 0
+
+
+def test_a_watched_trap_path_alerts_only_once_configured(tmp_path: Path) -> None:
+    line = (
+        '192.0.2.12 - user1 [23/Nov/2026:14:00:00 +0000] "GET /knocking/ HTTP/1.1" 200 266 '
+        '"-" "Mozilla/5.0"'
+    )
+    default, _ = pipeline(tmp_path)
+    assert not default.process(line, Origin("a.log", 1)).alerts
+    watching, sink = pipeline(tmp_path, '[rules.watched-path]\npaths = ["/knocking/"]\n')
+    result = watching.process(line, Origin("a.log", 1))
+    assert [alert.rule for alert in result.alerts] == ["watched-path"]
+    assert sink.alerts[0].client_ip == "192.0.2.12"

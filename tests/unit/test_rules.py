@@ -10,10 +10,17 @@ from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.rules import ALL_RULES, AccessSample, Detector, ErrorSample, Sample
 from lwsyslog.rules import detector as detector_module
+from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
-DETECTOR = Detector()
+# The built-in rules, with watched-path watching the paths its samples are written for.
+DETECTOR = Detector(
+    [
+        WatchedPath.watching(WatchedPath.sample_paths) if cls is WatchedPath else cls()
+        for cls in ALL_RULES
+    ]
+)
 
 
 def _cases(kind: str) -> list[tuple[str, Sample]]:
