@@ -15,9 +15,9 @@ also watches the signal wake-up pipe, so a signal is acted on at once even when 
 quiet. SIGHUP reopens the messages file and reloads the configuration (a bad new one is
 reported and the running one kept); SIGTERM or end of input: flush, close, exit 0.
 
-With ``--transactions`` (rsyslog ``useTransactions="on"``) this process only answers: lines are
-processed by a forked worker (:mod:`lwsyslog.omprog_worker`) and a batch is confirmed at its
-``COMMIT TRANSACTION`` (see :class:`_Front`).
+With ``--transactions`` (rsyslog ``useTransactions="on"``) a line is spooled, answered
+``DEFER_COMMIT`` and then processed, and a batch is confirmed at its ``COMMIT TRANSACTION``
+(see :class:`_Transactions` and :mod:`lwsyslog.line_spool`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from lwsyslog.diagnostics import Diagnostics, Level, journal_sender
 from lwsyslog.envelope import EnvelopeFailure, decode_envelope
 from lwsyslog.errors import LwsyslogError, SinkError
 from lwsyslog.events import Origin
-from lwsyslog.omprog_worker import WorkerProcess, WorkerStartError
+from lwsyslog.line_spool import LineSpool
 from lwsyslog.pipeline import AlertGuard, Pipeline
 from lwsyslog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.sanitize import sanitize
@@ -58,6 +58,7 @@ _MAX_UNREMEMBERED = 10_000
 _READ_CHUNK = 1 << 16
 _POLL_SECS = 0.0005
 _GUARD_LOCK_WAIT_SECS = 5.0
+_SPOOL_MAX_LINES = 4096
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -221,7 +222,7 @@ class OmprogProgram:
             try:
                 return ReplayGuard(path, fsync=self.config.messages_file_fsync)
             except GuardLockedError as error:
-                # A killed predecessor's worker may hold the lock a moment longer.
+                # A predecessor still shutting down may hold the lock a moment longer.
                 if time.monotonic() < deadline:
                     time.sleep(0.05)
                     continue
@@ -659,107 +660,132 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-class _Front:
-    """Transaction mode: answer at once, let the worker process, settle at ``COMMIT``.
+class _Transactions:
+    """Transaction mode: answer first, process right after, settle at ``COMMIT``.
 
-    A line inside a transaction is answered ``DEFER_COMMIT`` before it is even decoded and
-    handed to the worker; ``COMMIT TRANSACTION`` waits for the worker to have processed the
-    batch and answers ``OK`` only when its alerts are in every sink. A worker that died loses
-    the batch: the ``COMMIT`` is answered with an error (rsyslog sends the batch again) and a
-    fresh worker takes over. A line outside a transaction is processed and answered on its
-    own, as in per-line mode. Nothing depends on ``COMMIT`` arriving: every line received is
-    processed, at the end of input too.
+    A line inside a transaction is appended to the spool, answered ``DEFER_COMMIT`` and only
+    then processed, so rsyslog renders and sends its next line while this one runs through the
+    pipeline. ``COMMIT TRANSACTION`` is answered ``OK`` only when every alert raised so far is
+    in every sink; then the spool is emptied. A line outside a transaction is processed and
+    answered on its own, as in per-line mode. Nothing depends on ``COMMIT`` arriving: every
+    line is processed as it comes, and the spool is also emptied every ``_SPOOL_MAX_LINES``
+    lines once their alerts are out, so it stays bounded.
     """
 
-    def __init__(self, worker: WorkerProcess, answers: _Answers) -> None:
-        self._worker = worker
+    def __init__(self, program: OmprogProgram, spool: LineSpool | None, answers: _Answers) -> None:
+        self._program = program
+        self._spool = spool
         self._answers = answers
         self._in_batch = False
-        self._lost = False
         self.batches = 0
         self.failed_commits = 0
 
+    def replay_leftover(self, diagnostics: Diagnostics) -> None:
+        """Process the lines a killed predecessor answered but may not have processed."""
+        if self._spool is None:
+            return
+        leftover = self._spool.leftover()
+        if not leftover:
+            return
+        for line in leftover:
+            self._program.handle(line)
+        diagnostics.info(
+            f"processed {len(leftover)} lines a previous run left in {self._spool.path} "
+            "(answered DEFER_COMMIT before it stopped; alerts already raised are not repeated)"
+        )
+        self._empty_spool_if_settled()
+
     def handle(self, line: bytes) -> None:
-        """Answer one input line (a transaction mark or a message)."""
+        """Answer one input line (a transaction mark or a message) and process it."""
+        program = self._program
         if self._in_batch and line != _COMMIT:
             if line == _BEGIN:
                 self._answers.send("OK")
                 return
-            # In the worker's pipe before the answer: rsyslog 8.2302 never sends a deferred
-            # line again if the program dies before COMMIT, and the worker outlives us.
-            if not self._worker.feed(line):
-                self._lost = True
+            spool = self._spool
+            if spool is not None:
+                spool.append(line)
             self._answers.send("DEFER_COMMIT")
+            program.handle(line)
+            if spool is not None and spool.lines >= _SPOOL_MAX_LINES:
+                self._empty_spool_if_settled()
         elif line == _BEGIN:
             self._in_batch = True
             self._answers.send("OK")
         elif line == _COMMIT:
             self._in_batch = False
             self.batches += 1
-            self._answers.send(self._settle())
+            answer = program.settle_batch()
+            if answer == "OK":
+                if self._spool is not None:
+                    self._spool.clear()
+            else:
+                self.failed_commits += 1
+            self._answers.send(answer)
         else:
-            if not self._worker.alive:
-                self._worker.restart()
-            fed = self._worker.feed(line)
-            self._answers.send(self._settle() if fed else _WORKER_LOST)
+            self._answers.send(program.handle(line))
 
-    def _settle(self) -> str:
-        answer = self._worker.report() if self._worker.alive else None
-        lost, self._lost = self._lost, False
-        if answer is None or lost:
-            self.failed_commits += 1
-            self._worker.restart()
-            return _WORKER_LOST
-        if answer != "OK":
-            self.failed_commits += 1
-        return answer
+    def close(self) -> None:
+        """End of input or SIGTERM: flush the program, then empty the spool if all went out."""
+        self._program.close()
+        if self._spool is not None:
+            if not self._program.pipeline.dispatcher.pending:
+                self._spool.clear()
+            self._spool.close()
+
+    def _empty_spool_if_settled(self) -> None:
+        if self._spool is not None and self._program.settle_batch() == "OK":
+            self._spool.clear()
 
 
-_WORKER_LOST = "Error: the lwsyslog worker process died; send the batch again"
+def _open_spool(options: Options, diagnostics: Diagnostics) -> LineSpool | None:
+    path = options.state_dir / f"omprog-{options.instance}.spool"
+    try:
+        return LineSpool(path)
+    except OSError as error:
+        diagnostics.warning(
+            f"line spool unusable ({type(error).__name__}: {error}); lines answered "
+            "DEFER_COMMIT are lost if the program dies before processing them. Give each "
+            "program its own --state-dir or --instance, writable by rsyslog's user."
+        )
+        return None
 
 
 def _serve_transactions(
     options: Options, diagnostics: Diagnostics, flags: _Flags, wake_fd: int, protocol_fd: int
 ) -> int:
-    """The protocol loop of ``--transactions``: this process answers, a worker processes."""
-    per_line = dataclasses.replace(options, transactions=False)
-    worker = WorkerProcess(
-        lambda: OmprogProgram(per_line, diagnostics),
-        diagnostics,
-        close_in_child=(protocol_fd, wake_fd),
-    )
+    """The protocol loop of ``--transactions``: answer each line first, then process it."""
     try:
-        worker.start()
-    except WorkerStartError as error:
+        program = OmprogProgram(options, diagnostics)
+    except (LwsyslogError, OSError) as error:
         diagnostics.error(f"cannot start: {error}")
         return 2
     answers = _Answers(protocol_fd)
-    front = _Front(worker, answers)
-    source = _Input(0, wake_fd, worker.input_limit_bytes)
-    # No busy poll here: the worker needs the other core more than this loop needs a fast
-    # wake-up (measured on 2 cores: polling cost 10-20% of the throughput).
+    transactions = _Transactions(program, _open_spool(options, diagnostics), answers)
+    source = _Input(0, wake_fd, program.input_limit_bytes)
     source.poll_secs = 0.0
-    diagnostics.info(f"started in transaction mode (pid {os.getpid()}, worker {worker.pid})")
+    files = ", ".join(program.config.files)
+    diagnostics.info(f"started in transaction mode (pid {os.getpid()}, config: {files})")
     try:
+        transactions.replay_leftover(diagnostics)
         answers.send("OK")
         while not flags.stop:
             if flags.reload:
                 flags.reload = False
-                worker.reload()
-            line = source.read_line(None)
+                program.reload()
+            line = source.read_line(program.seconds_to_stats())
             if line is None:
                 if source.eof:
                     break
             else:
-                front.handle(line)
+                transactions.handle(line)
+            program.tick()
     except BrokenPipeError:
         diagnostics.info("rsyslog closed the pipe")
     finally:
-        status = worker.finish()
-    if status != 0:
-        diagnostics.error(f"the worker exited with status {status}")
+        transactions.close()
     diagnostics.info(
         f"stopped {'on SIGTERM' if flags.stop else 'at end of input'}: "
-        f"batches={front.batches} failed_commits={front.failed_commits}"
+        f"batches={transactions.batches} failed_commits={transactions.failed_commits}"
     )
     return 0

@@ -106,9 +106,9 @@ class ServerSettings:
     """Programs in parallel, each owning the clients whose address hashes to it."""
     transactions: bool = False
     """Batches to the program (``useTransactions="on"``, ``--transactions``): it answers each
-    line at once and processes it in parallel, confirming the batch at its COMMIT. Off by
-    default: rsyslog 8.2302 marks transactions experimental, and measured with two shards they
-    gained nothing (see omprog/README.md)."""
+    line first and processes it while rsyslog prepares the next, confirming the batch at its
+    COMMIT. Off by default: rsyslog 8.2302 marks transactions experimental, and measured on
+    2 cores they gained little (see omprog/README.md)."""
 
 
 EXAMPLE_WEBHOST = WebhostSettings(

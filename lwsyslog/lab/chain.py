@@ -39,6 +39,7 @@ class LocalChain:
         batch_size: int = 1024,
         server_prelude: str = "",
         shards: int = 1,
+        transactions: bool | None = None,
     ) -> None:
         self.workdir = workdir
         self.shards = shards
@@ -63,7 +64,14 @@ class LocalChain:
         error_log = self.apache.error_log if self.apache else webhost_dir / "no-error.log"
         self.server = RsyslogInstance(
             server_prelude
-            + server_conf(self.pki, self.server_port, self.server_dir, program, shards=shards),
+            + server_conf(
+                self.pki,
+                self.server_port,
+                self.server_dir,
+                program,
+                shards=shards,
+                transactions=transactions,
+            ),
             self.server_dir,
             name="server",
             port=self.server_port,

@@ -23,8 +23,11 @@ def server_conf(
     *,
     peers: Sequence[str] = (PERMITTED,),
     shards: int = 1,
+    transactions: bool | None = None,
 ) -> str:
     """The shipped server drop-in listening on 127.0.0.1:``port`` and running ``program``.
+
+    ``transactions`` overrides the drop-in's ``useTransactions`` (None: the shipped default).
 
     Raw lines go to ``workdir/raw/HOST/PROGRAM.log``, the program's stderr to
     ``workdir/omprog.stderr`` (``omprog.stderr_N`` for shard N when ``shards`` > 1).
@@ -42,6 +45,8 @@ def server_conf(
         omprog_output=str(workdir / "omprog.stderr"),
         shards=shards,
     )
+    if transactions is not None:
+        settings = replace(settings, transactions=transactions)
     return rsyslog_setup.render_server(settings)
 
 

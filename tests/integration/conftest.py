@@ -78,7 +78,13 @@ class LiveChain(lab.LocalChain):
     """The chain with the real lwsyslog-omprog writing to the private journald and a file."""
 
     def __init__(
-        self, workdir: Path, journal: lab.JournalNamespace, pki: harness.Pki, program: str = ""
+        self,
+        workdir: Path,
+        journal: lab.JournalNamespace,
+        pki: harness.Pki,
+        program: str = "",
+        *,
+        transactions: bool | None = None,
     ) -> None:
         self.messages = workdir / "messages"
         program = program or lab.omprog_command(
@@ -86,7 +92,7 @@ class LiveChain(lab.LocalChain):
             state_dir=workdir / "state",
             messages_file=self.messages,
         )
-        super().__init__(workdir, program, journal, pki=pki)
+        super().__init__(workdir, program, journal, pki=pki, transactions=transactions)
 
     def wait_alerts(
         self, *matches: str, count: int = 1, timeout: float = 20
