@@ -16,6 +16,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+import orjson
+
 from lwsyslog.sanitize import sanitize
 
 __all__ = [
@@ -91,6 +93,18 @@ def decode_envelope(data: bytes, max_msg_bytes: int = 65536) -> Envelope | Envel
     """
     if data.endswith(b"\r"):
         data = data[:-1]
+    if data[:1] == b"{" and len(data) <= max_msg_bytes * _MAX_ESCAPED_FACTOR + 4096:
+        # The template's own output, the common case: orjson reads it straight from the bytes
+        # (a third of the json module's time, and no separate UTF-8 decode). It accepts only
+        # valid UTF-8 and no lone surrogate, so what it returns needs no repair; anything it
+        # refuses takes the careful path below, which repairs or names the problem.
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            if type(value) is dict:
+                return _from_object(value, False, False)
     if not data or data.isspace():
         return EnvelopeFailure(EnvelopeFailureReason.EMPTY)
     try:
