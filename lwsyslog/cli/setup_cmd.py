@@ -80,8 +80,10 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )
     srv.add_argument(
         "--transactions",
-        action="store_true",
-        help="rsyslog transactions with a worker process: faster, but see omprog/README.md",
+        action=argparse.BooleanOptionalAction,
+        default=d_srv.transactions,
+        help="batches with COMMIT confirmation (default); --no-transactions confirms each "
+        "line on its own (see omprog/README.md)",
     )
     srv.set_defaults(func=run)
 
