@@ -15,7 +15,7 @@ import operator
 import re
 from collections.abc import Callable
 
-from lwsyslog.events import AccessEvent, Event
+from lwsyslog.events import Event
 
 __all__ = [
     "DECODE_ROUNDS",
@@ -24,6 +24,7 @@ __all__ = [
     "EventView",
     "decode",
     "raw_getter",
+    "raw_source",
 ]
 
 #: Longest text decoded; the rest of a field is ignored by rules (decoding only shrinks text,
@@ -197,57 +198,69 @@ def _error_path(message: str) -> str:
     return match.group(1) or match.group(2) or ""
 
 
-def _path(event: Event) -> str:
-    if isinstance(event, AccessEvent):
-        return event.path
-    return _error_path(event.message) if event.message else ""
+def _error_entry_path(event: Event) -> str:
+    message = getattr(event, "message", "")
+    return _error_path(message) if message else ""
 
 
-def _access_getter(name: str) -> Callable[[Event], str]:
-    getter = operator.attrgetter(name)
-    return lambda event: getter(event) if event.log == "access" else ""
+def _empty(event: Event) -> str:
+    return ""
 
-
-def _error_getter(name: str) -> Callable[[Event], str]:
-    getter = operator.attrgetter(name)
-    return lambda event: getter(event) if event.log == "error" else ""
-
-
-_RAW: dict[str, Callable[[Event], str]] = {
-    "target": _access_getter("target"),
-    "path": _path,
-    "query": _access_getter("query"),
-    "method": _access_getter("method"),
-    "protocol": _access_getter("protocol"),
-    "request_line": _access_getter("request_line"),
-    "user_agent": _access_getter("user_agent"),
-    "cookie": _access_getter("cookie"),
-    "referer": operator.attrgetter("referer"),
-    "message": _error_getter("message"),
-    "code": _error_getter("code"),
-    "module": _error_getter("module"),
-}
 
 #: The field names :class:`EventView` serves (``""`` when the event has no such field). For an
 #: error-log entry, ``path`` is the file path its message names, if any.
-TEXT_FIELDS: frozenset[str] = frozenset(_RAW)
+TEXT_FIELDS: frozenset[str] = frozenset(
+    {
+        "target",
+        "path",
+        "query",
+        "method",
+        "protocol",
+        "request_line",
+        "user_agent",
+        "cookie",
+        "referer",
+        "message",
+        "code",
+        "module",
+    }
+)
 
 _PLAIN = frozenset({"method", "protocol", "request_line", "code", "module"})
 _TARGET_PARTS = frozenset({"target", "path", "query"})
-
-
 _ERROR_ONLY = frozenset({"message", "code", "module"})
+
+
+def raw_source(log: str, field: str) -> str:
+    """The event attribute ``field`` is read from on ``log`` events (``""``: none, the field is
+    always empty there). Fields sharing a source are functions of its value: an access event's
+    ``path`` and ``query`` are cut from ``target``, an error entry's ``path`` is found in
+    ``message``."""
+    if field not in TEXT_FIELDS:
+        raise KeyError(field)
+    if field in _TARGET_PARTS:
+        if log == "access":
+            return "target"
+        return "message" if field == "path" else ""
+    if field == "referer" or (field in _ERROR_ONLY) == (log == "error"):
+        return field
+    return ""
 
 
 def raw_getter(log: str, field: str) -> Callable[[Event], str]:
     """A fast function reading ``field`` as parsed from events of one ``log`` type."""
-    if field not in _RAW:
-        raise KeyError(field)
-    if field == "path" and log == "error":
-        return _path
-    if field == "referer" or (field in _ERROR_ONLY) == (log == "error"):
-        return operator.attrgetter(field)
-    return lambda event: ""
+    source = raw_source(log, field)
+    if not source:
+        return _empty
+    if source != field:
+        return operator.attrgetter(field) if log == "access" else _error_entry_path
+    return operator.attrgetter(field)
+
+
+# The getters of each log type, for EventView: its event's log is known, no check per read.
+_GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
+    log: {field: raw_getter(log, field) for field in TEXT_FIELDS} for log in ("access", "error")
+}
 
 
 class EventView:
@@ -266,7 +279,7 @@ class EventView:
 
     def raw(self, field: str) -> str:
         """The field as parsed (Apache's escaping undone, nothing else)."""
-        return _RAW[field](self.event)
+        return _GETTERS[self.event.log][field](self.event)
 
     def decoded(self, field: str) -> str:
         """The field with every encoding of :func:`decode` undone (URLs part by part)."""
@@ -301,7 +314,7 @@ class EventView:
                 query = decode(target[cut + 1 :], form=True)
                 self._decoded.update(target=f"{path}?{query}", path=path, query=query)
             return self._decoded[field]
-        raw = _RAW[field](event)
+        raw = _GETTERS[event.log][field](event)
         if raw and field not in _PLAIN:
             raw = _decode_url(raw) if field == "referer" else decode(raw)
         self._decoded[field] = raw

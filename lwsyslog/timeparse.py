@@ -37,6 +37,8 @@ _CACHE_LIMIT = 4096
 
 _APACHE_MINUTE = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}) ([+-])(\d{2})(\d{2})")
 _apache_minutes: dict[str, float | None] = {}
+# "00".."60" (a leap second included): a lookup both validates and converts.
+_SECONDS: dict[str, int] = {f"{s:02d}": s for s in range(61)}
 _apache_seconds: dict[str, float | None] = {}
 
 
@@ -91,11 +93,8 @@ def _apache_time(value: str) -> float | None:
         base = _apache_minutes[key] = _apache_minute(key)
     if base is None:
         return None
-    sec = value[18:20]
-    if not sec.isascii() or not sec.isdigit():
-        return None
-    seconds = int(sec)
-    return None if seconds > 60 else base + seconds
+    seconds = _SECONDS.get(value[18:20])
+    return None if seconds is None else base + seconds
 
 
 _ERROR_TIME = re.compile(

@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from typing import Literal
 
 from lwsyslog.errors import FormatError
@@ -28,6 +29,13 @@ DEFAULT_ACCESS_FORMATS: tuple[str, ...] = (
 DEFAULT_MAX_LINE_CHARS = 256 * 1024
 """Longer lines are ``TOO_LONG``. Apache's default limits (8190-byte request line and
 headers, each byte escaped to at most 4 characters) keep a real combined line under ~100k."""
+
+_LINE_ENDS = ("\r", "\n")
+
+
+def _no_match(_text: str) -> None:
+    return None
+
 
 _ParseResult = AccessEvent | ErrorEvent | Unparsed
 _Event = AccessEvent | ErrorEvent
@@ -56,6 +64,9 @@ class LineParser:
         "_error",
         "_formats",
         "_headers",
+        "_hot",
+        "_hot_match",
+        "_hot_patterns",
         "_last",
         "_max",
         "_quoted",
@@ -87,9 +98,25 @@ class LineParser:
         self._max = max_line_chars
         self.mode: Mode = mode
         self._headers = False
+        # The hot path's patterns: a format's plain pattern that also refuses what the hot
+        # path must leave to _parse (a line ending in CR/LF; one starting with "[", which
+        # may be an error-log line).
+        guard = r"(?!\[)" if self._error else ""
+        self._hot_patterns = {
+            f: re.compile(guard + f.plain_pattern.pattern + r"(?<![\r\n])") for f in self._formats
+        }
+        self._hot: AccessFormat | None = None
+        self._hot_match: Callable[[str], re.Match[str] | None] = _no_match
+        self._retarget()
         self._quoted = False
         self.internal_errors = 0
         """Lines that hit an unexpected exception (a bug: reported as NO_FORMAT_MATCHED)."""
+
+    def _retarget(self) -> None:
+        """Point the hot path at the last format, or nowhere while headers are expected."""
+        self._hot = None if self._headers else self._last
+        if self._hot is not None:
+            self._hot_match = self._hot_patterns[self._hot].match
 
     @property
     def formats(self) -> tuple[AccessFormat, ...]:
@@ -101,19 +128,22 @@ class LineParser:
         try:
             # Hot path: logs are homogeneous, so the format that matched the previous line
             # almost always matches this one; everything else takes the general route.
-            last = self._last
-            if (
-                last is not None
-                and not self._headers
-                and len(text) <= self._max
-                and text[-1:] not in ("\r", "\n")
-            ):
-                m = last.pattern.match(text)
-                if m is not None and (text[:1] != "[" or not self._error):
-                    return last.to_event(m, origin, text)
-            return self._parse(text, origin)
+            hot = self._hot
+            if hot is not None and len(text) <= self._max:
+                if "\\" not in text:
+                    m = self._hot_match(text)
+                    if m is not None:
+                        return hot.plain_event(m, origin, text)
+                elif text[-1:] not in _LINE_ENDS:
+                    m = hot.pattern.match(text)
+                    if m is not None and (text[:1] != "[" or not self._error):
+                        return hot.escaped_event(m, origin, text)
+            event = self._parse(text, origin)
+            self._retarget()
+            return event
         except Exception:  # the per-line error boundary: one odd line must not stop a stream
             self.internal_errors += 1
+            self._retarget()
             return Unparsed(origin, text, UnparsedReason.NO_FORMAT_MATCHED)
 
     def _parse(self, text: str, origin: Origin) -> _ParseResult:
@@ -209,13 +239,13 @@ class LineParser:
             return None
         last = self._last
         if last is not None:
-            m = last.pattern.match(text)
+            m = last.match(text)
             if m is not None:
                 return last.to_event(m, origin, raw)
         for fmt in self._formats:
             if fmt is last:
                 continue
-            m = fmt.pattern.match(text)
+            m = fmt.match(text)
             if m is not None:
                 self._last = fmt
                 return fmt.to_event(m, origin, raw)

@@ -460,10 +460,14 @@ def test_apache_time_honours_the_zone_and_rejects_nonsense() -> None:
     assert apache_time("10/Oct/2000:13:55:36 -0700") == T0
     assert apache_time("10/Oct/2000:22:55:36 +0200") == T0
     assert apache_time("10/Oct/2000:13:55:37 -0700") == T0 + 1  # same minute, cached
+    assert apache_time("10/Oct/2000:13:55:60 -0700") == T0 + 24  # a leap second
     for bad in (
         "31/Feb/2000:13:55:36 -0700",
         "10/Foo/2000:13:55:36 -0700",
         "10/Oct/2000:13:55:99 -0700",
+        "10/Oct/2000:13:55:61 -0700",
+        "10/Oct/2000:13:55:-1 -0700",
+        "10/Oct/2000:13:55:\u0663\u0666 -0700",  # Arabic-Indic digits: not a log's seconds
         "junk",
         "",
     ):

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from lwsyslog.events import AccessEvent, ErrorEvent, Origin
-from lwsyslog.normalize import MAX_DECODED_CHARS, TEXT_FIELDS, EventView, decode, raw_getter
+from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin
+from lwsyslog.normalize import (
+    MAX_DECODED_CHARS,
+    TEXT_FIELDS,
+    EventView,
+    decode,
+    raw_getter,
+    raw_source,
+)
 
 ORIGIN = Origin("test.log", 1)
 
@@ -119,3 +126,35 @@ def test_raw_getter_agrees_with_the_view(field: str) -> None:
     error = ErrorEvent(origin=ORIGIN, raw="", message="File does not exist: /srv/y", code="AH1")
     for log, item in (("access", event), ("error", error)):
         assert raw_getter(log, field)(item) == EventView(item).raw(field)
+
+
+@pytest.mark.parametrize("field", sorted(TEXT_FIELDS))
+def test_a_field_is_read_from_its_source_alone(field: str) -> None:
+    # The Detector caches a field's verdicts by its source's value: the source must be all
+    # the field depends on.
+    event = access(
+        "/x/.env?a=1", user_agent="UA", referer="R", cookie="C", method="GET", protocol="HTTP/1.1"
+    )
+    event.request_line = "GET /x/.env?a=1 HTTP/1.1"
+    error = ErrorEvent(
+        origin=ORIGIN,
+        raw="",
+        message="File does not exist: /srv/y",
+        code="AH00128",
+        module="core",
+        referer="R",
+    )
+    cases: tuple[tuple[str, Event, Event], ...] = (
+        ("access", event, AccessEvent(origin=ORIGIN, raw="")),
+        ("error", error, ErrorEvent(origin=ORIGIN, raw="")),
+    )
+    for log, item, blank in cases:
+        source = raw_source(log, field)
+        value = raw_getter(log, field)(item)
+        if source:
+            setattr(blank, source, getattr(item, source))
+            assert raw_getter(log, field)(blank) == value
+        else:
+            assert value == ""
+    assert raw_source("access", "query") == raw_source("access", "path") == "target"
+    assert raw_source("error", "path") == "message"

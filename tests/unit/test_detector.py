@@ -1,0 +1,188 @@
+"""The Detector's prefilter and caches: what a cached verdict must never change."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lwsyslog.events import Event
+from lwsyslog.findings import Finding
+from lwsyslog.normalize import EventView
+from lwsyslog.rules import AccessSample, Detector, ErrorSample, Rule, RuleMatch
+from lwsyslog.rules import detector as detector_module
+from lwsyslog.rules.base import BOTH, PathRule, PatternRule
+from lwsyslog.severity import Severity
+
+
+class _Needle(PatternRule):
+    """Field-local: "needle" in any payload field."""
+
+    id = "test-needle"
+    categories = ("scanner",)
+    severity = Severity.LOW
+    description = "needle"
+    logs = BOTH
+    must_match = ()
+    must_not_match = ()
+    pattern = re.compile(r"needle")
+    fields = ("target", "cookie", "referer", "user_agent", "message")
+
+
+class _PathSecret(PatternRule):
+    """Field-local on the path alone (the query must not count)."""
+
+    id = "test-path-secret"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "secret in the path"
+    logs = BOTH
+    must_match = ()
+    must_not_match = ()
+    pattern = re.compile(r"secret")
+    fields = ("path",)
+
+
+class _QueryDrop(PatternRule):
+    """Field-local on the query alone, gated on a space."""
+
+    id = "test-query-drop"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "drop in the query"
+    logs = BOTH
+    must_match = ()
+    must_not_match = ()
+    pattern = re.compile(r"drop table")
+    gate = " "
+    trigger = r"drop"
+    fields = ("query",)
+
+
+class _Tilde(Rule):
+    """Selected by status only, reads the decoded path: evaluated on the whole event."""
+
+    id = "test-tilde"
+    categories = ("scanner",)
+    severity = Severity.LOW
+    description = "missing home directory"
+    logs = BOTH
+    must_match = ()
+    must_not_match = ()
+    statuses = frozenset({404})
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        path = view.lower("path")
+        return RuleMatch("path", path) if "/~" in path else None
+
+
+class _Backup(PathRule):
+    """Selected by extension, on both logs (an error entry's path is in its message)."""
+
+    id = "test-backup"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "backup file"
+    must_match = ()
+    must_not_match = ()
+    extensions = frozenset({"bak"})
+
+
+RULES = (_Needle(), _PathSecret(), _QueryDrop(), _Tilde(), _Backup())
+
+
+def _found(detector: Detector, sample: AccessSample | ErrorSample) -> list[tuple[str, str, str]]:
+    findings: list[Finding] = detector.detect(sample.to_event())
+    return [(finding.rule_id, finding.field, finding.fragment) for finding in findings]
+
+
+def test_a_cached_target_does_not_hide_the_other_fields() -> None:
+    detector = Detector(RULES)
+    assert _found(detector, AccessSample(target="/a?x=1", user_agent="Agent")) == []
+    assert _found(detector, AccessSample(target="/a?x=1", user_agent="needle/1.0")) == [
+        ("test-needle", "user_agent", "needle")
+    ]
+    assert _found(detector, AccessSample(target="/a?x=1", referer="http://needle/")) == [
+        ("test-needle", "referer", "needle")
+    ]
+
+
+@pytest.mark.parametrize("warm_first", [False, True])
+def test_a_rule_matching_several_fields_names_the_first(warm_first: bool) -> None:
+    detector = Detector(RULES)
+    if warm_first:
+        detector.detect(AccessSample(target="/x", user_agent="needle").to_event())
+        detector.detect(ErrorSample(message="needle in the message").to_event())
+    both = AccessSample(target="/needle", user_agent="needle")
+    assert _found(detector, both) == [("test-needle", "target", "needle")]
+    # On the error log the referer comes before the message.
+    error = ErrorSample(message="needle in the message", referer="http://x/needle")
+    assert _found(detector, error) == [("test-needle", "referer", "needle")]
+
+
+def test_path_and_query_rules_read_their_own_part_of_the_target() -> None:
+    detector = Detector(RULES)
+    for _ in range(2):  # the second round comes from the cache
+        assert _found(detector, AccessSample(target="/x?secret=1")) == []
+        assert _found(detector, AccessSample(target="/secret?x=1")) == [
+            ("test-path-secret", "path", "secret")
+        ]
+        assert _found(detector, AccessSample(target="/drop%20table?x")) == []
+        assert _found(detector, AccessSample(target="/x?q=drop+table")) == [
+            ("test-query-drop", "query", "drop table")
+        ]
+
+
+def test_status_selected_rule_runs_on_a_target_seen_before() -> None:
+    detector = Detector(RULES)
+    assert _found(detector, AccessSample(target="/%7Eroot", status=200)) == []
+    assert _found(detector, AccessSample(target="/%7Eroot", status=404)) == [
+        ("test-tilde", "path", "/~root")
+    ]
+
+
+def test_error_entry_path_selects_by_extension_whatever_the_message_says() -> None:
+    detector = Detector(RULES)
+    messages = (
+        "File does not exist: /var/www/html/site.bak",
+        "AH01630: client denied by server configuration: /var/www/html/site.bak",
+        "File does not exist: /var/www/html/site.html",
+    )
+    found = [_found(detector, ErrorSample(message=message)) for message in messages]
+    assert found == [[("test-backup", "path", "site.bak")]] * 2 + [[]]
+
+
+def test_findings_do_not_depend_on_what_was_cached_or_evicted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    samples: list[AccessSample | ErrorSample] = [
+        AccessSample(target=f"/p{index % 7}?q={index % 5}", user_agent=f"A{index % 3}")
+        for index in range(40)
+    ]
+    samples += [
+        AccessSample(target="/needle?q=drop+table", status=404),
+        AccessSample(target="/~x/secret.bak", status=404, user_agent="needle"),
+        ErrorSample(message="File does not exist: /srv/~y.bak", referer="needle"),
+    ]
+    fresh = [_found(Detector(RULES), sample) for sample in samples]
+    monkeypatch.setattr(detector_module, "CACHE_ENTRIES", 2)
+    small = Detector(RULES)
+    assert [_found(small, sample) for sample in samples * 2] == fresh * 2
+
+
+def test_explain_marks_the_rules_detect_selected() -> None:
+    detector = Detector(RULES)
+    event = AccessSample(target="/secret.bak?q=drop+table", status=404).to_event()
+    verdicts = {verdict.rule_id: verdict for verdict in detector.explain(event)}
+    assert {rule_id for rule_id, verdict in verdicts.items() if verdict.selected} == {
+        "test-path-secret",
+        "test-query-drop",
+        "test-tilde",
+        "test-backup",
+    }
+    assert not verdicts["test-tilde"].matched
+    assert [finding.rule_id for finding in detector.detect(event)] == [
+        "test-path-secret",
+        "test-query-drop",
+        "test-backup",
+    ]
