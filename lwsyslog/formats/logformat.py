@@ -38,6 +38,12 @@ from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats.directives import Directive, LogFormatItem, parse_logformat
 from lwsyslog.formats.fields import split_request_line, text_value
+from lwsyslog.formats.plain_event import (
+    PlainConverter,
+    PlainPlan,
+    compile_plain_event,
+    request_from_parts,
+)
 from lwsyslog.timeparse import apache_time, strftime_parser
 
 __all__ = ["BUILTIN_FORMATS", "AccessFormat", "compile_logformat", "resolve_format"]
@@ -355,7 +361,7 @@ class AccessFormat:
             for i, d in enumerate(self.directives)
             if d.conditional and _KINDS.get(d.letter) != _KIND_TEXT
         }
-        self.plain_event: _Converter = _compile_plain_event(self._plain_plan(optional))
+        self.plain_event: PlainConverter = compile_plain_event(self._plain_plan(optional))
         """:meth:`to_event` for a match of ``plain_pattern``, compiled for this format: no
         value holds an escape, so none needs undoing."""
 
@@ -415,7 +421,7 @@ class AccessFormat:
             extra.append((key, index))
         self._extra = tuple(extra)
 
-    def _plain_plan(self, optional: set[int]) -> _PlainPlan:
+    def _plain_plan(self, optional: set[int]) -> PlainPlan:
         """Where :meth:`_plan`'s fields sit among the plain pattern's groups (its request line
         groups shift the numbering); ``optional`` holds the directives that may not match."""
         where = self.plain_pattern.groupindex
@@ -426,7 +432,7 @@ class AccessFormat:
             return empty if index >= self.specificity else where[names[index]] - 1
 
         method, target, protocol = (where.get(n, 0) - 1 for n in _split_group_names(self._idx[10]))
-        return _PlainPlan(
+        return PlainPlan(
             groups=self.plain_pattern.groups,
             fields=tuple(at(i) for i in self._idx),
             split=(method, target, protocol) if method >= 0 else None,
@@ -465,7 +471,7 @@ class AccessFormat:
         ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = self._idx
         if self._from_parts:
             i_m, i_u, i_q, i_h = self._parts
-            method, target, protocol, request_line = _request_from_parts(
+            method, target, protocol, request_line = request_from_parts(
                 g[i_m], g[i_u], g[i_q], g[i_h]
             )
         else:
@@ -524,153 +530,6 @@ class AccessFormat:
 
     def __repr__(self) -> str:
         return f"AccessFormat({self.name!r}, {self.logformat!r})"
-
-
-def _request_from_parts(
-    method: str | None, path: str | None, query: str | None, protocol: str | None
-) -> tuple[str, str, str, str]:
-    """``(method, target, protocol, request_line)`` from ``%m``, ``%U``, ``%q``, ``%H``."""
-    method, protocol = text_value(method), text_value(protocol)
-    target = text_value(path) + text_value(query)
-    return method, target, protocol, " ".join(p for p in (method, target, protocol) if p)
-
-
-# --- the plain fast path: a converter compiled per format ----------------------------------
-
-_Converter = Callable[[re.Match[str], Origin, str], AccessEvent]
-
-# Every three-digit status as its int: a lookup is cheaper than int() on the common path.
-_STATUS_CODES: dict[str, int] = {f"{code:03d}": code for code in range(1000)}
-
-
-@dataclass(frozen=True, slots=True)
-class _PlainPlan:
-    """What the plain converter of one format reads: 0-based indexes into ``m.groups()``
-    (``groups - 1``, the empty group, for a field the format lacks) and conversions."""
-
-    groups: int
-    fields: tuple[int, ...]  # as AccessFormat._idx: client_ip ... request
-    split: tuple[int, int, int] | None  # method, target, protocol split by the pattern
-    parts: tuple[int, ...] | None  # %m %U %q %H, when they make the request line
-    frac: int
-    extra: tuple[tuple[str, int], ...]
-    optional: frozenset[int]  # groups that may not take part in a match (None)
-    time: Callable[[str], float | None] | None
-    frac_scale: float
-    duration_scale: int
-
-
-def _compile_plain_event(plan: _PlainPlan) -> _Converter:
-    """A function turning a plain match into an event, written for one format.
-
-    A generic conversion spends as much time finding its fields (index tuples, per-field
-    flags) as converting them; this one unpacks ``m.groups()`` into locals and does only
-    the conversions its format needs: about a fifth less per line. Its source holds only
-    local names ``g<n>`` and names bound in its namespace (values from the format, such as
-    ``extra`` keys, never enter the source), and it must agree with
-    :meth:`AccessFormat.escaped_event` on every plain line (tests compare the two).
-    """
-    empty = plan.groups - 1
-    used: set[int] = set()
-    body: list[str] = []
-
-    def group(index: int) -> str:
-        used.add(index)
-        return f"g{index}"
-
-    def present(index: int) -> str:
-        """A test that group ``index`` holds a value (not absent, empty or "-")."""
-        v = group(index)
-        return f'{v} and {v} != "-"'
-
-    def text(index: int) -> str:
-        if index == empty:
-            return '""'
-        v = group(index)
-        if index in plan.optional:
-            return f'({v} if {v} and {v} != "-" else "")'
-        return f'({v} if {v} != "-" else "")'
-
-    def number(index: int, scale: str = "") -> str:
-        if index == empty:
-            return "None"
-        return f"(int({group(index)}){scale} if {present(index)} else None)"
-
-    ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = plan.fields
-    if plan.parts is not None:
-        parts = ", ".join(group(i) if i != empty else '""' for i in plan.parts)
-        body.append(f"method, target, protocol, request_line = _request_from_parts({parts})")
-    elif request == empty:
-        body.append('method = target = protocol = request_line = ""')
-    else:
-        body.append(f"request_line = {text(request)}")
-        if plan.split is None:
-            body.append("method, target, protocol = split_request_line(request_line)")
-        else:
-            split = ", ".join(group(i) for i in plan.split)
-            body += [
-                f"if {group(plan.split[0])}:",
-                f"    method, target, protocol = {split}",
-                "else:",
-                "    method, target, protocol = split_request_line(request_line)",
-            ]
-    if status == empty:
-        body.append("status = None")
-    else:
-        v = group(status)
-        body += [
-            f"status = _STATUS_CODES.get({v})",
-            f"if status is None and {present(status)}:",
-            f"    status = int({v})",
-        ]
-    if when == empty or plan.time is None:
-        body.append("time = None")
-    else:
-        body.append(f"time = _time({group(when)}) if {group(when)} else None")
-        if plan.frac != empty:
-            body += [
-                f"if {group(plan.frac)} and time is not None:",
-                f"    time += int({group(plan.frac)}) / _FRAC_SCALE",
-            ]
-    body.append("extra = {}")
-    names: dict[str, object] = {}
-    for n, (key, index) in enumerate(plan.extra):
-        names[f"_key{n}"] = key
-        body += [f"if {present(index)}:", f"    extra[_key{n}] = {group(index)}"]
-    args = [
-        "origin",
-        "raw",
-        text(ip),
-        "time",
-        "method",
-        "target",
-        "protocol",
-        "request_line",
-        "status",
-        number(size),
-        text(referer),
-        text(agent),
-        text(user),
-        text(vhost),
-        text(cookie),
-        number(duration, " * _DURATION_SCALE"),
-        "extra",
-    ]
-    body.append(f"return AccessEvent({', '.join(args)})")
-    targets = "".join((f"g{i}, " if i in used else "_, ") for i in range(plan.groups))
-    source = "\n    ".join(["def plain_event(m, origin, raw):", f"{targets}= m.groups()", *body])
-    names.update(
-        AccessEvent=AccessEvent,
-        split_request_line=split_request_line,
-        _request_from_parts=_request_from_parts,
-        _STATUS_CODES=_STATUS_CODES,
-        _time=plan.time,
-        _FRAC_SCALE=plan.frac_scale,
-        _DURATION_SCALE=plan.duration_scale,
-    )
-    exec(compile(source, "<AccessFormat.plain_event>", "exec"), names)
-    function: _Converter = names["plain_event"]  # type: ignore[assignment]
-    return function
 
 
 _POSITIONAL_FIELDS = (
