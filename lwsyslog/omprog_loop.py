@@ -666,7 +666,8 @@ class _Transactions:
     A line inside a transaction is appended to the spool, answered ``DEFER_COMMIT`` and only
     then processed, so rsyslog renders and sends its next line while this one runs through the
     pipeline. ``COMMIT TRANSACTION`` is answered ``OK`` only when every alert raised so far is
-    in every sink; then the spool is emptied. A line outside a transaction is processed and
+    in every sink, else with the error (rsyslog sends the batch again); either way the spool
+    is emptied. A line outside a transaction is processed and
     answered on its own, as in per-line mode. Nothing depends on ``COMMIT`` arriving: every
     line is processed as it comes, and the spool is also emptied every ``_SPOOL_MAX_LINES``
     lines once their alerts are out, so it stays bounded.
@@ -716,11 +717,12 @@ class _Transactions:
             self._in_batch = False
             self.batches += 1
             answer = program.settle_batch()
-            if answer == "OK":
-                if self._spool is not None:
-                    self._spool.clear()
-            else:
+            if answer != "OK":
                 self.failed_commits += 1
+            # Either way the spool's lines are safe: confirmed, or sent again by rsyslog after
+            # the error (8.2302 replays a failed batch), so a long sink outage cannot grow it.
+            if self._spool is not None:
+                self._spool.clear()
             self._answers.send(answer)
         else:
             self._answers.send(program.handle(line))

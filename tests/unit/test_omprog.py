@@ -521,6 +521,8 @@ def test_failed_commit_then_replayed_batch_raises_each_alert_once(
 
     assert transaction(batch).startswith("Error: messages-file")
     assert transaction(batch).startswith("Error")  # rsyslog's retry while the problem lasts
+    # rsyslog owns the failed batch again: the spool does not grow with each retry.
+    assert (tmp_path / "state" / "omprog-default.spool").stat().st_size == 0
     blocker.unlink()
     blocker.mkdir()
     # rsyslog 8.2302 replays a failed batch one message per transaction.
