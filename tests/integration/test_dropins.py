@@ -104,7 +104,15 @@ def test_setup_writes_only_a_valid_dropin(
     assert status == 0
     written = (target_dir / "20-lwsyslog-server.conf").read_text()
     assert 'tls.permittedPeer=["*.web.test"]' in written
+    assert 'useTransactions="on"' in written and " --transactions" in written
     assert "systemctl restart rsyslog" in capsys.readouterr().out
+
+    status = _cli("setup", "server", "--peer", "*.web.test", "--ca", str(pki.ca.cert),
+                  "--cert", str(pki.server.cert), "--key", str(pki.server.key),
+                  "--rsyslog-dir", str(target_dir), "--no-transactions")  # fmt: skip
+    assert status == 0
+    written = (target_dir / "20-lwsyslog-server.conf").read_text()
+    assert 'useTransactions="off"' in written and "--transactions" not in written
 
 
 needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl")
