@@ -526,23 +526,27 @@ class _Input:
                     return line
                 return None
             chunk = self._poll()
-            if chunk is not None:
-                if chunk:
-                    buffer += chunk
-                else:
-                    self.eof = True
-                continue
-            ready, _, _ = select.select([self._fd, self._wake_fd], [], [], timeout)
-            if self._wake_fd in ready:
-                _drain(self._wake_fd)
-                return None
-            if not ready:
-                return None
-            chunk = os.read(self._fd, _READ_CHUNK)
-            if chunk:
-                buffer += chunk
-            else:
+            if chunk is None:
+                ready, _, _ = select.select([self._fd, self._wake_fd], [], [], timeout)
+                if self._wake_fd in ready:
+                    _drain(self._wake_fd)
+                    return None
+                if not ready:
+                    return None
+                chunk = os.read(self._fd, _READ_CHUNK)
+            if not chunk:
                 self.eof = True
+            elif (
+                not buffer
+                and chunk.find(b"\n") == len(chunk) - 1
+                and len(chunk) <= self._max_bytes
+                and self._cut_head is None
+            ):
+                # rsyslog waits for each answer, so a read usually brings exactly one whole
+                # line: hand it over without going through the buffer.
+                return chunk[:-1]
+            else:
+                buffer += chunk
 
     def _poll(self) -> bytes | None:
         """Wait for the next line by polling for a short while before sleeping in select.
@@ -573,6 +577,9 @@ def _drain(fd: int) -> None:
         pass
 
 
+_ENCODED = {status: f"{status}\n".encode() for status in ("OK", "DEFER_COMMIT")}
+
+
 class _Answers:
     """Writes status lines to the private duplicate of the original stdout."""
 
@@ -580,7 +587,7 @@ class _Answers:
         self._fd = fd
 
     def send(self, status: str) -> None:
-        data = (status + "\n").encode("utf-8", "replace")
+        data = _ENCODED.get(status) or (status + "\n").encode("utf-8", "replace")
         while data:
             written = os.write(self._fd, data)
             data = data[written:]
