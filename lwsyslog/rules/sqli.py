@@ -13,6 +13,8 @@ __all__ = [
     "SqliDatabaseFingerprint",
     "SqliQuoteBreakout",
     "SqliStackedQuery",
+    "SqliStringCondition",
+    "SqliSubqueryCondition",
     "SqliTautology",
     "SqliTimeBlind",
     "SqliUnionSelect",
@@ -82,7 +84,8 @@ class SqliBlindProbe(PatternRule):
     """Boolean and conditional probes that need no quote: how blind injection reads a database.
 
     A comparison of two literals (or of a literal and a sub-query or function) right after
-    ``AND``/``OR``/``WHERE``/``HAVING``/``WHEN`` (``1 AND 4022=4022``, ``) WHERE 5=5``), a
+    ``AND``/``OR``/``WHERE``/``HAVING``/``WHEN`` (``1 AND 4022=4022``, ``) WHERE 5=5``, with
+    arithmetic on the left as in ``-1 OR 17-7=10`` or ``OR 3*2<(0+5+966-966)``), a
     conditional function on such a comparison (``ELT(3=3,1)``, ``IIF(2>1,1,1/0)``), ``CASE WHEN
     ... THEN``, ``ORDER BY n`` ended by a comment, and ``RLIKE``/``REGEXP`` on a sub-query.
     """
@@ -94,8 +97,9 @@ class SqliBlindProbe(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = re.compile(
-        r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*-?\d+\s*"
-        r"(?:=|<>|!=|<=>|<=?|>=?)\s*\(*\s*(?:-?\d+(?![\w.])|select\b|[a-z_][\w.$]*\s*\()"
+        r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
+        r"-?\d+(?:\s*[-+*/%]\s*\d+)*\s*(?:=|<>|!=|<=>|<=?|>=?)"
+        r"\s*\(*\s*(?:-?\d+(?![\w.])|select\b|[a-z_][\w.$]*\s*\()"
         r"|\b(?:elt|make_set|iif|if|nullif|ifnull)\s*\(\s*\(*\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+"
         r"|\bcase\s+when\b.{1,200}?\bthen\b"
         r"|(?:\)|\b\d+)\s*order\s+by\s+\d+\s*(?:--|#|;)"
@@ -124,6 +128,8 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/list?cat=3)%20RLIKE%20(SELECT%201)"),
         AccessSample(target="/", user_agent="Mozilla/5.0 || 77>3"),
         AccessSample(target="/list?page=(4=4)*2"),
+        AccessSample(target="/list?page=-1%20OR%2017-7=10"),
+        AccessSample(target="/list?view=-1%20OR%203*2<(0%2b5%2b966-966)%20--%20"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ages+5+and+6+years"),
@@ -132,11 +138,19 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/shop?sort=price&order=desc&page=2"),
         AccessSample(target="/search?q=or+3+stars"),
         AccessSample(target="/calc?expr=(3%2B4)*2"),
+        AccessSample(target="/search?q=results+1-2+of+10"),
+        AccessSample(target="/search?q=pages+1-2+or+3-4"),
+        AccessSample(target="/calc?expr=4-1%3D3"),
+        AccessSample(target="/scores?q=won+4-1+and+drew+2-2"),
     )
 
 
 class SqliQuoteBreakout(PatternRule):
     """A quote that closes a SQL string, followed by a comment or a SQL clause.
+
+    A quote directly before a parenthesised sub-query (``' (select top 1``) counts when the
+    sub-query reads as SQL (``TOP n``, a literal, ``*`` or a function call), not as a phrase
+    such as ``"(select all that apply)"``.
 
     A quote and ``;`` with nothing after them is no evidence on its own: it ends code
     snippets (``a="get";``) and shell commands as often as SQL, so ``;`` counts only before a
@@ -153,6 +167,7 @@ class SqliQuoteBreakout(PatternRule):
         r"['\"`]\s*\)*\s*(?:"
         r"--(?:\s|-|$)|#\s*$|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|select|waitfor)\b"
+        r"|\(\s*select\s+(?:top\s+\d|distinct\b|null\b|\d|\*|[\w.$]+\s*\()"
         r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:\d|not\b|exists|select|substr|mid|ascii|char|length|"
         r"sleep|benchmark|if\s*\(|case\b|true\b|false\b|null\b|@@|0x))"
     )
@@ -163,6 +178,7 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/list?cat=2')%20order%20by%205%23"),
         AccessSample(target="/", cookie="PHPSESSID=abc; uid=1' and 1=2 -- "),
         AccessSample(target="/account.php?user=admin'%3B--"),
+        AccessSample(target="/search?q=%27%20(select%20top%201"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -170,6 +186,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/", user_agent="() { :; }; echo; /bin/echo 'done';"),
         AccessSample(target="/people/o'brien"),
         AccessSample(target="/quotes?text=she+said+%27hi%27+and+left"),
+        AccessSample(target="/form?hint=%22(select+all+that+apply)%22"),
+        AccessSample(target="/form?hint=%27(select+one)%27"),
     )
 
 
@@ -202,7 +220,12 @@ class SqliTimeBlind(PatternRule):
 
 
 class SqliDatabaseFingerprint(PatternRule):
-    """Reading the database's own catalog, version or files, and quote-free string building."""
+    """Reading the database's own catalog, version or files, and quote-free string building.
+
+    Also the type conversions error-based probes force (``CONVERT(int, ...)``, ``CAST(0x... AS
+    varchar(8000))``: the database's error message then prints the value), and ``CHAR(n)``
+    calls joined by commas (a string built without a quote, as for ``CONCAT``).
+    """
 
     id = "sqli-db-fingerprint"
     categories = ("sqli",)
@@ -211,7 +234,8 @@ class SqliDatabaseFingerprint(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = re.compile(
-        r"information_schema|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b|\bsysobjects\b"
+        r"information_schema|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b"
+        r"|\bsys(?:objects|columns|comments|databases|xlogins|processes)\b"
         r"|\bmysql\s*\.\s*(?:user|db)\b|\bpg_(?:catalog|shadow|user)\b|\bsqlite_master\b"
         r"|@@(?:version|datadir|hostname|basedir)\b"
         r"|\b(?:version|database|current_user|system_user|schema)\s*\(\s*\)"
@@ -222,6 +246,10 @@ class SqliDatabaseFingerprint(PatternRule):
         r"|\bconcat\s*\([^)]{0,60}0x[0-9a-f]{2}"
         r"|['\"]\s*(?:\|\||\+)\s*['\"]"
         r"|\bch(?:a?r)\s*\(\s*\d{1,4}\s*\)\s*(?:\|\||\+)\s*\(?\s*ch(?:a?r)\s*\("
+        r"|\bchar\s*\(\s*\d{1,4}\s*\)\s*,\s*char\s*\(\s*\d"
+        r"|\bcast\s*\([^()]{1,120}?\bas\s+(?:n?(?:var)?char|int(?:eger)?|bigint|numeric|decimal"
+        r"|signed|unsigned|binary|text)\b"
+        r"|\bconvert\s*\(\s*(?:int(?:eger)?|bigint|n?(?:var)?char|numeric|decimal)\s*(?:\(|,)"
         r"|\b(?:randomblob|regexp_substring|generate_series|xmltype|cvar|crypt_key"
         r"|sqlid_to_sqlhash|drithsx\s*\.\s*sn|utl_inaddr\s*\.\s*get_host_\w+)\s*\("
         r"|\bsysibm\s*\.\s*sys\w+|\brdb\$\w+|\bmaster\s*\.\.\s*sys\w+|\bmsysaccessobjects\b"
@@ -236,7 +264,8 @@ class SqliDatabaseFingerprint(PatternRule):
             "xp_cmdshell", "sp_executesql", "utl_http", "into", "char", "chr", "concat",
             "randomblob", "regexp_substring", "generate_series", "xmltype", "cvar", "crypt_key",
             "sqlid_to_sqlhash", "drithsx", "utl_inaddr", "sysibm", "rdb", "master",
-            "msysaccessobjects", "dual", "all_users", "sysusers", "count",
+            "msysaccessobjects", "dual", "all_users", "sysusers", "count", "syscolumns",
+            "syscomments", "sysdatabases", "sysxlogins", "sysprocesses", "cast", "convert",
         }
     )  # fmt: skip
     trigger = r"@@|\|\||['\"]\s*\+"
@@ -254,6 +283,10 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(
             target="/p?id=2%20AND%20(SELECT%20COUNT(*)%20FROM%20sysusers%20AS%20a,sysusers%20AS%20b)"
         ),
+        AccessSample(target="/p?id=convert(int,%20cast(0x5f2140%20as%20varchar(8000)))"),
+        AccessSample(target="/p?id=(select%20name%20from%20syscolumns)"),
+        AccessSample(target="/p?id=(SELECT%20CONCAT(CHAR(95),CHAR(33),CHAR(64)))"),
+        AccessSample(target="/p?id=1%20AND%201=CAST(version%20AS%20NUMERIC)"),
     )
     must_not_match = (
         AccessSample(target="/docs/system-requirements"),
@@ -261,6 +294,10 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/product?name=Widget+(large)"),
         AccessSample(target="/flights?from=dual+city&count=2"),
         AccessSample(target="/search?q=chr+(5+pack)+%2B+chrome+(6)"),
+        AccessSample(target="/movies/cast?title=Cast+(as+seen+on+TV)"),
+        AccessSample(target="/tools?q=convert+(integer+to+roman)"),
+        AccessSample(target="/search?q=cast+(tom+as+the+lead)"),
+        AccessSample(target="/units/convert?from=int&to=char"),
     )
 
 
@@ -298,4 +335,88 @@ class SqliStackedQuery(PatternRule):
         AccessSample(target="/", cookie="theme=dark; update_banner=seen"),
         AccessSample(target="/", cookie="lang=en; select_region=eu; iframe_ok=1"),
         AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
+    )
+
+
+class SqliSubqueryCondition(PatternRule):
+    """A parenthesised ``SELECT`` sub-query tested right after ``AND``/``OR``.
+
+    How a tool asks the database a yes/no question whose answer depends on the product: sqlmap's
+    fingerprinting sends ``1 AND (SELECT QUOTE_IDENT(NULL)) IS NULL`` with one function or
+    catalog name per product, ``AND (SELECT 'x' FROM SYSMASTER:SYSDUAL)='x'``. The sub-query
+    must read as SQL (a function call, ``NULL``, ``FROM``, a literal, ``*`` or ``@``) and be
+    followed by ``IS [NOT] NULL`` or a comparison, so a phrase such as "size and (select a
+    colour)" stays quiet. A literal compared with a sub-query (``AND 3=(SELECT ...)``) is the
+    blind-probe rule's.
+    """
+
+    id = "sqli-subquery-condition"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "sub-query tested after AND/OR (AND (SELECT ...) IS NULL, OR (SELECT ...)=1)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|)\s*\(+\s*select\b"
+        r"(?=[^)]{0,100}?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d))[^;]{1,200}?\)\s*"
+        r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:like|in|between)\b)"
+    )
+    words = frozenset({"select"})
+    gate = "("
+    must_match = (
+        AccessSample(target="/item?id=1%20AND%20(SELECT%20TDESENCRYPT(NULL,NULL))%20IS%20NULL"),
+        AccessSample(
+            target="/item?id=1%20AND%20(SELECT%20%27YKWI%27%20FROM%20SYSMASTER:SYSDUAL)=%27YKWI%27"
+        ),
+        AccessSample(
+            target="/item?id=1%20OR%20(SELECT%20ALPHA(NULL)%20FROM%20VERSIONS)%20IS%20NOT%20NULL"
+        ),
+        AccessSample(target="/", cookie="id=7 && (select count(*) from users)>0"),
+    )
+    must_not_match = (
+        AccessSample(target="/shop?q=size+and+(select+a+colour)"),
+        AccessSample(target="/help?q=pick+one+or+(select+none)+to+skip"),
+        AccessSample(target="/form?note=name+and+(select+your+plan)+%3D+required+fields"),
+    )
+
+
+class SqliStringCondition(PatternRule):
+    """A condition on a quoted string right after ``AND``/``OR``, the string left open.
+
+    The value ends inside the application's own quotes, which close it: ``1 OR X='ss`` becomes
+    ``... WHERE id='1 OR X='ss'``, ``' or username like '%`` a ``LIKE`` on any name. Only the
+    left side needs no quote; the right side must open one, and a ``LIKE`` must carry SQL's
+    ``%`` wildcard, so "2 or more like 'this'" and ``a AND b`` stay quiet. A balanced
+    comparison of one value with itself (``' or 'a'='a``) is the tautology rule's.
+    """
+
+    id = "sqli-string-condition"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "quoted-string condition after AND/OR (1 OR x='ss, ' or user like '%)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"(?:(?<![\w.])\d+|['\"`)])\s*(?:(?:and|or|xor)\b|&&|\|\|)"
+        r"\s*['\"`]?[a-z_][\w.]{0,30}['\"`]?\s*"
+        r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]{0,30}%)"
+    )
+    words = frozenset({"and", "or", "xor"})
+    trigger = r"&&|\|\|"
+    gate = "'\"`"
+    must_match = (
+        AccessSample(target="/p?id=1%20OR%20X=%27ss"),
+        AccessSample(target="/p?id=1%20AND%20%27NS=%27ss"),
+        AccessSample(target="/search?q=%27%20or%20username%20like%20%27%25"),
+        AccessSample(target="/p?id=1%20AND%20passwd%20LIKE%20%27a%25%27/*"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=rock+and+roll"),
+        AccessSample(target="/search?q=2+or+more+like+%27this%27"),
+        AccessSample(target="/search?q=a+AND+b"),
+        AccessSample(target="/search?q=%22like+new%22+or+used"),
+        AccessSample(target="/search?q=tom+%27and%27+jerry+%3D+%27cartoon%27"),
+        AccessSample(target="/search?q=%27tom%27+and+jerry"),
+        AccessSample(target="/search?q=1+or+2+%27stars%27"),
+        AccessSample(target="/", cookie="lang='en'; order='desc'"),
     )
