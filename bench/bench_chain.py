@@ -58,14 +58,13 @@ class Result:
 
 
 def _peak_rss_kib(pid: int) -> int:
-    """Peak RSS of the program plus its own children (none today; a shard is its own program)."""
+    """Peak RSS of one program (the omprog program runs as a single process)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0
     match = re.search(r"VmHWM:\s+(\d+)", status)
-    return (int(match.group(1)) if match else 0) + sum(_peak_rss_kib(int(c)) for c in children)
+    return int(match.group(1)) if match else 0
 
 
 def _unique_line(i: int) -> bytes:
