@@ -34,7 +34,8 @@ import harness
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_access_log
 
-from lwsyslog import lab, rsyslog_setup
+from lwsyslog import lab
+from lwsyslog.deploy import rsyslog_setup
 
 _SHIPPED_SERVER = rsyslog_setup.EXAMPLE_SERVER
 

@@ -8,7 +8,7 @@ child process of its own (so each gets its own peak RSS), pinned to one CPU:
 
 - ``baseline``: ``json.loads`` of each envelope, nothing else: the least any consumer of the
   template does;
-- ``envelope``: :func:`lwsyslog.envelope.decode_envelope`;
+- ``envelope``: :func:`lwsyslog.omprog.envelope.decode_envelope`;
 - ``parse``: the envelope, then the line parser (the access/error formats);
 - ``detect``: the same, then every rule (the detector's prefilters and matches);
 - ``full``: ``OmprogProgram.handle``: envelope, parse, rules, thresholds, alerts to a messages
@@ -56,10 +56,10 @@ def _envelopes(count: int) -> list[bytes]:
 
 def _stage_function(stage: str, workdir: Path) -> Callable[[bytes], object]:
     from lwsyslog.config import load_config  # noqa: PLC0415  (timed children import lazily)
-    from lwsyslog.diagnostics import Diagnostics  # noqa: PLC0415
-    from lwsyslog.envelope import Envelope, decode_envelope  # noqa: PLC0415
     from lwsyslog.events import Origin, Unparsed  # noqa: PLC0415
-    from lwsyslog.omprog_loop import OmprogProgram, Options  # noqa: PLC0415
+    from lwsyslog.omprog.diagnostics import Diagnostics  # noqa: PLC0415
+    from lwsyslog.omprog.envelope import Envelope, decode_envelope  # noqa: PLC0415
+    from lwsyslog.omprog.loop import OmprogProgram, Options  # noqa: PLC0415
     from lwsyslog.pipeline import Pipeline  # noqa: PLC0415
 
     if stage == "baseline":

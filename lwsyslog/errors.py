@@ -4,7 +4,10 @@
     ├── ConfigError        a configuration file is wrong (names file, table, key)
     ├── FormatError        a LogFormat string cannot be compiled (names the directive)
     ├── RuleError          a rule definition is wrong (bad pattern, duplicate id, bad Sigma rule)
-    └── SinkError          a sink could not deliver an alert (transient: retried by the caller)
+    ├── SinkError          a sink could not deliver an alert (transient: retried by the caller)
+    ├── CertError          a certificate or key could not be made or read (names file or step)
+    ├── SetupError         a drop-in could not be rendered, validated or written
+    └── LabError           the local lab (demo, integration tests) cannot run here
 
 Errors on single log lines are not exceptions: they are counted under a fixed reason
 (see :class:`lwsyslog.events.UnparsedReason`).
@@ -12,7 +15,16 @@ Errors on single log lines are not exceptions: they are counted under a fixed re
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "FormatError", "LwsyslogError", "RuleError", "SinkError"]
+__all__ = [
+    "CertError",
+    "ConfigError",
+    "FormatError",
+    "LabError",
+    "LwsyslogError",
+    "RuleError",
+    "SetupError",
+    "SinkError",
+]
 
 
 class LwsyslogError(Exception):
@@ -56,3 +68,15 @@ class RuleError(LwsyslogError):
 
 class SinkError(LwsyslogError):
     """A sink failed to write an alert; the alert is kept for retry by the caller."""
+
+
+class CertError(LwsyslogError):
+    """A certificate or key could not be made or read (names the file or the openssl step)."""
+
+
+class SetupError(LwsyslogError):
+    """A drop-in could not be rendered, validated or written (names the file or setting)."""
+
+
+class LabError(LwsyslogError):
+    """The lab cannot be set up here (names what is missing or wrong)."""

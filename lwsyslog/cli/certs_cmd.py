@@ -16,7 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lwsyslog import certs
+from lwsyslog.deploy import certs
+from lwsyslog.errors import CertError
 
 __all__ = ["register", "run"]
 
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"wrote {kind:<7} {leaf.cert}\n      key     {leaf.key}")
             else:
                 print(f"kept  {kind:<7} {leaf.cert}")
-    except certs.CertError as exc:
+    except CertError as exc:
         print(f"lwsyslog certs: {exc}", file=sys.stderr)
         return 1
     print(

@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from lwsyslog.demo import DemoOptions, run_demo
+from lwsyslog.lab.demo import DemoOptions, run_demo
 
 __all__ = ["register", "run"]
 

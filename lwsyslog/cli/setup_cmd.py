@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from lwsyslog import rsyslog_setup as rs
+from lwsyslog.deploy import rsyslog_setup as rs
+from lwsyslog.errors import SetupError
 
 __all__ = ["register", "run"]
 
@@ -133,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         target, text, result = rs.install(
             role, settings_from_args(args), args.rsyslog_dir, dry_run=args.dry_run
         )
-    except rs.SetupError as exc:
+    except SetupError as exc:
         print(f"lwsyslog setup: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -8,12 +8,13 @@ the host's rsyslog, journal, /dev/log or Apache configuration; every process is 
 
 from __future__ import annotations
 
+from lwsyslog.errors import LabError
 from lwsyslog.lab.apache import ApacheInstance
 from lwsyslog.lab.chain import LocalChain
 from lwsyslog.lab.chain_conf import server_conf, webhost_conf
 from lwsyslog.lab.http import fetch
 from lwsyslog.lab.journal import JOURNAL_DIR, JournalNamespace
-from lwsyslog.lab.omprog import LabError, find_omprog_script, omprog_command, write_lab_config
+from lwsyslog.lab.omprog import find_omprog_script, omprog_command, write_lab_config
 from lwsyslog.lab.pki import PERMITTED, SERVER_NAME, WEBHOST_NAME, ChainPki, make_chain_pki
 from lwsyslog.lab.procs import (
     child_pids,

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from lwsyslog import certs, rsyslog_setup
+from lwsyslog.deploy import certs, rsyslog_setup
 from lwsyslog.lab.pki import PERMITTED, SERVER_NAME, ChainPki
 
 __all__ = ["MAX_SOCKET_PATH", "server_conf", "webhost_conf"]

@@ -7,13 +7,9 @@ import sys
 from pathlib import Path
 
 import lwsyslog
-from lwsyslog.errors import LwsyslogError
+from lwsyslog.errors import LabError
 
-__all__ = ["LabError", "find_omprog_script", "omprog_command", "write_lab_config"]
-
-
-class LabError(LwsyslogError):
-    """The lab cannot be set up here (names what is missing or wrong)."""
+__all__ = ["find_omprog_script", "omprog_command", "write_lab_config"]
 
 
 def find_omprog_script() -> Path:

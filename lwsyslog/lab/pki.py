@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from lwsyslog import certs
+from lwsyslog.deploy import certs
 
 __all__ = ["PERMITTED", "SERVER_NAME", "WEBHOST_NAME", "ChainPki", "make_chain_pki"]
 
@@ -27,7 +27,7 @@ class ChainPki:
 
 
 def make_chain_pki(directory: Path, *, ca_name: str = "lwsyslog lab site") -> ChainPki:
-    """Make the CA and both certificates in ``directory`` with :mod:`lwsyslog.certs`."""
+    """Make the CA and both certificates in ``directory`` with :mod:`lwsyslog.deploy.certs`."""
     ca = certs.make_ca(directory, ca_name)
     return ChainPki(
         ca=ca,

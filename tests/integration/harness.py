@@ -8,7 +8,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from lwsyslog import certs, lab
+from lwsyslog import lab
+from lwsyslog.deploy import certs
 
 __all__ = [
     "CONSUMER",
@@ -39,7 +40,7 @@ class Pki(lab.ChainPki):
 
 
 def make_pki(directory: Path) -> Pki:
-    """Every certificate the tests need, made with :mod:`lwsyslog.certs`."""
+    """Every certificate the tests need, made with :mod:`lwsyslog.deploy.certs`."""
     chain = lab.make_chain_pki(directory, ca_name="lwsyslog test site")
     other = certs.make_ca(directory / "other", "some other ca")
     return Pki(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from lwsyslog import omprog_loop
+from lwsyslog.omprog import loop as omprog_loop
 
 
 def main() -> int:

@@ -18,7 +18,8 @@ import harness
 import pytest
 from conftest import WEBHOST_HOSTNAME, Chain
 
-from lwsyslog import certs, lab
+from lwsyslog import lab
+from lwsyslog.deploy import certs
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,11 @@ from pathlib import Path
 import harness
 import pytest
 
-from lwsyslog import certs, lab
-from lwsyslog import rsyslog_setup as rs
+from lwsyslog import lab
 from lwsyslog.cli import certs_cmd, setup_cmd
+from lwsyslog.deploy import certs
+from lwsyslog.deploy import rsyslog_setup as rs
+from lwsyslog.errors import CertError, SetupError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "rsyslog.d"
 needs_rsyslogd = pytest.mark.skipif(
@@ -48,9 +50,9 @@ def test_server_template_has_the_documented_json_keys() -> None:
 
 
 def test_a_value_that_would_inject_config_is_refused() -> None:
-    with pytest.raises(rs.SetupError, match="server_host"):
+    with pytest.raises(SetupError, match="server_host"):
         rs.render_webhost(replace(rs.EXAMPLE_WEBHOST, server_host='x" port="1'))
-    with pytest.raises(rs.SetupError, match="batch_size"):
+    with pytest.raises(SetupError, match="batch_size"):
         rs.render_webhost(replace(rs.EXAMPLE_WEBHOST, window_size=128))
 
 
@@ -141,9 +143,9 @@ def test_a_key_of_another_certificate_is_rejected(tmp_path: Path) -> None:
     ca = certs.make_ca(tmp_path, "example.net")
     one = certs.make_cert(tmp_path, ca, "one.example.net")
     two = certs.make_cert(tmp_path, ca, "two.example.net")
-    with pytest.raises(certs.CertError, match="not the private key"):
+    with pytest.raises(CertError, match="not the private key"):
         certs.existing(one.cert, two.key)
-    with pytest.raises(certs.CertError, match="valid DNS name"):
+    with pytest.raises(CertError, match="valid DNS name"):
         certs.make_cert(tmp_path, ca, "bad name")
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lwsyslog.envelope import (
+from lwsyslog.omprog.envelope import (
     Envelope,
     EnvelopeFailure,
     EnvelopeFailureReason,

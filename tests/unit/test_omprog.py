@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.diagnostics import Diagnostics, Level
+from lwsyslog.omprog.diagnostics import Diagnostics, Level
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from lwsyslog.omprog_loop import _Input
+from lwsyslog.omprog.loop import _Input
 
 MAX_BYTES = 100
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
+from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from lwsyslog.errors import LwsyslogError
+from lwsyslog.errors import SetupError
 
 __all__ = [
     "APACHE_EXAMPLE_NAME",
@@ -27,7 +27,6 @@ __all__ = [
     "EXAMPLE_WEBHOST",
     "Role",
     "ServerSettings",
-    "SetupError",
     "Validation",
     "WebhostSettings",
     "apache_example",
@@ -50,10 +49,6 @@ DROPIN_NAMES: dict[Role, str] = {
 APACHE_EXAMPLE_NAME = "apache-lwsyslog.conf.example"
 
 _SAFE_VALUE = re.compile(r'^[^"\\\n\r\x00]*$')
-
-
-class SetupError(LwsyslogError):
-    """A drop-in could not be rendered, validated or written (names the file or setting)."""
 
 
 class _Template(string.Template):

@@ -17,7 +17,7 @@ reported and the running one kept); SIGTERM or end of input: flush, close, exit 
 
 With ``--transactions`` (rsyslog ``useTransactions="on"``) a line is spooled, answered
 ``DEFER_COMMIT`` and then processed, and a batch is confirmed at its ``COMMIT TRANSACTION``
-(see :class:`_Transactions` and :mod:`lwsyslog.line_spool`).
+(see :class:`_Transactions` and :mod:`lwsyslog.omprog.spool`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from types import FrameType
 
 from lwsyslog.alerts import Alert
 from lwsyslog.config import Config, load_config
-from lwsyslog.diagnostics import Diagnostics, Level, journal_sender
-from lwsyslog.envelope import EnvelopeFailure, decode_envelope
 from lwsyslog.errors import LwsyslogError, SinkError
 from lwsyslog.events import Origin
-from lwsyslog.line_spool import LineSpool
+from lwsyslog.omprog.diagnostics import Diagnostics, Level, journal_sender
+from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
+from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
+from lwsyslog.omprog.spool import LineSpool
 from lwsyslog.pipeline import AlertGuard, Pipeline
-from lwsyslog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 

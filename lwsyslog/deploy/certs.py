@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from lwsyslog.errors import LwsyslogError
+from lwsyslog.errors import CertError
 
 __all__ = [
     "CA_DAYS",
     "CERT_DAYS",
-    "CertError",
     "CertFiles",
     "KeyType",
     "Kind",
@@ -50,10 +49,6 @@ CERT_DAYS = 825
 """Validity of a leaf certificate: the longest that common TLS clients still accept."""
 
 _NAME_RE = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
-
-
-class CertError(LwsyslogError):
-    """A certificate or key could not be made or read (names the file or the openssl step)."""
 
 
 @dataclass(frozen=True, slots=True)
