@@ -17,7 +17,6 @@ from lwsyslog.thresholds import Crossing
 
 __all__ = ["Alert", "AlertMaker", "message_id"]
 
-_SIGMA_PREFIX = "sigma:"
 _MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c2a4e-2b1d-4f7e-9c55-1b9e0c8f4a11")
 
 
@@ -44,6 +43,8 @@ class Alert:
     message: str
     sample: str
     log: str
+    #: Every rule that fired on the triggering line (the lead rule first).
+    rules: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -80,7 +81,7 @@ class AlertMaker:
         not_standalone: Iterable[str] = (),
     ) -> None:
         self._clock = clock
-        # Sigma rules a correlation uses as building blocks feed thresholds, never alert alone.
+        # Rules whose findings only feed a threshold (a correlation's building blocks).
         self._not_standalone = frozenset(not_standalone)
         self._descriptions = dict(descriptions or {})
         self._min_rank = single_event_min_severity.rank
@@ -95,10 +96,10 @@ class AlertMaker:
     def from_findings(self, observation: Observation) -> list[Alert]:
         """At most one alert for the line's findings severe enough to stand alone.
 
-        One request often trips several rules of one category (a UNION and a quote breakout);
-        the operator gets one alert naming them all, led by the most severe finding. The
-        cooldown is per (category, client), so a sqlmap run is one alert per cooldown, not one
-        per payload variant.
+        One request often trips several rules, of one source or several (a UNION and a quote
+        breakout, and a Sigma rule for the same payload); the operator gets one alert naming
+        them all, led by the most severe finding. The cooldown is per (category, client), so
+        a sqlmap run is one alert per cooldown, not one per payload variant.
         """
         severe = [
             f
@@ -107,24 +108,13 @@ class AlertMaker:
         ]
         if not severe:
             return []
-        # Built-in rules share one alert per line; each Sigma rule a user added speaks for
-        # itself, with its own id, title and level.
-        groups: dict[str, list[Finding]] = {}
-        for finding in severe:
-            family = finding.rule_id if finding.rule_id.startswith(_SIGMA_PREFIX) else ""
-            groups.setdefault(family, []).append(finding)
-        alerts = []
-        for family, members in groups.items():
-            members.sort(key=lambda finding: -finding.severity.rank)
-            lead = members[0]
-            categories = tuple(dict.fromkeys(c for f in members for c in f.categories))
-            cooldown_keys = (family,) if family else categories
-            fresh = [
-                k for k in cooldown_keys if not self._in_cooldown(k, lead.client_ip, lead.time)
-            ]
-            if fresh:
-                alerts.append(self._single(lead, members, categories, observation))
-        return alerts
+        severe.sort(key=lambda finding: -finding.severity.rank)
+        lead = severe[0]
+        categories = tuple(dict.fromkeys(c for f in severe for c in f.categories))
+        fresh = [c for c in categories if not self._in_cooldown(c, lead.client_ip, lead.time)]
+        if not fresh:
+            return []
+        return [self._single(lead, severe, categories, observation)]
 
     def from_crossings(self, crossings: Iterable[Crossing], log: str) -> list[Alert]:
         """One alert per crossing (the threshold engine already applied its cooldown)."""
@@ -132,7 +122,7 @@ class AlertMaker:
             Alert(
                 rule=c.rule.id,
                 key=c.key.shown,
-                client_ip=c.key.shown if _looks_like_ip(c.key.shown) else "",
+                client_ip=c.client_ip,
                 categories=c.categories,
                 severity=c.settings.severity,
                 count=c.count,
@@ -144,6 +134,7 @@ class AlertMaker:
                 message=c.rule.message(c.key, c.count, c.settings.window_secs),
                 sample=c.sample,
                 log=log,
+                rules=(c.rule.id,),
             )
             for c in crossings
         ]
@@ -190,8 +181,5 @@ class AlertMaker:
             ),
             sample=observation.event.raw,
             log=lead.log,
+            rules=tuple(dict.fromkeys(f.rule_id for f in severe)),
         )
-
-
-def _looks_like_ip(text: str) -> bool:
-    return bool(text) and (text.count(".") == 3 or ":" in text) and " " not in text

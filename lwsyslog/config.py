@@ -1,9 +1,12 @@
-"""Strict TOML configuration: built-in defaults, then drop-in overrides.
+"""Strict TOML configuration: built-in defaults, then drop-in overrides, into :mod:`settings`.
 
 Files are read in order (defaults, ``/etc/lwsyslog/lwsyslog.toml``, then
 ``/etc/lwsyslog/lwsyslog.d/*.toml`` sorted), each checked against the schema on its own so an
 error names the file that made it, with line, table and key. A threshold that silently fell
-back to a default would be a detection gap, so nothing unknown is ignored.
+back to a default would be a detection gap, so nothing unknown is ignored. The loader only
+loads: the types live in :mod:`lwsyslog.settings`; ``[rules.ID]`` tables are checked against
+the rules that exist once every rule source is loaded (:mod:`lwsyslog.detection.catalog`),
+the tables of rule sources (``[sigma]``) against the schemas those sources declare.
 """
 
 from __future__ import annotations
@@ -12,23 +15,22 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from lwsyslog import checks
+from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError
+from lwsyslog.settings import AllowList, Config, Location, RuleSettings, ThresholdSettings
 from lwsyslog.severity import Severity
-from lwsyslog.triage import parse_status_set
+from lwsyslog.thresholds import THRESHOLD_RULES
 
 __all__ = [
     "DEFAULT_PATHS",
-    "AllowList",
-    "Config",
-    "RuleSettings",
-    "ThresholdSettings",
     "config_files",
     "load_config",
+    "parse_status_set",
 ]
 
 DEFAULT_MAIN = Path("/etc/lwsyslog/lwsyslog.toml")
@@ -36,263 +38,87 @@ DEFAULT_DROPIN_DIR = Path("/etc/lwsyslog/lwsyslog.d")
 DEFAULT_PATHS = (DEFAULT_MAIN, DEFAULT_DROPIN_DIR)
 _DEFAULTS_NAME = "<built-in defaults>"
 
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-@dataclass(frozen=True, slots=True)
-class AllowList:
-    """Findings from these clients, paths or User-Agents are dropped."""
-
-    clients: tuple[Network, ...] = ()
-    paths: tuple[re.Pattern[str], ...] = ()
-    user_agents: tuple[re.Pattern[str], ...] = ()
-
-    def __bool__(self) -> bool:
-        return bool(self.clients or self.paths or self.user_agents)
-
-    def allows(self, client_ip: str, path: str, user_agent: str) -> bool:
-        """True when any entry covers this client, path or User-Agent."""
-        if self.clients and client_ip:
-            try:
-                address = ipaddress.ip_address(client_ip)
-            except ValueError:
-                address = None
-            if address is not None and any(address in net for net in self.clients):
-                return True
-        if path and any(pattern.search(path) for pattern in self.paths):
-            return True
-        return bool(user_agent) and any(p.search(user_agent) for p in self.user_agents)
-
-
-@dataclass(frozen=True, slots=True)
-class ThresholdSettings:
-    """Numbers for one multi-event threshold rule."""
-
-    enabled: bool
-    count: int
-    window_secs: float
-    cooldown_secs: float
-    severity: Severity
-    baseline_factor: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSettings:
-    """Per-rule overrides: switch off, change severity, allow-list.
-
-    ``paths`` is read by the ``watched-path`` rule only (the schema accepts it nowhere else).
-    """
-
-    enabled: bool = True
-    severity: Severity | None = None
-    allow: AllowList = field(default_factory=AllowList)
-    paths: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Config:
-    """The validated, merged configuration every stage is built from."""
-
-    log: str
-    access_formats: tuple[str, ...]
-    max_line_bytes: int
-    urgent_statuses: frozenset[int]
-    urgent_levels: tuple[str, ...]
-    single_event_min_severity: Severity
-    cooldown_secs: float
-    max_keys: int
-    thresholds: Mapping[str, ThresholdSettings]
-    allow: AllowList
-    rules: Mapping[str, RuleSettings]
-    messages_file_enabled: bool
-    messages_file_path: str
-    messages_file_fsync: bool
-    journald_enabled: bool
-    sigma_rule_dirs: tuple[str, ...]
-    files: tuple[str, ...]
-
-    def rule_settings(self, rule_id: str) -> RuleSettings:
-        """The settings for ``rule_id`` (defaults when the rule has no table)."""
-        return self.rules.get(rule_id, _DEFAULT_RULE_SETTINGS)
-
-
-_DEFAULT_RULE_SETTINGS = RuleSettings()
-
 
 # --- schema -------------------------------------------------------------------------------
 
-Checker = Callable[[Any], str | None]  # returns an error text, or None when the value is fine
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _int(minimum: int = 0) -> Checker:
-    def check(value: Any) -> str | None:
-        if not _is_int(value):
-            return f"expected an integer, got {_type_name(value)}"
-        return None if value >= minimum else f"must be >= {minimum}, got {value}"
-
-    return check
-
-
-def _number(minimum: float = 0) -> Checker:
-    def check(value: Any) -> str | None:
-        if not (_is_int(value) or isinstance(value, float)):
-            return f"expected a number, got {_type_name(value)}"
-        return None if value >= minimum else f"must be >= {minimum}, got {value}"
-
-    return check
-
-
-def _bool(value: Any) -> str | None:
-    return None if isinstance(value, bool) else f"expected true or false, got {_type_name(value)}"
-
-
-def _str(value: Any) -> str | None:
-    return None if isinstance(value, str) else f"expected a string, got {_type_name(value)}"
-
-
-def _choice(*choices: str) -> Checker:
-    def check(value: Any) -> str | None:
-        if value in choices:
-            return None
-        return f"expected one of {', '.join(choices)}, got {value!r}"
-
-    return check
-
-
-def _str_list(value: Any) -> str | None:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        return f"expected a list of strings, got {_type_name(value)}"
-    return None
-
-
-def _regex_list(value: Any) -> str | None:
-    problem = _str_list(value)
-    if problem:
-        return problem
-    for item in value:
-        try:
-            re.compile(item)
-        except re.error as error:
-            return f"invalid regular expression {item!r}: {error}"
-    return None
-
-
-def _network_list(value: Any) -> str | None:
-    problem = _str_list(value)
-    if problem:
-        return problem
-    for item in value:
-        try:
-            ipaddress.ip_network(item, strict=False)
-        except ValueError:
-            return f"not an IP address or CIDR network: {item!r}"
-    return None
-
-
-_SEVERITY = _choice(*(severity.value for severity in Severity))
+_SEVERITY = checks.choice(*(severity.value for severity in Severity))
 
 _ALLOW: dict[str, Any] = {
-    "clients": _network_list,
-    "paths": _regex_list,
-    "user_agents": _regex_list,
+    "clients": checks.network_list,
+    "paths": checks.regex_list,
+    "user_agents": checks.regex_list,
 }
 
 _THRESHOLD: dict[str, Any] = {
-    "enabled": _bool,
-    "count": _int(1),
-    "window_secs": _number(0),
-    "cooldown_secs": _number(0),
+    "enabled": checks.boolean,
+    "count": checks.integer(1),
+    "window_secs": checks.number(0),
+    "cooldown_secs": checks.number(0),
     "severity": _SEVERITY,
-    "baseline_factor": _number(0),
+    "baseline_factor": checks.number(0),
 }
 
-
-def _watched_paths(value: Any) -> str | None:
-    from lwsyslog.rules.watched import watched_path_problem  # noqa: PLC0415  (import cycle)
-
-    problem = _str_list(value)
-    if problem:
-        return problem
-    return next((p for p in map(watched_path_problem, value) if p), None)
-
-
-_RULE: dict[str, Any] = {"enabled": _bool, "severity": _SEVERITY, "allow": _ALLOW}
-# Keys only some rules take, on top of _RULE.
-_RULE_EXTRA: dict[str, dict[str, Any]] = {"watched-path": {"paths": _watched_paths}}
+# Every rule takes these; the keys a single rule takes on top (its options) are checked by
+# its source once the rules are loaded.
+_RULE: dict[str, Any] = {"enabled": checks.boolean, "severity": _SEVERITY, "allow": _ALLOW}
 
 
 class _TableOf:
-    """A table whose keys are ids from a registry, each holding the same sub-table.
+    """A table whose keys are ids, each holding the same sub-table.
 
-    ``extra`` adds keys to the sub-table of some ids.
+    ``ids`` lists the known ids (``None``: any id; its rule source checks it later);
+    ``open_keys`` lets sub-tables carry further keys (rule options) to be checked later.
     """
 
     def __init__(
         self,
-        ids: Callable[[], Iterable[str]],
+        ids: Callable[[], Iterable[str]] | None,
         what: str,
         schema: dict[str, Any],
-        extra: Mapping[str, dict[str, Any]] | None = None,
+        *,
+        open_keys: bool = False,
     ):
         self.ids = ids
         self.what = what
         self.schema = schema
-        self.extra = extra or {}
-
-    def schema_of(self, key: str) -> dict[str, Any]:
-        """The sub-table schema of id ``key``."""
-        extra = self.extra.get(key)
-        return {**self.schema, **extra} if extra else self.schema
+        self.open_keys = open_keys
 
 
 def _threshold_ids() -> Iterable[str]:
-    from lwsyslog.thresholds import THRESHOLD_RULES  # noqa: PLC0415  (avoid an import cycle)
-
     return [rule.id for rule in THRESHOLD_RULES]
 
 
-def _rule_ids() -> Iterable[str]:
-    from lwsyslog.rules.registry import ALL_RULES  # noqa: PLC0415  (avoid an import cycle)
+def _schema() -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "input": {
+            "log": checks.choice("auto", "access", "error"),
+            "access_formats": checks.string_list,
+            "max_line_bytes": checks.integer(256),
+        },
+        "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
+        "alerts": {
+            "single_event_min_severity": _SEVERITY,
+            "cooldown_secs": checks.number(0),
+            "max_keys": checks.integer(1),
+        },
+        "thresholds": _TableOf(_threshold_ids, "threshold rule", _THRESHOLD),
+        "allow": _ALLOW,
+        "rules": _TableOf(None, "rule", _RULE, open_keys=True),
+        "sinks": {
+            "messages_file": {
+                "enabled": checks.boolean,
+                "path": checks.string,
+                "fsync": checks.boolean,
+            },
+            "journald": {"enabled": checks.boolean},
+        },
+    }
+    for table, source_schema in source_tables().items():
+        schema[table] = dict(source_schema)
+    return schema
 
-    return [rule.id for rule in ALL_RULES]
 
-
-_SCHEMA: dict[str, Any] = {
-    "input": {
-        "log": _choice("auto", "access", "error"),
-        "access_formats": _str_list,
-        "max_line_bytes": _int(256),
-    },
-    "triage": {"urgent_statuses": _str_list, "urgent_levels": _str_list},
-    "alerts": {
-        "single_event_min_severity": _SEVERITY,
-        "cooldown_secs": _number(0),
-        "max_keys": _int(1),
-    },
-    "thresholds": _TableOf(_threshold_ids, "threshold rule", _THRESHOLD),
-    "allow": _ALLOW,
-    "rules": _TableOf(_rule_ids, "rule", _RULE, _RULE_EXTRA),
-    "sinks": {
-        "messages_file": {"enabled": _bool, "path": _str, "fsync": _bool},
-        "journald": {"enabled": _bool},
-    },
-    "sigma": {"rule_dirs": _str_list},
-}
-
-
-def _type_name(value: Any) -> str:
-    return {
-        bool: "a boolean",
-        int: "an integer",
-        float: "a number",
-        str: "a string",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
+_SCHEMA = _schema()
 
 
 # --- loading ------------------------------------------------------------------------------
@@ -314,13 +140,32 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
     paths = config_files() if files is None else [Path(path) for path in files]
     defaults_text = resources.files("lwsyslog").joinpath("data/defaults.toml").read_text("utf-8")
     merged = _checked(_parse(defaults_text, _DEFAULTS_NAME), defaults_text, _DEFAULTS_NAME)
+    places = _Places()
+    places.note(merged, defaults_text, _DEFAULTS_NAME)
     for path in paths:
         try:
             text = path.read_text("utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise ConfigError(f"cannot read: {error}", file=str(path)) from None
-        _merge(merged, _checked(_parse(text, str(path)), text, str(path)))
-    return _build(merged, tuple([_DEFAULTS_NAME, *(str(path) for path in paths)]))
+        data = _checked(_parse(text, str(path)), text, str(path))
+        places.note(data, text, str(path))
+        _merge(merged, data)
+    return _build(merged, tuple([_DEFAULTS_NAME, *(str(path) for path in paths)]), places)
+
+
+class _Places:
+    """Where each ``[rules.ID]`` table and option was last set, for errors found later."""
+
+    def __init__(self) -> None:
+        self.tables: dict[str, Location] = {}
+        self.options: dict[tuple[str, str], int | None] = {}
+
+    def note(self, data: Mapping[str, Any], text: str, name: str) -> None:
+        for rule_id, values in data.get("rules", {}).items():
+            self.tables[rule_id] = Location(name, _line_of(text, ("rules",), rule_id))
+            for key in values:
+                if key not in _RULE:
+                    self.options[rule_id, key] = _line_of(text, ("rules", rule_id), key)
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
@@ -343,9 +188,9 @@ def _check_table(
 ) -> None:
     table = ".".join(path)
     if isinstance(schema, _TableOf):
-        known = set(schema.ids()) if data else set()
+        known = set(schema.ids()) if data and schema.ids is not None else set()
         for key, value in data.items():
-            if key not in known:
+            if schema.ids is not None and key not in known:
                 raise ConfigError(
                     f"unknown {schema.what} id (known: {', '.join(sorted(known))})",
                     file=name,
@@ -355,13 +200,16 @@ def _check_table(
                 )
             if not isinstance(value, dict):
                 raise ConfigError(
-                    f"expected a table, got {_type_name(value)}",
+                    f"expected a table, got {checks.type_name(value)}",
                     file=name,
                     table=table,
                     key=key,
                     line=_line_of(text, path, key),
                 )
-            _check_table(value, schema.schema_of(key), (*path, key), text, name)
+            inner = value
+            if schema.open_keys:
+                inner = {k: v for k, v in value.items() if k in schema.schema}
+            _check_table(inner, schema.schema, (*path, key), text, name)
         return
     for key, value in data.items():
         line = _line_of(text, path, key)
@@ -374,7 +222,7 @@ def _check_table(
         if isinstance(expected, dict | _TableOf):
             if not isinstance(value, dict):
                 raise ConfigError(
-                    f"expected a table, got {_type_name(value)}",
+                    f"expected a table, got {checks.type_name(value)}",
                     file=name,
                     table=table,
                     key=key,
@@ -428,7 +276,7 @@ def _allow_list(data: Mapping[str, Any]) -> AllowList:
     )
 
 
-def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
+def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Config:
     where = files[-1]
     thresholds: dict[str, ThresholdSettings] = {}
     for rule_id, values in data.get("thresholds", {}).items():
@@ -454,7 +302,9 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
             enabled=values.get("enabled", True),
             severity=Severity(values["severity"]) if "severity" in values else None,
             allow=_allow_list(values.get("allow", {})),
-            paths=tuple(values.get("paths", [])),
+            options={key: value for key, value in values.items() if key not in _RULE},
+            where=places.tables.get(rule_id, Location(where)),
+            lines={key: places.options.get((rule_id, key)) for key in values if key not in _RULE},
         )
         for rule_id, values in data.get("rules", {}).items()
     }
@@ -477,6 +327,32 @@ def _build(data: dict[str, Any], files: tuple[str, ...]) -> Config:
         messages_file_path=sinks.get("messages_file", {}).get("path", ""),
         messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
-        sigma_rule_dirs=tuple(data.get("sigma", {}).get("rule_dirs", [])),
+        sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,
     )
+
+
+def parse_status_set(specs: Iterable[str], *, file: str, table: str, key: str) -> frozenset[int]:
+    """Expand ``["4xx", "500-504", "302"]`` into the set of status codes it names."""
+    statuses: set[int] = set()
+    for spec in specs:
+        text = spec.strip().lower()
+        try:
+            if len(text) == 3 and text.endswith("xx") and text[0].isdigit():
+                base = int(text[0]) * 100
+                statuses.update(range(base, base + 100))
+            elif "-" in text:
+                low, high = (int(part) for part in text.split("-", 1))
+                if not 100 <= low <= high <= 999:
+                    raise ValueError(spec)
+                statuses.update(range(low, high + 1))
+            else:
+                code = int(text)
+                if not 100 <= code <= 999:
+                    raise ValueError(spec)
+                statuses.add(code)
+        except ValueError:
+            raise ConfigError(
+                f"bad status {spec!r}: use NNN, Nxx or NNN-MMM", file=file, table=table, key=key
+            ) from None
+    return frozenset(statuses)

@@ -9,26 +9,21 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
-from lwsyslog.config import Config
-from lwsyslog.errors import RuleError
+from lwsyslog.detection.catalog import load_detection
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
+from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
-from lwsyslog.rules import Detector
-from lwsyslog.rules.registry import build_rules
+from lwsyslog.settings import Config
 from lwsyslog.sinks.base import Dispatcher, Sink
 from lwsyslog.stats import RunStats
 from lwsyslog.thresholds import Crossing, ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
-
-if TYPE_CHECKING:
-    from lwsyslog.sigma import SigmaRuleSet
 
 __all__ = ["AlertGuard", "LineResult", "Pipeline"]
 
@@ -74,39 +69,33 @@ class Pipeline:
             config.access_formats,
             max_line_chars=config.max_line_bytes,
         )
-        rules = build_rules(config)
-        self.detector = Detector(rules)
-        self.sigma = _load_sigma(config.sigma_rule_dirs)
-        descriptions = {rule.id: rule.description for rule in self.detector.rules}
-        quiet: set[str] = set()
-        extra_thresholds = []
-        if self.sigma is not None:
-            descriptions.update({r.id: f"Sigma: {r.title}" for r in self.sigma.rules})
-            quiet = {r.id for r in self.sigma.rules if not r.standalone}
-            extra_thresholds = self.sigma.thresholds()
+        self.detection = load_detection(config)
         self.triage = Triage(config.urgent_statuses, config.urgent_levels)
         self.thresholds = ThresholdEngine.from_settings(
-            config.thresholds, max_keys=config.max_keys, clock=clock, extra=extra_thresholds
+            config.thresholds,
+            max_keys=config.max_keys,
+            clock=clock,
+            extra=self.detection.thresholds(),
         )
         self.alert_maker = AlertMaker(
             config.single_event_min_severity,
             config.cooldown_secs,
             config.max_keys,
             clock=clock,
-            descriptions=descriptions,
-            not_standalone=quiet,
+            descriptions=self.detection.descriptions(),
+            not_standalone=self.detection.feeding_only(),
         )
         self.dispatcher = Dispatcher(sinks)
         self.stats = RunStats()
         self._max_line_bytes = config.max_line_bytes
         # Bound methods looked up once: process() runs for every line.
         self._parse = self.parser.parse
-        self._detect = self.detector.detect
+        self._detect = self.detection.detect
         self._classify = self.triage.classify
         self._observe = self.thresholds.observe_line
         self._tuned = {
             rule_id: settings
-            for rule_id, settings in config.rules.items()
+            for rule_id, settings in self.detection.settings.items()
             if settings.severity is not None or settings.allow
         }
 
@@ -137,9 +126,7 @@ class Pipeline:
             stats.access += 1
         else:
             stats.error += 1
-        findings = self._detect(event)
-        if self.sigma is not None:
-            findings.extend(self.sigma.detect(event))
+        findings = self._detect(event, EventView(event))
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):
@@ -225,20 +212,6 @@ def _path_and_agent(event: AccessEvent | ErrorEvent) -> tuple[str, str]:
     if isinstance(event, AccessEvent):
         return event.path, event.user_agent
     return "", ""
-
-
-def _load_sigma(dirs: Sequence[str]) -> SigmaRuleSet | None:
-    """The Sigma rule set of ``[sigma] rule_dirs``; pySigma is only imported when configured."""
-    if not dirs:
-        return None
-    try:
-        from lwsyslog.sigma import SigmaRuleSet  # noqa: PLC0415  (optional dependency)
-    except ImportError as error:
-        raise RuleError(
-            f"[sigma] rule_dirs is set but pySigma is missing ({error}); "
-            "install it with: pip install 'lwsyslog[sigma]'"
-        ) from None
-    return SigmaRuleSet.load([Path(path) for path in dirs])
 
 
 def _answered(event: AccessEvent) -> bool:

@@ -20,11 +20,10 @@ from typing import ClassVar
 
 from lwsyslog.bounded import BoundedMap, FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
-from lwsyslog.config import ThresholdSettings
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
-from lwsyslog.severity import Severity
+from lwsyslog.settings import ThresholdSettings
 from lwsyslog.triage import Urgency
 
 __all__ = [
@@ -49,7 +48,11 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True, slots=True)
 class WindowKey:
-    """Where an observation is counted: ``shown`` is the alert's key, ``detail`` splits it."""
+    """Where an observation is counted: ``shown`` is the alert's key, ``detail`` splits it.
+
+    ``client_ip`` is the client the window is about (the alert names it); empty for windows
+    that are not per client (a web host's 5xx storm).
+    """
 
     shown: str
     detail: str = ""
@@ -59,6 +62,7 @@ class WindowKey:
     distinct: str = ""
     # For self-counting rules: the figure the alert reports.
     count: int = 0
+    client_ip: str = ""
 
 
 class ThresholdRule(ABC):
@@ -101,7 +105,9 @@ class UrgentBurst(ThresholdRule):
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         if observation.urgency is Urgency.URGENT and observation.client_ip:
             cats = tuple(sorted({c for f in observation.findings for c in f.categories}))
-            return (WindowKey(observation.client_ip, categories=cats),)
+            return (
+                WindowKey(observation.client_ip, categories=cats, client_ip=observation.client_ip),
+            )
         return ()
 
 
@@ -116,7 +122,7 @@ class AuthBruteForce(ThresholdRule):
         if observation.client_ip and any(
             "auth-failure" in finding.categories for finding in observation.findings
         ):
-            return (WindowKey(observation.client_ip),)
+            return (_client_key(observation.client_ip),)
         return ()
 
 
@@ -131,7 +137,7 @@ class Scan404Burst(ThresholdRule):
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
         if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            return (WindowKey(event.client_ip),)
+            return (_client_key(event.client_ip),)
         return ()
 
 
@@ -146,7 +152,8 @@ class AttackRepeat(ThresholdRule):
         if not observation.client_ip or not observation.findings:
             return ()
         seen = {c for f in observation.findings for c in f.categories if c in PAYLOAD_CATEGORIES}
-        return [WindowKey(observation.client_ip, c, (c,)) for c in sorted(seen)]
+        client = observation.client_ip
+        return [WindowKey(client, c, (c,), client_ip=client) for c in sorted(seen)]
 
 
 class ServerErrorStorm(ThresholdRule):
@@ -175,7 +182,7 @@ class ScanDistinct404(ThresholdRule):
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
         if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            return (WindowKey(event.client_ip, distinct=event.path),)
+            return (WindowKey(event.client_ip, distinct=event.path, client_ip=event.client_ip),)
         return ()
 
 
@@ -202,7 +209,7 @@ class LoginPostBurst(ThresholdRule):
             and event.client_ip
             and _LOGIN_PATH.search(event.path)
         ):
-            return (WindowKey(event.client_ip),)
+            return (_client_key(event.client_ip),)
         return ()
 
 
@@ -223,10 +230,9 @@ class BruteForceSuccess(ThresholdRule):
     self_counting = True
     standard_with_user = True
 
-    def __init__(self) -> None:
-        self._failures: BoundedMap[str, deque[float]] = BoundedMap(100_000)
-        self._needed = 10
-        self._window_secs = 300.0
+    _failures: BoundedMap[str, deque[float]]
+    _needed: int
+    _window_secs: float
 
     def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
         self._failures = BoundedMap(max_keys)
@@ -258,13 +264,21 @@ class BruteForceSuccess(ThresholdRule):
         if event.time - failures[0] > self._window_secs:
             return ()
         failures.clear()
-        return (WindowKey(client, detail=f"user {event.user}", count=self._needed + 1),)
+        return (
+            WindowKey(
+                client, detail=f"user {event.user}", count=self._needed + 1, client_ip=client
+            ),
+        )
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
             f"{self.description}: {key.shown} logged in as {key.detail.removeprefix('user ')} "
             f"after {count - 1} failures within {window_secs:g}s"
         )
+
+
+def _client_key(client_ip: str) -> WindowKey:
+    return WindowKey(client_ip, client_ip=client_ip)
 
 
 class EveryEventRule(ThresholdRule):
@@ -299,9 +313,6 @@ class RequestFlood(EveryEventRule):
     description = "request flood far above the client's baseline"
     _SMOOTHING = 0.2
 
-    def __init__(self) -> None:
-        self.bind(ThresholdSettings(True, 300, 10.0, 300.0, Severity.HIGH, 10.0), 100_000)
-
     def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
         self._floor = settings.count
         self._bucket_secs = max(settings.window_secs, 1.0)
@@ -334,7 +345,7 @@ class RequestFlood(EveryEventRule):
         if count < self._factor * baseline:
             return None
         self._fired.add(client)
-        return WindowKey(client, detail=f"baseline {baseline:.0f}", count=count)
+        return WindowKey(client, detail=f"baseline {baseline:.0f}", count=count, client_ip=client)
 
     def _baseline(self, client: str, bucket: float) -> float:
         stored = self._baselines.get(client)
@@ -399,6 +410,11 @@ class Crossing:
     last_time: float
     categories: tuple[str, ...]
     sample: str
+
+    @property
+    def client_ip(self) -> str:
+        """The client the crossing is about (empty when the window is not per client)."""
+        return self.key.client_ip
 
 
 @dataclass(slots=True)

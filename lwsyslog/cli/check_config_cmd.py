@@ -1,10 +1,11 @@
-"""``lwsyslog check-config``: validate the configuration without running."""
+"""``lwsyslog check-config``: load everything a run would load, then say what it found."""
 
 from __future__ import annotations
 
 import argparse
 
 from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.detection.catalog import load_detection
 from lwsyslog.formats import LineParser
 
 __all__ = ["register", "run"]
@@ -13,7 +14,15 @@ __all__ = ["register", "run"]
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``check-config`` sub-command."""
     parser = subparsers.add_parser(
-        "check-config", help="validate configuration files and formats, then exit"
+        "check-config",
+        help="validate configuration files, formats and rule sources, then exit",
+        description=(
+            "Load the configuration exactly as the omprog program and scan would: merge the "
+            "files, compile the access-log formats, load every configured rule source (the "
+            "built-in rules, Sigma rule directories) and check every [rules.ID] table against "
+            "the rules that loaded. Exit 0 when all is well, 2 with the file, line and reason "
+            "of the first problem."
+        ),
     )
     add_config_options(parser)
     parser.set_defaults(func=run)
@@ -23,7 +32,14 @@ def run(args: argparse.Namespace) -> int:
     """Load and validate everything a run would; errors exit 2 via the CLI's error handler."""
     config = config_from_args(args)
     LineParser(config.log, config.access_formats)  # type: ignore[arg-type]  # compiles formats
+    detection = load_detection(config)
     print("configuration OK: " + ", ".join(config.files))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")
+    for source, where, count in detection.summary():
+        origin = "" if where == source else f", from {where}"
+        print(f"{source} rules: {count} enabled{origin}")
+    correlations = [i for i in detection.rules if i.kind == "threshold" and i.source != "built-in"]
+    if correlations:
+        print(f"threshold rules from rule sources: {len(correlations)}")
     return 0

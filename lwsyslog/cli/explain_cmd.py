@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
+from lwsyslog.detection.catalog import Explanation
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed
 from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
@@ -68,31 +69,36 @@ def run(args: argparse.Namespace) -> int:
         print(f"unparsed: {event.reason.value} (no configured format fits this line)")
         return 1
     view = EventView(event)
-    verdicts = pipeline.detector.explain(event)
+    explained = pipeline.detection.explain(event, view)
+    verdicts = [item.verdict for item in explained]
     kept = {finding.rule_id for finding in result.findings}
     observation = Observation(event, result.urgency, result.findings)  # type: ignore[arg-type]
     feeds = [rule.id for rule, _ in pipeline.thresholds.rules if list(rule.keys(observation))]
     if args.json:
-        print(json.dumps(_as_json(event, view, result.urgency, verdicts, kept, feeds)))
+        print(json.dumps(_as_json(event, view, result.urgency, explained, kept, feeds)))
         return 0
     _print_fields(event, view)
     print(f"{'triage':<12} {result.urgency}")
     print(f"{'thresholds':<12} {', '.join(feeds) or '-'} (windows this line counts toward)")
     print("rules:")
-    matched = [v for v in verdicts if v.matched]
-    rules = {rule.id: rule for rule in pipeline.detector.rules}
-    for verdict in matched:
-        rule = rules[verdict.rule_id]
+    matched = [item for item in explained if item.verdict.matched]
+    for item in matched:
+        verdict = item.verdict
+        info = pipeline.detection.info(verdict.rule_id)
+        categories = ",".join(info.categories) if info else ""
+        severity = info.severity if info else ""
+        title = f" {info.description!r}" if info and item.source != "built-in" else ""
         note = "" if verdict.rule_id in kept else "  (suppressed by allow-list)"
         print(
-            f"  MATCH {verdict.rule_id:<30} [{','.join(rule.categories)}] {rule.severity} "
+            f"  MATCH {verdict.rule_id:<30} [{categories}] {severity} ({item.source}{title}) "
             f"field={verdict.field} fragment={sanitize(verdict.fragment, 120)!r}{note}"
         )
     if args.all:
-        for verdict in verdicts:
+        for item in explained:
+            verdict = item.verdict
             if not verdict.matched:
                 how = "no match" if verdict.selected else "not selected by prefilter"
-                print(f"  -     {verdict.rule_id:<30} {how}")
+                print(f"  -     {verdict.rule_id:<30} {how} ({item.source})")
     else:
         print(f"  ({len(verdicts) - len(matched)} other rules did not match; --all lists them)")
     for alert in result.alerts:
@@ -120,7 +126,7 @@ def _as_json(  # noqa: PLR0917
     event: AccessEvent | ErrorEvent,
     view: EventView,
     urgency: object,
-    verdicts: list,  # type: ignore[type-arg]
+    verdicts: list[Explanation],
     kept: set[str],
     feeds: list[str],
 ) -> dict[str, object]:
@@ -136,12 +142,13 @@ def _as_json(  # noqa: PLR0917
         "thresholds": feeds,
         "rules": [
             {
-                "rule": v.rule_id,
-                "matched": v.matched,
-                "selected": v.selected,
-                "field": v.field,
-                "fragment": sanitize(v.fragment),
-                "suppressed": v.matched and v.rule_id not in kept,
+                "rule": v.verdict.rule_id,
+                "source": v.source,
+                "matched": v.verdict.matched,
+                "selected": v.verdict.selected,
+                "field": v.verdict.field,
+                "fragment": sanitize(v.verdict.fragment),
+                "suppressed": v.verdict.matched and v.verdict.rule_id not in kept,
             }
             for v in verdicts
         ],

@@ -36,7 +36,7 @@ from pathlib import Path
 from types import FrameType
 
 from lwsyslog.alerts import Alert
-from lwsyslog.config import Config, load_config
+from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError, SinkError
 from lwsyslog.events import Origin
 from lwsyslog.omprog.diagnostics import Diagnostics, Level, journal_sender
@@ -45,6 +45,7 @@ from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, Re
 from lwsyslog.omprog.spool import LineSpool
 from lwsyslog.pipeline import AlertGuard, Pipeline
 from lwsyslog.sanitize import sanitize
+from lwsyslog.settings import Config
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 
 __all__ = ["OmprogProgram", "Options", "main", "parse_options"]

@@ -31,8 +31,9 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
+from lwsyslog.checks import Checker
 from lwsyslog.events import Event
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.samples import Sample
@@ -91,6 +92,13 @@ class Rule(ABC):
     codes: ClassVar[frozenset[str]] = _NO_STRS
     segments: ClassVar[frozenset[str]] = _NO_STRS
     extensions: ClassVar[frozenset[str]] = _NO_STRS
+    #: Keys the rule's ``[rules.ID]`` table takes beyond enabled/severity/allow, with checks.
+    options: ClassVar[Mapping[str, Checker]] = {}
+
+    @classmethod
+    def configured(cls, options: Mapping[str, Any]) -> Self:
+        """An instance set up with its checked ``options`` (default: the plain instance)."""
+        return cls()
 
     @abstractmethod
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

@@ -1,6 +1,6 @@
-"""The Detector: runs every rule that can match an event, cheaply, and returns findings.
+"""The built-in rules' engine: runs every rule that can match an event, cheaply.
 
-At start-up the Detector turns the rules' prefilter declarations into one plan per log type:
+At start-up the RuleEngine turns the rules' prefilter declarations into one plan per log type:
 dicts from status, method, error code, path segment and extension to rules, and for each text
 field ONE regex (a character class of the rules' gate characters plus the triggers of rules
 without a gate) and one dict of tokens. What the filters find, and what the field-local rules
@@ -17,10 +17,10 @@ import operator
 import re
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from lwsyslog.categories import CATEGORIES
+from lwsyslog.detection.interface import RuleVerdict
 from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
@@ -28,7 +28,7 @@ from lwsyslog.normalize import TEXT_FIELDS, EventView, raw_getter, raw_source
 from lwsyslog.rules.base import Rule, RuleMatch, segment_names
 from lwsyslog.rules.registry import ALL_RULES
 
-__all__ = ["CACHE_ENTRIES", "MAX_FRAGMENT_CHARS", "Detector", "RuleVerdict"]
+__all__ = ["CACHE_ENTRIES", "MAX_FRAGMENT_CHARS", "RuleEngine"]
 
 #: Longest ``fragment`` a finding carries; the rest of the matched text is dropped.
 MAX_FRAGMENT_CHARS = 200
@@ -38,21 +38,6 @@ MAX_FRAGMENT_CHARS = 200
 CACHE_ENTRIES = 4096
 
 _LOGS = frozenset({"access", "error"})
-
-
-@dataclass(frozen=True, slots=True)
-class RuleVerdict:
-    """What one rule says about one event, for ``lwsyslog explain``.
-
-    ``selected`` tells whether the prefilter chose the rule for evaluation (a rule that matches
-    without being selected is a bug in its prefilter declaration: detect() would miss it).
-    """
-
-    rule_id: str
-    matched: bool
-    field: str = ""
-    fragment: str = ""
-    selected: bool = False
 
 
 # A field's verdicts: (rule, fragment) for a field-local rule that matched, (rule, None) for a
@@ -379,12 +364,12 @@ def _check(rules: Sequence[Rule]) -> None:
                 raise RuleError(f"rule {rule.id!r}: bad trigger for {field!r}: {exc}") from exc
 
 
-class Detector:
-    """Runs rules on events and returns their findings.
+class RuleEngine:
+    """Runs rule instances on events and returns their findings.
 
-    ``rules`` defaults to one instance of every registered rule (:data:`ALL_RULES`). Raises
-    :class:`~lwsyslog.errors.RuleError` for duplicate ids, unknown categories, rules without
-    a prefilter and bad trigger patterns.
+    ``rules`` defaults to one plain instance of every registered rule (:data:`ALL_RULES`).
+    Raises :class:`~lwsyslog.errors.RuleError` for duplicate ids, unknown categories, rules
+    without a prefilter and bad trigger patterns.
     """
 
     def __init__(self, rules: Sequence[Rule] | None = None) -> None:
@@ -398,15 +383,16 @@ class Detector:
             for log in sorted(_LOGS)
         }
 
-    def detect(self, event: Event) -> list[Finding]:
+    def detect(self, event: Event, view: EventView | None = None) -> list[Finding]:
         """The findings of every rule that matches ``event``, in rule order."""
         plan = self._plans.get(event.log)
         if plan is None:
             return []
-        # The hot path: on a benign line every lookup gives the shared empty tuple, no view is
-        # made (it is only needed to fill a cache entry or to evaluate a rule).
+        if view is None:
+            view = EventView(event)
+        # The hot path: on a benign line every lookup gives the shared empty tuple, and the
+        # view decodes nothing (it is only read to fill a cache entry or to evaluate a rule).
         found = _NOTHING
-        view: EventView | None = None
         for read, table in plan.keys:
             hit = table.get(read(event))
             if hit is not None:
@@ -416,8 +402,6 @@ class Detector:
             if raw:
                 hit = cached(raw)
                 if hit is None:
-                    if view is None:
-                        view = EventView(event)
                     hit = fill(raw, event, view)
                 if hit:
                     found += hit
@@ -426,8 +410,6 @@ class Detector:
         matches, pending = _sort_out(found)
         for rule in pending:
             if rule not in matches:
-                if view is None:
-                    view = EventView(event)
                 match = rule.evaluate(event, view)
                 if match is not None:
                     matches[rule] = match
@@ -437,12 +419,13 @@ class Detector:
             for rule in sorted(matches, key=rank.__getitem__)
         ]
 
-    def explain(self, event: Event) -> list[RuleVerdict]:
+    def explain(self, event: Event, view: EventView | None = None) -> list[RuleVerdict]:
         """Every rule that applies to the event's log, evaluated without the prefilter."""
         plan = self._plans.get(event.log)
         if plan is None:
             return []
-        view = EventView(event)
+        if view is None:
+            view = EventView(event)
         selected = {rule for _, rule, _ in self._found(plan, event, view)}
         for field_filter in plan.filters:
             if field_filter.raw(event):

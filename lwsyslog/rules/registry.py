@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from lwsyslog.config import Config
 from lwsyslog.rules.access import (
     AccessDeniedAuthorization,
     AccessDeniedByConfig,
@@ -79,7 +78,7 @@ from lwsyslog.rules.xss import (
     XssScriptTag,
 )
 
-__all__ = ["ALL_RULES", "build_rules", "rule_class"]
+__all__ = ["ALL_RULES", "rule_class"]
 
 #: Every built-in rule, in the order findings list them (most specific attacks first).
 ALL_RULES: tuple[type[Rule], ...] = (
@@ -164,18 +163,3 @@ _BY_ID: dict[str, type[Rule]] = {cls.id: cls for cls in ALL_RULES}
 def rule_class(rule_id: str) -> type[Rule]:
     """The registered rule class with id ``rule_id`` (``KeyError`` when there is none)."""
     return _BY_ID[rule_id]
-
-
-def build_rules(config: Config) -> list[Rule]:
-    """One instance of every enabled built-in rule, configured from ``config``.
-
-    Only ``watched-path`` takes configuration (its ``paths``, checked when the config was
-    loaded); every other rule is its class's plain instance.
-    """
-    rules: list[Rule] = []
-    for cls in ALL_RULES:
-        settings = config.rule_settings(cls.id)
-        if not settings.enabled:
-            continue
-        rules.append(WatchedPath.watching(settings.paths) if cls is WatchedPath else cls())
-    return rules

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 
-__all__ = ["BROWSER_UA", "AccessSample", "ErrorSample", "Sample", "build_event"]
+__all__ = ["BROWSER_UA", "AccessSample", "ErrorSample", "Sample"]
 
 #: The User-Agent a sample gets unless it names one: an ordinary desktop browser.
 BROWSER_UA = (
@@ -107,8 +107,3 @@ class ErrorSample:
 
 
 Sample = AccessSample | ErrorSample
-
-
-def build_event(sample: Sample, origin: Origin | None = None) -> Event:
-    """The event a sample describes."""
-    return sample.to_event(origin)

@@ -8,16 +8,17 @@ for it is worth an alert. The built-in default watches nothing, so the rule neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Self
 
+from lwsyslog.checks import Checker, string_list
 from lwsyslog.events import Event
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
-__all__ = ["WatchedPath", "watched_path_problem"]
+__all__ = ["WatchedPath", "check_watched_paths", "watched_path_problem"]
 
 
 def watched_path_problem(path: str) -> str | None:
@@ -29,6 +30,14 @@ def watched_path_problem(path: str) -> str | None:
     if any(char in path for char in "?#") or any(char.isspace() for char in path):
         return f"a watched path is a URL path without query, fragment or spaces, got {path!r}"
     return None
+
+
+def check_watched_paths(value: Any) -> str | None:
+    """The ``paths`` option: a list of usable watched paths."""
+    problem = string_list(value)
+    if problem:
+        return problem
+    return next((p for p in map(watched_path_problem, value) if p), None)
 
 
 class WatchedPath(Rule):
@@ -54,6 +63,7 @@ class WatchedPath(Rule):
     # Unconfigured, the rule still needs a prefilter; a path segment never holds a "/", so
     # this one selects nothing and costs nothing. Configured, the last segment of each path.
     segments = frozenset({"/"})
+    options: ClassVar[Mapping[str, Checker]] = {"paths": check_watched_paths}
     must_match = (
         AccessSample(target="/knocking/"),
         AccessSample(target="/Knocking"),
@@ -69,7 +79,12 @@ class WatchedPath(Rule):
     )
 
     @classmethod
-    def watching(cls, paths: Iterable[str]) -> WatchedPath:
+    def configured(cls, options: Mapping[str, Any]) -> Self:
+        """An instance watching the ``paths`` option (none: never fires)."""
+        return cls.watching(options.get("paths", ()))
+
+    @classmethod
+    def watching(cls, paths: Iterable[str]) -> Self:
         """An instance that watches ``paths`` (each checked by :func:`watched_path_problem`).
 
         Raises ``ValueError`` for an entry that is no usable path. With no paths: the
@@ -94,7 +109,8 @@ class WatchedPath(Rule):
                 "segments": frozenset(path.rsplit("/", 1)[-1] for path in watched),
             },
         )
-        return configured()  # type: ignore[no-any-return]
+        instance: Self = configured()
+        return instance
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """A match on ``path`` when it is a watched path or lies under one."""

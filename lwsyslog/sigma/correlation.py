@@ -4,7 +4,7 @@ A Sigma correlation such as "5 matches of rule X from one ``c-ip`` within 10 min
 same idea as :class:`lwsyslog.thresholds.ThresholdRule`: count observations per key in a
 sliding window. :func:`event_count_threshold` turns one correlation into a rule class (its
 own ``id``, ``categories`` and ``description``, as every threshold rule declares them) and
-the :class:`~lwsyslog.config.ThresholdSettings` the engine needs: ``count`` from the
+the :class:`~lwsyslog.settings.ThresholdSettings` the engine needs: ``count`` from the
 condition (``gte: n`` -> n, ``gt: n`` -> n+1, ``eq: n`` -> n: a stream alerts when the n-th
 event arrives), ``window_secs`` from ``timespan``, and a cooldown of one window.
 """
@@ -22,9 +22,9 @@ from sigma.correlations import (
     SigmaCorrelationType,
 )
 
-from lwsyslog.config import ThresholdSettings
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.observation import Observation
+from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.sigma.fields import FieldValue, getter
 from lwsyslog.sigma.values import Unsupported

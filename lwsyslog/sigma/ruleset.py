@@ -5,7 +5,8 @@ Python evaluator once; :meth:`SigmaRuleSet.detect` then runs, per event, only th
 logsource is that event's log. A malformed rule stops loading with a
 :class:`~lwsyslog.errors.RuleError` naming the file; a well-formed rule lwsyslog cannot
 evaluate (another product's logsource, a field Apache does not log, an unsupported
-modifier) is listed in :attr:`SigmaRuleSet.unsupported` with the reason and skipped.
+modifier) is listed in :attr:`SigmaRuleSet.unsupported` with the reason; a rule for another
+product's logsource is listed in :attr:`SigmaRuleSet.other_logsources`. Neither is loaded.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ from sigma.correlations import SigmaCorrelationRule
 from sigma.exceptions import SigmaError, SigmaRuleLocation
 from sigma.rule import SigmaRule, SigmaRuleBase
 
-from lwsyslog.config import ThresholdSettings
 from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.findings import Finding
+from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.sigma.compiler import Evaluator, Hit, check_supported, compile_rule
 from lwsyslog.sigma.correlation import event_count_threshold
@@ -53,11 +54,12 @@ _SUFFIXES = (".yml", ".yaml")
 
 
 class SigmaRuleInfo(NamedTuple):
-    """What an alert shows of a Sigma rule: its Sigma id, title and level."""
+    """What an alert shows of a Sigma rule: its Sigma id, title, level and file."""
 
     id: str
     title: str
     level: str
+    file: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,13 +183,17 @@ class SigmaRuleSet:
         unsupported: Iterable[tuple[str, str]] = (),
         thresholds: Iterable[tuple[ThresholdRule, ThresholdSettings]] = (),
         info: Iterable[tuple[str, SigmaRuleInfo]] = (),
+        other_logsources: Iterable[tuple[str, str]] = (),
     ) -> None:
         self.rules: tuple[CompiledSigmaRule, ...] = tuple(rules)
         self.unsupported: tuple[tuple[str, str], ...] = tuple(unsupported)
+        self.other_logsources: tuple[tuple[str, str], ...] = tuple(other_logsources)
         self._thresholds = list(thresholds)
         self._info = dict(info)
         for rule in self.rules:
-            self._info.setdefault(rule.id, SigmaRuleInfo(rule.sigma_id, rule.title, rule.level))
+            self._info.setdefault(
+                rule.id, SigmaRuleInfo(rule.sigma_id, rule.title, rule.level, rule.file)
+            )
         self._by_log: dict[str, tuple[tuple[tuple[CompiledSigmaRule, Evaluator], ...], Prefilter]]
         self._by_log = {}
         for log in ("access", "error"):
@@ -214,6 +220,16 @@ class SigmaRuleSet:
         except SigmaError as exc:  # a filter that cannot be applied
             raise RuleError(f"Sigma filter: {_problem(exc)}") from exc
         return _Builder(merged, files).build()
+
+    def without(self, disabled: frozenset[str]) -> SigmaRuleSet:
+        """This rule set without the rules whose ids are in ``disabled``."""
+        return SigmaRuleSet(
+            (rule for rule in self.rules if rule.id not in disabled),
+            self.unsupported,
+            self._thresholds,
+            self._info.items(),
+            self.other_logsources,
+        )
 
     def detect(self, event: AccessEvent | ErrorEvent) -> list[Finding]:
         """The findings of every Sigma rule that matches ``event``."""
@@ -265,6 +281,7 @@ class _Builder:
         self._compiled: dict[int, CompiledSigmaRule] = {}
         self._seen: dict[str, str] = {}
         self._unsupported: list[tuple[str, str]] = []
+        self._foreign: list[tuple[str, str]] = []
         self._thresholds: list[tuple[ThresholdRule, ThresholdSettings]] = []
         self._info: list[tuple[str, SigmaRuleInfo]] = []
         self._quiet: set[str] = set()
@@ -280,7 +297,7 @@ class _Builder:
             dataclasses.replace(rule, standalone=False) if rule.id in self._quiet else rule
             for rule in self._compiled.values()
         ]
-        return SigmaRuleSet(rules, self._unsupported, self._thresholds, self._info)
+        return SigmaRuleSet(rules, self._unsupported, self._thresholds, self._info, self._foreign)
 
     def _claim_id(self, rule: SigmaRuleBase, file: str) -> str:
         sigma_id = _rule_id(rule, file)
@@ -306,7 +323,7 @@ class _Builder:
                 )
                 if value
             )
-            self._unsupported.append(
+            self._foreign.append(
                 (file, f"logsource {shown or '(none)'} is not an Apache access or error log")
             )
             return
@@ -373,7 +390,10 @@ class _Builder:
             return
         self._thresholds.append(threshold)
         self._info.append(
-            (rule_id, SigmaRuleInfo(rule_id[len(RULE_ID_PREFIX) :], correlation.title, level))
+            (
+                rule_id,
+                SigmaRuleInfo(rule_id[len(RULE_ID_PREFIX) :], correlation.title, level, file),
+            )
         )
         if not correlation.generate:
             self._quiet.update(referenced)

@@ -1,4 +1,4 @@
-"""The Detector's prefilter and caches: what a cached verdict must never change."""
+"""The RuleEngine's prefilter and caches: what a cached verdict must never change."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
-from lwsyslog.rules import AccessSample, Detector, ErrorSample, Rule, RuleMatch
+from lwsyslog.rules import AccessSample, ErrorSample, Rule, RuleEngine, RuleMatch
 from lwsyslog.rules import detector as detector_module
 from lwsyslog.rules.base import BOTH, PathRule, PatternRule
 from lwsyslog.severity import Severity
@@ -91,13 +91,13 @@ class _Backup(PathRule):
 RULES = (_Needle(), _PathSecret(), _QueryDrop(), _Tilde(), _Backup())
 
 
-def _found(detector: Detector, sample: AccessSample | ErrorSample) -> list[tuple[str, str, str]]:
+def _found(detector: RuleEngine, sample: AccessSample | ErrorSample) -> list[tuple[str, str, str]]:
     findings: list[Finding] = detector.detect(sample.to_event())
     return [(finding.rule_id, finding.field, finding.fragment) for finding in findings]
 
 
 def test_a_cached_target_does_not_hide_the_other_fields() -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     assert _found(detector, AccessSample(target="/a?x=1", user_agent="Agent")) == []
     assert _found(detector, AccessSample(target="/a?x=1", user_agent="needle/1.0")) == [
         ("test-needle", "user_agent", "needle")
@@ -109,7 +109,7 @@ def test_a_cached_target_does_not_hide_the_other_fields() -> None:
 
 @pytest.mark.parametrize("warm_first", [False, True])
 def test_a_rule_matching_several_fields_names_the_first(warm_first: bool) -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     if warm_first:
         detector.detect(AccessSample(target="/x", user_agent="needle").to_event())
         detector.detect(ErrorSample(message="needle in the message").to_event())
@@ -121,7 +121,7 @@ def test_a_rule_matching_several_fields_names_the_first(warm_first: bool) -> Non
 
 
 def test_path_and_query_rules_read_their_own_part_of_the_target() -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     for _ in range(2):  # the second round comes from the cache
         assert _found(detector, AccessSample(target="/x?secret=1")) == []
         assert _found(detector, AccessSample(target="/secret?x=1")) == [
@@ -134,7 +134,7 @@ def test_path_and_query_rules_read_their_own_part_of_the_target() -> None:
 
 
 def test_status_selected_rule_runs_on_a_target_seen_before() -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     assert _found(detector, AccessSample(target="/%7Eroot", status=200)) == []
     assert _found(detector, AccessSample(target="/%7Eroot", status=404)) == [
         ("test-tilde", "path", "/~root")
@@ -142,7 +142,7 @@ def test_status_selected_rule_runs_on_a_target_seen_before() -> None:
 
 
 def test_error_entry_path_selects_by_extension_whatever_the_message_says() -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     messages = (
         "File does not exist: /var/www/html/site.bak",
         "AH01630: client denied by server configuration: /var/www/html/site.bak",
@@ -164,14 +164,14 @@ def test_findings_do_not_depend_on_what_was_cached_or_evicted(
         AccessSample(target="/~x/secret.bak", status=404, user_agent="needle"),
         ErrorSample(message="File does not exist: /srv/~y.bak", referer="needle"),
     ]
-    fresh = [_found(Detector(RULES), sample) for sample in samples]
+    fresh = [_found(RuleEngine(RULES), sample) for sample in samples]
     monkeypatch.setattr(detector_module, "CACHE_ENTRIES", 2)
-    small = Detector(RULES)
+    small = RuleEngine(RULES)
     assert [_found(small, sample) for sample in samples * 2] == fresh * 2
 
 
 def test_explain_marks_the_rules_detect_selected() -> None:
-    detector = Detector(RULES)
+    detector = RuleEngine(RULES)
     event = AccessSample(target="/secret.bak?q=drop+table", status=404).to_event()
     verdicts = {verdict.rule_id: verdict for verdict in detector.explain(event)}
     assert {rule_id for rule_id, verdict in verdicts.items() if verdict.selected} == {

@@ -79,8 +79,29 @@ def test_a_sigma_rule_finds_and_alerts_with_its_id_title_and_level(tmp_path: Pat
     result = pipeline.process(line("192.0.2.5", 2, "/site.zip", 200), Origin("a.log", 2))
     sigma = [f for f in result.findings if f.rule_id.startswith("sigma:")]
     assert [f.rule_id for f in sigma] == ["sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01"]
-    alert = next(a for a in sink.alerts if a.rule.startswith("sigma:"))
-    assert alert.severity == "high" and "Backup archive download attempt" in alert.message
+    [alert] = sink.alerts
+    assert "sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01" in alert.rules
+    assert alert.severity == "high"
+
+
+def test_a_lone_sigma_rule_alerts_with_its_title(tmp_path: Path) -> None:
+    pipeline, sink = pipeline_with(tmp_path, RULE.replace("'.zip'", "'.tgz-archive'"))
+    pipeline.process(line("192.0.2.5", 2, "/site.tgz-archive", 200), Origin("a.log", 2))
+    [alert] = sink.alerts
+    assert alert.rule == "sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01"
+    assert "Backup archive download attempt" in alert.message
+
+
+def test_one_line_matching_built_in_and_sigma_rules_raises_one_alert_naming_all(
+    tmp_path: Path,
+) -> None:
+    pipeline, sink = pipeline_with(tmp_path, RULE)
+    target = "/dl?id=1%27%20UNION%20SELECT%20password%20FROM%20users--%20x.zip"
+    pipeline.process(line("192.0.2.9", 3, target, 200), Origin("a.log", 3))
+    [alert] = sink.alerts
+    assert "sqli-union-select" in alert.rules
+    assert "sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01" in alert.rules
+    assert "sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01" in alert.message
 
 
 def test_sigma_event_count_correlation_becomes_a_threshold(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from lwsyslog.categories import CATEGORIES
 from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
 from lwsyslog.normalize import TEXT_FIELDS, EventView
-from lwsyslog.rules import ALL_RULES, Detector, Rule, RuleMatch, rule_class
+from lwsyslog.rules import ALL_RULES, Rule, RuleEngine, RuleMatch, rule_class
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
@@ -74,12 +74,12 @@ def test_every_single_line_category_has_a_rule() -> None:
 
 
 def test_default_detector_runs_one_instance_of_every_rule() -> None:
-    detector = Detector()
+    detector = RuleEngine()
     assert [type(rule) for rule in detector.rules] == list(ALL_RULES)
 
 
 class _Probe(Rule):
-    """A stand-in rule for testing the Detector's checks; never registered."""
+    """A stand-in rule for testing the RuleEngine's checks; never registered."""
 
     categories: ClassVar[tuple[str, ...]] = ("scanner",)
     severity = Severity.LOW
@@ -99,27 +99,27 @@ def _probe(rule_id: str, **attributes: object) -> Rule:
 
 def test_detector_rejects_duplicate_ids() -> None:
     with pytest.raises(RuleError, match="duplicate"):
-        Detector([_probe("teapot"), _probe("teapot")])
+        RuleEngine([_probe("teapot"), _probe("teapot")])
 
 
 def test_detector_rejects_unknown_category() -> None:
     with pytest.raises(RuleError, match="taxonomy"):
-        Detector([_probe("teapot", categories=("tea",))])
+        RuleEngine([_probe("teapot", categories=("tea",))])
 
 
 def test_detector_rejects_rule_without_prefilter() -> None:
     with pytest.raises(RuleError, match="prefilter"):
-        Detector([_probe("teapot", statuses=frozenset())])
+        RuleEngine([_probe("teapot", statuses=frozenset())])
 
 
 def test_detector_rejects_bad_trigger() -> None:
     with pytest.raises(RuleError, match="trigger"):
-        Detector([_probe("teapot", triggers={"target": "(unclosed"})])
+        RuleEngine([_probe("teapot", triggers={"target": "(unclosed"})])
     with pytest.raises(RuleError, match="unknown field"):
-        Detector([_probe("teapot", triggers={"nowhere": "x"})])
+        RuleEngine([_probe("teapot", triggers={"nowhere": "x"})])
 
 
 def test_custom_rule_set_runs_only_those_rules() -> None:
-    detector = Detector([_probe("teapot")])
+    detector = RuleEngine([_probe("teapot")])
     event = AccessSample(status=418).to_event()
     assert [finding.rule_id for finding in detector.detect(event)] == ["teapot"]

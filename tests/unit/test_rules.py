@@ -1,4 +1,4 @@
-"""Every rule on its own samples through the full Detector, evasions, and a benign corpus."""
+"""Every rule on its own samples through the full RuleEngine, evasions, and a benign corpus."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import pytest
 
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
-from lwsyslog.rules import ALL_RULES, AccessSample, Detector, ErrorSample, Sample
+from lwsyslog.rules import ALL_RULES, AccessSample, ErrorSample, RuleEngine, Sample
 from lwsyslog.rules import detector as detector_module
 from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 # The built-in rules, with watched-path watching the paths its samples are written for.
-DETECTOR = Detector(
+DETECTOR = RuleEngine(
     [
         WatchedPath.watching(WatchedPath.sample_paths) if cls is WatchedPath else cls()
         for cls in ALL_RULES
@@ -197,7 +197,7 @@ def test_repeated_values_give_the_same_verdict_from_the_cache() -> None:
 
 def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(detector_module, "CACHE_ENTRIES", 8)
-    detector = Detector()
+    detector = RuleEngine()
     for index in range(50):
         detector.detect(AccessSample(target=f"/p{index}", user_agent=f"Agent/{index}").to_event())
     assert detector.detect(AccessSample(target="/", user_agent="Nikto/2.5").to_event())

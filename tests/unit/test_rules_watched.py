@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.config import load_config
+from lwsyslog.detection.catalog import Detection, load_detection
 from lwsyslog.errors import ConfigError
-from lwsyslog.rules import AccessSample, Detector
-from lwsyslog.rules.registry import build_rules
+from lwsyslog.normalize import EventView
+from lwsyslog.rules import AccessSample
 from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
 
@@ -20,13 +21,14 @@ def _config_file(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def _watched(detector: Detector, target: str) -> list[str]:
-    findings = detector.detect(AccessSample(target=target).to_event())
+def _watched(detection: Detection, target: str) -> list[str]:
+    event = AccessSample(target=target).to_event()
+    findings = detection.detect(event, EventView(event))
     return [finding.rule_id for finding in findings if finding.rule_id == "watched-path"]
 
 
 def test_built_in_defaults_watch_nothing() -> None:
-    detector = Detector(build_rules(load_config([])))
+    detector = load_detection(load_config([]))
     for target in ("/knocking/", "/", "/admin/", "/trap.php"):
         assert _watched(detector, target) == []
 
@@ -35,9 +37,10 @@ def test_configured_paths_raise_a_high_finding_for_the_client(tmp_path: Path) ->
     config = load_config(
         [_config_file(tmp_path, '[rules.watched-path]\npaths = ["/knocking/", "/Trap.php"]\n')]
     )
-    detector = Detector(build_rules(config))
+    detector = load_detection(config)
     event = AccessSample(target="/knocking/", client_ip="192.0.2.12").to_event()
-    [finding] = [f for f in detector.detect(event) if f.rule_id == "watched-path"]
+    found = detector.detect(event, EventView(event))
+    [finding] = [f for f in found if f.rule_id == "watched-path"]
     assert finding.severity is Severity.HIGH
     assert finding.client_ip == "192.0.2.12"
     assert finding.field == "path"
@@ -51,8 +54,9 @@ def test_drop_in_replaces_the_list_and_enabled_false_removes_the_rule(tmp_path: 
     first = _config_file(tmp_path, '[rules.watched-path]\npaths = ["/knocking/"]\n')
     second = tmp_path / "off.toml"
     second.write_text("[rules.watched-path]\nenabled = false\n", encoding="utf-8")
-    rules = build_rules(load_config([first, second]))
-    assert "watched-path" not in {rule.id for rule in rules}
+    detection = load_detection(load_config([first, second]))
+    assert _watched(detection, "/knocking/") == []
+    assert not next(info for info in detection.rules if info.id == "watched-path").enabled
 
 
 @pytest.mark.parametrize(
@@ -62,7 +66,7 @@ def test_drop_in_replaces_the_list_and_enabled_false_removes_the_rule(tmp_path: 
         ('[rules.watched-path]\npaths = ["/"]\n', "site root"),
         ('[rules.watched-path]\npaths = ["/trap?x=1"]\n', "without query"),
         ('[rules.watched-path]\npaths = "/knocking/"\n', "list of strings"),
-        ('[rules.sqli-union-select]\npaths = ["/x"]\n', "unknown key"),
+        ('[rules.sqli-union-select]\npaths = ["/x"]\n', "takes no option"),
     ],
 )
 def test_bad_watched_paths_are_config_errors_naming_the_place(
@@ -70,7 +74,7 @@ def test_bad_watched_paths_are_config_errors_naming_the_place(
 ) -> None:
     path = _config_file(tmp_path, body)
     with pytest.raises(ConfigError) as caught:
-        load_config([path])
+        load_detection(load_config([path]))
     text = str(caught.value)
     assert fragment in text
     assert f"{path}:2" in text

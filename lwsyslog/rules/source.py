@@ -1,0 +1,79 @@
+"""The built-in rules as a rule source: every class of the registry, one detector."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from lwsyslog.checks import Checker
+from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
+from lwsyslog.events import Event
+from lwsyslog.findings import Finding
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import Rule
+from lwsyslog.rules.detector import RuleEngine
+from lwsyslog.rules.registry import ALL_RULES
+from lwsyslog.settings import Config, RuleSettings
+
+__all__ = ["BUILTIN_SOURCE", "BuiltinDetector", "BuiltinSource", "rule_info"]
+
+
+def rule_info(cls: type[Rule]) -> RuleInfo:
+    """The catalog entry of one built-in rule class."""
+    return RuleInfo(
+        id=cls.id,
+        kind="event",
+        severity=cls.severity,
+        categories=cls.categories,
+        description=cls.description,
+        logs=cls.logs,
+        options=cls.options,
+    )
+
+
+class BuiltinDetector(Detector):
+    """The registered rule classes, instantiated with their settings."""
+
+    name = "built-in"
+
+    def __init__(self, classes: Sequence[type[Rule]] = ALL_RULES) -> None:
+        self._classes = tuple(classes)
+        self._infos = tuple(rule_info(cls) for cls in self._classes)
+        self.engine = RuleEngine([cls() for cls in self._classes])
+
+    def rules(self) -> Sequence[RuleInfo]:
+        """Every registered rule class."""
+        return self._infos
+
+    def configure(self, settings: Mapping[str, RuleSettings]) -> None:
+        """Instantiate the enabled rules, each with its options."""
+        rules = []
+        for cls in self._classes:
+            own = settings.get(cls.id)
+            if own is None:
+                rules.append(cls())
+            elif own.enabled:
+                rules.append(cls.configured(own.options))
+        self.engine = RuleEngine(rules)
+
+    def detect(self, event: Event, view: EventView) -> list[Finding]:
+        """The findings of the enabled rules that match ``event``."""
+        return self.engine.detect(event, view)
+
+    def explain(self, event: Event, view: EventView) -> list[RuleVerdict]:
+        """Every enabled rule's verdict, evaluated without the prefilter."""
+        return self.engine.explain(event, view)
+
+
+class BuiltinSource:
+    """Loads :class:`BuiltinDetector`; it owns no configuration table."""
+
+    name = "built-in"
+    table = ""
+    schema: Mapping[str, Checker] = {}
+
+    def load(self, config: Config) -> Detector:
+        """The built-in rules (always loaded; ``[rules.ID]`` switches single ones off)."""
+        return BuiltinDetector()
+
+
+BUILTIN_SOURCE = BuiltinSource()

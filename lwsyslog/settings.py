@@ -1,0 +1,125 @@
+"""The validated configuration: plain, immutable types every stage is built from.
+
+:mod:`lwsyslog.config` reads TOML files into these; nothing here reads files or knows which
+rules exist, so any module may import it without pulling in the loader or the rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "AllowList",
+    "Config",
+    "Location",
+    "RuleSettings",
+    "ThresholdSettings",
+]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where a setting was written: the file and, when known, the line."""
+
+    file: str = "<built-in defaults>"
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AllowList:
+    """Findings from these clients, paths or User-Agents are dropped."""
+
+    clients: tuple[Network, ...] = ()
+    paths: tuple[re.Pattern[str], ...] = ()
+    user_agents: tuple[re.Pattern[str], ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.clients or self.paths or self.user_agents)
+
+    def allows(self, client_ip: str, path: str, user_agent: str) -> bool:
+        """True when any entry covers this client, path or User-Agent."""
+        if self.clients and client_ip:
+            try:
+                address = ipaddress.ip_address(client_ip)
+            except ValueError:
+                address = None
+            if address is not None and any(address in net for net in self.clients):
+                return True
+        if path and any(pattern.search(path) for pattern in self.paths):
+            return True
+        return bool(user_agent) and any(p.search(user_agent) for p in self.user_agents)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdSettings:
+    """Numbers for one multi-event threshold rule."""
+
+    enabled: bool
+    count: int
+    window_secs: float
+    cooldown_secs: float
+    severity: Severity
+    baseline_factor: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSettings:
+    """Per-rule settings from ``[rules.ID]``: switch off, change severity, allow-list, options.
+
+    ``options`` holds the keys only some rules take (``watched-path``'s ``paths``); the rule's
+    source checks them once every rule is loaded, with ``where`` and ``lines`` to say where a
+    bad one was written.
+    """
+
+    enabled: bool = True
+    severity: Severity | None = None
+    allow: AllowList = field(default_factory=AllowList)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    where: Location = field(default_factory=Location, compare=False)
+    lines: Mapping[str, int | None] = field(default_factory=dict, compare=False)
+
+
+_DEFAULT_RULE_SETTINGS = RuleSettings()
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """The validated, merged configuration every stage is built from.
+
+    ``sources`` holds the tables of the optional rule sources (``[sigma]``...), each already
+    checked against the schema its source declares.
+    """
+
+    log: str
+    access_formats: tuple[str, ...]
+    max_line_bytes: int
+    urgent_statuses: frozenset[int]
+    urgent_levels: tuple[str, ...]
+    single_event_min_severity: Severity
+    cooldown_secs: float
+    max_keys: int
+    thresholds: Mapping[str, ThresholdSettings]
+    allow: AllowList
+    rules: Mapping[str, RuleSettings]
+    messages_file_enabled: bool
+    messages_file_path: str
+    messages_file_fsync: bool
+    journald_enabled: bool
+    sources: Mapping[str, Mapping[str, Any]]
+    files: tuple[str, ...]
+
+    def rule_settings(self, rule_id: str) -> RuleSettings:
+        """The settings for ``rule_id`` (defaults when the rule has no table)."""
+        return self.rules.get(rule_id, _DEFAULT_RULE_SETTINGS)
+
+    def source_table(self, name: str) -> Mapping[str, Any]:
+        """The validated table of rule source ``name`` (empty when not configured)."""
+        return self.sources.get(name, {})

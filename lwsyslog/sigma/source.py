@@ -1,0 +1,73 @@
+"""Sigma rules as a rule source: the ``[sigma]`` table and how its rules are loaded.
+
+Importing this module does not import pySigma: only :meth:`SigmaSource.load` does, when
+``[sigma] rule_dirs`` is set, so the ``sigma`` extra stays optional.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from lwsyslog.checks import Checker, choice, string_list
+from lwsyslog.detection.interface import Detector
+from lwsyslog.errors import RuleError
+from lwsyslog.settings import Config
+
+__all__ = ["SIGMA_SOURCE", "SigmaSource"]
+
+
+class SigmaSource:
+    """Loads the Sigma rules of ``[sigma] rule_dirs``.
+
+    ``on_unsupported`` decides what a Sigma rule for the Apache logs that lwsyslog cannot
+    evaluate (a field it cannot map, an unsupported modifier or correlation) does: ``error``
+    (the default) stops loading with the file and the reason, ``skip`` leaves the rule out.
+    Rules for other products' logs (Windows, proxies...) are always left out.
+    """
+
+    name = "sigma"
+    table = "sigma"
+    schema: Mapping[str, Checker] = {
+        "rule_dirs": string_list,
+        "on_unsupported": choice("error", "skip"),
+    }
+
+    def load(self, config: Config) -> Detector | None:
+        """The Sigma detector, or ``None`` when no rule directory is configured."""
+        table = config.source_table(self.table)
+        paths = [Path(path) for path in table.get("rule_dirs", [])]
+        if not paths:
+            return None
+        for path in paths:
+            _check_readable(path)
+        try:
+            # pySigma is the optional "sigma" extra: imported only when rules are configured.
+            from lwsyslog.sigma.detector import SigmaDetector  # noqa: PLC0415
+            from lwsyslog.sigma.ruleset import SigmaRuleSet  # noqa: PLC0415
+        except ImportError as error:
+            raise RuleError(
+                f"[sigma] rule_dirs is set but pySigma is missing ({error}); "
+                "install it with: pip install 'lwsyslog[sigma]'"
+            ) from None
+        ruleset = SigmaRuleSet.load(paths)
+        if ruleset.unsupported and table.get("on_unsupported", "error") == "error":
+            file, reason = ruleset.unsupported[0]
+            more = len(ruleset.unsupported) - 1
+            raise RuleError(
+                f"{file}: Sigma rule not supported: {reason}"
+                + (f" (and {more} more)" if more else "")
+                + '; set [sigma] on_unsupported = "skip" to leave such rules out'
+            )
+        return SigmaDetector(ruleset, paths)
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise RuleError(f"{path}: no such Sigma rule file or directory")
+    if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
+        raise RuleError(f"{path}: not readable (permission denied)")
+
+
+SIGMA_SOURCE = SigmaSource()
