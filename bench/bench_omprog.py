@@ -57,9 +57,11 @@ def _envelopes(count: int) -> list[bytes]:
 def _stage_function(stage: str, workdir: Path) -> Callable[[bytes], object]:
     from lwsyslog.config import load_config  # noqa: PLC0415  (timed children import lazily)
     from lwsyslog.events import Origin, Unparsed  # noqa: PLC0415
+    from lwsyslog.normalize import EventView  # noqa: PLC0415
     from lwsyslog.omprog.diagnostics import Diagnostics  # noqa: PLC0415
     from lwsyslog.omprog.envelope import Envelope, decode_envelope  # noqa: PLC0415
-    from lwsyslog.omprog.loop import OmprogProgram, Options  # noqa: PLC0415
+    from lwsyslog.omprog.options import Options  # noqa: PLC0415
+    from lwsyslog.omprog.program import OmprogProgram  # noqa: PLC0415
     from lwsyslog.pipeline import Pipeline  # noqa: PLC0415
 
     if stage == "baseline":
@@ -69,7 +71,7 @@ def _stage_function(stage: str, workdir: Path) -> Callable[[bytes], object]:
     if stage in ("parse", "detect"):
         pipeline = Pipeline(load_config([]))
         parse = pipeline.parser.parse
-        detect = pipeline.detector.detect if stage == "detect" else None
+        detect = pipeline.detection.detect if stage == "detect" else None
         origin = Origin("web1/apache-access", 1)
 
         def envelope_and_parse(line: bytes) -> object:
@@ -79,7 +81,7 @@ def _stage_function(stage: str, workdir: Path) -> Callable[[bytes], object]:
             event = parse(envelope.msg, origin)
             if detect is None or isinstance(event, Unparsed):
                 return event
-            return detect(event)
+            return detect(event, EventView(event))
 
         return envelope_and_parse
     options = Options(

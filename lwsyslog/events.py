@@ -108,8 +108,6 @@ class UnparsedReason(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too-long"
     BINARY = "binary"
-    BAD_ENVELOPE = "bad-envelope"
-    INVALID_UTF8 = "invalid-utf8"
 
 
 @dataclass(slots=True)

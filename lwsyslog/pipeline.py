@@ -9,7 +9,6 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
@@ -20,25 +19,15 @@ from lwsyslog.formats import LineParser
 from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
 from lwsyslog.settings import Config
-from lwsyslog.sinks.base import Dispatcher, Sink
+from lwsyslog.sinks.base import AlertGuard, Dispatcher, Sink
 from lwsyslog.stats import RunStats
 from lwsyslog.thresholds import Crossing, ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
 
-__all__ = ["AlertGuard", "LineResult", "Pipeline"]
+__all__ = ["LineResult", "Pipeline"]
 
 Clock = Callable[[], float]
 _STANDARD = Urgency.STANDARD
-
-
-class AlertGuard(Protocol):
-    """Remembers delivered alerts so a line replayed after a restart raises nothing twice."""
-
-    def seen(self, alert: Alert) -> bool:
-        """True when this alert (by fingerprint) was already delivered."""
-
-    def remember(self, alerts: Sequence[Alert]) -> None:
-        """Record delivered alerts (durably, before the line is confirmed)."""
 
 
 @dataclass(slots=True)
@@ -63,7 +52,6 @@ class Pipeline:
         guard: AlertGuard | None = None,
     ) -> None:
         self.config = config
-        self.guard = guard
         self.parser = LineParser(
             config.log,  # type: ignore[arg-type]
             config.access_formats,
@@ -85,7 +73,7 @@ class Pipeline:
             descriptions=self.detection.descriptions(),
             not_standalone=self.detection.feeding_only(),
         )
-        self.dispatcher = Dispatcher(sinks)
+        self.dispatcher = Dispatcher(sinks, guard=guard)
         self.stats = RunStats()
         self._max_line_bytes = config.max_line_bytes
         # Bound methods looked up once: process() runs for every line.
@@ -157,15 +145,12 @@ class Pipeline:
             alerts = self.alert_maker.from_findings(Observation(event, urgency, findings))
         if crossings:
             alerts.extend(self.alert_maker.from_crossings(crossings, event.log))
-        if alerts and self.guard is not None:
-            alerts = [alert for alert in alerts if not self.guard.seen(alert)]
+        if alerts:
+            alerts = self.dispatcher.fresh(alerts)
         delivered = True
         if alerts:
             stats.alerts_by_rule.update(alert.rule for alert in alerts)
             delivered = self.dispatcher.dispatch(alerts)
-            # Remember only what every sink took: a duplicate after a crash beats a lost alert.
-            if delivered and self.guard is not None:
-                self.guard.remember(alerts)
         return LineResult(event, urgency, findings, alerts, delivered)
 
     def _unparsed(self, origin: Origin, head: str, reason: UnparsedReason) -> LineResult:

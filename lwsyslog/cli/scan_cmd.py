@@ -107,7 +107,7 @@ def _scan_stream(
 
 
 def finding_record(result: LineResult) -> str:
-    """The ``kind: finding`` JSON record of architecture section 4.1."""
+    """The ``kind: finding`` JSON record (the contract in README.md, ``scan --json``)."""
     event = result.event
     origin = event.origin
     findings = result.findings
@@ -135,7 +135,7 @@ def finding_record(result: LineResult) -> str:
 
 
 def alert_record(alert: Alert) -> str:
-    """The ``kind: alert`` JSON record of architecture section 4.1."""
+    """The ``kind: alert`` JSON record (the contract in README.md, ``scan --json``)."""
     return json.dumps(
         {
             "kind": "alert",

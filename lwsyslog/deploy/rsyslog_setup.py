@@ -179,7 +179,7 @@ def render_server(settings: ServerSettings) -> str:
 
 
 _SHARD_ROUTING = """\
-        # Shard by client address (architecture, section 6): every line of one client reaches
+        # Shard by client address: every line of one client reaches
         # the same program, so per-client windows never split. Error-log lines name the client
         # in their first [client ADDR:PORT]; vhost_combined lines start with VHOST:PORT.
         if re_match($msg, "^\\\\[") then {

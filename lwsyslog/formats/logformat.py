@@ -44,7 +44,12 @@ from lwsyslog.formats.plain_event import (
     compile_plain_event,
     request_from_parts,
 )
-from lwsyslog.timeparse import apache_time, strftime_parser
+from lwsyslog.formats.time_directives import (
+    split_time_arg,
+    time_converter,
+)
+from lwsyslog.formats.value_patterns import CLF_TIME, KIND_TEXT, KINDS, value_pattern
+from lwsyslog.timeparse import strftime_parser
 
 __all__ = ["BUILTIN_FORMATS", "AccessFormat", "compile_logformat", "resolve_format"]
 
@@ -63,138 +68,7 @@ BUILTIN_FORMATS: Mapping[str, str] = MappingProxyType(
 ``vhost_combined_noport`` and ``vhost_common``: the virtual host name without its port in
 front of combined / common, a layout many setups log (Apache ships no name for it)."""
 
-# Value patterns. Numbers are bounded so that int() never meets an absurd digit string.
-_NUMBER = r"\d{1,20}"
-_TOKEN = r"\S+"
-_ESCAPED_TEXT = r'(?:[^"\\]|\\.)'  # Apache-escaped text: no raw quote, backslash pairs
-_PLAIN_TEXT = r'[^"]'  # the same on a line without a backslash
-_CLF_TIME = r"[^\]]{1,64}+"  # possessive: "]" ends it
-# A client address or host name (see the module docstring); the first character excludes
-# "-" so that a shifted field such as the logname "-" is never read as a client.
-_HOST_FIRST = r"[0-9A-Za-z:_]"
-_HOST_CHARS = r"[0-9A-Za-z_.:%-]"
-# A server name holds no ":" (that separates the port) unless it is an IPv6 address, with or
-# without brackets.
-_SERVER_NAME = r'[^\s":\[\]]+'
-_SERVER_IPV6 = r"\[[0-9A-Fa-f:.%\w]{1,64}\]|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*"
-# An IP literal standing alone as a token: what a logname never is.
-_IP_LITERAL = r"(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:.]*)(?!\S)"
-
-_KIND_NUMBER = "number"
-_KIND_DASH_NUMBER = "dash-number"
-_KIND_TOKEN = "token"
-_KIND_TEXT = "text"
-_KIND_HOST = "host"
-_KIND_SERVER = "server"
-
-_KINDS: dict[str, str] = {
-    "a": _KIND_HOST,
-    "A": _KIND_TOKEN,
-    "B": _KIND_NUMBER,
-    "b": _KIND_DASH_NUMBER,
-    "C": _KIND_TEXT,
-    "D": _KIND_NUMBER,
-    "e": _KIND_TEXT,
-    "f": _KIND_TEXT,
-    "h": _KIND_HOST,
-    "H": _KIND_TEXT,
-    "i": _KIND_TEXT,
-    "k": _KIND_NUMBER,
-    "l": _KIND_TOKEN,
-    "L": _KIND_TOKEN,
-    "m": _KIND_TEXT,
-    "n": _KIND_TEXT,
-    "o": _KIND_TEXT,
-    "p": _KIND_NUMBER,
-    "P": _KIND_NUMBER,
-    "r": _KIND_TEXT,
-    "R": _KIND_TEXT,
-    "s": _KIND_DASH_NUMBER,
-    "T": _KIND_NUMBER,
-    "u": _KIND_TEXT,
-    "U": _KIND_TEXT,
-    "v": _KIND_SERVER,
-    "V": _KIND_SERVER,
-    "I": _KIND_DASH_NUMBER,
-    "O": _KIND_DASH_NUMBER,
-    "S": _KIND_DASH_NUMBER,
-    "^ti": _KIND_TEXT,
-    "^to": _KIND_TEXT,
-}
-
-# strftime conversion -> a bounded pattern for the text it produces.
-_STRFTIME_PATTERNS: dict[str, str] = {
-    "a": r"[A-Za-z]{2,12}",
-    "A": r"[A-Za-z]{2,12}",
-    "b": r"[A-Za-z]{3,12}",
-    "h": r"[A-Za-z]{3,12}",
-    "B": r"[A-Za-z]{3,12}",
-    "c": r"[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}",
-    "C": r"\d{2}",
-    "d": r"\d{2}",
-    "D": r"\d{2}/\d{2}/\d{2}",
-    "e": r"[ \d]\d",
-    "F": r"\d{4}-\d{2}-\d{2}",
-    "g": r"\d{2}",
-    "G": r"\d{4}",
-    "H": r"\d{2}",
-    "I": r"\d{2}",
-    "j": r"\d{3}",
-    "k": r"[ \d]\d",
-    "l": r"[ \d]\d",
-    "m": r"\d{2}",
-    "M": r"\d{2}",
-    "n": r"\s",
-    "p": r"[AaPp][Mm]",
-    "r": r"\d{2}:\d{2}:\d{2} [AaPp][Mm]",
-    "R": r"\d{2}:\d{2}",
-    "s": r"\d{1,12}",
-    "S": r"\d{2}",
-    "t": r"\s",
-    "T": r"\d{2}:\d{2}:\d{2}",
-    "u": r"\d",
-    "U": r"\d{2}",
-    "V": r"\d{2}",
-    "w": r"\d",
-    "W": r"\d{2}",
-    "x": r"[^\s\"]{1,32}",
-    "X": r"[^\s\"]{1,32}",
-    "y": r"\d{2}",
-    "Y": r"\d{4}",
-    "z": r"[+-]\d{4}",
-    "Z": r"[A-Za-z]{1,10}",
-    "%": "%",
-}
-_TIME_TOKENS: dict[str, str] = {
-    "sec": _NUMBER,
-    "msec": _NUMBER,
-    "usec": _NUMBER,
-    "msec_frac": r"\d{3}",
-    "usec_frac": r"\d{6}",
-}
 _HEADER_FIELDS = {"referer": "referer", "user-agent": "user_agent", "cookie": "cookie"}
-
-
-def _strftime_pattern(fmt: str) -> str:
-    out: list[str] = []
-    i = 0
-    while i < len(fmt):
-        c = fmt[i]
-        if c == "%" and i + 1 < len(fmt):
-            out.append(_STRFTIME_PATTERNS.get(fmt[i + 1], r"[^\s\"]{0,32}"))
-            i += 2
-        else:
-            out.append(re.escape(c))
-            i += 1
-    return "".join(out)
-
-
-def _split_time_arg(arg: str) -> tuple[str, str]:
-    """``(phase, rest)`` of a ``%{...}t`` argument: phase is "begin", "end" or ""."""
-    for phase in ("begin", "end"):
-        if arg.startswith(phase + ":"):
-            return phase, arg[len(phase) + 1 :]
-    return "", arg
 
 
 def _extra_key(d: Directive) -> str:
@@ -284,24 +158,11 @@ def _offer(cands: _Candidates, index: int, d: Directive) -> None:
     elif letter in ("m", "U", "q", "H"):
         cands.offer(letter, 0, index, d)
     elif letter == "t":
-        phase, rest = _split_time_arg(arg or "")
+        phase, rest = split_time_arg(arg or "")
         if rest in ("msec_frac", "usec_frac"):
             cands.offer("time_frac", 0, index, d)
         elif rest in ("sec", "msec", "usec") or not rest or strftime_parser(rest) is not None:
             cands.offer("time", {"": 0, "begin": 1, "end": 2}[phase], index, d)
-
-
-def _time_converter(d: Directive) -> Callable[[str], float | None]:
-    _phase, rest = _split_time_arg(d.arg or "")
-    if not rest:
-        return apache_time
-    if rest in ("sec", "msec", "usec"):
-        scale = {"sec": 1.0, "msec": 1e3, "usec": 1e6}[rest]
-        return lambda v: int(v) / scale
-    parser = strftime_parser(rest)
-    if parser is None:  # _offer only proposes parseable formats
-        raise FormatError(f"directive {d.text!r} at position {d.position}: unusable time format")
-    return parser
 
 
 class AccessFormat:
@@ -359,7 +220,7 @@ class AccessFormat:
         optional = {
             i
             for i, d in enumerate(self.directives)
-            if d.conditional and _KINDS.get(d.letter) != _KIND_TEXT
+            if d.conditional and KINDS.get(d.letter) != KIND_TEXT
         }
         self.plain_event: PlainConverter = compile_plain_event(self._plain_plan(optional))
         """:meth:`to_event` for a match of ``plain_pattern``, compiled for this format: no
@@ -391,7 +252,7 @@ class AccessFormat:
         )
         time_won = cands.winner("time")
         self._time: Callable[[str], float | None] | None = (
-            None if time_won is None else _time_converter(time_won[1])
+            None if time_won is None else time_converter(time_won[1])
         )
         frac_won = cands.winner("time_frac")
         self._frac = empty if frac_won is None or time_won is None else idx("time_frac")
@@ -562,65 +423,6 @@ def _group_name(d: Directive, index: int) -> str:
     return f"{base}_{index}" if base.isascii() else f"d_{index}"
 
 
-def _value_pattern(
-    d: Directive, inside_quotes: bool, next_char: str, lenient: bool, plain: bool
-) -> str:
-    """The pattern of ``d``'s value given what follows it ("" = end, "%" = a directive).
-
-    ``plain``: for lines without a backslash, where escaped text is a run of anything but
-    ``"``; ``re`` scans a single excluded character several times faster than a class.
-    """
-    if d.letter == "u" and not inside_quotes and not lenient:
-        # Strict: one token. A blank-free user keeps a syslog header ("Nov 23 14:00:00 web1
-        # tag: 1.2.3.4 - - [...") from parsing as host "Nov", logname "23", user "14:...".
-        return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
-    if d.letter == "l":
-        # "-" (no identd, nearly every line) first: it skips the look-ahead.
-        return f"(?:-|(?!{_IP_LITERAL}){_token_pattern(inside_quotes, next_char)})"
-    if d.letter == "t":
-        _phase, rest = _split_time_arg(d.arg or "")
-        if not rest:
-            return "CLF"
-        return _TIME_TOKENS.get(rest) or _strftime_pattern(rest)
-    if d.letter == "X":
-        return r"[Xx+-]"
-    if d.letter == "P" and d.arg == "hextid":
-        return r"[0-9A-Fa-f]{1,20}"
-    if d.letter == "q":
-        text = _PLAIN_TEXT if plain else _ESCAPED_TEXT
-        return r"(?:\?" + text + r"*" + ("" if next_char == "" else "?") + r")?"
-    kind = _KINDS[d.letter]
-    # A possessive run is safe (and keeps failing lines linear) only when the character that
-    # follows can never belong to the value.
-    if kind in (_KIND_NUMBER, _KIND_DASH_NUMBER):
-        possessive = next_char != "%" and not next_char.isdigit()
-        number = _NUMBER + ("+" if possessive else "")
-        return number if kind == _KIND_NUMBER else f"(?:-|{number})"
-    if kind == _KIND_HOST:
-        # Possessive when the next character cannot continue the value (a blank, a quote).
-        possessive = next_char == "" or re.fullmatch(_HOST_CHARS, next_char) is None
-        return _HOST_FIRST + _HOST_CHARS + ("*+" if possessive else "*")
-    if kind == _KIND_SERVER and not inside_quotes:
-        possessive = next_char in ("", " ", "\t", ":")
-        return f"(?:{_SERVER_NAME}{'+' if possessive else ''}|{_SERVER_IPV6})"
-    if kind in (_KIND_TOKEN, _KIND_SERVER):
-        return _token_pattern(inside_quotes, next_char)
-    if inside_quotes and next_char == '"':
-        return _PLAIN_TEXT + "*+" if plain else r'(?:[^"\\]++|\\.)*+'
-    if d.letter == "u" and not inside_quotes:
-        # Lenient: blanks allowed, but bounded so a near miss cannot crawl a huge line. A
-        # user starting "- " is a shifted line ("vhost client - - [...]"), not a user.
-        lazy = "" if next_char == "" else "?"
-        return rf"(?:-|(?!-[ \t]){_ESCAPED_TEXT}{{0,1024}}{lazy})"
-    return (_PLAIN_TEXT if plain else _ESCAPED_TEXT) + ("*" if next_char == "" else "*?")
-
-
-def _token_pattern(inside_quotes: bool, next_char: str) -> str:
-    if inside_quotes:
-        return r'[^\s"\\]+' + ("+" if next_char in ('"', " ") else "")
-    return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
-
-
 def _split_group_names(index: int) -> tuple[str, str, str]:
     """Names of the method, target and protocol groups inside request line ``index``
     (directive names never start with ``_``)."""
@@ -658,14 +460,14 @@ def _build_body(
             continue
         following = items[pos + 1] if pos + 1 < len(items) else ""
         next_char = following[:1] if isinstance(following, str) else "%"
-        value = _value_pattern(item, inside_quotes, next_char, lenient, plain)
+        value = value_pattern(item, inside_quotes, next_char, lenient, plain)
         name = _group_name(item, index)
         if plain and item.letter == "r" and inside_quotes and next_char == '"':
             value = _split_request_pattern(index, value)
         element = f"(?P<{name}>{value})"
         if value == "CLF":
-            element = rf"\[(?P<{name}>{_CLF_TIME})\]"
-        if item.conditional and _KINDS.get(item.letter) != _KIND_TEXT:
+            element = rf"\[(?P<{name}>{CLF_TIME})\]"
+        if item.conditional and KINDS.get(item.letter) != KIND_TEXT:
             element = f"(?:{element}|-)"
         parts.append(element)
         _offer(cands, index, item)

@@ -17,8 +17,10 @@ JOURNAL_SOCKET = "/run/systemd/journal/socket"
 
 
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
-    """The journal entry for ``alert`` (architecture section 4.2). Field names are upper case:
-    journald silently drops lower-case ones."""
+    """The journal entry for ``alert`` (the contract in README.md, "Alerts in journald").
+
+    Field names are upper case: journald silently drops lower-case ones.
+    """
     return {
         "MESSAGE": sanitize(f"{alert.severity} {alert.rule}: {alert.message}", 1000),
         "MESSAGE_ID": alert.message_id,

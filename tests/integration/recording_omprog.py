@@ -11,21 +11,22 @@ from __future__ import annotations
 import os
 import sys
 
-from lwsyslog.omprog import loop as omprog_loop
+from lwsyslog.omprog.main import main as omprog_main
+from lwsyslog.omprog.program import OmprogProgram
 
 
 def main() -> int:
     record = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    handle = omprog_loop.OmprogProgram.handle
+    handle = OmprogProgram.handle
 
-    def recording(self: omprog_loop.OmprogProgram, line: bytes) -> str:
+    def recording(self: OmprogProgram, line: bytes) -> str:
         status = handle(self, line)
         if status == "OK":
             os.write(record, line + b"\n")
         return status
 
-    omprog_loop.OmprogProgram.handle = recording  # type: ignore[method-assign]
-    return omprog_loop.main(sys.argv[2:])
+    OmprogProgram.handle = recording  # type: ignore[method-assign]
+    return omprog_main(sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -8,16 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 
-from lwsyslog.omprog.loop import _Input
+from lwsyslog.omprog.stdio import LineInput
 
 MAX_BYTES = 100
 
 
 @pytest.fixture
-def pipe() -> Iterator[tuple[_Input, int]]:
+def pipe() -> Iterator[tuple[LineInput, int]]:
     read_fd, write_fd = os.pipe()
     wake_read, wake_write = os.pipe()
-    reader = _Input(read_fd, wake_read, MAX_BYTES)
+    reader = LineInput(read_fd, wake_read, MAX_BYTES)
     reader.poll_secs = 0.0
     yield reader, write_fd
     for fd in (read_fd, wake_read, wake_write):
@@ -26,11 +26,11 @@ def pipe() -> Iterator[tuple[_Input, int]]:
         os.close(write_fd)
 
 
-def _lines(reader: _Input, count: int) -> list[bytes | None]:
+def _lines(reader: LineInput, count: int) -> list[bytes | None]:
     return [reader.read_line(1.0) for _ in range(count)]
 
 
-def test_one_line_per_write_comes_out_whole(pipe: tuple[_Input, int]) -> None:
+def test_one_line_per_write_comes_out_whole(pipe: tuple[LineInput, int]) -> None:
     reader, fd = pipe
     for text in (b"first", b"", b"third line"):
         os.write(fd, text + b"\n")
@@ -38,7 +38,7 @@ def test_one_line_per_write_comes_out_whole(pipe: tuple[_Input, int]) -> None:
 
 
 def test_several_lines_in_one_write_and_one_line_over_several(
-    pipe: tuple[_Input, int],
+    pipe: tuple[LineInput, int],
 ) -> None:
     reader, fd = pipe
     os.write(fd, b"a\nb\nc")
@@ -50,7 +50,7 @@ def test_several_lines_in_one_write_and_one_line_over_several(
 
 
 def test_a_line_growing_past_the_limit_keeps_only_its_head_and_the_next_is_intact(
-    pipe: tuple[_Input, int],
+    pipe: tuple[LineInput, int],
 ) -> None:
     reader, fd = pipe
     os.write(fd, b"y" * (MAX_BYTES * 2))
@@ -62,7 +62,7 @@ def test_a_line_growing_past_the_limit_keeps_only_its_head_and_the_next_is_intac
 
 
 def test_end_of_input_gives_the_unterminated_last_line_then_none(
-    pipe: tuple[_Input, int],
+    pipe: tuple[LineInput, int],
 ) -> None:
     reader, fd = pipe
     os.write(fd, b"done\nhalf")

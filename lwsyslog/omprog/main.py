@@ -1,0 +1,76 @@
+"""``lwsyslog-omprog``: the protocol loop rsyslog's omprog action talks to.
+
+Protocol (``confirmMessages="on"``): one ``OK`` once the configuration is loaded and the sinks
+are open, then exactly one status per input line, in order (``DEFER_COMMIT`` inside a
+transaction, see :mod:`lwsyslog.omprog.confirmations`). A configuration error at start is
+written to stderr and the program exits 2 without ``OK``. Signals are flags acted on between
+lines: SIGHUP reopens the messages file and reloads the configuration (a bad new one is
+reported and the running one kept); SIGTERM or end of input: flush, close, exit 0.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from lwsyslog.errors import LwsyslogError
+from lwsyslog.omprog.confirmations import Confirmation, PerLine, Transactions, open_spool
+from lwsyslog.omprog.diagnostics import Diagnostics, journal_sender
+from lwsyslog.omprog.options import parse_options
+from lwsyslog.omprog.program import OmprogProgram
+from lwsyslog.omprog.signals import SignalFlags, install_signals
+from lwsyslog.omprog.stdio import Answers, LineInput, claim_stdout
+
+__all__ = ["main"]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the omprog program until end of input or SIGTERM; the exit status."""
+    protocol_fd = claim_stdout()
+    options = parse_options(argv)
+    diagnostics = Diagnostics(journal=journal_sender() if options.journald else None)
+    flags = SignalFlags()
+    wake_fd = install_signals(flags)
+    try:
+        program = OmprogProgram(options, diagnostics)
+    except (LwsyslogError, OSError) as error:
+        diagnostics.error(f"cannot start: {error}")
+        return 2
+    answers = Answers(protocol_fd)
+    strategy: Confirmation = (
+        Transactions(program, open_spool(options, diagnostics), answers)
+        if options.transactions
+        else PerLine(program, answers)
+    )
+    source = LineInput(0, wake_fd, program.input_limit_bytes)
+    source.poll_secs = strategy.poll_secs
+    mode = " in transaction mode" if options.transactions else ""
+    files = ", ".join(program.config.files)
+    diagnostics.info(f"started{mode} (pid {os.getpid()}, config: {files})")
+    try:
+        strategy.start()
+        answers.send("OK")
+        while not flags.stop:
+            if flags.reload:
+                flags.reload = False
+                program.reload()
+            line = source.read_line(program.seconds_to_stats())
+            if line is None:
+                if source.eof:
+                    break
+            else:
+                strategy.handle(line)
+            program.tick()
+    except BrokenPipeError:
+        diagnostics.info("rsyslog closed the pipe")
+    finally:
+        strategy.close()
+    summary = strategy.summary()
+    why = "on SIGTERM" if flags.stop else "at end of input"
+    diagnostics.info(f"stopped {why}" + (f": {summary}" if summary else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

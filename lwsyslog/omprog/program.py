@@ -1,0 +1,320 @@
+"""The omprog program's core: one line in, one status out, whatever the confirmation mode.
+
+:class:`OmprogProgram` builds the configuration, the replay guard, the sinks and the pipeline;
+:meth:`OmprogProgram.handle` decodes one rsyslog line (the JSON envelope), runs it through the
+pipeline and says what to answer. It never raises on a line: a line that can never succeed is
+counted and answered ``OK``. What was delivered is known in one place, the pipeline's
+dispatcher (with the guard); this class only remembers the one line whose alerts a sink held
+back, so that when rsyslog sends that same line again only delivery is retried (running it
+again would count it twice in the thresholds).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import traceback
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from lwsyslog.config import load_config
+from lwsyslog.errors import LwsyslogError, SinkError
+from lwsyslog.events import Origin
+from lwsyslog.omprog.diagnostics import Diagnostics, Level
+from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
+from lwsyslog.omprog.options import Options
+from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
+from lwsyslog.pipeline import Pipeline
+from lwsyslog.sanitize import sanitize
+from lwsyslog.settings import Config
+from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
+
+__all__ = ["OmprogProgram"]
+
+_MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or more
+_MAX_SOURCES = 10_000
+_GUARD_LOCK_WAIT_SECS = 5.0
+
+
+class OmprogProgram:
+    """The protocol-independent core of the omprog program (see the module docstring)."""
+
+    def __init__(
+        self,
+        options: Options,
+        diagnostics: Diagnostics,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.options = options
+        self.diagnostics = diagnostics
+        self._clock = clock
+        self.config = self._load_config()
+        self.guard = self._open_guard()
+        self.pipeline = self._build_pipeline(self.config)
+        self._sequence: dict[str, int] = {}
+        self._held: bytes | None = None
+        # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
+        self._backlog = False
+        self.bad_envelopes: Counter[str] = Counter()
+        self.exceptions: Counter[str] = Counter()
+        self.answers: Counter[str] = Counter()
+        self.replays = 0
+        self.received = 0
+        self._stats_lines = 0
+        self._stats_time = clock()
+        self._next_stats = self._stats_time + options.stats_interval_secs
+
+    # --- set-up -----------------------------------------------------------------------------
+
+    def _load_config(self) -> Config:
+        files = list(self.options.config_files) or None
+        config = load_config(files)
+        if self.options.messages_file is not None:
+            config = dataclasses.replace(
+                config, messages_file_enabled=True, messages_file_path=self.options.messages_file
+            )
+        if not self.options.journald:
+            config = dataclasses.replace(config, journald_enabled=False)
+        return config
+
+    def _open_guard(self) -> MemoryReplayGuard:
+        path = self.options.state_dir / f"omprog-{self.options.instance}.fingerprints"
+        deadline = time.monotonic() + _GUARD_LOCK_WAIT_SECS
+        while True:
+            try:
+                return ReplayGuard(path, fsync=self.config.messages_file_fsync)
+            except GuardLockedError as error:
+                # A predecessor still shutting down may hold the lock a moment longer.
+                if time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                problem: OSError = error
+            except OSError as error:
+                problem = error
+            self.diagnostics.warning(
+                f"replay guard file unusable ({type(problem).__name__}: {problem}); alerts of a "
+                "line replayed after a restart may be raised twice. Give each program its own "
+                "--state-dir or --instance, writable by rsyslog's user."
+            )
+            return MemoryReplayGuard()
+
+    def _build_sinks(self, config: Config) -> list[Sink]:
+        sinks: list[Sink] = []
+        if config.messages_file_enabled:
+            if config.messages_file_path:
+                sink = MessagesFileSink(config.messages_file_path, fsync=config.messages_file_fsync)
+                _probe(sink, self.diagnostics)
+                sinks.append(sink)
+            else:
+                self.diagnostics.warning("messages file enabled but no path set: not written")
+        if config.journald_enabled:
+            try:
+                sinks.append(JournaldSink())
+            except SinkError as error:
+                self.diagnostics.warning(f"journald sink off: {error}")
+        if not sinks:
+            self.diagnostics.warning("no sink is enabled: alerts are counted, not written")
+        return sinks
+
+    def _build_pipeline(self, config: Config) -> Pipeline:
+        return Pipeline(config, sinks=self._build_sinks(config), guard=self.guard)
+
+    # --- lines ------------------------------------------------------------------------------
+
+    @property
+    def input_limit_bytes(self) -> int:
+        """The longest input line kept whole; the head of a longer one is kept to refuse it."""
+        return self.config.max_line_bytes * 6 + 8192
+
+    def handle(self, line: bytes) -> str:
+        """Process one line (without its newline) and return its status answer."""
+        status = self._handle_line(line)
+        self.received += 1
+        self._stats_lines += 1
+        self.answers["OK" if status == "OK" else "error"] += 1
+        return status
+
+    def settle_batch(self) -> str:
+        """``OK`` when every alert raised so far is in every required sink, else the error.
+
+        The answer to ``COMMIT TRANSACTION``: alerts a sink held back get one more try first.
+        After an error rsyslog sends the batch again; the replay guard keeps its alerts from
+        being raised twice.
+        """
+        if not self.pipeline.retry_delivery():
+            self.answers["error"] += 1
+            self._backlog = True
+            return self._error_answer()
+        self._held = None
+        self._backlog = False
+        return "OK"
+
+    def _handle_line(self, line: bytes) -> str:
+        if self._held is not None:
+            if line == self._held:
+                self.replays += 1
+                return self._settle(self.pipeline.retry_delivery(), held_line=line)
+            # rsyslog moved on (gave up on the held line, or a restart of ours): the alerts it
+            # left behind stay queued in the dispatcher and go out with the next delivery.
+            self._held = None
+        if self._backlog and self.pipeline.retry_delivery():
+            self._backlog = False
+        try:
+            return self._process(line)
+        except Exception as error:  # the per-line boundary: never die on a line
+            self._count_exception(error)
+            return "OK"
+
+    def _process(self, line: bytes) -> str:
+        envelope = decode_envelope(line, self.config.max_line_bytes)
+        if isinstance(envelope, EnvelopeFailure):
+            self.bad_envelopes[envelope.reason.value] += 1
+            self.diagnostics.limited(
+                f"envelope-{envelope.reason.value}",
+                Level.NOTICE,
+                f"line not decoded ({envelope.reason.value}) and skipped"
+                + (f": {envelope.detail}" if envelope.detail else ""),
+            )
+            return "OK"
+        pipeline = self.pipeline
+        if envelope.replaced_utf8:
+            pipeline.stats.invalid_utf8 += 1
+        source = envelope.source
+        sequence = self._sequence
+        number = sequence.get(source, 0) + 1
+        sequence[source] = number
+        if len(sequence) > _MAX_SOURCES:
+            # Host and tag come from the network: bound them. The oldest source restarts at 1.
+            del sequence[next(iter(sequence))]
+        origin = Origin(source, number, envelope.host, envelope.tag or envelope.program)
+        result = pipeline.process(envelope.msg, origin)
+        if result.delivered:
+            return "OK"
+        return self._settle(False, held_line=line)
+
+    def _settle(self, delivered: bool, held_line: bytes) -> str:
+        if delivered:
+            self._held = None
+            self._backlog = False
+            return "OK"
+        self._held = held_line
+        self._backlog = True
+        return self._error_answer()
+
+    def _error_answer(self) -> str:
+        errors = self.pipeline.dispatcher.last_errors()
+        failing = [f"{name}: {error}" for name, error in errors.items()]
+        reason = "; ".join(failing) or "alerts not delivered yet"
+        return sanitize(f"Error: {reason}", _MAX_ANSWER_CHARS)
+
+    def _count_exception(self, error: Exception) -> None:
+        name = type(error).__name__
+        self.exceptions[name] += 1
+        frames = traceback.extract_tb(error.__traceback__)
+        where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+        self.diagnostics.limited(
+            f"exception-{name}",
+            Level.ERROR,
+            f"line skipped after {name}{where}: {error} (count {self.exceptions[name]})",
+        )
+
+    # --- signals and housekeeping -----------------------------------------------------------
+
+    def reload(self) -> None:
+        """SIGHUP: reopen the sinks' files, then reload the configuration if it changed."""
+        self.pipeline.reopen()
+        try:
+            config = self._load_config()
+        except (LwsyslogError, OSError) as error:
+            self.diagnostics.error(f"reload failed, keeping the running configuration: {error}")
+            return
+        if config == self.config:
+            self.diagnostics.info("files reopened; configuration unchanged")
+            return
+        try:
+            pipeline = self._build_pipeline(config)
+        except (LwsyslogError, OSError, ValueError) as error:
+            self.diagnostics.error(f"reload failed, keeping the running configuration: {error}")
+            return
+        old = self.pipeline
+        old.close()
+        lost = old.dispatcher.pending
+        if lost:
+            self.diagnostics.error(f"reload: {lost} alerts a sink never took were dropped")
+        pipeline.stats = old.stats  # counters run on across reloads
+        self.pipeline = pipeline
+        self.config = config
+        # A held line comes again: the new pipeline processes it afresh (the guard drops
+        # what was already delivered).
+        self._held = None
+        self.diagnostics.info("configuration reloaded (windows and cooldowns start afresh)")
+
+    def seconds_to_stats(self) -> float:
+        """How long the input wait may last before the periodic stats line is due."""
+        return max(self._next_stats - self._clock(), 0.0)
+
+    def tick(self) -> None:
+        """Write the stats line when it is due (time or line count)."""
+        now = self._clock()
+        if now >= self._next_stats or self._stats_lines >= self.options.stats_every_lines:
+            if self._stats_lines:
+                self.diagnostics.info(self.stats_line(now))
+            self._stats_lines = 0
+            self._stats_time = now
+            self._next_stats = now + self.options.stats_interval_secs
+
+    def stats_line(self, now: float | None = None) -> str:
+        """One line of counters since start, with the rate since the last stats line."""
+        now = self._clock() if now is None else now
+        stats = self.pipeline.stats
+        dispatcher = self.pipeline.dispatcher
+        elapsed = max(now - self._stats_time, 1e-9)
+        parts = [
+            f"received={self.received}",
+            f"lines={stats.lines}",
+            f"rate={self._stats_lines / elapsed:.0f}/s",
+            f"access={stats.access}",
+            f"error={stats.error}",
+            f"urgent={stats.urgent}",
+            f"alerts={stats.alerts}",
+            f"unparsed={stats.unparsed_total}",
+            f"invalid_utf8={stats.invalid_utf8}",
+            f"bad_envelope={sum(self.bad_envelopes.values())}",
+            f"exceptions={sum(self.exceptions.values())}",
+            f"answered_ok={self.answers['OK']}",
+            f"answered_error={self.answers['error']}",
+            f"replays={self.replays}",
+            f"replayed_alerts_suppressed={self.guard.suppressed}",
+            f"pending_alerts={dispatcher.pending}",
+            f"sink_failures={sum(dispatcher.failures.values())}",
+            f"guard_failures={dispatcher.guard_failures}",
+            f"journal_diagnostics_lost={self.diagnostics.journal_failures}",
+        ]
+        return "stats: " + " ".join(parts)
+
+    def close(self) -> None:
+        """Flush and close the sinks and the guard (end of input or SIGTERM)."""
+        try:
+            self.pipeline.close()
+            if self.pipeline.dispatcher.pending:
+                self.diagnostics.error(
+                    f"exiting with {self.pipeline.dispatcher.pending} alerts a sink never took"
+                )
+        finally:
+            self.guard.close()
+        self.diagnostics.info(self.stats_line())
+
+
+def _probe(sink: MessagesFileSink, diagnostics: Diagnostics) -> None:
+    """Open the messages file now so a problem shows at start, not at the first alert."""
+    try:
+        path = sink.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        diagnostics.error(
+            f"messages file {sink.path} not writable ({type(error).__name__}: {error}); lines "
+            "with alerts are answered with an error until it is"
+        )
