@@ -818,15 +818,92 @@ class _Clock:
         return self._text
 
 
-def write_log(out: TextIO, lines: int, seed: int, labels: TextIO | None = None) -> Counter[str]:
+_CHURN_TEMPLATES = (
+    "/products/view/{id}",
+    "/api/v1/orders/{id}",
+    "/user/{id}/profile",
+    "/blog/2026/{id}-release-notes",
+    "/static/img/products/p-{id}.jpg",
+    "/api/v1/products/{id}/reviews",
+    "/download/invoice-{id}.pdf",
+    "/cart/item/{id}",
+)
+_CHURN_404_SHARE = 0.20
+
+
+def _new_client(rng: random.Random) -> str:
+    """A client address the log has almost surely not seen (about 8% IPv6)."""
+    if rng.random() < 0.08:
+        return f"2001:db8:{rng.getrandbits(16):x}:{rng.getrandbits(16):x}::{rng.getrandbits(16):x}"
+    return (
+        f"{rng.randrange(1, 224)}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+    )
+
+
+def generate_churn(lines: int, seed: int) -> Iterator[tuple[LogLine, float, str | None]]:
+    """The ``churn`` profile: nearly every benign line from a new client address, a distinct id
+    in each path, 20% of the benign lines answered 404, about 1% attack lines (the same attack
+    generators as the default profile). The shape that defeats per-value caches and makes
+    per-client state grow."""
+    rng = random.Random(seed)
+    ctx = _make_context(rng, n_clients=3_000)
+    attack_names = [name for name, _, _ in _ATTACKS]
+    attack_cum = list(itertools.accumulate(w for _, w, _ in _ATTACKS))
+    attack_fns = {name: fn for name, _, fn in _ATTACKS}
+    pending: list[tuple[int, int, LogLine, str]] = []
+    seq = itertools.count()
+    now = float(_START_EPOCH)
+    browsers = [a for a, _ in _BROWSERS]
+    browser_w = [w for _, w in _BROWSERS]
+    for index in range(lines):
+        now += rng.expovariate(1.0 / _MEAN_GAP_SECS)
+        if pending and pending[0][0] <= index:
+            _, _, line, kind = heapq.heappop(pending)
+            yield line, now, kind
+            continue
+        if rng.random() < _ATTACK_EVENT_RATE:
+            kind = rng.choices(attack_names, cum_weights=attack_cum)[0]
+            first, *rest = attack_fns[kind](ctx)
+            due = index
+            for extra in rest:
+                due += rng.randint(1, 6)
+                heapq.heappush(pending, (due, next(seq), extra, kind))
+            yield first, now, kind
+            continue
+        target = rng.choice(_CHURN_TEMPLATES).format(id=rng.randrange(10_000, 100_000_000))
+        if rng.random() < 0.25:
+            target += f"?ref={rng.getrandbits(32):08x}&page={rng.randint(1, 40)}"
+        missing = rng.random() < _CHURN_404_SHARE
+        status, size = (404, rng.choice((196, 209))) if missing else (200, rng.randint(300, 90_000))
+        referer = f"{_SITE}/" if rng.random() < 0.5 else rng.choice(_EXTERNAL_REFERERS)
+        agent = rng.choices(browsers, browser_w)[0]
+        yield (
+            LogLine(_new_client(rng), "GET", target, status, size, agent, referer=referer),
+            now,
+            None,
+        )
+
+
+PROFILES = {"default": generate, "churn": generate_churn}
+
+
+def write_log(
+    out: TextIO,
+    lines: int,
+    seed: int,
+    labels: TextIO | None = None,
+    profile: str = "default",
+) -> Counter[str]:
     """Write ``lines`` combined-format lines to ``out``; return the count of lines per attack kind.
 
     When ``labels`` is given, it receives one ``LINE<TAB>KIND`` row per attack line (1-based).
+    ``profile`` picks the traffic shape (:data:`PROFILES`).
     """
     clock = _Clock()
     kinds: Counter[str] = Counter()
     buf: list[str] = []
-    for number, (ln, epoch, kind) in enumerate(generate(lines, seed), start=1):
+    lines_of = PROFILES[profile]
+    for number, (ln, epoch, kind) in enumerate(lines_of(lines, seed), start=1):
         size = str(ln.size) if ln.size else "-"
         buf.append(
             f'{ln.ip} - {ln.user} {clock.format(epoch)} "{ln.method} {ln.target} {ln.protocol}" '
@@ -870,6 +947,13 @@ def main(argv: list[str] | None = None) -> int:
         "--self-check", action="store_true", help="first prove determinism on a 20k-line sample"
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the SHA-256")
+    parser.add_argument(
+        "--profile",
+        choices=sorted(PROFILES),
+        default="default",
+        help="traffic shape: default (returning clients, repeated paths) or churn (a new client "
+        "and a distinct id on nearly every line, 20%% 404s)",
+    )
     args = parser.parse_args(argv)
     if args.lines < 1:
         parser.error("--lines must be at least 1")
@@ -885,7 +969,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = args.labels.open("w", encoding="ascii", newline="\n") if args.labels else None
     try:
         with args.out.open("w", encoding="ascii", newline="\n") as out:
-            kinds = write_log(out, args.lines, args.seed, labels)
+            kinds = write_log(out, args.lines, args.seed, labels, args.profile)
     finally:
         if labels is not None:
             labels.close()

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
-from lwsyslog.detection.catalog import Explanation
+from lwsyslog.detection.engine import Explanation
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed
 from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation

@@ -4,20 +4,20 @@
 then checks the ``[rules.ID]`` tables against the rules that really loaded (an unknown id or
 option is an error naming file, line, table and key, whichever source the rule comes from),
 hands each detector its settings, and returns one :class:`Detection` that the pipeline,
-``lwsyslog rules``, ``explain`` and ``check-config`` all use.
+``lwsyslog rules``, ``explain`` and ``check-config`` all use. Per event it scans each field
+once for the literals of every detector's rules (:mod:`lwsyslog.detection.plan`) and asks
+each detector about the rules selected for it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
+from lwsyslog.detection.engine import DetectEngine, Explanation
+from lwsyslog.detection.interface import Detector, RuleInfo
 from lwsyslog.detection.sources import SOURCES
 from lwsyslog.errors import ConfigError
-from lwsyslog.events import Event
-from lwsyslog.findings import Finding
-from lwsyslog.normalize import EventView
 from lwsyslog.settings import Config, RuleSettings, ThresholdSettings
 from lwsyslog.thresholds import THRESHOLD_RULES, ThresholdRule
 
@@ -26,18 +26,12 @@ __all__ = ["Detection", "Explanation", "load_detection"]
 _SHOWN_IDS = 8
 
 
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    """One rule's verdict on one event, with the source that gave it."""
-
-    source: str
-    verdict: RuleVerdict
-
-
 class Detection:
     """The loaded detectors and the catalog of every rule they and the thresholds define."""
 
-    def __init__(self, detectors: Sequence[Detector], config: Config) -> None:
+    def __init__(
+        self, detectors: Sequence[Detector], config: Config, engine: str | None = None
+    ) -> None:
         self.detectors = tuple(detectors)
         #: The ``[rules.ID]`` settings by canonical rule id (aliases resolved).
         self.settings: Mapping[str, RuleSettings] = config.rules
@@ -52,7 +46,11 @@ class Detection:
             for info in infos
         )
         self._by_id = {info.id: info for info in self.rules}
-        self._detect = tuple(detector.detect for detector in self.detectors)
+        self._engine = DetectEngine(self.detectors, engine)
+        #: The literal matching engine in use (``hyperscan`` or ``re``).
+        self.engine = self._engine.engine
+        self.detect = self._engine.detect
+        self.explain = self._engine.explain
 
     def configured(self, config: Config) -> Config:
         """``config`` with its ``[rules.ID]`` tables keyed by canonical rule id."""
@@ -61,24 +59,6 @@ class Detection:
     def info(self, rule_id: str) -> RuleInfo | None:
         """The rule with id ``rule_id`` (``None`` when no source defines one)."""
         return self._by_id.get(rule_id)
-
-    def detect(self, event: Event, view: EventView) -> list[Finding]:
-        """The findings of every detector, in source order."""
-        detect = self._detect
-        findings = detect[0](event, view)
-        for more in detect[1:]:
-            extra = more(event, view)
-            if extra:
-                findings.extend(extra)
-        return findings
-
-    def explain(self, event: Event, view: EventView) -> list[Explanation]:
-        """Every enabled rule's verdict on ``event``, source by source."""
-        return [
-            Explanation(detector.name, verdict)
-            for detector in self.detectors
-            for verdict in detector.explain(event, view)
-        ]
 
     def thresholds(self) -> list[tuple[ThresholdRule, ThresholdSettings]]:
         """Threshold rules the detectors define (Sigma correlations), with their settings."""
@@ -102,10 +82,12 @@ class Detection:
         return rows
 
 
-def load_detection(config: Config) -> Detection:
+def load_detection(config: Config, engine: str | None = None) -> Detection:
     """Load every configured rule source and check the per-rule settings against them.
 
-    Raises :class:`~lwsyslog.errors.RuleError` when a rule cannot be loaded and
+    ``engine`` picks the literal matching engine (``hyperscan`` or ``re``; default: the
+    process's, see :func:`~lwsyslog.matching.scanner.engine_name`). Raises
+    :class:`~lwsyslog.errors.RuleError` when a rule cannot be loaded and
     :class:`~lwsyslog.errors.ConfigError` for a ``[rules.ID]`` table that names no loaded
     rule or an option the rule does not take.
     """
@@ -116,7 +98,7 @@ def load_detection(config: Config) -> Detection:
         own = {info.id for info in detector.rules()}
         detector.configure({rule_id: s for rule_id, s in settings.items() if rule_id in own})
     canonical = replace(config, rules=settings)
-    return Detection(detectors, canonical)
+    return Detection(detectors, canonical, engine)
 
 
 def _canonical_settings(

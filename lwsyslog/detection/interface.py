@@ -1,21 +1,25 @@
 """The one shape every detection source has: built-in rules and Sigma rule sets alike.
 
 A :class:`Detector` owns the event rules of one source. It lists them as :class:`RuleInfo`
-(what ``lwsyslog rules`` prints and alerts are described with), turns events into findings,
-explains its verdicts for ``lwsyslog explain``, may contribute threshold rules (a Sigma
-``event_count`` correlation), and takes per-rule settings by id once the configuration is
-checked against every loaded rule. A :class:`RuleSource` says how to load one (and which
-configuration table it owns); :mod:`lwsyslog.detection.sources` lists them.
+(what ``lwsyslog rules`` prints and alerts are described with), declares for each rule the
+literal text it cannot match a field without (its :class:`Signature` objects: the detect
+stage scans each field once for the literals of every detector), turns the rules the scan
+selected into findings, explains its verdicts for ``lwsyslog explain``, may contribute
+threshold rules (a Sigma ``event_count`` correlation), and takes per-rule settings by id once
+the configuration is checked against every loaded rule. A :class:`RuleSource` says how to
+load one (and which configuration table it owns); :mod:`lwsyslog.detection.sources` lists
+them.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 from lwsyslog.checks import Checker
+from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
@@ -82,13 +86,29 @@ class Detector(ABC):
         """Take the per-rule settings (by canonical id; rules without an entry keep their
         defaults): drop disabled rules, apply options. Called once, before any event."""
 
-    @abstractmethod
-    def detect(self, event: Event, view: EventView) -> list[Finding]:
-        """The findings of every enabled rule that matches ``event``."""
+    def signatures(self, log: str) -> Sequence[Signature]:
+        """What selects each enabled rule on events of ``log`` (none by default: the detector
+        then gets no candidates and decides alone)."""
+        return ()
+
+    def confirm(self, owner: int, field: str, text: str) -> str | None:
+        """For a local signature: the fragment rule ``owner`` matches in ``field``'s decoded
+        text, or ``None``. Only called for signatures the detector marked local."""
+        raise NotImplementedError(f"{self.name} declares no local signature")
 
     @abstractmethod
-    def explain(self, event: Event, view: EventView) -> list[RuleVerdict]:
-        """Every enabled rule's verdict on ``event`` (evaluated without any prefilter)."""
+    def detect(
+        self, event: Event, view: EventView, candidates: Sequence[Candidate]
+    ) -> list[Finding]:
+        """The findings of the enabled rules that match ``event``: the ``candidates`` the scan
+        selected (local ones already confirmed) and any rule the detector selects itself."""
+
+    @abstractmethod
+    def explain(
+        self, event: Event, view: EventView, selected: Collection[int]
+    ) -> list[RuleVerdict]:
+        """Every enabled rule's verdict on ``event``, evaluated without any prefilter;
+        ``selected`` holds the owners the scan chose."""
 
     def thresholds(self) -> Sequence[tuple[ThresholdRule, ThresholdSettings]]:
         """Threshold rules the source defines over its own findings (none by default)."""

@@ -95,6 +95,12 @@ class Rule(ABC):
     #: Keys the rule's ``[rules.ID]`` table takes beyond enabled/severity/allow, with checks.
     options: ClassVar[Mapping[str, Checker]] = {}
 
+    @property
+    def active(self) -> bool:
+        """False for an instance that can never match (an unconfigured watched-path rule):
+        the engine leaves it out."""
+        return True
+
     @classmethod
     def configured(cls, options: Mapping[str, Any]) -> Self:
         """An instance set up with its checked ``options`` (default: the plain instance)."""

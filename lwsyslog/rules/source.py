@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
+from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
@@ -31,14 +32,17 @@ def rule_info(cls: type[Rule]) -> RuleInfo:
 
 
 class BuiltinDetector(Detector):
-    """The registered rule classes, instantiated with their settings."""
+    """The registered rule classes, instantiated with their settings (or, for tests, the rule
+    instances given as ``rules``)."""
 
     name = "built-in"
 
-    def __init__(self, classes: Sequence[type[Rule]] = ALL_RULES) -> None:
-        self._classes = tuple(classes)
+    def __init__(
+        self, classes: Sequence[type[Rule]] = ALL_RULES, rules: Sequence[Rule] | None = None
+    ) -> None:
+        self._classes = tuple(classes) if rules is None else tuple(type(rule) for rule in rules)
         self._infos = tuple(rule_info(cls) for cls in self._classes)
-        self.engine = RuleEngine([cls() for cls in self._classes])
+        self.engine = RuleEngine([cls() for cls in self._classes] if rules is None else rules)
 
     def rules(self) -> Sequence[RuleInfo]:
         """Every registered rule class."""
@@ -55,13 +59,25 @@ class BuiltinDetector(Detector):
                 rules.append(cls.configured(own.options))
         self.engine = RuleEngine(rules)
 
-    def detect(self, event: Event, view: EventView) -> list[Finding]:
-        """The findings of the enabled rules that match ``event``."""
-        return self.engine.detect(event, view)
+    def signatures(self, log: str) -> Sequence[Signature]:
+        """The literals that select each enabled rule, field by field."""
+        return self.engine.signatures(log)
 
-    def explain(self, event: Event, view: EventView) -> list[RuleVerdict]:
+    def confirm(self, owner: int, field: str, text: str) -> str | None:
+        """A field-local rule's verdict on one field's decoded text."""
+        return self.engine.confirm(owner, field, text)
+
+    def detect(
+        self, event: Event, view: EventView, candidates: Sequence[Candidate]
+    ) -> list[Finding]:
+        """The findings of the enabled rules that match ``event``."""
+        return self.engine.detect(event, view, candidates)
+
+    def explain(
+        self, event: Event, view: EventView, selected: Collection[int]
+    ) -> list[RuleVerdict]:
         """Every enabled rule's verdict, evaluated without the prefilter."""
-        return self.engine.explain(event, view)
+        return self.engine.explain(event, view, selected)
 
 
 class BuiltinSource:

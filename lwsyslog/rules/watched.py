@@ -60,9 +60,8 @@ class WatchedPath(Rule):
     paths: ClassVar[tuple[str, ...]] = ()
     #: What the samples are checked against.
     sample_paths: ClassVar[tuple[str, ...]] = ("/knocking/", "/backup-admin.php")
-    # Unconfigured, the rule still needs a prefilter; a path segment never holds a "/", so
-    # this one selects nothing and costs nothing. Configured, the last segment of each path.
-    segments = frozenset({"/"})
+    # Configured: the last segment of each watched path selects the rule.
+    segments: ClassVar[frozenset[str]] = frozenset()
     options: ClassVar[Mapping[str, Checker]] = {"paths": check_watched_paths}
     must_match = (
         AccessSample(target="/knocking/"),
@@ -77,6 +76,11 @@ class WatchedPath(Rule):
         AccessSample(target="/backup-admin.php.bak"),
         AccessSample(target="/search?q=/knocking/"),
     )
+
+    @property
+    def active(self) -> bool:
+        """Only an instance that watches some path can match."""
+        return bool(self.paths)
 
     @classmethod
     def configured(cls, options: Mapping[str, Any]) -> Self:

@@ -13,6 +13,7 @@ and the matched text, which is what ``lwsyslog explain`` and findings show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Sequence
 
 from sigma.conditions import (
@@ -25,11 +26,19 @@ from sigma.conditions import (
 )
 from sigma.modifiers import reverse_modifier_mapping
 from sigma.rule import SigmaDetection, SigmaDetectionItem, SigmaRule
-from sigma.types import SigmaCasedString, SigmaExpansion, SigmaString, SigmaType
+from sigma.types import (
+    SigmaCasedString,
+    SigmaExpansion,
+    SigmaRegularExpression,
+    SigmaString,
+    SigmaType,
+)
 
 from lwsyslog.events import AccessEvent, ErrorEvent
+from lwsyslog.matching.fold import fold
+from lwsyslog.matching.literals import literal_requirement
 from lwsyslog.sigma.fields import KEYWORD_FIELDS, KNOWN_FIELDS, getter
-from lwsyslog.sigma.prefilter import Requirement, literal_of
+from lwsyslog.sigma.literals import FieldLiterals, literal_of
 from lwsyslog.sigma.values import (
     Unsupported,
     ValueTest,
@@ -225,19 +234,37 @@ def _compile(node: Node, log: str) -> Evaluator:
     raise Unsupported(f"condition element {type(node).__name__} is not supported")
 
 
-def _leaf_requirement(field: str | None, value: SigmaType, log: str) -> Requirement:
-    strings = _strings(value)
-    if strings is None:
-        return None
-    literals = [literal_of(s) for s in strings]
+def _regex_literals(value: SigmaRegularExpression) -> list[str | None]:
+    """The literals one of which every match of a Sigma regex contains (``[None]``: none)."""
+    flags = 0
+    for flag in value.flags:
+        flags |= SigmaRegularExpression.sigma_to_python_flags[flag]
+    try:
+        requirement = literal_requirement(str(value.regexp), flags)
+    except re.error:
+        return [None]
+    if requirement is None:
+        return [None]
+    return [fold(literal) for literal in requirement[0]]
+
+
+def _leaf_requirement(field: str | None, value: SigmaType, log: str) -> FieldLiterals:
+    literals: list[str | None]
+    if isinstance(value, SigmaRegularExpression):
+        literals = _regex_literals(value)
+    else:
+        strings = _strings(value)
+        if strings is None:
+            return None
+        literals = [literal_of(s) for s in strings]
     if any(literal is None for literal in literals):
         return None
     names = [field.lower()] if field is not None else [name for name, _ in KEYWORD_FIELDS[log]]
     return frozenset((name, literal) for name in names for literal in literals if literal)
 
 
-def _requirement(node: Node, log: str) -> Requirement:
-    """Literals of which ``node`` needs at least one (see :mod:`lwsyslog.sigma.prefilter`)."""
+def _requirement(node: Node, log: str) -> FieldLiterals:
+    """Literals of which ``node`` needs at least one (see :mod:`lwsyslog.sigma.literals`)."""
     if isinstance(node, ConditionFieldEqualsValueExpression):
         return _leaf_requirement(node.field, node.value, log)
     if isinstance(node, ConditionValueExpression):
@@ -259,7 +286,7 @@ def _requirement(node: Node, log: str) -> Requirement:
     return None  # NOT, and anything the compiler would reject anyway
 
 
-def compile_rule(rule: SigmaRule, log: str) -> tuple[Evaluator, Requirement]:
+def compile_rule(rule: SigmaRule, log: str) -> tuple[Evaluator, FieldLiterals]:
     """The evaluator of ``rule`` on events of ``log`` and its prefilter requirement.
 
     Raises :class:`Unsupported`. pySigma errors (a condition naming an undefined

@@ -1,19 +1,59 @@
-"""A loaded Sigma rule set behind the common detector interface."""
+"""A loaded Sigma rule set behind the common detector interface.
+
+Each rule's literal requirement (``(Sigma field, literal)`` pairs, one of which every match
+needs) becomes one signature per text field on the raw form of the field, so Sigma rules are
+selected by the same scan as the built-in ones. A rule whose requirement names a field that is
+not scanned (``cs-method``, ``sc-status``...) or has none (a bare ``not``, a status test) is
+evaluated on every event of its log.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
+from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.settings import RuleSettings, ThresholdSettings
+from lwsyslog.sigma.literals import FieldLiterals
 from lwsyslog.sigma.ruleset import RULE_ID_PREFIX, SigmaRuleSet
 from lwsyslog.thresholds import ThresholdRule
 
-__all__ = ["SigmaDetector"]
+__all__ = ["SCANNED_SIGMA_FIELDS", "SigmaDetector"]
+
+#: Sigma fields whose text the detect stage scans, and the event field each one is.
+SCANNED_SIGMA_FIELDS = {
+    "cs-uri-query": "target",
+    "cs-uri": "target",
+    "cs-uri-stem": "path",
+    "cs-user-agent": "user_agent",
+    "c-useragent": "user_agent",
+    "cs-referer": "referer",
+    "cs-referrer": "referer",
+    "cs-cookie": "cookie",
+    "message": "message",
+}
+
+
+def _signatures(owner: int, requirement: FieldLiterals) -> list[Signature] | None:
+    """One signature per scanned field, or ``None`` when the rule must always be evaluated."""
+    if requirement is None:
+        return None
+    by_field: dict[str, set[str]] = {}
+    for sigma_field, literal in requirement:
+        field = SCANNED_SIGMA_FIELDS.get(sigma_field)
+        # An empty field reads as Apache's "-" to a Sigma rule: a literal "-" can match
+        # where the scan sees no text at all.
+        if field is None or literal == "-":
+            return None
+        by_field.setdefault(field, set()).add(literal)
+    return [
+        Signature(owner, field, "raw", (frozenset(literals),), False)
+        for field, literals in by_field.items()
+    ]
 
 
 class SigmaDetector(Detector):
@@ -23,9 +63,25 @@ class SigmaDetector(Detector):
 
     def __init__(self, ruleset: SigmaRuleSet, paths: Sequence[Path]) -> None:
         self._all = ruleset
-        self.ruleset = ruleset
         self._paths = tuple(paths)
         self._infos = tuple(self._rule_infos())
+        self._use(ruleset)
+
+    def _use(self, ruleset: SigmaRuleSet) -> None:
+        self.ruleset = ruleset
+        self._signatures: dict[str, tuple[Signature, ...]] = {}
+        self._always: dict[str, tuple[int, ...]] = {}
+        for log in ("access", "error"):
+            signatures: list[Signature] = []
+            always: list[int] = []
+            for owner, (rule, _evaluate) in enumerate(ruleset.entries(log)):
+                own = _signatures(owner, rule.requirements.get(log))
+                if own is None:
+                    always.append(owner)
+                else:
+                    signatures.extend(own)
+            self._signatures[log] = tuple(signatures)
+            self._always[log] = tuple(always)
 
     def _rule_infos(self) -> list[RuleInfo]:
         infos = [
@@ -65,17 +121,34 @@ class SigmaDetector(Detector):
     def configure(self, settings: Mapping[str, RuleSettings]) -> None:
         """Leave out the rules switched off by ``[rules.ID] enabled = false``."""
         disabled = frozenset(rule_id for rule_id, own in settings.items() if not own.enabled)
-        self.ruleset = self._all.without(disabled) if disabled else self._all
+        self._use(self._all.without(disabled) if disabled else self._all)
 
-    def detect(self, event: Event, view: EventView) -> list[Finding]:
-        """The findings of every enabled Sigma rule that matches ``event``."""
-        return self.ruleset.detect(event)
+    def signatures(self, log: str) -> Sequence[Signature]:
+        """The literals that select each rule, on the raw text of the fields it reads."""
+        return self._signatures[log]
 
-    def explain(self, event: Event, view: EventView) -> list[RuleVerdict]:
+    def always_evaluated(self, log: str) -> int:
+        """How many enabled rules of ``log`` run on every event (no literal requirement)."""
+        return len(self._always[log])
+
+    def detect(
+        self, event: Event, view: EventView, candidates: Sequence[Candidate]
+    ) -> list[Finding]:
+        """The findings of the selected rules and of those evaluated on every event."""
+        always = self._always[event.log]
+        if not candidates:
+            return self.ruleset.detect(event, always) if always else []
+        chosen = sorted({*always, *(candidate.owner for candidate in candidates)})
+        return self.ruleset.detect(event, chosen)
+
+    def explain(
+        self, event: Event, view: EventView, selected: Collection[int]
+    ) -> list[RuleVerdict]:
         """Every enabled rule's verdict, with the Sigma field and the text that matched."""
+        chosen = {*selected, *self._always[event.log]}
         return [
-            RuleVerdict(item.id, item.matched, item.field, item.fragment, selected=True)
-            for item in self.ruleset.explain(event)
+            RuleVerdict(item.id, item.matched, item.field, item.fragment, index in chosen)
+            for index, item in enumerate(self.ruleset.explain(event))
         ]
 
     def thresholds(self) -> Sequence[tuple[ThresholdRule, ThresholdSettings]]:

@@ -31,8 +31,8 @@ from lwsyslog.severity import Severity
 from lwsyslog.sigma.compiler import Evaluator, Hit, check_supported, compile_rule
 from lwsyslog.sigma.correlation import event_count_threshold
 from lwsyslog.sigma.fields import logs_for
+from lwsyslog.sigma.literals import FieldLiterals
 from lwsyslog.sigma.mapping import categories_for, severity_for
-from lwsyslog.sigma.prefilter import Prefilter, Requirement
 from lwsyslog.sigma.values import Unsupported
 from lwsyslog.thresholds import ThresholdRule
 
@@ -92,7 +92,7 @@ class CompiledSigmaRule:
     file: str
     standalone: bool = True
     evaluators: dict[str, Evaluator] = field(default_factory=dict, compare=False, repr=False)
-    requirements: dict[str, Requirement] = field(default_factory=dict, compare=False, repr=False)
+    requirements: dict[str, FieldLiterals] = field(default_factory=dict, compare=False, repr=False)
 
     def evaluate(self, event: AccessEvent | ErrorEvent) -> Hit | None:
         """``(sigma field, matched text)`` when the rule matches ``event``, else ``None``."""
@@ -194,12 +194,10 @@ class SigmaRuleSet:
             self._info.setdefault(
                 rule.id, SigmaRuleInfo(rule.sigma_id, rule.title, rule.level, rule.file)
             )
-        self._by_log: dict[str, tuple[tuple[tuple[CompiledSigmaRule, Evaluator], ...], Prefilter]]
-        self._by_log = {}
-        for log in ("access", "error"):
-            entries = tuple((rule, rule.evaluators[log]) for rule in self.rules if log in rule.logs)
-            requirements = [rule.requirements.get(log) for rule, _ in entries]
-            self._by_log[log] = (entries, Prefilter(requirements, log))
+        self._by_log: dict[str, tuple[tuple[CompiledSigmaRule, Evaluator], ...]] = {
+            log: tuple((rule, rule.evaluators[log]) for rule in self.rules if log in rule.logs)
+            for log in ("access", "error")
+        }
 
     @classmethod
     def load(cls, paths: Sequence[Path]) -> SigmaRuleSet:
@@ -231,11 +229,18 @@ class SigmaRuleSet:
             self.other_logsources,
         )
 
-    def detect(self, event: AccessEvent | ErrorEvent) -> list[Finding]:
-        """The findings of every Sigma rule that matches ``event``."""
+    def entries(self, log: str) -> tuple[tuple[CompiledSigmaRule, Evaluator], ...]:
+        """The rules that apply to events of ``log`` with their evaluators, in order."""
+        return self._by_log[log]
+
+    def detect(
+        self, event: AccessEvent | ErrorEvent, only: Iterable[int] | None = None
+    ) -> list[Finding]:
+        """The findings of the Sigma rules that match ``event``: every rule of its log, or the
+        rules at the positions ``only`` lists in :meth:`entries` (ascending)."""
         findings: list[Finding] = []
-        entries, prefilter = self._by_log[event.log]
-        for index in prefilter.candidates(event):
+        entries = self._by_log[event.log]
+        for index in range(len(entries)) if only is None else only:
             rule, evaluate = entries[index]
             hit = evaluate(event)
             if hit is not None:
@@ -248,7 +253,7 @@ class SigmaRuleSet:
         Unlike :meth:`detect`, every rule is evaluated (no prefilter): this is for people.
         """
         explained: list[SigmaExplanation] = []
-        for rule, evaluate in self._by_log[event.log][0]:
+        for rule, evaluate in self._by_log[event.log]:
             hit = evaluate(event)
             field_name, fragment = hit if hit is not None else ("", "")
             explained.append(

@@ -6,13 +6,15 @@ import re
 
 import pytest
 
+from lwsyslog.detection import plan as plan_module
+from lwsyslog.detection.engine import DetectEngine
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
-from lwsyslog.rules import AccessSample, ErrorSample, Rule, RuleEngine, RuleMatch
-from lwsyslog.rules import detector as detector_module
+from lwsyslog.rules import AccessSample, ErrorSample, Rule, RuleMatch
 from lwsyslog.rules.base import BOTH, PathRule, PatternRule
 from lwsyslog.severity import Severity
+from tests.unit.engines import builtin_engine, explain_all
 
 
 class _Needle(PatternRule):
@@ -91,13 +93,15 @@ class _Backup(PathRule):
 RULES = (_Needle(), _PathSecret(), _QueryDrop(), _Tilde(), _Backup())
 
 
-def _found(detector: RuleEngine, sample: AccessSample | ErrorSample) -> list[tuple[str, str, str]]:
+def _found(
+    detector: DetectEngine, sample: AccessSample | ErrorSample
+) -> list[tuple[str, str, str]]:
     findings: list[Finding] = detector.detect(sample.to_event())
     return [(finding.rule_id, finding.field, finding.fragment) for finding in findings]
 
 
 def test_a_cached_target_does_not_hide_the_other_fields() -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     assert _found(detector, AccessSample(target="/a?x=1", user_agent="Agent")) == []
     assert _found(detector, AccessSample(target="/a?x=1", user_agent="needle/1.0")) == [
         ("test-needle", "user_agent", "needle")
@@ -109,7 +113,7 @@ def test_a_cached_target_does_not_hide_the_other_fields() -> None:
 
 @pytest.mark.parametrize("warm_first", [False, True])
 def test_a_rule_matching_several_fields_names_the_first(warm_first: bool) -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     if warm_first:
         detector.detect(AccessSample(target="/x", user_agent="needle").to_event())
         detector.detect(ErrorSample(message="needle in the message").to_event())
@@ -121,7 +125,7 @@ def test_a_rule_matching_several_fields_names_the_first(warm_first: bool) -> Non
 
 
 def test_path_and_query_rules_read_their_own_part_of_the_target() -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     for _ in range(2):  # the second round comes from the cache
         assert _found(detector, AccessSample(target="/x?secret=1")) == []
         assert _found(detector, AccessSample(target="/secret?x=1")) == [
@@ -134,7 +138,7 @@ def test_path_and_query_rules_read_their_own_part_of_the_target() -> None:
 
 
 def test_status_selected_rule_runs_on_a_target_seen_before() -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     assert _found(detector, AccessSample(target="/%7Eroot", status=200)) == []
     assert _found(detector, AccessSample(target="/%7Eroot", status=404)) == [
         ("test-tilde", "path", "/~root")
@@ -142,7 +146,7 @@ def test_status_selected_rule_runs_on_a_target_seen_before() -> None:
 
 
 def test_error_entry_path_selects_by_extension_whatever_the_message_says() -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     messages = (
         "File does not exist: /var/www/html/site.bak",
         "AH01630: client denied by server configuration: /var/www/html/site.bak",
@@ -164,16 +168,16 @@ def test_findings_do_not_depend_on_what_was_cached_or_evicted(
         AccessSample(target="/~x/secret.bak", status=404, user_agent="needle"),
         ErrorSample(message="File does not exist: /srv/~y.bak", referer="needle"),
     ]
-    fresh = [_found(RuleEngine(RULES), sample) for sample in samples]
-    monkeypatch.setattr(detector_module, "CACHE_ENTRIES", 2)
-    small = RuleEngine(RULES)
+    fresh = [_found(builtin_engine(RULES), sample) for sample in samples]
+    monkeypatch.setattr(plan_module, "CACHE_ENTRIES", 2)
+    small = builtin_engine(RULES)
     assert [_found(small, sample) for sample in samples * 2] == fresh * 2
 
 
 def test_explain_marks_the_rules_detect_selected() -> None:
-    detector = RuleEngine(RULES)
+    detector = builtin_engine(RULES)
     event = AccessSample(target="/secret.bak?q=drop+table", status=404).to_event()
-    verdicts = {verdict.rule_id: verdict for verdict in detector.explain(event)}
+    verdicts = {verdict.rule_id: verdict for verdict in explain_all(detector, event)}
     assert {rule_id for rule_id, verdict in verdicts.items() if verdict.selected} == {
         "test-path-secret",
         "test-query-drop",

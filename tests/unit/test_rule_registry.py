@@ -12,9 +12,12 @@ from lwsyslog.categories import CATEGORIES
 from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
 from lwsyslog.normalize import TEXT_FIELDS, EventView
-from lwsyslog.rules import ALL_RULES, Rule, RuleEngine, RuleMatch, rule_class
+from lwsyslog.rules import ALL_RULES, Rule, RuleMatch, rule_class
 from lwsyslog.rules.samples import AccessSample
+from lwsyslog.rules.source import BuiltinDetector
+from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
+from tests.unit.engines import builtin_engine
 
 # Categories that need several events (thresholds), not a single-line rule.
 MULTI_EVENT_ONLY = frozenset({"brute-force"})
@@ -57,7 +60,9 @@ def test_rule_metadata_is_complete(cls: type[Rule]) -> None:
     assert cls.description.strip()
     assert cls.__doc__ and cls.__doc__.strip()
     assert cls.logs and cls.logs <= {"access", "error"}
-    assert cls.has_prefilter()
+    # watched-path is configured with paths first: its samples' instance is what must select.
+    rule = WatchedPath.watching(WatchedPath.sample_paths) if cls is WatchedPath else cls
+    assert rule.has_prefilter()
     assert set(cls.triggers) <= TEXT_FIELDS
     assert set(cls.tokens) <= TEXT_FIELDS
 
@@ -73,9 +78,10 @@ def test_every_single_line_category_has_a_rule() -> None:
     assert covered == CATEGORIES - MULTI_EVENT_ONLY
 
 
-def test_default_detector_runs_one_instance_of_every_rule() -> None:
-    detector = RuleEngine()
-    assert [type(rule) for rule in detector.rules] == list(ALL_RULES)
+def test_default_detector_runs_one_instance_of_every_active_rule() -> None:
+    engine = BuiltinDetector().engine
+    # watched-path watches nothing until configured, and a rule that cannot match is left out.
+    assert [type(rule) for rule in engine.rules] == [c for c in ALL_RULES if c is not WatchedPath]
 
 
 class _Probe(Rule):
@@ -99,27 +105,27 @@ def _probe(rule_id: str, **attributes: object) -> Rule:
 
 def test_detector_rejects_duplicate_ids() -> None:
     with pytest.raises(RuleError, match="duplicate"):
-        RuleEngine([_probe("teapot"), _probe("teapot")])
+        builtin_engine([_probe("teapot"), _probe("teapot")])
 
 
 def test_detector_rejects_unknown_category() -> None:
     with pytest.raises(RuleError, match="taxonomy"):
-        RuleEngine([_probe("teapot", categories=("tea",))])
+        builtin_engine([_probe("teapot", categories=("tea",))])
 
 
 def test_detector_rejects_rule_without_prefilter() -> None:
     with pytest.raises(RuleError, match="prefilter"):
-        RuleEngine([_probe("teapot", statuses=frozenset())])
+        builtin_engine([_probe("teapot", statuses=frozenset())])
 
 
 def test_detector_rejects_bad_trigger() -> None:
     with pytest.raises(RuleError, match="trigger"):
-        RuleEngine([_probe("teapot", triggers={"target": "(unclosed"})])
+        builtin_engine([_probe("teapot", triggers={"target": "(unclosed"})])
     with pytest.raises(RuleError, match="unknown field"):
-        RuleEngine([_probe("teapot", triggers={"nowhere": "x"})])
+        builtin_engine([_probe("teapot", triggers={"nowhere": "x"})])
 
 
 def test_custom_rule_set_runs_only_those_rules() -> None:
-    detector = RuleEngine([_probe("teapot")])
+    detector = builtin_engine([_probe("teapot")])
     event = AccessSample(status=418).to_event()
     assert [finding.rule_id for finding in detector.detect(event)] == ["teapot"]

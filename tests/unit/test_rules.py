@@ -6,16 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from lwsyslog.detection import plan as plan_module
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
-from lwsyslog.rules import ALL_RULES, AccessSample, ErrorSample, RuleEngine, Sample
-from lwsyslog.rules import detector as detector_module
+from lwsyslog.rules import ALL_RULES, AccessSample, ErrorSample, Sample
+from lwsyslog.rules.detector import MAX_FRAGMENT_CHARS
 from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
+from tests.unit.engines import builtin_engine, explain_all
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "rules"
 # The built-in rules, with watched-path watching the paths its samples are written for.
-DETECTOR = RuleEngine(
+DETECTOR = builtin_engine(
     [
         WatchedPath.watching(WatchedPath.sample_paths) if cls is WatchedPath else cls()
         for cls in ALL_RULES
@@ -61,7 +63,7 @@ def test_rule_stays_quiet_on_its_must_not_match_samples(rule_id: str, sample: Sa
 
 @pytest.mark.parametrize(("rule_id", "sample"), MATCH_CASES, ids=_ids(MATCH_CASES))
 def test_explain_agrees_with_detect(rule_id: str, sample: Sample) -> None:
-    verdicts = {verdict.rule_id: verdict for verdict in DETECTOR.explain(sample.to_event())}
+    verdicts = {verdict.rule_id: verdict for verdict in explain_all(DETECTOR, sample.to_event())}
     verdict = verdicts[rule_id]
     assert verdict.matched and verdict.selected
     assert verdict.field and verdict.fragment
@@ -182,7 +184,7 @@ def test_fragment_is_bounded() -> None:
     event = AccessSample(target="/x?q=%3Cscript" + "a" * 5000 + "%3E").to_event()
     event.user_agent = "${jndi:ldap://" + "a" * 5000 + "}"
     for finding in DETECTOR.detect(event):
-        assert len(finding.fragment) <= detector_module.MAX_FRAGMENT_CHARS
+        assert len(finding.fragment) <= MAX_FRAGMENT_CHARS
 
 
 def test_huge_target_is_scanned_without_blowing_up() -> None:
@@ -196,14 +198,13 @@ def test_repeated_values_give_the_same_verdict_from_the_cache() -> None:
 
 
 def test_caches_stay_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(detector_module, "CACHE_ENTRIES", 8)
-    detector = RuleEngine()
+    monkeypatch.setattr(plan_module, "CACHE_ENTRIES", 8)
+    detector = builtin_engine()
     for index in range(50):
         detector.detect(AccessSample(target=f"/p{index}", user_agent=f"Agent/{index}").to_event())
     assert detector.detect(AccessSample(target="/", user_agent="Nikto/2.5").to_event())
     for plan in detector._plans.values():
-        assert all(len(f.cache) <= 8 for f in plan.filters)
-        assert len(plan.path_cache) <= 8
+        assert all(len(source.cache) <= 8 for source in plan.sources)
 
 
 def test_rules_apply_only_to_their_log() -> None:
@@ -251,8 +252,9 @@ def test_benign_request_raises_nothing_of_medium_or_more(sample: AccessSample) -
 
 
 def test_explain_tells_selected_from_unselected_rules() -> None:
-    event = AccessSample(target="/search?q=union+station").to_event()
-    verdicts = {verdict.rule_id: verdict for verdict in DETECTOR.explain(event)}
+    # Both words of UNION SELECT, in an order the rule does not match: selected, no match.
+    event = AccessSample(target="/search?q=select+a+union+station").to_event()
+    verdicts = {verdict.rule_id: verdict for verdict in explain_all(DETECTOR, event)}
     assert verdicts["sqli-union-select"].selected
     assert not verdicts["sqli-union-select"].matched
     assert not verdicts["xss-script-tag"].selected
