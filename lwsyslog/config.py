@@ -96,6 +96,7 @@ def _schema() -> dict[str, Any]:
             "max_line_bytes": checks.integer(256),
         },
         "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
+        "detection": {"engine": checks.choice("auto", "hyperscan", "re")},
         "alerts": {
             "single_event_min_severity": _SEVERITY,
             "cooldown_secs": checks.number(0),
@@ -327,6 +328,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         messages_file_path=sinks.get("messages_file", {}).get("path", ""),
         messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
+        detection_engine=data["detection"]["engine"],
         sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,
     )

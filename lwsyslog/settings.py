@@ -113,6 +113,7 @@ class Config:
     messages_file_path: str
     messages_file_fsync: bool
     journald_enabled: bool
+    detection_engine: str
     sources: Mapping[str, Mapping[str, Any]]
     files: tuple[str, ...]
 

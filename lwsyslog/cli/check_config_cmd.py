@@ -36,6 +36,7 @@ def run(args: argparse.Namespace) -> int:
     print("configuration OK: " + ", ".join(config.files))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")
+    print(f"matching engine: {detection.engine}")
     for source, where, count in detection.summary():
         origin = "" if where == source else f", from {where}"
         print(f"{source} rules: {count} enabled{origin}")

@@ -55,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         for row in rows:
             print(json.dumps(row))
         return 0
+    print(f"# matching engine: {detection.engine}")
     print(f"{'ID':<44} {'KIND':<9} {'SEVERITY':<8} {'CATEGORIES':<28} DESCRIPTION (SOURCE)")
     for row in rows:
         categories = ",".join(row["categories"])  # type: ignore[arg-type]

@@ -18,6 +18,7 @@ from lwsyslog.detection.engine import DetectEngine, Explanation
 from lwsyslog.detection.interface import Detector, RuleInfo
 from lwsyslog.detection.sources import SOURCES
 from lwsyslog.errors import ConfigError
+from lwsyslog.matching.scanner import engine_name
 from lwsyslog.settings import Config, RuleSettings, ThresholdSettings
 from lwsyslog.thresholds import THRESHOLD_RULES, ThresholdRule
 
@@ -98,7 +99,20 @@ def load_detection(config: Config, engine: str | None = None) -> Detection:
         own = {info.id for info in detector.rules()}
         detector.configure({rule_id: s for rule_id, s in settings.items() if rule_id in own})
     canonical = replace(config, rules=settings)
-    return Detection(detectors, canonical, engine)
+    return Detection(detectors, canonical, engine or _engine(config.detection_engine))
+
+
+def _engine(configured: str) -> str | None:
+    if configured == "auto":
+        return None
+    if configured == "hyperscan" and engine_name() != "hyperscan":
+        raise ConfigError(
+            "Hyperscan is not installed or does not work on this machine "
+            '(pip install hyperscan), or set engine = "auto"',
+            table="detection",
+            key="engine",
+        )
+    return configured
 
 
 def _canonical_settings(

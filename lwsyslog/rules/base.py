@@ -35,6 +35,7 @@ from typing import Any, ClassVar, Self
 
 from lwsyslog.checks import Checker
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import LinearSearch, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.samples import Sample
 from lwsyslog.severity import Severity
@@ -144,11 +145,15 @@ class PatternRule(Rule):
     trigger: ClassVar[str] = ""
     words: ClassVar[frozenset[str]] = _NO_STRS
     field_local = True
+    #: ``pattern`` compiled for a linear-time search (RE2 when it fits, see
+    #: :mod:`lwsyslog.matching.linear`).
+    linear: ClassVar[LinearSearch]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "pattern" not in cls.__dict__:
             return
+        cls.linear = linear_search(cls.pattern)
         if "triggers" not in cls.__dict__:
             trigger = cls.trigger or ("" if cls.words else cls.pattern.pattern)
             cls.triggers = dict.fromkeys(cls.fields, trigger) if trigger else {}
@@ -157,8 +162,7 @@ class PatternRule(Rule):
 
     def match_field(self, field: str, text: str) -> str | None:
         """The text ``pattern`` matches in ``text``."""
-        match = self.pattern.search(text)
-        return None if match is None else match.group()
+        return self.linear.search(text)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first match of ``pattern`` in ``fields``."""
@@ -195,19 +199,21 @@ class CodeRule(Rule):
     pattern: ClassVar[re.Pattern[str] | None] = None
     trigger: ClassVar[str] = ""
     field_local = True
+    linear: ClassVar[LinearSearch | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         pattern = cls.__dict__.get("pattern")
-        if pattern is not None and "triggers" not in cls.__dict__:
-            cls.triggers = {"message": cls.trigger or pattern.pattern}
+        if pattern is not None:
+            cls.linear = linear_search(pattern)
+            if "triggers" not in cls.__dict__:
+                cls.triggers = {"message": cls.trigger or pattern.pattern}
 
     def match_field(self, field: str, text: str) -> str | None:
         """The text ``pattern`` matches in the message."""
-        if self.pattern is None or field != "message":
+        if self.linear is None or field != "message":
             return None
-        match = self.pattern.search(text)
-        return None if match is None else match.group()
+        return self.linear.search(text)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """A match on ``code`` when it is one of ``codes``, else on ``message``."""
@@ -247,10 +253,13 @@ class PathRule(Rule):
     logs = BOTH
     pattern: ClassVar[re.Pattern[str] | None] = None
     trigger: ClassVar[str] = ""
+    linear: ClassVar[LinearSearch | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         pattern = cls.__dict__.get("pattern")
+        if pattern is not None:
+            cls.linear = linear_search(pattern)
         dispatched = cls.segments or cls.extensions
         if pattern is not None and not dispatched and "triggers" not in cls.__dict__:
             cls.triggers = {"path": cls.trigger or pattern.pattern}
@@ -264,9 +273,9 @@ class PathRule(Rule):
         path = view.lower("path")
         if not path or not self.accepts(event):
             return None
-        if self.pattern is not None:
-            match = self.pattern.search(path)
-            return None if match is None else RuleMatch("path", match.group())
+        if self.linear is not None:
+            fragment = self.linear.search(path)
+            return None if fragment is None else RuleMatch("path", fragment)
         parts = path.split("/")
         if self.segments:
             for part in parts:
