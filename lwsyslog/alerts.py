@@ -13,7 +13,7 @@ from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
-from lwsyslog.thresholds import Crossing
+from lwsyslog.thresholds import Crossing, client_key
 
 __all__ = ["Alert", "AlertMaker", "message_id"]
 
@@ -142,7 +142,7 @@ class AlertMaker:
     def _in_cooldown(self, rule: str, key: str, when: float | None) -> bool:
         if when is None:
             when = self._clock()
-        slot = (rule, key)
+        slot = (rule, client_key(key))
         until = self._quiet_until.get(slot)
         if until is not None and when < until:
             return True

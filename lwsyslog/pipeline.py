@@ -64,6 +64,7 @@ class Pipeline:
             max_keys=config.max_keys,
             clock=clock,
             extra=self.detection.thresholds(),
+            memory_budget_bytes=config.memory_budget_bytes,
         )
         self.alert_maker = AlertMaker(
             config.single_event_min_severity,

@@ -106,6 +106,7 @@ class Config:
     single_event_min_severity: Severity
     cooldown_secs: float
     max_keys: int
+    memory_budget_bytes: int
     thresholds: Mapping[str, ThresholdSettings]
     allow: AllowList
     rules: Mapping[str, RuleSettings]

@@ -24,11 +24,14 @@ from lwsyslog.matching.fold import fold
 from lwsyslog.matching.scanner import LiteralScanner, compile_literals
 from lwsyslog.normalize import EventView, raw_source
 
-__all__ = ["CACHE_ENTRIES", "Confirm", "LogPlan", "Selected"]
+__all__ = ["CACHE_ENTRIES", "MAX_CACHED_CHARS", "Confirm", "LogPlan", "Selected"]
 
 #: Values remembered per event attribute; when full the cache starts afresh (no per-hit
 #: bookkeeping on the hot path).
 CACHE_ENTRIES = 4096
+#: Longer values are not cached: they rarely repeat, and the cache must stay small in bytes
+#: (4,096 values of at most 1 KiB each per attribute) whatever the lines hold.
+MAX_CACHED_CHARS = 1024
 
 Confirm = Callable[[int, str, str], str | None]
 """A detector's confirmation of a local signature: ``(owner, field, text) -> fragment``."""
@@ -127,10 +130,11 @@ class _Source:
     def fill(self, raw: str, view: EventView, confirms: Sequence[Confirm]) -> tuple[Selected, ...]:
         """:meth:`scan` the event ``raw`` came from and cache the result for ``raw``."""
         found = self.scan(view, confirms)
-        cache = self.cache
-        if len(cache) >= CACHE_ENTRIES:
-            cache.clear()
-        cache[raw] = found
+        if len(raw) <= MAX_CACHED_CHARS:
+            cache = self.cache
+            if len(cache) >= CACHE_ENTRIES:
+                cache.clear()
+            cache[raw] = found
         return found
 
     def scan(

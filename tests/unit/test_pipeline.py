@@ -106,8 +106,11 @@ def test_unbounded_client_ips_keep_state_bounded(tmp_path: Path) -> None:
     for n in range(5000):
         client = f"10.{n // 65536}.{n // 256 % 256}.{n % 256}"
         engine.process(sqli(client=client, second=n % 60), Origin("a", n))
-    assert engine.thresholds.tracked_keys <= 500
+    # Each rule keeps at most max_keys keys, and what the windows may take is fixed up front.
+    held = engine.thresholds.keys_by_rule()
+    assert max(held.values()) == 500 and held["urgent-burst"] == 500
     assert engine.thresholds.evictions > 0 and engine.alert_maker.evictions > 0
+    assert engine.thresholds.memory_bytes <= 96 * 1024 * 1024
 
 
 def test_a_watched_trap_path_alerts_only_once_configured(tmp_path: Path) -> None:

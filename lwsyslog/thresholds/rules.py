@@ -1,29 +1,26 @@
-"""Multi-event thresholds: sliding windows per (rule, key) on event time.
+"""The threshold rules: which windows an observation counts toward, one small class each.
 
-Each threshold rule is one small class that says which keys an observation counts toward;
-the engine keeps, per (rule, key), the times of the last ``count`` events and reports a
-crossing when they fit in ``window_secs``. Time comes from the log line, so scanning a file
-and watching it live give the same alerts; when a line has no time the injected clock is used.
-After a crossing the key is quiet for ``cooldown_secs``: one attacker gives one alert per
-cooldown, not thousands. The number of keys is bounded and evictions are counted.
+Each rule says, for one observation (event, triage class, findings), which keys it counts
+toward (usually none); the engine (:mod:`lwsyslog.thresholds.engine`) keeps the windows. A
+client's key is its address, or for IPv6 its /64 (:func:`client_key`): an attacker with a
+/64 has 2**64 addresses, but one key.
 """
 
 from __future__ import annotations
 
 import re
-import time as _time
 from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import ClassVar
 
-from lwsyslog.bounded import BoundedMap, FifoMap
+from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
-from lwsyslog.events import AccessEvent, ErrorEvent, Origin
-from lwsyslog.findings import Finding
+from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.keys import client_key
+from lwsyslog.thresholds.windows import OriginTable, WindowStore
 from lwsyslog.triage import Urgency
 
 __all__ = [
@@ -31,19 +28,16 @@ __all__ = [
     "AttackRepeat",
     "AuthBruteForce",
     "BruteForceSuccess",
-    "Crossing",
     "EveryEventRule",
     "LoginPostBurst",
     "RequestFlood",
     "Scan404Burst",
     "ScanDistinct404",
     "ServerErrorStorm",
-    "ThresholdEngine",
     "ThresholdRule",
     "UrgentBurst",
+    "WindowKey",
 ]
-
-Clock = Callable[[], float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +75,15 @@ class ThresholdRule(ABC):
     # The rule decides crossings itself (stateful sequences, baselines): each key it returns is
     # a crossing, subject only to the cooldown.
     self_counting: ClassVar[bool] = False
+    # Its keys carry a ``distinct`` value: an event counts only if the value is new among the
+    # window's recent ones (the engine keeps 64-bit digests of them, never the values).
+    counts_distinct: ClassVar[bool] = False
 
-    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:  # noqa: B027
-        """Receive the configured numbers (stateful rules size their state here)."""
+    def bind(  # noqa: B027
+        self, settings: ThresholdSettings, max_keys: int, origins: OriginTable
+    ) -> None:
+        """Receive the configured numbers; a rule that keeps state of its own sizes it here,
+        for at most ``max_keys`` keys."""
 
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
@@ -103,11 +103,10 @@ class UrgentBurst(ThresholdRule):
     description = "burst of urgent events"
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        if observation.urgency is Urgency.URGENT and observation.client_ip:
+        client = observation.client_ip
+        if observation.urgency is Urgency.URGENT and client:
             cats = tuple(sorted({c for f in observation.findings for c in f.categories}))
-            return (
-                WindowKey(observation.client_ip, categories=cats, client_ip=observation.client_ip),
-            )
+            return (WindowKey(client_key(client), categories=cats, client_ip=client),)
         return ()
 
 
@@ -153,7 +152,8 @@ class AttackRepeat(ThresholdRule):
             return ()
         seen = {c for f in observation.findings for c in f.categories if c in PAYLOAD_CATEGORIES}
         client = observation.client_ip
-        return [WindowKey(client, c, (c,), client_ip=client) for c in sorted(seen)]
+        key = client_key(client)
+        return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
 
 
 class ServerErrorStorm(ThresholdRule):
@@ -178,11 +178,13 @@ class ScanDistinct404(ThresholdRule):
     categories = ("scanner",)
     description = "many distinct missing paths (forced browsing)"
     standard_statuses = frozenset({404})
+    counts_distinct = True
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
         if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            return (WindowKey(event.client_ip, distinct=event.path, client_ip=event.client_ip),)
+            client = event.client_ip
+            return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
         return ()
 
 
@@ -230,12 +232,12 @@ class BruteForceSuccess(ThresholdRule):
     self_counting = True
     standard_with_user = True
 
-    _failures: BoundedMap[str, deque[float]]
+    _failures: WindowStore
     _needed: int
     _window_secs: float
 
-    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
-        self._failures = BoundedMap(max_keys)
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._failures = WindowStore(settings.count, max_keys, origins)
         self._needed = settings.count
         self._window_secs = settings.window_secs
 
@@ -244,12 +246,17 @@ class BruteForceSuccess(ThresholdRule):
         client = event.client_ip
         if not client or event.time is None:
             return ()
+        key = client_key(client)
         if _is_auth_failure(observation):
-            failures = self._failures.get(client)
-            if failures is None:
-                failures = deque(maxlen=self._needed)
-                self._failures.put(client, failures)
-            failures.append(event.time)
+            # Only recorded here: this rule decides its crossings itself.
+            self._failures.add(
+                key,
+                event.time,
+                event.origin,
+                needed=self._needed + 1,
+                window_secs=-1,
+                cooldown_secs=0,
+            )
             return ()
         if not (
             isinstance(event, AccessEvent)
@@ -258,16 +265,15 @@ class BruteForceSuccess(ThresholdRule):
             and 200 <= event.status < 400
         ):
             return ()
-        failures = self._failures.get(client)
-        if failures is None or len(failures) < self._needed:
+        failures = self._failures
+        oldest = failures.oldest_time(key)
+        if oldest is None or failures.count(key) < self._needed:
             return ()
-        if event.time - failures[0] > self._window_secs:
+        if event.time - oldest > self._window_secs:
             return ()
-        failures.clear()
+        failures.clear(key)
         return (
-            WindowKey(
-                client, detail=f"user {event.user}", count=self._needed + 1, client_ip=client
-            ),
+            WindowKey(key, detail=f"user {event.user}", count=self._needed + 1, client_ip=client),
         )
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
@@ -278,7 +284,7 @@ class BruteForceSuccess(ThresholdRule):
 
 
 def _client_key(client_ip: str) -> WindowKey:
-    return WindowKey(client_ip, client_ip=client_ip)
+    return WindowKey(client_key(client_ip), client_ip=client_ip)
 
 
 class EveryEventRule(ThresholdRule):
@@ -313,7 +319,7 @@ class RequestFlood(EveryEventRule):
     description = "request flood far above the client's baseline"
     _SMOOTHING = 0.2
 
-    def bind(self, settings: ThresholdSettings, max_keys: int) -> None:
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
         self._floor = settings.count
         self._bucket_secs = max(settings.window_secs, 1.0)
         self._factor = settings.baseline_factor or 10.0
@@ -330,22 +336,25 @@ class RequestFlood(EveryEventRule):
         if when is None or event.log != "access":
             return None
         client = event.client_ip
+        if not client:
+            return None
         bucket = when // self._bucket_secs
         if bucket > self._bucket:
             self._roll_over(bucket)
+        key = client_key(client)
         counts = self._counts
-        count = counts.get(client, 0) + 1
+        count = counts.get(key, 0) + 1
         if count == 1 and len(counts) >= self._max_keys:
             self.dropped += 1
             return None
-        counts[client] = count
-        if count < self._floor or client in self._fired or not client:
+        counts[key] = count
+        if count < self._floor or key in self._fired:
             return None
-        baseline = self._baseline(client, self._bucket)
+        baseline = self._baseline(key, self._bucket)
         if count < self._factor * baseline:
             return None
-        self._fired.add(client)
-        return WindowKey(client, detail=f"baseline {baseline:.0f}", count=count, client_ip=client)
+        self._fired.add(key)
+        return WindowKey(key, detail=f"baseline {baseline:.0f}", count=count, client_ip=client)
 
     def _baseline(self, client: str, bucket: float) -> float:
         stored = self._baselines.get(client)
@@ -391,173 +400,3 @@ THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
     ServerErrorStorm,
     RequestFlood,
 )
-
-
-_NO_CROSSINGS: tuple[Crossing, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Crossing:
-    """A window reached its count: the material for one alert."""
-
-    rule: ThresholdRule
-    settings: ThresholdSettings
-    key: WindowKey
-    count: int
-    first: Origin
-    last: Origin
-    first_time: float
-    last_time: float
-    categories: tuple[str, ...]
-    sample: str
-
-    @property
-    def client_ip(self) -> str:
-        """The client the crossing is about (empty when the window is not per client)."""
-        return self.key.client_ip
-
-
-@dataclass(slots=True)
-class _Window:
-    times: deque[float]
-    origins: deque[Origin]
-    values: deque[str]
-    categories: set[str] = field(default_factory=set)
-    quiet_until: float = float("-inf")
-
-
-class ThresholdEngine:
-    """Counts observations per (rule, key) and reports crossings."""
-
-    def __init__(
-        self,
-        rules: Sequence[tuple[ThresholdRule, ThresholdSettings]],
-        max_keys: int = 100_000,
-        clock: Clock = _time.time,
-    ) -> None:
-        self._rules = [(rule, settings) for rule, settings in rules if settings.enabled]
-        for rule, settings in self._rules:
-            rule.bind(settings, max_keys)
-        self._every = [(r, s) for r, s in self._rules if isinstance(r, EveryEventRule)]
-        self._selective = [(r, s) for r, s in self._rules if not isinstance(r, EveryEventRule)]
-        self._windows: BoundedMap[tuple[str, str, str], _Window] = BoundedMap(max_keys)
-        self._clock = clock
-        self._standard_statuses = frozenset().union(
-            *(rule.standard_statuses for rule, _ in self._selective)
-        )
-        self._standard_methods = frozenset().union(
-            *(rule.standard_methods for rule, _ in self._selective)
-        )
-        self._user_rules = any(rule.standard_with_user for rule, _ in self._selective)
-
-    @classmethod
-    def from_settings(
-        cls,
-        settings: Mapping[str, ThresholdSettings],
-        max_keys: int,
-        clock: Clock = _time.time,
-        extra: Sequence[tuple[ThresholdRule, ThresholdSettings]] = (),
-    ) -> ThresholdEngine:
-        """An engine with every registered rule that has settings, plus ``extra`` (Sigma)."""
-        rules = [(rule(), settings[rule.id]) for rule in THRESHOLD_RULES if rule.id in settings]
-        return cls([*rules, *extra], max_keys=max_keys, clock=clock)
-
-    @property
-    def rules(self) -> tuple[tuple[ThresholdRule, ThresholdSettings], ...]:
-        """The enabled rules with their settings."""
-        return tuple(self._rules)
-
-    @property
-    def evictions(self) -> int:
-        """How many keys were dropped to keep memory bounded."""
-        return self._windows.evictions
-
-    @property
-    def tracked_keys(self) -> int:
-        """How many (rule, key) windows are held now."""
-        return len(self._windows)
-
-    def observe(self, observation: Observation) -> Sequence[Crossing]:
-        """Count ``observation``; return the crossings it caused (usually none)."""
-        return self.observe_line(*observation)
-
-    def observe_line(
-        self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
-    ) -> Sequence[Crossing]:
-        """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
-        rules = self._rules
-        if urgency is Urgency.STANDARD and not findings:
-            if isinstance(event, AccessEvent) and (
-                event.status in self._standard_statuses
-                or event.method in self._standard_methods
-                or (event.user and self._user_rules)
-            ):
-                pass
-            elif self._every:
-                return self._tick_every(event, urgency)
-            else:
-                return _NO_CROSSINGS
-        observation = Observation(event, urgency, findings)
-        now = event.time if event.time is not None else self._clock()
-        crossings: list[Crossing] = []
-        for rule, settings in rules:
-            for key in rule.keys(observation):
-                crossing = self._count(rule, settings, key, now, observation)
-                if crossing is not None:
-                    crossings.append(crossing)
-        return crossings
-
-    def _tick_every(self, event: AccessEvent | ErrorEvent, urgency: Urgency) -> Sequence[Crossing]:
-        crossings: list[Crossing] = []
-        for rule, settings in self._every:
-            key = rule.tick(event)
-            if key is not None:
-                now = event.time if event.time is not None else self._clock()
-                crossing = self._count(rule, settings, key, now, Observation(event, urgency, ()))
-                if crossing is not None:
-                    crossings.append(crossing)
-        return crossings
-
-    def _count(
-        self,
-        rule: ThresholdRule,
-        settings: ThresholdSettings,
-        key: WindowKey,
-        now: float,
-        observation: Observation,
-    ) -> Crossing | None:
-        slot = (rule.id, key.shown, key.detail)
-        window = self._windows.get(slot)
-        if window is None:
-            size = 1 if rule.self_counting else settings.count
-            window = _Window(deque(maxlen=size), deque(maxlen=size), deque(maxlen=size))
-            self._windows.put(slot, window)
-        if key.distinct:
-            if key.distinct in window.values:
-                return None
-            window.values.append(key.distinct)
-        window.times.append(now)
-        window.origins.append(observation.event.origin)
-        window.categories.update(key.categories)
-        needed = 1 if rule.self_counting else settings.count
-        if len(window.times) < needed or now < window.quiet_until:
-            return None
-        first_time = window.times[0]
-        if not rule.self_counting and now - first_time > settings.window_secs:
-            return None
-        window.quiet_until = now + settings.cooldown_secs
-        categories = rule.categories or tuple(sorted(window.categories))
-        crossing = Crossing(
-            rule=rule,
-            settings=settings,
-            key=key,
-            count=key.count or len(window.times),
-            first=window.origins[0],
-            last=window.origins[-1],
-            first_time=first_time,
-            last_time=now,
-            categories=categories,
-            sample=observation.event.raw,
-        )
-        window.categories = set()
-        return crossing

@@ -1,0 +1,248 @@
+"""The threshold engine: sliding windows per (rule, key) on event time, bounded in bytes.
+
+For each observation the engine asks the rules that can care (a standard 404 only reaches the
+rules that watch 404s) which keys it counts toward, and counts it in that rule's
+:class:`~lwsyslog.thresholds.windows.WindowStore`; a key whose last ``count`` events fit in
+``window_secs`` crosses. Time comes from the log line, so scanning a file and watching it
+live give the same alerts; when a line has no time the injected clock is used. After a
+crossing the key is quiet for ``cooldown_secs``: one attacker gives one alert per cooldown,
+not thousands.
+
+Memory is bounded twice: at most ``max_keys`` keys per rule, and all stores together within
+``memory_budget_bytes``, shared among the enabled rules in proportion to their record size.
+A full store evicts its least recently used key and counts it.
+"""
+
+from __future__ import annotations
+
+import time as _time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lwsyslog.categories import CATEGORIES
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin
+from lwsyslog.findings import Finding
+from lwsyslog.observation import Observation
+from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.rules import THRESHOLD_RULES, EveryEventRule, ThresholdRule, WindowKey
+from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
+from lwsyslog.triage import Urgency
+
+__all__ = ["DEFAULT_MEMORY_BUDGET_BYTES", "Crossing", "ThresholdEngine"]
+
+Clock = Callable[[], float]
+
+#: What the windows of all rules together may take when nothing else is configured.
+DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
+
+_BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES))}
+_NO_CROSSINGS: tuple[Crossing, ...] = ()
+
+
+def _mask(categories: Sequence[str]) -> int:
+    mask = 0
+    for category in categories:
+        mask |= _BITS.get(category, 0)
+    return mask
+
+
+def _categories(mask: int) -> tuple[str, ...]:
+    return tuple(category for category, bit in _BITS.items() if mask & bit)
+
+
+@dataclass(frozen=True, slots=True)
+class Crossing:
+    """A window reached its count: the material for one alert."""
+
+    rule: ThresholdRule
+    settings: ThresholdSettings
+    key: WindowKey
+    count: int
+    first: Origin
+    last: Origin
+    first_time: float
+    last_time: float
+    categories: tuple[str, ...]
+    sample: str
+
+    @property
+    def client_ip(self) -> str:
+        """The client the crossing is about (empty when the window is not per client)."""
+        return self.key.client_ip
+
+
+class _Counted:
+    """One enabled rule with its settings and its windows."""
+
+    __slots__ = ("needed", "rule", "settings", "store", "window_secs")
+
+    def __init__(self, rule: ThresholdRule, settings: ThresholdSettings, store: WindowStore):
+        self.rule = rule
+        self.settings = settings
+        self.store = store
+        self.needed = 1 if rule.self_counting else settings.count
+        self.window_secs = -1.0 if rule.self_counting else settings.window_secs
+
+
+class ThresholdEngine:
+    """Counts observations per (rule, key) and reports crossings."""
+
+    def __init__(
+        self,
+        rules: Sequence[tuple[ThresholdRule, ThresholdSettings]],
+        max_keys: int = 100_000,
+        clock: Clock = _time.time,
+        memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+    ) -> None:
+        enabled = [(rule, settings) for rule, settings in rules if settings.enabled]
+        self._origins = OriginTable()
+        shapes = [self._shape(rule, settings) for rule, settings in enabled]
+        total = sum(record_bytes(depth, distinct) for depth, distinct in shapes) or 1
+        self._counted: list[_Counted] = []
+        for (rule, settings), (depth, distinct) in zip(enabled, shapes, strict=True):
+            # Each rule's share of the budget, as records: rules with bigger records get more
+            # bytes, and every rule the same number of keys.
+            capacity = max(1, min(max_keys, memory_budget_bytes // total))
+            rule.bind(settings, capacity, self._origins)
+            store = WindowStore(depth, capacity, self._origins, distinct=distinct)
+            self._counted.append(_Counted(rule, settings, store))
+        self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
+        self._selective = [c for c in self._counted if not isinstance(c.rule, EveryEventRule)]
+        self._by_status: dict[int, list[_Counted]] = {}
+        self._by_method: dict[str, list[_Counted]] = {}
+        self._with_user = [c for c in self._selective if c.rule.standard_with_user]
+        for counted in self._selective:
+            for status in counted.rule.standard_statuses:
+                self._by_status.setdefault(status, []).append(counted)
+            for method in counted.rule.standard_methods:
+                self._by_method.setdefault(method, []).append(counted)
+        self._clock = clock
+
+    @staticmethod
+    def _shape(rule: ThresholdRule, settings: ThresholdSettings) -> tuple[int, bool]:
+        depth = 1 if rule.self_counting else max(settings.count, 1)
+        return depth, rule.counts_distinct
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Mapping[str, ThresholdSettings],
+        max_keys: int,
+        clock: Clock = _time.time,
+        extra: Sequence[tuple[ThresholdRule, ThresholdSettings]] = (),
+        memory_budget_bytes: int = DEFAULT_MEMORY_BUDGET_BYTES,
+    ) -> ThresholdEngine:
+        """An engine with every registered rule that has settings, plus ``extra`` (Sigma)."""
+        rules = [(rule(), settings[rule.id]) for rule in THRESHOLD_RULES if rule.id in settings]
+        return cls(
+            [*rules, *extra],
+            max_keys=max_keys,
+            clock=clock,
+            memory_budget_bytes=memory_budget_bytes,
+        )
+
+    @property
+    def rules(self) -> tuple[tuple[ThresholdRule, ThresholdSettings], ...]:
+        """The enabled rules with their settings."""
+        return tuple((c.rule, c.settings) for c in self._counted)
+
+    @property
+    def evictions(self) -> int:
+        """How many keys were dropped to keep memory bounded."""
+        return sum(c.store.evictions for c in self._counted)
+
+    @property
+    def tracked_keys(self) -> int:
+        """How many (rule, key) windows are held now."""
+        return sum(c.store.keys for c in self._counted)
+
+    def keys_by_rule(self) -> dict[str, int]:
+        """How many keys each enabled rule holds now."""
+        return {c.rule.id: c.store.keys for c in self._counted}
+
+    @property
+    def memory_bytes(self) -> int:
+        """The windows' size in bytes when every store is full (allocated up front)."""
+        return sum(c.store.bytes for c in self._counted)
+
+    def observe(self, observation: Observation) -> Sequence[Crossing]:
+        """Count ``observation``; return the crossings it caused (usually none)."""
+        return self.observe_line(*observation)
+
+    def observe_line(
+        self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
+    ) -> Sequence[Crossing]:
+        """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
+        if urgency is Urgency.STANDARD and not findings:
+            interested: list[_Counted] | None = None
+            if isinstance(event, AccessEvent):
+                interested = self._by_status.get(event.status)  # type: ignore[arg-type]
+                by_method = self._by_method.get(event.method)
+                if by_method:
+                    interested = [*(interested or ()), *by_method]
+                if event.user and self._with_user:
+                    interested = [*(interested or ()), *self._with_user]
+            crossings = self._tick_every(event, urgency) if self._every else _NO_CROSSINGS
+            if not interested:
+                return crossings
+            return [*crossings, *self._count_all(interested, event, urgency, findings)]
+        return self._count_all(self._counted, event, urgency, findings)
+
+    def _count_all(
+        self,
+        counted: Sequence[_Counted],
+        event: AccessEvent | ErrorEvent,
+        urgency: Urgency,
+        findings: Sequence[Finding],
+    ) -> list[Crossing]:
+        observation = Observation(event, urgency, findings)
+        now = event.time if event.time is not None else self._clock()
+        crossings: list[Crossing] = []
+        for entry in dict.fromkeys(counted):
+            for key in entry.rule.keys(observation):
+                crossing = self._count(entry, key, now, event)
+                if crossing is not None:
+                    crossings.append(crossing)
+        return crossings
+
+    def _tick_every(self, event: AccessEvent | ErrorEvent, urgency: Urgency) -> list[Crossing]:
+        crossings: list[Crossing] = []
+        for entry in self._every:
+            key = entry.rule.tick(event)  # type: ignore[attr-defined]
+            if key is not None:
+                now = event.time if event.time is not None else self._clock()
+                crossing = self._count(entry, key, now, event)
+                if crossing is not None:
+                    crossings.append(crossing)
+        return crossings
+
+    def _count(
+        self, entry: _Counted, key: WindowKey, now: float, event: AccessEvent | ErrorEvent
+    ) -> Crossing | None:
+        settings = entry.settings
+        store_key = f"{key.shown}\0{key.detail}" if key.detail else key.shown
+        hit = entry.store.add(
+            store_key,
+            now,
+            event.origin,
+            needed=entry.needed,
+            window_secs=entry.window_secs,
+            cooldown_secs=settings.cooldown_secs,
+            categories=_mask(key.categories) if key.categories else 0,
+            value=key.distinct or None,
+        )
+        if hit is None:
+            return None
+        rule = entry.rule
+        return Crossing(
+            rule=rule,
+            settings=settings,
+            key=key,
+            count=key.count or hit.events,
+            first=hit.first,
+            last=hit.last,
+            first_time=hit.first_time,
+            last_time=now,
+            categories=rule.categories or _categories(hit.categories),
+            sample=event.raw,
+        )

@@ -1,0 +1,85 @@
+"""Threshold windows in fixed-size records: bounded in bytes, IPv6 per /64, LRU-ish eviction."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+from lwsyslog.events import Origin
+from lwsyslog.thresholds import client_key
+from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
+
+
+def _store(depth: int = 3, capacity: int = 1000, *, distinct: bool = False) -> WindowStore:
+    return WindowStore(depth, capacity, OriginTable(), distinct=distinct)
+
+
+def _add(store: WindowStore, key: str, when: float, line: int = 1, value: str | None = None):  # type: ignore[no-untyped-def]
+    return store.add(
+        key,
+        when,
+        Origin("access.log", line),
+        needed=store.depth,
+        window_secs=60,
+        cooldown_secs=300,
+        value=value,
+    )
+
+
+def test_a_window_crosses_when_its_last_events_fit_and_names_first_and_last_lines() -> None:
+    store = _store()
+    assert _add(store, "203.0.113.9", 0, line=1) is None
+    assert _add(store, "203.0.113.9", 30, line=2) is None
+    hit = _add(store, "203.0.113.9", 59, line=3)
+    assert hit is not None and hit.events == 3
+    assert (hit.first.line, hit.last.line, hit.first_time) == (1, 3, 0)
+    # The cooldown holds the next crossing back.
+    assert _add(store, "203.0.113.9", 60, line=4) is None
+
+
+def test_events_wider_apart_than_the_window_never_cross() -> None:
+    store = _store()
+    assert [_add(store, "k", when) for when in (0, 40, 80, 120)] == [None] * 4
+
+
+def test_distinct_values_are_counted_once_and_only_digests_are_kept() -> None:
+    store = _store(depth=3, distinct=True)
+    assert _add(store, "k", 0, value="/a" * 4000) is None
+    assert _add(store, "k", 1, value="/a" * 4000) is None  # the same path again: not counted
+    assert store.count("k") == 1
+    assert _add(store, "k", 2, value="/b") is None
+    assert _add(store, "k", 3, value="/c") is not None
+
+
+def test_memory_is_bounded_in_bytes_whatever_the_payloads_and_the_number_of_keys() -> None:
+    store = _store(depth=20, capacity=2000, distinct=True)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for n in range(20_000):
+        # A new client with a distinct 7.8 KB path on every event.
+        _add(store, f"2001:db8:{n:x}::1", n, value=f"/{n}/" + "A" * 7800)
+    grown = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert store.keys == 2000 and store.evictions == 18_000
+    # The records and their dict: well under what the paths alone would take (156 MB).
+    assert grown < 2 * 2000 * record_bytes(20, True)
+
+
+def test_a_flood_of_new_keys_evicts_idle_keys_not_a_busy_one() -> None:
+    store = _store(depth=5, capacity=300)
+    for n in range(300):
+        _add(store, f"k{n}", 0)
+    for n in range(300, 3300):  # ten times the capacity in new keys
+        _add(store, f"k{n}", 1)
+        if n % 50 == 0:
+            _add(store, "k7", 1)  # the attacker the flood tries to push out, still at work
+    assert store.count("k7") == 5
+    assert store.count("k0") == 0 and store.evictions == 3000
+
+
+def test_ipv6_clients_are_counted_per_64_and_ipv4_per_address() -> None:
+    assert client_key("2001:db8:1:2:aaaa::1") == client_key("2001:db8:1:2:ffff::9")
+    assert client_key("2001:db8:1:2::1") == "2001:db8:1:2::/64"
+    assert client_key("2001:db8:1:3::1") != client_key("2001:db8:1:2::1")
+    assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_key("198.51.100.7") == "198.51.100.7"
+    assert len(client_key("h" * 5000)) <= 64
