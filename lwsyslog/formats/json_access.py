@@ -33,7 +33,16 @@ XFF_KEY = "header:x-forwarded-for"
 ``%{X-Forwarded-For}i``), where :mod:`lwsyslog.formats.xff` looks for it."""
 
 DEFAULT_JSON_KEYS: Mapping[str, tuple[str, ...]] = {
-    "client_ip": ("remote_addr", "remoteip", "clientip", "client_ip", "c-ip", "remote_ip", "ip"),
+    "client_ip": (
+        "remote_addr",
+        "remoteip",
+        "clientip",
+        "client_ip",
+        "client",
+        "c-ip",
+        "remote_ip",
+        "ip",
+    ),
     "time": ("time_iso8601", "time_local", "time", "timestamp", "@timestamp", "msec", "date"),
     "request_line": ("request", "request_line"),
     "method": ("request_method", "method", "verb", "cs-method"),
