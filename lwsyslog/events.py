@@ -39,11 +39,13 @@ class Origin(NamedTuple):
 
 @dataclass(slots=True)
 class AccessEvent:
-    """One Apache access-log line, parsed.
+    """One access-log line, parsed (Apache ``LogFormat``, a JSON object, IIS W3C extended).
 
     Strings are already unescaped from Apache's log escaping (``\\"``, ``\\\\``, ``\\xhh``); a
     field Apache logged as ``-`` is ``""`` here (``None`` for numbers). ``time`` is the
     request time in seconds since the epoch (UTC); ``None`` when the format has no time.
+    When ``client_ip`` was taken from ``X-Forwarded-For`` behind a trusted proxy, the
+    proxy's own address is in ``extra["peer"]``.
     """
 
     origin: Origin
@@ -80,10 +82,15 @@ class AccessEvent:
 
 @dataclass(slots=True)
 class ErrorEvent:
-    """One Apache error-log entry (2.4 ``ErrorLogFormat`` default or 2.0/2.2 style), parsed.
+    """One error-log entry, parsed: Apache (2.4 ``ErrorLogFormat`` default or 2.0/2.2 style) or
+    nginx.
 
-    ``module`` is empty for 2.2 lines; ``code`` is the ``AHnnnnn`` message id when present;
-    ``message`` is the text after the bracketed prefixes, without ``, referer: ...``.
+    ``module`` is empty for 2.2 and nginx lines; ``code`` is the ``AHnnnnn`` message id when
+    present; ``message`` is the text after the bracketed prefixes, without ``, referer: ...``
+    (nginx: the text before ``, client: ...``). The fields after ``log`` are filled only by
+    formats that write them: nginx names the request (``request_line`` split into
+    ``method``/``target``/``protocol``), the ``Host`` header (``host``) and the ``server``
+    block; ``extra`` holds the rest (``connection``, ``upstream``, ``subrequest``...).
     """
 
     origin: Origin
@@ -99,6 +106,13 @@ class ErrorEvent:
     message: str = ""
     referer: str = ""
     log: Literal["error"] = "error"
+    method: str = ""
+    target: str = ""
+    protocol: str = ""
+    request_line: str = ""
+    host: str = ""
+    server: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
 
 
 class UnparsedReason(StrEnum):
@@ -108,6 +122,8 @@ class UnparsedReason(StrEnum):
     EMPTY = "empty"
     TOO_LONG = "too-long"
     BINARY = "binary"
+    DIRECTIVE = "directive"
+    """A format's own header line (W3C ``#Fields:``, ``#Date:``...): read, not an event."""
 
 
 @dataclass(slots=True)

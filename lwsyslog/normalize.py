@@ -182,11 +182,17 @@ def _decode_url(text: str) -> str:
 
 # The file an error-log entry complains about (AH00128 "File does not exist: /x", AH01630,
 # AH01264, AH01276...): the error log's equivalent of a request path, so path rules read both.
+# nginx names it in quotes: 'open() "/x" failed (2: ...)' (its AH00128), '"/x/index.html" is not
+# found', 'directory index of "/x/" is forbidden' (AH01276), and stat()/realpath() failures. Each
+# branch starts with a literal, and quoted paths stop at the next quote: no backtracking.
 _ERROR_PATH = re.compile(
     r"(?:file does not exist|unable to stat|denied by server configuration|options directive"
     r"|cannot serve directory|not allowed or link target not accessible"
     r"|file permissions deny server access|attempt to invoke directory as script):?\s+'?(/[^\s',]*)"
-    r"|^script '(/[^']*)' not found",
+    r"|^script '(/[^']*)' not found"
+    r'|^(?:open|stat|lstat|realpath|opendir)\(\) "(/[^"]*)" failed'
+    r'|^"(/[^"]*)" is (?:not found|forbidden)'
+    r'|^directory index of "(/[^"]*)" is forbidden',
     re.IGNORECASE,
 )
 
@@ -195,7 +201,7 @@ def _error_path(message: str) -> str:
     match = _ERROR_PATH.search(message)
     if match is None:
         return ""
-    return match.group(1) or match.group(2) or ""
+    return next((group for group in match.groups() if group), "")
 
 
 def _error_entry_path(event: Event) -> str:

@@ -6,16 +6,27 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.formats.errorlog import parse_error_line
+from lwsyslog.formats.iis import IisReader, Source
+from lwsyslog.formats.json_access import JsonAccessReader
 from lwsyslog.formats.logformat import AccessFormat, compile_logformat
+from lwsyslog.formats.nginx_error import looks_like_nginx_error, parse_nginx_error_line
 from lwsyslog.formats.syslog_header import SyslogLine, strip_syslog_header
+from lwsyslog.formats.xff import TrustedProxies
 
-__all__ = ["DEFAULT_ACCESS_FORMATS", "DEFAULT_MAX_LINE_CHARS", "LineParser", "Mode"]
+__all__ = [
+    "DEFAULT_ACCESS_FORMATS",
+    "DEFAULT_MAX_LINE_CHARS",
+    "IIS_FORMATS",
+    "JSON_FORMATS",
+    "LineParser",
+    "Mode",
+]
 
 Mode = Literal["auto", "access", "error"]
 DEFAULT_ACCESS_FORMATS: tuple[str, ...] = (
@@ -24,7 +35,15 @@ DEFAULT_ACCESS_FORMATS: tuple[str, ...] = (
     "combined",
     "vhost_common",
     "common",
+    "json",
+    "iis",
 )
+
+JSON_FORMATS = frozenset({"json", "nginx_json", "apache_json"})
+"""``access_formats`` names that turn on JSON-object lines (one reader: its default key mapping
+covers nginx's variable names and the usual Apache JSON LogFormats)."""
+IIS_FORMATS = frozenset({"iis", "w3c"})
+"""``access_formats`` names that turn on IIS W3C extended entries."""
 
 DEFAULT_MAX_LINE_CHARS = 256 * 1024
 """Longer lines are ``TOO_LONG``. Apache's default limits (8190-byte request line and
@@ -45,7 +64,7 @@ class LineParser:
     """Parses access- and error-log lines into events.
 
     ``mode`` "auto" recognises each line on its own (a line starting with ``[`` is tried as an
-    error-log line first); "access" and "error" accept only that kind. ``access_formats``
+    Apache error-log line first); "access" and "error" accept only that kind. ``access_formats``
     holds built-in names (``BUILTIN_FORMATS``) or raw LogFormat strings; they are tried
     most specific (most directives) first, ties in the given order, and the format that
     matched last is tried first next time (and when the last line carried a syslog header,
@@ -57,6 +76,17 @@ class LineParser:
     doubled ``""`` undone when needed, but only when that text parses; ``raw`` keeps the
     line as given. Raises :class:`~lwsyslog.errors.FormatError` at
     construction for an invalid format, never in :meth:`parse`.
+
+    Other kinds, each recognised on its own: nginx error-log lines (whenever error lines are
+    accepted); JSON-object access lines when ``access_formats`` names one of
+    :data:`JSON_FORMATS` (``json_keys`` replaces key lists of
+    :data:`~lwsyslog.formats.json_access.DEFAULT_JSON_KEYS`); IIS W3C extended entries and
+    their ``#`` directives (:data:`~lwsyslog.events.UnparsedReason.DIRECTIVE`) when it names
+    one of :data:`IIS_FORMATS` (``iis_fields``: the field list assumed before a source's
+    ``#Fields:``; ``max_sources``: sources whose field list is remembered). With
+    ``trusted_proxies`` (addresses or CIDR networks), an access event whose client is one of
+    them and that carries ``X-Forwarded-For`` gets the forwarded client (see
+    :mod:`lwsyslog.formats.xff`).
     """
 
     __slots__ = (
@@ -67,8 +97,12 @@ class LineParser:
         "_hot",
         "_hot_match",
         "_hot_patterns",
+        "_iis",
+        "_json",
         "_last",
         "_max",
+        "_other",
+        "_proxies",
         "_quoted",
         "internal_errors",
         "mode",
@@ -80,24 +114,38 @@ class LineParser:
         access_formats: Sequence[str] = DEFAULT_ACCESS_FORMATS,
         *,
         max_line_chars: int = DEFAULT_MAX_LINE_CHARS,
+        trusted_proxies: Sequence[str] = (),
+        json_keys: Mapping[str, Sequence[str]] | None = None,
+        iis_fields: Sequence[str] | None = None,
+        max_sources: int = 1024,
     ) -> None:
         if mode not in ("auto", "access", "error"):
             raise ValueError(f"mode must be 'auto', 'access' or 'error', not {mode!r}")
         if isinstance(access_formats, str):
             access_formats = (access_formats,)
-        compiled = [compile_logformat(f) for f in access_formats]
-        if mode != "error" and not compiled:
+        special = JSON_FORMATS | IIS_FORMATS
+        compiled = [compile_logformat(f) for f in access_formats if f not in special]
+        self._access = mode != "error"
+        self._error = mode != "access"
+        self._json: JsonAccessReader | None = None
+        self._iis: IisReader | None = None
+        if self._access and any(f in JSON_FORMATS for f in access_formats):
+            self._json = JsonAccessReader(json_keys)
+        if self._access and any(f in IIS_FORMATS for f in access_formats):
+            self._iis = IisReader(iis_fields, max_sources=max_sources)
+        if self._access and not compiled and self._json is None and self._iis is None:
             raise FormatError("no access-log format given")
+        proxies = TrustedProxies(trusted_proxies)
+        self._proxies: TrustedProxies | None = proxies if proxies else None
         # sorted() is stable: equally specific formats keep the caller's order.
         self._formats: tuple[AccessFormat, ...] = tuple(
             sorted(compiled, key=lambda f: -f.specificity)
         )
         self._last: AccessFormat | None = self._formats[0] if self._formats else None
-        self._access = mode != "error"
-        self._error = mode != "access"
         self._max = max_line_chars
         self.mode: Mode = mode
         self._headers = False
+        self._other = False
         # The hot path's patterns: a format's plain pattern that also refuses what the hot
         # path must leave to _parse (a line ending in CR/LF; one starting with "[", which
         # may be an error-log line).
@@ -113,8 +161,9 @@ class LineParser:
         """Lines that hit an unexpected exception (a bug: reported as NO_FORMAT_MATCHED)."""
 
     def _retarget(self) -> None:
-        """Point the hot path at the last format, or nowhere while headers are expected."""
-        self._hot = None if self._headers else self._last
+        """Point the hot path at the last format, or nowhere while headers are expected or
+        the last line was of another kind (nginx, JSON, IIS)."""
+        self._hot = None if self._headers or self._other else self._last
         if self._hot is not None:
             self._hot_match = self._hot_patterns[self._hot].match
 
@@ -133,18 +182,29 @@ class LineParser:
                 if "\\" not in text:
                     m = self._hot_match(text)
                     if m is not None:
-                        return hot.plain_event(m, origin, text)
+                        if self._proxies is None:
+                            return hot.plain_event(m, origin, text)
+                        return self._forwarded(hot.plain_event(m, origin, text))
                 elif text[-1:] not in _LINE_ENDS:
                     m = hot.pattern.match(text)
                     if m is not None and (text[:1] != "[" or not self._error):
-                        return hot.escaped_event(m, origin, text)
+                        if self._proxies is None:
+                            return hot.escaped_event(m, origin, text)
+                        return self._forwarded(hot.escaped_event(m, origin, text))
             event = self._parse(text, origin)
             self._retarget()
+            if self._proxies is not None and event.log == "access":
+                self._proxies.apply(event)
             return event
         except Exception:  # the per-line error boundary: one odd line must not stop a stream
             self.internal_errors += 1
             self._retarget()
             return Unparsed(origin, text, UnparsedReason.NO_FORMAT_MATCHED)
+
+    def _forwarded(self, event: AccessEvent) -> AccessEvent:
+        if self._proxies is not None:
+            self._proxies.apply(event)
+        return event
 
     def _parse(self, text: str, origin: Origin) -> _ParseResult:
         if text and text[-1] in "\r\n":
@@ -163,7 +223,9 @@ class LineParser:
             # The previous line came with a syslog header: this one very likely does too.
             header = strip_syslog_header(text)
             if header is not None and header.message:
-                event = self._parse_body(header.message, origin, text, lenient=False)
+                event = self._parse_body(
+                    header.message, origin, text, lenient=False, host=header.host
+                )
                 if event is not None:
                     return self._with_header_origin(event, header)
         event = self._parse_body(text, origin, text, lenient=False)
@@ -175,7 +237,7 @@ class LineParser:
         if header is None:
             event = self._parse_body(text, origin, text, lenient=True)
         elif header.message:
-            event = self._parse_body(header.message, origin, text, lenient=False)
+            event = self._parse_body(header.message, origin, text, lenient=False, host=header.host)
             if event is None:
                 event = self._parse_body(header.message, origin, text, lenient=True)
             if event is not None:
@@ -192,14 +254,14 @@ class LineParser:
         return Unparsed(origin, text, reason)
 
     @staticmethod
-    def _with_header_origin(event: _Event, header: SyslogLine) -> _Event:
+    def _with_header_origin(event: _ParseResult, header: SyslogLine) -> _ParseResult:
         origin = event.origin
         if header.host and not origin.host:
             tag = origin.tag or header.tag
             event.origin = Origin(origin.name, origin.line, header.host, tag)
         return event
 
-    def _parse_unwrapped(self, text: str, origin: Origin) -> _Event | None:
+    def _parse_unwrapped(self, text: str, origin: Origin) -> _ParseResult | None:
         if len(text) < 3 or text[0] != '"' or text[-1] != '"':
             return None
         inner = text[1:-1]
@@ -216,7 +278,52 @@ class LineParser:
         return None
 
     def _parse_body(
-        self, text: str, origin: Origin, raw: str, *, lenient: bool
+        self, text: str, origin: Origin, raw: str, *, lenient: bool, host: str = ""
+    ) -> _ParseResult | None:
+        """One attempt at ``text`` (a line, or its body after a syslog header). The kinds
+        without a lenient variant (nginx, JSON, IIS) are tried in strict attempts only."""
+        if not lenient:
+            other = self._parse_other(text, origin, raw, host)
+            if other is not None:
+                self._other = True
+                return other
+        event = self._parse_apache(text, origin, raw, lenient)
+        if event is not None:
+            self._other = False
+            return event
+        if not lenient and self._iis is not None and text[0].isdigit():
+            # No #Fields: seen for this source: a default field list, after Apache's formats
+            # (a custom LogFormat may start with a date too).
+            iis = self._iis.parse(text, origin, raw, (host or origin.host, origin.name))
+            if iis is not None:
+                self._other = True
+            return iis
+        return None
+
+    def _parse_other(self, text: str, origin: Origin, raw: str, host: str) -> _ParseResult | None:
+        """nginx error, JSON or IIS, chosen by the first character; None for anything else."""
+        first = text[0]
+        if first == "{":
+            return None if self._json is None else self._json.parse(text, origin, raw)
+        if first == "#":
+            source: Source = (host or origin.host, origin.name)
+            if self._iis is not None and self._iis.directive(text, source):
+                return Unparsed(origin, raw, UnparsedReason.DIRECTIVE)
+            return None
+        if not first.isdigit():
+            return None
+        if self._error and looks_like_nginx_error(text):
+            event = parse_nginx_error_line(text, origin, raw)
+            if event is not None:
+                return event
+        if self._iis is not None:
+            source = (host or origin.host, origin.name)
+            if self._iis.knows(source):
+                return self._iis.parse(text, origin, raw, source)
+        return None
+
+    def _parse_apache(
+        self, text: str, origin: Origin, raw: str, lenient: bool
     ) -> AccessEvent | ErrorEvent | None:
         if self._error and (text[0] == "[" or not self._access):
             event = parse_error_line(text, origin, raw)
