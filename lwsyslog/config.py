@@ -22,6 +22,7 @@ from typing import Any
 from lwsyslog import checks
 from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError
+from lwsyslog.formats.json_access import JSON_FIELDS
 from lwsyslog.settings import AllowList, Config, Location, RuleSettings, ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import THRESHOLD_RULES
@@ -94,6 +95,9 @@ def _schema() -> dict[str, Any]:
             "log": checks.choice("auto", "access", "error"),
             "access_formats": checks.string_list,
             "max_line_bytes": checks.integer(256),
+            "trusted_proxies": checks.network_list,
+            "iis_fields": checks.string_list,
+            "json_keys": {field: checks.string_list for field in sorted(JSON_FIELDS)},
         },
         "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
         "detection": {"engine": checks.choice("auto", "hyperscan", "re")},
@@ -315,6 +319,9 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         log=data["input"]["log"],
         access_formats=tuple(data["input"]["access_formats"]),
         max_line_bytes=data["input"]["max_line_bytes"],
+        trusted_proxies=tuple(data["input"]["trusted_proxies"]),
+        iis_fields=tuple(data["input"]["iis_fields"]),
+        json_keys={k: tuple(v) for k, v in data["input"].get("json_keys", {}).items()},
         urgent_statuses=parse_status_set(
             data["triage"]["urgent_statuses"], file=where, table="triage", key="urgent_statuses"
         ),

@@ -24,7 +24,7 @@ from lwsyslog.stats import RunStats
 from lwsyslog.thresholds import Crossing, ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
 
-__all__ = ["LineResult", "Pipeline"]
+__all__ = ["LineResult", "Pipeline", "parser_for"]
 
 Clock = Callable[[], float]
 _STANDARD = Urgency.STANDARD
@@ -52,11 +52,7 @@ class Pipeline:
         guard: AlertGuard | None = None,
     ) -> None:
         self.config = config
-        self.parser = LineParser(
-            config.log,  # type: ignore[arg-type]
-            config.access_formats,
-            max_line_chars=config.max_line_bytes,
-        )
+        self.parser = parser_for(config)
         self.detection = load_detection(config)
         self.triage = Triage(config.urgent_statuses, config.urgent_levels)
         self.thresholds = ThresholdEngine.from_settings(
@@ -212,3 +208,15 @@ def _escalate_answered(findings: list[Finding]) -> list[Finding]:
         else finding
         for finding in findings
     ]
+
+
+def parser_for(config: Config) -> LineParser:
+    """The parse stage ``config`` describes (raises FormatError for a bad format)."""
+    return LineParser(
+        config.log,  # type: ignore[arg-type]
+        config.access_formats,
+        max_line_chars=config.max_line_bytes,
+        trusted_proxies=config.trusted_proxies,
+        json_keys=config.json_keys or None,
+        iis_fields=config.iis_fields or None,
+    )

@@ -101,6 +101,9 @@ class Config:
     log: str
     access_formats: tuple[str, ...]
     max_line_bytes: int
+    trusted_proxies: tuple[str, ...]
+    iis_fields: tuple[str, ...]
+    json_keys: Mapping[str, tuple[str, ...]]
     urgent_statuses: frozenset[int]
     urgent_levels: tuple[str, ...]
     single_event_min_severity: Severity

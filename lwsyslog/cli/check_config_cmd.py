@@ -6,7 +6,7 @@ import argparse
 
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.detection.catalog import load_detection
-from lwsyslog.formats import LineParser
+from lwsyslog.pipeline import parser_for
 
 __all__ = ["register", "run"]
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Load and validate everything a run would; errors exit 2 via the CLI's error handler."""
     config = config_from_args(args)
-    LineParser(config.log, config.access_formats)  # type: ignore[arg-type]  # compiles formats
+    parser_for(config)  # compiles the formats
     detection = load_detection(config)
     print("configuration OK: " + ", ".join(config.files))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
