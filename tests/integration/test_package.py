@@ -184,6 +184,8 @@ def test_user_group_and_directories(installed_package: debpkg.Installer) -> None
 
 def test_man_pages_and_completion(installed_package: debpkg.Installer) -> None:
     """man finds both pages, groff has nothing to warn about, bash completes sub-commands."""
+    if shutil.which("man") is None:
+        pytest.skip("man-db is not installed on this machine")
     for command, expected in (("lwsyslog", "check-config"), ("lwsyslog-omprog", "--state-dir")):
         page = debpkg.run("man", "-w", command).stdout.strip()
         assert page == f"/usr/share/man/man1/{command}.1.gz"
