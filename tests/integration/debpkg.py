@@ -147,6 +147,11 @@ class Installer:
             return
         apt_get("install", "--reinstall", "--allow-downgrades", str(self.deb))
 
+    def ensure_present(self) -> None:
+        """Install the built package unless some version of it is installed (an upgrade)."""
+        if not installed_version():
+            apt_get("install", str(self.deb))
+
     def _installed_md5sums(self) -> str:
         result = run("dpkg-query", "--control-path", PACKAGE, "md5sums", check=False)
         path = Path(result.stdout.strip())

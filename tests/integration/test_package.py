@@ -257,41 +257,35 @@ def test_upgrade_and_reinstall_keep_local_changes(
     assert "configuration OK" in debpkg.run("lwsyslog", "check-config").stdout
 
 
-def test_remove_keeps_configuration_and_data_purge_leaves_nothing(
-    installed_package: debpkg.Installer,
+def test_remove_keeps_configuration_and_data_purge_leaves_only_admin_files(
+    deb_installer: debpkg.Installer,
 ) -> None:
-    """remove: program gone, settings, state, logs and user kept; purge: nothing left at all."""
+    """remove: program gone, settings, state, logs and user kept. purge: nothing of the package
+    is left, but a key the admin made under /etc/lwsyslog (the site CA's) is kept and named."""
+    deb_installer.ensure_present()
     changed = CONFFILE.read_text().replace("#max_keys = 100000", "max_keys = 5000", 1)
     CONFFILE.write_text(changed)
     (STATE_DIR / "omprog-default.fingerprints").write_text("kept\n")
-
-    debpkg.apt_get("remove", debpkg.PACKAGE)
-    assert not Path("/usr/bin/lwsyslog").exists()
-    assert not Path("/opt/lwsyslog").exists()
-    assert CONFFILE.read_text() == changed
-    assert (STATE_DIR / "omprog-default.fingerprints").read_text() == "kept\n"
-    assert MESSAGES.exists()
-    assert _user_exists("lwsyslog")
-
-    debpkg.apt_get("purge", debpkg.PACKAGE)
-    assert [path for path in PACKAGE_PATHS if path.exists() or path.is_symlink()] == []
-    assert not _user_exists("lwsyslog")
-    assert not _group_exists("lwsyslog")
-    status = debpkg.run("dpkg-query", "-W", debpkg.PACKAGE, check=False)
-    assert status.returncode != 0
-
-
-def test_purge_keeps_keys_an_admin_made(installed_package: debpkg.Installer) -> None:
-    """Files made under /etc/lwsyslog after installation (the site CA's key) survive purge."""
     key = Path("/etc/lwsyslog/tls/ca.key")
-    key.parent.mkdir(mode=0o700)
+    key.parent.mkdir(mode=0o700, exist_ok=True)
     key.write_text("precious\n")
     try:
+        debpkg.apt_get("remove", debpkg.PACKAGE)
+        assert not Path("/usr/bin/lwsyslog").exists()
+        assert not Path("/opt/lwsyslog").exists()
+        assert CONFFILE.read_text() == changed
+        assert (STATE_DIR / "omprog-default.fingerprints").read_text() == "kept\n"
+        assert MESSAGES.exists()
+        assert _user_exists("lwsyslog")
+
         purged = debpkg.apt_get("purge", debpkg.PACKAGE)
-        assert key.read_text() == "precious\n"
         assert "kept /etc/lwsyslog" in purged.stdout + purged.stderr
         assert sorted(Path("/etc/lwsyslog").rglob("*")) == [key.parent, key]
-        assert not STATE_DIR.exists()
+        assert key.read_text() == "precious\n"
+        left = [path for path in PACKAGE_PATHS if path.exists() or path.is_symlink()]
+        assert left == [Path("/etc/lwsyslog")]
         assert not _user_exists("lwsyslog")
+        assert not _group_exists("lwsyslog")
+        assert debpkg.run("dpkg-query", "-W", debpkg.PACKAGE, check=False).returncode != 0
     finally:
         shutil.rmtree("/etc/lwsyslog", ignore_errors=True)
