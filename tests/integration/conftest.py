@@ -10,6 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import debpkg
 import harness
 
 from lwsyslog import lab
@@ -121,3 +122,25 @@ def live(
     require_lab()
     with LiveChain(tmp_path_factory.mktemp("live"), journal, pki) as running:
         yield running
+
+
+@pytest.fixture(scope="session")
+def deb_installer() -> Iterator[debpkg.Installer]:
+    """The Debian package built from this checkout (dist/'s when the sources did not change).
+
+    Installed by :func:`installed_package`; purged at the end of the session unless it was
+    installed before the session.
+    """
+    reason = debpkg.missing_requirements()
+    if reason:
+        pytest.skip(f"package tests: {reason}")
+    installer = debpkg.Installer(debpkg.build())
+    yield installer
+    installer.finish()
+
+
+@pytest.fixture
+def installed_package(deb_installer: debpkg.Installer) -> debpkg.Installer:
+    """The package installed with apt, as an admin would (a test that purged it is undone)."""
+    deb_installer.ensure_installed()
+    return deb_installer
