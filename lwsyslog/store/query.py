@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from lwsyslog.errors import StoreError
 from lwsyslog.severity import Severity
-from lwsyslog.store.rows import SELECT_COLUMNS, StoredAlert, canonical_client, client_key
+from lwsyslog.store.rows import READ_COLUMNS, StoredAlert, canonical_client, client_key
 from lwsyslog.store.schema import TAG_CATEGORY, TAG_RULE
 
 __all__ = ["AlertFilter", "client_range", "iter_alerts", "select_alerts"]
@@ -60,11 +61,14 @@ def iter_alerts(conn: sqlite3.Connection, flt: AlertFilter) -> Iterator[StoredAl
     """The alerts ``flt`` selects, newest first, read lazily (no limit held in memory)."""
     sql, params = _sql(flt)
     for row in conn.execute(sql, params):
-        yield StoredAlert.from_row(row)
+        try:
+            yield StoredAlert.from_row(row)
+        except ValueError as error:
+            raise StoreError(f"alert {row[0]} cannot be read: {error}") from error
 
 
 def _sql(flt: AlertFilter) -> tuple[str, list[Any]]:
-    columns = ", ".join(f"a.{name}" for name in SELECT_COLUMNS)
+    columns = ", ".join(f"a.{name}" for name in READ_COLUMNS)
     where: list[str] = []
     params: list[Any] = []
     if flt.rule or flt.category:

@@ -8,10 +8,11 @@ partial hours at either end are counted from the alerts themselves by the same f
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+
+from lwsyslog.store.rows import names_of
 
 __all__ = [
     "DIM_CATEGORY",
@@ -53,7 +54,7 @@ def increments(rows: Iterable[RollupSource]) -> Counter[tuple[int, int, str]]:
         out[hour, DIM_PRIMARY, primary] += 1
         out[hour, DIM_RULE, rule] += 1
         out[hour, DIM_HOST, host] += 1
-        for category in json.loads(categories) or ("",):
+        for category in names_of(categories) or ("",):
             out[hour, DIM_CATEGORY, category] += 1
     return out
 

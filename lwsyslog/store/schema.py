@@ -2,7 +2,8 @@
 
 One row per alert in ``alerts``. Filters on rules and categories (an alert names several) go
 through ``alert_tags``; hourly counts per severity, category, rule and host live in
-``rollup`` so a report over a week reads a few thousand rows instead of every alert.
+``rollup`` and alerts per client and UTC day in ``client_days``, so a report over a week
+reads a few thousand rollup rows and one row per client and day instead of every alert.
 
 Indexes were chosen by measurement (bench/bench_store.py): every index keyed on something
 that grows with time (time, host, severity) costs almost nothing per insert, while an index
@@ -21,6 +22,7 @@ from urllib.parse import quote
 from lwsyslog.errors import StoreError
 
 __all__ = [
+    "BUSY_TIMEOUT_MS",
     "DEFAULT_STORE_PATH",
     "SCHEMA_VERSION",
     "TAG_CATEGORY",
@@ -40,7 +42,7 @@ TAG_CATEGORY = 2
 _WRITER_CACHE_KIB = 32 * 1024
 _READER_CACHE_KIB = 64 * 1024
 # A second writer (another omprog shard, a scan) holds the lock for milliseconds.
-_BUSY_TIMEOUT_MS = 2000
+BUSY_TIMEOUT_MS = 2000
 
 _DDL = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -74,7 +76,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 );
 CREATE UNIQUE INDEX IF NOT EXISTS alerts_identity ON alerts(event_time, fingerprint);
 CREATE INDEX IF NOT EXISTS alerts_time ON alerts(time, client_bin);
-CREATE INDEX IF NOT EXISTS alerts_client ON alerts(client_bin, time);
+-- Covers what the report asks of one client (what it tried, where), not just the filter.
+CREATE INDEX IF NOT EXISTS alerts_client ON alerts(client_bin, time, rule, host, categories);
 CREATE INDEX IF NOT EXISTS alerts_host ON alerts(host, time);
 CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity_rank, time);
 CREATE TABLE IF NOT EXISTS alert_tags (
@@ -83,6 +86,14 @@ CREATE TABLE IF NOT EXISTS alert_tags (
     time REAL NOT NULL,
     alert_id INTEGER NOT NULL,
     PRIMARY KEY (kind, value, time, alert_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS client_days (
+    day INTEGER NOT NULL,         -- epoch seconds of the UTC day
+    client_bin BLOB NOT NULL,
+    n INTEGER NOT NULL,
+    first REAL NOT NULL,
+    last REAL NOT NULL,
+    PRIMARY KEY (day, client_bin)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rollup (
     hour INTEGER NOT NULL,        -- epoch seconds of the UTC hour
@@ -94,8 +105,11 @@ CREATE TABLE IF NOT EXISTS rollup (
 """
 
 
-def open_writer(path: str | os.PathLike[str]) -> sqlite3.Connection:
+def open_writer(
+    path: str | os.PathLike[str], busy_timeout_ms: int = BUSY_TIMEOUT_MS
+) -> sqlite3.Connection:
     """Open (creating when absent) the store at ``path`` for writing: WAL, synchronous=NORMAL.
+    A write waits up to ``busy_timeout_ms`` for another writer's lock.
 
     Raises :class:`StoreError` naming the file when it cannot be created or is some other
     SQLite database.
@@ -107,7 +121,7 @@ def open_writer(path: str | os.PathLike[str]) -> sqlite3.Connection:
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"{target}: cannot open the alert store: {_reason(error)}") from error
     try:
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute(f"PRAGMA cache_size = -{_WRITER_CACHE_KIB}")
@@ -142,7 +156,7 @@ def open_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
     except sqlite3.Error as error:
         raise StoreError(f"{target}: cannot open the alert store: {_reason(error)}") from error
     try:
-        conn.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute(f"PRAGMA cache_size = -{_READER_CACHE_KIB}")
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         _check(conn, target, tables)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 import os
 import sqlite3
 import time
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lwsyslog.errors import StoreError
-from lwsyslog.store import rollup
-from lwsyslog.store.rows import INSERT_COLUMNS, StoreRow
-from lwsyslog.store.schema import TAG_CATEGORY, TAG_RULE, open_writer
+from lwsyslog.store import clients, rollup
+from lwsyslog.store.rows import INSERT_COLUMNS, StoreRow, names_of
+from lwsyslog.store.schema import BUSY_TIMEOUT_MS, TAG_CATEGORY, TAG_RULE, open_writer
 
 __all__ = ["AlertStore", "StoreCounters"]
 
@@ -47,7 +47,8 @@ class AlertStore:
 
     ``retention_days`` drops alerts older than that (by alert time); ``max_rows`` and
     ``max_bytes`` bound the store, oldest alerts deleted first, in batches. ``None`` turns a
-    bound off. Not thread-safe: one writer object per thread (several processes may write
+    bound off. A write waits ``busy_timeout_ms`` for another writer's lock, then fails with
+    StoreError. Not thread-safe: one writer object per thread (several processes may write
     one file; SQLite serialises them).
     """
 
@@ -59,6 +60,7 @@ class AlertStore:
         max_rows: int | None = None,
         max_bytes: int | None = None,
         clock: Callable[[], float] = time.time,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
     ) -> None:
         if retention_days is not None and retention_days <= 0:
             raise StoreError(f"{path}: retention_days must be positive, got {retention_days}")
@@ -72,7 +74,7 @@ class AlertStore:
         self.max_bytes = max_bytes
         self.counters = StoreCounters()
         self._clock = clock
-        self._conn: sqlite3.Connection | None = open_writer(self.path)
+        self._conn: sqlite3.Connection | None = open_writer(self.path, busy_timeout_ms)
         self._rows = self._count()
 
     @property
@@ -119,11 +121,12 @@ class AlertStore:
             assert alert_id is not None
             added.append(row)
             when = row.time
-            tags.extend((TAG_RULE, rule, when, alert_id) for rule in json.loads(row.rules))
+            tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(row.rules))
             tags.extend(
-                (TAG_CATEGORY, category, when, alert_id) for category in json.loads(row.categories)
+                (TAG_CATEGORY, category, when, alert_id) for category in names_of(row.categories)
             )
         conn.executemany(_INSERT_TAG, tags)
+        clients.add_days(conn, ((r.client_bin, r.time) for r in added))
         rollup.apply(
             conn,
             rollup.increments(
@@ -163,9 +166,14 @@ class AlertStore:
                         break
             if self.max_bytes is not None:
                 for _ in range(_MAX_BATCHES):
-                    if self.used_bytes() <= self.max_bytes:
+                    used = self.used_bytes()
+                    if used <= self.max_bytes:
                         break
-                    gone = self._delete_oldest(max(1000, min(_PRUNE_BATCH, self._rows // 100)))
+                    # Rows take about the same room each: delete the share that is over the
+                    # bound (plus 1%), not a fixed batch that could empty a small store.
+                    share = (used - self.max_bytes) / used
+                    wanted = math.ceil(self._rows * share) + max(1, self._rows // 100)
+                    gone = self._delete_oldest(min(wanted, _PRUNE_BATCH))
                     self.counters.pruned_by_size += gone
                     deleted += gone
                     if gone == 0:
@@ -189,17 +197,18 @@ class AlertStore:
         conn.execute("BEGIN IMMEDIATE")
         try:
             doomed = conn.execute(
-                f"SELECT id, rules, {rollup.SOURCE_COLUMNS} FROM alerts {where} "
+                f"SELECT id, rules, {rollup.SOURCE_COLUMNS}, client_bin FROM alerts {where} "
                 "ORDER BY time LIMIT ?",
                 (*params, limit),
             ).fetchall()
             tags: list[tuple[int, str, float, int]] = []
             for alert_id, rules, when, _, categories, *_rest in doomed:
-                tags.extend((TAG_RULE, rule, when, alert_id) for rule in json.loads(rules))
-                tags.extend((TAG_CATEGORY, c, when, alert_id) for c in json.loads(categories))
+                tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(rules))
+                tags.extend((TAG_CATEGORY, c, when, alert_id) for c in names_of(categories))
             conn.executemany(_DELETE_TAG, tags)
             conn.executemany("DELETE FROM alerts WHERE id = ?", [(row[0],) for row in doomed])
-            delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:] for row in doomed)
+            clients.remove_days(conn, ((row[8], row[2]) for row in doomed))
+            delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:8] for row in doomed)
             rollup.apply(conn, delta, -1)
             conn.execute("COMMIT")
         except BaseException:
