@@ -13,7 +13,9 @@ Baselines measured in the same run:
 - ``SELECT count(*)`` for the queries.
 
 Then each query shape runs 5 times on a read-only connection (as ``lwsyslog alerts``
-opens it); min / median / max in ms are printed, with the target (200 ms).
+opens it); median and max wall time and median CPU time in ms are printed, judged against
+the target (200 ms) on CPU time, which the other load of a shared machine does not inflate.
+The load average is printed at the start and the end.
 
 Usage: ``bench_store.py [--alerts N] [--db FILE] [--keep]``
 """
@@ -145,22 +147,34 @@ def make_alerts(world: World, times: list[float]) -> Iterator[Alert]:
         )
 
 
-def timed(label: str, run: Callable[[], object], repeat: int = 5) -> list[float]:
-    """Run ``run`` ``repeat`` times; print min / median / max in ms; return the samples."""
-    samples = []
+def _cpu(children: bool) -> float:
+    if not children:
+        return time.process_time()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(
+    label: str, run: Callable[[], object], repeat: int = 5, *, children: bool = False
+) -> list[float]:
+    """Run ``run`` ``repeat`` times; print the median wall time and the median CPU time of
+    this process in ms (on a shared machine CPU time is the figure that other load does not
+    inflate); judge the target on CPU time. Returns the wall samples."""
+    walls = []
+    cpus = []
     result: object = None
     for _ in range(repeat):
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), _cpu(children)
         result = run()
-        samples.append((time.perf_counter() - started) * 1000)
+        cpus.append((_cpu(children) - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
     size = len(result) if isinstance(result, list) else ""
-    worst = max(samples)
-    verdict = "ok" if statistics.median(samples) < TARGET_MS else "OVER TARGET"
+    verdict = "ok" if statistics.median(cpus) < TARGET_MS else "OVER TARGET"
     print(
-        f"  {label:<44} min {min(samples):7.1f}  median {statistics.median(samples):7.1f}  "
-        f"max {worst:7.1f} ms  rows {size!s:>6}  {verdict}"
+        f"  {label:<44} wall median {statistics.median(walls):7.1f} max {max(walls):7.1f} ms"
+        f"  cpu median {statistics.median(cpus):7.1f} ms  rows {size!s:>6}  {verdict}"
     )
-    return samples
+    return walls
 
 
 def bench_inserts(path: Path, count: int, end: float) -> None:
@@ -172,27 +186,32 @@ def bench_inserts(path: Path, count: int, end: float) -> None:
         f"{HOSTS} hosts; peak RSS before inserting {peak_rss_mib():.0f} MiB"
     )
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in make_alerts(World(), times):
         pass
     generate = time.perf_counter() - started
-    print(f"baseline: making the alerts only        {count / generate:12,.0f} alerts/s")
+    generate_cpu = time.process_time() - cpu
+    print(
+        f"baseline: making the alerts only        {count / generate:12,.0f} alerts/s wall, "
+        f"{count / generate_cpu:,.0f} per CPU second"
+    )
 
     sink = StoreSink(AlertStore(path))
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for alert in make_alerts(World(), times):
         sink.write(alert)
     sink.close()
     elapsed = time.perf_counter() - started
-    store_only = elapsed - generate
+    elapsed_cpu = time.process_time() - cpu
+    store_cpu = elapsed_cpu - generate_cpu
     print(
-        f"StoreSink.write (making + storing)      {count / elapsed:12,.0f} alerts/s; "
-        f"storing alone {count / store_only:,.0f} alerts/s ({store_only / count * 1e6:.1f} us "
-        "per alert)"
+        f"StoreSink.write (making + storing)      {count / elapsed:12,.0f} alerts/s wall, "
+        f"{count / elapsed_cpu:,.0f} per CPU second; storing alone {count / store_cpu:,.0f} "
+        f"alerts per CPU second ({store_cpu / count * 1e6:.1f} us CPU per alert)"
     )
     print(f"peak RSS after storing {peak_rss_mib():.0f} MiB")
     bare_rate = bare_inserts(path.with_suffix(".bare.db"), times, end)
-    print(f"baseline: bare executemany, no index    {bare_rate:12,.0f} rows/s (same rows)")
+    print(f"baseline: bare executemany, no index    {bare_rate:12,.0f} rows per CPU second")
     size = sum(
         Path(f"{path}{s}").stat().st_size for s in ("", "-wal") if Path(f"{path}{s}").exists()
     )
@@ -203,8 +222,8 @@ def bench_inserts(path: Path, count: int, end: float) -> None:
 
 
 def bare_inserts(bare_path: Path, times: list[float], end: float) -> float:
-    """Rows/s of a bare executemany of the same rows (500 a transaction) into an SQLite
-    table without index: the floor under any store. Only the executemany calls are timed."""
+    """Rows per CPU second of a bare executemany of the same rows (500 a transaction) into an
+    SQLite table without index: the floor under any store. Only the executemany calls count."""
     bare = sqlite3.connect(bare_path, isolation_level=None)
     bare.execute("PRAGMA journal_mode = WAL")
     bare.execute("PRAGMA synchronous = NORMAL")
@@ -212,17 +231,16 @@ def bare_inserts(bare_path: Path, times: list[float], end: float) -> float:
     bare.execute(f"CREATE TABLE t ({', '.join(f'c{i}' for i in range(columns))})")
     insert = f"INSERT INTO t VALUES ({', '.join('?' * columns)})"
     spent = 0.0
-    batch: list[StoreRow] = []
     alerts = make_alerts(World(), times)
     while True:
         batch = [alert_row(alert, end) for alert in itertools.islice(alerts, 500)]
         if not batch:
             break
-        started = time.perf_counter()
+        started = time.process_time()
         bare.execute("BEGIN")
         bare.executemany(insert, batch)
         bare.execute("COMMIT")
-        spent += time.perf_counter() - started
+        spent += time.process_time() - started
     bare.close()
     for suffix in ("", "-wal", "-shm"):
         Path(f"{bare_path}{suffix}").unlink(missing_ok=True)
@@ -285,25 +303,30 @@ def bench_commands(path: Path) -> None:
         ],
         "lwsyslog report --since 7d": ["report", "--db", str(path), "--since", "7d"],
     }
-    print("commands (wall time, 3 runs each):")
+    print("commands (3 runs each; CPU time of the command's process):")
     for label, args in commands.items():
         timed(
             label,
             lambda args=args: subprocess.run(base + args, check=True, capture_output=True),
             repeat=3,
+            children=True,
         )
 
 
 def bench_prune(path: Path, end: float) -> None:
     """Retention cutting the oldest day (about 1/30 of the alerts) in batches."""
     store = AlertStore(path, retention_days=SPAN_DAYS - 1, clock=lambda: end)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     gone = 0
     while batch := store.prune():
         gone += batch
     elapsed = time.perf_counter() - started
+    spent = time.process_time() - cpu
     store.close()
-    print(f"retention: {gone:,} oldest alerts deleted in {elapsed:.1f}s ({gone / elapsed:,.0f}/s)")
+    print(
+        f"retention: {gone:,} oldest alerts deleted in {elapsed:.1f}s wall, {spent:.1f}s CPU "
+        f"({gone / spent:,.0f} per CPU second)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -318,11 +341,13 @@ def main(argv: list[str] | None = None) -> int:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     end = time.time()
+    print(f"load average at start: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     try:
         bench_inserts(path, args.alerts, end)
         bench_queries(path, end)
         bench_commands(path)
         bench_prune(path, end)
+        print(f"load average at end: {os.getloadavg()[0]:.2f}")
     finally:
         if not args.keep:
             for suffix in ("", "-wal", "-shm"):

@@ -85,6 +85,7 @@ def render_html(digest: Digest) -> str:
         else '<p class="muted">No client.</p>',
         _clients_table(digest.top_clients),
         "<h2>Hosts most targeted</h2>",
+        '<p class="muted">(no host): alerts from offline scans (lwsyslog scan --store).</p>',
         _table(
             "hosts",
             ("web host", "alerts"),

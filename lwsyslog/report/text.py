@@ -12,7 +12,7 @@ __all__ = ["describe_span", "label", "local_time", "render_text", "title"]
 _NONE_LABELS = {
     "category": "(none)",
     "rule": "(none)",
-    "host": "(no host: offline scan)",
+    "host": "(no host)",
     "client": "(none)",
 }
 

@@ -116,7 +116,10 @@ def open_writer(
     """
     target = Path(path)
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        # Attacker-written text and client addresses: readable by administrators only.
+        target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)
+        if not target.exists():
+            os.close(os.open(target, os.O_WRONLY | os.O_CREAT, 0o640))
         conn = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
     except (OSError, sqlite3.Error) as error:
         raise StoreError(f"{target}: cannot open the alert store: {_reason(error)}") from error

@@ -296,3 +296,9 @@ def test_min_severity_uses_the_severity_order(tmp_path: Path) -> None:
     found = select_alerts(conn, AlertFilter(min_severity=Severity.HIGH, limit=None))
     conn.close()
     assert [a.severity for a in found] == [Severity.HIGH, Severity.CRITICAL]
+
+
+def test_a_new_store_is_readable_by_its_owner_and_group_only(tmp_path: Path) -> None:
+    AlertStore(tmp_path / "state" / "alerts.db").close()
+    assert (tmp_path / "state" / "alerts.db").stat().st_mode & 0o777 == 0o640
+    assert (tmp_path / "state").stat().st_mode & 0o007 == 0
