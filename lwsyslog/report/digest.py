@@ -18,7 +18,7 @@ from typing import Any
 from lwsyslog.severity import Severity
 from lwsyslog.store import rollup
 from lwsyslog.store.clients import client_activity, client_detail, clients_seen
-from lwsyslog.store.rows import iso_utc
+from lwsyslog.store.rows import client_text, iso_utc
 
 __all__ = ["ClientSummary", "Digest", "Timeline", "build_digest", "pick_bucket"]
 
@@ -123,25 +123,25 @@ class Digest:
 def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: int = 10) -> Digest:
     """The digest of ``[since, until)`` from an open store (reader or writer)."""
     length = until - since
-    severities = rollup.counts(conn, rollup.DIM_SEVERITY, since, until)
+    per_hour = rollup.hourly(conn, since, until)
+    severities = rollup.totals(per_hour, rollup.DIM_SEVERITY)
     previous = rollup.counts(conn, rollup.DIM_SEVERITY, since - length, since)
     activity = client_activity(conn, since, until)
     before = clients_seen(conn, since - length, since)
-    new = [client for client in activity if client.key not in before]
-    new_keys = {client.key for client in new}
+    new = [row for row in activity if row[0] not in before]
     top_clients = []
-    for client in activity[:top]:
-        detail = client_detail(conn, client.key, since, until)
+    for key, alerts, first_seen, last_seen in activity[:top]:
+        detail = client_detail(conn, key, since, until)
         top_clients.append(
             ClientSummary(
-                client.client,
-                client.alerts,
-                client.first_seen,
-                client.last_seen,
+                client_text(key),
+                alerts,
+                first_seen,
+                last_seen,
                 detail.categories,
                 detail.rules,
                 detail.hosts,
-                new=client.key in new_keys,
+                new=key not in before,
             )
         )
     return Digest(
@@ -150,17 +150,17 @@ def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: i
         total=sum(severities.values()),
         previous_total=sum(previous.values()),
         by_severity=[(s.value, severities.get(s.value, 0)) for s in _SEVERITIES],
-        by_category=_ranked(rollup.counts(conn, rollup.DIM_CATEGORY, since, until)),
+        by_category=_ranked(rollup.totals(per_hour, rollup.DIM_CATEGORY)),
         clients=len(activity),
         top_clients=top_clients,
         new_clients=len(new),
         new_client_list=[
-            ClientSummary(c.client, c.alerts, c.first_seen, c.last_seen, new=True)
-            for c in new[: top * 2]
+            ClientSummary(client_text(key), alerts, first, last, new=True)
+            for key, alerts, first, last in new[: top * 2]
         ],
-        hosts=_ranked(rollup.counts(conn, rollup.DIM_HOST, since, until))[:top],
-        rules=_ranked(rollup.counts(conn, rollup.DIM_RULE, since, until))[:top],
-        timeline=_timeline(conn, since, until),
+        hosts=_ranked(rollup.totals(per_hour, rollup.DIM_HOST))[:top],
+        rules=_ranked(rollup.totals(per_hour, rollup.DIM_RULE))[:top],
+        timeline=_timeline(conn, since, until, per_hour.get(rollup.DIM_PRIMARY, {})),
     )
 
 
@@ -172,13 +172,16 @@ def pick_bucket(seconds: float) -> int:
     return _BUCKETS[-1]
 
 
-def _timeline(conn: sqlite3.Connection, since: float, until: float) -> Timeline:
+def _timeline(
+    conn: sqlite3.Connection, since: float, until: float, primary: dict[int, Counter[str]]
+) -> Timeline:
+    """Alerts per bucket by leading category; ``primary`` holds them per hour already."""
     bucket = pick_bucket(until - since)
     first = int(since // bucket) * bucket
     starts = [float(start) for start in range(first, int(-(-until // bucket)) * bucket, bucket)]
     per_bucket: dict[int, Counter[str]] = {}
     if bucket % rollup.HOUR == 0:
-        for hour, counts in rollup.hourly(conn, rollup.DIM_PRIMARY, since, until).items():
+        for hour, counts in primary.items():
             per_bucket.setdefault(hour // bucket * bucket, Counter()).update(counts)
     else:
         for start, category, n in conn.execute(

@@ -21,11 +21,13 @@ __all__ = [
     "DIM_RULE",
     "DIM_SEVERITY",
     "HOUR",
+    "Hourly",
     "RollupSource",
     "apply",
     "counts",
     "hourly",
     "increments",
+    "totals",
 ]
 
 HOUR = 3600
@@ -69,29 +71,26 @@ def apply(conn: sqlite3.Connection, delta: Counter[tuple[int, int, str]], sign: 
         )
 
 
-def counts(conn: sqlite3.Connection, dim: int, since: float, until: float) -> Counter[str]:
-    """Alerts per value of ``dim`` with ``since <= time < until``."""
-    total: Counter[str] = Counter()
-    for per_value in hourly(conn, dim, since, until).values():
-        total.update(per_value)
-    return total
+# Per dim: per UTC hour: per value: alerts.
+Hourly = dict[int, dict[int, Counter[str]]]
 
 
-def hourly(
-    conn: sqlite3.Connection, dim: int, since: float, until: float
-) -> dict[int, Counter[str]]:
-    """Alerts per UTC hour and value of ``dim`` with ``since <= time < until``."""
-    out: dict[int, Counter[str]] = {}
+def hourly(conn: sqlite3.Connection, since: float, until: float, dim: int | None = None) -> Hourly:
+    """Alerts per dim (every dim, or only ``dim``), UTC hour and value with ``since <= time <
+    until``: one read of the rollup for the whole hours, one of the alerts for the partial
+    hours at the ends."""
+    out: Hourly = {}
     if until <= since:
         return out
     first_full = _ceil_hour(since)
     end_full = int(until // HOUR) * HOUR
     if first_full < end_full:
-        for hour, value, n in conn.execute(
-            "SELECT hour, value, n FROM rollup WHERE dim = ? AND hour >= ? AND hour < ?",
-            (dim, first_full, end_full),
+        only = "" if dim is None else f" AND dim = {int(dim)}"
+        for hour, row_dim, value, n in conn.execute(
+            f"SELECT hour, dim, value, n FROM rollup WHERE hour >= ? AND hour < ?{only}",
+            (first_full, end_full),
         ):
-            out.setdefault(hour, Counter())[value] += n
+            out.setdefault(row_dim, {}).setdefault(hour, Counter())[value] += n
         edges = [(since, float(first_full)), (float(end_full), until)]
     else:
         edges = [(since, until)]
@@ -102,9 +101,22 @@ def hourly(
             f"SELECT {SOURCE_COLUMNS} FROM alerts WHERE time >= ? AND time < ?", (start, stop)
         )
         for (hour, row_dim, value), n in increments(rows).items():
-            if row_dim == dim:
-                out.setdefault(hour, Counter())[value] += n
+            if dim is None or row_dim == dim:
+                out.setdefault(row_dim, {}).setdefault(hour, Counter())[value] += n
     return out
+
+
+def totals(per_hour: Hourly, dim: int) -> Counter[str]:
+    """Alerts per value of ``dim`` over all the hours of ``per_hour``."""
+    total: Counter[str] = Counter()
+    for per_value in per_hour.get(dim, {}).values():
+        total.update(per_value)
+    return total
+
+
+def counts(conn: sqlite3.Connection, dim: int, since: float, until: float) -> Counter[str]:
+    """Alerts per value of ``dim`` with ``since <= time < until``."""
+    return totals(hourly(conn, since, until, dim), dim)
 
 
 def _ceil_hour(when: float) -> int:
