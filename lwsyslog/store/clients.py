@@ -12,9 +12,8 @@ import sqlite3
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from lwsyslog.store.rows import client_text, names_of
+from lwsyslog.store.rows import names_of
 
 __all__ = [
     "ClientActivity",
@@ -78,25 +77,13 @@ def remove_days(conn: sqlite3.Connection, rows: Iterable[tuple[bytes | None, flo
             )
 
 
-class ClientActivity(NamedTuple):
-    """One client's alerts in a period (a plain tuple: a week has tens of thousands)."""
-
-    key: bytes
-    alerts: int
-    first_seen: float
-    last_seen: float
-
-    @property
-    def client(self) -> str:
-        """The client as text (made only for the clients a report shows)."""
-        return client_text(self.key)
+# (client key, alerts, first seen, last seen): a plain tuple, a week has tens of thousands.
+ClientActivity = tuple[bytes, int, float, float]
 
 
 def client_activity(conn: sqlite3.Connection, since: float, until: float) -> list[ClientActivity]:
-    """Every client with alerts in ``[since, until)``, most alerts first (then by address).
-
-    The rows are plain tuples in ClientActivity's field order (cast, not converted: making
-    an object per client costs more than the query)."""
+    """Every client with alerts in ``[since, until)``, most alerts first (then by address);
+    :func:`lwsyslog.store.rows.client_text` turns a key into the client it stands for."""
     pieces, params = _pieces(since, until)
     if not pieces:
         return []
