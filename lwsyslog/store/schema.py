@@ -115,6 +115,8 @@ def open_writer(
     SQLite database.
     """
     target = Path(path)
+    if target.is_dir():
+        raise StoreError(f"{target}: is a directory, not an alert store")
     try:
         # Attacker-written text and client addresses: readable by administrators only.
         target.parent.mkdir(mode=0o750, parents=True, exist_ok=True)

@@ -224,3 +224,15 @@ def test_bad_arguments_are_usage_errors(capsys: pytest.CaptureFixture[str], tmp_
             main(["alerts", "--db", str(tmp_path / "x.db"), *args])
         assert exit_info.value.code == 2
     assert "unknown category 'sql-injection'" in capsys.readouterr().err
+
+
+def test_scan_store_that_cannot_be_a_store_is_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "scan", "--store", str(tmp_path), FIXTURES[0])
+    assert status == 2 and f"{tmp_path}: is a directory, not an alert store" in err
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database " * 200)
+    status, _, err = run(capsys, "scan", "--store", str(notes), FIXTURES[0])
+    assert status == 2 and f"{notes}: cannot use as an alert store" in err
+    assert notes.read_text() == "not a database " * 200
