@@ -123,9 +123,8 @@ class Digest:
 def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: int = 10) -> Digest:
     """The digest of ``[since, until)`` from an open store (reader or writer)."""
     length = until - since
-    per_hour = rollup.hourly(conn, since, until)
-    severities = rollup.totals(per_hour, rollup.DIM_SEVERITY)
-    previous = rollup.counts(conn, rollup.DIM_SEVERITY, since - length, since)
+    counts = rollup.period(conn, since, until)
+    severities = counts.total(rollup.DIM_SEVERITY)
     activity = client_activity(conn, since, until)
     before = clients_seen(conn, since - length, since)
     new = [row for row in activity if row[0] not in before]
@@ -148,9 +147,9 @@ def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: i
         since=since,
         until=until,
         total=sum(severities.values()),
-        previous_total=sum(previous.values()),
+        previous_total=rollup.alert_count(conn, since - length, since),
         by_severity=[(s.value, severities.get(s.value, 0)) for s in _SEVERITIES],
-        by_category=_ranked(rollup.totals(per_hour, rollup.DIM_CATEGORY)),
+        by_category=_ranked(counts.total(rollup.DIM_CATEGORY)),
         clients=len(activity),
         top_clients=top_clients,
         new_clients=len(new),
@@ -158,9 +157,9 @@ def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: i
             ClientSummary(client_text(key), alerts, first, last, new=True)
             for key, alerts, first, last in new[: top * 2]
         ],
-        hosts=_ranked(rollup.totals(per_hour, rollup.DIM_HOST))[:top],
-        rules=_ranked(rollup.totals(per_hour, rollup.DIM_RULE))[:top],
-        timeline=_timeline(conn, since, until, per_hour.get(rollup.DIM_PRIMARY, {})),
+        hosts=_ranked(counts.total(rollup.DIM_HOST))[:top],
+        rules=_ranked(counts.total(rollup.DIM_RULE))[:top],
+        timeline=_timeline(conn, since, until, counts.primary_hours),
     )
 
 

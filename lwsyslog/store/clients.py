@@ -97,28 +97,29 @@ def client_activity(conn: sqlite3.Connection, since: float, until: float) -> lis
 
 def clients_seen(conn: sqlite3.Connection, since: float, until: float) -> set[bytes]:
     """Keys of the clients with alerts in ``[since, until)``."""
-    pieces, params = _pieces(since, until)
+    pieces, params = _pieces(since, until, keys_only=True)
     if not pieces:
         return set()
-    return {row[0] for row in conn.execute(f"SELECT DISTINCT client_bin FROM ({pieces})", params)}
+    return {row[0] for row in conn.execute(pieces, params)}
 
 
-def _pieces(since: float, until: float) -> tuple[str, list[float]]:
+def _pieces(since: float, until: float, *, keys_only: bool = False) -> tuple[str, list[float]]:
     """A query of (client_bin, n, first, last) rows whose sums per client are exact for the
-    period: whole UTC days from ``client_days``, the partial days from the alerts."""
+    period: whole UTC days from ``client_days``, the partial days from the alerts. With
+    ``keys_only``, the distinct client keys alone (UNION drops the repeats)."""
     if until <= since:
         return "", []
     first_day = math.ceil(since / DAY) * DAY
     end_day = int(until // DAY) * DAY
-    raw = (
-        "SELECT client_bin, 1 AS n, time AS first, time AS last FROM alerts "
-        "WHERE time >= ? AND time < ? AND client_bin IS NOT NULL"
-    )
+    columns = "client_bin" if keys_only else "client_bin, 1 AS n, time AS first, time AS last"
+    raw = f"SELECT {columns} FROM alerts WHERE time >= ? AND time < ? AND client_bin IS NOT NULL"
     if first_day >= end_day:
-        return raw, [since, until]
-    days = "SELECT client_bin, n, first, last FROM client_days WHERE day >= ? AND day < ?"
+        return (f"{raw} GROUP BY client_bin" if keys_only else raw), [since, until]
+    days = "SELECT " + ("client_bin" if keys_only else "client_bin, n, first, last")
+    days += " FROM client_days WHERE day >= ? AND day < ?"
+    union = "UNION" if keys_only else "UNION ALL"
     return (
-        f"{days} UNION ALL {raw} UNION ALL {raw}",
+        f"{days} {union} {raw} {union} {raw}",
         [first_day, end_day, since, first_day, end_day, until],
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from lwsyslog.store.rows import names_of
 
@@ -21,13 +22,13 @@ __all__ = [
     "DIM_RULE",
     "DIM_SEVERITY",
     "HOUR",
-    "Hourly",
+    "Period",
     "RollupSource",
+    "alert_count",
     "apply",
     "counts",
-    "hourly",
     "increments",
-    "totals",
+    "period",
 ]
 
 HOUR = 3600
@@ -71,52 +72,82 @@ def apply(conn: sqlite3.Connection, delta: Counter[tuple[int, int, str]], sign: 
         )
 
 
-# Per dim: per UTC hour: per value: alerts.
-Hourly = dict[int, dict[int, Counter[str]]]
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A period's counts: per dim and value, and the leading categories per UTC hour (the
+    only dim a chart needs hour by hour)."""
+
+    totals: dict[int, Counter[str]]
+    primary_hours: dict[int, Counter[str]]
+
+    def total(self, dim: int) -> Counter[str]:
+        """Alerts per value of ``dim`` (empty when there is none)."""
+        return self.totals.get(dim, Counter())
 
 
-def hourly(conn: sqlite3.Connection, since: float, until: float, dim: int | None = None) -> Hourly:
-    """Alerts per dim (every dim, or only ``dim``), UTC hour and value with ``since <= time <
-    until``: one read of the rollup for the whole hours, one of the alerts for the partial
-    hours at the ends."""
-    out: Hourly = {}
+def period(conn: sqlite3.Connection, since: float, until: float) -> Period:
+    """Counts of ``since <= time < until``: the whole hours summed in SQL from the rollup,
+    the partial hours at the ends counted from the alerts by :func:`increments`."""
+    totals: dict[int, Counter[str]] = {}
+    hours: dict[int, Counter[str]] = {}
     if until <= since:
-        return out
+        return Period(totals, hours)
     first_full = _ceil_hour(since)
     end_full = int(until // HOUR) * HOUR
+    edges = [(since, until)]
     if first_full < end_full:
-        only = "" if dim is None else f" AND dim = {int(dim)}"
-        for hour, row_dim, value, n in conn.execute(
-            f"SELECT hour, dim, value, n FROM rollup WHERE hour >= ? AND hour < ?{only}",
+        for dim, value, n in conn.execute(
+            "SELECT dim, value, sum(n) FROM rollup WHERE hour >= ? AND hour < ? "
+            "GROUP BY dim, value",
             (first_full, end_full),
         ):
-            out.setdefault(row_dim, {}).setdefault(hour, Counter())[value] += n
+            totals.setdefault(dim, Counter())[value] += n
+        for hour, value, n in conn.execute(
+            "SELECT hour, value, n FROM rollup WHERE hour >= ? AND hour < ? AND dim = ?",
+            (first_full, end_full, DIM_PRIMARY),
+        ):
+            hours.setdefault(hour, Counter())[value] += n
         edges = [(since, float(first_full)), (float(end_full), until)]
-    else:
-        edges = [(since, until)]
     for start, stop in edges:
         if start >= stop:
             continue
         rows = conn.execute(
             f"SELECT {SOURCE_COLUMNS} FROM alerts WHERE time >= ? AND time < ?", (start, stop)
         )
-        for (hour, row_dim, value), n in increments(rows).items():
-            if dim is None or row_dim == dim:
-                out.setdefault(row_dim, {}).setdefault(hour, Counter())[value] += n
-    return out
+        for (hour, dim, value), n in increments(rows).items():
+            totals.setdefault(dim, Counter())[value] += n
+            if dim == DIM_PRIMARY:
+                hours.setdefault(hour, Counter())[value] += n
+    return Period(totals, hours)
 
 
-def totals(per_hour: Hourly, dim: int) -> Counter[str]:
-    """Alerts per value of ``dim`` over all the hours of ``per_hour``."""
-    total: Counter[str] = Counter()
-    for per_value in per_hour.get(dim, {}).values():
-        total.update(per_value)
-    return total
+def alert_count(conn: sqlite3.Connection, since: float, until: float) -> int:
+    """Alerts with ``since <= time < until``: whole hours summed from the rollup (each
+    alert counts once under its severity), the partial hours counted in the time index."""
+    if until <= since:
+        return 0
+    first_full = _ceil_hour(since)
+    end_full = int(until // HOUR) * HOUR
+    if first_full >= end_full:
+        edges = [(since, until)]
+        total = 0
+    else:
+        edges = [(since, float(first_full)), (float(end_full), until)]
+        total = conn.execute(
+            "SELECT coalesce(sum(n), 0) FROM rollup WHERE dim = ? AND hour >= ? AND hour < ?",
+            (DIM_SEVERITY, first_full, end_full),
+        ).fetchone()[0]
+    for start, stop in edges:
+        if start < stop:
+            total += conn.execute(
+                "SELECT count(*) FROM alerts WHERE time >= ? AND time < ?", (start, stop)
+            ).fetchone()[0]
+    return int(total)
 
 
 def counts(conn: sqlite3.Connection, dim: int, since: float, until: float) -> Counter[str]:
     """Alerts per value of ``dim`` with ``since <= time < until``."""
-    return totals(hourly(conn, since, until, dim), dim)
+    return period(conn, since, until).total(dim)
 
 
 def _ceil_hour(when: float) -> int:
