@@ -33,6 +33,7 @@ th, td { text-align: left; padding: .3em .6em; border-bottom: 1px solid #eee;
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .muted { color: #666; }
 td.nowrap { white-space: nowrap; overflow-wrap: normal; }
+td.list { min-width: 7em; }
 .sev-critical { color: #b00020; font-weight: 600; }
 .sev-high { color: #d55e00; font-weight: 600; }
 svg { max-width: 100%; height: auto; }
@@ -189,9 +190,9 @@ def _clients_table(clients: Sequence[ClientSummary]) -> str:
             f'<td class="n">{client.alerts:,}</td>'
             f'<td class="nowrap">{_when(client.first_seen)}</td>'
             f'<td class="nowrap">{_when(client.last_seen)}</td>'
-            f"<td>{_counted(client.categories, 'category')}</td>"
-            f"<td>{_counted(client.rules, 'rule')}</td>"
-            f"<td>{_counted(client.hosts, 'host')}</td></tr>"
+            f'<td class="list">{_counted(client.categories, "category")}</td>'
+            f'<td class="list">{_counted(client.rules, "rule")}</td>'
+            f'<td class="list">{_counted(client.hosts, "host")}</td></tr>'
         )
     out.append("</tbody></table>")
     return "".join(out)
