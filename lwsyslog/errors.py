@@ -5,6 +5,7 @@
     ├── FormatError        a LogFormat string cannot be compiled (names the directive)
     ├── RuleError          a rule definition is wrong (bad pattern, duplicate id, bad Sigma rule)
     ├── SinkError          a sink could not deliver an alert (transient: retried by the caller)
+    ├── StoreError         the alert store is missing, unreadable or not a store (names the file)
     ├── CertError          a certificate or key could not be made or read (names file or step)
     ├── SetupError         a drop-in could not be rendered, validated or written
     └── LabError           the local lab (demo, integration tests) cannot run here
@@ -24,6 +25,7 @@ __all__ = [
     "RuleError",
     "SetupError",
     "SinkError",
+    "StoreError",
 ]
 
 
@@ -68,6 +70,10 @@ class RuleError(LwsyslogError):
 
 class SinkError(LwsyslogError):
     """A sink failed to write an alert; the alert is kept for retry by the caller."""
+
+
+class StoreError(LwsyslogError):
+    """The alert store cannot be opened, read or written; the message names the file."""
 
 
 class CertError(LwsyslogError):

@@ -8,10 +8,12 @@ from collections.abc import Sequence
 
 from lwsyslog import __version__
 from lwsyslog.cli import (
+    alerts_cmd,
     certs_cmd,
     check_config_cmd,
     demo_cmd,
     explain_cmd,
+    report_cmd,
     rules_cmd,
     scan_cmd,
     setup_cmd,
@@ -26,6 +28,8 @@ EXIT_USAGE = 2
 _COMMANDS = (
     demo_cmd,
     scan_cmd,
+    alerts_cmd,
+    report_cmd,
     explain_cmd,
     rules_cmd,
     check_config_cmd,

@@ -19,6 +19,7 @@ from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks.base import Sink
 from lwsyslog.sinks.memory import MemorySink
+from lwsyslog.store import StoreSink
 from lwsyslog.triage import Urgency
 
 __all__ = ["alert_record", "finding_record", "register", "run"]
@@ -36,6 +37,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="log files, or - for stdin")
     parser.add_argument("--json", action="store_true", help="one JSON record per finding/alert")
+    parser.add_argument(
+        "--store",
+        metavar="FILE.db",
+        help="also put every alert into this alert store (created when absent), to query "
+        "with lwsyslog alerts / report --db FILE.db",
+    )
     add_input_options(parser)
     add_config_options(parser)
     parser.set_defaults(func=run)
@@ -47,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     alerts_seen = MemorySink(keep=SHOWN_ALERTS)
     sinks: list[Sink] = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
+    # Old logs keep their alerts: a scan store has no retention (they would all be expired).
+    store = StoreSink.open(args.store) if args.store else None
+    if store is not None:
+        sinks.append(store)
     pipeline = Pipeline(config, sinks)
     status = EXIT_OK
     started = time.monotonic()
@@ -60,6 +71,12 @@ def run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     summary_stream = sys.stderr if args.json else out
     print_summary(pipeline, alerts_seen.alerts, elapsed, summary_stream, json_mode=args.json)
+    if store is not None:
+        counters = store.store.counters
+        summary_stream.write(
+            f"store        {counters.inserted:,} new alerts in {args.store}"
+            f" ({counters.duplicates:,} already there)\n"
+        )
     return status
 
 

@@ -1,0 +1,93 @@
+"""``lwsyslog report``: a digest of the alert store over a period (text, JSON, HTML page)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lwsyslog.cli.alerts_cmd import add_store_option, timespec_arg
+from lwsyslog.report import build_digest, render_html, render_text
+from lwsyslog.store import open_reader, parse_timespec, resolve_period
+
+__all__ = ["register", "run", "write_page"]
+
+EXIT_OK = 0
+EXIT_IO = 1
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``report`` sub-command."""
+    parser = subparsers.add_parser(
+        "report",
+        help="digest of the alert store over a period",
+        description=(
+            "Alerts by severity and category, top clients and what they tried, hosts most "
+            "targeted, new clients against the previous period of the same length, the "
+            "noisiest rules. --html writes one self-contained page with charts."
+        ),
+    )
+    add_store_option(parser)
+    parser.add_argument(
+        "--since",
+        type=timespec_arg,
+        default=parse_timespec("24h"),
+        metavar="WHEN",
+        help="start of the period (default 24h: the last 24 hours)",
+    )
+    parser.add_argument(
+        "--until", type=timespec_arg, metavar="WHEN", help="end of the period (default: now)"
+    )
+    parser.add_argument(
+        "--top", type=int, default=10, metavar="N", help="clients, hosts, rules listed (10)"
+    )
+    parser.add_argument("--json", action="store_true", help="the digest as one JSON object")
+    parser.add_argument("--html", metavar="FILE", help="also write the report page to FILE")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the digest; write the page when asked. Exit 2 when the store cannot be read,
+    1 when the page cannot be written."""
+    now = time.time()
+    since, until = resolve_period(args.since, args.until, now)
+    until = now if until is None else until
+    assert since is not None  # --since has a default
+    if since >= until:
+        print("lwsyslog: error: --since must be before --until", file=sys.stderr)
+        return 2
+    conn = open_reader(args.db)
+    try:
+        digest = build_digest(conn, since, until, top=max(1, args.top))
+    finally:
+        conn.close()
+    if args.json:
+        sys.stdout.write(json.dumps(digest.record(), ensure_ascii=False) + "\n")
+    else:
+        sys.stdout.write(render_text(digest))
+    if args.html:
+        try:
+            write_page(Path(args.html), render_html(digest))
+        except OSError as error:
+            print(f"lwsyslog: {args.html}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_IO
+        print(f"lwsyslog: report page written to {args.html}", file=sys.stderr)
+    return EXIT_OK
+
+
+def write_page(path: Path, html: str) -> None:
+    """Write ``html`` to ``path`` atomically (a reader never sees half a page)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(html)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,206 @@
+"""The digest of a period: what ``lwsyslog report`` prints, charts and mails.
+
+Definitions (the same ones ``lwsyslog alerts --json`` lets anyone recompute):
+- an alert is in the period when ``since <= time < until`` (its last event's time);
+- by category: an alert counts once under every category it names, under ``""`` when none;
+- the timeline stacks each alert once, under its leading (first) category;
+- rules: the rule that raised the alert; hosts: the web host ('' for offline scans);
+- a new client has alerts in the period and none in the previous period of the same length.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from lwsyslog.severity import Severity
+from lwsyslog.store import rollup
+from lwsyslog.store.clients import client_activity, client_detail, clients_seen
+from lwsyslog.store.rows import client_text, iso_utc
+
+__all__ = ["ClientSummary", "Digest", "Timeline", "build_digest", "pick_bucket"]
+
+_SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
+_BUCKETS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
+MAX_BUCKETS = 48
+# The timeline shows this many categories; the rest are stacked together as "other".
+TIMELINE_CATEGORIES = 8
+OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientSummary:
+    """One client in the period: how much, when, and what it tried."""
+
+    client: str
+    alerts: int
+    first_seen: float
+    last_seen: float
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    rules: list[tuple[str, int]] = field(default_factory=list)
+    hosts: list[tuple[str, int]] = field(default_factory=list)
+    new: bool = False
+
+    def record(self) -> dict[str, Any]:
+        """JSON form."""
+        return {
+            "client": self.client,
+            "alerts": self.alerts,
+            "first_seen": iso_utc(self.first_seen),
+            "last_seen": iso_utc(self.last_seen),
+            "categories": dict(self.categories),
+            "rules": dict(self.rules),
+            "hosts": dict(self.hosts),
+            "new": self.new,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Alerts per time bucket, stacked by leading category (``series[c][i]`` is the count
+    of category ``c`` in the bucket starting at ``starts[i]``)."""
+
+    bucket_secs: int
+    starts: list[float]
+    series: dict[str, list[int]]
+
+    def totals(self) -> list[int]:
+        """Alerts per bucket, all categories together."""
+        return [sum(column) for column in zip(*self.series.values(), strict=True)] or [
+            0 for _ in self.starts
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """Everything the report shows about ``[since, until)``."""
+
+    since: float
+    until: float
+    total: int
+    previous_total: int
+    by_severity: list[tuple[str, int]]
+    by_category: list[tuple[str, int]]
+    clients: int
+    top_clients: list[ClientSummary]
+    new_clients: int
+    new_client_list: list[ClientSummary]
+    hosts: list[tuple[str, int]]
+    rules: list[tuple[str, int]]
+    timeline: Timeline
+
+    @property
+    def seconds(self) -> float:
+        """Length of the period."""
+        return self.until - self.since
+
+    def record(self) -> dict[str, Any]:
+        """The ``lwsyslog report --json`` object (stable keys; add, never rename)."""
+        return {
+            "kind": "report",
+            "since": iso_utc(self.since),
+            "until": iso_utc(self.until),
+            "alerts": self.total,
+            "previous_alerts": self.previous_total,
+            "by_severity": dict(self.by_severity),
+            "by_category": dict(self.by_category),
+            "clients": self.clients,
+            "top_clients": [client.record() for client in self.top_clients],
+            "new_clients": self.new_clients,
+            "new_client_list": [client.record() for client in self.new_client_list],
+            "hosts": dict(self.hosts),
+            "rules": dict(self.rules),
+            "timeline": {
+                "bucket_secs": self.timeline.bucket_secs,
+                "starts": [iso_utc(start) for start in self.timeline.starts],
+                "series": self.timeline.series,
+            },
+        }
+
+
+def build_digest(conn: sqlite3.Connection, since: float, until: float, *, top: int = 10) -> Digest:
+    """The digest of ``[since, until)`` from an open store (reader or writer)."""
+    length = until - since
+    counts = rollup.period(conn, since, until)
+    severities = counts.total(rollup.DIM_SEVERITY)
+    activity = client_activity(conn, since, until)
+    before = clients_seen(conn, since - length, since)
+    new = [row for row in activity if row[0] not in before]
+    top_clients = []
+    for key, alerts, first_seen, last_seen in activity[:top]:
+        detail = client_detail(conn, key, since, until)
+        top_clients.append(
+            ClientSummary(
+                client_text(key),
+                alerts,
+                first_seen,
+                last_seen,
+                detail.categories,
+                detail.rules,
+                detail.hosts,
+                new=key not in before,
+            )
+        )
+    return Digest(
+        since=since,
+        until=until,
+        total=sum(severities.values()),
+        previous_total=rollup.alert_count(conn, since - length, since),
+        by_severity=[(s.value, severities.get(s.value, 0)) for s in _SEVERITIES],
+        by_category=_ranked(counts.total(rollup.DIM_CATEGORY)),
+        clients=len(activity),
+        top_clients=top_clients,
+        new_clients=len(new),
+        new_client_list=[
+            ClientSummary(client_text(key), alerts, first, last, new=True)
+            for key, alerts, first, last in new[: top * 2]
+        ],
+        hosts=_ranked(counts.total(rollup.DIM_HOST))[:top],
+        rules=_ranked(counts.total(rollup.DIM_RULE))[:top],
+        timeline=_timeline(conn, since, until, counts.primary_hours),
+    )
+
+
+def pick_bucket(seconds: float) -> int:
+    """The shortest bucket that keeps a period of ``seconds`` within MAX_BUCKETS bars."""
+    for bucket in _BUCKETS:
+        if seconds / bucket <= MAX_BUCKETS - 1:
+            return bucket
+    return _BUCKETS[-1]
+
+
+def _timeline(
+    conn: sqlite3.Connection, since: float, until: float, primary: dict[int, Counter[str]]
+) -> Timeline:
+    """Alerts per bucket by leading category; ``primary`` holds them per hour already."""
+    bucket = pick_bucket(until - since)
+    first = int(since // bucket) * bucket
+    starts = [float(start) for start in range(first, int(-(-until // bucket)) * bucket, bucket)]
+    per_bucket: dict[int, Counter[str]] = {}
+    if bucket % rollup.HOUR == 0:
+        for hour, counts in primary.items():
+            per_bucket.setdefault(hour // bucket * bucket, Counter()).update(counts)
+    else:
+        for start, category, n in conn.execute(
+            "SELECT CAST(time / ? AS INTEGER) * ?, category, count(*) FROM alerts "
+            "WHERE time >= ? AND time < ? GROUP BY 1, 2",
+            (bucket, bucket, since, until),
+        ):
+            per_bucket.setdefault(int(start), Counter())[category] += n
+    overall: Counter[str] = Counter()
+    for counts in per_bucket.values():
+        overall.update(counts)
+    shown = [name for name, _ in _ranked(overall)[:TIMELINE_CATEGORIES]]
+    if len(overall) > TIMELINE_CATEGORIES:
+        shown[-1] = OTHER
+    series = {name: [0] * len(starts) for name in shown}
+    for index, start in enumerate(starts):
+        for category, n in per_bucket.get(int(start), Counter()).items():
+            series[category if category in series else OTHER][index] += n
+    return Timeline(bucket, starts, series)
+
+
+def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(((k, v) for k, v in counter.items() if v), key=lambda kv: (-kv[1], kv[0]))

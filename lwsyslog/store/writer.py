@@ -1,0 +1,241 @@
+"""The write side of the alert store: batched inserts, retention and a bounded size."""
+
+from __future__ import annotations
+
+import math
+import os
+import sqlite3
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lwsyslog.errors import StoreError
+from lwsyslog.store import clients, rollup
+from lwsyslog.store.rows import INSERT_COLUMNS, StoreRow, names_of
+from lwsyslog.store.schema import BUSY_TIMEOUT_MS, TAG_CATEGORY, TAG_RULE, open_writer
+
+__all__ = ["AlertStore", "StoreCounters"]
+
+_INSERT = (
+    f"INSERT OR IGNORE INTO alerts ({', '.join(INSERT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))})"
+)
+_INSERT_TAG = "INSERT OR IGNORE INTO alert_tags (kind, value, time, alert_id) VALUES (?, ?, ?, ?)"
+_DELETE_TAG = "DELETE FROM alert_tags WHERE kind = ? AND value = ? AND time = ? AND alert_id = ?"
+_DAY = 86400.0
+# Each delete is its own short transaction, so a writer elsewhere waits milliseconds.
+_PRUNE_BATCH = 5000
+# One prune call deletes at most this many batches; the rest waits for the next call.
+_MAX_BATCHES = 40
+
+
+@dataclass(slots=True)
+class StoreCounters:
+    """What the store did since it was opened (for stats and metrics)."""
+
+    inserted: int = 0
+    duplicates: int = 0
+    pruned_by_age: int = 0
+    pruned_by_size: int = 0
+    prune_runs: int = 0
+
+
+class AlertStore:
+    """An alert store open for writing.
+
+    ``retention_days`` drops alerts older than that (by alert time); ``max_rows`` and
+    ``max_bytes`` bound the store, oldest alerts deleted first, in batches. ``None`` turns a
+    bound off. A write waits ``busy_timeout_ms`` for another writer's lock, then fails with
+    StoreError. Not thread-safe: one writer object per thread (several processes may write
+    one file; SQLite serialises them).
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        retention_days: float | None = None,
+        max_rows: int | None = None,
+        max_bytes: int | None = None,
+        clock: Callable[[], float] = time.time,
+        busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    ) -> None:
+        if retention_days is not None and retention_days <= 0:
+            raise StoreError(f"{path}: retention_days must be positive, got {retention_days}")
+        if max_rows is not None and max_rows < 1:
+            raise StoreError(f"{path}: max_rows must be at least 1, got {max_rows}")
+        if max_bytes is not None and max_bytes < 1 << 20:
+            raise StoreError(f"{path}: max_bytes must be at least 1 MiB, got {max_bytes}")
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self.max_rows = max_rows
+        self.max_bytes = max_bytes
+        self.counters = StoreCounters()
+        self._clock = clock
+        self._conn: sqlite3.Connection | None = open_writer(self.path, busy_timeout_ms)
+        self._rows = self._count()
+
+    @property
+    def rows(self) -> int:
+        """Alerts in the store (kept up to date by this writer; recounted on each prune)."""
+        return self._rows
+
+    @property
+    def connection(self) -> sqlite3.Connection:
+        """The open connection (for queries from the writing process)."""
+        if self._conn is None:
+            raise StoreError(f"{self.path}: the alert store is closed")
+        return self._conn
+
+    def insert(self, rows: Sequence[StoreRow]) -> int:
+        """Store ``rows`` in one transaction; returns how many were new (replays are not)."""
+        if not rows:
+            return 0
+        conn = self.connection
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                added = self._insert(conn, rows)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: cannot store alerts: {error}") from error
+        self._rows += added
+        self.counters.inserted += added
+        self.counters.duplicates += len(rows) - added
+        return added
+
+    def _insert(self, conn: sqlite3.Connection, rows: Sequence[StoreRow]) -> int:
+        execute = conn.execute
+        tags: list[tuple[int, str, float, int]] = []
+        added: list[StoreRow] = []
+        for row in rows:
+            cursor = execute(_INSERT, row)
+            if cursor.rowcount != 1:
+                continue
+            alert_id = cursor.lastrowid
+            assert alert_id is not None
+            added.append(row)
+            when = row.time
+            tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(row.rules))
+            tags.extend(
+                (TAG_CATEGORY, category, when, alert_id) for category in names_of(row.categories)
+            )
+        conn.executemany(_INSERT_TAG, tags)
+        clients.add_days(conn, ((r.client_bin, r.time) for r in added))
+        rollup.apply(
+            conn,
+            rollup.increments(
+                (r.time, r.severity, r.categories, r.category, r.rule, r.host) for r in added
+            ),
+            1,
+        )
+        return len(added)
+
+    def prune(self) -> int:
+        """Apply retention, then the size bounds; returns the alerts deleted by this call."""
+        self.counters.prune_runs += 1
+        deleted = 0
+        try:
+            if self.retention_days is not None:
+                cutoff = self._clock() - self.retention_days * _DAY
+                for _ in range(_MAX_BATCHES):
+                    gone = self._delete_oldest(_PRUNE_BATCH, before=cutoff)
+                    self.counters.pruned_by_age += gone
+                    deleted += gone
+                    if gone < _PRUNE_BATCH:
+                        break
+            if self.max_rows is not None:
+                # count(*) reads a whole index (tens of ms at a million rows): this writer's
+                # own tally is trusted while well below the bound; near it, and on every
+                # tenth prune (another writer may have added rows), the rows are counted.
+                if self._rows >= self.max_rows * 0.95 or self.counters.prune_runs % 10 == 1:
+                    self._rows = self._count()
+                # Delete 1% beyond the bound so a full store is not pruned on every insert.
+                excess = self._rows - self.max_rows
+                if excess > 0:
+                    excess += self.max_rows // 100
+                for _ in range(_MAX_BATCHES):
+                    if excess <= 0:
+                        break
+                    gone = self._delete_oldest(min(excess, _PRUNE_BATCH))
+                    self.counters.pruned_by_size += gone
+                    deleted += gone
+                    excess -= gone
+                    if gone == 0:
+                        break
+            if self.max_bytes is not None:
+                for _ in range(_MAX_BATCHES):
+                    used = self.used_bytes()
+                    if used <= self.max_bytes:
+                        break
+                    # Rows take about the same room each: delete the share that is over the
+                    # bound (plus 1%), not a fixed batch that could empty a small store.
+                    share = (used - self.max_bytes) / used
+                    wanted = math.ceil(self._rows * share) + max(1, self._rows // 100)
+                    gone = self._delete_oldest(min(wanted, _PRUNE_BATCH))
+                    self.counters.pruned_by_size += gone
+                    deleted += gone
+                    if gone == 0:
+                        break
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: cannot prune old alerts: {error}") from error
+        return deleted
+
+    def used_bytes(self) -> int:
+        """Bytes of the database in use (pages not on the free list)."""
+        conn = self.connection
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        free = conn.execute("PRAGMA freelist_count").fetchone()[0]
+        size: int = conn.execute("PRAGMA page_size").fetchone()[0]
+        return int((pages - free) * size)
+
+    def _delete_oldest(self, limit: int, before: float | None = None) -> int:
+        conn = self.connection
+        where = "WHERE time < ?" if before is not None else ""
+        params: tuple[float, ...] = (before,) if before is not None else ()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            doomed = conn.execute(
+                f"SELECT id, rules, {rollup.SOURCE_COLUMNS}, client_bin FROM alerts {where} "
+                "ORDER BY time LIMIT ?",
+                (*params, limit),
+            ).fetchall()
+            tags: list[tuple[int, str, float, int]] = []
+            for alert_id, rules, when, _, categories, *_rest in doomed:
+                tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(rules))
+                tags.extend((TAG_CATEGORY, c, when, alert_id) for c in names_of(categories))
+            conn.executemany(_DELETE_TAG, tags)
+            conn.executemany("DELETE FROM alerts WHERE id = ?", [(row[0],) for row in doomed])
+            clients.remove_days(conn, ((row[8], row[2]) for row in doomed))
+            delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:8] for row in doomed)
+            rollup.apply(conn, delta, -1)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        self._rows = max(0, self._rows - len(doomed))
+        return len(doomed)
+
+    def _count(self) -> int:
+        try:
+            count: int = self.connection.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        except sqlite3.Error as error:
+            raise StoreError(f"{self.path}: cannot read the alert store: {error}") from error
+        return count
+
+    def close(self) -> None:
+        """Let SQLite refresh its planner statistics, then close (idempotent)."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute("PRAGMA optimize")
+        except sqlite3.Error:
+            pass  # statistics are an optimisation; closing must not fail for them
+        finally:
+            self._conn.close()
+            self._conn = None

@@ -1,0 +1,225 @@
+"""The report digest equals what the stored alerts say, over aligned and unaligned periods,
+after pruning; its text, HTML and mail forms escape what came from logs."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from collections.abc import Sequence
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lwsyslog.report import build_digest, render_html, render_text, report_mail
+from lwsyslog.report.digest import pick_bucket
+from lwsyslog.severity import Severity
+from lwsyslog.store import AlertFilter, AlertStore, StoredAlert, open_reader, select_alerts
+from lwsyslog.store.rows import client_key, iso_utc
+from tests.unit.store_support import BASE_TIME, fill, make_alert
+
+HOUR = 3600.0
+DAY = 86400.0
+START = BASE_TIME - 3 * DAY
+
+
+def random_alerts(seed: int, count: int) -> list[Any]:
+    rng = random.Random(seed)
+    clients = [f"198.51.100.{i}" for i in range(30)] + ["2001:db8::7", "", "crawler.example"]
+    categories: list[tuple[str, ...]] = [("sqli",), ("xss", "sqli"), ("scanner",), (), ("dos",)]
+    rules = ["sqli-union-select", "xss-script-tag", "scan-404-burst", "request-flood"]
+    hosts = ["web1", "web2", "shop.example", ""]
+    return [
+        make_alert(
+            at=START + rng.random() * 4 * DAY,
+            line=i,
+            client=rng.choice(clients),
+            categories=rng.choice(categories),
+            rule=rng.choice(rules),
+            host=rng.choice(hosts),
+            severity=rng.choice(list(Severity)),
+        )
+        for i in range(count)
+    ]
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("report") / "alerts.db"
+    fill(path, random_alerts(1, 1500))
+    return path
+
+
+def stored(path: Path) -> list[StoredAlert]:
+    conn = open_reader(path)
+    try:
+        return select_alerts(conn, AlertFilter(limit=None))
+    finally:
+        conn.close()
+
+
+def ranked(counter: Counter[str]) -> list[tuple[str, int]]:
+    return sorted(((k, v) for k, v in counter.items() if v), key=lambda kv: (-kv[1], kv[0]))
+
+
+def expected(alerts: Sequence[StoredAlert], since: float, until: float) -> dict[str, Any]:
+    """The digest's numbers recomputed from the alerts themselves."""
+    inside = [a for a in alerts if since <= a.time < until]
+    before = {a.client_ip for a in alerts if since - (until - since) <= a.time < since}
+    clients: dict[str, list[StoredAlert]] = {}
+    for alert in inside:
+        if alert.client_ip:
+            clients.setdefault(alert.client_ip, []).append(alert)
+    # Ties in address order (the store's key order), not text order.
+    top = sorted(clients.items(), key=lambda kv: (-len(kv[1]), client_key(kv[0])))[:10]
+    categories = Counter(c for a in inside for c in (a.categories or ("",)))
+    return {
+        "alerts": len(inside),
+        "previous_alerts": sum(1 for a in alerts if since - (until - since) <= a.time < since),
+        "by_severity": {s: sum(a.severity == s for a in inside) for s in _order()},
+        "by_category": dict(ranked(categories)),
+        "clients": len(clients),
+        "new_clients": len(set(clients) - before),
+        "hosts": dict(ranked(Counter(a.host for a in inside))[:10]),
+        "rules": dict(ranked(Counter(a.rule for a in inside))[:10]),
+        "top_clients": [
+            {
+                "client": client,
+                "alerts": len(mine),
+                "first_seen": iso_utc(min(a.time for a in mine)),
+                "last_seen": iso_utc(max(a.time for a in mine)),
+                "categories": dict(
+                    ranked(Counter(c for a in mine for c in (a.categories or ("",))))
+                ),
+                "rules": dict(ranked(Counter(a.rule for a in mine))),
+                "hosts": dict(ranked(Counter(a.host for a in mine))),
+                "new": client not in before,
+            }
+            for client, mine in top
+        ],
+    }
+
+
+def _order() -> list[str]:
+    return ["critical", "high", "medium", "low"]
+
+
+def digest_record(path: Path, since: float, until: float) -> dict[str, Any]:
+    conn = open_reader(path)
+    try:
+        return build_digest(conn, since, until).record()
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        (BASE_TIME - DAY, BASE_TIME),  # whole days
+        (BASE_TIME - DAY + 1234.5, BASE_TIME + 1234.5),  # 24h off the hour and the day
+        (BASE_TIME - 2 * DAY - 600, BASE_TIME + 7 * HOUR + 1),  # days, hours and edges
+        (BASE_TIME - 1800, BASE_TIME - 60),  # under an hour
+        (START - DAY, START + 10 * DAY),  # everything
+    ],
+)
+def test_digest_numbers_equal_the_stored_alerts(store: Path, since: float, until: float) -> None:
+    record = digest_record(store, since, until)
+    want = expected(stored(store), since, until)
+    for key, value in want.items():
+        assert record[key] == value, key
+    series = record["timeline"]["series"]
+    assert sum(sum(values) for values in series.values()) == record["alerts"]
+
+
+def test_timeline_buckets_cover_the_period_and_count_each_alert_once(store: Path) -> None:
+    since, until = BASE_TIME - DAY + 1234.5, BASE_TIME + 1234.5
+    record = digest_record(store, since, until)
+    timeline = record["timeline"]
+    assert timeline["bucket_secs"] == HOUR and len(timeline["starts"]) == 25
+    inside = [a for a in stored(store) if since <= a.time < until]
+    per_bucket = Counter(int(a.time // HOUR) for a in inside)
+    totals = [sum(column) for column in zip(*timeline["series"].values(), strict=True)]
+    first = int(since // HOUR)
+    assert totals == [per_bucket.get(first + i, 0) for i in range(len(totals))]
+
+
+def test_digest_stays_exact_after_retention_cuts_into_a_day(tmp_path: Path) -> None:
+    path = tmp_path / "alerts.db"
+    fill(path, random_alerts(2, 800))
+    # Cut at 13:37 on the second day: part of a day's alerts per client go, part stay.
+    store = AlertStore(path, retention_days=2.5, clock=lambda: START + 3 * DAY + 13 * HOUR)
+    assert store.prune() > 0
+    store.close()
+    since, until = START, START + 5 * DAY
+    record = digest_record(path, since, until)
+    want = expected(stored(path), since, until)
+    for key, value in want.items():
+        assert record[key] == value, key
+
+
+def test_pick_bucket_keeps_the_chart_readable() -> None:
+    assert pick_bucket(1800) == 300
+    assert pick_bucket(DAY) == HOUR
+    assert pick_bucket(7 * DAY) == 6 * HOUR
+    assert pick_bucket(30 * DAY) == DAY
+
+
+@pytest.fixture
+def hostile(tmp_path: Path) -> Path:
+    path = tmp_path / "hostile.db"
+    fill(
+        path,
+        [
+            make_alert(host="<script>alert(1)</script>\x1b[31m", client="crawler<b>x</b>"),
+            make_alert(at=BASE_TIME + 1, line=2, host="web1", rule='r"><img src=x onerror=1>'),
+        ],
+    )
+    return path
+
+
+def test_text_report_has_the_sections_and_no_control_characters(hostile: Path) -> None:
+    conn = open_reader(hostile)
+    text = render_text(build_digest(conn, BASE_TIME - DAY, BASE_TIME + DAY))
+    conn.close()
+    for heading in ("by category:", "top clients:", "hosts most targeted:", "noisiest rules:"):
+        assert heading in text
+    assert "\x1b" not in text and "<script>alert(1)</script>\\x1b[31m" in text
+    assert all(line.isprintable() for line in text.splitlines())
+
+
+def test_html_report_escapes_log_text_and_loads_nothing(hostile: Path) -> None:
+    conn = open_reader(hostile)
+    page = render_html(build_digest(conn, BASE_TIME - DAY, BASE_TIME + DAY))
+    conn.close()
+    assert "<script" not in page and "<img" not in page and "<b>x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "Content-Security-Policy" in page and "default-src &#x27;none&#x27;" not in page
+    assert "default-src 'none'" in page
+    # Nothing is fetched: no element has a URL but the empty data: icon.
+    parser = _Elements()
+    parser.feed(page)
+    assert parser.urls == ["data:,"] and "script" not in parser.tags
+    assert parser.tags.count("svg") == 2
+
+
+class _Elements(HTMLParser):
+    """The tags of a page and the URLs its attributes hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.urls += [v or "" for k, v in attrs if k in ("src", "href", "xlink:href", "action")]
+
+
+def test_report_mail_has_a_one_line_subject_and_both_parts(hostile: Path) -> None:
+    conn = open_reader(hostile)
+    mail = report_mail(build_digest(conn, BASE_TIME - DAY, BASE_TIME + DAY))
+    conn.close()
+    assert mail.subject.startswith("lwsyslog report: 2 alerts (2 high)")
+    assert "\n" not in mail.subject and "<" not in mail.subject
+    assert "top clients:" in mail.text and mail.html.startswith("<!DOCTYPE html>")
