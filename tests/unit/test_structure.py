@@ -206,6 +206,6 @@ def test_every_rule_source_module_is_in_the_one_list() -> None:
     defined = {
         name
         for name, path in MODULES.items()
-        if re.search(r"^[A-Z_]+_SOURCE = ", path.read_text(encoding="utf-8"), re.MULTILINE)
+        if re.search(r"^[A-Z]\w*_SOURCE = \w+\(\)$", path.read_text(encoding="utf-8"), re.MULTILINE)
     }
     assert defined == listed
