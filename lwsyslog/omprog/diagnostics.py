@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import Any, TextIO
 
 from lwsyslog.sanitize import sanitize
+from lwsyslog.sinks.journal_socket import JOURNAL_SOCKET, JournalSocket
 
 __all__ = ["Diagnostics", "Level", "journal_sender"]
 
@@ -32,13 +33,13 @@ class Level(IntEnum):
     INFO = 6
 
 
-def journal_sender() -> Sender | None:
-    """``systemd.journal.send`` when systemd-python is installed, else None."""
-    try:
-        from systemd import journal  # noqa: PLC0415  (optional dependency)
-    except ImportError:
-        return None
-    send: Sender = journal.send
+def journal_sender(socket_path: str = JOURNAL_SOCKET) -> Sender:
+    """A function sending a diagnostic to journald without ever waiting on it."""
+    journal = JournalSocket(socket_path)
+
+    def send(message: str, **fields: str) -> None:
+        journal.send({"MESSAGE": message, **fields})
+
     return send
 
 

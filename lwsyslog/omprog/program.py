@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lwsyslog.config import load_config
-from lwsyslog.errors import LwsyslogError, SinkError
+from lwsyslog.errors import LwsyslogError
 from lwsyslog.events import Origin
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
@@ -30,9 +30,12 @@ from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 
-__all__ = ["OmprogProgram"]
+__all__ = ["REMEMBERED_IDS", "OmprogProgram"]
 
 _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or more
+#: Message ids remembered to recognise a line rsyslog sends again (a batch is at most a few
+#: thousand lines, and rsyslog sends a failed batch again before any newer line).
+REMEMBERED_IDS = 32_768
 _MAX_SOURCES = 10_000
 _GUARD_LOCK_WAIT_SECS = 5.0
 
@@ -54,6 +57,7 @@ class OmprogProgram:
         self.pipeline = self._build_pipeline(self.config)
         self._sequence: dict[str, int] = {}
         self._held: bytes | None = None
+        self._seen: dict[str, None] = {}
         # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
         self._backlog = False
         self.bad_envelopes: Counter[str] = Counter()
@@ -109,10 +113,7 @@ class OmprogProgram:
             else:
                 self.diagnostics.warning("messages file enabled but no path set: not written")
         if config.journald_enabled:
-            try:
-                sinks.append(JournaldSink())
-            except SinkError as error:
-                self.diagnostics.warning(f"journald sink off: {error}")
+            sinks.append(JournaldSink())
         if not sinks:
             self.diagnostics.warning("no sink is enabled: alerts are counted, not written")
         return sinks
@@ -178,6 +179,9 @@ class OmprogProgram:
             )
             return "OK"
         pipeline = self.pipeline
+        if envelope.uuid and self._already_seen(envelope.uuid):
+            self.replays += 1
+            return self._settle(pipeline.retry_delivery(), held_line=line)
         if envelope.replaced_utf8:
             pipeline.stats.invalid_utf8 += 1
         source = envelope.source
@@ -192,6 +196,15 @@ class OmprogProgram:
         if result.delivered:
             return "OK"
         return self._settle(False, held_line=line)
+
+    def _already_seen(self, uuid: str) -> bool:
+        seen = self._seen
+        if uuid in seen:
+            return True
+        seen[uuid] = None
+        if len(seen) > REMEMBERED_IDS:
+            del seen[next(iter(seen))]
+        return False
 
     def _settle(self, delivered: bool, held_line: bytes) -> str:
         if delivered:

@@ -1,19 +1,19 @@
-"""The journald sink: structured fields so ``journalctl -t lwsyslog`` and matches work."""
+"""The journald sink: structured fields so ``journalctl -t lwsyslog`` and matches work.
+
+Entries go through :class:`~lwsyslog.sinks.journal_socket.JournalSocket`, which never waits on
+journald: a journald that is down or not reading makes :meth:`JournaldSink.write` raise at
+once, and the dispatcher keeps the alert and tries again later.
+"""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from typing import Any
-
 from lwsyslog.alerts import Alert
-from lwsyslog.errors import SinkError
 from lwsyslog.sanitize import sanitize
+from lwsyslog.sinks.journal_socket import JOURNAL_SOCKET, JournalSocket
 
 __all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields"]
 
 _MAX_SAMPLE_CHARS = 2000
-JOURNAL_SOCKET = "/run/systemd/journal/socket"
 
 
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
@@ -29,7 +29,7 @@ def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str
         "LWSYSLOG_RULE": alert.rule,
         "LWSYSLOG_CATEGORY": ",".join(alert.categories),
         "LWSYSLOG_SEVERITY": alert.severity.value,
-        "LWSYSLOG_CLIENT_IP": alert.client_ip,
+        "LWSYSLOG_CLIENT_IP": sanitize(alert.client_ip, 64),
         "LWSYSLOG_HOST": sanitize(alert.host, 255),
         "LWSYSLOG_LOG": alert.log,
         "LWSYSLOG_COUNT": str(alert.count),
@@ -39,18 +39,6 @@ def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str
     }
 
 
-def _systemd_send() -> Callable[..., Any]:
-    try:
-        from systemd import journal  # noqa: PLC0415  (optional at import time)
-    except ImportError as error:
-        raise SinkError(
-            "journald sink needs systemd-python (pip install systemd-python; it builds against "
-            "libsystemd-dev and pkg-config)"
-        ) from error
-    send: Callable[..., Any] = journal.send
-    return send
-
-
 class JournaldSink:
     """Sends each alert to the local journald with ``LWSYSLOG_*`` fields."""
 
@@ -58,28 +46,17 @@ class JournaldSink:
     # Best effort next to the messages file: an outage is retried, never holds a line back.
     required = False
 
-    def __init__(
-        self,
-        identifier: str = "lwsyslog",
-        send: Callable[..., Any] | None = None,
-        socket_path: str = JOURNAL_SOCKET,
-    ) -> None:
+    def __init__(self, identifier: str = "lwsyslog", socket_path: str = JOURNAL_SOCKET) -> None:
         self.identifier = identifier
-        self._send = send if send is not None else _systemd_send()
-        # libsystemd drops a message silently when journald's socket is missing; only the
-        # real sender needs the check (an injected one reports its own failures).
-        self._socket_path = socket_path if send is None else ""
+        self._socket = JournalSocket(socket_path)
 
     def write(self, alert: Alert) -> None:
-        """Send; raises OSError when journald is not there (the dispatcher keeps the alert)."""
-        if self._socket_path and not os.path.exists(self._socket_path):
-            raise FileNotFoundError(f"journald is not running (no {self._socket_path})")
-        fields = journald_fields(alert, self.identifier)
-        message = fields.pop("MESSAGE")
-        self._send(message, **fields)
+        """Hand the entry to journald, or raise ``OSError`` (the dispatcher keeps the alert)."""
+        self._socket.send(journald_fields(alert, self.identifier))
 
     def reopen(self) -> None:
         """journald needs no reopening."""
 
     def close(self) -> None:
-        """Nothing to close."""
+        """Close the socket."""
+        self._socket.close()

@@ -36,7 +36,11 @@ def test_logger_line_reaches_consumer_as_json(chain: Chain) -> None:
         check=True,
     )  # fmt: skip
     (record,) = chain.wait_received(marker)
-    assert set(record) == {"host", "tag", "program", "time", "facility", "severity", "msg"}
+    assert set(record) == {
+        "host", "tag", "program", "time", "facility", "severity", "uuid", "msg"
+    }  # fmt: skip
+    # rsyslog's own id of the message: the program recognises a line sent again by it.
+    assert len(str(record["uuid"])) == 32 and int(str(record["uuid"]), 16) >= 0
     assert record["host"] == socket.gethostname()
     assert record["program"] == "apache-access"
     assert record["facility"] == "local6"

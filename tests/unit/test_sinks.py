@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import socket
+import struct
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +14,7 @@ from lwsyslog.alerts import Alert, message_id
 from lwsyslog.events import Origin
 from lwsyslog.severity import Severity
 from lwsyslog.sinks import Dispatcher, JournaldSink, MemorySink, MessagesFileSink
+from lwsyslog.sinks.journal_socket import encode_entry
 from lwsyslog.sinks.journald import journald_fields
 
 
@@ -116,36 +120,64 @@ def test_a_failing_sink_keeps_its_alerts_and_never_blocks_the_others() -> None:
     assert [a.rule for a in flaky.taken] == ["sqli-union", "xss-script"]
 
 
-def test_journald_sink_without_systemd_python_says_how_to_fix(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    import builtins
+class _FakeJournald:
+    """A real datagram socket where journald's would be, read on demand."""
 
-    real_import = builtins.__import__
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.socket.bind(str(path))
+        self.socket.setblocking(False)
 
-    def no_systemd(name: str, *args: Any, **kwargs: Any) -> Any:
-        if name == "systemd":
-            raise ImportError("No module named 'systemd'")
-        return real_import(name, *args, **kwargs)
+    def entries(self) -> list[dict[str, str]]:
+        found = []
+        while True:
+            try:
+                data = self.socket.recv(1 << 20)
+            except BlockingIOError:
+                return found
+            found.append(_decode_entry(data))
 
-    monkeypatch.setattr(builtins, "__import__", no_systemd)
-    from lwsyslog.errors import SinkError
+    def close(self) -> None:
+        self.socket.close()
 
-    with pytest.raises(SinkError, match="systemd-python"):
-        JournaldSink()
+
+def _decode_entry(data: bytes) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    while data:
+        line_end = data.index(b"\n")
+        head = data[:line_end]
+        if b"=" in head:
+            name, value = head.split(b"=", 1)
+            data = data[line_end + 1 :]
+        else:
+            size = struct.unpack("<Q", data[line_end + 1 : line_end + 9])[0]
+            name, value = head, data[line_end + 9 : line_end + 9 + size]
+            data = data[line_end + 10 + size :]
+        fields[name.decode()] = value.decode()
+    return fields
+
+
+def test_journald_entry_carries_the_lwsyslog_fields(tmp_path: Path) -> None:
+    journal = _FakeJournald(tmp_path / "socket")
+    sink = JournaldSink(socket_path=str(journal.path))
+    sink.write(make_alert())
+    sink.close()
+    [entry] = journal.entries()
+    assert entry["SYSLOG_IDENTIFIER"] == "lwsyslog" and entry["LWSYSLOG_RULE"] == "sqli-union"
+    assert entry["PRIORITY"] == "2" and entry["LWSYSLOG_CLIENT_IP"] == "203.0.113.9"
+    journal.close()
+
+
+def test_a_value_with_a_newline_is_sent_length_prefixed_and_names_must_be_upper_case() -> None:
+    assert _decode_entry(encode_entry({"A": "one\ntwo", "B": "x"})) == {"A": "one\ntwo", "B": "x"}
+    with pytest.raises(ValueError, match="field name"):
+        encode_entry({"lower": "x"})
 
 
 def test_journald_down_does_not_hold_lines_back_while_the_file_takes_alerts(
     tmp_path: Path,
 ) -> None:
-    sent: list[str] = []
-    journal_up = [False]
-
-    def send(message: str, **fields: str) -> None:
-        if not journal_up[0]:
-            raise FileNotFoundError("/run/systemd/journal/socket")
-        sent.append(fields["LWSYSLOG_RULE"])
-
     errors: list[str] = []
 
     class Collect:
@@ -153,22 +185,42 @@ def test_journald_down_does_not_hold_lines_back_while_the_file_takes_alerts(
             errors.append(text)
 
     messages = MessagesFileSink(tmp_path / "messages")
-    dispatcher = Dispatcher([messages, JournaldSink(send=send)], diagnostics=Collect())  # type: ignore[arg-type]
+    sink = JournaldSink(socket_path=str(tmp_path / "socket"))  # no journald there yet
+    dispatcher = Dispatcher([messages, sink], diagnostics=Collect())  # type: ignore[arg-type]
     assert dispatcher.dispatch([make_alert()]) is True  # the file has it: the line may go on
     assert dispatcher.pending == 1 and "sqli-union" in (tmp_path / "messages").read_text()
-    journal_up[0] = True
+    assert any("journald is not running" in text for text in errors)
+    journal = _FakeJournald(tmp_path / "socket")
     assert dispatcher.dispatch([make_alert(rule="xss-script")]) is True
-    assert sent == ["sqli-union", "xss-script"] and dispatcher.pending == 0
-    messages.close()
+    assert [e["LWSYSLOG_RULE"] for e in journal.entries()] == ["sqli-union", "xss-script"]
+    assert dispatcher.pending == 0
+    dispatcher.close()
+    journal.close()
+
+
+def test_a_journald_that_stopped_reading_never_blocks_a_write(tmp_path: Path) -> None:
+    journal = _FakeJournald(tmp_path / "socket")  # bound, never read: like a stopped journald
+    sink = JournaldSink(socket_path=str(journal.path))
+    failures = 0
+    started = time.monotonic()
+    for _ in range(2000):
+        try:
+            sink.write(make_alert())
+        except OSError as error:
+            assert "not reading" in str(error)
+            failures += 1
+    assert failures > 0  # the socket's buffer filled up and the sink said so at once
+    assert time.monotonic() - started < 5
+    sink.close()
+    journal.close()
 
 
 def test_with_journald_as_the_only_sink_its_failure_holds_the_line(tmp_path: Path) -> None:
-    def send(message: str, **fields: str) -> None:
-        raise FileNotFoundError("/run/systemd/journal/socket")
-
     class Quiet:
         def write(self, text: str) -> Any:
             return None
 
-    dispatcher = Dispatcher([JournaldSink(send=send)], diagnostics=Quiet())  # type: ignore[arg-type]
+    sink = JournaldSink(socket_path=str(tmp_path / "no-journald-here"))
+    dispatcher = Dispatcher([sink], diagnostics=Quiet())  # type: ignore[arg-type]
     assert dispatcher.dispatch([make_alert()]) is False
+    dispatcher.close()
