@@ -11,6 +11,7 @@ others a duplicate. apprise keeps nothing on disk here (memory store) and its lo
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 from lwsyslog.notify.delivery import DeliveryError
@@ -18,19 +19,34 @@ from lwsyslog.notify.digest import Digest
 from lwsyslog.notify.render import body_text, title
 from lwsyslog.notify.settings import AppriseTransport
 
-__all__ = ["AppriseTransporter"]
+__all__ = ["AppriseTransporter", "import_apprise"]
 
 _TYPES = {"critical": "failure", "high": "warning", "medium": "warning"}
+
+
+def import_apprise() -> Any:
+    """The apprise module, imported on first use (it is heavy: only with an apprise channel).
+
+    Its plugins (loaded on first use, forced here) import the deprecated ``imghdr`` module,
+    which warns on Python 3.11/3.12; the warning is apprise's to fix, and would otherwise turn
+    into an error under ``-W error``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise  # noqa: PLC0415
+
+        apprise.Apprise.instantiate("json://localhost")
+
+    logging.getLogger("apprise").addHandler(logging.NullHandler())
+    logging.getLogger("apprise").propagate = False
+    return apprise
 
 
 class AppriseTransporter:
     """Sends the digests of one apprise channel, one URL per target."""
 
     def __init__(self, transport: AppriseTransport) -> None:
-        import apprise  # noqa: PLC0415  (heavy: only with an apprise channel)
-
-        logging.getLogger("apprise").addHandler(logging.NullHandler())
-        logging.getLogger("apprise").propagate = False
+        apprise = import_apprise()
         self.transport = transport
         asset = apprise.AppriseAsset(storage_mode="memory")
         self._targets: list[Any] = []

@@ -27,7 +27,7 @@ _IDLE_WAIT_SECS = 5.0
 _REPEAT_REPORT_SECS = 300.0
 
 
-def make_transporter(channel: ChannelSettings, clock: Callable[[], float]) -> Transporter:
+def make_transporter(channel: ChannelSettings) -> Transporter:
     """The transporter for ``channel``'s kind (apprise imported only here)."""
     from lwsyslog.notify.settings import (  # noqa: PLC0415
         AppriseTransport,
@@ -43,7 +43,7 @@ def make_transporter(channel: ChannelSettings, clock: Callable[[], float]) -> Tr
     if isinstance(transport, WebhookTransport):
         from lwsyslog.notify.webhook import WebhookTransporter  # noqa: PLC0415
 
-        return WebhookTransporter(transport, clock)
+        return WebhookTransporter(transport)
     assert isinstance(transport, AppriseTransport)
     from lwsyslog.notify.apprise_send import AppriseTransporter  # noqa: PLC0415
 

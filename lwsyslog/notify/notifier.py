@@ -78,7 +78,7 @@ class Notifier:
         self._clock = clock
         self._lock = OutboxLock(path, lock_wait_secs)
         try:
-            self._hot = Outbox(path, fsync=settings.fsync)
+            self._hot = Outbox(path, fsync=settings.fsync, checkpoints=False)
         except BaseException:
             self._lock.release()
             raise
@@ -224,7 +224,7 @@ class Notifier:
             channel,
             self.settings,
             Outbox(self.path, fsync=self.settings.fsync),
-            make_transporter(channel, self._clock),
+            make_transporter(channel),
             stats=self.stats,
             report=self.report,
             owner=self._owner(),

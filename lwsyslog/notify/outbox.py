@@ -165,7 +165,14 @@ NewMessage = tuple[str, str, int, bool, float, float, bytes]
 class Outbox:
     """One connection to the outbox file, with the few operations the notifier needs."""
 
-    def __init__(self, path: Path, *, fsync: bool = False, busy_timeout_secs: float = 10.0):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        fsync: bool = False,
+        busy_timeout_secs: float = 10.0,
+        checkpoints: bool = True,
+    ):
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -174,6 +181,10 @@ class Outbox:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
+            if not checkpoints:
+                # The hot path's connection never copies the WAL into the database (that
+                # costs milliseconds and an fsync); the router's connection does it.
+                self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
@@ -397,6 +408,10 @@ class Outbox:
                 " WHERE routed = 1 ORDER BY id DESC LIMIT 1 OFFSET ?)",
                 (keep,),
             )
+
+    def checkpoint(self) -> None:
+        """Copy what the WAL holds into the database file, without waiting for readers."""
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def _write(self) -> _Transaction:
         return _Transaction(self._db)

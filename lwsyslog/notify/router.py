@@ -178,6 +178,7 @@ class Router:
                 "configured"
             )
         self.outbox.prune_fingerprints(now - _FINGERPRINT_SECS, _FINGERPRINT_KEEP)
+        self.outbox.checkpoint()
         size, unrouted, pending, messages = self.outbox.totals()
         if size > settings.outbox_max_bytes:
             size -= self._make_room(size - int(settings.outbox_max_bytes * 0.9))

@@ -500,7 +500,9 @@ def _email_address(value: str, fail: Callable[[str], NoReturn]) -> None:
 
 
 def _check_apprise_urls(urls: list[str], fail: Callable[[str], NoReturn]) -> None:
-    import apprise  # noqa: PLC0415  (heavy: only when an apprise channel is configured)
+    from lwsyslog.notify.apprise_send import import_apprise  # noqa: PLC0415  (heavy)
+
+    apprise = import_apprise()
 
     for number, url in enumerate(urls, start=1):
         # The URL carries tokens: name its position and scheme, never the URL itself.

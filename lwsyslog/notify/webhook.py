@@ -23,7 +23,7 @@ import hmac
 import http.client
 import ssl
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from urllib.parse import quote, urlsplit
 
 from lwsyslog.notify.delivery import DeliveryError
@@ -79,9 +79,8 @@ def verify_signature(
 class WebhookTransporter:
     """Sends the digests of one webhook channel."""
 
-    def __init__(self, transport: WebhookTransport, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, transport: WebhookTransport) -> None:
         self.transport = transport
-        self._clock = clock
         parts = urlsplit(transport.url)
         self._https = parts.scheme == "https"
         self._host = parts.hostname or ""
@@ -96,7 +95,8 @@ class WebhookTransporter:
         transport = self.transport
         delivery_id = digest["delivery_id"]
         body = payload(digest, transport.preset)
-        timestamp = str(int(self._clock()))
+        # Wall-clock time, always: the receiver compares it with its own clock.
+        timestamp = str(int(time.time()))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "lwsyslog-notify/1",
