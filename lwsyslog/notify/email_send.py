@@ -23,9 +23,10 @@ from email.utils import format_datetime, parseaddr
 from lwsyslog.errors import SinkError
 from lwsyslog.notify.delivery import DeliveryError
 from lwsyslog.notify.digest import Digest
+from lwsyslog.notify.escape import defang
 from lwsyslog.notify.render import body_html, body_text, title
 from lwsyslog.notify.settings import EmailTransport, NotifySettings
-from lwsyslog.sanitize import sanitize
+from lwsyslog.sanitize import sanitize, truncate
 
 __all__ = ["EmailTransporter", "build_email", "send_email", "send_report"]
 
@@ -39,10 +40,14 @@ def build_email(
     html: str | None,
     message_id: str,
 ) -> EmailMessage:
-    """The message: ``subject`` is sanitized (no CR/LF can add a header), cut to 200 chars."""
+    """The message: ``subject`` is made one printable line (no CR/LF can add a header), cut
+    to 200 characters."""
     message = EmailMessage(policy=policy.SMTP)
     prefix = f"{transport.subject_prefix} " if transport.subject_prefix else ""
-    message["Subject"] = sanitize(prefix + subject, _MAX_SUBJECT)
+    subject = prefix + subject
+    if not subject.isprintable():
+        subject = sanitize(subject)
+    message["Subject"] = truncate(subject, _MAX_SUBJECT)
     message["From"] = transport.sender
     message["To"] = ", ".join(transport.recipients)
     message["Date"] = format_datetime(datetime.now().astimezone())
@@ -88,10 +93,10 @@ class EmailTransporter:
 
     def send(self, digest: Digest, target: int) -> str | None:
         """One message per digest, to every recipient at once; a note on refused ones."""
+        subject = title(digest, _for_subject)
         message = build_email(
-            self.transport, title(digest), body_text(digest), body_html(digest),
-            digest["delivery_id"],
-        )  # fmt: skip
+            self.transport, subject, body_text(digest), body_html(digest), digest["delivery_id"]
+        )
         refused = send_email(self.transport, message)
         # A refused recipient is a permanent answer for that address (and a retry would send
         # the others a duplicate): counted and reported, not retried.
@@ -145,6 +150,11 @@ def send_report(
     if failed:
         raise SinkError("report not sent through " + "; ".join(failed))
     return [c.name for c in chosen]
+
+
+def _for_subject(text: str, max_chars: int) -> str:
+    # A subject is read, not parsed by a chat: sanitized and defanged, no zero-width spaces.
+    return defang(sanitize(text, max_chars))
 
 
 def _connect(transport: EmailTransport) -> smtplib.SMTP:

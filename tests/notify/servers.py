@@ -181,6 +181,9 @@ class _Handler(BaseHTTPRequestHandler):
                 }
             )
             status = receiver.status
+            delay = receiver.delay_secs
+        if delay:
+            time.sleep(delay)  # a receiver that took the request but answers late
         if receiver.secret and not signed:
             status = 401
         self.send_response(status)
@@ -207,6 +210,7 @@ class WebhookReceiver:
         self.port = free_port()
         self.requests: list[dict[str, Any]] = []
         self.status = 200
+        self.delay_secs = 0.0
         self.lock = threading.Lock()
         self._server: _Receiver | None = None
         self._thread: threading.Thread | None = None
