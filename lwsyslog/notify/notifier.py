@@ -2,17 +2,20 @@
 
 :meth:`Notifier.submit` is on the program's hot path: it writes the alerts to the outbox (one
 short SQLite transaction, no network, measured in ``bench/bench_notify.py``) and returns.
-Threads of the same process do the rest: a router (route to channels, group, bound the
-outbox) and one courier per channel (deliver, retry). Threads rather than a child process:
-they die with the program (rsyslog starts, stops and restarts only it), need no IPC beyond the
-outbox they share, and spend their time waiting on sockets and SQLite, which release the
-GIL; the little CPU they use is per message, not per line.
+Everything else (routing to channels, grouping, rendering, delivery, retries) happens in a
+**sender process** the notifier starts (:mod:`lwsyslog.notify.sender`), not in threads of the
+program: the program is CPU-bound Python, and any Python work in a thread of the same process
+takes the GIL from line processing, even on a machine with idle cores. In its own process the
+sender runs on another core (and at a lower priority when it must share one), so a burst of
+messages or a slow TLS handshake never slows the lines. The outbox file is the only thing the
+two share; a byte on a pipe wakes the sender for a critical alert, and the end of the pipe
+(the program exiting, even killed) stops it.
 
 Nothing is lost across a restart: an alert is in the outbox before ``submit`` returns, and a
-row leaves the outbox only after its target accepted it, so a new program resumes where the
-old one stopped. Delivery is at least once; the delivery id (Message-ID, ``X-Lwsyslog-Delivery``,
-the Matrix transaction id) lets a receiver drop the rare duplicate (an acknowledgement lost to
-a crash).
+row leaves the outbox only after its target accepted it, so a new program's sender resumes
+where the old one stopped. Delivery is at least once; the delivery id (Message-ID,
+``X-Lwsyslog-Delivery``, the Matrix transaction id) lets a receiver drop the rare duplicate
+(an acknowledgement lost to a crash).
 
 The notifier is also a :class:`~lwsyslog.sinks.Sink` (``write``/``reopen``/``close``, not
 ``required``), so it can sit among the pipeline's sinks.
@@ -20,9 +23,11 @@ The notifier is also a :class:`~lwsyslog.sinks.Sink` (``write``/``reopen``/``clo
 
 from __future__ import annotations
 
+import contextlib
 import os
-import secrets
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -30,29 +35,22 @@ from pathlib import Path
 
 from lwsyslog.alerts import Alert
 from lwsyslog.errors import SinkError
-from lwsyslog.notify.courier import Courier, make_transporter
-from lwsyslog.notify.outbox import Outbox, OutboxLock
+from lwsyslog.notify.courier import Courier
+from lwsyslog.notify.handoff import encode_start
+from lwsyslog.notify.outbox import Outbox, OutboxError, OutboxLock
 from lwsyslog.notify.record import encode_alert
 from lwsyslog.notify.reporter import Reporter, StderrReporter
 from lwsyslog.notify.router import Router
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.stats import NotifyStats
+from lwsyslog.notify.workers import new_courier, new_router
 from lwsyslog.severity import Severity
 
 __all__ = ["Notifier"]
 
 _HARD_CAP_FACTOR = 1.25
-_JOIN_SECS = 2.0
-
-
-class _Workers:
-    """One generation of threads (replaced whole by :meth:`Notifier.reconfigure`)."""
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.wake_router = threading.Event()
-        self.wake_couriers: dict[str, threading.Event] = {}
-        self.threads: list[threading.Thread] = []
+_STOP_WAIT_SECS = 3.0
+_REFRESH_EVERY = 256
 
 
 class Notifier:
@@ -70,6 +68,7 @@ class Notifier:
         clock: Callable[[], float] = time.time,
         start: bool = True,
         lock_wait_secs: float = 5.0,
+        sender_nice: int = 10,
     ) -> None:
         self.path = path
         self.settings = settings
@@ -82,17 +81,17 @@ class Notifier:
         except BaseException:
             self._lock.release()
             raise
-        self._owner_prefix = f"{os.getpid()}:"
-        released = self._hot.release_leases(self._owner_prefix)
-        if released:
-            self.report.info(f"notify: {released} message(s) a stopped program was sending resume")
         self._submit_lock = threading.Lock()
         self._closed = False
-        self._threads = start
+        self._use_sender = start
+        self._sender_nice = sender_nice
+        self._sender: subprocess.Popen[bytes] | None = None
+        self._submits = 0
         self._configure(settings)
-        self._workers: _Workers | None = None
         if start:
             self._start()
+        else:
+            self._hot.release_leases(f"{os.getpid()}:")
 
     # --- the hot path ---------------------------------------------------------------------
 
@@ -145,9 +144,11 @@ class Notifier:
             self.stats.added_bytes += sum(len(row[3]) for row in rows)
             self.stats.submitted += inserted
             self.stats.duplicates += len(rows) - inserted
-        workers = self._workers
-        if workers is not None and any(row[2] for row in rows):
-            workers.wake_router.set()  # a critical alert goes out at once
+        self._submits += 1
+        if self._submits % _REFRESH_EVERY == 0:
+            self._refresh()
+        if self._sender is not None and any(row[2] for row in rows):
+            self._wake_sender()  # a critical alert goes out at once
 
     def write(self, alert: Alert) -> None:
         """The :class:`~lwsyslog.sinks.Sink` entry point: :meth:`submit` of one alert."""
@@ -166,11 +167,11 @@ class Notifier:
         self._stop()
         self.settings = settings
         self._configure(settings)
-        if self._threads and not self._closed:
+        if self._use_sender and not self._closed:
             self._start()
 
     def close(self) -> None:
-        """Stop the threads (waiting at most a few seconds) and release the outbox.
+        """Stop the sender (waiting at most a few seconds) and release the outbox.
 
         Undelivered notifications stay in the outbox for the next start.
         """
@@ -178,11 +179,18 @@ class Notifier:
             return
         self._closed = True
         self._stop()
+        self._refresh()  # the sender's last counters, for the program's last stats line
         self._hot.close()
         self._lock.release()
 
     def stats_fields(self) -> dict[str, int]:
-        """Flat ``notify_*`` counters for the stats line and metrics."""
+        """Flat ``notify_*`` counters for the stats line and metrics.
+
+        Delivery counters come from the sender (published every second, cumulative over the
+        life of the outbox file); submit counters are this program's.
+        """
+        if not self._closed:
+            self._refresh()
         return self.stats.fields()
 
     # --- driving by hand (tests, ``start=False``) -----------------------------------------
@@ -211,114 +219,63 @@ class Notifier:
     def _wanted(self, rule: str, rank: int, categories: tuple[str, ...]) -> bool:
         return any(policy.accepts(rule, rank, categories) for policy in self._policies)
 
-    def _owner(self) -> str:
-        return self._owner_prefix + secrets.token_hex(4)
-
-    def _new_router(self, wake: Callable[[str], None]) -> Router:
-        outbox = Outbox(self.path, fsync=self.settings.fsync)
-        return Router(self.settings, outbox, self.stats, self.report, on_messages=wake)
-
-    def _new_courier(self, index: int) -> Courier:
-        channel = self.settings.channels[index]
-        return Courier(
-            channel,
-            self.settings,
-            Outbox(self.path, fsync=self.settings.fsync),
-            make_transporter(channel),
-            stats=self.stats,
-            report=self.report,
-            owner=self._owner(),
-            clock=self._clock,
-        )
+    def _refresh(self) -> None:
+        if self._use_sender:
+            with contextlib.suppress(sqlite3.Error):
+                published = self._hot.get_meta("sender_stats")
+                if published:
+                    self.stats.load(published)
+                    with self.stats.lock:
+                        self.stats.added_bytes = 0
 
     def _manual_router(self) -> Router:
         if self._router is None:
-            self._router = self._new_router(lambda channel: None)
+            self._router = new_router(self.settings, self.path, self.stats, self.report)
         return self._router
 
     def _manual_couriers(self) -> list[Courier]:
         if self._couriers is None:
-            self._couriers = [self._new_courier(i) for i in range(len(self.settings.channels))]
+            self._couriers = [
+                new_courier(self.settings, i, self.path, self.stats, self.report, clock=self._clock)
+                for i in range(len(self.settings.channels))
+            ]
         return self._couriers
 
     def _start(self) -> None:
-        workers = _Workers()
-        for channel in self.settings.channels:
-            workers.wake_couriers[channel.name] = threading.Event()
-
-        def wake(channel: str) -> None:
-            event = workers.wake_couriers.get(channel)
-            if event is not None:
-                event.set()
-
-        router = self._new_router(wake)
-        workers.threads.append(
-            threading.Thread(
-                target=self._run_router, args=(router, workers), name="lwsyslog-notify-router",
-                daemon=True,
+        try:
+            sender = subprocess.Popen(
+                [sys.executable, "-m", "lwsyslog.notify.sender"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                close_fds=True,
             )
-        )  # fmt: skip
-        for index, channel in enumerate(self.settings.channels):
-            workers.threads.append(
-                threading.Thread(
-                    target=self._run_courier,
-                    args=(index, workers, workers.wake_couriers[channel.name]),
-                    name=f"lwsyslog-notify-{channel.name}",
-                    daemon=True,
-                )
-            )
-        self._workers = workers
-        for thread in workers.threads:
-            thread.start()
+        except OSError as error:
+            raise OutboxError(f"cannot start the notification sender: {error}") from None
+        assert sender.stdin is not None
+        sender.stdin.write(encode_start(self.settings, self.path, self._sender_nice))
+        sender.stdin.flush()
+        os.set_blocking(sender.stdin.fileno(), False)
+        self._sender = sender
+
+    def _wake_sender(self) -> None:
+        sender = self._sender
+        if sender is None or sender.stdin is None:
+            return
+        # Pipe full: already woken; broken: gone (its successor resumes the outbox).
+        with contextlib.suppress(BlockingIOError, BrokenPipeError):
+            os.write(sender.stdin.fileno(), b"w")
 
     def _stop(self) -> None:
-        workers, self._workers = self._workers, None
-        if workers is None:
+        sender, self._sender = self._sender, None
+        if sender is None:
             return
-        workers.stop.set()
-        workers.wake_router.set()
-        for event in workers.wake_couriers.values():
-            event.set()
-        deadline = time.monotonic() + _JOIN_SECS
-        for thread in workers.threads:
-            thread.join(max(deadline - time.monotonic(), 0.0))
-        stuck = [t.name for t in workers.threads if t.is_alive()]
-        if stuck:
-            # A courier in a slow network call finishes it on its own; its lease keeps any
-            # successor from sending the same message meanwhile.
-            self.report.info(f"notify: left {', '.join(stuck)} to finish its current attempt")
-
-    def _run_router(self, router: Router, workers: _Workers) -> None:
+        with contextlib.suppress(OSError):
+            assert sender.stdin is not None
+            sender.stdin.close()  # end of input: the sender finishes and exits
         try:
-            while not workers.stop.is_set():
-                workers.wake_router.clear()
-                try:
-                    wait = router.pump(self._clock())
-                except Exception as error:  # the router must outlive a bad row or a full disk
-                    self.report.error(f"notify: router: {type(error).__name__}: {error}")
-                    wait = 1.0
-                workers.wake_router.wait(wait)
-        finally:
-            router.outbox.close()
-
-    def _run_courier(self, index: int, workers: _Workers, wake: threading.Event) -> None:
-        try:
-            courier = self._new_courier(index)
-        except Exception as error:
-            self.report.error(
-                f"notify: channel {self.settings.channels[index].name} cannot start: {error}"
-            )
-            return
-        try:
-            while not workers.stop.is_set():
-                wake.clear()
-                try:
-                    if courier.deliver_one():
-                        continue
-                    wait = courier.seconds_to_next()
-                except Exception as error:
-                    self.report.error(f"notify: courier: {type(error).__name__}: {error}")
-                    wait = 1.0
-                wake.wait(wait)
-        finally:
-            courier.outbox.close()
+            sender.wait(_STOP_WAIT_SECS)
+        except subprocess.TimeoutExpired:
+            # Stuck in a slow network call: its lease keeps a successor from resending that
+            # message until the successor holds the sender lock, i.e. until this one is gone.
+            sender.terminate()
+            self.report.info("notify: stopped the sender during a delivery attempt")

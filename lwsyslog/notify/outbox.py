@@ -409,6 +409,15 @@ class Outbox:
                 (keep,),
             )
 
+    def get_meta(self, key: str) -> str:
+        """The value stored under ``key`` in the ``meta`` table ('' when none)."""
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else ""
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key``."""
+        self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
     def checkpoint(self) -> None:
         """Copy what the WAL holds into the database file, without waiting for readers."""
         self._db.execute("PRAGMA wal_checkpoint(PASSIVE)")

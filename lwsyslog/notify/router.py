@@ -209,7 +209,7 @@ class Router:
                 for groups in self.groups.values():
                     groups.remove(pending_ids)
         with self.stats.lock:
-            self.stats.dropped_full += dropped
+            self.stats.sender_dropped_full += dropped
         self.report.error(
             f"notify: outbox over its bound of {self.settings.outbox_max_bytes:,} bytes: dropped "
             f"the {dropped} oldest waiting notification(s) (non-critical first)"
