@@ -216,3 +216,27 @@ def test_smtp_message_is_multipart_with_message_id_and_all_recipients(
     assert message.get_content_type() == "multipart/alternative"
     html = message.get_body(("html",))
     assert html is not None and "<table" in html.get_content()
+
+
+def test_send_report_mails_the_daily_report_through_the_email_channels(smtp: SmtpServer) -> None:
+    from lwsyslog.errors import SinkError
+    from lwsyslog.notify import send_report
+
+    smtp.mailbox.messages.clear()
+    settings = _smtp_target(smtp).settings
+    sent = send_report(settings, "daily report\r\nBcc: x@evil.example", "text body",
+                       "<html><body><p>chart</p></body></html>")  # fmt: skip
+    assert sent == ["mail"]
+    (message,) = smtp.messages
+    assert message["Bcc"] is None
+    assert str(message["Subject"]).startswith("[lwsyslog] daily report\\x0d\\x0aBcc")
+    html = message.get_body(("html",))
+    assert html is not None and "<p>chart</p>" in html.get_content()
+    with pytest.raises(SinkError, match="no e-mail channel called nope"):
+        send_report(settings, "s", "t", channels=["nope"])
+    smtp.stop()
+    try:
+        with pytest.raises(SinkError, match="report not sent through mail"):
+            send_report(settings, "s", "t", attempts=1)
+    finally:
+        smtp.start()
