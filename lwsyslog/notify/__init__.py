@@ -2,8 +2,9 @@
 
 The program builds a :class:`Notifier` from :class:`NotifySettings` (parsed from the
 ``[notify]`` table by :func:`parse_notify_settings`) and calls :meth:`Notifier.submit` with
-each batch of alerts; the notifier groups, delivers and retries in its own threads. The daily
-report goes out through :func:`send_report`. See docs/notifications.md.
+each batch of alerts, which appends them to the program's inbox file; a sender process the
+notifier starts groups, delivers and retries. The daily report goes out through
+:func:`send_report`. See docs/notifications.md.
 """
 
 from lwsyslog.notify.email_send import send_report

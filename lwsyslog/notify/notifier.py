@@ -1,18 +1,24 @@
 """The notifier: what the omprog program holds to hand alerts to people.
 
-:meth:`Notifier.submit` is on the program's hot path: it writes the alerts to the outbox (one
-short SQLite transaction, no network, measured in ``bench/bench_notify.py``) and returns.
-Everything else (routing to channels, grouping, rendering, delivery, retries) happens in a
-**sender process** the notifier starts (:mod:`lwsyslog.notify.sender`), not in threads of the
-program: the program is CPU-bound Python, and any Python work in a thread of the same process
-takes the GIL from line processing, even on a machine with idle cores. In its own process the
-sender runs on another core (and at a lower priority when it must share one), so a burst of
-messages or a slow TLS handshake never slows the lines. The outbox file is the only thing the
-two share; a byte on a pipe wakes the sender for a critical alert, and the end of the pipe
-(the program exiting, even killed) stops it.
+:meth:`Notifier.submit` is on the program's hot path: it appends the alerts to the program's
+own **inbox** file (:mod:`lwsyslog.notify.inbox`: one ``write`` per batch, to the page cache)
+and returns. It takes no lock the sender could hold and never opens the sender's database, so
+a busy, stopped (SIGSTOP) or dead sender cannot slow it (measured in ``bench/bench_notify.py``,
+tested in ``tests/notify/test_inbox_crash.py``).
 
-Nothing is lost across a restart: an alert is in the outbox before ``submit`` returns, and a
-row leaves the outbox only after its target accepted it, so a new program's sender resumes
+Everything else (reading the inbox, routing to channels, grouping, rendering, delivery,
+retries) happens in a **sender process** the notifier starts (:mod:`lwsyslog.notify.sender`),
+not in threads of the program: the program is CPU-bound Python, and any Python work in a
+thread of the same process takes the GIL from line processing, even on a machine with idle
+cores. In its own process the sender runs on another core (and at a lower priority when it
+must share one), so a burst of messages or a slow TLS handshake never slows the lines. A byte
+on a pipe wakes the sender for a critical alert; the end of the pipe (the program exiting,
+even killed) stops it. The sender publishes its counters to a small file the program reads
+once a second.
+
+Nothing is lost across a restart: an alert is in the inbox (page cache) before ``submit``
+returns; the sender moves it into the outbox database together with its inbox position, and
+a row leaves the outbox only after its target accepted it, so a new program's sender resumes
 where the old one stopped. Delivery is at least once; the delivery id (Message-ID,
 ``X-Lwsyslog-Delivery``, the Matrix transaction id) lets a receiver drop the rare duplicate
 (an acknowledgement lost to a crash).
@@ -25,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -37,20 +42,24 @@ from lwsyslog.alerts import Alert
 from lwsyslog.errors import SinkError
 from lwsyslog.notify.courier import Courier
 from lwsyslog.notify.handoff import encode_start
-from lwsyslog.notify.outbox import Outbox, OutboxError, OutboxLock
+from lwsyslog.notify.inbox import InboxWriter, encode_record, inbox_dir
+from lwsyslog.notify.outbox import OutboxError, OutboxLock
 from lwsyslog.notify.record import encode_alert
 from lwsyslog.notify.reporter import Reporter, StderrReporter
 from lwsyslog.notify.router import Router
 from lwsyslog.notify.settings import NotifySettings
-from lwsyslog.notify.stats import NotifyStats
+from lwsyslog.notify.stats import NotifyStats, read_published, sender_stats_path
 from lwsyslog.notify.workers import new_courier, new_router
 from lwsyslog.severity import Severity
 
-__all__ = ["Notifier"]
+__all__ = ["CLOSE_WAIT_SECS", "Notifier"]
 
 _HARD_CAP_FACTOR = 1.25
-_STOP_WAIT_SECS = 3.0
-_REFRESH_EVERY = 256
+CLOSE_WAIT_SECS = 2.0
+"""How long :meth:`Notifier.close` waits for the sender to finish before killing it."""
+_REAP_SECS = 0.5
+_REFRESH_SECS = 1.0
+_RESTART_SECS = 30.0
 
 
 class Notifier:
@@ -69,6 +78,7 @@ class Notifier:
         start: bool = True,
         lock_wait_secs: float = 5.0,
         sender_nice: int = 10,
+        close_wait_secs: float = CLOSE_WAIT_SECS,
     ) -> None:
         self.path = path
         self.settings = settings
@@ -76,79 +86,85 @@ class Notifier:
         self.report: Reporter = report if report is not None else StderrReporter()
         self._clock = clock
         self._lock = OutboxLock(path, lock_wait_secs)
+        directory = inbox_dir(path)
         try:
-            self._hot = Outbox(path, fsync=settings.fsync, checkpoints=False)
-        except BaseException:
+            self._inbox = InboxWriter(directory, fsync=settings.fsync)
+        except OSError as error:
             self._lock.release()
-            raise
+            raise OutboxError(
+                f"cannot write the notification inbox {directory}: {error.strerror or error}"
+            ) from None
+        self._published = sender_stats_path(path)
         self._submit_lock = threading.Lock()
         self._closed = False
         self._use_sender = start
         self._sender_nice = sender_nice
+        self._close_wait = close_wait_secs
         self._sender: subprocess.Popen[bytes] | None = None
-        self._submits = 0
+        self._next_restart = 0.0
+        self._next_refresh = 0.0
+        self._queued = 0  # bytes the sender had not delivered yet, at the last refresh
+        self._appended = 0  # bytes appended to the inbox since
         self._configure(settings)
+        self._refresh()
         if start:
             self._start()
-        else:
-            self._hot.release_leases(f"{os.getpid()}:")
 
     # --- the hot path ---------------------------------------------------------------------
 
     def submit(self, alerts: Sequence[Alert]) -> None:
-        """Store ``alerts`` in the outbox; never waits on the network.
+        """Append ``alerts`` to the inbox (one write); never waits on the sender or the network.
 
-        Alerts no channel wants are counted and not stored. Raises
-        :class:`~lwsyslog.errors.SinkError` when the outbox cannot be written (disk full);
-        the caller's dispatcher retries it.
+        Alerts no channel wants are counted and not stored; non-critical alerts far beyond
+        the byte bound (the sender far behind, or stopped) are counted and dropped. Raises
+        :class:`~lwsyslog.errors.SinkError` when the inbox cannot be written (disk full); the
+        caller's dispatcher retries it (an alert stored twice is sent once).
         """
         if self._closed:
             raise SinkError("the notifier is closed")
         now = self._clock()
-        rows = []
-        filtered = 0
-        limit = self._hard_cap
+        records = []
+        filtered = dropped = 0
+        critical_seen = False
+        room = self._hard_cap - self._queued - self._appended
         for alert in alerts:
             severity = alert.severity
             if not self._wanted(alert.rule, severity.rank, alert.categories):
                 filtered += 1
                 continue
             critical = severity is Severity.CRITICAL
-            if not critical and self.stats.outbox_bytes + self.stats.added_bytes > limit:
-                # The router is far behind: refuse new non-critical alerts until it catches up.
-                with self.stats.lock:
-                    self.stats.dropped_full += 1
+            if not critical and room < 0:
+                dropped += 1
                 continue
             fingerprint = alert.fingerprint
-            rows.append(
-                (
-                    fingerprint,
-                    now,
-                    critical,
-                    encode_alert(alert, fingerprint, self._sample_chars, now),
-                )
-            )
-        if filtered:
+            body = encode_alert(alert, fingerprint, self._sample_chars, now)
+            record = encode_record(fingerprint, now, critical, body)
+            room -= len(record)
+            records.append(record)
+            critical_seen = critical_seen or critical
+        if filtered or dropped:
             with self.stats.lock:
                 self.stats.filtered += filtered
-        if not rows:
-            return
-        try:
+                self.stats.dropped_full += dropped
+        if records:
+            data = records[0] if len(records) == 1 else b"".join(records)
             with self._submit_lock:
-                inserted = self._hot.insert_alerts(rows)
-        except sqlite3.Error as error:
+                try:
+                    self._inbox.append(data)
+                except OSError as error:
+                    with self.stats.lock:
+                        self.stats.submit_errors += 1
+                    raise SinkError(
+                        f"notify inbox {self._inbox.directory} not written: "
+                        f"{error.strerror or error}"
+                    ) from None
+                self._appended += len(data)
             with self.stats.lock:
-                self.stats.submit_errors += 1
-            raise SinkError(f"notify outbox {self.path} not written: {error}") from None
-        with self.stats.lock:
-            self.stats.added_bytes += sum(len(row[3]) for row in rows)
-            self.stats.submitted += inserted
-            self.stats.duplicates += len(rows) - inserted
-        self._submits += 1
-        if self._submits % _REFRESH_EVERY == 0:
+                self.stats.submitted += len(records)
+            if critical_seen and self._sender is not None:
+                self._wake_sender()  # a critical alert goes out at once
+        if time.monotonic() >= self._next_refresh:
             self._refresh()
-        if self._sender is not None and any(row[2] for row in rows):
-            self._wake_sender()  # a critical alert goes out at once
 
     def write(self, alert: Alert) -> None:
         """The :class:`~lwsyslog.sinks.Sink` entry point: :meth:`submit` of one alert."""
@@ -171,27 +187,40 @@ class Notifier:
             self._start()
 
     def close(self) -> None:
-        """Stop the sender (waiting at most a few seconds) and release the outbox.
+        """Close the inbox and stop the sender; returns within ``close_wait_secs`` + 0.5 s.
 
-        Undelivered notifications stay in the outbox for the next start.
+        The sender is given ``close_wait_secs`` (default :data:`CLOSE_WAIT_SECS`) to finish,
+        then killed (SIGKILL, which also ends a stopped process): nothing is lost, the next
+        sender reads the inbox from the committed position and resends, with the same
+        delivery id, a message the killed one was sending. Undelivered notifications wait in
+        the inbox and the outbox for the next start.
         """
         if self._closed:
             return
         self._closed = True
+        with self._submit_lock:
+            self._inbox.close()
         self._stop()
         self._refresh()  # the sender's last counters, for the program's last stats line
-        self._hot.close()
         self._lock.release()
 
     def stats_fields(self) -> dict[str, int]:
         """Flat ``notify_*`` counters for the stats line and metrics.
 
         Delivery counters come from the sender (published every second, cumulative over the
-        life of the outbox file); submit counters are this program's.
+        life of the outbox file); submit counters are this program's. Also starts a new
+        sender when the last one died (at most every 30 s), so call it periodically.
         """
         if not self._closed:
+            self._check_sender()
             self._refresh()
         return self.stats.fields()
+
+    @property
+    def sender_pid(self) -> int | None:
+        """The process id of the running sender (None: none started)."""
+        sender = self._sender
+        return None if sender is None else sender.pid
 
     # --- driving by hand (tests, ``start=False``) -----------------------------------------
 
@@ -220,17 +249,23 @@ class Notifier:
         return any(policy.accepts(rule, rank, categories) for policy in self._policies)
 
     def _refresh(self) -> None:
+        """Take the sender's published counters and recount what waits, in bytes."""
+        self._next_refresh = time.monotonic() + _REFRESH_SECS
         if self._use_sender:
-            with contextlib.suppress(sqlite3.Error):
-                published = self._hot.get_meta("sender_stats")
-                if published:
-                    self.stats.load(published)
-                    with self.stats.lock:
-                        self.stats.added_bytes = 0
+            self.stats.load(read_published(self._published))  # a file read, never a lock
+        stats = self.stats
+        with self._submit_lock:
+            backlog = self._inbox.backlog(stats.inbox_seq, stats.inbox_offset)
+            self._queued = stats.outbox_bytes + backlog
+            self._appended = 0
+        with stats.lock:
+            stats.inbox_bytes = backlog
 
     def _manual_router(self) -> Router:
         if self._router is None:
             self._router = new_router(self.settings, self.path, self.stats, self.report)
+            # Driven by hand, this program is the sender: leases of dead ones are stale.
+            self._router.outbox.release_leases(f"{os.getpid()}:")
         return self._router
 
     def _manual_couriers(self) -> list[Courier]:
@@ -265,6 +300,29 @@ class Notifier:
         with contextlib.suppress(BlockingIOError, BrokenPipeError):
             os.write(sender.stdin.fileno(), b"w")
 
+    def _check_sender(self) -> None:
+        sender = self._sender
+        if sender is None or sender.poll() is None:
+            return
+        now = time.monotonic()
+        if now < self._next_restart:
+            return
+        self._next_restart = now + _RESTART_SECS
+        self._sender = None
+        if sender.stdin is not None:
+            with contextlib.suppress(OSError):
+                sender.stdin.close()
+        self.report.error(
+            f"notify: the sender process exited (status {sender.returncode}); starting another"
+        )
+        try:
+            self._start()
+        except OutboxError as error:
+            self.report.error(f"notify: {error}")
+            return
+        with self.stats.lock:
+            self.stats.sender_restarts += 1
+
     def _stop(self) -> None:
         sender, self._sender = self._sender, None
         if sender is None:
@@ -273,9 +331,15 @@ class Notifier:
             assert sender.stdin is not None
             sender.stdin.close()  # end of input: the sender finishes and exits
         try:
-            sender.wait(_STOP_WAIT_SECS)
+            sender.wait(self._close_wait)
         except subprocess.TimeoutExpired:
-            # Stuck in a slow network call: its lease keeps a successor from resending that
-            # message until the successor holds the sender lock, i.e. until this one is gone.
-            sender.terminate()
-            self.report.info("notify: stopped the sender during a delivery attempt")
+            # Stuck in a slow network call, or stopped: SIGKILL (SIGTERM would wait for a
+            # stopped process to be continued). Its lease keeps a successor from resending
+            # that message until the successor holds the sender lock, i.e. until it is gone.
+            sender.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                sender.wait(_REAP_SECS)
+            self.report.warning(
+                f"notify: the sender did not stop within {self._close_wait:g} s; killed it "
+                "(the next one resumes its work)"
+            )

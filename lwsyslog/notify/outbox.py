@@ -1,20 +1,23 @@
-"""The durable outbox: one SQLite file in WAL mode under the state directory.
+"""The durable outbox: the sender's SQLite file in WAL mode under the state directory.
 
-Three tables, one per stage, so every stage survives a restart of the program:
+Only the sender process (and, in tests, a notifier driven by hand) opens it: the omprog
+program appends alerts to its own inbox files (:mod:`lwsyslog.notify.inbox`) and never waits
+on this database. Three tables, one per stage, so every stage survives a restart:
 
-- ``inbox``: alerts as :meth:`Notifier.submit` wrote them (one row each; the fingerprint is
-  unique, so an alert raised again by a line rsyslog replays is stored once). Routed rows keep
-  only their fingerprint for a day, for that check.
+- ``inbox``: alerts the sender took from the inbox files (one row each; the fingerprint is
+  unique, so an alert raised again by a line rsyslog replays is stored once), committed with
+  the inbox position after them (``meta``). Routed rows keep only their fingerprint for a day,
+  for that check.
 - ``pending``: an alert a channel took, waiting for its group to be sent (grouping interval,
   quiet hours, rate limit).
 - ``messages``: a rendered-to-be notification for one delivery target, with its stable
   delivery id, attempts and the time of its next attempt. A row is deleted only after the
   target accepted it; a sender working on a row leases it so no other sender sends it too.
 
-Each thread uses its own :class:`Outbox` (its own connection); SQLite's WAL lets readers run
-beside the one writer, and every write transaction is short. ``synchronous=NORMAL`` survives a
-crash of the program (the WAL is in the page cache); ``fsync = true`` in ``[notify]`` makes it
-``FULL`` to survive a power cut too.
+Each thread of the sender uses its own :class:`Outbox` (its own connection); SQLite's WAL lets
+readers run beside the one writer, and every write transaction is short.
+``synchronous=NORMAL`` survives a crash of the sender (the WAL is in the page cache);
+``fsync = true`` in ``[notify]`` makes it ``FULL`` to survive a power cut too.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lwsyslog.errors import LwsyslogError
+from lwsyslog.notify.inbox_reader import InboxRecord, Position
 
 __all__ = [
     "MessageRow",
@@ -171,7 +175,6 @@ class Outbox:
         *,
         fsync: bool = False,
         busy_timeout_secs: float = 10.0,
-        checkpoints: bool = True,
     ):
         self.path = path
         try:
@@ -181,10 +184,6 @@ class Outbox:
             )
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
-            if not checkpoints:
-                # The hot path's connection never copies the WAL into the database (that
-                # costs milliseconds and an fsync); the router's connection does it.
-                self._db.execute("PRAGMA wal_autocheckpoint=0")
             self._db.executescript(_SCHEMA)
             self._db.execute(
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
@@ -198,31 +197,59 @@ class Outbox:
         """Close the connection."""
         self._db.close()
 
-    # --- the hot path ---------------------------------------------------------------------
+    # --- what the sender takes from the program's inbox ----------------------------------
 
-    def insert_alerts(self, rows: Sequence[tuple[str, float, bool, bytes]]) -> int:
-        """Store (fingerprint, at, critical, body) rows; the number that were new."""
+    def ingest(self, records: Sequence[InboxRecord], position: Position, torn: int) -> int:
+        """Store inbox records and the inbox position after them, in one transaction.
+
+        A record whose fingerprint is stored already (a line rsyslog replayed, or records read
+        again after a sender was killed before this commit) is skipped. ``torn`` is added to
+        the count of torn inbox records kept here, so it is counted exactly once too. Returns
+        how many records were new.
+        """
         sql = (
             "INSERT OR IGNORE INTO inbox (fingerprint, at, critical, size, body) VALUES (?,?,?,?,?)"
         )
-        db = self._db
-        if len(rows) == 1:
-            fingerprint, at, critical, body = rows[0]
-            cursor = db.execute(
-                sql, (fingerprint, at, critical, len(body) + ROW_OVERHEAD_BYTES, body)
-            )
-            return cursor.rowcount
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._write() as db:
             before = db.total_changes
             db.executemany(
-                sql, [(f, at, c, len(body) + ROW_OVERHEAD_BYTES, body) for f, at, c, body in rows]
+                sql,
+                [
+                    (r.fingerprint, r.at, r.critical, len(r.body) + ROW_OVERHEAD_BYTES, r.body)
+                    for r in records
+                ],
             )
-            db.execute("COMMIT")
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        return db.total_changes - before
+            inserted = db.total_changes - before
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('inbox_position', ?)",
+                (f"{position[0]}:{position[1]}",),
+            )
+            if torn:
+                db.execute(
+                    "INSERT OR REPLACE INTO meta (key, value) VALUES ('inbox_torn', ?)",
+                    (str(self._meta_int(db, "inbox_torn") + torn),),
+                )
+        return inserted
+
+    def inbox_position(self) -> Position:
+        """The committed inbox position ((0, 0): nothing read yet)."""
+        seq, _, offset = self.get_meta("inbox_position").partition(":")
+        try:
+            return int(seq), int(offset)
+        except ValueError:
+            return 0, 0
+
+    def inbox_torn(self) -> int:
+        """Torn inbox records skipped over the life of this outbox."""
+        return self._meta_int(self._db, "inbox_torn")
+
+    @staticmethod
+    def _meta_int(db: sqlite3.Connection, key: str) -> int:
+        row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        try:
+            return int(row[0]) if row else 0
+        except ValueError:
+            return 0
 
     # --- routing and grouping -------------------------------------------------------------
 

@@ -1,12 +1,14 @@
 """The sender process: ``python -m lwsyslog.notify.sender``, started by the Notifier.
 
 It reads its settings (pickled, length-prefixed) from stdin, takes ``<outbox>.sender.lock``
-(so the sender of a program that just died has surely stopped before this one touches a
-lease), releases the leases of dead senders, and runs the router and courier threads
-(:class:`~lwsyslog.notify.workers.Workers`) at a lower CPU priority. Every other byte on stdin
-wakes the router (a critical alert); end of input (the program closed the pipe, or died, even
-by SIGKILL) stops it. Counters go to the outbox's ``meta`` table, where the program reads them
-for its stats line. Diagnostics go to stderr, which it shares with the program.
+(so the sender of a program that just died has surely stopped before this one reads the inbox
+or touches a lease), releases the leases of dead senders, and runs the router and courier
+threads (:class:`~lwsyslog.notify.workers.Workers`) at a lower CPU priority. The router takes
+the alerts the program appended to its inbox files. Every other byte on stdin wakes the router
+(a critical alert); end of input (the program closed the pipe, or died, even by SIGKILL) stops
+it. Counters go to the outbox's ``meta`` table (kept across restarts) and, once a second, to
+``<outbox>.sender-stats``, where the program reads them for its stats line without touching
+the database. Diagnostics go to stderr, which it shares with the program.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 from lwsyslog.notify.handoff import read_start
 from lwsyslog.notify.outbox import Outbox
 from lwsyslog.notify.reporter import StderrReporter
-from lwsyslog.notify.stats import NotifyStats
+from lwsyslog.notify.stats import NotifyStats, publish, sender_stats_path
 from lwsyslog.notify.workers import Workers
 
 __all__ = ["main"]
@@ -52,9 +54,13 @@ def main() -> int:
         report.info(f"notify: resuming {released} message(s) a stopped sender was sending")
     stats = NotifyStats()
     stats.load(outbox.get_meta("sender_stats"))
+    stats.inbox_torn = outbox.inbox_torn()  # committed with the inbox position: exact
     workers = Workers(settings, path, stats, report)
     workers.start()
-    publisher = threading.Thread(target=_publish, args=(outbox, stats, workers), daemon=True)
+    target = sender_stats_path(path)
+    publisher = threading.Thread(
+        target=_publish, args=(outbox, stats, workers, target), daemon=True
+    )
     publisher.start()
     try:
         while True:
@@ -66,8 +72,11 @@ def main() -> int:
         pass
     stuck = workers.stop()
     workers.stop_event.set()
-    publisher.join(2.0)
-    outbox.set_meta("sender_stats", stats.dump())
+    publisher.join(1.0)
+    try:
+        _save(outbox, stats, target)
+    except Exception as error:
+        report.warning(f"notify: stats not written: {error}")
     outbox.close()
     os.close(lock)
     if stuck:
@@ -77,12 +86,18 @@ def main() -> int:
     return 0
 
 
-def _publish(outbox: Outbox, stats: NotifyStats, workers: Workers) -> None:
+def _publish(outbox: Outbox, stats: NotifyStats, workers: Workers, target: Path) -> None:
     while not workers.stop_event.wait(1.0):
         try:
-            outbox.set_meta("sender_stats", stats.dump())
+            _save(outbox, stats, target)
         except Exception as error:
             StderrReporter().warning(f"notify: stats not written: {error}")
+
+
+def _save(outbox: Outbox, stats: NotifyStats, target: Path) -> None:
+    text = stats.dump()
+    publish(target, text)
+    outbox.set_meta("sender_stats", text)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lwsyslog.notify.courier import Courier, make_transporter
+from lwsyslog.notify.inbox import inbox_dir
+from lwsyslog.notify.inbox_reader import InboxReader
 from lwsyslog.notify.outbox import Outbox
 from lwsyslog.notify.reporter import Reporter
 from lwsyslog.notify.router import Router
@@ -22,7 +24,7 @@ from lwsyslog.notify.stats import NotifyStats
 
 __all__ = ["Workers", "new_courier", "new_router"]
 
-_JOIN_SECS = 2.0
+_JOIN_SECS = 1.5  # below the program's wait in Notifier.close
 
 
 def new_router(
@@ -32,8 +34,15 @@ def new_router(
     report: Reporter,
     wake: Callable[[str], None] = lambda channel: None,
 ) -> Router:
-    """A router with its own connection to the outbox."""
-    return Router(settings, Outbox(path, fsync=settings.fsync), stats, report, on_messages=wake)
+    """A router with its own connection to the outbox, reading the outbox's inbox."""
+    return Router(
+        settings,
+        Outbox(path, fsync=settings.fsync),
+        InboxReader(inbox_dir(path)),
+        stats=stats,
+        report=report,
+        on_messages=wake,
+    )
 
 
 def new_courier(

@@ -188,9 +188,10 @@ def test_a_restart_of_the_program_resumes_the_outbox(target: Target, tmp_path: P
         _exactly_once(target, 12)
         # The same alerts submitted again (a line rsyslog replays) are not sent again.
         second.submit([make_alert(number) for number in range(12)])
+        # The sender reads the inbox within half a second and publishes counters every second.
+        assert wait_for(lambda: second.stats_fields()["notify_duplicates"] == 12, timeout=10)
         time.sleep(1.0)
         assert len(target.received()) == 12
-        assert second.stats_fields()["notify_duplicates"] == 12
     finally:
         second.close()
 

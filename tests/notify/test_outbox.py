@@ -10,6 +10,8 @@ import pytest
 from lwsyslog.errors import SinkError
 from lwsyslog.notify import Notifier, OutboxError, parse_notify_settings
 from lwsyslog.notify.delivery import retry_delay
+from lwsyslog.notify.inbox import inbox_dir
+from lwsyslog.notify.inbox_reader import InboxReader, InboxRecord
 from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.severity import Severity
@@ -30,9 +32,9 @@ def settings(**top: object) -> NotifySettings:
     return parse_notify_settings({**top, "channels": {"hook": channel}}, file="test.toml")
 
 
-def rows(path: Path, table: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(path) as db:
-        return db.execute(f"SELECT * FROM {table}").fetchall()
+def inbox_records(path: Path) -> list[InboxRecord]:
+    """What the program appended to the inbox of outbox ``path`` and the sender did not read."""
+    return InboxReader(inbox_dir(path)).read((0, 0), 1 << 30).records
 
 
 def test_the_outbox_drops_the_oldest_non_critical_first_when_full(tmp_path: Path) -> None:
@@ -58,13 +60,14 @@ def test_the_outbox_drops_the_oldest_non_critical_first_when_full(tmp_path: Path
 
 def test_submit_refuses_non_critical_alerts_far_beyond_the_bound(tmp_path: Path) -> None:
     notify = Notifier(settings(outbox_max_bytes=65536), tmp_path / "o.db", start=False)
-    for number in range(100):  # the router never runs: the outbox grows
+    for number in range(100):  # the router never runs: the inbox grows
         notify.submit([make_alert(number, sample="y" * 2000)])
-    stored = len(rows(tmp_path / "o.db", "inbox"))
-    assert stored < 100
+    stored = len(inbox_records(tmp_path / "o.db"))
+    assert 20 < stored < 100
     assert notify.stats_fields()["notify_dropped_full"] == 100 - stored
+    assert notify.stats_fields()["notify_inbox_bytes"] <= 65536 * 1.25 + 4096
     notify.submit([make_alert(500, severity=Severity.CRITICAL, sample="y" * 2000)])
-    assert len(rows(tmp_path / "o.db", "inbox")) == stored + 1  # critical is always stored
+    assert len(inbox_records(tmp_path / "o.db")) == stored + 1  # critical is always stored
     notify.close()
 
 
