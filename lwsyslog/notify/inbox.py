@@ -96,8 +96,9 @@ def list_segments(directory: Path) -> dict[int, int]:
 def encode_record(fingerprint: str, at: float, critical: bool, body: bytes) -> bytes:
     """One framed record: header, then (at, critical, fingerprint, body)."""
     key = fingerprint.encode()
-    payload = PAYLOAD_HEAD.pack(at, critical, len(key)) + key + body
-    return HEADER.pack(MAGIC, len(payload), zlib.crc32(payload)) + payload
+    head = PAYLOAD_HEAD.pack(at, critical, len(key)) + key
+    crc = zlib.crc32(body, zlib.crc32(head))
+    return b"".join((HEADER.pack(MAGIC, len(head) + len(body), crc), head, body))
 
 
 class InboxWriter:
@@ -108,15 +109,22 @@ class InboxWriter:
     """
 
     def __init__(
-        self, directory: Path, *, fsync: bool = False, segment_bytes: int = SEGMENT_BYTES
+        self,
+        directory: Path,
+        *,
+        fsync: bool = False,
+        segment_bytes: int = SEGMENT_BYTES,
+        read_up_to: int = 0,
     ) -> None:
+        """``read_up_to``: the segment the sender last read (its published position), so a
+        new segment never reuses its number even if the directory was emptied by hand."""
         self.directory = directory
         self.fsync = fsync
         self.segment_bytes = segment_bytes
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.sizes = list_segments(directory)
         """{seq: bytes} of every segment that may still hold unread records."""
-        self.seq = max(self.sizes, default=0)
+        self.seq = max(max(self.sizes, default=0), read_up_to)
         self._fd = -1
         self._next()  # never append to a predecessor's segment: it may end in a torn record
 

@@ -60,6 +60,7 @@ CLOSE_WAIT_SECS = 2.0
 _REAP_SECS = 0.5
 _REFRESH_SECS = 1.0
 _RESTART_SECS = 30.0
+_MAX_DECISIONS = 4096
 
 
 class Notifier:
@@ -86,18 +87,22 @@ class Notifier:
         self.report: Reporter = report if report is not None else StderrReporter()
         self._clock = clock
         self._lock = OutboxLock(path, lock_wait_secs)
+        self._published = sender_stats_path(path)
+        self._use_sender = start
+        if start:
+            self.stats.load(read_published(self._published))  # the last sender's counters
         directory = inbox_dir(path)
         try:
-            self._inbox = InboxWriter(directory, fsync=settings.fsync)
+            self._inbox = InboxWriter(
+                directory, fsync=settings.fsync, read_up_to=self.stats.inbox_seq
+            )
         except OSError as error:
             self._lock.release()
             raise OutboxError(
                 f"cannot write the notification inbox {directory}: {error.strerror or error}"
             ) from None
-        self._published = sender_stats_path(path)
         self._submit_lock = threading.Lock()
         self._closed = False
-        self._use_sender = start
         self._sender_nice = sender_nice
         self._close_wait = close_wait_secs
         self._sender: subprocess.Popen[bytes] | None = None
@@ -242,11 +247,21 @@ class Notifier:
         self._sample_chars = settings.sample_max_chars
         self._hard_cap = int(settings.outbox_max_bytes * _HARD_CAP_FACTOR)
         self._policies = [c.policy for c in settings.channels]
+        self._decisions: dict[tuple[str, int, tuple[str, ...]], bool] = {}
         self._router: Router | None = None
         self._couriers: list[Courier] | None = None
 
     def _wanted(self, rule: str, rank: int, categories: tuple[str, ...]) -> bool:
-        return any(policy.accepts(rule, rank, categories) for policy in self._policies)
+        # Rules, ranks and categories come from the configuration, not from log lines: few
+        # distinct keys. Remembered, as the policies cost microseconds on the hot path.
+        key = (rule, rank, categories)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = any(policy.accepts(rule, rank, categories) for policy in self._policies)
+            if len(self._decisions) >= _MAX_DECISIONS:
+                self._decisions.clear()
+            self._decisions[key] = decision
+        return decision
 
     def _refresh(self) -> None:
         """Take the sender's published counters and recount what waits, in bytes."""

@@ -175,3 +175,13 @@ def test_a_failed_write_seals_the_segment(tmp_path: Path) -> None:
     writer.append(record(3))
     assert writer.seq == broken + 1
     assert numbers(everything(tmp_path)) == [1, 3]
+
+
+def test_an_inbox_emptied_by_hand_never_reuses_a_read_segment_number(tmp_path: Path) -> None:
+    """The sender had read segment 5 up to byte 5000 when someone emptied the directory: the
+    next program starts at 6, and the sender reads it from its start."""
+    writer = InboxWriter(tmp_path, read_up_to=5)
+    writer.append(record(1) + record(2))
+    assert writer.seq == 6
+    intake = InboxReader(tmp_path).read((5, 5000), 1 << 20)
+    assert numbers(intake) == [1, 2] and intake.torn == 0
