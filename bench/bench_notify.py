@@ -1,4 +1,4 @@
-"""What notifications cost the omprog program: per alert, per line, in memory; and delivery.
+"""What notifications cost the omprog program: per line, per alert, in memory; and delivery.
 
 Each measured run is a child process pinned to one CPU (its own peak RSS, ``VmHWM``) that
 decodes N JSON envelopes and runs them through a :class:`~lwsyslog.pipeline.Pipeline` whose
@@ -6,18 +6,23 @@ sinks are a messages file, plus, in the ``notify`` runs, a :class:`Notifier` wit
 channel to a receiver in this (parent) process. Its sender process (router, couriers) either
 runs on any CPU (``notify-apart``, as in production) or shares the pinned CPU
 (``notify-shared``, the worst case: every message it renders and sends takes time from the
-lines). The three kinds alternate, R times each; the fastest of each is compared (same
-machine, same run). Timing starts once the sender has started.
+lines). The kinds alternate (base, apart, shared, base, ...), R times each; each notify run
+is compared with the base run just before it (the same moment's load), and the table gives
+the median of those ratios, in wall time and in the program's own CPU time (steadier when
+other processes share the machine), beside the load average of the runs. Timing starts once
+the sender has started; every ``submit`` (the notifier's ``write``) in the runs is timed.
 
 Two traffic mixes: ``realistic`` (bench/gen_access_log.py, seed 1, about 1% attack lines; the
 default rules make about one alert per 300 lines) and ``attack-heavy`` (every 20th line a SQL
 injection from a new client: one alert per 20 lines, far above a real attack).
 
-Then ``submit`` alone (per alert, median and p99, sender running), and the delivery
+Then ``submit`` alone (one critical alert per call: median, p99, max), with the sender running
+and with the sender stopped (SIGSTOP) while the outbox database is locked, and the delivery
 throughput to the local webhook (critical alerts, one message each).
 
-    .venv/bin/python bench/bench_notify.py                       # 100,000 lines, 3 runs each
+    .venv/bin/python bench/bench_notify.py                       # 100,000 lines, 5 runs each
     .venv/bin/python bench/bench_notify.py --lines 30000 --repeat 1
+    .venv/bin/python bench/bench_notify.py --mix realistic --repeat 9
 """
 
 from __future__ import annotations
@@ -26,12 +31,16 @@ import argparse
 import io
 import json
 import os
+import resource
+import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -117,6 +126,31 @@ def _peak_rss_kib() -> int:
     return 0
 
 
+class _Timed:
+    """The notifier as the pipeline's sink, with every ``write`` (a ``submit``) timed."""
+
+    required = False
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.durations: list[float] = []
+        self.cpu_ns = 0
+
+    def write(self, alert: Any) -> None:
+        cpu = time.thread_time_ns()
+        began = time.perf_counter()
+        self.inner.write(alert)
+        self.durations.append(time.perf_counter() - began)
+        self.cpu_ns += time.thread_time_ns() - cpu
+
+    def reopen(self) -> None:
+        self.inner.reopen()
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 def _child(kind: str, source: Path, port: int, cpu: int) -> int:
     from lwsyslog.config import load_config  # noqa: PLC0415
     from lwsyslog.events import Origin  # noqa: PLC0415
@@ -127,18 +161,22 @@ def _child(kind: str, source: Path, port: int, cpu: int) -> int:
 
     with tempfile.TemporaryDirectory(prefix="lwsyslog-bench-notify-") as tmp:
         sinks: list[Any] = [MessagesFileSink(str(Path(tmp) / "messages"))]
-        notifier = None
+        notifier = timed = None
         if kind != "base":
             notifier = Notifier(_settings(port), Path(tmp) / "outbox.db")
-            sinks.append(notifier)
+            timed = _Timed(notifier)
+            sinks.append(timed)
             time.sleep(1.5)  # the sender process has started and imported what it needs
             if kind == "notify-apart":
                 # As in production: the program runs where it runs, the sender on another core.
                 os.sched_setaffinity(0, {cpu})
+                _keep_off(notifier.sender_pid, cpu)
         pipeline = Pipeline(load_config([]), sinks=sinks)
         count = alerts = 0
         with source.open("rb") as lines:
+            usage = resource.getrusage(resource.RUSAGE_THREAD)
             start = time.perf_counter()
+            cpu_start = time.process_time()
             for number, line in enumerate(lines, start=1):
                 envelope = decode_envelope(line[:-1])
                 if isinstance(envelope, Envelope):
@@ -146,13 +184,29 @@ def _child(kind: str, source: Path, port: int, cpu: int) -> int:
                     alerts += len(pipeline.process(envelope.msg, origin).alerts)
                 count += 1
             seconds = time.perf_counter() - start
+            cpu_seconds = time.process_time() - cpu_start
+            after = resource.getrusage(resource.RUSAGE_THREAD)
         extra = notifier.stats_fields() if notifier is not None else {}
-        if notifier is not None:
-            notifier.close()
+        began = time.perf_counter()
         pipeline.close()
+        closing = time.perf_counter() - began
+    submits = sorted(round(d * 1e6, 2) for d in timed.durations) if timed else []
     print(json.dumps({"kind": kind, "lines": count, "alerts": alerts, "seconds": seconds,
-                      "kib": _peak_rss_kib(), "stats": extra}))  # fmt: skip
+                      "cpu": cpu_seconds, "kib": _peak_rss_kib(), "stats": extra,
+                      "submit_us": submits, "close": closing,
+                      "submit_cpu": timed.cpu_ns / 1e9 if timed else 0.0,
+                      "waits": after.ru_nvcsw - usage.ru_nvcsw,
+                      "preempted": after.ru_nivcsw - usage.ru_nivcsw}))  # fmt: skip
     return 0
+
+
+def _keep_off(pid: int | None, cpu: int) -> None:
+    """Move every thread of process ``pid`` off ``cpu`` (when another CPU exists)."""
+    others = set(range(os.cpu_count() or 1)) - {cpu}
+    if pid is None or cpu < 0 or not others:
+        return
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        os.sched_setaffinity(int(task.name), others)
 
 
 def _measure(kind: str, source: Path, port: int, cpu: int) -> dict[str, Any]:
@@ -162,13 +216,29 @@ def _measure(kind: str, source: Path, port: int, cpu: int) -> dict[str, Any]:
         command += ["--cpu", str(cpu)]  # the child pins itself once the sender has started
     elif cpu >= 0:
         command = ["taskset", "-c", str(cpu), *command]
+    load = os.getloadavg()[0]
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    result["load"] = (load + os.getloadavg()[0]) / 2
     return result
 
 
-def _submit_and_delivery(port: int, count: int) -> tuple[float, float, float]:
-    """(median µs, p99 µs) of submit per alert with the threads running; messages/s."""
+def _distribution(durations_us: Sequence[float]) -> str:
+    if not durations_us:
+        return "no submit"
+    ordered = sorted(durations_us)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return (f"median {statistics.median(ordered):.1f} us, p99 {p99:.1f} us, max "
+            f"{ordered[-1] / 1000:.2f} ms ({len(ordered):,} submits)")  # fmt: skip
+
+
+def _submit_and_delivery(
+    port: int, count: int, stopped: bool
+) -> tuple[list[float], int, float, float, float]:
+    """Submit ``count`` critical alerts one by one: (durations in us, submits during which
+    the program blocked (a voluntary context switch), messages/s, seconds close() took, load).
+    ``stopped``: the sender is SIGSTOPped while the outbox database is locked (a sender frozen
+    inside a transaction); nothing is delivered then."""
     from lwsyslog.notify import Notifier  # noqa: PLC0415
     from lwsyslog.severity import Severity  # noqa: PLC0415
     from tests.notify.servers import make_alert  # noqa: PLC0415
@@ -176,32 +246,46 @@ def _submit_and_delivery(port: int, count: int) -> tuple[float, float, float]:
     alerts = [make_alert(n, severity=Severity.CRITICAL, client=f"10.9.{n // 250}.{n % 250}")
               for n in range(count)]  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="lwsyslog-bench-notify-") as tmp:
+        path = Path(tmp) / "outbox.db"
         # No storm summary here: every critical alert is a message of its own.
-        notifier = Notifier(_settings(port, storm_clients=0), Path(tmp) / "outbox.db")
+        notifier = Notifier(_settings(port, storm_clients=0), path)
+        holder = None
+        time.sleep(1.5)  # the sender has started and made its database
+        if stopped and notifier.sender_pid is not None:
+            holder = sqlite3.connect(path, isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            os.kill(notifier.sender_pid, signal.SIGSTOP)
+        load = os.getloadavg()[0]
         before = _Sink.received
         durations = []
+        blocked = 0
         start = time.perf_counter()
         for alert in alerts:
+            usage = resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw
             began = time.perf_counter()
             notifier.submit([alert])
-            durations.append(time.perf_counter() - began)
-        while _Sink.received - before < count and time.perf_counter() - start < 120:
+            durations.append((time.perf_counter() - began) * 1e6)
+            blocked += resource.getrusage(resource.RUSAGE_THREAD).ru_nvcsw != usage
+        while not stopped and _Sink.received - before < count and time.perf_counter() - start < 120:
             time.sleep(0.01)
         elapsed = time.perf_counter() - start
         delivered = _Sink.received - before
+        began = time.perf_counter()
         notifier.close()
-    durations.sort()
-    median = statistics.median(durations) * 1e6
-    p99 = durations[int(len(durations) * 0.99)] * 1e6
-    return median, p99, delivered / elapsed
+        closing = time.perf_counter() - began
+        if holder is not None:
+            holder.execute("ROLLBACK")
+            holder.close()
+    return durations, blocked, delivered / elapsed, closing, load
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per kind; fastest counts")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per kind; median counts")
     parser.add_argument("--cpu", type=int, default=1, help="pin children to this CPU (-1: no)")
     parser.add_argument("--alerts", type=int, default=2000, help="alerts for submit/delivery")
+    parser.add_argument("--mix", choices=MIXES, action="append", help="only this mix (repeatable)")
     parser.add_argument("--child", choices=KINDS, help=argparse.SUPPRESS)
     parser.add_argument("--source", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
@@ -211,11 +295,16 @@ def main() -> int:
     server = _receiver()
     port = server.server_address[1]
     print(f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, Python "
-          f"{sys.version.split()[0]}, {args.lines:,} lines per run, fastest of {args.repeat}, "
-          f"pinned to CPU {args.cpu}, load {os.getloadavg()[0]:.2f}\n")  # fmt: skip
-    print("| mix | alerts | run | lines/s | cost vs base | peak RSS (program) |")
-    print("|---|---:|---|---:|---:|---:|")
-    for mix in MIXES:
+          f"{sys.version.split()[0]}, {args.lines:,} lines per run, {args.repeat} runs per "
+          f"kind alternating, pinned to CPU {args.cpu}, "
+          f"load {os.getloadavg()[0]:.2f}\n")  # fmt: skip
+    print(
+        "| mix | alerts | run | lines/s (median) | wall vs base (median of pairs) | "
+        "CPU vs base | load (runs) | peak RSS (program) |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    latencies: list[str] = []
+    for mix in args.mix or MIXES:
         with tempfile.NamedTemporaryFile(prefix="lwsyslog-envelopes-", suffix=".jsonl") as src:
             src.write(_envelopes(mix, args.lines))
             src.flush()
@@ -223,21 +312,48 @@ def main() -> int:
             for _ in range(max(args.repeat, 1)):
                 for kind in KINDS:
                     runs[kind].append(_measure(kind, Path(src.name), port, args.cpu))
-        best = {kind: min(runs[kind], key=lambda r: r["seconds"]) for kind in KINDS}
-        base_rate = best["base"]["lines"] / best["base"]["seconds"]
-        alerts = best["base"]["alerts"]
+        alerts = runs["base"][0]["alerts"]
         for kind in KINDS:
-            run = best[kind]
-            rate = run["lines"] / run["seconds"]
-            stats = run["stats"]
+            rates = [r["lines"] / r["seconds"] for r in runs[kind]]
+            pairs = list(zip(runs[kind], runs["base"], strict=True))
+            wall = [r["seconds"] / b["seconds"] - 1 for r, b in pairs]
+            cpu = [r["cpu"] / b["cpu"] - 1 for r, b in pairs]
+            loads = [r["load"] for r in runs[kind]]
+            stats = runs[kind][-1]["stats"]
             note = (f" (messages {stats.get('notify_messages', 0):,}, delivered "
                     f"{stats.get('notify_delivered', 0):,})" if stats else "")  # fmt: skip
-            print(f"| {mix} | {alerts:,} (1 per {run['lines'] // max(alerts, 1)} lines) | "
-                  f"{kind}{note} | {rate:,.0f} | {(base_rate / rate - 1) * 100:+.1f}% | "
-                  f"{run['kib'] / 1024:.1f} MiB |")  # fmt: skip
-    median, p99, rate = _submit_and_delivery(port, args.alerts)
-    print(f"\nsubmit (one alert, sender running): median {median:.1f} us, p99 {p99:.1f} us")
-    print(f"delivery to a local webhook: {args.alerts:,} critical alerts, {rate:,.0f} messages/s")
+            spread = cpu_spread = ""
+            if kind != "base":
+                spread = f" ({min(wall) * 100:+.1f}..{max(wall) * 100:+.1f})"
+                cpu_spread = f" ({min(cpu) * 100:+.1f}..{max(cpu) * 100:+.1f})"
+            print(f"| {mix} | {alerts:,} (1 per {args.lines // max(alerts, 1)} lines) | "
+                  f"{kind}{note} | {statistics.median(rates):,.0f} | "
+                  f"{statistics.median(wall) * 100:+.1f}%{spread} | "
+                  f"{statistics.median(cpu) * 100:+.1f}%{cpu_spread} | "
+                  f"{min(loads):.1f}-{max(loads):.1f} | "
+                  f"{max(r['kib'] for r in runs[kind]) / 1024:.1f} MiB |")  # fmt: skip
+            if kind != "base":
+                pooled = [d for r in runs[kind] for d in r["submit_us"]]
+                closes = max(r["close"] for r in runs[kind])
+                share = statistics.median(r["submit_cpu"] / r["cpu"] for r in runs[kind])
+                waits = statistics.median(r["waits"] for r in runs[kind])
+                base_waits = statistics.median(r["waits"] for r in runs["base"])
+                latencies.append(f"- {mix}, {kind}: submit {_distribution(pooled)}; CPU in "
+                                 f"submit {share * 100:.1f}% of the program's; program "
+                                 f"blocked {waits:.0f} times per run (base {base_waits:.0f}); "
+                                 f"close() at most {closes:.2f} s; load {min(loads):.1f}-"
+                                 f"{max(loads):.1f}")  # fmt: skip
+    print("\nsubmit inside the runs (every alert of every run of the kind, pooled):")
+    print("\n".join(latencies))
+    durations, blocked, rate, closing, load = _submit_and_delivery(port, args.alerts, stopped=False)
+    print(f"\nsubmit alone, one critical alert per call, sender running: "
+          f"{_distribution(durations)}, {blocked} blocked; load {load:.2f}")  # fmt: skip
+    print(f"delivery to a local webhook: {args.alerts:,} critical alerts, {rate:,.0f} "
+          f"messages/s; close() {closing:.2f} s")  # fmt: skip
+    durations, blocked, _, closing, load = _submit_and_delivery(port, args.alerts * 5, stopped=True)
+    print(f"submit alone, sender stopped (SIGSTOP) inside a locked transaction: "
+          f"{_distribution(durations)}, {blocked} blocked; close() {closing:.2f} s; "
+          f"load {load:.2f}")  # fmt: skip
     server.shutdown()
     return 0
 
