@@ -40,6 +40,7 @@ __all__ = [
     "HEADER",
     "MAGIC",
     "MAX_PAYLOAD",
+    "PAYLOAD_HEAD",
     "SEGMENT_BYTES",
     "InboxWriter",
     "encode_record",
