@@ -106,7 +106,7 @@ def _receiver() -> ThreadingHTTPServer:
 
 
 def _settings(port: int, storm_clients: int = 20) -> Any:
-    from lwsyslog.notify import parse_notify_settings  # noqa: PLC0415
+    from lwsyslog.notify.settings_parse import parse_notify_settings  # noqa: PLC0415
 
     channel = {
         "type": "webhook",
@@ -154,7 +154,7 @@ class _Timed:
 def _child(kind: str, source: Path, port: int, cpu: int) -> int:
     from lwsyslog.config import load_config  # noqa: PLC0415
     from lwsyslog.events import Origin  # noqa: PLC0415
-    from lwsyslog.notify import Notifier  # noqa: PLC0415
+    from lwsyslog.notify.notifier import Notifier  # noqa: PLC0415
     from lwsyslog.omprog.envelope import Envelope, decode_envelope  # noqa: PLC0415
     from lwsyslog.pipeline import Pipeline  # noqa: PLC0415
     from lwsyslog.sinks import MessagesFileSink  # noqa: PLC0415
@@ -239,7 +239,7 @@ def _submit_and_delivery(
     the program blocked (a voluntary context switch), messages/s, seconds close() took, load).
     ``stopped``: the sender is SIGSTOPped while the outbox database is locked (a sender frozen
     inside a transaction); nothing is delivered then."""
-    from lwsyslog.notify import Notifier  # noqa: PLC0415
+    from lwsyslog.notify.notifier import Notifier  # noqa: PLC0415
     from lwsyslog.severity import Severity  # noqa: PLC0415
     from tests.notify.servers import make_alert  # noqa: PLC0415
 

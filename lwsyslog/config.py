@@ -23,7 +23,15 @@ from lwsyslog import checks
 from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError
 from lwsyslog.formats.json_access import JSON_FIELDS
-from lwsyslog.settings import AllowList, Config, Location, RuleSettings, ThresholdSettings
+from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_settings
+from lwsyslog.settings import (
+    AllowList,
+    Config,
+    Location,
+    RuleSettings,
+    StoreSettings,
+    ThresholdSettings,
+)
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import THRESHOLD_RULES
 
@@ -85,6 +93,13 @@ class _TableOf:
         self.open_keys = open_keys
 
 
+class _Delegated:
+    """A table whose own module checks it (``check(table, file=...)`` raises ConfigError)."""
+
+    def __init__(self, check: Callable[..., None]) -> None:
+        self.check = check
+
+
 def _threshold_ids() -> Iterable[str]:
     return [rule.id for rule in THRESHOLD_RULES]
 
@@ -118,6 +133,14 @@ def _schema() -> dict[str, Any]:
             },
             "journald": {"enabled": checks.boolean},
         },
+        "store": {
+            "enabled": checks.boolean,
+            "path": checks.string,
+            "retention_days": checks.number(0),
+            "max_rows": checks.integer(1),
+            "max_bytes": checks.integer(1 << 20),
+        },
+        "notify": _Delegated(check_notify_table),
     }
     for table, source_schema in source_tables().items():
         schema[table] = dict(source_schema)
@@ -225,6 +248,17 @@ def _check_table(
                 f"unknown key (known: {names})", file=name, table=table, key=key, line=line
             )
         expected = schema[key]
+        if isinstance(expected, _Delegated):
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"expected a table, got {checks.type_name(value)}",
+                    file=name,
+                    table=table,
+                    key=key,
+                    line=line,
+                )
+            expected.check(value, file=name)
+            continue
         if isinstance(expected, dict | _TableOf):
             if not isinstance(value, dict):
                 raise ConfigError(
@@ -272,6 +306,17 @@ def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
             _merge(into[key], value)
         else:
             into[key] = value
+
+
+def _store(data: Mapping[str, Any]) -> StoreSettings:
+    defaults = StoreSettings()
+    return StoreSettings(
+        enabled=data.get("enabled", defaults.enabled),
+        path=data.get("path", defaults.path),
+        retention_days=float(data.get("retention_days", defaults.retention_days)),
+        max_rows=data.get("max_rows", defaults.max_rows),
+        max_bytes=data.get("max_bytes", defaults.max_bytes),
+    )
 
 
 def _allow_list(data: Mapping[str, Any]) -> AllowList:
@@ -337,6 +382,8 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         messages_file_path=sinks.get("messages_file", {}).get("path", ""),
         messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
+        store=_store(data.get("store", {})),
+        notify=parse_notify_settings(data.get("notify", {}), file=where),
         detection_engine=data["detection"]["engine"],
         sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
@@ -50,6 +51,7 @@ class Pipeline:
         sinks: Sequence[Sink] = (),
         clock: Clock = _time.time,
         guard: AlertGuard | None = None,
+        spool_dir: Path | None = None,
     ) -> None:
         self.config = config
         self.parser = parser_for(config)
@@ -70,7 +72,7 @@ class Pipeline:
             descriptions=self.detection.descriptions(),
             not_standalone=self.detection.feeding_only(),
         )
-        self.dispatcher = Dispatcher(sinks, guard=guard)
+        self.dispatcher = Dispatcher(sinks, guard=guard, spool_dir=spool_dir)
         self.stats = RunStats()
         self._max_line_bytes = config.max_line_bytes
         # Bound methods looked up once: process() runs for every line.

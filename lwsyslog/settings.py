@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.severity import Severity
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Config",
     "Location",
     "RuleSettings",
+    "StoreSettings",
     "ThresholdSettings",
 ]
 
@@ -91,6 +93,17 @@ _DEFAULT_RULE_SETTINGS = RuleSettings()
 
 
 @dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """The alert store of ``[store]`` (SQLite, queried by ``lwsyslog alerts`` and ``report``)."""
+
+    enabled: bool = True
+    path: str = ""  # empty: alerts.db in the omprog program's state directory
+    retention_days: float = 90.0
+    max_rows: int = 5_000_000
+    max_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated, merged configuration every stage is built from.
 
@@ -117,6 +130,8 @@ class Config:
     messages_file_path: str
     messages_file_fsync: bool
     journald_enabled: bool
+    store: StoreSettings
+    notify: NotifySettings
     detection_engine: str
     sources: Mapping[str, Mapping[str, Any]]
     files: tuple[str, ...]

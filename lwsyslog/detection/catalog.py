@@ -57,6 +57,10 @@ class Detection:
         """``config`` with its ``[rules.ID]`` tables keyed by canonical rule id."""
         return replace(config, rules=self.settings)
 
+    def rule_ids(self) -> frozenset[str]:
+        """Every rule id (event and threshold rules, and their aliases)."""
+        return frozenset(name for info in self.rules for name in (info.id, *info.aliases))
+
     def info(self, rule_id: str) -> RuleInfo | None:
         """The rule with id ``rule_id`` (``None`` when no source defines one)."""
         return self._by_id.get(rule_id)

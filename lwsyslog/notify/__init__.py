@@ -5,28 +5,10 @@ The program builds a :class:`Notifier` from :class:`NotifySettings` (parsed from
 each batch of alerts, which appends them to the program's inbox file; a sender process the
 notifier starts groups, delivers and retries. The daily report goes out through
 :func:`send_report`. See docs/notifications.md.
+
+
+Modules: :mod:`.notifier` (``Notifier``), :mod:`.settings` and :mod:`.settings_parse` (the
+table), :mod:`.email_send` (``send_report``), :mod:`.outbox` (``outbox_path``). The package
+imports nothing itself: the settings types are read by the configuration, which the rest of
+the package depends on.
 """
-
-from lwsyslog.notify.email_send import send_report
-from lwsyslog.notify.notifier import Notifier
-from lwsyslog.notify.outbox import OutboxError, outbox_path
-from lwsyslog.notify.reporter import Reporter, StderrReporter
-from lwsyslog.notify.settings import ChannelSettings, NotifySettings
-from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_settings
-from lwsyslog.notify.stats import NotifyStats
-from lwsyslog.notify.webhook import verify_signature
-
-__all__ = [
-    "ChannelSettings",
-    "Notifier",
-    "NotifySettings",
-    "NotifyStats",
-    "OutboxError",
-    "Reporter",
-    "StderrReporter",
-    "check_notify_table",
-    "outbox_path",
-    "parse_notify_settings",
-    "send_report",
-    "verify_signature",
-]

@@ -14,11 +14,20 @@ from collections.abc import Callable
 
 import orjson
 
+from lwsyslog.notify.apprise_send import AppriseTransporter
 from lwsyslog.notify.delivery import DeliveryError, Transporter, retry_delay
+from lwsyslog.notify.email_send import EmailTransporter
 from lwsyslog.notify.outbox import Outbox
 from lwsyslog.notify.reporter import Reporter
-from lwsyslog.notify.settings import ChannelSettings, NotifySettings
+from lwsyslog.notify.settings import (
+    AppriseTransport,
+    ChannelSettings,
+    EmailTransport,
+    NotifySettings,
+    WebhookTransport,
+)
 from lwsyslog.notify.stats import NotifyStats
+from lwsyslog.notify.webhook import WebhookTransporter
 from lwsyslog.sanitize import sanitize
 
 __all__ = ["Courier", "make_transporter"]
@@ -28,25 +37,14 @@ _REPEAT_REPORT_SECS = 300.0
 
 
 def make_transporter(channel: ChannelSettings) -> Transporter:
-    """The transporter for ``channel``'s kind (apprise imported only here)."""
-    from lwsyslog.notify.settings import (  # noqa: PLC0415
-        AppriseTransport,
-        EmailTransport,
-        WebhookTransport,
-    )
-
+    """The transporter for ``channel``'s kind (apprise itself is imported only when an apprise
+    channel sends)."""
     transport = channel.transport
     if isinstance(transport, EmailTransport):
-        from lwsyslog.notify.email_send import EmailTransporter  # noqa: PLC0415
-
         return EmailTransporter(transport)
     if isinstance(transport, WebhookTransport):
-        from lwsyslog.notify.webhook import WebhookTransporter  # noqa: PLC0415
-
         return WebhookTransporter(transport)
     assert isinstance(transport, AppriseTransport)
-    from lwsyslog.notify.apprise_send import AppriseTransporter  # noqa: PLC0415
-
     return AppriseTransporter(transport)
 
 

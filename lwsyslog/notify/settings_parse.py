@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import time as daytime
 from email import policy as email_policy
 from email.message import EmailMessage
@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lwsyslog.categories import CATEGORIES
 from lwsyslog.errors import ConfigError
+from lwsyslog.notify.apprise_send import import_apprise
 from lwsyslog.notify.settings import (
     AppriseTransport,
     ChannelSettings,
@@ -35,7 +36,11 @@ from lwsyslog.notify.settings import (
 )
 from lwsyslog.severity import Severity
 
-__all__ = ["check_notify_table", "parse_notify_settings"]
+__all__ = [
+    "check_notify_table",
+    "check_rule_filters",
+    "parse_notify_settings",
+]
 
 _TOP = {
     "outbox_max_bytes",
@@ -109,6 +114,21 @@ def parse_notify_settings(table: Mapping[str, Any], *, file: str) -> NotifySetti
     return _Parser(file, partial=False).settings(table)
 
 
+def check_rule_filters(settings: NotifySettings, known: Collection[str], *, file: str) -> None:
+    """Raise :class:`ConfigError` for a channel's ``include_rules``/``exclude_rules`` entry
+    that names no rule in ``known`` (the ids of the rules actually loaded)."""
+    for channel in settings.channels:
+        for key in ("include_rules", "exclude_rules"):
+            unknown = sorted(set(getattr(channel.policy, key)) - set(known))
+            if unknown:
+                raise ConfigError(
+                    f"unknown rule id {unknown[0]!r} (`lwsyslog rules` lists them)",
+                    file=file,
+                    table=f"notify.channels.{channel.name}",
+                    key=key,
+                )
+
+
 def check_notify_table(table: Mapping[str, Any], *, file: str) -> None:
     """Check one file's ``[notify]`` table on its own: keys, types and values, not
     completeness (a drop-in may set one key of a channel another file defines)."""
@@ -179,7 +199,9 @@ class _Parser:
         return ChannelSettings(name=name, policy=policy, transport=transport)
 
     def policy(self, read: _Reader, data: Mapping[str, Any], table: str) -> Policy:
-        rules = _rule_checker()
+        # Any rule id is taken here: which ids exist depends on the rule sources loaded
+        # (Sigma directories), so `lwsyslog check-config` checks them against those.
+        rules = _rule_id
         quiet = data.get("quiet_hours")
         return Policy(
             min_severity=Severity(read.choice("min_severity", "high", _SEVERITIES)),
@@ -500,8 +522,6 @@ def _email_address(value: str, fail: Callable[[str], NoReturn]) -> None:
 
 
 def _check_apprise_urls(urls: list[str], fail: Callable[[str], NoReturn]) -> None:
-    from lwsyslog.notify.apprise_send import import_apprise  # noqa: PLC0415  (heavy)
-
     apprise = import_apprise()
 
     for number, url in enumerate(urls, start=1):
@@ -511,12 +531,9 @@ def _check_apprise_urls(urls: list[str], fail: Callable[[str], NoReturn]) -> Non
             fail(f"entry {number} (scheme {scheme or 'none'!r}) is not a URL apprise can use")
 
 
-def _rule_checker() -> Callable[[str], bool]:
-    from lwsyslog.rules.registry import ALL_RULES  # noqa: PLC0415  (avoid an import cycle)
-    from lwsyslog.thresholds import THRESHOLD_RULES  # noqa: PLC0415
-
-    known = {rule.id for rule in ALL_RULES} | {rule.id for rule in THRESHOLD_RULES}
-    return lambda name: name in known or (name.startswith("sigma:") and len(name) > 6)
+def _rule_id(name: str) -> bool:
+    """A plausible rule id: printable, no spaces, not too long."""
+    return 0 < len(name) <= 200 and name.isprintable() and not any(c.isspace() for c in name)
 
 
 def _range(minimum: float, maximum: float | None) -> str:

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from lwsyslog.config import load_config
-from lwsyslog.errors import LwsyslogError
+from lwsyslog.errors import LwsyslogError, StoreError
 from lwsyslog.events import Origin
+from lwsyslog.notify.notifier import Notifier
+from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
@@ -29,10 +31,13 @@ from lwsyslog.pipeline import Pipeline
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
+from lwsyslog.store.sink import StoreSink
 
 __all__ = ["REMEMBERED_IDS", "OmprogProgram"]
 
 _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or more
+#: Longest wait for input between two rounds of idle housekeeping.
+HOUSEKEEPING_SECS = 0.5
 #: Message ids remembered to recognise a line rsyslog sends again (a batch is at most a few
 #: thousand lines, and rsyslog sends a failed batch again before any newer line).
 REMEMBERED_IDS = 32_768
@@ -68,6 +73,7 @@ class OmprogProgram:
         self._stats_lines = 0
         self._stats_time = clock()
         self._next_stats = self._stats_time + options.stats_interval_secs
+        self._next_housekeeping = self._stats_time + HOUSEKEEPING_SECS
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -114,12 +120,33 @@ class OmprogProgram:
                 self.diagnostics.warning("messages file enabled but no path set: not written")
         if config.journald_enabled:
             sinks.append(JournaldSink())
+        if config.store.enabled:
+            try:
+                sinks.append(_store_sink(config, self.options.state_dir))
+            except (StoreError, OSError) as error:
+                self.diagnostics.warning(f"alert store off: {error}")
+        if config.notify.enabled:
+            try:
+                sinks.append(
+                    Notifier(
+                        config.notify,
+                        outbox_path(self.options.state_dir, self.options.instance),
+                        report=self.diagnostics,
+                    )
+                )
+            except (OutboxError, OSError) as error:
+                self.diagnostics.warning(f"notifications off: {error}")
         if not sinks:
             self.diagnostics.warning("no sink is enabled: alerts are counted, not written")
         return sinks
 
     def _build_pipeline(self, config: Config) -> Pipeline:
-        return Pipeline(config, sinks=self._build_sinks(config), guard=self.guard)
+        return Pipeline(
+            config,
+            sinks=self._build_sinks(config),
+            guard=self.guard,
+            spool_dir=self.options.state_dir,
+        )
 
     # --- lines ------------------------------------------------------------------------------
 
@@ -264,12 +291,20 @@ class OmprogProgram:
         self.diagnostics.info("configuration reloaded (windows and cooldowns start afresh)")
 
     def seconds_to_stats(self) -> float:
-        """How long the input wait may last before the periodic stats line is due."""
-        return max(self._next_stats - self._clock(), 0.0)
+        """How long the input wait may last: until the stats line is due, and at most
+        :data:`HOUSEKEEPING_SECS` (idle housekeeping: batches committed, backlogs retried)."""
+        return min(max(self._next_stats - self._clock(), 0.0), HOUSEKEEPING_SECS)
 
     def tick(self) -> None:
-        """Write the stats line when it is due (time or line count)."""
+        """Between lines: commit what batching sinks hold and retry backlogs when due, and
+        write the stats line when it is due (time or line count)."""
         now = self._clock()
+        if now >= self._next_housekeeping:
+            self._next_housekeeping = now + HOUSEKEEPING_SECS
+            dispatcher = self.pipeline.dispatcher
+            dispatcher.flush()
+            if dispatcher.pending:
+                dispatcher.retry()
         if now >= self._next_stats or self._stats_lines >= self.options.stats_every_lines:
             if self._stats_lines:
                 self.diagnostics.info(self.stats_line(now))
@@ -301,9 +336,14 @@ class OmprogProgram:
             f"replayed_alerts_suppressed={self.guard.suppressed}",
             f"pending_alerts={dispatcher.pending}",
             f"sink_failures={sum(dispatcher.failures.values())}",
+            f"sink_dropped={sum(dispatcher.dropped.values())}",
             f"guard_failures={dispatcher.guard_failures}",
             f"journal_diagnostics_lost={self.diagnostics.journal_failures}",
         ]
+        for sink in dispatcher.sinks:
+            fields = getattr(sink, "stats_fields", None)
+            if fields is not None:
+                parts.extend(f"{name}={value}" for name, value in fields().items())
         return "stats: " + " ".join(parts)
 
     def close(self) -> None:
@@ -317,6 +357,16 @@ class OmprogProgram:
         finally:
             self.guard.close()
         self.diagnostics.info(self.stats_line())
+
+
+def _store_sink(config: Config, state_dir: Path) -> StoreSink:
+    store = config.store
+    return StoreSink.open(
+        store.path or state_dir / "alerts.db",
+        retention_days=store.retention_days,
+        max_rows=store.max_rows,
+        max_bytes=store.max_bytes,
+    )
 
 
 def _probe(sink: MessagesFileSink, diagnostics: Diagnostics) -> None:

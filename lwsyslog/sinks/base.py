@@ -1,19 +1,23 @@
 """The sink protocol, and the dispatcher: the one place that knows what was delivered.
 
-The dispatcher keeps one failing sink from losing alerts (each sink has its own outbox),
-drops alerts the replay guard says were delivered before, and tells the guard about alerts
-once every required sink took them.
+The dispatcher keeps one failing sink from losing alerts or slowing the others: each sink has
+its own backlog (memory, then a spool file on disk, see :mod:`lwsyslog.sinks.backlog`), and a
+best-effort sink that failed is left alone for a growing pause before it is tried again, so a
+dead journald costs no system call per line. It drops alerts the replay guard says were
+delivered before, and tells the guard about alerts once every required sink took them.
 """
 
 from __future__ import annotations
 
 import sys
-from collections import deque
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Protocol, TextIO
 
 from lwsyslog.alerts import Alert
 from lwsyslog.sanitize import sanitize
+from lwsyslog.sinks.backlog import Backlog
 
 __all__ = ["AlertGuard", "Dispatcher", "Sink"]
 
@@ -50,43 +54,68 @@ class AlertGuard(Protocol):
 class Dispatcher:
     """Writes every alert to every sink; keeps what a sink failed to take for a retry.
 
-    Each sink has its own bounded outbox, so journald being down never keeps an alert out of
-    the messages file, and the alert reaches journald once it is back. An alert counts as
-    delivered once every *required* sink took it (every sink, when none is required): a
-    journald outage must not stall the stream while the messages file keeps every alert.
-    With a ``guard``, an alert it has seen is not dispatched again, and alerts are remembered
-    by it once delivered (a duplicate after a crash beats a lost alert).
+    An alert counts as delivered once every *required* sink took it (every sink, when none is
+    required): a journald outage must not stall the stream while the messages file keeps
+    every alert. A required sink is tried again at every dispatch (the line waits for it); a
+    best-effort one after a pause that doubles from :data:`FIRST_PAUSE_SECS` up to
+    :data:`MAX_PAUSE_SECS`. With ``spool_dir`` each best-effort sink's backlog spills to
+    ``spool_dir/backlog-NAME.jsonl`` beyond memory. With a ``guard``, an alert it has seen is
+    not dispatched again, and alerts are remembered by it once delivered (a duplicate after a
+    crash beats a lost alert).
     """
+
+    FIRST_PAUSE_SECS = 0.5
+    MAX_PAUSE_SECS = 30.0
 
     def __init__(
         self,
         sinks: Sequence[Sink],
         max_pending: int = 10_000,
+        *,
         diagnostics: TextIO | None = None,
         guard: AlertGuard | None = None,
+        spool_dir: Path | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sinks = tuple(sinks)
         self.guard = guard
+        self._clock = clock
         self._unsettled: list[Alert] = []
         self._max_unsettled = max_pending
         self.guard_failures = 0
-        self._pending: dict[str, deque[Alert]] = {s.name: deque(maxlen=max_pending) for s in sinks}
         required = [s.name for s in sinks if getattr(s, "required", True)]
         self._required = tuple(required or (s.name for s in sinks))
+        self._backlogs: dict[str, Backlog] = {
+            sink.name: Backlog(
+                None
+                if spool_dir is None or sink.name in self._required
+                else spool_dir / f"backlog-{sink.name}.jsonl",
+                max_memory=max_pending if sink.name in self._required else 1000,
+            )
+            for sink in sinks
+        }
+        self._pause: dict[str, float] = {sink.name: 0.0 for sink in sinks}
+        self._next_try: dict[str, float] = {sink.name: float("-inf") for sink in sinks}
         self.failures: dict[str, int] = {sink.name: 0 for sink in sinks}
         self.delivered = 0
         self._diagnostics = diagnostics if diagnostics is not None else sys.stderr
         self._last_error: dict[str, str] = {}
+        self._dropped_reported: dict[str, int] = {sink.name: 0 for sink in sinks}
 
     @property
     def pending(self) -> int:
-        """Alerts some sink has not taken yet."""
-        return sum(len(queue) for queue in self._pending.values())
+        """Alerts some sink has not taken yet (in memory or spooled)."""
+        return sum(len(backlog) for backlog in self._backlogs.values())
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Alerts each sink lost because its backlog was full (counted, reported)."""
+        return {name: backlog.dropped for name, backlog in self._backlogs.items()}
 
     @property
     def settled(self) -> bool:
         """True when every required sink has taken every alert."""
-        return not any(self._pending[name] for name in self._required)
+        return not any(self._backlogs[name] for name in self._required)
 
     def fresh(self, alerts: Sequence[Alert]) -> list[Alert]:
         """``alerts`` without those the guard says were delivered before."""
@@ -97,10 +126,13 @@ class Dispatcher:
 
     def dispatch(self, alerts: Sequence[Alert]) -> bool:
         """Deliver ``alerts`` (after anything pending); True when the required sinks took all."""
+        now = self._clock()
         for sink in self.sinks:
-            queue = self._pending[sink.name]
-            queue.extend(alerts)
-            self._drain(sink, queue)
+            backlog = self._backlogs[sink.name]
+            backlog.extend(alerts)
+            if now >= self._next_try[sink.name]:
+                self._drain(sink, backlog, now)
+            self._report_drops(sink.name, backlog)
         self.delivered += len(alerts)
         unsettled = self._unsettled
         unsettled.extend(alerts)
@@ -110,15 +142,30 @@ class Dispatcher:
             del unsettled[: len(unsettled) - self._max_unsettled]
         return self._settle()
 
-    def retry(self) -> bool:
-        """Try the pending alerts again; True when the required sinks have taken everything."""
+    def retry(self, *, force: bool = False) -> bool:
+        """Try the sinks whose pause is over (every sink with ``force``); True when the
+        required sinks have taken everything."""
+        now = self._clock()
         for sink in self.sinks:
-            self._drain(sink, self._pending[sink.name])
+            backlog = self._backlogs[sink.name]
+            if backlog and (force or now >= self._next_try[sink.name]):
+                self._drain(sink, backlog, now)
         return self._settle()
+
+    def flush(self) -> None:
+        """Let sinks that batch (the alert store) commit what they hold (input is idle)."""
+        for sink in self.sinks:
+            flush = getattr(sink, "flush", None)
+            if flush is not None:
+                try:
+                    flush()
+                except Exception as error:
+                    self.failures[sink.name] += 1
+                    self._report(sink, error)
 
     def last_errors(self) -> dict[str, str]:
         """The last failure of each sink that has not taken everything yet."""
-        return {name: error for name, error in self._last_error.items() if self._pending[name]}
+        return {name: error for name, error in self._last_error.items() if self._backlogs[name]}
 
     def _settle(self) -> bool:
         if not self.settled:
@@ -143,31 +190,57 @@ class Dispatcher:
         for sink in self.sinks:
             try:
                 sink.reopen()
-            except OSError as error:
+            except Exception as error:
                 self._report(sink, error)
 
     def close(self) -> None:
-        """Last delivery attempt, then close every sink."""
-        self.retry()
+        """Last delivery attempt, then close every sink (a backlog on disk stays for the
+        next run)."""
+        self.retry(force=True)
         for sink in self.sinks:
             try:
                 sink.close()
-            except OSError as error:
+            except Exception as error:
                 self._report(sink, error)
 
-    def _drain(self, sink: Sink, queue: deque[Alert]) -> None:
-        while queue:
+    def _drain(self, sink: Sink, backlog: Backlog, now: float) -> None:
+        name = sink.name
+        while True:
+            alert = backlog.first()
+            if alert is None:
+                break
             try:
-                sink.write(queue[0])
+                sink.write(alert)
             except Exception as error:
-                self.failures[sink.name] += 1
+                self.failures[name] += 1
                 self._report(sink, error)
+                if name not in self._required:
+                    pause = min(
+                        max(self._pause[name] * 2, self.FIRST_PAUSE_SECS), self.MAX_PAUSE_SECS
+                    )
+                    self._pause[name] = pause
+                    self._next_try[name] = now + pause
                 return
-            queue.popleft()
-            self._last_error.pop(sink.name, None)
+            backlog.pop_first()
+            if name in self._last_error:
+                del self._last_error[name]
+                print(f"lwsyslog: sink {name} is taking alerts again", file=self._diagnostics)
+        self._pause[name] = 0.0
+        self._next_try[name] = float("-inf")
 
     def _report(self, sink: Sink, error: BaseException) -> None:
         text = sanitize(f"{type(error).__name__}: {error}", 300)
         if self._last_error.get(sink.name) != text:
             self._last_error[sink.name] = text
             print(f"lwsyslog: sink {sink.name} failed: {text}", file=self._diagnostics)
+
+    def _report_drops(self, name: str, backlog: Backlog) -> None:
+        dropped = backlog.dropped
+        if dropped != self._dropped_reported[name]:
+            new = dropped - self._dropped_reported[name]
+            self._dropped_reported[name] = dropped
+            print(
+                f"lwsyslog: sink {name}: backlog full, {new} alerts dropped "
+                f"({dropped} in all; the messages file has them)",
+                file=self._diagnostics,
+            )

@@ -20,8 +20,9 @@ from typing import Any
 
 import pytest
 
-from lwsyslog.notify import Notifier, parse_notify_settings
+from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.settings import NotifySettings
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
 from tests.notify.servers import (
     SMTP_PASSWORD,
@@ -221,7 +222,7 @@ def test_smtp_message_is_multipart_with_message_id_and_all_recipients(
 
 def test_send_report_mails_the_daily_report_through_the_email_channels(smtp: SmtpServer) -> None:
     from lwsyslog.errors import SinkError
-    from lwsyslog.notify import send_report
+    from lwsyslog.notify.email_send import send_report
 
     smtp.mailbox.messages.clear()
     settings = _smtp_target(smtp).settings

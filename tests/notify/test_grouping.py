@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.notify import Notifier, parse_notify_settings
 from lwsyslog.notify.grouping import ChannelGroups
+from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import PendingMeta
 from lwsyslog.notify.settings import Policy, QuietHours
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
 from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, make_alert
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.notify import parse_notify_settings
 from lwsyslog.notify.inbox import InboxWriter, encode_record, inbox_dir, list_segments
 from lwsyslog.notify.inbox_reader import InboxReader, Intake
 from lwsyslog.notify.outbox import Outbox
 from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.router import Router
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.notify.stats import NotifyStats
 from tests.notify.servers import free_port
 

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.notify import Notifier, parse_notify_settings
 from lwsyslog.notify.inbox import inbox_dir, list_segments
-from lwsyslog.notify.notifier import CLOSE_WAIT_SECS
+from lwsyslog.notify.notifier import CLOSE_WAIT_SECS, Notifier
 from lwsyslog.notify.settings import NotifySettings
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
 from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, free_port, make_alert, wait_for
 
@@ -36,7 +36,8 @@ KILLED_MID_APPEND = textwrap.dedent(
     import json, os, signal, sys
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from lwsyslog.notify import Notifier, parse_notify_settings
+    from lwsyslog.notify.notifier import Notifier
+    from lwsyslog.notify.settings_parse import parse_notify_settings
     from lwsyslog.notify.inbox import encode_record, inbox_dir, list_segments, segment_path
     from tests.notify.servers import make_alert
     path = Path({path!r})

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.notify import Notifier, parse_notify_settings
+from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.settings import NotifySettings
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, wait_for
 
 pytestmark = pytest.mark.slow
@@ -26,7 +27,8 @@ CHILD = textwrap.dedent(
     import sys, time, json
     from pathlib import Path
     sys.path.insert(0, {root!r})
-    from lwsyslog.notify import Notifier, parse_notify_settings
+    from lwsyslog.notify.notifier import Notifier
+    from lwsyslog.notify.settings_parse import parse_notify_settings
     from tests.notify.servers import make_alert
     settings = parse_notify_settings(json.loads({settings!r}), file="test.toml")
     notifier = Notifier(settings, Path({path!r}))

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.errors import SinkError
-from lwsyslog.notify import Notifier, OutboxError, parse_notify_settings
 from lwsyslog.notify.delivery import retry_delay
 from lwsyslog.notify.inbox import inbox_dir
 from lwsyslog.notify.inbox_reader import InboxReader, InboxRecord
+from lwsyslog.notify.notifier import Notifier
+from lwsyslog.notify.outbox import OutboxError
 from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.settings import NotifySettings
+from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
 from tests.notify.servers import free_port, make_alert
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tomllib
 from datetime import time as daytime
 from pathlib import Path
@@ -10,13 +12,13 @@ from typing import Any
 import pytest
 
 from lwsyslog.errors import ConfigError
-from lwsyslog.notify import check_notify_table, parse_notify_settings
 from lwsyslog.notify.settings import (
     AppriseTransport,
     EmailTransport,
     QuietHours,
     WebhookTransport,
 )
+from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_settings
 from lwsyslog.severity import Severity
 
 FULL = """
@@ -191,13 +193,6 @@ def test_a_disabled_channel_is_left_out() -> None:
         ),
         (
             '[notify.channels.w]\ntype = "webhook"\nurl = "https://e.net/h"\n'
-            'include_rules = ["sqli-unoin-select"]\n',
-            "notify.channels.w",
-            "include_rules",
-            "unknown rule id",
-        ),
-        (
-            '[notify.channels.w]\ntype = "webhook"\nurl = "https://e.net/h"\n'
             'exclude_categories = ["sql"]\n',
             "notify.channels.w",
             "exclude_categories",
@@ -245,6 +240,23 @@ def test_bad_values_name_the_file_table_and_key(
     assert error.table == table
     assert error.key == key
     assert words in str(error)
+
+
+def test_check_config_names_a_misspelt_rule_in_a_channel_filter(tmp_path: Path) -> None:
+    config = tmp_path / "lwsyslog.toml"
+    config.write_text(
+        '[notify.channels.w]\ntype = "webhook"\nurl = "https://e.net/h"\n'
+        'include_rules = ["sqli-unoin-select"]\n'
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "lwsyslog.cli.main", "check-config", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 2
+    assert "[notify.channels.w] key 'include_rules'" in run.stderr
+    assert "unknown rule id 'sqli-unoin-select'" in run.stderr
 
 
 def test_an_unreadable_secret_file_fails_at_parse_time(tmp_path: Path) -> None:

@@ -184,15 +184,28 @@ def test_journald_down_does_not_hold_lines_back_while_the_file_takes_alerts(
         def write(self, text: str) -> Any:
             errors.append(text)
 
+    now = [0.0]
     messages = MessagesFileSink(tmp_path / "messages")
     sink = JournaldSink(socket_path=str(tmp_path / "socket"))  # no journald there yet
-    dispatcher = Dispatcher([messages, sink], diagnostics=Collect())  # type: ignore[arg-type]
+    dispatcher = Dispatcher(
+        [messages, sink],
+        diagnostics=Collect(),  # type: ignore[arg-type]
+        clock=lambda: now[0],
+    )
     assert dispatcher.dispatch([make_alert()]) is True  # the file has it: the line may go on
     assert dispatcher.pending == 1 and "sqli-union" in (tmp_path / "messages").read_text()
     assert any("journald is not running" in text for text in errors)
     journal = _FakeJournald(tmp_path / "socket")
+    # Within the pause after a failure journald is not tried again (no system call per line).
+    assert dispatcher.dispatch([make_alert(rule="path-dotdot")]) is True
+    assert journal.entries() == [] and dispatcher.pending == 2
+    now[0] = 1.0
     assert dispatcher.dispatch([make_alert(rule="xss-script")]) is True
-    assert [e["LWSYSLOG_RULE"] for e in journal.entries()] == ["sqli-union", "xss-script"]
+    assert [e["LWSYSLOG_RULE"] for e in journal.entries()] == [
+        "sqli-union",
+        "path-dotdot",
+        "xss-script",
+    ]
     assert dispatcher.pending == 0
     dispatcher.close()
     journal.close()
