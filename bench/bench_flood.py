@@ -30,6 +30,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -73,11 +74,11 @@ class Run:
         return self.maxrss_kib / 1024
 
     def rss_at(self, percent: int) -> float | None:
-        """VmRSS (MiB) of the first sample at or past ``percent`` of the input."""
-        for _, progress, rss in self.samples:
-            if progress * 100 >= percent:
-                return rss / 1024
-        return None
+        """The highest VmRSS (MiB) sampled until the child had got through ``percent`` of its
+        input (at 100%: the peak; a sample taken while the child frees memory at exit never
+        lowers it)."""
+        seen = [rss for _, progress, rss in self.samples if progress * 100 <= percent + 1e-9]
+        return max(seen) / 1024 if seen else None
 
 
 def _vmrss_kib(pid: int) -> int | None:
@@ -118,11 +119,13 @@ class _Sampler(threading.Thread):
         self.start_time = time.monotonic()
 
     def run(self) -> None:
+        progress = 0.0
         while not self.done.wait(_SAMPLE_SECS):
             rss = _vmrss_kib(self.pid)
             if rss is None:
                 continue
-            progress = self.progress() if callable(self.progress) else 0.0
+            # Never backwards: scan closes its input before it has processed the last lines.
+            progress = max(progress, self.progress() if callable(self.progress) else 0.0)
             self.run_.samples.append((time.monotonic() - self.start_time, progress, rss))
 
 
@@ -151,10 +154,14 @@ def run_scan(case: str, log: Path, lines: int, *, work: Path, config: Path, cpu:
         proc = subprocess.Popen(argv, stdout=null, stderr=err_out, cwd=work)
         _pin(proc.pid, cpu)
         resolved = log.resolve()
+        _opened = [False]
 
         def progress() -> float:
             offset = _read_offset(proc.pid, resolved)
-            return min(1.0, offset / size) if offset is not None and size else 0.0
+            if offset is None:  # not opened yet, or closed at its end
+                return 1.0 if _opened[0] else 0.0
+            _opened[0] = True
+            return min(1.0, offset / size) if size else 0.0
 
         sampler = _Sampler(proc.pid, run, progress)
         sampler.start()
@@ -235,13 +242,20 @@ def run_omprog(case: str, log: Path, lines: int, *, work: Path, config: Path, cp
     return run
 
 
-def _tail(path: Path, keep: int = 3) -> str:
+def _tail(path: Path) -> str:
+    """The consumer's own account: scan's summary rows on lines, alerts and evicted state; the
+    program's last stats line (its counters only); any traceback or error."""
     try:
         rows = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
         return ""
-    wanted = [r for r in rows if "evicted" in r or "lines" in r or "Traceback" in r or "rror" in r]
-    return " / ".join(r.strip()[:160] for r in (wanted or rows)[-keep:])
+    wanted = [r for r in rows if re.match(r"\s*(lines|alerts|state)\s", r)]
+    stats = [r for r in rows if "stats:" in r]
+    if stats:
+        counters = re.findall(r"\b(?:received|lines|urgent|alerts|exceptions)=\d+", stats[-1])
+        wanted.append("stats: " + " ".join(counters))
+    wanted += [r for r in rows if re.search(r"Traceback|\berror:|Error:", r)][:2]
+    return " / ".join(dict.fromkeys(" ".join(r.split())[:160] for r in wanted))
 
 
 def _report(report: Report, runs: Sequence[Run], full: bool) -> bool:
@@ -269,8 +283,9 @@ def _report(report: Report, runs: Sequence[Run], full: bool) -> bool:
         rows, "llrrrrrrrlr",
     )  # fmt: skip
     report.line(
-        "Growth curve: VmRSS (MiB) when the consumer had got through N% of the input "
-        "(sampled every 0.5 s; a plateau is bounded memory, a steady rise is not):\n"
+        "Growth curve: the highest VmRSS (MiB) sampled (every 0.5 s) until the consumer had got "
+        "through N% of its input; 100% is the peak. A plateau is bounded memory, a steady rise "
+        "is not:\n"
     )
     report.table(
         ["case", "consumer", *(f"{p}%" for p in _CURVE)],
