@@ -1,0 +1,145 @@
+"""Adversarial seeds and the log lines that carry them, for ``bench_hostile.py``.
+
+A *seed* is a short string an attacker repeats to fill one client-controlled field of a log
+line (about 8,000 bytes: Apache's request-line and header limits are 8,190 bytes). Seeds are
+every ASCII punctuation character alone, and the metacharacters and keywords the rule patterns
+(``lwsyslog/rules/*.py``) and the decoder (``lwsyslog/normalize.py``) key on: the text before
+a bounded or unbounded quantifier, the first branch of an alternation, an encoding the decoder
+undoes. A field is filled with the seed repeated, Apache-escaped as Apache would log it; its
+*baseline* is the same field filled with ordinary words to the same logged length.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from hostile_report import apache_escape
+
+__all__ = ["FIELDS", "QUICK_SEEDS", "SEEDS", "Field", "baseline_fill", "seed_fill"]
+
+_TOKENS = (
+    # The issue's list: template, lookup, traversal, encoding, SQL, shell, XSS, Log4Shell.
+    "{{", "${", "#{", "<%", "{%", "../", "..\\", "%2e", "%25", "%u", "&#", "\\x", "||", "$(",
+    "() {", "<script", " or ", "union ", "select ", "/*", "--", "jndi:", "${jndi:", "%0d%0a",
+    " ", "  ", "\t", "%00", "=http://", "0", "1", "12345 ", "\n", "\r\n",
+    # code.py: template arithmetic, {{ ... __class__, {% for ... %}, ${#, freemarker.
+    "{{1*", "{{ ", "{% for ", "${1+", "#{1*", "<%= 1", "<#assign", "%{#", "${#", "java.",
+    "class.", "eval(", "<?", "-d ", "allow_url_include",
+    # command.py: separators before a command word, wget/nc/ping option runs, dir, cat paths.
+    ";id ", "|id", "`id`", "$(id)", "&&", "wget ", "wget -a ", "nc -a ", "ping -a 1 ", "ping ",
+    "dir /a ", "ls -l ", "cat /etc/", "nslookup -a ", "a''a", "/???/", "?", "$ifs", "<!--#",
+    "=sleep ", "'id'", "chmod ", "/bin/sh",
+    # sqli.py: operators, quotes before keywords, nested parentheses, CASE WHEN, char(), cast(.
+    "' or ", "1 or ", "1 and 1=", "(1=", "((", "( select ", "and (select ", " and ((",
+    "case when ", "' --", "'#", "1 order by 1", ";select ", "; ", "char(1,", "cast(",
+    "concat(", "' + '", "'||'", "@@", "1=1 ", "-1 ", "1+", "1*1 ", "sleep(", "')", "'or'",
+    "or 'a'='", "1 like '", "' and a", "(1)", "where 1", "count(*) from a ",
+    # xss.py: an open tag before [^>]{0,300}?, quotes before on...=, javascript:, &{.
+    "<a ", "<a", "<a href", "' on", "\"on", "<a/", "'><a x=", "&{", ":expression(",
+    "window['", "alert(", "javascript:", "<img ", "'/>",
+    # traversal.py: dot runs, 0x2e, /./, ;/ .
+    "..", "....//", "..;/", ".../", "/./", "/.//", "0x2e", "0x2e0x2e/", "%2e%2e%2f", "%252e",
+    "%c0%af", "..%c0%af", "/.", ":windows", "c:/",
+    # log4shell.py: lookups the de-obfuscation substitutes.
+    "${lower:", "${::-", "${a:", "${${", "${a:b:c:-", "${date:'", ":-", "}",
+    # shellshock.py, inclusion.py, webshell.py, sensitive.py, scanner.py, badbot.py.
+    "(){", "()", "() { :", "://", "php://", "=http://a/", "proc/self/", "&cmd=id", "/uploads/",
+    "/~", "mailto:a@", "e-mail ", "wget/1 ",
+    # normalize.py: percent runs, %u, overlong UTF-8, entities, SQL comments, odd spaces.
+    "%", "%%", "%41", "%u0041", "%uff0e", "%c0", "&amp;", "&#x41;", "&#65;", "&a", "/*!",
+    "/**/", "/*!1", "+", "\u00e9", "\u3000", "\x00", "\x1b", "\xa0", "\\",
+    # Error-log rules (access.py, auth.py, waf.py): prefixes and brackets.
+    "[", "]", "modsecurity: [", "mod_security: ", "user ", ": ",
+)  # fmt: skip
+
+#: Every seed, in a stable order, without duplicates.
+SEEDS: tuple[str, ...] = tuple(dict.fromkeys([*string.punctuation, *_TOKENS]))
+
+#: A few seeds known to matter, for ``--quick``.
+QUICK_SEEDS: tuple[str, ...] = ("{", "|", "'", "(", "<a", "../", "${", "{{", "a", " or ", "%")
+
+_WORDS = (
+    "summer", "garden", "orange", "bicycle", "window", "yellow", "planet", "river", "mountain",
+    "coffee", "pencil", "basket", "forest", "candle", "silver", "marble", "harbor", "meadow",
+    "lantern", "violet", "ticket", "button", "cotton", "pepper", "saddle", "walnut", "velvet",
+)  # fmt: skip
+_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+_ACCESS = "203.0.113.5 - - [01/Mar/2026:10:00:00 +0000] "
+_ERROR = "[Sun Mar 01 10:00:00.123456 2026] [{module}:error] [pid 4242:tid 140001] " + (
+    "[client 203.0.113.5:1234] "
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """A client-controlled field: how a line is built around its (escaped) fill, made
+    unique by ``n`` (the engine caches verdicts per field value: a repeated line is free),
+    and the separator of the ordinary words that fill its baseline."""
+
+    name: str
+    build: Callable[[str, int], str]
+    separator: str
+
+
+def _path(fill: str, n: int) -> str:
+    return f'{_ACCESS}"GET /{fill}/u{n} HTTP/1.1" 200 5120 "-" "{_UA}"'
+
+
+def _query(fill: str, n: int) -> str:
+    return f'{_ACCESS}"GET /search?q={fill}&u={n} HTTP/1.1" 200 5120 "-" "{_UA}"'
+
+
+def _user_agent(fill: str, n: int) -> str:
+    return f'{_ACCESS}"GET /index.html HTTP/1.1" 200 5120 "-" "{fill} u{n}"'
+
+
+def _referer(fill: str, n: int) -> str:
+    return f'{_ACCESS}"GET /index.html HTTP/1.1" 200 5120 "{fill} u{n}" "{_UA}"'
+
+
+def _error_message(fill: str, n: int) -> str:
+    return _ERROR.format(module="proxy_fcgi") + f"AH01071: Got error 'PHP message: {fill} u{n}'"
+
+
+def _error_path(fill: str, n: int) -> str:
+    return _ERROR.format(module="core") + f"AH00128: File does not exist: /var/www/{fill}/u{n}"
+
+
+def _error_referer(fill: str, n: int) -> str:
+    return (
+        _ERROR.format(module="core")
+        + f"AH00128: File does not exist: /var/www/html/x{n}, referer: {fill} u{n}"
+    )
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("path", _path, "/"),
+    Field("query", _query, "+"),
+    Field("user_agent", _user_agent, " "),
+    Field("referer", _referer, "/"),
+    Field("error_message", _error_message, " "),
+    Field("error_path", _error_path, "/"),
+    Field("error_referer", _error_referer, " "),
+)
+
+
+def seed_fill(seed: str, size: int, *, logged: bool = False) -> str:
+    """The seed repeated to about ``size`` bytes sent by the client (``logged``: to about
+    ``size`` characters as logged), Apache-escaped."""
+    unit = len(apache_escape(seed)) if logged else len(seed.encode("utf-8"))
+    return apache_escape(seed * max(1, size // unit))
+
+
+def baseline_fill(field: Field, length: int) -> str:
+    """Ordinary words joined by the field's separator, exactly ``length`` characters long."""
+    parts: list[str] = []
+    total = 0
+    i = 0
+    while total < length:
+        word = _WORDS[i % len(_WORDS)]
+        parts.append(word)
+        total += len(word) + 1
+        i += 1
+    return field.separator.join(parts)[:length]
