@@ -1,23 +1,27 @@
-r"""The literal text a regular expression cannot match without: a necessary condition.
+"""The literal text a regular expression cannot match without: a necessary condition.
 
-:func:`required_literals` walks a pattern's parse tree (``re._parser``, the parser ``re``
-itself uses) and returns a set of strings such that every match of the pattern contains at
-least one of them, or ``None`` when no such set is known (a pattern of only classes and
-wildcards). :func:`literal_requirement` goes one step further for a pattern that is a
-sequence: up to three such sets that every match satisfies together (``\(\s*\)\s*\{``
-needs ``(`` and ``)`` and ``{``). Rules are then selected by a multi-literal scan of each
-field, and the pattern itself runs only on the fields where its literals occur. The strings
-are lower-cased, as the scanned texts are: a literal only has to be necessary, never
-sufficient.
+:func:`literal_requirement` walks a pattern's parse tree (``re._parser``, the parser ``re``
+itself uses) and returns up to three *clauses*, sets of strings such that every match of the
+pattern contains a string of each clause: ``\\(\\s*\\)\\s*\\{`` needs ``(`` and ``)`` and ``{``;
+``union\\s+select`` needs ``select`` and ``union``. Rules are selected by a multi-literal scan
+of each field, and a rule's pattern runs only on fields where each of its clauses is met. The
+strings are lower-cased, as the scanned texts are: a clause only has to be necessary.
 
-The analysis is conservative: a construct it does not understand contributes nothing, and a
-zero-width assertion (anchor, look-around) matches the empty string.
+A node of the tree is described by the strings it can match when they are few and short
+(``exact``) and by its clauses. A sequence joins exact runs (``[;|]cat`` is two strings) and
+keeps the most selective clauses of its parts; an alternation keeps, for each rank, the union
+of its branches' clauses of that rank (whichever branch matched, its clause is in the union).
+A construct the analysis does not understand contributes nothing; a zero-width assertion
+(anchor, look-around) matches the empty string.
+
+Rules read *decoded* text, in which every run of white space is one character (a space, or a
+newline where the run held a line break: :func:`lwsyslog.normalize.decode`). With
+``single_spaces`` the analysis uses that: ``\\s`` is one of ``" "`` and ``"\\n"``, ``\\s*`` adds
+the empty string, so ``;\\s*cat`` is the exact strings ``;cat``, ``; cat`` and ``;\\ncat``.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
@@ -26,203 +30,207 @@ from typing import Any
 __all__ = ["MAX_EXACT", "Requirement", "literal_requirement", "required_literals"]
 
 Requirement = tuple[frozenset[str], ...]
-"""Sets of strings that every match satisfies together: one string of each set occurs."""
+"""Clauses that every match satisfies together: one string of each set occurs."""
 
 #: Largest set of alternative strings tracked exactly (``[ab][cd]`` is four strings).
 MAX_EXACT = 64
 #: Longest string tracked exactly; longer runs keep their most selective part.
 MAX_LITERAL_CHARS = 48
+#: Most clauses kept for one pattern.
+MAX_CLAUSES = 3
 #: Largest character class expanded into alternatives.
 _MAX_CLASS = 12
+_SPACES = frozenset({" ", "\n"})
 
 
 @dataclass(frozen=True, slots=True)
 class _Info:
-    """What a node can match: ``exact`` every string (when few and short), ``required`` a set
-    one of which every match contains (``None``: unknown), ``together`` further such sets
-    that hold at the same time (from the parts of a sequence)."""
+    """What a node can match: ``exact`` every string (when few and short, else ``None``);
+    ``clauses`` sets of strings that every match contains one of, each."""
 
     exact: frozenset[str] | None
-    required: frozenset[str] | None
-    together: tuple[frozenset[str], ...] = ()
+    clauses: tuple[frozenset[str], ...] = ()
 
 
-_EMPTY = _Info(frozenset({""}), None)
-_UNKNOWN = _Info(None, None)
-_MAX_TOGETHER = 3
+_EMPTY = _Info(frozenset({""}))
+_UNKNOWN = _Info(None)
 
 
 def _selectivity(strings: frozenset[str]) -> tuple[int, int]:
-    # Longer shortest literal first (rarer in text), then fewer alternatives.
+    # Longer shortest string first (rarer in text), then fewer alternatives.
     return (min(len(s) for s in strings), -len(strings))
 
 
-def _best(*candidates: frozenset[str] | None) -> frozenset[str] | None:
-    usable = [c for c in candidates if c and all(c)]
-    return max(usable, key=_selectivity) if usable else None
+def _usable(strings: frozenset[str] | None) -> bool:
+    return bool(strings) and all(strings)  # type: ignore[arg-type]
 
 
-def _from_exact(exact: frozenset[str] | None) -> frozenset[str] | None:
-    if exact is None or not exact or "" in exact:
+def _implies(chosen: frozenset[str], clause: frozenset[str]) -> bool:
+    """True when every string of ``chosen`` contains a string of ``clause``: ``clause`` then
+    holds whenever ``chosen`` does, and checking it adds nothing."""
+    return all(any(part in whole for part in clause) for whole in chosen)
+
+
+def _pick(candidates: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
+    """The most selective clauses, none implied by one kept before it."""
+    kept: list[frozenset[str]] = []
+    for clause in sorted(set(candidates), key=_selectivity, reverse=True):
+        if len(kept) == MAX_CLAUSES:
+            break
+        if not any(_implies(chosen, clause) for chosen in kept):
+            kept.append(clause)
+    return tuple(kept)
+
+
+def _exact_clause(exact: frozenset[str] | None) -> list[frozenset[str]]:
+    return [exact] if exact is not None and _usable(exact) else []
+
+
+def _product(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
+    joined = frozenset(a + b for a in left for b in right)
+    if len(joined) > MAX_EXACT or any(len(s) > MAX_LITERAL_CHARS for s in joined):
         return None
-    return exact
+    return joined
 
 
-def _literal(char: str, ignore_case: bool) -> _Info:
-    text = char.lower()
-    exact = frozenset({text})
-    return _Info(exact, exact)
+class _Walker:
+    """The analysis of one pattern (see the module docstring)."""
 
+    def __init__(self, single_spaces: bool) -> None:
+        self.single_spaces = single_spaces
 
-def _class(items: list[tuple[Any, Any]], ignore_case: bool) -> _Info:
-    chars: set[str] = set()
-    for op, value in items:
-        if op is constants.LITERAL:
-            chars.add(chr(value).lower())
-        elif op is constants.RANGE:
-            low: int
-            high: int
-            low, high = value
-            if high - low >= _MAX_CLASS:
-                return _UNKNOWN
-            chars.update(chr(code).lower() for code in range(low, high + 1))
-        else:  # NEGATE, CATEGORY (\d, \s...): too many characters to list
-            return _UNKNOWN
-        if len(chars) > _MAX_CLASS:
-            return _UNKNOWN
-    exact = frozenset(chars)
-    return _Info(exact, exact) if exact else _UNKNOWN
+    def sequence(self, items: Any) -> _Info:
+        parts = [self.node(op, value) for op, value in items]
+        candidates: list[frozenset[str]] = []
+        exact: frozenset[str] | None = frozenset({""})
+        run: frozenset[str] = frozenset({""})  # exact strings of the current run of parts
+        for part in parts:
+            candidates.extend(part.clauses)
+            if part.exact is None:
+                candidates.extend(_exact_clause(run))
+                run, exact = frozenset({""}), None
+                continue
+            joined = _product(run, part.exact)
+            if joined is None:  # too many or too long: the run so far is a clause of its own
+                candidates.extend(_exact_clause(run))
+                joined = part.exact
+            run = joined
+            if exact is not None:
+                exact = _product(exact, part.exact)
+        candidates.extend(_exact_clause(run))
+        candidates.extend(_exact_clause(exact))
+        return _Info(exact, _pick([c for c in candidates if _usable(c)]))
 
-
-def _concat(parts: list[_Info]) -> _Info:
-    exact: set[str] | None = {""}
-    required: list[frozenset[str] | None] = []
-    run: set[str] | None = {""}  # exact strings of the current run of exact parts
-    for part in parts:
-        required.append(part.required)
-        if part.exact is None:
-            required.append(_from_exact(frozenset(run)) if run is not None else None)
-            run = {""}
-            exact = None
-            continue
-        if run is not None:
-            product = {a + b for a in run for b in part.exact}
-            if len(product) > MAX_EXACT or any(len(s) > MAX_LITERAL_CHARS for s in product):
-                required.append(_from_exact(frozenset(run)))
-                run = set(part.exact)
+    def alternation(self, branches: list[_Info]) -> _Info:
+        exact: frozenset[str] | None = frozenset()
+        for info in branches:
+            if exact is None or info.exact is None:
                 exact = None
-            else:
-                run = product
-        if exact is not None:
-            product = {a + b for a in exact for b in part.exact}
-            exact = product if len(product) <= MAX_EXACT else None
-    if run is not None:
-        required.append(_from_exact(frozenset(run)))
-    frozen = frozenset(exact) if exact is not None else None
-    known = [r for r in required if r and all(r)]
-    for part in parts:
-        known.extend(part.together)
-    together = tuple(sorted(set(known), key=_selectivity, reverse=True)[:_MAX_TOGETHER])
-    return _Info(frozen, _best(_from_exact(frozen), *required), together)
-
-
-def _alternation(branches: Iterable[_Info]) -> _Info:
-    infos = list(branches)
-    exact: set[str] | None = set()
-    required: set[str] | None = set()
-    for info in infos:
-        if exact is not None and info.exact is not None:
-            exact |= info.exact
+                break
+            exact = exact | info.exact
             if len(exact) > MAX_EXACT:
                 exact = None
-        else:
-            exact = None
-        branch = _best(info.required, _from_exact(info.exact))
-        if required is not None and branch is not None:
-            required |= branch
-        else:
-            required = None
-    frozen = frozenset(exact) if exact is not None else None
-    return _Info(frozen, frozenset(required) if required else None)
+                break
+        ranked = [self._ranked(info) for info in branches]
+        clauses: list[frozenset[str]] = []
+        if all(ranked):
+            for rank in range(max(len(r) for r in ranked)):
+                clauses.append(frozenset().union(*(r[min(rank, len(r) - 1)] for r in ranked)))
+        return _Info(exact, _pick(clauses))
+
+    @staticmethod
+    def _ranked(info: _Info) -> tuple[frozenset[str], ...]:
+        if info.clauses:
+            return info.clauses
+        return tuple(_exact_clause(info.exact))
+
+    def repeat(self, low: int, high: int, sub: _Info) -> _Info:
+        if high == 0:
+            return _EMPTY
+        if low == high == 1:
+            return sub
+        if low == 0:
+            if high == 1 and sub.exact is not None:
+                return _Info(sub.exact | {""})
+            if self.single_spaces and sub.exact is not None and sub.exact <= _SPACES:
+                # A run of white space in decoded text is one character.
+                return _Info(sub.exact | {""})
+            return _UNKNOWN
+        if sub.exact is None:
+            return _Info(None, sub.clauses)
+        if self.single_spaces and sub.exact <= _SPACES:
+            return _Info(sub.exact)  # \s+ is one character in decoded text
+        # At least ``low`` copies in a row: every match contains one of their concatenations.
+        strings = frozenset({""})
+        for _ in range(min(low, 4)):
+            joined = _product(strings, sub.exact)
+            if joined is None:
+                break
+            strings = joined
+        exact = strings if low == high and low <= 4 and strings != frozenset({""}) else None
+        return _Info(exact, _pick([*sub.clauses, *_exact_clause(strings)]))
+
+    def char_class(self, items: list[tuple[Any, Any]]) -> _Info:
+        chars: set[str] = set()
+        for op, value in items:
+            if op is constants.LITERAL:
+                chars.add(chr(value).lower())
+            elif op is constants.RANGE:
+                low, high = value
+                if high - low >= _MAX_CLASS:
+                    return _UNKNOWN
+                chars.update(chr(code).lower() for code in range(low, high + 1))
+            elif op is constants.CATEGORY and self._is_space(value):
+                chars.update(_SPACES)
+            else:  # NEGATE, other categories (\d, \w...): too many characters to list
+                return _UNKNOWN
+            if len(chars) > _MAX_CLASS:
+                return _UNKNOWN
+        exact = frozenset(chars)
+        return _Info(exact, (exact,)) if exact else _UNKNOWN
+
+    def _is_space(self, value: Any) -> bool:
+        return self.single_spaces and value in (
+            constants.CATEGORY_SPACE,
+            constants.CATEGORY_UNI_SPACE,
+        )
+
+    def node(self, op: Any, value: Any) -> _Info:
+        if op is constants.LITERAL:
+            exact = frozenset({chr(value).lower()})
+            return _Info(exact, (exact,))
+        if op is constants.IN:
+            return self.char_class(value)
+        if op is constants.CATEGORY and self._is_space(value):
+            return _Info(_SPACES, (_SPACES,))
+        if op is constants.SUBPATTERN:
+            return self.sequence(value[3])
+        if op is constants.BRANCH:
+            return self.alternation([self.sequence(branch) for branch in value[1]])
+        if op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
+            low, high, sub = value
+            return self.repeat(low, high, self.sequence(sub))
+        if op is constants.ATOMIC_GROUP:
+            return self.sequence(value)
+        if op in (constants.AT, constants.ASSERT, constants.ASSERT_NOT):
+            return _EMPTY
+        return _UNKNOWN  # ANY, NOT_LITERAL, other categories, GROUPREF, ...
 
 
-def _repeat(low: int, high: int, sub: _Info) -> _Info:
-    if low == 0:
-        return _Info(frozenset({""}) if high == 0 else None, None)
-    if low == high == 1:
-        return sub
-    required = _best(sub.required, _from_exact(sub.exact))
-    if sub.exact is None:
-        return _Info(None, required, sub.together)
-    # At least ``low`` copies in a row: every match contains one of their concatenations.
-    strings = {""}
-    for _ in range(min(low, 4)):
-        product = {a + b for a in strings for b in sub.exact}
-        if len(product) > MAX_EXACT or any(len(s) > MAX_LITERAL_CHARS for s in product):
-            break
-        strings = product
-    repeated = _from_exact(frozenset(strings))
-    exact = frozenset(strings) if low == high and low <= 4 and len(strings) > 1 else None
-    return _Info(exact, _best(repeated, required))
+def literal_requirement(
+    pattern: str, flags: int = 0, *, single_spaces: bool = False
+) -> Requirement | None:
+    """Up to :data:`MAX_CLAUSES` clauses every match of ``pattern`` satisfies together (one
+    lower-cased string of each set occurs), most selective first; ``None`` when unknown.
+    ``single_spaces``: the text has no run of white space longer than one character.
 
-
-def _sequence(items: Any, ignore_case: bool) -> _Info:
-    return _concat([_node(op, value, ignore_case) for op, value in items])
-
-
-def _node(op: Any, value: Any, ignore_case: bool) -> _Info:
-    if op is constants.LITERAL:
-        return _literal(chr(value), ignore_case)
-    if op is constants.IN:
-        return _class(value, ignore_case)
-    if op is constants.SUBPATTERN:
-        _group, add_flags, _del_flags, sub = value
-        return _sequence(sub, ignore_case or bool(add_flags & re.IGNORECASE))
-    if op is constants.BRANCH:
-        _unused, branches = value
-        return _alternation(_sequence(branch, ignore_case) for branch in branches)
-    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
-        low, high, sub = value
-        return _repeat(low, high, _sequence(sub, ignore_case))
-    if op is constants.ATOMIC_GROUP:
-        return _sequence(value, ignore_case)
-    if op in (constants.AT, constants.ASSERT, constants.ASSERT_NOT):
-        return _EMPTY
-    return _UNKNOWN  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
+    Raises ``re.error`` for a pattern ``re`` cannot compile.
+    """
+    info = _Walker(single_spaces).sequence(parser.parse(pattern, flags))
+    return info.clauses or None
 
 
 def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:
-    """Lower-cased strings one of which every match of ``pattern`` contains, or ``None``.
-
-    Raises ``re.error`` for a pattern ``re`` cannot compile.
-    """
-    tree = parser.parse(pattern, flags)
-    ignore_case = bool(tree.state.flags & re.IGNORECASE)
-    info = _sequence(tree, ignore_case)
-    return _best(info.required, _from_exact(info.exact))
-
-
-def literal_requirement(pattern: str, flags: int = 0) -> Requirement | None:
-    """Up to three sets of lower-cased strings that every match of ``pattern`` satisfies
-    together (one string of each set occurs), most selective first; ``None`` when unknown.
-
-    Raises ``re.error`` for a pattern ``re`` cannot compile.
-    """
-    tree = parser.parse(pattern, flags)
-    info = _sequence(tree, bool(tree.state.flags & re.IGNORECASE))
-    best = _best(info.required, _from_exact(info.exact))
-    if best is None:
-        return None
-    together = [best]
-    for group in info.together:
-        if len(together) == _MAX_TOGETHER:
-            break
-        if not any(_implies(chosen, group) for chosen in together):
-            together.append(group)
-    return tuple(together)
-
-
-def _implies(chosen: frozenset[str], group: frozenset[str]) -> bool:
-    """True when any string of ``chosen`` contains a string of ``group``: then ``group``
-    holds whenever ``chosen`` does and checking it adds nothing."""
-    return all(any(part in whole for part in group) for whole in chosen)
+    """Lower-cased strings one of which every match of ``pattern`` contains, or ``None``."""
+    requirement = literal_requirement(pattern, flags)
+    return None if requirement is None else requirement[0]

@@ -49,11 +49,17 @@ class _Keyed(NamedTuple):
 def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
-        requirement = literal_requirement(rule.pattern.pattern, rule.pattern.flags)
+        requirement = literal_requirement(
+            rule.pattern.pattern, rule.pattern.flags, single_spaces=True
+        )
         return [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
     signatures: list[Signature] = []
     pattern: re.Pattern[str] | None = getattr(rule, "pattern", None)
-    own = literal_requirement(pattern.pattern, pattern.flags) if pattern is not None else None
+    own = (
+        literal_requirement(pattern.pattern, pattern.flags, single_spaces=True)
+        if pattern is not None
+        else None
+    )
     for field in dict.fromkeys([*rule.triggers, *rule.tokens]):
         requirement = _trigger_requirement(rule, field)
         if own is not None and field == "message" and rule.field_local:
@@ -70,7 +76,7 @@ def _trigger_requirement(rule: Rule, field: str) -> Requirement | None:
     words = rule.tokens.get(field, frozenset())
     if trigger is None:
         return (frozenset(words),) if words else None
-    requirement = literal_requirement(trigger)
+    requirement = literal_requirement(trigger, single_spaces=True)
     if requirement is None:
         return None
     # Selected by its trigger or by one of its words: one group holding both.
