@@ -22,6 +22,7 @@ from lwsyslog.observation import Observation
 from lwsyslog.settings import Config
 from lwsyslog.sinks.base import AlertGuard, Dispatcher, Sink
 from lwsyslog.stats import RunStats
+from lwsyslog.storms import StormGate
 from lwsyslog.thresholds import Crossing, ThresholdEngine
 from lwsyslog.triage import Triage, Urgency
 
@@ -71,6 +72,12 @@ class Pipeline:
             clock=clock,
             descriptions=self.detection.descriptions(),
             not_standalone=self.detection.feeding_only(),
+        )
+        self.storms = StormGate(
+            config.storm_max_alerts,
+            config.storm_window_secs,
+            clock,
+            self.detection.descriptions(),
         )
         self.dispatcher = Dispatcher(sinks, guard=guard, spool_dir=spool_dir)
         self.stats = RunStats()
@@ -145,7 +152,7 @@ class Pipeline:
         if crossings:
             alerts.extend(self.alert_maker.from_crossings(crossings, event.log))
         if alerts:
-            alerts = self.dispatcher.fresh(alerts)
+            alerts = self.dispatcher.fresh(self.storms.filter(alerts))
         delivered = True
         if alerts:
             stats.alerts_by_rule.update(alert.rule for alert in alerts)
@@ -183,12 +190,23 @@ class Pipeline:
         """Retry alerts a sink could not take; True when none is pending."""
         return self.dispatcher.retry()
 
+    def deliver_due_summaries(self) -> None:
+        """Deliver storm summaries whose window ended while input was quiet."""
+        self._deliver(self.storms.due())
+
+    def _deliver(self, alerts: list[Alert]) -> None:
+        alerts = self.dispatcher.fresh(alerts)
+        if alerts:
+            self.stats.alerts_by_rule.update(alert.rule for alert in alerts)
+            self.dispatcher.dispatch(alerts)
+
     def reopen(self) -> None:
         """Reopen sinks (SIGHUP)."""
         self.dispatcher.reopen()
 
     def close(self) -> None:
-        """Flush what is pending and close sinks."""
+        """Deliver pending storm summaries, flush what is pending and close sinks."""
+        self._deliver(self.storms.flush())
         self.dispatcher.close()
 
 

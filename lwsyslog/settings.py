@@ -123,6 +123,8 @@ class Config:
     cooldown_secs: float
     max_keys: int
     memory_budget_bytes: int
+    storm_max_alerts: int
+    storm_window_secs: float
     thresholds: Mapping[str, ThresholdSettings]
     allow: AllowList
     rules: Mapping[str, RuleSettings]

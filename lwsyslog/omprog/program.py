@@ -301,6 +301,7 @@ class OmprogProgram:
         now = self._clock()
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_SECS
+            self.pipeline.deliver_due_summaries()
             dispatcher = self.pipeline.dispatcher
             dispatcher.flush()
             if dispatcher.pending:
@@ -337,6 +338,8 @@ class OmprogProgram:
             f"pending_alerts={dispatcher.pending}",
             f"sink_failures={sum(dispatcher.failures.values())}",
             f"sink_dropped={sum(dispatcher.dropped.values())}",
+            f"storm_alerts_folded={self.pipeline.storms.absorbed}",
+            f"storm_summaries={self.pipeline.storms.summaries}",
             f"guard_failures={dispatcher.guard_failures}",
             f"journal_diagnostics_lost={self.diagnostics.journal_failures}",
         ]

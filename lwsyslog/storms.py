@@ -1,0 +1,144 @@
+"""Storm control: past a rate, one rule's alerts become one summary alert per window.
+
+10,000 attacking addresses, each raising its own alert, would bury the one alert that matters
+and cost the sinks tens of thousands of writes. The :class:`StormGate` counts each rule's
+alerts in fixed windows of event time: the first ``max_alerts`` of a window pass as they are;
+the rest are absorbed (counted, with their clients) and leave the window as one summary alert
+("sqli-union-select: storm: 3,412 more alerts from 3,412 clients within 10s, most from
+203.0.113.9 (12)"). Other rules' alerts are not touched, so an unrelated alert is never held
+behind a storm. Memory is bounded: at most :data:`MAX_CLIENTS` clients are remembered per
+rule and window.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from lwsyslog.alerts import Alert
+from lwsyslog.severity import Severity
+
+__all__ = ["MAX_CLIENTS", "StormGate"]
+
+#: Clients remembered per rule and window; beyond that the summary says "at least".
+MAX_CLIENTS = 10_000
+_TOP_SHOWN = 5
+
+
+@dataclass(slots=True)
+class _Window:
+    """One rule's alerts in one window."""
+
+    start: float
+    passed: int = 0
+    first: Alert | None = None
+    last: Alert | None = None
+    count: int = 0
+    clients: Counter[str] = field(default_factory=Counter)
+    more_clients: bool = False
+    severity: Severity = Severity.LOW
+    categories: dict[str, None] = field(default_factory=dict)
+
+    def absorb(self, alert: Alert) -> None:
+        if self.first is None:
+            self.first = alert
+        self.last = alert
+        self.count += 1
+        client = alert.client_ip or alert.key
+        if client in self.clients or len(self.clients) < MAX_CLIENTS:
+            self.clients[client] += alert.count
+        else:
+            self.more_clients = True
+        if alert.severity.rank > self.severity.rank:
+            self.severity = alert.severity
+        self.categories.update(dict.fromkeys(alert.categories))
+
+
+class StormGate:
+    """Passes alerts, or folds a rule's alerts into summaries once they come too fast."""
+
+    def __init__(
+        self,
+        max_alerts: int,
+        window_secs: float,
+        clock: Callable[[], float],
+        descriptions: dict[str, str] | None = None,
+    ) -> None:
+        self.max_alerts = max_alerts
+        self.window_secs = window_secs
+        self._clock = clock
+        self._descriptions = descriptions or {}
+        self._windows: dict[str, _Window] = {}
+        self.absorbed = 0
+        self.summaries = 0
+
+    def filter(self, alerts: Sequence[Alert]) -> list[Alert]:
+        """The alerts to deliver now: ``alerts`` as they are or folded, and the summaries of
+        windows these alerts' times have closed."""
+        if self.max_alerts <= 0:
+            return list(alerts)
+        out: list[Alert] = []
+        for alert in alerts:
+            now = alert.last_time if alert.last_time is not None else self._clock()
+            start = now - now % self.window_secs
+            window = self._windows.get(alert.rule)
+            if window is None or start > window.start:
+                if window is not None and window.count:
+                    out.append(self._summary(alert.rule, window))
+                window = _Window(start)
+                self._windows[alert.rule] = window
+            if window.passed < self.max_alerts:
+                window.passed += 1
+                out.append(alert)
+            else:
+                window.absorb(alert)
+                self.absorbed += 1
+        return out
+
+    def due(self, now: float | None = None) -> list[Alert]:
+        """Summaries of windows that ended before ``now`` (default: the clock), for a
+        program whose input went quiet while a storm's window was open."""
+        when = self._clock() if now is None else now
+        out = []
+        for rule, window in list(self._windows.items()):
+            if when >= window.start + self.window_secs:
+                if window.count:
+                    out.append(self._summary(rule, window))
+                del self._windows[rule]
+        return out
+
+    def flush(self) -> list[Alert]:
+        """Every pending summary (end of a scan, or of the program)."""
+        out = [self._summary(rule, w) for rule, w in self._windows.items() if w.count]
+        self._windows.clear()
+        return out
+
+    def _summary(self, rule: str, window: _Window) -> Alert:
+        self.summaries += 1
+        first, last = window.first, window.last
+        assert first is not None and last is not None
+        top = ", ".join(f"{client} ({n})" for client, n in window.clients.most_common(_TOP_SHOWN))
+        clients = f"{len(window.clients):,}{'+' if window.more_clients else ''}"
+        what = self._descriptions.get(rule, rule)
+        message = (
+            f"{what}: storm: {window.count:,} more alerts from {clients} clients within "
+            f"{self.window_secs:g}s, most from {top}; single alerts resume when it calms down"
+        )
+        return Alert(
+            rule=rule,
+            key="storm",
+            client_ip="",
+            categories=tuple(window.categories),
+            severity=window.severity,
+            count=window.count,
+            window_secs=self.window_secs,
+            first=first.first,
+            last=last.last,
+            first_time=first.first_time,
+            last_time=last.last_time,
+            message=message,
+            sample=last.sample,
+            log=last.log,
+            rules=(rule,),
+        )
