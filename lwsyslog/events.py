@@ -65,6 +65,9 @@ class AccessEvent:
     cookie: str = ""
     duration_us: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: The line fit no format and was read as far as it goes (it arrived cut, most likely:
+    #: see :mod:`lwsyslog.formats.cut_line`).
+    cut: bool = False
     log: Literal["access"] = "access"
 
     @property

@@ -17,6 +17,7 @@ from lwsyslog.detection.catalog import load_detection
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
+from lwsyslog.formats.cut_line import salvage_access
 from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
 from lwsyslog.settings import Config
@@ -96,9 +97,8 @@ class Pipeline:
     def process_bytes(self, data: bytes, origin: Origin) -> LineResult:
         """Decode one raw line (invalid UTF-8 replaced and counted), then :meth:`process`."""
         if len(data) > self._max_line_bytes:
-            return self._unparsed(
-                origin, data[:200].decode("utf-8", "replace"), UnparsedReason.TOO_LONG
-            )
+            # Only the head is read (process() sees it is longer than the limit).
+            data = data[: self._max_line_bytes + 1]
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError:
@@ -110,12 +110,20 @@ class Pipeline:
         """Run one line through every stage and deliver its alerts."""
         stats = self.stats
         stats.lines += 1
-        if len(text) > self._max_line_bytes:
-            return self._unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
+        too_long = len(text) > self._max_line_bytes
+        if too_long:
+            # Longer than any line Apache writes: only its head is read, as a cut line.
+            text = text[: self._max_line_bytes]
         event = self._parse(text, origin)
         if isinstance(event, Unparsed):
-            stats.unparsed[event.reason.value] += 1
-            return LineResult(event)
+            salvaged = salvage_access(text, origin)
+            if salvaged is None:
+                if too_long:
+                    event = Unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
+                stats.unparsed[event.reason.value] += 1
+                return LineResult(event)
+            stats.cut_lines += 1
+            event = salvaged
         if event.log == "access":
             stats.access += 1
         else:

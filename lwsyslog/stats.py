@@ -19,6 +19,8 @@ class RunStats:
     error: int = 0
     urgent: int = 0
     invalid_utf8: int = 0
+    #: Lines no format fits that were read as cut access lines (and scanned).
+    cut_lines: int = 0
     unparsed: Counter[str] = field(default_factory=Counter)
     findings_by_category: Counter[str] = field(default_factory=Counter)
     findings_by_rule: Counter[str] = field(default_factory=Counter)

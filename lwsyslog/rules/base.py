@@ -93,6 +93,8 @@ class Rule(ABC):
     codes: ClassVar[frozenset[str]] = _NO_STRS
     segments: ClassVar[frozenset[str]] = _NO_STRS
     extensions: ClassVar[frozenset[str]] = _NO_STRS
+    #: Selected by every access line that arrived cut (``AccessEvent.cut``).
+    cut_lines: ClassVar[bool] = False
     #: Keys the rule's ``[rules.ID]`` table takes beyond enabled/severity/allow, with checks.
     options: ClassVar[Mapping[str, Checker]] = {}
 
@@ -126,6 +128,7 @@ class Rule(ABC):
             or cls.codes
             or cls.segments
             or cls.extensions
+            or cls.cut_lines
         )
 
     def __repr__(self) -> str:

@@ -86,13 +86,15 @@ def _trigger_requirement(rule: Rule, field: str) -> Requirement | None:
 def _keyed(log: str, rules: Sequence[Rule]) -> tuple[_Keyed, ...]:
     tables: list[tuple[str, dict[Any, list[int]]]] = []
     if log == "access":
-        tables = [("status", {}), ("method", {})]
+        tables = [("status", {}), ("method", {}), ("cut", {})]
         for index, rule in enumerate(rules):
             if log in rule.logs:
                 for status in rule.statuses:
                     tables[0][1].setdefault(status, []).append(index)
                 for method in rule.methods:
                     tables[1][1].setdefault(method, []).append(index)
+                if rule.cut_lines:
+                    tables[2][1].setdefault(True, []).append(index)
     else:
         tables = [("code", {})]
         for index, rule in enumerate(rules):

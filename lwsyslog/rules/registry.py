@@ -26,6 +26,7 @@ from lwsyslog.rules.command import (
     CommandServerSideInclude,
     CommandShellChain,
 )
+from lwsyslog.rules.cut import ProtocolCutLine
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
 from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
@@ -144,6 +145,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ProtocolInvalidUri,
     ProtocolOversizedRequest,
     ProtocolTlsSniMismatch,
+    ProtocolCutLine,
     DosSlowRequestTimeout,
     DosRequestTimeout,
     DosMaxWorkers,

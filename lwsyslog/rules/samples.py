@@ -44,6 +44,7 @@ class AccessSample:
     protocol: str = "HTTP/1.1"
     request_line: str | None = None
     client_ip: str = _SAMPLE_IP
+    cut: bool = False
 
     def to_event(self, origin: Origin | None = None) -> AccessEvent:
         """The :class:`AccessEvent` a parser would produce for this request."""
@@ -69,6 +70,7 @@ class AccessSample:
             referer=self.referer,
             user_agent=self.user_agent,
             cookie=self.cookie,
+            cut=self.cut,
         )
 
 
