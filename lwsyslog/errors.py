@@ -8,7 +8,8 @@
     ├── StoreError         the alert store is missing, unreadable or not a store (names the file)
     ├── CertError          a certificate or key could not be made or read (names file or step)
     ├── SetupError         a drop-in could not be rendered, validated or written
-    └── LabError           the local lab (demo, integration tests) cannot run here
+    ├── LabError           the local lab (demo, integration tests) cannot run here
+    └── PrivilegeError     the omprog program could not become its service user
 
 Errors on single log lines are not exceptions: they are counted under a fixed reason
 (see :class:`lwsyslog.events.UnparsedReason`).
@@ -22,6 +23,7 @@ __all__ = [
     "FormatError",
     "LabError",
     "LwsyslogError",
+    "PrivilegeError",
     "RuleError",
     "SetupError",
     "SinkError",
@@ -86,3 +88,7 @@ class SetupError(LwsyslogError):
 
 class LabError(LwsyslogError):
     """The lab cannot be set up here (names what is missing or wrong)."""
+
+
+class PrivilegeError(LwsyslogError):
+    """The omprog program could not become its service user (names the user and why)."""

@@ -44,10 +44,13 @@ def omprog_command(
     python: str = sys.executable,
     script: Path | None = None,
     extra: tuple[str, ...] = (),
+    user: str = "root",
 ) -> str:
     """``PYTHON SCRIPT --config ... --state-dir ... --messages-file ...`` for omprog's ``binary=``.
 
     omprog splits ``binary`` at spaces and knows no quoting, so no part may contain white space.
+    The lab's files live in a private temporary directory, so the program stays ``user`` root
+    there unless told otherwise.
     """
     parts = [
         python,
@@ -59,6 +62,8 @@ def omprog_command(
         "--messages-file",
         str(messages_file),
         *(() if journald else ("--no-journald",)),
+        "--user",
+        user,
         *extra,
     ]
     for part in parts:

@@ -24,6 +24,7 @@ class Options:
     transactions: bool = False
     stats_interval_secs: float = 60.0
     stats_every_lines: int = 100_000
+    user: str = "auto"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -76,6 +77,14 @@ def build_parser() -> argparse.ArgumentParser:
         help='understand BEGIN/COMMIT TRANSACTION marks (rsyslog useTransactions="on")',
     )
     parser.add_argument(
+        "--user",
+        default="auto",
+        metavar="NAME",
+        help="started as root, become this user before reading a line; 'auto': lwsyslog "
+        "when that user exists, else stay root with a warning; 'root' stays root "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
         "--stats-interval-secs",
         type=float,
         default=60.0,
@@ -107,4 +116,5 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         transactions=args.transactions,
         stats_interval_secs=max(args.stats_interval_secs, 0.1),
         stats_every_lines=max(args.stats_every_lines, 1),
+        user=args.user,
     )

@@ -12,6 +12,8 @@ again would count it twice in the thresholds).
 from __future__ import annotations
 
 import dataclasses
+import os
+import pwd
 import time
 import traceback
 from collections import Counter
@@ -26,6 +28,7 @@ from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
+from lwsyslog.omprog.privileges import DEFAULT_USER, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.sanitize import sanitize
@@ -58,6 +61,7 @@ class OmprogProgram:
         self.diagnostics = diagnostics
         self._clock = clock
         self.config = self._load_config()
+        self._become_service_user()
         self.guard = self._open_guard()
         self.pipeline = self._build_pipeline(self.config)
         self._sequence: dict[str, int] = {}
@@ -87,6 +91,20 @@ class OmprogProgram:
         if not self.options.journald:
             config = dataclasses.replace(config, journald_enabled=False)
         return config
+
+    def _become_service_user(self) -> None:
+        user = self.options.user
+        if user == "auto":
+            user = DEFAULT_USER if _user_exists(DEFAULT_USER) else ""
+            if not user and os.geteuid() == 0:
+                self.diagnostics.warning(
+                    f"running as root: no user {DEFAULT_USER!r} to switch to (the Debian "
+                    "package makes it; or pass --user NAME)"
+                )
+        messages = self.config.messages_file_path if self.config.messages_file_enabled else ""
+        done = drop_privileges(user, self.options.state_dir, messages or None)
+        if done:
+            self.diagnostics.info(done)
 
     def _open_guard(self) -> MemoryReplayGuard:
         path = self.options.state_dir / f"omprog-{self.options.instance}.fingerprints"
@@ -360,6 +378,14 @@ class OmprogProgram:
         finally:
             self.guard.close()
         self.diagnostics.info(self.stats_line())
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True
 
 
 def _store_sink(config: Config, state_dir: Path) -> StoreSink:

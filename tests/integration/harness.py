@@ -59,10 +59,11 @@ def consumer_command(output: Path, *, journal: bool = False) -> str:
     return f"{sys.executable} {CONSUMER} {output}{flag}"
 
 
-def recorder_command(record: Path, work: Path) -> str:
-    """The omprog ``binary=`` value running the real program that also records its lines."""
+def recorder_command(record: Path, work: Path, config: str = "") -> str:
+    """The omprog ``binary=`` value running the real program that also records its lines
+    (``config``: TOML added to the lab's configuration)."""
     real = lab.omprog_command(
-        config=lab.write_lab_config(work / "lwsyslog.toml"),
+        config=lab.write_lab_config(work / "lwsyslog.toml", config),
         state_dir=work / "state",
         messages_file=work / "messages",
     )

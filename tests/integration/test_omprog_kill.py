@@ -72,7 +72,8 @@ def test_sigkill_of_the_program_mid_stream_loses_no_line(
         work,
         journal,
         pki,
-        program=harness.recorder_command(record, work),
+        # Every attacker's alert is counted: no storm summary may fold them.
+        program=harness.recorder_command(record, work, "[alerts]\nstorm_max_alerts = 0\n"),
         transactions=transactions,
     )
     run = f"k{uuid.uuid4().hex[:10]}"

@@ -14,7 +14,9 @@ import re
 import shutil
 import stat
 import subprocess
+import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import debpkg
@@ -120,26 +122,39 @@ def test_commands_run_from_the_private_venv(installed_package: debpkg.Installer)
     assert f"configuration OK: <built-in defaults>, {CONFFILE}" in checked
 
 
+@pytest.fixture
+def reachable() -> Iterator[Path]:
+    """A directory the lwsyslog user can reach: started as root, the program becomes it."""
+    base = Path(tempfile.mkdtemp(prefix="lwsyslog-package-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    yield base
+    shutil.rmtree(base)
+
+
 def test_omprog_answers_ok_and_writes_the_alert(
-    installed_package: debpkg.Installer, tmp_path: Path
+    installed_package: debpkg.Installer, reachable: Path
 ) -> None:
-    """The installed lwsyslog-omprog speaks the protocol and its detection runs."""
+    """The installed lwsyslog-omprog speaks the protocol, runs as the lwsyslog user, and its
+    detection runs."""
     envelope = {"host": "web1", "tag": "apache-access:", "program": "apache-access"}
-    result = _omprog(tmp_path, {**envelope, "msg": LOG4SHELL})
+    result = _omprog(reachable, {**envelope, "msg": LOG4SHELL})
     assert result.returncode == 0, result.stderr
     assert result.stdout == "OK\nOK\n"
-    alerts = (tmp_path / "messages").read_text().splitlines()
+    assert "running as lwsyslog" in result.stderr
+    messages = reachable / "messages"
+    alerts = messages.read_text().splitlines()
     assert len(alerts) == 1
     assert " critical log4shell-jndi client=203.0.113.9 " in alerts[0]
+    assert pwd.getpwuid(messages.stat().st_uid).pw_name == "lwsyslog"
 
 
 def test_running_writes_nothing_under_opt(
-    installed_package: debpkg.Installer, tmp_path: Path
+    installed_package: debpkg.Installer, reachable: Path
 ) -> None:
     """Byte code ships in the package: running the commands leaves no file dpkg does not know."""
     debpkg.run("lwsyslog", "rules")
     debpkg.run("lwsyslog", "explain", LOG4SHELL)
-    _omprog(tmp_path, {"host": "web1", "tag": "apache-access:", "msg": LOG4SHELL})
+    _omprog(reachable, {"host": "web1", "tag": "apache-access:", "msg": LOG4SHELL})
     owned = set(_owned_paths())
     on_disk = {
         Path(root) / name

@@ -89,6 +89,8 @@ class Omprog:
             [
                 sys.executable,
                 str(PROGRAM),
+                "--user",
+                "root",
                 "--config",
                 str(config),
                 "--state-dir",
@@ -365,6 +367,8 @@ def test_transaction_marks_are_answered(tmp_path: Path, messages: Path) -> None:
         [
             sys.executable,
             str(PROGRAM),
+            "--user",
+            "root",
             "--transactions",
             "--config",
             str(config),
@@ -398,6 +402,8 @@ def test_bad_configuration_at_start_exits_2_without_ok(
         [
             sys.executable,
             str(PROGRAM),
+            "--user",
+            "root",
             "--config",
             str(config),
             "--state-dir",
@@ -461,6 +467,8 @@ def test_messages_file_option_overrides_the_config(tmp_path: Path, messages: Pat
         [
             sys.executable,
             str(PROGRAM),
+            "--user",
+            "root",
             "--config",
             str(config),
             "--state-dir",

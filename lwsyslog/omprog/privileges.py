@@ -1,0 +1,85 @@
+"""Least privilege: the omprog program gives up root before it reads a single line.
+
+rsyslog starts its omprog children as itself, which on Debian is root with every capability.
+The program needs none of that: it reads lines on a pipe, writes its state directory, the
+messages file and datagrams to journald. Started as root, it prepares what only root can (its
+state directory, owned by the service user, and the messages file, ``0640`` with group
+``adm`` as Debian's logs are), then switches to the service user (``lwsyslog``, made by the
+package) and its groups for good: real, effective and saved ids, supplementary groups too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import os
+import pwd
+from pathlib import Path
+
+from lwsyslog.errors import PrivilegeError
+
+__all__ = ["DEFAULT_USER", "drop_privileges"]
+
+#: The service user the Debian package creates.
+DEFAULT_USER = "lwsyslog"
+_STATE_MODE = 0o750
+_MESSAGES_MODE = 0o640
+
+
+def drop_privileges(user: str, state_dir: Path, messages_file: str | None) -> str | None:
+    """Become ``user`` when running as root; what happened, in words (``None``: nothing to do).
+
+    Raises :class:`PrivilegeError` when root was asked to drop to a user that does not exist or
+    the switch fails: running on as root by accident is worse than not starting.
+    """
+    if os.geteuid() != 0 or user in ("", "root"):
+        return None
+    try:
+        account = pwd.getpwnam(user)
+    except KeyError:
+        raise PrivilegeError(
+            f"user {user!r} does not exist (create it, or pass --user '' to stay root)"
+        ) from None
+    groups = {account.pw_gid}
+    with contextlib.suppress(KeyError):
+        groups.add(grp.getgrnam("adm").gr_gid)  # the messages file's group
+    _prepare(state_dir, messages_file, account.pw_uid, account.pw_gid)
+    try:
+        os.setgroups(sorted(groups))
+        os.setresgid(account.pw_gid, account.pw_gid, account.pw_gid)
+        os.setresuid(account.pw_uid, account.pw_uid, account.pw_uid)
+    except OSError as error:
+        raise PrivilegeError(f"cannot become {user!r}: {error.strerror or error}") from None
+    if os.geteuid() == 0 or os.getuid() == 0:
+        raise PrivilegeError(f"still root after switching to {user!r}")
+    return f"running as {user} (uid {account.pw_uid}), not root"
+
+
+# Files the program keeps in its state directory (a root run may have left them root's).
+_STATE_FILES = ("omprog-*", "alerts.db*", "notify-*", "backlog-*")
+
+
+def _prepare(state_dir: Path, messages_file: str | None, uid: int, gid: int) -> None:
+    """What only root can make: the state directory and the messages file, for ``uid``."""
+    if not state_dir.exists():
+        state_dir.mkdir(mode=_STATE_MODE, parents=True)
+        os.chown(state_dir, uid, gid)
+    elif state_dir.stat().st_uid == 0:
+        os.chown(state_dir, uid, gid)
+        os.chmod(state_dir, _STATE_MODE)
+    for pattern in _STATE_FILES:
+        for path in state_dir.glob(pattern):
+            if not path.is_symlink() and path.stat().st_uid == 0:
+                os.chown(path, uid, gid)
+    if messages_file:
+        path = Path(messages_file)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MESSAGES_MODE)
+            os.close(fd)
+            try:
+                adm = grp.getgrnam("adm").gr_gid
+            except KeyError:
+                adm = gid
+            os.chown(path, uid, adm)
+            os.chmod(path, _MESSAGES_MODE)

@@ -1,0 +1,112 @@
+"""The omprog program started as root gives root up before it reads a line."""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"
+USER = "lwsyslog-test"
+SQLI = (
+    '203.0.113.9 - - [23/Nov/2026:14:00:05 +0000] "GET /item.php?id=-1%20UNION%20ALL%20SELECT'
+    '%201,2-- HTTP/1.1" 200 512 "-" "Mozilla/5.0"'
+)
+
+
+@pytest.fixture(scope="module")
+def service_user() -> Iterator[pwd.struct_passwd]:
+    if os.geteuid() != 0:
+        pytest.skip("needs root (the program drops root; only root can start it so)")
+    made = False
+    try:
+        account = pwd.getpwnam(USER)
+    except KeyError:
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", USER],
+            check=True,
+        )
+        made = True
+        account = pwd.getpwnam(USER)
+    yield account
+    if made:
+        subprocess.run(["userdel", USER], check=True)
+
+
+def _status(pid: int) -> dict[str, str]:
+    lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    return dict(line.split(":\t", 1) for line in lines if ":\t" in line)
+
+
+@pytest.fixture
+def world() -> Iterator[Path]:
+    """A directory the service user can reach (pytest's own are root's alone)."""
+    base = Path(tempfile.mkdtemp(prefix="lwsyslog-privileges-", dir="/tmp"))
+    os.chmod(base, 0o755)
+    yield base
+    shutil.rmtree(base)
+
+
+def test_started_as_root_it_runs_as_the_service_user(
+    service_user: pwd.struct_passwd, world: Path
+) -> None:
+    base = world
+    state, messages = base / "state", base / "log" / "messages"
+    config = base / "lwsyslog.toml"
+    config.write_text("[sinks.journald]\nenabled = false\n[store]\nenabled = false\n")
+    proc = subprocess.Popen(
+        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state),
+         "--messages-file", str(messages), "--user", USER, "--no-journald"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdout.readline() == b"OK\n"
+    envelope = {"host": "web1", "tag": "apache-access:", "msg": SQLI}
+    proc.stdin.write(json.dumps(envelope).encode() + b"\n")
+    proc.stdin.flush()
+    assert proc.stdout.readline() == b"OK\n"
+    status = _status(proc.pid)
+    uid = service_user.pw_uid
+    assert status["Uid"].split() == [str(uid)] * 4  # real, effective, saved, filesystem
+    assert status["CapEff"] == "0000000000000000"
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    stderr = proc.stderr.read() if proc.stderr else b""
+    proc.stdout.close()
+    if proc.stderr:
+        proc.stderr.close()
+    assert "UNION" in messages.read_text() or "union" in messages.read_text()
+    info = messages.stat()
+    assert (info.st_uid, oct(info.st_mode & 0o777)) == (uid, "0o640")
+    assert grp.getgrgid(info.st_gid).gr_name in ("adm", grp.getgrgid(service_user.pw_gid).gr_name)
+    assert oct(state.stat().st_mode & 0o777) == "0o750" and state.stat().st_uid == uid
+    assert b"running as lwsyslog-test" in stderr
+
+
+def test_asked_for_a_user_that_does_not_exist_it_refuses_to_start(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root")
+    run = subprocess.run(
+        [sys.executable, str(PROGRAM), "--state-dir", str(tmp_path), "--no-journald",
+         "--user", "no-such-user-xyz", "--messages-file", str(tmp_path / "m")],
+        input=b"",
+        capture_output=True,
+        timeout=30,
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 2 and run.stdout == b""
+    assert b"no-such-user-xyz" in run.stderr and b"does not exist" in run.stderr
+    time.sleep(0)
