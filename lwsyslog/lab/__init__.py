@@ -12,6 +12,7 @@ from lwsyslog.errors import LabError
 from lwsyslog.lab.apache import ApacheInstance
 from lwsyslog.lab.chain import LocalChain
 from lwsyslog.lab.chain_conf import server_conf, webhost_conf
+from lwsyslog.lab.faults import FAULT_KINDS, SinkFault, send_through_fault, settle
 from lwsyslog.lab.http import fetch
 from lwsyslog.lab.journal import JOURNAL_DIR, JournalNamespace
 from lwsyslog.lab.omprog import find_omprog_script, omprog_command, write_lab_config
@@ -28,6 +29,7 @@ from lwsyslog.lab.requirements import missing_requirements
 from lwsyslog.lab.rsyslog import RSYSLOGD, RsyslogInstance, inject, syslog_line
 
 __all__ = [
+    "FAULT_KINDS",
     "JOURNAL_DIR",
     "PERMITTED",
     "RSYSLOGD",
@@ -39,6 +41,7 @@ __all__ = [
     "LabError",
     "LocalChain",
     "RsyslogInstance",
+    "SinkFault",
     "child_pids",
     "fetch",
     "find_omprog_script",
@@ -48,7 +51,9 @@ __all__ = [
     "missing_requirements",
     "omprog_command",
     "pid_alive",
+    "send_through_fault",
     "server_conf",
+    "settle",
     "stop_process",
     "syslog_line",
     "wait_for",

@@ -94,6 +94,13 @@ class JournalNamespace:
             raise RuntimeError("the namespace is not started")
         return self._holder.pid
 
+    @property
+    def journald_pid(self) -> int:
+        """journald's pid (to stop and continue it in fault tests)."""
+        if not self._journald_pid:
+            raise RuntimeError("the namespace is not started")
+        return self._journald_pid
+
     def command(self, *argv: str) -> list[str]:
         """``argv`` prefixed so that it runs inside the namespace."""
         return ["nsenter", "-t", str(self.holder_pid), "-m", "--", *argv]

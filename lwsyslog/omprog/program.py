@@ -310,20 +310,24 @@ class OmprogProgram:
 
     def seconds_to_stats(self) -> float:
         """How long the input wait may last: until the stats line is due, and at most
-        :data:`HOUSEKEEPING_SECS` (idle housekeeping: batches committed, backlogs retried)."""
-        return min(max(self._next_stats - self._clock(), 0.0), HOUSEKEEPING_SECS)
+        :data:`HOUSEKEEPING_SECS` (idle housekeeping: batches committed, backlogs retried),
+        sooner when a sink's backlog is due for a retry."""
+        wait = min(max(self._next_stats - self._clock(), 0.0), HOUSEKEEPING_SECS)
+        return min(wait, self.pipeline.dispatcher.seconds_to_retry())
 
     def tick(self) -> None:
         """Between lines: commit what batching sinks hold and retry backlogs when due, and
         write the stats line when it is due (time or line count)."""
         now = self._clock()
+        dispatcher = self.pipeline.dispatcher
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_SECS
             self.pipeline.deliver_due_summaries()
-            dispatcher = self.pipeline.dispatcher
             dispatcher.flush()
             if dispatcher.pending:
                 dispatcher.retry()
+        elif dispatcher.seconds_to_retry() == 0.0:
+            dispatcher.retry()
         if now >= self._next_stats or self._stats_lines >= self.options.stats_every_lines:
             if self._stats_lines:
                 self.diagnostics.info(self.stats_line(now))

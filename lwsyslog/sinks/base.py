@@ -58,13 +58,15 @@ class Dispatcher:
     required): a journald outage must not stall the stream while the messages file keeps
     every alert. A required sink is tried again at every dispatch (the line waits for it); a
     best-effort one after a pause that doubles from :data:`FIRST_PAUSE_SECS` up to
-    :data:`MAX_PAUSE_SECS`. With ``spool_dir`` each best-effort sink's backlog spills to
+    :data:`MAX_PAUSE_SECS` (or :data:`BUSY_PAUSE_SECS` when it took some before refusing). With
+    ``spool_dir`` each best-effort sink's backlog spills to
     ``spool_dir/backlog-NAME.jsonl`` beyond memory. With a ``guard``, an alert it has seen is
     not dispatched again, and alerts are remembered by it once delivered (a duplicate after a
     crash beats a lost alert).
     """
 
     FIRST_PAUSE_SECS = 0.5
+    BUSY_PAUSE_SECS = 0.02
     MAX_PAUSE_SECS = 30.0
 
     def __init__(
@@ -101,6 +103,7 @@ class Dispatcher:
         self._diagnostics = diagnostics if diagnostics is not None else sys.stderr
         self._last_error: dict[str, str] = {}
         self._dropped_reported: dict[str, int] = {sink.name: 0 for sink in sinks}
+        self._retry_at = float("inf")
 
     @property
     def pending(self) -> int:
@@ -140,6 +143,7 @@ class Dispatcher:
             # Kept bounded during a long outage: the oldest are then never remembered, so a
             # replay after a crash could raise them twice (a duplicate, never a loss).
             del unsettled[: len(unsettled) - self._max_unsettled]
+        self._update_retry_at()
         return self._settle()
 
     def retry(self, *, force: bool = False) -> bool:
@@ -150,6 +154,7 @@ class Dispatcher:
             backlog = self._backlogs[sink.name]
             if backlog and (force or now >= self._next_try[sink.name]):
                 self._drain(sink, backlog, now)
+        self._update_retry_at()
         return self._settle()
 
     def flush(self) -> None:
@@ -203,8 +208,23 @@ class Dispatcher:
             except Exception as error:
                 self._report(sink, error)
 
+    def _update_retry_at(self) -> None:
+        # Required sinks are retried with the line they hold up (rsyslog sends it again).
+        due = [
+            self._next_try[name]
+            for name, backlog in self._backlogs.items()
+            if backlog and name not in self._required
+        ]
+        self._retry_at = min(due, default=float("inf"))
+
+    def seconds_to_retry(self) -> float:
+        """How long until a best-effort sink's backlog is due for another try (inf: none)."""
+        at = self._retry_at
+        return at if at == float("inf") else max(at - self._clock(), 0.0)
+
     def _drain(self, sink: Sink, backlog: Backlog, now: float) -> None:
         name = sink.name
+        taken = 0
         while True:
             alert = backlog.first()
             if alert is None:
@@ -215,6 +235,12 @@ class Dispatcher:
                 self.failures[name] += 1
                 self._report(sink, error)
                 if name not in self._required:
+                    if taken:
+                        # It took some and then refused (journald's queue is full): alive
+                        # but busy, so try again soon instead of backing off.
+                        self._pause[name] = 0.0
+                        self._next_try[name] = now + self.BUSY_PAUSE_SECS
+                        return
                     pause = min(
                         max(self._pause[name] * 2, self.FIRST_PAUSE_SECS), self.MAX_PAUSE_SECS
                     )
@@ -222,6 +248,7 @@ class Dispatcher:
                     self._next_try[name] = now + pause
                 return
             backlog.pop_first()
+            taken += 1
             if name in self._last_error:
                 del self._last_error[name]
                 print(f"lwsyslog: sink {name} is taking alerts again", file=self._diagnostics)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import socket
 import struct
 import time
@@ -118,6 +119,50 @@ def test_a_failing_sink_keeps_its_alerts_and_never_blocks_the_others() -> None:
     flaky.up = True
     assert dispatcher.retry() is True
     assert [a.rule for a in flaky.taken] == ["sqli-union", "xss-script"]
+
+
+class _Busy:
+    """Takes ``room`` alerts, then refuses until it has room again (a full socket queue)."""
+
+    name = "busy"
+    required = False
+
+    def __init__(self, room: int) -> None:
+        self.room = room
+        self.taken: list[Alert] = []
+
+    def write(self, alert: Alert) -> None:
+        if self.room == 0:
+            raise BlockingIOError("queue full")
+        self.room -= 1
+        self.taken.append(alert)
+
+    def reopen(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+def test_a_sink_that_took_some_before_refusing_is_tried_again_soon_not_backed_off() -> None:
+    now = [0.0]
+    busy, memory = _Busy(room=3), MemorySink()
+    dispatcher = Dispatcher(
+        [memory, busy],
+        diagnostics=io.StringIO(),
+        clock=lambda: now[0],
+    )
+    dispatcher.dispatch([make_alert(rule=f"r{n}") for n in range(10)])
+    assert len(busy.taken) == 3 and dispatcher.pending == 7
+    assert dispatcher.seconds_to_retry() == Dispatcher.BUSY_PAUSE_SECS
+    busy.room = 0
+    now[0] = 0.05
+    dispatcher.retry()  # nothing taken this time: a dead sink's pause, which then doubles
+    assert dispatcher.seconds_to_retry() == Dispatcher.FIRST_PAUSE_SECS
+    busy.room = 100
+    now[0] = 0.6
+    assert dispatcher.seconds_to_retry() == 0.0
+    dispatcher.retry()
+    assert [a.rule for a in busy.taken] == [f"r{n}" for n in range(10)]
+    assert dispatcher.seconds_to_retry() == float("inf")
 
 
 class _FakeJournald:
