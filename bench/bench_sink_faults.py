@@ -151,9 +151,7 @@ def run_one(
         program = lab.omprog_command(
             # Storm control off: 40 one-line attackers in 20 s would otherwise fold into
             # summaries, and the comparison is per (rule, client).
-            config=lab.write_lab_config(
-                work / "lwsyslog.toml", "[alerts]\nstorm_max_alerts = 0\n"
-            ),
+            config=lab.write_lab_config(work / "lwsyslog.toml", "[alerts]\nstorm_max_alerts = 0\n"),
             state_dir=work / "state",
             messages_file=fault.path,
         )

@@ -3,30 +3,43 @@
 A rule's pattern runs only on fields the literal scan selected, but an attacker controls that
 text too: ``re`` backtracks, so a pattern such as ``\\{\\{[^}]{0,200}?...`` over 8,000 ``{``
 costs tens of milliseconds. RE2 (the ``google-re2`` wheel) matches in time linear in the text
-whatever the pattern, with the same leftmost-first semantics as ``re``. A pattern RE2 cannot
-compile (look-around, atomic groups) stays with ``re``; those are written not to backtrack
-and the adversarial tests hold every rule to a time budget.
+whatever the pattern, with the same leftmost-first semantics as ``re``. Every built-in rule
+pattern compiles in RE2 (``tests/unit/test_rule_cost.py`` checks it); a pattern RE2 cannot
+compile (look-around, atomic groups, back-references) stays with ``re``, and so does every
+pattern where the wheel is missing.
 
 RE2's classes are ASCII (``\\d``, ``\\w``, ``\\b``); the rules read decoded text whose odd
 white space was already folded into plain spaces (:func:`lwsyslog.normalize.decode`).
 
 RE2 has no look-around; a pattern that needs context around what it reports matches the
-context and names the reported part ``(?P<frag>...)``: the search then gives that group.
+context and names the reported part ``(?P<frag>...)``: the search then gives that group. A
+pattern whose branches need different context names one group per branch (``frag``,
+``frag1``, ``frag2``...): the search gives the first of them that took part in the match,
+and the whole match when none did. RE2 finds where the match lies without groups (its DFA:
+asking it for groups costs tens of nanoseconds per matched character, milliseconds for a
+match of kilobytes); the groups come from ``re`` matching the pattern anchored there, in
+ASCII mode so that both engines read the classes alike (RE2 with groups when ``re`` differs).
+
+RE2 has no back-references either. :func:`verified_search` covers a pattern that needs one
+(``'a'='a``): RE2 finds where a match can start, the ``re`` pattern confirms it there.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import cache
+from re import _constants as constants  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
-__all__ = ["FRAGMENT_GROUP", "LinearSearch", "linear_search", "re2_available"]
+__all__ = ["FRAGMENT_GROUP", "LinearSearch", "linear_search", "re2_available", "verified_search"]
 
 FRAGMENT_GROUP = "frag"
-"""The group whose text a search reports, when the pattern has one."""
+"""The group whose text a search reports, when the pattern has one (``frag1``... also)."""
 
 Search = Callable[[str], str | None]
+_FRAGMENT_NAME = re.compile(rf"{FRAGMENT_GROUP}\d*")
 
 
 class LinearSearch(NamedTuple):
@@ -35,6 +48,7 @@ class LinearSearch(NamedTuple):
     search: Search
     engine: str  # "re2" or "re"
     reason: str  # why "re" (empty for RE2)
+    pattern: re.Pattern[str]  # what the engine runs (for a verified search, the candidates)
 
 
 @cache
@@ -57,40 +71,184 @@ def _re2_source(pattern: str) -> str:
     return re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1\\z", source)
 
 
-def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
-    """The search of ``pattern`` by RE2 when it compiles there, else by ``re``."""
+def _without_groups(pattern: str) -> str:
+    """``pattern`` with every capturing group made non-capturing (``(`` and ``(?P<name>``
+    become ``(?:``). RE2 then finds the match with its DFA alone."""
+    out: list[str] = []
+    index, size, in_class = 0, len(pattern), False
+    while index < size:
+        char = pattern[index]
+        if char == "\\":
+            out.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if pattern.startswith("^]", index + 1) or pattern.startswith("]", index + 1):
+                # A "]" right after "[" or "[^" is a member, not the end.
+                skip = 3 if pattern[index + 1] == "^" else 2
+                out.append(pattern[index : index + skip])
+                index += skip
+                continue
+        elif char == "(":
+            if not pattern.startswith("?", index + 1):
+                out.append("(?:")
+                index += 1
+                continue
+            if pattern.startswith("?P<", index + 1):
+                out.append("(?:")
+                index = pattern.index(">", index) + 1
+                continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _compile_re2(pattern: re.Pattern[str], source: str, capture: bool) -> tuple[Any, str]:
+    """``source`` (a spelling of ``pattern``) compiled by RE2, with ``pattern``'s flags
+    (``None`` and the reason when it cannot be)."""
     re2 = _re2()
     if re2 is None:
-        return LinearSearch(_re_search(pattern), "re", "RE2 is not installed")
+        return None, "RE2 is not installed"
     options = re2.Options()
     options.log_errors = False
     options.case_sensitive = not pattern.flags & re.IGNORECASE
     options.dot_nl = bool(pattern.flags & re.DOTALL)
-    fragment = FRAGMENT_GROUP in pattern.groupindex
-    options.never_capture = not fragment
+    options.never_capture = not capture
     if pattern.flags & re.MULTILINE:
         options.posix_syntax = True
         options.one_line = False
     try:
-        compiled = re2.compile(_re2_source(pattern.pattern), options)
+        return re2.compile(_re2_source(source), options), ""
     except re2.error as error:
-        return LinearSearch(_re_search(pattern), "re", str(error))
-    search = compiled.search
-    group = FRAGMENT_GROUP if fragment else 0
+        return None, str(error)
+
+
+def _fragment_groups(pattern: re.Pattern[str]) -> tuple[str, ...]:
+    names = sorted(pattern.groupindex, key=pattern.groupindex.__getitem__)
+    return tuple(name for name in names if _FRAGMENT_NAME.fullmatch(name))
+
+
+def _longest_reporting(pattern: re.Pattern[str], groups: tuple[str, ...]) -> int:
+    """The longest match of ``pattern`` that a fragment group can take part in: the longest
+    of its top-level branches that hold one (a longer match reports all of itself)."""
+    numbers = {pattern.groupindex[name] for name in groups}
+    tree = parser.parse(pattern.pattern, pattern.flags)
+    branches = [tree]
+    if len(tree.data) == 1 and tree.data[0][0] is constants.BRANCH:
+        branches = tree.data[0][1][1]
+    widths = [branch.getwidth()[1] for branch in branches if numbers & set(_groups_in(branch))]
+    return int(max(widths, default=0))
+
+
+def _groups_in(items: Any) -> Iterator[int]:
+    """The numbers of the groups in a parsed pattern (``re._parser``'s tree)."""
+    for op, value in items:
+        if op is constants.SUBPATTERN:
+            yield value[0]
+            yield from _groups_in(value[-1])
+        elif op is constants.BRANCH:
+            for branch in value[1]:
+                yield from _groups_in(branch)
+        elif op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
+            yield from _groups_in(value[2])
+        elif op is constants.ATOMIC_GROUP:
+            yield from _groups_in(value)
+        elif op in (constants.ASSERT, constants.ASSERT_NOT):
+            yield from _groups_in(value[1])
+
+
+def _reporter(groups: tuple[str, ...]) -> Callable[[Any], str]:
+    """The text a match reports: its first fragment group that took part, else all of it."""
+    if not groups:
+        return lambda match: str(match.group(0))
+
+    def first(match: Any) -> str:
+        for name in groups:
+            found = match.group(name)
+            if found is not None:
+                return str(found)
+        return str(match.group(0))
+
+    return first
+
+
+def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
+    """The search of ``pattern`` by RE2 when it compiles there, else by ``re``."""
+    groups = _fragment_groups(pattern)
+    report = _reporter(groups)
+    plain, reason = _compile_re2(pattern, _without_groups(pattern.pattern), capture=False)
+    if plain is None:
+        search = pattern.search
+
+        def by_re(text: str) -> str | None:
+            match = search(text)
+            return None if match is None else report(match)
+
+        return LinearSearch(by_re, "re", reason, pattern)
+    find = plain.search
+    if not groups:
+
+        def whole(text: str) -> str | None:
+            match = find(text)
+            return None if match is None else str(match.group(0))
+
+        return LinearSearch(whole, "re2", "", pattern)
+    anchored = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII).match
+    captured, _ = _compile_re2(pattern, pattern.pattern, capture=True)
+    longest = _longest_reporting(pattern, groups)
+
+    def with_groups(text: str) -> str | None:
+        match = find(text)
+        if match is None:
+            return None
+        start, end = match.span()
+        if end - start > longest:
+            return str(match.group(0))
+        parsed = anchored(text, start)
+        if parsed is None or parsed.end() != end:  # "$" before a final "\n", say
+            parsed = captured.fullmatch(text, start, end)
+        return report(parsed)
+
+    return LinearSearch(with_groups, "re2", "", pattern)
+
+
+def verified_search(
+    candidates: re.Pattern[str], exact: re.Pattern[str], *, lead: int, tries: int
+) -> LinearSearch:
+    """The search of ``exact`` (which RE2 cannot run, e.g. for a back-reference), in time
+    linear in the text.
+
+    ``candidates`` is a pattern RE2 runs that matches wherever ``exact`` does, starting at the
+    same place or up to ``lead`` characters before (context it matched first). The search
+    takes the candidates from left to right and tries ``exact`` anchored at each of those
+    places (``exact`` must do bounded work at one position); the first that matches is the
+    first match of ``exact``. After ``tries`` candidates that ``exact`` does not confirm it
+    stops and reports the next candidate: a text made of that many near-misses is treated as
+    a match (fails closed), which bounds the work an attacker can make it do.
+    """
+    compiled, reason = _compile_re2(candidates, _without_groups(candidates.pattern), False)
+    engine = "re" if compiled is None else "re2"
+    find = (candidates if compiled is None else compiled).search
+    anchored = exact.match
 
     def run(text: str) -> str | None:
-        match = search(text)
-        return None if match is None else str(match.group(group))
+        pos = 0
+        tried = -1  # positions up to here were tried already
+        for _ in range(tries):
+            candidate = find(text, pos)
+            if candidate is None:
+                return None
+            start = candidate.start()
+            for place in range(max(start, tried + 1), start + lead + 1):
+                confirmed = anchored(text, place)
+                if confirmed is not None:
+                    return confirmed.group()
+            tried = start + lead
+            pos = start + 1
+        candidate = find(text, pos)
+        return None if candidate is None else str(candidate.group(0))
 
-    return LinearSearch(run, "re2", "")
-
-
-def _re_search(pattern: re.Pattern[str]) -> Search:
-    search = pattern.search
-    group = FRAGMENT_GROUP if FRAGMENT_GROUP in pattern.groupindex else 0
-
-    def run(text: str) -> str | None:
-        match = search(text)
-        return None if match is None else match.group(group)
-
-    return run
+    return LinearSearch(run, engine, reason, candidates)

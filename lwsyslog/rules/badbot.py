@@ -70,7 +70,7 @@ class BadBotSiteRipper(PatternRule):
     pattern = re.compile(
         r"httrack|webcopier|webzip|webstripper|websauger|web\s?reaper|teleport\s?pro"
         r"|offline\s?explorer|sitesnagger|blackwidow|grabnet|\bwebbandit|\bwebleacher"
-        r"|\bwebster\s?pro|\bnetants|\bpavuk|\bwget/\d.{0,40}mirror|\bsiteripper"
+        r"|\bwebster\s?pro|\bnetants|\bpavuk|\bwget/\d.*?mirror|\bsiteripper"
         r"|\bleechftp|\bnetzip|\bpagegrabber"
     )
     triggers = {}

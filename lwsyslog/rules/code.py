@@ -29,9 +29,9 @@ class CodeTemplate(PatternRule):
     pattern = re.compile(
         r"\{\{\s*\d+\s*[*+/-]\s*['\"]?\d+['\"]?\s*\}\}|[$#]\{\s*\d+\s*[*+/-]\s*\d+\s*\}"
         r"|<%=?\s*\d+\s*[*+]\s*\d+\s*%>"
-        r"|\{\{[^}]{0,200}?(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|__import__"
+        r"|\{\{[^}]*?(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|__import__"
         r"|config\.items|request\.application|lipsum|cycler|joiner)"
-        r"|\{%\s*(?:import|include|set|for)\b[^%]{0,100}%\}"
+        r"|\{%\s*(?:import|include|set|for)\b[^%]*%\}"
         r"|<#assign\b|freemarker\.template\.utility"
     )
     trigger = r"\{\{|[$#]\{|<%|\{%|<#assign|freemarker"
@@ -125,7 +125,7 @@ class CodePhpFunction(PatternRule):
     pattern = re.compile(
         r"\b(?:eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode"
         r"|gzinflate|gzuncompress|str_rot13|system|passthru|shell_exec|proc_open|popen|pcntl_exec"
-        r"|file_put_contents|fwrite|move_uploaded_file)\s*\(\s*(?:[$'\"`]|[a-z_]{2,40}\s*\()"
+        r"|file_put_contents|fwrite|move_uploaded_file)\s*\(\s*(?:[$'\"`]|[a-z_]{2,}\s*\()"
         r"|\bphpinfo\s*\(\s*\)|<\?(?:php|=)"
     )
     words = frozenset(

@@ -16,11 +16,11 @@ __all__ = [
     "CommandShellChain",
 ]
 
-_COMMANDS = (
+_COMMAND_WORDS = (
     r"(?:id|uname|whoami|cat|ls|pwd|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|ping|nslookup|dig"
     r"|sleep|echo|chmod|rm|python[23]?|perl|php|ruby|busybox|tftp|telnet|ifconfig|ipconfig"
     r"|hostname|net\s+(?:user|localgroup|view|use)|powershell|systeminfo|env|printenv|uptime|ps"
-    r"|sudo|nohup|tasklist|netstat|dir(?=[\s+]*(?:$|[;|&`]|/[a-z]|[a-z]:))|ver|tracert|traceroute|wmic|certutil|bitsadmin|mshta"
+    r"|sudo|nohup|tasklist|netstat|ver|tracert|traceroute|wmic|certutil|bitsadmin|mshta"
     r"|rundll32|cscript|crontab|ssh|scp|killall|cmd(?:\.exe)?)"
 )
 # After a lone "&" (also how a browser joins parameters) only words that are no English.
@@ -28,6 +28,22 @@ _STRONG_COMMANDS = (
     r"(?:id|uname|whoami|ping|nslookup|wget|curl|netstat|ipconfig|ifconfig|systeminfo"
     r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+user)"
 )
+# What may follow a command word: the end of the value, white space, a separator, a quote.
+_END = r"\s;|&`)<>'\"$"
+# "dir" counts only when a separator, a switch or a drive comes next ("dir /s", "dir c:"),
+# not before a word ("dir straits").
+_DIR_NEXT = r"(?:$|[;|&`]|/[a-z]|[a-z]:)"
+
+
+def _command(prefix: str, end: str, groups: tuple[str, str]) -> str:
+    """``prefix`` and a command word, reported as one of ``groups`` (the second for ``dir``);
+    the character after the word (one of ``end``, when the text does not end there) is
+    matched but not reported: what a look-ahead checked, which RE2 does not have."""
+    space = r"[\s+]" if "+" in end else r"\s"
+    return (
+        rf"(?P<{groups[0]}>{prefix}{_COMMAND_WORDS})(?:$|[{end}])"
+        rf"|(?P<{groups[1]}>{prefix}dir)(?:$|[;|&`]|{space}[\s+]*{_DIR_NEXT})"
+    )
 
 
 class CommandShellChain(PatternRule):
@@ -48,10 +64,10 @@ class CommandShellChain(PatternRule):
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at), and ?-globs standing for one (/???/c?t).
     pattern = re.compile(
-        rf"(?:[;|`\n]|&&|\$\()[\s+]*(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
-        rf"|&\s+{_STRONG_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
+        _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
+        + rf"|(?P<frag2>&\s+{_STRONG_COMMANDS})(?:$|[{_END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
-        rf"|=\s*(?:/(?:usr/)?s?bin/)?{_STRONG_COMMANDS}\s*[;|]+\s*(?=$|&)"
+        rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{_STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
     )
@@ -96,7 +112,7 @@ class CommandDownloadExec(PatternRule):
         r"\b(?:wget|curl|fetch|lwp-download|tftp)\s+(?:-{1,2}[\w-]+\s+(?:[^\s:]+\s+)?){0,4}"
         r"(?:https?|ftp|tftp)://"
         r"|\bchmod\s+(?:[0-7]{3,4}|[ugoa]*\+x)\s"
-        r"|(?<![\w-])/bin/(?:ba|da|z|k|c)?sh\b|/dev/(?:tcp|udp)/"
+        r"|(?:^|[^\w-])(?P<frag>/bin/(?:ba|da|z|k|c)?sh)\b|/dev/(?:tcp|udp)/"
         r"|\b(?:nc|ncat|netcat)\s+(?:-\w+\s+){0,4}\S+\s+\d{2,5}\b"
         r"|\bcmd(?:\.exe)?\s*\??\s*/[ck]\b"
         r"|\bpowershell(?:\.exe)?\s+-(?:e|enc|encodedcommand|nop|w|c|command)\b"
@@ -148,12 +164,19 @@ class CommandArgv(PatternRule):
         r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
         r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
         r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+(?:/(?:etc|proc|root|home|var|tmp|dev)/"
-        r"|[a-z]:/)|(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*(?=$|[&;|])"
+        r"|[a-z]:/)|(?P<frag>(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*)(?:\n?$|[&;|])"
         r"|\bnslookup[\s+]+(?:-\S+[\s+]+)*[\w-]+(?:\.[\w-]+)+"
-        r"|\btimeout(?:\.exe)?[\s+]+/t[\s+]*\d"
-        rf"|(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/{_COMMANDS}(?=$|[\s+;|&`)<>'\"$])"
-        r"|\b(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*['\"`]\s*"
-        rf"(?:/(?:usr/)?s?bin/)?{_COMMANDS}(?=$|[\s;|&`)<>'\"$])"
+        r"|\btimeout(?:\.exe)?[\s+]+/t[\s+]*\d|"
+        + _command(
+            r"(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/", "+" + _END, ("frag1", "frag2")
+        )
+        + "|"
+        + _command(
+            r"\b(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*['\"`]\s*"
+            r"(?:/(?:usr/)?s?bin/)?",
+            _END,
+            ("frag3", "frag4"),
+        )
     )
     words = frozenset(
         {
@@ -233,8 +256,9 @@ class CommandQuotedName(PatternRule):
     logs = ACCESS
     fields = ("query",)
     pattern = re.compile(
-        r"(?:^|[=&])(?:'(?:id|uname|whoami|hostname|pwd|ifconfig|ipconfig|systeminfo|true|false)'"
-        r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\")(?=$|&)"
+        r"(?P<frag>(?:^|[=&])(?:'(?:id|uname|whoami|hostname|pwd|ifconfig|ipconfig|systeminfo"
+        r"|true|false)'"
+        r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\"))(?:\n?$|&)"
     )
     words = frozenset(
         {

@@ -51,7 +51,7 @@ class InclusionRemoteUrl(PatternRule):
     logs = BOTH
     fields = ("target", "message")
     pattern = re.compile(
-        r"=\s*(?:https?|ftps?)://[^&\s]{1,300}?(?:\.(?:txt|php\d?|phtml|pl|py|sh|jpg|gif|png)\?+"
+        r"=\s*(?:https?|ftps?)://[^&\s]+?(?:\.(?:txt|php\d?|phtml|pl|py|sh|jpg|gif|png)\?+"
         r"(?:&|$)|\?+$|\.(?:txt|sh|pl|py)(?:&|$))"
         r"|\b(?:page|file|include|inc|template|tpl|dir|module|mod|path|doc|folder|root|layout|conf"
         r"|lang|view|content|load|show)\w{0,12}=\s*(?:https?|ftps?)://"
@@ -68,6 +68,9 @@ class InclusionRemoteUrl(PatternRule):
     )
 
 
+_PROC = r"proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status|cwd|exe|root)"
+
+
 class InclusionProcSelf(PatternRule):
     """Local inclusion of process or log files used to escalate an LFI (``/proc/self/environ``)."""
 
@@ -77,9 +80,9 @@ class InclusionProcSelf(PatternRule):
     description = "/proc/self/*, web-server logs or PHP session files as an include target"
     logs = BOTH
     fields = ("query", "cookie", "message")
+    # "proc/" after "/" (reported with it), or after what is no part of a name (not reported).
     pattern = re.compile(
-        r"(?:/|(?<![\w.-]))proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status"
-        r"|cwd|exe|root)"
+        rf"/{_PROC}|(?:^|[^\w.-])(?P<frag>{_PROC})"
         r"|/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log"
         r"|(?:/var/lib/php\w*|/tmp)/sess_"
     )

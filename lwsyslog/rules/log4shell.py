@@ -6,6 +6,7 @@ import re
 from typing import ClassVar
 
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -17,7 +18,15 @@ __all__ = ["Log4ShellJndi", "Log4ShellLookup", "resolve_lookups"]
 _CASE_LOOKUP = re.compile(r"\$\{\s*(?:lower|upper)\s*:([^${}]{0,64})\}")
 _DEFAULT_LOOKUP = re.compile(r"\$\{(?:[^${}:]{0,64}:){1,4}-([^${}]{0,64})\}")
 _DATE_LOOKUP = re.compile(r"\$\{\s*date\s*:\s*'([^'${}]{0,64})'\s*\}")
-_JNDI = re.compile(r"\$\{\s*jndi\s*:[^}\s]{0,200}")
+_JNDI = linear_search(re.compile(r"\$\{\s*jndi\s*:[^}\s]*"))
+# Whether any of those lookups is left (their bodies unbounded: a necessary condition): most
+# texts with "${" have none, and the substitutions, which try every "${", are skipped.
+_ANY_LOOKUP = linear_search(
+    re.compile(
+        r"\$\{\s*(?:lower|upper)\s*:[^${}]*\}|\$\{(?:[^${}:]*:)+-[^${}]*\}"
+        r"|\$\{\s*date\s*:\s*'[^'${}]*'\s*\}"
+    )
+)
 _MAX_PASSES = 6
 
 
@@ -28,6 +37,8 @@ def resolve_lookups(text: str) -> str:
     innermost lookups first, a bounded number of passes.
     """
     for _ in range(_MAX_PASSES):
+        if _ANY_LOOKUP.search(text) is None:
+            break
         resolved = _CASE_LOOKUP.sub(r"\1", text)
         resolved = _DEFAULT_LOOKUP.sub(r"\1", resolved)
         resolved = _DATE_LOOKUP.sub(r"\1", resolved)
@@ -68,8 +79,7 @@ class Log4ShellJndi(Rule):
         """``${jndi:...`` in ``text`` once its lookups are resolved."""
         if "${" not in text:
             return None
-        match = _JNDI.search(resolve_lookups(text))
-        return None if match is None else match.group()
+        return _JNDI.search(resolve_lookups(text))
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first field holding a JNDI lookup."""

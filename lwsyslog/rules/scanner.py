@@ -190,7 +190,7 @@ class ScannerUserDirProbe(PathRule):
     severity = Severity.LOW
     description = "missing ~user home directory requested (user enumeration via mod_userdir)"
     logs = BOTH
-    pattern = re.compile(r"/~[\w-]{0,32}/?$")
+    pattern = re.compile(r"(?P<frag>/~[\w-]*/?)\n?$")
     # Selected by status on the access log and by the message on the error log: a trigger on
     # the path would cost every request a search.
     statuses = frozenset({403, 404})

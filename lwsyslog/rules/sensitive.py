@@ -24,11 +24,12 @@ class SensitiveDotfile(PathRule):
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "dotfile with secrets or source requested (/.env, /.git/, /.svn/, .htpasswd)"
+    # The name ends where a segment or an extension starts (matched, not reported).
     pattern = re.compile(
-        r"(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
+        r"(?P<frag>(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
         r"|bash_history|zsh_history|mysql_history|psql_history|npmrc|pypirc|dockercfg|dockerenv"
         r"|docker|kube|idea|vscode|ftpconfig|netrc|pgpass|my\.cnf|user\.ini|boto|s3cfg"
-        r"|git-credentials|gitconfig|composer|config)(?=$|[/._~-])"
+        r"|git-credentials|gitconfig|composer|config))(?:\n?$|[/._~-])"
     )
     segments = frozenset(
         {

@@ -20,7 +20,7 @@ class ShellshockFunctionDef(PatternRule):
     description = "bash function definition '() {' in a header or the path (Shellshock)"
     logs = BOTH
     fields = ("user_agent", "referer", "cookie", "target", "message")
-    pattern = re.compile(r"\(\s*\)\s*\{[^}]{0,200}?[;}]")
+    pattern = re.compile(r"\(\s*\)\s*\{[^}]*?[;}]")
     trigger = r"\(\s*\)\s*\{"
     gate = "("
     must_match = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lwsyslog.matching.linear import verified_search
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -30,7 +31,11 @@ class SqliUnionSelect(PatternRule):
     description = "UNION SELECT appended to a parameter"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(r"(?<![a-z])union(?:\s+(?:all|distinct))?[\s(]*select(?![a-z])")
+    # "union" and "select" whole words (not "reunion", "selection"): the letter before and
+    # after are matched, the report is the words.
+    pattern = re.compile(
+        r"(?:^|[^a-z])(?P<frag>union(?:\s+(?:all|distinct))?[\s(]*select)(?:$|[^a-z])"
+    )
     words = frozenset({"union"})
     gate = " \n("
     must_match = (
@@ -64,6 +69,20 @@ class SqliTautology(PatternRule):
         r"|(['\"])\s*(?:or|\|\|)\s*\3\3\s*=\s*\3"
         r"|['\"`)]\s*(?:or|\|\|)\s+(?:true|not\s+false)\b"
     )
+    # The same value on both sides is a back-reference, which RE2 does not have: RE2 finds
+    # each comparison after OR/AND (the pattern without the back-references), ``pattern``
+    # confirms it there. A field of more near-misses than that counts as a match.
+    linear = verified_search(
+        re.compile(
+            r"(?:['\"`)]|(?:^|[^\w.])\d+)\s*(?:or|and|xor|\|\||&&)\s*\(?\s*"
+            r"['\"`]?\w+['\"`]?\s*(?:=|<=>|like)"
+            r"|'\s*(?:or|\|\|)\s*''\s*=\s*'|\"\s*(?:or|\|\|)\s*\"\"\s*=\s*\""
+            r"|['\"`)]\s*(?:or|\|\|)\s+(?:true|not\s+false)\b"
+        ),
+        pattern,
+        lead=1,
+        tries=8,
+    )
     words = frozenset({"or", "and", "xor"})
     trigger = r"\|\||&&"
     gate = " \n'\"`)|"
@@ -78,6 +97,13 @@ class SqliTautology(PatternRule):
         AccessSample(target="/search?q=rock+%27n%27+roll&order=desc"),
         AccessSample(target="/shop?size=1&color=red"),
     )
+
+
+# AND/OR/WHERE... and a comparison of a number (or sums of numbers) with something.
+_CONDITION = (
+    r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
+    r"-?\d+(?:\s*[-+*/%]\s*\d+)*\s*(?:=|<>|!=|<=>|<=?|>=?)\s*\(*\s*"
+)
 
 
 class SqliBlindProbe(PatternRule):
@@ -96,12 +122,13 @@ class SqliBlindProbe(PatternRule):
     description = "boolean/conditional blind probe (AND 3=3, CASE WHEN, IIF(, ELT(, ORDER BY n--)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # The comparison, then a number (ended by what is no part of it, matched but not
+    # reported), a sub-query or a function call.
     pattern = re.compile(
-        r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
-        r"-?\d+(?:\s*[-+*/%]\s*\d+)*\s*(?:=|<>|!=|<=>|<=?|>=?)"
-        r"\s*\(*\s*(?:-?\d+(?![\w.])|select\b|[a-z_][\w.$]*\s*\()"
+        rf"(?P<frag>{_CONDITION}-?\d+)(?:$|[^\w.])"
+        rf"|{_CONDITION}(?:select\b|[a-z_][\w.$]*\s*\()"
         r"|\b(?:elt|make_set|iif|if|nullif|ifnull)\s*\(\s*\(*\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+"
-        r"|\bcase\s+when\b.{1,200}?\bthen\b"
+        r"|\bcase\s+when\b.+?\bthen\b"
         r"|(?:\)|\b\d+)\s*order\s+by\s+\d+\s*(?:--|#|;)"
         r"|\b(?:r?like|regexp)\s*\(*\s*select\b"
         r"|\(\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+\s*\)\s*[*/+-]\s*\d"
@@ -243,11 +270,11 @@ class SqliDatabaseFingerprint(PatternRule):
         r"|utl_http\s*\.\s*request)\s*\("
         r"|\binto\s+(?:out|dump)file\b"
         r"|\bchar\s*\(\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*)+\)"
-        r"|\bconcat\s*\([^)]{0,60}0x[0-9a-f]{2}"
+        r"|\bconcat\s*\([^)]*?0x[0-9a-f]{2}"
         r"|['\"]\s*(?:\|\||\+)\s*['\"]"
         r"|\bch(?:a?r)\s*\(\s*\d{1,4}\s*\)\s*(?:\|\||\+)\s*\(?\s*ch(?:a?r)\s*\("
         r"|\bchar\s*\(\s*\d{1,4}\s*\)\s*,\s*char\s*\(\s*\d"
-        r"|\bcast\s*\([^()]{1,120}?\bas\s+(?:n?(?:var)?char|int(?:eger)?|bigint|numeric|decimal"
+        r"|\bcast\s*\([^()]+?\bas\s+(?:n?(?:var)?char|int(?:eger)?|bigint|numeric|decimal"
         r"|signed|unsigned|binary|text)\b"
         r"|\bconvert\s*\(\s*(?:int(?:eger)?|bigint|n?(?:var)?char|numeric|decimal)\s*(?:\(|,)"
         r"|\b(?:randomblob|regexp_substring|generate_series|xmltype|cvar|crypt_key"
@@ -311,7 +338,7 @@ class SqliStackedQuery(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = re.compile(
-        r";\s*(?:drop\s+(?:table|database)|insert\s+into|delete\s+from|update\s+\w{1,64}\s+set"
+        r";\s*(?:drop\s+(?:table|database)|insert\s+into|delete\s+from|update\s+\w+\s+set"
         r"|truncate\s+table|exec(?:ute)?\s*(?:xp_|sp_|master\.|\()|declare\s+@|shutdown\b"
         r"|create\s+(?:table|user|function)"
         r"|select\s*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*\s*(?:\(|,|\bfrom\b))"
@@ -356,9 +383,11 @@ class SqliSubqueryCondition(PatternRule):
     description = "sub-query tested after AND/OR (AND (SELECT ...) IS NULL, OR (SELECT ...)=1)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # What reads as SQL comes before the first ")" after SELECT, no ";" before the ")" that
+    # closes the sub-query.
     pattern = re.compile(
         r"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|)\s*\(+\s*select\b"
-        r"(?=[^)]{0,100}?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d))[^;]{1,200}?\)\s*"
+        r"[^);]*?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d)[^;]*?\)\s*"
         r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:like|in|between)\b)"
     )
     words = frozenset({"select"})
@@ -380,6 +409,13 @@ class SqliSubqueryCondition(PatternRule):
     )
 
 
+# After the left side: AND/OR, a name, "=" and an opening quote, or LIKE and a "%" pattern.
+_STRING_CONDITION = (
+    r"\s*(?:(?:and|or|xor)\b|&&|\|\|)\s*['\"`]?[a-z_][\w.]*['\"`]?\s*"
+    r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]*%)"
+)
+
+
 class SqliStringCondition(PatternRule):
     """A condition on a quoted string right after ``AND``/``OR``, the string left open.
 
@@ -396,10 +432,10 @@ class SqliStringCondition(PatternRule):
     description = "quoted-string condition after AND/OR (1 OR x='ss, ' or user like '%)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # A number counts as the left side when it is not the end of a word or of a decimal:
+    # the character before it is matched but not reported.
     pattern = re.compile(
-        r"(?:(?<![\w.])\d+|['\"`)])\s*(?:(?:and|or|xor)\b|&&|\|\|)"
-        r"\s*['\"`]?[a-z_][\w.]{0,30}['\"`]?\s*"
-        r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]{0,30}%)"
+        rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}"
     )
     words = frozenset({"and", "or", "xor"})
     trigger = r"&&|\|\|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lwsyslog.matching.linear import linear_search
 from lwsyslog.rules.base import BOTH, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -11,21 +12,40 @@ from lwsyslog.severity import Severity
 __all__ = ["TraversalDotDot", "TraversalSystemFile"]
 
 _FIELDS = ("target", "cookie", "referer", "message")
-# A file name ends here: not "etc/passwords" or "etc/hosts-file".
-_END = r"(?![\w-])"
+# A file name ends here: not "etc/passwords" or "etc/hosts-file". The character is matched
+# (RE2 has no look-ahead) and left out of the report (the name is group "frag...").
+_END = r"(?:$|[^\w-])"
 # Unix password files, named anywhere in a value.
-_PASSWD = rf"/?etc/(?:passwd|shadow|gshadow|master\.passwd|security/passwd){_END}"
-# A Windows drive-relative path: a drive letter and colon directly followed by a system
-# directory (``C:windows\win.ini`` is ``windows\win.ini`` under drive C's current directory,
-# valid Windows syntax that filters looking for ``C:\`` miss). ``C:boot.ini`` needs no branch
-# of its own: the file names below may follow a colon anyway.
-_DRIVE_RELATIVE = r"(?<![\w.-])[a-z]:(?:windows|winnt|inetpub)"
+_PASSWD = r"(?P<frag>/?etc/(?:passwd|shadow|gshadow|master\.passwd|security/passwd))" + _END
+# Before a name that needs no "/": the start of the value, or no part of a word or a file
+# name (a separator, a quote), or "..".
+_BEFORE = r"(?:^|[^\w.-])"
+
+
+def _names(ended: str, open_ended: str, first: int, dots: bool = False) -> str:
+    """Names after a "/" (reported with it) or after :data:`_BEFORE` (or "..", with
+    ``dots``): ``ended`` ones end where a file name does, ``open_ended`` ones need not.
+    Report groups ``frag{first}`` to ``frag{first + 3}``."""
+    before = r"(?:^|[^\w.-]|\.\.)" if dots else _BEFORE
+    return (
+        rf"(?P<frag{first}>/(?:{open_ended}))|(?P<frag{first + 1}>/(?:{ended})){_END}"
+        rf"|{before}(?P<frag{first + 2}>{open_ended})|{before}(?P<frag{first + 3}>{ended}){_END}"
+    )
+
+
 # What the error log may name only because a request asked for it: the server names its own
 # configs (httpd.conf, /etc/httpd/, .htaccess) in ordinary messages.
-_MESSAGE_FILES = re.compile(
-    rf"{_PASSWD}|(?:/|(?<![\w.-]))(?:etc/(?:group|hosts|issue|motd|crontab|sudoers){_END}"
-    rf"|(?:boot|win|system)\.ini{_END}|(?:windows|winnt)/system32|system32/(?:cmd\.exe|config/sam)"
-    rf"|web-inf/web\.xml|inetpub/wwwroot|global\.asa{_END})"
+_MESSAGE_FILES = linear_search(
+    re.compile(
+        rf"{_PASSWD}|"
+        + _names(
+            r"etc/(?:group|hosts|issue|motd|crontab|sudoers)|(?:boot|win|system)\.ini"
+            r"|global\.asa",
+            r"(?:windows|winnt)/system32|system32/(?:cmd\.exe|config/sam)|web-inf/web\.xml"
+            r"|inetpub/wwwroot",
+            1,
+        )
+    )
 )
 
 
@@ -47,7 +67,7 @@ class TraversalDotDot(PatternRule):
     pattern = re.compile(
         r"(?:^|[/=:;,\s'\"])(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+"
         r"(?:(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+)*"
-        r"|/(?:\.{2,}(?=[^\w./-]|$)|\.{3,})|0x2e0x2e|/\./+\./|/\.//"
+        r"|/\.{3,}|(?P<frag>/\.\.)(?:$|[^\w./-])|0x2e0x2e|/\./+\./|/\.//"
     )
     trigger = r"\.\.|0x2e|/\./"
     must_match = (
@@ -97,16 +117,24 @@ class TraversalSystemFile(PatternRule):
     description = "operating-system file (/etc/passwd, win.ini, system32) as a parameter"
     logs = BOTH
     fields = ("query", "cookie", "message")
+    # The second branch is a Windows drive-relative path: a drive letter and colon directly
+    # followed by a system directory (``C:windows\win.ini`` is ``windows\win.ini`` under drive
+    # C's current directory, valid Windows syntax that filters looking for ``C:\`` miss).
+    # ``C:boot.ini`` needs no branch of its own: the file names below may follow a colon.
     pattern = re.compile(
-        rf"{_PASSWD}|{_DRIVE_RELATIVE}"
-        rf"|(?:/|(?<![\w.-])|(?<=\.\.))(?:etc/(?:(?:group|hosts|issue|motd|crontab|sudoers|hostname"
-        rf"|resolv\.conf|fstab|mtab|inittab){_END}|(?:apache2|httpd|nginx|mysql|ssh)/)"
-        r"|(?:(?:boot|win|system)\.ini|autoexec\.bat|global\.asa|(?:web|applicationhost)\.config"
-        rf"|unattend\.xml|repair/sam|inetpub/wwwroot){_END}"
-        rf"|(?:windows|winnt)/(?:system32|repair|panther)(?:/|{_END})"
-        rf"|system32/(?:(?:cmd\.exe|config/sam){_END}|drivers/etc|inetsrv)|(?:web|meta)-inf/)"
-        rf"|/\.(?:(?:htaccess|htpasswd|bash_history|aws/credentials){_END}|ssh/)"
-        rf"|/(?:httpd|apache2|nginx|my|php)\.(?:conf|cnf|ini){_END}"
+        rf"{_PASSWD}|{_BEFORE}(?P<frag1>[a-z]:(?:windows|winnt|inetpub))|"
+        + _names(
+            r"etc/(?:group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|fstab|mtab"
+            r"|inittab)|(?:boot|win|system)\.ini|autoexec\.bat|global\.asa"
+            r"|(?:web|applicationhost)\.config|unattend\.xml|repair/sam|inetpub/wwwroot"
+            r"|(?:windows|winnt)/(?:system32|repair|panther)|system32/(?:cmd\.exe|config/sam)",
+            r"etc/(?:apache2|httpd|nginx|mysql|ssh)/|(?:windows|winnt)/(?:system32|repair|panther)/"
+            r"|system32/(?:drivers/etc|inetsrv)|(?:web|meta)-inf/",
+            2,
+            dots=True,
+        )
+        + rf"|(?P<frag6>/\.(?:htaccess|htpasswd|bash_history|aws/credentials)){_END}|/\.ssh/"
+        rf"|(?P<frag7>/(?:httpd|apache2|nginx|my|php)\.(?:conf|cnf|ini)){_END}"
     )
     # Selected by one of these words whole, or by the drive-relative trigger; and only in a
     # field that holds a "/" or a ":" (the gate: a bare file name with neither is no path).
@@ -162,6 +190,4 @@ class TraversalSystemFile(PatternRule):
 
     def match_field(self, field: str, text: str) -> str | None:
         """The file named in ``text`` (for the error-log message, only an OS file)."""
-        pattern = _MESSAGE_FILES if field == "message" else self.pattern
-        match = pattern.search(text)
-        return None if match is None else match.group()
+        return (_MESSAGE_FILES if field == "message" else self.linear).search(text)

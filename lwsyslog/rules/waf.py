@@ -10,8 +10,6 @@ from lwsyslog.severity import Severity
 
 __all__ = ["WafModSecurityBlock", "WafModSecurityWarning"]
 
-_BLOCK = re.compile(r"mod_?security:.{0,4000}?access denied", re.DOTALL)
-
 
 class WafModSecurityBlock(CodeRule):
     """ModSecurity denied a request."""
@@ -20,7 +18,8 @@ class WafModSecurityBlock(CodeRule):
     categories = ("waf-block",)
     severity = Severity.MEDIUM
     description = "ModSecurity: Access denied"
-    pattern = _BLOCK
+    # "Access denied" anywhere after the module's name in the message.
+    pattern = re.compile(r"mod_?security:.*?access denied", re.DOTALL)
     trigger = r"mod_?security"
     must_match = (
         ErrorSample(
@@ -39,6 +38,9 @@ class WafModSecurityBlock(CodeRule):
     )  # fmt: skip
 
 
+_BLOCKED = WafModSecurityBlock()
+
+
 class WafModSecurityWarning(CodeRule):
     """ModSecurity flagged a request without blocking it (detection-only mode)."""
 
@@ -46,7 +48,7 @@ class WafModSecurityWarning(CodeRule):
     categories = ("waf-block",)
     severity = Severity.LOW
     description = "ModSecurity warning (rule matched, request not blocked)"
-    pattern = re.compile(r"mod_?security:\s*(?:\[[^\]]{0,500}\]\s*)*warning\b")
+    pattern = re.compile(r"mod_?security:\s*(?:\[[^\]]*\]\s*)*warning\b")
     trigger = r"mod_?security"
     must_match = (
         ErrorSample(message='ModSecurity: Warning. Matched phrase "nikto" at REQUEST_HEADERS.',
@@ -63,6 +65,6 @@ class WafModSecurityWarning(CodeRule):
 
     def match_field(self, field: str, text: str) -> str | None:
         """A warning that is not also a block (the block rule reports those)."""
-        if _BLOCK.search(text):
+        if _BLOCKED.match_field(field, text) is not None:
             return None
         return super().match_field(field, text)

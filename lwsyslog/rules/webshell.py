@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import BOTH, PathRule, PatternRule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -53,10 +54,11 @@ class WebshellCommand(PatternRule):
     description = "OS command in a shell parameter (?cmd=id) or ReGeorg tunnel (cmd=connect)"
     logs = BOTH
     fields = ("query",)
+    # The command word ends the value or a word (what follows is matched, not reported).
     pattern = re.compile(
-        r"(?:^|&)(?:cmd|command|exec|execute|shell|run|system|cmd_exec)=\s*(?:/(?:usr/)?s?bin/)?"
-        r"(?:id|whoami|uname|ls|dir|cat|pwd|wget|curl|echo|ipconfig|ifconfig|net\s+user"
-        r"|systeminfo|ps|hostname|ver|type|nc|bash|sh|python\d?|perl)(?=$|[\s&;|])"
+        r"(?P<frag>(?:^|&)(?:cmd|command|exec|execute|shell|run|system|cmd_exec)=\s*"
+        r"(?:/(?:usr/)?s?bin/)?(?:id|whoami|uname|ls|dir|cat|pwd|wget|curl|echo|ipconfig|ifconfig"
+        r"|net\s+user|systeminfo|ps|hostname|ver|type|nc|bash|sh|python\d?|perl))(?:$|[\s&;|])"
         r"|(?:^|&)cmd=(?:connect|read|forward|disconnect)(?:&|$)"
     )
     trigger = r"(?:cmd|command|exec|execute|shell|run|system)="
@@ -71,9 +73,13 @@ class WebshellCommand(PatternRule):
     )
 
 
-_SCRIPT = re.compile(
-    r"/(?:wp-content/uploads|uploads?|upload_files|userfiles|user_uploads|files|images|media|tmp"
-    r"|temp)/(?:[^/]{1,80}/){0,6}[^/]{1,80}\.(?:php\d?|phtml|phar|jsp|jspx|aspx?|ashx|cgi|pl)$"
+# A script at most six folders below an upload folder.
+_SCRIPT = linear_search(
+    re.compile(
+        r"(?P<frag>/(?:wp-content/uploads|uploads?|upload_files|userfiles|user_uploads|files"
+        r"|images|media|tmp|temp)/(?:[^/]+/){0,6}[^/]+\.(?:php\d?|phtml|phar|jsp|jspx|aspx?|ashx"
+        r"|cgi|pl))\n?$"
+    )
 )
 
 
@@ -103,5 +109,5 @@ class WebshellUploadExec(PathRule):
         status = getattr(event, "status", None)
         if status is None or status == 404 or status >= 500:
             return None
-        match = _SCRIPT.search(view.lower("path"))
-        return None if match is None else RuleMatch("path", match.group())
+        fragment = _SCRIPT.search(view.lower("path"))
+        return None if fragment is None else RuleMatch("path", fragment)

@@ -52,7 +52,8 @@ class XssEventHandler(PatternRule):
     description = "HTML event handler attribute (onerror=, onload=...) injected"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(r"(?:<[a-z!/][^>]{0,300}?[\s/\"'`]|[\"'`]\s*)on[a-z]{4,25}\s*=")
+    # Inside one tag: no "<" or ">" between its name and the handler.
+    pattern = re.compile(r"(?:<[a-z!/][^<>]*?[\s/\"'`]|[\"'`]\s*)on[a-z]{4,}\s*=")
     gate = "<\"'`"
     must_match = (
         AccessSample(target="/p?q=%3Cimg%20src=x%20onerror=alert(1)%3E"),
@@ -109,8 +110,8 @@ class XssInjectedTag(PatternRule):
         r"<\s*/?\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source"
         r"|details|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea"
         r"|keygen|layer|ilayer|xml|html|head|title|bgsound|xmp|plaintext|noscript|template)\b"
-        r"|<\s*a\s[^>]{0,200}?\bhref\s*=|<\s*/\s*a\s*>"
-        r"|['\"`]\s*/?>\s*<\s*[a-z][\w:-]{0,30}[\s/]+[\w:-]{1,30}\s*="
+        r"|<\s*a\s[^<>]*?\bhref\s*=|<\s*/\s*a\s*>"
+        r"|['\"`]\s*/?>\s*<\s*[a-z][\w:-]*[\s/]+[\w:-]+\s*="
     )
     trigger = r"<"
     gate = "<"
@@ -191,7 +192,7 @@ class XssLegacyVector(PatternRule):
     pattern = re.compile(
         r"[:=]\s*['\"]?\s*expression\s*\(|\bbehaviou?r\s*:\s*url\s*\(|-moz-binding\s*:"
         r"|\bbinding\s*:\s*url\s*\(|\bdata(?:src|fld|formatas)\s*=|<\?\s*(?:import|xml:namespace)\b"
-        r"|\bmhtml:[a-z]|&\{[^}]{0,200}\}"
+        r"|\bmhtml:[a-z]|&\{[^}]*\}"
     )
     words = frozenset(
         {

@@ -55,6 +55,13 @@ def test_percent_decoding_stops_after_three_rounds() -> None:
 
 def test_line_breaks_survive_as_one_newline() -> None:
     assert decode("127.0.0.1%0d%0a%0aid") == "127.0.0.1\nid"
+    assert decode("a \t\r\n \u2028 b\xa0\u3000c") == "a\nb c"
+
+
+def test_a_comment_of_any_length_is_one_space() -> None:
+    # A padded comment no longer hides the keywords around it from the rules.
+    assert decode("1 union/*" + "x" * 300 + "*/select") == "1 union select"
+    assert decode("a/* open */b /* never closed") == "a b /* never closed"
 
 
 def test_plus_is_a_space_only_in_form_data() -> None:

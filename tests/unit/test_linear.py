@@ -1,0 +1,85 @@
+"""Linear-time searches: RE2 finds the match, fragment groups report the part that counts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lwsyslog.matching import linear
+from lwsyslog.matching.linear import linear_search, verified_search
+
+pytest.importorskip("re2")
+
+# A word "union" (not "reunion") then "select": the letters around are context, not reported.
+UNION = re.compile(r"(?:^|[^a-z])(?P<frag>union\s+select)(?:$|[^a-z])")
+# Branches with their own context: "/.." before a non-name character, or a run of three dots.
+DOTS = re.compile(r"/\.{3,}|(?P<frag>/\.\.)(?:$|[^\w./-])|(?:^|=)(?P<frag1>x+)(?:&|$)")
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        (UNION, "id=1 union select 2", "union select"),
+        (UNION, "union select", "union select"),
+        (UNION, "reunion select", None),
+        (UNION, "union selection", None),
+        (DOTS, "a/..?b", "/.."),
+        (DOTS, "a/..b", None),
+        (DOTS, "a/....b", "/...."),
+        (DOTS, "q=xxx&r", "xxx"),
+        (DOTS, "/" + "." * 5000 + "?", "/" + "." * 5000),
+    ],
+)
+def test_search_reports_the_fragment_group_not_the_context(
+    pattern: re.Pattern[str], text: str, found: str | None
+) -> None:
+    search = linear_search(pattern)
+    assert search.engine == "re2"
+    assert search.search(text) == found
+
+
+def test_search_without_re2_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linear, "_re2", lambda: None)
+    search = linear_search(DOTS)
+    assert (search.engine, search.reason) == ("re", "RE2 is not installed")
+    assert [search.search(t) for t in ("a/..?b", "a/..b", "q=xxx&r")] == ["/..", None, "xxx"]
+
+
+def test_a_match_whose_end_re_reads_differently_still_reports_its_group() -> None:
+    # re's "$" also matches before a final "\n", RE2's does not: RE2's match is the one kept.
+    search = linear_search(re.compile(r"(?P<frag>ab)(?:$|\n)"))
+    assert search.search("ab\n") == "ab"
+
+
+@pytest.mark.parametrize(
+    ("source", "plain"),
+    [
+        (r"(?P<frag>a)(b)", r"(?:a)(?:b)"),
+        (r"[(](x)", r"[(](?:x)"),
+        (r"[]()](x)\((y)\)", r"[]()](?:x)\((?:y)\)"),
+        (r"[^]()](?:x)(?=y)", r"[^]()](?:x)(?=y)"),
+    ],
+)
+def test_groups_become_non_capturing_for_the_dfa(source: str, plain: str) -> None:
+    assert linear._without_groups(source) == plain
+
+
+# The same word on both sides of "=": a back-reference, which RE2 does not run.
+SAME = re.compile(r"(?:^|[^\w])(\w+)=\1\b")
+CANDIDATES = re.compile(r"(?:^|[^\w])\w+=\w")
+
+
+def test_verified_search_finds_the_first_match_of_the_exact_pattern() -> None:
+    search = verified_search(CANDIDATES, SAME, lead=1, tries=8)
+    assert search.engine == "re2"
+    assert search.search("a=b c=c d=d") == " c=c"
+    assert search.search("a=b c=d") is None
+    assert search.search("x=x") == "x=x"
+
+
+def test_verified_search_fails_closed_after_its_tries() -> None:
+    search = verified_search(CANDIDATES, SAME, lead=1, tries=3)
+    assert search.search(" a=b c=d e=f") is None
+    # Past three near-misses the next candidate counts as a match: padding cannot hide one.
+    assert search.search(" a=b c=d e=f g=h x=x") == " g=h"
