@@ -21,10 +21,18 @@ from typing import NamedTuple
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
+from lwsyslog.matching.literals import Requirement
 from lwsyslog.matching.scanner import LiteralScanner, compile_literals
 from lwsyslog.normalize import EventView, raw_source
 
-__all__ = ["CACHE_ENTRIES", "MAX_CACHED_CHARS", "Confirm", "LogPlan", "Selected"]
+__all__ = [
+    "CACHE_ENTRIES",
+    "MAX_CACHED_CHARS",
+    "Confirm",
+    "LogPlan",
+    "Selected",
+    "strongest_clause",
+]
 
 #: Values remembered per event attribute; when full the cache starts afresh (no per-hit
 #: bookkeeping on the hot path).
@@ -53,6 +61,20 @@ class _Slot(NamedTuple):
     groups: int  # how many requirement groups must all be hit
 
 
+def strongest_clause(requirement: Requirement) -> Requirement:
+    """The one clause of ``requirement`` least likely to occur in ordinary text: its shortest
+    literal is the longest (fewer literals on a tie).
+
+    Every clause is necessary, so one of them selects a superset of what all of them select;
+    the rule's confirmation decides. Scanning for the rest only costs a reported hit per
+    common literal (``/``, ``=``, ``or``) on nearly every line.
+    """
+    if len(requirement) <= 1:
+        return requirement
+    best = max(requirement, key=lambda clause: (min(map(len, clause)), -len(clause)))
+    return (best,)
+
+
 class _Selector:
     """The literals of some signatures in one scanner; says which signatures are satisfied."""
 
@@ -66,7 +88,7 @@ class _Selector:
             if requirement is None:
                 always.append(index)
                 continue
-            for group, strings in enumerate(requirement):
+            for group, strings in enumerate(strongest_clause(requirement)):
                 for literal in strings:
                     position = literals.setdefault(literal, len(literals))
                     if position == len(owners):
@@ -186,7 +208,7 @@ class LogPlan:
                 if log == "access":
                     scanned = _SCANNED_IN.get(scanned, scanned)
                 attribute = raw_source(log, scanned)
-                groups = len(signature.requirement or ())
+                groups = len(strongest_clause(signature.requirement or ()))
                 slot = _Slot(detector, signature, groups)
                 by_text.setdefault((attribute, scanned), []).append(slot)
         units: dict[str, list[_Unit]] = {}
