@@ -17,7 +17,7 @@ import pytest
 
 from lwsyslog import lab
 from lwsyslog.cli import certs_cmd, setup_cmd
-from lwsyslog.deploy import certs
+from lwsyslog.deploy import certs, tls_syslog_input
 from lwsyslog.deploy import rsyslog_setup as rs
 from lwsyslog.errors import CertError, SetupError
 
@@ -106,6 +106,8 @@ def test_the_server_keeps_raw_files_only_for_known_logs() -> None:
     assert 'dynaFile="lwsyslog_raw_path"' in block
     assert 'dirGroup="adm"' in block and 'fileCreateMode="0640"' in block
     assert text.count("dynaFile=") == 1
+    # The TLS syslog input's tags (IIS from Windows hosts) are among the known logs.
+    assert set(tls_syslog_input.EXAMPLE.tags) <= set(rs.RAW_PROGRAMS)
 
 
 def test_server_dropin_runs_the_packaged_program_with_its_paths() -> None:

