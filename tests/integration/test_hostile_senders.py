@@ -151,11 +151,6 @@ def test_raw_copies_are_0640_in_0750_directories_group_adm(chain: Chain) -> None
         assert (stat.S_IMODE(info.st_mode), info.st_gid) == (mode, adm), path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lead: [input] max_line_bytes (defaults.toml) is 65536; the program reads only the "
-    "first 64 KiB of a longer line, so it must be at least rsyslog_setup.MAX_MESSAGE_SIZE",
-)
 def test_an_attack_past_64k_in_the_longest_line_is_found(live: LiveChain) -> None:
     """The drop-ins deliver lines up to 128 KiB whole; the program must read them whole too."""
     assert live.apache is not None
