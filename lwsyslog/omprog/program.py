@@ -469,6 +469,7 @@ class OmprogProgram:
     def close(self) -> None:
         """Flush and close the sinks and the guard (end of input or SIGTERM)."""
         try:
+            self._housekeep_hosts()  # the last lines' hosts go into the final status
             self.pipeline.close()
             if self.pipeline.dispatcher.pending:
                 self.diagnostics.error(
