@@ -58,7 +58,7 @@ _PATTERNS = (
         "webhost-name-refused",
         re.compile(r"imrelp\[[^\]]*\]: authentication error 'no permited name found', " + _PEER),
         "a web host was refused: its certificate name '{peer}' is not among this server's "
-        "permitted peers (lwsyslog setup server --permitted-peer), so none of its lines "
+        "permitted peers (lwsyslog setup server --peer), so none of its lines "
         "get in",
     ),
     _Pattern(
@@ -109,6 +109,10 @@ _PATTERNS = (
 )
 
 
+# A refused TLS handshake: omrelp then also says it "could not connect".
+_REFUSALS = frozenset({"server-name-refused", "peer-not-from-site-ca", "peer-without-certificate"})
+
+
 def recognise(lines: Iterable[str]) -> list[RsyslogIssue]:
     """The known problems among ``lines``, in the order of :data:`_PATTERNS`."""
     counts: dict[str, int] = {}
@@ -129,6 +133,8 @@ def recognise(lines: Iterable[str]) -> list[RsyslogIssue]:
     for pattern in _PATTERNS:
         if pattern.kind not in counts:
             continue
+        if pattern.kind == "server-unreachable" and _REFUSALS.intersection(counts):
+            continue  # omrelp reports a refused handshake as a failed connection too
         shown = ", ".join(sanitize(name, 100) for name in names.get(pattern.kind, {}))
         words = pattern.words.format(peer=shown, action=shown)
         detail = sanitize(latest[pattern.kind].strip(), _DETAIL_CHARS)

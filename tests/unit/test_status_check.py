@@ -44,6 +44,10 @@ HANDSHAKE = (
     "- Aborting handshake.', object  'lstn 37903: conn to clt 127.0.0.1/localhost' - input may "
     "not work as intended [v8.2302.0 try https://www.rsyslog.com/e/2353 ]"
 )
+NO_CONNECTION = (
+    "rsyslogd: omrelp: could not connect to remote server, librelp error 10034 [v8.2302.0 try "
+    "https://www.rsyslog.com/e/2291 ]"
+)
 IMFILE = (
     "rsyslogd: imfile: on startup file '/var/log/apache2/access.log' does not exist but is "
     "configured in static file monitor - this may indicate a misconfiguration."
@@ -202,13 +206,15 @@ def test_rsyslogd_refusals_are_told_in_plain_words_and_probes_are_only_noted() -
         ("tls-handshake-failed", 2, False),
     ]
     assert "certificate name 'intruder.lwsyslog.test' is not among" in issues[0].words
-    (server,) = recognise([REFUSED_SERVER])
+    (server,) = recognise([REFUSED_SERVER, NO_CONNECTION])  # the refusal says it all
     assert server.kind == "server-name-refused" and "'other.lwsyslog.test'" in server.words
     report = evaluate(inputs(role="webhost", messages=(REFUSED_SERVER, HANDSHAKE)))
     (problem,) = report.problems
     assert problem.startswith("rsyslogd: this web host refused the central server")
     assert "DISABLING action" in problem and any("port scans" in n for n in report.notes)
     assert evaluate(inputs(role="webhost", messages=(HANDSHAKE, IMFILE))).ok
+    (down,) = recognise([NO_CONNECTION])
+    assert down.kind == "server-unreachable" and down.serious
 
 
 def test_rsyslog_text_is_made_visible() -> None:
