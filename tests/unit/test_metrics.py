@@ -12,6 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lwsyslog import lab
+from lwsyslog.cli.main import main
 from lwsyslog.config import load_config
 from lwsyslog.errors import ConfigError
 from lwsyslog.omprog.options import parse_options
@@ -222,6 +223,19 @@ def test_monitoring_settings_load_with_their_units(tmp_path: Path) -> None:
     assert config.hosts.limit_for("batch.example.org") == 0.0
     assert config.hosts.limit_for("web1") == 600.0
     assert config.metrics.listen == "[::1]:9721"
+
+
+def test_check_config_accepts_the_monitoring_tables(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "monitoring.toml"
+    path.write_text(
+        "[hosts]\nsilent_after_secs = 300\n[metrics]\n"
+        'listen = "127.0.0.1:9721"\ntextfile = "/tmp/lw-{instance}.prom"\n',
+        encoding="utf-8",
+    )
+    assert main(["check-config", "--config", str(path)]) == 0
+    assert "configuration OK" in capsys.readouterr().out
 
 
 def test_metrics_listen_option_is_checked(capsys: pytest.CaptureFixture[str]) -> None:
