@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from lwsyslog import lab
 from lwsyslog.cli.main import main
 from lwsyslog.config import load_config
 from lwsyslog.errors import ConfigError
+from lwsyslog.metrics.exporter import MetricsExporter
+from lwsyslog.metrics.figures import Figures
 from lwsyslog.omprog.options import parse_options
 from tests.unit.omprog_run import (
     BENIGN,
@@ -246,3 +249,21 @@ def test_metrics_listen_option_is_checked(capsys: pytest.CaptureFixture[str]) ->
     assert parse_options(["--metrics-listen", "127.0.0.1:9722"]).metrics_listen == (
         "127.0.0.1:9722"
     )
+
+
+def test_notification_figures_become_counters_and_queue_sizes_gauges() -> None:
+    exporter = MetricsExporter(instance="default")
+    figures = Figures(
+        "default",
+        1,
+        0.0,
+        0.0,
+        {"received": 3},
+        notify={"notify_attempts": 4, "notify_failures": 1, "notify_queued_messages": 2},
+    )
+    exporter.publish(figures)  # nothing to serve or write: the registry still holds them
+    assert not exporter.enabled
+    text = generate_latest(exporter.registry).decode()
+    assert "# TYPE lwsyslog_notify_attempts_total counter" in text
+    assert 'lwsyslog_notify_failures_total{omprog_instance="default"} 1.0' in text
+    assert "# TYPE lwsyslog_notify_queued_messages gauge" in text
