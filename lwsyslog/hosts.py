@@ -113,23 +113,38 @@ class HostTracker:
     def seen(self, hosts: Iterable[str], now: float | None = None) -> list[HostEvent]:
         """Hosts whose lines were processed just now; a ``host-back`` for each silent one."""
         when = self._clock() if now is None else now
-        table = self._hosts
         events: list[HostEvent] = []
         for host in hosts:
-            if not host:
-                continue
-            state = table.pop(host, None)
-            if state is None:
-                state = HostState(when)
-            else:
-                if state.silent:
-                    limit = self.settings.limit_for(host)
-                    events.append(HostEvent(HOST_BACK, host, state.last_line, when, limit))
-                    state.silent = False
-                state.last_line = when
-            table[host] = state
+            if host:
+                self._stamp(host, when, events)
         self._evict()
         return events
+
+    def seen_at(self, last_lines: Mapping[str, float]) -> list[HostEvent]:
+        """Last line times another program saw (a shard of the same server), where newer
+        than this tracker's; a ``host-back`` for each silent host among them."""
+        events: list[HostEvent] = []
+        for host, when in last_lines.items():
+            if host:
+                self._stamp(host, when, events)
+        self._evict()
+        return events
+
+    def _stamp(self, host: str, when: float, events: list[HostEvent]) -> None:
+        table = self._hosts
+        state = table.get(host)
+        if state is None:
+            table[host] = HostState(when)
+            return
+        if when <= state.last_line:
+            return
+        if state.silent:
+            limit = self.settings.limit_for(host)
+            events.append(HostEvent(HOST_BACK, host, state.last_line, when, limit))
+            state.silent = False
+        state.last_line = when
+        del table[host]  # to the end: the most recently heard from
+        table[host] = state
 
     def check(self, now: float | None = None) -> list[HostEvent]:
         """A ``host-silent`` for each host quiet past its limit and not yet reported."""

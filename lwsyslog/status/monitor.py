@@ -6,6 +6,12 @@ half second) and at the export interval (``[metrics] interval_secs``):
 :meth:`Monitor.housekeep` stamps the hosts noted since the last round with the wall-clock
 time, samples the processing lag of the last line, and returns the silent-host events due;
 :meth:`Monitor.export` writes the status file and hands the figures to the metrics exporter.
+
+Shards: with ``lwsyslog setup server --shards N`` each of N programs (``--instance 0`` ...
+``N-1``) sees the lines of some clients only, so a web host may reach one shard and not
+another. Every program therefore also takes its peers' last line times from their status files
+in the same state directory (every export interval), and only one raises host alerts: any
+program whose instance is not a number other than 0 (``default``, ``0``, or a name).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from lwsyslog.settings import Config, MetricsSettings
 from lwsyslog.status.file import (
     read_status,
     saved_hosts,
+    status_files,
     status_path,
     status_record,
     write_status,
@@ -52,7 +59,10 @@ class Monitor:
         self._instance = instance
         self._listen_override = listen_override
         self.started = wall_clock()
+        self.state_dir = state_dir
         self.path = status_path(state_dir, instance)
+        #: Raises host alerts (one program per server does: see the module docstring).
+        self.leader = not (instance.isdigit() and instance != "0")
         self.hosts = HostTracker(config.hosts, clock=wall_clock)
         self.hosts.restore(saved_hosts(read_status(self.path)))
         self.lag = LagSampler()
@@ -60,6 +70,7 @@ class Monitor:
         self.exporter = self._exporter(config.metrics)
         self._host_limits: Mapping[str, float] = config.hosts.silent_after_secs_per_host
         self._next_check = 0.0
+        self._next_peers = 0.0
         self.status_failures = 0
 
     def _exporter(self, settings: MetricsSettings) -> MetricsExporter:
@@ -89,7 +100,19 @@ class Monitor:
             self.lag.sample(line_time, now)
         if now >= self._next_check:
             self._next_check = now + HOST_CHECK_SECS
+            if now >= self._next_peers:
+                self._next_peers = now + self.settings.interval_secs
+                events.extend(self._merge_peers())
             events.extend(self.hosts.check(now))
+        return events if self.leader else []
+
+    def _merge_peers(self) -> list[HostEvent]:
+        """The last line times of the other programs (shards) writing to this state dir."""
+        events: list[HostEvent] = []
+        for path in status_files(self.state_dir):
+            if path != self.path:
+                peer = saved_hosts(read_status(path))
+                events.extend(self.hosts.seen_at({h: last for h, (last, _) in peer.items()}))
         return events
 
     def export(self, figures: Figures, *, stopped: bool = False) -> None:

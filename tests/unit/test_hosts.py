@@ -109,3 +109,14 @@ def test_a_hostile_host_name_reaches_the_journal_made_visible() -> None:
     (event,) = hosts.check()
     message = journald_fields(host_alert(event, Severity.HIGH))["MESSAGE"]
     assert "\x1b" not in message and "\n" not in message and "\\x1b[2J" in message
+
+
+def test_times_a_peer_saw_count_only_when_newer() -> None:
+    hosts, clock = tracker(silent_after_secs=60)
+    hosts.seen(["web1"])
+    clock.now += 100
+    assert [e.host for e in hosts.check()] == ["web1"]
+    assert hosts.seen_at({"web1": START - 10, "web9": START + 50}) == []  # older: no news
+    (back,) = hosts.seen_at({"web1": START + 90})
+    assert back.rule == HOST_BACK and hosts.snapshot()["web1"] == (START + 90, False)
+    assert hosts.snapshot()["web9"] == (START + 50, False)

@@ -65,3 +65,28 @@ def test_silence_then_return_each_raise_one_alert(tmp_path: Path) -> None:
         again.close()
     stats = again.stats_lines()[-1]
     assert stats["hosts"] == "3" and stats["alerts"] == "1"  # remembered hosts; host-back
+
+
+def test_shards_share_their_hosts_and_one_of_them_raises(tmp_path: Path) -> None:
+    config = base_config(
+        tmp_path, "[hosts]\nsilent_after_secs = 1.5\n[metrics]\ninterval_secs = 0.2\n"
+    )
+    leader = RunningProgram(tmp_path, config, "--instance", "0")
+    follower = RunningProgram(tmp_path, config, "--instance", "1")
+    try:
+        # All of web1's clients hash to shard 1: shard 0 sees none of its lines for 4 s.
+        deadline = time.monotonic() + 4
+        while time.monotonic() < deadline:
+            assert follower.send(envelope(BENIGN.format(n=3), host="web1")) == ["OK"]
+            time.sleep(0.2)
+        assert alerts(tmp_path, "host-silent") == []
+        # web1 stops: one alert, from shard 0, which learnt of web1 from shard 1's status.
+        wait_until(lambda: alerts(tmp_path, "host-silent") != [], "a host-silent alert")
+        time.sleep(2)
+        assert len(alerts(tmp_path, "host-silent")) == 1
+        assert leader.finish() == 0 and follower.finish() == 0
+    finally:
+        leader.close()
+        follower.close()
+    assert leader.stats_lines()[-1]["alerts"] == "1"
+    assert follower.stats_lines()[-1]["alerts"] == "0"
