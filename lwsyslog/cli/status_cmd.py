@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -158,6 +159,7 @@ def run(args: argparse.Namespace) -> int:
         impstats=read_impstats(args.impstats),
         issues=recognise(lines),
         unread_logs=unread,
+        state_readable=not args.state_dir.exists() or os.access(args.state_dir, os.R_OK | os.X_OK),
         limits=Limits(
             max_lag_secs=args.max_lag_secs,
             max_queue=args.max_queue,

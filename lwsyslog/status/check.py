@@ -56,6 +56,8 @@ class Inputs:
     issues: Sequence[RsyslogIssue]
     unread_logs: Sequence[str] = ()
     limits: Limits = field(default_factory=Limits)
+    #: False when the state directory exists but this user may not read it.
+    state_readable: bool = True
 
 
 @dataclass(slots=True)
@@ -110,6 +112,12 @@ def evaluate(inputs: Inputs) -> Report:
 
 
 def _programs(inputs: Inputs, report: Report) -> None:
+    if not inputs.state_readable:
+        report.problems.append(
+            f"cannot read {inputs.state_dir}: run lwsyslog status as root (or as the program's "
+            "user)"
+        )
+        return
     if not inputs.statuses:
         report.problems.append(
             f"no status file of the lwsyslog program in {inputs.state_dir}: rsyslog has not "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -171,6 +172,8 @@ def test_sink_errors_lag_and_no_status_at_all() -> None:
     assert any("no status file of the lwsyslog program" in p for p in nothing.problems)
     webhost = evaluate(inputs(role="webhost"))
     assert webhost.ok
+    hidden = replace(inputs(), state_readable=False)
+    assert evaluate(hidden).problems[0].startswith("cannot read /var/lib/lwsyslog: run")
 
 
 def test_impstats_queues_actions_and_staleness(tmp_path: Path) -> None:
