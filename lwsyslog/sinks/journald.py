@@ -11,9 +11,16 @@ from lwsyslog.alerts import Alert
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks.journal_socket import JOURNAL_SOCKET, JournalSocket
 
-__all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields"]
+__all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields", "short_message"]
 
 _MAX_SAMPLE_CHARS = 2000
+
+
+def short_message(alert: Alert) -> str:
+    """The journal's one-line MESSAGE: severity, rule, the web host it is about, what happened
+    (``high sqli-union-select on web1: ...``); journalctl's own host column is the server's."""
+    where = f" on {alert.host}" if alert.host else ""
+    return f"{alert.severity} {alert.rule}{where}: {alert.message}"
 
 
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
@@ -22,7 +29,7 @@ def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str
     Field names are upper case: journald silently drops lower-case ones.
     """
     return {
-        "MESSAGE": sanitize(f"{alert.severity} {alert.rule}: {alert.message}", 1000),
+        "MESSAGE": sanitize(short_message(alert), 1000),
         "MESSAGE_ID": alert.message_id,
         "PRIORITY": str(alert.severity.syslog_priority),
         "SYSLOG_IDENTIFIER": identifier,
