@@ -54,6 +54,8 @@ RUN_CHARS = 8000
 REPEATS = 5
 #: A case timed once above this share of the budget is timed again.
 _SUSPECT = 0.4
+#: Further paired timings of a case still over the budget (the lowest ratio counts).
+_RETRIES = 3
 
 GENERIC_SEEDS: tuple[str, ...] = (
     *string.punctuation,
@@ -330,6 +332,14 @@ def measure(all_cases: list[Case], engine: str = ENGINE) -> list[Measured]:
             secs = clock.case(case)
             if secs > base * BUDGET * _SUSPECT:
                 secs, base = clock.paired(case)
+            for _ in range(_RETRIES):
+                if secs <= base * BUDGET:
+                    break
+                # A burst of load elsewhere can land on the case's timings alone; a line that
+                # is really slow stays slow however often it is timed.
+                again, again_base = clock.paired(case)
+                if again / again_base < secs / base:
+                    secs, base = again, again_base
             results.append(Measured(case, secs, secs / base))
         return results
     finally:
