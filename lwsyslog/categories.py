@@ -26,6 +26,8 @@ CATEGORIES: frozenset[str] = frozenset(
         "waf-block",
         "access-denied",
         "bad-bot",
+        "header-injection",
+        "known-exploit",
     }
 )
 
@@ -50,5 +52,7 @@ PAYLOAD_CATEGORIES: frozenset[str] = frozenset(
         "webshell",
         "sensitive-file",
         "admin-probe",
+        "header-injection",
+        "known-exploit",
     }
 )
