@@ -29,7 +29,9 @@ class SensitiveDotfile(PathRule):
         r"(?P<frag>(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
         r"|bash_history|zsh_history|mysql_history|psql_history|npmrc|pypirc|dockercfg|dockerenv"
         r"|docker|kube|idea|vscode|ftpconfig|netrc|pgpass|my\.cnf|user\.ini|boto|s3cfg"
-        r"|git-credentials|gitconfig|composer|config))(?:\n?$|[/._~-])"
+        r"|git-credentials|gitconfig|composer|config|bashrc|bash_profile|profile|cshrc|tcshrc|zshrc"
+        r"|kshrc|forward|history|sh_history|rhosts|shosts|plan|passwd|addressbook|lynx_cookies"
+        r"|www_?acl|viminfo|lesshst|xauthority|login))(?:\n?$|[/._~-])"
     )
     segments = frozenset(
         {
@@ -40,7 +42,11 @@ class SensitiveDotfile(PathRule):
             ".htdigest", ".ds_store", ".aws", ".ssh", ".bash_history", ".zsh_history",
             ".mysql_history", ".psql_history", ".npmrc", ".pypirc", ".dockercfg", ".dockerenv",
             ".docker", ".kube", ".idea", ".vscode", ".ftpconfig", ".netrc", ".pgpass", ".my.cnf",
-            ".user.ini", ".boto", ".s3cfg", ".composer", ".config",
+            ".user.ini", ".boto", ".s3cfg", ".composer", ".config", ".bashrc", ".bash_profile",
+            ".profile", ".cshrc", ".tcshrc", ".zshrc", ".kshrc", ".forward", ".history",
+            ".sh_history", ".rhosts", ".shosts", ".plan", ".passwd", ".addressbook",
+            ".lynx_cookies", ".www_acl", ".wwwacl", ".viminfo", ".lesshst", ".xauthority",
+            ".login",
         }
     )  # fmt: skip
     must_match = (
@@ -49,11 +55,15 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/%2eenv.production", status=404),
         AccessSample(target="/.svn/wc.db", method="HEAD", status=404),
         ErrorSample(message="AH00128: File does not exist: /var/www/html/.aws/credentials"),
+        AccessSample(target="/.bashrc", status=404),
+        AccessSample(target="/~bob/.rhosts", status=404),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
         AccessSample(target="/docs/environment-variables"),
         AccessSample(target="/static/app.env.js"),
+        AccessSample(target="/profile/settings"),
+        AccessSample(target="/history.html"),
     )
 
 
@@ -79,6 +89,65 @@ class SensitiveBackupFile(PathRule):
     must_not_match = (
         AccessSample(target="/blog/sql-tips"),
         AccessSample(target="/downloads/report-2024.pdf"),
+    )
+
+
+# Files a server runs rather than sends: served as text they disclose source and secrets.
+_SCRIPT = (
+    r"\.(?:php[3-7]?|phtml|aspx?|ascx|asa|asmx|ashx|jspx?|cfml?|pl|py|rb|cgi|inc|config|ini|conf"
+    r"|java|cs|vb)"
+)
+
+
+class SensitiveSourceDisclosure(PathRule):
+    """A script's source asked for under another name, or in a form the server will not run.
+
+    A copy beside the script (``index.php.bak``, ``.bck``, ``.old2``, ``.orig``, ``.txt``,
+    ``.copy``, ``.tmp``, ``.swp``, ``index.php~``, ``Copy of index.php``), Windows tricks that
+    reach the file but not its handler (a trailing dot or space, NTFS ``::$DATA``, IIS's
+    ``+.htr``), and included or compiled-from sources (``.inc``, ``.java``, ``.jsp.java``).
+    Plain ``/about-us~draft`` or ``/notes.txt`` is no script and stays quiet.
+    """
+
+    id = "sensitive-source-disclosure"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "script source requested (index.php.bak, .php~, ::$DATA, .inc, .jsp.java)"
+    # Selected by what follows the script's extension, never by the extension alone: ".php"
+    # is in half the requests of a PHP site.
+    trigger = (
+        r"~|::|\+\.htr|copy[ _(]|\.(?:inc|java)|\.(?:php[3-7]?|phtml)[._ -]"
+        r"|\.(?:aspx?|ascx|asa|asmx|ashx|jspx?)[._ -]|\.(?:cfml?|pl|py|rb|cgi)[._ -]"
+        r"|\.(?:config|ini|conf|cs|vb)[._ -]"
+    )
+    pattern = re.compile(
+        r"(?P<frag>[^/]*"
+        + _SCRIPT
+        + r"(?:[._-](?:bak\d?|bck|bk|bkp|old\d?|orig|original|copy|tmp|temp|txt|save|sav|swp|swo"
+        r"|dist|back|backup|src|source|\d)|~\d?|\.|\s|::\$?data\$?|\+\.htr))$"
+        r"|(?P<frag1>[^/]*\.(?:inc|java))$"
+        r"|(?:^|/)(?P<frag2>copy(?:[ _]\(\d+\))?(?:[ _]of)?[ _][^/]*\.[a-z0-9]{1,5})$"
+    )
+    must_match = (
+        AccessSample(target="/index.php.bck", status=404),
+        AccessSample(target="/wp-config.PHP.Old", status=404),
+        AccessSample(target="/admin/login.aspx.txt", status=404),
+        AccessSample(target="/Copy_of_index.php", status=404),
+        AccessSample(target="/default.asp::$DATA", status=200),
+        AccessSample(target="/default.asp+.htr", status=404),
+        AccessSample(target="/includes/config.inc", status=200),
+        AccessSample(target="/WEB-INF/classes/Login.jsp.java", status=404),
+        AccessSample(target="/index.php.", status=200),
+        ErrorSample(message="File does not exist: /var/www/html/settings.py.orig"),
+    )
+    must_not_match = (
+        AccessSample(target="/about-us~draft"),
+        AccessSample(target="/notes.txt"),
+        AccessSample(target="/robots.txt"),
+        AccessSample(target="/downloads/setup.exe.sig"),
+        AccessSample(target="/blog/copy-editing-tips.html"),
+        AccessSample(target="/index.php?page=2"),
+        AccessSample(target="/includes/"),
     )
 
 
