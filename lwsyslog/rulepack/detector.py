@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from lwsyslog.categories import category_list
+from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import AccessEvent, Event
@@ -22,8 +24,10 @@ from lwsyslog.rulepack.schema import PackRule
 from lwsyslog.rules.detector import FIELD_ORDER, MAX_FRAGMENT_CHARS
 from lwsyslog.settings import RuleSettings
 
-__all__ = ["PackDetector", "pack_info"]
+__all__ = ["RULE_OPTIONS", "PackDetector", "pack_info"]
 
+#: What a pack rule's ``[rules.ID]`` table takes beyond enabled, severity and allow.
+RULE_OPTIONS: Mapping[str, Checker] = {"categories": category_list}
 _RANK = {field: rank for rank, field in enumerate(FIELD_ORDER)}
 _ACCESS = frozenset({"access"})
 
@@ -40,6 +44,7 @@ def pack_info(rule: PackRule) -> RuleInfo:
         source=rule.file,
         logs=_ACCESS,
         cves=rule.cves,
+        options=RULE_OPTIONS,
     )
 
 
@@ -68,9 +73,16 @@ class PackDetector(Detector):
         return self._infos
 
     def configure(self, settings: Mapping[str, RuleSettings]) -> None:
-        """Leave out the rules switched off by ``[rules.ID] enabled = false``."""
+        """Leave out the rules switched off by ``[rules.ID] enabled = false`` and give the
+        rules of ``[rules.ID] categories = [...]`` those categories."""
         disabled = [rule_id for rule_id, own in settings.items() if not own.enabled]
-        self._use(self._all.without(disabled) if disabled else self._all)
+        pack = self._all.without(disabled) if disabled else self._all
+        chosen = {
+            rule_id: tuple(own.options["categories"])
+            for rule_id, own in settings.items()
+            if "categories" in own.options
+        }
+        self._use(pack.with_categories(chosen) if chosen else pack)
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each enabled rule, field by field (access log only)."""

@@ -14,7 +14,8 @@ does match, stops loading with the file and the line of the rule.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -120,6 +121,16 @@ class RulePack:
             for cve in rule.cves:
                 found.setdefault(cve, []).append(rule)
         return found
+
+    def with_categories(self, categories: Mapping[str, tuple[str, ...]]) -> RulePack:
+        """This pack with the categories of the rules named in ``categories`` replaced."""
+        return RulePack(
+            [
+                replace(rule, categories=categories[rule.id]) if rule.id in categories else rule
+                for rule in self.rules
+            ],
+            self.files,
+        )
 
     def without(self, disabled: Iterable[str]) -> RulePack:
         """This pack without the rules whose ids are in ``disabled``."""
