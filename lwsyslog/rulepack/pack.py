@@ -59,19 +59,23 @@ def _selected(rule: PackRule, sample: AccessSample, field: str) -> bool:
 
 
 def _check_samples(rule: PackRule) -> None:
-    where = f"{rule.file}:{rule.line}: [[rule]] {rule.id}"
+    def fail(key: str, problem: str) -> RuleError:
+        line = rule.lines.get(key, rule.line)
+        return RuleError(f"{rule.file}:{line}: [[rule]] {rule.id}: key '{key}': {problem}")
+
     for sample in rule.must_match:
         hit = match_sample(rule, sample)
         if hit is None:
-            raise RuleError(f"{where}: key 'must_match': {sample.target!r} does not match")
+            raise fail("must_match", f"{sample.target!r} does not match")
         if not _selected(rule, sample, hit[0]):
-            raise RuleError(
-                f"{where}: key 'pattern': the literal text of the pattern is not in "
-                f"{sample.target!r}, which it matches (the pattern's literals are wrong)"
+            raise fail(
+                "pattern",
+                f"the literal text of the pattern is not in {sample.target!r}, which it "
+                "matches (the pattern's literals are wrong)",
             )
     for sample in rule.must_not_match:
         if match_sample(rule, sample) is not None:
-            raise RuleError(f"{where}: key 'must_not_match': {sample.target!r} matches")
+            raise fail("must_not_match", f"{sample.target!r} matches")
 
 
 class RulePack:
@@ -98,18 +102,17 @@ class RulePack:
         owner: dict[str, str] = {}
         for path in files:
             for rule in read_pack(path):
+                where = f"{rule.file}:{rule.lines.get('id', rule.line)}"
                 if rule.id in reserved:
                     raise RuleError(
-                        f"{rule.file}:{rule.line}: [[rule]] {rule.id}: key 'id': "
-                        "a built-in rule has this id"
+                        f"{where}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"
                     )
                 other = owner.get(rule.id)
                 if other is not None:
                     raise RuleError(
-                        f"{rule.file}:{rule.line}: [[rule]] {rule.id}: key 'id': "
-                        f"also defined in {other}"
+                        f"{where}: [[rule]] {rule.id}: key 'id': also defined in {other}"
                     )
-                owner[rule.id] = f"{rule.file}:{rule.line}"
+                owner[rule.id] = where
                 _check_samples(rule)
                 rules.append(rule)
         return cls(rules, files)

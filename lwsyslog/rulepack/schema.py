@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
@@ -111,6 +112,8 @@ class PackRule:
     must_not_match: tuple[AccessSample, ...]
     file: str
     line: int
+    #: The line of each key of the rule's table in its file (for errors found later).
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def applies(self, method: str, status: int | None) -> bool:
         """True when the request's method and answer let the rule count at all."""
@@ -219,9 +222,9 @@ class _Rule:
             if not is_category(category):
                 raise self.fail("categories", f"{category!r} is not a taxonomy id")
         fields = self.strings("fields", ("target",))
-        for field in fields:
-            if field not in FIELDS:
-                raise self.fail("fields", f"{field!r} is none of {', '.join(sorted(FIELDS))}")
+        for name in fields:
+            if name not in FIELDS:
+                raise self.fail("fields", f"{name!r} is none of {', '.join(sorted(FIELDS))}")
         methods = self.strings("methods")
         for method in methods:
             if not _METHOD.fullmatch(method):
@@ -252,6 +255,7 @@ class _Rule:
             must_not_match=self.samples("must_not_match"),
             file=str(self.path),
             line=self.where.rule(self.index),
+            lines={key: self.where.key(self.index, key) for key in self.entry},
         )
 
     def pattern(self) -> tuple[re.Pattern[str], LinearSearch, Requirement]:

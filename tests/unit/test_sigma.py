@@ -528,8 +528,12 @@ def test_correlation_field_alias_reads_each_rules_own_field(tmp_path: Path) -> N
             {"access"},
             ("known-exploit", "path-traversal"),
         ),
-        ("Web Shell Upload", ["cve.2023-34362", "attack.t1505.003"], {"access"},
-         ("known-exploit", "webshell")),
+        (
+            "Web Shell Upload",
+            ["cve.2023-34362", "attack.t1505.003"],
+            {"access"},
+            ("known-exploit", "webshell"),
+        ),
         ("Crash", ["cve.2099-1"], {"error"}, ("server-error",)),
     ],
 )
