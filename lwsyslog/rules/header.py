@@ -63,11 +63,13 @@ class HeaderInjectionKnownHeader(PatternRule):
 
 
 class HeaderInjectionProbe(PatternRule):
-    """A value or path segment that starts with a line break and a ``Name:`` header line.
+    """A line break and a ``Name:`` header line where no message can have one.
 
     How scanners test for CRLF injection with a header of their own (``%0d%0ans:netsparker=``,
-    ``%0d%09SomeCustomInjectedHeader:``, ``%250D%250Awapiti:``): a value begins with the
-    break, so it cannot be the second line of a message. Medium: it feeds the thresholds.
+    ``%0d%09SomeCustomInjectedHeader:``, ``%250D%250Awapiti:``): anywhere in the path (no path
+    holds a line break), at the start of a parameter value, or after a URL or path that a value
+    holds (a redirect target: ``?next=http://x%0d%0aName:``). A message parameter whose second
+    line starts ``Name:`` is none of these. Medium: it feeds the thresholds.
     """
 
     id = "header-injection-probe"
@@ -76,17 +78,24 @@ class HeaderInjectionProbe(PatternRule):
     description = "a value or path segment that starts with a line break and a header line"
     logs = ACCESS
     fields = ("target",)
-    # The break follows "=", "/", "?", "#" or "&" (one value or segment starts with it).
-    pattern = re.compile(r"(?P<frag>[=/?#&]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)")
+    pattern = re.compile(
+        r"^[^?]*?(?P<frag>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
+        r"|(?P<frag1>[=&#]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
+        r"|=(?:[a-z][a-z0-9+.-]{0,16}://|/)[^\s&]*(?P<frag2>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
+    )
     must_match = (
         AccessSample(target="/p?name=%0d%0ans:netsparker056650=vuln"),
         AccessSample(target="/index.php/%0d%09SomeCustomInjectedHeader:%20injected_by_wvs"),
         AccessSample(target="/p?msg=%250D%250Awapiti%253A%25203.0.4%2520version"),
         AccessSample(target="/p?x=%0d%0aX-Injection-Header:%20AttackValue"),
+        AccessSample(target="/DVWA/dvwa/js/dvwaPage.js%0Ans:netsparker056650=vuln"),
+        AccessSample(target="/echo?name=http%253A%2F%2Fwww.google.fr%250D%250Awapiti%253A%25203"),
     )
     must_not_match = (
         AccessSample(target="/contact?message=Hello%0AName:+Bob"),
         AccessSample(target="/contact?message=%0AHello+there"),
         AccessSample(target="/p?note=line+one%0D%0Aline+two"),
         AccessSample(target="/time?at=12:30"),
+        AccessSample(target="/contact?message=See+https://example.org/faq%0AName:+Bob"),
+        AccessSample(target="/contact?message=Hi.%0AName:+Bob"),
     )

@@ -53,6 +53,7 @@ from lwsyslog.rules.scanner import (
 from lwsyslog.rules.sensitive import (
     SensitiveBackupFile,
     SensitiveDotfile,
+    SensitiveEncodedSuffix,
     SensitiveSecretFile,
     SensitiveServerStatus,
     SensitiveSourceDisclosure,
@@ -138,6 +139,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SensitiveDotfile,
     SensitiveBackupFile,
     SensitiveSourceDisclosure,
+    SensitiveEncodedSuffix,
     SensitiveSecretFile,
     SensitiveServerStatus,
     AdminDatabaseConsoleProbe,
