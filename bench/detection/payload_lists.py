@@ -19,6 +19,8 @@ Every row says where the payload goes in a request (``place``):
 ``ext:F``        a file extension, appended to file ``F`` after a dot (``/index.php.bak``)
 ``prefix:F``     a file-name prefix, put before file ``F`` (``/Copy_of_index.php``)
 ``append:F``     a suffix appended to file ``F`` as it is (``/default.asp::$DATA``)
+``request:M``    a whole request target sent with method ``M`` (``request:POST:cookie=C``: with
+                 cookie ``C``), as a tool sends it
 
 and whether it is a ``target`` (the class's evidence is there) or ``probe`` (a lone quote, a
 bare ``%0d%0a``, a separator with no command: what a tool sends first to see what the site
@@ -131,8 +133,19 @@ class Payload:
     source: str
     payload: str
 
+    def method(self) -> str:
+        """The request method (``GET`` unless the place names one)."""
+        return self.place.split(":")[1] if self.place.startswith("request:") else "GET"
+
+    def cookie(self) -> str:
+        """The Cookie header sent with the request (empty unless the place names one)."""
+        _, _, cookie = self.place.partition(":cookie=")
+        return cookie
+
     def target(self) -> str:
         """The request target this payload is sent in."""
+        if self.place.startswith("request:"):
+            return self.payload
         if self.place == "query-plain":
             return "/search?q=" + urllib.parse.quote(self.payload, safe="")
         if self.place == "query-raw":
