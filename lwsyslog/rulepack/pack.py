@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
@@ -91,31 +92,17 @@ class RulePack:
         """Read, check and sample-test every pack file of ``directories``.
 
         ``reserved`` holds ids no pack rule may take (the built-in rules'). Raises
-        :class:`RuleError` naming the file, line and key of the first problem.
+        :class:`RuleError` naming the file, line and key of the first problem. A process that
+        loads the same unchanged files again (each pipeline a test builds) gets the rules read
+        the first time.
         """
         chosen: dict[str, Path] = {}
         for directory in directories:
             for path in _pack_files(directory):
                 chosen[path.name] = path
-        files = [chosen[name] for name in sorted(chosen)]
-        rules: list[PackRule] = []
-        owner: dict[str, str] = {}
-        for path in files:
-            for rule in read_pack(path):
-                where = f"{rule.file}:{rule.lines.get('id', rule.line)}"
-                if rule.id in reserved:
-                    raise RuleError(
-                        f"{where}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"
-                    )
-                other = owner.get(rule.id)
-                if other is not None:
-                    raise RuleError(
-                        f"{where}: [[rule]] {rule.id}: key 'id': also defined in {other}"
-                    )
-                owner[rule.id] = where
-                _check_samples(rule)
-                rules.append(rule)
-        return cls(rules, files)
+        files = tuple(chosen[name] for name in sorted(chosen))
+        stamp = tuple((str(path), *_stamp(path)) for path in files)
+        return cls(_read(stamp, frozenset(reserved)), files)
 
     def cves(self) -> dict[str, list[PackRule]]:
         """The rules naming each CVE, by CVE id."""
@@ -139,6 +126,34 @@ class RulePack:
         """This pack without the rules whose ids are in ``disabled``."""
         off = frozenset(disabled)
         return RulePack([rule for rule in self.rules if rule.id not in off], self.files)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError as error:
+        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+    return status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=8)
+def _read(stamp: tuple[tuple[str, int, int], ...], reserved: frozenset[str]) -> list[PackRule]:
+    rules: list[PackRule] = []
+    owner: dict[str, str] = {}
+    for name, _, _ in stamp:
+        for rule in read_pack(Path(name)):
+            where = f"{rule.file}:{rule.lines.get('id', rule.line)}"
+            if rule.id in reserved:
+                raise RuleError(
+                    f"{where}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"
+                )
+            other = owner.get(rule.id)
+            if other is not None:
+                raise RuleError(f"{where}: [[rule]] {rule.id}: key 'id': also defined in {other}")
+            owner[rule.id] = where
+            _check_samples(rule)
+            rules.append(rule)
+    return rules
 
 
 def _pack_files(directory: Path) -> list[Path]:
