@@ -26,9 +26,10 @@ def short_message(alert: Alert) -> str:
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
     """The journal entry for ``alert`` (the contract in README.md, "Alerts in journald").
 
-    Field names are upper case: journald silently drops lower-case ones.
+    Field names are upper case: journald silently drops lower-case ones. ``LWSYSLOG_CVE``
+    (comma-separated CVE ids) is there only for an alert whose findings name a CVE.
     """
-    return {
+    fields = {
         "MESSAGE": sanitize(short_message(alert), 1000),
         "MESSAGE_ID": alert.message_id,
         "PRIORITY": str(alert.severity.syslog_priority),
@@ -44,6 +45,9 @@ def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str
         "LWSYSLOG_SAMPLE": sanitize(alert.sample, _MAX_SAMPLE_CHARS),
         "LWSYSLOG_SOURCE": sanitize(alert.first.describe(), 500),
     }
+    if alert.cves:
+        fields["LWSYSLOG_CVE"] = sanitize(",".join(alert.cves), 500)
+    return fields
 
 
 class JournaldSink:
