@@ -15,10 +15,14 @@ __all__ = [
     "Checker",
     "boolean",
     "choice",
+    "dns_resolver",
+    "domain_list",
     "integer",
     "network_list",
     "number",
+    "regex",
     "regex_list",
+    "split_resolver",
     "string",
     "string_list",
     "type_name",
@@ -94,6 +98,18 @@ def string_list(value: Any) -> str | None:
     return None
 
 
+def regex(value: Any) -> str | None:
+    """One regular expression that compiles."""
+    problem = string(value)
+    if problem:
+        return problem
+    try:
+        re.compile(value)
+    except re.error as error:
+        return f"invalid regular expression {value!r}: {error}"
+    return None
+
+
 def regex_list(value: Any) -> str | None:
     """A list of regular expressions that compile."""
     problem = string_list(value)
@@ -118,3 +134,53 @@ def network_list(value: Any) -> str | None:
         except ValueError:
             return f"not an IP address or CIDR network: {item!r}"
     return None
+
+
+_LABEL = re.compile(r"(?!-)[a-z0-9_-]{1,63}(?<!-)")
+
+
+def domain_list(value: Any) -> str | None:
+    """A list of DNS domain names (``googlebot.com``; no wildcard, no trailing dot needed)."""
+    problem = string_list(value)
+    if problem:
+        return problem
+    for item in value:
+        name = item.lower().removesuffix(".")
+        labels = name.split(".")
+        if len(name) > 253 or len(labels) < 2 or not all(_LABEL.fullmatch(x) for x in labels):
+            return f"not a domain name such as googlebot.com: {item!r}"
+    return None
+
+
+def dns_resolver(value: Any) -> str | None:
+    """``system`` (the servers of /etc/resolv.conf), ``ADDRESS``, ``ADDRESS:PORT`` or
+    ``[IPV6]:PORT``; empty for none."""
+    problem = string(value)
+    if problem or value in ("", "system"):
+        return problem
+    try:
+        split_resolver(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def split_resolver(text: str) -> tuple[str, int]:
+    """``("127.0.0.1", 53)`` from ``"127.0.0.1"``, ``"127.0.0.1:53"`` or ``"[::1]:53"``."""
+    host, port = text, "53"
+    if text.startswith("["):
+        host, sep, rest = text[1:].partition("]")
+        if not sep or (rest and not rest.startswith(":")):
+            raise ValueError(f"expected [IPV6]:PORT, got {text!r}")
+        port = rest[1:] or "53"
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise ValueError(
+            f'expected "system" or a server address such as 127.0.0.1:53, got {text!r}'
+        ) from None
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"port must be a number from 1 to 65535, got {port!r}")
+    return host, int(port)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lwsyslog import checks
+from lwsyslog.crawlers.settings_parse import parse_crawler_settings
 from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError
 from lwsyslog.formats.json_access import JSON_FIELDS
@@ -49,6 +50,7 @@ DEFAULT_MAIN = Path("/etc/lwsyslog/lwsyslog.toml")
 DEFAULT_DROPIN_DIR = Path("/etc/lwsyslog/lwsyslog.d")
 DEFAULT_PATHS = (DEFAULT_MAIN, DEFAULT_DROPIN_DIR)
 _DEFAULTS_NAME = "<built-in defaults>"
+_CRAWLERS_NAME = "<built-in crawler catalog>"
 
 
 # --- schema -------------------------------------------------------------------------------
@@ -68,6 +70,15 @@ _THRESHOLD: dict[str, Any] = {
     "cooldown_secs": checks.number(0),
     "severity": _SEVERITY,
     "baseline_factor": checks.number(0),
+}
+
+# One crawler of [crawlers.catalog.ID] (lwsyslog/data/crawlers.toml ships the known ones).
+_CRAWLER: dict[str, Any] = {
+    "enabled": checks.boolean,
+    "name": checks.string,
+    "user_agent": checks.regex,
+    "domains": checks.domain_list,
+    "networks": checks.network_list,
 }
 
 # Every rule takes these; the keys a single rule takes on top (its options) are checked by
@@ -157,6 +168,23 @@ def _schema() -> dict[str, Any]:
             "textfile": checks.string,
             "listen": _listen_address,
         },
+        "crawlers": {
+            "verify": checks.boolean,
+            "resolver": checks.dns_resolver,
+            "timeout_secs": checks.number(0.05),
+            "cache_ttl_secs": checks.number(1),
+            "negative_ttl_secs": checks.number(1),
+            "retry_secs": checks.number(1),
+            "max_lookups_per_sec": checks.number(0.01),
+            "max_in_flight": checks.integer(1),
+            "max_pending": checks.integer(1),
+            "max_cache_entries": checks.integer(1),
+            "max_cache_bytes": checks.integer(1 << 16),
+            "scan_wait_secs": checks.number(0),
+            "verify_private": checks.boolean,
+            "severity": _SEVERITY,
+            "catalog": _TableOf(None, "crawler", _CRAWLER),
+        },
     }
     for table, source_schema in source_tables().items():
         schema[table] = dict(source_schema)
@@ -218,10 +246,15 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
     Raises :class:`ConfigError` naming the file, line, table and key of the first problem.
     """
     paths = config_files() if files is None else [Path(path) for path in files]
-    defaults_text = resources.files("lwsyslog").joinpath("data/defaults.toml").read_text("utf-8")
+    data_dir = resources.files("lwsyslog").joinpath("data")
+    defaults_text = data_dir.joinpath("defaults.toml").read_text("utf-8")
     merged = _checked(_parse(defaults_text, _DEFAULTS_NAME), defaults_text, _DEFAULTS_NAME)
     places = _Places()
     places.note(merged, defaults_text, _DEFAULTS_NAME)
+    crawlers_text = data_dir.joinpath("crawlers.toml").read_text("utf-8")
+    crawlers = _checked(_parse(crawlers_text, _CRAWLERS_NAME), crawlers_text, _CRAWLERS_NAME)
+    places.note(crawlers, crawlers_text, _CRAWLERS_NAME)
+    _merge(merged, crawlers)
     for path in paths:
         try:
             text = path.read_text("utf-8")
@@ -234,13 +267,18 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
 
 
 class _Places:
-    """Where each ``[rules.ID]`` table and option was last set, for errors found later."""
+    """Where each ``[rules.ID]`` table and option, and each ``[crawlers.catalog.ID]`` table, was
+    last set, for errors found later."""
 
     def __init__(self) -> None:
         self.tables: dict[str, Location] = {}
         self.options: dict[tuple[str, str], int | None] = {}
+        self.crawlers: dict[str, Location] = {}
 
     def note(self, data: Mapping[str, Any], text: str, name: str) -> None:
+        for crawler_id in data.get("crawlers", {}).get("catalog", {}):
+            line = _line_of(text, ("crawlers", "catalog"), crawler_id)
+            self.crawlers[crawler_id] = Location(name, line)
         for rule_id, values in data.get("rules", {}).items():
             self.tables[rule_id] = Location(name, _line_of(text, ("rules",), rule_id))
             for key in values:
@@ -464,6 +502,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         files=files,
         hosts=_hosts(data.get("hosts", {})),
         metrics=_metrics(data.get("metrics", {})),
+        crawlers=parse_crawler_settings(data.get("crawlers", {}), where, places.crawlers),
     )
 
 

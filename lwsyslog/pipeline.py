@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
+from lwsyslog.crawlers import crawler_watch
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding
@@ -82,6 +83,9 @@ class Pipeline:
         )
         self.dispatcher = Dispatcher(sinks, guard=guard, spool_dir=spool_dir)
         self.stats = RunStats()
+        # Crawler verification ([crawlers]): None when off; else one call per access event.
+        self.crawlers = crawler_watch(config.crawlers, config.allow)
+        self._watch_crawlers = self.crawlers.observe if self.crawlers is not None else None
         self._max_line_bytes = config.max_line_bytes
         # Bound methods looked up once: process() runs for every line.
         self._parse = self.parser.parse
@@ -126,6 +130,8 @@ class Pipeline:
             event = salvaged
         if event.log == "access":
             stats.access += 1
+            if self._watch_crawlers is not None:
+                self._watch_crawlers(event)
         else:
             stats.error += 1
         findings = self._detect(event, EventView(event))
@@ -198,6 +204,14 @@ class Pipeline:
         """Retry alerts a sink could not take; True when none is pending."""
         return self.dispatcher.retry()
 
+    def deliver_verdicts(self, wait_secs: float = 0.0) -> None:
+        """Raise the alerts of the crawler checks that came back; ``wait_secs`` (the end of
+        a scan): wait that long at most for those still running."""
+        if self.crawlers is not None:
+            alerts = self.crawlers.settle(wait_secs) if wait_secs > 0 else self.crawlers.collect()
+            if alerts:
+                self._deliver(self.storms.filter(alerts))
+
     def deliver_due_summaries(self) -> None:
         """Deliver storm summaries whose window ended while input was quiet."""
         self._deliver(self.storms.due())
@@ -213,7 +227,11 @@ class Pipeline:
         self.dispatcher.reopen()
 
     def close(self) -> None:
-        """Deliver pending storm summaries, flush what is pending and close sinks."""
+        """Deliver pending storm summaries, flush what is pending and close sinks (crawler
+        checks still running are dropped, never waited for)."""
+        if self.crawlers is not None:
+            self.deliver_verdicts()
+            self.crawlers.close()
         self._deliver(self.storms.flush())
         self.dispatcher.close()
 

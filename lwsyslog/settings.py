@@ -18,6 +18,8 @@ from lwsyslog.severity import Severity
 __all__ = [
     "AllowList",
     "Config",
+    "CrawlerSettings",
+    "CrawlerSpec",
     "HostSettings",
     "Location",
     "MetricsSettings",
@@ -132,6 +134,54 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CrawlerSpec:
+    """One crawler of ``[crawlers.catalog.ID]``: what its User-Agent says and how to verify it.
+
+    ``user_agent`` is a regular expression searched (case-insensitively) in the User-Agent;
+    an address is the crawler's when its forward-confirmed reverse DNS name is one of
+    ``domains`` or under one, or when it is in one of ``networks`` (the operator's published
+    address ranges).
+    """
+
+    name: str
+    user_agent: str
+    domains: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CrawlerSettings:
+    """Crawler verification of ``[crawlers]`` (off unless ``verify`` and a ``resolver``).
+
+    A User-Agent claiming a catalog crawler from an address that is not the crawler's raises
+    ``bad-bot-fake-crawler``; the DNS lookups run in a background thread, rate-limited and
+    cached (:mod:`lwsyslog.crawlers`).
+    """
+
+    verify: bool = False
+    #: "system" (/etc/resolv.conf) or "ADDRESS[:PORT]" ("[::1]:53" for IPv6); "" is none.
+    resolver: str = ""
+    timeout_secs: float = 2.0
+    cache_ttl_secs: float = 86400.0
+    negative_ttl_secs: float = 3600.0
+    retry_secs: float = 300.0
+    max_lookups_per_sec: float = 10.0
+    max_in_flight: int = 16
+    max_pending: int = 1000
+    max_cache_entries: int = 50_000
+    max_cache_bytes: int = 16 << 20
+    scan_wait_secs: float = 10.0
+    verify_private: bool = False
+    severity: Severity = Severity.MEDIUM
+    catalog: tuple[CrawlerSpec, ...] = ()
+
+    @property
+    def active(self) -> bool:
+        """True when lines are to be checked: verification on, a resolver, a crawler."""
+        return self.verify and bool(self.resolver) and bool(self.catalog)
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated, merged configuration every stage is built from.
 
@@ -167,6 +217,7 @@ class Config:
     files: tuple[str, ...]
     hosts: HostSettings = field(default_factory=HostSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    crawlers: CrawlerSettings = field(default_factory=CrawlerSettings)
 
     def rule_settings(self, rule_id: str) -> RuleSettings:
         """The settings for ``rule_id`` (defaults when the rule has no table)."""

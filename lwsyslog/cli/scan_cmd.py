@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
         except OSError as error:
             print(f"lwsyslog: {name}: {error.strerror or error}", file=sys.stderr)
             status = EXIT_IO
+    _settle_crawlers(pipeline, config.crawlers.scan_wait_secs)
     pipeline.close()
     elapsed = time.monotonic() - started
     summary_stream = sys.stderr if args.json else out
@@ -79,6 +80,21 @@ def run(args: argparse.Namespace) -> int:
             f" ({counters.duplicates:,} already there)\n"
         )
     return status
+
+
+def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:
+    """Wait (at most ``wait_secs``) for the crawler checks still running, and say how many
+    did not come back in time."""
+    if pipeline.crawlers is None:
+        return
+    pipeline.deliver_verdicts(wait_secs)
+    left = pipeline.crawlers.pending
+    if left:
+        print(
+            f"lwsyslog: crawler verification: {left} addresses not verified within "
+            f"{wait_secs:g}s ([crawlers] scan_wait_secs)",
+            file=sys.stderr,
+        )
 
 
 def _scan_one(pipeline: Pipeline, name: str, json_out: TextIO | None) -> None:
@@ -120,6 +136,7 @@ def _scan_stream(
             result = process(raw, Origin(name, number))
             if json_out is not None and result.urgency is urgent:
                 json_out.write(finding_record(result) + "\n")
+        pipeline.deliver_verdicts()  # crawler checks that came back meanwhile
         progress.update(done, number, name)
     progress.finish()
 

@@ -342,6 +342,7 @@ class OmprogProgram:
         write the stats line when it is due (time or line count)."""
         now = self._clock()
         dispatcher = self.pipeline.dispatcher
+        self.pipeline.deliver_verdicts()  # crawler checks that came back (never waits)
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_SECS
             self.pipeline.deliver_due_summaries()
@@ -412,6 +413,8 @@ class OmprogProgram:
             "hosts": len(hosts),
             "hosts_silent": hosts.silent,
         }
+        if self.pipeline.crawlers is not None:
+            fields.update(self.pipeline.crawlers.stats_fields())
         for sink in dispatcher.sinks:
             sink_fields = getattr(sink, "stats_fields", None)
             if sink_fields is not None:

@@ -1,0 +1,109 @@
+"""The crawlers a User-Agent may claim to be, and which addresses and names are theirs.
+
+Built from ``[crawlers.catalog.ID]`` (the shipped ``data/crawlers.toml`` plus the user's
+tables). :meth:`Catalog.claimed` is on the per-line path: one dict lookup for a User-Agent
+seen before, one combined regular-expression search for a new one, remembered in a bounded
+table. Everything else here runs once per verdict.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from lwsyslog.settings import CrawlerSpec
+
+__all__ = ["UNSEEN", "Address", "Catalog", "Crawler", "under"]
+
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: User-Agents remembered with their claim; the oldest remembered goes first when full.
+_UA_MEMORY = 4096
+#: Longer User-Agents are matched every time instead of remembered (bounds the memory).
+_UA_MEMORY_MAX_CHARS = 512
+#: What :attr:`Catalog.memory_get` gives for a User-Agent not seen yet.
+UNSEEN = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Crawler:
+    """One catalog crawler, ready to judge addresses."""
+
+    name: str
+    domains: tuple[str, ...]
+    networks: tuple[Network, ...]
+
+    def owns_name(self, name: str) -> bool:
+        """True when the DNS ``name`` is one of the crawler's domains or under one."""
+        return under(name, self.domains)
+
+    def owns_address(self, address: Address) -> bool:
+        """True when ``address`` is in one of the crawler's published ranges."""
+        return any(address in network for network in self.networks)
+
+
+def under(name: str, domains: Iterable[str]) -> bool:
+    """True when ``name`` (lower case, no final dot) is a domain of ``domains`` or below one,
+    on a label boundary: ``crawl-1.googlebot.com`` is under ``googlebot.com``,
+    ``evilgooglebot.com`` is not."""
+    return any(name == domain or name.endswith("." + domain) for domain in domains)
+
+
+class Catalog:
+    """The enabled crawlers and the combined User-Agent pattern that finds their claims."""
+
+    def __init__(self, specs: Sequence[CrawlerSpec]) -> None:
+        self.crawlers = tuple(
+            Crawler(
+                spec.name,
+                spec.domains,
+                tuple(ipaddress.ip_network(net, strict=False) for net in spec.networks),
+            )
+            for spec in specs
+        )
+        self.domains = tuple(dict.fromkeys(d for c in self.crawlers for d in c.domains))
+        self._patterns = [re.compile(spec.user_agent, re.IGNORECASE) for spec in specs]
+        try:
+            # One search finds the first crawler claimed; the group says which one.
+            self._combined: re.Pattern[str] | None = re.compile(
+                "|".join(f"(?P<c{i}>{spec.user_agent})" for i, spec in enumerate(specs)),
+                re.IGNORECASE,
+            )
+        except re.error:  # a user pattern with its own named groups: search them in turn
+            self._combined = None
+        self._memory: dict[str, Crawler | None] = {}
+        #: ``memory_get(user_agent, default)``: the claim of a User-Agent seen before (the
+        #: per-line path calls it directly: one dict lookup).
+        self.memory_get = self._memory.get
+
+    def claimed(self, user_agent: str) -> Crawler | None:
+        """The crawler ``user_agent`` claims to be, or None."""
+        found = self._memory.get(user_agent, UNSEEN)
+        if found is not UNSEEN:
+            return found  # type: ignore[return-value]
+        crawler = self._search(user_agent)
+        if len(user_agent) <= _UA_MEMORY_MAX_CHARS:
+            memory = self._memory
+            if len(memory) >= _UA_MEMORY:
+                del memory[next(iter(memory))]
+            memory[user_agent] = crawler
+        return crawler
+
+    def _search(self, user_agent: str) -> Crawler | None:
+        if self._combined is not None:
+            match = self._combined.search(user_agent)
+            if match is None or match.lastgroup is None:
+                return None
+            return self.crawlers[int(match.lastgroup[1:])]
+        for crawler, pattern in zip(self.crawlers, self._patterns, strict=True):
+            if pattern.search(user_agent):
+                return crawler
+        return None
+
+    def wanted(self, name: str) -> bool:
+        """True when a reverse DNS ``name`` is under some crawler's domain: only those are
+        worth a forward lookup."""
+        return under(name, self.domains)

@@ -1,0 +1,279 @@
+"""Crawler claims in, ``bad-bot-fake-crawler`` alerts out, without waiting on DNS.
+
+The pipeline hands every access event to :meth:`CrawlerWatch.observe`. For a User-Agent that
+claims no crawler that is one dict lookup. For a claim:
+
+- the address's verdict is cached: judged at once (a fake is reported once per lookup);
+- its check is pending: the line is counted towards that check;
+- otherwise the address is remembered with its first line (the alert's sample; at most
+  ``max_pending`` addresses wait) and handed to the background :class:`LookupWorker`.
+
+Between lines the owner calls :meth:`CrawlerWatch.collect` (the omprog program at each tick,
+the scan after each chunk and, bounded by ``scan_wait_secs``, at the end): the outcomes that
+arrived go into the cache and a fake claim becomes an alert, which the pipeline delivers
+like any other (storm control, replay guard, sinks).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lwsyslog.alerts import Alert
+from lwsyslog.crawlers import DESCRIPTION, FAKE_CRAWLER
+from lwsyslog.crawlers.cache import ResolutionCache
+from lwsyslog.crawlers.catalog import UNSEEN, Address, Catalog, Crawler
+from lwsyslog.crawlers.lookups import LookupWorker, Results, make_resolver
+from lwsyslog.crawlers.verdict import Lookup, Outcome, Verdict, judge
+from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.sanitize import truncate
+from lwsyslog.settings import AllowList, CrawlerSettings
+
+__all__ = ["SAMPLE_CHARS", "CrawlerWatch"]
+
+#: The first line of a pending address is kept up to this many characters.
+SAMPLE_CHARS = 2048
+_CATEGORIES = ("bad-bot",)
+_SETTLE_POLL_SECS = 0.02
+
+
+@dataclass(slots=True)
+class _Pending:
+    """An address whose check is running: what it claimed and its first line."""
+
+    crawler: Crawler
+    address: Address
+    origin: Origin
+    time: float | None
+    sample: str
+    lines: int = 1
+
+
+class CrawlerWatch:
+    """Per-address crawler verification for one pipeline (see the module docstring)."""
+
+    def __init__(
+        self,
+        settings: CrawlerSettings,
+        allow: AllowList | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.settings = settings
+        self.catalog = Catalog(settings.catalog)
+        self.cache = ResolutionCache(settings.max_cache_entries, settings.max_cache_bytes)
+        self._allow = allow if allow else None
+        self._clock = clock
+        self._pending: dict[str, _Pending] = {}
+        self._results: Results = deque()
+        self._alerts: list[Alert] = []
+        self._memory_get = self.catalog.memory_get
+        self._claimed = self.catalog.claimed
+        self.claims = 0
+        self.verified = 0
+        self.fake = 0
+        self.unresolved = 0
+        self.dropped = 0
+        self.skipped = 0
+        self.allowed = 0
+        self.raised = 0
+        self._worker = LookupWorker(
+            make_resolver(settings.resolver, settings.timeout_secs),
+            self.catalog.wanted,
+            self._results,
+            max_lookups_per_sec=settings.max_lookups_per_sec,
+            max_in_flight=settings.max_in_flight,
+        )
+
+    # --- per line ---------------------------------------------------------------------------
+
+    def observe(self, event: AccessEvent) -> None:
+        """Note one access event (the per-line call: a dict lookup unless it claims a
+        crawler)."""
+        crawler = self._memory_get(event.user_agent, UNSEEN)
+        if crawler is None:
+            return
+        if crawler is UNSEEN:
+            crawler = self._claimed(event.user_agent)
+            if crawler is None:
+                return
+        self._claim(crawler, event)  # type: ignore[arg-type]
+
+    def _claim(self, crawler: Crawler, event: AccessEvent) -> None:
+        self.claims += 1
+        key = event.client_ip
+        if self._allow is not None and self._allow.allows(key, event.path, event.user_agent):
+            self.allowed += 1
+            return
+        now = self._clock()
+        entry = self.cache.get(key, now)
+        if entry is not None and not (
+            entry.lookup.outcome is Outcome.NOT_ASKED and crawler.domains
+        ):
+            verdict, reason = judge(crawler, entry.address, entry.lookup)
+            if verdict is Verdict.FAKE and crawler.name not in entry.reported:
+                entry.reported.add(crawler.name)
+                self._raise_now(crawler, key, reason, event)
+            return
+        pending = self._pending.get(key)
+        if pending is not None:
+            pending.lines += 1
+            return
+        address = _address(key)
+        settings = self.settings
+        if address is None or not (address.is_global or settings.verify_private):
+            self.skipped += 1
+            self.cache.put(key, address, Lookup(Outcome.SKIPPED), now + settings.cache_ttl_secs)
+            return
+        if not crawler.domains or crawler.owns_address(address):
+            # Decided by the published ranges alone: no DNS.
+            entry = self.cache.put(
+                key, address, Lookup(Outcome.NOT_ASKED), now + settings.negative_ttl_secs
+            )
+            verdict, reason = judge(crawler, address, entry.lookup)
+            self._count(verdict)
+            if verdict is Verdict.FAKE:
+                entry.reported.add(crawler.name)
+                self._raise_now(crawler, key, reason, event)
+            return
+        if len(self._pending) >= settings.max_pending:
+            self.dropped += 1
+            return
+        self._pending[key] = _Pending(
+            crawler, address, event.origin, event.time, truncate(event.raw, SAMPLE_CHARS)
+        )
+        self._worker.submit(key, address)
+
+    # --- between lines ----------------------------------------------------------------------
+
+    def collect(self) -> list[Alert]:
+        """The alerts of the verdicts that arrived since the last call (never waits)."""
+        results = self._results
+        if results:
+            settings = self.settings
+            now = self._clock()
+            while results:
+                key, lookup = results.popleft()
+                pending = self._pending.pop(key, None)
+                if pending is None:
+                    continue
+                if lookup.outcome is Outcome.UNRESOLVED:
+                    ttl = settings.retry_secs
+                elif lookup.confirmed:
+                    ttl = settings.cache_ttl_secs
+                else:
+                    ttl = settings.negative_ttl_secs
+                entry = self.cache.put(key, pending.address, lookup, now + ttl)
+                crawler = pending.crawler
+                verdict, reason = judge(crawler, pending.address, lookup)
+                self._count(verdict)
+                if verdict is Verdict.FAKE:
+                    entry.reported.add(crawler.name)
+                    self._raise(
+                        crawler,
+                        key,
+                        reason,
+                        origin=pending.origin,
+                        when=pending.time,
+                        sample=pending.sample,
+                        lines=pending.lines,
+                    )
+        if not self._alerts:
+            return []
+        alerts, self._alerts = self._alerts, []
+        return alerts
+
+    def settle(self, wait_secs: float) -> list[Alert]:
+        """:meth:`collect`, waiting up to ``wait_secs`` (real time) for the pending checks
+        (the end of a scan). Checks still pending then are left undone."""
+        alerts = self.collect()
+        deadline = time.monotonic() + wait_secs
+        while self._pending and time.monotonic() < deadline:
+            time.sleep(_SETTLE_POLL_SECS)
+            alerts.extend(self.collect())
+        return alerts
+
+    @property
+    def pending(self) -> int:
+        """Addresses whose check has not come back yet."""
+        return len(self._pending)
+
+    def close(self) -> None:
+        """Stop the lookups without waiting for DNS (pending checks are dropped)."""
+        self._worker.close()
+
+    def stats_fields(self) -> dict[str, int]:
+        """Counters since start, by the names the stats line shows them under."""
+        cache = self.cache
+        return {
+            "crawler_claims": self.claims,
+            "crawler_lookups": self._worker.started,
+            "crawler_verified": self.verified,
+            "crawler_fake": self.fake,
+            "crawler_unresolved": self.unresolved,
+            "crawler_pending": len(self._pending),
+            "crawler_dropped": self.dropped,
+            "crawler_skipped": self.skipped,
+            "crawler_alerts": self.raised,
+            "crawler_cache_entries": len(cache),
+            "crawler_cache_bytes": cache.bytes,
+            "crawler_cache_evictions": cache.evictions,
+        }
+
+    # --- alerts -----------------------------------------------------------------------------
+
+    def _count(self, verdict: Verdict) -> None:
+        if verdict is Verdict.VERIFIED:
+            self.verified += 1
+        elif verdict is Verdict.FAKE:
+            self.fake += 1
+        else:
+            self.unresolved += 1
+
+    def _raise_now(self, crawler: Crawler, key: str, reason: str, event: AccessEvent) -> None:
+        sample = truncate(event.raw, SAMPLE_CHARS)
+        self._raise(
+            crawler, key, reason, origin=event.origin, when=event.time, sample=sample, lines=1
+        )
+
+    def _raise(
+        self,
+        crawler: Crawler,
+        key: str,
+        reason: str,
+        *,
+        origin: Origin,
+        when: float | None,
+        sample: str,
+        lines: int,
+    ) -> None:
+        self.raised += 1
+        more = f" ({lines} lines while it was checked)" if lines > 1 else ""
+        self._alerts.append(
+            Alert(
+                rule=FAKE_CRAWLER,
+                key=key,
+                client_ip=key,
+                categories=_CATEGORIES,
+                severity=self.settings.severity,
+                count=lines,
+                window_secs=0.0,
+                first=origin,
+                last=origin,
+                first_time=when,
+                last_time=when,
+                message=f"{DESCRIPTION}: {key} claims to be {crawler.name}, but {reason}{more}",
+                sample=sample,
+                log="access",
+                rules=(FAKE_CRAWLER,),
+            )
+        )
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
