@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 
 from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.crawlers import FAKE_CRAWLER
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.hosts import HOST_BACK, HOST_SILENT
 from lwsyslog.notify.settings_parse import check_rule_filters
 from lwsyslog.pipeline import parser_for
+from lwsyslog.settings import CrawlerSettings
 
 __all__ = ["register", "run"]
 
@@ -35,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     parser_for(config)  # compiles the formats
     detection = load_detection(config)
-    known = detection.rule_ids() | {HOST_SILENT, HOST_BACK}
+    known = detection.rule_ids() | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
     check_rule_filters(config.notify, known, file=config.files[-1])
     print("configuration OK: " + ", ".join(config.files))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
@@ -44,7 +46,20 @@ def run(args: argparse.Namespace) -> int:
     for source, where, count in detection.summary():
         origin = "" if where == source else f", from {where}"
         print(f"{source} rules: {count} enabled{origin}")
+    _print_crawlers(config.crawlers)
     correlations = [i for i in detection.rules if i.kind == "threshold" and i.source != "built-in"]
     if correlations:
         print(f"threshold rules from rule sources: {len(correlations)}")
     return 0
+
+
+def _print_crawlers(settings: CrawlerSettings) -> None:
+    """Say whether crawler claims are verified, and check a "system" resolver can be read."""
+    if not settings.active:
+        print("crawler verification: off ([crawlers] verify, resolver)")
+        return
+    from lwsyslog.crawlers.lookups import make_resolver  # noqa: PLC0415  (loads dnspython)
+
+    make_resolver(settings.resolver, settings.timeout_secs)
+    names = ", ".join(spec.name for spec in settings.catalog)
+    print(f"crawler verification: on, resolver {settings.resolver}; crawlers: {names}")

@@ -91,8 +91,8 @@ def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:
     left = pipeline.crawlers.pending
     if left:
         print(
-            f"lwsyslog: crawler verification: {left} addresses not verified within "
-            f"{wait_secs:g}s ([crawlers] scan_wait_secs)",
+            f"lwsyslog: crawler verification: no verdict within {wait_secs:g}s for {left} "
+            "address(es); their claims are not judged ([crawlers] scan_wait_secs)",
             file=sys.stderr,
         )
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lwsyslog.crawlers.catalog import Address
-from lwsyslog.crawlers.verdict import Lookup
+from lwsyslog.crawlers.verdict import Lookup, Verdict
 
 __all__ = ["ENTRY_BYTES", "CacheEntry", "ResolutionCache"]
 
@@ -26,14 +26,15 @@ NAME_BYTES = 64
 
 @dataclass(slots=True)
 class CacheEntry:
-    """One address: its lookup, until when it holds, and the crawlers already reported."""
+    """One address: its lookup, until when it holds, and the claims already judged."""
 
     address: Address | None
     lookup: Lookup
     expires: float
     cost: int
-    #: Crawler names whose fake claims from this address were already alerted.
-    reported: set[str] = field(default_factory=set)
+    #: Crawler name -> the verdict on this address's claim to be it (a fake is reported
+    #: when judged, so once per lookup; a later line with the same claim costs a dict get).
+    judged: dict[str, Verdict] = field(default_factory=dict)
 
 
 class ResolutionCache:
@@ -60,8 +61,8 @@ class ResolutionCache:
         return entry
 
     def put(self, key: str, address: Address | None, lookup: Lookup, expires: float) -> CacheEntry:
-        """Store what was found for ``key`` until ``expires`` (a fresh lookup: no crawler
-        reported yet, so a fake is reported once per lookup)."""
+        """Store what was found for ``key`` until ``expires`` (a fresh lookup: no claim
+        judged yet)."""
         if key in self._entries:
             self._drop(key)
         cost = (

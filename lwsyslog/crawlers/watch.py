@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from lwsyslog.alerts import Alert
 from lwsyslog.crawlers import DESCRIPTION, FAKE_CRAWLER
-from lwsyslog.crawlers.cache import ResolutionCache
+from lwsyslog.crawlers.cache import CacheEntry, ResolutionCache
 from lwsyslog.crawlers.catalog import UNSEEN, Address, Catalog, Crawler
 from lwsyslog.crawlers.lookups import LookupWorker, Results, make_resolver
 from lwsyslog.crawlers.verdict import Lookup, Outcome, Verdict, judge
@@ -109,21 +109,23 @@ class CrawlerWatch:
             return
         now = self._clock()
         entry = self.cache.get(key, now)
-        if entry is not None and not (
-            entry.lookup.outcome is Outcome.NOT_ASKED and crawler.domains
-        ):
-            verdict, reason = judge(crawler, entry.address, entry.lookup)
-            if verdict is Verdict.FAKE and crawler.name not in entry.reported:
-                entry.reported.add(crawler.name)
-                self._raise_now(crawler, key, reason, event)
-            return
+        if entry is not None:
+            if crawler.name in entry.judged:
+                return  # judged (and a fake reported) already: the common case
+            if entry.lookup.outcome is not Outcome.NOT_ASKED or not crawler.domains:
+                self._judge(crawler, key, entry, event)
+                return
         pending = self._pending.get(key)
         if pending is not None:
             pending.lines += 1
             return
-        address = _address(key)
         settings = self.settings
-        if address is None or not (address.is_global or settings.verify_private):
+        full = len(self._pending) >= settings.max_pending
+        if full and not crawler.networks:
+            self.dropped += 1  # before parsing: a flood of new addresses stays cheap
+            return
+        address = _address(key)
+        if address is None or not (settings.verify_private or address.is_global):
             self.skipped += 1
             self.cache.put(key, address, Lookup(Outcome.SKIPPED), now + settings.cache_ttl_secs)
             return
@@ -132,19 +134,25 @@ class CrawlerWatch:
             entry = self.cache.put(
                 key, address, Lookup(Outcome.NOT_ASKED), now + settings.negative_ttl_secs
             )
-            verdict, reason = judge(crawler, address, entry.lookup)
-            self._count(verdict)
-            if verdict is Verdict.FAKE:
-                entry.reported.add(crawler.name)
-                self._raise_now(crawler, key, reason, event)
+            self._count(self._judge(crawler, key, entry, event))
             return
-        if len(self._pending) >= settings.max_pending:
+        if full:
             self.dropped += 1
             return
         self._pending[key] = _Pending(
             crawler, address, event.origin, event.time, truncate(event.raw, SAMPLE_CHARS)
         )
         self._worker.submit(key, address)
+
+    def _judge(self, crawler: Crawler, key: str, entry: CacheEntry, event: AccessEvent) -> Verdict:
+        verdict, reason = judge(crawler, entry.address, entry.lookup)
+        entry.judged[crawler.name] = verdict
+        if verdict is Verdict.FAKE:
+            sample = truncate(event.raw, SAMPLE_CHARS)
+            self._raise(
+                crawler, key, reason, origin=event.origin, when=event.time, sample=sample, lines=1
+            )
+        return verdict
 
     # --- between lines ----------------------------------------------------------------------
 
@@ -168,9 +176,9 @@ class CrawlerWatch:
                 entry = self.cache.put(key, pending.address, lookup, now + ttl)
                 crawler = pending.crawler
                 verdict, reason = judge(crawler, pending.address, lookup)
+                entry.judged[crawler.name] = verdict
                 self._count(verdict)
                 if verdict is Verdict.FAKE:
-                    entry.reported.add(crawler.name)
                     self._raise(
                         crawler,
                         key,
@@ -231,12 +239,6 @@ class CrawlerWatch:
             self.fake += 1
         else:
             self.unresolved += 1
-
-    def _raise_now(self, crawler: Crawler, key: str, reason: str, event: AccessEvent) -> None:
-        sample = truncate(event.raw, SAMPLE_CHARS)
-        self._raise(
-            crawler, key, reason, origin=event.origin, when=event.time, sample=sample, lines=1
-        )
 
     def _raise(
         self,

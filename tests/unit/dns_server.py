@@ -10,7 +10,9 @@ default; no packet leaves the machine, dnsmasq answers everything itself):
 - ``FOREIGN`` 45.5.5.5: PTR static.5.5.5.45.clients.example.net (not a crawler's domain);
 - ``NO_PTR`` 45.79.1.1: no reverse name (NXDOMAIN);
 - ``SLOW`` 91.99.75.10: its reverse zone is forwarded to the black hole, so the PTR
-  question is never answered.
+  question is never answered;
+- ``REAL6`` 2001:4860:4801:10::1: PTR crawl-v6.googlebot.com with that AAAA record;
+  ``NO_PTR6`` 2a01:4f8::1: no reverse name.
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ FORGED = "93.184.216.34"
 FOREIGN = "45.5.5.5"
 NO_PTR = "45.79.1.1"
 SLOW = "91.99.75.10"
+REAL6 = "2001:4860:4801:10::1"
+NO_PTR6 = "2a01:4f8::1"
 GOOGLEBOT_UA = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
 BINGBOT_UA = "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)"
 _START_SECS = 10.0
@@ -106,6 +110,7 @@ class LocalDns:
             "local=/net/",
             "host-record=ready.example.com,192.0.2.1",  # asked until dnsmasq answers
             f"host-record=crawl-66-249-66-1.googlebot.com,{REAL}",
+            f"host-record=crawl-v6.googlebot.com,{REAL6}",
             f"ptr-record={_reverse(FORGED)},crawl-93-184-216-34.googlebot.com",
             "host-record=crawl-93-184-216-34.googlebot.com,66.249.66.9",
             f"ptr-record={_reverse(FOREIGN)},static.5.5.5.45.clients.example.net",

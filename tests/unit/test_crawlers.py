@@ -27,7 +27,9 @@ from tests.unit.dns_server import (
     FOREIGN,
     FORGED,
     NO_PTR,
+    NO_PTR6,
     REAL,
+    REAL6,
     SLOW,
     LocalDns,
     access_line,
@@ -95,6 +97,15 @@ def test_each_kind_of_address_gets_its_verdict(tmp_path: Path, dns_server: Local
         "crawl-66-249-66-1.googlebot.com",
         "crawl-93-184-216-34.googlebot.com",
     ]
+
+
+def test_ipv6_addresses_are_verified_too(tmp_path: Path, dns_server: LocalDns) -> None:
+    pipeline, sink = make_pipeline(tmp_path, crawler_config(dns_server))
+    feed(pipeline, [access_line(REAL6), access_line(NO_PTR6)])
+    pipeline.deliver_verdicts(wait_secs=10)
+    pipeline.close()
+    assert list(fakes(sink)) == [NO_PTR6]
+    assert dns_server.queries("AAAA") == ["crawl-v6.googlebot.com"]
 
 
 def test_verdicts_are_cached_and_a_fake_is_reported_once_per_crawler(
@@ -207,7 +218,7 @@ def test_scan_waits_for_verdicts_then_reports(
     assert f'"rule": "{FAKE_CRAWLER}", "key": "{FORGED}"' in out
     assert REAL not in out.split(FAKE_CRAWLER, 1)[1]
     # SLOW's question is never answered: the scan gives up after scan_wait_secs.
-    assert "1 addresses not verified within 0.5s" in err
+    assert "no verdict within 0.5s for 1 address(es)" in err
 
 
 def test_config_errors_name_file_line_table_and_key(tmp_path: Path) -> None:
