@@ -11,11 +11,13 @@ program's own stats) alternately in two configurations:
   ``json://`` URL to an HTTP receiver. The receivers are processes of their own
   (tests/notify/receiver_proc.py), as a real mail server or chat would be.
 
-Each ``on`` run is compared with the ``off`` run just before it (the same moment's load on a
-shared machine); the table gives each run, the medians, and the median of the paired ratios,
+Runs come in pairs, ``off`` then ``on``, then ``on`` then ``off`` (neither mode always goes
+first); each ``on`` run is compared with the ``off`` run of its pair (the same moment's load on
+a shared machine); the table gives each run, the medians, and the median of the paired ratios,
 judged against the target (``on`` within 5% of ``off``). Peak RSS is the omprog program's
 (``VmHWM``; its sender is a process of its own). The alerts and the messages the receivers got
-in each ``on`` run are counted: the channels were really used.
+in each ``on`` run are counted (after the run, once the sender is done): the channels were
+really used.
 
     .venv/bin/python bench/bench_chain_notify.py                        # 200,000 lines, 3 pairs
     .venv/bin/python bench/bench_chain_notify.py --lines 100000 --repeat 5
@@ -40,6 +42,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -101,6 +104,17 @@ class Receivers:
                 total += sum(1 for _ in path.open())
         return total
 
+    def settle(self, quiet_secs: float = 2.0, limit_secs: float = 30.0) -> None:
+        """Wait (untimed) until no message has arrived for ``quiet_secs``: the sender has
+        delivered what the run raised."""
+        deadline = time.monotonic() + limit_secs
+        seen, since = self.kept(), time.monotonic()
+        while time.monotonic() < deadline and time.monotonic() - since < quiet_secs:
+            time.sleep(0.2)
+            now = self.kept()
+            if now != seen:
+                seen, since = now, time.monotonic()
+
     def toml(self, directory: Path) -> str:
         """The ``[notify]`` table sending every alert at once to the three channels."""
         directory.mkdir(parents=True, exist_ok=True)
@@ -119,6 +133,85 @@ class Receivers:
             f'url = "http://127.0.0.1:{self.http_port}/hook"\nsecret_file = "{secret}"\n{policy}\n'
             f'[notify.channels.phone]\ntype = "apprise"\n'
             f'urls = ["json://127.0.0.1:{self.http_port}/apprise"]\n{policy}'
+        )
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_secs(pid: int) -> float | None:
+    """User + system CPU seconds of a running process, None once it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds of the run's omprog program and of its notification sender while the
+    measured lines go through: from when the program has counted the warm-up lines to its last
+    sample before it stops, with the lines it counted meanwhile. Both are found by their
+    command lines (the run's state directory)."""
+
+    def __init__(self, work: Path, warm: int) -> None:
+        super().__init__(daemon=True)
+        self.state = str(work / "state")
+        self.stderr = work / "server" / "omprog.stderr"
+        self.warm = warm
+        self.stopped = threading.Event()
+        self.program: list[float] = []  # cpu at start, cpu at the last sample
+        self.sender: list[float] = []
+        self.lines: list[int] = []
+
+    def _pids(self) -> tuple[int | None, int | None]:
+        """The program (its command line names the run's state directory) and its child the
+        sender (``python -m lwsyslog.notify.sender``)."""
+        program = sender = None
+        children: dict[int, list[int]] = {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if "lwsyslog.notify.sender" in command:
+                children.setdefault(parent, []).append(int(entry.name))
+            elif self.state in command and "lwsyslog-omprog" in command:
+                program = int(entry.name)
+        if program is not None:
+            sender = next(iter(children.get(program, [])), None)
+        return program, sender
+
+    def run(self) -> None:
+        counter = bench_chain._ReceivedCounter(self.stderr)
+        program = sender = None
+        while not self.stopped.is_set():
+            if program is None or (sender is None and counter() >= self.warm):
+                program, sender = self._pids()
+            received = counter()
+            cpu = _cpu_secs(program) if program is not None else None
+            if cpu is not None and received >= self.warm:
+                spare = _cpu_secs(sender) if sender is not None else 0.0
+                if not self.program:
+                    self.program, self.sender, self.lines = [cpu, cpu], [spare or 0.0] * 2, [
+                        received, received]  # fmt: skip
+                else:
+                    self.program[1], self.lines[1] = cpu, received
+                    if spare is not None:
+                        self.sender[1] = spare
+            time.sleep(0.2)
+
+    def per_line_us(self) -> tuple[float, float]:
+        """(program, sender) CPU microseconds per line counted."""
+        lines = (self.lines[1] - self.lines[0]) if self.lines else 0
+        if lines <= 0:
+            return 0.0, 0.0
+        return (
+            (self.program[1] - self.program[0]) / lines * 1e6,
+            (self.sender[1] - self.sender[0]) / lines * 1e6,
         )
 
 
@@ -144,6 +237,8 @@ class Run:
     result: bench_chain.Result
     alerts: int
     messages: int
+    program_us: float
+    sender_us: float
 
 
 def _attack_heavy(count: int) -> list[bytes]:
@@ -188,18 +283,27 @@ def main() -> int:
         Receivers(Path(tmp)) as receivers,
     ):
         for pair in range(args.repeat):
-            for mode in ("off", "on"):
+            # The order alternates: neither mode always runs first on a machine whose load
+            # drifts (or after a run that left journald or the page cache busy).
+            for mode in ("off", "on") if pair % 2 == 0 else ("on", "off"):
                 work = Path(tmp) / f"run{pair}-{mode}"
                 before = receivers.kept()
                 config = (
                     _notify_config(receivers.toml) if mode == "on" else contextlib.nullcontext()
                 )
+                sampler = CpuSampler(work, bench_chain._STATS_EVERY)
+                sampler.start()
                 with config:
                     result = bench_chain.run_once(
                         work, payload, args.window, True, journal,
                         transactions=bench_chain._SHIPPED_SERVER.transactions,
                     )  # fmt: skip
-                runs.append(Run(mode, result, _alerts(work), receivers.kept() - before))
+                sampler.stopped.set()
+                sampler.join()
+                if mode == "on":
+                    receivers.settle()
+                runs.append(Run(mode, result, _alerts(work), receivers.kept() - before,
+                                *sampler.per_line_us()))  # fmt: skip
                 print(f"  done: {mode} {result.rate:,.0f} lines/s", file=sys.stderr)
         load = os.getloadavg()[0]
     return _report(runs, args, load)
@@ -209,20 +313,29 @@ def _report(runs: list[Run], args: argparse.Namespace, load: float) -> int:
     print(f"chain with and without notification channels: {args.traffic} traffic, "
           f"{args.lines:,} lines a run, windowSize {args.window}, load average at end "
           f"{load:.2f}\n")  # fmt: skip
-    print("| notifications | run | lines/s end to end | seconds | alerts | messages received "
-          "| omprog peak RSS |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| notifications | pair | lines/s end to end | seconds | program CPU us/line "
+          "| sender CPU us/line | alerts | messages received | omprog peak RSS |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for index, run in enumerate(runs):
         r = run.result
         messages = f"{run.messages:,}" if run.mode == "on" else "-"
+        sender = f"{run.sender_us:.1f}" if run.mode == "on" else "-"
         print(f"| {run.mode} | {index // 2 + 1} | {r.rate:,.0f} | {r.seconds:.1f} | "
-              f"{run.alerts:,} | {messages} | {r.peak_rss_kib / 1024:.1f} MiB |")  # fmt: skip
+              f"{run.program_us:.1f} | {sender} | {run.alerts:,} | {messages} | "
+              f"{r.peak_rss_kib / 1024:.1f} MiB |")  # fmt: skip
     off = [run.result.rate for run in runs if run.mode == "off"]
     on = [run.result.rate for run in runs if run.mode == "on"]
+    cpu_off = statistics.median(run.program_us for run in runs if run.mode == "off")
+    cpu_on = statistics.median(run.program_us for run in runs if run.mode == "on")
+    sender = statistics.median(run.sender_us for run in runs if run.mode == "on")
+    # Pairs are (off, on) or (on, off) in run order; each ratio compares the pair's two runs.
     ratios = [b / a for a, b in zip(off, on, strict=True)]
     ratio = statistics.median(ratios)
-    print(f"| off | median | {statistics.median(off):,.0f} | | | | |")
-    print(f"| on | median | {statistics.median(on):,.0f} | | | | |")
+    print(f"| off | median | {statistics.median(off):,.0f} | | {cpu_off:.1f} | | | | |")
+    print(f"| on | median | {statistics.median(on):,.0f} | | {cpu_on:.1f} | {sender:.1f} | | | |")
+    print(f"\nthe program's CPU per line, on/off: {cpu_on / cpu_off:.3f}; the sender's CPU per "
+          f"line is {sender / cpu_off:.1%} of the program's (another process: on 2 cores it "
+          "takes CPU from the chain only when every core is busy)")  # fmt: skip
     ok = ratio >= 1 - TARGET
     print(f"\non/off, median of the paired ratios: {ratio:.3f} "
           f"({', '.join(f'{x:.3f}' for x in ratios)}); target >= {1 - TARGET:.2f}: "
