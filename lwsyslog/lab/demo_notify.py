@@ -22,9 +22,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, TextIO
 
+from lwsyslog.errors import StoreError
 from lwsyslog.lab.receivers import SMTP_USER, MailReceiver, WebhookReceiver, smtp_available
 from lwsyslog.sanitize import sanitize
 from lwsyslog.severity import Severity
+from lwsyslog.store import open_reader
 
 __all__ = [
     "GROUP_SECS",
@@ -233,19 +235,19 @@ def _total_alerts(body: bytes) -> int:
 
 def stored_alerts(store: Path, min_severity: Severity | None = None) -> int:
     """Alerts in the store (at or above ``min_severity``); 0 when it is not there yet."""
-    if not store.exists():
+    try:
+        conn = open_reader(store)
+    except StoreError:
         return 0
     try:
-        conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
-        try:
-            rank = min_severity.rank if min_severity is not None else -1
-            row = conn.execute(
-                "SELECT count(*) FROM alerts WHERE severity_rank >= ?", (rank,)
-            ).fetchone()
-        finally:
-            conn.close()
+        rank = min_severity.rank if min_severity is not None else -1
+        row = conn.execute(
+            "SELECT count(*) FROM alerts WHERE severity_rank >= ?", (rank,)
+        ).fetchone()
     except sqlite3.Error:
         return 0
+    finally:
+        conn.close()
     return int(row[0])
 
 
