@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
-from lwsyslog.crawlers import crawler_watch
+from lwsyslog.crawlers.watch import crawler_watch
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
 from lwsyslog.findings import Finding

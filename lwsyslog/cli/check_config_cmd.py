@@ -6,6 +6,7 @@ import argparse
 
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.crawlers import FAKE_CRAWLER
+from lwsyslog.crawlers.lookups import make_resolver
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.hosts import HOST_BACK, HOST_SILENT
 from lwsyslog.notify.settings_parse import check_rule_filters
@@ -58,8 +59,6 @@ def _print_crawlers(settings: CrawlerSettings) -> None:
     if not settings.active:
         print("crawler verification: off ([crawlers] verify, resolver)")
         return
-    from lwsyslog.crawlers.lookups import make_resolver  # noqa: PLC0415  (loads dnspython)
-
     make_resolver(settings.resolver, settings.timeout_secs)
     names = ", ".join(spec.name for spec in settings.catalog)
     print(f"crawler verification: on, resolver {settings.resolver}; crawlers: {names}")

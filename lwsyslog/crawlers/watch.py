@@ -32,12 +32,19 @@ from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.sanitize import truncate
 from lwsyslog.settings import AllowList, CrawlerSettings
 
-__all__ = ["SAMPLE_CHARS", "CrawlerWatch"]
+__all__ = ["SAMPLE_CHARS", "CrawlerWatch", "crawler_watch"]
 
 #: The first line of a pending address is kept up to this many characters.
 SAMPLE_CHARS = 2048
 _CATEGORIES = ("bad-bot",)
 _SETTLE_POLL_SECS = 0.02
+
+
+def crawler_watch(settings: CrawlerSettings, allow: AllowList | None = None) -> CrawlerWatch | None:
+    """The watch ``settings`` ask for (its lookup thread started), or None when off."""
+    if not settings.active:
+        return None
+    return CrawlerWatch(settings, allow)
 
 
 @dataclass(slots=True)
@@ -275,7 +282,12 @@ class CrawlerWatch:
 
 
 def _address(text: str) -> Address | None:
+    """The client address, or None for a name or an IPv6 address with a scope (``%zone``:
+    free text after the ``%``, and no reverse zone to ask)."""
     try:
-        return ipaddress.ip_address(text)
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        return None
+    return address
