@@ -49,7 +49,8 @@ def crawler_watch(settings: CrawlerSettings, allow: AllowList | None = None) -> 
 
 @dataclass(slots=True)
 class _Pending:
-    """An address whose check is running: what it claimed and its first line."""
+    """An address whose check is running: what it claimed, its first line, and where the
+    last line that claimed meanwhile was."""
 
     crawler: Crawler
     address: Address
@@ -57,6 +58,8 @@ class _Pending:
     time: float | None
     sample: str
     lines: int = 1
+    last: Origin | None = None
+    last_time: float | None = None
 
 
 class CrawlerWatch:
@@ -125,6 +128,8 @@ class CrawlerWatch:
         pending = self._pending.get(key)
         if pending is not None:
             pending.lines += 1
+            pending.last = event.origin
+            pending.last_time = event.time
             return
         settings = self.settings
         full = len(self._pending) >= settings.max_pending
@@ -194,6 +199,8 @@ class CrawlerWatch:
                         when=pending.time,
                         sample=pending.sample,
                         lines=pending.lines,
+                        last=pending.last,
+                        last_time=pending.last_time,
                     )
         if not self._alerts:
             return []
@@ -257,6 +264,8 @@ class CrawlerWatch:
         when: float | None,
         sample: str,
         lines: int,
+        last: Origin | None = None,
+        last_time: float | None = None,
     ) -> None:
         self.raised += 1
         more = f" ({lines} lines while it was checked)" if lines > 1 else ""
@@ -270,9 +279,9 @@ class CrawlerWatch:
                 count=lines,
                 window_secs=0.0,
                 first=origin,
-                last=origin,
+                last=last or origin,
                 first_time=when,
-                last_time=when,
+                last_time=when if last is None else last_time,
                 message=f"{DESCRIPTION}: {key} claims to be {crawler.name}, but {reason}{more}",
                 sample=sample,
                 log="access",

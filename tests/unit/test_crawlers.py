@@ -87,6 +87,7 @@ def test_each_kind_of_address_gets_its_verdict(tmp_path: Path, dns_server: Local
         assert alert.count == 2  # both lines of the address, seen while it was checked
         assert alert.sample == access_line(alert.client_ip, second=1)  # its first line
         assert alert.first == Origin("access.log", lines.index(alert.sample) + 1)
+        assert alert.last == Origin("access.log", alert.first.line + 1)  # its second line
     fields = pipeline.crawlers.stats_fields() if pipeline.crawlers else {}
     assert fields["crawler_verified"] == 1 and fields["crawler_fake"] == 3
     assert fields["crawler_unresolved"] == 1  # SLOW timed out: not judged
