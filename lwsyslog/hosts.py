@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lwsyslog.alerts import Alert
+from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.events import Origin
 from lwsyslog.settings import HostSettings
 from lwsyslog.severity import Severity
@@ -33,6 +34,7 @@ __all__ = [
     "HostState",
     "HostTracker",
     "host_alert",
+    "host_rule_infos",
 ]
 
 HOST_SILENT = "host-silent"
@@ -216,3 +218,28 @@ def _duration(seconds: float) -> str:
 
 def _iso(when: float) -> str:
     return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+
+
+def host_rule_infos(settings: HostSettings) -> tuple[RuleInfo, RuleInfo]:
+    """``host-silent`` and ``host-back`` as ``lwsyslog rules`` lists them (the live program's
+    health alerts: no finding, no category, off when ``silent_after_secs`` is 0)."""
+    enabled = settings.silent_after_secs > 0 or any(settings.silent_after_secs_per_host.values())
+    limit = f"{settings.silent_after_secs:g}s" if settings.silent_after_secs > 0 else "off"
+    return (
+        RuleInfo(
+            id=HOST_SILENT,
+            kind="health",
+            severity=settings.severity,
+            categories=(),
+            description=f"a web host sent no line for [hosts] silent_after_secs ({limit})",
+            enabled=enabled,
+        ),
+        RuleInfo(
+            id=HOST_BACK,
+            kind="health",
+            severity=Severity.LOW,
+            categories=(),
+            description="a silent web host sends again",
+            enabled=enabled,
+        ),
+    )

@@ -8,6 +8,7 @@ import json
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.detection.interface import RuleInfo
+from lwsyslog.hosts import host_rule_infos
 from lwsyslog.settings import Config
 
 __all__ = ["register", "run"]
@@ -38,6 +39,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser.set_defaults(func=run)
 
 
+_NO_CATEGORY = {"event": "(from findings)", "threshold": "(from findings)", "health": "(health)"}
+
+
 def _row(info: RuleInfo, config: Config) -> dict[str, object]:
     severity = info.severity
     if info.kind == "event":
@@ -45,7 +49,7 @@ def _row(info: RuleInfo, config: Config) -> dict[str, object]:
     return {
         "id": info.id,
         "kind": info.kind,
-        "categories": list(info.categories) or ["(from findings)"],
+        "categories": list(info.categories) or [_NO_CATEGORY[info.kind]],
         "severity": severity.value,
         "enabled": info.enabled,
         "source": info.source,
@@ -95,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
     settled = detection.configured(config)
     if args.cve is not None:
         return _print_cves(list(detection.rules), args, settled)
-    rows = [_row(info, settled) for info in detection.rules]
+    infos = [*detection.rules, *host_rule_infos(settled.hosts)]
+    rows = [_row(info, settled) for info in infos]
     if args.json:
         for row in rows:
             print(json.dumps(row))

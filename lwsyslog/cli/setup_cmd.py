@@ -41,7 +41,8 @@ examples:
       --cert /etc/lwsyslog/tls/logs.example.net.crt --key /etc/lwsyslog/tls/logs.example.net.key
   lwsyslog setup webhost --server-host logs.example.net \\
       --ca /etc/lwsyslog/tls/example.net-ca.crt \\
-      --cert /etc/lwsyslog/tls/www1.example.net.crt --key /etc/lwsyslog/tls/www1.example.net.key"""
+      --cert /etc/lwsyslog/tls/www1.example.net.crt --key /etc/lwsyslog/tls/www1.example.net.key
+  lwsyslog setup webhost --local      # on the central server itself, after setup server"""
 
 
 def _formatter(prog: str) -> argparse.HelpFormatter:
@@ -55,16 +56,18 @@ def _role_formatter(prog: str) -> argparse.HelpFormatter:
 def _common(parser: argparse.ArgumentParser, role: str) -> None:
     usage = "serverAuth" if role == "server" else "clientAuth"
     made_by = f"lwsyslog certs --{role} NAME"
+    # A local web host (--local) needs no certificates: run() checks the combination.
+    required = role == "server"
     parser.add_argument(
-        "--ca", required=True, action=Once, type=absolute_path, metavar="FILE",
+        "--ca", required=required, action=Once, type=absolute_path, metavar="FILE",
         help="the site CA certificate (PEM) every certificate of the chain is signed by",
     )  # fmt: skip
     parser.add_argument(
-        "--cert", required=True, action=Once, type=absolute_path, metavar="FILE",
+        "--cert", required=required, action=Once, type=absolute_path, metavar="FILE",
         help=f"this host's certificate (PEM), with extended key usage {usage} ({made_by})",
     )  # fmt: skip
     parser.add_argument(
-        "--key", required=True, action=Once, type=absolute_path, metavar="FILE",
+        "--key", required=required, action=Once, type=absolute_path, metavar="FILE",
         help="the private key of --cert (PEM, mode 0600)",
     )  # fmt: skip
     parser.add_argument(
@@ -100,8 +103,14 @@ def _webhost_parser(roles: argparse._SubParsersAction[Any]) -> None:
     )
     _common(web, "webhost")
     web.add_argument(
-        "--server-host", required=True, action=Once, metavar="HOST",
-        help="the central server's host name or address to connect to",
+        "--server-host", action=Once, metavar="HOST",
+        help="the central server's host name or address to connect to (required with "
+        "--ca, --cert and --key unless --local)",
+    )  # fmt: skip
+    web.add_argument(
+        "--local", action="store_true",
+        help="this machine is the central server too: hand the lines to the server drop-in in "
+        "the same rsyslogd (run `lwsyslog setup server` first), no RELP, no certificates",
     )  # fmt: skip
     web.add_argument(
         "--server-port", action=Once, type=port, default=d.server_port, metavar="PORT",
@@ -232,12 +241,13 @@ def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.Serv
     """The drop-in settings the parsed command line asks for."""
     if args.role == "webhost":
         return rs.WebhostSettings(
-            server_host=args.server_host,
+            server_host=args.server_host or "",
             server_port=args.server_port,
             server_name=args.server_name,
-            ca_cert=args.ca,
-            cert=args.cert,
-            key=args.key,
+            ca_cert=args.ca or "",
+            cert=args.cert or "",
+            key=args.key or "",
+            local=args.local,
             access_log=args.access_log,
             error_log=args.error_log,
             window_size=args.window_size,
@@ -266,7 +276,19 @@ def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.Serv
     )
 
 
+def _webhost_options_problem(args: argparse.Namespace) -> str:
+    """What is wrong with a web host's combination of options; empty when nothing is."""
+    remote = ("--server-host", "--ca", "--cert", "--key")
+    given = [opt for opt in remote if getattr(args, opt[2:].replace("-", "_"))]
+    if args.local:
+        return f"--local takes no {', '.join(given)}" if given else ""
+    missing = [opt for opt in remote if opt not in given]
+    return f"{', '.join(missing)} required (or --local)" if missing else ""
+
+
 def _check_certificates(args: argparse.Namespace) -> list[str]:
+    if args.role == "webhost" and args.local:
+        return []
     name = args.server_name if args.role == "server" else ""
     return cert_checks.check_role(
         args.role, ca=Path(args.ca), cert=Path(args.cert), key=Path(args.key), name=name
@@ -309,6 +331,8 @@ def _server_notes(args: argparse.Namespace) -> list[str]:
 
 
 def _report_names(args: argparse.Namespace, names: list[str]) -> None:
+    if not names:
+        return
     shown = ", ".join(names)
     if args.role == "server":
         print(f"certificate names: {shown} (web hosts use one as --server-name)")
@@ -321,6 +345,10 @@ def run(args: argparse.Namespace) -> int:
     with the files or rsyslogd's check, 2 on bad settings."""
     role: rs.Role = args.role
     main_conf = None if args.rsyslog_conf == "none" else Path(args.rsyslog_conf)
+    problem = _webhost_options_problem(args) if role == "webhost" else ""
+    if problem:
+        print(f"lwsyslog setup webhost: {problem}", file=sys.stderr)
+        return 2
     try:
         names = _check_certificates(args)
         target, text, result = rs.install(

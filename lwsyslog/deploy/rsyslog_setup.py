@@ -116,6 +116,11 @@ class WebhostSettings:
     (librelp's default is 90). It also bounds how long a stop can take when the server side
     is gone: in one rsyslogd carrying both drop-ins, imrelp stops first and omrelp waited its
     full timeout on SIGTERM. The server answers as soon as a line is queued, so 10 s is ample."""
+    local: bool = False
+    """This machine is the central server too: lines go to the server drop-in's ruleset in the
+    same rsyslogd (``call lwsyslog``), not over RELP; the server and TLS settings are unused.
+    A RELP session from an rsyslogd to itself crashed librelp 1.11 (OpenSSL in imrelp and
+    omrelp of one process: a double free in 2 of 10 starts)."""
     test_socket: str = ""
     """A Unix socket whose lines are forwarded as they are (``logger --socket PATH -t
     apache-access ...``); empty: none. Its directory must be reachable by root only:
@@ -221,7 +226,10 @@ def _test_socket_block(path: str) -> str:
 def render_webhost(settings: WebhostSettings) -> str:
     """The web-host drop-in for ``settings``."""
     values: dict[str, object] = asdict(settings)
+    local = values.pop("local")
     values["server_name"] = settings.server_name or settings.server_host
+    if not local and not all((settings.server_host, settings.ca_cert, settings.cert, settings.key)):
+        raise SetupError("the server host, CA, certificate and key are needed unless local")
     _check_values(values)
     _check_size(settings.max_message_size)
     if settings.batch_size > settings.window_size:
@@ -231,6 +239,8 @@ def render_webhost(settings: WebhostSettings) -> str:
         )
     values["tls_config"] = TLS_CONFIG
     values["test_socket_block"] = _test_socket_block(settings.test_socket)
+    forward = "webhost-local.conf.in" if local else "webhost-relp.conf.in"
+    values["forward_block"] = _Template(_template_text(forward)).substitute(values)
     return _Template(_template_text("webhost.conf.in")).substitute(values)
 
 
@@ -384,6 +394,13 @@ def install(
     """
     text = render(role, settings)
     target = rsyslog_dir / DROPIN_NAMES[role]
+    if isinstance(settings, WebhostSettings) and settings.local:
+        server_dropin = rsyslog_dir / DROPIN_NAMES["server"]
+        if not server_dropin.exists():
+            raise SetupError(
+                f"a local web host hands its lines to the server drop-in, and {server_dropin} "
+                "does not exist: run `lwsyslog setup server` first"
+            )
     socket = settings.test_socket if isinstance(settings, WebhostSettings) else ""
     if socket:
         check_private_socket_dir(socket, create=False)

@@ -29,7 +29,7 @@ from lwsyslog.thresholds import ThresholdRule
 
 __all__ = ["Detector", "RuleInfo", "RuleKind", "RuleSource", "RuleVerdict"]
 
-RuleKind = Literal["event", "threshold"]
+RuleKind = Literal["event", "threshold", "health"]
 
 
 @dataclass(frozen=True, slots=True)

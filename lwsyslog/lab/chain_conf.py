@@ -68,8 +68,13 @@ def webhost_conf(
     client: certs.CertFiles | None = None,
     window_size: int = 4096,
     batch_size: int = 1024,
+    local: bool = False,
 ) -> str:
     """The shipped web-host drop-in sending to 127.0.0.1:``server_port``, plus test inputs.
+
+    ``local`` renders the drop-in of a web host that is the central server too (``lwsyslog
+    setup webhost --local``): lines go to the server drop-in's ruleset, which must be in the
+    same configuration.
 
     ``input_port`` adds a TCP syslog input on 127.0.0.1 (for bulk writers), bound to the
     forwarding ruleset like the drop-in's own inputs. ``input_socket`` is the drop-in's test
@@ -98,6 +103,7 @@ def webhost_conf(
         resume_interval_max=2,
         read_timeout=1,
         test_socket=str(input_socket) if input_socket is not None else "",
+        local=local,
     )
     modules: list[str] = []
     inputs: list[str] = []

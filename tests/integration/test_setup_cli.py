@@ -173,6 +173,29 @@ def test_both_roles_on_one_machine_validate_together(
 
 
 @needs_tools
+def test_a_local_web_host_needs_the_server_dropin_and_no_certificates(
+    pki: harness.Pki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "rsyslog.d"
+    local = ["setup", "webhost", "--local", "--rsyslog-dir", str(target),
+             "--rsyslog-conf", str(DEBIAN_CONF)]  # fmt: skip
+    assert _cli(*local) == 2
+    assert "run `lwsyslog setup server` first" in capsys.readouterr().err
+    assert not target.exists()
+
+    assert _cli(*local, "--ca", str(pki.ca.cert)) == 2
+    assert "--local takes no --ca" in capsys.readouterr().err
+    assert _cli("setup", "webhost", "--rsyslog-dir", str(target)) == 2
+    assert "--server-host, --ca, --cert, --key required (or --local)" in capsys.readouterr().err
+
+    assert _cli(*_server(pki, target)) == 0, capsys.readouterr().err
+    assert _cli(*local) == 0, capsys.readouterr().err
+    text = (target / "10-lwsyslog-webhost.conf").read_text()
+    assert "call lwsyslog" in text
+    assert 'type="omrelp"' not in text and "tls." not in text
+
+
+@needs_tools
 def test_test_socket_directory_is_made_root_only_or_refused(
     pki: harness.Pki, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

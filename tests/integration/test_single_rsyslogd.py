@@ -1,8 +1,9 @@
 """One machine as web host and central server: one rsyslogd carrying both drop-ins.
 
-It used to hang on SIGTERM (3 of 3 tries): rsyslog stops its inputs first, so imrelp was gone
-while omrelp waited for its answer for librelp's session timeout (90 s), and then still had to
-be cancelled. The web-host drop-in's omrelp ``timeout`` (10 s) bounds that wait.
+The web-host drop-in of such a machine is rendered local (``lwsyslog setup webhost --local``):
+its lines go to the server's ruleset directly. Over RELP to itself, with OpenSSL in imrelp and
+omrelp of one process, librelp 1.11 crashed with a double free on the first session (2 of 10
+starts), and a stop hung for omrelp's session timeout.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from lwsyslog import lab
 pytestmark = pytest.mark.integration
 
 STOP_BOUND = 20.0
-"""Seconds a SIGTERM may take: omrelp's timeout (10 s) plus rsyslog's own queue timeouts."""
+"""Seconds a SIGTERM may take: rsyslog's own queue and omprog timeouts, with room to spare."""
 
 
 def test_one_rsyslogd_with_both_dropins_alerts_and_stops_in_time(
@@ -37,7 +38,7 @@ def test_one_rsyslogd_with_both_dropins_alerts_and_stops_in_time(
         messages_file=messages,
         journald=False,
     )
-    text = lab.webhost_conf(pki, port, access, error) + lab.server_conf(
+    text = lab.webhost_conf(pki, port, access, error, local=True) + lab.server_conf(
         pki, port, tmp_path / "server", program
     )
     one = lab.RsyslogInstance(text, tmp_path / "one", name="one", port=port)
@@ -52,11 +53,14 @@ def test_one_rsyslogd_with_both_dropins_alerts_and_stops_in_time(
                     f'{client} - - [{stamp}] "GET /?q=%27%20UNION%20SELECT%201,2-- HTTP/1.1" '
                     '200 5 "-" "curl/8"\n'
                 )
-            lab.wait_for(
-                lambda c=client: messages.exists() and f"client={c}" in messages.read_text(),
-                30,
-                "the alert through imfile -> omrelp -> imrelp -> omprog in one rsyslogd",
-            )
+            try:
+                lab.wait_for(
+                    lambda c=client: messages.exists() and f"client={c}" in messages.read_text(),
+                    30,
+                    "the alert through imfile -> omprog in one rsyslogd",
+                )
+            except TimeoutError as exc:
+                raise AssertionError(f"attempt {attempt}: {exc}\n{one.diagnostics()}") from exc
             children = one.children()
             assert children, "the omprog program is not running"
         finally:

@@ -57,6 +57,25 @@ def test_rules_cover_every_taxonomy_category(capsys: pytest.CaptureFixture[str])
     assert {"urgent-burst", "auth-brute-force", "request-flood"} <= {r["id"] for r in rows}
 
 
+def test_rules_list_the_silent_host_alerts_with_their_configured_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "hosts.toml"
+    config.write_text("[hosts]\nsilent_after_secs = 300\nseverity = 'critical'\n")
+    assert main(["rules", "--json", "--config", str(config)]) == 0
+    rows = {row["id"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows["host-silent"]["kind"] == "health" and rows["host-silent"]["enabled"]
+    assert (
+        rows["host-silent"]["severity"] == "critical"
+        and "300s" in rows["host-silent"]["description"]
+    )
+    assert rows["host-back"]["severity"] == "low"
+    config.write_text("[hosts]\nsilent_after_secs = 0\n")
+    assert main(["rules", "--json", "--config", str(config)]) == 0
+    rows = {row["id"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert not rows["host-silent"]["enabled"] and not rows["host-back"]["enabled"]
+
+
 def test_check_config_accepts_good_and_names_bad_files(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
