@@ -6,6 +6,7 @@ import argparse
 import json
 
 from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.crawlers import crawler_rule_info
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.hosts import host_rule_infos
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
     settled = detection.configured(config)
     if args.cve is not None:
         return _print_cves(list(detection.rules), args, settled)
-    infos = [*detection.rules, *host_rule_infos(settled.hosts)]
+    infos = [*detection.rules, *host_rule_infos(settled.hosts), crawler_rule_info(settled.crawlers)]
     rows = [_row(info, settled) for info in infos]
     if args.json:
         for row in rows:

@@ -14,9 +14,27 @@ verification is off: no thread, no lookup).
 
 from __future__ import annotations
 
-__all__ = ["DESCRIPTION", "FAKE_CRAWLER"]
+from lwsyslog.detection.interface import RuleInfo
+from lwsyslog.settings import CrawlerSettings
+
+__all__ = ["DESCRIPTION", "FAKE_CRAWLER", "crawler_rule_info"]
 
 #: The rule id of the alert (category bad-bot).
 FAKE_CRAWLER = "bad-bot-fake-crawler"
 #: What the alert's message starts with.
 DESCRIPTION = "crawler User-Agent from an address that is not the crawler's"
+
+
+def crawler_rule_info(settings: CrawlerSettings) -> RuleInfo:
+    """``bad-bot-fake-crawler`` as ``lwsyslog rules`` lists it (enabled when ``[crawlers]``
+    verifies; its severity is ``[crawlers] severity``)."""
+    state = f"resolver {settings.resolver}" if settings.active else "[crawlers] verify is off"
+    return RuleInfo(
+        id=FAKE_CRAWLER,
+        kind="event",
+        severity=settings.severity,
+        categories=("bad-bot",),
+        description=f"{DESCRIPTION} (forward-confirmed reverse DNS; {state})",
+        logs=frozenset({"access"}),
+        enabled=settings.active,
+    )

@@ -5,6 +5,7 @@ accepts, and how the catalog reads User-Agents."""
 from __future__ import annotations
 
 import ipaddress
+import json
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -323,3 +324,23 @@ def test_cache_holds_its_bounds_and_its_byte_estimate_is_not_low() -> None:
         small.put(f"45.1.{n // 250}.{n % 250}", None, Lookup(Outcome.ANSWERED, ("x" * 40,)), 1e12)
     assert len(small) <= 50 and small.bytes <= small.max_bytes
     assert small.evictions == 5000 - len(small)
+
+
+def test_rules_list_the_fake_crawler_alert_with_its_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lwsyslog.cli.main import main
+
+    path = tmp_path / "lwsyslog.toml"
+    rows = {}
+    for table in (
+        "",
+        '[crawlers]\nverify = true\nresolver = "127.0.0.1:5353"\nseverity = "high"\n',
+    ):
+        path.write_text(table, encoding="utf-8")
+        assert main(["rules", "--json", "--config", str(path)]) == 0
+        found = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+        rows[bool(table)] = next(row for row in found if row["id"] == FAKE_CRAWLER)
+    assert rows[False]["enabled"] is False and "verify is off" in rows[False]["description"]
+    assert rows[True]["enabled"] is True and rows[True]["severity"] == "high"
+    assert rows[True]["categories"] == ["bad-bot"] and "127.0.0.1:5353" in rows[True]["description"]
