@@ -2,17 +2,19 @@
 
 Built from ``[crawlers.catalog.ID]`` (the shipped ``data/crawlers.toml`` plus the user's
 tables). :meth:`Catalog.claimed` is on the per-line path: one dict lookup for a User-Agent
-seen before, one combined regular-expression search for a new one, remembered in a bounded
-table. Everything else here runs once per verdict.
+seen before; for a new one, one combined search (RE2: linear in its length whatever the
+patterns), and only when it finds a claim the crawlers' own searches in catalog order; the
+answer is remembered in a bounded table. Everything else here runs once per verdict.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from lwsyslog.matching.linear import linear_search
 from lwsyslog.settings import CrawlerSpec
 
 __all__ = ["UNSEEN", "Address", "Catalog", "Crawler", "under"]
@@ -53,7 +55,7 @@ def under(name: str, domains: Iterable[str]) -> bool:
 
 
 class Catalog:
-    """The enabled crawlers and the combined User-Agent pattern that finds their claims."""
+    """The enabled crawlers and the User-Agent searches that find their claims."""
 
     def __init__(self, specs: Sequence[CrawlerSpec]) -> None:
         self.crawlers = tuple(
@@ -65,15 +67,18 @@ class Catalog:
             for spec in specs
         )
         self.domains = tuple(dict.fromkeys(d for c in self.crawlers for d in c.domains))
-        self._patterns = [re.compile(spec.user_agent, re.IGNORECASE) for spec in specs]
+        # Linear in the User-Agent whatever a user's pattern (RE2; re only for a pattern RE2
+        # cannot compile): the User-Agent is the attacker's, up to a whole line long.
+        self._searches = [
+            linear_search(re.compile(spec.user_agent, re.IGNORECASE)).search for spec in specs
+        ]
         try:
-            # One search finds the first crawler claimed; the group says which one.
-            self._combined: re.Pattern[str] | None = re.compile(
-                "|".join(f"(?P<c{i}>{spec.user_agent})" for i, spec in enumerate(specs)),
-                re.IGNORECASE,
-            )
-        except re.error:  # a user pattern with its own named groups: search them in turn
-            self._combined = None
+            # One search says whether any crawler is claimed (most User-Agents: none).
+            self._any: Callable[[str], str | None] | None = linear_search(
+                re.compile("|".join(f"(?:{spec.user_agent})" for spec in specs), re.IGNORECASE)
+            ).search
+        except re.error:  # user patterns that reuse a group name: search them in turn
+            self._any = None
         self._memory: dict[str, Crawler | None] = {}
         #: ``memory_get(user_agent, default)``: the claim of a User-Agent seen before (the
         #: per-line path calls it directly: one dict lookup).
@@ -93,13 +98,10 @@ class Catalog:
         return crawler
 
     def _search(self, user_agent: str) -> Crawler | None:
-        if self._combined is not None:
-            match = self._combined.search(user_agent)
-            if match is None or match.lastgroup is None:
-                return None
-            return self.crawlers[int(match.lastgroup[1:])]
-        for crawler, pattern in zip(self.crawlers, self._patterns, strict=True):
-            if pattern.search(user_agent):
+        if self._any is not None and self._any(user_agent) is None:
+            return None
+        for crawler, search in zip(self.crawlers, self._searches, strict=True):
+            if search(user_agent) is not None:
                 return crawler
         return None
 

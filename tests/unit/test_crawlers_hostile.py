@@ -155,3 +155,18 @@ def test_a_flood_of_new_addresses_keeps_memory_and_questions_bounded(
     # The resolver was asked at most as often as the rate allows (and was asked).
     assert 0 < asked <= 1 + rate * elapsed, (asked, elapsed)
     assert fields["crawler_lookups"] <= 1 + rate * elapsed
+
+
+def test_a_backtracking_crawler_pattern_costs_linear_time(tmp_path: Path) -> None:
+    path = tmp_path / "lwsyslog.toml"
+    path.write_text(
+        '[crawlers.catalog.evil]\nuser_agent = "(a|aa)+b"\ndomains = ["evil.example"]\n',
+        encoding="utf-8",
+    )
+    catalog = Catalog(load_config([path]).crawlers.catalog)
+    started = time.perf_counter()
+    # Python's re needs about 7 s here (it tries every split of the a's; with 60 a's, years).
+    assert catalog.claimed("a" * 34 + "c") is None
+    assert time.perf_counter() - started < 0.5
+    claim = catalog.claimed("Mozilla/5.0 aab")
+    assert claim is not None and claim.name == "evil"
