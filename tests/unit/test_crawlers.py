@@ -344,3 +344,27 @@ def test_rules_list_the_fake_crawler_alert_with_its_settings(
     assert rows[False]["enabled"] is False and "verify is off" in rows[False]["description"]
     assert rows[True]["enabled"] is True and rows[True]["severity"] == "high"
     assert rows[True]["categories"] == ["bad-bot"] and "127.0.0.1:5353" in rows[True]["description"]
+
+
+def test_check_config_says_whether_claims_are_verified(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lwsyslog.cli.main import main
+
+    path = tmp_path / "lwsyslog.toml"
+    path.write_text("", encoding="utf-8")
+    assert main(["check-config", "--config", str(path)]) == 0
+    assert "crawler verification: off" in capsys.readouterr().out
+    path.write_text(
+        '[crawlers]\nverify = true\nresolver = "127.0.0.1:5353"\n'
+        "[crawlers.catalog.bingbot]\nenabled = false\n"
+        # A channel may filter on the crawler alert like on any rule.
+        '[notify.channels.ops]\ntype = "webhook"\nurl = "http://127.0.0.1:9/hook"\n'
+        'include_rules = ["bad-bot-fake-crawler"]\n',
+        encoding="utf-8",
+    )
+    assert main(["check-config", "--config", str(path)]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("crawler verification"))
+    assert "on, resolver 127.0.0.1:5353" in line and "Googlebot" in line
+    assert "Bingbot" not in line
