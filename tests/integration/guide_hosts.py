@@ -1,0 +1,305 @@
+"""The deployment guide's machines on this one: each host in private namespaces.
+
+docs/deploy.md deploys a central server (``logs.example.net``) and a web host
+(``www1.example.net``). :class:`PrivateHost` gives each of them its own mount, network and UTS
+namespace, held open by a ``sleep`` process, so the guide's commands run unchanged and write
+only into the namespace:
+
+- tmpfs over /run, /dev (a few device nodes made with mknod), /var/log, /var/spool/rsyslog,
+  /var/lib/lwsyslog, /etc/rsyslog.d and /root; private copies bind-mounted over /etc/hosts
+  (the guide's names), /etc/rsyslog.conf (Debian 12's own, tests/fixtures), /etc/lwsyslog
+  and /etc/nftables.conf (both as installed on this machine);
+- /proc/kmsg covered by a FIFO nobody writes to, so Debian's rsyslog.conf (imklog) takes no
+  kernel message from this machine;
+- its own host name (``logs``, ``www1``) and network: loopback plus one end of a veth link
+  between the two hosts, with the guide's addresses (192.0.2.10 and 192.0.2.11). Nothing
+  listens outside the namespaces, and nft rules apply to that network only.
+
+The namespaces end with their holders: :meth:`PrivateHost.stop` stops every process whose
+mount namespace is the host's (by pid: TERM, then KILL), then the holder; the mounts and the
+veth link go with the namespaces.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lwsyslog.lab import pid_alive, stop_process, wait_for
+
+__all__ = [
+    "FIXTURE_RSYSLOG_CONF",
+    "OUTSIDER",
+    "SERVER",
+    "WEBHOST",
+    "HostSpec",
+    "PrivateHost",
+    "hosts_file",
+    "link",
+    "missing_tools",
+]
+
+FIXTURE_RSYSLOG_CONF = Path(__file__).resolve().parents[1] / "fixtures" / "debian12-rsyslog.conf"
+"""Debian 12's /etc/rsyslog.conf as the rsyslog package ships it."""
+
+
+@dataclass(frozen=True)
+class HostSpec:
+    """One machine of the guide."""
+
+    role: str
+    hostname: str
+    fqdn: str
+    address: str
+
+
+SERVER = HostSpec("server", "logs", "logs.example.net", "192.0.2.10")
+WEBHOST = HostSpec("webhost", "www1", "www1.example.net", "192.0.2.11")
+OUTSIDER = "192.0.2.99"
+"""A second address of the web host's link: a machine the firewall must keep out."""
+
+_PREFIX = 24
+_STATE = "/run/lwsyslog-guide"
+"""The stand-ins' own directory inside each host (pid files, rsyslogd's output)."""
+_TOOLS = ("unshare", "nsenter", "ip", "nft", "mknod", "mkfifo", "hostname", "bash", "curl", "ss")
+_TMPFS = (
+    ("/var/log", "0755"),
+    ("/var/spool/rsyslog", "0700"),
+    ("/var/lib/lwsyslog", "0755"),
+    ("/etc/rsyslog.d", "0755"),
+    ("/root", "0700"),
+)
+_DEVICES = (
+    ("null", 1, 3),
+    ("zero", 1, 5),
+    ("full", 1, 7),
+    ("random", 1, 8),
+    ("urandom", 1, 9),
+    ("tty", 5, 0),
+)
+
+
+def missing_tools() -> str:
+    """Why the hosts cannot be made here, or ``""``."""
+    if os.geteuid() != 0:
+        return "needs root (namespaces, mounts)"
+    for tool in _TOOLS:
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    if not Path("/etc/nftables.conf").is_file():
+        return "/etc/nftables.conf is missing (apt install nftables)"
+    return ""
+
+
+def hosts_file() -> str:
+    """The /etc/hosts every host gets: the guide's names at the guide's addresses."""
+    lines = ["127.0.0.1\tlocalhost"]
+    lines += [f"{h.address}\t{h.fqdn} {h.hostname}" for h in (SERVER, WEBHOST)]
+    lines += ["::1\t\tlocalhost ip6-localhost ip6-loopback"]
+    return "\n".join(lines) + "\n"
+
+
+class PrivateHost:
+    """One of the guide's machines: a holder process in new mount, network and UTS namespaces.
+
+    ``workdir`` (on this machine's file system) holds the private copies of /etc files and
+    the holder's output.
+    """
+
+    def __init__(self, spec: HostSpec, workdir: Path) -> None:
+        self.spec = spec
+        self.workdir = workdir
+        self._holder: subprocess.Popen[bytes] | None = None
+        self._started: list[subprocess.Popen[bytes]] = []
+
+    # --- life -------------------------------------------------------------------------------
+
+    def _script(self) -> str:
+        w = self.workdir
+        lines = [
+            "set -eu",
+            f"hostname {self.spec.hostname}",
+            "ip link set lo up",
+            "mount -t tmpfs -o mode=0755 lwsyslog-guide /run",
+            f"mkdir -p /run/lock /run/systemd/journal /run/log/journal {_STATE}",
+            "chmod 1777 /run/lock",
+            # imklog reads /proc/kmsg: a FIFO with a writer (fd 3 of this holder) that never
+            # writes keeps its read waiting, and this machine's kernel log untouched.
+            f"mkfifo -m 0600 {_STATE}/kmsg",
+            f"exec 3<>{_STATE}/kmsg",
+            f"mount --bind {_STATE}/kmsg /proc/kmsg",
+            # A /dev of its own: rsyslogd's imuxsock replaces /dev/log.
+            "mount -t tmpfs -o mode=0755 lwsyslog-guide /dev",
+            *(f"mknod -m 0666 /dev/{name} c {major} {minor}" for name, major, minor in _DEVICES),
+            "ln -s /proc/self/fd /dev/fd",
+            "ln -s /proc/self/fd/0 /dev/stdin",
+            "ln -s /proc/self/fd/1 /dev/stdout",
+            "ln -s /proc/self/fd/2 /dev/stderr",
+            "mkdir -m 1777 /dev/shm",
+            *(f"mount -t tmpfs -o mode={mode} lwsyslog-guide {path}" for path, mode in _TMPFS),
+            "mkdir -p /var/log/apt",
+            "install -d -o root -g adm -m 0750 /var/log/apache2",
+            f"mount --bind {w}/hosts /etc/hosts",
+            f"mount --bind {FIXTURE_RSYSLOG_CONF} /etc/rsyslog.conf",
+            f"mount --bind {w}/etc-lwsyslog /etc/lwsyslog",
+            f"mount --bind {w}/nftables.conf /etc/nftables.conf",
+            f"touch {w}/ready",
+            "exec sleep infinity",
+        ]
+        return "\n".join(lines) + "\n"
+
+    def start(self) -> PrivateHost:
+        """Make the namespaces and wait until the holder has mounted everything."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "hosts").write_text(hosts_file())
+        shutil.copytree("/etc/lwsyslog", self.workdir / "etc-lwsyslog", symlinks=True)
+        shutil.copy2("/etc/nftables.conf", self.workdir / "nftables.conf")
+        with (self.workdir / "holder.out").open("wb") as out:
+            self._holder = subprocess.Popen(
+                ["unshare", "-m", "-n", "-u", "--propagation", "private", "sh", "-c",
+                 self._script()],
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )  # fmt: skip
+
+        def ready() -> bool:
+            if self._holder is not None and self._holder.poll() is not None:
+                output = (self.workdir / "holder.out").read_text(errors="replace")
+                raise RuntimeError(f"the {self.spec.role} namespace holder exited: {output}")
+            return (self.workdir / "ready").exists()
+
+        try:
+            wait_for(ready, 15, f"the {self.spec.role} namespaces")
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    @property
+    def pid(self) -> int:
+        """The holder's pid: its namespaces are the host's."""
+        if self._holder is None:
+            raise RuntimeError("the host is not started")
+        return self._holder.pid
+
+    def command(self, *argv: str, cwd: str = "/") -> list[str]:
+        """``argv`` prefixed so that it runs on this host, in ``cwd``."""
+        # Not nsenter --wd: it opens the directory before entering the mount namespace.
+        enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-u", "--"]
+        return [*enter, "sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, *argv]
+
+    def run(
+        self, *argv: str, check: bool = True, timeout: float = 60, cwd: str = "/"
+    ) -> subprocess.CompletedProcess[str]:
+        """Run ``argv`` on this host; with ``check`` a failure raises AssertionError."""
+        result = subprocess.run(
+            self.command(*argv, cwd=cwd),
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"on {self.spec.hostname}: {' '.join(argv)} exited {result.returncode}\n"
+                f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+            )
+        return result
+
+    def spawn(self, *argv: str, output: Path) -> subprocess.Popen[bytes]:
+        """Start a long-running ``argv`` on this host (stopped by :meth:`stop`)."""
+        with output.open("ab") as out:
+            proc = subprocess.Popen(
+                self.command(*argv),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                start_new_session=True,
+            )
+        self._started.append(proc)
+        return proc
+
+    def read(self, path: str) -> str:
+        """A file's text as this host sees it (``""`` when it does not exist)."""
+        result = self.run("cat", path, check=False)
+        return result.stdout if result.returncode == 0 else ""
+
+    def processes(self) -> list[int]:
+        """Every live process in this host's mount namespace but the holder."""
+        if self._holder is None:
+            return []
+        try:
+            mine = os.readlink(f"/proc/{self.pid}/ns/mnt")
+        except OSError:
+            return []
+        found = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == self.pid:
+                continue
+            try:
+                if os.readlink(entry / "ns" / "mnt") == mine:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+        return [pid for pid in found if pid_alive(pid)]
+
+    def stop(self, timeout: float = 20) -> list[int]:
+        """Stop every process on this host, then the holder; the pids that needed KILL.
+
+        Every process that ran here and may be this process's child by now (as a child
+        subreaper: the stand-ins' rsyslogds, whose starter exited) is reaped.
+        """
+        killed: list[int] = []
+        ran_here = [int(p) for p in self.read(f"{_STATE}/started.pids").split() if p.isdigit()]
+        ran_here += self.processes()
+        for proc in self._started:
+            stop_process(proc, timeout)
+        self._started.clear()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            pids = self.processes()
+            for pid in pids:
+                try:
+                    os.kill(pid, sig)
+                except ProcessLookupError:
+                    continue
+                if sig == signal.SIGKILL:
+                    killed.append(pid)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
+                time.sleep(0.05)
+        if self._holder is not None:
+            stop_process(self._holder, 5)
+            self._holder = None
+        for pid in ran_here:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        return killed
+
+
+def link(server: PrivateHost, webhost: PrivateHost) -> None:
+    """A veth link between the two hosts, each end ``eth0`` with the guide's address; the web
+    host also gets :data:`OUTSIDER` (a machine that is not a web host)."""
+    server.run(
+        "ip", "link", "add", "name", "eth0", "type", "veth",
+        "peer", "name", "eth0", "netns", str(webhost.pid),
+    )  # fmt: skip
+    for host, addresses in ((server, [SERVER.address]), (webhost, [WEBHOST.address, OUTSIDER])):
+        for address in addresses:
+            host.run("ip", "addr", "add", f"{address}/{_PREFIX}", "dev", "eth0")
+        host.run("ip", "link", "set", "eth0", "up")
+
+
+def write_json(path: Path, value: object) -> None:
+    """``value`` as JSON in ``path`` (the stand-ins' map of host names to holders)."""
+    path.write_text(json.dumps(value, indent=1) + "\n")

@@ -1,0 +1,479 @@
+"""docs/deploy.md, followed literally: its shell blocks are the commands this test runs.
+
+Every ```sh block of the guide is preceded by a marker, ``<!-- deploy-test: ROLE NAME -->``:
+ROLE ``admin`` (the admin and build machine: this machine, in the checkout, with a home
+directory of its own), ``server`` or ``webhost``, or ``none (why)`` for a block that is not
+run here (building the package: the ``deb_installer`` fixture runs the same script with
+``--reuse``; upgrading to a later version; the pip alternative). The marked blocks run in the
+order of the guide, each with ``bash -e -o pipefail -c BLOCK`` as root on its machine.
+
+The machines (tests/integration/guide_hosts.py): the central server ``logs.example.net`` and
+the web host ``www1.example.net`` are each a set of private namespaces on this machine (mount,
+network, host name), joined by a veth link with the guide's addresses, so the guide's paths,
+names, ports and firewall rule are used as written without touching this machine's rsyslog,
+Apache, journal or network. Each runs Debian 12's own /etc/rsyslog.conf, a real journald and
+the real package built from this checkout and installed with apt (its postinst run once more in
+each namespace, where /var/lib/lwsyslog and /var/log/lwsyslog are private); the web host runs
+the real Apache with Debian's configuration from /etc/apache2.
+
+There is no systemd as PID 1 here and no second machine: ``systemctl`` and ``scp`` in the
+guide's blocks are stand-ins (tests/integration/guide_standins.py) first on PATH. The
+``systemctl`` stand-in starts ``rsyslogd -n -iNONE`` as rsyslog.service does and waits for
+its READY=1, stops it by pid, sends ``kill -s`` signals to it and its children, and runs
+nftables.service's commands; ``scp`` copies into the other machine's namespace.
+
+What is checked: every block exits 0; the firewall admits the web host's address and drops
+another one; the guide's attack request to Apache raises its alert in the server's journal
+(the guide's ``journalctl -t lwsyslog``) and messages file, naming the web host, while the
+normal request before it raises nothing; the test-socket line raises its alert; the
+configuration change is reloaded and its trap URL raises an alert. Everything started is
+stopped by pid, and no process is left in the namespaces, which end with their holders.
+
+Run time: about 30 s with the package built (``--reuse``) and installed; building adds about
+45 s and installing about 20 s.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import debpkg
+import guide_hosts
+import pytest
+from guide_hosts import OUTSIDER, SERVER, WEBHOST, PrivateHost
+
+from lwsyslog import lab
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parents[2]
+GUIDE = REPO / "docs" / "deploy.md"
+STANDINS = Path(__file__).with_name("guide_standins.py")
+SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ROLES = ("admin", "server", "webhost")
+RELP_PORT = 2514
+ALERT_WAIT_SECS = 30
+BLOCK_TIMEOUT_SECS = 300  # apt may wait for another apt's lock
+
+_MARKER = re.compile(
+    r"^<!-- deploy-test: (?P<spec>.*?) -->\n```sh\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
+)
+_PR_SET_CHILD_SUBREAPER = 36
+
+
+@dataclass(frozen=True)
+class Block:
+    """One shell block of the guide and the machine it runs on."""
+
+    role: str
+    name: str
+    script: str
+    line: int
+
+    @property
+    def key(self) -> str:
+        """``ROLE NAME``: unique in the guide."""
+        return f"{self.role} {self.name}"
+
+
+def guide_blocks(text: str) -> list[Block]:
+    """The guide's marked blocks in order; AssertionError for a ```sh block without a marker,
+    an unknown role or a role and name used twice."""
+    blocks: list[Block] = []
+    marked = set()
+    for match in _MARKER.finditer(text):
+        line = text.count("\n", 0, match.start()) + 2
+        marked.add(line)
+        spec = match["spec"]
+        if spec.startswith("none"):
+            continue
+        role, _, name = spec.partition(" ")
+        assert role in ROLES and re.fullmatch(r"[a-z0-9-]+", name), f"line {line - 1}: {spec!r}"
+        blocks.append(Block(role, name, match["body"], line))
+    fences = [i + 1 for i, text_line in enumerate(text.splitlines()) if text_line == "```sh"]
+    assert [n for n in fences if n not in marked] == [], "```sh blocks without a marker"
+    keys = [b.key for b in blocks]
+    assert len(keys) == len(set(keys)), f"blocks marked twice: {keys}"
+    return blocks
+
+
+@dataclass
+class Ran:
+    """What one block did."""
+
+    block: Block
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def describe(self) -> str:
+        """For assertion messages."""
+        return (
+            f"{self.block.role} block {self.block.name!r} (docs/deploy.md:{self.block.line}) "
+            f"exited {self.returncode}\n--- script\n{self.block.script}--- stdout\n"
+            f"{self.stdout[-4000:]}--- stderr\n{self.stderr[-4000:]}"
+        )
+
+
+@dataclass
+class GuideRun:
+    """The guide's blocks run in order on the two hosts and the admin machine."""
+
+    workdir: Path
+    server: PrivateHost
+    webhost: PrivateHost
+    admin_home: Path
+    bin_dir: Path
+    ran: dict[str, Ran] = field(default_factory=dict)
+    failed: str = ""
+    observed: dict[str, object] = field(default_factory=dict)
+    timeouts: list[str] = field(default_factory=list)
+
+    def env(self, home: str) -> dict[str, str]:
+        """A root login's environment with the stand-ins first on PATH."""
+        return {
+            "PATH": f"{self.bin_dir}:{SYSTEM_PATH}",
+            "HOME": home,
+            "USER": "root",
+            "LOGNAME": "root",
+            "SHELL": "/bin/bash",
+            "LANG": "C.UTF-8",
+            "TERM": "dumb",
+            "LWSYSLOG_GUIDE_HOSTS": str(self.workdir / "hosts.json"),
+        }
+
+    def host(self, role: str) -> PrivateHost:
+        """The namespace host of ``role``."""
+        return self.server if role == "server" else self.webhost
+
+    def run(self, block: Block) -> Ran:
+        """Run ``block`` as written on its machine."""
+        argv = ["bash", "-e", "-o", "pipefail", "-c", block.script]
+        if block.role == "admin":
+            command, cwd, env = argv, str(REPO), self.env(str(self.admin_home))
+        else:
+            command, cwd, env = (
+                self.host(block.role).command(*argv, cwd="/root"),
+                "/",
+                self.env("/root"),
+            )
+        started = time.monotonic()
+        result = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=BLOCK_TIMEOUT_SECS,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+        ran = Ran(block, result.returncode, result.stdout, result.stderr, 0.0)
+        ran.seconds = time.monotonic() - started
+        self.ran[block.key] = ran
+        with (self.workdir / "transcript.txt").open("a", encoding="utf-8") as transcript:
+            transcript.write(
+                f"=== {block.key} (docs/deploy.md:{block.line}): exit {ran.returncode}, "
+                f"{ran.seconds:.1f}s\n{block.script}--- stdout\n{ran.stdout}--- stderr\n"
+                f"{ran.stderr}"
+            )
+        return ran
+
+    # --- what the hosts show ----------------------------------------------------------------
+
+    def alerts(self, *matches: str) -> list[dict[str, object]]:
+        """The server journal's lwsyslog alerts (``matches`` like ``LWSYSLOG_RULE=x``)."""
+        result = self.server.run(
+            "journalctl", "--no-pager", "-o", "json", "-t", "lwsyslog", *matches, check=False
+        )
+        found = []
+        for line in result.stdout.splitlines():
+            try:
+                found.append(json.loads(line))
+            except ValueError:
+                continue
+        return found
+
+    def wait_alert(self, *matches: str) -> list[dict[str, object]]:
+        """Wait until an alert matching ``matches`` is in the server's journal."""
+        try:
+            lab.wait_for(lambda: bool(self.alerts(*matches)), ALERT_WAIT_SECS, str(matches))
+        except TimeoutError as exc:
+            self.timeouts.append(f"{exc}\n{self.diagnostics()}")
+        return self.alerts(*matches)
+
+    def diagnostics(self) -> str:
+        """The logs that say why a line did not arrive."""
+        parts = []
+        for host, paths in (
+            (self.webhost, ["/var/log/syslog", "/run/lwsyslog-guide/rsyslogd.out"]),
+            (
+                self.server,
+                [
+                    "/var/log/syslog",
+                    "/run/lwsyslog-guide/rsyslogd.out",
+                    "/var/log/lwsyslog/omprog.stderr",
+                ],
+            ),
+        ):
+            for path in paths:
+                parts.append(f"--- {host.spec.hostname}:{path}\n{host.read(path)[-3000:]}")
+        return "\n".join(parts)
+
+
+# --- the hooks: waits before a block, observations after it ------------------------------------
+
+
+def _connects(run: GuideRun, source: str) -> bool:
+    """Whether a TCP connection from ``source`` on the web host reaches the RELP port."""
+    probe = (
+        "import socket,sys\n"
+        "s=socket.socket(); s.settimeout(3); s.bind((sys.argv[1], 0))\n"
+        "s.connect((sys.argv[2], int(sys.argv[3]))); s.close()\n"
+    )
+    result = run.webhost.run(
+        "python3", "-c", probe, source, SERVER.address, str(RELP_PORT), check=False
+    )
+    return result.returncode == 0
+
+
+def _after_server_restart(run: GuideRun) -> None:
+    run.observed["web host connects"] = _connects(run, WEBHOST.address)
+    run.observed["outsider connects"] = _connects(run, OUTSIDER)
+
+
+def _before_server_alerts(run: GuideRun) -> None:
+    run.wait_alert("LWSYSLOG_HOST=" + WEBHOST.hostname)
+
+    def in_messages() -> bool:
+        return "UNION" in run.server.read("/var/log/lwsyslog/messages")
+
+    try:
+        lab.wait_for(in_messages, ALERT_WAIT_SECS, "the alert in the messages file")
+    except TimeoutError as exc:
+        run.observed["messages timeout"] = str(exc)
+    run.observed["alerts after requests"] = run.alerts()
+    run.observed["raw access log"] = run.server.read(
+        f"/var/log/lwsyslog/{WEBHOST.hostname}/apache-access.log"
+    )
+
+
+def _before_logger_alert(run: GuideRun) -> None:
+    run.observed["log4shell alerts"] = run.wait_alert("LWSYSLOG_RULE=log4shell-jndi")
+
+
+def _before_trap(run: GuideRun) -> None:
+    def reloaded() -> bool:
+        return "configuration reloaded" in run.server.read("/var/log/lwsyslog/omprog.stderr")
+
+    try:
+        lab.wait_for(reloaded, ALERT_WAIT_SECS, "the program's reload")
+        run.observed["reloaded"] = True
+    except TimeoutError:
+        run.observed["reloaded"] = False
+
+
+def _before_trap_alert(run: GuideRun) -> None:
+    run.observed["trap alerts"] = run.wait_alert("LWSYSLOG_RULE=watched-path")
+
+
+BEFORE: dict[str, Callable[[GuideRun], None]] = {
+    "server alerts": _before_server_alerts,
+    "server logger-alert": _before_logger_alert,
+    "webhost trap": _before_trap,
+    "server trap-alert": _before_trap_alert,
+}
+AFTER: dict[str, Callable[[GuideRun], None]] = {"server restart": _after_server_restart}
+
+
+# --- the machines -----------------------------------------------------------------------------
+
+
+def _missing() -> str:
+    return lab.missing_requirements() or guide_hosts.missing_tools()
+
+
+def _write_standins(bin_dir: Path) -> None:
+    bin_dir.mkdir(parents=True)
+    for name in ("systemctl", "scp"):
+        path = bin_dir / name
+        # The system interpreter: the test's venv may live where the hosts cannot see it.
+        path.write_text(f'#!/bin/sh\nexec /usr/bin/python3 {STANDINS} {name} "$@"\n')
+        path.chmod(0o755)
+
+
+def _start_apache(host: PrivateHost, workdir: Path) -> subprocess.Popen[bytes]:
+    """Debian's Apache as apache2.service runs it (its configuration in /etc/apache2)."""
+    proc = host.spawn(
+        "sh", "-c",
+        '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" && '
+        "exec /usr/sbin/apache2 -DFOREGROUND",
+        output=workdir / "apache.out",
+    )  # fmt: skip
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError((workdir / "apache.out").read_text(errors="replace"))
+        probe = host.run("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80", check=False)
+        return probe.returncode == 0
+
+    lab.wait_for(up, 20, "Apache on the web host")
+    return proc
+
+
+def _start_journald(host: PrivateHost, workdir: Path) -> None:
+    host.spawn("/lib/systemd/systemd-journald", output=workdir / f"journald-{host.spec.role}.out")
+    lab.wait_for(
+        lambda: host.run("test", "-S", "/run/systemd/journal/socket", check=False).returncode == 0,
+        10,
+        f"journald on {host.spec.hostname}",
+    )
+
+
+def _subreaper(on: bool) -> None:
+    """rsyslogd, started by the systemctl stand-in that exits, is reparented to this process
+    (not to PID 1) and reaped here."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def guide_run(
+    tmp_path_factory: pytest.TempPathFactory, deb_installer: debpkg.Installer
+) -> Iterator[GuideRun]:
+    """The guide run from top to bottom; the hosts are gone when the module's tests end."""
+    reason = _missing()
+    if reason:
+        pytest.skip(f"deployment guide test: {reason}")
+    blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
+    deb_installer.ensure_installed()
+    workdir = tmp_path_factory.mktemp("guide")
+    _write_standins(workdir / "bin")
+    admin_home = workdir / "admin-home"
+    admin_home.mkdir(mode=0o700)
+    server = PrivateHost(SERVER, workdir / "server")
+    webhost = PrivateHost(WEBHOST, workdir / "webhost")
+    run = GuideRun(workdir, server, webhost, admin_home, workdir / "bin")
+    _subreaper(True)
+    try:
+        for host in (server, webhost):
+            host.start()
+        guide_hosts.link(server, webhost)
+        names = {}
+        for host in (server, webhost):
+            for name in (host.spec.fqdn, host.spec.hostname, host.spec.address):
+                names[name] = host.pid
+        guide_hosts.write_json(workdir / "hosts.json", names)
+        for host in (server, webhost):
+            # The package's own postinst, as apt ran it, for the namespace's private
+            # /var/lib/lwsyslog and /var/log/lwsyslog.
+            host.run("/var/lib/dpkg/info/lwsyslog.postinst", "configure")
+            _start_journald(host, workdir)
+            # A freshly installed Debian host: rsyslog runs, with Debian's configuration.
+            host.run(str(workdir / "bin" / "systemctl"), "start", "rsyslog")
+        _start_apache(webhost, workdir)
+
+        for block in blocks:
+            if block.key in BEFORE:
+                BEFORE[block.key](run)
+            ran = run.run(block)
+            if ran.returncode != 0:
+                earlier = "".join(
+                    f"--- {r.block.key}: exit {r.returncode}\n{r.stdout}{r.stderr}"
+                    for r in run.ran.values()
+                    if r is not ran
+                )
+                run.failed = f"{ran.describe()}\n{run.diagnostics()}\n=== earlier blocks\n{earlier}"
+                break
+            if block.key in AFTER:
+                AFTER[block.key](run)
+        yield run
+    finally:
+        for host in (webhost, server):
+            host.stop()
+        _subreaper(False)
+
+
+def _ran(run: GuideRun, name: str) -> Ran:
+    if name not in run.ran:
+        pytest.fail(f"block {name!r} did not run:\n{run.failed}")
+    return run.ran[name]
+
+
+# --- the tests ----------------------------------------------------------------------------------
+
+
+def test_the_guide_has_the_blocks_this_test_checks() -> None:
+    """Every block the assertions below rely on is in the guide, on the right machine."""
+    keys = {b.key for b in guide_blocks(GUIDE.read_text(encoding="utf-8"))}
+    needed = {
+        "admin copy-package", "admin certs", "server install", "server firewall",
+        "server setup", "server restart", "webhost install", "webhost setup", "webhost restart",
+        "webhost requests", "server alerts", "webhost test-socket", "webhost logger",
+        "server logger-alert", "server configure", "webhost trap", "server trap-alert",
+    }  # fmt: skip
+    assert sorted(needed - keys) == []
+    assert set(BEFORE) | set(AFTER) <= keys
+
+
+def test_every_block_succeeds(guide_run: GuideRun) -> None:
+    """The guide runs from top to bottom, each block exiting 0."""
+    if guide_run.failed:
+        pytest.fail(guide_run.failed, pytrace=False)
+    assert all(ran.returncode == 0 for ran in guide_run.ran.values())
+
+
+def test_firewall_admits_only_the_web_host(guide_run: GuideRun) -> None:
+    """After the server's blocks, the web host reaches port 2514 and another address does
+    not (the nft rule of the guide, loaded by the nftables stand-in)."""
+    _ran(guide_run, "server restart")
+    assert guide_run.observed["web host connects"] is True
+    assert guide_run.observed["outsider connects"] is False
+    assert f"tcp dport {RELP_PORT} drop" in _ran(guide_run, "server firewall").stdout
+
+
+def test_attack_raises_an_alert_naming_the_web_host(guide_run: GuideRun) -> None:
+    """The SQL injection sent to Apache is an alert in journald and in the messages file, as
+    the guide's commands show them, both naming the web host."""
+    shown = _ran(guide_run, "server alerts").stdout
+    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    journal_lines = [line for line in shown.splitlines() if " lwsyslog[" in line]
+    assert any("sqli-union-select" in line for line in journal_lines), shown
+    assert all(WEBHOST.hostname in line for line in journal_lines), shown
+    messages = [line for line in shown.splitlines() if "sqli-union-select" in line and
+                f"[source {WEBHOST.hostname}/apache-access:" in line]  # fmt: skip
+    assert messages, shown
+    assert "apache-access.log" in shown
+
+
+def test_normal_request_raises_nothing(guide_run: GuideRun) -> None:
+    """The normal request reached the server (its raw copy) but every alert is the attack's."""
+    _ran(guide_run, "server alerts")
+    raw = str(guide_run.observed["raw access log"])
+    assert re.search(r'"GET / HTTP/1\.1" 200 ', raw), raw
+    alerts = guide_run.observed["alerts after requests"]
+    assert isinstance(alerts, list) and alerts
+    assert all("UNION" in str(alert.get("LWSYSLOG_SAMPLE")) for alert in alerts), alerts
+
+
+def test_test_socket_carries_a_logger_line(guide_run: GuideRun) -> None:
+    """logger into the web host's test socket ends as a log4shell alert on the server."""
+    shown = _ran(guide_run, "server logger-alert").stdout
+    assert "log4shell-jndi" in shown, shown
+    assert "203.0.113.9" in shown
+
+
+def test_configuration_change_is_reloaded(guide_run: GuideRun) -> None:
+    """check-config accepts the guide's file; after the HUP the trap URL raises an alert."""
+    assert "configuration OK" in _ran(guide_run, "server configure").stdout
+    assert guide_run.observed["reloaded"] is True
+    assert "watched-path" in _ran(guide_run, "server trap-alert").stdout
