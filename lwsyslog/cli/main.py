@@ -17,6 +17,7 @@ from lwsyslog.cli import (
     rules_cmd,
     scan_cmd,
     setup_cmd,
+    status_cmd,
 )
 from lwsyslog.errors import LwsyslogError
 
@@ -35,6 +36,7 @@ _COMMANDS = (
     check_config_cmd,
     certs_cmd,
     setup_cmd,
+    status_cmd,
 )
 
 

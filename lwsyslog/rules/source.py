@@ -28,6 +28,7 @@ def rule_info(cls: type[Rule]) -> RuleInfo:
         description=cls.description,
         logs=cls.logs,
         options=cls.options,
+        cves=cls.cves,
     )
 
 
