@@ -1,23 +1,26 @@
 """The deployment guide's machines on this one: each host in private namespaces.
 
 docs/deploy.md deploys a central server (``logs.example.net``) and a web host
-(``www1.example.net``). :class:`PrivateHost` gives each of them its own mount, network and UTS
-namespace, held open by a ``sleep`` process, so the guide's commands run unchanged and write
-only into the namespace:
+(``www1.example.net``). :class:`PrivateHost` gives each of them its own mount, network, UTS and
+PID namespaces, whose PID 1 is a small init that reaps orphans (rsyslogd, once the systemctl
+stand-in that started it exits), so the guide's commands run unchanged and write only into
+the namespace:
 
 - tmpfs over /run, /dev (a few device nodes made with mknod), /var/log, /var/spool/rsyslog,
-  /var/lib/lwsyslog, /etc/rsyslog.d and /root; private copies bind-mounted over /etc/hosts
-  (the guide's names), /etc/rsyslog.conf (Debian 12's own, tests/fixtures), /etc/lwsyslog
-  and /etc/nftables.conf (both as installed on this machine);
+  /var/lib/lwsyslog, /var/lib/logrotate, /etc/rsyslog.d and /root; private copies
+  bind-mounted over /etc/hosts (the guide's names), /etc/rsyslog.conf (Debian 12's own,
+  tests/fixtures), /etc/lwsyslog and /etc/nftables.conf (both as installed on this machine);
+  a /proc of its own, so ``ps`` and ``lwsyslog status`` see the host's processes only;
 - /proc/kmsg covered by a FIFO nobody writes to, so Debian's rsyslog.conf (imklog) takes no
   kernel message from this machine;
 - its own host name (``logs``, ``www1``) and network: loopback plus one end of a veth link
   between the two hosts, with the guide's addresses (192.0.2.10 and 192.0.2.11). Nothing
   listens outside the namespaces, and nft rules apply to that network only.
 
-The namespaces end with their holders: :meth:`PrivateHost.stop` stops every process whose
-mount namespace is the host's (by pid: TERM, then KILL), then the holder; the mounts and the
-veth link go with the namespaces.
+The namespaces end with their init: :meth:`PrivateHost.stop` stops every process whose mount
+namespace is the host's (by pid: TERM, then KILL), then the init; the kernel ends whatever
+would be left in the PID namespace with it, and the mounts and the veth link go with the
+namespaces.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from lwsyslog.lab import pid_alive, stop_process, wait_for
+from lwsyslog.lab import child_pids, pid_alive, stop_process, wait_for
 
 __all__ = [
     "FIXTURE_RSYSLOG_CONF",
@@ -66,6 +69,16 @@ OUTSIDER = "192.0.2.99"
 """A second address of the web host's link: a machine the firewall must keep out."""
 
 _PREFIX = 24
+# PID 1 of a host: reaps every orphan; TERM ends it (and so the namespace).
+_INIT = (
+    "import os, signal, time\n"
+    "signal.signal(signal.SIGTERM, lambda *_: os._exit(0))\n"
+    "while True:\n"
+    "    try:\n"
+    "        os.wait()\n"
+    "    except ChildProcessError:\n"
+    "        time.sleep(0.2)\n"
+)
 _STATE = "/run/lwsyslog-guide"
 """The stand-ins' own directory inside each host (pid files, rsyslogd's output)."""
 _TOOLS = ("unshare", "nsenter", "ip", "nft", "mknod", "mkfifo", "hostname", "bash", "curl", "ss")
@@ -73,6 +86,7 @@ _TMPFS = (
     ("/var/log", "0755"),
     ("/var/spool/rsyslog", "0700"),
     ("/var/lib/lwsyslog", "0755"),
+    ("/var/lib/logrotate", "0755"),
     ("/etc/rsyslog.d", "0755"),
     ("/root", "0700"),
 )
@@ -117,6 +131,7 @@ class PrivateHost:
         self.spec = spec
         self.workdir = workdir
         self._holder: subprocess.Popen[bytes] | None = None
+        self._init = 0
         self._started: list[subprocess.Popen[bytes]] = []
 
     # --- life -------------------------------------------------------------------------------
@@ -128,9 +143,12 @@ class PrivateHost:
             f"hostname {self.spec.hostname}",
             "ip link set lo up",
             "mount -t tmpfs -o mode=0755 lwsyslog-guide /run",
-            f"mkdir -p /run/lock /run/systemd/journal /run/log/journal {_STATE}",
+            # /run/systemd/system: "systemd runs" to Debian's scripts (logrotate's
+            # rsyslog-rotate then calls systemctl: the stand-in).
+            "mkdir -p /run/lock /run/systemd/journal /run/systemd/system /run/log/journal",
+            f"mkdir -p {_STATE}",
             "chmod 1777 /run/lock",
-            # imklog reads /proc/kmsg: a FIFO with a writer (fd 3 of this holder) that never
+            # imklog reads /proc/kmsg: a FIFO with a writer (fd 3 of the init) that never
             # writes keeps its read waiting, and this machine's kernel log untouched.
             f"mkfifo -m 0600 {_STATE}/kmsg",
             f"exec 3<>{_STATE}/kmsg",
@@ -151,7 +169,7 @@ class PrivateHost:
             f"mount --bind {w}/etc-lwsyslog /etc/lwsyslog",
             f"mount --bind {w}/nftables.conf /etc/nftables.conf",
             f"touch {w}/ready",
-            "exec sleep infinity",
+            f"exec /usr/bin/python3 -c '{_INIT}'",
         ]
         return "\n".join(lines) + "\n"
 
@@ -163,8 +181,8 @@ class PrivateHost:
         shutil.copy2("/etc/nftables.conf", self.workdir / "nftables.conf")
         with (self.workdir / "holder.out").open("wb") as out:
             self._holder = subprocess.Popen(
-                ["unshare", "-m", "-n", "-u", "--propagation", "private", "sh", "-c",
-                 self._script()],
+                ["unshare", "-m", "-n", "-u", "-p", "--fork", "--mount-proc",
+                 "--propagation", "private", "sh", "-c", self._script()],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=out,
@@ -179,6 +197,8 @@ class PrivateHost:
 
         try:
             wait_for(ready, 15, f"the {self.spec.role} namespaces")
+            # unshare --fork waits for its child, the init (PID 1 inside).
+            (self._init,) = child_pids(self._holder.pid)  # type: ignore[union-attr]
         except BaseException:
             self.stop()
             raise
@@ -186,15 +206,15 @@ class PrivateHost:
 
     @property
     def pid(self) -> int:
-        """The holder's pid: its namespaces are the host's."""
-        if self._holder is None:
+        """The init's pid (as this machine sees it): its namespaces are the host's."""
+        if not self._init:
             raise RuntimeError("the host is not started")
-        return self._holder.pid
+        return self._init
 
     def command(self, *argv: str, cwd: str = "/") -> list[str]:
         """``argv`` prefixed so that it runs on this host, in ``cwd``."""
         # Not nsenter --wd: it opens the directory before entering the mount namespace.
-        enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-u", "--"]
+        enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-u", "-p", "--"]
         return [*enter, "sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, *argv]
 
     def run(
@@ -236,16 +256,18 @@ class PrivateHost:
         return result.stdout if result.returncode == 0 else ""
 
     def processes(self) -> list[int]:
-        """Every live process in this host's mount namespace but the holder."""
-        if self._holder is None:
+        """Every live process in this host's mount namespace but its init and the unshare
+        process above it (stopped by :meth:`stop` after the others)."""
+        if not self._init:
             return []
+        own = {self._init, self._holder.pid if self._holder is not None else 0}
         try:
-            mine = os.readlink(f"/proc/{self.pid}/ns/mnt")
+            mine = os.readlink(f"/proc/{self._init}/ns/mnt")
         except OSError:
             return []
         found = []
         for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit() or int(entry.name) == self.pid:
+            if not entry.name.isdigit() or int(entry.name) in own:
                 continue
             try:
                 if os.readlink(entry / "ns" / "mnt") == mine:
@@ -254,18 +276,16 @@ class PrivateHost:
                 continue
         return [pid for pid in found if pid_alive(pid)]
 
-    def stop(self, timeout: float = 20) -> list[int]:
-        """Stop every process on this host, then the holder; the pids that needed KILL.
+    def all_pids(self) -> list[int]:
+        """This host's processes with its init and the unshare process above it."""
+        own = [self._init] if self._init else []
+        own += [self._holder.pid] if self._holder is not None else []
+        return [*own, *self.processes()]
 
-        Every process that ran here and may be this process's child by now (as a child
-        subreaper: the stand-ins' rsyslogds, whose starter exited) is reaped.
-        """
+    def stop(self, timeout: float = 20) -> list[int]:
+        """Stop every process on this host (TERM, then KILL after ``timeout``), then its init;
+        the pids that needed KILL."""
         killed: list[int] = []
-        ran_here = [int(p) for p in self.read(f"{_STATE}/started.pids").split() if p.isdigit()]
-        ran_here += self.processes()
-        for proc in self._started:
-            stop_process(proc, timeout)
-        self._started.clear()
         for sig in (signal.SIGTERM, signal.SIGKILL):
             pids = self.processes()
             for pid in pids:
@@ -278,21 +298,27 @@ class PrivateHost:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and any(pid_alive(p) for p in pids):
                 time.sleep(0.05)
+        for proc in self._started:  # the nsenter processes, done when their child is
+            stop_process(proc, 5)
+        self._started.clear()
+        if self._init:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._init, signal.SIGTERM)
+            self._init = 0
         if self._holder is not None:
             stop_process(self._holder, 5)
             self._holder = None
-        for pid in ran_here:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)
         return killed
 
 
 def link(server: PrivateHost, webhost: PrivateHost) -> None:
     """A veth link between the two hosts, each end ``eth0`` with the guide's address; the web
     host also gets :data:`OUTSIDER` (a machine that is not a web host)."""
-    server.run(
-        "ip", "link", "add", "name", "eth0", "type", "veth",
-        "peer", "name", "eth0", "netns", str(webhost.pid),
+    # Made from this machine's PID namespace, where the web host's init pid means it.
+    subprocess.run(
+        ["nsenter", "-t", str(server.pid), "-n", "--", "ip", "link", "add", "name", "eth0",
+         "type", "veth", "peer", "name", "eth0", "netns", str(webhost.pid)],
+        check=True, timeout=30,
     )  # fmt: skip
     for host, addresses in ((server, [SERVER.address]), (webhost, [WEBHOST.address, OUTSIDER])):
         for address in addresses:

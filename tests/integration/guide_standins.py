@@ -8,8 +8,7 @@ and ``bin/scp`` call this module):
     does what Debian's rsyslog.service does: runs ``/usr/sbin/rsyslogd -n -iNONE`` (the unit's
     ExecStart, so the host's /etc/rsyslog.conf and its drop-ins) with systemd's environment and
     waits for its ``READY=1`` on a NOTIFY_SOCKET (the unit is ``Type=notify``); a stop sends
-    TERM and waits. The pid is kept in /run/lwsyslog-guide inside the host's namespace, with
-    the list of every rsyslogd started (the test reaps them: they outlive the stand-in).
+    TERM and waits. The pid is kept in /run/lwsyslog-guide inside the host's namespace.
 ``systemctl kill -s SIGNAL rsyslog``
     sends SIGNAL to rsyslogd and its children (systemd's default ``--kill-whom=all``).
 ``systemctl start|restart|reload|stop nftables``
@@ -115,8 +114,6 @@ def _start_rsyslog() -> int:
                 start_new_session=True,
             )
         (STATE / "rsyslog.pid").write_text(f"{proc.pid}\n")
-        with (STATE / "started.pids").open("a") as started:  # for the test to reap them all
-            started.write(f"{proc.pid}\n")
         deadline = time.monotonic() + _READY_TIMEOUT_SECS
         while time.monotonic() < deadline:
             if proc.poll() is not None:

@@ -35,7 +35,6 @@ Run time: about 30 s with the package built (``--reuse``) and installed; buildin
 
 from __future__ import annotations
 
-import ctypes
 import json
 import re
 import subprocess
@@ -61,11 +60,17 @@ ROLES = ("admin", "server", "webhost")
 RELP_PORT = 2514
 ALERT_WAIT_SECS = 30
 BLOCK_TIMEOUT_SECS = 300  # apt may wait for another apt's lock
+STATUS_FILE = "/var/lib/lwsyslog/omprog-default.status.json"
+TEST_SOCKET = "/var/spool/rsyslog/lwsyslog-test.sock"
+AFTER_ROTATION_CLIENT = "203.0.113.77"
+AFTER_ROTATION_LINE = (
+    f'{AFTER_ROTATION_CLIENT} - - [05/Dec/2026:11:00:00 +0000] "GET /?file=../../../../etc/passwd '
+    'HTTP/1.1" 200 512 "-" "curl/8.0"'
+)
 
 _MARKER = re.compile(
     r"^<!-- deploy-test: (?P<spec>.*?) -->\n```sh\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
 )
-_PR_SET_CHILD_SUBREAPER = 36
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,45 @@ def _before_server_alerts(run: GuideRun) -> None:
     )
 
 
+def _status_names_web_host(run: GuideRun) -> bool:
+    try:
+        record = json.loads(run.server.read(STATUS_FILE) or "{}")
+    except ValueError:
+        return False
+    hosts = record.get("hosts")
+    return isinstance(hosts, dict) and WEBHOST.hostname in hosts
+
+
+def _before_server_status(run: GuideRun) -> None:
+    """The program writes its status file every [metrics] interval_secs (10 s): wait for the
+    one that knows the web host's lines, as an admin would look a little later."""
+    try:
+        lab.wait_for(lambda: _status_names_web_host(run), 30, "the web host in the status file")
+    except TimeoutError as exc:
+        run.timeouts.append(str(exc))
+
+
+def _after_logrotate(run: GuideRun) -> None:
+    """A line sent after the rotation: its alert must be in the new messages file and the line
+    in the new raw copy (rsyslog and the program reopened their files on the HUP)."""
+    run.observed["rotated messages"] = run.server.read("/var/log/lwsyslog/messages.1")
+    run.observed["messages after rotation"] = run.server.read("/var/log/lwsyslog/messages")
+    run.webhost.run("logger", "--socket", TEST_SOCKET, "-t", "apache-access", "-p", "local6.info",
+                    AFTER_ROTATION_LINE)  # fmt: skip
+
+    def arrived() -> bool:
+        return AFTER_ROTATION_CLIENT in run.server.read("/var/log/lwsyslog/messages")
+
+    try:
+        lab.wait_for(arrived, ALERT_WAIT_SECS, "an alert in the new messages file")
+    except TimeoutError as exc:
+        run.timeouts.append(f"{exc}\n{run.diagnostics()}")
+    run.observed["new messages"] = run.server.read("/var/log/lwsyslog/messages")
+    raw = f"/var/log/lwsyslog/{WEBHOST.hostname}/apache-access.log"
+    run.observed["new raw copy"] = run.server.read(raw)
+    run.observed["rotated raw copy"] = run.server.read(f"{raw}.1")
+
+
 def _before_logger_alert(run: GuideRun) -> None:
     run.observed["log4shell alerts"] = run.wait_alert("LWSYSLOG_RULE=log4shell-jndi")
 
@@ -288,11 +332,15 @@ def _before_trap_alert(run: GuideRun) -> None:
 
 BEFORE: dict[str, Callable[[GuideRun], None]] = {
     "server alerts": _before_server_alerts,
+    "server status": _before_server_status,
     "server logger-alert": _before_logger_alert,
     "webhost trap": _before_trap,
     "server trap-alert": _before_trap_alert,
 }
-AFTER: dict[str, Callable[[GuideRun], None]] = {"server restart": _after_server_restart}
+AFTER: dict[str, Callable[[GuideRun], None]] = {
+    "server restart": _after_server_restart,
+    "server logrotate": _after_logrotate,
+}
 
 
 # --- the machines -----------------------------------------------------------------------------
@@ -339,13 +387,6 @@ def _start_journald(host: PrivateHost, workdir: Path) -> None:
     )
 
 
-def _subreaper(on: bool) -> None:
-    """rsyslogd, started by the systemctl stand-in that exits, is reparented to this process
-    (not to PID 1) and reaped here."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0)
-
-
 @pytest.fixture(scope="module")
 def guide_run(
     tmp_path_factory: pytest.TempPathFactory, deb_installer: debpkg.Installer
@@ -363,7 +404,6 @@ def guide_run(
     server = PrivateHost(SERVER, workdir / "server")
     webhost = PrivateHost(WEBHOST, workdir / "webhost")
     run = GuideRun(workdir, server, webhost, admin_home, workdir / "bin")
-    _subreaper(True)
     try:
         for host in (server, webhost):
             host.start()
@@ -398,9 +438,11 @@ def guide_run(
                 AFTER[block.key](run)
         yield run
     finally:
-        for host in (webhost, server):
-            host.stop()
-        _subreaper(False)
+        ran_there = [pid for host in (webhost, server) for pid in host.all_pids()]
+        needed_kill = [pid for host in (webhost, server) for pid in host.stop()]
+        left = [pid for pid in ran_there if lab.pid_alive(pid)]
+        assert left == [], f"processes of the guide's hosts still run: {left}"
+        assert needed_kill == [], f"processes that only stopped on SIGKILL: {needed_kill}"
 
 
 def _ran(run: GuideRun, name: str) -> Ran:
@@ -477,3 +519,29 @@ def test_configuration_change_is_reloaded(guide_run: GuideRun) -> None:
     assert "configuration OK" in _ran(guide_run, "server configure").stdout
     assert guide_run.observed["reloaded"] is True
     assert "watched-path" in _ran(guide_run, "server trap-alert").stdout
+
+
+def test_status_is_healthy_on_both_ends(guide_run: GuideRun) -> None:
+    """lwsyslog status, as the guide runs it: OK on the server, naming the web host's last
+    line, and OK on the web host."""
+    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    server = _ran(guide_run, "server status").stdout
+    assert server.startswith("lwsyslog status: OK (server)\n"), server
+    assert re.search(rf"^  {WEBHOST.hostname} +last line .* ok$", server, re.MULTILINE), server
+    webhost = _ran(guide_run, "webhost status").stdout
+    assert webhost.startswith("lwsyslog status: OK (webhost)\n"), webhost
+
+
+def test_logrotate_starts_new_files_that_are_written(guide_run: GuideRun) -> None:
+    """The package's logrotate rules, forced as the guide shows: the alerts so far are in
+    messages.1, and a line sent afterwards reaches the new raw copy and its alert the new
+    messages file (the HUP reached rsyslog and the program)."""
+    listing = _ran(guide_run, "server logrotate").stdout
+    assert "messages.1" in listing and "apache-access.log.1" in listing, listing
+    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    assert "sqli-union-select" in str(guide_run.observed["rotated messages"])
+    assert guide_run.observed["messages after rotation"] == ""
+    new = str(guide_run.observed["new messages"])
+    assert AFTER_ROTATION_CLIENT in new and "sqli-union-select" not in new, new
+    assert AFTER_ROTATION_CLIENT in str(guide_run.observed["new raw copy"])
+    assert AFTER_ROTATION_CLIENT not in str(guide_run.observed["rotated raw copy"])
