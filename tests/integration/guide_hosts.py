@@ -81,7 +81,10 @@ _INIT = (
 )
 _STATE = "/run/lwsyslog-guide"
 """The stand-ins' own directory inside each host (pid files, rsyslogd's output)."""
-_TOOLS = ("unshare", "nsenter", "ip", "nft", "mknod", "mkfifo", "hostname", "bash", "curl", "ss")
+_TOOLS = (
+    "unshare", "nsenter", "ip", "nft", "mknod", "mkfifo", "hostname", "bash", "curl", "ss",
+    "logrotate",
+)  # fmt: skip
 _TMPFS = (
     ("/var/log", "0755"),
     ("/var/spool/rsyslog", "0700"),
@@ -107,6 +110,8 @@ def missing_tools() -> str:
     for tool in _TOOLS:
         if shutil.which(tool) is None:
             return f"{tool} is not installed"
+    if not Path("/usr/bin/python3").exists():
+        return "/usr/bin/python3 is missing (the stand-ins and the hosts' init run on it)"
     if not Path("/etc/nftables.conf").is_file():
         return "/etc/nftables.conf is missing (apt install nftables)"
     return ""

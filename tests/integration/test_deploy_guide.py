@@ -7,15 +7,15 @@ run here (building the package: the ``deb_installer`` fixture runs the same scri
 ``--reuse``; installing a later version; the pip alternative). The marked blocks run in the
 guide's order, each as ``bash -e -o pipefail -c BLOCK`` as root on its machine.
 
-The machines (tests/integration/guide_hosts.py): the central server ``logs.example.net`` and
-the web host ``www1.example.net`` are each a set of private namespaces on this machine (mount,
-network, UTS, PID), joined by a veth link with the guide's addresses, so the guide's paths,
-names, ports and firewall rule are used as written without touching this machine's rsyslog,
-Apache, journal or network. Each runs Debian 12's own /etc/rsyslog.conf, a real journald and
-the real package, built from this checkout and installed with apt before the guide's own
-``apt install`` (which then finds it installed); the package's postinst runs once more in each
-namespace, where /var/lib/lwsyslog and /var/log/lwsyslog are private. The web host runs the
-real Apache with Debian's configuration from /etc/apache2.
+The machines (tests/integration/guide_hosts.py; guide_runner.py runs the blocks): the central
+server ``logs.example.net`` and the web host ``www1.example.net`` are each a set of private
+namespaces on this machine (mount, network, UTS, PID), joined by a veth link with the guide's
+addresses, so the guide's paths, names, ports and firewall rule are used as written without
+touching this machine's rsyslog, Apache, journal or network. Each runs Debian 12's own
+/etc/rsyslog.conf, a real journald and the real package, built from this checkout and installed
+with apt before the guide's own ``apt install`` (which then finds it installed); the package's
+postinst runs once more in each namespace, where /var/lib/lwsyslog and /var/log/lwsyslog are
+private. The web host runs the real Apache with Debian's configuration from /etc/apache2.
 
 There is no systemd as PID 1 here and no second machine: ``systemctl`` and ``scp`` in the
 guide's blocks are stand-ins (tests/integration/guide_standins.py) first on PATH. The
@@ -44,29 +44,29 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import debpkg
 import guide_hosts
 import pytest
 from guide_hosts import OUTSIDER, SERVER, WEBHOST, PrivateHost
+from guide_runner import (
+    ALERT_WAIT_SECS,
+    GUIDE,
+    REPO,
+    GuideRun,
+    Ran,
+    guide_blocks,
+    start_apache,
+    start_journald,
+    write_standins,
+)
 
 from lwsyslog import lab
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-REPO = Path(__file__).resolve().parents[2]
-GUIDE = REPO / "docs" / "deploy.md"
-STANDINS = Path(__file__).with_name("guide_standins.py")
-SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-ROLES = ("admin", "server", "webhost")
 RELP_PORT = 2514
-ALERT_WAIT_SECS = 30
-BLOCK_TIMEOUT_SECS = 300  # apt may wait for another apt's lock
 STATUS_FILE = "/var/lib/lwsyslog/omprog-default.status.json"
 TEST_SOCKET = "/var/spool/rsyslog/lwsyslog-test.sock"
 AFTER_ROTATION_CLIENT = "203.0.113.77"
@@ -74,173 +74,6 @@ AFTER_ROTATION_LINE = (
     f'{AFTER_ROTATION_CLIENT} - - [05/Dec/2026:11:00:00 +0000] "GET /?file=../../../../etc/passwd '
     'HTTP/1.1" 200 512 "-" "curl/8.0"'
 )
-
-_MARKER = re.compile(
-    r"^<!-- deploy-test: (?P<spec>[^\n]*?) -->\n```sh\n(?P<body>.*?)^```$", re.MULTILINE | re.DOTALL
-)
-
-
-@dataclass(frozen=True)
-class Block:
-    """One shell block of the guide and the machine it runs on."""
-
-    role: str
-    name: str
-    script: str
-    line: int
-
-    @property
-    def key(self) -> str:
-        """``ROLE NAME``: unique in the guide."""
-        return f"{self.role} {self.name}"
-
-
-def guide_blocks(text: str) -> list[Block]:
-    """The guide's marked blocks in order; AssertionError for a ```sh block without a marker,
-    an unknown role or a role and name used twice."""
-    blocks: list[Block] = []
-    marked = set()
-    for match in _MARKER.finditer(text):
-        line = text.count("\n", 0, match.start()) + 2
-        marked.add(line)
-        spec = match["spec"]
-        if spec.startswith("none"):
-            continue
-        role, _, name = spec.partition(" ")
-        assert role in ROLES and re.fullmatch(r"[a-z0-9-]+", name), f"line {line - 1}: {spec!r}"
-        blocks.append(Block(role, name, match["body"], line))
-    fences = [i + 1 for i, text_line in enumerate(text.splitlines()) if text_line == "```sh"]
-    assert [n for n in fences if n not in marked] == [], "```sh blocks without a marker"
-    keys = [b.key for b in blocks]
-    assert len(keys) == len(set(keys)), f"blocks marked twice: {keys}"
-    return blocks
-
-
-@dataclass
-class Ran:
-    """What one block did."""
-
-    block: Block
-    returncode: int
-    stdout: str
-    stderr: str
-    seconds: float
-
-    def describe(self) -> str:
-        """For assertion messages."""
-        return (
-            f"{self.block.role} block {self.block.name!r} (docs/deploy.md:{self.block.line}) "
-            f"exited {self.returncode}\n--- script\n{self.block.script}--- stdout\n"
-            f"{self.stdout[-4000:]}--- stderr\n{self.stderr[-4000:]}"
-        )
-
-
-@dataclass
-class GuideRun:
-    """The guide's blocks run in order on the two hosts and the admin machine."""
-
-    workdir: Path
-    server: PrivateHost
-    webhost: PrivateHost
-    admin_home: Path
-    bin_dir: Path
-    ran: dict[str, Ran] = field(default_factory=dict)
-    failed: str = ""
-    observed: dict[str, object] = field(default_factory=dict)
-    timeouts: list[str] = field(default_factory=list)
-
-    def env(self, home: str) -> dict[str, str]:
-        """A root login's environment with the stand-ins first on PATH."""
-        return {
-            "PATH": f"{self.bin_dir}:{SYSTEM_PATH}",
-            "HOME": home,
-            "USER": "root",
-            "LOGNAME": "root",
-            "SHELL": "/bin/bash",
-            "LANG": "C.UTF-8",
-            "TERM": "dumb",
-            "LWSYSLOG_GUIDE_HOSTS": str(self.workdir / "hosts.json"),
-        }
-
-    def host(self, role: str) -> PrivateHost:
-        """The namespace host of ``role``."""
-        return self.server if role == "server" else self.webhost
-
-    def run(self, block: Block) -> Ran:
-        """Run ``block`` as written on its machine."""
-        argv = ["bash", "-e", "-o", "pipefail", "-c", block.script]
-        if block.role == "admin":
-            command, cwd, env = argv, str(REPO), self.env(str(self.admin_home))
-        else:
-            command, cwd, env = (
-                self.host(block.role).command(*argv, cwd="/root"),
-                "/",
-                self.env("/root"),
-            )
-        started = time.monotonic()
-        result = subprocess.run(
-            command,
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=BLOCK_TIMEOUT_SECS,
-            check=False,
-            stdin=subprocess.DEVNULL,
-        )
-        ran = Ran(block, result.returncode, result.stdout, result.stderr, 0.0)
-        ran.seconds = time.monotonic() - started
-        self.ran[block.key] = ran
-        with (self.workdir / "transcript.txt").open("a", encoding="utf-8") as transcript:
-            transcript.write(
-                f"=== {block.key} (docs/deploy.md:{block.line}): exit {ran.returncode}, "
-                f"{ran.seconds:.1f}s\n{block.script}--- stdout\n{ran.stdout}--- stderr\n"
-                f"{ran.stderr}"
-            )
-        return ran
-
-    # --- what the hosts show ----------------------------------------------------------------
-
-    def alerts(self, *matches: str) -> list[dict[str, object]]:
-        """The server journal's lwsyslog alerts (``matches`` like ``LWSYSLOG_RULE=x``)."""
-        result = self.server.run(
-            "journalctl", "--no-pager", "-o", "json", "-t", "lwsyslog", *matches, check=False
-        )
-        found = []
-        for line in result.stdout.splitlines():
-            try:
-                found.append(json.loads(line))
-            except ValueError:
-                continue
-        return found
-
-    def wait_alert(self, *matches: str) -> list[dict[str, object]]:
-        """Wait until an alert matching ``matches`` is in the server's journal."""
-        try:
-            lab.wait_for(lambda: bool(self.alerts(*matches)), ALERT_WAIT_SECS, str(matches))
-        except TimeoutError as exc:
-            self.timeouts.append(f"{exc}\n{self.diagnostics()}")
-        return self.alerts(*matches)
-
-    def diagnostics(self) -> str:
-        """The logs that say why a line did not arrive."""
-        parts = []
-        for host, paths in (
-            (self.webhost, ["/var/log/syslog", "/run/lwsyslog-guide/rsyslogd.out"]),
-            (
-                self.server,
-                [
-                    "/var/log/syslog",
-                    "/run/lwsyslog-guide/rsyslogd.out",
-                    "/var/log/lwsyslog/omprog.stderr",
-                ],
-            ),
-        ):
-            for path in paths:
-                parts.append(f"--- {host.spec.hostname}:{path}\n{host.read(path)[-3000:]}")
-        return "\n".join(parts)
-
 
 # --- the hooks: waits before a block, observations after it ------------------------------------
 
@@ -277,7 +110,7 @@ def _before_server_alerts(run: GuideRun) -> None:
         try:
             lab.wait_for(arrived, ALERT_WAIT_SECS, f"the alert in {where}")
         except TimeoutError as exc:
-            run.timeouts.append(str(exc))
+            run.timed_out(str(exc))
     run.observed["alerts after requests"] = run.alerts()
     run.observed["raw access log"] = run.server.read(
         f"/var/log/lwsyslog/{WEBHOST.hostname}/apache-access.log"
@@ -299,7 +132,7 @@ def _before_server_status(run: GuideRun) -> None:
     try:
         lab.wait_for(lambda: _status_names_web_host(run), 30, "the web host in the status file")
     except TimeoutError as exc:
-        run.timeouts.append(str(exc))
+        run.timed_out(str(exc))
 
 
 def _after_logrotate(run: GuideRun) -> None:
@@ -316,7 +149,7 @@ def _after_logrotate(run: GuideRun) -> None:
     try:
         lab.wait_for(arrived, ALERT_WAIT_SECS, "an alert in the new messages file")
     except TimeoutError as exc:
-        run.timeouts.append(f"{exc}\n{run.diagnostics()}")
+        run.timed_out(f"{exc}\n{run.diagnostics()}")
     run.observed["new messages"] = run.server.read("/var/log/lwsyslog/messages")
     raw = f"/var/log/lwsyslog/{WEBHOST.hostname}/apache-access.log"
     run.observed["new raw copy"] = run.server.read(raw)
@@ -362,43 +195,6 @@ def _missing() -> str:
     return lab.missing_requirements() or guide_hosts.missing_tools()
 
 
-def _write_standins(bin_dir: Path) -> None:
-    bin_dir.mkdir(parents=True)
-    for name in ("systemctl", "scp"):
-        path = bin_dir / name
-        # The system interpreter: the test's venv may live where the hosts cannot see it.
-        path.write_text(f'#!/bin/sh\nexec /usr/bin/python3 {STANDINS} {name} "$@"\n')
-        path.chmod(0o755)
-
-
-def _start_apache(host: PrivateHost, workdir: Path) -> subprocess.Popen[bytes]:
-    """Debian's Apache as apache2.service runs it (its configuration in /etc/apache2)."""
-    proc = host.spawn(
-        "sh", "-c",
-        '. /etc/apache2/envvars && mkdir -p "$APACHE_RUN_DIR" "$APACHE_LOCK_DIR" && '
-        "exec /usr/sbin/apache2 -DFOREGROUND",
-        output=workdir / "apache.out",
-    )  # fmt: skip
-
-    def up() -> bool:
-        if proc.poll() is not None:
-            raise RuntimeError((workdir / "apache.out").read_text(errors="replace"))
-        probe = host.run("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/80", check=False)
-        return probe.returncode == 0
-
-    lab.wait_for(up, 20, "Apache on the web host")
-    return proc
-
-
-def _start_journald(host: PrivateHost, workdir: Path) -> None:
-    host.spawn("/lib/systemd/systemd-journald", output=workdir / f"journald-{host.spec.role}.out")
-    lab.wait_for(
-        lambda: host.run("test", "-S", "/run/systemd/journal/socket", check=False).returncode == 0,
-        10,
-        f"journald on {host.spec.hostname}",
-    )
-
-
 @pytest.fixture(scope="module")
 def guide_run(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
@@ -412,7 +208,7 @@ def guide_run(
     deb_installer: debpkg.Installer = request.getfixturevalue("deb_installer")
     deb_installer.ensure_installed()
     workdir = tmp_path_factory.mktemp("guide")
-    _write_standins(workdir / "bin")
+    write_standins(workdir / "bin")
     admin_home = workdir / "admin-home"
     admin_home.mkdir(mode=0o700)
     server = PrivateHost(SERVER, workdir / "server")
@@ -431,12 +227,13 @@ def guide_run(
             # The package's own postinst, as apt ran it, for the namespace's private
             # /var/lib/lwsyslog and /var/log/lwsyslog.
             host.run("/var/lib/dpkg/info/lwsyslog.postinst", "configure")
-            _start_journald(host, workdir)
+            start_journald(host, workdir)
             # A freshly installed Debian host: rsyslog runs, with Debian's configuration.
             host.run(str(workdir / "bin" / "systemctl"), "start", "rsyslog")
-        _start_apache(webhost, workdir)
+        start_apache(webhost, workdir)
 
         for block in blocks:
+            run.hook = block.key
             if block.key in BEFORE:
                 BEFORE[block.key](run)
             ran = run.run(block)
@@ -500,8 +297,10 @@ def test_firewall_admits_only_the_web_host(guide_run: GuideRun) -> None:
     """After the server's blocks, the web host reaches port 2514 and another address does
     not (the nft rule of the guide, loaded by the nftables stand-in)."""
     _ran(guide_run, "server restart")
-    assert guide_run.observed["web host connects"] is True
-    assert guide_run.observed["outsider connects"] is False
+    assert guide_run.observed["web host connects"] is True, "the web host cannot reach 2514"
+    assert guide_run.observed["outsider connects"] is False, (
+        f"{OUTSIDER}, not a web host, reached port {RELP_PORT}"
+    )
     assert f"tcp dport {RELP_PORT} drop" in _ran(guide_run, "server firewall").stdout
 
 
@@ -509,7 +308,7 @@ def test_attack_raises_an_alert_naming_the_web_host(guide_run: GuideRun) -> None
     """The SQL injection sent to Apache is an alert in journald and in the messages file, as
     the guide's commands show them, both naming the web host."""
     shown = _ran(guide_run, "server alerts").stdout
-    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    assert guide_run.waited_in_vain("server alerts") == ""
     journal_lines = [line for line in shown.splitlines() if " lwsyslog[" in line]
     assert any("sqli-union-select" in line for line in journal_lines), shown
     assert all(WEBHOST.hostname in line for line in journal_lines), shown
@@ -550,7 +349,7 @@ def test_configuration_change_is_reloaded(guide_run: GuideRun) -> None:
 def test_status_is_healthy_on_both_ends(guide_run: GuideRun) -> None:
     """lwsyslog status, as the guide runs it: OK on the server, naming the web host's last
     line, and OK on the web host."""
-    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    assert guide_run.waited_in_vain("server status") == ""
     server = _ran(guide_run, "server status").stdout
     assert server.startswith("lwsyslog status: OK (server)\n"), server
     assert re.search(rf"^  {WEBHOST.hostname} +last line .* ok$", server, re.MULTILINE), server
@@ -564,7 +363,7 @@ def test_logrotate_starts_new_files_that_are_written(guide_run: GuideRun) -> Non
     messages file (the HUP reached rsyslog and the program)."""
     listing = _ran(guide_run, "server logrotate").stdout
     assert "messages.1" in listing and "apache-access.log.1" in listing, listing
-    assert guide_run.timeouts == [], "\n".join(guide_run.timeouts)
+    assert guide_run.waited_in_vain("server logrotate") == ""
     assert "sqli-union-select" in str(guide_run.observed["rotated messages"])
     assert guide_run.observed["messages after rotation"] == ""
     new = str(guide_run.observed["new messages"])
