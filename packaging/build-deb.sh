@@ -128,6 +128,9 @@ gzip -9n "$root"/usr/share/man/man1/*.1
   "$root/etc/lwsyslog/lwsyslog.toml" "$version"
 install -d "$root/etc/lwsyslog/lwsyslog.d"
 install -D -m 0644 "$packaging/debian/logrotate" "$root/etc/logrotate.d/lwsyslog"
+# The daily report (lwsyslog report --mail), installed disabled: it needs an e-mail channel.
+install -D -m 0644 -t "$root/lib/systemd/system" \
+  "$packaging/systemd/lwsyslog-report.service" "$packaging/systemd/lwsyslog-report.timer"
 
 # --- the venv made final ----------------------------------------------------------------------
 # No pip in the package: files installed into the venv by hand would be nobody's to remove.
