@@ -1,26 +1,31 @@
 """The deployment guide's machines on this one: each host in private namespaces.
 
 docs/deploy.md deploys a central server (``logs.example.net``) and a web host
-(``www1.example.net``). :class:`PrivateHost` gives each of them its own mount, network, UTS and
-PID namespaces, whose PID 1 is a small init that reaps orphans (rsyslogd, once the systemctl
-stand-in that started it exits), so the guide's commands run unchanged and write only into
+(``www1.example.net``) from an admin machine. :class:`PrivateHost` gives each of them its own
+mount namespace (the admin machine) or mount, network, UTS and PID namespaces (the server and
+the web host, whose PID 1 is a small init that reaps orphans, so rsyslogd outlives the
+systemctl stand-in that started it), so the guide's commands run unchanged and write only into
 the namespace:
 
-- tmpfs over /run, /dev (a few device nodes made with mknod), /var/log, /var/spool/rsyslog,
-  /var/lib/lwsyslog, /var/lib/logrotate, /etc/rsyslog.d and /root; private copies
-  bind-mounted over /etc/hosts (the guide's names), /etc/rsyslog.conf (Debian 12's own,
-  tests/fixtures), /etc/lwsyslog and /etc/nftables.conf (both as installed on this machine);
-  a /proc of its own, so ``ps`` and ``lwsyslog status`` see the host's processes only;
-- /proc/kmsg covered by a FIFO nobody writes to, so Debian's rsyslog.conf (imklog) takes no
-  kernel message from this machine;
-- its own host name (``logs``, ``www1``) and network: loopback plus one end of a veth link
-  between the two hosts, with the guide's addresses (192.0.2.10 and 192.0.2.11). Nothing
-  listens outside the namespaces, and nft rules apply to that network only.
+- an overlay on /etc, /usr, /opt, /var/lib and /var/cache whose upper layer is a tmpfs: the
+  guide's ``apt install`` installs the package there, with its own dpkg database, users and
+  files, while this machine's installed packages (lwsyslog's among them, installed or not)
+  stay as they are; a package this machine has is purged inside first
+  (:meth:`PrivateHost.forget_package`), so each host starts as a fresh Debian 12;
+- tmpfs over /run, /var/log, /var/spool/rsyslog, /var/lib/lwsyslog, /var/lib/logrotate,
+  /etc/rsyslog.d and /root; /etc/hosts with the guide's names and /etc/rsyslog.conf
+  (Debian 12's own, tests/fixtures) bind-mounted;
+- on the server and the web host, a /dev of their own (a few device nodes made with mknod),
+  a /proc of their own (``ps`` and ``lwsyslog status`` see the host's processes only),
+  /proc/kmsg covered by a FIFO nobody writes to (Debian's rsyslog.conf loads imklog), their
+  own host name (``logs``, ``www1``) and network: loopback plus one end of a veth link
+  between the two, with the guide's addresses (192.0.2.10 and 192.0.2.11). Nothing listens
+  outside the namespaces, and nft rules apply to that network only.
 
 The namespaces end with their init: :meth:`PrivateHost.stop` stops every process whose mount
 namespace is the host's (by pid: TERM, then KILL), then the init; the kernel ends whatever
-would be left in the PID namespace with it, and the mounts and the veth link go with the
-namespaces.
+would be left in a PID namespace with it, and the mounts, overlays and the veth link go with
+the namespaces.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from pathlib import Path
 from lwsyslog.lab import child_pids, pid_alive, stop_process, wait_for
 
 __all__ = [
+    "ADMIN",
     "FIXTURE_RSYSLOG_CONF",
     "OUTSIDER",
     "SERVER",
@@ -63,6 +69,8 @@ class HostSpec:
     address: str
 
 
+ADMIN = HostSpec("admin", "", "", "")
+"""The admin (and build) machine: a mount namespace only, in the checkout."""
 SERVER = HostSpec("server", "logs", "logs.example.net", "192.0.2.10")
 WEBHOST = HostSpec("webhost", "www1", "www1.example.net", "192.0.2.11")
 OUTSIDER = "192.0.2.99"
@@ -83,13 +91,13 @@ _STATE = "/run/lwsyslog-guide"
 """The stand-ins' own directory inside each host (pid files, rsyslogd's output)."""
 _TOOLS = (
     "unshare", "nsenter", "ip", "nft", "mknod", "mkfifo", "hostname", "bash", "curl", "ss",
-    "logrotate",
+    "logrotate", "apt", "dpkg", "logger",
 )  # fmt: skip
+_OVERLAID = ("/etc", "/usr", "/opt", "/var/lib", "/var/cache")
+"""What ``apt install`` writes (with /var/log): private copies-on-write in each host."""
 _TMPFS = (
     ("/var/log", "0755"),
     ("/var/spool/rsyslog", "0700"),
-    ("/var/lib/lwsyslog", "0755"),
-    ("/var/lib/logrotate", "0755"),
     ("/etc/rsyslog.d", "0755"),
     ("/root", "0700"),
 )
@@ -114,6 +122,8 @@ def missing_tools() -> str:
         return "/usr/bin/python3 is missing (the stand-ins and the hosts' init run on it)"
     if not Path("/etc/nftables.conf").is_file():
         return "/etc/nftables.conf is missing (apt install nftables)"
+    if "overlay" not in Path("/proc/filesystems").read_text():
+        return "the kernel has no overlay file system"
     return ""
 
 
@@ -143,36 +153,46 @@ class PrivateHost:
 
     def _script(self) -> str:
         w = self.workdir
+        machine = self.spec is not ADMIN
         lines = [
             "set -eu",
-            f"hostname {self.spec.hostname}",
-            "ip link set lo up",
+            *([f"hostname {self.spec.hostname}", "ip link set lo up"] if machine else []),
+            # The overlays' layers live on a tmpfs made before /run's, hidden under it.
+            "mount -t tmpfs -o mode=0700 lwsyslog-guide /run",
+            *(
+                f"mkdir -p /run/up{d} /run/work{d} && mount -t overlay -o lowerdir={d},"
+                f"upperdir=/run/up{d},workdir=/run/work{d} lwsyslog-guide {d}"
+                for d in _OVERLAID
+            ),
             "mount -t tmpfs -o mode=0755 lwsyslog-guide /run",
             # /run/systemd/system: "systemd runs" to Debian's scripts (logrotate's
             # rsyslog-rotate then calls systemctl: the stand-in).
             "mkdir -p /run/lock /run/systemd/journal /run/systemd/system /run/log/journal",
             f"mkdir -p {_STATE}",
             "chmod 1777 /run/lock",
-            # imklog reads /proc/kmsg: a FIFO with a writer (fd 3 of the init) that never
-            # writes keeps its read waiting, and this machine's kernel log untouched.
-            f"mkfifo -m 0600 {_STATE}/kmsg",
-            f"exec 3<>{_STATE}/kmsg",
-            f"mount --bind {_STATE}/kmsg /proc/kmsg",
-            # A /dev of its own: rsyslogd's imuxsock replaces /dev/log.
-            "mount -t tmpfs -o mode=0755 lwsyslog-guide /dev",
-            *(f"mknod -m 0666 /dev/{name} c {major} {minor}" for name, major, minor in _DEVICES),
-            "ln -s /proc/self/fd /dev/fd",
-            "ln -s /proc/self/fd/0 /dev/stdin",
-            "ln -s /proc/self/fd/1 /dev/stdout",
-            "ln -s /proc/self/fd/2 /dev/stderr",
-            "mkdir -m 1777 /dev/shm",
+        ]
+        if machine:
+            lines += [
+                # imklog reads /proc/kmsg: a FIFO with a writer (fd 3 of the init) that never
+                # writes keeps its read waiting, and this machine's kernel log untouched.
+                f"mkfifo -m 0600 {_STATE}/kmsg",
+                f"exec 3<>{_STATE}/kmsg",
+                f"mount --bind {_STATE}/kmsg /proc/kmsg",
+                # A /dev of its own: rsyslogd's imuxsock replaces /dev/log.
+                "mount -t tmpfs -o mode=0755 lwsyslog-guide /dev",
+                *(f"mknod -m 0666 /dev/{n} c {major} {minor}" for n, major, minor in _DEVICES),
+                "ln -s /proc/self/fd /dev/fd",
+                "ln -s /proc/self/fd/0 /dev/stdin",
+                "ln -s /proc/self/fd/1 /dev/stdout",
+                "ln -s /proc/self/fd/2 /dev/stderr",
+                "mkdir -m 1777 /dev/shm",
+            ]
+        lines += [
             *(f"mount -t tmpfs -o mode={mode} lwsyslog-guide {path}" for path, mode in _TMPFS),
             "mkdir -p /var/log/apt",
             "install -d -o root -g adm -m 0750 /var/log/apache2",
             f"mount --bind {w}/hosts /etc/hosts",
             f"mount --bind {FIXTURE_RSYSLOG_CONF} /etc/rsyslog.conf",
-            f"mount --bind {w}/etc-lwsyslog /etc/lwsyslog",
-            f"mount --bind {w}/nftables.conf /etc/nftables.conf",
             f"touch {w}/ready",
             f"exec /usr/bin/python3 -c '{_INIT}'",
         ]
@@ -182,12 +202,11 @@ class PrivateHost:
         """Make the namespaces and wait until the holder has mounted everything."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "hosts").write_text(hosts_file())
-        shutil.copytree("/etc/lwsyslog", self.workdir / "etc-lwsyslog", symlinks=True)
-        shutil.copy2("/etc/nftables.conf", self.workdir / "nftables.conf")
+        machine = ["-n", "-u", "-p", "--mount-proc"] if self.spec is not ADMIN else []
         with (self.workdir / "holder.out").open("wb") as out:
             self._holder = subprocess.Popen(
-                ["unshare", "-m", "-n", "-u", "-p", "--fork", "--mount-proc",
-                 "--propagation", "private", "sh", "-c", self._script()],
+                ["unshare", "-m", *machine, "--fork", "--propagation", "private",
+                 "sh", "-c", self._script()],
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=out,
@@ -219,7 +238,8 @@ class PrivateHost:
     def command(self, *argv: str, cwd: str = "/") -> list[str]:
         """``argv`` prefixed so that it runs on this host, in ``cwd``."""
         # Not nsenter --wd: it opens the directory before entering the mount namespace.
-        enter = ["nsenter", "-t", str(self.pid), "-m", "-n", "-u", "-p", "--"]
+        spaces = ["-m", "-n", "-u", "-p"] if self.spec is not ADMIN else ["-m"]
+        enter = ["nsenter", "-t", str(self.pid), *spaces, "--"]
         return [*enter, "sh", "-c", 'cd "$1" && shift && exec "$@"', "sh", cwd, *argv]
 
     def run(
@@ -254,6 +274,12 @@ class PrivateHost:
             )
         self._started.append(proc)
         return proc
+
+    def forget_package(self, package: str) -> None:
+        """Purge ``package`` here if this machine has it: the host starts without it."""
+        shown = self.run("dpkg-query", "-W", "-f=${db:Status-Abbrev}", package, check=False)
+        if shown.returncode == 0 and not shown.stdout.startswith("un"):
+            self.run("dpkg", "--purge", "--force-depends", package, timeout=120)
 
     def read(self, path: str) -> str:
         """A file's text as this host sees it (``""`` when it does not exist)."""

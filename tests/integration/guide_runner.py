@@ -105,9 +105,9 @@ class GuideRun:
     """The guide's blocks run in order on the two hosts and the admin machine."""
 
     workdir: Path
+    admin: PrivateHost
     server: PrivateHost
     webhost: PrivateHost
-    admin_home: Path
     bin_dir: Path
     ran: dict[str, Ran] = field(default_factory=dict)
     failed: str = ""
@@ -131,24 +131,17 @@ class GuideRun:
 
     def host(self, role: str) -> PrivateHost:
         """The namespace host of ``role``."""
-        return self.server if role == "server" else self.webhost
+        return {"admin": self.admin, "server": self.server}.get(role, self.webhost)
 
     def run(self, block: Block) -> Ran:
         """Run ``block`` as written on its machine."""
         argv = ["bash", "-e", "-o", "pipefail", "-c", block.script]
-        if block.role == "admin":
-            command, cwd, env = argv, str(REPO), self.env(str(self.admin_home))
-        else:
-            command, cwd, env = (
-                self.host(block.role).command(*argv, cwd="/root"),
-                "/",
-                self.env("/root"),
-            )
+        # The admin machine's blocks run in the checkout, the others in root's home.
+        cwd = str(REPO) if block.role == "admin" else "/root"
         started = time.monotonic()
         result = subprocess.run(
-            command,
-            cwd=cwd,
-            env=env,
+            self.host(block.role).command(*argv, cwd=cwd),
+            env=self.env("/root"),
             capture_output=True,
             text=True,
             errors="replace",
@@ -219,6 +212,7 @@ class GuideRun:
 
 def write_standins(bin_dir: Path) -> None:
     bin_dir.mkdir(parents=True)
+    """The ``systemctl`` and ``scp`` stand-ins in ``bin_dir``."""
     for name in ("systemctl", "scp"):
         path = bin_dir / name
         # The system interpreter: the test's venv may live where the hosts cannot see it.

@@ -17,7 +17,8 @@ and ``bin/scp`` call this module):
     says that there is nothing to enable without systemd, and succeeds.
 ``scp [-p] [-q] FILE... [root@]HOST:[DIR]``
     copies into the namespace of the host named HOST (the map of names to namespace holders
-    is the JSON file in ``$LWSYSLOG_GUIDE_HOSTS``), with scp's file mode: the source's, less
+    is the JSON file in ``$LWSYSLOG_GUIDE_HOSTS``; the content goes through a pipe, since the
+    admin machine's files are in its own namespace), with scp's file mode: the source's, less
     the remote umask 022 (``-p`` keeps it whole).
 """
 
@@ -205,12 +206,17 @@ def scp(argv: Sequence[str]) -> int:
         mode = path.stat().st_mode & 0o777
         if not keep_mode:
             mode &= ~0o022
-        script = 't=$2; [ -d "$t" ] && t=$t/$(basename "$1"); install -m "$3" "$1" "$t"'
-        done = subprocess.run(
-            ["nsenter", "-t", str(hosts[host]), "-m", "--", "sh", "-c", script, "scp",
-             str(path), target, f"{mode:04o}"],
-            check=False,
-        )  # fmt: skip
+        script = (
+            't=$2; [ -d "$t" ] && t=$t/$1; umask 077; cat >"$t.scp-part" && '
+            'chmod "$3" "$t.scp-part" && mv -f "$t.scp-part" "$t"'
+        )
+        with path.open("rb") as content:
+            done = subprocess.run(
+                ["nsenter", "-t", str(hosts[host]), "-m", "--", "sh", "-c", script, "scp",
+                 path.name, target, f"{mode:04o}"],
+                stdin=content,
+                check=False,
+            )  # fmt: skip
         if done.returncode != 0:
             return 1
     return 0

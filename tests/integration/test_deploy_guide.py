@@ -44,12 +44,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections.abc import Callable, Iterator
 
 import debpkg
 import guide_hosts
 import pytest
-from guide_hosts import OUTSIDER, SERVER, WEBHOST, PrivateHost
+from guide_hosts import ADMIN, OUTSIDER, SERVER, WEBHOST, PrivateHost
 from guide_runner import (
     ALERT_WAIT_SECS,
     GUIDE,
@@ -191,32 +192,54 @@ AFTER: dict[str, Callable[[GuideRun], None]] = {
 # --- the machines -----------------------------------------------------------------------------
 
 
+# What the package needs from Debian, and the guide's tools: apt cannot download them into the
+# hosts (they have no network but their link), so this machine must have them.
+_DEBIAN_PACKAGES = (
+    "rsyslog", "rsyslog-relp", "rsyslog-openssl", "openssl", "adduser", "logrotate", "man-db",
+    "apache2", "curl", "nftables", "iproute2",
+)  # fmt: skip
+
+
 def _missing() -> str:
-    return lab.missing_requirements() or guide_hosts.missing_tools()
+    reason = lab.missing_requirements() or guide_hosts.missing_tools()
+    if reason:
+        return reason
+    shown = debpkg.run("dpkg-query", "-W", "-f=${db:Status-Status} ${Package}\\n",
+                       *_DEBIAN_PACKAGES, check=False)  # fmt: skip
+    installed = {line.split()[1] for line in shown.stdout.splitlines()
+                 if line.startswith("installed ")}  # fmt: skip
+    missing = [package for package in _DEBIAN_PACKAGES if package not in installed]
+    return f"Debian packages not installed: {' '.join(missing)}" if missing else ""
+
+
+def _package_state() -> str:
+    """This machine's dpkg record of lwsyslog (the guide's installs must not change it)."""
+    shown = debpkg.run("dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Version}", debpkg.PACKAGE,
+                       check=False)  # fmt: skip
+    return shown.stdout if shown.returncode == 0 else "not known to dpkg"
 
 
 @pytest.fixture(scope="module")
-def guide_run(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[GuideRun]:
+def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
     """The guide run from top to bottom; the hosts are gone when the module's tests end."""
     reason = _missing()
     if reason:
         pytest.skip(f"deployment guide test: {reason}")
     blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
     # Only now the package (built if need be): a machine that cannot run the guide skips first.
-    deb_installer: debpkg.Installer = request.getfixturevalue("deb_installer")
-    deb_installer.ensure_installed()
+    debpkg.build()
+    package_before = _package_state()
     workdir = tmp_path_factory.mktemp("guide")
     write_standins(workdir / "bin")
-    admin_home = workdir / "admin-home"
-    admin_home.mkdir(mode=0o700)
+    admin = PrivateHost(ADMIN, workdir / "admin")
     server = PrivateHost(SERVER, workdir / "server")
     webhost = PrivateHost(WEBHOST, workdir / "webhost")
-    run = GuideRun(workdir, server, webhost, admin_home, workdir / "bin")
+    run = GuideRun(workdir, admin, server, webhost, workdir / "bin")
     try:
-        for host in (server, webhost):
+        for host in (admin, server, webhost):
             host.start()
+            # A fresh Debian host, whatever this machine has installed.
+            host.forget_package(debpkg.PACKAGE)
         guide_hosts.link(server, webhost)
         names = {}
         for host in (server, webhost):
@@ -224,9 +247,6 @@ def guide_run(
                 names[name] = host.pid
         guide_hosts.write_json(workdir / "hosts.json", names)
         for host in (server, webhost):
-            # The package's own postinst, as apt ran it, for the namespace's private
-            # /var/lib/lwsyslog and /var/log/lwsyslog.
-            host.run("/var/lib/dpkg/info/lwsyslog.postinst", "configure")
             start_journald(host, workdir)
             # A freshly installed Debian host: rsyslog runs, with Debian's configuration.
             host.run(str(workdir / "bin" / "systemctl"), "start", "rsyslog")
@@ -249,11 +269,14 @@ def guide_run(
                 AFTER[block.key](run)
         yield run
     finally:
-        ran_there = [pid for host in (webhost, server) for pid in host.all_pids()]
-        needed_kill = [pid for host in (webhost, server) for pid in host.stop()]
+        hosts = (webhost, server, admin)
+        ran_there = [pid for host in hosts for pid in host.all_pids()]
+        needed_kill = [pid for host in hosts for pid in host.stop()]
         left = [pid for pid in ran_there if lab.pid_alive(pid)]
+        shutil.rmtree(workdir, ignore_errors=True)
         assert left == [], f"processes of the guide's hosts still run: {left}"
         assert needed_kill == [], f"processes that only stopped on SIGKILL: {needed_kill}"
+        assert _package_state() == package_before, "this machine's lwsyslog package changed"
 
 
 def _ran(run: GuideRun, name: str) -> Ran:
