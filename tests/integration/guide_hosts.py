@@ -262,11 +262,20 @@ class PrivateHost:
             )
         return result
 
-    def spawn(self, *argv: str, output: Path) -> subprocess.Popen[bytes]:
-        """Start a long-running ``argv`` on this host (stopped by :meth:`stop`)."""
+    def spawn(
+        self, *argv: str, output: Path, network_only: bool = False
+    ) -> subprocess.Popen[bytes]:
+        """Start a long-running ``argv`` on this host (stopped by :meth:`stop`); with
+        ``network_only``, in its network namespace alone (this machine's files, so a program
+        of the test's venv)."""
+        command = (
+            ["nsenter", "-t", str(self.pid), "-n", "--", *argv]
+            if network_only
+            else self.command(*argv)
+        )
         with output.open("ab") as out:
             proc = subprocess.Popen(
-                self.command(*argv),
+                command,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=out,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ __all__ = [
     "guide_blocks",
     "start_apache",
     "start_journald",
+    "start_smtp",
     "write_standins",
 ]
 
@@ -160,6 +162,11 @@ class GuideRun:
             )
         return ran
 
+    def note(self, title: str, text: str) -> None:
+        """Add what a hook saw to the transcript."""
+        with (self.workdir / "transcript.txt").open("a", encoding="utf-8") as transcript:
+            transcript.write(f"=== observed: {title}\n{text}\n")
+
     # --- what the hosts show ----------------------------------------------------------------
 
     def alerts(self, *matches: str) -> list[dict[str, object]]:
@@ -246,3 +253,22 @@ def start_journald(host: PrivateHost, workdir: Path) -> None:
         10,
         f"journald on {host.spec.hostname}",
     )
+
+
+def start_smtp(host: PrivateHost, output: Path) -> None:
+    """The server's mail transfer agent for the guide's e-mail channel: aiosmtpd on
+    127.0.0.1:25, printing every message it receives to ``output``."""
+    # The test's interpreter (aiosmtpd is a test dependency), which may live where the host's
+    # mounts hide it (/root): in the host's network only.
+    proc = host.spawn(
+        sys.executable, "-u", "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:25",
+        output=output, network_only=True,
+    )  # fmt: skip
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the mail server exited: {output.read_text(errors='replace')}")
+        probe = host.run("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/25", check=False)
+        return probe.returncode == 0
+
+    lab.wait_for(up, 20, "the mail server on the central server")

