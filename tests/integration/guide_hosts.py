@@ -186,6 +186,10 @@ class PrivateHost:
                 "ln -s /proc/self/fd/1 /dev/stdout",
                 "ln -s /proc/self/fd/2 /dev/stderr",
                 "mkdir -m 1777 /dev/shm",
+                # Pseudo-terminals of its own (apt writes its log through one).
+                "mkdir /dev/pts",
+                "mount -t devpts -o newinstance,ptmxmode=0666,mode=0620 lwsyslog-guide /dev/pts",
+                "ln -s pts/ptmx /dev/ptmx",
             ]
         lines += [
             *(f"mount -t tmpfs -o mode={mode} lwsyslog-guide {path}" for path, mode in _TMPFS),
@@ -317,9 +321,11 @@ class PrivateHost:
         return [pid for pid in found if pid_alive(pid)]
 
     def all_pids(self) -> list[int]:
-        """This host's processes with its init and the unshare process above it."""
+        """This host's processes with its init, the unshare process above it and what
+        :meth:`spawn` started (a ``network_only`` program is in this machine's mounts)."""
         own = [self._init] if self._init else []
         own += [self._holder.pid] if self._holder is not None else []
+        own += [proc.pid for proc in self._started if proc.poll() is None]
         return [*own, *self.processes()]
 
     def stop(self, timeout: float = 20) -> list[int]:

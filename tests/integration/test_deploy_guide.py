@@ -1,43 +1,48 @@
 """docs/deploy.md, followed literally: its shell blocks are the commands this test runs.
 
 Every ```sh block of the guide is preceded by a marker, ``<!-- deploy-test: ROLE NAME -->``:
-ROLE ``admin`` (the admin and build machine: this machine, in the checkout, with a home
-directory of its own), ``server`` or ``webhost``; or ``none (why)`` for a block that is not
-run here (building the package: the ``deb_installer`` fixture runs the same script with
-``--reuse``; installing a later version; the pip alternative). The marked blocks run in the
-guide's order, each as ``bash -e -o pipefail -c BLOCK`` as root on its machine.
+ROLE ``admin`` (the admin and build machine, in the checkout), ``server`` or ``webhost``; or
+``none (why)`` for a block that is not run here (building the package: the fixture runs the
+same script with ``--reuse``; installing a later version; the pip alternative). The marked
+blocks run in the guide's order, each as ``bash -e -o pipefail -c BLOCK`` as root on its
+machine.
 
-The machines (tests/integration/guide_hosts.py; guide_runner.py runs the blocks): the central
-server ``logs.example.net`` and the web host ``www1.example.net`` are each a set of private
-namespaces on this machine (mount, network, UTS, PID), joined by a veth link with the guide's
-addresses, so the guide's paths, names, ports and firewall rule are used as written without
-touching this machine's rsyslog, Apache, journal or network. Each runs Debian 12's own
-/etc/rsyslog.conf, a real journald and the real package, built from this checkout and installed
-with apt before the guide's own ``apt install`` (which then finds it installed); the package's
-postinst runs once more in each namespace, where /var/lib/lwsyslog and /var/log/lwsyslog are
-private. The web host runs the real Apache with Debian's configuration from /etc/apache2.
+The machines (tests/integration/guide_hosts.py; guide_runner.py runs the blocks): the admin
+machine, the central server ``logs.example.net`` and the web host ``www1.example.net`` are each
+a set of private namespaces on this machine, with a copy-on-write overlay of /etc, /usr, /opt,
+/var/lib and /var/cache: the guide's ``apt install`` and ``apt purge`` run for real and change
+only that overlay, so this machine's installed packages (lwsyslog's, installed or not, which
+tests/integration/test_package.py installs and purges) are neither needed nor changed. The
+server and the web host also have PID, UTS and network namespaces, joined by a veth link with
+the guide's addresses, so the guide's paths, names, ports and firewall rule are used as
+written. Each runs Debian 12's own /etc/rsyslog.conf, a real journald, real rsyslogd and nft;
+the web host runs the real Apache with Debian's configuration; the server's "mail transfer
+agent" is aiosmtpd on 127.0.0.1:25 of its network.
 
 There is no systemd as PID 1 here and no second machine: ``systemctl`` and ``scp`` in the
 guide's blocks are stand-ins (tests/integration/guide_standins.py) first on PATH. The
 ``systemctl`` stand-in starts ``rsyslogd -n -iNONE`` as rsyslog.service does and waits for
-its READY=1, stops it by pid, sends ``kill -s`` signals to it and its children, and runs
-nftables.service's commands; ``scp`` copies into the other machine's namespace. Where the
-guide says "within a second" or shows output written every few seconds, the test waits for
-it before running the block that looks (an alert, the status file, the reloaded
-configuration).
+its READY=1, stops it by pid, sends ``kill -s`` signals to it and its children, runs
+nftables.service's commands and a oneshot unit's ExecStart as its User; ``scp`` copies into the
+other machine's namespace. Where the guide says "within a second" or shows output written
+every few seconds, the test waits for it before running the block that looks (an alert, the
+status file, the reloaded configuration, the metrics endpoint, a mail).
 
 What is checked: every block exits 0; the firewall admits the web host's address and drops
 another one; the guide's attack request to Apache raises its alert in the server's journal
 (the guide's ``journalctl -t lwsyslog``), messages file and alert store, naming the web host,
 while the normal request before it raises nothing; ``lwsyslog status`` is OK on both
 machines; the test-socket line raises its alert; the configuration change is reloaded and its
-trap URL raises an alert; after the forced log rotation a new line reaches the new raw copy and
-its alert the new messages file. Everything started is stopped by pid (TERM; a process that
-needs KILL fails the test), and nothing is left: the namespaces, their mounts and the link
-end with their init.
+trap URL raises an alert; the metrics endpoint serves the alerts by rule; the repeated attack
+is mailed, and the report unit mails the daily report; after the forced log rotation a new
+line reaches the new raw copy and its alert the new messages file; removal purges the package,
+stops the program and keeps the certificates. Everything started is stopped by pid (TERM; a
+process that needs KILL fails the test), and nothing is left: the namespaces, their mounts and
+overlays and the link end with their init, and the work directory is removed
+(``LWSYSLOG_GUIDE_TRANSCRIPT=FILE`` keeps a transcript of every block and what was observed).
 
-Run time: about 25 s on this 2-core machine with the package already built (``--reuse``),
-installing and purging it included; a build adds about 45 s.
+Run time: about 55 s on this 2-core machine with the package already built (``--reuse``),
+three ``apt install`` and two ``apt purge`` included; a build adds about 60 s.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import debpkg
 import guide_hosts
@@ -245,6 +251,33 @@ def _after_report(run: GuideRun) -> None:
     run.observed["report page"] = shown.stdout.strip()
 
 
+def _after_remove(run: GuideRun) -> None:
+    """What is left on a host after the guide's removal blocks."""
+    for host in (run.server, run.webhost):
+        if f"{host.spec.role} remove" not in run.ran:
+            continue
+        shown = host.run("dpkg-query", "-W", "-f=${db:Status-Abbrev}", "lwsyslog", check=False)
+        commands = []
+        for pid in host.processes():
+            try:
+                commands.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" "))
+            except OSError:
+                continue
+        run.observed[f"{host.spec.role} after removal"] = {
+            "dpkg": shown.stdout.strip() if shown.returncode == 0 else "unknown",
+            "omprog running": any(b"lwsyslog-omprog" in command for command in commands),
+            "rsyslogd running": any(
+                command.startswith(b"/usr/sbin/rsyslogd") for command in commands
+            ),
+            "/opt/lwsyslog": host.run("test", "-e", "/opt/lwsyslog", check=False).returncode == 0,
+            "user": host.run("getent", "passwd", "lwsyslog", check=False).stdout.strip(),
+            "listening": host.run("ss", "-Hltn", "sport = :2514").stdout.strip(),
+            "tls": host.run("ls", "/etc/lwsyslog/tls", check=False).stdout.split(),
+            "/var/log/lwsyslog": host.run("test", "-e", "/var/log/lwsyslog", check=False).returncode
+            == 0,
+        }
+
+
 BEFORE: dict[str, Callable[[GuideRun], None]] = {
     "server alerts": _before_server_alerts,
     "server status": _before_server_status,
@@ -258,6 +291,8 @@ AFTER: dict[str, Callable[[GuideRun], None]] = {
     "server restart": _after_server_restart,
     "webhost notify-attack": _after_notify_attack,
     "server report": _after_report,
+    "server remove": _after_remove,
+    "webhost remove": _after_remove,
     "server logrotate": _after_logrotate,
 }
 
@@ -491,3 +526,23 @@ def test_alert_and_daily_report_are_mailed(guide_run: GuideRun) -> None:
     assert isinstance(reports, list) and len(reports) == 1, reports
     page = str(guide_run.observed["report page"])
     assert page.startswith("lwsyslog "), page  # written by the unit's User
+
+
+def test_removal_leaves_the_admins_files_only(guide_run: GuideRun) -> None:
+    """After the guide's removal blocks: the package is purged on both hosts, no omprog program
+    runs, nothing listens on the RELP port, the lwsyslog user, /opt/lwsyslog and the logs are
+    gone, the certificates the admin copied are kept, and rsyslogd runs on."""
+    _ran(guide_run, "webhost remove")
+    server = guide_run.observed["server after removal"]
+    webhost = guide_run.observed["webhost after removal"]
+    assert isinstance(server, dict) and isinstance(webhost, dict)
+    for seen in (server, webhost):
+        assert seen["dpkg"] in ("un", "pn", "unknown"), seen
+        assert seen["/opt/lwsyslog"] is False and seen["user"] == "", seen
+        assert seen["rsyslogd running"] is True and seen["omprog running"] is False, seen
+        assert seen["/var/log/lwsyslog"] is False, seen
+    assert server["listening"] == "", server
+    assert server["tls"] == ["example.net-ca.crt", "logs.example.net.crt", "logs.example.net.key"]
+    removed = _ran(guide_run, "server remove")
+    # apt passes dpkg's output, maintainer scripts' included, through a pseudo-terminal.
+    assert "kept /etc/lwsyslog" in removed.stdout + removed.stderr, removed.describe()
