@@ -111,6 +111,8 @@ class GuideRun:
     server: PrivateHost
     webhost: PrivateHost
     bin_dir: Path
+    deb: Path
+    """The package built from the checkout (dist/)."""
     ran: dict[str, Ran] = field(default_factory=dict)
     failed: str = ""
     observed: dict[str, object] = field(default_factory=dict)

@@ -53,6 +53,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -81,6 +83,10 @@ RELP_PORT = 2514
 STATUS_FILE = "/var/lib/lwsyslog/omprog-default.status.json"
 TEST_SOCKET = "/var/spool/rsyslog/lwsyslog-test.sock"
 METRICS_URL = "http://127.0.0.1:9721/metrics"
+UPGRADE_VERSION = "0.2.0"
+UPGRADE_WAIT_SECS = 60
+UPGRADE_FILE = f"lwsyslog_{UPGRADE_VERSION}_amd64.deb"
+"""The later version's file the guide names (the machine must be amd64, as its example)."""
 AFTER_ROTATION_CLIENT = "203.0.113.77"
 AFTER_ROTATION_LINE = (
     f'{AFTER_ROTATION_CLIENT} - - [05/Dec/2026:11:00:00 +0000] "GET /?file=../../../../etc/passwd '
@@ -278,6 +284,63 @@ def _after_remove(run: GuideRun) -> None:
         }
 
 
+def _status_pid(run: GuideRun) -> int:
+    try:
+        record = json.loads(run.server.read(STATUS_FILE) or "{}")
+    except ValueError:
+        return 0
+    pid = record.get("pid") if isinstance(record, dict) else None
+    return pid if isinstance(pid, int) else 0
+
+
+def _before_upgrade(run: GuideRun) -> None:
+    """The "new version" copied to the server as in section 1: this package relabelled."""
+    newer = debpkg.repack(run.deb, UPGRADE_VERSION, run.workdir)
+    assert newer.name == UPGRADE_FILE, newer
+    copied = subprocess.run(
+        [str(run.bin_dir / "scp"), str(newer), f"root@{SERVER.fqdn}:"],
+        env=run.env("/root"), capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert copied.returncode == 0, copied.stderr
+    run.observed["program before upgrade"] = _status_pid(run)
+
+
+def _after_upgrade(run: GuideRun) -> None:
+    shown = run.server.run("dpkg-query", "-W", "-f=${Version}", "lwsyslog", check=False)
+    run.observed["version after upgrade"] = shown.stdout.strip()
+    run.observed["local files after upgrade"] = run.server.run(
+        "ls", "/etc/lwsyslog/lwsyslog.d", check=False
+    ).stdout.split()
+    stored = run.server.run("lwsyslog", "alerts", "--json", check=False).stdout
+    run.observed["store after upgrade"] = "sqli-union-select" in stored
+
+
+def _before_upgrade_status(run: GuideRun) -> None:
+    """rsyslog starts the new program with the next line: visitors on the web host's site (a
+    request every 5 s) until the new program has written its status file.
+
+    One request is not enough: the web host's rsyslog sends that line on the RELP session the
+    server's restart closed, and only the next line makes it reconnect and send both."""
+    before = run.observed.get("program before upgrade")
+    started = time.monotonic()
+    requests = 0
+    while time.monotonic() - started < UPGRADE_WAIT_SECS:
+        run.webhost.run("curl", "-s", "-o", "/dev/null", "http://localhost/")
+        requests += 1
+        next_request = time.monotonic() + 5
+        while time.monotonic() < next_request:
+            if _status_pid(run) not in (0, before):
+                run.note(
+                    "new program after", f"{time.monotonic() - started:.1f}s, {requests} requests"
+                )
+                return
+            time.sleep(0.5)
+    run.timed_out(f"no new program's status file after {UPGRADE_WAIT_SECS}s\n{run.diagnostics()}")
+    for host in (run.webhost, run.server):
+        run.note(f"{host.spec.hostname} ss", host.run("ss", "-tanp", check=False).stdout)
+    run.note("www1 impstats", run.webhost.read("/var/log/lwsyslog/impstats.json")[-4000:])
+
+
 BEFORE: dict[str, Callable[[GuideRun], None]] = {
     "server alerts": _before_server_alerts,
     "server status": _before_server_status,
@@ -286,11 +349,14 @@ BEFORE: dict[str, Callable[[GuideRun], None]] = {
     "server trap-alert": _before_trap_alert,
     "server scrape": _before_scrape,
     "webhost notify-attack": _before_notify_attack,
+    "server upgrade": _before_upgrade,
+    "server upgrade-status": _before_upgrade_status,
 }
 AFTER: dict[str, Callable[[GuideRun], None]] = {
     "server restart": _after_server_restart,
     "webhost notify-attack": _after_notify_attack,
     "server report": _after_report,
+    "server upgrade": _after_upgrade,
     "server remove": _after_remove,
     "webhost remove": _after_remove,
     "server logrotate": _after_logrotate,
@@ -328,13 +394,13 @@ def guide_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GuideRun]:
         pytest.skip(f"deployment guide test: {reason}")
     blocks = guide_blocks(GUIDE.read_text(encoding="utf-8"))
     # Only now the package (built if need be): a machine that cannot run the guide skips first.
-    debpkg.build()
+    deb = debpkg.build()
     workdir = tmp_path_factory.mktemp("guide")
     write_standins(workdir / "bin")
     admin = PrivateHost(ADMIN, workdir / "admin")
     server = PrivateHost(SERVER, workdir / "server")
     webhost = PrivateHost(WEBHOST, workdir / "webhost")
-    run = GuideRun(workdir, admin, server, webhost, workdir / "bin")
+    run = GuideRun(workdir, admin, server, webhost, workdir / "bin", deb)
     try:
         for host in (admin, server, webhost):
             host.start()
@@ -546,3 +612,19 @@ def test_removal_leaves_the_admins_files_only(guide_run: GuideRun) -> None:
     removed = _ran(guide_run, "server remove")
     # apt passes dpkg's output, maintainer scripts' included, through a pseudo-terminal.
     assert "kept /etc/lwsyslog" in removed.stdout + removed.stderr, removed.describe()
+
+
+def test_upgrade_keeps_configuration_state_and_a_healthy_chain(guide_run: GuideRun) -> None:
+    """The guide's upgrade on the server: the package says to restart rsyslog, the admin's
+    configuration files and the alert store are kept, and after setup and restart the new
+    program runs and the status is OK."""
+    installed = _ran(guide_run, "server upgrade")
+    assert "restart rsyslog" in installed.stdout + installed.stderr, installed.describe()
+    assert guide_run.observed["version after upgrade"] == UPGRADE_VERSION
+    kept = guide_run.observed["local files after upgrade"]
+    assert kept == ["50-local.toml", "60-metrics.toml", "70-notify.toml"], kept
+    assert guide_run.observed["store after upgrade"] is True
+    assert "configuration OK" in _ran(guide_run, "server upgrade-setup").stdout
+    assert guide_run.waited_in_vain("server upgrade-status") == ""
+    status = _ran(guide_run, "server upgrade-status").stdout
+    assert status.startswith("lwsyslog status: OK (server)\n"), status
