@@ -23,6 +23,7 @@ the empty string, so ``;\\s*cat`` is the exact strings ``;cat``, ``; cat`` and `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
@@ -74,7 +75,10 @@ def _implies(chosen: frozenset[str], clause: frozenset[str]) -> bool:
 def _pick(candidates: list[frozenset[str]]) -> tuple[frozenset[str], ...]:
     """The most selective clauses, none implied by one kept before it."""
     kept: list[frozenset[str]] = []
-    for clause in sorted(set(candidates), key=_selectivity, reverse=True):
+    # Ties in selectivity are broken by the strings themselves, not by set order (which
+    # changes with each process's string hashing): the same rules get the same clauses.
+    unique = sorted(set(candidates), key=sorted)
+    for clause in sorted(unique, key=_selectivity, reverse=True):
         if len(kept) == MAX_CLAUSES:
             break
         if not any(_implies(chosen, clause) for chosen in kept):
@@ -87,10 +91,22 @@ def _exact_clause(exact: frozenset[str] | None) -> list[frozenset[str]]:
 
 
 def _product(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
-    joined = frozenset(a + b for a in left for b in right)
-    if len(joined) > MAX_EXACT or any(len(s) > MAX_LITERAL_CHARS for s in joined):
+    # The longest joined string is the two longest joined, and there are at least as many
+    # joined strings as on either side: both limits are known before joining.
+    if not left or not right:
+        return frozenset()
+    if len(left) > MAX_EXACT or len(right) > MAX_EXACT:
         return None
-    return joined
+    if max(map(len, left)) + max(map(len, right)) > MAX_LITERAL_CHARS:
+        return None
+    if len(left) == 1:
+        (head,) = left
+        return frozenset(head + b for b in right)
+    if len(right) == 1:
+        (tail,) = right
+        return frozenset(a + tail for a in left)
+    joined = frozenset(a + b for a in left for b in right)
+    return None if len(joined) > MAX_EXACT else joined
 
 
 class _Walker:
@@ -217,6 +233,7 @@ class _Walker:
         return _UNKNOWN  # ANY, NOT_LITERAL, other categories, GROUPREF, ...
 
 
+@lru_cache(maxsize=4096)
 def literal_requirement(
     pattern: str, flags: int = 0, *, single_spaces: bool = False
 ) -> Requirement | None:
@@ -224,7 +241,8 @@ def literal_requirement(
     lower-cased string of each set occurs), most selective first; ``None`` when unknown.
     ``single_spaces``: the text has no run of white space longer than one character.
 
-    Raises ``re.error`` for a pattern ``re`` cannot compile.
+    Remembered per pattern: the rules of a reload (or of a rule class instantiated again with
+    other options) are analysed once. Raises ``re.error`` for a pattern ``re`` cannot compile.
     """
     info = _Walker(single_spaces).sequence(parser.parse(pattern, flags))
     return info.clauses or None
