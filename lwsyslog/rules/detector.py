@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from lwsyslog.categories import CATEGORIES
@@ -139,6 +140,20 @@ class RuleEngine:
     def confirm(self, owner: int, field: str, text: str) -> str | None:
         """The fragment field-local rule ``owner`` matches in ``field``'s decoded text."""
         return self.rules[owner].match_field(field, text)
+
+    def confirmer(self, owner: int, field: str) -> Callable[[str], str | None]:
+        """:meth:`confirm` for one rule and field, as a function of the text (taken once at
+        start-up: a plain pattern rule's is its linear search itself)."""
+        rule = self.rules[owner]
+        if isinstance(rule, PatternRule) and type(rule).match_field is PatternRule.match_field:
+            return rule.linear.search
+        return partial(rule.match_field, field)
+
+    def selecting(self, log: str) -> tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]:
+        """How events of ``log`` select rules without any literal: per event attribute (a
+        reader), the values that select one. An event none of them selects, and with no
+        candidate from the scan, has no finding."""
+        return tuple((read, frozenset(table)) for read, table in self._keyed.get(log, ()))
 
     def detect(
         self, event: Event, view: EventView, candidates: Iterable[Candidate] = ()
