@@ -37,6 +37,7 @@ DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 
 _BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES))}
 _NO_CROSSINGS: tuple[Crossing, ...] = ()
+_STANDARD = Urgency.STANDARD
 
 
 def _mask(categories: Sequence[str]) -> int:
@@ -74,12 +75,13 @@ class Crossing:
 class _Counted:
     """One enabled rule with its settings and its windows."""
 
-    __slots__ = ("needed", "rule", "settings", "store", "window_secs")
+    __slots__ = ("cooldown_secs", "needed", "rule", "settings", "store", "window_secs")
 
     def __init__(self, rule: ThresholdRule, settings: ThresholdSettings, store: WindowStore):
         self.rule = rule
         self.settings = settings
         self.store = store
+        self.cooldown_secs = settings.cooldown_secs
         self.needed = 1 if rule.self_counting else settings.count
         self.window_secs = -1.0 if rule.self_counting else settings.window_secs
 
@@ -107,6 +109,12 @@ class ThresholdEngine:
             store = WindowStore(depth, capacity, self._origins, distinct=distinct)
             self._counted.append(_Counted(rule, settings, store))
         self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
+        # The usual case, one every-event rule (request-flood): its tick is called directly.
+        self._tick: Callable[[AccessEvent | ErrorEvent], WindowKey | None] | None = (
+            self._every[0].rule.tick  # type: ignore[attr-defined]
+            if len(self._every) == 1
+            else None
+        )
         self._selective = [c for c in self._counted if not isinstance(c.rule, EveryEventRule)]
         self._by_status: dict[int, list[_Counted]] = {}
         self._by_method: dict[str, list[_Counted]] = {}
@@ -173,20 +181,33 @@ class ThresholdEngine:
         self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
     ) -> Sequence[Crossing]:
         """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
-        if urgency is Urgency.STANDARD and not findings:
-            interested: list[_Counted] | None = None
-            if isinstance(event, AccessEvent):
+        if urgency is _STANDARD and not findings:
+            interested: Sequence[_Counted] | None = None
+            if event.log == "access":
                 interested = self._by_status.get(event.status)  # type: ignore[arg-type]
                 by_method = self._by_method.get(event.method)
                 if by_method:
-                    interested = [*(interested or ()), *by_method]
+                    interested = self._merged(interested, by_method)
                 if event.user and self._with_user:
-                    interested = [*(interested or ()), *self._with_user]
-            crossings = self._tick_every(event, urgency) if self._every else _NO_CROSSINGS
+                    interested = self._merged(interested, self._with_user)
+            tick = self._tick
+            crossings: Sequence[Crossing] = _NO_CROSSINGS
+            if tick is not None:
+                key = tick(event)
+                if key is not None:
+                    crossings = self._tick_every(event, key)
+            elif self._every:
+                crossings = self._tick_every(event, None)
             if not interested:
                 return crossings
-            return [*crossings, *self._count_all(interested, event, urgency, findings)]
+            counted = self._count_all(interested, event, urgency, findings)
+            return [*crossings, *counted] if crossings else counted
         return self._count_all(self._counted, event, urgency, findings)
+
+    @staticmethod
+    def _merged(first: Sequence[_Counted] | None, more: Sequence[_Counted]) -> list[_Counted]:
+        """``first`` then ``more``, each rule once."""
+        return list(dict.fromkeys([*(first or ()), *more]))
 
     def _count_all(
         self,
@@ -198,15 +219,23 @@ class ThresholdEngine:
         observation = Observation(event, urgency, findings)
         now = event.time if event.time is not None else self._clock()
         crossings: list[Crossing] = []
-        for entry in dict.fromkeys(counted):
+        for entry in counted:  # each rule once (see _merged)
             for key in entry.rule.keys(observation):
                 crossing = self._count(entry, key, now, event)
                 if crossing is not None:
                     crossings.append(crossing)
         return crossings
 
-    def _tick_every(self, event: AccessEvent | ErrorEvent, urgency: Urgency) -> list[Crossing]:
+    def _tick_every(
+        self, event: AccessEvent | ErrorEvent, first: WindowKey | None
+    ) -> list[Crossing]:
+        """Count the keys the every-event rules returned (``first``: the one rule's key,
+        already taken when there is only one)."""
         crossings: list[Crossing] = []
+        if first is not None:
+            now = event.time if event.time is not None else self._clock()
+            crossing = self._count(self._every[0], first, now, event)
+            return [crossing] if crossing is not None else crossings
         for entry in self._every:
             key = entry.rule.tick(event)  # type: ignore[attr-defined]
             if key is not None:
@@ -220,16 +249,16 @@ class ThresholdEngine:
         self, entry: _Counted, key: WindowKey, now: float, event: AccessEvent | ErrorEvent
     ) -> Crossing | None:
         settings = entry.settings
-        store_key = f"{key.shown}\0{key.detail}" if key.detail else key.shown
+        shown, detail, categories, distinct = key[:4]
         hit = entry.store.add(
-            store_key,
+            f"{shown}\0{detail}" if detail else shown,
             now,
             event.origin,
             needed=entry.needed,
             window_secs=entry.window_secs,
-            cooldown_secs=settings.cooldown_secs,
-            categories=_mask(key.categories) if key.categories else 0,
-            value=key.distinct or None,
+            cooldown_secs=entry.cooldown_secs,
+            categories=_mask(categories) if categories else 0,
+            value=distinct or None,
         )
         if hit is None:
             return None

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
@@ -40,12 +39,11 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class WindowKey:
+class WindowKey(NamedTuple):
     """Where an observation is counted: ``shown`` is the alert's key, ``detail`` splits it.
 
     ``client_ip`` is the client the window is about (the alert names it); empty for windows
-    that are not per client (a web host's 5xx storm).
+    that are not per client (a web host's 5xx storm). A tuple: one is made per counted line.
     """
 
     shown: str
@@ -54,8 +52,8 @@ class WindowKey:
     # Count an observation only if this value is not among the window's recent ones
     # (distinct missing paths rather than one path hammered).
     distinct: str = ""
-    # For self-counting rules: the figure the alert reports.
-    count: int = 0
+    # For self-counting rules: the figure the alert reports (a field: it hides tuple.count).
+    count: int = 0  # type: ignore[assignment]
     client_ip: str = ""
 
 

@@ -152,28 +152,34 @@ class WindowStore:
         value: str | None = None,
     ) -> Hit | None:
         """Count one event for ``key``; a :class:`Hit` when its window crosses."""
-        slot = self._slot(hash(key))
+        owner = hash(key)
+        slot = self._slots.get(owner)
+        if slot is None:
+            slot = self._new_slot(owner)
+        else:
+            self._referenced[slot] = 1
         depth = self.depth
         base = slot * depth
         filled = self._filled[slot]
+        digest = None
         if value is not None and self.distinct:
             digest = hash(value)
-            values = self._values
-            if digest in values[base : base + filled]:
+            if digest in self._values[base : base + filled]:
                 return None
         head = self._heads[slot]  # next position to write
         position = base + head
         self._times[position] = when
         self._lines[position] = origin.line
         self._sources[position] = self._origins.id_of(origin)
-        if self.distinct and value is not None:
-            self._values[position] = hash(value)
+        if digest is not None:
+            self._values[position] = digest
         head = head + 1 if head + 1 < depth else 0
         self._heads[slot] = head
         if filled < depth:
             filled += 1
             self._filled[slot] = filled
-        self._categories[slot] |= categories
+        if categories:
+            self._categories[slot] |= categories
         if filled < needed or when < self._quiet[slot]:
             return None
         oldest = base + (head - filled) % depth
@@ -206,12 +212,9 @@ class WindowStore:
         head = self._heads[slot]
         return self._times[slot * self.depth + (head - self._filled[slot]) % self.depth]
 
-    def _slot(self, owner: int) -> int:
+    def _new_slot(self, owner: int) -> int:
+        """A record for a key not held yet (evicting one when the store is full)."""
         slots = self._slots
-        slot = slots.get(owner)
-        if slot is not None:
-            self._referenced[slot] = 1
-            return slot
         if len(slots) < self.capacity:
             slot = len(slots)
             if slot == self._allocated:
