@@ -9,7 +9,6 @@ asks for it and caches the result for the other rules reading the same event.
 
 from __future__ import annotations
 
-import codecs
 import html
 import operator
 import re
@@ -44,7 +43,7 @@ _PERCENT_RUN = re.compile(rf"({_ESCAPE}(?:{_ESCAPE})*)")
 # Overlong UTF-8 (C0/C1 xx, E0 80-9F xx, F0 80-8F xx xx) and IIS's variants with any trailing
 # byte: lenient decoders turn them into ASCII ("%c0%af" is "/").
 _OVERLONG = re.compile(
-    rb"[\xc0\xc1][\x00-\xff]|\xe0[\x80-\x9f][\x00-\xff]|\xf0[\x80-\x8f][\x00-\xff]{2}"
+    rb"([\xc0\xc1][\x00-\xff]|\xe0[\x80-\x9f][\x00-\xff]|\xf0[\x80-\x8f][\x00-\xff]{2})"
 )
 # Unicode whitespace other than the plain space (what str.isspace() accepts).
 _ODD_SPACE_CHARS = (
@@ -89,8 +88,7 @@ def _code_point(value: int) -> str:
     return chr(value)
 
 
-def _overlong_replace(match: re.Match[bytes]) -> bytes:
-    seq = match.group()
+def _overlong_meaning(seq: bytes) -> bytes:
     if len(seq) == 2:
         value = ((seq[0] & 0x1F) << 6) | (seq[1] & 0x3F)
     elif len(seq) == 3:
@@ -100,24 +98,26 @@ def _overlong_replace(match: re.Match[bytes]) -> bytes:
     return _code_point(value).encode("utf-8")
 
 
-def _latin1_fallback(error: UnicodeError) -> tuple[str, int]:
-    # A byte that is not UTF-8 is read as Latin-1, as MySQL and PHP do: %A0 is a no-break space
-    # (a whitespace bypass), %AD a soft hyphen (PHP-CGI's CVE-2024-4577 "-").
-    if not isinstance(error, UnicodeDecodeError):
-        raise error
-    return error.object[error.start : error.end].decode("latin-1"), error.end
-
-
-_FALLBACK = "lwsyslog-latin1"
-codecs.register_error(_FALLBACK, _latin1_fallback)
+# A byte that is not UTF-8 is read as Latin-1, as MySQL and PHP do: %A0 is a no-break space
+# (a whitespace bypass), %AD a soft hyphen (PHP-CGI's CVE-2024-4577 "-"). Decoding with
+# "surrogateescape" marks each such byte as U+DC80-U+DCFF (valid UTF-8 never gives those),
+# and one translation makes them Latin-1: no Python call per bad byte.
+_ESCAPED_TO_LATIN1 = {0xDC80 + low: 0x80 + low for low in range(0x80)}
 
 
 def _bytes_text(data: bytes) -> str:
     if data.isascii():
         return data.decode("ascii")
-    if _OVERLONG.search(data):
-        data = _OVERLONG.sub(_overlong_replace, data)
-    return data.decode("utf-8", _FALLBACK)
+    pieces = _OVERLONG.split(data)
+    if len(pieces) > 1:
+        sequences = pieces[1::2]
+        meaning = {seq: _overlong_meaning(seq) for seq in set(sequences)}
+        pieces[1::2] = map(meaning.__getitem__, sequences)
+        data = b"".join(pieces)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_TO_LATIN1)
 
 
 def _percent_decoded(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Apache's log escaping and HTML references undone in bulk: the same text as one at a time."""
+"""Escapes undone in bulk (Apache's, HTML references, bytes of percent runs): the same text as
+one at a time."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import html
 import random
 import re
 
+from lwsyslog import normalize
 from lwsyslog.formats.fields import unescape
 from lwsyslog.normalize import _html_unescaped
 
@@ -49,3 +51,31 @@ def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
 def test_a_field_of_thousands_of_escapes_is_undone_whole() -> None:
     assert unescape("\\xc3\\xa9" * 4000) == "é" * 4000
     assert _html_unescaped("&#65;" * 1600) == "A" * 1600
+
+
+def _bytes_one_at_a_time(data: bytes) -> str:
+    """The definition: overlong sequences replaced one by one, then each byte that is not
+    UTF-8 read as Latin-1, one error at a time."""
+
+    def overlong(match: re.Match[bytes]) -> bytes:
+        return normalize._overlong_meaning(match.group())
+
+    data = normalize._OVERLONG.sub(overlong, data)
+    text, pos = [], 0
+    while True:
+        try:
+            text.append(data[pos:].decode("utf-8"))
+            return "".join(text)
+        except UnicodeDecodeError as error:
+            text.append(data[pos : pos + error.start].decode("utf-8"))
+            text.append(data[pos + error.start : pos + error.end].decode("latin-1"))
+            pos += error.end
+
+
+def test_escaped_bytes_in_bulk_read_as_one_at_a_time() -> None:
+    rng = random.Random(3)
+    pieces = (b"a", b"\xc0", b"\xc1", b"\xe0", b"\xf0", b"\x80", b"\x9f", b"\xaf", b"\xed",
+              b"\xa0", b"\xc3\xa9", b"\xe2\x82", b"\xf0\x9f\x98\x80", b"\xff", b"\x00")  # fmt: skip
+    for _ in range(50_000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert normalize._bytes_text(data) == _bytes_one_at_a_time(data), data
