@@ -19,7 +19,6 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedR
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
 from lwsyslog.formats.cut_line import salvage_access
-from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
 from lwsyslog.settings import Config
 from lwsyslog.sinks.base import AlertGuard, Dispatcher, Sink
@@ -126,7 +125,7 @@ class Pipeline:
 
     def _stages(self, event: AccessEvent | ErrorEvent) -> LineResult:
         """Detect, triage, count and (rarely) alert: everything after the parse."""
-        findings = self._detect(event, EventView(event))
+        findings = self._detect(event)
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):

@@ -59,13 +59,12 @@ class DetectEngine:
         plan = self._plans.get(log)
         if plan is None:
             return []
-        if view is None:
-            view = EventView(event)
-        selected = plan.select(event, view)
+        selected, view = plan.select(event, view)
         only = self._only
         if only is not None:
             if selected:
-                return only.detect(event, view, tuple(item.candidate for item in selected))
+                candidates = tuple(item.candidate for item in selected)
+                return only.detect(event, view or EventView(event), candidates)
             keyed = self._keyed[log]
             if keyed is not None:
                 for read, values in keyed:
@@ -73,7 +72,9 @@ class DetectEngine:
                         break
                 else:
                     return []
-            return only.detect(event, view, ())
+            return only.detect(event, view or EventView(event), ())
+        if view is None:
+            view = EventView(event)
         findings: list[Finding] = []
         for index, detector in enumerate(self.detectors):
             found = detector.detect(event, view, _mine(selected, index))

@@ -22,7 +22,7 @@ from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.literals import Requirement
-from lwsyslog.matching.scanner import LiteralScanner, compile_literals
+from lwsyslog.matching.scanner import ENGINES, LiteralScanner, compile_literals, engine_name
 from lwsyslog.normalize import EventView, raw_source, undecoded
 
 __all__ = [
@@ -70,8 +70,8 @@ class _Slot(NamedTuple):
 
 
 def strongest_clause(requirement: Requirement) -> Requirement:
-    """The one clause of ``requirement`` least likely to occur in ordinary text: its shortest
-    literal is the longest (fewer literals on a tie).
+    """The one clause of ``requirement`` least likely to occur in ordinary text: the one
+    whose most common literal (as scanned) is rarest, fewer literals on a tie.
 
     Every clause is necessary, so one of them selects a superset of what all of them select;
     the rule's confirmation decides. Scanning for the rest only costs a reported hit per
@@ -79,8 +79,25 @@ def strongest_clause(requirement: Requirement) -> Requirement:
     """
     if len(requirement) <= 1:
         return requirement
-    best = max(requirement, key=lambda clause: (min(map(len, clause)), -len(clause)))
+    best = max(requirement, key=_clause_rarity)
     return (best,)
+
+
+# Characters that ordinary URLs, User-Agents and Referers rarely hold: a literal with one is
+# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or").
+_RARE_CHARS = frozenset("<>\"'`${}|\\^~[]!*#@\n")
+_RARE_WEIGHT = 3
+
+
+def _rarity(literal: str) -> int:
+    return len(literal) + (_RARE_WEIGHT - 1) * sum(
+        1 for char in literal if char in _RARE_CHARS or not char.isascii()
+    )
+
+
+def _clause_rarity(clause: frozenset[str]) -> tuple[int, int]:
+    scanned = _scanned_literals(clause)
+    return (min(map(_rarity, scanned)), -len(scanned))
 
 
 def _scanned_literals(clause: frozenset[str]) -> list[str]:
@@ -123,8 +140,27 @@ class _Selector:
         self._owners = tuple(
             tuple(self.slots[index] for index in sorted(indexes)) for indexes in self._indexes
         )
-        self.scanner: LiteralScanner = compile_literals(list(literals), engine)
-        self._find = self.scanner.find
+        self._literals = list(literals)
+        if any(not literal for literal in self._literals):
+            raise ValueError("a literal must not be empty")
+        #: The engine that scans (the scanner itself is compiled at the first scan: a field
+        #: a log never has, or an error log's fields in a log of access lines, cost nothing).
+        self.engine = engine or engine_name()
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown matching engine {self.engine!r}")
+        self._scanner: LiteralScanner | None = None
+        self._find: Callable[[str], list[int]] = self._compile_and_find
+
+    @property
+    def scanner(self) -> LiteralScanner:
+        """The compiled scanner of the literals."""
+        if self._scanner is None:
+            self._scanner = compile_literals(self._literals, self.engine)
+            self._find = self._scanner.find
+        return self._scanner
+
+    def _compile_and_find(self, text: str) -> list[int]:
+        return self.scanner.find(text)
 
     def select(self, text: str) -> Sequence[_Slot]:
         """The signatures ``text`` satisfies."""
@@ -185,37 +221,44 @@ class _Source:
         if only is not None and only.field == attribute:
             self._direct = only.both or only.decoded or only.raw
 
-    def fill(self, raw: str, view: EventView) -> tuple[Selected, ...]:
-        """:meth:`scan` the event ``raw`` came from and cache the result for ``raw``."""
+    def fill(
+        self, raw: str, event: Event, view: EventView | None
+    ) -> tuple[tuple[Selected, ...], EventView | None]:
+        """:meth:`scan` ``event`` (whose attribute is ``raw``) and cache the result for
+        ``raw``; the view it needed (made when ``view`` is ``None`` and the value must be
+        decoded) goes back with the result."""
         direct = self._direct
         if direct is not None and raw.isascii() and undecoded(raw):
-            slots = direct.select(raw.lower())
-            found = self._confirmed(slots, view) if slots else _NOTHING
+            lowered = raw.lower()
+            slots = direct.select(lowered)
+            found = self._confirmed(slots, _texts(self.attribute, lowered)) if slots else _NOTHING
         else:
+            if view is None:
+                view = EventView(event)
             found = self.scan(view)
         if len(raw) <= MAX_CACHED_CHARS:
             cache = self.cache
             if len(cache) >= CACHE_ENTRIES:
                 cache.clear()
             cache[raw] = found
-        return found
+        return found, view
 
     def scan(self, view: EventView, confirm: bool = True) -> tuple[Selected, ...]:
         """Scan the attribute's texts and confirm local signatures (on the decoded text);
         without ``confirm``, every selected rule is a candidate to evaluate."""
         selected: list[Selected] = []
         for unit in self.units:
-            selected.extend(self._confirmed(unit.select(view), view, confirm))
+            selected.extend(self._confirmed(unit.select(view), view.lower, confirm))
         return tuple(selected) if selected else _NOTHING
 
     @staticmethod
     def _confirmed(
-        slots: Sequence[_Slot], view: EventView, confirm: bool = True
+        slots: Sequence[_Slot], lower: Callable[[str], str], confirm: bool = True
     ) -> tuple[Selected, ...]:
-        """The candidates ``slots`` give on ``view``: a local signature confirmed on its
-        field's decoded text, any other as it is (a field with no text gives nothing)."""
+        """The candidates ``slots`` give: a local signature confirmed on its field's decoded,
+        lower-cased text (``lower(field)``), any other as it is (a field with no text gives
+        nothing)."""
         selected: list[Selected] = []
-        lower = view.lower
         for slot in slots:
             signature = slot.signature
             text = lower(signature.field)
@@ -231,6 +274,18 @@ class _Source:
                     Selected(slot.detector, Candidate(signature.owner, signature.field, fragment))
                 )
         return tuple(selected) if selected else _NOTHING
+
+
+def _texts(attribute: str, lowered: str) -> Callable[[str], str]:
+    """The decoded, lower-cased text of each field read from an attribute whose value needs
+    no decoding (``lowered``: the value lower-cased): the value itself, and for a target its
+    path and query (split at the first "?", as :class:`EventView` splits them)."""
+    if attribute != "target":
+        return {attribute: lowered}.__getitem__
+    cut = lowered.find("?")
+    if cut < 0:
+        return {"target": lowered, "path": lowered, "query": ""}.__getitem__
+    return {"target": lowered, "path": lowered[:cut], "query": lowered[cut + 1 :]}.__getitem__
 
 
 # Which text each field's literals are looked for in: the decoded target holds the decoded
@@ -273,7 +328,7 @@ class LogPlan:
         self._readers = tuple((source.read, source.get, source.fill) for source in self.sources)
         self.engine = next(
             (
-                selector.scanner.engine
+                selector.engine
                 for source in self.sources
                 for unit in source.units
                 for selector in (unit.decoded, unit.raw)
@@ -282,18 +337,22 @@ class LogPlan:
             engine or "",
         )
 
-    def select(self, event: Event, view: EventView) -> tuple[Selected, ...]:
-        """Every candidate of every detector on ``event`` (cached per attribute value)."""
+    def select(
+        self, event: Event, view: EventView | None = None
+    ) -> tuple[tuple[Selected, ...], EventView | None]:
+        """Every candidate of every detector on ``event`` (cached per attribute value), and
+        the event's view when one was needed (``view``, or one made here): most events need
+        none."""
         found = _NOTHING
         for read, get, fill in self._readers:
             raw = read(event)
             if raw:
                 hit = get(raw)
                 if hit is None:
-                    hit = fill(raw, view)
+                    hit, view = fill(raw, event, view)
                 if hit:
                     found = found + hit if found else hit
-        return found
+        return found, view
 
     def selected(self, event: Event, view: EventView) -> tuple[Selected, ...]:
         """Every rule the scan selects on ``event``, before any confirmation and without the

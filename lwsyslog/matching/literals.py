@@ -28,6 +28,8 @@ from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any
 
+from lwsyslog.matching import requirements_table
+
 __all__ = ["MAX_EXACT", "Requirement", "literal_requirement", "required_literals"]
 
 Requirement = tuple[frozenset[str], ...]
@@ -93,6 +95,10 @@ def _exact_clause(exact: frozenset[str] | None) -> list[frozenset[str]]:
 def _product(left: frozenset[str], right: frozenset[str]) -> frozenset[str] | None:
     # The longest joined string is the two longest joined, and there are at least as many
     # joined strings as on either side: both limits are known before joining.
+    if len(left) == 1 == len(right):  # most calls: a run of literal text, one more character
+        (head,) = left
+        (tail,) = right
+        return None if len(head) + len(tail) > MAX_LITERAL_CHARS else frozenset((head + tail,))
     if not left or not right:
         return frozenset()
     if len(left) > MAX_EXACT or len(right) > MAX_EXACT:
@@ -242,10 +248,25 @@ def literal_requirement(
     ``single_spaces``: the text has no run of white space longer than one character.
 
     Remembered per pattern: the rules of a reload (or of a rule class instantiated again with
-    other options) are analysed once. Raises ``re.error`` for a pattern ``re`` cannot compile.
+    other options) are analysed once, and the built-in rules' patterns were analysed ahead of
+    time (:mod:`lwsyslog.matching.requirements_table`). Raises ``re.error`` for a pattern
+    ``re`` cannot compile.
     """
+    if RECORD is None:
+        known, found = requirements_table.lookup(pattern, flags, single_spaces)
+        if known:
+            return found
     info = _Walker(single_spaces).sequence(parser.parse(pattern, flags))
-    return info.clauses or None
+    requirement = info.clauses or None
+    if RECORD is not None:
+        key = requirements_table.entry_key(pattern, flags, single_spaces)
+        RECORD[key] = None if requirement is None else [sorted(c) for c in requirement]
+    return requirement
+
+
+#: When a dict, every analysis is made afresh (the table left aside) and recorded in it by
+#: its table key: how the table is written.
+RECORD: dict[str, list[list[str]] | None] | None = None
 
 
 def required_literals(pattern: str, flags: int = 0) -> frozenset[str] | None:

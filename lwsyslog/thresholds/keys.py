@@ -11,10 +11,11 @@ import ipaddress
 import socket
 from functools import lru_cache
 
-__all__ = ["IPV6_PREFIX_LEN", "client_key"]
+__all__ = ["IPV6_PREFIX_LEN", "MAX_CLIENT_CHARS", "client_key"]
 
 IPV6_PREFIX_LEN = 64
-_MAX_CLIENT_CHARS = 64
+#: Longest key a client name (not an IPv6 address) is cut to.
+MAX_CLIENT_CHARS = 64
 _MAPPED_PREFIX = bytes(10) + b"\xff\xff"
 _HOST_PART = bytes(16 - IPV6_PREFIX_LEN // 8)
 
@@ -52,4 +53,4 @@ def client_key(client_ip: str) -> str:
         network = _ipv6_network(client_ip)
         if network is not None:
             return network
-    return client_ip[:_MAX_CLIENT_CHARS]
+    return client_ip[:MAX_CLIENT_CHARS]

@@ -18,6 +18,7 @@ from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
 from lwsyslog.thresholds.windows import OriginTable, WindowStore
 from lwsyslog.triage import Urgency
@@ -339,7 +340,8 @@ class RequestFlood(EveryEventRule):
         bucket = when // self._bucket_secs
         if bucket > self._bucket:
             self._roll_over(bucket)
-        key = client_key(client)
+        # client_key() for an IPv4 address (most clients) is the address: no call for it.
+        key = client_key(client) if ":" in client or len(client) > _KEY_CHARS else client
         counts = self._counts
         count = counts.get(key, 0) + 1
         if count == 1 and len(counts) >= self._max_keys:
