@@ -48,8 +48,10 @@ class DetectEngine:
         # says which attribute values select its rules without a literal, an event with no
         # candidate and none of them needs no call at all (most lines).
         self._only = self.detectors[0] if len(self.detectors) == 1 else None
+        # Per log, per detector: the attribute values that select its rules without a
+        # literal, when it tells (None: it decides on every event).
         self._keyed = {
-            log: _selecting(self._only, log) if self._only is not None else None
+            log: tuple(_selecting(detector, log) for detector in self.detectors)
             for log in ("access", "error")
         }
 
@@ -65,19 +67,18 @@ class DetectEngine:
             if selected:
                 candidates = tuple(item.candidate for item in selected)
                 return only.detect(event, view or EventView(event), candidates)
-            keyed = self._keyed[log]
-            if keyed is not None:
-                for read, values in keyed:
-                    if read(event) in values:
-                        break
-                else:
-                    return []
+            if _quiet(self._keyed[log][0], event):
+                return []
             return only.detect(event, view or EventView(event), ())
-        if view is None:
-            view = EventView(event)
         findings: list[Finding] = []
-        for index, detector in enumerate(self.detectors):
-            found = detector.detect(event, view, _mine(selected, index))
+        pairs = zip(self.detectors, self._keyed[log], strict=True)
+        for index, (detector, keyed) in enumerate(pairs):
+            mine = _mine(selected, index)
+            if not mine and _quiet(keyed, event):
+                continue
+            if view is None:
+                view = EventView(event)
+            found = detector.detect(event, view, mine)
             if found:
                 findings.extend(found)
         return findings
@@ -105,6 +106,12 @@ def _mine(selected: tuple[Selected, ...], detector: int) -> tuple[Candidate, ...
 
 
 Keyed = tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]
+
+
+def _quiet(keyed: Keyed | None, event: Event) -> bool:
+    """True when a detector with no candidate has nothing to do on ``event``: it said which
+    attribute values select its rules without a literal, and ``event`` has none of them."""
+    return keyed is not None and all(read(event) not in values for read, values in keyed)
 
 
 def _selecting(detector: Detector, log: str) -> Keyed | None:
