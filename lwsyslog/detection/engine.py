@@ -111,7 +111,12 @@ Keyed = tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]
 def _quiet(keyed: Keyed | None, event: Event) -> bool:
     """True when a detector with no candidate has nothing to do on ``event``: it said which
     attribute values select its rules without a literal, and ``event`` has none of them."""
-    return keyed is not None and all(read(event) not in values for read, values in keyed)
+    if keyed is None:
+        return False
+    for read, values in keyed:  # noqa: SIM110  (a loop: all() over a generator costs twice)
+        if read(event) in values:
+            return False
+    return True
 
 
 def _selecting(detector: Detector, log: str) -> Keyed | None:
