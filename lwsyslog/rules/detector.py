@@ -50,14 +50,12 @@ class _Keyed(NamedTuple):
 def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
-        requirement = literal_requirement(
-            rule.pattern.pattern, rule.pattern.flags, single_spaces=True
-        )
+        requirement = literal_requirement(*_analysed(rule, rule.pattern), single_spaces=True)
         return [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
     signatures: list[Signature] = []
     pattern: re.Pattern[str] | None = getattr(rule, "pattern", None)
     own = (
-        literal_requirement(pattern.pattern, pattern.flags, single_spaces=True)
+        literal_requirement(*_analysed(rule, pattern), single_spaces=True)
         if pattern is not None
         else None
     )
@@ -70,6 +68,18 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
         literals = {*rule.segments, *(f".{extension}" for extension in rule.extensions)}
         signatures.append(Signature(index, "path", "decoded", (frozenset(literals),), False))
     return signatures
+
+
+def _analysed(rule: Rule, pattern: re.Pattern[str]) -> tuple[str, int]:
+    """The pattern whose literals select the rule, and its flags: when RE2 searches for the
+    rule (its ``linear``), what RE2 runs (for a verified search, the candidates the rule cannot
+    match without), in ASCII mode as RE2 reads it (``\\d`` is the ten ASCII digits); else
+    ``pattern`` as ``re`` reads it."""
+    linear = getattr(rule, "linear", None)
+    if linear is not None and linear.engine == "re2":
+        searched: re.Pattern[str] = linear.pattern
+        return searched.pattern, (searched.flags & ~re.UNICODE) | re.ASCII
+    return pattern.pattern, pattern.flags
 
 
 def _trigger_requirement(rule: Rule, field: str) -> Requirement | None:
