@@ -9,6 +9,8 @@ their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
 ``params``        a labelled corpus of attack and benign parameter values, one request each
 ``real-logs``     a 2004 honeypot, three scanner runs against DVWA, a benign access and error log
 ``attack-tools``  real attack tools run against a local Apache (tests/fixtures/attack-tools)
+``busy-clients``  false alerts per 100k lines of the threshold rules on benign logs, a NAT-like
+                  address and a backend outage synthesised from them; scanner runs still caught
 
 It prints Markdown, rewrites the measured blocks of ``docs/detection.md`` (between
 ``<!-- measured:NAME:start -->`` and ``<!-- measured:NAME:end -->``; the prose around them is
@@ -31,7 +33,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from detection import fail2ban, params, reallogs, tools
+from detection import busy, fail2ban, params, reallogs, tools
 from detection.markdown import replace_block
 from detection.section import Section
 
@@ -49,6 +51,7 @@ SECTIONS: dict[str, Callable[[Path], Section]] = {
     "params": params.measure,
     "real-logs": reallogs.measure,
     "attack-tools": lambda _data: tools.measure(TOOLS_DIR),
+    "busy-clients": lambda data: busy.measure(data, TOOLS_DIR),
 }
 
 _SKELETON = """# Detection measured

@@ -24,7 +24,8 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
-from lwsyslog.thresholds.rules import THRESHOLD_RULES, EveryEventRule, ThresholdRule, WindowKey
+from lwsyslog.thresholds.registry import THRESHOLD_RULES
+from lwsyslog.thresholds.rules import EveryEventRule, ThresholdRule, WindowKey
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
 from lwsyslog.triage import Urgency
 
@@ -99,7 +100,13 @@ class ThresholdEngine:
         enabled = [(rule, settings) for rule, settings in rules if settings.enabled]
         self._origins = OriginTable()
         shapes = [self._shape(rule, settings) for rule, settings in enabled]
-        total = sum(record_bytes(depth, distinct) for depth, distinct in shapes) or 1
+        total = (
+            sum(
+                record_bytes(depth, distinct) + rule.extra_record_bytes
+                for (depth, distinct), (rule, _) in zip(shapes, enabled, strict=True)
+            )
+            or 1
+        )
         self._counted: list[_Counted] = []
         for (rule, settings), (depth, distinct) in zip(enabled, shapes, strict=True):
             # Each rule's share of the budget, as records: rules with bigger records get more
@@ -108,6 +115,7 @@ class ThresholdEngine:
             rule.bind(settings, capacity, self._origins)
             store = WindowStore(depth, capacity, self._origins, distinct=distinct)
             self._counted.append(_Counted(rule, settings, store))
+        self._watchers = [c.rule for c in self._counted if c.rule.watches_outcomes]
         self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
         # The usual case, one every-event rule (request-flood): its tick is called directly.
         self._tick: Callable[[AccessEvent | ErrorEvent], WindowKey | None] | None = (
@@ -171,7 +179,9 @@ class ThresholdEngine:
     @property
     def memory_bytes(self) -> int:
         """The windows' size in bytes when every store is full (allocated up front)."""
-        return sum(c.store.bytes for c in self._counted)
+        return sum(
+            c.store.bytes + c.store.capacity * c.rule.extra_record_bytes for c in self._counted
+        )
 
     def observe(self, observation: Observation) -> Sequence[Crossing]:
         """Count ``observation``; return the crossings it caused (usually none)."""
@@ -181,6 +191,10 @@ class ThresholdEngine:
         self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
     ) -> Sequence[Crossing]:
         """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
+        if self._watchers and event.log == "access":
+            now = event.time if event.time is not None else self._clock()
+            for watcher in self._watchers:
+                watcher.outcome(event, now)
         if urgency is _STANDARD and not findings:
             interested: Sequence[_Counted] | None = None
             if event.log == "access":
@@ -249,7 +263,14 @@ class ThresholdEngine:
         self, entry: _Counted, key: WindowKey, now: float, event: AccessEvent | ErrorEvent
     ) -> Crossing | None:
         settings = entry.settings
+        rule = entry.rule
         shown, detail, categories, distinct = key[:4]
+        accept = None
+        if rule.checks_crossing:
+
+            def accept(first_time: float) -> bool:
+                return rule.accepts(key, first_time, now)
+
         hit = entry.store.add(
             f"{shown}\0{detail}" if detail else shown,
             now,
@@ -259,10 +280,10 @@ class ThresholdEngine:
             cooldown_secs=entry.cooldown_secs,
             categories=_mask(categories) if categories else 0,
             value=distinct or None,
+            accept=accept,
         )
         if hit is None:
             return None
-        rule = entry.rule
         return Crossing(
             rule=rule,
             settings=settings,

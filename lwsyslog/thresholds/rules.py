@@ -24,16 +24,12 @@ from lwsyslog.thresholds.windows import OriginTable, WindowStore
 from lwsyslog.triage import Urgency
 
 __all__ = [
-    "THRESHOLD_RULES",
     "AttackRepeat",
     "AuthBruteForce",
     "BruteForceSuccess",
     "EveryEventRule",
     "LoginPostBurst",
     "RequestFlood",
-    "Scan404Burst",
-    "ScanDistinct404",
-    "ServerErrorStorm",
     "ThresholdRule",
     "UrgentBurst",
     "WindowKey",
@@ -77,6 +73,12 @@ class ThresholdRule(ABC):
     # Its keys carry a ``distinct`` value: an event counts only if the value is new among the
     # window's recent ones (the engine keeps 64-bit digests of them, never the values).
     counts_distinct: ClassVar[bool] = False
+    # The rule sees every access event's outcome (:meth:`outcome`), before anything else.
+    watches_outcomes: ClassVar[bool] = False
+    # A full window crosses only if :meth:`accepts` agrees.
+    checks_crossing: ClassVar[bool] = False
+    # Bytes per key the rule keeps itself besides the engine's window (its tallies).
+    extra_record_bytes: ClassVar[int] = 0
 
     def bind(  # noqa: B027
         self, settings: ThresholdSettings, max_keys: int, origins: OriginTable
@@ -87,6 +89,13 @@ class ThresholdRule(ABC):
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         """The keys this observation counts toward (usually none)."""
+
+    def outcome(self, event: AccessEvent, now: float) -> None:  # noqa: B027
+        """Account for one access event's answer (rules with ``watches_outcomes`` only)."""
+
+    def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
+        """Whether ``key``'s full window (oldest event at ``first_time``) may cross."""
+        return True
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         """The alert text for a crossing."""
@@ -104,9 +113,19 @@ class UrgentBurst(ThresholdRule):
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         client = observation.client_ip
         if observation.urgency is Urgency.URGENT and client:
+            if not observation.findings and _server_failure(observation.event):
+                return ()
             cats = tuple(sorted({c for f in observation.findings for c in f.categories}))
             return (WindowKey(client_key(client), categories=cats, client_ip=client),)
         return ()
+
+
+def _server_failure(event: AccessEvent | ErrorEvent) -> bool:
+    """A 5xx answer, or a mod_proxy error (the backend failed): the server's failure, which
+    says nothing about the client it happened to."""
+    if isinstance(event, AccessEvent):
+        return event.status is not None and event.status >= 500
+    return event.module.startswith("proxy")
 
 
 class AuthBruteForce(ThresholdRule):
@@ -124,21 +143,6 @@ class AuthBruteForce(ThresholdRule):
         return ()
 
 
-class Scan404Burst(ThresholdRule):
-    """Many missing pages requested by one client: forced browsing or a scanner."""
-
-    id = "scan-404-burst"
-    categories = ("scanner",)
-    description = "burst of 404 Not Found (forced browsing)"
-    standard_statuses = frozenset({404})
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            return (_client_key(event.client_ip),)
-        return ()
-
-
 class AttackRepeat(ThresholdRule):
     """The same attack category again and again from one client: a campaign, not noise."""
 
@@ -153,38 +157,6 @@ class AttackRepeat(ThresholdRule):
         client = observation.client_ip
         key = client_key(client)
         return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
-
-
-class ServerErrorStorm(ThresholdRule):
-    """Many 5xx answers (or error-log errors) on one web host: failure or exploitation."""
-
-    id = "server-error-storm"
-    categories = ("server-error",)
-    description = "storm of server errors"
-    standard_statuses = frozenset(range(500, 600))
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status is not None and event.status >= 500:
-            return (WindowKey(event.origin.host or event.vhost or event.origin.name),)
-        return ()
-
-
-class ScanDistinct404(ThresholdRule):
-    """Many *different* missing paths from one client: a wordlist, not a broken link."""
-
-    id = "scan-distinct-404"
-    categories = ("scanner",)
-    description = "many distinct missing paths (forced browsing)"
-    standard_statuses = frozenset({404})
-    counts_distinct = True
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            client = event.client_ip
-            return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
-        return ()
 
 
 _LOGIN_PATH = re.compile(
@@ -387,16 +359,3 @@ class RequestFlood(EveryEventRule):
             f"{self.description}: {count} requests from {key.shown} within {window_secs:g}s "
             f"({key.detail} per {window_secs:g}s)"
         )
-
-
-THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
-    UrgentBurst,
-    AuthBruteForce,
-    LoginPostBurst,
-    BruteForceSuccess,
-    Scan404Burst,
-    ScanDistinct404,
-    AttackRepeat,
-    ServerErrorStorm,
-    RequestFlood,
-)

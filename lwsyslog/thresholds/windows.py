@@ -15,6 +15,7 @@ keys that came back), and evictions are counted.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import NamedTuple
 
 from lwsyslog.events import Origin
@@ -150,8 +151,14 @@ class WindowStore:
         cooldown_secs: float,
         categories: int = 0,
         value: str | None = None,
+        accept: Callable[[float], bool] | None = None,
     ) -> Hit | None:
-        """Count one event for ``key``; a :class:`Hit` when its window crosses."""
+        """Count one event for ``key``; a :class:`Hit` when its window crosses.
+
+        ``accept``, when given, is asked (with the time of the window's oldest event) before a
+        crossing is reported: when it says no, the window does not cross and no cooldown
+        starts (a rule's further condition, such as a share of errors).
+        """
         owner = hash(key)
         slot = self._slots.get(owner)
         if slot is None:
@@ -185,6 +192,8 @@ class WindowStore:
         oldest = base + (head - filled) % depth
         first_time = self._times[oldest]
         if window_secs >= 0 and when - first_time > window_secs:
+            return None
+        if accept is not None and not accept(first_time):
             return None
         self._quiet[slot] = when + cooldown_secs
         seen = self._categories[slot]

@@ -1,0 +1,116 @@
+"""The missing-page windows: forced browsing is many *distinct* missing pages, mostly not static
+assets, from a client whose answers are mostly errors.
+
+A browser re-requesting a missing favicon or stylesheet, or many users behind one address
+(NAT, a corporate proxy) each hitting a broken link now and then, is not a scanner. So a 404
+for a static asset (:func:`is_static_asset`) is not a probe; a path the window already holds
+is not counted again (the engine keeps a 64-bit digest of each, at most ``count`` per client);
+and a full window crosses only when at least ``min_error_ratio`` of the client's answers in
+it were errors (status >= 400). Answers are tallied (:class:`~.tallies.Tallies`, a few
+hundred bytes per client) only for clients that already sent a probe, so a site's ordinary
+traffic costs one dictionary look-up a line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from lwsyslog.events import AccessEvent
+from lwsyslog.observation import Observation
+from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS, client_key
+from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
+from lwsyslog.thresholds.tallies import Tallies, tally_bytes
+from lwsyslog.thresholds.windows import OriginTable
+
+__all__ = ["STATIC_NAMES", "STATIC_SUFFIXES", "Scan404Burst", "ScanDistinct404", "is_static_asset"]
+
+#: Extensions of static assets: a miss of one of these is a broken page, not a probe.
+STATIC_SUFFIXES = (
+    ".ico", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp",
+    ".woff", ".woff2", ".ttf", ".eot", ".map",
+)  # fmt: skip
+#: Paths browsers and crawlers ask for on their own (``/favicon.ico`` and
+#: ``/apple-touch-icon*.png`` are covered by their extensions).
+STATIC_NAMES = frozenset({"/robots.txt"})
+_LONGEST_SUFFIX = max(len(suffix) for suffix in STATIC_SUFFIXES)
+_SUCCESS, _ERROR = 0, 1
+
+
+def is_static_asset(path: str) -> bool:
+    """True for a path (no query) naming a static asset: ``/a/site.css``, ``/favicon.ico``."""
+    slash = path.rfind("/")
+    tail = path[max(slash + 1, len(path) - _LONGEST_SUFFIX) :].lower()
+    if tail.endswith(STATIC_SUFFIXES):
+        return True
+    return len(path) <= 11 and path.lower() in STATIC_NAMES
+
+
+class _MissingPaths(ThresholdRule):
+    """Distinct missing non-asset paths from one client, with a share of errors."""
+
+    categories = ("scanner",)
+    standard_statuses = frozenset({404})
+    counts_distinct = True
+    watches_outcomes = True
+    checks_crossing = True
+    extra_record_bytes: ClassVar[int] = tally_bytes(2)
+
+    _tallies: Tallies
+    _ratio: float
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._ratio = settings.min_error_ratio
+        self._tallies = Tallies(settings.window_secs, max_keys, kinds=2)
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        event = observation.event
+        if (
+            isinstance(event, AccessEvent)
+            and event.status == 404
+            and event.client_ip
+            and not is_static_asset(event.path)
+        ):
+            client = event.client_ip
+            return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
+        return ()
+
+    def outcome(self, event: AccessEvent, now: float) -> None:
+        client = event.client_ip
+        status = event.status
+        if not client or status is None:
+            return
+        # client_key() of an IPv4 address (most clients) is the address itself.
+        key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
+        tallies = self._tallies
+        if status == 404 and not is_static_asset(event.path):
+            tallies.open(key)
+        tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
+
+    def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
+        if self._ratio <= 0:
+            return True
+        successes, errors = self._tallies.since(key.shown, first_time)
+        total = successes + errors
+        return total == 0 or errors >= self._ratio * total
+
+    @property
+    def tallied_keys(self) -> int:
+        """Clients whose answers are tallied now."""
+        return self._tallies.keys
+
+
+class Scan404Burst(_MissingPaths):
+    """Many distinct missing pages (not static assets) from one client within a minute,
+    most of its requests failing: forced browsing or a scanner."""
+
+    id = "scan-404-burst"
+    description = "burst of 404 Not Found (forced browsing)"
+
+
+class ScanDistinct404(_MissingPaths):
+    """The same evidence over a longer window by default: a slower wordlist run."""
+
+    id = "scan-distinct-404"
+    description = "many distinct missing paths (forced browsing)"
