@@ -6,7 +6,10 @@ rules that watch 404s) which keys it counts toward, and counts it in that rule's
 ``window_secs`` crosses. Time comes from the log line, so scanning a file and watching it
 live give the same alerts; when a line has no time the injected clock is used. After a
 crossing the key is quiet for ``cooldown_secs``: one attacker gives one alert per cooldown,
-not thousands.
+not thousands. Every access event's answer is tallied first for clients that sent a probe
+(:class:`~lwsyslog.thresholds.missing.ProbeAnswers`, for the missing-page rules' share of
+errors), and a rule may refuse a full window (``checks_crossing``: too few errors, a client
+that did not get most of the 5xx).
 
 Memory is bounded twice: at most ``max_keys`` keys per rule, and all stores together within
 ``memory_budget_bytes``, shared among the enabled rules in proportion to their record size.
@@ -24,6 +27,7 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.missing import MissingPaths, ProbeAnswers
 from lwsyslog.thresholds.registry import THRESHOLD_RULES
 from lwsyslog.thresholds.rules import EveryEventRule, ThresholdRule, WindowKey
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
@@ -100,11 +104,15 @@ class ThresholdEngine:
         enabled = [(rule, settings) for rule, settings in rules if settings.enabled]
         self._origins = OriginTable()
         shapes = [self._shape(rule, settings) for rule, settings in enabled]
+        probing = [
+            settings.window_secs for rule, settings in enabled if isinstance(rule, MissingPaths)
+        ]
         total = (
             sum(
                 record_bytes(depth, distinct) + rule.extra_record_bytes
                 for (depth, distinct), (rule, _) in zip(shapes, enabled, strict=True)
             )
+            + (ProbeAnswers.record_bytes(probing) if probing else 0)
             or 1
         )
         self._counted: list[_Counted] = []
@@ -115,7 +123,12 @@ class ThresholdEngine:
             rule.bind(settings, capacity, self._origins)
             store = WindowStore(depth, capacity, self._origins, distinct=distinct)
             self._counted.append(_Counted(rule, settings, store))
-        self._watchers = [c.rule for c in self._counted if c.rule.watches_outcomes]
+        # One tally of answers for every missing-page rule (their error-ratio condition).
+        capacity = max(1, min(max_keys, memory_budget_bytes // total))
+        self._answers = ProbeAnswers(probing, capacity) if probing else None
+        for counted in self._counted:
+            if isinstance(counted.rule, MissingPaths):
+                counted.rule.answers = self._answers
         self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
         # The usual case, one every-event rule (request-flood): its tick is called directly.
         self._tick: Callable[[AccessEvent | ErrorEvent], WindowKey | None] | None = (
@@ -172,6 +185,11 @@ class ThresholdEngine:
         """How many (rule, key) windows are held now."""
         return sum(c.store.keys for c in self._counted)
 
+    @property
+    def tallied_clients(self) -> int:
+        """Clients whose answers are tallied now (they sent a probe: a missing non-asset page)."""
+        return 0 if self._answers is None else self._answers.tallies.keys
+
     def keys_by_rule(self) -> dict[str, int]:
         """How many keys each enabled rule holds now."""
         return {c.rule.id: c.store.keys for c in self._counted}
@@ -179,7 +197,8 @@ class ThresholdEngine:
     @property
     def memory_bytes(self) -> int:
         """The windows' size in bytes when every store is full (allocated up front)."""
-        return sum(
+        answers = self._answers.tallies.bytes if self._answers is not None else 0
+        return answers + sum(
             c.store.bytes + c.store.capacity * c.rule.extra_record_bytes for c in self._counted
         )
 
@@ -191,10 +210,9 @@ class ThresholdEngine:
         self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
     ) -> Sequence[Crossing]:
         """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
-        if self._watchers and event.log == "access":
-            now = event.time if event.time is not None else self._clock()
-            for watcher in self._watchers:
-                watcher.outcome(event, now)
+        answers = self._answers
+        if answers is not None and event.log == "access":
+            answers.see(event, event.time if event.time is not None else self._clock())
         if urgency is _STANDARD and not findings:
             interested: Sequence[_Counted] | None = None
             if event.log == "access":

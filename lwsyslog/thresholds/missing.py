@@ -13,18 +13,25 @@ traffic costs one dictionary look-up a line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import ClassVar
+from collections.abc import Iterable, Sequence
 
 from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS, client_key
 from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
-from lwsyslog.thresholds.tallies import Tallies, tally_bytes
+from lwsyslog.thresholds.tallies import Tallies
 from lwsyslog.thresholds.windows import OriginTable
 
-__all__ = ["STATIC_NAMES", "STATIC_SUFFIXES", "Scan404Burst", "ScanDistinct404", "is_static_asset"]
+__all__ = [
+    "STATIC_NAMES",
+    "STATIC_SUFFIXES",
+    "MissingPaths",
+    "ProbeAnswers",
+    "Scan404Burst",
+    "ScanDistinct404",
+    "is_static_asset",
+]
 
 #: Extensions of static assets: a miss of one of these is a broken page, not a probe.
 STATIC_SUFFIXES = (
@@ -47,22 +54,59 @@ def is_static_asset(path: str) -> bool:
     return len(path) <= 11 and path.lower() in STATIC_NAMES
 
 
-class _MissingPaths(ThresholdRule):
+class ProbeAnswers:
+    """The answers (success or error) of clients that sent a probe, tallied for every
+    missing-page rule at once: one call a line, whatever the number of such rules.
+
+    A probe (a 404 for a path that is not a static asset) opens the client for the longest
+    window of those rules; answers after that are not counted, so a client that probed once,
+    long ago, costs nothing per line.
+    """
+
+    def __init__(self, windows: Sequence[float], capacity: int) -> None:
+        self.open_secs = max(windows)
+        self.tallies = Tallies(min(windows), capacity, kinds=2, longest_secs=self.open_secs)
+        self._held = self.tallies.held
+
+    @staticmethod
+    def record_bytes(windows: Sequence[float]) -> int:
+        """Bytes one client costs in the tallies of rules with these windows."""
+        return Tallies(min(windows), 1, kinds=2, longest_secs=max(windows)).bytes
+
+    def see(self, event: AccessEvent, now: float) -> None:
+        """Tally one access event's answer (opening its client on a probe)."""
+        client = event.client_ip
+        status = event.status
+        if not client or status is None:
+            return
+        # client_key() of an IPv4 address (most clients) is the address itself.
+        key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
+        tallies = self.tallies
+        if status == 404 and not is_static_asset(event.path):
+            tallies.open(key, now, now + self.open_secs)
+        elif hash(key) not in self._held:
+            return  # the usual line: a client that sent no probe
+        tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
+
+    def errors_and_total(self, key: str, start: float) -> tuple[int, int]:
+        """The errors and all answers of ``key`` since ``start``."""
+        successes, errors = self.tallies.since(key, start)
+        return errors, successes + errors
+
+
+class MissingPaths(ThresholdRule):
     """Distinct missing non-asset paths from one client, with a share of errors."""
 
     categories = ("scanner",)
     standard_statuses = frozenset({404})
     counts_distinct = True
-    watches_outcomes = True
     checks_crossing = True
-    extra_record_bytes: ClassVar[int] = tally_bytes(2)
 
-    _tallies: Tallies
+    answers: ProbeAnswers | None = None
     _ratio: float
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
         self._ratio = settings.min_error_ratio
-        self._tallies = Tallies(settings.window_secs, max_keys, kinds=2)
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
@@ -76,32 +120,14 @@ class _MissingPaths(ThresholdRule):
             return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
         return ()
 
-    def outcome(self, event: AccessEvent, now: float) -> None:
-        client = event.client_ip
-        status = event.status
-        if not client or status is None:
-            return
-        # client_key() of an IPv4 address (most clients) is the address itself.
-        key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
-        tallies = self._tallies
-        if status == 404 and not is_static_asset(event.path):
-            tallies.open(key)
-        tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
-
     def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
-        if self._ratio <= 0:
+        if self._ratio <= 0 or self.answers is None:
             return True
-        successes, errors = self._tallies.since(key.shown, first_time)
-        total = successes + errors
+        errors, total = self.answers.errors_and_total(key.shown, first_time)
         return total == 0 or errors >= self._ratio * total
 
-    @property
-    def tallied_keys(self) -> int:
-        """Clients whose answers are tallied now."""
-        return self._tallies.keys
 
-
-class Scan404Burst(_MissingPaths):
+class Scan404Burst(MissingPaths):
     """Many distinct missing pages (not static assets) from one client within a minute,
     most of its requests failing: forced browsing or a scanner."""
 
@@ -109,7 +135,7 @@ class Scan404Burst(_MissingPaths):
     description = "burst of 404 Not Found (forced browsing)"
 
 
-class ScanDistinct404(_MissingPaths):
+class ScanDistinct404(MissingPaths):
     """The same evidence over a longer window by default: a slower wordlist run."""
 
     id = "scan-distinct-404"

@@ -73,8 +73,6 @@ class ThresholdRule(ABC):
     # Its keys carry a ``distinct`` value: an event counts only if the value is new among the
     # window's recent ones (the engine keeps 64-bit digests of them, never the values).
     counts_distinct: ClassVar[bool] = False
-    # The rule sees every access event's outcome (:meth:`outcome`), before anything else.
-    watches_outcomes: ClassVar[bool] = False
     # A full window crosses only if :meth:`accepts` agrees.
     checks_crossing: ClassVar[bool] = False
     # Bytes per key the rule keeps itself besides the engine's window (its tallies).
@@ -89,9 +87,6 @@ class ThresholdRule(ABC):
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         """The keys this observation counts toward (usually none)."""
-
-    def outcome(self, event: AccessEvent, now: float) -> None:  # noqa: B027
-        """Account for one access event's answer (rules with ``watches_outcomes`` only)."""
 
     def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
         """Whether ``key``'s full window (oldest event at ``first_time``) may cross."""

@@ -38,7 +38,7 @@ class BackendErrors(ThresholdRule):
 
     id = "backend-errors"
     categories = ("server-error",)
-    description = "backend errors"
+    description = "backend errors: 5xx answers to many clients of one web host"
     standard_statuses = _SERVER_ERRORS
     counts_distinct = True
 
@@ -50,7 +50,7 @@ class BackendErrors(ThresholdRule):
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
-            f"{self.description}: {count} clients got 5xx answers from {key.shown} within "
+            f"backend errors: {count} clients got 5xx answers from {key.shown} within "
             f"{window_secs:g}s (a server or backend failure, not attributed to any client)"
         )
 
@@ -86,10 +86,10 @@ class ServerErrorStorm(ThresholdRule):
         if event.time is not None:
             # Lines without a time are rare (access lines always carry one): not tallied, so
             # the share cannot refuse their window.
-            self._hosts.open(host)
+            self._hosts.open(host, event.time)
             self._hosts.add(host, event.time)
             pair = f"{host}\0{key.shown}"
-            self._clients.open(pair)
+            self._clients.open(pair, event.time)
             self._clients.add(pair, event.time)
         return (key,)
 

@@ -197,7 +197,7 @@ def test_the_error_ratio_can_be_turned_off(tmp_path: Path) -> None:
 
 def test_tallies_sum_the_window_and_drop_what_fell_out_of_it() -> None:
     tallies = Tallies(window_secs=80.0, capacity=4, kinds=2)
-    tallies.open("a")
+    tallies.open("a", 1000.0)
     for second in range(0, 200, 10):
         tallies.add("a", 1000.0 + second, kind=second // 10 % 2)
     assert tallies.since("a", 1000.0 + 120) == (4, 4)  # 120..190, 10 s buckets
@@ -208,7 +208,7 @@ def test_tallies_sum_the_window_and_drop_what_fell_out_of_it() -> None:
 def test_tallies_hold_at_most_their_capacity_whatever_the_flood() -> None:
     tallies = Tallies(window_secs=60.0, capacity=100, kinds=2)
     for n in range(10_000):
-        tallies.open(f"10.0.{n // 256}.{n % 256}")
+        tallies.open(f"10.0.{n // 256}.{n % 256}", 1000.0 + n)
         tallies.add(f"10.0.{n // 256}.{n % 256}", 1000.0 + n)
     assert tallies.keys == 100 and tallies.evictions == 9_900
     assert tallies.bytes == 100 * tally_bytes(2)
@@ -216,13 +216,12 @@ def test_tallies_hold_at_most_their_capacity_whatever_the_flood() -> None:
 
 def test_only_clients_that_sent_a_probe_have_their_answers_tallied() -> None:
     config = load_config([])
-    rule = Scan404Burst()
-    engine = ThresholdEngine([(rule, config.thresholds["scan-404-burst"])])
+    engine = ThresholdEngine([(Scan404Burst(), config.thresholds["scan-404-burst"])])
     parse = LineParser()
     for n in range(2000):
         text = line(f"192.0.{n // 250}.{n % 250}", START + n, "/", 200)
         engine.observe(Observation(parse.parse(text, Origin("a", n)), Urgency.STANDARD, ()))
-    assert rule.tallied_keys == 0
+    assert engine.tallied_clients == 0
     probe = parse.parse(line("192.0.2.1", START, "/admin.php", 404), Origin("a", 1))
     engine.observe(Observation(probe, Urgency.STANDARD, ()))
-    assert rule.tallied_keys == 1
+    assert engine.tallied_clients == 1
