@@ -225,3 +225,18 @@ def test_only_clients_that_sent_a_probe_have_their_answers_tallied() -> None:
     probe = parse.parse(line("192.0.2.1", START, "/admin.php", 404), Origin("a", 1))
     engine.observe(Observation(probe, Urgency.STANDARD, ()))
     assert engine.tallied_clients == 1
+
+
+def proxy_error(client: str, when: float) -> str:
+    stamp = time.strftime("%a %b %d %H:%M:%S.000000 %Y", time.gmtime(when))
+    return (
+        f"[{stamp}] [proxy_http:error] [pid 4242:tid 4243] (111)Connection refused: "
+        f"[client {client}:51234] AH01114: HTTP: failed to make connection to backend: "
+        "127.0.0.1, referer: https://www.example.org/"
+    )
+
+
+def test_backend_connection_errors_in_the_error_log_do_not_make_an_urgent_burst() -> None:
+    lines = [proxy_error("192.0.2.77", START + n) for n in range(10)]
+    lines += [line("192.0.2.77", START + n, "/", 503) for n in range(10)]
+    assert alerts_of(lines) == []
