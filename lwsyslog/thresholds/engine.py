@@ -178,7 +178,8 @@ class ThresholdEngine:
     @property
     def evictions(self) -> int:
         """How many keys were dropped to keep memory bounded."""
-        return sum(c.store.evictions for c in self._counted)
+        answers = self._answers.tallies.evictions if self._answers is not None else 0
+        return answers + sum(c.store.evictions for c in self._counted)
 
     @property
     def tracked_keys(self) -> int:
