@@ -9,6 +9,10 @@ their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
 ``params``        a labelled corpus of attack and benign parameter values, one request each
 ``real-logs``     a 2004 honeypot, three scanner runs against DVWA, a benign access and error log
 ``attack-tools``  real attack tools run against a local Apache (tests/fixtures/attack-tools)
+``classes``       recall per round-2 class (header injection, SQLi and command-injection shapes,
+                  NUL bytes, source disclosure, legacy probes, known exploits), dev and held-out
+``false-alerts``  alerts per 100k lines on logs of ordinary sites, and every round-2 alert there
+``coverage``      CVEs covered: on CISA's KEV list, and named by SigmaHQ's webserver rules
 
 It prints Markdown, rewrites the measured blocks of ``docs/detection.md`` (between
 ``<!-- measured:NAME:start -->`` and ``<!-- measured:NAME:end -->``; the prose around them is
@@ -31,7 +35,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from detection import fail2ban, params, reallogs, tools
+from detection import benign, classes, coverage, fail2ban, params, reallogs, tools
 from detection.markdown import replace_block
 from detection.section import Section
 
@@ -42,13 +46,17 @@ ROOT = BENCH.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "docs" / "detection.md"
 DEFAULT_DETAILS = BENCH / "out" / "detection-details.md"
-TOOLS_DIR = ROOT / "tests" / "fixtures" / "attack-tools"
+FIXTURES = ROOT / "tests" / "fixtures"
+TOOLS_DIR = FIXTURES / "attack-tools"
 
 SECTIONS: dict[str, Callable[[Path], Section]] = {
     "fail2ban": fail2ban.measure,
     "params": params.measure,
     "real-logs": reallogs.measure,
     "attack-tools": lambda _data: tools.measure(TOOLS_DIR),
+    "classes": lambda data: classes.measure(data, FIXTURES),
+    "false-alerts": benign.measure,
+    "coverage": coverage.measure,
 }
 
 _SKELETON = """# Detection measured

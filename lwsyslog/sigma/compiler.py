@@ -109,8 +109,22 @@ def check_supported(rule: SigmaRule) -> None:
                     raise Unsupported(f"modifier '{name}' is not supported")
 
 
+# Fields a client writes the payload into: when a rule ANDs one of them with the method or
+# the status, the finding explains itself with the payload ("union select" in cs-uri-query),
+# not with "GET" in cs-method.
+_PAYLOAD_FIELDS = frozenset(
+    {
+        "cs-uri-query", "cs-uri", "cs-uri-stem", "cs-user-agent", "c-useragent", "cs-referer",
+        "cs-referrer", "cs-cookie", "message",
+    }
+)  # fmt: skip
+
+
 def _rank(hit: Hit) -> int:
-    return 2 if hit[1] else 1 if hit[0] else 0
+    """How telling a hit is: payload text, other text, a field without text, nothing."""
+    if hit[1]:
+        return 3 if hit[0].lower() in _PAYLOAD_FIELDS else 2
+    return 1 if hit[0] else 0
 
 
 def _all(children: Sequence[Evaluator]) -> Evaluator:

@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from lwsyslog.categories import category_list
+from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
@@ -22,7 +24,10 @@ from lwsyslog.sigma.literals import FieldLiterals
 from lwsyslog.sigma.ruleset import RULE_ID_PREFIX, SigmaRuleSet
 from lwsyslog.thresholds import ThresholdRule
 
-__all__ = ["SCANNED_SIGMA_FIELDS", "SigmaDetector"]
+__all__ = ["RULE_OPTIONS", "SCANNED_SIGMA_FIELDS", "SigmaDetector"]
+
+#: What a Sigma rule's ``[rules.ID]`` table takes beyond enabled, severity and allow.
+RULE_OPTIONS: Mapping[str, Checker] = {"categories": category_list}
 
 #: Sigma fields whose text the detect stage scans, and the event field each one is.
 SCANNED_SIGMA_FIELDS = {
@@ -95,6 +100,8 @@ class SigmaDetector(Detector):
                 logs=rule.logs,
                 alerts_alone=rule.standalone,
                 aliases=(rule.sigma_id,),
+                cves=rule.cves,
+                options=RULE_OPTIONS,
             )
             for rule in self._all.rules
         ]
@@ -119,9 +126,16 @@ class SigmaDetector(Detector):
         return self._infos
 
     def configure(self, settings: Mapping[str, RuleSettings]) -> None:
-        """Leave out the rules switched off by ``[rules.ID] enabled = false``."""
+        """Leave out the rules switched off by ``[rules.ID] enabled = false`` and give the
+        rules of ``[rules.ID] categories = [...]`` those categories."""
         disabled = frozenset(rule_id for rule_id, own in settings.items() if not own.enabled)
-        self._use(self._all.without(disabled) if disabled else self._all)
+        ruleset = self._all.without(disabled) if disabled else self._all
+        chosen = {
+            rule_id: tuple(own.options["categories"])
+            for rule_id, own in settings.items()
+            if "categories" in own.options
+        }
+        self._use(ruleset.with_categories(chosen) if chosen else ruleset)
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each rule, on the raw text of the fields it reads."""
