@@ -17,13 +17,14 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 # rsyslog + RELP + OpenSSL for the chain (and GnuTLS for the TLS syslog input of Windows
-# hosts); apache2 as the real web server; systemd for journald; libsystemd-dev, pkg-config, gcc,
-# python3-dev to build systemd-python; fail2ban for the baseline benchmark; openssl for
-# certificates; util-linux for unshare/nsenter; bsdutils for logger; chromium to open the HTML
-# report as a person would; dpkg-dev, logrotate and man-db to build and test the Debian package.
+# hosts); apache2 as the real web server; systemd for journald; gcc and python3-dev for any
+# Python dependency without a wheel for this machine; fail2ban for the baseline benchmark;
+# openssl for certificates; util-linux for unshare/nsenter; bsdutils for logger; chromium to
+# open the HTML report as a person would; dpkg-dev, logrotate and man-db to build and test the
+# Debian package.
 packages=(rsyslog rsyslog-relp rsyslog-openssl rsyslog-gnutls apache2 apache2-utils systemd
-  libsystemd-dev pkg-config gcc python3-dev python3-venv openssl util-linux bsdutils fail2ban
-  curl chromium dpkg-dev logrotate man-db)
+  gcc python3-dev python3-venv openssl util-linux bsdutils fail2ban curl chromium dpkg-dev
+  logrotate man-db)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

@@ -9,6 +9,10 @@ their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
 ``params``        a labelled corpus of attack and benign parameter values, one request each
 ``real-logs``     a 2004 honeypot, three scanner runs against DVWA, a benign access and error log
 ``attack-tools``  real attack tools run against a local Apache (tests/fixtures/attack-tools)
+``classes``       recall per round-2 class (header injection, SQLi and command-injection shapes,
+                  NUL bytes, source disclosure, legacy probes, known exploits), dev and held-out
+``false-alerts``  alerts per 100k lines on logs of ordinary sites, and every round-2 alert there
+``coverage``      CVEs covered: on CISA's KEV list, and named by SigmaHQ's webserver rules
 ``busy-clients``  false alerts per 100k lines of the threshold rules on benign logs, a NAT-like
                   address and a backend outage synthesised from them; scanner runs still caught
 
@@ -33,7 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from detection import busy, fail2ban, params, reallogs, tools
+from detection import benign, busy, classes, coverage, fail2ban, params, reallogs, tools
 from detection.markdown import replace_block
 from detection.section import Section
 
@@ -44,13 +48,17 @@ ROOT = BENCH.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data"
 DEFAULT_OUT = ROOT / "docs" / "detection.md"
 DEFAULT_DETAILS = BENCH / "out" / "detection-details.md"
-TOOLS_DIR = ROOT / "tests" / "fixtures" / "attack-tools"
+FIXTURES = ROOT / "tests" / "fixtures"
+TOOLS_DIR = FIXTURES / "attack-tools"
 
 SECTIONS: dict[str, Callable[[Path], Section]] = {
     "fail2ban": fail2ban.measure,
     "params": params.measure,
     "real-logs": reallogs.measure,
     "attack-tools": lambda _data: tools.measure(TOOLS_DIR),
+    "classes": lambda data: classes.measure(data, FIXTURES),
+    "false-alerts": benign.measure,
+    "coverage": coverage.measure,
     "busy-clients": lambda data: busy.measure(data, TOOLS_DIR),
 }
 

@@ -45,6 +45,8 @@ class Alert:
     log: str
     #: Every rule that fired on the triggering line (the lead rule first).
     rules: tuple[str, ...] = ()
+    #: The CVEs the line's findings name (known exploits), in finding order.
+    cves: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
@@ -182,4 +184,5 @@ class AlertMaker:
             sample=observation.event.raw,
             log=lead.log,
             rules=tuple(dict.fromkeys(f.rule_id for f in severe)),
+            cves=tuple(dict.fromkeys(cve for f in severe for cve in f.cves)),
         )

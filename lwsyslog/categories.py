@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["CATEGORIES", "PAYLOAD_CATEGORIES", "is_category"]
+__all__ = ["CATEGORIES", "PAYLOAD_CATEGORIES", "category_list", "is_category"]
 
 CATEGORIES: frozenset[str] = frozenset(
     {
@@ -26,6 +26,8 @@ CATEGORIES: frozenset[str] = frozenset(
         "waf-block",
         "access-denied",
         "bad-bot",
+        "header-injection",
+        "known-exploit",
     }
 )
 
@@ -33,6 +35,15 @@ CATEGORIES: frozenset[str] = frozenset(
 def is_category(name: str) -> bool:
     """True when ``name`` is a taxonomy id."""
     return name in CATEGORIES
+
+
+def category_list(value: object) -> str | None:
+    """Check a ``[rules.ID] categories`` option: a non-empty list of taxonomy ids (the problem,
+    or ``None``)."""
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        return "expected a non-empty list of category ids (docs/taxonomy.md)"
+    unknown = [v for v in value if not is_category(v)]
+    return f"{unknown[0]!r} is not a taxonomy category (docs/taxonomy.md)" if unknown else None
 
 
 # Categories that carry an attack payload or a probe for something exploitable: repeating one
@@ -50,5 +61,7 @@ PAYLOAD_CATEGORIES: frozenset[str] = frozenset(
         "webshell",
         "sensitive-file",
         "admin-probe",
+        "header-injection",
+        "known-exploit",
     }
 )

@@ -27,7 +27,9 @@ from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_sett
 from lwsyslog.settings import (
     AllowList,
     Config,
+    HostSettings,
     Location,
+    MetricsSettings,
     RuleSettings,
     StoreSettings,
     ThresholdSettings,
@@ -40,6 +42,7 @@ __all__ = [
     "config_files",
     "load_config",
     "parse_status_set",
+    "split_listen",
 ]
 
 DEFAULT_MAIN = Path("/etc/lwsyslog/lwsyslog.toml")
@@ -155,10 +158,56 @@ def _schema() -> dict[str, Any]:
             "max_bytes": checks.integer(1 << 20),
         },
         "notify": _Delegated(check_notify_table),
+        "hosts": {
+            "silent_after_secs": checks.number(0),
+            "max_hosts": checks.integer(1),
+            "severity": _SEVERITY,
+            "silent_after_secs_per_host": _seconds_per_host,
+        },
+        "metrics": {
+            "interval_secs": checks.number(0.1),
+            "textfile": checks.string,
+            "listen": _listen_address,
+        },
     }
     for table, source_schema in source_tables().items():
         schema[table] = dict(source_schema)
     return schema
+
+
+def _seconds_per_host(value: Any) -> str | None:
+    """A table of host name = seconds (0: that host is never silent)."""
+    if not isinstance(value, dict):
+        return f"expected a table of host = seconds, got {checks.type_name(value)}"
+    for host, seconds in value.items():
+        problem = checks.number(0)(seconds)
+        if problem:
+            return f"host {host!r}: {problem}"
+    return None
+
+
+def _listen_address(value: Any) -> str | None:
+    """``HOST:PORT`` (``[::1]:PORT`` for IPv6), or empty for no endpoint."""
+    problem = checks.string(value)
+    if problem or not value:
+        return problem
+    try:
+        split_listen(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def split_listen(text: str) -> tuple[str, int]:
+    """``("127.0.0.1", 9721)`` from ``"127.0.0.1:9721"`` (``[::1]:9721`` for IPv6)."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host:
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:9721, got {text!r}")
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"port must be a number from 1 to 65535, got {port!r}")
+    return host, int(port)
 
 
 _SCHEMA = _schema()
@@ -333,6 +382,28 @@ def _store(data: Mapping[str, Any]) -> StoreSettings:
     )
 
 
+def _hosts(data: Mapping[str, Any]) -> HostSettings:
+    defaults = HostSettings()
+    return HostSettings(
+        silent_after_secs=float(data.get("silent_after_secs", defaults.silent_after_secs)),
+        max_hosts=data.get("max_hosts", defaults.max_hosts),
+        severity=Severity(data.get("severity", defaults.severity.value)),
+        silent_after_secs_per_host={
+            str(host): float(secs)
+            for host, secs in data.get("silent_after_secs_per_host", {}).items()
+        },
+    )
+
+
+def _metrics(data: Mapping[str, Any]) -> MetricsSettings:
+    defaults = MetricsSettings()
+    return MetricsSettings(
+        interval_secs=float(data.get("interval_secs", defaults.interval_secs)),
+        textfile=data.get("textfile", defaults.textfile),
+        listen=data.get("listen", defaults.listen),
+    )
+
+
 def _allow_list(data: Mapping[str, Any]) -> AllowList:
     return AllowList(
         clients=tuple(ipaddress.ip_network(item, strict=False) for item in data.get("clients", [])),
@@ -405,6 +476,8 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         detection_engine=data["detection"]["engine"],
         sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,
+        hosts=_hosts(data.get("hosts", {})),
+        metrics=_metrics(data.get("metrics", {})),
     )
 
 

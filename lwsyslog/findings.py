@@ -17,6 +17,7 @@ class Finding:
     ``field`` names the event field that matched (``target``, ``user_agent``, ``message``...)
     and ``fragment`` the matched text after decoding: what ``lwsyslog explain`` shows so a user
     can trust or tune a rule. ``fragment`` may hold attacker bytes: sanitize before output.
+    ``cves`` names the CVEs of the exploit the rule recognises (``CVE-2021-41773``), if any.
     """
 
     rule_id: str
@@ -28,3 +29,4 @@ class Finding:
     time: float | None
     field: str
     fragment: str
+    cves: tuple[str, ...] = ()

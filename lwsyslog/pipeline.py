@@ -189,7 +189,7 @@ class Pipeline:
             alerts = self.dispatcher.fresh(self.storms.filter(alerts))
         delivered = True
         if alerts:
-            stats.alerts_by_rule.update(alert.rule for alert in alerts)
+            stats.count_alerts(alerts)
             delivered = self.dispatcher.dispatch(alerts)
         return LineResult(event, urgency, findings, alerts, delivered)
 
@@ -231,7 +231,7 @@ class Pipeline:
     def _deliver(self, alerts: list[Alert]) -> None:
         alerts = self.dispatcher.fresh(alerts)
         if alerts:
-            self.stats.alerts_by_rule.update(alert.rule for alert in alerts)
+            self.stats.count_alerts(alerts)
             self.dispatcher.dispatch(alerts)
 
     def reopen(self) -> None:

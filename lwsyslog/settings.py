@@ -18,7 +18,9 @@ from lwsyslog.severity import Severity
 __all__ = [
     "AllowList",
     "Config",
+    "HostSettings",
     "Location",
+    "MetricsSettings",
     "RuleSettings",
     "StoreSettings",
     "ThresholdSettings",
@@ -110,6 +112,32 @@ class StoreSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class HostSettings:
+    """The silent-host alert of ``[hosts]``: a web host that sent nothing for
+    ``silent_after_secs`` raises ``host-silent``, and ``host-back`` when it sends again."""
+
+    silent_after_secs: float = 900.0
+    max_hosts: int = 10_000
+    severity: Severity = Severity.HIGH
+    #: Per-host limits (0: never silent) over ``silent_after_secs``.
+    silent_after_secs_per_host: Mapping[str, float] = field(default_factory=dict)
+
+    def limit_for(self, host: str) -> float:
+        """Seconds of silence after which ``host`` is silent (0: never)."""
+        return self.silent_after_secs_per_host.get(host, self.silent_after_secs)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    """What the omprog program exports, from ``[metrics]``: its status file (always), a
+    node-exporter textfile and an HTTP endpoint for Prometheus (each when set)."""
+
+    interval_secs: float = 10.0
+    textfile: str = ""
+    listen: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The validated, merged configuration every stage is built from.
 
@@ -143,6 +171,8 @@ class Config:
     detection_engine: str
     sources: Mapping[str, Mapping[str, Any]]
     files: tuple[str, ...]
+    hosts: HostSettings = field(default_factory=HostSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     def rule_settings(self, rule_id: str) -> RuleSettings:
         """The settings for ``rule_id`` (defaults when the rule has no table)."""

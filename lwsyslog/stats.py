@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lwsyslog.alerts import Alert
 
 __all__ = ["RunStats"]
 
@@ -25,6 +30,8 @@ class RunStats:
     findings_by_category: Counter[str] = field(default_factory=Counter)
     findings_by_rule: Counter[str] = field(default_factory=Counter)
     alerts_by_rule: Counter[str] = field(default_factory=Counter)
+    #: (rule, severity) of every alert raised (the metrics' ``lwsyslog_alerts_total``).
+    alerts_by_rule_severity: Counter[tuple[str, str]] = field(default_factory=Counter)
     clients: Counter[str] = field(default_factory=Counter)
     lines_with_findings: int = 0
 
@@ -37,6 +44,12 @@ class RunStats:
             keep = clients.most_common(_MAX_CLIENTS // 2)
             clients.clear()
             clients.update(dict(keep))
+
+    def count_alerts(self, alerts: Iterable[Alert]) -> None:
+        """Count raised alerts by rule, and by rule and severity."""
+        for alert in alerts:
+            self.alerts_by_rule[alert.rule] += 1
+            self.alerts_by_rule_severity[alert.rule, alert.severity.value] += 1
 
     @property
     def unparsed_total(self) -> int:

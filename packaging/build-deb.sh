@@ -4,8 +4,9 @@
 #   bash packaging/build-deb.sh --reuse  keeps dist/'s package if it was built from the same
 #                                        sources (what the tests run)
 # Build tools installed when missing (needs root then): dpkg-dev, python3-venv, python3-dev,
-# gcc, pkg-config, libsystemd-dev; systemd-python is compiled here, so target hosts need no
-# compiler. The venv is filled from PyPI (pip as configured on this machine).
+# gcc (for a dependency without a wheel for this machine; anything compiled is compiled here,
+# so target hosts need no compiler). The venv is filled from PyPI (pip as configured on this
+# machine).
 # Environment: PYTHON (default /usr/bin/python3, Debian's interpreter: the package depends on
 # it), LINTIAN=1 also runs lintian on the package (installing it when missing).
 set -euo pipefail
@@ -39,7 +40,7 @@ for arg in "$@"; do
 done
 
 # --- build tools ------------------------------------------------------------------------------
-build_tools=(dpkg-dev python3-venv python3-dev gcc pkg-config libsystemd-dev)
+build_tools=(dpkg-dev python3-venv python3-dev gcc)
 missing=()
 for package in "${build_tools[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
@@ -127,6 +128,9 @@ gzip -9n "$root"/usr/share/man/man1/*.1
   "$root/etc/lwsyslog/lwsyslog.toml" "$version"
 install -d "$root/etc/lwsyslog/lwsyslog.d"
 install -D -m 0644 "$packaging/debian/logrotate" "$root/etc/logrotate.d/lwsyslog"
+# The daily report (lwsyslog report --mail), installed disabled: it needs an e-mail channel.
+install -D -m 0644 -t "$root/lib/systemd/system" \
+  "$packaging/systemd/lwsyslog-report.service" "$packaging/systemd/lwsyslog-report.timer"
 
 # --- the venv made final ----------------------------------------------------------------------
 # No pip in the package: files installed into the venv by hand would be nobody's to remove.

@@ -59,6 +59,8 @@ class Verdict:
     unparsed_reason: str = ""
     code: str = ""
     message: str = ""
+    #: Each finding's rule and severity (after the pipeline's settings and escalation).
+    rule_severities: tuple[tuple[str, Severity], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -83,6 +85,8 @@ class AlertRow:
     last: Origin
     message: str
     sample: str
+    #: 0 for an alert raised by a single line's findings, the window of a threshold's.
+    window_secs: float = 0.0
 
 
 @dataclass(slots=True)
@@ -206,6 +210,7 @@ def _verdict(line: Line, outcome: LineResult) -> Verdict:
         tuple((f.rule_id, f.field, f.fragment) for f in findings),
         code=getattr(event, "code", ""),
         message=getattr(event, "message", ""),
+        rule_severities=tuple((f.rule_id, f.severity) for f in findings),
     )
 
 
@@ -220,6 +225,7 @@ def _alert_row(alert: Alert) -> AlertRow:
         alert.last,
         alert.message,
         alert.sample,
+        alert.window_secs,
     )
 
 

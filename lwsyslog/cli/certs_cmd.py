@@ -1,25 +1,36 @@
-"""``lwsyslog certs``: make (or take over) the site CA and the RELP TLS certificates.
-
-Example::
-
-    lwsyslog certs --dir /etc/lwsyslog/tls --ca-name example.net \\
-        --server logs.example.net --webhost www1.example.net --webhost www2.example.net
-
-Files that already exist in ``--dir`` are kept (after checking that certificate and key belong
-together) unless ``--force``; an existing CA made elsewhere is used with ``--ca-cert/--ca-key``.
-"""
+"""``lwsyslog certs``: make (or take over) the site CA and the RELP TLS certificates."""
 
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
+from lwsyslog.cli.argtypes import Once, positive_int
 from lwsyslog.deploy import certs
 from lwsyslog.errors import CertError
 
 __all__ = ["register", "run"]
+
+
+_DESCRIPTION = """\
+Make the site CA and the TLS certificates the RELP chain authenticates with: one server
+certificate (extended key usage serverAuth) for the central rsyslog, one client certificate
+(clientAuth) per web host, each naming its host (subjectAltName), all signed by the site CA.
+
+Files are written into --dir (made 0700; keys 0600, certificates 0644, whatever the umask).
+Files that already exist there are kept, after checking that certificate and key belong
+together, unless --force. An existing CA made elsewhere is used with --ca-cert and --ca-key.
+Keep the CA's key off the hosts: copy the CA certificate to every host, and each host's own
+certificate and key to that host only."""
+
+_EXAMPLES = """\
+example:
+  lwsyslog certs --dir /etc/lwsyslog/tls --ca-name example.net \\
+      --server logs.example.net --webhost www1.example.net --webhost www2.example.net"""
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -27,25 +38,64 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "certs",
         help="make the site CA and TLS certificates for the RELP chain",
-        description=__doc__,
+        description=_DESCRIPTION,
+        epilog=_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--dir", type=Path, required=True, help="directory to write into")
-    parser.add_argument("--ca-name", default="lwsyslog", help="label of the site CA")
-    parser.add_argument("--ca-cert", type=Path, help="use this existing CA certificate")
-    parser.add_argument("--ca-key", type=Path, help="the existing CA's private key")
+    parser.add_argument(
+        "--dir", type=Path, required=True, action=Once, metavar="DIR",
+        help="directory to write into, made 0700 if missing; it must not be writable by "
+        "other users",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ca-name", default="lwsyslog", action=Once, metavar="LABEL",
+        help="the site CA's name, also the stem of its files LABEL-ca.crt and LABEL-ca.key "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ca-cert", type=Path, action=Once, metavar="FILE",
+        help="use this existing CA certificate instead of making one (with --ca-key)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--ca-key", type=Path, action=Once, metavar="FILE",
+        help="the existing CA's private key (with --ca-cert)",
+    )  # fmt: skip
     parser.add_argument(
         "--server", action="append", default=[], metavar="NAME",
-        help="make a server certificate for the central rsyslog (repeatable)",
+        help="make a server certificate for the central rsyslog named NAME (repeatable)",
     )  # fmt: skip
     parser.add_argument(
         "--webhost", action="append", default=[], metavar="NAME",
-        help="make a client certificate for a web host (repeatable)",
+        help="make a client certificate for the web host named NAME (repeatable)",
     )  # fmt: skip
-    parser.add_argument("--key-type", choices=["ec", "rsa"], default="ec", help="default: ec")
-    parser.add_argument("--days", type=int, default=certs.CERT_DAYS, help="leaf validity")
-    parser.add_argument("--force", action="store_true", help="replace files that exist")
+    parser.add_argument(
+        "--key-type", choices=["ec", "rsa"], default="ec", action=Once,
+        help="ec: ECDSA P-256, small and fast; rsa: RSA 2048 (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--days", type=positive_int, default=certs.CERT_DAYS, action=Once, metavar="N",
+        help="validity of each new host certificate in days (default: %(default)s; the CA: "
+        f"{certs.CA_DAYS})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--force", action="store_true",
+        help="replace certificates and keys that exist instead of keeping them",
+    )  # fmt: skip
     parser.set_defaults(func=run)
+
+
+def _private_dir(directory: Path) -> None:
+    """Make ``directory`` 0700, or refuse one that other users can write to."""
+    if not directory.exists():
+        directory.mkdir(mode=0o700, parents=True)
+        os.chmod(directory, 0o700)  # whatever the umask
+        return
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o022:
+        raise CertError(
+            f"{directory} is writable by other users (mode {mode:04o}): anyone could replace "
+            f"the certificates; chmod 0700 {directory}"
+        )
 
 
 def _reuse(cert: Path, key: Path, name: str, force: bool) -> certs.CertFiles | None:
@@ -58,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
     """Make what is missing and print each file with what happened to it."""
     directory: Path = args.dir
     try:
+        _private_dir(directory)
         if (args.ca_cert is None) != (args.ca_key is None):
             print("lwsyslog certs: --ca-cert and --ca-key go together", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ import argparse
 
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.detection.catalog import load_detection
+from lwsyslog.hosts import HOST_BACK, HOST_SILENT
 from lwsyslog.notify.settings_parse import check_rule_filters
 from lwsyslog.pipeline import parser_for
 
@@ -34,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     parser_for(config)  # compiles the formats
     detection = load_detection(config)
-    check_rule_filters(config.notify, detection.rule_ids(), file=config.files[-1])
+    known = detection.rule_ids() | {HOST_SILENT, HOST_BACK}
+    check_rule_filters(config.notify, known, file=config.files[-1])
     print("configuration OK: " + ", ".join(config.files))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")

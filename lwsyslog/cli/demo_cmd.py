@@ -1,14 +1,18 @@
-"""``lwsyslog demo``: the whole chain on this machine, attacked, and the alerts it raised.
+"""The demo command: the whole chain on this machine, attacked, and the alerts it raised.
 
 Needs root. Starts (all on 127.0.0.1, all stopped again by pid at the end, also on ^C) a
 journald in a private mount namespace, a web-host and a central rsyslogd talking RELP over TLS
 with fresh certificates, a real Apache whose logs the web host follows, and the real
-lwsyslog-omprog. Then it browses, attacks (SQL injection, path traversal, a scanner, a Basic-auth
-brute force, Log4Shell, Shellshock), injects two lines with logger, and prints the alerts as
-``journalctl -t lwsyslog`` shows them, and the messages file. The host's own rsyslog, journal
-and Apache are not touched.
+lwsyslog-omprog, plus a local SMTP server (STARTTLS and AUTH; needs aiosmtpd, which
+bootstrap.sh installs) and a webhook receiver that checks the HMAC signature. Then it browses,
+attacks (SQL injection, path traversal, a scanner, a Basic-auth brute force, Log4Shell,
+Shellshock), injects two lines with logger, and prints the alerts as 'journalctl -t
+lwsyslog' shows them, the messages file, the e-mails, webhook and apprise posts the receivers
+got, then 'lwsyslog alerts' and 'lwsyslog report' over the alert store, and mails the
+report. About 10 s. The host's own rsyslog, journal and Apache are not touched.
 
-Exit status: 0 every expected alert arrived, 1 some did not (they are named), 2 cannot run here.
+Exit status: 0 every expected alert arrived and reached the receivers, 1 something did not
+(it is named), 2 cannot run here.
 """
 
 from __future__ import annotations

@@ -49,10 +49,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "explain",
         help="show parsed fields, decoding, triage and every rule's verdict for one line",
+        description=(
+            "Run one log line through the same pipeline as scan and the omprog program and "
+            "show what it saw: the format that parsed it, each field as rules read it "
+            "(decoded), the triage, which rules the scan selected and each one's verdict with "
+            "the fragment it matched. Exit 0 when the line parsed, 1 when no configured "
+            "format fits it."
+        ),
     )
     parser.add_argument("line", help="one log line (quote it)")
     add_input_options(parser)
-    parser.add_argument("--all", action="store_true", help="list rules that did not match too")
+    parser.add_argument(
+        "--all", action="store_true", help="list the rules that did not match too (default: off)"
+    )
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     add_config_options(parser)
     parser.set_defaults(func=run)

@@ -11,7 +11,11 @@ import time
 from pathlib import Path
 
 from lwsyslog.cli.alerts_cmd import add_store_option, timespec_arg
-from lwsyslog.report import build_digest, render_html, render_text
+from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.errors import SinkError
+from lwsyslog.notify.email_send import Attachment, send_report
+from lwsyslog.notify.settings import NotifySettings
+from lwsyslog.report import Digest, build_digest, render_html, render_text, report_mail
 from lwsyslog.store import open_reader, parse_timespec, resolve_period
 
 __all__ = ["register", "run", "write_page"]
@@ -28,7 +32,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Alerts by severity and category, top clients and what they tried, hosts most "
             "targeted, new clients against the previous period of the same length, the "
-            "noisiest rules. --html writes one self-contained page with charts."
+            "noisiest rules. --html writes one self-contained page with charts; --mail sends "
+            "the report (text, the page, the page attached) through the e-mail channels of "
+            "[notify.channels] instead of printing it."
         ),
     )
     add_store_option(parser)
@@ -47,6 +53,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--json", action="store_true", help="the digest as one JSON object")
     parser.add_argument("--html", metavar="FILE", help="also write the report page to FILE")
+    parser.add_argument(
+        "--mail",
+        action="store_true",
+        help="send the report through the configured e-mail channels (nothing on stdout "
+        "unless --json; exit 1 when a channel could not send it)",
+    )
+    parser.add_argument(
+        "--mail-channel",
+        action="append",
+        metavar="NAME",
+        help="with --mail: only this e-mail channel (repeatable; default: every one)",
+    )
+    add_config_options(parser)
     parser.set_defaults(func=run)
 
 
@@ -60,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
     if since >= until:
         print("lwsyslog: error: --since must be before --until", file=sys.stderr)
         return 2
+    if args.mail_channel and not args.mail:
+        print("lwsyslog: error: --mail-channel needs --mail", file=sys.stderr)
+        return 2
+    # Read the configuration first: a bad one is reported before the store is read.
+    config = config_from_args(args) if args.mail else None
     conn = open_reader(args.db)
     try:
         digest = build_digest(conn, since, until, top=max(1, args.top))
@@ -67,8 +91,10 @@ def run(args: argparse.Namespace) -> int:
         conn.close()
     if args.json:
         sys.stdout.write(json.dumps(digest.record(), ensure_ascii=False) + "\n")
-    else:
+    elif not args.mail:
         sys.stdout.write(render_text(digest))
+    if config is not None and not _mail(config.notify, digest, args.mail_channel):
+        return EXIT_IO
     if args.html:
         try:
             write_page(Path(args.html), render_html(digest))
@@ -77,6 +103,21 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_IO
         print(f"lwsyslog: report page written to {args.html}", file=sys.stderr)
     return EXIT_OK
+
+
+def _mail(settings: NotifySettings, digest: Digest, channels: list[str] | None) -> bool:
+    """Send the report; False (after saying why on stderr) when a channel could not."""
+    mail = report_mail(digest)
+    page = Attachment(mail.filename, "text/html", mail.html.encode("utf-8"))
+    try:
+        sent = send_report(
+            settings, mail.subject, mail.text, mail.html, channels=channels, attachments=[page]
+        )
+    except SinkError as error:
+        print(f"lwsyslog: {error}", file=sys.stderr)
+        return False
+    print(f"lwsyslog: report mailed through {', '.join(sent)}", file=sys.stderr)
+    return True
 
 
 def write_page(path: Path, html: str) -> None:

@@ -22,10 +22,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "List every rule lwsyslog would run with this configuration: the built-in event "
             "rules, the threshold rules and the rules of every configured source (Sigma), "
             "with kind, configured severity, categories, where the rule comes from and what "
-            "it detects. Disabled rules are marked."
+            "it detects. Disabled rules are marked. With --cve: the CVEs the rules recognise "
+            "(the known-exploit rule pack, built-in and Sigma rules that name one)."
         ),
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per rule")
+    parser.add_argument(
+        "--cve",
+        nargs="?",
+        const="",
+        metavar="CVE-YYYY-NNNN",
+        help="list the CVEs covered and the rules for each (or only this CVE's rules)",
+    )
     add_config_options(parser)
     parser.set_defaults(func=run)
 
@@ -42,7 +50,42 @@ def _row(info: RuleInfo, config: Config) -> dict[str, object]:
         "enabled": info.enabled,
         "source": info.source,
         "description": info.description,
+        **({"cve": list(info.cves)} if info.cves else {}),
     }
+
+
+def _by_cve(infos: list[RuleInfo], wanted: str) -> dict[str, list[RuleInfo]]:
+    found: dict[str, list[RuleInfo]] = {}
+    for info in infos:
+        for cve in info.cves:
+            if not wanted or cve.upper() == wanted.upper():
+                found.setdefault(cve, []).append(info)
+    return dict(sorted(found.items(), key=lambda item: _cve_order(item[0])))
+
+
+def _cve_order(cve: str) -> tuple[int, int]:
+    _, year, number = cve.split("-", 2)
+    return int(year), int(number)
+
+
+def _print_cves(detection_rules: list[RuleInfo], args: argparse.Namespace, config: Config) -> int:
+    """The CVE table: each covered CVE with its rules (``--cve``)."""
+    covered = _by_cve(detection_rules, args.cve)
+    if not covered:
+        print(f"no loaded rule names {args.cve}" if args.cve else "no loaded rule names a CVE")
+        return 1
+    for cve, infos in covered.items():
+        rows = [_row(info, config) for info in infos]
+        if args.json:
+            print(json.dumps({"cve": cve, "rules": rows}))
+            continue
+        for row in rows:
+            state = "" if row["enabled"] else " [disabled]"
+            print(f"{cve:<16} {row['id']:<44} {row['severity']:<8} {row['description']}{state}")
+    if not args.json:
+        rules = {info.id for infos in covered.values() for info in infos}
+        print(f"# {len(covered)} CVEs, {len(rules)} rules")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     detection = load_detection(config)
     settled = detection.configured(config)
+    if args.cve is not None:
+        return _print_cves(list(detection.rules), args, settled)
     rows = [_row(info, settled) for info in detection.rules]
     if args.json:
         for row in rows:

@@ -16,6 +16,7 @@ from lwsyslog.cli.common import add_config_options, add_input_options, config_fr
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.events import Origin
+from lwsyslog.findings import Finding
 from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks.base import Sink
@@ -148,12 +149,23 @@ def finding_record(result: LineResult) -> str:
         "categories": categories,
         "severity": severity,
     }
+    cves = list(dict.fromkeys(cve for finding in findings for cve in finding.cves))
+    if cves:
+        record["cve"] = cves
     if findings:
-        record["matches"] = [
-            {"rule": f.rule_id, "field": f.field, "fragment": sanitize(f.fragment, 200)}
-            for f in findings
-        ]
+        record["matches"] = [_match_record(f) for f in findings]
     return json.dumps(record, ensure_ascii=False)
+
+
+def _match_record(finding: Finding) -> dict[str, object]:
+    match: dict[str, object] = {
+        "rule": finding.rule_id,
+        "field": finding.field,
+        "fragment": sanitize(finding.fragment, 200),
+    }
+    if finding.cves:
+        match["cve"] = list(finding.cves)
+    return match
 
 
 def alert_record(alert: Alert) -> str:
@@ -172,6 +184,7 @@ def alert_record(alert: Alert) -> str:
             "message": sanitize(alert.message, 500),
             "client_ip": alert.client_ip,
             "log": alert.log,
+            **({"cve": list(alert.cves)} if alert.cves else {}),
         },
         ensure_ascii=False,
     )

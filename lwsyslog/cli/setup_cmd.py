@@ -1,39 +1,217 @@
-"""``lwsyslog setup server|webhost``: install the rsyslog drop-in of this machine's role.
-
-Examples::
-
-    lwsyslog setup webhost --server-host logs.example.net \\
-        --ca /etc/lwsyslog/tls/example.net-ca.crt \\
-        --cert /etc/lwsyslog/tls/www1.example.net.crt --key /etc/lwsyslog/tls/www1.example.net.key
-
-    lwsyslog setup server --peer '*.example.net' --ca ... --cert ... --key ... --dry-run
-
-The drop-in is rendered, checked with ``rsyslogd -N1`` and only then written; ``--dry-run``
-prints it instead.
-"""
+"""``lwsyslog setup server|webhost``: install the rsyslog drop-in of this machine's role."""
 
 from __future__ import annotations
 
 import argparse
+import grp
+import os
+import pwd
+import stat
 import sys
 from pathlib import Path
 from typing import Any
 
+from lwsyslog.cli.argtypes import Once, absolute_path, port, positive_int, size_bytes, size_text
+from lwsyslog.deploy import cert_checks
 from lwsyslog.deploy import rsyslog_setup as rs
-from lwsyslog.errors import SetupError
+from lwsyslog.deploy.rsyslog_check import MAIN_CONF
+from lwsyslog.errors import CertError, SetupError
 
-__all__ = ["register", "run"]
+__all__ = ["register", "run", "settings_from_args"]
+
+PROGRAM_USER = "lwsyslog"
+"""The user lwsyslog-omprog runs as (the Debian package creates it)."""
+
+_DESCRIPTION = """\
+Write the rsyslog drop-in of this machine's role into the rsyslog.d directory:
+  webhost  an Apache host: rsyslog reads Apache's log files (imfile) and sends each line
+           over RELP with mutual TLS to the central server;
+  server   the central rsyslog: it accepts web hosts whose certificate chains to the site CA
+           and names a permitted peer, keeps raw copies per host and runs lwsyslog-omprog.
+
+First the certificates are checked: the key belongs to the certificate, the certificate
+chains to the CA, is valid now and fits the role (serverAuth for the server, clientAuth for a
+web host). Then the drop-in is rendered and checked with rsyslogd -N1 inside the main
+rsyslog configuration, with the other drop-ins of the directory. Only then is it written;
+--dry-run prints it instead. Restart rsyslog afterwards."""
+
+_EXAMPLES = """\
+examples:
+  lwsyslog setup server --peer '*.example.net' --ca /etc/lwsyslog/tls/example.net-ca.crt \\
+      --cert /etc/lwsyslog/tls/logs.example.net.crt --key /etc/lwsyslog/tls/logs.example.net.key
+  lwsyslog setup webhost --server-host logs.example.net \\
+      --ca /etc/lwsyslog/tls/example.net-ca.crt \\
+      --cert /etc/lwsyslog/tls/www1.example.net.crt --key /etc/lwsyslog/tls/www1.example.net.key"""
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ca", required=True, help="site CA certificate (PEM)")
-    parser.add_argument("--cert", required=True, help="this host's certificate (PEM)")
-    parser.add_argument("--key", required=True, help="this host's private key (PEM)")
+def _formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.RawDescriptionHelpFormatter(prog, max_help_position=30)
+
+
+def _role_formatter(prog: str) -> argparse.HelpFormatter:
+    return argparse.HelpFormatter(prog, max_help_position=30)
+
+
+def _common(parser: argparse.ArgumentParser, role: str) -> None:
+    usage = "serverAuth" if role == "server" else "clientAuth"
+    made_by = f"lwsyslog certs --{role} NAME"
     parser.add_argument(
-        "--rsyslog-dir", type=Path, default=Path("/etc/rsyslog.d"),
-        help="where to write the drop-in (default: /etc/rsyslog.d)",
+        "--ca", required=True, action=Once, type=absolute_path, metavar="FILE",
+        help="the site CA certificate (PEM) every certificate of the chain is signed by",
     )  # fmt: skip
-    parser.add_argument("--dry-run", action="store_true", help="print, do not write")
+    parser.add_argument(
+        "--cert", required=True, action=Once, type=absolute_path, metavar="FILE",
+        help=f"this host's certificate (PEM), with extended key usage {usage} ({made_by})",
+    )  # fmt: skip
+    parser.add_argument(
+        "--key", required=True, action=Once, type=absolute_path, metavar="FILE",
+        help="the private key of --cert (PEM, mode 0600)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--max-message-size", action=Once, type=size_bytes, default=rs.MAX_MESSAGE_SIZE,
+        metavar="BYTES",
+        help="longest line rsyslog passes on whole; Apache logs up to about 122,000 bytes "
+        "per access line at its default request limits (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rsyslog-dir", action=Once, type=Path, default=Path("/etc/rsyslog.d"), metavar="DIR",
+        help="where to write the drop-in (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--rsyslog-conf", action=Once, default=str(MAIN_CONF), metavar="FILE",
+        help="the main rsyslog configuration the drop-in is checked in, with the other "
+        "drop-ins of --rsyslog-dir; 'none' checks the drop-in alone (default: %(default)s)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--dry-run", action="store_true",
+        help="check and print the drop-in, write nothing",
+    )  # fmt: skip
+
+
+def _webhost_parser(roles: argparse._SubParsersAction[Any]) -> None:
+    d = rs.WebhostSettings("", "", "", "")
+    web = roles.add_parser(
+        "webhost",
+        help="Apache host: imfile reads Apache's logs, RELP over TLS to the central server",
+        description="Write 10-lwsyslog-webhost.conf: rsyslog follows Apache's access and error "
+        "logs (imfile) and sends every line over RELP with mutual TLS to the central server. "
+        "Only these inputs are forwarded: nothing written to /dev/log is, whatever its tag.",
+        formatter_class=_role_formatter,
+    )
+    _common(web, "webhost")
+    web.add_argument(
+        "--server-host", required=True, action=Once, metavar="HOST",
+        help="the central server's host name or address to connect to",
+    )  # fmt: skip
+    web.add_argument(
+        "--server-port", action=Once, type=port, default=d.server_port, metavar="PORT",
+        help="the central server's RELP port (default: %(default)s)",
+    )  # fmt: skip
+    web.add_argument(
+        "--server-name", action=Once, default="", metavar="NAME",
+        help="the name the server's certificate must carry (default: --server-host)",
+    )  # fmt: skip
+    web.add_argument(
+        "--access-log", action=Once, type=absolute_path, default=d.access_log, metavar="FILE",
+        help="Apache's access log, in the combined format (default: %(default)s)",
+    )  # fmt: skip
+    web.add_argument(
+        "--error-log", action=Once, type=absolute_path, default=d.error_log, metavar="FILE",
+        help="Apache's error log (default: %(default)s)",
+    )  # fmt: skip
+    web.add_argument(
+        "--window-size", action=Once, type=positive_int, default=d.window_size, metavar="N",
+        help="RELP frames in flight: it, not the CPU, sets the throughput (default: "
+        "%(default)s, about 55,000 lines/s with TLS)",
+    )  # fmt: skip
+    web.add_argument(
+        "--queue-max-disk", action=Once, type=size_text, default=d.queue_max_disk,
+        metavar="SIZE",
+        help="disk space for lines queued while the server is unreachable (default: "
+        "%(default)s)",
+    )  # fmt: skip
+    web.add_argument(
+        "--test-socket", action=Once, type=absolute_path, metavar="PATH",
+        help="also forward lines written to this Unix socket (`logger --socket PATH -t "
+        "apache-access ...`, or Apache's piped loggers); its directory is made 0700 and must "
+        "be root's alone, e.g. /var/spool/rsyslog/lwsyslog-test.sock (default: none)",
+    )  # fmt: skip
+    web.set_defaults(func=run)
+
+
+def _server_parser(roles: argparse._SubParsersAction[Any]) -> None:
+    d = rs.ServerSettings("", "", "")
+    srv = roles.add_parser(
+        "server",
+        help="central server: RELP over TLS in, raw copies per host, lwsyslog-omprog",
+        description="Write 20-lwsyslog-server.conf: rsyslog accepts web hosts over RELP with "
+        "mutual TLS, keeps a raw copy of their Apache logs per host in --output-dir and "
+        "pipes every line to lwsyslog-omprog, which runs as user lwsyslog.",
+        formatter_class=_role_formatter,
+    )
+    _common(srv, "server")
+    srv.add_argument(
+        "--peer", action="append", required=True, metavar="NAME",
+        help="a web-host certificate name to accept, '*.domain' allowed (repeatable)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--server-name", action=Once, default="", metavar="NAME",
+        help="the name web hosts check (their --server-name): the certificate must carry "
+        "it (default: not checked; the certificate's names are printed)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--port", action=Once, type=port, default=d.port, metavar="PORT",
+        help="RELP port to listen on (default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--address", action=Once, default="", metavar="ADDR",
+        help="address to listen on (default: all addresses)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--output-dir", action=Once, type=absolute_path, default=d.output_dir, metavar="DIR",
+        help="raw copies of the web hosts' logs, DIR/HOST/apache-access.log ... "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--omprog", action=Once, type=absolute_path, default=d.omprog_binary, metavar="FILE",
+        help="the lwsyslog-omprog program rsyslog runs (default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--config", action="append", type=absolute_path, default=[], metavar="FILE",
+        help="passed on to lwsyslog-omprog: TOML files instead of the system configuration "
+        "(repeatable; default: /etc/lwsyslog/lwsyslog.toml and lwsyslog.d/*.toml)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--state-dir", action=Once, type=absolute_path, default=d.state_dir, metavar="DIR",
+        help="passed on to lwsyslog-omprog: its state (replay guard, spool, alert store), "
+        "writable by user lwsyslog (default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--messages-file", action=Once, type=absolute_path, metavar="FILE",
+        help="passed on to lwsyslog-omprog: the alerts file (default: the configuration's "
+        "[sinks.messages_file] path, /var/log/lwsyslog/messages)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--omprog-output", action=Once, type=absolute_path, default=d.omprog_output,
+        metavar="FILE",
+        help="where rsyslog writes the program's diagnostics (default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--queue-max-disk", action=Once, type=size_text, default=d.queue_max_disk,
+        metavar="SIZE",
+        help="disk space for lines waiting for the program (default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--shards", action=Once, type=positive_int, default=d.shards, metavar="N",
+        help="programs in parallel, each owning the clients whose address hashes to it "
+        "(default: %(default)s)",
+    )  # fmt: skip
+    srv.add_argument(
+        "--transactions", action=argparse.BooleanOptionalAction, default=d.transactions,
+        help="batches confirmed at their COMMIT (default); --no-transactions confirms each "
+        "line on its own (see omprog/README.md)",
+    )  # fmt: skip
+    srv.set_defaults(func=run)
 
 
 def register(subparsers: argparse._SubParsersAction[Any]) -> None:
@@ -41,62 +219,17 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     parser = subparsers.add_parser(
         "setup",
         help="install the rsyslog drop-in for a web host or the central server",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=_DESCRIPTION,
+        epilog=_EXAMPLES,
+        formatter_class=_formatter,
     )
     roles = parser.add_subparsers(dest="role", required=True, metavar="ROLE")
-    d_web = rs.WebhostSettings("", "", "", "")
-    web = roles.add_parser("webhost", help="Apache host: imfile -> RELP/TLS to the server")
-    _common(web)
-    web.add_argument("--server-host", required=True, help="central server to connect to")
-    web.add_argument("--server-port", type=int, default=d_web.server_port)
-    web.add_argument(
-        "--server-name", default="",
-        help="name the server's certificate must carry (default: --server-host)",
-    )  # fmt: skip
-    web.add_argument("--access-log", default=d_web.access_log)
-    web.add_argument("--error-log", default=d_web.error_log)
-    web.add_argument("--window-size", type=int, default=d_web.window_size)
-    web.add_argument("--queue-max-disk", default=d_web.queue_max_disk)
-    web.set_defaults(func=run)
-
-    d_srv = rs.ServerSettings("", "", "")
-    srv = roles.add_parser("server", help="central server: RELP/TLS in -> lwsyslog omprog")
-    _common(srv)
-    srv.add_argument(
-        "--peer", action="append", required=True, metavar="NAME",
-        help="web-host certificate name to accept, '*.domain' allowed (repeatable)",
-    )  # fmt: skip
-    srv.add_argument("--port", type=int, default=d_srv.port)
-    srv.add_argument("--address", default="", help="listen address (default: all)")
-    srv.add_argument("--output-dir", default=d_srv.output_dir, help="raw lines per host")
-    srv.add_argument("--omprog", default=d_srv.omprog_binary, help="the lwsyslog program")
-    srv.add_argument("--omprog-output", default=d_srv.omprog_output, help="program's stderr")
-    srv.add_argument("--queue-max-disk", default=d_srv.queue_max_disk)
-    srv.add_argument(
-        "--shards",
-        type=int,
-        default=d_srv.shards,
-        help="programs in parallel, each owning the clients whose address hashes to it",
-    )
-    srv.add_argument(
-        "--transactions",
-        action=argparse.BooleanOptionalAction,
-        default=d_srv.transactions,
-        help="batches with COMMIT confirmation (default); --no-transactions confirms each "
-        "line on its own (see omprog/README.md)",
-    )
-    srv.set_defaults(func=run)
-
-
-def _absolute(path: str) -> str:
-    # rsyslogd resolves relative paths against its own working directory, not ours.
-    return str(Path(path).absolute())
+    _webhost_parser(roles)
+    _server_parser(roles)
 
 
 def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.ServerSettings:
     """The drop-in settings the parsed command line asks for."""
-    args.ca, args.cert, args.key = (_absolute(p) for p in (args.ca, args.cert, args.key))
     if args.role == "webhost":
         return rs.WebhostSettings(
             server_host=args.server_host,
@@ -110,6 +243,8 @@ def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.Serv
             window_size=args.window_size,
             batch_size=min(rs.WebhostSettings("", "", "", "").batch_size, args.window_size),
             queue_max_disk=args.queue_max_disk,
+            max_message_size=args.max_message_size,
+            test_socket=args.test_socket or "",
         )
     return rs.ServerSettings(
         ca_cert=args.ca,
@@ -120,20 +255,84 @@ def settings_from_args(args: argparse.Namespace) -> rs.WebhostSettings | rs.Serv
         address=args.address,
         output_dir=args.output_dir,
         omprog_binary=args.omprog,
+        omprog_config=tuple(args.config),
+        state_dir=args.state_dir,
+        messages_file=args.messages_file or "",
         omprog_output=args.omprog_output,
         queue_max_disk=args.queue_max_disk,
         shards=args.shards,
         transactions=args.transactions,
+        max_message_size=args.max_message_size,
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Render, validate, write (or print) the drop-in; 0 on success, 1 if rsyslogd refused it."""
-    role: rs.Role = args.role
+def _check_certificates(args: argparse.Namespace) -> list[str]:
+    name = args.server_name if args.role == "server" else ""
+    return cert_checks.check_role(
+        args.role, ca=Path(args.ca), cert=Path(args.cert), key=Path(args.key), name=name
+    )
+
+
+def _owner(path: Path) -> str:
+    info = path.stat()
     try:
+        user = pwd.getpwuid(info.st_uid).pw_name
+    except KeyError:
+        user = str(info.st_uid)
+    try:
+        group = grp.getgrgid(info.st_gid).gr_name
+    except KeyError:
+        group = str(info.st_gid)
+    return f"{user}:{group} {stat.S_IMODE(info.st_mode):04o}"
+
+
+def _server_notes(args: argparse.Namespace) -> list[str]:
+    """What the server side expects of users and directories, and what is not so here."""
+    notes = [
+        f"lwsyslog-omprog runs as user {PROGRAM_USER}: it writes {args.state_dir} (expected "
+        f"0750 {PROGRAM_USER}:{PROGRAM_USER}) and the messages file (expected 0640 "
+        f"{PROGRAM_USER}:adm); rsyslog writes {args.output_dir}/HOST/*.log itself "
+        "(directories 0750, files 0640, group adm)."
+    ]
+    try:
+        pwd.getpwnam(PROGRAM_USER)
+    except KeyError:
+        notes.append(f"warning: there is no user {PROGRAM_USER} (the Debian package makes it)")
+    state = Path(args.state_dir)
+    if not state.is_dir():
+        notes.append(f"warning: {state} does not exist yet")
+    else:
+        owner = _owner(state)
+        if not owner.startswith(f"{PROGRAM_USER}:") or state.stat().st_mode & 0o007:
+            notes.append(f"warning: {state} is {owner}")
+    return notes
+
+
+def _report_names(args: argparse.Namespace, names: list[str]) -> None:
+    shown = ", ".join(names)
+    if args.role == "server":
+        print(f"certificate names: {shown} (web hosts use one as --server-name)")
+    else:
+        print(f"certificate names: {shown} (the server must accept one with --peer)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check, render, validate, write (or print) the drop-in; 0 on success, 1 on a problem
+    with the files or rsyslogd's check, 2 on bad settings."""
+    role: rs.Role = args.role
+    main_conf = None if args.rsyslog_conf == "none" else Path(args.rsyslog_conf)
+    try:
+        names = _check_certificates(args)
         target, text, result = rs.install(
-            role, settings_from_args(args), args.rsyslog_dir, dry_run=args.dry_run
+            role,
+            settings_from_args(args),
+            args.rsyslog_dir,
+            dry_run=args.dry_run,
+            main_conf=main_conf,
         )
+    except CertError as exc:
+        print(f"lwsyslog setup: {exc}; nothing written", file=sys.stderr)
+        return 1
     except SetupError as exc:
         print(f"lwsyslog setup: {exc}", file=sys.stderr)
         return 2
@@ -150,8 +349,12 @@ def run(args: argparse.Namespace) -> int:
         print(text, end="")
         return 0
     print(f"wrote {target} (rsyslogd -N1: OK)")
-    if role == "server" and not Path(args.omprog).exists():
-        print(f"  note: {args.omprog} does not exist yet; install the lwsyslog omprog program")
+    _report_names(args, names)
+    if role == "server":
+        if not os.access(args.omprog, os.X_OK):
+            print(f"  note: {args.omprog} is not installed; install the lwsyslog package")
+        for note in _server_notes(args):
+            print(f"  {note}")
     for line in result.messages:
         print(f"  rsyslogd: {line}")
     print(rs.restart_hint(role))

@@ -106,7 +106,7 @@ def make_ca(
 
     ``name`` is a label used as the CA's common name (for example ``lwsyslog example.net``).
     """
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700 whatever the umask
     cert, key = ca_paths(directory, name)
     _new_key(key, key_type)
     _openssl(
@@ -142,7 +142,7 @@ def make_cert(
         _check_name(each)
     if kind not in ("server", "client"):
         raise CertError(f"unknown certificate kind {kind!r} (server or client)")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # 0700 whatever the umask
     cert, key = cert_paths(directory, name)
     _new_key(key, key_type)
     sans = ",".join(f"DNS:{n}" for n in dict.fromkeys((name, *alt_names)))

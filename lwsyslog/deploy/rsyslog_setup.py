@@ -8,16 +8,16 @@ readable). The files shipped in ``rsyslog.d/`` are the same templates rendered w
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
+import stat
 import string
-import subprocess
-import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from lwsyslog.deploy.rsyslog_check import MAIN_CONF, Validation, validate
 from lwsyslog.errors import SetupError
 
 __all__ = [
@@ -25,11 +25,15 @@ __all__ = [
     "DROPIN_NAMES",
     "EXAMPLE_SERVER",
     "EXAMPLE_WEBHOST",
+    "MAX_MESSAGE_SIZE",
+    "RAW_PROGRAMS",
+    "TLS_CONFIG",
     "Role",
     "ServerSettings",
     "Validation",
     "WebhostSettings",
     "apache_example",
+    "check_private_socket_dir",
     "install",
     "render",
     "render_server",
@@ -48,7 +52,36 @@ DROPIN_NAMES: dict[Role, str] = {
 
 APACHE_EXAMPLE_NAME = "apache-lwsyslog.conf.example"
 
+MAX_MESSAGE_SIZE = 128 * 1024
+"""rsyslog's ``maxMessageSize`` on both ends (its default, 8k, cuts padded requests).
+
+Apache's longest access line: the request line, Referer and User-Agent may each reach 8,190
+bytes (``LimitRequestLine``, ``LimitRequestFieldSize``), the Basic-auth user name about 6,000
+(decoded from an 8,190-byte header), and Apache writes a byte outside printable ASCII as
+``\\xHH`` (4 characters). Measured with Apache 2.4 on Debian 12, every one of them filled
+with byte 0xFF: a ``combined`` line of 122,138 bytes; an error-log line is never longer than
+8,190. 128 KiB holds that line and its syslog header. An administrator who raises Apache's
+limits raises this too (``--max-message-size``)."""
+
+TLS_CONFIG = "\n".join(
+    (
+        "MinProtocol=TLSv1.2",
+        "CipherString=ECDHE+AESGCM:ECDHE+CHACHA20",
+        "Ciphersuites=TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256",
+    )
+)
+"""OpenSSL ``SSL_CONF`` commands (``tls.tlscfgcmd``) for both ends of RELP: TLS 1.2 or newer,
+forward-secret key exchange (ECDHE) and authenticated encryption (AES-GCM, ChaCha20-Poly1305)
+only. Both ends are ours, so nothing older needs to be accepted."""
+
+RAW_PROGRAMS = ("apache-access", "apache-error", "apache-iis")
+"""The program names (syslog tags) the server keeps raw per-host copies of: the web host's
+imfile tags and the TLS syslog input's IIS tag (:mod:`lwsyslog.deploy.tls_syslog_input`).
+Any other tag gets no file, so a sender cannot make one file per tag it invents."""
+
 _SAFE_VALUE = re.compile(r'^[^"\\\n\r\x00]*$')
+_PROGRAM = re.compile(r"^apache-[A-Za-z0-9_.-]{1,40}$")
+_MAX_SOCKET_PATH = 107  # sun_path holds 108 bytes with the NUL
 
 
 class _Template(string.Template):
@@ -77,6 +110,16 @@ class WebhostSettings:
     resume_interval_max: int = 60
     persist_state_interval: int = 1000
     read_timeout: int = 2
+    max_message_size: int = MAX_MESSAGE_SIZE
+    relp_timeout: int = 10
+    """Seconds omrelp waits for the server's answer before it calls the session broken
+    (librelp's default is 90). It also bounds how long a stop can take when the server side
+    is gone: in one rsyslogd carrying both drop-ins, imrelp stops first and omrelp waited its
+    full timeout on SIGTERM. The server answers as soon as a line is queued, so 10 s is ample."""
+    test_socket: str = ""
+    """A Unix socket whose lines are forwarded as they are (``logger --socket PATH -t
+    apache-access ...``); empty: none. Its directory must be reachable by root only:
+    imuxsock makes the socket itself world-writable."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +135,16 @@ class ServerSettings:
     address: str = ""
     """Listen address; empty listens on all addresses."""
     output_dir: str = "/var/log/lwsyslog"
-    omprog_binary: str = "/usr/local/bin/lwsyslog-omprog"
+    omprog_binary: str = "/usr/bin/lwsyslog-omprog"
+    """The program (the Debian package's path); its options below are added to it."""
+    omprog_config: tuple[str, ...] = ()
+    """``--config`` files of the program; none: its default, /etc/lwsyslog/lwsyslog.toml and
+    /etc/lwsyslog/lwsyslog.d/*.toml."""
+    state_dir: str = "/var/lib/lwsyslog"
+    """``--state-dir`` of the program (replay guard, spool, alert store); empty: not passed."""
+    messages_file: str = ""
+    """``--messages-file`` of the program; empty: the configuration's
+    ``[sinks.messages_file] path`` (/var/log/lwsyslog/messages by default)."""
     omprog_output: str = "/var/log/lwsyslog/omprog.stderr"
     queue_name: str = "lwsyslog_omprog"
     queue_size: int = 100_000
@@ -106,6 +158,10 @@ class ServerSettings:
     line (README, performance), and the program avoids both transaction bugs of rsyslog
     8.2302 (it never answers an error inside a batch; a failed COMMIT's one-message replays
     are handled), see omprog/README.md. Off: every line is confirmed on its own."""
+    max_message_size: int = MAX_MESSAGE_SIZE
+    """At least the web hosts' (a longer line is cut here)."""
+    raw_programs: tuple[str, ...] = RAW_PROGRAMS
+    """Program names that get a raw per-host file; each starts with ``apache-``."""
 
 
 EXAMPLE_WEBHOST = WebhostSettings(
@@ -125,14 +181,6 @@ EXAMPLE_SERVER = ServerSettings(
 """The settings the shipped ``rsyslog.d/20-lwsyslog-server.conf`` is rendered with."""
 
 
-@dataclass(frozen=True, slots=True)
-class Validation:
-    """The outcome of ``rsyslogd -N1`` on a drop-in: ``ok`` and rsyslogd's own messages."""
-
-    ok: bool
-    messages: tuple[str, ...]
-
-
 def _template_text(name: str) -> str:
     return resources.files("lwsyslog").joinpath("data", "rsyslog", name).read_text("utf-8")
 
@@ -143,8 +191,31 @@ def _check_values(values: dict[str, object]) -> None:
         # A quote or newline would end the rsyslog string and let a value inject config.
         if not _SAFE_VALUE.match(text):
             raise SetupError(f"setting {key!r} contains a quote, backslash or newline: {text!r}")
-        if isinstance(value, int) and value <= 0:
+        if isinstance(value, int) and not isinstance(value, bool) and value <= 0:
             raise SetupError(f"setting {key!r} must be positive, got {value}")
+
+
+def _check_size(size: int) -> None:
+    if size < 8192:
+        raise SetupError(
+            f"max_message_size {size} is below rsyslog's default of 8192: "
+            "padded requests would be cut"
+        )
+
+
+def _test_socket_block(path: str) -> str:
+    if not path:
+        return ""
+    if not Path(path).is_absolute() or len(path.encode()) > _MAX_SOCKET_PATH:
+        raise SetupError(f"test_socket must be an absolute path of at most 107 bytes: {path!r}")
+    return (
+        "\n# Test input (lwsyslog setup webhost --test-socket): `logger --socket "
+        f"{path} -t apache-access ...`\n"
+        "# is forwarded like a line of Apache's log. imuxsock makes the socket world-writable;\n"
+        "# its directory, made 0700 root by lwsyslog setup, keeps everyone but root out.\n"
+        "# imuxsock itself is loaded by /etc/rsyslog.conf (for /dev/log): not loaded again.\n"
+        f'input(type="imuxsock" socket="{path}" ruleset="lwsyslog_forward")\n'
+    )
 
 
 def render_webhost(settings: WebhostSettings) -> str:
@@ -152,28 +223,56 @@ def render_webhost(settings: WebhostSettings) -> str:
     values: dict[str, object] = asdict(settings)
     values["server_name"] = settings.server_name or settings.server_host
     _check_values(values)
+    _check_size(settings.max_message_size)
     if settings.batch_size > settings.window_size:
         # A dequeue batch larger than the RELP window crawls (measured 680-1,300 lines/s).
         raise SetupError(
             f"batch_size {settings.batch_size} is larger than window_size {settings.window_size}"
         )
+    values["tls_config"] = TLS_CONFIG
+    values["test_socket_block"] = _test_socket_block(settings.test_socket)
     return _Template(_template_text("webhost.conf.in")).substitute(values)
+
+
+def _omprog_args(settings: ServerSettings) -> str:
+    args = ""
+    for option, value in (
+        *(("--config", each) for each in settings.omprog_config),
+        ("--state-dir", settings.state_dir),
+        ("--messages-file", settings.messages_file),
+    ):
+        if not value:
+            continue
+        # omprog splits binary= at spaces and knows no quoting.
+        if any(c.isspace() for c in value) or not _SAFE_VALUE.match(value):
+            raise SetupError(
+                f"{option} {value!r}: omprog cannot pass a path with white space or quotes"
+            )
+        args += f" {option} {value}"
+    return args
 
 
 def render_server(settings: ServerSettings) -> str:
     """The central-server drop-in for ``settings``."""
     if not settings.permitted_peers:
         raise SetupError("at least one permitted web-host name is needed")
+    for program in settings.raw_programs:
+        if not _PROGRAM.match(program):
+            raise SetupError(f"raw program name {program!r} must be 'apache-' and a short name")
+    _check_size(settings.max_message_size)
     values: dict[str, object] = asdict(settings)
-    del values["permitted_peers"]
+    del values["permitted_peers"], values["raw_programs"], values["omprog_config"]
     transactions = values.pop("transactions")
     _check_values(values)
     values["use_transactions"] = "on" if transactions else "off"
     values["transactions_arg"] = " --transactions" if transactions else ""
+    values["omprog_args"] = _omprog_args(settings)
     _check_values({"permitted_peers": ",".join(settings.permitted_peers)})
     values["permitted_peers"] = ", ".join(f'"{p}"' for p in settings.permitted_peers)
+    values["raw_programs"] = ", ".join(f'"{p}"' for p in settings.raw_programs)
     values["address_param"] = f'address="{settings.address}" ' if settings.address else ""
     values["fmhash_module"] = 'module(load="fmhash")' if settings.shards > 1 else ""
+    values["tls_config"] = TLS_CONFIG
     values["omprog_block"] = _omprog_block(values, settings.shards)
     return _Template(_template_text("server.conf.in")).substitute(values)
 
@@ -223,43 +322,35 @@ def render(role: Role, settings: WebhostSettings | ServerSettings) -> str:
 
 
 def apache_example() -> str:
-    """The Apache-native alternative (``ErrorLog syslog:``, piped logger), as shipped."""
+    """The Apache-native alternative (piped loggers into a root-only socket), as shipped."""
     return _template_text("apache-lwsyslog.conf.example.in")
 
 
-def validate(conf_text: str, *, display_name: str = "drop-in") -> Validation:
-    """Run ``rsyslogd -N1`` on ``conf_text`` included from a private wrapper configuration.
+def check_private_socket_dir(socket_path: str, *, create: bool) -> Path:
+    """The directory of ``socket_path``, made (with ``create``) or checked: root's, mode 0700.
 
-    The wrapper gives the drop-in a throw-away work directory, so the check needs no write
-    access to the system's and does not depend on the rest of ``/etc/rsyslog.conf``. Messages
-    naming the temporary file are rewritten to name ``display_name``.
+    imuxsock creates its socket world-writable, so the directory is what keeps other users
+    out. :class:`SetupError` names a directory that exists with another owner or mode.
     """
-    rsyslogd = shutil.which("rsyslogd") or (
-        "/usr/sbin/rsyslogd" if Path("/usr/sbin/rsyslogd").exists() else None
-    )
-    if rsyslogd is None:
-        raise SetupError("rsyslogd is not installed: cannot validate the drop-in")
-    with tempfile.TemporaryDirectory(prefix="lwsyslog-validate-") as tmp:
-        dropin = Path(tmp) / "dropin.conf"
-        dropin.write_text(conf_text, encoding="utf-8")
-        wrapper = Path(tmp) / "wrapper.conf"
-        wrapper.write_text(
-            f'global(workDirectory="{tmp}")\ninclude(file="{dropin}" mode="required")\n',
-            encoding="utf-8",
+    directory = Path(socket_path).parent
+    if create and not directory.exists():
+        directory.mkdir(mode=0o700, parents=True)
+        os.chmod(directory, 0o700)  # whatever the umask
+    try:
+        info = directory.stat()
+    except FileNotFoundError:
+        if not create:
+            return directory  # made when the drop-in is written
+        raise
+    if not stat.S_ISDIR(info.st_mode):
+        raise SetupError(f"{directory} (the test socket's directory) is not a directory")
+    if info.st_uid != 0 or info.st_mode & 0o077:
+        raise SetupError(
+            f"{directory} (the test socket's directory) is reachable by other users "
+            f"(owner uid {info.st_uid}, mode {stat.S_IMODE(info.st_mode):04o}): any local user "
+            "could forge Apache lines there; use a directory of root's with mode 0700"
         )
-        proc = subprocess.run(
-            [rsyslogd, "-N1", "-f", str(wrapper)],
-            capture_output=True,
-            text=True,
-            errors="replace",
-            check=False,
-        )
-    lines = []
-    for line in (proc.stdout + proc.stderr).splitlines():
-        if "config validation run" in line or "End of config validation" in line:
-            continue
-        lines.append(line.replace(str(dropin), display_name).replace(str(wrapper), "<wrapper>"))
-    return Validation(ok=proc.returncode == 0, messages=tuple(lines))
+    return directory
 
 
 def restart_hint(role: Role) -> str:
@@ -282,16 +373,27 @@ def install(
     rsyslog_dir: Path,
     *,
     dry_run: bool = False,
+    main_conf: Path | None = MAIN_CONF,
 ) -> tuple[Path, str, Validation]:
     """Render and validate the drop-in of ``role``; write it into ``rsyslog_dir`` if valid.
 
-    Returns the target path, the rendered text and the validation. Nothing is written when the
+    The drop-in is checked inside ``main_conf`` (if it exists) together with the other
+    ``*.conf`` files of ``rsyslog_dir``: the configuration rsyslogd will load. Returns the
+    target path, the rendered text and the validation. Nothing is written when the
     validation fails or ``dry_run`` is set.
     """
     text = render(role, settings)
     target = rsyslog_dir / DROPIN_NAMES[role]
-    result = validate(text, display_name=str(target))
+    socket = settings.test_socket if isinstance(settings, WebhostSettings) else ""
+    if socket:
+        check_private_socket_dir(socket, create=False)
+    others = sorted(p for p in rsyslog_dir.glob("*.conf") if p.name != target.name)
+    if main_conf is not None and not main_conf.exists():
+        main_conf = None
+    result = validate(text, display_name=str(target), main_conf=main_conf, others=others)
     if result.ok and not dry_run:
+        if socket:
+            check_private_socket_dir(socket, create=True)
         rsyslog_dir.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         tmp.write_text(text, encoding="utf-8")

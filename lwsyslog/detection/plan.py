@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from lwsyslog.detection.signatures import Candidate, Signature
@@ -100,18 +101,21 @@ def _clause_rarity(clause: frozenset[str]) -> tuple[int, int]:
     return (min(map(_rarity, scanned)), -len(scanned))
 
 
-def _scanned_literals(clause: frozenset[str]) -> list[str]:
+@lru_cache(maxsize=4096)
+def _scanned_literals(clause: frozenset[str]) -> tuple[str, ...]:
     """What is scanned for ``clause``: a text meets the clause only if it holds one of these.
 
     A line break counts as a space (the scanned text's are made spaces too), so the variants
     that white space gives a literal (``bash -c``, ``bash\n-c``) are one; and a literal that
     holds a shorter one of the clause adds nothing (``$(`` occurs wherever ``$(true`` does).
+    Remembered per clause: the rule pack's checks, every log's plan and every field's selector
+    ask about the same clauses, some of thousands of literals.
     """
     kept: list[str] = []
     for literal in sorted({literal.replace("\n", " ") for literal in clause}, key=len):
         if not any(shorter in literal for shorter in kept):
             kept.append(literal)
-    return kept
+    return tuple(kept)
 
 
 class _Selector:

@@ -11,13 +11,14 @@ from collections.abc import Mapping
 
 from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import RuleSource
+from lwsyslog.rulepack.source import PACK_SOURCE
 from lwsyslog.rules.source import BUILTIN_SOURCE
 from lwsyslog.sigma.source import SIGMA_SOURCE
 
 __all__ = ["SOURCES", "source_tables"]
 
 #: Every rule source, in the order their findings are listed.
-SOURCES: tuple[RuleSource, ...] = (BUILTIN_SOURCE, SIGMA_SOURCE)
+SOURCES: tuple[RuleSource, ...] = (BUILTIN_SOURCE, PACK_SOURCE, SIGMA_SOURCE)
 
 
 def source_tables() -> dict[str, Mapping[str, Checker]]:

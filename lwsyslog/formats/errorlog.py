@@ -35,7 +35,9 @@ from lwsyslog.timeparse import error_log_time
 __all__ = ["parse_error_line", "split_client"]
 
 _LEVELS = r"emerg|alert|crit|error|warn|notice|info|debug|trace[1-8]"
-_CLIENT = r"\[[0-9A-Fa-f:.%\w]{1,64}\](?::\d{1,5})?|[^\]\s]{1,80}"
+# An address (IPv6 in brackets or bare, with a port or zone) or a host name: nothing else, so
+# a control character or markup in "[client ...]" leaves the line without a client.
+_CLIENT = r"\[[0-9A-Fa-f:.%\w]{1,64}\](?::\d{1,5})?|[0-9A-Za-z_.:%-]{1,80}"
 _PREFIX = re.compile(
     rf"(?:\[(?P<time>[^\]]{{1,64}})\] )?"
     rf"\[(?:(?P<module>[\w.-]{{0,64}}):)?(?P<level>{_LEVELS})\] "

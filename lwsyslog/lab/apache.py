@@ -22,9 +22,11 @@ class ApacheInstance:
 
     The document root has a few files and a Basic-auth protected ``/private`` (user
     :attr:`USER`, password :attr:`PASSWORD`); the access log (``combined``) and the error log
-    are written into ``workdir``.
+    are written into ``workdir``. Request lines up to :attr:`LIMIT_REQUEST_LINE` bytes are
+    accepted (Apache's default is 8,190), so tests can send requests padded past 8 KB.
     """
 
+    LIMIT_REQUEST_LINE = 16384
     USER = "alice"
     PASSWORD = "wonderland"
     _MODULES = (
@@ -85,6 +87,7 @@ StartServers 1
 ServerLimit 1
 ThreadsPerChild 8
 MaxRequestWorkers 8
+LimitRequestLine {self.LIMIT_REQUEST_LINE}
 TypesConfig /etc/mime.types
 DocumentRoot {site}/htdocs
 DirectoryIndex index.html

@@ -4,6 +4,7 @@ rsyslogd -> an omprog program, with the central side inside a private journal na
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -22,9 +23,13 @@ class LocalChain:
 
     Everything is prepared in the constructor (certificates unless ``pki`` is given,
     configuration files); :meth:`start` starts the processes, :meth:`stop` stops them by pid.
-    The web host also listens on a TCP syslog port (:attr:`input_port`) and on a private Unix
-    socket (:attr:`input_socket`, for :meth:`logger`). The central rsyslogd, and so the omprog
-    ``program``, runs inside ``journal``'s namespace and logs into that private journald.
+    The web host also listens on a TCP syslog port (:attr:`input_port`) and on the drop-in's
+    test socket (:attr:`input_socket`, in a 0700 directory, for :meth:`logger`), both bound to
+    the forwarding ruleset, and on :attr:`system_socket`, a stand-in for /dev/log bound to
+    nothing (its lines land in the web host's ``internal_log``, never at the server). The
+    central rsyslogd, and so the omprog ``program``, runs inside ``journal``'s namespace and
+    logs into that private journald. ``server_overrides`` sets more fields of the server's
+    :class:`~lwsyslog.deploy.rsyslog_setup.ServerSettings`.
     """
 
     def __init__(
@@ -40,6 +45,7 @@ class LocalChain:
         server_prelude: str = "",
         shards: int = 1,
         transactions: bool | None = None,
+        server_overrides: Mapping[str, object] | None = None,
     ) -> None:
         self.workdir = workdir
         self.shards = shards
@@ -58,7 +64,11 @@ class LocalChain:
         )
         webhost_dir = workdir / "webhost"
         webhost_dir.mkdir(parents=True, exist_ok=True)
-        self.input_socket = webhost_dir / "logger.sock"
+        private = webhost_dir / "private"
+        private.mkdir(mode=0o700, exist_ok=True)
+        private.chmod(0o700)
+        self.input_socket = private / "logger.sock"
+        self.system_socket = webhost_dir / "devlog.sock"
         self.apache = ApacheInstance(workdir / "apache", free_port()) if apache else None
         access_log = self.apache.access_log if self.apache else webhost_dir / "no-access.log"
         error_log = self.apache.error_log if self.apache else webhost_dir / "no-error.log"
@@ -71,6 +81,7 @@ class LocalChain:
                 program,
                 shards=shards,
                 transactions=transactions,
+                overrides=server_overrides,
             ),
             self.server_dir,
             name="server",
@@ -85,6 +96,7 @@ class LocalChain:
                 error_log,
                 input_port=self.input_port,
                 input_socket=self.input_socket,
+                system_socket=self.system_socket,
                 window_size=window_size,
                 batch_size=batch_size,
             ),
@@ -129,20 +141,32 @@ class LocalChain:
                     self.apache.stop()
 
     def logger_command(
-        self, message: str, *, tag: str = "apache-access", priority: str = "local6.info"
+        self,
+        message: str,
+        *,
+        tag: str = "apache-access",
+        priority: str = "local6.info",
+        socket: Path | None = None,
     ) -> list[str]:
-        """The ``logger`` command that writes ``message`` into the web host's private socket."""
+        """The ``logger`` command that writes ``message`` into the web host's test socket
+        (or ``socket``)."""
         return [
-            "logger", "--socket", str(self.input_socket), "--socket-errors=on",
-            "-t", tag, "-p", priority, "--", message,
+            "logger", "--socket", str(socket or self.input_socket), "--socket-errors=on",
+            "--size", "131072", "-t", tag, "-p", priority, "--", message,
         ]  # fmt: skip
 
     def logger(
-        self, message: str, *, tag: str = "apache-access", priority: str = "local6.info"
+        self,
+        message: str,
+        *,
+        tag: str = "apache-access",
+        priority: str = "local6.info",
+        socket: Path | None = None,
     ) -> None:
-        """Inject ``message`` with ``logger``, as an administrator on the web host would."""
+        """Inject ``message`` with ``logger``, as root on the web host would (into the test
+        socket, or ``socket``: :attr:`system_socket` is how any local user would try)."""
         subprocess.run(
-            self.logger_command(message, tag=tag, priority=priority),
+            self.logger_command(message, tag=tag, priority=priority, socket=socket),
             check=True,
             capture_output=True,
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,9 +24,12 @@ def server_conf(
     peers: Sequence[str] = (PERMITTED,),
     shards: int = 1,
     transactions: bool | None = None,
+    overrides: Mapping[str, object] | None = None,
 ) -> str:
     """The shipped server drop-in listening on 127.0.0.1:``port`` and running ``program``.
 
+    ``program`` is the whole command: the drop-in adds no ``--state-dir``, ``--config`` or
+    ``--messages-file`` unless ``overrides`` (more :class:`ServerSettings` fields) sets them.
     ``transactions`` overrides the drop-in's ``useTransactions`` (None: the shipped default).
 
     Raw lines go to ``workdir/raw/HOST/PROGRAM.log``, the program's stderr to
@@ -44,9 +47,12 @@ def server_conf(
         omprog_binary=program,
         omprog_output=str(workdir / "omprog.stderr"),
         shards=shards,
+        state_dir="",
     )
     if transactions is not None:
         settings = replace(settings, transactions=transactions)
+    if overrides:
+        settings = replace(settings, **overrides)  # type: ignore[arg-type]
     return rsyslog_setup.render_server(settings)
 
 
@@ -58,17 +64,24 @@ def webhost_conf(
     *,
     input_port: int | None = None,
     input_socket: Path | None = None,
+    system_socket: Path | None = None,
     client: certs.CertFiles | None = None,
     window_size: int = 4096,
     batch_size: int = 1024,
 ) -> str:
     """The shipped web-host drop-in sending to 127.0.0.1:``server_port``, plus test inputs.
 
-    ``input_port`` adds a TCP syslog input on 127.0.0.1 (for bulk writers); ``input_socket``
-    adds a private Unix socket for ``logger --socket PATH``. The system socket (/dev/log) is
+    ``input_port`` adds a TCP syslog input on 127.0.0.1 (for bulk writers), bound to the
+    forwarding ruleset like the drop-in's own inputs. ``input_socket`` is the drop-in's test
+    socket (``lwsyslog setup webhost --test-socket``) for ``logger --socket PATH``; its
+    directory must exist. ``system_socket`` stands in for /dev/log: a socket bound to no
+    ruleset, whose lines must not be forwarded whatever their tag. The host's /dev/log is
     never opened.
     """
     client = client or pki.webhost
+    for path in (input_socket, system_socket):
+        if path is not None and len(str(path)) > MAX_SOCKET_PATH:
+            raise ValueError(f"socket path too long for a Unix socket: {path}")
     settings = replace(
         rsyslog_setup.EXAMPLE_WEBHOST,
         server_host="127.0.0.1",
@@ -84,15 +97,23 @@ def webhost_conf(
         resume_interval=1,
         resume_interval_max=2,
         read_timeout=1,
+        test_socket=str(input_socket) if input_socket is not None else "",
     )
+    modules: list[str] = []
     inputs: list[str] = []
     if input_port is not None:
-        inputs.append('module(load="imptcp")')
-        inputs.append(f'input(type="imptcp" address="127.0.0.1" port="{input_port}")')
-    if input_socket is not None:
-        if len(str(input_socket)) > MAX_SOCKET_PATH:
-            raise ValueError(f"socket path too long for a Unix socket: {input_socket}")
-        # SysSock.Use="off": only our own socket, the host's /dev/log stays untouched.
-        inputs.append('module(load="imuxsock" SysSock.Use="off")')
-        inputs.append(f'input(type="imuxsock" socket="{input_socket}" createPath="on")')
-    return "".join(f"{line}\n" for line in inputs) + rsyslog_setup.render_webhost(settings)
+        modules.append('module(load="imptcp")')
+        inputs.append(
+            f'input(type="imptcp" address="127.0.0.1" port="{input_port}" '
+            'ruleset="lwsyslog_forward")'
+        )
+    if input_socket is not None or system_socket is not None:
+        # What Debian's /etc/rsyslog.conf does for /dev/log, without the host's /dev/log.
+        modules.append('module(load="imuxsock" SysSock.Use="off")')
+    if system_socket is not None:
+        inputs.append(f'input(type="imuxsock" socket="{system_socket}")')
+    return (
+        "".join(f"{line}\n" for line in modules)
+        + rsyslog_setup.render_webhost(settings)
+        + "".join(f"{line}\n" for line in inputs)
+    )

@@ -1,12 +1,17 @@
-"""``lwsyslog demo``: the whole chain on one machine, attacked, with the alerts it raised.
+"""``lwsyslog demo``: the whole chain on one machine, attacked, with the alerts it raised and
+the notifications they became.
 
 As root, beside the host's own services and without touching them: a journald in a private
 mount namespace, a web-host and a central rsyslogd on 127.0.0.1 with fresh TLS certificates
 and the shipped drop-ins (RELP over TLS), a real Apache whose logs the web host follows with
-imfile, and the real ``lwsyslog-omprog`` writing alerts to the private journald and a messages
-file. A scripted mix of browsing and attacks runs over HTTP (each attacker from its own
-loopback address) and through ``logger``; the demo then shows the alerts the way
-``journalctl`` shows them and stops every process it started, by pid.
+imfile, and the real ``lwsyslog-omprog`` writing alerts to the private journald, a messages
+file, its SQLite alert store and three notification channels: e-mail to a local SMTP server
+(STARTTLS, AUTH), a signed webhook and an apprise ``json://`` URL to a local HTTP receiver
+(:mod:`lwsyslog.lab.demo_notify`). A scripted mix of browsing and attacks runs over HTTP (each
+attacker from its own loopback address) and through ``logger``; the demo then shows the alerts
+the way ``journalctl`` shows them, what the receivers got, ``lwsyslog alerts`` and ``lwsyslog
+report`` over the store and the report mailed with ``report --mail``, and stops every process
+and server it started, by pid or handle.
 """
 
 from __future__ import annotations
@@ -27,6 +32,14 @@ from types import FrameType
 from typing import TextIO
 
 from lwsyslog import lab
+from lwsyslog.lab.demo_notify import (
+    GROUP_SECS,
+    MIN_SEVERITY,
+    DemoReceivers,
+    show_store,
+    stored_alerts,
+    wait_for_store,
+)
 
 __all__ = [
     "EXIT_CANNOT_RUN",
@@ -323,20 +336,25 @@ def run_demo(options: DemoOptions, out: TextIO = sys.stdout, err: TextIO = sys.s
 
 
 def _run(workdir: Path, script: Path, options: DemoOptions, out: TextIO, err: TextIO) -> int:
-    progress = _Progress(out, 5)
+    progress = _Progress(out, 7)
     progress.line(f"lwsyslog demo in {workdir} (everything on 127.0.0.1, stopped at the end)")
     journal = lab.JournalNamespace(workdir / "journal")
     chain: lab.LocalChain | None = None
+    receivers: DemoReceivers | None = None
     messages = workdir / "messages"
+    store = workdir / "state" / "alerts.db"
     try:
         with progress.step("private journald in its own mount namespace"):
             journal.start()
-        with progress.step("fresh TLS certificates (site CA, central, web host) and configs"):
-            config = lab.write_lab_config(workdir / "lwsyslog.toml")
+        with progress.step("fresh TLS certificates (site CA, central, web host, mail) and configs"):
+            receivers = DemoReceivers(workdir / "receivers")
+            config = lab.write_lab_config(workdir / "lwsyslog.toml", receivers.notify_toml())
             program = lab.omprog_command(
                 config=config, state_dir=workdir / "state", messages_file=messages, script=script
             )
             chain = lab.LocalChain(workdir / "chain", program, journal)
+        with progress.step(f"notification receivers: {receivers.describe()}"):
+            receivers.start()
         assert chain.apache is not None
         with progress.step(
             f"Apache on 127.0.0.1:{chain.apache.port}, central rsyslogd (RELP/TLS on "
@@ -360,16 +378,22 @@ def _run(workdir: Path, script: Path, options: DemoOptions, out: TextIO, err: Te
                 if not missing_alerts(entries) or time.monotonic() > deadline:
                     break
                 time.sleep(0.25)
+        undelivered = _wait_for_notifications(progress, receivers, store, len(entries), options)
         progress.line(f"{len(entries)} alerts; the journal and the messages file follow")
         _report(out, journal, entries, messages)
+        receivers.show(out)
+        failed = show_store(out, store, config, workdir / "report.html", receivers)
         missing = missing_alerts(entries)
-        if missing:
-            print(f"\nlwsyslog demo: FAILED: expected alerts missing: {', '.join(missing)}",
-                  file=err)  # fmt: skip
+        if missing or undelivered or failed:
+            problems = [f"expected alerts missing: {', '.join(missing)}"] if missing else []
+            problems += [f"notifications missing: {'; '.join(undelivered)}"] if undelivered else []
+            problems += [f"failed: {'; '.join(failed)}"] if failed else []
+            print(f"\nlwsyslog demo: FAILED: {'; '.join(problems)}", file=err)
             print(chain.diagnostics(), file=err)
             return EXIT_MISSING_ALERTS
         names = ", ".join(e.name for e in EXPECTED)
-        print(f"\nlwsyslog demo: OK: every expected alert arrived ({names})", file=out)
+        print(f"\nlwsyslog demo: OK: every expected alert arrived ({names}), and reached "
+              "the receivers", file=out)  # fmt: skip
         return 0
     except (RuntimeError, TimeoutError, OSError, subprocess.CalledProcessError) as error:
         print(f"\nlwsyslog demo: FAILED: {error}", file=err)
@@ -382,7 +406,35 @@ def _run(workdir: Path, script: Path, options: DemoOptions, out: TextIO, err: Te
                 if chain is not None:
                     chain.stop()
             finally:
-                journal.stop()
+                try:
+                    if receivers is not None:
+                        receivers.stop()
+                finally:
+                    journal.stop()
+
+
+def _wait_for_notifications(
+    progress: _Progress,
+    receivers: DemoReceivers,
+    store: Path,
+    alerts: int,
+    options: DemoOptions,
+) -> list[str]:
+    """Wait until the store holds the journal's alerts and the receivers got every
+    notification; what is missing (empty when all arrived)."""
+    with progress.step(
+        f"waiting for the notifications (alerts of {MIN_SEVERITY.value} and worse, one "
+        f"message per client after {GROUP_SECS} s; up to {options.wait_secs:.0f} s)"
+    ):
+        deadline = time.monotonic() + options.wait_secs
+        stored = wait_for_store(store, alerts, options.wait_secs)
+        expected = stored_alerts(store, MIN_SEVERITY)
+        while not receivers.complete(expected) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    problems = receivers.missing(expected)
+    if stored < alerts:
+        problems.insert(0, f"alert store: {stored} of {alerts} alerts")
+    return problems
 
 
 @contextlib.contextmanager

@@ -1,7 +1,8 @@
 """Writes :mod:`lwsyslog.matching.requirements_table`'s table for the built-in rules as they are.
 
 ``python -m lwsyslog.matching.requirements_build [PATH]`` analyses every pattern the built-in
-rules ask about (the table left aside) and writes the table (default: into the package).
+rules and the shipped rule pack ask about (the table left aside) and writes the table
+(default: into the package).
 """
 
 from __future__ import annotations
@@ -12,18 +13,23 @@ from pathlib import Path
 
 from lwsyslog.matching import literals
 from lwsyslog.matching.requirements_table import FORMAT, TABLE, Stored
+from lwsyslog.rulepack.pack import SUFFIX, builtin_dir
+from lwsyslog.rulepack.schema import read_pack
 from lwsyslog.rules.source import BuiltinDetector
 
 __all__ = ["current", "main"]
 
 
 def current() -> dict[str, Stored]:
-    """Every analysis the built-in rules ask for, made now (the table left aside), by key."""
+    """Every analysis the built-in rules and the shipped rule pack ask for, made now (the
+    table left aside), by key."""
     literals.literal_requirement.cache_clear()
     asked: dict[str, Stored] = {}
     literals.RECORD = asked
     try:
         BuiltinDetector().configure({})
+        for path in sorted(builtin_dir().glob(f"*{SUFFIX}")):
+            read_pack(path)
     finally:
         literals.RECORD = None
         literals.literal_requirement.cache_clear()

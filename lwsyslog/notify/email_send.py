@@ -19,6 +19,7 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
+from typing import NamedTuple
 
 from lwsyslog.errors import SinkError
 from lwsyslog.notify.delivery import DeliveryError
@@ -28,9 +29,18 @@ from lwsyslog.notify.render import body_html, body_text, title
 from lwsyslog.notify.settings import EmailTransport, NotifySettings
 from lwsyslog.sanitize import sanitize, truncate
 
-__all__ = ["EmailTransporter", "build_email", "send_email", "send_report"]
+__all__ = ["Attachment", "EmailTransporter", "build_email", "send_email", "send_report"]
 
 _MAX_SUBJECT = 200
+
+
+class Attachment(NamedTuple):
+    """A file attached to a message: its name (ours, never from a log line), MIME type
+    (``text/html``) and content."""
+
+    filename: str
+    mime_type: str
+    data: bytes
 
 
 def build_email(
@@ -39,9 +49,12 @@ def build_email(
     text: str,
     html: str | None,
     message_id: str,
+    *,
+    attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     """The message: ``subject`` is made one printable line (no CR/LF can add a header), cut
-    to 200 characters."""
+    to 200 characters. Text and HTML are alternatives (``multipart/alternative``); with
+    ``attachments`` the whole is ``multipart/mixed``."""
     message = EmailMessage(policy=policy.SMTP)
     prefix = f"{transport.subject_prefix} " if transport.subject_prefix else ""
     subject = prefix + subject
@@ -57,6 +70,11 @@ def build_email(
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     if html is not None:
         message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return message
 
 
@@ -112,10 +130,12 @@ def send_report(
     *,
     channels: Sequence[str] | None = None,
     attempts: int = 3,
+    attachments: Sequence[Attachment] = (),
 ) -> list[str]:
     """Send a report (the daily digest) now through the e-mail channels; their names.
 
-    Every e-mail channel is used unless ``channels`` names some. Each is tried ``attempts``
+    Every e-mail channel is used unless ``channels`` names some; channels switched off
+    (``enabled = false``) are not in the settings. Each is tried ``attempts``
     times, a few seconds apart; raises :class:`~lwsyslog.errors.SinkError` naming the channels
     that could not send it (the others did). Not through the outbox: the caller (a cron job)
     reports the failure itself.
@@ -136,7 +156,12 @@ def send_report(
     for channel in chosen:
         assert isinstance(channel.transport, EmailTransport)
         message = build_email(
-            channel.transport, subject, text, html, f"report-{stamp}-{channel.name}"
+            channel.transport,
+            subject,
+            text,
+            html,
+            f"report-{stamp}-{channel.name}",
+            attachments=attachments,
         )
         for attempt in range(1, attempts + 1):
             try:

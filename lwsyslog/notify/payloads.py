@@ -59,6 +59,7 @@ def _json(digest: Digest) -> dict[str, Any]:
             "rule": clean(a.rule),
             "severity": a.severity,
             "categories": [clean(c) for c in a.categories],
+            "cves": [clean(c) for c in a.cves],
             "client": clean(a.client),
             "host": clean(a.host),
             "log": clean(a.log),

@@ -28,6 +28,7 @@ def encode_alert(alert: Alert, fingerprint: str, sample_max_chars: int, now: flo
         "rule": alert.rule[:_MAX_FIELD_CHARS],
         "severity": alert.severity.value,
         "categories": list(alert.categories),
+        "cves": [cve[:_MAX_FIELD_CHARS] for cve in alert.cves],
         "client": (alert.client_ip or alert.key)[:_MAX_FIELD_CHARS],
         "host": alert.last.host[:_MAX_FIELD_CHARS],
         "log": alert.log,
@@ -64,6 +65,8 @@ class AlertRecord:
     sample: str
     source: str
     time: float
+    cves: tuple[str, ...] = ()
+    """CVE ids the alert's findings name (known-exploit rules); none for most alerts."""
 
     @property
     def rank(self) -> int:
@@ -97,6 +100,8 @@ class AlertRecord:
             sample=str(raw["sample"]),
             source=str(raw["source"]),
             time=float(raw["time"]),
+            # Records written before CVEs were carried have none.
+            cves=tuple(str(c) for c in raw.get("cves", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -106,6 +111,7 @@ class AlertRecord:
             "rule": self.rule,
             "severity": self.severity,
             "categories": list(self.categories),
+            "cves": list(self.cves),
             "client": self.client,
             "host": self.host,
             "log": self.log,

@@ -88,13 +88,16 @@ def _summary_lines(digest: Digest) -> list[str]:
 
 def _alert_lines(alert: AlertRecord) -> list[str]:
     host = for_people(alert.host, _SHORT) or "-"
-    return [
+    lines = [
         f"{alert.severity} {for_people(alert.rule, _SHORT)} at {when(alert.time)}",
         f"  web host: {host}   client: {for_people(alert.client, _SHORT)}   count: {alert.count}",
         f"  what: {for_people(alert.message, _MESSAGE)}",
         f"  line: {for_people(alert.sample, _LINE)}",
         f"  source: {for_people(alert.source, _SHORT)}",
     ]
+    if alert.cves:
+        lines.insert(3, f"  CVE: {for_people(', '.join(alert.cves), _SHORT)}")
+    return lines
 
 
 def body_text(digest: Digest) -> str:
@@ -136,6 +139,7 @@ def body_html(digest: Digest) -> str:
             ("web host", for_html(alert.host, _SHORT) or "-"),
             ("client", for_html(alert.client, _SHORT)),
             ("count", str(alert.count)),
+            *([("CVE", for_html(", ".join(alert.cves), _SHORT))] if alert.cves else []),
             ("what", for_html(alert.message, _MESSAGE)),
             ("line", f"<code>{for_html(alert.sample, _LINE)}</code>"),
             ("source", for_html(alert.source, _SHORT)),

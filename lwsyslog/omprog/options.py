@@ -7,6 +7,8 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from lwsyslog.config import split_listen
+
 __all__ = ["DEFAULT_STATE_DIR", "Options", "build_parser", "parse_options"]
 
 DEFAULT_STATE_DIR = Path("/var/lib/lwsyslog")
@@ -25,6 +27,7 @@ class Options:
     stats_interval_secs: float = 60.0
     stats_every_lines: int = 100_000
     user: str = "auto"
+    metrics_listen: str = ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: %(default)s)",
     )
     parser.add_argument(
+        "--metrics-listen",
+        default="",
+        metavar="HOST:PORT",
+        help="serve Prometheus metrics on HOST:PORT, whatever [metrics] listen says (give "
+        "each omprog shard its own port)",
+    )
+    parser.add_argument(
         "--stats-interval-secs",
         type=float,
         default=60.0,
@@ -107,6 +117,11 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
     args = parser.parse_args(argv)
     if not args.instance.replace("-", "").replace("_", "").isalnum():
         parser.error("--instance takes letters, digits, '-' and '_' only")
+    if args.metrics_listen:
+        try:
+            split_listen(args.metrics_listen)
+        except ValueError as error:
+            parser.error(f"--metrics-listen: {error}")
     return Options(
         config_files=tuple(Path(path) for path in args.config),
         state_dir=args.state_dir,
@@ -117,4 +132,5 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         stats_interval_secs=max(args.stats_interval_secs, 0.1),
         stats_every_lines=max(args.stats_every_lines, 1),
         user=args.user,
+        metrics_listen=args.metrics_listen,
     )

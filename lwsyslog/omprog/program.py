@@ -23,10 +23,12 @@ from pathlib import Path
 from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError, StoreError
 from lwsyslog.events import Origin
+from lwsyslog.hosts import HostEvent, host_alert
+from lwsyslog.metrics.figures import Figures
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
-from lwsyslog.omprog.envelope import EnvelopeFailure, decode_envelope
+from lwsyslog.omprog.envelope import Envelope, EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.privileges import DEFAULT_USER, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
@@ -34,6 +36,7 @@ from lwsyslog.pipeline import Pipeline
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
+from lwsyslog.status.monitor import Monitor
 from lwsyslog.store.sink import StoreSink
 
 __all__ = ["REMEMBERED_IDS", "OmprogProgram"]
@@ -56,10 +59,12 @@ class OmprogProgram:
         options: Options,
         diagnostics: Diagnostics,
         clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.options = options
         self.diagnostics = diagnostics
         self._clock = clock
+        self._wall = wall_clock
         self.config = self._load_config()
         self._become_service_user()
         self.guard = self._open_guard()
@@ -78,6 +83,18 @@ class OmprogProgram:
         self._stats_time = clock()
         self._next_stats = self._stats_time + options.stats_interval_secs
         self._next_housekeeping = self._stats_time + HOUSEKEEPING_SECS
+        # Per line only these two: the line's host noted, its envelope kept (see Monitor).
+        self._active_hosts: dict[str, None] = {}
+        self._last_envelope: Envelope | None = None
+        self.monitor = Monitor(
+            self.config,
+            state_dir=options.state_dir,
+            instance=options.instance,
+            report=self._warn,
+            listen_override=options.metrics_listen,
+            wall_clock=wall_clock,
+        )
+        self._next_export = self._stats_time  # the first status file at the first tick
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -224,6 +241,10 @@ class OmprogProgram:
             )
             return "OK"
         pipeline = self.pipeline
+        active = self._active_hosts
+        if envelope.host not in active and len(active) < self.config.hosts.max_hosts:
+            active[envelope.host] = None
+        self._last_envelope = envelope
         if envelope.uuid and self._already_seen(envelope.uuid):
             self.replays += 1
             return self._settle(pipeline.retry_delivery(), held_line=line)
@@ -303,6 +324,7 @@ class OmprogProgram:
         pipeline.stats = old.stats  # counters run on across reloads
         self.pipeline = pipeline
         self.config = config
+        self.monitor.reconfigure(config)
         # A held line comes again: the new pipeline processes it afresh (the guard drops
         # what was already delivered).
         self._held = None
@@ -323,11 +345,15 @@ class OmprogProgram:
         if now >= self._next_housekeeping:
             self._next_housekeeping = now + HOUSEKEEPING_SECS
             self.pipeline.deliver_due_summaries()
+            self._housekeep_hosts()
             dispatcher.flush()
             if dispatcher.pending:
                 dispatcher.retry()
         elif dispatcher.seconds_to_retry() == 0.0:
             dispatcher.retry()
+        if now >= self._next_export:
+            self._next_export = now + self.monitor.settings.interval_secs
+            self.monitor.export(self.figures())
         if now >= self._next_stats or self._stats_lines >= self.options.stats_every_lines:
             if self._stats_lines:
                 self.diagnostics.info(self.stats_line(now))
@@ -335,45 +361,115 @@ class OmprogProgram:
             self._stats_time = now
             self._next_stats = now + self.options.stats_interval_secs
 
+    def _housekeep_hosts(self) -> None:
+        """Hand the hosts noted since the last round to the monitor; raise what it found."""
+        active, self._active_hosts = self._active_hosts, {}
+        envelope, self._last_envelope = self._last_envelope, None
+        events = self.monitor.housekeep(active, envelope.time if envelope else None)
+        if events:
+            self._raise_host_alerts(events)
+
+    def _raise_host_alerts(self, events: list[HostEvent]) -> None:
+        pipeline = self.pipeline
+        severity = self.config.hosts.severity
+        alerts = [host_alert(event, severity) for event in events]
+        alerts = pipeline.dispatcher.fresh(pipeline.storms.filter(alerts))
+        if alerts:
+            pipeline.stats.count_alerts(alerts)
+            pipeline.dispatcher.dispatch(alerts)
+
+    def _warn(self, key: str, message: str) -> None:
+        self.diagnostics.limited(key, Level.WARNING, message)
+
+    def stats_fields(self) -> dict[str, int]:
+        """The counters since start, by the names the stats line shows them under (also
+        the status file's and the metrics' source)."""
+        stats = self.pipeline.stats
+        dispatcher = self.pipeline.dispatcher
+        hosts = self.monitor.hosts
+        fields = {
+            "received": self.received,
+            "lines": stats.lines,
+            "access": stats.access,
+            "error": stats.error,
+            "urgent": stats.urgent,
+            "alerts": stats.alerts,
+            "unparsed": stats.unparsed_total,
+            "invalid_utf8": stats.invalid_utf8,
+            "bad_envelope": sum(self.bad_envelopes.values()),
+            "exceptions": sum(self.exceptions.values()),
+            "answered_ok": self.answers["OK"],
+            "answered_error": self.answers["error"],
+            "replays": self.replays,
+            "replayed_alerts_suppressed": self.guard.suppressed,
+            "pending_alerts": dispatcher.pending,
+            "sink_failures": sum(dispatcher.failures.values()),
+            "sink_dropped": sum(dispatcher.dropped.values()),
+            "storm_alerts_folded": self.pipeline.storms.absorbed,
+            "storm_summaries": self.pipeline.storms.summaries,
+            "guard_failures": dispatcher.guard_failures,
+            "journal_diagnostics_lost": self.diagnostics.journal_failures,
+            "hosts": len(hosts),
+            "hosts_silent": hosts.silent,
+        }
+        for sink in dispatcher.sinks:
+            sink_fields = getattr(sink, "stats_fields", None)
+            if sink_fields is not None:
+                fields.update(sink_fields())
+        return fields
+
     def stats_line(self, now: float | None = None) -> str:
         """One line of counters since start, with the rate since the last stats line."""
         now = self._clock() if now is None else now
-        stats = self.pipeline.stats
-        dispatcher = self.pipeline.dispatcher
         elapsed = max(now - self._stats_time, 1e-9)
-        parts = [
-            f"received={self.received}",
-            f"lines={stats.lines}",
-            f"rate={self._stats_lines / elapsed:.0f}/s",
-            f"access={stats.access}",
-            f"error={stats.error}",
-            f"urgent={stats.urgent}",
-            f"alerts={stats.alerts}",
-            f"unparsed={stats.unparsed_total}",
-            f"invalid_utf8={stats.invalid_utf8}",
-            f"bad_envelope={sum(self.bad_envelopes.values())}",
-            f"exceptions={sum(self.exceptions.values())}",
-            f"answered_ok={self.answers['OK']}",
-            f"answered_error={self.answers['error']}",
-            f"replays={self.replays}",
-            f"replayed_alerts_suppressed={self.guard.suppressed}",
-            f"pending_alerts={dispatcher.pending}",
-            f"sink_failures={sum(dispatcher.failures.values())}",
-            f"sink_dropped={sum(dispatcher.dropped.values())}",
-            f"storm_alerts_folded={self.pipeline.storms.absorbed}",
-            f"storm_summaries={self.pipeline.storms.summaries}",
-            f"guard_failures={dispatcher.guard_failures}",
-            f"journal_diagnostics_lost={self.diagnostics.journal_failures}",
-        ]
-        for sink in dispatcher.sinks:
-            fields = getattr(sink, "stats_fields", None)
-            if fields is not None:
-                parts.extend(f"{name}={value}" for name, value in fields().items())
+        parts = [f"{name}={value}" for name, value in self.stats_fields().items()]
+        parts.insert(2, f"rate={self._stats_lines / elapsed:.0f}/s")
+        lag = self.monitor.lag.last_secs
+        if lag is not None:
+            parts.append(f"lag={lag:.1f}s")
         return "stats: " + " ".join(parts)
+
+    def figures(self) -> Figures:
+        """A snapshot of every figure the program exports (status file, metrics)."""
+        pipeline = self.pipeline
+        stats = pipeline.stats
+        dispatcher = pipeline.dispatcher
+        thresholds = pipeline.thresholds
+        monitor = self.monitor
+        counters = self.stats_fields()
+        return Figures(
+            instance=self.options.instance,
+            pid=os.getpid(),
+            started=monitor.started,
+            taken=self._wall(),
+            counters=counters,
+            unparsed=dict(stats.unparsed),
+            bad_envelopes=dict(self.bad_envelopes),
+            exceptions=dict(self.exceptions),
+            findings_by_category=dict(stats.findings_by_category),
+            alerts=dict(stats.alerts_by_rule_severity),
+            sink_failures=dict(dispatcher.failures),
+            sink_dropped=dispatcher.dropped,
+            sink_errors={
+                name: sanitize(error, _MAX_ANSWER_CHARS)
+                for name, error in dispatcher.last_errors().items()
+            },
+            notify={k: v for k, v in counters.items() if k.startswith("notify_")},
+            threshold_keys=thresholds.keys_by_rule(),
+            threshold_bytes=thresholds.memory_bytes,
+            memory_budget_bytes=self.config.memory_budget_bytes,
+            threshold_evictions=thresholds.evictions,
+            cooldown_evictions=pipeline.alert_maker.evictions,
+            lag=monitor.lag.figures(),
+            hosts=monitor.hosts.snapshot(),
+            host_evictions=monitor.hosts.evictions,
+            silent_after_secs=self.config.hosts.silent_after_secs,
+        )
 
     def close(self) -> None:
         """Flush and close the sinks and the guard (end of input or SIGTERM)."""
         try:
+            self._housekeep_hosts()  # the last lines' hosts go into the final status
             self.pipeline.close()
             if self.pipeline.dispatcher.pending:
                 self.diagnostics.error(
@@ -381,6 +477,10 @@ class OmprogProgram:
                 )
         finally:
             self.guard.close()
+            try:
+                self.monitor.export(self.figures(), stopped=True)
+            finally:
+                self.monitor.close()
         self.diagnostics.info(self.stats_line())
 
 

@@ -76,15 +76,20 @@ def render_text(digest: Digest) -> str:
     _section(lines, "hosts most targeted", [(label(k, "host"), n) for k, n in digest.hosts])
     if digest.new_clients:
         lines += ["", f"new clients (none of their alerts in the previous {span}):"]
+        width = max(len(label(c.client, "client", 45)) for c in digest.new_client_list)
         for client in digest.new_client_list:
             lines.append(
-                f"  {label(client.client, 'client', 45)}  {client.alerts:,} alerts, "
+                f"  {label(client.client, 'client', 45):<{width}}  {_alerts(client.alerts)}, "
                 f"first {local_time(client.first_seen, seconds=True)}"
             )
         if digest.new_clients > len(digest.new_client_list):
             lines.append(f"  ... {digest.new_clients - len(digest.new_client_list):,} more")
     _section(lines, "noisiest rules", [(label(k, "rule"), n) for k, n in digest.rules])
     return "\n".join(lines) + "\n"
+
+
+def _alerts(count: int) -> str:
+    return "1 alert" if count == 1 else f"{count:,} alerts"
 
 
 def _section(lines: list[str], heading: str, rows: list[tuple[str, int]]) -> None:
@@ -103,7 +108,7 @@ def _client_lines(client: ClientSummary, width: int) -> list[str]:
     rules = ", ".join(f"{label(r, 'rule', 60)} {n:,}" for r, n in client.rules[:6])
     hosts = ", ".join(f"{label(h, 'host', 60)} {n:,}" for h, n in client.hosts[:4])
     return [
-        f"  {name:<{width}}  {client.alerts:,} alerts, {local_time(client.first_seen, True)} "
+        f"  {name:<{width}}  {_alerts(client.alerts)}, {local_time(client.first_seen, True)} "
         f"- {local_time(client.last_seen, True)}{new}",
         f"  {'':<{width}}  tried: {tried}",
         f"  {'':<{width}}  rules: {rules}",

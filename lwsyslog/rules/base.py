@@ -23,6 +23,10 @@ match, never a sufficient one:
 ``codes``      ``AHnnnnn`` message ids (error log)
 ``segments``   lower-cased decoded path segments (the text between two ``/``)
 ``extensions`` lower-cased extensions of the last path segment (``"sql"`` for ``/db.sql``)
+
+A rule whose evidence decoding removes (a NUL byte) sets ``form = "raw"``: its triggers are
+then looked for in the field as parsed, case-folded, and it is evaluated on the event (its
+verdict cannot be confirmed on the decoded text).
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 from lwsyslog.checks import Checker
 from lwsyslog.events import Event
@@ -95,8 +99,13 @@ class Rule(ABC):
     extensions: ClassVar[frozenset[str]] = _NO_STRS
     #: Selected by every access line that arrived cut (``AccessEvent.cut``).
     cut_lines: ClassVar[bool] = False
+    #: Which text ``triggers`` are looked for in: ``decoded`` (lower-cased) or ``raw``
+    #: (as parsed, case-folded).
+    form: ClassVar[Literal["decoded", "raw"]] = "decoded"
     #: Keys the rule's ``[rules.ID]`` table takes beyond enabled/severity/allow, with checks.
     options: ClassVar[Mapping[str, Checker]] = {}
+    #: The CVEs of the exploit the rule recognises, if it is one (named in its findings).
+    cves: ClassVar[tuple[str, ...]] = ()
 
     @property
     def active(self) -> bool:

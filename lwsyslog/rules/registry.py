@@ -26,10 +26,13 @@ from lwsyslog.rules.command import (
     CommandServerSideInclude,
     CommandShellChain,
 )
+from lwsyslog.rules.command_raw import CommandEncodedAmpersand
 from lwsyslog.rules.cut import ProtocolCutLine
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
+from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
 from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
+from lwsyslog.rules.nullbyte import ProtocolNullByte
 from lwsyslog.rules.protocol import (
     ProtocolBadRequestStatus,
     ProtocolDebugMethod,
@@ -50,8 +53,10 @@ from lwsyslog.rules.scanner import (
 from lwsyslog.rules.sensitive import (
     SensitiveBackupFile,
     SensitiveDotfile,
+    SensitiveEncodedSuffix,
     SensitiveSecretFile,
     SensitiveServerStatus,
+    SensitiveSourceDisclosure,
 )
 from lwsyslog.rules.server import ServerChildCrash, ServerPhpFatal
 from lwsyslog.rules.shellshock import ShellshockBashImport, ShellshockFunctionDef
@@ -65,6 +70,11 @@ from lwsyslog.rules.sqli import (
     SqliTautology,
     SqliTimeBlind,
     SqliUnionSelect,
+)
+from lwsyslog.rules.sqli_shapes import (
+    SqliLeadingCondition,
+    SqliQuoteStatement,
+    SqliValueStatement,
 )
 from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
 from lwsyslog.rules.waf import WafModSecurityBlock, WafModSecurityWarning
@@ -92,6 +102,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CommandServerSideInclude,
     CommandArgv,
     CommandQuotedName,
+    CommandEncodedAmpersand,
     WebshellCommand,
     WebshellUploadExec,
     WebshellKnownName,
@@ -104,12 +115,17 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SqliTimeBlind,
     SqliDatabaseFingerprint,
     SqliStackedQuery,
+    SqliQuoteStatement,
+    SqliValueStatement,
+    SqliLeadingCondition,
     XssScriptTag,
     XssEventHandler,
     XssJsUri,
     XssInjectedTag,
     XssJsSink,
     XssLegacyVector,
+    HeaderInjectionKnownHeader,
+    HeaderInjectionProbe,
     TraversalDotDot,
     TraversalSystemFile,
     InclusionStreamWrapper,
@@ -122,6 +138,8 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodePhpCgiArgs,
     SensitiveDotfile,
     SensitiveBackupFile,
+    SensitiveSourceDisclosure,
+    SensitiveEncodedSuffix,
     SensitiveSecretFile,
     SensitiveServerStatus,
     AdminDatabaseConsoleProbe,
@@ -146,6 +164,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ProtocolOversizedRequest,
     ProtocolTlsSniMismatch,
     ProtocolCutLine,
+    ProtocolNullByte,
     DosSlowRequestTimeout,
     DosRequestTimeout,
     DosMaxWorkers,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import Event
-from lwsyslog.rules.base import PathRule
+from lwsyslog.matching.fold import fold
+from lwsyslog.matching.linear import linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, PathRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -29,7 +32,9 @@ class SensitiveDotfile(PathRule):
         r"(?P<frag>(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
         r"|bash_history|zsh_history|mysql_history|psql_history|npmrc|pypirc|dockercfg|dockerenv"
         r"|docker|kube|idea|vscode|ftpconfig|netrc|pgpass|my\.cnf|user\.ini|boto|s3cfg"
-        r"|git-credentials|gitconfig|composer|config))(?:\n?$|[/._~-])"
+        r"|git-credentials|gitconfig|composer|config|bashrc|bash_profile|profile|cshrc|tcshrc|zshrc"
+        r"|kshrc|forward|history|sh_history|rhosts|shosts|plan|passwd|addressbook|lynx_cookies"
+        r"|www_?acl|viminfo|lesshst|xauthority|login))(?:\n?$|[/._~-])"
     )
     segments = frozenset(
         {
@@ -40,7 +45,11 @@ class SensitiveDotfile(PathRule):
             ".htdigest", ".ds_store", ".aws", ".ssh", ".bash_history", ".zsh_history",
             ".mysql_history", ".psql_history", ".npmrc", ".pypirc", ".dockercfg", ".dockerenv",
             ".docker", ".kube", ".idea", ".vscode", ".ftpconfig", ".netrc", ".pgpass", ".my.cnf",
-            ".user.ini", ".boto", ".s3cfg", ".composer", ".config",
+            ".user.ini", ".boto", ".s3cfg", ".composer", ".config", ".bashrc", ".bash_profile",
+            ".profile", ".cshrc", ".tcshrc", ".zshrc", ".kshrc", ".forward", ".history",
+            ".sh_history", ".rhosts", ".shosts", ".plan", ".passwd", ".addressbook",
+            ".lynx_cookies", ".www_acl", ".wwwacl", ".viminfo", ".lesshst", ".xauthority",
+            ".login",
         }
     )  # fmt: skip
     must_match = (
@@ -49,11 +58,15 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/%2eenv.production", status=404),
         AccessSample(target="/.svn/wc.db", method="HEAD", status=404),
         ErrorSample(message="AH00128: File does not exist: /var/www/html/.aws/credentials"),
+        AccessSample(target="/.bashrc", status=404),
+        AccessSample(target="/~bob/.rhosts", status=404),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
         AccessSample(target="/docs/environment-variables"),
         AccessSample(target="/static/app.env.js"),
+        AccessSample(target="/profile/settings"),
+        AccessSample(target="/history.html"),
     )
 
 
@@ -80,6 +93,113 @@ class SensitiveBackupFile(PathRule):
         AccessSample(target="/blog/sql-tips"),
         AccessSample(target="/downloads/report-2024.pdf"),
     )
+
+
+# Files a server runs rather than sends: served as text they disclose source and secrets.
+_SCRIPT = (
+    r"\.(?:php[3-7]?|phtml|aspx?|ascx|asa|asmx|ashx|jspx?|cfml?|pl|py|rb|cgi|inc|config|ini|conf"
+    r"|java|cs|vb)"
+)
+
+
+class SensitiveSourceDisclosure(PathRule):
+    """A script's source asked for under another name, or in a form the server will not run.
+
+    A copy beside the script (``index.php.bak``, ``.bck``, ``.old2``, ``.orig``, ``.txt``,
+    ``.copy``, ``.tmp``, ``.swp``, ``index.php~``, ``Copy of index.php``), Windows tricks that
+    reach the file but not its handler (a trailing dot or space, NTFS ``::$DATA``, IIS's
+    ``+.htr``), and included or generated sources (``.inc``, a JSP's ``.jsp.java``). Plain
+    ``/about-us~draft``, ``/notes.txt`` or a published ``/misc/client.java`` (a site that
+    shares code) is no script source and stays quiet.
+    """
+
+    id = "sensitive-source-disclosure"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "script source requested (index.php.bak, .php~, ::$DATA, .inc, .jsp.java)"
+    # Selected by what follows the script's extension, never by the extension alone: ".php"
+    # is in half the requests of a PHP site.
+    trigger = (
+        r"~|::|\+\.htr|copy[ _(]|\.inc|\.(?:php[3-7]?|phtml)[._ -]"
+        r"|\.(?:aspx?|ascx|asa|asmx|ashx|jspx?)[._ -]|\.(?:cfml?|pl|py|rb|cgi)[._ -]"
+        r"|\.(?:config|ini|conf|cs|vb)[._ -]"
+    )
+    pattern = re.compile(
+        r"(?P<frag>[^/]*"
+        + _SCRIPT
+        + r"(?:[._-](?:bak\d?|bck|bk|bkp|old\d?|orig|original|copy|tmp|temp|txt|save|sav|swp|swo"
+        r"|dist|back|backup|src|source|\d)|~\d?|\.|\s|::\$?data\$?|\+\.htr))$"
+        r"|(?P<frag1>[^/]*\.(?:inc|jspx?\.java))$"
+        r"|(?:^|/)(?P<frag2>copy(?:[ _]\(\d+\))?(?:[ _]of)?[ _][^/]*\.[a-z0-9]{1,5})$"
+    )
+    must_match = (
+        AccessSample(target="/index.php.bck", status=404),
+        AccessSample(target="/wp-config.PHP.Old", status=404),
+        AccessSample(target="/admin/login.aspx.txt", status=404),
+        AccessSample(target="/Copy_of_index.php", status=404),
+        AccessSample(target="/default.asp::$DATA", status=200),
+        AccessSample(target="/default.asp+.htr", status=404),
+        AccessSample(target="/includes/config.inc", status=200),
+        AccessSample(target="/WEB-INF/classes/Login.jsp.java", status=404),
+        AccessSample(target="/index.php.", status=200),
+        ErrorSample(message="File does not exist: /var/www/html/settings.py.orig"),
+    )
+    must_not_match = (
+        AccessSample(target="/about-us~draft"),
+        AccessSample(target="/notes.txt"),
+        AccessSample(target="/robots.txt"),
+        AccessSample(target="/downloads/setup.exe.sig"),
+        AccessSample(target="/blog/copy-editing-tips.html"),
+        AccessSample(target="/index.php?page=2"),
+        AccessSample(target="/includes/"),
+        AccessSample(target="/misc/client.java"),
+    )
+
+
+# A script's name, then an encoded dot, space, slash or backslash that ends the path.
+_ENCODED_SUFFIX = linear_search(
+    re.compile(
+        r"(?P<frag>[^/?]*\.(?:php\d?|phtml|aspx?|asa|jspx?|cfml?|pl|cgi)"
+        r"(?:%(?:25)?(?:20|2e|5c|2f))+)(?:$|\?)"
+    )
+)
+
+
+class SensitiveEncodedSuffix(Rule):
+    """A script's name followed by an encoded ``.``, space, ``/`` or ``\\`` at the end of the
+    path (``/index.jsp%20``, ``/login.php%2e``, ``/default.asp%5c``): the old trick that reaches
+    the file on disk but not the handler that runs it, so the server sends the source.
+
+    Decoding makes ``index.php%2f`` read like ``index.php/`` (an ordinary PATH_INFO URL), so
+    the rule reads the target as logged.
+    """
+
+    id = "sensitive-encoded-suffix"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "script name with an encoded . / \\ or space after it (index.jsp%20)"
+    logs = ACCESS
+    form = "raw"
+    triggers = {"target": r"\.(?:php|asp|aspx|jsp|jspx|cfm|pl|cgi|phtml)%(?:20|2e|5c|2f|25)"}
+    must_match = (
+        AccessSample(target="/index.jsp%20", status=200),
+        AccessSample(target="/login.php%2e", status=404),
+        AccessSample(target="/default.asp%5c", status=404),
+        AccessSample(target="/app/index.php%252f?x=1", status=404),
+    )
+    must_not_match = (
+        AccessSample(target="/index.php/page/2"),
+        AccessSample(target="/index.php?q=a%20b"),
+        AccessSample(target="/docs/index.php%20guide.html"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The script name and the encoded suffix, in the target as logged."""
+        target = view.raw("target")
+        if not target:
+            return None
+        fragment = _ENCODED_SUFFIX.search(fold(target))
+        return None if fragment is None else RuleMatch("target", fragment)
 
 
 class SensitiveSecretFile(PathRule):

@@ -15,6 +15,7 @@ class ShellshockFunctionDef(PatternRule):
     """``() { :; };`` in a field that a CGI program receives as an environment variable."""
 
     id = "shellshock-function-def"
+    cves = ("CVE-2014-6271", "CVE-2014-7169")
     categories = ("shellshock",)
     severity = Severity.CRITICAL
     description = "bash function definition '() {' in a header or the path (Shellshock)"
@@ -39,6 +40,7 @@ class ShellshockBashImport(CodeRule):
     """bash reporting a function definition it refused or failed to import (CGI stderr)."""
 
     id = "shellshock-bash-import"
+    cves = ("CVE-2014-6271", "CVE-2014-7169")
     categories = ("shellshock",)
     severity = Severity.CRITICAL
     description = "bash stderr about an imported function definition (Shellshock reached CGI)"

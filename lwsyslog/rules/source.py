@@ -29,6 +29,7 @@ def rule_info(cls: type[Rule]) -> RuleInfo:
         description=cls.description,
         logs=cls.logs,
         options=cls.options,
+        cves=cls.cves,
     )
 
 

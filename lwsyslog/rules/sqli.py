@@ -101,7 +101,7 @@ class SqliTautology(PatternRule):
 
 # AND/OR/WHERE... and a comparison of a number (or sums of numbers) with something.
 _CONDITION = (
-    r"(?:\b(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
+    r"(?:(?:\b|\d)(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
     r"-?\d+(?:\s*[-+*/%]\s*\d+)*\s*(?:=|<>|!=|<=>|<=?|>=?)\s*\(*\s*"
 )
 
@@ -157,6 +157,7 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/list?page=(4=4)*2"),
         AccessSample(target="/list?page=-1%20OR%2017-7=10"),
         AccessSample(target="/list?view=-1%20OR%203*2<(0%2b5%2b966-966)%20--%20"),
+        AccessSample(target="/list?id=2AND%203=4"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ages+5+and+6+years"),
@@ -196,7 +197,9 @@ class SqliQuoteBreakout(PatternRule):
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|select|waitfor)\b"
         r"|\(\s*select\s+(?:top\s+\d|distinct\b|null\b|\d|\*|[\w.$]+\s*\()"
         r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:\d|not\b|exists|select|substr|mid|ascii|char|length|"
-        r"sleep|benchmark|if\s*\(|case\b|true\b|false\b|null\b|@@|0x))"
+        r"sleep|benchmark|if\s*\(|isnull\s*\(|case\b|true\b|false\b|null\b|@@|0x"
+        r"|['\"]['\"]|['\"]\w*['\"]?\s*\)*\s*(?:=|<>|!=|<=?|>=?|like\b)"
+        r"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\s*(?:$|&)))"
     )
     gate = "'\"`"
     must_match = (
@@ -206,6 +209,12 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/", cookie="PHPSESSID=abc; uid=1' and 1=2 -- "),
         AccessSample(target="/account.php?user=admin'%3B--"),
         AccessSample(target="/search?q=%27%20(select%20top%201"),
+        AccessSample(target="/login?u=%27%20or%20%27%27-%27"),
+        AccessSample(target="/login?u=%27or%271%3D1"),
+        AccessSample(target="/login?u=%27))%20or%20((%27x%27))%3D((%27x"),
+        AccessSample(target="/login?u=x%27%20AND%20email%20IS%20NULL;%20--"),
+        AccessSample(target="/login?u=admin%27%20or%20%27"),
+        AccessSample(target="/login?u=%22%20or%20isNULL(1/0)%20/*"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -215,6 +224,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/quotes?text=she+said+%27hi%27+and+left"),
         AccessSample(target="/form?hint=%22(select+all+that+apply)%22"),
         AccessSample(target="/form?hint=%27(select+one)%27"),
+        AccessSample(target="/search?q=%27tea%27+or+%27coffee%27+please"),
+        AccessSample(target="/search?q=o%27neil+or+smith+is+nullable"),
     )
 
 
@@ -263,11 +274,13 @@ class SqliDatabaseFingerprint(PatternRule):
     pattern = re.compile(
         r"information_schema|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b"
         r"|\bsys(?:objects|columns|comments|databases|xlogins|processes)\b"
-        r"|\bmysql\s*\.\s*(?:user|db)\b|\bpg_(?:catalog|shadow|user)\b|\bsqlite_master\b"
-        r"|@@(?:version|datadir|hostname|basedir)\b"
+        r"|\bmysql\s*\.\s*(?:user|db)\b|\bsqlite_master\b|\bsyscat\s*\.\s*\w"
+        r"|\bpg_(?:catalog|shadow|user|group|roles|authid|database|namespace|settings|ls_dir"
+        r"|read_file|stat_activity)\b|\bcurrent_(?:database|setting|schemas?)\s*\("
+        r"|@@(?:version|datadir|hostname|basedir|servername|microsoftversion|spid|language)\b"
         r"|\b(?:version|database|current_user|system_user|schema)\s*\(\s*\)"
         r"|\b(?:load_file|extractvalue|updatexml|group_concat|concat_ws|xp_cmdshell|sp_executesql"
-        r"|utl_http\s*\.\s*request)\s*\("
+        r")\s*\(|\butl_http\s*\.\s*request\b"
         r"|\binto\s+(?:out|dump)file\b"
         r"|\bchar\s*\(\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*)+\)"
         r"|\bconcat\s*\([^)]*?0x[0-9a-f]{2}"
@@ -412,7 +425,7 @@ class SqliSubqueryCondition(PatternRule):
 # After the left side: AND/OR, a name, "=" and an opening quote, or LIKE and a "%" pattern.
 _STRING_CONDITION = (
     r"\s*(?:(?:and|or|xor)\b|&&|\|\|)\s*['\"`]?[a-z_][\w.]*['\"`]?\s*"
-    r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]*%)"
+    r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]*%|like\s*cha?r\s*\(\s*37\s*\))"
 )
 
 
@@ -445,6 +458,7 @@ class SqliStringCondition(PatternRule):
         AccessSample(target="/p?id=1%20AND%20%27NS=%27ss"),
         AccessSample(target="/search?q=%27%20or%20username%20like%20%27%25"),
         AccessSample(target="/p?id=1%20AND%20passwd%20LIKE%20%27a%25%27/*"),
+        AccessSample(target="/p?u=%27%20or%20username%20like%20char(37);"),
     )
     must_not_match = (
         AccessSample(target="/search?q=rock+and+roll"),

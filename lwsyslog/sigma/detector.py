@@ -12,30 +12,23 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from lwsyslog.categories import category_list
+from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.settings import RuleSettings, ThresholdSettings
+from lwsyslog.sigma.fields import SCANNED_SIGMA_FIELDS
 from lwsyslog.sigma.literals import FieldLiterals
 from lwsyslog.sigma.ruleset import RULE_ID_PREFIX, SigmaRuleSet
 from lwsyslog.thresholds import ThresholdRule
 
-__all__ = ["SCANNED_SIGMA_FIELDS", "SigmaDetector"]
+__all__ = ["RULE_OPTIONS", "SCANNED_SIGMA_FIELDS", "SigmaDetector"]
 
-#: Sigma fields whose text the detect stage scans, and the event field each one is.
-SCANNED_SIGMA_FIELDS = {
-    "cs-uri-query": "target",
-    "cs-uri": "target",
-    "cs-uri-stem": "path",
-    "cs-user-agent": "user_agent",
-    "c-useragent": "user_agent",
-    "cs-referer": "referer",
-    "cs-referrer": "referer",
-    "cs-cookie": "cookie",
-    "message": "message",
-}
+#: What a Sigma rule's ``[rules.ID]`` table takes beyond enabled, severity and allow.
+RULE_OPTIONS: Mapping[str, Checker] = {"categories": category_list}
 
 
 def _signatures(owner: int, requirement: FieldLiterals) -> list[Signature] | None:
@@ -95,6 +88,8 @@ class SigmaDetector(Detector):
                 logs=rule.logs,
                 alerts_alone=rule.standalone,
                 aliases=(rule.sigma_id,),
+                cves=rule.cves,
+                options=RULE_OPTIONS,
             )
             for rule in self._all.rules
         ]
@@ -119,9 +114,16 @@ class SigmaDetector(Detector):
         return self._infos
 
     def configure(self, settings: Mapping[str, RuleSettings]) -> None:
-        """Leave out the rules switched off by ``[rules.ID] enabled = false``."""
+        """Leave out the rules switched off by ``[rules.ID] enabled = false`` and give the
+        rules of ``[rules.ID] categories = [...]`` those categories."""
         disabled = frozenset(rule_id for rule_id, own in settings.items() if not own.enabled)
-        self._use(self._all.without(disabled) if disabled else self._all)
+        ruleset = self._all.without(disabled) if disabled else self._all
+        chosen = {
+            rule_id: tuple(own.options["categories"])
+            for rule_id, own in settings.items()
+            if "categories" in own.options
+        }
+        self._use(ruleset.with_categories(chosen) if chosen else ruleset)
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each rule, on the raw text of the fields it reads."""

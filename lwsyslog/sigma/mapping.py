@@ -12,6 +12,10 @@ nearly every web rule carries T1190. So categories come, in this order, from:
    payload class is nearly always a CVE-specific probe, and on a server that does not run
    that product it is evidence of vulnerability scanning, T1595.002) and ``server-error``
    for an error-log rule (SigmaHQ's Apache error rules report crashes and assertion errors).
+
+A rule that names a CVE (a ``cve.2021-41773`` tag, or ``CVE-2021-41773`` in its title) detects
+the exploit of a named product: ``known-exploit`` comes first, before the categories of steps
+2 and 3 (step 4 is then not needed), and its findings carry the CVE ids (:func:`cves_for`).
 """
 
 from __future__ import annotations
@@ -22,7 +26,13 @@ from collections.abc import Iterable
 from lwsyslog.categories import is_category
 from lwsyslog.severity import Severity
 
-__all__ = ["TAG_NAMESPACE", "categories_for", "explicit_categories", "severity_for"]
+__all__ = [
+    "TAG_NAMESPACE",
+    "categories_for",
+    "cves_for",
+    "explicit_categories",
+    "severity_for",
+]
 
 TAG_NAMESPACE = "lwsyslog"
 """Tags ``lwsyslog.<category>`` set a Sigma rule's categories explicitly."""
@@ -76,15 +86,27 @@ def explicit_categories(tags: Iterable[str]) -> tuple[str, ...]:
     return tuple(found)
 
 
+_CVE_TAG = re.compile(r"cve\.(\d{4}-\d{4,7})$", re.IGNORECASE)
+_CVE_TITLE = re.compile(r"\bcve-(\d{4}-\d{4,7})\b", re.IGNORECASE)
+
+
+def cves_for(title: str, tags: Iterable[str]) -> tuple[str, ...]:
+    """The CVE ids a Sigma rule names: its ``cve.YYYY-NNNN`` tags, then its title's."""
+    found = [f"CVE-{m.group(1)}" for tag in tags if (m := _CVE_TAG.match(tag.strip()))]
+    found += [f"CVE-{m.group(1)}" for m in _CVE_TITLE.finditer(title)]
+    return tuple(dict.fromkeys(found))
+
+
 def categories_for(title: str, tags: Iterable[str], logs: frozenset[str]) -> tuple[str, ...]:
     """The taxonomy categories of a Sigma rule (see the module docstring for the order)."""
     tags = [tag.lower() for tag in tags]
     explicit = explicit_categories(tags)
     if explicit:
         return explicit
+    exploit = ["known-exploit"] if cves_for(title, tags) and "access" in logs else []
     by_title = [category for pattern, category in _TITLE_WORDS if pattern.search(title)]
     if by_title:
-        return tuple(dict.fromkeys(by_title))
+        return tuple(dict.fromkeys([*exploit, *by_title]))
     by_tag = [
         category
         for tag in tags
@@ -92,8 +114,8 @@ def categories_for(title: str, tags: Iterable[str], logs: frozenset[str]) -> tup
         for prefix, category in _TECHNIQUES
         if tag[len("attack.") :].startswith(prefix)
     ]
-    if by_tag:
-        return tuple(dict.fromkeys(by_tag))
+    if by_tag or exploit:
+        return tuple(dict.fromkeys([*exploit, *by_tag]))
     return ("scanner",) if "access" in logs else ("server-error",)
 
 

@@ -12,7 +12,7 @@ product's logsource is listed in :attr:`SigmaRuleSet.other_logsources`. Neither 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -32,7 +32,7 @@ from lwsyslog.sigma.compiler import Evaluator, Hit, check_supported, compile_rul
 from lwsyslog.sigma.correlation import event_count_threshold
 from lwsyslog.sigma.fields import logs_for
 from lwsyslog.sigma.literals import FieldLiterals
-from lwsyslog.sigma.mapping import categories_for, severity_for
+from lwsyslog.sigma.mapping import categories_for, cves_for, severity_for
 from lwsyslog.sigma.values import Unsupported
 from lwsyslog.thresholds import ThresholdRule
 
@@ -91,6 +91,8 @@ class CompiledSigmaRule:
     logs: frozenset[str]
     file: str
     standalone: bool = True
+    #: CVE ids the rule names (``cve.*`` tags, its title).
+    cves: tuple[str, ...] = ()
     evaluators: dict[str, Evaluator] = field(default_factory=dict, compare=False, repr=False)
     requirements: dict[str, FieldLiterals] = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,6 +113,7 @@ class CompiledSigmaRule:
             time=event.time,
             field=hit[0],
             fragment=hit[1][:MAX_FRAGMENT_CHARS],
+            cves=self.cves,
         )
 
 
@@ -229,6 +232,21 @@ class SigmaRuleSet:
             self.other_logsources,
         )
 
+    def with_categories(self, categories: Mapping[str, tuple[str, ...]]) -> SigmaRuleSet:
+        """This rule set with the categories of the rules named in ``categories`` replaced."""
+        return SigmaRuleSet(
+            (
+                dataclasses.replace(rule, categories=categories[rule.id])
+                if rule.id in categories
+                else rule
+                for rule in self.rules
+            ),
+            self.unsupported,
+            self._thresholds,
+            self._info.items(),
+            self.other_logsources,
+        )
+
     def entries(self, log: str) -> tuple[tuple[CompiledSigmaRule, Evaluator], ...]:
         """The rules that apply to events of ``log`` with their evaluators, in order."""
         return self._by_log[log]
@@ -341,7 +359,8 @@ class _Builder:
         except SigmaError as exc:
             raise RuleError(f"{file}: malformed Sigma rule: {_problem(exc)}") from exc
         try:
-            categories = categories_for(rule.title, [str(tag) for tag in rule.tags], logs)
+            tags = [str(tag) for tag in rule.tags]
+            categories = categories_for(rule.title, tags, logs)
         except ValueError as exc:
             raise RuleError(f"{file}: {exc}") from exc
         self._compiled[id(rule)] = CompiledSigmaRule(
@@ -353,6 +372,7 @@ class _Builder:
             categories=categories,
             logs=logs,
             file=file,
+            cves=cves_for(rule.title, tags),
             evaluators={log: evaluator for log, (evaluator, _) in compiled.items()},
             requirements={log: requirement for log, (_, requirement) in compiled.items()},
         )

@@ -45,6 +45,7 @@ def alert_to_record(alert: Alert) -> bytes:
         "sample": alert.sample,
         "log": alert.log,
         "rules": list(alert.rules),
+        "cves": list(alert.cves),
     }
     try:
         return orjson.dumps(data)
@@ -73,6 +74,7 @@ def alert_from_record(line: bytes) -> Alert:
             sample=data["sample"],
             log=data["log"],
             rules=tuple(data["rules"]),
+            cves=tuple(str(cve) for cve in data.get("cves", ())),
         )
     except (KeyError, TypeError) as error:
         raise ValueError(f"not an alert record: {error}") from error

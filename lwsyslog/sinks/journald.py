@@ -11,18 +11,26 @@ from lwsyslog.alerts import Alert
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks.journal_socket import JOURNAL_SOCKET, JournalSocket
 
-__all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields"]
+__all__ = ["JOURNAL_SOCKET", "JournaldSink", "journald_fields", "short_message"]
 
 _MAX_SAMPLE_CHARS = 2000
+
+
+def short_message(alert: Alert) -> str:
+    """The journal's one-line MESSAGE: severity, rule, the web host it is about, what happened
+    (``high sqli-union-select on web1: ...``); journalctl's own host column is the server's."""
+    where = f" on {alert.host}" if alert.host else ""
+    return f"{alert.severity} {alert.rule}{where}: {alert.message}"
 
 
 def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
     """The journal entry for ``alert`` (the contract in README.md, "Alerts in journald").
 
-    Field names are upper case: journald silently drops lower-case ones.
+    Field names are upper case: journald silently drops lower-case ones. ``LWSYSLOG_CVE``
+    (comma-separated CVE ids) is there only for an alert whose findings name a CVE.
     """
-    return {
-        "MESSAGE": sanitize(f"{alert.severity} {alert.rule}: {alert.message}", 1000),
+    fields = {
+        "MESSAGE": sanitize(short_message(alert), 1000),
         "MESSAGE_ID": alert.message_id,
         "PRIORITY": str(alert.severity.syslog_priority),
         "SYSLOG_IDENTIFIER": identifier,
@@ -37,6 +45,9 @@ def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str
         "LWSYSLOG_SAMPLE": sanitize(alert.sample, _MAX_SAMPLE_CHARS),
         "LWSYSLOG_SOURCE": sanitize(alert.first.describe(), 500),
     }
+    if alert.cves:
+        fields["LWSYSLOG_CVE"] = sanitize(",".join(alert.cves), 500)
+    return fields
 
 
 class JournaldSink:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from lwsyslog.store.query import AlertFilter, select_alerts
+from lwsyslog.store.query import AlertFilter, AlertQuery, select_alerts
 from lwsyslog.store.rows import StoredAlert
 from lwsyslog.store.schema import DEFAULT_STORE_PATH, open_reader, open_writer
 from lwsyslog.store.sink import StoreSink
@@ -13,6 +13,7 @@ from lwsyslog.store.writer import AlertStore, StoreCounters
 __all__ = [
     "DEFAULT_STORE_PATH",
     "AlertFilter",
+    "AlertQuery",
     "AlertStore",
     "StoreCounters",
     "StoreSink",

@@ -1,22 +1,34 @@
 """Reading alerts back: filters by time, client (address or CIDR), rule, category, host and
-minimum severity, newest ``limit`` alerts returned in time order."""
+minimum severity, newest ``limit`` alerts returned in time order. Which index answers a
+query, and why it stays fast whatever the filters combine, is :mod:`lwsyslog.store.plan`'s
+business; this module turns the ids it finds into alerts."""
 
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from lwsyslog.errors import StoreError
 from lwsyslog.severity import Severity
+from lwsyslog.store.plan import Conditions, make_plan
 from lwsyslog.store.rows import READ_COLUMNS, StoredAlert, canonical_client, client_key
-from lwsyslog.store.schema import TAG_CATEGORY, TAG_RULE
 
-__all__ = ["AlertFilter", "client_range", "iter_alerts", "select_alerts"]
+__all__ = [
+    "AlertFilter",
+    "AlertQuery",
+    "client_range",
+    "conditions",
+    "iter_alerts",
+    "select_alerts",
+]
 
 _V4_MAPPED = bytes(10) + b"\xff\xff"
+_COLUMNS = ", ".join(f"a.{name}" for name in READ_COLUMNS)
+_FETCH = 256
+"""Alerts read from their rows at a time, by id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +62,58 @@ def client_range(client: str) -> tuple[bytes, bytes]:
     return key, key
 
 
+def conditions(flt: AlertFilter) -> Conditions:
+    """``flt`` in the store's terms (a client as a key range). ValueError for a bad network."""
+    return Conditions(
+        since=flt.since,
+        until=flt.until,
+        client=client_range(flt.client) if flt.client else None,
+        rule=flt.rule,
+        category=flt.category,
+        host=flt.host,
+        min_rank=flt.min_severity.rank if flt.min_severity is not None else None,
+    )
+
+
+class AlertQuery:
+    """One query, planned once (:mod:`lwsyslog.store.plan`): its alerts, and how many there
+    are. ValueError for a bad network in the filter."""
+
+    def __init__(self, conn: sqlite3.Connection, flt: AlertFilter) -> None:
+        self.conn = conn
+        self.filter = flt
+        self.plan = make_plan(conn, conditions(flt))
+
+    def alerts(
+        self, *, newest_first: bool = True, limit: int | None = None
+    ) -> Iterator[StoredAlert]:
+        """The alerts in time order (newest first unless told otherwise), at most ``limit``,
+        read lazily: the first come at once, and memory stays bounded."""
+        conn = self.conn
+        ids = self.plan.ids(conn, newest_first=newest_first, limit=limit)
+        while chunk := list(itertools.islice(ids, _FETCH)):
+            marks = ", ".join("?" * len(chunk))
+            rows = {
+                row[0]: row
+                for row in conn.execute(
+                    f"SELECT {_COLUMNS} FROM alerts a WHERE a.id IN ({marks})", chunk
+                )
+            }
+            for alert_id in chunk:
+                row = rows.get(alert_id)
+                if row is None:
+                    continue  # deleted by retention between the two reads
+                try:
+                    yield StoredAlert.from_row(row)
+                except ValueError as error:
+                    raise StoreError(f"alert {row[0]} cannot be read: {error}") from error
+
+    def count(self, cap: int) -> int:
+        """How many alerts the filter selects (its limit aside), counted no further than
+        ``cap``."""
+        return self.plan.count(self.conn, cap)
+
+
 def select_alerts(conn: sqlite3.Connection, flt: AlertFilter) -> list[StoredAlert]:
     """The alerts ``flt`` selects, oldest first (the newest ``limit`` of them)."""
     alerts = list(iter_alerts(conn, flt))
@@ -58,60 +122,5 @@ def select_alerts(conn: sqlite3.Connection, flt: AlertFilter) -> list[StoredAler
 
 
 def iter_alerts(conn: sqlite3.Connection, flt: AlertFilter) -> Iterator[StoredAlert]:
-    """The alerts ``flt`` selects, newest first, read lazily (no limit held in memory)."""
-    sql, params = _sql(flt)
-    for row in conn.execute(sql, params):
-        try:
-            yield StoredAlert.from_row(row)
-        except ValueError as error:
-            raise StoreError(f"alert {row[0]} cannot be read: {error}") from error
-
-
-def _sql(flt: AlertFilter) -> tuple[str, list[Any]]:
-    columns = ", ".join(f"a.{name}" for name in READ_COLUMNS)
-    where: list[str] = []
-    params: list[Any] = []
-    if flt.rule or flt.category:
-        # Drive from the tag index: it is ordered by time within one rule or category, so
-        # the newest matches come first and LIMIT stops the scan.
-        kind, value = (TAG_RULE, flt.rule) if flt.rule else (TAG_CATEGORY, flt.category)
-        sql = f"SELECT {columns} FROM alert_tags t JOIN alerts a ON a.id = t.alert_id"
-        where += ["t.kind = ?", "t.value = ?"]
-        params += [kind, value]
-        time_column = "t.time"
-        if flt.rule and flt.category:
-            where.append(
-                "EXISTS (SELECT 1 FROM alert_tags c WHERE c.kind = ? AND c.value = ? "
-                "AND c.time = a.time AND c.alert_id = a.id)"
-            )
-            params += [TAG_CATEGORY, flt.category]
-    else:
-        sql = f"SELECT {columns} FROM alerts a"
-        time_column = "a.time"
-    if flt.since is not None:
-        where.append(f"{time_column} >= ?")
-        params.append(flt.since)
-    if flt.until is not None:
-        where.append(f"{time_column} < ?")
-        params.append(flt.until)
-    if flt.client:
-        low, high = client_range(flt.client)
-        if low == high:
-            where.append("a.client_bin = ?")
-            params.append(low)
-        else:
-            where.append("a.client_bin BETWEEN ? AND ?")
-            params += [low, high]
-    if flt.host is not None:
-        where.append("a.host = ?")
-        params.append(flt.host)
-    if flt.min_severity is not None:
-        where.append("a.severity_rank >= ?")
-        params.append(flt.min_severity.rank)
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY {time_column} DESC, a.id DESC"
-    if flt.limit is not None:
-        sql += " LIMIT ?"
-        params.append(flt.limit)
-    return sql, params
+    """The alerts ``flt`` selects, newest first, at most its ``limit``, read lazily."""
+    return AlertQuery(conn, flt).alerts(limit=flt.limit)

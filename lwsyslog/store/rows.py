@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import operator
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from lwsyslog.alerts import Alert, message_id
@@ -190,11 +191,15 @@ def _names(values: Iterable[str], max_chars: int) -> list[str]:
     return out
 
 
+_ISO = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z"
+
+
 def iso_utc(when: float | None) -> str | None:
     """``2026-11-23T16:01:29Z`` (fractions dropped), None for None."""
     if when is None:
         return None
-    return datetime.fromtimestamp(when, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # time.gmtime and str.format: a third of datetime.strftime's cost, on every listed alert.
+    return _ISO.format(*time.gmtime(when)[:6])
 
 
 # What StoredAlert.from_row reads, in the order of its fields.
@@ -220,6 +225,21 @@ READ_COLUMNS = (
     "message_id",
     "fingerprint",
 )
+
+
+# The limits of StoredAlert's texts, in the order from_row checks them.
+_TEXT_LIMITS = (_MAX_ID, _MAX_CLIENT, _MAX_KEY, _MAX_HOST, _MAX_LOG, _MAX_MESSAGE, _MAX_SAMPLE,
+                _MAX_SOURCE, _MAX_SOURCE, 64, 64)  # fmt: skip
+
+
+def _texts_safe(texts: tuple[Any, ...]) -> bool:
+    """True when every text is a str within its limit and printable: what lwsyslog stored
+    always is, so one check of them all (a few C loops) replaces eleven of safe_text."""
+    return (
+        all(type(t) is str for t in texts)
+        and all(map(operator.le, map(len, texts), _TEXT_LIMITS))
+        and "".join(texts).isprintable()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -274,28 +294,31 @@ class StoredAlert:
             message_id,
             fingerprint,
         ) = row
-        text = safe_text
+        texts: tuple[Any, ...] = (rule, client_ip, key, host, log, message, sample, source,
+                                  last_source, message_id, fingerprint)  # fmt: skip
+        if not _texts_safe(texts):
+            texts = tuple(map(safe_text, texts, _TEXT_LIMITS))
         return cls(
             int(alert_id),
             float(when),
             None if first_time is None else float(first_time),
-            text(rule, _MAX_ID),
+            texts[0],
             _read_names(rules, _MAX_ID),
             _read_names(categories, _MAX_CATEGORY),
             _read_names(cves, _MAX_CVE),
             Severity(severity),
-            text(client_ip, _MAX_CLIENT),
-            text(key, _MAX_KEY),
-            text(host, _MAX_HOST),
-            text(log, _MAX_LOG),
+            texts[1],
+            texts[2],
+            texts[3],
+            texts[4],
             int(count),
             float(window_secs),
-            text(message, _MAX_MESSAGE),
-            text(sample, _MAX_SAMPLE),
-            text(source, _MAX_SOURCE),
-            text(last_source, _MAX_SOURCE),
-            text(message_id, 64),
-            text(fingerprint, 64),
+            texts[5],
+            texts[6],
+            texts[7],
+            texts[8],
+            texts[9],
+            texts[10],
         )
 
     def record(self) -> dict[str, Any]:

@@ -217,7 +217,11 @@ def test_web_host_restart_while_server_down_loses_at_most_the_relp_window_in_fli
     chain.webhost.start()
     chain.server.start()
 
-    lab.wait_for(lambda: len(chain.received(run)) >= total - batch, 90, "the saved queue")
+    try:
+        lab.wait_for(lambda: len(chain.received(run)) >= total - batch, 90, "the saved queue")
+    except TimeoutError as exc:
+        got = len(set(str(r["msg"]) for r in chain.received(run)))
+        raise AssertionError(f"{exc}: {got} of {total}\n{chain.diagnostics()}") from exc
     time.sleep(2)  # let stragglers arrive before counting
     seen = Counter(str(r["msg"]) for r in chain.received(run))
     lost = total - len(seen)

@@ -1,4 +1,7 @@
-"""The shipped drop-ins, their rendering, ``lwsyslog setup`` and ``lwsyslog certs``."""
+"""The shipped drop-ins, their rendering and validation, ``lwsyslog setup`` and ``lwsyslog certs``.
+
+rsyslogd -N1 runs on the drop-ins inside a copy of Debian 12's /etc/rsyslog.conf
+(tests/fixtures/debian12-rsyslog.conf), which already loads imuxsock and imklog."""
 
 from __future__ import annotations
 
@@ -14,11 +17,12 @@ import pytest
 
 from lwsyslog import lab
 from lwsyslog.cli import certs_cmd, setup_cmd
-from lwsyslog.deploy import certs
+from lwsyslog.deploy import certs, tls_syslog_input
 from lwsyslog.deploy import rsyslog_setup as rs
 from lwsyslog.errors import CertError, SetupError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "rsyslog.d"
+DEBIAN_CONF = Path(__file__).resolve().parents[1] / "fixtures" / "debian12-rsyslog.conf"
 needs_rsyslogd = pytest.mark.skipif(
     not Path(lab.RSYSLOGD).exists(), reason="rsyslogd is not installed"
 )
@@ -54,6 +58,114 @@ def test_a_value_that_would_inject_config_is_refused() -> None:
         rs.render_webhost(replace(rs.EXAMPLE_WEBHOST, server_host='x" port="1'))
     with pytest.raises(SetupError, match="batch_size"):
         rs.render_webhost(replace(rs.EXAMPLE_WEBHOST, window_size=128))
+
+
+def _first_line(text: str, *starts: str) -> int:
+    lines = text.splitlines()
+    return min(n for n, line in enumerate(lines) if line.lstrip().startswith(starts))
+
+
+@pytest.mark.parametrize("role", ["webhost", "server"])
+def test_both_ends_raise_the_line_size_before_loading_anything(role: rs.Role) -> None:
+    text = (SHIPPED / rs.DROPIN_NAMES[role]).read_text()
+    size = f"$MaxMessageSize {rs.MAX_MESSAGE_SIZE}"
+    assert [line for line in text.splitlines() if line.startswith("$MaxMessageSize")] == [size]
+    # Apache's longest access line (measured 122,138 bytes) and its syslog header fit.
+    assert rs.MAX_MESSAGE_SIZE >= 122_138 + 512
+    assert _first_line(text, "$MaxMessageSize") < _first_line(text, "module(", "input(")
+    if role == "server":
+        assert f'maxDataSize="{rs.MAX_MESSAGE_SIZE}"' in text
+
+
+@pytest.mark.parametrize("role", ["webhost", "server"])
+def test_both_ends_pin_tls(role: rs.Role) -> None:
+    text = (SHIPPED / rs.DROPIN_NAMES[role]).read_text()
+    assert text.count(f'tls.tlscfgcmd="{rs.TLS_CONFIG}"') == 1
+    commands = dict(line.split("=", 1) for line in rs.TLS_CONFIG.splitlines())
+    assert commands["MinProtocol"] == "TLSv1.2"
+    assert all(part.startswith("ECDHE+") for part in commands["CipherString"].split(":"))
+
+
+def test_the_web_host_forwards_only_its_own_inputs() -> None:
+    text = rs.render_webhost(rs.EXAMPLE_WEBHOST)
+    assert "$programname" not in text  # no filter on a tag anyone can choose
+    inputs = text.split("input(")[1:]
+    assert len(inputs) == 2 and all('ruleset="lwsyslog_forward"' in i for i in inputs)
+    with_socket = rs.render_webhost(replace(rs.EXAMPLE_WEBHOST, test_socket="/run/x/t.sock"))
+    assert 'input(type="imuxsock" socket="/run/x/t.sock" ruleset="lwsyslog_forward")' in (
+        with_socket
+    )
+    assert 'module(load="imuxsock"' not in with_socket  # /etc/rsyslog.conf loads it
+
+
+def test_the_server_keeps_raw_files_only_for_known_logs() -> None:
+    text = rs.render_server(rs.EXAMPLE_SERVER)
+    block = text[text.index("if $programname == [") :]
+    block = block[: block.index("}")]
+    assert '"apache-access", "apache-error", "apache-iis"' in block
+    assert 'dynaFile="lwsyslog_raw_path"' in block
+    assert 'dirGroup="adm"' in block and 'fileCreateMode="0640"' in block
+    assert text.count("dynaFile=") == 1
+    # The TLS syslog input's tags (IIS from Windows hosts) are among the known logs.
+    assert set(tls_syslog_input.EXAMPLE.tags) <= set(rs.RAW_PROGRAMS)
+
+
+def test_server_dropin_runs_the_packaged_program_with_its_paths() -> None:
+    text = rs.render_server(rs.EXAMPLE_SERVER)
+    assert 'binary="/usr/bin/lwsyslog-omprog --state-dir /var/lib/lwsyslog --transactions"' in text
+    custom = replace(
+        rs.EXAMPLE_SERVER,
+        omprog_config=("/etc/lw/a.toml", "/etc/lw/b.toml"),
+        state_dir="/srv/state",
+        messages_file="/srv/log/alerts",
+    )
+    assert (
+        'binary="/usr/bin/lwsyslog-omprog --config /etc/lw/a.toml --config /etc/lw/b.toml '
+        '--state-dir /srv/state --messages-file /srv/log/alerts --transactions"'
+    ) in rs.render_server(custom)
+    with pytest.raises(SetupError, match="white space"):
+        rs.render_server(replace(rs.EXAMPLE_SERVER, state_dir="/srv/my state"))
+
+
+def _real_paths(pki: harness.Pki, tmp_path: Path) -> tuple[rs.WebhostSettings, rs.ServerSettings]:
+    web = replace(
+        rs.EXAMPLE_WEBHOST,
+        ca_cert=str(pki.ca.cert),
+        cert=str(pki.webhost.cert),
+        key=str(pki.webhost.key),
+        test_socket=str(tmp_path / "private" / "test.sock"),
+    )
+    server = replace(
+        rs.EXAMPLE_SERVER,
+        ca_cert=str(pki.ca.cert),
+        cert=str(pki.server.cert),
+        key=str(pki.server.key),
+    )
+    return web, server
+
+
+@pytest.mark.integration
+@needs_rsyslogd
+def test_dropins_validate_inside_debians_rsyslog_conf(pki: harness.Pki, tmp_path: Path) -> None:
+    web, server = _real_paths(pki, tmp_path)
+    web_text, server_text = rs.render_webhost(web), rs.render_server(server)
+    web_file = tmp_path / rs.DROPIN_NAMES["webhost"]
+    web_file.write_text(web_text)
+    for text, others in ((web_text, []), (server_text, []), (server_text, [web_file])):
+        result = rs.validate(text, main_conf=DEBIAN_CONF, others=others)
+        assert result.ok, result.messages
+
+    # The checks see what would break the host's configuration: a module Debian's
+    # rsyslog.conf already loads, a global() parameter set in both drop-ins of one machine.
+    twice = rs.validate('module(load="imuxsock")\n' + web_text, main_conf=DEBIAN_CONF)
+    assert not twice.ok and any("imuxsock" in m for m in twice.messages)
+    web_file.write_text(web_text.replace("$MaxMessageSize 131072", 'global(maxMessageSize="128k")'))
+    both = rs.validate(
+        server_text.replace("$MaxMessageSize 131072", 'global(maxMessageSize="128k")'),
+        main_conf=DEBIAN_CONF,
+        others=[web_file],
+    )
+    assert not both.ok and any("more than once" in m for m in both.messages)
 
 
 @pytest.mark.integration

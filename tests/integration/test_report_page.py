@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 import struct
 import subprocess
+import zlib
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
@@ -191,3 +193,76 @@ def test_console_stays_silent(report: tuple[Path, list[dict[str, Any]]], tmp_pat
     assert ":CONSOLE" in run_chromium(broken, "--dump-dom").stderr
     log = run_chromium(page, "--dump-dom").stderr
     assert [line for line in log.splitlines() if ":CONSOLE" in line] == []
+
+
+def png_colours(data: bytes) -> Counter[tuple[int, int, int]]:
+    """Pixels per RGB colour of an 8-bit RGB or RGBA PNG (what Chromium writes)."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, chunks, width, height, kind = 8, [], 0, 0, 0
+    while pos < len(data):
+        size, name = struct.unpack(">I4s", data[pos : pos + 8])
+        body = data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+        if name == b"IHDR":
+            width, height, depth, kind = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and kind in (2, 6)
+        elif name == b"IDAT":
+            chunks.append(body)
+    raw = zlib.decompress(b"".join(chunks))
+    bpp = 3 if kind == 2 else 4
+    stride = width * bpp
+    previous = bytearray(stride)
+    colours: Counter[tuple[int, int, int]] = Counter()
+    for y in range(height):
+        start = y * (stride + 1)
+        method, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        if method == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif method == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, previous, strict=True))
+        elif method in (3, 4):
+            for i in range(stride):
+                left = line[i - bpp] if i >= bpp else 0
+                up, corner = previous[i], previous[i - bpp] if i >= bpp else 0
+                if method == 3:
+                    line[i] = (line[i] + (left + up) // 2) & 255
+                    continue
+                guess = left + up - corner
+                near = min((abs(guess - left), 0, left), (abs(guess - up), 1, up),
+                           (abs(guess - corner), 2, corner))  # fmt: skip
+                line[i] = (line[i] + near[2]) & 255
+        colours.update(zip(line[0::bpp], line[1::bpp], line[2::bpp], strict=True))
+        previous = line
+    return colours
+
+
+_BAR = re.compile(r'<rect class="bar"[^>]*>(?:<title>[^<]*</title></rect>)?')
+
+
+def test_chart_bars_are_painted_at_their_size(
+    report: tuple[Path, list[dict[str, Any]]], tmp_path: Path
+) -> None:
+    """Each bar's colour covers about the bar's area in the screenshot: comparing with the same
+    page without its bars (legend swatches, text and grid are the same in both)."""
+    page, _ = report
+    html = page.read_text()
+    bars = _BAR.findall(html)
+    assert bars
+    expected: Counter[tuple[int, int, int]] = Counter()
+    for bar in bars:
+        fields = dict(re.findall(r'([\w-]+)="([^"]*)"', bar.split(">")[0]))
+        colour = tuple(int(fields["fill"][i : i + 2], 16) for i in (1, 3, 5))
+        expected[colour] += round(float(fields["width"]) * float(fields["height"]))  # type: ignore[index]
+    bare = tmp_path / "bare.html"
+    bare.write_text(_BAR.sub("", html))
+    shots = []
+    for name, source in (("with", page), ("without", bare)):
+        shot = tmp_path / f"{name}.png"
+        run_chromium(source, f"--screenshot={shot}")
+        shots.append(png_colours(shot.read_bytes()))
+    painted = {colour: shots[0][colour] - shots[1][colour] for colour in expected}
+    assert sum(expected.values()) > 2000
+    for colour, area in expected.items():
+        # Anti-aliased edges of bars at fractional positions are not exactly the colour.
+        assert 0.6 * area - 50 <= painted[colour] <= 1.05 * area + 50, (colour, area, painted)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from email import message_from_bytes, policy
 from typing import Any
@@ -150,3 +151,23 @@ def test_json_webhook_keeps_values_exact_but_control_characters_visible() -> Non
     assert "<script>alert(1)</script>" in line  # JSON-encoded, for a program to read
     assert "\\x1b[31m" in line and "\\x0d\\x0a" in line
     assert data["alerts"][0]["client"] == "203.0.113.9\\x0d\\x0aBcc: victim@evil.example"
+
+
+def test_a_known_exploit_alert_names_its_cves_in_every_medium() -> None:
+    alert = dataclasses.replace(
+        make_alert(1, rule="known-exploit-confluence-ognl", categories=("known-exploit",)),
+        cves=("CVE-2022-26134", "CVE-2021-26084"),
+    )
+    record = AlertRecord.from_json(encode_alert(alert, "fp", 4000, 0.0))
+    assert record.cves == ("CVE-2022-26134", "CVE-2021-26084")
+    digest = build_digest("group", [record], delivery_id="d" * 32, channel="c", created=0.0)
+    assert "CVE: CVE-2022-26134, CVE-2021-26084" in body_text(digest)
+    assert "CVE-2022-26134" in body_html(digest)
+    sent = json.loads(payload(digest, "json"))
+    assert sent["alerts"][0]["cves"] == ["CVE-2022-26134", "CVE-2021-26084"]
+
+
+def test_a_record_written_before_cves_were_carried_still_reads() -> None:
+    data = json.loads(encode_alert(make_alert(2), "fp", 4000, 0.0))
+    del data["cves"]
+    assert AlertRecord.from_dict(data).cves == ()

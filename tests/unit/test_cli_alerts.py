@@ -102,7 +102,32 @@ def test_limit_keeps_the_newest_and_says_so(
     everything = alerts_json(capsys, db)
     status, out, err = run(capsys, "alerts", "--db", str(db), "--json", "--limit", "3")
     assert status == 0 and [json.loads(x) for x in out.splitlines()] == everything[-3:]
-    assert "showing the newest 3 alerts (--limit 0 for all)" in err
+    note = f"the newest 3 of {len(everything)} alerts (--limit N for more, --all for every one)"
+    assert note in err
+    # --all is --limit 0; a limit that cuts nothing says nothing.
+    status, out, err = run(capsys, "alerts", "--db", str(db), "--json", "--all")
+    assert [json.loads(x) for x in out.splitlines()] == everything and err == ""
+    status, out, err = run(capsys, "alerts", "--db", str(db), "--limit", str(len(everything)))
+    assert len(out.splitlines()) == len(everything) + 1 and err == ""
+
+
+def test_a_long_list_streams_in_the_columns_of_its_first_rows(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Past the first 256 alerts, lines keep those columns; a longer cell is not cut."""
+    alerts = [make_alert(at=1_795_449_600.0 + n, line=n, client=f"198.51.100.{n % 200}",
+                         rule="short-rule" if n < 300 else "a-much-longer-rule-name")
+              for n in range(400)]  # fmt: skip
+    fill(tmp_path / "a.db", alerts)
+    status, out, err = run(capsys, "alerts", "--db", str(tmp_path / "a.db"), "--all")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert len(lines) == 401
+    client_at = lines[0].index("CLIENT")
+    assert all(line[client_at:].startswith("198.51.100.") for line in lines[1:301])
+    assert lines[-1].split()[3] == "a-much-longer-rule-name"
+    times = [line[:19] for line in lines[1:]]
+    assert times == sorted(times) and len(set(times)) == 400  # oldest first, each once
 
 
 def test_table_has_aligned_columns_and_one_line_per_alert(

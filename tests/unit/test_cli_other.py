@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,15 @@ def test_check_config_accepts_good_and_names_bad_files(
     bad.write_text("[input]\naccess_formats = ['%h %Z']\n")
     assert main(["check-config", "--config", str(bad)]) == 2
     assert "%Z" in capsys.readouterr().err
+
+
+def test_python_dash_m_lwsyslog_is_the_same_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "lwsyslog", "explain", "--json", "--no-system-config", ENCODED_SQLI],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "sqli-union-select" in done.stdout

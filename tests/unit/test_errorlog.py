@@ -211,3 +211,12 @@ def test_fixture_lines_all_parse() -> None:
         for line in (FIXTURES / name).read_text().splitlines():
             ev = parse(line)
             assert ev.time is not None, line
+
+
+@pytest.mark.parametrize("junk", ["\x1b[31m", "\x07", "<b>", "\u202e"])
+def test_a_client_with_control_characters_or_markup_is_no_client(junk: str) -> None:
+    ev = parse(
+        f"[Sun Nov 23 14:00:00.1 2026] [authz_core:error] [pid 9] [client 1.2.3.4{junk}:5555] "
+        "AH01630: client denied by server configuration: /srv/secret"
+    )
+    assert ev.client_ip == ""  # an address or nothing: never the junk

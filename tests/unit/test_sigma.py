@@ -11,7 +11,8 @@ from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
-from lwsyslog.sigma.mapping import categories_for, severity_for
+from lwsyslog.sigma.detector import SigmaDetector
+from lwsyslog.sigma.mapping import categories_for, cves_for, severity_for
 from lwsyslog.sigma.ruleset import SigmaRuleSet
 from lwsyslog.thresholds import ThresholdEngine
 from lwsyslog.triage import Urgency
@@ -176,11 +177,11 @@ def test_one_of_selections_and_not_filter(ruleset: SigmaRuleSet) -> None:
     assert WEBSHELL not in matched(ruleset, access("/x.php?cmd=id", ip="10.1.2.3"))
 
 
-def test_finding_reports_the_informative_field_of_an_and(ruleset: SigmaRuleSet) -> None:
+def test_finding_reports_the_payload_not_the_method_of_an_and(ruleset: SigmaRuleSet) -> None:
     (finding,) = [
         f for f in ruleset.detect(access("/files/up.php", method="POST")) if f.rule_id == WEBSHELL
     ]
-    assert (finding.field, finding.fragment) == ("cs-method", "POST")
+    assert (finding.field, finding.fragment) == ("cs-uri-stem", "/up.php")
     assert finding.categories == ("webshell",)
     assert finding.severity is Severity.CRITICAL
 
@@ -380,6 +381,26 @@ def test_sigma_filter_rule_in_the_directory_is_applied(tmp_path: Path) -> None:
     assert not ruleset.detect(access("/x", ip="192.0.2.10"))
 
 
+def test_method_beside_a_payload_keyword_is_selected_by_the_payload(tmp_path: Path) -> None:
+    # SigmaHQ's SSTI rule: a GET with one of some query keywords. The method cannot be scanned
+    # for; the rule must be selected by its keywords, not evaluated on every event.
+    write_rule(
+        tmp_path,
+        "ssti.yml",
+        "    method:\n        cs-method: 'GET'\n"
+        "    keywords:\n        - '={{'\n        - '=${'\n"
+        "    filter:\n        sc-status: 404\n"
+        "    condition: method and keywords and not filter\n",
+    )
+    ruleset = SigmaRuleSet.load([tmp_path])
+    detector = SigmaDetector(ruleset, [tmp_path])
+    assert detector.always_evaluated("access") == 0
+    assert {s.field for s in detector.signatures("access")} == {"target", "user_agent", "referer"}
+    assert ruleset.detect(access("/p?name={{7*7}}"))
+    assert not ruleset.detect(access("/p?name={{7*7}}", method="POST"))
+    assert not ruleset.detect(access("/p?name={{7*7}}", status=404))
+
+
 def test_prefilter_never_hides_a_match(ruleset: SigmaRuleSet) -> None:
     events = [case.values[i] for case in MODIFIER_CASES for i in (1, 2)]
     events += [
@@ -521,6 +542,20 @@ def test_correlation_field_alias_reads_each_rules_own_field(tmp_path: Path) -> N
         ("Exploit Of CVE-2099-1", ["attack.t1190"], {"access"}, ("scanner",)),
         ("Assertion In Module", [], {"error"}, ("server-error",)),
         ("Anything", ["lwsyslog.dos", "lwsyslog.scanner"], {"access"}, ("dos", "scanner")),
+        ("Product Exploit", ["attack.t1190", "cve.2099-1234"], {"access"}, ("known-exploit",)),
+        (
+            "CVE-2021-41773 Path Traversal",
+            ["attack.t1190"],
+            {"access"},
+            ("known-exploit", "path-traversal"),
+        ),
+        (
+            "Web Shell Upload",
+            ["cve.2023-34362", "attack.t1505.003"],
+            {"access"},
+            ("known-exploit", "webshell"),
+        ),
+        ("Crash", ["cve.2099-1"], {"error"}, ("server-error",)),
     ],
 )
 def test_categories_from_tags_and_title(
@@ -542,3 +577,14 @@ def test_categories_from_tags_and_title(
 )
 def test_severity_from_level(level: str | None, severity: Severity) -> None:
     assert severity_for(level) is severity
+
+
+def test_cve_ids_come_from_cve_tags_and_the_title() -> None:
+    assert cves_for("Exploit", ["attack.t1190", "cve.2021-41773", "cve.2021-42013"]) == (
+        "CVE-2021-41773",
+        "CVE-2021-42013",
+    )
+    assert cves_for("Possible CVE-2023-22518 Exploitation", ["cve.2023-22518"]) == (
+        "CVE-2023-22518",
+    )
+    assert cves_for("SQL Injection Strings", ["attack.t1190"]) == ()

@@ -6,6 +6,7 @@ import io
 import socket
 import struct
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +80,14 @@ def test_journald_fields_follow_the_contract() -> None:
     assert fields["LWSYSLOG_SOURCE"] == "web1/apache-access:1234"
     assert fields["LWSYSLOG_SAMPLE"] == "x\\x1by"
     assert all(name == name.upper() for name in fields)
+
+
+def test_journald_message_names_the_web_host_the_alert_is_about() -> None:
+    # journalctl's own host column is the central server's: the MESSAGE says which web host.
+    live = journald_fields(make_alert())
+    assert live["MESSAGE"] == "critical sqli-union on web1: sqli from 203.0.113.9"
+    offline = replace(make_alert(), first=Origin("access.log", 3), last=Origin("access.log", 3))
+    assert journald_fields(offline)["MESSAGE"] == "critical sqli-union: sqli from 203.0.113.9"
 
 
 def test_message_id_is_stable_and_distinct_per_rule() -> None:

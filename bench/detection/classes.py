@@ -1,0 +1,260 @@
+"""Section 5: recall per attack class of round 2, on public payload lists and real tool runs,
+reported on the dev split (the rules were written from it) and the held-out split (never read
+while writing them).
+
+Corpora: ``payloads/round2/<class>.tsv`` (built by ``detection/payload_lists.py`` from
+PayloadsAllTheThings and fuzzdb; provenance in the data's ``SOURCES.md``), the known-exploit
+requests of ``payloads/round2/known-exploit.tsv`` (nuclei templates, one request each), and
+the lines of real scanner and tool runs that carry the class's evidence (netsparker, acunetix,
+wapiti, wfuzz). Every payload is one access line (``GET target``; file probes answered 404,
+parameter payloads 200, as a site without the file would answer) through a fresh pipeline with
+the built-in defaults. Right class: a finding of the class's taxonomy id (for legacy product
+probes, ``known-exploit``, with ``admin-probe``/``sensitive-file`` shown beside it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+from detection.engine import Line, Verdict, new_pipeline, read_lines, scan, unwrap_quoted
+from detection.markdown import code, pct, table
+from detection.payload_lists import CLASSES, Payload, label, load, split_of
+from detection.section import Section
+
+__all__ = ["TARGETS", "measure"]
+
+#: Recall targets per class (payload classes 95%, known probes and exploit paths 90%).
+TARGETS: dict[str, float] = {
+    "header-injection": 95.0,
+    "sqli": 95.0,
+    "command-injection": 95.0,
+    "null-byte": 95.0,
+    "source-disclosure": 90.0,
+    "legacy-probe": 90.0,
+    "known-exploit": 90.0,
+}
+_PROBE_CATEGORIES = frozenset({"known-exploit", "admin-probe", "sensitive-file"})
+_FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
+_UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+# The combined format and the Cookie header, so a payload can ride in a cookie.
+_COOKIE_FORMAT = (
+    '[input]\naccess_formats = [\'%h %l %u %t "%r" %>s %b "%{Referer}i" '
+    '"%{User-Agent}i" "%{Cookie}i"\', "combined"]\n'
+)
+_REQUEST = re.compile(r'"[A-Z]+ (\S+) HTTP/[\d.]+"')
+
+# Real tool runs: (label, file under public/ or tests/fixtures, wrapped in quotes?)
+_TOOL_LOGS = (
+    ("netsparker (DVWA)", "public/ocatak_apache-http-logs/netsparker.txt", True),
+    ("acunetix (DVWA)", "public/ocatak_apache-http-logs/acunetix.txt", True),
+    ("wapiti", "fixtures:attack-tools/wapiti/access.log", False),
+    ("wfuzz-params", "fixtures:attack-tools/wfuzz-params/access.log", False),
+    ("honeynet 2004", "public/honeynet_redhat71_httpd_access_log_2004.log", False),
+)
+# Tool-run lines are labelled by the same definitions as the lists (payload_lists.label).
+_TOOL_CLASSES = ("header-injection", "null-byte")
+
+
+@dataclass(slots=True)
+class _Score:
+    total: int = 0
+    right: int = 0
+    probe_family: int = 0
+    misses: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+def measure(data: Path, fixtures: Path) -> Section:
+    """Recall per class and split, from the lists and the tool runs."""
+    scores: dict[tuple[str, str, str], _Score] = {}
+    probes: Counter[str] = Counter()
+    for cls in [*CLASSES, "known-exploit"]:
+        path = data / "payloads" / "round2" / f"{cls}.tsv"
+        if not path.exists():
+            continue
+        rows = load(path.parent, cls)
+        probes[cls] = sum(1 for row in rows if row.kind == "probe")
+        _score_rows(cls, [row for row in rows if row.kind == "target"], scores)
+    for name, where, wrapped in _TOOL_LOGS:
+        _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
+    doc = [_table(scores, probes), "", *_misses(scores, "dev")]
+    details = _misses(scores, "held-out", limit=200) + _misses(scores, "dev", limit=200)
+    headline = [
+        f"{cls} ({source}): dev {pct(s_dev.right, s_dev.total)}, held-out "
+        f"{pct(s_held.right, s_held.total)}"
+        for (cls, source), (s_dev, s_held) in _pairs(scores).items()
+        if source == "lists"
+    ]
+    return Section("classes", "Round-2 classes", "\n".join(doc), "\n".join(details), headline)
+
+
+def _tool_path(where: str, data: Path, fixtures: Path) -> Path:
+    if where.startswith("fixtures:"):
+        return fixtures / where.removeprefix("fixtures:")
+    return data / where
+
+
+def _line(target: str, status: int, number: int, method: str = "GET", cookie: str = "") -> str:
+    escaped = target.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = "".join(
+        c if " " < c < "\x7f" or ord(c) > 0x9F else f"\\x{ord(c):02x}" for c in escaped
+    )
+    minute, second = divmod(number % 86400, 60)
+    hour, minute = divmod(minute, 60)
+    stamp = f"05/Dec/2026:{hour:02d}:{minute:02d}:{second:02d} +0000"
+    return (
+        f'203.0.113.7 - - [{stamp}] "{method} {escaped} HTTP/1.1" {status} 512 "-" "{_UA}" '
+        f'"{cookie or "-"}"'
+    )
+
+
+def _right(cls: str, verdict: Verdict) -> tuple[bool, bool]:
+    """Whether the verdict has the class's category, and (probe classes) a probe category."""
+    want = "known-exploit" if cls == "known-exploit" else CLASSES.get(cls, cls)
+    categories = set(verdict.categories)
+    return want in categories, bool(categories & _PROBE_CATEGORIES)
+
+
+def _score_rows(cls: str, rows: list[Payload], scores: dict[tuple[str, str, str], _Score]) -> None:
+    status = 404 if cls in _FILE_CLASSES else 200
+    # One pipeline per class: a line's findings do not depend on the lines before it.
+    lines = [
+        Line(cls, n, _line(row.target(), status, n, row.method(), row.cookie()))
+        for n, row in enumerate(rows, 1)
+    ]
+    result = scan(lines, new_pipeline(_COOKIE_FORMAT))
+    for row, verdict in zip(rows, result.verdicts, strict=True):
+        target = row.target()
+        score = scores.setdefault((cls, "lists", row.split), _Score())
+        score.total += 1
+        right, family = _right(cls, verdict)
+        score.right += right
+        score.probe_family += family
+        if not right:
+            score.misses.append((row.source.rsplit(":", 1)[-1], target, _seen(verdict)))
+
+
+def _score_tool(
+    name: str, path: Path, wrapped: bool, scores: dict[tuple[str, str, str], _Score]
+) -> None:
+    if not path.exists():
+        return
+    lines = read_lines(path, name)
+    if wrapped:
+        lines = unwrap_quoted(lines)
+    chosen: list[tuple[str, Line]] = []
+    seen: set[str] = set()
+    for line in lines:
+        match = _REQUEST.search(line.text)
+        if match is None:
+            continue
+        target = match.group(1)
+        for cls in _TOOL_CLASSES:
+            if _tool_label(cls, target) and (cls, target) not in seen:
+                seen.add((cls, target))
+                chosen.append((cls, line))
+    result = scan([line for _, line in chosen], new_pipeline())
+    for (cls, line), verdict in zip(chosen, result.verdicts, strict=True):
+        target = _REQUEST.search(line.text).group(1)  # type: ignore[union-attr]
+        score = scores.setdefault((cls, name, split_of(target)), _Score())
+        score.total += 1
+        right, family = _right(cls, verdict)
+        score.right += right
+        score.probe_family += family
+        if not right:
+            score.misses.append((f"{name}:{line.number}", target, _seen(verdict)))
+
+
+def _tool_label(cls: str, target: str) -> bool:
+    if cls == "header-injection":
+        # One value or segment at a time: the line break must be inside the request's text.
+        return (
+            label(cls, target) == "target" and re.search(r"%(?:25)*0[ad]", target, re.I) is not None
+        )
+    return label(cls, target) == "target" and "\x00" in unquote(unquote(unquote(target)))
+
+
+def _seen(verdict: Verdict) -> str:
+    if verdict.log == "unparsed":
+        return f"unparsed ({verdict.unparsed_reason})"
+    return ", ".join(verdict.rules) or "no finding"
+
+
+def _pairs(
+    scores: dict[tuple[str, str, str], _Score],
+) -> dict[tuple[str, str], tuple[_Score, _Score]]:
+    keys = sorted({(cls, source) for cls, source, _ in scores}, key=_order)
+    return {
+        key: (scores.get((*key, "dev"), _Score()), scores.get((*key, "held-out"), _Score()))
+        for key in keys
+    }
+
+
+def _order(key: tuple[str, str]) -> tuple[int, int, str]:
+    classes = [*CLASSES, "known-exploit"]
+    cls, source = key
+    return (classes.index(cls) if cls in classes else 99, source != "lists", source)
+
+
+def _verdict(cls: str, dev: _Score, held: _Score) -> str:
+    target = TARGETS.get(cls)
+    if target is None or held.total + dev.total == 0:
+        return "-"
+    both = 100.0 * (dev.right + held.right) / (dev.total + held.total)
+    return f">= {target:g}%: {'met' if both >= target else 'NOT met'}"
+
+
+def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> str:
+    rows = []
+    for (cls, source), (dev, held) in _pairs(scores).items():
+        want = "known-exploit" if cls in ("legacy-probe", "known-exploit") else CLASSES[cls]
+        family = (
+            f"{pct(dev.probe_family + held.probe_family, dev.total + held.total)}"
+            if cls in _FILE_CLASSES
+            else "-"
+        )
+        rows.append(
+            [
+                cls,
+                want,
+                source,
+                dev.total,
+                pct(dev.right, dev.total),
+                held.total,
+                pct(held.right, held.total),
+                probes[cls] if source == "lists" else "-",
+                family,
+                _verdict(cls, dev, held) if source == "lists" else "-",
+            ]
+        )
+    return table(
+        [
+            "class", "taxonomy id", "corpus", "dev", "dev right %", "held-out",
+            "held-out right %", "probe-only rows (not counted)",
+            "any probe category (known-exploit, admin-probe, sensitive-file)", "target",
+        ],
+        rows,
+    )  # fmt: skip
+
+
+def _misses(scores: dict[tuple[str, str, str], _Score], split: str, limit: int = 12) -> list[str]:
+    out = [f"#### Misses on the {split} split" + (" (up to 12 per corpus)" if limit == 12 else "")]
+    out.append("")
+    found = False
+    for (cls, source), pair in _pairs(scores).items():
+        score = pair[0] if split == "dev" else pair[1]
+        if not score.misses:
+            continue
+        found = True
+        out.append(f"- **{cls}** ({source}), {len(score.misses)} of {score.total}:")
+        out.extend(
+            f"  - {code(target, 140)} — {where}: {seen}"
+            for where, target, seen in score.misses[:limit]
+        )
+    if not found:
+        out.append("None.")
+    out.append("")
+    return out

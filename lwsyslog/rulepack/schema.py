@@ -1,0 +1,345 @@
+"""One rule-pack file read and checked: TOML in, :class:`PackRule` entries out.
+
+A pack file describes the known exploits of one product (see ``docs/rulepack.md``)::
+
+    [pack]
+    product = "Apache HTTP Server"
+
+    [[rule]]
+    id = "exploit-apache-httpd-cve-2021-41773"
+    title = "Apache HTTP Server 2.4.49/2.4.50 path traversal"
+    cves = ["CVE-2021-41773", "CVE-2021-42013"]
+    fields = ["path"]
+    pattern = '''/(?:cgi-bin|icons)/(?:[^/]*/)*\\.\\./'''
+    must_match = ["/cgi-bin/.%2e/%2e%2e/%2e%2e/bin/sh"]
+    must_not_match = ["/cgi-bin/test.cgi"]
+
+Every problem is a :class:`~lwsyslog.errors.RuleError` naming the file, the line and the key
+(``apache.toml:14: [[rule]] exploit-...: key 'pattern': ...``). A pattern must run in RE2
+(no look-around, no back-reference, no counted repetition over 16 where a search may start
+anywhere) and hold literal text of at least :data:`MIN_LITERAL_CHARS` characters that every
+match contains: the detect stage selects the rule by that text, so a pattern without it would
+be tried on every line.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from re import _constants as constants  # type: ignore[attr-defined]
+from re import _parser as parser  # type: ignore[attr-defined]
+from typing import Any
+
+from lwsyslog.categories import is_category
+from lwsyslog.detection.plan import strongest_clause
+from lwsyslog.errors import RuleError
+from lwsyslog.matching.linear import LinearSearch, linear_search, re2_available
+from lwsyslog.matching.literals import Requirement, literal_requirement
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.severity import Severity
+
+__all__ = [
+    "CATEGORY",
+    "COMMON_LITERALS",
+    "FIELDS",
+    "MAX_COUNT",
+    "MIN_LITERAL_CHARS",
+    "PackRule",
+    "read_pack",
+]
+
+#: The category every pack rule has (first), whatever else it names.
+CATEGORY = "known-exploit"
+#: The access-log fields a pack rule may search (decoded, lower-cased).
+FIELDS = frozenset({"target", "path", "query", "user_agent", "referer", "cookie"})
+#: Shortest literal text a pattern must require (a 3-character one must hold a character
+#: that ordinary URLs seldom have, such as ``$``, ``{`` or ``@``).
+MIN_LITERAL_CHARS = 3
+#: Literals too common in ordinary URLs to select a rule by: a pattern whose scanned literals
+#: include one of them would be confirmed on a large share of all lines.
+COMMON_LITERALS = frozenset(
+    {
+        ".php", ".htm", "html", "http", "www.", ".com", ".css", ".js", ".png", ".jpg", ".gif",
+        ".asp", "aspx", ".jsp", "/api", "/wp-", "index", "/img", "/css", "/js/", "?id=", "page",
+        "/v1/", "/v2/", "user", "admin", "login", "static", "image", "search", "/app", "/web",
+        "/en/", ".svg", ".ico", ".xml", "json", "/assets", "/images", "/media", "/public",
+    }
+)  # fmt: skip
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyz0123456789/._- ")
+#: Largest counted repetition where a search may start anywhere (RE2's DFA, see
+#: ``tests/unit/test_rule_cost.py``).
+MAX_COUNT = 16
+
+_ID = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_CVE = re.compile(r"CVE-\d{4}-\d{4,7}")
+_METHOD = re.compile(r"[A-Z]{1,20}")
+_RULE_KEYS = frozenset(
+    {
+        "id", "title", "product", "cves", "severity", "categories", "fields", "pattern",
+        "methods", "probe_only", "references", "must_match", "must_not_match",
+    }
+)  # fmt: skip
+_REQUIRED = ("id", "title", "pattern", "must_match", "must_not_match")
+_PACK_KEYS = frozenset({"product", "references"})
+_SAMPLE_KEYS = frozenset({"target", "method", "status", "user_agent", "referer", "cookie"})
+#: The status a sample is answered with unless it says: what a probe usually gets.
+SAMPLE_STATUS = 404
+
+
+@dataclass(frozen=True, slots=True)
+class PackRule:
+    """One known-exploit rule of a pack file."""
+
+    id: str
+    title: str
+    product: str
+    cves: tuple[str, ...]
+    severity: Severity
+    categories: tuple[str, ...]
+    fields: tuple[str, ...]
+    pattern: re.Pattern[str]
+    search: LinearSearch
+    requirement: Requirement
+    methods: frozenset[str]
+    #: Only requests the server did not answer 2xx/304 count (a page that exists and is used
+    #: on this site is no probe).
+    probe_only: bool
+    references: tuple[str, ...]
+    must_match: tuple[AccessSample, ...]
+    must_not_match: tuple[AccessSample, ...]
+    file: str
+    line: int
+    #: The line of each key of the rule's table in its file (for errors found later).
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False)
+
+    def applies(self, method: str, status: int | None) -> bool:
+        """True when the request's method and answer let the rule count at all."""
+        if self.methods and method not in self.methods:
+            return False
+        answered = status is not None and (200 <= status < 300 or status == 304)
+        return not (self.probe_only and answered)
+
+
+class _Where:
+    """Line numbers of a pack file's ``[[rule]]`` tables and of the keys inside them."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.starts = [
+            number
+            for number, line in enumerate(self.lines, 1)
+            if re.match(r"\s*\[\[\s*rule\s*\]\]", line)
+        ]
+
+    def rule(self, index: int) -> int:
+        return self.starts[index] if index < len(self.starts) else 1
+
+    def key(self, index: int, key: str) -> int:
+        start = self.rule(index)
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if re.match(r"\s*\[", line):
+                break
+            if re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        return start
+
+
+def read_pack(path: Path) -> list[PackRule]:
+    """The rules of one pack file (raises :class:`RuleError` naming file, line and key)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise RuleError(f"{path}: not valid TOML: {error}") from None
+    where = _Where(text)
+    unknown = set(data) - {"pack", "rule"}
+    if unknown:
+        raise RuleError(f"{path}: unknown table or key {sorted(unknown)[0]!r} (pack, rule)")
+    pack = data.get("pack", {})
+    if not isinstance(pack, dict) or set(pack) - _PACK_KEYS:
+        raise RuleError(f"{path}: [pack] takes only {sorted(_PACK_KEYS)}")
+    rules = data.get("rule", [])
+    if not isinstance(rules, list) or not rules:
+        raise RuleError(f"{path}: no [[rule]] table")
+    return [_Rule(path, where, index, entry, pack).build() for index, entry in enumerate(rules)]
+
+
+class _Rule:
+    """Checks one ``[[rule]]`` table."""
+
+    def __init__(
+        self, path: Path, where: _Where, index: int, entry: dict[str, Any], pack: dict[str, Any]
+    ) -> None:
+        self.path = path
+        self.where = where
+        self.index = index
+        self.entry = entry
+        self.pack = pack
+        self.name = str(entry.get("id", f"#{index + 1}"))
+
+    def fail(self, key: str, problem: str) -> RuleError:
+        line = self.where.key(self.index, key) if key else self.where.rule(self.index)
+        shown = f" key '{key}':" if key else ""
+        return RuleError(f"{self.path}:{line}: [[rule]] {self.name}:{shown} {problem}")
+
+    def strings(self, key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+        value = self.entry.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+            raise self.fail(key, "expected a list of non-empty strings")
+        return tuple(value)
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.entry.get(key, default)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(key, "expected a non-empty string")
+        return value
+
+    def build(self) -> PackRule:
+        for key in sorted(set(self.entry) - _RULE_KEYS):
+            raise self.fail(key, f"unknown key (known: {', '.join(sorted(_RULE_KEYS))})")
+        for key in _REQUIRED:
+            if key not in self.entry:
+                raise self.fail("", f"missing key '{key}'")
+        rule_id = self.text("id")
+        if not _ID.fullmatch(rule_id):
+            raise self.fail("id", "use lower-case letters, digits and single dashes")
+        cves = self.strings("cves")
+        for cve in cves:
+            if not _CVE.fullmatch(cve):
+                raise self.fail("cves", f"{cve!r} is not a CVE id (CVE-YYYY-NNNN)")
+        severity = self.text("severity", "high")
+        if severity not in {s.value for s in Severity}:
+            raise self.fail("severity", "use low, medium, high or critical")
+        categories = self.strings("categories")
+        for category in categories:
+            if not is_category(category):
+                raise self.fail("categories", f"{category!r} is not a taxonomy id")
+        fields = self.strings("fields", ("target",))
+        for name in fields:
+            if name not in FIELDS:
+                raise self.fail("fields", f"{name!r} is none of {', '.join(sorted(FIELDS))}")
+        methods = self.strings("methods")
+        for method in methods:
+            if not _METHOD.fullmatch(method):
+                raise self.fail("methods", f"{method!r} is not an upper-case request method")
+        probe_only = self.entry.get("probe_only", False)
+        if not isinstance(probe_only, bool):
+            raise self.fail("probe_only", "expected true or false")
+        pattern, search, requirement = self.pattern()
+        product = self.entry.get("product", self.pack.get("product"))
+        if not isinstance(product, str) or not product.strip():
+            raise self.fail("product", "name the product here or in [pack]")
+        references = self.strings("references", tuple(self.pack.get("references", ())))
+        return PackRule(
+            id=rule_id,
+            title=self.text("title"),
+            product=product,
+            cves=cves,
+            severity=Severity(severity),
+            categories=tuple(dict.fromkeys((CATEGORY, *categories))),
+            fields=fields,
+            pattern=pattern,
+            search=search,
+            requirement=requirement,
+            methods=frozenset(methods),
+            probe_only=probe_only,
+            references=references,
+            must_match=self.samples("must_match"),
+            must_not_match=self.samples("must_not_match"),
+            file=str(self.path),
+            line=self.where.rule(self.index),
+            lines={key: self.where.key(self.index, key) for key in self.entry},
+        )
+
+    def pattern(self) -> tuple[re.Pattern[str], LinearSearch, Requirement]:
+        source = self.text("pattern")
+        try:
+            pattern = re.compile(source, re.IGNORECASE)
+        except re.error as error:
+            raise self.fail("pattern", f"not a regular expression: {error}") from None
+        search = linear_search(pattern)
+        if re2_available() and search.engine != "re2":
+            raise self.fail("pattern", f"RE2 cannot run it ({search.reason})")
+        count = _longest_count(pattern)
+        if count > MAX_COUNT:
+            raise self.fail("pattern", f"counted repetition {{..,{count}}} over {MAX_COUNT}")
+        requirement = literal_requirement(pattern.pattern, pattern.flags, single_spaces=True)
+        if not requirement:
+            raise self.fail("pattern", "no literal text that every match contains")
+        (scanned,) = strongest_clause(requirement)
+        weak = sorted(literal for literal in scanned if _weak(literal))
+        if weak:
+            raise self.fail(
+                "pattern",
+                f"the literal text that would select the rule ({weak[0]!r}) is too short or "
+                "too common in ordinary URLs: the rule would be tried on most lines",
+            )
+        return pattern, search, requirement
+
+    def samples(self, key: str) -> tuple[AccessSample, ...]:
+        value = self.entry.get(key)
+        if not isinstance(value, list) or not value:
+            raise self.fail(key, "expected a non-empty list of targets or sample tables")
+        return tuple(self.sample(key, item) for item in value)
+
+    def sample(self, key: str, item: Any) -> AccessSample:
+        if isinstance(item, str) and item:
+            return AccessSample(target=item, status=SAMPLE_STATUS)
+        if not isinstance(item, dict) or not item.get("target"):
+            raise self.fail(key, "a sample is a target string or a table with 'target'")
+        unknown = set(item) - _SAMPLE_KEYS
+        if unknown:
+            raise self.fail(
+                key, f"sample key {sorted(unknown)[0]!r} is none of {sorted(_SAMPLE_KEYS)}"
+            )
+        status = item.get("status", SAMPLE_STATUS)
+        if not isinstance(status, int) or isinstance(status, bool):
+            raise self.fail(key, "a sample's status is a number")
+        texts = {k: v for k, v in item.items() if k != "status"}
+        if not all(isinstance(v, str) for v in texts.values()):
+            raise self.fail(key, "a sample's target, method, user_agent... are strings")
+        return AccessSample(status=status, **texts)
+
+
+def _weak(literal: str) -> bool:
+    """True for a literal that would select a rule on many ordinary lines."""
+    if len(literal) < MIN_LITERAL_CHARS or literal in COMMON_LITERALS:
+        return True
+    return len(literal) == MIN_LITERAL_CHARS and set(literal) <= _PLAIN
+
+
+def _longest_count(pattern: re.Pattern[str]) -> int:
+    """The largest bounded repetition in branches that are not anchored at the start."""
+    tree = parser.parse(pattern.pattern, pattern.flags)
+    branches = [tree]
+    if len(tree.data) == 1 and tree.data[0][0] is constants.BRANCH:
+        branches = tree.data[0][1][1]
+    counts = [
+        count
+        for branch in branches
+        if not (branch.data and branch.data[0] == (constants.AT, constants.AT_BEGINNING))
+        for count in _counts(branch)
+    ]
+    return max(counts, default=0)
+
+
+def _counts(items: Any) -> list[int]:
+    found: list[int] = []
+    for op, value in items:
+        if op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
+            if value[1] != constants.MAXREPEAT:
+                found.append(value[1])
+            found.extend(_counts(value[2]))
+        elif op is constants.SUBPATTERN:
+            found.extend(_counts(value[-1]))
+        elif op is constants.BRANCH:
+            for branch in value[1]:
+                found.extend(_counts(branch))
+    return found

@@ -1,0 +1,83 @@
+"""Command injection behind an encoded ``&``: what only the target as logged can show.
+
+Decoding a query turns ``%26`` into ``&``, the character that also joins parameters, so
+``?ip=127.0.0.1%26whoami`` and ``?ip=127.0.0.1&whoami`` read alike once decoded. Only the
+first runs ``whoami`` on Windows (``&`` separates commands in ``cmd.exe`` and ``sh``); a
+browser encodes an ``&`` typed into a field, so an encoded one directly before a command name
+is someone sending a command. This rule reads the target as logged, case-folded.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.events import Event
+from lwsyslog.matching.fold import fold
+from lwsyslog.matching.linear import linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.severity import Severity
+
+__all__ = ["CommandEncodedAmpersand"]
+
+_SPACE = r"(?:%20|\+|%09)"
+# Names that are no English word, then what may follow them: the end, a separator, white space
+# or a quote, encoded or not.
+_NAME = (
+    r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|systeminfo|tasklist|nslookup|hostname"
+    r"|powershell|cmd(?:\.exe)?|wget|curl)(?:$|&|%26|%3b|%7c|%0a|%0d|%22|%27|%60|" + _SPACE + ")"
+)
+# Words that are also English count with the argument that makes them commands: "ping -n",
+# "sleep 5", "dir c:", "net user", "type %systemroot%".
+_WITH_ARGUMENT = (
+    r"(?:ping"
+    + _SPACE
+    + r"+(?:-[a-z]|\d)|sleep"
+    + _SPACE
+    + r"+\d|dir"
+    + _SPACE
+    + r"+(?:[a-z]:|/[a-z])|net"
+    + _SPACE
+    + r"+(?:user|view|localgroup|share)|type"
+    + _SPACE
+    + r"+(?:%25|[a-z]:))"
+)
+_SEARCH = linear_search(
+    re.compile(r"(?P<frag>%26(?:%26|" + _SPACE + r")*(?:" + _NAME + "|" + _WITH_ARGUMENT + "))")
+)
+
+
+class CommandEncodedAmpersand(Rule):
+    """An encoded ``&`` (``%26``, ``%26%26``) directly before a command name, in the query."""
+
+    id = "command-injection-encoded-ampersand"
+    categories = ("command-injection",)
+    severity = Severity.HIGH
+    description = "encoded & followed by a command (%26whoami, %26%26ipconfig, %26+ping+-n)"
+    logs = ACCESS
+    form = "raw"
+    triggers = {"target": "%26"}
+    must_match = (
+        AccessSample(target="/diag?ip=127.0.0.1%26whoami"),
+        AccessSample(target="/diag?ip=1%26%26ipconfig%26"),
+        AccessSample(target="/diag?ip=1%26+ping+-n+20+127.0.0.1"),
+        AccessSample(target="/diag?ip=%26id%26"),
+        AccessSample(target="/diag?ip=x%26type%20%25SYSTEMROOT%25%5Cwin.ini"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=tom+%26+jerry"),
+        AccessSample(target="/search?q=salt+%26+pepper+%26+ping+pong"),
+        AccessSample(target="/search?q=AT%26T+identity"),
+        AccessSample(target="/search?q=r%26d&id=5"),
+        AccessSample(target="/search?q=b%26b+idaho"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The encoded ``&`` and the command, in the query as logged."""
+        target = view.raw("target")
+        cut = target.find("?")
+        if cut < 0:
+            return None
+        fragment = _SEARCH.search(fold(target[cut + 1 :]))
+        return None if fragment is None else RuleMatch("query", fragment)

@@ -1,0 +1,133 @@
+"""SQL injection shapes beyond the classic ones: a statement after a quote, a value that is a
+statement, and a value that starts with a condition."""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.severity import Severity
+
+__all__ = ["SqliLeadingCondition", "SqliQuoteStatement", "SqliValueStatement"]
+
+# Statements that change data, users or the schema, or run a procedure, each with the SQL
+# that must follow its keywords (a name, a column list...): "delete from' meaning" is a phrase.
+_NAME = r"[\w.$\[\]`\"]+"
+_STATEMENT = (
+    rf"(?:drop\s+(?:table|database|user|view|procedure|function)\s+{_NAME}"
+    rf"|delete\s+from\s+{_NAME}|insert\s+into\s+{_NAME}\s*(?:\(|values\b|select\b)"
+    rf"|update\s+{_NAME}\s+set\s+{_NAME}\s*=|truncate\s+table\s+{_NAME}"
+    rf"|create\s+(?:user|login)\s+{_NAME}\s+(?:identified|with)\b"
+    rf"|create\s+(?:table|database|procedure|function|trigger)\s+{_NAME}\s*(?:\(|as\b)"
+    rf"|alter\s+(?:table|user|database|login)\s+{_NAME}\s+(?:add|drop|modify|alter|set"
+    r"|identified|with|rename)\b"
+    r"|(?:grant|revoke)\s+(?:all|select|insert|update|delete|execute|connect|resource|dba"
+    r"|create)\b[\w, ]*\b(?:to|from)\b"
+    r"|exec(?:ute)?\s+(?:master\s*\.|xp_|sp_|@|\()|declare\s+@|shutdown\s*(?:with\b|--|;|$))"
+)
+
+
+class SqliQuoteStatement(PatternRule):
+    """A quote that ends a string, then a statement (``' DELETE FROM users``, ``'; DROP TABLE``).
+
+    The statement is what a stacked or batched query runs; a ``;`` between them is optional
+    (SQL Server runs ``' DELETE FROM users`` as a second statement without one).
+    """
+
+    id = "sqli-quote-statement"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "string closed, then a SQL statement (' DELETE FROM users, '; GRANT ... TO)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(r"['\"`]\s*\)*\s*;?\s*" + _STATEMENT)
+    must_match = (
+        AccessSample(target="/p?id=1'%20DELETE%20FROM%20USERS"),
+        AccessSample(target="/p?id=x';%20DROP%20TABLE%20members;--"),
+        AccessSample(target="/p?u='%20grant%20connect%20to%20name;%20--"),
+        AccessSample(
+            target="/p?u='create%20user%20name%20identified%20by%20pass123%20temporary%20tablespace"
+        ),
+        AccessSample(target="/p?u=x')%20exec%20master..xp_cmdshell%20'dir'"),
+        AccessSample(target="/p?u=a'%20UPDATE%20users%20SET%20role='admin'"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=%27delete%20from%27+meaning"),
+        AccessSample(target="/search?q=%22insert+into%22+word+doc"),
+        AccessSample(target="/search?q=it%27s+time+to+update+your+set"),
+        AccessSample(target="/search?q=%27create+user+account%27+help"),
+        AccessSample(target="/search?q=%22grant+access+to+files%22"),
+    )
+
+
+class SqliValueStatement(PatternRule):
+    """A parameter value that is itself a SQL Server batch or a statement on a catalog.
+
+    ``declare @q varchar(200) select @q = 0x... exec(@q)``, ``exec master..xp_cmdshell``,
+    ``select @@servername``, PostgreSQL's ``copy t from '/etc/passwd'`` and ``create table
+    t (x TEXT);``: what is sent once a tool knows the value reaches the database as a query.
+    """
+
+    id = "sqli-value-statement"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "a value that is a SQL batch (declare @q ... exec(@q), select @@servername)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = re.compile(
+        r"\bdeclare\s+@\w+\s+n?(?:var)?char\b|\bexec(?:ute)?\s*\(\s*@\w"
+        r"|\bexec(?:ute)?\s+master\s*\.\s*\w*\s*\.\s*(?:xp|sp)_\w|\bxp_cmdshell\b"
+        r"|\b(?:select|print)\s+@@[a-z_]{3,}"
+        r"|\bcopy\s+[\w.]+\s+(?:from|to)\s+(?:program\s+)?['\"]?/"
+        r"|\bcreate\s+table\s+[\w.]+\s*\(\s*\w+\s+(?:text|int|integer|varchar|char)\b[^;]*\)\s*;"
+        r"|\bselect\s+\*\s+from\s+(?:syscat|sysibm|pg_\w+|all_\w+|dba_\w+)"
+    )
+    must_match = (
+        AccessSample(target="/p?q=declare%20%40q%20nvarchar%20(200)%20select%20%40q%20%3D%200x73"),
+        AccessSample(target="/p?q=x%20exec(%40s)"),
+        AccessSample(target="/p?q=exec%20master..xp_cmdshell%20%27net%2Busers%27"),
+        AccessSample(target="/p?q=select%20%40%40servername"),
+        AccessSample(target="/p?q=copy%20myfile%20from%20%27%2Fetc%2Fpasswd%27%3B"),
+        AccessSample(target="/p?q=create%20table%20myfile%20(input%20TEXT)%3B"),
+        AccessSample(target="/p?q=select%20*%20from%20pg_group%3B"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=declare+a+variable+in+sql"),
+        AccessSample(target="/search?q=copy+files+from+usb"),
+        AccessSample(target="/search?q=create+table+of+contents"),
+        AccessSample(target="/search?q=select+all+from+list"),
+        AccessSample(target="/mail?to=team%40%40example"),
+    )
+
+
+class SqliLeadingCondition(PatternRule):
+    """A value that starts with ``OR``/``AND`` and a comparison or a call (`` OR x=x``,
+    `` or isNULL(1/0)``): the value is pasted after the application's own condition."""
+
+    id = "sqli-leading-condition"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "a value starting with OR/AND and a condition ( OR x=x,  or isnull(1/0))"
+    logs = BOTH
+    fields = ("query", "cookie")
+    pattern = re.compile(
+        r"(?:^|=)\s*(?:(?:or|and|xor)\s|\|\||&&)\s*\(*\s*(?:[a-z_]\w*\s*(?:=|<>|!=|<=?|>=?)"
+        r"\s*\(*\s*['\"]?\w|(?:isnull|ifnull|nullif|sleep|benchmark|ascii|substr(?:ing)?|mid"
+        r"|length|char|exists)\s*\()"
+    )
+    must_match = (
+        AccessSample(target="/p?q=%20OR%20x%3Dx--"),
+        AccessSample(target="/p?q=%20or%20a%20%3D%20a"),
+        AccessSample(target="/p?id=%20or%20isNULL(1/0)%20/*"),
+        AccessSample(target="/p?id=and%20user%3D'admin"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=or+maybe+not"),
+        AccessSample(target="/search?q=and+then+there+were+none"),
+        AccessSample(target="/search?q=or+(maybe)"),
+        AccessSample(target="/search?q=rock+and+roll&sort=id"),
+        AccessSample(target="/search?q=cats+or+x%3Dy"),
+        AccessSample(target="/products?sort=price&order=desc"),
+        AccessSample(target="/products?q=x&and=1&or=2"),
+    )

@@ -1,0 +1,122 @@
+"""Silent web hosts: the tracker on an injected clock, and the alerts it makes."""
+
+from __future__ import annotations
+
+from lwsyslog.hosts import (
+    HOST_BACK,
+    HOST_SILENT,
+    RESTART_GRACE_SECS,
+    HostTracker,
+    host_alert,
+)
+from lwsyslog.settings import HostSettings
+from lwsyslog.severity import Severity
+from lwsyslog.sinks.journald import journald_fields
+from lwsyslog.sinks.messages_file import format_alert_line
+
+START = 1_800_000_000.0
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def tracker(**settings: object) -> tuple[HostTracker, Clock]:
+    clock = Clock()
+    return HostTracker(HostSettings(**settings), clock=clock), clock  # type: ignore[arg-type]
+
+
+def test_a_quiet_host_is_reported_once_then_once_when_back() -> None:
+    hosts, clock = tracker(silent_after_secs=900)
+    assert hosts.seen(["web1", "web2"]) == []
+    clock.now += 600
+    hosts.seen(["web2"])
+    clock.now += 299
+    assert hosts.check() == []
+    clock.now += 2
+    (silent,) = hosts.check()
+    assert (silent.rule, silent.host, silent.silence_secs) == (HOST_SILENT, "web1", 901)
+    clock.now += 3600
+    later = hosts.check()
+    assert [e.host for e in later] == ["web2"]  # web1 is not reported a second time
+    (back,) = hosts.seen(["web1"])
+    assert (back.rule, back.host, back.silence_secs) == (HOST_BACK, "web1", 4501)
+    assert hosts.seen(["web1"]) == [] and hosts.silent == 1
+
+
+def test_per_host_limits_and_zero_turn_it_off() -> None:
+    hosts, clock = tracker(
+        silent_after_secs=60,
+        silent_after_secs_per_host={"batch": 0.0, "slow": 3600.0},
+    )
+    hosts.seen(["web1", "batch", "slow"])
+    clock.now += 100_000
+    assert sorted(e.host for e in hosts.check()) == ["slow", "web1"]
+    off, _ = tracker(silent_after_secs=0)
+    off.seen(["web1"])
+    assert off.check(START + 10**7) == []
+
+
+def test_memory_is_bounded_by_forgetting_the_longest_quiet_host() -> None:
+    hosts, clock = tracker(silent_after_secs=60, max_hosts=3)
+    for name in ("a", "b", "c"):
+        hosts.seen([name])
+        clock.now += 1
+    hosts.seen(["a"])  # a is recent again: b is now the longest quiet
+    hosts.seen(["d"])
+    assert sorted(hosts.hosts) == ["a", "c", "d"] and hosts.evictions == 1
+    hosts.seen(f"flood{n}" for n in range(1000))
+    assert len(hosts) == 3 and hosts.evictions == 1001
+
+
+def test_after_a_start_remembered_hosts_get_a_grace_then_their_silence_counts() -> None:
+    hosts, clock = tracker(silent_after_secs=900)
+    hosts.restore({"web1": (START - 5000, False), "web2": (START - 5000, True)})
+    assert hosts.check() == []  # the backlog rsyslog kept may still be on its way
+    clock.now += RESTART_GRACE_SECS
+    assert [e.host for e in hosts.check()] == ["web1"]  # web2 was already reported
+    assert [e.rule for e in hosts.seen(["web2"])] == [HOST_BACK]
+
+
+def test_host_alerts_name_the_host_everywhere_an_alert_is_shown() -> None:
+    hosts, clock = tracker(silent_after_secs=900)
+    hosts.seen(["web1.example.org"])
+    clock.now += 1000
+    (event,) = hosts.check()
+    alert = host_alert(event, Severity.HIGH)
+    assert (alert.rule, alert.severity, alert.host, alert.categories) == (
+        "host-silent",
+        Severity.HIGH,
+        "web1.example.org",
+        (),
+    )
+    fields = journald_fields(alert)
+    assert fields["MESSAGE"].startswith("high host-silent on web1.example.org: sent nothing for")
+    assert fields["LWSYSLOG_HOST"] == "web1.example.org"
+    assert "[source web1.example.org/-:0]" in format_alert_line(alert)
+    (back,) = hosts.seen(["web1.example.org"])
+    assert host_alert(back, Severity.HIGH).severity is Severity.LOW
+
+
+def test_a_hostile_host_name_reaches_the_journal_made_visible() -> None:
+    hosts, clock = tracker(silent_after_secs=1)
+    hosts.seen(["web1\x1b[2J\nFAKE"])
+    clock.now += 100
+    (event,) = hosts.check()
+    message = journald_fields(host_alert(event, Severity.HIGH))["MESSAGE"]
+    assert "\x1b" not in message and "\n" not in message and "\\x1b[2J" in message
+
+
+def test_times_a_peer_saw_count_only_when_newer() -> None:
+    hosts, clock = tracker(silent_after_secs=60)
+    hosts.seen(["web1"])
+    clock.now += 100
+    assert [e.host for e in hosts.check()] == ["web1"]
+    assert hosts.seen_at({"web1": START - 10, "web9": START + 50}) == []  # older: no news
+    (back,) = hosts.seen_at({"web1": START + 90})
+    assert back.rule == HOST_BACK and hosts.snapshot()["web1"] == (START + 90, False)
+    assert hosts.snapshot()["web9"] == (START + 50, False)
