@@ -21,10 +21,11 @@ fi
 # Python dependency without a wheel for this machine; fail2ban for the baseline benchmark;
 # openssl for certificates; util-linux for unshare/nsenter; bsdutils for logger; chromium to
 # open the HTML report as a person would; dpkg-dev, logrotate and man-db to build and test the
-# Debian package; dnsmasq-base as the real DNS server on 127.0.0.1 of the crawler tests.
+# Debian package; nftables and iproute2 for the deployment guide's firewall and its test hosts;
+# dnsmasq-base as the real DNS server on 127.0.0.1 of the crawler tests.
 packages=(rsyslog rsyslog-relp rsyslog-openssl rsyslog-gnutls apache2 apache2-utils systemd
   gcc python3-dev python3-venv openssl util-linux bsdutils fail2ban curl chromium dpkg-dev
-  logrotate man-db dnsmasq-base)
+  logrotate man-db nftables iproute2 dnsmasq-base)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \

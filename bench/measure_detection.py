@@ -13,6 +13,8 @@ their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
                   NUL bytes, source disclosure, legacy probes, known exploits), dev and held-out
 ``false-alerts``  alerts per 100k lines on logs of ordinary sites, and every round-2 alert there
 ``coverage``      CVEs covered: on CISA's KEV list, and named by SigmaHQ's webserver rules
+``busy-clients``  false alerts per 100k lines of the threshold rules on benign logs, a NAT-like
+                  address and a backend outage synthesised from them; scanner runs still caught
 
 It prints Markdown, rewrites the measured blocks of ``docs/detection.md`` (between
 ``<!-- measured:NAME:start -->`` and ``<!-- measured:NAME:end -->``; the prose around them is
@@ -35,7 +37,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from detection import benign, classes, coverage, fail2ban, params, reallogs, tools
+from detection import benign, busy, classes, coverage, fail2ban, params, reallogs, tools
 from detection.markdown import replace_block
 from detection.section import Section
 
@@ -57,6 +59,7 @@ SECTIONS: dict[str, Callable[[Path], Section]] = {
     "classes": lambda data: classes.measure(data, FIXTURES),
     "false-alerts": benign.measure,
     "coverage": coverage.measure,
+    "busy-clients": lambda data: busy.measure(data, TOOLS_DIR),
 }
 
 _SKELETON = """# Detection measured

@@ -63,6 +63,15 @@ _ALLOW: dict[str, Any] = {
     "user_agents": checks.regex_list,
 }
 
+
+def _share(value: Any) -> str | None:
+    """A share from 0 to 1 (0.5: half)."""
+    problem = checks.number(0)(value)
+    if problem:
+        return problem
+    return None if value <= 1 else f"must be a share from 0 to 1, got {value}"
+
+
 _THRESHOLD: dict[str, Any] = {
     "enabled": checks.boolean,
     "count": checks.integer(1),
@@ -70,6 +79,8 @@ _THRESHOLD: dict[str, Any] = {
     "cooldown_secs": checks.number(0),
     "severity": _SEVERITY,
     "baseline_factor": checks.number(0),
+    "min_error_ratio": _share,
+    "dominant_share": _share,
 }
 
 # One crawler of [crawlers.catalog.ID] (lwsyslog/data/crawlers.toml ships the known ones).
@@ -458,6 +469,8 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
             cooldown_secs=float(values["cooldown_secs"]),
             severity=Severity(values["severity"]),
             baseline_factor=float(values.get("baseline_factor", 0.0)),
+            min_error_ratio=float(values.get("min_error_ratio", 0.0)),
+            dominant_share=float(values.get("dominant_share", 0.0)),
         )
     rules = {
         rule_id: RuleSettings(

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
@@ -19,7 +20,6 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedR
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
 from lwsyslog.formats.cut_line import salvage_access
-from lwsyslog.normalize import EventView
 from lwsyslog.observation import Observation
 from lwsyslog.settings import Config
 from lwsyslog.sinks.base import AlertGuard, Dispatcher, Sink
@@ -34,9 +34,10 @@ Clock = Callable[[], float]
 _STANDARD = Urgency.STANDARD
 
 
-@dataclass(slots=True)
-class LineResult:
-    """What one line became. ``delivered`` is False while a sink still holds alerts back."""
+class LineResult(NamedTuple):
+    """What one line became. ``delivered`` is False while a sink still holds alerts back.
+
+    A tuple, because one is made for every line."""
 
     event: AccessEvent | ErrorEvent | Unparsed
     urgency: Urgency | None = None
@@ -114,27 +115,23 @@ class Pipeline:
         """Run one line through every stage and deliver its alerts."""
         stats = self.stats
         stats.lines += 1
-        too_long = len(text) > self._max_line_bytes
-        if too_long:
-            # Longer than any line Apache writes: only its head is read, as a cut line.
-            text = text[: self._max_line_bytes]
+        if len(text) > self._max_line_bytes:
+            return self._too_long(text, origin)
         event = self._parse(text, origin)
-        if isinstance(event, Unparsed):
-            salvaged = salvage_access(text, origin)
-            if salvaged is None:
-                if too_long:
-                    event = Unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
-                stats.unparsed[event.reason.value] += 1
-                return LineResult(event)
-            stats.cut_lines += 1
-            event = salvaged
-        if event.log == "access":
+        log = event.log
+        if log == "access":
             stats.access += 1
             if self._watch_crawlers is not None:
-                self._watch_crawlers(event)
-        else:
+                self._watch_crawlers(event)  # type: ignore[arg-type]
+        elif log == "error":
             stats.error += 1
-        findings = self._detect(event, EventView(event))
+        else:
+            return self._unparsed_line(event, text, origin, too_long=False)  # type: ignore[arg-type]
+        return self._stages(event)  # type: ignore[arg-type]
+
+    def _stages(self, event: AccessEvent | ErrorEvent) -> LineResult:
+        """Detect, triage, count and (rarely) alert: everything after the parse."""
+        findings = self._detect(event)
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):
@@ -144,6 +141,37 @@ class Pipeline:
         if urgency is _STANDARD and not crossings:
             return LineResult(event, urgency)
         return self._escalate(event, urgency, findings, crossings)
+
+    def _too_long(self, text: str, origin: Origin) -> LineResult:
+        # Longer than any line Apache writes: only its head is read, as a cut line.
+        text = text[: self._max_line_bytes]
+        event = self._parse(text, origin)
+        if isinstance(event, Unparsed):
+            return self._unparsed_line(event, text, origin, too_long=True)
+        return self._counted(event)
+
+    def _unparsed_line(
+        self, event: Unparsed, text: str, origin: Origin, *, too_long: bool
+    ) -> LineResult:
+        """A line no format fits: read as a cut access line when it can be, else counted."""
+        stats = self.stats
+        salvaged = salvage_access(text, origin)
+        if salvaged is None:
+            if too_long:
+                event = Unparsed(origin, text[:200], UnparsedReason.TOO_LONG)
+            stats.unparsed[event.reason.value] += 1
+            return LineResult(event)
+        stats.cut_lines += 1
+        return self._counted(salvaged)
+
+    def _counted(self, event: AccessEvent | ErrorEvent) -> LineResult:
+        if event.log == "access":
+            self.stats.access += 1
+            if self._watch_crawlers is not None:
+                self._watch_crawlers(event)  # a cut line's User-Agent claims too
+        else:
+            self.stats.error += 1
+        return self._stages(event)
 
     def _escalate(
         self,

@@ -74,6 +74,12 @@ class ThresholdSettings:
     cooldown_secs: float
     severity: Severity
     baseline_factor: float = 0.0
+    #: Missing-page windows: the least share of error answers (status >= 400) among the
+    #: client's requests in the window (0: no condition).
+    min_error_ratio: float = 0.0
+    #: Per-client 5xx window: the least share of the web host's 5xx answers in the window
+    #: that the client got (0: no condition).
+    dominant_share: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

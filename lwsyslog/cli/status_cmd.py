@@ -129,6 +129,18 @@ def _role(args: argparse.Namespace, has_status: bool) -> Role:
     return "webhost" if webhost else "server"
 
 
+def _impstats_configured(rsyslog_dir: Path, impstats: Path) -> bool:
+    """Whether a drop-in of ``rsyslog_dir`` loads impstats writing to ``impstats``."""
+    try:
+        dropins = sorted(rsyslog_dir.glob("*.conf"))
+        return any(
+            "impstats" in text and str(impstats) in text
+            for text in (path.read_text("utf-8", errors="replace") for path in dropins)
+        )
+    except OSError:
+        return False
+
+
 def run(args: argparse.Namespace) -> int:
     """Gather, evaluate and print; 0 healthy, 1 something is wrong."""
     now = time.time()
@@ -157,6 +169,7 @@ def run(args: argparse.Namespace) -> int:
         lookup=process,
         impstats_path=args.impstats,
         impstats=read_impstats(args.impstats),
+        impstats_configured=_impstats_configured(args.rsyslog_dir, args.impstats),
         issues=recognise(lines),
         unread_logs=unread,
         state_readable=not args.state_dir.exists() or os.access(args.state_dir, os.R_OK | os.X_OK),

@@ -9,11 +9,13 @@ from any detectors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import Any
 
 from lwsyslog.detection.interface import Detector, RuleVerdict
-from lwsyslog.detection.plan import LogPlan, Selected
+from lwsyslog.detection.plan import Confirmer, LogPlan, Selected
 from lwsyslog.detection.signatures import Candidate
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
@@ -35,25 +37,48 @@ class DetectEngine:
 
     def __init__(self, detectors: Sequence[Detector], engine: str | None = None) -> None:
         self.detectors = tuple(detectors)
-        self._confirms = tuple(detector.confirm for detector in self.detectors)
+        confirmers = [_confirmer(detector) for detector in self.detectors]
         self._plans = {
-            log: LogPlan(log, [d.signatures(log) for d in self.detectors], engine)
+            log: LogPlan(log, [d.signatures(log) for d in self.detectors], engine, confirmers)
             for log in ("access", "error")
         }
         #: The literal matching engine in use (``hyperscan`` or ``re``).
         self.engine = self._plans["access"].engine or self._plans["error"].engine
+        # One detector (no Sigma rules): its candidates are all the candidates, and when it
+        # says which attribute values select its rules without a literal, an event with no
+        # candidate and none of them needs no call at all (most lines).
+        self._only = self.detectors[0] if len(self.detectors) == 1 else None
+        # Per log, per detector: the attribute values that select its rules without a
+        # literal, when it tells (None: it decides on every event).
+        self._keyed = {
+            log: tuple(_selecting(detector, log) for detector in self.detectors)
+            for log in ("access", "error")
+        }
 
     def detect(self, event: Event, view: EventView | None = None) -> list[Finding]:
         """The findings of every detector on ``event``, in detector order."""
-        plan = self._plans.get(event.log)
+        log = event.log
+        plan = self._plans.get(log)
         if plan is None:
             return []
-        if view is None:
-            view = EventView(event)
-        selected = plan.select(event, view, self._confirms)
+        selected, view = plan.select(event, view)
+        only = self._only
+        if only is not None:
+            if selected:
+                candidates = tuple(item.candidate for item in selected)
+                return only.detect(event, view or EventView(event), candidates)
+            if _quiet(self._keyed[log][0], event):
+                return []
+            return only.detect(event, view or EventView(event), ())
         findings: list[Finding] = []
-        for index, detector in enumerate(self.detectors):
-            found = detector.detect(event, view, _mine(selected, index))
+        pairs = zip(self.detectors, self._keyed[log], strict=True)
+        for index, (detector, keyed) in enumerate(pairs):
+            mine = _mine(selected, index)
+            if not mine and _quiet(keyed, event):
+                continue
+            if view is None:
+                view = EventView(event)
+            found = detector.detect(event, view, mine)
             if found:
                 findings.extend(found)
         return findings
@@ -78,3 +103,33 @@ def _mine(selected: tuple[Selected, ...], detector: int) -> tuple[Candidate, ...
     if not selected:
         return ()
     return tuple(item.candidate for item in selected if item.detector == detector)
+
+
+Keyed = tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]
+
+
+def _quiet(keyed: Keyed | None, event: Event) -> bool:
+    """True when a detector with no candidate has nothing to do on ``event``: it said which
+    attribute values select its rules without a literal, and ``event`` has none of them."""
+    if keyed is None:
+        return False
+    for read, values in keyed:  # noqa: SIM110  (a loop: all() over a generator costs twice)
+        if read(event) in values:
+            return False
+    return True
+
+
+def _selecting(detector: Detector, log: str) -> Keyed | None:
+    """The detector's own selection of rules by attribute values, when it tells (the
+    built-in rules' statuses, methods and message ids); ``None``: it decides on every event."""
+    selecting = getattr(detector, "selecting", None)
+    return None if selecting is None else tuple(selecting(log))
+
+
+def _confirmer(detector: Detector) -> Confirmer:
+    """The detector's confirmation of one rule on one field as a function of the text: its
+    own ``confirmer`` when it has one (no dispatch per call), else its ``confirm``."""
+    own: Confirmer | None = getattr(detector, "confirmer", None)
+    if own is not None:
+        return own
+    return lambda owner, field: partial(detector.confirm, owner, field)

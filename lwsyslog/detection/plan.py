@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.literals import Requirement
-from lwsyslog.matching.scanner import LiteralScanner, compile_literals
-from lwsyslog.normalize import EventView, raw_source
+from lwsyslog.matching.scanner import ENGINES, LiteralScanner, compile_literals, engine_name
+from lwsyslog.normalize import EventView, raw_source, undecoded
 
 __all__ = [
     "CACHE_ENTRIES",
     "MAX_CACHED_CHARS",
     "Confirm",
+    "Confirmer",
     "LogPlan",
     "Selected",
     "strongest_clause",
@@ -44,6 +46,10 @@ MAX_CACHED_CHARS = 1024
 Confirm = Callable[[int, str, str], str | None]
 """A detector's confirmation of a local signature: ``(owner, field, text) -> fragment``."""
 
+Confirmer = Callable[[int, str], Callable[[str], str | None]]
+"""A detector's confirmation of one rule on one field, made at start-up: ``(owner, field) ->
+(text -> fragment)``."""
+
 
 class Selected(NamedTuple):
     """A candidate and the detector (by position) it belongs to."""
@@ -58,12 +64,15 @@ _NOTHING: tuple[Selected, ...] = ()
 class _Slot(NamedTuple):
     detector: int
     signature: Signature
-    groups: int  # how many requirement groups must all be hit
+    # What the slot gives when its rule needs no confirmation here: made once, shared.
+    selected: Selected
+    # A local signature's confirmation on its field's text (None: evaluated on the event).
+    confirm: Callable[[str], str | None] | None
 
 
 def strongest_clause(requirement: Requirement) -> Requirement:
-    """The one clause of ``requirement`` least likely to occur in ordinary text: its shortest
-    literal is the longest (fewer literals on a tie).
+    """The one clause of ``requirement`` least likely to occur in ordinary text: the one
+    whose most common literal (as scanned) is rarest, fewer literals on a tie.
 
     Every clause is necessary, so one of them selects a superset of what all of them select;
     the rule's confirmation decides. Scanning for the rest only costs a reported hit per
@@ -71,46 +80,106 @@ def strongest_clause(requirement: Requirement) -> Requirement:
     """
     if len(requirement) <= 1:
         return requirement
-    best = max(requirement, key=lambda clause: (min(map(len, clause)), -len(clause)))
+    best = max(requirement, key=_clause_rarity)
     return (best,)
 
 
+# Characters that ordinary URLs, User-Agents and Referers rarely hold: a literal with one is
+# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or").
+_RARE_CHARS = frozenset("<>\"'`${}|\\^~[]!*#@\n")
+_RARE_WEIGHT = 3
+
+
+def _rarity(literal: str) -> int:
+    return len(literal) + (_RARE_WEIGHT - 1) * sum(
+        1 for char in literal if char in _RARE_CHARS or not char.isascii()
+    )
+
+
+def _clause_rarity(clause: frozenset[str]) -> tuple[int, int]:
+    scanned = _scanned_literals(clause)
+    return (min(map(_rarity, scanned)), -len(scanned))
+
+
+@lru_cache(maxsize=4096)
+def _scanned_literals(clause: frozenset[str]) -> tuple[str, ...]:
+    """What is scanned for ``clause``: a text meets the clause only if it holds one of these.
+
+    A line break counts as a space (the scanned text's are made spaces too), so the variants
+    that white space gives a literal (``bash -c``, ``bash\n-c``) are one; and a literal that
+    holds a shorter one of the clause adds nothing (``$(`` occurs wherever ``$(true`` does).
+    Remembered per clause: the rule pack's checks, every log's plan and every field's selector
+    ask about the same clauses, some of thousands of literals.
+    """
+    kept: list[str] = []
+    for literal in sorted({literal.replace("\n", " ") for literal in clause}, key=len):
+        if not any(shorter in literal for shorter in kept):
+            kept.append(literal)
+    return tuple(kept)
+
+
 class _Selector:
-    """The literals of some signatures in one scanner; says which signatures are satisfied."""
+    """The literals of some signatures in one scanner; says which signatures are satisfied.
+
+    A signature is satisfied when its strongest clause is: each literal maps to the slots it
+    satisfies, so one hit (the usual case when anything is hit) is one lookup.
+    """
 
     def __init__(self, slots: Sequence[_Slot], engine: str | None) -> None:
         self.slots = tuple(slots)
-        literals: dict[str, int] = {}
-        owners: list[list[tuple[int, int]]] = []
+        literals: dict[str, list[int]] = {}
         always: list[int] = []
         for index, slot in enumerate(self.slots):
             requirement = slot.signature.requirement
             if requirement is None:
                 always.append(index)
                 continue
-            for group, strings in enumerate(strongest_clause(requirement)):
-                for literal in strings:
-                    position = literals.setdefault(literal, len(literals))
-                    if position == len(owners):
-                        owners.append([])
-                    owners[position].append((index, group))
-        self._owners = tuple(tuple(entry) for entry in owners)
-        self._always = tuple(always)
-        self.scanner: LiteralScanner = compile_literals(list(literals), engine)
+            for strings in strongest_clause(requirement):
+                for literal in _scanned_literals(strings):
+                    owners = literals.setdefault(literal, [])
+                    if index not in owners:
+                        owners.append(index)
+        self._always = tuple(self.slots[index] for index in always)
+        self._indexes = tuple(frozenset((*always, *owners)) for owners in literals.values())
+        self._owners = tuple(
+            tuple(self.slots[index] for index in sorted(indexes)) for indexes in self._indexes
+        )
+        self._literals = list(literals)
+        if any(not literal for literal in self._literals):
+            raise ValueError("a literal must not be empty")
+        #: The engine that scans (the scanner itself is compiled at the first scan: a field
+        #: a log never has, or an error log's fields in a log of access lines, cost nothing).
+        self.engine = engine or engine_name()
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown matching engine {self.engine!r}")
+        self._scanner: LiteralScanner | None = None
+        self._find: Callable[[str], list[int]] = self._compile_and_find
 
-    def select(self, text: str) -> list[int]:
-        """Indexes into :attr:`slots` of the signatures ``text`` satisfies."""
-        found = self.scanner.find(text)
+    @property
+    def scanner(self) -> LiteralScanner:
+        """The compiled scanner of the literals."""
+        if self._scanner is None:
+            self._scanner = compile_literals(self._literals, self.engine)
+            self._find = self._scanner.find
+        return self._scanner
+
+    def _compile_and_find(self, text: str) -> list[int]:
+        return self.scanner.find(text)
+
+    def select(self, text: str) -> Sequence[_Slot]:
+        """The signatures ``text`` satisfies."""
+        if "\n" in text:
+            text = text.replace("\n", " ")
+        found = self._find(text)
         if not found:
-            return list(self._always)
-        hits: dict[int, int] = {}
-        owners = self._owners
-        for literal in found:
-            for index, group in owners[literal]:
-                hits[index] = hits.get(index, 0) | (1 << group)
+            return self._always
+        if len(found) == 1:
+            return self._owners[found[0]]
+        indexes = self._indexes
         slots = self.slots
-        chosen = [index for index, mask in hits.items() if mask == (1 << slots[index].groups) - 1]
-        return [*self._always, *chosen] if self._always else chosen
+        return [
+            slots[index] for index in sorted(frozenset().union(*map(indexes.__getitem__, found)))
+        ]
 
 
 class _Unit:
@@ -124,18 +193,18 @@ class _Unit:
         self.raw = _Selector(raw, engine) if raw else None
         self.both = _Selector([*decoded, *raw], engine) if decoded and raw else None
 
-    def select(self, view: EventView) -> list[_Slot]:
+    def select(self, view: EventView) -> Sequence[_Slot]:
         """The signatures this event's text satisfies, in either form."""
         decoded_text = view.lower(self.field) if self.decoded is not None else ""
         if self.raw is None:
             assert self.decoded is not None
-            return [self.decoded.slots[i] for i in self.decoded.select(decoded_text)]
+            return self.decoded.select(decoded_text)
         raw_text = fold(view.raw(self.field))
         if self.both is not None and raw_text == decoded_text:
-            return [self.both.slots[i] for i in self.both.select(raw_text)]
-        chosen = [self.raw.slots[i] for i in self.raw.select(raw_text)] if raw_text else []
+            return self.both.select(raw_text)
+        chosen = list(self.raw.select(raw_text)) if raw_text else []
         if self.decoded is not None and decoded_text:
-            chosen.extend(self.decoded.slots[i] for i in self.decoded.select(decoded_text))
+            chosen.extend(self.decoded.select(decoded_text))
         return chosen
 
 
@@ -148,41 +217,79 @@ class _Source:
         self.units = tuple(units)
         self.cache: dict[str, tuple[Selected, ...]] = {}
         self.get = self.cache.get
+        # The usual shape: the attribute's own text is all that is scanned. A value with
+        # nothing to decode is then its own decoded text, and (in ASCII) its case-folded raw
+        # text too: lower-cased once, scanned once for both forms, without the view.
+        only = self.units[0] if len(self.units) == 1 else None
+        self._direct: _Selector | None = None
+        if only is not None and only.field == attribute:
+            self._direct = only.both or only.decoded or only.raw
 
-    def fill(self, raw: str, view: EventView, confirms: Sequence[Confirm]) -> tuple[Selected, ...]:
-        """:meth:`scan` the event ``raw`` came from and cache the result for ``raw``."""
-        found = self.scan(view, confirms)
+    def fill(
+        self, raw: str, event: Event, view: EventView | None
+    ) -> tuple[tuple[Selected, ...], EventView | None]:
+        """:meth:`scan` ``event`` (whose attribute is ``raw``) and cache the result for
+        ``raw``; the view it needed (made when ``view`` is ``None`` and the value must be
+        decoded) goes back with the result."""
+        direct = self._direct
+        if direct is not None and raw.isascii() and undecoded(raw):
+            lowered = raw.lower()
+            slots = direct.select(lowered)
+            found = self._confirmed(slots, _texts(self.attribute, lowered)) if slots else _NOTHING
+        else:
+            if view is None:
+                view = EventView(event)
+            found = self.scan(view)
         if len(raw) <= MAX_CACHED_CHARS:
             cache = self.cache
             if len(cache) >= CACHE_ENTRIES:
                 cache.clear()
             cache[raw] = found
-        return found
+        return found, view
 
-    def scan(
-        self, view: EventView, confirms: Sequence[Confirm], confirm: bool = True
-    ) -> tuple[Selected, ...]:
+    def scan(self, view: EventView, confirm: bool = True) -> tuple[Selected, ...]:
         """Scan the attribute's texts and confirm local signatures (on the decoded text);
         without ``confirm``, every selected rule is a candidate to evaluate."""
         selected: list[Selected] = []
         for unit in self.units:
-            for slot in unit.select(view):
-                signature = slot.signature
-                field = signature.field
-                text = view.lower(field)
-                if not text:
-                    continue
-                if not (signature.local and confirm):
-                    selected.append(
-                        Selected(slot.detector, Candidate(signature.owner, field, None))
-                    )
-                    continue
-                fragment = confirms[slot.detector](signature.owner, field, text)
-                if fragment is not None:
-                    selected.append(
-                        Selected(slot.detector, Candidate(signature.owner, field, fragment))
-                    )
+            selected.extend(self._confirmed(unit.select(view), view.lower, confirm))
         return tuple(selected) if selected else _NOTHING
+
+    @staticmethod
+    def _confirmed(
+        slots: Sequence[_Slot], lower: Callable[[str], str], confirm: bool = True
+    ) -> tuple[Selected, ...]:
+        """The candidates ``slots`` give: a local signature confirmed on its field's decoded,
+        lower-cased text (``lower(field)``), any other as it is (a field with no text gives
+        nothing)."""
+        selected: list[Selected] = []
+        for slot in slots:
+            signature = slot.signature
+            text = lower(signature.field)
+            if not text:
+                continue
+            search = slot.confirm
+            if search is None or not confirm:
+                selected.append(slot.selected)
+                continue
+            fragment = search(text)
+            if fragment is not None:
+                selected.append(
+                    Selected(slot.detector, Candidate(signature.owner, signature.field, fragment))
+                )
+        return tuple(selected) if selected else _NOTHING
+
+
+def _texts(attribute: str, lowered: str) -> Callable[[str], str]:
+    """The decoded, lower-cased text of each field read from an attribute whose value needs
+    no decoding (``lowered``: the value lower-cased): the value itself, and for a target its
+    path and query (split at the first "?", as :class:`EventView` splits them)."""
+    if attribute != "target":
+        return {attribute: lowered}.__getitem__
+    cut = lowered.find("?")
+    if cut < 0:
+        return {"target": lowered, "path": lowered, "query": ""}.__getitem__
+    return {"target": lowered, "path": lowered[:cut], "query": lowered[cut + 1 :]}.__getitem__
 
 
 # Which text each field's literals are looked for in: the decoded target holds the decoded
@@ -198,6 +305,7 @@ class LogPlan:
         log: str,
         signatures: Sequence[Sequence[Signature]],
         engine: str | None = None,
+        confirmers: Sequence[Confirmer] = (),
     ) -> None:
         by_text: dict[tuple[str, str], list[_Slot]] = {}
         for detector, owned in enumerate(signatures):
@@ -208,16 +316,23 @@ class LogPlan:
                 if log == "access":
                     scanned = _SCANNED_IN.get(scanned, scanned)
                 attribute = raw_source(log, scanned)
-                groups = len(strongest_clause(signature.requirement or ()))
-                slot = _Slot(detector, signature, groups)
+                candidate = Candidate(signature.owner, signature.field, None)
+                search = (
+                    confirmers[detector](signature.owner, signature.field)
+                    if signature.local
+                    else None
+                )
+                slot = _Slot(detector, signature, Selected(detector, candidate), search)
                 by_text.setdefault((attribute, scanned), []).append(slot)
         units: dict[str, list[_Unit]] = {}
         for (attribute, scanned), slots in by_text.items():
             units.setdefault(attribute, []).append(_Unit(log, scanned, slots, engine))
         self.sources = tuple(_Source(attribute, found) for attribute, found in units.items())
+        # What select() needs of each source, looked up once.
+        self._readers = tuple((source.read, source.get, source.fill) for source in self.sources)
         self.engine = next(
             (
-                selector.scanner.engine
+                selector.engine
                 for source in self.sources
                 for unit in source.units
                 for selector in (unit.decoded, unit.raw)
@@ -227,19 +342,21 @@ class LogPlan:
         )
 
     def select(
-        self, event: Event, view: EventView, confirms: Sequence[Confirm]
-    ) -> tuple[Selected, ...]:
-        """Every candidate of every detector on ``event`` (cached per attribute value)."""
+        self, event: Event, view: EventView | None = None
+    ) -> tuple[tuple[Selected, ...], EventView | None]:
+        """Every candidate of every detector on ``event`` (cached per attribute value), and
+        the event's view when one was needed (``view``, or one made here): most events need
+        none."""
         found = _NOTHING
-        for source in self.sources:
-            raw = source.read(event)
+        for read, get, fill in self._readers:
+            raw = read(event)
             if raw:
-                hit = source.get(raw)
+                hit = get(raw)
                 if hit is None:
-                    hit = source.fill(raw, view, confirms)
+                    hit, view = fill(raw, event, view)
                 if hit:
-                    found += hit
-        return found
+                    found = found + hit if found else hit
+        return found, view
 
     def selected(self, event: Event, view: EventView) -> tuple[Selected, ...]:
         """Every rule the scan selects on ``event``, before any confirmation and without the
@@ -247,5 +364,5 @@ class LogPlan:
         found: list[Selected] = []
         for source in self.sources:
             if source.read(event):
-                found.extend(source.scan(view, (), confirm=False))
+                found.extend(source.scan(view, confirm=False))
         return tuple(found)

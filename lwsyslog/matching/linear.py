@@ -39,6 +39,7 @@ FRAGMENT_GROUP = "frag"
 """The group whose text a search reports, when the pattern has one (``frag1``... also)."""
 
 Search = Callable[[str], str | None]
+Span = tuple[int, int]
 _FRAGMENT_NAME = re.compile(rf"{FRAGMENT_GROUP}\d*")
 
 
@@ -175,6 +176,52 @@ def _reporter(groups: tuple[str, ...]) -> Callable[[Any], str]:
     return first
 
 
+def _span_finder(compiled: Any) -> Callable[[str, int], Span | None]:
+    """``(text, pos) -> span`` of ``compiled``'s first match at or after ``pos``, in characters.
+
+    The ``re2`` module's ``search`` builds a generator, a match object and an offset table per
+    call (about 2 us); an ASCII text (nearly every decoded field) has the same offsets in
+    bytes and characters, so RE2's own ``Match`` runs on its bytes directly. Any other text
+    goes through ``search``.
+    """
+    search = compiled.search
+    regexp = getattr(compiled, "_regexp", None)
+    match = getattr(regexp, "Match", None)
+    unanchored = getattr(getattr(_re2(), "_Anchor", None), "UNANCHORED", None)
+    if match is None or unanchored is None:
+
+        def general(text: str, pos: int) -> Span | None:
+            found = search(text, pos)
+            return None if found is None else found.span()
+
+        return general
+
+    def spans(text: str, pos: int) -> Span | None:
+        if text.isascii():
+            data = text.encode("ascii")
+            span: Span = match(unanchored, data, pos, len(data))[0]
+            return None if span[0] < 0 else span
+        found = search(text, pos)
+        return None if found is None else found.span()
+
+    return spans
+
+
+class _Reporting(NamedTuple):
+    """What reports a fragment group once RE2 found a match: compiled at the first match
+    (most patterns never match on a given stream, and start-up compiles none of this)."""
+
+    anchored: Callable[[str, int], re.Match[str] | None]
+    captured: Any
+    longest: int
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str], groups: tuple[str, ...]) -> _Reporting:
+        anchored = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII).match
+        captured, _ = _compile_re2(pattern, pattern.pattern, capture=True)
+        return cls(anchored, captured, _longest_reporting(pattern, groups))
+
+
 def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
     """The search of ``pattern`` by RE2 when it compiles there, else by ``re``."""
     groups = _fragment_groups(pattern)
@@ -188,25 +235,24 @@ def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
             return None if match is None else report(match)
 
         return LinearSearch(by_re, "re", reason, pattern)
-    find = plain.search
+    find = _span_finder(plain)
     if not groups:
 
         def whole(text: str) -> str | None:
-            match = find(text)
-            return None if match is None else str(match.group(0))
+            span = find(text, 0)
+            return None if span is None else text[span[0] : span[1]]
 
         return LinearSearch(whole, "re2", "", pattern)
-    anchored = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII).match
-    captured, _ = _compile_re2(pattern, pattern.pattern, capture=True)
-    longest = _longest_reporting(pattern, groups)
+    reporting = cache(lambda: _Reporting.of(pattern, groups))  # at the first match
 
     def with_groups(text: str) -> str | None:
-        match = find(text)
-        if match is None:
+        span = find(text, 0)
+        if span is None:
             return None
-        start, end = match.span()
+        start, end = span
+        anchored, captured, longest = reporting()
         if end - start > longest:
-            return str(match.group(0))
+            return text[start:end]
         parsed = anchored(text, start)
         if parsed is None or parsed.end() != end:  # "$" before a final "\n", say
             parsed = captured.fullmatch(text, start, end)
@@ -231,7 +277,7 @@ def verified_search(
     """
     compiled, reason = _compile_re2(candidates, _without_groups(candidates.pattern), False)
     engine = "re" if compiled is None else "re2"
-    find = (candidates if compiled is None else compiled).search
+    find = _span_finder(candidates if compiled is None else compiled)
     anchored = exact.match
 
     def run(text: str) -> str | None:
@@ -241,7 +287,7 @@ def verified_search(
             candidate = find(text, pos)
             if candidate is None:
                 return None
-            start = candidate.start()
+            start = candidate[0]
             for place in range(max(start, tried + 1), start + lead + 1):
                 confirmed = anchored(text, place)
                 if confirmed is not None:
@@ -249,6 +295,6 @@ def verified_search(
             tried = start + lead
             pos = start + 1
         candidate = find(text, pos)
-        return None if candidate is None else str(candidate.group(0))
+        return None if candidate is None else text[candidate[0] : candidate[1]]
 
     return LinearSearch(run, engine, reason, candidates)

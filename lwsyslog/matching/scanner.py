@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Protocol
+from typing import Any, Protocol
 
 __all__ = ["ENGINES", "LiteralScanner", "compile_literals", "engine_name"]
 
@@ -102,18 +102,17 @@ class _HyperscanScanner:
             literal=True,
         )
         self._scan = self._database.scan
-        self._found: list[int] = []
-        self._on_match = self._record
-
-    def _record(self, ident: int, start: int, end: int, flags: int, context: object) -> None:
-        self._found.append(ident)
 
     def find(self, text: str) -> list[int]:
         """One scan of ``text``; each literal is reported at most once."""
         found: list[int] = []
-        self._found = found
-        self._scan(_encode(text), self._on_match)
+        self._scan(text.encode("utf-8", "surrogatepass"), _record, 0, found)
         return found
+
+
+def _record(ident: int, start: int, end: int, flags: int, found: Any) -> None:
+    """Hyperscan's match callback: the scan's list of literal ids is its context."""
+    found.append(ident)
 
 
 class _ReScanner:

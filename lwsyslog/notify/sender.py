@@ -39,7 +39,11 @@ def _lock(path: Path) -> int:
 
 def main() -> int:
     """Run until stdin closes."""
+    # The program owns stopping and reloading (it closes our stdin, or starts a sender with new
+    # settings). rsyslog's HUP after every log rotation reaches the whole process group and
+    # would otherwise kill the sender mid-delivery, once a day on every server.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     report = StderrReporter()
     try:
         settings, path, nice = read_start(0)

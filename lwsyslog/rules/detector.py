@@ -15,6 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
+from functools import partial
 from typing import Any, NamedTuple
 
 from lwsyslog.categories import CATEGORIES
@@ -49,14 +50,12 @@ class _Keyed(NamedTuple):
 def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
-        requirement = literal_requirement(
-            rule.pattern.pattern, rule.pattern.flags, single_spaces=True
-        )
+        requirement = literal_requirement(*_analysed(rule, rule.pattern), single_spaces=True)
         return [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
     signatures: list[Signature] = []
     pattern: re.Pattern[str] | None = getattr(rule, "pattern", None)
     own = (
-        literal_requirement(pattern.pattern, pattern.flags, single_spaces=True)
+        literal_requirement(*_analysed(rule, pattern), single_spaces=True)
         if pattern is not None
         else None
     )
@@ -70,6 +69,18 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
         literals = {*rule.segments, *(f".{extension}" for extension in rule.extensions)}
         signatures.append(Signature(index, "path", "decoded", (frozenset(literals),), False))
     return signatures
+
+
+def _analysed(rule: Rule, pattern: re.Pattern[str]) -> tuple[str, int]:
+    """The pattern whose literals select the rule, and its flags: when RE2 searches for the
+    rule (its ``linear``), what RE2 runs (for a verified search, the candidates the rule cannot
+    match without), in ASCII mode as RE2 reads it (``\\d`` is the ten ASCII digits); else
+    ``pattern`` as ``re`` reads it."""
+    linear = getattr(rule, "linear", None)
+    if linear is not None and linear.engine == "re2":
+        searched: re.Pattern[str] = linear.pattern
+        return searched.pattern, (searched.flags & ~re.UNICODE) | re.ASCII
+    return pattern.pattern, pattern.flags
 
 
 def _trigger_requirement(rule: Rule, field: str) -> Requirement | None:
@@ -140,6 +151,20 @@ class RuleEngine:
     def confirm(self, owner: int, field: str, text: str) -> str | None:
         """The fragment field-local rule ``owner`` matches in ``field``'s decoded text."""
         return self.rules[owner].match_field(field, text)
+
+    def confirmer(self, owner: int, field: str) -> Callable[[str], str | None]:
+        """:meth:`confirm` for one rule and field, as a function of the text (taken once at
+        start-up: a plain pattern rule's is its linear search itself)."""
+        rule = self.rules[owner]
+        if isinstance(rule, PatternRule) and type(rule).match_field is PatternRule.match_field:
+            return rule.linear.search
+        return partial(rule.match_field, field)
+
+    def selecting(self, log: str) -> tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]:
+        """How events of ``log`` select rules without any literal: per event attribute (a
+        reader), the values that select one. An event none of them selects, and with no
+        candidate from the scan, has no finding."""
+        return tuple((read, frozenset(table)) for read, table in self._keyed.get(log, ()))
 
     def detect(
         self, event: Event, view: EventView, candidates: Iterable[Candidate] = ()

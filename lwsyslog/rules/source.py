@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import Any
 
 from lwsyslog.checks import Checker
 from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
@@ -43,7 +44,17 @@ class BuiltinDetector(Detector):
     ) -> None:
         self._classes = tuple(classes) if rules is None else tuple(type(rule) for rule in rules)
         self._infos = tuple(rule_info(cls) for cls in self._classes)
-        self.engine = RuleEngine([cls() for cls in self._classes] if rules is None else rules)
+        self._rules = None if rules is None else tuple(rules)
+        self._engine: RuleEngine | None = None
+
+    @property
+    def engine(self) -> RuleEngine:
+        """The engine of the configured rules (before :meth:`configure`: every rule with its
+        defaults, or the rules given), built when first needed: start-up builds it once."""
+        if self._engine is None:
+            rules = self._rules
+            self._engine = RuleEngine([cls() for cls in self._classes] if rules is None else rules)
+        return self._engine
 
     def rules(self) -> Sequence[RuleInfo]:
         """Every registered rule class."""
@@ -58,7 +69,7 @@ class BuiltinDetector(Detector):
                 rules.append(cls())
             elif own.enabled:
                 rules.append(cls.configured(own.options))
-        self.engine = RuleEngine(rules)
+        self._engine = RuleEngine(rules)
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each enabled rule, field by field."""
@@ -67,6 +78,15 @@ class BuiltinDetector(Detector):
     def confirm(self, owner: int, field: str, text: str) -> str | None:
         """A field-local rule's verdict on one field's decoded text."""
         return self.engine.confirm(owner, field, text)
+
+    def confirmer(self, owner: int, field: str) -> Callable[[str], str | None]:
+        """:meth:`confirm` of one rule and field as a function of the text (for the plan)."""
+        return self.engine.confirmer(owner, field)
+
+    def selecting(self, log: str) -> tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]:
+        """The attribute values (status, method, message id...) that select a rule of
+        ``log`` without any literal: with none of them and no candidate, no finding."""
+        return self.engine.selecting(log)
 
     def detect(
         self, event: Event, view: EventView, candidates: Sequence[Candidate]

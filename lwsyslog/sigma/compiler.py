@@ -37,7 +37,7 @@ from sigma.types import (
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.literals import literal_requirement
-from lwsyslog.sigma.fields import KEYWORD_FIELDS, KNOWN_FIELDS, getter
+from lwsyslog.sigma.fields import KEYWORD_FIELDS, KNOWN_FIELDS, SCANNED_SIGMA_FIELDS, getter
 from lwsyslog.sigma.literals import FieldLiterals, literal_of
 from lwsyslog.sigma.values import (
     Unsupported,
@@ -292,12 +292,21 @@ def _requirement(node: Node, log: str) -> FieldLiterals:
             union.update(requirement)
         return frozenset(union)
     if isinstance(node, ConditionAND):
-        # Any one child's requirement holds for the AND; keep the most selective one.
+        # Any one child's requirement holds for the AND; keep the most selective one of
+        # those the detect stage can scan for (``cs-method: GET`` beside a query keyword would
+        # leave the rule evaluated on every event).
         known = [r for r in (_requirement(arg, log) for arg in node.args) if r is not None]
         if not known:
             return None
-        return max(known, key=lambda r: (min(len(literal) for _, literal in r), -len(r)))
+        return max(known, key=_selectivity)
     return None  # NOT, and anything the compiler would reject anyway
+
+
+def _selectivity(requirement: frozenset[tuple[str, str]]) -> tuple[bool, int, int]:
+    scanned = all(
+        field in SCANNED_SIGMA_FIELDS and literal != "-" for field, literal in requirement
+    )
+    return scanned, min(len(literal) for _, literal in requirement), -len(requirement)
 
 
 def compile_rule(rule: SigmaRule, log: str) -> tuple[Evaluator, FieldLiterals]:

@@ -20,6 +20,7 @@ from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.settings import RuleSettings, ThresholdSettings
+from lwsyslog.sigma.fields import SCANNED_SIGMA_FIELDS
 from lwsyslog.sigma.literals import FieldLiterals
 from lwsyslog.sigma.ruleset import RULE_ID_PREFIX, SigmaRuleSet
 from lwsyslog.thresholds import ThresholdRule
@@ -28,19 +29,6 @@ __all__ = ["RULE_OPTIONS", "SCANNED_SIGMA_FIELDS", "SigmaDetector"]
 
 #: What a Sigma rule's ``[rules.ID]`` table takes beyond enabled, severity and allow.
 RULE_OPTIONS: Mapping[str, Checker] = {"categories": category_list}
-
-#: Sigma fields whose text the detect stage scans, and the event field each one is.
-SCANNED_SIGMA_FIELDS = {
-    "cs-uri-query": "target",
-    "cs-uri": "target",
-    "cs-uri-stem": "path",
-    "cs-user-agent": "user_agent",
-    "c-useragent": "user_agent",
-    "cs-referer": "referer",
-    "cs-referrer": "referer",
-    "cs-cookie": "cookie",
-    "message": "message",
-}
 
 
 def _signatures(owner: int, requirement: FieldLiterals) -> list[Signature] | None:

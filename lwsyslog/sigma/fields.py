@@ -17,6 +17,7 @@ __all__ = [
     "ERROR_FIELDS",
     "KEYWORD_FIELDS",
     "KNOWN_FIELDS",
+    "SCANNED_SIGMA_FIELDS",
     "FieldValue",
     "getter",
     "logs_for",
@@ -24,6 +25,19 @@ __all__ = [
 
 FieldValue = str | int | None
 """A field's value: text, a number, or ``None`` when the event has no such field."""
+
+#: Sigma fields whose text the detect stage scans, and the event field each one is.
+SCANNED_SIGMA_FIELDS: Mapping[str, str] = {
+    "cs-uri-query": "target",
+    "cs-uri": "target",
+    "cs-uri-stem": "path",
+    "cs-user-agent": "user_agent",
+    "c-useragent": "user_agent",
+    "cs-referer": "referer",
+    "cs-referrer": "referer",
+    "cs-cookie": "cookie",
+    "message": "message",
+}
 
 AccessGetter = Callable[[AccessEvent], FieldValue]
 ErrorGetter = Callable[[ErrorEvent], FieldValue]

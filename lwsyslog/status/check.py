@@ -58,6 +58,8 @@ class Inputs:
     limits: Limits = field(default_factory=Limits)
     #: False when the state directory exists but this user may not read it.
     state_readable: bool = True
+    #: A drop-in loads impstats with ``impstats_path`` as its file (it may not have written yet).
+    impstats_configured: bool = False
 
 
 @dataclass(slots=True)
@@ -239,6 +241,12 @@ def _hosts(inputs: Inputs, report: Report) -> None:
 
 def _impstats(inputs: Inputs, report: Report) -> None:
     stats = inputs.impstats
+    if stats is None and inputs.impstats_configured:
+        report.notes.append(
+            f"impstats is configured but has not written {inputs.impstats_path} yet (it writes "
+            "once per interval after rsyslogd starts): rsyslog's queue sizes are unknown for now"
+        )
+        return
     if stats is None:
         report.notes.append(
             f"no impstats file at {inputs.impstats_path}: rsyslog's queue sizes are unknown "

@@ -6,7 +6,10 @@ rules that watch 404s) which keys it counts toward, and counts it in that rule's
 ``window_secs`` crosses. Time comes from the log line, so scanning a file and watching it
 live give the same alerts; when a line has no time the injected clock is used. After a
 crossing the key is quiet for ``cooldown_secs``: one attacker gives one alert per cooldown,
-not thousands.
+not thousands. Every access event's answer is tallied first for clients that sent a probe
+(:class:`~lwsyslog.thresholds.missing.ProbeAnswers`, for the missing-page rules' share of
+errors), and a rule may refuse a full window (``checks_crossing``: too few errors, a client
+that did not get most of the 5xx).
 
 Memory is bounded twice: at most ``max_keys`` keys per rule, and all stores together within
 ``memory_budget_bytes``, shared among the enabled rules in proportion to their record size.
@@ -24,7 +27,9 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
-from lwsyslog.thresholds.rules import THRESHOLD_RULES, EveryEventRule, ThresholdRule, WindowKey
+from lwsyslog.thresholds.missing import MissingPaths, ProbeAnswers
+from lwsyslog.thresholds.registry import THRESHOLD_RULES
+from lwsyslog.thresholds.rules import EveryEventRule, ThresholdRule, WindowKey
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
 from lwsyslog.triage import Urgency
 
@@ -37,6 +42,7 @@ DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 
 _BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES))}
 _NO_CROSSINGS: tuple[Crossing, ...] = ()
+_STANDARD = Urgency.STANDARD
 
 
 def _mask(categories: Sequence[str]) -> int:
@@ -74,12 +80,13 @@ class Crossing:
 class _Counted:
     """One enabled rule with its settings and its windows."""
 
-    __slots__ = ("needed", "rule", "settings", "store", "window_secs")
+    __slots__ = ("cooldown_secs", "needed", "rule", "settings", "store", "window_secs")
 
     def __init__(self, rule: ThresholdRule, settings: ThresholdSettings, store: WindowStore):
         self.rule = rule
         self.settings = settings
         self.store = store
+        self.cooldown_secs = settings.cooldown_secs
         self.needed = 1 if rule.self_counting else settings.count
         self.window_secs = -1.0 if rule.self_counting else settings.window_secs
 
@@ -97,7 +104,17 @@ class ThresholdEngine:
         enabled = [(rule, settings) for rule, settings in rules if settings.enabled]
         self._origins = OriginTable()
         shapes = [self._shape(rule, settings) for rule, settings in enabled]
-        total = sum(record_bytes(depth, distinct) for depth, distinct in shapes) or 1
+        probing = [
+            settings.window_secs for rule, settings in enabled if isinstance(rule, MissingPaths)
+        ]
+        total = (
+            sum(
+                record_bytes(depth, distinct) + rule.extra_record_bytes
+                for (depth, distinct), (rule, _) in zip(shapes, enabled, strict=True)
+            )
+            + (ProbeAnswers.record_bytes(probing) if probing else 0)
+            or 1
+        )
         self._counted: list[_Counted] = []
         for (rule, settings), (depth, distinct) in zip(enabled, shapes, strict=True):
             # Each rule's share of the budget, as records: rules with bigger records get more
@@ -106,7 +123,19 @@ class ThresholdEngine:
             rule.bind(settings, capacity, self._origins)
             store = WindowStore(depth, capacity, self._origins, distinct=distinct)
             self._counted.append(_Counted(rule, settings, store))
+        # One tally of answers for every missing-page rule (their error-ratio condition).
+        capacity = max(1, min(max_keys, memory_budget_bytes // total))
+        self._answers = ProbeAnswers(probing, capacity) if probing else None
+        for counted in self._counted:
+            if isinstance(counted.rule, MissingPaths):
+                counted.rule.answers = self._answers
         self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
+        # The usual case, one every-event rule (request-flood): its tick is called directly.
+        self._tick: Callable[[AccessEvent | ErrorEvent], WindowKey | None] | None = (
+            self._every[0].rule.tick  # type: ignore[attr-defined]
+            if len(self._every) == 1
+            else None
+        )
         self._selective = [c for c in self._counted if not isinstance(c.rule, EveryEventRule)]
         self._by_status: dict[int, list[_Counted]] = {}
         self._by_method: dict[str, list[_Counted]] = {}
@@ -149,12 +178,18 @@ class ThresholdEngine:
     @property
     def evictions(self) -> int:
         """How many keys were dropped to keep memory bounded."""
-        return sum(c.store.evictions for c in self._counted)
+        answers = self._answers.tallies.evictions if self._answers is not None else 0
+        return answers + sum(c.store.evictions for c in self._counted)
 
     @property
     def tracked_keys(self) -> int:
         """How many (rule, key) windows are held now."""
         return sum(c.store.keys for c in self._counted)
+
+    @property
+    def tallied_clients(self) -> int:
+        """Clients whose answers are tallied now (they sent a probe: a missing non-asset page)."""
+        return 0 if self._answers is None else self._answers.tallies.keys
 
     def keys_by_rule(self) -> dict[str, int]:
         """How many keys each enabled rule holds now."""
@@ -163,7 +198,10 @@ class ThresholdEngine:
     @property
     def memory_bytes(self) -> int:
         """The windows' size in bytes when every store is full (allocated up front)."""
-        return sum(c.store.bytes for c in self._counted)
+        answers = self._answers.tallies.bytes if self._answers is not None else 0
+        return answers + sum(
+            c.store.bytes + c.store.capacity * c.rule.extra_record_bytes for c in self._counted
+        )
 
     def observe(self, observation: Observation) -> Sequence[Crossing]:
         """Count ``observation``; return the crossings it caused (usually none)."""
@@ -173,20 +211,36 @@ class ThresholdEngine:
         self, event: AccessEvent | ErrorEvent, urgency: Urgency, findings: Sequence[Finding]
     ) -> Sequence[Crossing]:
         """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
-        if urgency is Urgency.STANDARD and not findings:
-            interested: list[_Counted] | None = None
-            if isinstance(event, AccessEvent):
+        answers = self._answers
+        if answers is not None and event.log == "access":
+            answers.see(event, event.time if event.time is not None else self._clock())
+        if urgency is _STANDARD and not findings:
+            interested: Sequence[_Counted] | None = None
+            if event.log == "access":
                 interested = self._by_status.get(event.status)  # type: ignore[arg-type]
                 by_method = self._by_method.get(event.method)
                 if by_method:
-                    interested = [*(interested or ()), *by_method]
+                    interested = self._merged(interested, by_method)
                 if event.user and self._with_user:
-                    interested = [*(interested or ()), *self._with_user]
-            crossings = self._tick_every(event, urgency) if self._every else _NO_CROSSINGS
+                    interested = self._merged(interested, self._with_user)
+            tick = self._tick
+            crossings: Sequence[Crossing] = _NO_CROSSINGS
+            if tick is not None:
+                key = tick(event)
+                if key is not None:
+                    crossings = self._tick_every(event, key)
+            elif self._every:
+                crossings = self._tick_every(event, None)
             if not interested:
                 return crossings
-            return [*crossings, *self._count_all(interested, event, urgency, findings)]
+            counted = self._count_all(interested, event, urgency, findings)
+            return [*crossings, *counted] if crossings else counted
         return self._count_all(self._counted, event, urgency, findings)
+
+    @staticmethod
+    def _merged(first: Sequence[_Counted] | None, more: Sequence[_Counted]) -> list[_Counted]:
+        """``first`` then ``more``, each rule once."""
+        return list(dict.fromkeys([*(first or ()), *more]))
 
     def _count_all(
         self,
@@ -198,15 +252,23 @@ class ThresholdEngine:
         observation = Observation(event, urgency, findings)
         now = event.time if event.time is not None else self._clock()
         crossings: list[Crossing] = []
-        for entry in dict.fromkeys(counted):
+        for entry in counted:  # each rule once (see _merged)
             for key in entry.rule.keys(observation):
                 crossing = self._count(entry, key, now, event)
                 if crossing is not None:
                     crossings.append(crossing)
         return crossings
 
-    def _tick_every(self, event: AccessEvent | ErrorEvent, urgency: Urgency) -> list[Crossing]:
+    def _tick_every(
+        self, event: AccessEvent | ErrorEvent, first: WindowKey | None
+    ) -> list[Crossing]:
+        """Count the keys the every-event rules returned (``first``: the one rule's key,
+        already taken when there is only one)."""
         crossings: list[Crossing] = []
+        if first is not None:
+            now = event.time if event.time is not None else self._clock()
+            crossing = self._count(self._every[0], first, now, event)
+            return [crossing] if crossing is not None else crossings
         for entry in self._every:
             key = entry.rule.tick(event)  # type: ignore[attr-defined]
             if key is not None:
@@ -220,20 +282,27 @@ class ThresholdEngine:
         self, entry: _Counted, key: WindowKey, now: float, event: AccessEvent | ErrorEvent
     ) -> Crossing | None:
         settings = entry.settings
-        store_key = f"{key.shown}\0{key.detail}" if key.detail else key.shown
+        rule = entry.rule
+        shown, detail, categories, distinct = key[:4]
+        accept = None
+        if rule.checks_crossing:
+
+            def accept(first_time: float) -> bool:
+                return rule.accepts(key, first_time, now)
+
         hit = entry.store.add(
-            store_key,
+            f"{shown}\0{detail}" if detail else shown,
             now,
             event.origin,
             needed=entry.needed,
             window_secs=entry.window_secs,
-            cooldown_secs=settings.cooldown_secs,
-            categories=_mask(key.categories) if key.categories else 0,
-            value=key.distinct or None,
+            cooldown_secs=entry.cooldown_secs,
+            categories=_mask(categories) if categories else 0,
+            value=distinct or None,
+            accept=accept,
         )
         if hit is None:
             return None
-        rule = entry.rule
         return Crossing(
             rule=rule,
             settings=settings,

@@ -11,41 +11,36 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
 from lwsyslog.thresholds.windows import OriginTable, WindowStore
 from lwsyslog.triage import Urgency
 
 __all__ = [
-    "THRESHOLD_RULES",
     "AttackRepeat",
     "AuthBruteForce",
     "BruteForceSuccess",
     "EveryEventRule",
     "LoginPostBurst",
     "RequestFlood",
-    "Scan404Burst",
-    "ScanDistinct404",
-    "ServerErrorStorm",
     "ThresholdRule",
     "UrgentBurst",
     "WindowKey",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class WindowKey:
+class WindowKey(NamedTuple):
     """Where an observation is counted: ``shown`` is the alert's key, ``detail`` splits it.
 
     ``client_ip`` is the client the window is about (the alert names it); empty for windows
-    that are not per client (a web host's 5xx storm).
+    that are not per client (a web host's 5xx storm). A tuple: one is made per counted line.
     """
 
     shown: str
@@ -54,8 +49,8 @@ class WindowKey:
     # Count an observation only if this value is not among the window's recent ones
     # (distinct missing paths rather than one path hammered).
     distinct: str = ""
-    # For self-counting rules: the figure the alert reports.
-    count: int = 0
+    # For self-counting rules: the figure the alert reports (a field: it hides tuple.count).
+    count: int = 0  # type: ignore[assignment]
     client_ip: str = ""
 
 
@@ -78,6 +73,10 @@ class ThresholdRule(ABC):
     # Its keys carry a ``distinct`` value: an event counts only if the value is new among the
     # window's recent ones (the engine keeps 64-bit digests of them, never the values).
     counts_distinct: ClassVar[bool] = False
+    # A full window crosses only if :meth:`accepts` agrees.
+    checks_crossing: ClassVar[bool] = False
+    # Bytes per key the rule keeps itself besides the engine's window (its tallies).
+    extra_record_bytes: ClassVar[int] = 0
 
     def bind(  # noqa: B027
         self, settings: ThresholdSettings, max_keys: int, origins: OriginTable
@@ -88,6 +87,10 @@ class ThresholdRule(ABC):
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         """The keys this observation counts toward (usually none)."""
+
+    def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
+        """Whether ``key``'s full window (oldest event at ``first_time``) may cross."""
+        return True
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         """The alert text for a crossing."""
@@ -105,9 +108,19 @@ class UrgentBurst(ThresholdRule):
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         client = observation.client_ip
         if observation.urgency is Urgency.URGENT and client:
+            if not observation.findings and _server_failure(observation.event):
+                return ()
             cats = tuple(sorted({c for f in observation.findings for c in f.categories}))
             return (WindowKey(client_key(client), categories=cats, client_ip=client),)
         return ()
+
+
+def _server_failure(event: AccessEvent | ErrorEvent) -> bool:
+    """A 5xx answer, or a mod_proxy error (the backend failed): the server's failure, which
+    says nothing about the client it happened to."""
+    if isinstance(event, AccessEvent):
+        return event.status is not None and event.status >= 500
+    return event.module.startswith("proxy")
 
 
 class AuthBruteForce(ThresholdRule):
@@ -125,21 +138,6 @@ class AuthBruteForce(ThresholdRule):
         return ()
 
 
-class Scan404Burst(ThresholdRule):
-    """Many missing pages requested by one client: forced browsing or a scanner."""
-
-    id = "scan-404-burst"
-    categories = ("scanner",)
-    description = "burst of 404 Not Found (forced browsing)"
-    standard_statuses = frozenset({404})
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            return (_client_key(event.client_ip),)
-        return ()
-
-
 class AttackRepeat(ThresholdRule):
     """The same attack category again and again from one client: a campaign, not noise."""
 
@@ -154,38 +152,6 @@ class AttackRepeat(ThresholdRule):
         client = observation.client_ip
         key = client_key(client)
         return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
-
-
-class ServerErrorStorm(ThresholdRule):
-    """Many 5xx answers (or error-log errors) on one web host: failure or exploitation."""
-
-    id = "server-error-storm"
-    categories = ("server-error",)
-    description = "storm of server errors"
-    standard_statuses = frozenset(range(500, 600))
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status is not None and event.status >= 500:
-            return (WindowKey(event.origin.host or event.vhost or event.origin.name),)
-        return ()
-
-
-class ScanDistinct404(ThresholdRule):
-    """Many *different* missing paths from one client: a wordlist, not a broken link."""
-
-    id = "scan-distinct-404"
-    categories = ("scanner",)
-    description = "many distinct missing paths (forced browsing)"
-    standard_statuses = frozenset({404})
-    counts_distinct = True
-
-    def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        event = observation.event
-        if isinstance(event, AccessEvent) and event.status == 404 and event.client_ip:
-            client = event.client_ip
-            return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
-        return ()
 
 
 _LOGIN_PATH = re.compile(
@@ -341,7 +307,8 @@ class RequestFlood(EveryEventRule):
         bucket = when // self._bucket_secs
         if bucket > self._bucket:
             self._roll_over(bucket)
-        key = client_key(client)
+        # client_key() for an IPv4 address (most clients) is the address: no call for it.
+        key = client_key(client) if ":" in client or len(client) > _KEY_CHARS else client
         counts = self._counts
         count = counts.get(key, 0) + 1
         if count == 1 and len(counts) >= self._max_keys:
@@ -387,16 +354,3 @@ class RequestFlood(EveryEventRule):
             f"{self.description}: {count} requests from {key.shown} within {window_secs:g}s "
             f"({key.detail} per {window_secs:g}s)"
         )
-
-
-THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
-    UrgentBurst,
-    AuthBruteForce,
-    LoginPostBurst,
-    BruteForceSuccess,
-    Scan404Burst,
-    ScanDistinct404,
-    AttackRepeat,
-    ServerErrorStorm,
-    RequestFlood,
-)

@@ -15,6 +15,7 @@ keys that came back), and evictions are counted.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from typing import NamedTuple
 
 from lwsyslog.events import Origin
@@ -150,35 +151,49 @@ class WindowStore:
         cooldown_secs: float,
         categories: int = 0,
         value: str | None = None,
+        accept: Callable[[float], bool] | None = None,
     ) -> Hit | None:
-        """Count one event for ``key``; a :class:`Hit` when its window crosses."""
-        slot = self._slot(hash(key))
+        """Count one event for ``key``; a :class:`Hit` when its window crosses.
+
+        ``accept``, when given, is asked (with the time of the window's oldest event) before a
+        crossing is reported: when it says no, the window does not cross and no cooldown
+        starts (a rule's further condition, such as a share of errors).
+        """
+        owner = hash(key)
+        slot = self._slots.get(owner)
+        if slot is None:
+            slot = self._new_slot(owner)
+        else:
+            self._referenced[slot] = 1
         depth = self.depth
         base = slot * depth
         filled = self._filled[slot]
+        digest = None
         if value is not None and self.distinct:
             digest = hash(value)
-            values = self._values
-            if digest in values[base : base + filled]:
+            if digest in self._values[base : base + filled]:
                 return None
         head = self._heads[slot]  # next position to write
         position = base + head
         self._times[position] = when
         self._lines[position] = origin.line
         self._sources[position] = self._origins.id_of(origin)
-        if self.distinct and value is not None:
-            self._values[position] = hash(value)
+        if digest is not None:
+            self._values[position] = digest
         head = head + 1 if head + 1 < depth else 0
         self._heads[slot] = head
         if filled < depth:
             filled += 1
             self._filled[slot] = filled
-        self._categories[slot] |= categories
+        if categories:
+            self._categories[slot] |= categories
         if filled < needed or when < self._quiet[slot]:
             return None
         oldest = base + (head - filled) % depth
         first_time = self._times[oldest]
         if window_secs >= 0 and when - first_time > window_secs:
+            return None
+        if accept is not None and not accept(first_time):
             return None
         self._quiet[slot] = when + cooldown_secs
         seen = self._categories[slot]
@@ -206,12 +221,9 @@ class WindowStore:
         head = self._heads[slot]
         return self._times[slot * self.depth + (head - self._filled[slot]) % self.depth]
 
-    def _slot(self, owner: int) -> int:
+    def _new_slot(self, owner: int) -> int:
+        """A record for a key not held yet (evicting one when the store is full)."""
         slots = self._slots
-        slot = slots.get(owner)
-        if slot is not None:
-            self._referenced[slot] = 1
-            return slot
         if len(slots) < self.capacity:
             slot = len(slots)
             if slot == self._allocated:

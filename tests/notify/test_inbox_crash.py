@@ -118,6 +118,27 @@ def test_a_program_killed_mid_append_loses_only_the_cut_record_and_the_sender_go
     assert "skipped 1 cut or damaged record(s) (40 bytes)" in capfd.readouterr().err
 
 
+def test_a_hup_to_the_process_group_leaves_the_sender_running(
+    receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    """rsyslog-rotate (after every logrotate) HUPs rsyslog's children's group: the sender
+    must neither die nor be restarted, and keeps delivering."""
+    receiver.start()
+    notifier = Notifier(_settings(_table(receiver.url + "/hook")), tmp_path / "outbox.db")
+    try:
+        pid = notifier.sender_pid
+        assert pid is not None
+        notifier.submit([make_alert(0)])
+        _each_once(receiver, 1)
+        os.kill(pid, signal.SIGHUP)
+        notifier.submit([make_alert(1)])
+        _each_once(receiver, 2)
+        assert notifier.sender_pid == pid and Path(f"/proc/{pid}").exists()
+        assert notifier.stats_fields()["notify_sender_restarts"] == 0
+    finally:
+        notifier.close()
+
+
 def test_a_sender_killed_between_reading_and_committing_loses_and_doubles_nothing(
     receiver: WebhookReceiver, tmp_path: Path
 ) -> None:

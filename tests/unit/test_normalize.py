@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin
@@ -12,6 +14,7 @@ from lwsyslog.normalize import (
     decode,
     raw_getter,
     raw_source,
+    undecoded,
 )
 
 ORIGIN = Origin("test.log", 1)
@@ -165,3 +168,30 @@ def test_a_field_is_read_from_its_source_alone(field: str) -> None:
             assert value == ""
     assert raw_source("access", "query") == raw_source("access", "path") == "target"
     assert raw_source("error", "path") == "message"
+
+
+# Pieces that each decoding step keys on, and near misses that it leaves alone.
+_PIECES = (
+    "a", "Z", "/", "?", "=", "%", "%4", "%41", "%zz", "%u00", "%u0041", "&", "&amp;", "&amp",
+    "&#", "&#6", "&#x4", "+", "*", "/*", "*/", "/*!1", " ", "  ", "\t", "\n", "\\", "\x00",
+    "\xa0", "\u3000", "é", ";", "~", "-",
+)  # fmt: skip
+
+
+def test_text_said_to_need_no_decoding_is_left_as_it_is_by_every_decoder() -> None:
+    rng = random.Random(10)
+    said = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 12)))
+        if not undecoded(text):
+            continue
+        said += 1
+        assert decode(text) == text == decode(text, form=True)
+        view = EventView(access(text, referer=text, user_agent=text))
+        cut = text.find("?")
+        parts = (text, "") if cut < 0 else (text[:cut], text[cut + 1 :])
+        assert (decode(parts[0]), decode(parts[1], form=True)) == parts
+        assert (view.decoded("path"), view.decoded("query")) == parts
+        assert view.decoded("target") == view.decoded("referer") == text
+        assert view.decoded("user_agent") == text
+    assert said > 2_000  # the check is not vacuous

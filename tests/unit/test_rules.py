@@ -252,8 +252,8 @@ def test_benign_request_raises_nothing_of_medium_or_more(sample: AccessSample) -
 
 
 def test_explain_tells_selected_from_unselected_rules() -> None:
-    # Both words of UNION SELECT, in an order the rule does not match: selected, no match.
-    event = AccessSample(target="/search?q=select+a+union+station").to_event()
+    # Both words of UNION SELECT, apart (as the rule does not match them): selected, no match.
+    event = AccessSample(target="/search?q=a+union+of+friends+to+select").to_event()
     verdicts = {verdict.rule_id: verdict for verdict in explain_all(DETECTOR, event)}
     assert verdicts["sqli-union-select"].selected
     assert not verdicts["sqli-union-select"].matched

@@ -11,6 +11,7 @@ from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
+from lwsyslog.sigma.detector import SigmaDetector
 from lwsyslog.sigma.mapping import categories_for, cves_for, severity_for
 from lwsyslog.sigma.ruleset import SigmaRuleSet
 from lwsyslog.thresholds import ThresholdEngine
@@ -378,6 +379,26 @@ def test_sigma_filter_rule_in_the_directory_is_applied(tmp_path: Path) -> None:
     ruleset = SigmaRuleSet.load([tmp_path])
     assert ruleset.detect(access("/x"))
     assert not ruleset.detect(access("/x", ip="192.0.2.10"))
+
+
+def test_method_beside_a_payload_keyword_is_selected_by_the_payload(tmp_path: Path) -> None:
+    # SigmaHQ's SSTI rule: a GET with one of some query keywords. The method cannot be scanned
+    # for; the rule must be selected by its keywords, not evaluated on every event.
+    write_rule(
+        tmp_path,
+        "ssti.yml",
+        "    method:\n        cs-method: 'GET'\n"
+        "    keywords:\n        - '={{'\n        - '=${'\n"
+        "    filter:\n        sc-status: 404\n"
+        "    condition: method and keywords and not filter\n",
+    )
+    ruleset = SigmaRuleSet.load([tmp_path])
+    detector = SigmaDetector(ruleset, [tmp_path])
+    assert detector.always_evaluated("access") == 0
+    assert {s.field for s in detector.signatures("access")} == {"target", "user_agent", "referer"}
+    assert ruleset.detect(access("/p?name={{7*7}}"))
+    assert not ruleset.detect(access("/p?name={{7*7}}", method="POST"))
+    assert not ruleset.detect(access("/p?name={{7*7}}", status=404))
 
 
 def test_prefilter_never_hides_a_match(ruleset: SigmaRuleSet) -> None:

@@ -271,3 +271,25 @@ def test_the_command_reports_a_stopped_program_and_exits_1(
     assert report["programs"][0]["stats"]["received"] == 1
     assert main(argv) == 1
     assert capsys.readouterr().out.startswith("lwsyslog status: ")
+
+
+def test_an_impstats_dropin_that_has_not_written_yet_is_not_called_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """In rsyslogd's first interval the impstats file does not exist yet: status says it is
+    configured and waiting, not that the admin should add it."""
+    rsyslog_dir, impstats = tmp_path / "rsyslog.d", tmp_path / "log" / "impstats.json"
+    rsyslog_dir.mkdir()
+    argv = ["status", "--role", "webhost", "--state-dir", str(tmp_path / "state"),
+            "--rsyslog-dir", str(rsyslog_dir), "--impstats", str(impstats),
+            "--rsyslog-unit", "", "--json"]  # fmt: skip
+    main(argv)
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("no impstats file" in note for note in notes)
+    (rsyslog_dir / "05-lwsyslog-impstats.conf").write_text(
+        f'module(load="impstats" interval="60" format="json" log.file="{impstats}")\n'
+    )
+    main(argv)
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    assert any("impstats is configured but has not written" in note for note in notes)
+    assert not any("no impstats file" in note for note in notes)

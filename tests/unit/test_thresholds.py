@@ -23,15 +23,19 @@ FIVE_IN_60 = ThresholdSettings(True, 5, 60.0, 300.0, Severity.HIGH)
 
 
 def access(
-    line: int, when: float | None, client: str = "203.0.113.9", status: int = 403
+    line: int,
+    when: float | None,
+    client: str = "203.0.113.9",
+    status: int = 403,
+    target: str = "/x",
 ) -> AccessEvent:
     return AccessEvent(
         origin=Origin("access.log", line),
-        raw=f'{client} - - "GET /x HTTP/1.1" {status}',
+        raw=f'{client} - - "GET {target} HTTP/1.1" {status}',
         client_ip=client,
         time=when,
         status=status,
-        target="/x",
+        target=target,
     )
 
 
@@ -106,7 +110,7 @@ def test_standard_404s_feed_the_scan_rule_but_not_the_urgent_rule() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60), (Scan404Burst(), scan)])
     crossings = []
     for i in range(6):
-        event = access(i, 1000.0 + i, status=404)
+        event = access(i, 1000.0 + i, status=404, target=f"/missing-{i}")
         crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
     assert [c.rule.id for c in crossings] == ["scan-404-burst"]
 

@@ -1,0 +1,81 @@
+"""Escapes undone in bulk (Apache's, HTML references, bytes of percent runs): the same text as
+one at a time."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+
+from lwsyslog import normalize
+from lwsyslog.formats.fields import unescape
+from lwsyslog.normalize import _html_unescaped
+
+# The definition: each escape replaced on its own, left to right (ap_escape_logitem reversed).
+_ONE_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_SIMPLE = {b'"': b'"', b"\\": b"\\", b"n": b"\n", b"t": b"\t", b"r": b"\r", b"b": b"\b",
+           b"v": b"\v", b"f": b"\f"}  # fmt: skip
+
+
+def _one_at_a_time(value: str) -> str:
+    def meaning(match: re.Match[bytes]) -> bytes:
+        seq = match.group(1)
+        return bytes((int(seq[1:], 16),)) if len(seq) == 3 else _SIMPLE.get(seq, b"\\" + seq)
+
+    if "\\" not in value:
+        return value
+    raw = value.encode("utf-8", "surrogatepass")
+    return _ONE_ESCAPE.sub(meaning, raw).decode("utf-8", "backslashreplace")
+
+
+def _texts(pieces: tuple[str, ...], count: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 14))) for _ in range(count)]
+
+
+def test_apache_unescaping_in_bulk_gives_what_each_escape_gives_alone() -> None:
+    pieces = ("\\", "x", "X", "4", "1", "g", "F", "c0", "af", "n", "t", '"', "é", "a", " ",
+              "\ud800", "\\x", "\\xc3\\xa9", "\\xc0\\xaf", "\\'", "\\0")  # fmt: skip
+    for text in _texts(pieces, 50_000, 1):
+        assert unescape(text) == _one_at_a_time(text), text
+
+
+def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
+    pieces = ("&", "#", "6", "5", ";", "x", "X", "4", "a", "amp", "lt", "notin", "noti", " ",
+              "\t", "&#65;", "&amp", "&ampx;", "&#x110000;", "&#0;", "&#128;", "é",
+              "&#x41")  # fmt: skip
+    for text in _texts(pieces, 50_000, 2):
+        assert _html_unescaped(text) == html.unescape(text), text
+
+
+def test_a_field_of_thousands_of_escapes_is_undone_whole() -> None:
+    assert unescape("\\xc3\\xa9" * 4000) == "é" * 4000
+    assert _html_unescaped("&#65;" * 1600) == "A" * 1600
+
+
+def _bytes_one_at_a_time(data: bytes) -> str:
+    """The definition: overlong sequences replaced one by one, then each byte that is not
+    UTF-8 read as Latin-1, one error at a time."""
+
+    def overlong(match: re.Match[bytes]) -> bytes:
+        return normalize._overlong_meaning(match.group())
+
+    data = normalize._OVERLONG.sub(overlong, data)
+    text, pos = [], 0
+    while True:
+        try:
+            text.append(data[pos:].decode("utf-8"))
+            return "".join(text)
+        except UnicodeDecodeError as error:
+            text.append(data[pos : pos + error.start].decode("utf-8"))
+            text.append(data[pos + error.start : pos + error.end].decode("latin-1"))
+            pos += error.end
+
+
+def test_escaped_bytes_in_bulk_read_as_one_at_a_time() -> None:
+    rng = random.Random(3)
+    pieces = (b"a", b"\xc0", b"\xc1", b"\xe0", b"\xf0", b"\x80", b"\x9f", b"\xaf", b"\xed",
+              b"\xa0", b"\xc3\xa9", b"\xe2\x82", b"\xf0\x9f\x98\x80", b"\xff", b"\x00")  # fmt: skip
+    for _ in range(50_000):
+        data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
+        assert normalize._bytes_text(data) == _bytes_one_at_a_time(data), data
