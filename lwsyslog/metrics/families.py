@@ -55,6 +55,8 @@ COUNTERS: Mapping[str, tuple[str, str]] = {
 _NOTIFY_GAUGES = frozenset(
     {"notify_queued_alerts", "notify_queued_messages", "notify_inbox_bytes", "notify_outbox_bytes"}
 )
+# Crawler-verification figures that are levels, not counts.
+_CRAWLER_GAUGES = frozenset({"crawler_pending", "crawler_cache_entries", "crawler_cache_bytes"})
 
 
 def families(figures: Figures) -> Iterator[Metric]:
@@ -115,6 +117,7 @@ def families(figures: Figures) -> Iterator[Metric]:
     yield from _sink_families(figures)
     yield from _state_families(figures)
     yield from _host_families(figures)
+    yield from _crawler_families(figures)
     yield _lag_histogram(figures)
     if figures.lag.last_secs is not None:
         yield _gauge(
@@ -160,6 +163,17 @@ def _sink_families(figures: Figures) -> Iterator[Metric]:
             yield _gauge(name, text, instance, {(): value})
         else:
             yield _counter(name, text, instance, {(): value})
+
+
+def _crawler_families(figures: Figures) -> Iterator[Metric]:
+    """Crawler verification (``[crawlers] verify``): claims, lookups, verdicts, its cache."""
+    for key, value in sorted(figures.crawlers.items()):
+        name = f"lwsyslog_{key}"
+        text = f"Crawler verification: {key.removeprefix('crawler_').replace('_', ' ')}."
+        if key in _CRAWLER_GAUGES:
+            yield _gauge(name, text, figures.instance, {(): value})
+        else:
+            yield _counter(name, text, figures.instance, {(): value})
 
 
 def _state_families(figures: Figures) -> Iterator[Metric]:

@@ -90,6 +90,7 @@ class Figures:
     sink_dropped: Mapping[str, int] = field(default_factory=dict)
     sink_errors: Mapping[str, str] = field(default_factory=dict)
     notify: Mapping[str, int] = field(default_factory=dict)
+    crawlers: Mapping[str, int] = field(default_factory=dict)
     threshold_keys: Mapping[str, int] = field(default_factory=dict)
     threshold_bytes: int = 0
     memory_budget_bytes: int = 0

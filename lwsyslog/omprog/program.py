@@ -458,6 +458,7 @@ class OmprogProgram:
                 for name, error in dispatcher.last_errors().items()
             },
             notify={k: v for k, v in counters.items() if k.startswith("notify_")},
+            crawlers={k: v for k, v in counters.items() if k.startswith("crawler_")},
             threshold_keys=thresholds.keys_by_rule(),
             threshold_bytes=thresholds.memory_bytes,
             memory_budget_bytes=self.config.memory_budget_bytes,

@@ -48,7 +48,9 @@ def fake_alerts(tmp_path: Path) -> dict[str, str]:
 
 
 def test_program_raises_exactly_the_expected_alerts(tmp_path: Path, dns_server: LocalDns) -> None:
-    program = RunningProgram(tmp_path, base_config(tmp_path, crawler_config(dns_server)))
+    textfile = tmp_path / "metrics.prom"
+    metrics = f'[metrics]\ntextfile = "{textfile}"\n'
+    program = RunningProgram(tmp_path, base_config(tmp_path, crawler_config(dns_server) + metrics))
     try:
         lines = [
             envelope(access_line(ip, second=s))
@@ -70,6 +72,11 @@ def test_program_raises_exactly_the_expected_alerts(tmp_path: Path, dns_server: 
     stats = program.stats_lines()[-1]
     assert stats["crawler_verified"] == "1" and stats["crawler_fake"] == "3"
     assert stats["crawler_unresolved"] == "1" and stats["crawler_lookups"] == "5"
+    # The same figures for Prometheus (written at exit), counters and the cache as gauges.
+    exposition = textfile.read_text(encoding="utf-8")
+    for name, value in (("crawler_fake_total", 3), ("crawler_verified_total", 1)):
+        assert f'lwsyslog_{name}{{omprog_instance="default"}} {value}.0' in exposition
+    assert "# TYPE lwsyslog_crawler_cache_entries gauge" in exposition
 
 
 def test_program_looks_nothing_up_when_verification_is_off(
