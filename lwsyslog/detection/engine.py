@@ -54,6 +54,16 @@ class DetectEngine:
             log: tuple(_selecting(detector, log) for detector in self.detectors)
             for log in ("access", "error")
         }
+        # Per log, the detectors that may find something on an event without a candidate of
+        # theirs: a rule pack's never does.
+        self._unselected = {
+            log: tuple(
+                (detector, keyed)
+                for detector, keyed in zip(self.detectors, keys, strict=True)
+                if keyed != ()
+            )
+            for log, keys in self._keyed.items()
+        }
 
     def detect(self, event: Event, view: EventView | None = None) -> list[Finding]:
         """The findings of every detector on ``event``, in detector order."""
@@ -71,6 +81,16 @@ class DetectEngine:
                 return []
             return only.detect(event, view or EventView(event), ())
         findings: list[Finding] = []
+        if not selected:
+            for detector, keyed in self._unselected[log]:
+                if _quiet(keyed, event):
+                    continue
+                if view is None:
+                    view = EventView(event)
+                found = detector.detect(event, view, ())
+                if found:
+                    findings.extend(found)
+            return findings
         pairs = zip(self.detectors, self._keyed[log], strict=True)
         for index, (detector, keyed) in enumerate(pairs):
             mine = _mine(selected, index)

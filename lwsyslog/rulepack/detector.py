@@ -9,8 +9,9 @@ request method) and makes the findings, which carry the rule's CVEs.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from lwsyslog.categories import category_list
 from lwsyslog.checks import Checker
@@ -87,6 +88,12 @@ class PackDetector(Detector):
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each enabled rule, field by field (access log only)."""
         return self._signatures if log == "access" else ()
+
+    def selecting(self, log: str) -> tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]:
+        """No attribute value selects a pack rule without its literals: an event with no
+        candidate of this detector needs no call (see :class:`~lwsyslog.detection.engine.
+        DetectEngine`)."""
+        return ()
 
     def confirm(self, owner: int, field: str, text: str) -> str | None:
         """The fragment rule ``owner``'s pattern matches in ``field``'s decoded text."""

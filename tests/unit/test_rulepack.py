@@ -5,6 +5,7 @@ replace files, and CVE ids reaching findings, alerts, journald and ``rules --cve
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -13,13 +14,18 @@ from lwsyslog.cli.main import main
 from lwsyslog.cli.scan_cmd import alert_record, finding_record
 from lwsyslog.config import load_config
 from lwsyslog.detection.catalog import load_detection
+from lwsyslog.detection.engine import DetectEngine
+from lwsyslog.detection.signatures import Candidate
 from lwsyslog.errors import RuleError
-from lwsyslog.events import Origin
+from lwsyslog.events import Event, Origin
+from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.pipeline import Pipeline
+from lwsyslog.rulepack.detector import PackDetector
 from lwsyslog.rulepack.pack import RulePack, builtin_dir
 from lwsyslog.rulepack.schema import PackRule
 from lwsyslog.rules import ALL_RULES, AccessSample
+from lwsyslog.rules.source import BuiltinDetector
 from lwsyslog.sinks.journald import journald_fields
 
 PACK = RulePack.load([builtin_dir()], reserved={cls.id for cls in ALL_RULES})
@@ -266,3 +272,25 @@ def test_rules_cve_lists_covered_cves_and_filters_one(capsys: pytest.CaptureFixt
     assert [r["id"] for r in row["rules"]] == ["exploit-f5-icontrol-bash"]
     assert main(["rules", "--cve", "CVE-2099-99999"]) == 1
     assert "no loaded rule names CVE-2099-99999" in capsys.readouterr().out
+
+
+def test_the_pack_is_asked_only_about_events_its_literals_select() -> None:
+    pack = RulePack.load([builtin_dir()])
+    asked: list[int] = []
+
+    class Counting(PackDetector):
+        def detect(
+            self, event: Event, view: EventView, candidates: Sequence[Candidate]
+        ) -> list[Finding]:
+            asked.append(len(candidates))
+            return super().detect(event, view, candidates)
+
+    engine = DetectEngine([BuiltinDetector(), Counting(pack, [builtin_dir()])])
+    rule = pack.rules[0]
+    benign = AccessSample(target="/index.html?page=2", status=401).to_event()
+    exploit = rule.must_match[0].to_event()
+    # The 401 still reaches the built-in rules its status selects.
+    assert engine.detect(benign) == engine.detectors[0].detect(benign, EventView(benign), ())
+    assert asked == []
+    assert rule.id in {finding.rule_id for finding in engine.detect(exploit)}
+    assert asked and all(asked)

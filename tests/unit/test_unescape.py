@@ -40,6 +40,15 @@ def test_apache_unescaping_in_bulk_gives_what_each_escape_gives_alone() -> None:
         assert unescape(text) == _one_at_a_time(text), text
 
 
+def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> None:
+    # Only the escapes Apache writes (and plain text): what the C decoder's path sees.
+    pieces = ('\\"', "\\\\", "\\n", "\\t", "\\r", "\\b", "\\v", "\\f", "\\x00", "\\xc3\\xa9",
+              "\\xc0\\xaf", "\\xFF", "a", "0", "x", "é", "\ud800", " ")  # fmt: skip
+    for text in _texts(pieces, 20_000, 3):
+        assert unescape(text) == _one_at_a_time(text), text
+    assert unescape('\\"' * 8000) == '"' * 8000
+
+
 def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
     pieces = ("&", "#", "6", "5", ";", "x", "X", "4", "a", "amp", "lt", "notin", "noti", " ",
               "\t", "&#65;", "&amp", "&ampx;", "&#x110000;", "&#0;", "&#128;", "é",
