@@ -1,7 +1,8 @@
 """``bench_hostile.py --rules``: where the time of a hostile line goes, rule by rule.
 
-Uses only objects a Pipeline exposes (``pipeline.parser.parse``, ``pipeline.detector.rules``,
-``pipeline.detector.explain``, ``Rule.evaluate`` and ``lwsyslog.normalize.EventView``); when
+Uses only objects a Pipeline exposes (``pipeline.parser.parse``, the built-in rules of
+``pipeline.detection.detectors``, ``pipeline.detection.explain``, ``Rule.evaluate`` and
+``lwsyslog.normalize.EventView``); when
 one of them is gone or changed, the section says so instead of failing the run.
 
 For one line: the parse; the decode (an ``EventView`` asked for every text field once); each
@@ -61,9 +62,13 @@ def _attribute(pipeline: Any, line: str, reps: int) -> dict[str, Any]:
 
     decode_secs = _best(reps, decode_all)
     view = decode_all()
-    selected = {v.rule_id: v.selected for v in pipeline.detector.explain(event)}
+    detection = pipeline.detection
+    selected = {e.verdict.rule_id: e.verdict.selected for e in detection.explain(event)}
     costs: list[tuple[float, str, float, float, bool, bool]] = []
-    for rule in pipeline.detector.rules:
+    built_in = [
+        d.rules for d in detection.detectors if isinstance(getattr(d, "rules", None), tuple)
+    ]
+    for rule in (rule for rules in built_in for rule in rules):
         if event.log not in rule.logs:
             continue
         triggers = [
