@@ -70,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             _scan_one(pipeline, name, out if args.json else None)
+        except BrokenPipeError:
+            # The reader of the output went away (`| head`): stop quietly, as a filter does.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return EXIT_OK
         except OSError as error:
             print(f"lwsyslog: {name}: {error.strerror or error}", file=sys.stderr)
             status = EXIT_IO
@@ -214,9 +218,16 @@ class _JsonAlertSink:
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
+        self._gone = False
 
     def write(self, alert: Alert) -> None:
-        self._out.write(alert_record(alert) + "\n")
+        if self._gone:
+            return
+        try:
+            self._out.write(alert_record(alert) + "\n")
+        except BrokenPipeError:
+            # The reader went away (`| head`): the scan stops at its next record, quietly.
+            self._gone = True
 
     def reopen(self) -> None:
         """Nothing to reopen."""

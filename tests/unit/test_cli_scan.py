@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -146,3 +147,22 @@ def test_forced_common_format_parses_common_lines(
     status, records, _ = scan(capsys, "--log", "access", "--format", "common", str(log))
     assert status == 0
     assert any("sensitive-file" in r["categories"] for r in records if r["kind"] == "finding")
+
+
+def test_json_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> None:
+    """`lwsyslog scan --json FILE | head -1`: no traceback, no 'Broken pipe' complaint, exit 0."""
+    log = tmp_path / "attacks.log"
+    line = SAMPLE.read_text(encoding="utf-8").splitlines()[3]  # the UNION SELECT line
+    log.write_text((line + "\n") * 5000, encoding="utf-8")  # far more JSON than a pipe holds
+    with subprocess.Popen(
+        [sys.executable, "-m", "lwsyslog", "scan", "--json", str(log)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        first = proc.stdout.readline()
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=60) == 0, err
+    assert json.loads(first)["kind"] in ("finding", "alert")
+    assert "Broken pipe" not in err and "Traceback" not in err and "failed" not in err
