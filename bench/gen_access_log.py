@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-__all__ = ["LogLine", "generate", "main", "write_log"]
+__all__ = ["LogLine", "file_sha256", "generate", "main", "write_log"]
 
 # 2026-03-01T00:00:00Z: a fixed origin keeps the file independent of the day it is made.
 _START_EPOCH = 1_772_323_200
@@ -928,7 +928,8 @@ def _self_check(seed: int) -> bool:
     return first.getvalue() == second.getvalue()
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a (possibly large) file, read in 1 MiB blocks."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -975,7 +976,7 @@ def main(argv: list[str] | None = None) -> int:
             labels.close()
     elapsed = time.perf_counter() - started
 
-    digest = _sha256(args.out)
+    digest = file_sha256(args.out)
     if args.quiet:
         print(digest)
         return 0

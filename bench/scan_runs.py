@@ -118,14 +118,6 @@ def measure(argv: list[str], workdir: Path, tag: str, cpu: int | None, keep_stdo
     )
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _generator_id() -> str:
     """Hash of the generator's source: a changed generator invalidates reused files."""
     return hashlib.sha256(Path(gen_access_log.__file__).read_bytes()).hexdigest()[:16]
@@ -140,7 +132,7 @@ def prepare_log(workdir: Path, lines: int, seed: int, profile: str) -> tuple[Pat
     if log.exists() and labels.exists() and meta.exists():
         known = json.loads(meta.read_text())
         if all(known.get(k) == v for k, v in want.items()):
-            digest = _sha256(log)
+            digest = gen_access_log.file_sha256(log)
             if digest == known.get("sha256"):
                 print(f"reusing {log} (sha256 {digest[:16]}...)", file=sys.stderr)
                 return log, labels, digest
@@ -151,7 +143,7 @@ def prepare_log(workdir: Path, lines: int, seed: int, profile: str) -> tuple[Pat
         labels.open("w", encoding="ascii", newline="\n") as lab,
     ):
         gen_access_log.write_log(out, lines, seed, lab, profile)
-    digest = _sha256(log)
+    digest = gen_access_log.file_sha256(log)
     meta.write_text(json.dumps({**want, "sha256": digest}) + "\n")
     print(f"  done in {time.perf_counter() - started:.1f}s, sha256 {digest}", file=sys.stderr)
     return log, labels, digest
