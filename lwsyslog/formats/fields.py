@@ -49,29 +49,19 @@ def _escape_table() -> dict[bytes, bytes]:
 _MEANING = _escape_table()
 
 
-#: A backslash not followed by one of the escapes Apache writes: an escape of another kind,
-#: unless it is the second half of an escaped backslash (``\\\\``).
+#: A backslash not followed by one of the escapes Apache writes (checked once the escaped
+#: backslashes are out of the way).
 _SUSPECT = re.compile(rb'\\(?![\\"ntrbvf]|x[0-9a-fA-F]{2})')
-#: Suspects looked at before the table's way is taken whatever the rest holds.
-_MAX_SUSPECTS = 8
 
 
 def _apache_escapes_only(data: bytes) -> bool:
     """True when every escape in ``data`` is one Apache writes. Then Python's own escape
     decoder gives what the table does (it differs on octal digits, ``\\a``, ``\\'``, a line
     break and a short ``\\x``, which it reads or rejects), about six times faster on a field
-    of 8,000 ``\\"``."""
-    start = 0
-    for _ in range(_MAX_SUSPECTS):
-        found = _SUSPECT.search(data, start)
-        if found is None:
-            return True
-        at = found.start()
-        before = data[:at]
-        if (len(before) - len(before.rstrip(b"\\"))) % 2 == 0:
-            return False  # an even run of backslashes before it: it starts an escape
-        start = at + 1
-    return False
+    of 8,000 ``\\"``. Each escaped backslash is first replaced by a byte no escape can hold
+    (left to right, as a decoder reads them): what is left of a run of backslashes is at most
+    one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair."""
+    return _SUSPECT.search(data.replace(b"\\\\", b"_")) is None
 
 
 def unescape(value: str) -> str:

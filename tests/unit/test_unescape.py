@@ -47,6 +47,9 @@ def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> No
     for text in _texts(pieces, 20_000, 3):
         assert unescape(text) == _one_at_a_time(text), text
     assert unescape('\\"' * 8000) == '"' * 8000
+    # An escaped backslash between a short \x and a digit: the digit is not borrowed.
+    assert unescape("\\x4\\\\1") == _one_at_a_time("\\x4\\\\1") == "\\x4\\1"
+    assert unescape("\\\\x" * 4000) == "\\x" * 4000
 
 
 def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
