@@ -15,6 +15,7 @@ from typing import Protocol
 from lwsyslog.omprog.diagnostics import Diagnostics
 from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.program import OmprogProgram
+from lwsyslog.omprog.resends import MAX_DUE_LINES, ResentLines
 from lwsyslog.omprog.spool import LineSpool
 from lwsyslog.omprog.stdio import POLL_SECS, Answers
 
@@ -79,10 +80,11 @@ class Transactions:
     then processed, so rsyslog renders and sends its next line while this one runs through the
     pipeline. ``COMMIT TRANSACTION`` is answered ``OK`` only when every alert raised so far is
     in every sink, else with the error (rsyslog sends the batch again); either way the spool
-    is emptied. A line outside a transaction is processed and
-    answered on its own, as in per-line mode. Nothing depends on ``COMMIT`` arriving: every
-    line is processed as it comes, and the spool is also emptied every ``_SPOOL_MAX_LINES``
-    lines once their alerts are out, so it stays bounded.
+    is emptied. After an error the batch's lines are due again (:mod:`lwsyslog.omprog.resends`):
+    a copy rsyslog sends again is answered and its alerts delivered, not counted again. A line
+    outside a transaction is processed and answered on its own, as in per-line mode. Nothing
+    depends on ``COMMIT`` arriving: every line is processed as it comes, and the spool is also
+    emptied every ``_SPOOL_MAX_LINES`` lines once their alerts are out, so it stays bounded.
     """
 
     def __init__(self, program: OmprogProgram, spool: LineSpool | None, answers: Answers) -> None:
@@ -90,6 +92,8 @@ class Transactions:
         self._spool = spool
         self._answers = answers
         self._in_batch = False
+        self._batch: list[int] = []  # hashes of this transaction's lines
+        self._resent = ResentLines()
         self.batches = 0
         self.failed_commits = 0
 
@@ -120,6 +124,14 @@ class Transactions:
             if line == _BEGIN:
                 self._answers.send("OK")
                 return
+            key = hash(line)
+            if len(self._batch) < MAX_DUE_LINES:
+                self._batch.append(key)
+            if self._resent.take(key):
+                # A copy of a line a failed batch held: settled with this batch's COMMIT.
+                self._answers.send("DEFER_COMMIT")
+                program.count_resent()
+                return
             spool = self._spool
             if spool is not None:
                 spool.append(line)
@@ -136,13 +148,26 @@ class Transactions:
             answer = program.settle_batch()
             if answer != "OK":
                 self.failed_commits += 1
+                self._resent.owe(self._batch)
+            self._batch.clear()
             # Either way the spool's lines are safe: confirmed, or sent again by rsyslog after
             # the error (8.2302 replays a failed batch), so a long sink outage cannot grow it.
             if self._spool is not None:
                 self._spool.clear()
             self._answers.send(answer)
         else:
-            self._answers.send(program.handle(line))
+            self._answers.send(self._single(line))
+
+    def _single(self, line: bytes) -> str:
+        """A line outside a transaction: a due copy is settled, anything else processed."""
+        key = hash(line)
+        if self._resent.take(key):
+            self._program.count_resent()
+            answer = self._program.settle_batch()
+            if answer != "OK":
+                self._resent.owe((key,))
+            return answer
+        return self._program.handle(line)
 
     def summary(self) -> str:
         """What the batches came to, for the last diagnostic."""

@@ -42,9 +42,7 @@ class Envelope(NamedTuple):
     ``tag`` has its trailing ``:`` removed; ``time_text`` is the template's RFC 3339 time and
     :attr:`time` its value in seconds since the epoch (None when missing or unreadable);
     ``replaced_utf8`` tells that invalid UTF-8 in the line was replaced by U+FFFD (the message
-    is still analysed: one stray byte must not hide an attack). ``uuid`` is rsyslog's id of the
-    message (the template's ``uuid`` property, 32 hex digits; empty when the template has
-    none): a message rsyslog sends again keeps it.
+    is still analysed: one stray byte must not hide an attack).
     """
 
     msg: str
@@ -55,7 +53,6 @@ class Envelope(NamedTuple):
     facility: str = ""
     severity: str = ""
     replaced_utf8: bool = False
-    uuid: str = ""
 
     @property
     def time(self) -> float | None:
@@ -151,17 +148,8 @@ def _from_object(
         tag = tag.rstrip()
         if tag.endswith(":"):
             tag = tag[:-1]
-        return Envelope(
-            msg, host, tag, program, time_text, facility, severity, replaced, _uuid(get("uuid"))
-        )
+        return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
     return _from_mixed(value, replaced, surrogates)
-
-
-def _uuid(value: object) -> str:
-    """The message id, when it is one (32 hex digits); anything else is no id at all."""
-    if type(value) is str and len(value) == 32 and value.isalnum() and value.isascii():
-        return value
-    return ""
 
 
 def _from_mixed(
@@ -198,9 +186,7 @@ def _from_mixed(
     tag = tag.rstrip()
     if tag.endswith(":"):
         tag = tag[:-1]
-    return Envelope(
-        msg, host, tag, program, time_text, facility, severity, replaced, _uuid(value.get("uuid"))
-    )
+    return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
 
 
 def _encodable(text: str) -> tuple[str, bool]:

@@ -39,14 +39,11 @@ from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 from lwsyslog.status.monitor import Monitor
 from lwsyslog.store.sink import StoreSink
 
-__all__ = ["REMEMBERED_IDS", "OmprogProgram"]
+__all__ = ["OmprogProgram"]
 
 _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or more
 #: Longest wait for input between two rounds of idle housekeeping.
 HOUSEKEEPING_SECS = 0.5
-#: Message ids remembered to recognise a line rsyslog sends again (a batch is at most a few
-#: thousand lines, and rsyslog sends a failed batch again before any newer line).
-REMEMBERED_IDS = 32_768
 _MAX_SOURCES = 10_000
 _GUARD_LOCK_WAIT_SECS = 5.0
 
@@ -71,7 +68,6 @@ class OmprogProgram:
         self.pipeline = self._build_pipeline(self.config)
         self._sequence: dict[str, int] = {}
         self._held: bytes | None = None
-        self._seen: dict[str, None] = {}
         # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
         self._backlog = False
         self.bad_envelopes: Counter[str] = Counter()
@@ -198,6 +194,13 @@ class OmprogProgram:
         self.answers["OK" if status == "OK" else "error"] += 1
         return status
 
+    def count_resent(self) -> None:
+        """A copy of a line already processed, which rsyslog sent again after a failed batch
+        (:mod:`lwsyslog.omprog.resends`): received and replayed, not processed again."""
+        self.received += 1
+        self._stats_lines += 1
+        self.replays += 1
+
     def settle_batch(self) -> str:
         """``OK`` when every alert raised so far is in every required sink, else the error.
 
@@ -245,9 +248,6 @@ class OmprogProgram:
         if envelope.host not in active and len(active) < self.config.hosts.max_hosts:
             active[envelope.host] = None
         self._last_envelope = envelope
-        if envelope.uuid and self._already_seen(envelope.uuid):
-            self.replays += 1
-            return self._settle(pipeline.retry_delivery(), held_line=line)
         if envelope.replaced_utf8:
             pipeline.stats.invalid_utf8 += 1
         source = envelope.source
@@ -262,15 +262,6 @@ class OmprogProgram:
         if result.delivered:
             return "OK"
         return self._settle(False, held_line=line)
-
-    def _already_seen(self, uuid: str) -> bool:
-        seen = self._seen
-        if uuid in seen:
-            return True
-        seen[uuid] = None
-        if len(seen) > REMEMBERED_IDS:
-            del seen[next(iter(seen))]
-        return False
 
     def _settle(self, delivered: bool, held_line: bytes) -> str:
         if delivered:

@@ -50,7 +50,7 @@ def test_server_template_has_the_documented_json_keys() -> None:
     text = rs.render_server(rs.EXAMPLE_SERVER)
     keys = [line.split('outname="')[1].split('"')[0] for line in text.splitlines()
             if "outname=" in line]  # fmt: skip
-    assert keys == ["host", "tag", "program", "time", "facility", "severity", "uuid", "msg"]
+    assert keys == ["host", "tag", "program", "time", "facility", "severity", "msg"]
 
 
 def test_a_value_that_would_inject_config_is_refused() -> None:

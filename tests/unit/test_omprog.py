@@ -539,6 +539,10 @@ def test_failed_commit_then_replayed_batch_raises_each_alert_once(
     messages = blocker / "messages"
     assert sqli_count(messages, "203.0.113.31") == 1
     assert sqli_count(messages, "203.0.113.32") == 1
+    # Each line went through the pipeline (and its thresholds) once; the 8 copies rsyslog sent
+    # again were recognised by their bytes, not counted.
+    stats = program.stderr()
+    assert "received=12 lines=4 " in stats and "replays=8 " in stats
 
 
 def test_eof_inside_a_transaction_processes_the_lines_received(
