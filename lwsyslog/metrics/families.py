@@ -156,24 +156,28 @@ def _sink_families(figures: Figures) -> Iterator[Metric]:
         instance,
         {(): figures.counters.get("pending_alerts", 0)},
     )
-    for key, value in sorted(figures.notify.items()):
-        name = f"lwsyslog_{key}"
-        text = f"Notifications: {key.removeprefix('notify_').replace('_', ' ')}."
-        if key in _NOTIFY_GAUGES:
-            yield _gauge(name, text, instance, {(): value})
-        else:
-            yield _counter(name, text, instance, {(): value})
+    yield from _plain_families(figures.notify, "notify_", "Notifications", _NOTIFY_GAUGES, instance)
 
 
 def _crawler_families(figures: Figures) -> Iterator[Metric]:
     """Crawler verification (``[crawlers] verify``): claims, lookups, verdicts, its cache."""
-    for key, value in sorted(figures.crawlers.items()):
+    yield from _plain_families(
+        figures.crawlers, "crawler_", "Crawler verification", _CRAWLER_GAUGES, figures.instance
+    )
+
+
+def _plain_families(
+    values: Mapping[str, int], prefix: str, topic: str, gauges: frozenset[str], instance: str
+) -> Iterator[Metric]:
+    """One unlabelled metric per stats-line figure ``PREFIX...``: a gauge when it is a level
+    (in ``gauges``), a counter otherwise."""
+    for key, value in sorted(values.items()):
         name = f"lwsyslog_{key}"
-        text = f"Crawler verification: {key.removeprefix('crawler_').replace('_', ' ')}."
-        if key in _CRAWLER_GAUGES:
-            yield _gauge(name, text, figures.instance, {(): value})
+        text = f"{topic}: {key.removeprefix(prefix).replace('_', ' ')}."
+        if key in gauges:
+            yield _gauge(name, text, instance, {(): value})
         else:
-            yield _counter(name, text, figures.instance, {(): value})
+            yield _counter(name, text, instance, {(): value})
 
 
 def _state_families(figures: Figures) -> Iterator[Metric]:
