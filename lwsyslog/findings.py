@@ -30,3 +30,24 @@ class Finding:
     field: str
     fragment: str
     cves: tuple[str, ...] = ()
+
+    def with_severity(self, severity: Severity) -> Finding:
+        """This finding at ``severity`` (the same object when it is already there).
+
+        What ``dataclasses.replace`` does, without its per-call field introspection: this
+        runs for every attack line the server answered 2xx, which in a storm is every line.
+        """
+        if severity is self.severity:
+            return self
+        return Finding(
+            self.rule_id,
+            self.categories,
+            severity,
+            self.client_ip,
+            self.origin,
+            self.log,
+            self.time,
+            self.field,
+            self.fragment,
+            self.cves,
+        )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time as _time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -223,7 +222,7 @@ class Pipeline:
             if settings.allow and settings.allow.allows(event.client_ip, path, user_agent):
                 continue
             if settings.severity is not None and settings.severity != finding.severity:
-                kept.append(replace(finding, severity=settings.severity))
+                kept.append(finding.with_severity(settings.severity))
             else:
                 kept.append(finding)
         return kept
@@ -276,10 +275,9 @@ def _answered(event: AccessEvent) -> bool:
 
 def _escalate_answered(findings: list[Finding]) -> list[Finding]:
     """An attack the server answered with 2xx may have worked: one severity step up."""
+    payload = PAYLOAD_CATEGORIES.isdisjoint
     return [
-        replace(finding, severity=finding.severity.raised())
-        if PAYLOAD_CATEGORIES.intersection(finding.categories)
-        else finding
+        finding if payload(finding.categories) else finding.with_severity(finding.severity.raised())
         for finding in findings
     ]
 
