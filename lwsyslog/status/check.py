@@ -174,7 +174,8 @@ def _program(inputs: Inputs, report: Report, record: Mapping[str, Any]) -> None:
     if alive and isinstance(lag, int | float) and lag > inputs.limits.max_lag_secs:
         report.problems.append(
             f"{name} processes lines {span(lag)} after their time: it falls behind (or a web "
-            "host's clock is off)"
+            "host's clock is off); a server with idle cores can run more programs in parallel "
+            "(lwsyslog setup server --shards N, docs/deploy.md)"
         )
     errors = dict(_dict(record, "sink_errors"))
     pending = _int(stats.get("pending_alerts"))
