@@ -76,7 +76,7 @@ def measure(data: Path, fixtures: Path) -> Section:
         if not path.exists():
             continue
         rows = load(path.parent, cls)
-        probes[cls] = sum(1 for row in rows if row.kind == "probe")
+        probes[cls] = sum(1 for row in rows if row.kind != "target")
         _score_rows(cls, [row for row in rows if row.kind == "target"], scores)
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
@@ -233,7 +233,7 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
     return table(
         [
             "class", "taxonomy id", "corpus", "dev", "dev right %", "held-out",
-            "held-out right %", "probe-only rows (not counted)",
+            "held-out right %", "probe-only or other-class rows (not counted)",
             "any probe category (known-exploit, admin-probe, sensitive-file)", "target",
         ],
         rows,

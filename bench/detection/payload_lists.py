@@ -22,10 +22,11 @@ Every row says where the payload goes in a request (``place``):
 ``request:M``    a whole request target sent with method ``M`` (``request:POST:cookie=C``: with
                  cookie ``C``), as a tool sends it
 
-and whether it is a ``target`` (the class's evidence is there) or ``probe`` (a lone quote, a
+and whether it is a ``target`` (the class's evidence is there), a ``probe`` (a lone quote, a
 bare ``%0d%0a``, a separator with no command: what a tool sends first to see what the site
-does, which is no attack on its own and not counted in the recall), by the labelling rules
-of :func:`label` (written from the class definitions, not from lwsyslog's rules).
+does, which is no attack on its own and not counted in the recall) or ``other`` (another
+class's evidence, not this one's: also not counted), by the labelling rules of :func:`label`
+(written from the class definitions, not from lwsyslog's rules).
 
 Usage::
 
@@ -195,6 +196,9 @@ _COMMANDS = re.compile(
     r"|/etc/|/bin/|\{cmd\}",
     re.IGNORECASE,
 )
+# Expressions a template engine or PHP evaluates (``{{ get_user_file("/etc/hosts") }}``,
+# PHP's ``{${sleep(20)}}``): code injection, where no shell runs.
+_CODE_EXPRESSION = re.compile(r"\{\{.*?\}\}|\$\{[^{}]*\}")
 _HEADER_AFTER_BREAK = re.compile(r"[\r\n\u560a\u560d][\s\r\n]*[A-Za-z][\w-]*\s*:")
 
 
@@ -205,7 +209,9 @@ def label(cls: str, payload: str) -> str:
     sqli: two SQL words, or one with SQL's shape (after a quote, in a comparison or a
     call); a lone keyword (``having``, ``delete``) or comment marker is a probe;
     command-injection: more than a bare command name, with a
-    command name or a path into ``/bin``/``/etc``; null-byte: a NUL once URL-decoded;
+    command name or a path into ``/bin``/``/etc``; ``other`` when that evidence is only inside
+    an expression a template engine or PHP evaluates (``{{...}}``, ``${...}``): code
+    injection by the taxonomy, no OS command; null-byte: a NUL once URL-decoded;
     source-disclosure and legacy-probe: every entry.
     """
     if cls == "header-injection":
@@ -218,7 +224,9 @@ def label(cls: str, payload: str) -> str:
         # A bare command name (``dir``, ``route``) runs only when the whole value is the
         # command line: an everyday value (``?sort=id``), counted as a probe.
         bare = re.fullmatch(r"\s*[a-z]+\s*", payload, re.IGNORECASE) is not None
-        return "target" if _COMMANDS.search(payload) and not bare else "probe"
+        if not _COMMANDS.search(payload) or bare:
+            return "probe"
+        return "target" if _COMMANDS.search(_CODE_EXPRESSION.sub(" ", payload)) else "other"
     if cls == "null-byte":
         return "target" if "\x00" in _unquoted(payload) else "probe"
     return "target"

@@ -79,12 +79,13 @@ _METHOD = re.compile(r"[A-Z]{1,20}")
 _RULE_KEYS = frozenset(
     {
         "id", "title", "product", "cves", "severity", "categories", "fields", "pattern",
-        "methods", "probe_only", "references", "must_match", "must_not_match",
+        "methods", "probe_only", "not_found_only", "references", "must_match", "must_not_match",
     }
 )  # fmt: skip
 _REQUIRED = ("id", "title", "pattern", "must_match", "must_not_match")
 _PACK_KEYS = frozenset({"product", "references"})
 _SAMPLE_KEYS = frozenset({"target", "method", "status", "user_agent", "referer", "cookie"})
+_NOT_FOUND = frozenset({404, 410})
 #: The status a sample is answered with unless it says: what a probe usually gets.
 SAMPLE_STATUS = 404
 
@@ -112,12 +113,17 @@ class PackRule:
     must_not_match: tuple[AccessSample, ...]
     file: str
     line: int
+    #: Only requests answered 404/410 count: paths of a product that a site running it answers
+    #: with a redirect or a login challenge (3xx, 401), so only "not here" marks a probe.
+    not_found_only: bool = False
     #: The line of each key of the rule's table in its file (for errors found later).
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def applies(self, method: str, status: int | None) -> bool:
         """True when the request's method and answer let the rule count at all."""
         if self.methods and method not in self.methods:
+            return False
+        if self.not_found_only and status not in _NOT_FOUND:
             return False
         answered = status is not None and (200 <= status < 300 or status == 304)
         return not (self.probe_only and answered)
@@ -232,6 +238,9 @@ class _Rule:
         probe_only = self.entry.get("probe_only", False)
         if not isinstance(probe_only, bool):
             raise self.fail("probe_only", "expected true or false")
+        not_found_only = self.entry.get("not_found_only", False)
+        if not isinstance(not_found_only, bool):
+            raise self.fail("not_found_only", "expected true or false")
         pattern, search, requirement = self.pattern()
         product = self.entry.get("product", self.pack.get("product"))
         if not isinstance(product, str) or not product.strip():
@@ -256,6 +265,7 @@ class _Rule:
             file=str(self.path),
             line=self.where.rule(self.index),
             lines={key: self.where.key(self.index, key) for key in self.entry},
+            not_found_only=not_found_only,
         )
 
     def pattern(self) -> tuple[re.Pattern[str], LinearSearch, Requirement]:

@@ -115,7 +115,8 @@ class CodeSpringClassLoader(PatternRule):
 
 
 class CodePhpFunction(PatternRule):
-    """PHP code: dangerous function calls or an opening ``<?php`` tag."""
+    """PHP code: dangerous function calls, an opening ``<?php`` tag, or a call inside PHP's
+    complex string syntax (``{${sleep(20)}}``: PHP runs the call to find a variable's name)."""
 
     id = "code-injection-php"
     categories = ("code-injection",)
@@ -127,7 +128,7 @@ class CodePhpFunction(PatternRule):
         r"\b(?:eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode"
         r"|gzinflate|gzuncompress|str_rot13|system|passthru|shell_exec|proc_open|popen|pcntl_exec"
         r"|file_put_contents|fwrite|move_uploaded_file)\s*\(\s*(?:[$'\"`]|[a-z_]{2,}\s*\()"
-        r"|\bphpinfo\s*\(\s*\)|<\?(?:php|=)"
+        r"|\bphpinfo\s*\(\s*\)|<\?(?:php|=)|\{\$\{\s*[a-z_]\w*\s*\("
     )
     words = frozenset(
         {
@@ -137,17 +138,20 @@ class CodePhpFunction(PatternRule):
             "file_put_contents", "fwrite", "move_uploaded_file",
         }
     )  # fmt: skip
-    trigger = r"<\?"
+    trigger = r"<\?|\{\$\{"
     gate = "(<"
     must_match = (
         AccessSample(target="/index.php?x=%3C%3Fphp%20system(%24_GET%5Bc%5D)%3B%3F%3E"),
         AccessSample(target="/p?code=eval(base64_decode(%22ZWNobyAxOw==%22))"),
         AccessSample(target="/", user_agent="<?php phpinfo(); ?>"),
+        AccessSample(target="/search?q=%7B%24%7Bsleep%2820%29%7D%7D"),
+        AccessSample(target="/p?x=%20%7B%24%7Bsystem(%27id%27)%7D%7D"),
     )
     must_not_match = (
         AccessSample(target="/docs/php/system-requirements"),
         AccessSample(target="/blog/eval-your-progress?(draft)=1"),
         AccessSample(target="/search?q=i+never+liked+c%27s+assert%28%29+feature"),
+        AccessSample(target="/search?q=%24%7Btotal%7D+%7B%24%7Bprice%7D%7D"),
     )
 
 

@@ -9,6 +9,8 @@ from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
 __all__ = [
+    "COMMAND_WORDS",
+    "STRONG_COMMANDS",
     "CommandArgv",
     "CommandDownloadExec",
     "CommandQuotedName",
@@ -16,7 +18,7 @@ __all__ = [
     "CommandShellChain",
 ]
 
-_COMMAND_WORDS = (
+COMMAND_WORDS = (
     r"(?:id|uname|whoami|cat|ls|pwd|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|ping|nslookup|dig"
     r"|sleep|echo|chmod|rm|python[23]?|perl|php|ruby|busybox|tftp|telnet|ifconfig|ipconfig"
     r"|hostname|net\s+(?:user|localgroup|view|use)|powershell|systeminfo|env|printenv|uptime|ps"
@@ -24,7 +26,7 @@ _COMMAND_WORDS = (
     r"|rundll32|cscript|crontab|ssh|scp|killall|cmd(?:\.exe)?)"
 )
 # After a lone "&" (also how a browser joins parameters) only words that are no English.
-_STRONG_COMMANDS = (
+STRONG_COMMANDS = (
     r"(?:id|uname|whoami|ping|nslookup|wget|curl|netstat|ipconfig|ifconfig|systeminfo"
     r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+(?:user|view|localgroup|share)"
     r"|netsh|sleep\s+\d{1,3}\b|type\s+(?:%[a-z_]+%|[a-z]:)|(?:/(?:usr/)?s?bin/)\w)"
@@ -42,7 +44,7 @@ def _command(prefix: str, end: str, groups: tuple[str, str]) -> str:
     matched but not reported: what a look-ahead checked, which RE2 does not have."""
     space = r"[\s+]" if "+" in end else r"\s"
     return (
-        rf"(?P<{groups[0]}>{prefix}{_COMMAND_WORDS})(?:$|[{end}])"
+        rf"(?P<{groups[0]}>{prefix}{COMMAND_WORDS})(?:$|[{end}])"
         rf"|(?P<{groups[1]}>{prefix}dir)(?:$|[;|&`]|{space}[\s+]*{_DIR_NEXT})"
     )
 
@@ -66,13 +68,13 @@ class CommandShellChain(PatternRule):
     # (c''at), and ?-globs standing for one (/???/c?t).
     pattern = re.compile(
         _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
-        + rf"|(?P<frag2>&\s+{_STRONG_COMMANDS})(?:$|[{_END}])"
+        + rf"|(?P<frag2>&\s+{STRONG_COMMANDS})(?:$|[{_END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
-        rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{_STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
+        rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
         r"|/\?{3}/[\w?]{0,10}\?"
         r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
-        rf"|\{{(?:{_STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
+        rf"|\{{(?:{STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
         r"(?:/|[a-z]{2,8}://|-|\+x)"
     )
     gate = ";|`\n$&"

@@ -1,25 +1,32 @@
-"""Command injection behind an encoded ``&``: what only the target as logged can show.
+"""Command injection that only the target as logged can show: behind an encoded ``&``, and
+around a line break written as the two characters ``\\n``.
 
 Decoding a query turns ``%26`` into ``&``, the character that also joins parameters, so
 ``?ip=127.0.0.1%26whoami`` and ``?ip=127.0.0.1&whoami`` read alike once decoded. Only the
 first runs ``whoami`` on Windows (``&`` separates commands in ``cmd.exe`` and ``sh``); a
 browser encodes an ``&`` typed into a field, so an encoded one directly before a command name
 is someone sending a command. This rule reads the target as logged, case-folded.
+
+Payload lists write a line break as ``\\n`` and the tools that read them send it so
+(``;id\\n``, ``\\n/usr/bin/id\\n``). Decoding turns a backslash into ``/``, where ``/nps/``
+and ``\\nps`` would read alike, so that rule decodes the query itself, once, and keeps backslashes.
 """
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
+from lwsyslog.rules.command import COMMAND_WORDS, STRONG_COMMANDS
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
-__all__ = ["CommandEncodedAmpersand"]
+__all__ = ["CommandEncodedAmpersand", "CommandEscapedNewline"]
 
 _SPACE = r"(?:%20|\+|%09)"
 # Names that are no English word, then what may follow them: the end, a separator, white space
@@ -80,4 +87,59 @@ class CommandEncodedAmpersand(Rule):
         if cut < 0:
             return None
         fragment = _SEARCH.search(fold(target[cut + 1 :]))
+        return None if fragment is None else RuleMatch("query", fragment)
+
+
+# A command word, and what may follow it: the end, white space, a separator, a quote or a
+# written line break.
+_END = r"(?:$|[\s;|&`)<>'\"$\\])"
+_BIN = r"/?(?:usr/(?:local/)?)?s?bin/"
+_ESCAPED_NEWLINE = linear_search(
+    re.compile(
+        # A written line break, then a command named by its path or no English word
+        # (``\\n/usr/bin/id``, ``\\nwhoami``; not ``\\nps see you``) ...
+        rf"(?P<frag>\\[nr][\s+]*(?:{_BIN}{COMMAND_WORDS}|{STRONG_COMMANDS}))(?:{_END})"
+        # ... or a separator and a command closed by one (``;id\\n``, ``|usr/bin/id\\n``).
+        rf"|(?P<frag1>(?:[;|`]|&&|\$\()[\s+]*(?:{_BIN})?{COMMAND_WORDS}\\[nr])"
+    )
+)
+
+
+class CommandEscapedNewline(Rule):
+    """A command after, or closed by, a line break written as ``\\n`` (``;id\\n``,
+    ``\\n/usr/bin/id\\n``), in the query."""
+
+    id = "command-injection-escaped-newline"
+    categories = ("command-injection",)
+    severity = Severity.HIGH
+    description = "command next to a written line break (;id\\n, \\n/usr/bin/id)"
+    logs = ACCESS
+    form = "raw"
+    # The query is decoded once: a backslash in it was one of these in the target as logged.
+    triggers = {"target": r"%5c|\\"}
+    must_match = (
+        AccessSample(target="/diag?ip=a%3Bid%5Cn"),
+        AccessSample(target="/diag?ip=%5Cn%2Fusr%2Fbin%2Fid%5Cn"),
+        AccessSample(target="/diag?ip=%7Cusr%2Fbin%2Fid%5Cn"),
+        AccessSample(target="/diag?ip=x%5Cnuname%20-a"),
+        AccessSample(target="/diag?ip=a%3Bid%5C%6E"),
+    )
+    must_not_match = (
+        AccessSample(target="/files?dir=C:%5Cid%5Cnew"),
+        AccessSample(target="/search?q=hello%5Cnidentity"),
+        AccessSample(target="/nps/parks?q=yellowstone"),
+        AccessSample(target="/files?path=C:%5Cnotes%5Cbin%5Cid.txt"),
+        AccessSample(target="/search?q=a%7Cb%5Cnc"),
+        AccessSample(target="/search?q=hello%5Cnps+see+you"),
+        AccessSample(target="/search?q=hello%5Cncat+food"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The command and the written line break, in the query decoded with its backslashes."""
+        target = view.raw("target")
+        cut = target.find("?")
+        if cut < 0:
+            return None
+        query = urllib.parse.unquote_plus(target[cut + 1 :])
+        fragment = _ESCAPED_NEWLINE.search(fold(query))
         return None if fragment is None else RuleMatch("query", fragment)

@@ -26,7 +26,7 @@ from lwsyslog.rules.command import (
     CommandServerSideInclude,
     CommandShellChain,
 )
-from lwsyslog.rules.command_raw import CommandEncodedAmpersand
+from lwsyslog.rules.command_raw import CommandEncodedAmpersand, CommandEscapedNewline
 from lwsyslog.rules.cut import ProtocolCutLine
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
@@ -54,6 +54,7 @@ from lwsyslog.rules.sensitive import (
     SensitiveBackupFile,
     SensitiveDotfile,
     SensitiveEncodedSuffix,
+    SensitiveHiddenPath,
     SensitiveSecretFile,
     SensitiveServerStatus,
     SensitiveSourceDisclosure,
@@ -103,6 +104,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CommandArgv,
     CommandQuotedName,
     CommandEncodedAmpersand,
+    CommandEscapedNewline,
     WebshellCommand,
     WebshellUploadExec,
     WebshellKnownName,
@@ -137,6 +139,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodePhpFunction,
     CodePhpCgiArgs,
     SensitiveDotfile,
+    SensitiveHiddenPath,
     SensitiveBackupFile,
     SensitiveSourceDisclosure,
     SensitiveEncodedSuffix,

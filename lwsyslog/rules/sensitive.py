@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import string
 
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
@@ -15,6 +16,7 @@ from lwsyslog.severity import Severity
 __all__ = [
     "SensitiveBackupFile",
     "SensitiveDotfile",
+    "SensitiveHiddenPath",
     "SensitiveSecretFile",
     "SensitiveServerStatus",
 ]
@@ -70,6 +72,53 @@ class SensitiveDotfile(PathRule):
     )
 
 
+def _not_starting(word: str) -> str:
+    """A regex for a path-segment rest that is not ``word`` nor starts with it followed by the
+    segment's end: RE2 has no look-ahead, so the refusal is spelled out letter by letter."""
+    if not word:
+        return r"[^/]"
+    head = re.escape(word[0])
+    return rf"(?:$|/|[^/{head}]|{head}{_not_starting(word[1:])})"
+
+
+class SensitiveHiddenPath(PathRule):
+    """A hidden file or directory (a name starting with a dot) anywhere in the path.
+
+    Unix keeps settings, history and keys in dotfiles (``.perf``, ``.cobalt``, ``.netrc``);
+    a web site links none of them, so a request for one is a probe for what the other rules do
+    not name. ``/.well-known/`` is the one dot directory served on purpose (ACME, security.txt,
+    app links), and a dot not followed by a letter (``/./``, ``/../``) is no name.
+    """
+
+    id = "sensitive-hidden-path"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "hidden (dot-named) file or directory requested (/.perf, /.cobalt/)"
+    pattern = re.compile(
+        r"(?:^|/)(?P<frag>\.(?:[a-vx-z_]|w" + _not_starting("ell-known") + r")[^/]*)"
+    )
+    # Spelled out, so that the literal scan selects the rule by ``/.a`` ... ``/._``.
+    trigger = "/\\.(?:" + "|".join("abcdefghijklmnopqrstuvwxyz_") + ")"
+    must_match = (
+        AccessSample(target="/.perf", status=404),
+        AccessSample(target="/.cobalt/alert/service.cgi?service=x", status=404),
+        AccessSample(target="/.nsf/../winnt/win.ini", status=404),
+        AccessSample(target="/~bob/.pinerc", status=404),
+        AccessSample(target="/.well-knownx", status=404),
+        AccessSample(target="/.w", status=404),
+        ErrorSample(message="AH00128: File does not exist: /var/www/html/.xinitrc"),
+    )
+    must_not_match = (
+        AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
+        AccessSample(target="/.well-known/security.txt"),
+        AccessSample(target="/docs/./intro.html"),
+        AccessSample(target="/a/../b/index.html"),
+        AccessSample(target="/static/app.min.js"),
+        AccessSample(target="/search?q=/.env"),
+        AccessSample(target="/v1.2/notes"),
+    )
+
+
 class SensitiveBackupFile(PathRule):
     """Editor, backup and dump files that expose source or data when served as plain text."""
 
@@ -108,9 +157,10 @@ class SensitiveSourceDisclosure(PathRule):
     A copy beside the script (``index.php.bak``, ``.bck``, ``.old2``, ``.orig``, ``.txt``,
     ``.copy``, ``.tmp``, ``.swp``, ``index.php~``, ``Copy of index.php``), Windows tricks that
     reach the file but not its handler (a trailing dot or space, NTFS ``::$DATA``, IIS's
-    ``+.htr``), and included or generated sources (``.inc``, a JSP's ``.jsp.java``). Plain
-    ``/about-us~draft``, ``/notes.txt`` or a published ``/misc/client.java`` (a site that
-    shares code) is no script source and stays quiet.
+    ``+.htr``), a copy saved with a space before the name (``/ index.php``: no link makes
+    one, a browser strips the space), and included or generated sources (``.inc``, a JSP's
+    ``.jsp.java``). Plain ``/about-us~draft``, ``/notes.txt`` or a published
+    ``/misc/client.java`` (a site that shares code) is no script source and stays quiet.
     """
 
     id = "sensitive-source-disclosure"
@@ -120,7 +170,7 @@ class SensitiveSourceDisclosure(PathRule):
     # Selected by what follows the script's extension, never by the extension alone: ".php"
     # is in half the requests of a PHP site.
     trigger = (
-        r"~|::|\+\.htr|copy[ _(]|\.inc|\.(?:php[3-7]?|phtml)[._ -]"
+        r"~|::|\+\.htr|copy[ _(]|/\s|\.inc|\.(?:php[3-7]?|phtml)[._ -]"
         r"|\.(?:aspx?|ascx|asa|asmx|ashx|jspx?)[._ -]|\.(?:cfml?|pl|py|rb|cgi)[._ -]"
         r"|\.(?:config|ini|conf|cs|vb)[._ -]"
     )
@@ -131,6 +181,7 @@ class SensitiveSourceDisclosure(PathRule):
         r"|dist|back|backup|src|source|\d)|~\d?|\.|\s|::\$?data\$?|\+\.htr))$"
         r"|(?P<frag1>[^/]*\.(?:inc|jspx?\.java))$"
         r"|(?:^|/)(?P<frag2>copy(?:[ _]\(\d+\))?(?:[ _]of)?[ _][^/]*\.[a-z0-9]{1,5})$"
+        r"|/(?P<frag3>\s[^/]*" + _SCRIPT + r")$"
     )
     must_match = (
         AccessSample(target="/index.php.bck", status=404),
@@ -142,6 +193,7 @@ class SensitiveSourceDisclosure(PathRule):
         AccessSample(target="/includes/config.inc", status=200),
         AccessSample(target="/WEB-INF/classes/Login.jsp.java", status=404),
         AccessSample(target="/index.php.", status=200),
+        AccessSample(target="/%20index.php", status=404),
         ErrorSample(message="File does not exist: /var/www/html/settings.py.orig"),
     )
     must_not_match = (
@@ -153,22 +205,37 @@ class SensitiveSourceDisclosure(PathRule):
         AccessSample(target="/index.php?page=2"),
         AccessSample(target="/includes/"),
         AccessSample(target="/misc/client.java"),
+        AccessSample(target="/docs/%20notes.txt"),
+        AccessSample(target="/search.php?q=%20index.php"),
     )
 
 
-# A script's name, then an encoded dot, space, slash or backslash that ends the path.
+_SCRIPT_RAW = r"[^/?]*\.(?:php\d?|phtml|aspx?|asa|jspx?|cfml?|pl|cgi)"
+# A letter or digit percent-encoded: no browser encodes one (RFC 3986 says not to). Spelled
+# out, so that the literal scan selects the rule by these 62 three-character strings.
+_ENCODED_ALNUM = (
+    "%(?:" + "|".join(f"{ord(c):02x}" for c in string.digits + string.ascii_letters) + ")"
+)
 _ENCODED_SUFFIX = linear_search(
     re.compile(
-        r"(?P<frag>[^/?]*\.(?:php\d?|phtml|aspx?|asa|jspx?|cfml?|pl|cgi)"
-        r"(?:%(?:25)?(?:20|2e|5c|2f))+)(?:$|\?)"
+        # A script's name, then an encoded dot, space, slash or backslash, or a backslash,
+        # that ends the path ...
+        rf"(?P<frag>{_SCRIPT_RAW}(?:%(?:25)?(?:20|2e|5c|2f)|\\)+)(?:$|\?)"
+        # ... or an encoded NUL, which ends the name for the C library that opens the file ...
+        rf"|(?P<frag1>{_SCRIPT_RAW}%(?:25)?00)"
+        # ... or the last segment's extension with a letter or digit encoded (.ph%70).
+        rf"|^[^?]*/(?P<frag2>[^/?]*\.(?:[a-z0-9]|{_ENCODED_ALNUM})*{_ENCODED_ALNUM}[a-z0-9]*)"
+        r"(?:$|\?)"
     )
 )
 
 
 class SensitiveEncodedSuffix(Rule):
     """A script's name followed by an encoded ``.``, space, ``/`` or ``\\`` at the end of the
-    path (``/index.jsp%20``, ``/login.php%2e``, ``/default.asp%5c``): the old trick that reaches
-    the file on disk but not the handler that runs it, so the server sends the source.
+    path (``/index.jsp%20``, ``/login.php%2e``, ``/default.asp%5c``, ``/index.php\\``) or by an
+    encoded NUL (``/index.php%00``), or a file extension with a letter encoded
+    (``/index.ph%70``): the old tricks that reach the file on disk but not the handler that
+    runs it, so the server sends the source. A browser never encodes a letter or a digit.
 
     Decoding makes ``index.php%2f`` read like ``index.php/`` (an ordinary PATH_INFO URL), so
     the rule reads the target as logged.
@@ -177,20 +244,32 @@ class SensitiveEncodedSuffix(Rule):
     id = "sensitive-encoded-suffix"
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
-    description = "script name with an encoded . / \\ or space after it (index.jsp%20)"
+    description = "script name with an encoded . / \\ space or NUL after it (index.jsp%20)"
     logs = ACCESS
     form = "raw"
-    triggers = {"target": r"\.(?:php|asp|aspx|jsp|jspx|cfm|pl|cgi|phtml)%(?:20|2e|5c|2f|25)"}
+    triggers = {
+        "target": r"\.(?:php|asp|aspx|jsp|jspx|cfm|pl|cgi|phtml)(?:%(?:20|2e|5c|2f|25|00)|\\)"
+        rf"|\.[a-z0-9]*{_ENCODED_ALNUM}"
+    }
     must_match = (
         AccessSample(target="/index.jsp%20", status=200),
         AccessSample(target="/login.php%2e", status=404),
         AccessSample(target="/default.asp%5c", status=404),
         AccessSample(target="/app/index.php%252f?x=1", status=404),
+        AccessSample(target="/index.php\\", status=404),
+        AccessSample(target="/index.php%00", status=404),
+        AccessSample(target="/download.php%00.txt", status=404),
+        AccessSample(target="/index.ph%70", status=404),
+        AccessSample(target="/global.%61sa?x=1", status=404),
     )
     must_not_match = (
         AccessSample(target="/index.php/page/2"),
         AccessSample(target="/index.php?q=a%20b"),
         AccessSample(target="/docs/index.php%20guide.html"),
+        AccessSample(target="/%7Ebob/index.html"),
+        AccessSample(target="/report%202024.pdf"),
+        AccessSample(target="/search.php?file=a.p%64f"),
+        AccessSample(target="/files/r%C3%A9sum%C3%A9.pdf"),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
