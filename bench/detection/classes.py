@@ -4,7 +4,8 @@ while writing them).
 
 Corpora: ``payloads/round2/<class>.tsv`` (built by ``detection/payload_lists.py`` from
 PayloadsAllTheThings and fuzzdb; provenance in the data's ``SOURCES.md``), the known-exploit
-requests of ``payloads/round2/known-exploit.tsv`` (nuclei templates, one request each), and
+requests of ``payloads/round2/known-exploit.tsv`` (built by ``detection/known_exploits.py`` from
+nuclei templates for KEV CVEs, one row per request), and
 the lines of real scanner and tool runs that carry the class's evidence (netsparker, acunetix,
 wapiti, wfuzz). Every payload is one access line (``GET target``; file probes answered 404,
 parameter payloads 200, as a site without the file would answer) through a fresh pipeline with
