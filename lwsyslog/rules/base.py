@@ -34,8 +34,7 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, NamedTuple, Self
 
 from lwsyslog.checks import Checker
 from lwsyslog.events import Event
@@ -69,9 +68,12 @@ _NO_INTS: frozenset[int] = frozenset()
 _NO_STRS: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
-class RuleMatch:
-    """Where a rule matched: the field name and the decoded text that matched."""
+class RuleMatch(NamedTuple):
+    """Where a rule matched: the field name and the decoded text that matched.
+
+    A named tuple, not a frozen dataclass: one is made per confirmed candidate, several per
+    attack line, and a tuple is built at a third of the cost.
+    """
 
     field: str
     fragment: str
