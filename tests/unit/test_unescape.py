@@ -7,7 +7,7 @@ import html
 import random
 import re
 
-from lwsyslog import normalize
+from lwsyslog import percent
 from lwsyslog.formats.fields import unescape
 from lwsyslog.normalize import _html_unescaped
 
@@ -70,9 +70,9 @@ def _bytes_one_at_a_time(data: bytes) -> str:
     UTF-8 read as Latin-1, one error at a time."""
 
     def overlong(match: re.Match[bytes]) -> bytes:
-        return normalize._overlong_meaning(match.group())
+        return percent.overlong_meaning(match.group())
 
-    data = normalize._OVERLONG.sub(overlong, data)
+    data = percent.OVERLONG.sub(overlong, data)
     text, pos = [], 0
     while True:
         try:
@@ -90,4 +90,4 @@ def test_escaped_bytes_in_bulk_read_as_one_at_a_time() -> None:
               b"\xa0", b"\xc3\xa9", b"\xe2\x82", b"\xf0\x9f\x98\x80", b"\xff", b"\x00")  # fmt: skip
     for _ in range(50_000):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
-        assert normalize._bytes_text(data) == _bytes_one_at_a_time(data), data
+        assert percent.escaped_bytes_text(data) == _bytes_one_at_a_time(data), data
