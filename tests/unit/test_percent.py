@@ -31,6 +31,8 @@ PINNED: tuple[tuple[str, str], ...] = (
     ("%c0%c1%af", "\x01¯"),
     ("%c0%2f", "/"),
     ("%e0%80%af", "/"),
+    ("%e0%80%c0%af", "\x00¯"),  # the three-byte form takes the C0 as its last byte
+    ("%c0%e0%80%af", " \x80¯"),  # the C0 takes the E0: no three-byte form left
     ("%f0%80%80%af", "/"),
     ("%f0%8f%bc%8e", "."),  # fullwidth full stop, best-fit
     # An overlong lead whose next byte is not an escape of the same run stands alone.
@@ -52,6 +54,12 @@ PINNED: tuple[tuple[str, str], ...] = (
     ("%uff0e%u2215", "./"),
     ("%uD800", "\ufffd"),
     ("%c3%u00a9", "Ã©"),
+    # A decoded %uXXXX is text to the round's %XX pass: it starts or ends no escape there.
+    ("%4%u0031", "%41"),
+    ("%%u0034" + "1", "%41"),
+    ("%u0025" + "41", "%41"),
+    ("%u00%u0041%u0041", "%u00AA"),
+    ("%c0%u00af", "À¯"),
     # Not escapes: kept as they are.
     ("%", "%"),
     ("%%41", "%A"),
