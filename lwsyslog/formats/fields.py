@@ -49,9 +49,9 @@ def _escape_table() -> dict[bytes, bytes]:
 _MEANING = _escape_table()
 
 
-#: A backslash not followed by one of the escapes Apache writes (checked once the escaped
-#: backslashes are out of the way).
-_SUSPECT = re.compile(rb'\\(?![\\"ntrbvf]|x[0-9a-fA-F]{2})')
+# The escapes Apache writes besides "\\\\" and "\\xhh", each two bytes.
+_SIMPLE_ESCAPES = (b'\\"', b"\\n", b"\\t", b"\\r", b"\\b", b"\\v", b"\\f")
+_HEX_ESCAPE = re.compile(rb"\\x[0-9a-fA-F]{2}")
 
 
 def _apache_escapes_only(data: bytes) -> bool:
@@ -60,8 +60,18 @@ def _apache_escapes_only(data: bytes) -> bool:
     break and a short ``\\x``, which it reads or rejects), about six times faster on a field
     of 8,000 ``\\"``. Each escaped backslash is first replaced by a byte no escape can hold
     (left to right, as a decoder reads them): what is left of a run of backslashes is at most
-    one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair."""
-    return _SUSPECT.search(data.replace(b"\\\\", b"_")) is None
+    one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair.
+    The escapes Apache writes are then removed, ``\\xhh`` first: a backslash left is one it
+    does not write. A removal cannot make one: what follows a backslash left is never a
+    backslash, and no ``\\xhh`` is looked for once removals join text. (A regex
+    search for a backslash not followed by an escape letter tried every backslash: 150 us
+    for 8,000 ``\\"``; a replacement that finds nothing costs about a microsecond.)"""
+    data = data.replace(b"\\\\", b"_")
+    if b"\\x" in data:
+        data = _HEX_ESCAPE.sub(b"", data)
+    for escape in _SIMPLE_ESCAPES:
+        data = data.replace(escape, b"")
+    return b"\\" not in data
 
 
 def unescape(value: str) -> str:

@@ -50,6 +50,9 @@ def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> No
     # An escaped backslash between a short \x and a digit: the digit is not borrowed.
     assert unescape("\\x4\\\\1") == _one_at_a_time("\\x4\\\\1") == "\\x4\\1"
     assert unescape("\\\\x" * 4000) == "\\x" * 4000
+    # Removing an escape joins text: a short \x before one must not borrow its digits.
+    for text in ('\\x4\\"1', "\\x\\n41", "\\x\\x41" + "1", '\\x4\\"1' * 3000):
+        assert unescape(text) == _one_at_a_time(text), text
 
 
 def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
@@ -58,6 +61,14 @@ def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
               "&#x41")  # fmt: skip
     for text in _texts(pieces, 50_000, 2):
         assert _html_unescaped(text) == html.unescape(text), text
+
+
+def test_a_field_of_one_reference_repeated_gives_what_html_unescape_gives() -> None:
+    # One reference at every "&" is replaced in one go: near misses must not be.
+    for unit in ("&amp;", "&amp;amp;", "&#65;x", "&#65;5", "&#x41;;", "&notin;", "&noti;",
+                 "&amp;&lt;", "&lt", "&ampx;", "&amp", "&#65", "&amp;&", "a&amp;b"):  # fmt: skip
+        for text in (unit * 3, unit * 500, "&amp;" + unit * 50, unit * 50 + "&#66;"):
+            assert _html_unescaped(text) == html.unescape(text), text
 
 
 def test_a_field_of_thousands_of_escapes_is_undone_whole() -> None:
