@@ -223,13 +223,11 @@ def _overlongs_undone(data: bytes, origin: bytes) -> bytes:
     return ((value & ~select) | (meaning_bits & select)).to_bytes(len(data), "big")
 
 
-def _marked_bytes(data: bytes) -> tuple[bytes, bytes] | None:
-    """The bytes of ``data`` with its ``%XX`` escapes decoded, and which of them came from an
-    escape (:data:`_ESCAPED`, else :data:`_LITERAL`): by Python's C escape decoder, for text
-    with a "%" that starts no escape. None when there is a ``%uXXXX`` escape."""
-    classes = data.translate(_CLASSES)
-    if (b"%u" in data or b"%U" in data) and b"%uhhhh" in classes:
-        return None
+def _marked_bytes(data: bytes, classes: bytes) -> tuple[bytes, bytes]:
+    """The bytes of ``data`` (no ``%uXXXX`` escape in it; ``classes``: its bytes' classes)
+    with its ``%XX`` escapes decoded, and which of them came from an escape
+    (:data:`_ESCAPED`, else :data:`_LITERAL`): by Python's C escape decoder, for text with a
+    "%" that starts no escape."""
     # Each escape's "%" becomes "\\x" and each "\\" in the text "\\\\", for the C decoder;
     # the other "%" stay. Done on the interleaved marks and bytes: only an escape's "%" changes.
     pairs = _interleaved(classes.replace(b"%hh", b"\xf6hh").translate(_MARKS), data)
@@ -300,24 +298,25 @@ def _wide_done(text: str) -> str | None:
 def _in_bulk(text: str) -> str | None:
     """One round in bulk, or None when :func:`_by_runs` must do it (a lone surrogate in the
     text, a ``%uXXXX`` escape :func:`_wide_done` leaves)."""
-    if "%u" in text or "%U" in text:
-        wide_done = _wide_done(text)
-        if wide_done is None:
-            return None
-        text = wide_done
-        if text.count("%") < BULK_ESCAPES:
-            return _by_runs(text)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return None
+    classes = data.translate(_CLASSES)
+    if (b"%u" in data or b"%U" in data) and b"%uhhhh" in classes:
+        wide_done = _wide_done(text)
+        if wide_done is None:
+            return None
+        text = wide_done
+        data = text.encode("utf-8")
+        classes = data.translate(_CLASSES)
+    if b"%hh" not in classes:
+        # No %XX escape: a field of "%" that start none costs a search, not a decoding.
+        return text
     origin: bytes | None = None
     raw = _quoted_printable_bytes(data)
     if raw is None:
-        marked = _marked_bytes(data)
-        if marked is None:
-            return None
-        raw, origin = marked
+        raw, origin = _marked_bytes(data, classes)
     if raw.isascii():
         return raw.decode("ascii")
     if b"\xc0" in raw or b"\xc1" in raw or b"\xe0" in raw or b"\xf0" in raw:
