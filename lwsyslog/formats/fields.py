@@ -49,9 +49,15 @@ def _escape_table() -> dict[bytes, bytes]:
 _MEANING = _escape_table()
 
 
-# The escapes Apache writes besides "\\\\" and "\\xhh", each two bytes.
-_SIMPLE_ESCAPES = (b'\\"', b"\\n", b"\\t", b"\\r", b"\\b", b"\\v", b"\\f")
+#: A backslash not followed by one of the escapes Apache writes (checked once the escaped
+#: backslashes are out of the way).
+_SUSPECT = re.compile(rb'\\(?![\\"ntrbvf]|x[0-9a-fA-F]{2})')
+# More backslashes than this and the check is done by whole-field operations instead of a
+# search: the search is a regex step per backslash, the operations a few passes.
+_SEARCHED_BACKSLASHES = 64
 _HEX_ESCAPE = re.compile(rb"\\x[0-9a-fA-F]{2}")
+_AT_BACKSLASH = bytes(0xFF if byte == ord("\\") else 0 for byte in range(256))
+_NOT_ESCAPE_LETTER = bytes(0 if chr(byte) in '"ntrbvf' else 0xFF for byte in range(256))
 
 
 def _apache_escapes_only(data: bytes) -> bool:
@@ -61,17 +67,21 @@ def _apache_escapes_only(data: bytes) -> bool:
     of 8,000 ``\\"``. Each escaped backslash is first replaced by a byte no escape can hold
     (left to right, as a decoder reads them): what is left of a run of backslashes is at most
     one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair.
-    The escapes Apache writes are then removed, ``\\xhh`` first: a backslash left is one it
-    does not write. A removal cannot make one: what follows a backslash left is never a
-    backslash, and no ``\\xhh`` is looked for once removals join text. (A regex
-    search for a backslash not followed by an escape letter tried every backslash: 150 us
-    for 8,000 ``\\"``; a replacement that finds nothing costs about a microsecond.)"""
+
+    A backslash not followed by an escape is then searched for, or, past a few dozen
+    backslashes (a regex step each: 150 us for 8,000 ``\\"``), found by whole-field
+    operations: the ``\\xhh`` escapes removed (what follows a backslash left is never a
+    backslash, so a removal changes no other backslash's next byte), then a mask of the
+    backslashes and a mask of the bytes after them that are not an escape letter, as
+    integers: they share a bit when some backslash escapes nothing Apache writes."""
     data = data.replace(b"\\\\", b"_")
-    if b"\\x" in data:
+    if data.count(b"\\") <= _SEARCHED_BACKSLASHES:
+        return _SUSPECT.search(data) is None
+    if b"x" in data:
         data = _HEX_ESCAPE.sub(b"", data)
-    for escape in _SIMPLE_ESCAPES:
-        data = data.replace(escape, b"")
-    return b"\\" not in data
+    at = int.from_bytes(data.translate(_AT_BACKSLASH), "big")
+    after = int.from_bytes(data[1:].translate(_NOT_ESCAPE_LETTER) + b"\xff", "big")
+    return not at & after
 
 
 def unescape(value: str) -> str:

@@ -40,6 +40,20 @@ def test_apache_unescaping_in_bulk_gives_what_each_escape_gives_alone() -> None:
         assert unescape(text) == _one_at_a_time(text), text
 
 
+def test_fields_of_hundreds_of_escapes_give_what_each_escape_gives_alone() -> None:
+    # Past a few dozen backslashes the check for escapes Apache does not write is done in
+    # bulk: one odd escape among hundreds is found.
+    rng = random.Random(4)
+    usual = ('\\"', "\\\\", "\\n", "\\xc3\\xa9", "\\t", "a", "x", "4")
+    odd = ("\\", "\\'", "\\0", "\\x", "\\x4", "\\a", "\\\\\\", "\\é")
+    for _ in range(3000):
+        pieces = [rng.choice(usual) for _ in range(rng.randint(60, 200))]
+        if rng.random() < 0.7:
+            pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(odd))
+        text = "".join(pieces)
+        assert unescape(text) == _one_at_a_time(text), text
+
+
 def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> None:
     # Only the escapes Apache writes (and plain text): what the C decoder's path sees.
     pieces = ('\\"', "\\\\", "\\n", "\\t", "\\r", "\\b", "\\v", "\\f", "\\x00", "\\xc3\\xa9",
