@@ -9,7 +9,7 @@ import re
 
 from lwsyslog import percent
 from lwsyslog.formats.fields import unescape
-from lwsyslog.normalize import _html_unescaped
+from lwsyslog.normalize import _ENTITY, _has_entity, _html_unescaped
 
 # The definition: each escape replaced on its own, left to right (ap_escape_logitem reversed).
 _ONE_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
@@ -83,6 +83,20 @@ def test_a_field_of_one_reference_repeated_gives_what_html_unescape_gives() -> N
                  "&amp;&lt;", "&lt", "&ampx;", "&amp", "&#65", "&amp;&", "a&amp;b"):  # fmt: skip
         for text in (unit * 3, unit * 500, "&amp;" + unit * 50, unit * 50 + "&#66;"):
             assert _html_unescaped(text) == html.unescape(text), text
+
+
+def test_a_field_of_many_ampersands_is_searched_for_references_as_by_the_regex() -> None:
+    # Past 16 "&" the search is by bytes searches: it finds a reference where the regex does.
+    rng = random.Random(5)
+    pieces = ("&", "#", "1", "x", "X", "a", "F", "g", ";", "amp", "&#", "&#x", "é", " ", "Z",
+              "&a;", "&ab;", "\ud800")  # fmt: skip
+    found = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(30, 90)))
+        assert _has_entity(text) == (_ENTITY.search(text) is not None), text
+        found += _has_entity(text)
+    assert found > 2_000 and 20_000 - found > 200  # both answers are reached
+    assert not _has_entity("&#" * 4000) and _has_entity("&#" * 4000 + "&#x4")
 
 
 def test_a_field_of_thousands_of_escapes_is_undone_whole() -> None:
