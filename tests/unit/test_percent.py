@@ -31,6 +31,9 @@ PINNED: tuple[tuple[str, str], ...] = (
     ("%c0%c1%af", "\x01¯"),
     ("%c0%2f", "/"),
     ("%e0%80%af", "/"),
+    ("%e0%82%a9", "©"),  # three-byte forms stand for code points up to U+07FF
+    ("%e0%9f%bf", "\u07ff"),
+    ("%f0%80%88%a2", "\u0222"),
     ("%e0%80%c0%af", "\x00¯"),  # the three-byte form takes the C0 as its last byte
     ("%c0%e0%80%af", " \x80¯"),  # the C0 takes the E0: no three-byte form left
     ("%f0%80%80%af", "/"),
