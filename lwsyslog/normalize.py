@@ -13,9 +13,9 @@ import html
 import operator
 import re
 from collections.abc import Callable
-from functools import lru_cache
 
 from lwsyslog.events import Event
+from lwsyslog.percent import percent_decoded
 
 __all__ = [
     "DECODE_ROUNDS",
@@ -35,16 +35,6 @@ MAX_DECODED_CHARS = 64 * 1024
 #: Percent-decoding is repeated at most this many times (``%25252e`` needs three).
 DECODE_ROUNDS = 3
 
-# A run of %XX / %uXXXX escapes: decoded as one byte string so multi-byte UTF-8 stays whole.
-_ESCAPE = r"%(?:[uU][0-9a-fA-F]{4}|[0-9a-fA-F]{2})"
-# Starts with a literal "%" so the regex engine can skip straight to candidates. Split on it
-# (the run kept as a group), the runs are every other piece.
-_PERCENT_RUN = re.compile(rf"({_ESCAPE}(?:{_ESCAPE})*)")
-# Overlong UTF-8 (C0/C1 xx, E0 80-9F xx, F0 80-8F xx xx) and IIS's variants with any trailing
-# byte: lenient decoders turn them into ASCII ("%c0%af" is "/").
-_OVERLONG = re.compile(
-    rb"([\xc0\xc1][\x00-\xff]|\xe0[\x80-\x9f][\x00-\xff]|\xf0[\x80-\x8f][\x00-\xff]{2})"
-)
 # Unicode whitespace other than the plain space (what str.isspace() accepts).
 _ODD_SPACE_CHARS = (
     r"\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -73,119 +63,68 @@ _ASCII_WHITE = str.maketrans(
 )
 _OTHER_BLANKS = re.compile(f"[{_BLANKS}]+")
 _OTHER_BREAKS = re.compile(f"[{_BREAKS}]")
-_FULLWIDTH_FIRST, _FULLWIDTH_LAST = 0xFF01, 0xFF5E
-_SLASH_LOOKALIKES = frozenset({0x2215, 0x2044, 0x29F8})
 
 
-def _code_point(value: int) -> str:
-    """The character a lenient (IIS best-fit) decoder makes of a ``%u`` code point."""
-    if _FULLWIDTH_FIRST <= value <= _FULLWIDTH_LAST:
-        return chr(value - 0xFEE0)
-    if value in _SLASH_LOOKALIKES:
-        return "/"
-    if 0xD800 <= value <= 0xDFFF:
-        return "\ufffd"
-    return chr(value)
-
-
-def _overlong_meaning(seq: bytes) -> bytes:
-    if len(seq) == 2:
-        value = ((seq[0] & 0x1F) << 6) | (seq[1] & 0x3F)
-    elif len(seq) == 3:
-        value = ((seq[1] & 0x3F) << 6) | (seq[2] & 0x3F)
-    else:
-        value = ((seq[1] & 0x3F) << 12) | ((seq[2] & 0x3F) << 6) | (seq[3] & 0x3F)
-    return _code_point(value).encode("utf-8")
-
-
-# A byte that is not UTF-8 is read as Latin-1, as MySQL and PHP do: %A0 is a no-break space
-# (a whitespace bypass), %AD a soft hyphen (PHP-CGI's CVE-2024-4577 "-"). Decoding with
-# "surrogateescape" marks each such byte as U+DC80-U+DCFF (valid UTF-8 never gives those),
-# and one translation makes them Latin-1: no Python call per bad byte.
-_ESCAPED_TO_LATIN1 = {0xDC80 + low: 0x80 + low for low in range(0x80)}
-
-
-def _bytes_text(data: bytes) -> str:
-    if data.isascii():
-        return data.decode("ascii")
-    pieces = _OVERLONG.split(data)
-    if len(pieces) > 1:
-        sequences = pieces[1::2]
-        meaning = {seq: _overlong_meaning(seq) for seq in set(sequences)}
-        pieces[1::2] = map(meaning.__getitem__, sequences)
-        data = b"".join(pieces)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("utf-8", "surrogateescape").translate(_ESCAPED_TO_LATIN1)
-
-
-def _percent_decoded(text: str) -> str:
-    """One round of percent-decoding: every run of escapes replaced by its text.
-
-    Each distinct run is decoded once (an attacker repeats one short run thousands of times
-    in a field, "..%c0%af"), and the runs are put back by one C-level map and join: no
-    Python call per run.
-    """
-    pieces = _PERCENT_RUN.split(text)
-    if len(pieces) == 1:
-        return text
-    runs = pieces[1::2]
-    meaning = {run: _run_meaning(run) for run in set(runs)}
-    pieces[1::2] = map(meaning.__getitem__, runs)
-    return "".join(pieces)
-
-
-def _run_meaning(run: str) -> str:
-    return _short_run_text(run) if len(run) <= _CACHED_RUN_CHARS else _run_text(run)
-
-
-# Short runs seen before (in other fields or lines) are not decoded again. Short runs only:
-# the cache stays under a megabyte.
-_CACHED_RUN_CHARS = 64
-
-
-# A %uXXXX escape, as a group to split a run on: the pieces between are runs of %XX bytes.
-_WIDE_ESCAPE = re.compile(r"(%[uU][0-9a-fA-F]{4})")
-
-
-def _run_text(run: str) -> str:
-    """One run of ``%XX``/``%uXXXX`` escapes, decoded: each distinct ``%uXXXX`` and each
-    distinct run of ``%XX`` between them decoded once, put back by a C-level map and join (a
-    field of 1,300 ``%u0041`` was a Python loop step each)."""
-    if "u" not in run and "U" not in run:
-        return _bytes_text(bytes.fromhex(run.replace("%", "")))
-    pieces = _WIDE_ESCAPE.split(run)
-    wide = pieces[1::2]
-    wide_meaning = {code: _code_point(int(code[2:], 16)) for code in set(wide)}
-    pieces[1::2] = map(wide_meaning.__getitem__, wide)
-    narrow = pieces[0::2]
-    narrow_meaning = {
-        part: _bytes_text(bytes.fromhex(part.replace("%", ""))) if part else ""
-        for part in set(narrow)
-    }
-    pieces[0::2] = map(narrow_meaning.__getitem__, narrow)
-    return "".join(pieces)
-
-
-_short_run_text = lru_cache(maxsize=1024)(_run_text)
-
-
-# html.unescape's own character reference (CPython's html._charref), as a group to split on.
-_CHARREF = re.compile(r"(&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?))")
+# html.unescape's own character reference (CPython's html._charref).
+_CHARREF = re.compile(r"&(?:#[0-9]+;?|#[xX][0-9a-fA-F]+;?|[^\t\n\f <&#;]{1,32};?)")
 
 
 def _html_unescaped(text: str) -> str:
-    """``html.unescape(text)``, with each distinct reference resolved once and put back by
-    one C-level map and join (``html.unescape`` makes a Python call per reference: a field
-    of 1,600 ``&#65;`` cost 1,600 calls)."""
-    pieces = _CHARREF.split(text)
-    if len(pieces) == 1:
+    """``html.unescape(text)``, with each distinct piece resolved once and put back by one
+    C-level map and join (``html.unescape`` makes a Python call per reference: a field of
+    1,600 ``&#65;`` cost 1,600 calls). A reference (CPython's ``html._charref``) starts at a
+    "&" and holds no other, so the text cut before each "&" is pieces with at most one
+    reference each, at their start: ``html.unescape`` of each piece is its share of the
+    result. Cutting with ``str.split`` is one C call (a regex split cost a match per
+    reference: 1,600 ``&amp;`` took 250 us)."""
+    first = text.find("&")
+    if first < 0:
         return text
-    references = pieces[1::2]
-    meaning = {reference: html.unescape(reference) for reference in set(references)}
-    pieces[1::2] = map(meaning.__getitem__, references)
-    return "".join(pieces)
+    # One reference, ended by ";", at every "&" (a field of one entity repeated): it is all
+    # there is to replace, and str.replace does it without a piece per reference.
+    match = _CHARREF.match(text, first)
+    if match is not None:
+        reference = match.group()
+        if reference.endswith(";") and text.count(reference) == text.count("&"):
+            return text.replace(reference, html.unescape(reference))
+    pieces = text.split("&")
+    rest = pieces[1:]
+    meaning = {piece: html.unescape("&" + piece) for piece in set(rest)}
+    return pieces[0] + "".join(map(meaning.__getitem__, rest))
+
+
+# _ENTITY's numeric references, searched in byte classes: "0" a digit, "a" a hex letter, "x"
+# x or X; and its named ones, searched only where a ";" is.
+_REFERENCE_CLASSES = bytes(
+    ord("0")
+    if chr(byte).isdigit() and byte < 128
+    else ord("a")
+    if chr(byte) in "abcdefABCDEF"
+    else ord("x")
+    if chr(byte) in "xX"
+    else byte
+    if chr(byte) in "&#"
+    else ord(".")
+    for byte in range(256)
+)
+_NAMED_ENTITY = re.compile(r"&[a-zA-Z][a-zA-Z0-9]{1,30};")
+
+
+def _has_entity(text: str) -> bool:
+    """Whether ``_ENTITY`` matches somewhere in ``text``. Past a few "&" without one (a field
+    of 4,000 "&#": the regex tried each "&", 190 us), by bytes searches in the text's byte
+    classes for a numeric reference and a search for a named one only where a ";" is."""
+    if text.count("&") <= _AMPERSANDS_CHECKED:
+        return _ENTITY.search(text) is not None
+    if "&#" in text:
+        classes = text.encode("utf-8", "surrogatepass").translate(_REFERENCE_CLASSES)
+        # A digit class or an "x" at all first: a search for "&#0" in "&#&#&#..." costs
+        # 20 us, for one byte a microsecond.
+        if b"0" in classes and b"&#0" in classes:
+            return True
+        if b"x" in classes and (b"&#x0" in classes or b"&#xa" in classes):
+            return True
+    return ";" in text and _NAMED_ENTITY.search(text) is not None
 
 
 def _fold_space(text: str) -> str:
@@ -248,13 +187,13 @@ def decode(text: str, *, form: bool = False) -> str:
         text = text.replace("+", " ")
     if "%" in text:
         for _ in range(DECODE_ROUNDS):
-            decoded = _percent_decoded(text)
+            decoded = percent_decoded(text)
             if decoded == text:
                 break
             text = decoded
             if "%" not in text:
                 break
-    if "&" in text and _ENTITY.search(text):
+    if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
     if "\\" in text:
         text = text.replace("\\", "/")

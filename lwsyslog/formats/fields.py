@@ -52,6 +52,11 @@ _MEANING = _escape_table()
 #: A backslash not followed by one of the escapes Apache writes (checked once the escaped
 #: backslashes are out of the way).
 _SUSPECT = re.compile(rb'\\(?![\\"ntrbvf]|x[0-9a-fA-F]{2})')
+# More backslashes than this and the check is done by whole-field operations instead of a
+# search: the search is a regex step per backslash, the operations a few passes.
+_SEARCHED_BACKSLASHES = 64
+_AT_BACKSLASH = bytes(0xFF if byte == ord("\\") else 0 for byte in range(256))
+_NOT_ESCAPE_LETTER = bytes(0 if chr(byte) in '"ntrbvf' else 0xFF for byte in range(256))
 
 
 def _apache_escapes_only(data: bytes) -> bool:
@@ -60,8 +65,20 @@ def _apache_escapes_only(data: bytes) -> bool:
     break and a short ``\\x``, which it reads or rejects), about six times faster on a field
     of 8,000 ``\\"``. Each escaped backslash is first replaced by a byte no escape can hold
     (left to right, as a decoder reads them): what is left of a run of backslashes is at most
-    one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair."""
-    return _SUSPECT.search(data.replace(b"\\\\", b"_")) is None
+    one, which escapes the byte after it, and no ``\\x`` can borrow a digit across a pair.
+
+    A backslash not followed by an escape is then searched for, or, past a few dozen
+    backslashes (a regex step each: 150 us for 8,000 ``\\"``) and with no ``\\x`` (whose
+    digits a mask would have to follow too; a removal of the ``\\xhh`` cost more than the
+    search), found by whole-field operations: a mask of the backslashes and a mask of the
+    bytes after them that are not an escape letter, as integers, share a bit when some
+    backslash escapes nothing Apache writes."""
+    data = data.replace(b"\\\\", b"_")
+    if data.count(b"\\") <= _SEARCHED_BACKSLASHES or b"\\x" in data:
+        return _SUSPECT.search(data) is None
+    at = int.from_bytes(data.translate(_AT_BACKSLASH), "big")
+    after = int.from_bytes(data[1:].translate(_NOT_ESCAPE_LETTER) + b"\xff", "big")
+    return not at & after
 
 
 def unescape(value: str) -> str:

@@ -11,14 +11,12 @@ from lwsyslog.normalize import (
     MAX_DECODED_CHARS,
     TEXT_FIELDS,
     EventView,
-    _bytes_text,
-    _code_point,
-    _run_text,
     decode,
     raw_getter,
     raw_source,
     undecoded,
 )
+from lwsyslog.percent import _run_text, code_point, escaped_bytes_text
 
 ORIGIN = Origin("test.log", 1)
 
@@ -208,13 +206,13 @@ def _run_text_reference(run: str) -> str:
     for part in run.split("%")[1:]:
         if part[0] in "uU":
             if pending:
-                pieces.append(_bytes_text(bytes(pending)))
+                pieces.append(escaped_bytes_text(bytes(pending)))
                 pending.clear()
-            pieces.append(_code_point(int(part[1:], 16)))
+            pieces.append(code_point(int(part[1:], 16)))
         else:
             pending.append(int(part, 16))
     if pending:
-        pieces.append(_bytes_text(bytes(pending)))
+        pieces.append(escaped_bytes_text(bytes(pending)))
     return "".join(pieces)
 
 

@@ -7,9 +7,9 @@ import html
 import random
 import re
 
-from lwsyslog import normalize
+from lwsyslog import percent
 from lwsyslog.formats.fields import unescape
-from lwsyslog.normalize import _html_unescaped
+from lwsyslog.normalize import _ENTITY, _has_entity, _html_unescaped
 
 # The definition: each escape replaced on its own, left to right (ap_escape_logitem reversed).
 _ONE_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
@@ -40,6 +40,22 @@ def test_apache_unescaping_in_bulk_gives_what_each_escape_gives_alone() -> None:
         assert unescape(text) == _one_at_a_time(text), text
 
 
+def test_fields_of_hundreds_of_escapes_give_what_each_escape_gives_alone() -> None:
+    # Past a few dozen backslashes the check for escapes Apache does not write is done in
+    # bulk: one odd escape among hundreds is found.
+    rng = random.Random(4)
+    usual = ('\\"', "\\\\", "\\n", "\\xc3\\xa9", "\\t", "a", "x", "4")
+    odd = ("\\", "\\'", "\\0", "\\x", "\\x4", "\\a", "\\\\\\", "\\é")
+    for n in range(3000):
+        # Half without a \xhh escape: those are checked by masks, the others by a search.
+        kinds = usual if n % 2 else usual[:3] + usual[4:]
+        pieces = [rng.choice(kinds) for _ in range(rng.randint(60, 200))]
+        if rng.random() < 0.7:
+            pieces.insert(rng.randrange(len(pieces) + 1), rng.choice(odd))
+        text = "".join(pieces)
+        assert unescape(text) == _one_at_a_time(text), text
+
+
 def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> None:
     # Only the escapes Apache writes (and plain text): what the C decoder's path sees.
     pieces = ('\\"', "\\\\", "\\n", "\\t", "\\r", "\\b", "\\v", "\\f", "\\x00", "\\xc3\\xa9",
@@ -50,6 +66,9 @@ def test_fields_of_only_apache_escapes_give_what_each_escape_gives_alone() -> No
     # An escaped backslash between a short \x and a digit: the digit is not borrowed.
     assert unescape("\\x4\\\\1") == _one_at_a_time("\\x4\\\\1") == "\\x4\\1"
     assert unescape("\\\\x" * 4000) == "\\x" * 4000
+    # Removing an escape joins text: a short \x before one must not borrow its digits.
+    for text in ('\\x4\\"1', "\\x\\n41", "\\x\\x41" + "1", '\\x4\\"1' * 3000):
+        assert unescape(text) == _one_at_a_time(text), text
 
 
 def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
@@ -58,6 +77,28 @@ def test_html_references_in_bulk_give_what_html_unescape_gives() -> None:
               "&#x41")  # fmt: skip
     for text in _texts(pieces, 50_000, 2):
         assert _html_unescaped(text) == html.unescape(text), text
+
+
+def test_a_field_of_one_reference_repeated_gives_what_html_unescape_gives() -> None:
+    # One reference at every "&" is replaced in one go: near misses must not be.
+    for unit in ("&amp;", "&amp;amp;", "&#65;x", "&#65;5", "&#x41;;", "&notin;", "&noti;",
+                 "&amp;&lt;", "&lt", "&ampx;", "&amp", "&#65", "&amp;&", "a&amp;b"):  # fmt: skip
+        for text in (unit * 3, unit * 500, "&amp;" + unit * 50, unit * 50 + "&#66;"):
+            assert _html_unescaped(text) == html.unescape(text), text
+
+
+def test_a_field_of_many_ampersands_is_searched_for_references_as_by_the_regex() -> None:
+    # Past 16 "&" the search is by bytes searches: it finds a reference where the regex does.
+    rng = random.Random(5)
+    pieces = ("&", "#", "1", "x", "X", "a", "F", "g", ";", "amp", "&#", "&#x", "é", " ", "Z",
+              "&a;", "&ab;", "\ud800")  # fmt: skip
+    found = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(30, 90)))
+        assert _has_entity(text) == (_ENTITY.search(text) is not None), text
+        found += _has_entity(text)
+    assert found > 2_000 and 20_000 - found > 200  # both answers are reached
+    assert not _has_entity("&#" * 4000) and _has_entity("&#" * 4000 + "&#x4")
 
 
 def test_a_field_of_thousands_of_escapes_is_undone_whole() -> None:
@@ -70,9 +111,9 @@ def _bytes_one_at_a_time(data: bytes) -> str:
     UTF-8 read as Latin-1, one error at a time."""
 
     def overlong(match: re.Match[bytes]) -> bytes:
-        return normalize._overlong_meaning(match.group())
+        return percent.overlong_meaning(match.group())
 
-    data = normalize._OVERLONG.sub(overlong, data)
+    data = percent.OVERLONG.sub(overlong, data)
     text, pos = [], 0
     while True:
         try:
@@ -90,4 +131,4 @@ def test_escaped_bytes_in_bulk_read_as_one_at_a_time() -> None:
               b"\xa0", b"\xc3\xa9", b"\xe2\x82", b"\xf0\x9f\x98\x80", b"\xff", b"\x00")  # fmt: skip
     for _ in range(50_000):
         data = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 10)))
-        assert normalize._bytes_text(data) == _bytes_one_at_a_time(data), data
+        assert percent.escaped_bytes_text(data) == _bytes_one_at_a_time(data), data

@@ -1,0 +1,360 @@
+"""One round of percent-decoding, as a lenient web application does it.
+
+A run of ``%XX``/``%uXXXX`` escapes is decoded as one byte string (multi-byte UTF-8 stays
+whole): ``%XX`` bytes as UTF-8, a byte that is not UTF-8 as Latin-1, overlong UTF-8 (``%c0%af``)
+as the ASCII it stands for, ``%uXXXX`` as one code point (IIS best-fit: fullwidth forms and
+slash look-alikes as their ASCII). A ``%`` that starts no escape is kept.
+
+Two implementations give the same text (``tests/unit/test_percent.py`` pins it): run by run
+(:func:`_by_runs`, regex split, for text with few escapes) and in bulk (:func:`_in_bulk`, a
+fixed number of bytes-level C calls whatever the number of escapes: thousands of escapes in a
+hostile field cost a few passes over its bytes, not a regex match and a list item each).
+"""
+
+from __future__ import annotations
+
+import re
+
+# The C decoder of Python's bytes escapes: it reads "\\xhh" (and "\\\\"), nothing else is
+# written to it. Typed in _codecs only.
+from _codecs import escape_decode
+from binascii import a2b_qp
+from functools import lru_cache
+
+__all__ = ["code_point", "escaped_bytes_text", "overlong_meaning", "percent_decoded"]
+
+# A run of %XX / %uXXXX escapes: decoded as one byte string so multi-byte UTF-8 stays whole.
+_ESCAPE = r"%(?:[uU][0-9a-fA-F]{4}|[0-9a-fA-F]{2})"
+# Starts with a literal "%" so the regex engine can skip straight to candidates. Split on it
+# (the run kept as a group), the runs are every other piece.
+_PERCENT_RUN = re.compile(rf"({_ESCAPE}(?:{_ESCAPE})*)")
+# Overlong UTF-8 (C0/C1 xx, E0 80-9F xx, F0 80-8F xx xx) and IIS's variants with any trailing
+# byte: lenient decoders turn them into ASCII ("%c0%af" is "/").
+OVERLONG = re.compile(
+    rb"([\xc0\xc1][\x00-\xff]|\xe0[\x80-\x9f][\x00-\xff]|\xf0[\x80-\x8f][\x00-\xff]{2})"
+)
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST = 0xFF01, 0xFF5E
+_SLASH_LOOKALIKES = frozenset({0x2215, 0x2044, 0x29F8})
+
+
+def code_point(value: int) -> str:
+    """The character a lenient (IIS best-fit) decoder makes of a ``%u`` code point."""
+    if _FULLWIDTH_FIRST <= value <= _FULLWIDTH_LAST:
+        return chr(value - 0xFEE0)
+    if value in _SLASH_LOOKALIKES:
+        return "/"
+    if 0xD800 <= value <= 0xDFFF:
+        return "\ufffd"
+    return chr(value)
+
+
+def overlong_meaning(seq: bytes) -> bytes:
+    """What one overlong sequence (a match of :data:`OVERLONG`) stands for, as UTF-8."""
+    if len(seq) == 2:
+        value = ((seq[0] & 0x1F) << 6) | (seq[1] & 0x3F)
+    elif len(seq) == 3:
+        value = ((seq[1] & 0x3F) << 6) | (seq[2] & 0x3F)
+    else:
+        value = ((seq[1] & 0x3F) << 12) | ((seq[2] & 0x3F) << 6) | (seq[3] & 0x3F)
+    return code_point(value).encode("utf-8")
+
+
+def _utf8_or_latin1(data: bytes) -> str:
+    """``data`` as UTF-8, each byte that is not UTF-8 read as Latin-1, as MySQL and PHP do:
+    %A0 is a no-break space (a whitespace bypass), %AD a soft hyphen (PHP-CGI's CVE-2024-4577
+    "-"). "surrogateescape" marks each such byte as U+DC80-U+DCFF, whose UTF-8 (with
+    "surrogatepass") is ED B2 xx / ED B3 xx, and valid text never holds those bytes: two
+    replacements make them C2 xx / C3 xx, the UTF-8 of Latin-1 U+0080-U+00FF (a str.translate
+    of the marks cost a dict lookup per character of the text)."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        marked = data.decode("utf-8", "surrogateescape").encode("utf-8", "surrogatepass")
+        return marked.replace(b"\xed\xb2", b"\xc2").replace(b"\xed\xb3", b"\xc3").decode("utf-8")
+
+
+def escaped_bytes_text(data: bytes) -> str:
+    """The text of the bytes of one run of ``%XX`` escapes: overlong sequences as what they
+    stand for, then UTF-8 with Latin-1 for the bytes that are not UTF-8."""
+    if data.isascii():
+        return data.decode("ascii")
+    pieces = OVERLONG.split(data)
+    if len(pieces) > 1:
+        sequences = pieces[1::2]
+        meaning = {seq: overlong_meaning(seq) for seq in set(sequences)}
+        pieces[1::2] = map(meaning.__getitem__, sequences)
+        data = b"".join(pieces)
+    return _utf8_or_latin1(data)
+
+
+# A %uXXXX escape, as a group to split a run on: the pieces between are runs of %XX bytes.
+_WIDE_ESCAPE = re.compile(r"(%[uU][0-9a-fA-F]{4})")
+
+
+def _run_text(run: str) -> str:
+    """One run of ``%XX``/``%uXXXX`` escapes, decoded: each distinct ``%uXXXX`` and each
+    distinct run of ``%XX`` between them decoded once, put back by a C-level map and join (a
+    field of 1,300 ``%u0041`` was a Python loop step each)."""
+    if "u" not in run and "U" not in run:
+        return escaped_bytes_text(bytes.fromhex(run.replace("%", "")))
+    pieces = _WIDE_ESCAPE.split(run)
+    wide = pieces[1::2]
+    wide_meaning = {code: code_point(int(code[2:], 16)) for code in set(wide)}
+    pieces[1::2] = map(wide_meaning.__getitem__, wide)
+    narrow = pieces[0::2]
+    narrow_meaning = {
+        part: escaped_bytes_text(bytes.fromhex(part.replace("%", ""))) if part else ""
+        for part in set(narrow)
+    }
+    pieces[0::2] = map(narrow_meaning.__getitem__, narrow)
+    return "".join(pieces)
+
+
+# Short runs seen before (in other fields or lines) are not decoded again. Short runs only:
+# the cache stays under a megabyte.
+_CACHED_RUN_CHARS = 64
+_short_run_text = lru_cache(maxsize=1024)(_run_text)
+
+
+def _run_meaning(run: str) -> str:
+    return _short_run_text(run) if len(run) <= _CACHED_RUN_CHARS else _run_text(run)
+
+
+def _by_runs(text: str) -> str:
+    """One round, run by run: each distinct run decoded once and the runs put back by one
+    C-level map and join. A regex match and two list items per run: for text with few."""
+    pieces = _PERCENT_RUN.split(text)
+    if len(pieces) == 1:
+        return text
+    runs = pieces[1::2]
+    meaning = {run: _run_meaning(run) for run in set(runs)}
+    pieces[1::2] = map(meaning.__getitem__, runs)
+    return "".join(pieces)
+
+
+_HEX_DIGITS = b"0123456789abcdefABCDEF"
+
+
+def _table(default: int, mapping: dict[bytes, int]) -> bytes:
+    """A ``bytes.translate`` table: each byte of a key to its value, any other to ``default``."""
+    table = bytearray([default]) * 256
+    for keys, value in mapping.items():
+        for byte in keys:
+            table[byte] = value
+    return bytes(table)
+
+
+# In bulk, every byte of the text's UTF-8 gets a class: "%", "h" (hex digit), "u" (u or U),
+# "x" (anything else). An escape's "%" is then found by plain bytes searches ("%hh", "%uhhhh").
+_CLASSES = _table(ord("x"), {b"%": ord("%"), _HEX_DIGITS: ord("h"), b"uU": ord("u")})
+# Marks interleaved with the bytes (mark, byte, mark, byte...). UTF-8 never holds F5-FF, and
+# decoded escapes sit at odd offsets only: a search for a pattern that starts with a mark
+# can match only at a mark.
+_LITERAL, _ESCAPED, _C0_TAIL, _C1_TAIL = 0xF5, 0xF6, 0xF7, 0xF8
+_MARKS = _table(_LITERAL, {bytes([_ESCAPED]): _ESCAPED})
+_PAIR_TAIL = _table(0, {bytes([_C0_TAIL, _C1_TAIL]): 0xFF})
+_C1_BIT = _table(0, {bytes([_C1_TAIL]): 0x40})
+_LOW6 = bytes(byte & 0x3F for byte in range(256))
+_PERCENT_TO_EQUALS = bytes.maketrans(b"%", b"=")
+# Every escape "=ff" (0xFF once decoded), every other byte "5" or "f" (not 0xFF).
+_ORIGIN_QP = _table(ord("5"), {b"%": ord("="), _HEX_DIGITS: ord("f")})
+_FF_ESCAPED = _table(_LITERAL, {b"\xff": _ESCAPED})
+# Overlong forms the two replacements of _overlongs_undone do not read right: three- and
+# four-byte forms (an E0 or F0 escape before an escape in their second-byte range), and a C1
+# escape before a C0 escape (which of the two starts a pair then depends on what comes
+# before: a scan, not a search).
+_NOT_PAIRS = re.compile(rb"\xf6\xe0\xf6[\x80-\x9f]|\xf6\xf0\xf6[\x80-\x8f]|\xf6\xc1\xf6\xc0")
+# OVERLONG on the interleaved marks and bytes, every byte from an escape: the same scan as
+# OVERLONG on the bytes of each run (bytes next to each other from escapes are of one run).
+_OVERLONG_ESCAPES = re.compile(
+    rb"(\xf6[\xc0\xc1]\xf6[\x00-\xff]|\xf6\xe0\xf6[\x80-\x9f]\xf6[\x00-\xff]"
+    rb"|\xf6\xf0\xf6[\x80-\x8f]\xf6[\x00-\xff]\xf6[\x00-\xff])"
+)
+
+#: Text with fewer escapes than this is decoded run by run (no fixed cost of bulk passes).
+BULK_ESCAPES = 24
+
+
+def _interleaved(marks: bytes, data: bytes) -> bytearray:
+    pairs = bytearray(2 * len(data))
+    pairs[0::2] = marks
+    pairs[1::2] = data
+    return pairs
+
+
+# Each byte with a mark before it, for what an overlong sequence stands for.
+_MARKED_BYTES = [bytes((_LITERAL, byte)) for byte in range(256)]
+
+
+def _marked_meaning(marked: bytes) -> bytes:
+    """What an overlong sequence (interleaved with its marks) stands for, so interleaved.
+    Two- and three-byte forms stand for code points under U+0800, which no best-fit maps:
+    their values are computed here (a call less per sequence of a field of thousands)."""
+    if len(marked) == 4:
+        return _MARKED_BYTES[((marked[1] & 0x1F) << 6) | (marked[3] & 0x3F)]
+    if len(marked) == 6:
+        value = ((marked[3] & 0x3F) << 6) | (marked[5] & 0x3F)
+        if value < 0x80:
+            return _MARKED_BYTES[value]
+        return _MARKED_BYTES[0xC0 | value >> 6] + _MARKED_BYTES[0x80 | value & 0x3F]
+    return b"".join(map(_MARKED_BYTES.__getitem__, overlong_meaning(marked[1::2])))
+
+
+def _overlongs_undone(data: bytes, origin: bytes) -> bytes:
+    """``data`` with its overlong sequences (all bytes from escapes of one run: ``origin``
+    marks each byte of ``data``) replaced by what they stand for, as
+    :func:`escaped_bytes_text` does run by run.
+
+    Two-byte forms, the ones seen in attacks, are marked (not decoded) by two replacements
+    on the interleaved marks and bytes: a C0 escape before another escape becomes the mark
+    "tail of a C0 pair" on that escape, left to right as the scan pairs them (a run of C0
+    escapes pairs up two by two), then the same for C1. The tails' values,
+    ``(lead & 1) << 6 | tail & 0x3F``, are then put in place by whole-field integer
+    operations: a few passes whatever the number of sequences. Other forms are split out by
+    a regex, each distinct sequence decoded once."""
+    pairs = _interleaved(origin, data)
+    # The search (a step per escape) only when one of its byte pairs is there at all.
+    if (b"\xe0" in data or b"\xf0" in data or b"\xc1\xc0" in data) and _NOT_PAIRS.search(
+        pairs
+    ) is not None:
+        pieces = _OVERLONG_ESCAPES.split(pairs)
+        sequences = pieces[1::2]
+        meaning = {seq: _marked_meaning(seq) for seq in set(sequences)}
+        pieces[1::2] = map(meaning.__getitem__, sequences)
+        return b"".join(pieces)[1::2]
+    if b"\xc0" in data:
+        pairs = pairs.replace(b"\xf6\xc0\xf6", b"\xf7")
+    if b"\xc1" in data:
+        pairs = pairs.replace(b"\xf6\xc1\xf6", b"\xf8")
+    marks, data = bytes(pairs[0::2]), bytes(pairs[1::2])
+    select = int.from_bytes(marks.translate(_PAIR_TAIL), "big")
+    if not select:
+        return data
+    value = int.from_bytes(data, "big")
+    meaning_bits = int.from_bytes(data.translate(_LOW6), "big") | int.from_bytes(
+        marks.translate(_C1_BIT), "big"
+    )
+    return ((value & ~select) | (meaning_bits & select)).to_bytes(len(data), "big")
+
+
+def _marked_bytes(data: bytes, classes: bytes) -> tuple[bytes, bytes]:
+    """The bytes of ``data`` (no ``%uXXXX`` escape in it; ``classes``: its bytes' classes)
+    with its ``%XX`` escapes decoded, and which of them came from an escape
+    (:data:`_ESCAPED`, else :data:`_LITERAL`): by Python's C escape decoder, for text with a
+    "%" that starts no escape."""
+    # Each escape's "%" becomes "\\x" and each "\\" in the text "\\\\", for the C decoder;
+    # the other "%" stay. Done on the interleaved marks and bytes: only an escape's "%" changes.
+    pairs = _interleaved(classes.replace(b"%hh", b"\xf6hh").translate(_MARKS), data)
+    if b"\\" in data:
+        pairs = pairs.replace(b"\xf5\\", b"\xf5\\\xf5\\")
+    raw: bytes = escape_decode(bytes(pairs.replace(b"\xf6%", b"\xf5\\\xf5x")[1::2]))[0]
+    return raw, classes.replace(b"%hh", b"\xf6").translate(_MARKS)
+
+
+def _quoted_printable_bytes(data: bytes) -> bytes | None:
+    """The bytes of ``data`` with its ``%XX`` escapes decoded, or None when some "%" starts no
+    ``%XX`` escape. Quoted-printable is the same code with "=": binascii's C decoder reads
+    it, once each "=" of the text is written "%3D" and each "%" "=". It reads "=" and a line
+    break as nothing and "=" before anything but two hex digits as "=": the decoded length
+    tells whether every "=" started an escape (two bytes shorter each), once "=" before a
+    line break is ruled out."""
+    if (b"\n" in data and b"%\n" in data) or (b"\r" in data and b"%\r" in data):
+        return None
+    if b"=" in data:
+        data = data.replace(b"=", b"%3D")
+    escaped = data.translate(_PERCENT_TO_EQUALS)
+    raw = a2b_qp(escaped)
+    return raw if len(raw) == len(escaped) - 2 * data.count(b"%") else None
+
+
+# Where a "%U" may start a wide escape: a split there keeps the "%U" on the piece after it.
+_WIDE_START = re.compile(r"(?=%[uU])")
+_WIDE_DIGITS = re.compile(r"[0-9a-fA-F]{4}")
+_ESCAPE_HEAD = re.compile(r"%(?:[uU][0-9a-fA-F]{0,3}|[0-9a-fA-F])?\Z")
+
+
+def _ends_in_escape_head(text: str) -> bool:
+    """Whether ``text`` ends in the head of an escape ("%", "%4", "%u00"...): before a
+    decoded %uXXXX, it would read as the start of an escape in this round ("%4" before
+    "%u0031" is the text "%41", not "A")."""
+    return _ESCAPE_HEAD.search(text, max(0, len(text) - 5)) is not None
+
+
+def _wide_done(text: str) -> str | None:
+    """``text`` with its ``%uXXXX`` escapes decoded, or None when the %XX pass of the round
+    would then read it differently (an escape decoded to "%", or text that ends in the head
+    of an escape before one). A decoded escape is text to that pass, so a run of %XX ends
+    there as it does when the run is decoded whole. The text is cut before each "%u" by
+    ``str.split`` (one C call; a regex split when there is a "%U") and each distinct piece
+    is decoded once (a regex split cost a match per escape: 120 us for 1,300)."""
+    if "%U" in text:
+        pieces, marker, start = _WIDE_START.split(text), "", 2
+    else:
+        pieces, marker, start = text.split("%u"), "%u", 0
+    head, rest = pieces[0], pieces[1:]
+    if _ends_in_escape_head(head):
+        return None
+    meaning: dict[str, str] = {}
+    for piece in set(rest):
+        digits = piece[start : start + 4]
+        if _WIDE_DIGITS.fullmatch(digits) is None:
+            whole = marker + piece
+            if _ends_in_escape_head(whole):
+                return None
+            meaning[piece] = whole
+            continue
+        # Below U+2044 no best-fit applies (a call less per escape of a field of thousands).
+        value = int(digits, 16)
+        char = chr(value) if value < 0x2044 else code_point(value)
+        if char == "%":
+            return None
+        if len(piece) == start + 4:  # the escape alone (a run of them): nothing after it
+            meaning[piece] = char
+            continue
+        # The piece's end: a "%" among its last characters first (a search costs more).
+        if "%" in piece[-5:] and _ends_in_escape_head(piece):
+            return None
+        meaning[piece] = char + piece[start + 4 :]
+    return head + "".join(map(meaning.__getitem__, rest))
+
+
+def _in_bulk(text: str) -> str | None:
+    """One round in bulk, or None when :func:`_by_runs` must do it (a lone surrogate in the
+    text, a ``%uXXXX`` escape :func:`_wide_done` leaves)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    classes = data.translate(_CLASSES)
+    if (b"%u" in data or b"%U" in data) and b"%uhhhh" in classes:
+        wide_done = _wide_done(text)
+        if wide_done is None:
+            return None
+        text = wide_done
+        data = text.encode("utf-8")
+        classes = data.translate(_CLASSES)
+    if b"%hh" not in classes:
+        # No %XX escape: a field of "%" that start none costs a search, not a decoding.
+        return text
+    origin: bytes | None = None
+    raw = _quoted_printable_bytes(data)
+    if raw is None:
+        raw, origin = _marked_bytes(data, classes)
+    if raw.isascii():
+        return raw.decode("ascii")
+    if b"\xc0" in raw or b"\xc1" in raw or b"\xe0" in raw or b"\xf0" in raw:
+        if origin is None:
+            # Which bytes came from escapes: the same decoding of the text with every escape
+            # "%ff" and every other byte "5" or "f" (one byte each way).
+            origin = a2b_qp(data.translate(_ORIGIN_QP)).translate(_FF_ESCAPED)
+        raw = _overlongs_undone(raw, origin)
+    return _utf8_or_latin1(raw)
+
+
+def percent_decoded(text: str) -> str:
+    """One round of percent-decoding of ``text`` (see the module docstring)."""
+    if text.count("%") >= BULK_ESCAPES:
+        decoded = _in_bulk(text)
+        if decoded is not None:
+            return decoded
+    return _by_runs(text)
