@@ -6,7 +6,8 @@ every ASCII punctuation character alone, and the metacharacters and keywords the
 (``lwsyslog/rules/*.py``) and the decoder (``lwsyslog/normalize.py``) key on: the text before
 a bounded or unbounded quantifier, the first branch of an alternation, an encoding the decoder
 undoes. A field is filled with the seed repeated, Apache-escaped as Apache would log it; its
-*baseline* is the same field filled with ordinary words to the same logged length.
+*baseline* is the same field filled with ordinary words to the same logged length. A few seeds
+(:data:`DISTINCT`) are runs of distinct encodings instead of one string repeated.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 
 from hostile_report import apache_escape
 
-__all__ = ["FIELDS", "QUICK_SEEDS", "SEEDS", "Field", "baseline_fill", "seed_fill"]
+__all__ = ["DISTINCT", "FIELDS", "QUICK_SEEDS", "SEEDS", "Field", "baseline_fill", "seed_fill"]
 
 _TOKENS = (
     # The issue's list: template, lookup, traversal, encoding, SQL, shell, XSS, Log4Shell.
@@ -54,8 +55,25 @@ _TOKENS = (
     "[", "]", "modsecurity: [", "mod_security: ", "user ", ": ",
 )  # fmt: skip
 
+_NAMED = ("amp", "lt", "gt", "quot", "apos", "nbsp", "copy", "reg", "eacute", "agrave", "ouml")
+
+#: Seeds that are not one string repeated but a run of *distinct* encodings (a decoder that
+#: resolves each distinct piece once is cheap on a repeated seed, not on these): the seed's
+#: name, and its ``i``-th piece.
+DISTINCT: dict[str, Callable[[int], str]] = {
+    "&#N; distinct": lambda i: f"&#{60 + i};",
+    "&#xH; distinct": lambda i: f"&#x{60 + i:x};",
+    "&name; distinct": lambda i: f"&{_NAMED[i % len(_NAMED)]};",
+    "%uXXXX distinct": lambda i: f"%u{0x100 + i:04x}",
+    "%XX distinct": lambda i: f"%{0x20 + i % 0x60:02x}",
+    "%e0%XX%XX overlong distinct": lambda i: f"%e0%{0x80 + i % 32:02x}%{0x80 + i // 32 % 64:02x}",
+    "%f0%XX%XX%XX overlong distinct": lambda i: (
+        f"%f0%80%{0x80 + i % 64:02x}%{0x80 + i // 64 % 64:02x}"
+    ),
+}
+
 #: Every seed, in a stable order, without duplicates.
-SEEDS: tuple[str, ...] = tuple(dict.fromkeys([*string.punctuation, *_TOKENS]))
+SEEDS: tuple[str, ...] = tuple(dict.fromkeys([*string.punctuation, *_TOKENS, *DISTINCT]))
 
 #: A few seeds known to matter, for ``--quick``.
 QUICK_SEEDS: tuple[str, ...] = ("{", "|", "'", "(", "<a", "../", "${", "{{", "a", " or ", "%")
@@ -128,6 +146,14 @@ FIELDS: tuple[Field, ...] = (
 def seed_fill(seed: str, size: int, *, logged: bool = False) -> str:
     """The seed repeated to about ``size`` bytes sent by the client (``logged``: to about
     ``size`` characters as logged), Apache-escaped."""
+    piece = DISTINCT.get(seed)
+    if piece is not None:
+        text = []
+        total = 0
+        while total < size:
+            text.append(piece(len(text)))
+            total += len(apache_escape(text[-1]) if logged else text[-1].encode("utf-8"))
+        return apache_escape("".join(text))
     unit = len(apache_escape(seed)) if logged else len(seed.encode("utf-8"))
     return apache_escape(seed * max(1, size // unit))
 
