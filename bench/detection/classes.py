@@ -201,11 +201,13 @@ def _order(key: tuple[str, str]) -> tuple[int, int, str]:
 
 
 def _verdict(cls: str, dev: _Score, held: _Score) -> str:
+    # Judged on the held-out half alone: the rules were written from the dev half, so only the
+    # held-out figure says what they catch in payloads nobody tuned them on.
     target = TARGETS.get(cls)
-    if target is None or held.total + dev.total == 0:
+    if target is None or held.total == 0:
         return "-"
-    both = 100.0 * (dev.right + held.right) / (dev.total + held.total)
-    return f">= {target:g}%: {'met' if both >= target else 'NOT met'}"
+    recall = 100.0 * held.right / held.total
+    return f">= {target:g}% held-out: {'met' if recall >= target else 'NOT met'}"
 
 
 def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> str:
