@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from lwsyslog.events import Event
-from lwsyslog.percent import percent_decoded
+from lwsyslog.percent import cap_hits, distinct_until_cap, percent_decoded, split_at
 
 __all__ = [
     "DECODE_ROUNDS",
@@ -87,10 +87,15 @@ def _html_unescaped(text: str) -> str:
         reference = match.group()
         if reference.endswith(";") and text.count(reference) == text.count("&"):
             return text.replace(reference, html.unescape(reference))
-    pieces = text.split("&")
+    pieces = split_at(text, "&")
     rest = pieces[1:]
-    meaning = {piece: html.unescape("&" + piece) for piece in set(rest)}
-    return pieces[0] + "".join(map(meaning.__getitem__, rest))
+    # At most MAX_DISTINCT_PIECES distinct pieces are resolved (a Python call each); past
+    # that, the text from the first piece not resolved on stays as it is.
+    distinct, cut = distinct_until_cap(rest)
+    meaning = {piece: html.unescape("&" + piece) for piece in distinct}
+    if cut == len(rest):
+        return pieces[0] + "".join(map(meaning.__getitem__, rest))
+    return pieces[0] + "".join(map(meaning.__getitem__, rest[:cut])) + "&" + "&".join(rest[cut:])
 
 
 # _ENTITY's numeric references, searched in byte classes: "0" a digit, "a" a hex letter, "x"
@@ -186,12 +191,15 @@ def decode(text: str, *, form: bool = False) -> str:
     if form and "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
+        hits = cap_hits()
         for _ in range(DECODE_ROUNDS):
             decoded = percent_decoded(text)
             if decoded == text:
                 break
             text = decoded
-            if "%" not in text:
+            # A round that met the cap of distinct pieces is the last (the next would
+            # resolve as many again).
+            if "%" not in text or cap_hits() != hits:
                 break
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
@@ -315,12 +323,13 @@ class EventView:
     and a field twenty rules ask for is decoded once. Unknown field names raise ``KeyError``.
     """
 
-    __slots__ = ("_decoded", "_lower", "event")
+    __slots__ = ("_decoded", "_flooded", "_lower", "event")
 
     def __init__(self, event: Event) -> None:
         self.event = event
         self._decoded: dict[str, str] = {}
         self._lower: dict[str, str] = {}
+        self._flooded: tuple[str, ...] = ()
 
     def raw(self, field: str) -> str:
         """The field as parsed (Apache's escaping undone, nothing else)."""
@@ -344,6 +353,22 @@ class EventView:
             self._lower[field] = value
         return value
 
+    def flooded(self, field: str) -> bool:
+        """Whether decoding ``field`` met the cap of distinct pieces resolved one by one
+        (:data:`~lwsyslog.percent.MAX_DISTINCT_PIECES`): some of its encodings were left as
+        they are, which no ordinary client makes happen."""
+        if field not in self._decoded:
+            self._decode(field)
+        return field in self._flooded
+
+    def _flagged(self, fields: tuple[str, ...], text: str, form: bool = False) -> str:
+        """:func:`decode` of ``text``, ``fields`` noted as flooded when it met the cap."""
+        hits = cap_hits()
+        text = _decode_url(text) if fields[0] == "referer" else decode(text, form=form)
+        if cap_hits() != hits:
+            self._flooded += fields
+        return text
+
     def _decode(self, field: str) -> str:
         event = self.event
         if field in _TARGET_PARTS and event.log == "access":
@@ -358,16 +383,16 @@ class EventView:
                 else:
                     self._decoded.update(target=target, path=target[:cut], query=target[cut + 1 :])
             elif cut < 0:
-                path = decode(target)
+                path = self._flagged(("target", "path"), target)
                 self._decoded.update(target=path, path=path, query="")
             else:
-                path = decode(target[:cut])
-                query = decode(target[cut + 1 :], form=True)
+                path = self._flagged(("target", "path"), target[:cut])
+                query = self._flagged(("target", "query"), target[cut + 1 :], form=True)
                 self._decoded.update(target=f"{path}?{query}", path=path, query=query)
             return self._decoded[field]
         raw = _GETTERS[event.log][field](event)
         if raw and field not in _PLAIN:
-            raw = _decode_url(raw) if field == "referer" else decode(raw)
+            raw = self._flagged((field,), raw)
         self._decoded[field] = raw
         return raw
 
