@@ -23,6 +23,7 @@ __all__ = [
     "TEXT_FIELDS",
     "EventView",
     "decode",
+    "flooded_text",
     "raw_getter",
     "raw_source",
     "undecoded",
@@ -316,6 +317,26 @@ _GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
 }
 
 
+# The lower-cased decoded texts of the last fields whose decoding met a cap, by hash and
+# length (a field-local rule is given the text alone; a hash is computed once per string).
+# The newest stay: the fields of the line at hand are always among them.
+_FLOODED: dict[tuple[int, int], None] = {}
+_FLOODED_REMEMBERED = 256
+
+
+def _remember_flooded(text: str) -> None:
+    if len(_FLOODED) >= _FLOODED_REMEMBERED:
+        del _FLOODED[next(iter(_FLOODED))]
+    _FLOODED[hash(text), len(text)] = None
+
+
+def flooded_text(text: str) -> bool:
+    """Whether ``text`` is the lower-cased decoded text (:meth:`EventView.lower`) of a field
+    whose decoding met a cap of distinct pieces (:meth:`EventView.flooded`), among the last
+    few hundred such fields."""
+    return (hash(text), len(text)) in _FLOODED
+
+
 class EventView:
     """One event's fields as rules read them: raw, decoded, and decoded lower-cased.
 
@@ -351,6 +372,8 @@ class EventView:
                 value = self._decode(field)
             value = value.lower()
             self._lower[field] = value
+            if self._flooded and field in self._flooded:
+                _remember_flooded(value)
         return value
 
     def flooded(self, field: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import Event
-from lwsyslog.normalize import EventView
+from lwsyslog.normalize import EventView, flooded_text
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, Rule, RuleMatch, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -290,8 +290,12 @@ class ProtocolEncodingFlood(Rule):
     # What a flooded field's decoded text still holds: the references and escapes past the
     # cap ("&", "%"), or overlong lead bytes read as Latin-1 (C0/C1/E0/F0 lower-cased).
     triggers = dict.fromkeys(
-        ("target", "user_agent", "referer", "cookie", "message"), "&|%|\xe0|\xe1|\xf0"
+        ("path", "query", "user_agent", "referer", "cookie", "message"),
+        r"&|%|\xe0|\xe1|\xf0",
     )
+    # Confirmed on the field's decoded text as the scan finds it (cached per field value):
+    # a query's "&" costs a lookup there, not an evaluation of the line.
+    field_local = True
     must_match = (
         AccessSample(target="/", user_agent=f"Mozilla/5.0 {_CHARREFS}"),
         AccessSample(target=f"/search?q={_WIDE}"),
@@ -310,8 +314,15 @@ class ProtocolEncodingFlood(Rule):
         AccessSample(target="/", user_agent="Mozilla/5.0 " + "&#65;" * 300),
     )
 
+    def match_field(self, field: str, text: str) -> str | None:
+        """The start of ``text`` when its decoding met a cap (:func:`flooded_text`)."""
+        return text[:100] if flooded_text(text) else None
+
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first field whose decoding met the cap; the fragment is its start, as logged."""
+        line = event.raw  # holds every field: too few "%" and "&" in it, none in them
+        if line and line.count("%") + line.count("&") <= _FEWEST:
+            return None
         for field in _FLOOD_FIELDS[event.log]:
             raw = view.raw(field)
             if raw.count("%") + raw.count("&") > _FEWEST and view.flooded(field):
