@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from lwsyslog.events import Event
-from lwsyslog.percent import cap_hits, distinct_until_cap, percent_decoded, split_at
+from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
 
 __all__ = [
     "DECODE_ROUNDS",
@@ -192,7 +192,7 @@ def decode(text: str, *, form: bool = False) -> str:
     if form and "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
-        hits = cap_hits()
+        hits = CAPS.count
         for _ in range(DECODE_ROUNDS):
             decoded = percent_decoded(text)
             if decoded == text:
@@ -200,7 +200,7 @@ def decode(text: str, *, form: bool = False) -> str:
             text = decoded
             # A round that met the cap of distinct pieces is the last (the next would
             # resolve as many again).
-            if "%" not in text or cap_hits() != hits:
+            if "%" not in text or CAPS.count != hits:
                 break
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
@@ -386,9 +386,9 @@ class EventView:
 
     def _flagged(self, fields: tuple[str, ...], text: str, form: bool = False) -> str:
         """:func:`decode` of ``text``, ``fields`` noted as flooded when it met the cap."""
-        hits = cap_hits()
+        hits = CAPS.count
         text = _decode_url(text) if fields[0] == "referer" else decode(text, form=form)
-        if cap_hits() != hits:
+        if CAPS.count != hits:
             self._flooded += fields
         return text
 

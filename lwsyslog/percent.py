@@ -25,8 +25,10 @@ from itertools import islice
 from typing import TypeVar
 
 __all__ = [
+    "CAPS",
     "MAX_DISTINCT_PIECES",
     "MAX_OVERLONG_PIECES",
+    "CapHits",
     "cap_hits",
     "code_point",
     "distinct_until_cap",
@@ -56,16 +58,24 @@ _Key = TypeVar("_Key", bound=Hashable)
 _Text = TypeVar("_Text", str, bytes)
 
 
-class _Caps:
-    """How many times a step met its cap, ever (detection runs in one thread)."""
+class CapHits:
+    """How many times a decoding step has met its cap in this process (:data:`CAPS`, read
+    as an attribute by the decoder of every field: detection runs in one thread)."""
 
-    hits = 0
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+#: The one :class:`CapHits`: a caller compares ``CAPS.count`` before and after decoding.
+CAPS = CapHits()
 
 
 def cap_hits() -> int:
-    """How many times a decoding step has met :data:`MAX_DISTINCT_PIECES` in this process:
-    a caller compares the count before and after decoding a text."""
-    return _Caps.hits
+    """How many times a decoding step has met :data:`MAX_DISTINCT_PIECES` (or
+    :data:`MAX_OVERLONG_PIECES`) in this process."""
+    return CAPS.count
 
 
 def distinct_until_cap(
@@ -77,7 +87,7 @@ def distinct_until_cap(
     distinct = dict.fromkeys(keys)
     if len(distinct) <= cap:
         return distinct, len(keys)
-    _Caps.hits += 1
+    CAPS.count += 1
     first_left = next(islice(distinct, cap, None))
     return dict.fromkeys(islice(distinct, cap)), keys.index(first_left)
 
