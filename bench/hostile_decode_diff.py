@@ -2,8 +2,8 @@
 """Differential check: the decoder of this tree against the one of an earlier commit.
 
 Before a faster decoder replaces a slower one, both must give the same text, or a verdict may
-change. This loads ``lwsyslog/normalize.py`` as it was at ``--rev`` (``git show``; it imports
-only ``lwsyslog.events``), then compares, old against new:
+change. This loads ``lwsyslog/normalize.py`` and ``lwsyslog/percent.py`` as they were at ``--rev``
+(``git show``; they import only ``lwsyslog.events``), then compares, old against new:
 
 - ``EventView.decoded`` of every text field of every line of the repository's logs
   (``tests/fixtures``: formats, attack tools, sample traffic; ``--logs`` for more), parsed by
@@ -13,10 +13,15 @@ only ``lwsyslog.events``), then compares, old against new:
   backslashes, lone surrogates), short and long (long enough for the bulk paths);
 - the hostile bench's fields (``hostile_seeds.py``: every seed repeated to 8,000 bytes).
 
-Prints the number of texts compared and each difference (repr, cut to 300 characters); exit
-status 1 when there is one.
+A text whose new decoding met a cap of distinct pieces resolved one by one
+(:data:`lwsyslog.percent.MAX_DISTINCT_PIECES`: it leaves the rest as it is) may decode
+otherwise: such texts are counted apart; runs of distinct pieces just under, at and over each
+cap are among the texts compared.
 
-    .venv/bin/python bench/hostile_decode_diff.py              # against cfec0af
+Prints the number of texts compared and each difference (repr, cut to 300 characters); exit
+status 1 when there is one under the caps.
+
+    .venv/bin/python bench/hostile_decode_diff.py              # against a1fb35b
     .venv/bin/python bench/hostile_decode_diff.py --rev main --fuzz 200000
 """
 
@@ -38,6 +43,7 @@ from hostile_seeds import FIELDS, SEEDS, seed_fill
 from lwsyslog.config import load_config
 from lwsyslog.events import Origin
 from lwsyslog.normalize import TEXT_FIELDS, EventView, decode
+from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES, cap_hits
 from lwsyslog.pipeline import parser_for
 
 __all__ = ["main"]
@@ -56,21 +62,43 @@ _PIECES = (
 )  # fmt: skip
 
 
-def _old_normalize(rev: str) -> ModuleType:
-    source = subprocess.run(
-        ["git", "-C", str(_ROOT), "show", f"{rev}:lwsyslog/normalize.py"],
-        check=True,
+def _source(rev: str, path: str) -> str | None:
+    shown = subprocess.run(
+        ["git", "-C", str(_ROOT), "show", f"{rev}:{path}"],
+        check=False,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    return shown.stdout if shown.returncode == 0 else None
+
+
+def _module(name: str, source: str) -> ModuleType:
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as handle:
         handle.write(source)
-    spec = importlib.util.spec_from_file_location("old_normalize", handle.name)
+    spec = importlib.util.spec_from_file_location(name, handle.name)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     Path(handle.name).unlink()
     return module
+
+
+def _old_normalize(rev: str) -> ModuleType:
+    """``lwsyslog/normalize.py`` as it was at ``rev``, with the ``lwsyslog/percent.py`` of
+    ``rev`` (if it had one) as its percent-decoder, not this tree's."""
+    source = _source(rev, "lwsyslog/normalize.py")
+    if source is None:
+        raise SystemExit(f"no lwsyslog/normalize.py at {rev}")
+    percent = _source(rev, "lwsyslog/percent.py")
+    if percent is None:
+        return _module("old_normalize", source)
+    saved = sys.modules.get("lwsyslog.percent")
+    sys.modules["lwsyslog.percent"] = _module("old_percent", percent)
+    try:
+        return _module("old_normalize", source)
+    finally:
+        if saved is not None:
+            sys.modules["lwsyslog.percent"] = saved
 
 
 def _log_lines(paths: Sequence[Path]) -> Iterator[str]:
@@ -92,17 +120,61 @@ def _fuzzed(count: int, seed: int) -> Iterator[str]:
         yield "".join(rng.choice(pieces) for _ in range(length))
 
 
+# Distinct pieces each capped step resolves one by one, and their caps.
+_FLOODS: tuple[tuple[Callable[[int], str], int], ...] = (
+    (lambda i: f"&#{60 + i};", MAX_DISTINCT_PIECES),
+    (lambda i: f"&#x{60 + i:x};x", MAX_DISTINCT_PIECES),
+    (lambda i: f"&lt;{i}", MAX_DISTINCT_PIECES),
+    (lambda i: f"%u{0x100 + i:04x}", MAX_DISTINCT_PIECES),
+    (lambda i: f"%U{0x100 + i:04X}-", MAX_DISTINCT_PIECES),
+    (lambda i: f"%{0x41 + i % 26:02x}%{0x41 + i // 26:02x}.", MAX_DISTINCT_PIECES),
+    (lambda i: f"%e0%{0x80 + i % 32:02x}%{0x80 + i // 32:02x}", MAX_OVERLONG_PIECES),
+    (lambda i: f"%f0%80%{0x80 + i % 64:02x}%{0x80 + i // 64:02x}", MAX_OVERLONG_PIECES),
+    (lambda i: f"%c0%{0x80 + i:02x}x", MAX_OVERLONG_PIECES),
+)
+
+
+def _floods() -> Iterator[str]:
+    """Runs of distinct pieces for each capped step: just under, at and over its cap,
+    repeated (a few distinct ones many times), and behind text that sends the decoding of
+    ``%`` run by run (a lone surrogate, an escape's head before a ``%u``)."""
+    for piece, cap in _FLOODS:
+        for count in (cap - 1, cap, cap + 1, 4 * cap, 1000):
+            text = "".join(map(piece, range(count)))
+            yield text
+            yield "\udc80" + text
+            yield "%4" + text
+            yield "".join(piece(i % cap) for i in range(1000))
+
+
 class _Differ:
     def __init__(self, old: ModuleType) -> None:
         self.old = old
         self.compared = 0
         self.differences = 0
+        self.capped = 0
+        self.capped_differences = 0
         self.serial = 0
         self.parser = parser_for(load_config([]))
 
-    def same(self, what: str, old: Callable[[], str], new: Callable[[], str]) -> None:
+    def same(
+        self,
+        what: str,
+        old: Callable[[], str],
+        new: Callable[[], str],
+        flooded: Callable[[], bool] | None = None,
+    ) -> None:
+        """Compare; a text whose new decoding met the cap of distinct pieces
+        (``percent.cap_hits``, or ``flooded`` for an ``EventView`` field, decoded once for
+        the fields that share its source) may differ: it is counted apart."""
         self.compared += 1
-        before, after = old(), new()
+        before = old()
+        hits = cap_hits()
+        after = new()
+        if cap_hits() != hits or (flooded is not None and flooded()):
+            self.capped += 1
+            self.capped_differences += before != after
+            return
         if before != after:
             self.differences += 1
             if self.differences <= 20:
@@ -118,7 +190,7 @@ class _Differ:
         before, after = self.old.EventView(event), EventView(event)
         for field in sorted(TEXT_FIELDS):
             self.same(f"{field}: {line}", partial(before.decoded, field),
-                      partial(after.decoded, field))  # fmt: skip
+                      partial(after.decoded, field), partial(after.flooded, field))  # fmt: skip
             self.text(after.raw(field))
 
     def text(self, text: str) -> None:
@@ -130,7 +202,7 @@ class _Differ:
 def main(argv: Sequence[str] | None = None) -> int:
     """Compare; 0 when every text decodes the same, 1 when not."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--rev", default="cfec0af", help="the commit decoding as it should")
+    parser.add_argument("--rev", default="a1fb35b", help="the commit decoding as it should")
     parser.add_argument("--fuzz", type=int, default=100_000, help="fuzzed texts (100,000)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logs", type=Path, nargs="*", default=[], help="more logs or dirs")
@@ -143,13 +215,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         differ.line(line)
     for text in _fuzzed(args.fuzz, args.seed):
         differ.text(text)
+    for text in _floods():
+        differ.text(text)
     for seed in SEEDS:
         fill = seed_fill(seed, 8000)
         differ.text(seed * (8000 // len(seed)))
         for field in FIELDS:
             differ.line(field.build(fill, 1))
     print(f"{lines:,} log lines; {differ.compared:,} texts compared; "
-          f"{differ.differences:,} differences (against {args.rev})")  # fmt: skip
+          f"{differ.differences:,} differences (against {args.rev}); "
+          f"{differ.capped:,} texts over a cap of distinct pieces, "
+          f"{differ.capped_differences:,} of them decoded otherwise")  # fmt: skip
     return 1 if differ.differences else 0
 
 

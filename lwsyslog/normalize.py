@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 
 from lwsyslog.events import Event
-from lwsyslog.percent import percent_decoded
+from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
 
 __all__ = [
     "DECODE_ROUNDS",
@@ -23,6 +23,7 @@ __all__ = [
     "TEXT_FIELDS",
     "EventView",
     "decode",
+    "flooded_text",
     "raw_getter",
     "raw_source",
     "undecoded",
@@ -87,10 +88,15 @@ def _html_unescaped(text: str) -> str:
         reference = match.group()
         if reference.endswith(";") and text.count(reference) == text.count("&"):
             return text.replace(reference, html.unescape(reference))
-    pieces = text.split("&")
+    pieces = split_at(text, "&")
     rest = pieces[1:]
-    meaning = {piece: html.unescape("&" + piece) for piece in set(rest)}
-    return pieces[0] + "".join(map(meaning.__getitem__, rest))
+    # At most MAX_DISTINCT_PIECES distinct pieces are resolved (a Python call each); past
+    # that, the text from the first piece not resolved on stays as it is.
+    distinct, cut = distinct_until_cap(rest)
+    meaning = {piece: html.unescape("&" + piece) for piece in distinct}
+    if cut == len(rest):
+        return pieces[0] + "".join(map(meaning.__getitem__, rest))
+    return pieces[0] + "".join(map(meaning.__getitem__, rest[:cut])) + "&" + "&".join(rest[cut:])
 
 
 # _ENTITY's numeric references, searched in byte classes: "0" a digit, "a" a hex letter, "x"
@@ -186,12 +192,15 @@ def decode(text: str, *, form: bool = False) -> str:
     if form and "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
+        hits = CAPS.count
         for _ in range(DECODE_ROUNDS):
             decoded = percent_decoded(text)
             if decoded == text:
                 break
             text = decoded
-            if "%" not in text:
+            # A round that met the cap of distinct pieces is the last (the next would
+            # resolve as many again).
+            if "%" not in text or CAPS.count != hits:
                 break
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
@@ -308,6 +317,26 @@ _GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
 }
 
 
+# The lower-cased decoded texts of the last fields whose decoding met a cap, by hash and
+# length (a field-local rule is given the text alone; a hash is computed once per string).
+# The newest stay: the fields of the line at hand are always among them.
+_FLOODED: dict[tuple[int, int], None] = {}
+_FLOODED_REMEMBERED = 256
+
+
+def _remember_flooded(text: str) -> None:
+    if len(_FLOODED) >= _FLOODED_REMEMBERED:
+        del _FLOODED[next(iter(_FLOODED))]
+    _FLOODED[hash(text), len(text)] = None
+
+
+def flooded_text(text: str) -> bool:
+    """Whether ``text`` is the lower-cased decoded text (:meth:`EventView.lower`) of a field
+    whose decoding met a cap of distinct pieces (:meth:`EventView.flooded`), among the last
+    few hundred such fields."""
+    return (hash(text), len(text)) in _FLOODED
+
+
 class EventView:
     """One event's fields as rules read them: raw, decoded, and decoded lower-cased.
 
@@ -315,12 +344,13 @@ class EventView:
     and a field twenty rules ask for is decoded once. Unknown field names raise ``KeyError``.
     """
 
-    __slots__ = ("_decoded", "_lower", "event")
+    __slots__ = ("_decoded", "_flooded", "_lower", "event")
 
     def __init__(self, event: Event) -> None:
         self.event = event
         self._decoded: dict[str, str] = {}
         self._lower: dict[str, str] = {}
+        self._flooded: tuple[str, ...] = ()
 
     def raw(self, field: str) -> str:
         """The field as parsed (Apache's escaping undone, nothing else)."""
@@ -342,7 +372,25 @@ class EventView:
                 value = self._decode(field)
             value = value.lower()
             self._lower[field] = value
+            if self._flooded and field in self._flooded:
+                _remember_flooded(value)
         return value
+
+    def flooded(self, field: str) -> bool:
+        """Whether decoding ``field`` met the cap of distinct pieces resolved one by one
+        (:data:`~lwsyslog.percent.MAX_DISTINCT_PIECES`): some of its encodings were left as
+        they are, which no ordinary client makes happen."""
+        if field not in self._decoded:
+            self._decode(field)
+        return field in self._flooded
+
+    def _flagged(self, fields: tuple[str, ...], text: str, form: bool = False) -> str:
+        """:func:`decode` of ``text``, ``fields`` noted as flooded when it met the cap."""
+        hits = CAPS.count
+        text = _decode_url(text) if fields[0] == "referer" else decode(text, form=form)
+        if CAPS.count != hits:
+            self._flooded += fields
+        return text
 
     def _decode(self, field: str) -> str:
         event = self.event
@@ -358,16 +406,16 @@ class EventView:
                 else:
                     self._decoded.update(target=target, path=target[:cut], query=target[cut + 1 :])
             elif cut < 0:
-                path = decode(target)
+                path = self._flagged(("target", "path"), target)
                 self._decoded.update(target=path, path=path, query="")
             else:
-                path = decode(target[:cut])
-                query = decode(target[cut + 1 :], form=True)
+                path = self._flagged(("target", "path"), target[:cut])
+                query = self._flagged(("target", "query"), target[cut + 1 :], form=True)
                 self._decoded.update(target=f"{path}?{query}", path=path, query=query)
             return self._decoded[field]
         raw = _GETTERS[event.log][field](event)
         if raw and field not in _PLAIN:
-            raw = _decode_url(raw) if field == "referer" else decode(raw)
+            raw = self._flagged((field,), raw)
         self._decoded[field] = raw
         return raw
 

@@ -19,9 +19,141 @@ import re
 # written to it. Typed in _codecs only.
 from _codecs import escape_decode
 from binascii import a2b_qp
+from collections.abc import Callable, Hashable
 from functools import lru_cache
+from itertools import islice
+from typing import TypeVar
 
-__all__ = ["code_point", "escaped_bytes_text", "overlong_meaning", "percent_decoded"]
+__all__ = [
+    "CAPS",
+    "MAX_DISTINCT_PIECES",
+    "MAX_OVERLONG_PIECES",
+    "CapHits",
+    "cap_hits",
+    "code_point",
+    "distinct_until_cap",
+    "escaped_bytes_text",
+    "group_split",
+    "overlong_meaning",
+    "percent_decoded",
+    "resolved_split",
+    "split_at",
+]
+
+#: Most distinct pieces (``%uXXXX`` escapes, runs of escapes, overlong sequences, HTML
+#: references) one decoding step resolves one by one in Python in one text. Each costs a
+#: Python call (0.5-2 us): a field of thousands of distinct ones made one line cost 20 normal
+#: lines. Past the cap the rest of the text, from the first piece that is not among the
+#: first ones, is left as it is (no work per piece at all). No browser or client sends more
+#: than a few dozen distinct ones in one field (the corpora in tests/fixtures: at most a
+#: dozen); more is an evasion attempt, and says so (:func:`cap_hits`, the rule
+#: ``protocol-encoding-flood``).
+MAX_DISTINCT_PIECES = 64
+
+#: The cap for overlong UTF-8 sequences (``%c0%af``, ``%e0%80%ae``, ``%f0%80%80%af``), which
+#: no client sends at all and cost twice as much each: a tighter one.
+MAX_OVERLONG_PIECES = 16
+
+_Key = TypeVar("_Key", bound=Hashable)
+_Text = TypeVar("_Text", str, bytes)
+
+
+class CapHits:
+    """How many times a decoding step has met its cap in this process (:data:`CAPS`, read
+    as an attribute by the decoder of every field: detection runs in one thread)."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 0
+
+
+#: The one :class:`CapHits`: a caller compares ``CAPS.count`` before and after decoding.
+CAPS = CapHits()
+
+
+def cap_hits() -> int:
+    """How many times a decoding step has met :data:`MAX_DISTINCT_PIECES` (or
+    :data:`MAX_OVERLONG_PIECES`) in this process."""
+    return CAPS.count
+
+
+def distinct_until_cap(
+    keys: list[_Key], cap: int = MAX_DISTINCT_PIECES
+) -> tuple[dict[_Key, None], int]:
+    """The distinct keys (in order of first appearance) a step resolves, and how many of
+    ``keys`` it resolves: all, or those before the first appearance of a distinct key past
+    ``cap`` (then the cap is counted as met). C-level calls only."""
+    distinct = dict.fromkeys(keys)
+    if len(distinct) <= cap:
+        return distinct, len(keys)
+    CAPS.count += 1
+    first_left = next(islice(distinct, cap, None))
+    return dict.fromkeys(islice(distinct, cap)), keys.index(first_left)
+
+
+#: A text is first split at most this many times the cap: when the pieces of those splits
+#: alone pass the cap, the rest of the text is never split (a field of thousands of distinct
+#: pieces costs a few hundred pieces' work, not a C-level step per piece of the whole field).
+SPLIT_CHUNK = 4
+
+
+def _over_cap(keys: list[_Key], cap: int = MAX_DISTINCT_PIECES) -> bool:
+    return len(keys) > cap and len(dict.fromkeys(keys)) > cap
+
+
+def split_at(text: str, separator: str | re.Pattern[str]) -> list[str]:
+    """``text`` split at ``separator`` (a string, or a pattern without groups): wholly, or
+    its first :data:`SPLIT_CHUNK` times :data:`MAX_DISTINCT_PIECES` splits and the unsplit
+    rest when those pieces hold more distinct ones than the cap (the rest is then past the
+    cap: it stays as it is)."""
+    chunk = SPLIT_CHUNK * MAX_DISTINCT_PIECES
+    if isinstance(separator, str):
+        pieces = text.split(separator, chunk)
+    else:
+        pieces = separator.split(text, chunk)
+    if len(pieces) <= chunk or _over_cap(pieces[1:-1]):
+        return pieces
+    return text.split(separator) if isinstance(separator, str) else separator.split(text)
+
+
+def group_split(
+    pattern: re.Pattern[_Text],
+    text: _Text,
+    *,
+    between: bool = False,
+    cap: int = MAX_DISTINCT_PIECES,
+) -> list[_Text]:
+    """``pattern.split(text)`` (a pattern with one group: text, match, text...), or its first
+    :data:`SPLIT_CHUNK` times ``cap`` splits and the unsplit rest when their matches (and with
+    ``between``, the texts between them) hold more distinct ones than ``cap``."""
+    chunk = SPLIT_CHUNK * cap
+    pieces = pattern.split(text, chunk)
+    if len(pieces) <= 2 * chunk or _over_cap(pieces[1::2], cap):
+        return pieces
+    if between and _over_cap(pieces[0:-1:2], cap):
+        return pieces
+    return pattern.split(text)
+
+
+def resolved_split(
+    pieces: list[_Text],
+    resolve: Callable[[_Text], _Text],
+    empty: _Text,
+    cap: int = MAX_DISTINCT_PIECES,
+) -> _Text:
+    """The pieces of a regex split on one group (text, key, text, key..., text) joined, each
+    distinct key replaced by ``resolve(key)`` (once), up to ``cap`` distinct keys."""
+    keys = pieces[1::2]
+    distinct, cut = distinct_until_cap(keys, cap)
+    meaning = {key: resolve(key) for key in distinct}
+    if cut == len(keys):
+        pieces[1::2] = map(meaning.__getitem__, keys)
+        return empty.join(pieces)
+    head = pieces[: 2 * cut + 1]
+    head[1::2] = map(meaning.__getitem__, keys[:cut])
+    return empty.join(head) + empty.join(pieces[2 * cut + 1 :])
+
 
 # A run of %XX / %uXXXX escapes: decoded as one byte string so multi-byte UTF-8 stays whole.
 _ESCAPE = r"%(?:[uU][0-9a-fA-F]{4}|[0-9a-fA-F]{2})"
@@ -78,12 +210,9 @@ def escaped_bytes_text(data: bytes) -> str:
     stand for, then UTF-8 with Latin-1 for the bytes that are not UTF-8."""
     if data.isascii():
         return data.decode("ascii")
-    pieces = OVERLONG.split(data)
+    pieces = group_split(OVERLONG, data, cap=MAX_OVERLONG_PIECES)
     if len(pieces) > 1:
-        sequences = pieces[1::2]
-        meaning = {seq: overlong_meaning(seq) for seq in set(sequences)}
-        pieces[1::2] = map(meaning.__getitem__, sequences)
-        data = b"".join(pieces)
+        data = resolved_split(pieces, overlong_meaning, b"", MAX_OVERLONG_PIECES)
     return _utf8_or_latin1(data)
 
 
@@ -97,17 +226,28 @@ def _run_text(run: str) -> str:
     field of 1,300 ``%u0041`` was a Python loop step each)."""
     if "u" not in run and "U" not in run:
         return escaped_bytes_text(bytes.fromhex(run.replace("%", "")))
-    pieces = _WIDE_ESCAPE.split(run)
+    pieces = group_split(_WIDE_ESCAPE, run, between=True)
     wide = pieces[1::2]
-    wide_meaning = {code: code_point(int(code[2:], 16)) for code in set(wide)}
-    pieces[1::2] = map(wide_meaning.__getitem__, wide)
     narrow = pieces[0::2]
-    narrow_meaning = {
-        part: escaped_bytes_text(bytes.fromhex(part.replace("%", ""))) if part else ""
-        for part in set(narrow)
-    }
-    pieces[0::2] = map(narrow_meaning.__getitem__, narrow)
-    return "".join(pieces)
+    wide_cut = distinct_until_cap(wide)[1]
+    narrow_cut = distinct_until_cap(narrow)[1]
+    # Pieces up to the first past either cap are decoded, the rest of the run stays (and
+    # the rest of a run split in part is past one).
+    cut = min(2 * wide_cut + 1, 2 * narrow_cut)
+    head = pieces[:cut]
+    wide_meaning = {code: _wide_char(code) for code in dict.fromkeys(head[1::2])}
+    narrow_meaning = {part: _narrow_text(part) for part in dict.fromkeys(head[0::2])}
+    head[1::2] = map(wide_meaning.__getitem__, head[1::2])
+    head[0::2] = map(narrow_meaning.__getitem__, head[0::2])
+    return "".join(head) + "".join(pieces[cut:])
+
+
+def _wide_char(code: str) -> str:
+    return code_point(int(code[2:], 16))
+
+
+def _narrow_text(part: str) -> str:
+    return escaped_bytes_text(bytes.fromhex(part.replace("%", ""))) if part else ""
 
 
 # Short runs seen before (in other fields or lines) are not decoded again. Short runs only:
@@ -123,13 +263,10 @@ def _run_meaning(run: str) -> str:
 def _by_runs(text: str) -> str:
     """One round, run by run: each distinct run decoded once and the runs put back by one
     C-level map and join. A regex match and two list items per run: for text with few."""
-    pieces = _PERCENT_RUN.split(text)
+    pieces = group_split(_PERCENT_RUN, text)
     if len(pieces) == 1:
         return text
-    runs = pieces[1::2]
-    meaning = {run: _run_meaning(run) for run in set(runs)}
-    pieces[1::2] = map(meaning.__getitem__, runs)
-    return "".join(pieces)
+    return resolved_split(pieces, _run_meaning, "")
 
 
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -217,11 +354,8 @@ def _overlongs_undone(data: bytes, origin: bytes) -> bytes:
     if (b"\xe0" in data or b"\xf0" in data or b"\xc1\xc0" in data) and _NOT_PAIRS.search(
         pairs
     ) is not None:
-        pieces = _OVERLONG_ESCAPES.split(pairs)
-        sequences = pieces[1::2]
-        meaning = {seq: _marked_meaning(seq) for seq in set(sequences)}
-        pieces[1::2] = map(meaning.__getitem__, sequences)
-        return b"".join(pieces)[1::2]
+        pieces = group_split(_OVERLONG_ESCAPES, bytes(pairs), cap=MAX_OVERLONG_PIECES)
+        return resolved_split(pieces, _marked_meaning, b"", MAX_OVERLONG_PIECES)[1::2]
     if b"\xc0" in data:
         pairs = pairs.replace(b"\xf6\xc0\xf6", b"\xf7")
     if b"\xc1" in data:
@@ -288,14 +422,15 @@ def _wide_done(text: str) -> str | None:
     ``str.split`` (one C call; a regex split when there is a "%U") and each distinct piece
     is decoded once (a regex split cost a match per escape: 120 us for 1,300)."""
     if "%U" in text:
-        pieces, marker, start = _WIDE_START.split(text), "", 2
+        pieces, marker, start = split_at(text, _WIDE_START), "", 2
     else:
-        pieces, marker, start = text.split("%u"), "%u", 0
+        pieces, marker, start = split_at(text, "%u"), "%u", 0
     head, rest = pieces[0], pieces[1:]
     if _ends_in_escape_head(head):
         return None
+    distinct, cut = distinct_until_cap(rest)
     meaning: dict[str, str] = {}
-    for piece in set(rest):
+    for piece in distinct:
         digits = piece[start : start + 4]
         if _WIDE_DIGITS.fullmatch(digits) is None:
             whole = marker + piece
@@ -315,7 +450,10 @@ def _wide_done(text: str) -> str | None:
         if "%" in piece[-5:] and _ends_in_escape_head(piece):
             return None
         meaning[piece] = char + piece[start + 4 :]
-    return head + "".join(map(meaning.__getitem__, rest))
+    if cut == len(rest):
+        return head + "".join(map(meaning.__getitem__, rest))
+    # Past the cap: the text from the first escape not resolved on stays as it is.
+    return head + "".join(map(meaning.__getitem__, rest[:cut])) + marker + marker.join(rest[cut:])
 
 
 def _in_bulk(text: str) -> str | None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import Event
-from lwsyslog.normalize import EventView
-from lwsyslog.rules.base import ACCESS, CodeRule, Rule, RuleMatch, StatusRule
+from lwsyslog.normalize import EventView, flooded_text
+from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
+from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, Rule, RuleMatch, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
 __all__ = [
     "ProtocolBadRequestStatus",
     "ProtocolDebugMethod",
+    "ProtocolEncodingFlood",
     "ProtocolInvalidUri",
     "ProtocolMalformedRequestLine",
     "ProtocolOversizedRequest",
@@ -246,3 +248,83 @@ class ProtocolTlsSniMismatch(CodeRule):
         ErrorSample(message="AH01964: Connection to child 3 established (server a.example:443)"),
         ErrorSample(message="File does not exist: /var/www/html/docs/via-sni.html"),
     )
+
+
+# The fields the decoder flags, per log: an error entry's path is cut from its message.
+_FLOOD_FIELDS = {
+    "access": ("path", "query", "user_agent", "referer", "cookie"),
+    "error": ("path", "message", "referer"),
+}
+# Fewer "%" and "&" together than this and no decoding step can meet its cap: the fewest
+# "%" that make more distinct sequences than the overlong cap (two each, at the least).
+_FEWEST = 2 * MAX_OVERLONG_PIECES
+# Fields of 600 distinct &#N; and of 60 Cyrillic letters, percent-encoded, for the samples.
+_CHARREFS = "".join(f"&#{60 + i};" for i in range(600))
+_WIDE = "".join(f"%u{0x100 + i:04x}" for i in range(300))
+_OVERLONG3 = "".join(f"%e0%{0x80 + i % 32:02x}%{0x80 + i // 32:02x}" for i in range(100))
+_CYRILLIC = "".join(f"%D0%{0xB0 + i % 16:02X}" for i in range(60))
+
+
+class ProtocolEncodingFlood(Rule):
+    """A field with more distinct character references, ``%uXXXX`` or overlong escapes than
+    the decoder resolves (:data:`~lwsyslog.percent.MAX_DISTINCT_PIECES` per step, fewer
+    overlong sequences).
+
+    Each distinct one costs the decoder a Python call, so it resolves that many per field and
+    leaves the rest as it is: a flood of them would otherwise cost a line twenty normal ones,
+    and what is left undecoded may hide a payload from the other rules. No browser sends
+    hundreds of distinct references or ``%u`` escapes in one field; hitting the cap is the
+    evidence. Cheap: a field is looked at only when it holds enough ``%`` and ``&`` together
+    to meet a cap (C-level counts), and then the decoder's own flag decides
+    (:meth:`~lwsyslog.normalize.EventView.flooded`).
+    """
+
+    id = "protocol-encoding-flood"
+    categories = ("protocol-anomaly",)
+    severity = Severity.MEDIUM
+    description = (
+        f"more than {MAX_DISTINCT_PIECES} distinct character references, %u or overlong "
+        "escapes in one field (decoder evasion)"
+    )
+    logs = BOTH
+    # What a flooded field's decoded text still holds: the references and escapes past the
+    # cap ("&", "%"), or overlong lead bytes read as Latin-1 (C0/C1/E0/F0 lower-cased).
+    triggers = dict.fromkeys(
+        ("path", "query", "user_agent", "referer", "cookie", "message"),
+        r"&|%|\xe0|\xe1|\xf0",
+    )
+    # Confirmed on the field's decoded text as the scan finds it (cached per field value):
+    # a query's "&" costs a lookup there, not an evaluation of the line.
+    field_local = True
+    must_match = (
+        AccessSample(target="/", user_agent=f"Mozilla/5.0 {_CHARREFS}"),
+        AccessSample(target=f"/search?q={_WIDE}"),
+        AccessSample(target="/", referer=f"https://example.com/{_OVERLONG3}"),
+        AccessSample(target=f"/a{_WIDE}/index.html"),
+        ErrorSample(message=f"AH00128: File does not exist: /srv/{_WIDE}", code="AH00128"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=" + "+".join(f"%{0x41 + i:02X}" for i in range(26)) * 2),
+        AccessSample(target=f"/wiki/{_CYRILLIC}"),
+        AccessSample(
+            target="/news?id=7",
+            referer="https://example.com/page?a=1&amp;b=2&amp;c=3&amp;d=%E2%9C%93&lt;x&gt;",
+        ),
+        AccessSample(target="/search?" + "&".join(f"p{i}={i}" for i in range(120))),
+        AccessSample(target="/", user_agent="Mozilla/5.0 " + "&#65;" * 300),
+    )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The start of ``text`` when its decoding met a cap (:func:`flooded_text`)."""
+        return text[:100] if flooded_text(text) else None
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first field whose decoding met the cap; the fragment is its start, as logged."""
+        line = event.raw  # holds every field: too few "%" and "&" in it, none in them
+        if line and line.count("%") + line.count("&") <= _FEWEST:
+            return None
+        for field in _FLOOD_FIELDS[event.log]:
+            raw = view.raw(field)
+            if raw.count("%") + raw.count("&") > _FEWEST and view.flooded(field):
+                return RuleMatch(field, raw[:100])
+        return None

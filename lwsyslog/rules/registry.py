@@ -36,6 +36,7 @@ from lwsyslog.rules.nullbyte import ProtocolNullByte
 from lwsyslog.rules.protocol import (
     ProtocolBadRequestStatus,
     ProtocolDebugMethod,
+    ProtocolEncodingFlood,
     ProtocolInvalidUri,
     ProtocolMalformedRequestLine,
     ProtocolOversizedRequest,
@@ -168,6 +169,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ProtocolTlsSniMismatch,
     ProtocolCutLine,
     ProtocolNullByte,
+    ProtocolEncodingFlood,
     DosSlowRequestTimeout,
     DosRequestTimeout,
     DosMaxWorkers,
