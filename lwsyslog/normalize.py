@@ -22,6 +22,7 @@ __all__ = [
     "MAX_DECODED_CHARS",
     "TEXT_FIELDS",
     "EventView",
+    "FloodedText",
     "decode",
     "flooded_text",
     "raw_getter",
@@ -317,24 +318,19 @@ _GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
 }
 
 
-# The lower-cased decoded texts of the last fields whose decoding met a cap, by hash and
-# length (a field-local rule is given the text alone; a hash is computed once per string).
-# The newest stay: the fields of the line at hand are always among them.
-_FLOODED: dict[tuple[int, int], None] = {}
-_FLOODED_REMEMBERED = 256
+class FloodedText(str):
+    """The lower-cased decoded text (:meth:`EventView.lower`) of a field whose decoding met a
+    cap of distinct pieces (:meth:`EventView.flooded`). A rule confirmed on a field's text
+    alone (``match_field``) is given the text, not the view: the type carries the flag to it
+    (:func:`flooded_text`). Every ``str`` method returns a plain ``str``."""
 
-
-def _remember_flooded(text: str) -> None:
-    if len(_FLOODED) >= _FLOODED_REMEMBERED:
-        del _FLOODED[next(iter(_FLOODED))]
-    _FLOODED[hash(text), len(text)] = None
+    __slots__ = ()
 
 
 def flooded_text(text: str) -> bool:
-    """Whether ``text`` is the lower-cased decoded text (:meth:`EventView.lower`) of a field
-    whose decoding met a cap of distinct pieces (:meth:`EventView.flooded`), among the last
-    few hundred such fields."""
-    return (hash(text), len(text)) in _FLOODED
+    """Whether ``text`` is the lower-cased decoded text of a field whose decoding met a cap of
+    distinct pieces (see :class:`FloodedText`)."""
+    return type(text) is FloodedText
 
 
 class EventView:
@@ -371,9 +367,9 @@ class EventView:
             if value is None:
                 value = self._decode(field)
             value = value.lower()
-            self._lower[field] = value
             if self._flooded and field in self._flooded:
-                _remember_flooded(value)
+                value = FloodedText(value)
+            self._lower[field] = value
         return value
 
     def flooded(self, field: str) -> bool:

@@ -12,7 +12,7 @@ import pytest
 from lwsyslog import percent
 from lwsyslog.config import load_config
 from lwsyslog.events import AccessEvent, Origin
-from lwsyslog.normalize import EventView, decode
+from lwsyslog.normalize import EventView, decode, flooded_text
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.pipeline import Pipeline
 from tests.unit.user_agent_cost import access_line, cost_ratio
@@ -88,6 +88,18 @@ def test_the_view_flags_the_field_whose_decoding_met_a_cap() -> None:
     assert view.flooded("query") and view.flooded("target") and view.flooded("user_agent")
     assert not view.flooded("path") and not view.flooded("referer")
     assert view.decoded("referer") == html.unescape(event.referer)
+
+
+def test_the_flag_travels_with_the_fields_text_not_with_equal_text_elsewhere() -> None:
+    # A rule confirmed on a field's text alone reads the flag from the text it is given; a
+    # text equal to a flooded one but not decoded from a flooded field is not flagged.
+    event = AccessEvent(
+        origin=Origin("t", 1), raw="", target="/", user_agent="".join(map(_charref, range(200)))
+    )
+    flooded = EventView(event).lower("user_agent")
+    assert flooded_text(flooded)
+    assert not flooded_text(str(flooded))
+    assert not flooded_text(flooded[:100]) and not flooded_text(flooded.upper())
 
 
 # --- through the pipeline: the rule, and the cost ---------------------------------------------
