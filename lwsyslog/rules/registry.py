@@ -26,7 +26,11 @@ from lwsyslog.rules.command import (
     CommandServerSideInclude,
     CommandShellChain,
 )
-from lwsyslog.rules.command_raw import CommandEncodedAmpersand, CommandEscapedNewline
+from lwsyslog.rules.command_raw import (
+    CommandEncodedAmpersand,
+    CommandEscapedNewline,
+    CommandLeadingSeparator,
+)
 from lwsyslog.rules.cut import ProtocolCutLine
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
@@ -106,6 +110,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CommandQuotedName,
     CommandEncodedAmpersand,
     CommandEscapedNewline,
+    CommandLeadingSeparator,
     WebshellCommand,
     WebshellUploadExec,
     WebshellKnownName,

@@ -170,7 +170,7 @@ class SensitiveSourceDisclosure(PathRule):
     # Selected by what follows the script's extension, never by the extension alone: ".php"
     # is in half the requests of a PHP site.
     trigger = (
-        r"~|::|\+\.htr|copy[ _(]|/\s|\.inc|\.(?:php[3-7]?|phtml)[._ -]"
+        r"~|::|\+\.htr|copy[ _()]| copy|/\s|\.inc|\.phps|cvs/|_darcs/|#|\.(?:php[3-7]?|phtml)[._ -]"
         r"|\.(?:aspx?|ascx|asa|asmx|ashx|jspx?)[._ -]|\.(?:cfml?|pl|py|rb|cgi)[._ -]"
         r"|\.(?:config|ini|conf|cs|vb)[._ -]"
     )
@@ -178,8 +178,19 @@ class SensitiveSourceDisclosure(PathRule):
         r"(?P<frag>[^/]*"
         + _SCRIPT
         + r"(?:[._-](?:bak\d?|bck|bk|bkp|old\d?|orig|original|copy|tmp|temp|txt|save|sav|swp|swo"
-        r"|dist|back|backup|src|source|\d)|~\d?|\.|\s|::\$?data\$?|\+\.htr))$"
-        r"|(?P<frag1>[^/]*\.(?:inc|jspx?\.java))$"
+        r"|dist|back|backup|src|source|\d|bac|saved|cpy|new|default|java|swn|rej|un~|kate-swp"
+        r"|\$\$\$|~\d{0,3}~?)|~\d?|\.|\s|#|::\$?data\$?|\+\.htr))$"
+        r"|(?P<frag1>[^/]*\.(?:inc|jspx?\.java|phps))$"
+        # An archive of a web script (a published .pl or .py may ship compressed).
+        r"|(?P<frag4>[^/]*\.(?:php[3-7]?|phtml|aspx?|jspx?|cfml?|inc|config)\.(?:zip|gz|tgz"
+        r"|tar|tar\.gz|rar|7z|bz2))$"
+        # Emacs' auto-save copy (#index.php#), and the names Windows Explorer and macOS Finder
+        # give a copy (index - Copy.php, index copy.php, index (copy).php).
+        r"|(?:^|/)(?P<frag5>#[^/]*" + _SCRIPT + r"#)$"
+        r"|(?P<frag6>[^/]*(?:\s-\s|\s)\(?copy(?:\s\(\d{1,3}\))?\)?" + _SCRIPT + r")$"
+        # Version-control internals that are no dotfiles: CVS and darcs.
+        r"|(?:^|/)(?P<frag7>cvs/(?:entries|root|repository|tag)(?:\.log|\.extra)?)$"
+        r"|(?:^|/)(?P<frag8>_darcs/(?:prefs|patches|inventory|pristine|hashed_inventory))(?:/|$)"
         r"|(?:^|/)(?P<frag2>copy(?:[ _]\(\d+\))?(?:[ _]of)?[ _][^/]*\.[a-z0-9]{1,5})$"
         r"|/(?P<frag3>\s[^/]*" + _SCRIPT + r")$"
     )
@@ -195,6 +206,19 @@ class SensitiveSourceDisclosure(PathRule):
         AccessSample(target="/index.php.", status=200),
         AccessSample(target="/%20index.php", status=404),
         ErrorSample(message="File does not exist: /var/www/html/settings.py.orig"),
+        AccessSample(target="/index.php.BAC", status=404),
+        AccessSample(target="/index.php.saved", status=404),
+        AccessSample(target="/index.php.~1~", status=404),
+        AccessSample(target="/login.asp.$$$", status=404),
+        AccessSample(target="/index.php.zip", status=404),
+        AccessSample(target="/index.php.java", status=404),
+        AccessSample(target="/source.phps", status=404),
+        AccessSample(target="/%23index.php%23", status=404),
+        AccessSample(target="/index.php%23", status=404),
+        AccessSample(target="/index%20-%20Copy.php", status=404),
+        AccessSample(target="/index%20copy.php", status=404),
+        AccessSample(target="/CVS/Entries", status=404),
+        AccessSample(target="/_darcs/prefs/", status=404),
     )
     must_not_match = (
         AccessSample(target="/about-us~draft"),
@@ -207,6 +231,12 @@ class SensitiveSourceDisclosure(PathRule):
         AccessSample(target="/misc/client.java"),
         AccessSample(target="/docs/%20notes.txt"),
         AccessSample(target="/search.php?q=%20index.php"),
+        AccessSample(target="/downloads/backup-tool.pl.gz"),
+        AccessSample(target="/cvs/entries-2024.html"),
+        AccessSample(target="/blog/copy-of-the-week.php"),
+        AccessSample(target="/docs/webpack.config.js"),
+        AccessSample(target="/news/new.php"),
+        AccessSample(target="/tags/%23php"),
     )
 
 
