@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -96,6 +97,34 @@ def test_the_named_kev_exploits_of_the_issue_are_covered() -> None:
         "CVE-2022-27925", "CVE-2022-46169", "CVE-2024-1709",
     ):  # fmt: skip
         assert cve in covered, cve
+
+
+FINGERPRINTS = [rule for rule in PACK.rules if rule.not_found_only]
+
+
+@pytest.mark.parametrize("rule", FINGERPRINTS, ids=[rule.id for rule in FINGERPRINTS])
+def test_a_product_fingerprint_counts_only_where_the_server_answered_not_found(
+    rule: PackRule,
+) -> None:
+    # A scanner asking a server without the product for its endpoint gets 404/410; where the
+    # product runs, the same request is its own use: served, redirected to a login, or refused.
+    for sample in rule.must_match:
+        for status in (404, 410):
+            assert rule.id in _fired(replace(sample, status=status)), (sample.target, status)
+        for status in (200, 204, 302, 304, 401, 403, 500):
+            assert rule.id not in _fired(replace(sample, status=status)), (sample.target, status)
+
+
+def test_the_fingerprints_cover_the_products_whose_exploits_start_at_a_product_endpoint() -> None:
+    named = {cve for rule in FINGERPRINTS for cve in rule.cves}
+    for cve in (
+        "CVE-2021-26084", "CVE-2019-0193", "CVE-2022-1388", "CVE-2018-13379",
+        "CVE-2019-19781", "CVE-2023-46805", "CVE-2024-3400", "CVE-2023-34362",
+        "CVE-2022-27925", "CVE-2018-1000861", "CVE-2021-22205", "CVE-2021-43798",
+        "CVE-2022-22947", "CVE-2021-21972", "CVE-2024-36401",
+    ):  # fmt: skip
+        assert cve in named, cve
+    assert all(rule.severity in ("low", "medium") for rule in FINGERPRINTS)
 
 
 GOOD_RULE = """
@@ -269,7 +298,7 @@ def test_rules_cve_lists_covered_cves_and_filters_one(capsys: pytest.CaptureFixt
     assert main(["rules", "--cve", "cve-2022-1388", "--json"]) == 0
     (row,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert row["cve"] == "CVE-2022-1388"
-    assert [r["id"] for r in row["rules"]] == ["exploit-f5-icontrol-bash"]
+    assert [r["id"] for r in row["rules"]] == ["exploit-f5-icontrol-bash", "exploit-f5-probe"]
     assert main(["rules", "--cve", "CVE-2099-99999"]) == 1
     assert "no loaded rule names CVE-2099-99999" in capsys.readouterr().out
 
