@@ -15,6 +15,8 @@ import re
 # the table (see _apache_escapes_only), without a piece per escape. Typed in _codecs only.
 from _codecs import escape_decode
 
+from lwsyslog.formats.escaped_text import apache_escapes_only
+
 __all__ = ["split_request_line", "text_value", "unescape"]
 
 # One escape: "\\" and "x" with two hex digits, or any one byte. Split on it (the group kept),
@@ -55,6 +57,8 @@ _SUSPECT = re.compile(rb'\\(?![\\"ntrbvf]|x[0-9a-fA-F]{2})')
 # More backslashes than this and the check is done by whole-field operations instead of a
 # search: the search is a regex step per backslash, the operations a few passes.
 _SEARCHED_BACKSLASHES = 64
+# Longer fields are checked by RE2 where it is installed.
+_LONG_FIELD = 1024
 _AT_BACKSLASH = bytes(0xFF if byte == ord("\\") else 0 for byte in range(256))
 _NOT_ESCAPE_LETTER = bytes(0 if chr(byte) in '"ntrbvf' else 0xFF for byte in range(256))
 
@@ -72,7 +76,16 @@ def _apache_escapes_only(data: bytes) -> bool:
     digits a mask would have to follow too; a removal of the ``\\xhh`` cost more than the
     search), found by whole-field operations: a mask of the backslashes and a mask of the
     bytes after them that are not an escape letter, as integers, share a bit when some
-    backslash escapes nothing Apache writes."""
+    backslash escapes nothing Apache writes.
+
+    A field of more than a kilobyte is checked in one pass of RE2 instead
+    (:func:`~lwsyslog.formats.escaped_text.apache_escapes_only`): the replacement, the
+    search for ``\\x`` and the masks each read the field again, slowly where nearly every
+    byte is a backslash (900 us for 60,000 ``\\"``, against 170)."""
+    if len(data) > _LONG_FIELD:
+        checked = apache_escapes_only(data)
+        if checked is not None:
+            return checked
     data = data.replace(b"\\\\", b"_")
     if data.count(b"\\") <= _SEARCHED_BACKSLASHES or b"\\x" in data:
         return _SUSPECT.search(data) is None

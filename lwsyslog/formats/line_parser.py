@@ -186,11 +186,11 @@ class LineParser:
                             return hot.plain_event(m, origin, text)
                         return self._forwarded(hot.plain_event(m, origin, text))
                 elif text[-1:] not in _LINE_ENDS:
-                    m = hot.pattern.match(text)
-                    if m is not None and (text[:1] != "[" or not self._error):
+                    g = hot.match_escaped(text)
+                    if g is not None and (text[:1] != "[" or not self._error):
                         if self._proxies is None:
-                            return hot.escaped_event(m, origin, text)
-                        return self._forwarded(hot.escaped_event(m, origin, text))
+                            return hot.escaped_groups_event(g, origin, text)
+                        return self._forwarded(hot.escaped_groups_event(g, origin, text))
             event = self._parse(text, origin)
             self._retarget()
             if self._proxies is not None and event.log == "access":
@@ -340,20 +340,20 @@ class LineParser:
     ) -> AccessEvent | None:
         if lenient:
             for fmt in self._formats:
-                m = fmt.match_lenient(text)
-                if m is not None:
-                    return fmt.to_event(m, origin, raw)
+                event = fmt.lenient_event(text, origin, raw)
+                if event is not None:
+                    return event
             return None
         last = self._last
         if last is not None:
-            m = last.match(text)
-            if m is not None:
-                return last.to_event(m, origin, raw)
+            event = last.event(text, origin, raw)
+            if event is not None:
+                return event
         for fmt in self._formats:
             if fmt is last:
                 continue
-            m = fmt.match(text)
-            if m is not None:
+            event = fmt.event(text, origin, raw)
+            if event is not None:
                 self._last = fmt
-                return fmt.to_event(m, origin, raw)
+                return event
         return None

@@ -44,11 +44,12 @@ from lwsyslog.formats.plain_event import (
     compile_plain_event,
     request_from_parts,
 )
+from lwsyslog.formats.segments import Groups, Part, SegmentedPattern
 from lwsyslog.formats.time_directives import (
     split_time_arg,
     time_converter,
 )
-from lwsyslog.formats.value_patterns import CLF_TIME, KIND_TEXT, KINDS, value_pattern
+from lwsyslog.formats.value_patterns import CLF_TIME, KIND_TEXT, KINDS, value_pattern, value_shape
 from lwsyslog.timeparse import strftime_parser
 
 __all__ = ["BUILTIN_FORMATS", "AccessFormat", "compile_logformat", "resolve_format"]
@@ -173,7 +174,10 @@ class AccessFormat:
     ``pattern`` does, with the same values, several times faster on long quoted fields, and
     it splits a common request line itself (so its groups are numbered differently: its
     matches go to :attr:`plain_event`). :meth:`match` picks the right pattern for a line and
-    :meth:`to_event` the right conversion for a match. :meth:`match_lenient` also accepts
+    :meth:`to_event` the right conversion for a match; :meth:`event` does both, and on a long
+    line with escapes it matches the escape-aware pattern piece by piece, its quoted values
+    measured in one pass each (:mod:`lwsyslog.formats.segments`: the same groups, without a
+    regex step per escape). :meth:`match_lenient` (and :meth:`lenient_event`) also accepts
     lines that carry extra trailing fields after the format (a ``combined`` line with ``%D``
     appended; the surplus goes into ``extra["trailing"]``) and a remote user (``%u``)
     containing blanks, which the strict pattern reads as one token so that it cannot swallow
@@ -183,12 +187,14 @@ class AccessFormat:
 
     __slots__ = (
         "_duration_scale",
+        "_escaped",
         "_extra",
         "_frac",
         "_frac_scale",
         "_from_parts",
         "_idx",
         "_lenient",
+        "_lenient_escaped",
         "_parts",
         "_time",
         "_trailing",
@@ -212,10 +218,12 @@ class AccessFormat:
         # read "", so conversion needs no per-field presence test. The lenient pattern's
         # trailing text is the group after it.
         self._trailing = self.specificity + 1
-        self.pattern = re.compile(body + r"()\Z")
-        self._lenient = re.compile(lenient_body + r"()(?:[ \t]+(.*))?\Z")
+        self._escaped = SegmentedPattern(body, r"()\Z")
+        self.pattern = self._escaped.pattern
+        self._lenient_escaped = SegmentedPattern(lenient_body, r"()(?:[ \t]+(.*))?\Z")
+        self._lenient = self._lenient_escaped.pattern
         plain_body, _ = _build_body(items, lenient=False, plain=True)
-        self.plain_pattern = re.compile(plain_body + r"()\Z")
+        self.plain_pattern = re.compile(_joined(plain_body) + r"()\Z")
         self._plan(cands)
         optional = {
             i
@@ -314,6 +322,24 @@ class AccessFormat:
         """A match of the format followed by blank-separated trailing text, or ``None``."""
         return self._lenient.match(line)
 
+    def match_escaped(self, line: str) -> Groups | None:
+        """The groups of ``pattern``'s match of ``line`` (for :meth:`escaped_groups_event`),
+        or ``None``; a long line is matched piece by piece."""
+        return self._escaped.match(line)
+
+    def event(self, line: str, origin: Origin, raw: str) -> AccessEvent | None:
+        """The event for ``line`` (its raw text ``raw``) when it matches the whole format."""
+        if "\\" not in line:
+            m = self.plain_pattern.match(line)
+            return None if m is None else self.plain_event(m, origin, raw)
+        g = self._escaped.match(line)
+        return None if g is None else self.escaped_groups_event(g, origin, raw)
+
+    def lenient_event(self, line: str, origin: Origin, raw: str) -> AccessEvent | None:
+        """The event for ``line`` when :meth:`match_lenient` matches it."""
+        g = self._lenient_escaped.match(line)
+        return None if g is None else self.escaped_groups_event(g, origin, raw, lenient=True)
+
     def parse(self, line: str, origin: Origin) -> AccessEvent | None:
         """The event for ``line`` when it matches the whole format, else ``None``."""
         m = self.match(line)
@@ -328,7 +354,13 @@ class AccessFormat:
     def escaped_event(self, m: re.Match[str], origin: Origin, raw: str) -> AccessEvent:
         """:meth:`to_event` for a match of the escape-aware patterns (``pattern`` and the
         lenient one): the general conversion."""
-        g = m.groups()
+        return self.escaped_groups_event(m.groups(), origin, raw, lenient=m.re is self._lenient)
+
+    def escaped_groups_event(
+        self, g: Groups, origin: Origin, raw: str, *, lenient: bool = False
+    ) -> AccessEvent:
+        """:meth:`escaped_event` from the groups of the match (``lenient``: of the lenient
+        pattern, whose last group is the trailing text)."""
         ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = self._idx
         if self._from_parts:
             i_m, i_u, i_q, i_h = self._parts
@@ -356,7 +388,7 @@ class AccessFormat:
             value = g[index]
             if value and value != "-":
                 extra[key] = text_value(value)
-        if m.re is self._lenient and g[self._trailing]:
+        if lenient and g[self._trailing]:
             extra["trailing"] = g[self._trailing]
         value = g[ip]
         referer_v, agent_v, user_v, vhost_v, cookie_v = (
@@ -443,24 +475,28 @@ def _split_request_pattern(index: int, value: str) -> str:
 
 def _build_body(
     items: list[LogFormatItem], *, lenient: bool, plain: bool = False
-) -> tuple[str, _Candidates]:
-    """The pattern body of ``items`` and the directives competing for each event field.
+) -> tuple[list[Part], _Candidates]:
+    """The pattern of ``items``, part by part, and the directives competing for each event
+    field.
 
     ``plain`` builds the variant for lines without a backslash (see :func:`_value_pattern`),
-    with the request line split by the pattern (:func:`_split_request_pattern`).
+    with the request line split by the pattern (:func:`_split_request_pattern`); the other
+    variant's parts say what each value can match (:func:`value_shape`), for
+    :class:`~lwsyslog.formats.segments.SegmentedPattern`.
     """
-    parts: list[str] = []
+    parts: list[Part] = []
     cands = _Candidates({})
     inside_quotes = False
     index = 0
     for pos, item in enumerate(items):
         if isinstance(item, str):
-            parts.append(re.escape(item))
+            parts.append(Part(re.escape(item), literal=item))
             inside_quotes ^= item.count('"') % 2 == 1
             continue
         following = items[pos + 1] if pos + 1 < len(items) else ""
         next_char = following[:1] if isinstance(following, str) else "%"
         value = value_pattern(item, inside_quotes, next_char, lenient, plain)
+        shape = value_shape(item, inside_quotes, next_char, lenient)
         name = _group_name(item, index)
         if plain and item.letter == "r" and inside_quotes and next_char == '"':
             value = _split_request_pattern(index, value)
@@ -469,10 +505,15 @@ def _build_body(
             element = rf"\[(?P<{name}>{CLF_TIME})\]"
         if item.conditional and KINDS.get(item.letter) != KIND_TEXT:
             element = f"(?:{element}|-)"
-        parts.append(element)
+            shape = shape._replace(single_end=False)
+        parts.append(Part(element, None, shape.single_end, shape.blank_free, shape.run))
         _offer(cands, index, item)
         index += 1
-    return "".join(parts), cands
+    return parts, cands
+
+
+def _joined(parts: list[Part]) -> str:
+    return "".join(part.regex for part in parts)
 
 
 def compile_logformat(fmt: str, name: str = "") -> AccessFormat:

@@ -9,11 +9,12 @@ to the literal that follows it. Clients, lognames and server names have tighter 
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lwsyslog.formats.directives import Directive
 from lwsyslog.formats.time_directives import NUMBER, split_time_arg, time_value_pattern
 
-__all__ = ["CLF_TIME", "KINDS", "KIND_TEXT", "value_pattern"]
+__all__ = ["CLF_TIME", "KINDS", "KIND_TEXT", "ValueShape", "value_pattern", "value_shape"]
 
 # Value patterns. Numbers are bounded so that int() never meets an absurd digit string.
 _TOKEN = r"\S+"
@@ -130,6 +131,57 @@ def value_pattern(
 
 
 def _token_pattern(inside_quotes: bool, next_char: str) -> str:
-    if inside_quotes:
-        return r'[^\s"\\]+' + ("+" if next_char in ('"', " ") else "")
-    return _TOKEN + ("+" if next_char in ("", " ", "\t") else "")
+    return (r'[^\s"\\]+' if inside_quotes else _TOKEN) + (
+        "+" if _token_possessive(inside_quotes, next_char) else ""
+    )
+
+
+def _token_possessive(inside_quotes: bool, next_char: str) -> bool:
+    return next_char in (('"', " ") if inside_quotes else ("", " ", "\t"))
+
+
+class ValueShape(NamedTuple):
+    """What the escape-aware pattern of a value can match (see
+    :mod:`lwsyslog.formats.segments`)."""
+
+    single_end: bool  # from a given start, the value can end in one place only
+    blank_free: bool  # the value never takes a space or a tab
+    run: bool = False  # a quoted value running possessively to the next unescaped quote
+
+
+_UNKNOWN_SHAPE = ValueShape(single_end=False, blank_free=False)
+
+
+def value_shape(d: Directive, inside_quotes: bool, next_char: str, lenient: bool) -> ValueShape:
+    """The shape of ``value_pattern(d, inside_quotes, next_char, lenient, plain=False)``,
+    branch for branch. Only what is certain is claimed: a value said to end in one place is a
+    possessive run or a bracketed time (or, for a logname, a ``-`` that can only end where
+    the possessive token after it would)."""
+    if d.letter == "u" and not inside_quotes and not lenient:
+        return ValueShape(_token_possessive(False, next_char), blank_free=True)
+    if d.letter == "l":
+        return ValueShape(_token_possessive(inside_quotes, next_char), blank_free=True)
+    if d.letter == "t":
+        _phase, rest = split_time_arg(d.arg or "")
+        # The bracketed CLF time: a possessive run up to "]" (it holds a blank).
+        return ValueShape(single_end=True, blank_free=False) if not rest else _UNKNOWN_SHAPE
+    if d.letter == "X":
+        return ValueShape(single_end=True, blank_free=True)
+    if d.letter == "P" and d.arg == "hextid":
+        return ValueShape(single_end=False, blank_free=True)
+    if d.letter == "q":
+        return _UNKNOWN_SHAPE
+    kind = KINDS[d.letter]
+    if kind in (_KIND_NUMBER, _KIND_DASH_NUMBER):
+        return ValueShape(next_char != "%" and not next_char.isdigit(), blank_free=True)
+    if kind == _KIND_HOST:
+        possessive = next_char == "" or re.fullmatch(_HOST_CHARS, next_char) is None
+        return ValueShape(possessive, blank_free=True)
+    if kind == _KIND_SERVER and not inside_quotes:
+        # An IPv6 address is matched greedily: it may end at more than one colon.
+        return ValueShape(single_end=False, blank_free=True)
+    if kind in (_KIND_TOKEN, _KIND_SERVER):
+        return ValueShape(_token_possessive(inside_quotes, next_char), blank_free=True)
+    if inside_quotes and next_char == '"':
+        return ValueShape(single_end=True, blank_free=False, run=True)
+    return _UNKNOWN_SHAPE

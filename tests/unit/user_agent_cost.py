@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from lwsyslog.events import Origin
 from lwsyslog.pipeline import Pipeline
@@ -23,19 +24,25 @@ def _normal(length: int) -> str:
     return " ".join(_WORDS[i % len(_WORDS)] for i in range(length // 5))[:length]
 
 
-def cost_ratio(pipeline: Pipeline, hostile: str, budget: float) -> float:
+def cost_ratio(
+    pipeline: Pipeline,
+    hostile: str,
+    budget: float,
+    line: Callable[[str, int], str] = access_line,
+) -> float:
     """How many times a line with the User-Agent ``hostile`` costs one with ordinary words of
     the same length: the best of 7 alternated runs of each (load on the machine slows both
     alike), tried up to 3 times while over ``budget``, so only a cost that grew by a large
-    factor fails a test."""
+    factor fails a test. ``line`` puts the field in a line (another field than the
+    User-Agent)."""
     normal = _normal(len(hostile))
     serial = [0]
 
     def seconds(user_agent: str) -> float:
         serial[0] += 1
-        line = access_line(user_agent, serial[0])
+        text = line(user_agent, serial[0])
         start = time.perf_counter()
-        pipeline.process(line, Origin("cost", serial[0]))
+        pipeline.process(text, Origin("cost", serial[0]))
         return time.perf_counter() - start
 
     for _ in range(3):
