@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 
@@ -223,3 +224,16 @@ def test_percent_runs_with_wide_escapes_decode_as_escape_by_escape() -> None:
     for _ in range(3000):
         run = "".join(rng.choice(tokens) for _ in range(rng.randrange(1, 12)))
         assert _run_text(run) == _run_text_reference(run), run
+
+
+def test_runs_of_white_space_of_any_length_fold_to_one() -> None:
+    # Runs up to 60,000 long, mixed with text: one space, or one line break when the run
+    # holds one, whatever the run's length (the folding takes long runs in big steps).
+    rng = random.Random(7)
+    pieces = ["a", "b c", " ", "\n", "\t", "\r\n", "\n" * 17, " " * 33, "\n \n" * 50]
+    for _ in range(2000):
+        text = "x" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 30))) + "y"
+        expected = re.sub(r"\s+", lambda run: "\n" if "\n" in run.group() else " ", text)
+        assert decode(text) == expected, repr(text)
+    assert decode("a" + "\n" * 60_000 + "b") == "a\nb"
+    assert decode("a" + " " * 60_001 + "b") == "a b"
