@@ -16,12 +16,12 @@ and ``\\nps`` would read alike, so that rule decodes the query itself, once, and
 from __future__ import annotations
 
 import re
-import urllib.parse
 
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import linear_search
 from lwsyslog.normalize import EventView
+from lwsyslog.percent import percent_decoded
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
 from lwsyslog.rules.command import COMMAND_WORDS, STRONG_COMMANDS
 from lwsyslog.rules.samples import AccessSample
@@ -148,14 +148,26 @@ class CommandEscapedNewline(Rule):
         cut = target.find("?")
         if cut < 0:
             return None
-        query = urllib.parse.unquote_plus(target[cut + 1 :])
+        query = _form_decoded(target[cut + 1 :])
         fragment = _ESCAPED_NEWLINE.search(fold(query))
         return None if fragment is None else RuleMatch("query", fragment)
 
 
-# What a leading separator is written with, and where a command name ends.
+def _form_decoded(query: str) -> str:
+    """One round of percent-decoding of a query, ``+`` a space: the project's decoder, whose
+    work does not grow with the number of ``%`` (``urllib``'s takes a Python step per one)."""
+    return percent_decoded(query.replace("+", " "))
+
+
+# Stands for a literal "&" of a query while it is decoded in one piece: the parameters are
+# then told apart in the decoded text, where an encoded "%26" is an ordinary "&".
+_PARAM_BREAK = "\ue000"
+# What a leading separator is written with, and where a command name (or a value) ends.
 _LEAD = r"(?:\|\|?|&&?|;|\n|\r)"
-_AFTER = r"(?:$|[\s;|&`'\")<>\\])"
+_END = f"(?:$|{_PARAM_BREAK})"
+_AFTER = r"(?:$|[\s;|&`'\")<>\\" + _PARAM_BREAK + "])"
+# The start of one parameter's value: the query's start or a literal "&", then its name.
+_VALUE_START = f"(?:^|{_PARAM_BREAK})(?:[^={_PARAM_BREAK}]*=)?"
 # Separators no search box starts a text with, then the commands the shells run, English words
 # too (``set``, ``ver``, ``rem``, ``time``); not "more", "start" or "date", which follow a
 # leading "&" in labels ("& more").
@@ -173,7 +185,8 @@ _LEADING = linear_search(
     re.compile(
         # Quotes and brackets that close what the value was inserted into ("'|", "');"), a
         # shell separator, optional white space or ${IFS}, a command (or its path) that ends.
-        r"^(?P<frag>(?:['\"`)\]]\s*){0,3}"
+        _VALUE_START
+        + r"(?:(?P<frag>(?:['\"`)\]]\s*){0,3}"
         + _LEAD
         + r"(?:\s|\$\{?ifs\}?|\$9)*(?:/?(?:usr/(?:local/)?)?s?bin/)?"
         + _LEADING_WORDS
@@ -181,9 +194,11 @@ _LEADING = linear_search(
         + _AFTER
         # A redirection from, or cmd.exe's escape before, a command no English word is named
         # after (commix and fuzzdb probes "<id", "^whoami").
-        + r"|^(?P<frag1>(?:['\"`)]\s*){0,3}[<^](?:/?(?:usr/)?s?bin/)?"
+        + r"|(?P<frag1>(?:['\"`)]\s*){0,3}[<^](?:/?(?:usr/)?s?bin/)?"
         + STRONG_COMMANDS
-        + r")(?:$|[;|&\n\r\\])"
+        + r")(?:"
+        + _END
+        + r"|[;|&\n\r\\]))"
     )
 )
 
@@ -244,15 +259,9 @@ class CommandLeadingSeparator(Rule):
         cut = target.find("?")
         if cut < 0:
             return None
-        for param in target[cut + 1 :].split("&"):
-            _, equals, value = param.partition("=")
-            text = value if equals else param
-            if not text:
-                continue
-            # A no-break space, which shells and cmd.exe split words at, read as a space.
-            plain = text.lower().replace("%c2%a0", "%20").replace("%a0", "%20")
-            decoded = urllib.parse.unquote_plus(plain)
-            fragment = _LEADING.search(fold(decoded))
-            if fragment is not None:
-                return RuleMatch("query", fragment)
-        return None
+        # One decoding and one search for the whole query, however many parameters it has.
+        # A no-break space, which shells and cmd.exe split words at, is read as a space.
+        query = target[cut + 1 :].lower().replace("%c2%a0", "%20").replace("%a0", "%20")
+        decoded = _form_decoded(query.replace("&", _PARAM_BREAK))
+        fragment = _LEADING.search(fold(decoded))
+        return None if fragment is None else RuleMatch("query", fragment)
