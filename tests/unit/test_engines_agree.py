@@ -42,7 +42,7 @@ def _events() -> Iterator[AccessEvent | ErrorEvent]:
                 yield event
 
 
-def _literals() -> list[str]:
+def rule_literals() -> list[str]:
     """Every literal the built-in rules' patterns need: the raw material of the fuzz."""
     found: set[str] = set()
     for cls in ALL_RULES:
@@ -58,7 +58,7 @@ def _fuzzed() -> Iterator[AccessEvent | ErrorEvent]:
     rules' own literals: near misses as much as hits."""
     rng = random.Random(20261205)
     samples = [s for cls in ALL_RULES for s in (*cls.must_match, *cls.must_not_match)]
-    literals = _literals()
+    literals = rule_literals()
     pieces = [s.target if isinstance(s, AccessSample) else s.message for s in samples]
     for number in range(FUZZED_LINES):
         parts = [rng.choice(pieces)[: rng.randrange(1, 80)] for _ in range(rng.randrange(1, 4))]

@@ -15,21 +15,10 @@ import time
 
 import pytest
 
-from lwsyslog.matching.literals import literal_requirement
 from lwsyslog.matching.scanner import LONG_TEXT, compile_literals, engine_name
-from lwsyslog.rules import ALL_RULES
+from tests.unit.test_engines_agree import rule_literals
 
 pytestmark = pytest.mark.skipif(engine_name() != "hyperscan", reason="Hyperscan only")
-
-
-def _rule_literals() -> list[str]:
-    found: set[str] = set()
-    for cls in ALL_RULES:
-        pattern = getattr(cls, "pattern", None)
-        if pattern is not None:
-            for clause in literal_requirement(pattern.pattern, pattern.flags) or ():
-                found.update(clause)
-    return sorted(found)
 
 
 # Literals of one character repeated, runs inside longer ones, a backslash (a replacement
@@ -41,7 +30,7 @@ _PIECES = ('"', "'", ".", "\\", "à", "嘊", "😀", "\ud800", "%", "=", "a", "b
 
 
 def test_long_texts_give_the_literals_that_occur() -> None:
-    literals = sorted({*_rule_literals(), *_ODD})
+    literals = sorted({*rule_literals(), *_ODD})
     scanner = compile_literals(literals)
     rng = random.Random(12)
     long = 0
@@ -67,7 +56,7 @@ def _best(scan: object, text: str) -> float:
 
 @pytest.mark.parametrize("char", ['"', "'", ".", "à"])
 def test_a_long_run_of_one_character_costs_what_words_do(char: str) -> None:
-    scanner = compile_literals(sorted({*_rule_literals(), *_ODD}))
+    scanner = compile_literals(sorted({*rule_literals(), *_ODD}))
     words = " ".join(["summer", "garden", "orange", "window"] * 3000)[:60_000]
     run = char * 60_000
     ratio = float("inf")
