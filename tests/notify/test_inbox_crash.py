@@ -156,12 +156,14 @@ def test_a_sender_killed_between_reading_and_committing_loses_and_doubles_nothin
             first.submit([make_alert(number, sample="z" * 20_000)])
         size = sum(list_segments(inbox_dir(path)).values())
         # The sender has read the segment (its read syscalls grew by at least its size) ...
-        assert wait_for(lambda: _read_chars(pid) - before >= size, timeout=10)
+        # A pump that met the held lock first waits out the outbox's busy timeout (10 s)
+        # and one retry interval before it reads: wait for longer than both.
+        assert wait_for(lambda: _read_chars(pid) - before >= size, timeout=30)
         os.kill(pid, signal.SIGKILL)  # ... and dies before its commit
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    first.close()
+        first.close()  # also when an assertion failed: no sender left to the next test
     assert _stored(path) == 0  # nothing was committed: the window was hit
     receiver.start()
     second = Notifier(_settings(table), path)
