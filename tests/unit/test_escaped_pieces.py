@@ -13,10 +13,11 @@ import re
 
 import pytest
 
-from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.events import Origin
 from lwsyslog.formats import BUILTIN_FORMATS, LineParser, compile_logformat
 from lwsyslog.formats.directives import Directive, parse_logformat
 from lwsyslog.formats.segments import SEGMENTED_FROM
+from tests.unit.test_logformat_fastpath import general_event
 
 ORIGIN = Origin("access.log", 3)
 
@@ -139,12 +140,6 @@ def test_pieces_give_the_whole_patterns_groups(logformat: str) -> None:
     assert matched >= 40  # the pools must exercise the pieces, not just miss them
 
 
-def _whole(logformat: str, line: str) -> AccessEvent | None:
-    fmt = compile_logformat(logformat)
-    m = fmt.pattern.match(line)
-    return None if m is None else fmt.escaped_event(m, ORIGIN, line)
-
-
 @pytest.mark.parametrize("logformat", FORMATS)
 def test_long_lines_give_the_whole_patterns_events(logformat: str) -> None:
     fmt = compile_logformat(logformat)
@@ -152,7 +147,7 @@ def test_long_lines_give_the_whole_patterns_events(logformat: str) -> None:
     for line in _lines(logformat, 300, 2):
         if "\\" not in line:
             continue
-        assert fmt.event(line, ORIGIN, line) == _whole(logformat, line), line
+        assert fmt.event(line, ORIGIN, line) == general_event(logformat, line, ORIGIN), line
         m = fmt.match_lenient(line)
         lenient = None if m is None else fmt.escaped_event(m, ORIGIN, line)
         assert fmt.lenient_event(line, ORIGIN, line) == lenient, line
@@ -164,7 +159,7 @@ def test_the_parser_reads_a_long_escaped_line_as_the_whole_pattern_does() -> Non
     parser = LineParser()
     for n, line in enumerate(_lines("combined", 200, 3)):
         event = parser.parse(line, Origin("access.log", n))
-        expected = _whole("combined", line)
+        expected = general_event("combined", line, ORIGIN)
         if expected is not None and line[-1:] not in "\r\n":
             expected.origin = event.origin
             assert event == expected, line

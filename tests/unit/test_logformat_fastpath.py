@@ -128,10 +128,11 @@ def _lines(logformat: str, count: int) -> list[str]:
     return lines
 
 
-def _general(logformat: str, line: str) -> AccessEvent | None:
+def general_event(logformat: str, line: str, origin: Origin = ORIGIN) -> AccessEvent | None:
+    """The event of ``line`` by the escape-aware pattern matched whole (the general path)."""
     fmt = compile_logformat(logformat)
     m = fmt.pattern.match(line)
-    return None if m is None else fmt.escaped_event(m, ORIGIN, line)
+    return None if m is None else fmt.escaped_event(m, origin, line)
 
 
 def _fast(logformat: str, line: str) -> AccessEvent | None:
@@ -175,7 +176,7 @@ def test_request_line_is_split_the_same_on_both_paths(
     request_line: str, method: str, target: str, protocol: str
 ) -> None:
     line = f'2001:db8::1 - - [10/Oct/2000:13:55:36 -0700] "{request_line}" 200 - "-" "-"'
-    for path in (_fast, _general):
+    for path in (_fast, general_event):
         ev = path("combined", line)
         assert ev is not None
         assert (ev.method, ev.target, ev.protocol) == (method, target, protocol)
@@ -194,7 +195,7 @@ def test_escaped_lines_take_the_general_path_and_are_unescaped() -> None:
     assert (ev.target, ev.referer, ev.user_agent) == ('/a"b\x16', '"ref"', "ua\\x")
     # The plain pattern is only for lines without a backslash: it must not read an escaped
     # quote as the end of a field and call the line a match with shifted fields.
-    assert ev == _general("combined", line)
+    assert ev == general_event("combined", line)
 
 
 @pytest.mark.parametrize("mode", ["auto", "access"])
