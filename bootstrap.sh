@@ -44,7 +44,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   [ -n "$policy_added" ] && rm -f /usr/sbin/policy-rc.d
 fi
 
+# The distribution's interpreter, the one the Debian package runs the program on (built with
+# profile-guided and link-time optimisation), also when another python3 comes first on the PATH
+# (pyenv): tests and benchmarks then measure what is shipped. PYTHON overrides it.
 python=${PYTHON:-python3}
+if [ -z "${PYTHON:-}" ] && [ -x /usr/bin/python3 ]; then
+  python=/usr/bin/python3
+fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
