@@ -40,6 +40,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from program_python import describe, program_python
 from scan_extras import coverage, profile_scan
 from scan_runs import Tool, prefix, prepare_log
 
@@ -67,7 +68,12 @@ def f2b_filters() -> list[Path]:
     ]
 
 
-def _lwsyslog_bin() -> Path | None:
+def _lwsyslog_bin(python: str = sys.executable) -> Path | None:
+    """The ``lwsyslog`` console script of ``python``'s venv, else the checkout's ``.venv``'s,
+    else the one on the PATH."""
+    beside = Path(python).parent / "lwsyslog"
+    if python != sys.executable and beside.exists():
+        return beside
     venv = ROOT / ".venv" / "bin" / "lwsyslog"
     if venv.exists():
         return venv
@@ -75,9 +81,9 @@ def _lwsyslog_bin() -> Path | None:
     return Path(found) if found else None
 
 
-def lwsyslog_ready() -> tuple[Path | None, str]:
+def lwsyslog_ready(python: str = sys.executable) -> tuple[Path | None, str]:
     """Return (console script, reason): the script only when ``lwsyslog scan --help`` works."""
-    exe = _lwsyslog_bin()
+    exe = _lwsyslog_bin(python)
     if exe is None:
         return None, "no lwsyslog console script (expected .venv/bin/lwsyslog)"
     probe = subprocess.run(
@@ -101,8 +107,8 @@ def _sigma_config(workdir: Path, sigma_dir: Path) -> Path:
 def _tools(args: argparse.Namespace, log: Path, workdir: Path, notes: list[str]) -> list[Tool]:
     """The rows for one log file."""
     tools = [
-        Tool("(a) baseline regex", [[sys.executable, str(BENCH / "baseline_regex.py"), str(log)]],
-             args.lines),
+        Tool("(a) baseline regex", [[args.tools_python, str(BENCH / "baseline_regex.py"),
+                                     str(log)]], args.lines),
     ]  # fmt: skip
     filters = f2b_filters() if F2B.exists() and F2B_FILTERS.is_dir() else []
     if args.no_fail2ban:
@@ -120,7 +126,7 @@ def _tools(args: argparse.Namespace, log: Path, workdir: Path, notes: list[str])
                  for f in filters]  # fmt: skip
         tools.append(Tool(f"(b) fail2ban-regex, {len(filters)} apache-* filters summed", argvs,
                           lines, keep_stdout=True))  # fmt: skip
-    exe, why = lwsyslog_ready()
+    exe, why = lwsyslog_ready(args.tools_python)
     if exe is None:
         notes.append(f"- (c)-(e) lwsyslog scan: skipped, {why}.")
         return tools
@@ -252,13 +258,30 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="run fail2ban on this prefix only (0: all lines; its per-line rate is what compares)",
     )
     parser.add_argument("--no-fail2ban", action="store_true", help="skip fail2ban-regex")
+    parser.add_argument(
+        "--python", default="this", metavar="PYTHON",
+        help="interpreter of the baseline and of lwsyslog: 'this' (the one running the "
+        "benchmark), 'system' (a venv of /usr/bin/python3: the Debian package's, and the one "
+        "fail2ban-regex runs on) or a path",
+    )  # fmt: skip
     parser.add_argument("--human", action="store_true", help="also time row (d)")
     parser.add_argument("--coverage", action="store_true", help="findings against the labels")
     parser.add_argument("--profile", action="store_true", help="also cProfile scan (100k lines)")
     args = parser.parse_args(argv)
     if args.lines < 1 or args.repeat < 1 or args.f2b_lines < 0:
         parser.error("--lines and --repeat must be >= 1, --f2b-lines >= 0")
+    args.tools_python = program_python(args.python)
     return args
+
+
+def _shebang(script: Path) -> str:
+    """The interpreter line of ``script`` (``#!/usr/bin/python3``), or ``?``."""
+    try:
+        with script.open("rb") as handle:
+            first = handle.readline(200).decode("utf-8", "replace").strip()
+    except OSError:
+        return "?"
+    return first.removeprefix("#!") or "?"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,11 +300,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"workdir kept: {workdir}", file=sys.stderr)
 
 
-def compile_bytecode() -> str:
+def compile_bytecode(python: str = sys.executable) -> str:
     """Compile lwsyslog's modules to bytecode first, as pip and dpkg do at install: the
     checkout is imported from source, and where bytecode is not written (PYTHONDONTWRITEBYTECODE,
     a read-only tree) every run of scan would compile its ~120 modules again (about 0.1 s)."""
-    command = [sys.executable, "-m", "compileall", "-q", str(ROOT / "lwsyslog")]
+    command = [python, "-m", "compileall", "-q", str(ROOT / "lwsyslog")]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return f"not compiled ({(done.stderr or done.stdout).strip()[:120]})"
@@ -290,7 +313,7 @@ def compile_bytecode() -> str:
 
 def _run(args: argparse.Namespace, workdir: Path, cpu: int | None) -> int:
     profiles = PROFILES if args.profile_name == "both" else (args.profile_name,)
-    bytecode = compile_bytecode()
+    bytecode = compile_bytecode(args.tools_python)
     load_before = os.getloadavg()
     sections: list[str] = []
     verdicts: list[str] = []
@@ -336,7 +359,9 @@ def _run(args: argparse.Namespace, workdir: Path, cpu: int | None) -> int:
         f"date: {dt.datetime.now(dt.UTC).strftime('%Y-%m-%d %H:%M UTC')}",
         f"CPU: {_cpu_model()}, {os.cpu_count()} cores; each child pinned to "
         + (f"CPU {cpu}" if cpu is not None else "no CPU (not pinned)"),
-        f"Python: {platform.python_version()} ({sys.executable}); kernel {platform.release()}",
+        f"Python of rows (a) and (c)-(e) (`--python {args.python}`): "
+        f"{describe(args.tools_python)}; of (b): {F2B}'s own, "
+        f"{_shebang(F2B)}; kernel {platform.release()}",
         f"lwsyslog's bytecode: {bytecode}",
         f"load average (1/5/15 min): {' '.join(f'{x:.2f}' for x in load_before)} before, "
         f"{' '.join(f'{x:.2f}' for x in load_after)} after",

@@ -20,6 +20,10 @@ lines the central server logged raw. The issue: 100k attack lines from 10,000 ad
     .venv/bin/python bench/bench_storm.py                 # 10,000 lines/s for 10 s
     .venv/bin/python bench/bench_storm.py --quick         # 2,000 lines/s for 3 s
     .venv/bin/python bench/bench_storm.py --shards 2      # two programs (setup --shards 2)
+    .venv/bin/python bench/bench_storm.py --python system # the program on /usr/bin/python3
+
+The report also gives the program's pace at each of its stats lines (every 10,000 lines), and
+the interpreter that ran it (see ``program_python.py``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hostile_report import Report
+from program_python import describe, program_python
 
 from lwsyslog import lab
 
@@ -201,6 +206,7 @@ class Result:
     suppressed: int = 0
     raw_lines: int = 0
     stats: str = ""
+    progress: list[str] = field(default_factory=list)
 
 
 def _storm(sock: socket.socket, args: argparse.Namespace, run: str, result: Result) -> None:
@@ -246,6 +252,7 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
             state_dir=work / "state",
             messages_file=messages,
             extra=("--stats-every-lines", "10000"),  # a recent stats line from each shard
+            python=args.program_python,
         )
         with lab.LocalChain(
             work / "chain", program, journal, apache=False, shards=args.shards
@@ -296,7 +303,23 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
                 result.stats = " | ".join(
                     last.split("stats:", 1)[1].strip()[:400] for last in stats
                 )
+                result.progress = _progress(chain.omprog_stderrs[0])
     return result
+
+
+_STATS_FIGURES = re.compile(r"\blines=(\d+) .*?\brate=(\d+)/s .*?\blag=([0-9.]+s)")
+
+
+def _progress(stderr: Path) -> list[str]:
+    """``lines at rate, lag`` of each stats line the (first) program wrote: how its pace
+    changed during the storm."""
+    found = []
+    for row in stderr.read_text(errors="replace").splitlines():
+        match = _STATS_FIGURES.search(row) if "stats:" in row else None
+        if match:
+            lines, rate, lag = match.groups()
+            found.append(f"{int(lines):,} lines at {int(rate):,}/s, lag {lag}")
+    return found
 
 
 def _late(sent: float, arrived: float | None) -> str:
@@ -319,6 +342,8 @@ def _report(report: Report, args: argparse.Namespace, result: Result) -> bool:
             k, when, "-" if stamped is None else f"{stamped - wall:,.2f}", _late(sent, journal_at),
             _late(sent, seen.messages.get(k)),
         ])  # fmt: skip
+    interpreter = describe(args.program_python)
+    report.line(f"- program's interpreter (`--python {args.python}`): {interpreter}")
     report.line(
         f"- storm: {result.sent:,} SQL injection lines from {args.clients:,} addresses, sent in "
         f"{result.send_secs:.1f} s ({result.sent / result.send_secs:,.0f} lines/s asked "
@@ -341,6 +366,8 @@ def _report(report: Report, args: argparse.Namespace, result: Result) -> bool:
     report.line("Alerts in journald by rule: " + ", ".join(
         f"`{rule}` {count:,}" for rule, count in seen.rules.most_common()) + "\n")  # fmt: skip
     report.line(f"Program's last stats line: `{result.stats or '-'}`\n")
+    if result.progress:
+        report.line("Program's pace (each stats line): " + "; ".join(result.progress) + "\n")
     ok = worst < TARGET_SECS
     report.line(
         f"Target (a marker alert during the storm readable < {TARGET_SECS:g} s after its line "
@@ -391,8 +418,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--shards", type=int, default=1, help="omprog programs sharded by client (1)"
     )
+    parser.add_argument(
+        "--python",
+        default="this",
+        metavar="PYTHON",
+        help="interpreter of lwsyslog-omprog: 'this' (the one running the benchmark), "
+        "'system' (a venv of /usr/bin/python3, as the Debian package runs it) or a path",
+    )
     parser.add_argument("--quick", action="store_true", help="2,000 lines/s for 3 s")
-    return parser.parse_args(argv)  # fmt: skip
+    args = parser.parse_args(argv)
+    args.program_python = program_python(args.python)
+    return args  # fmt: skip
 
 
 if __name__ == "__main__":
