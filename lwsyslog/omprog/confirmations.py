@@ -5,7 +5,9 @@ decides what to answer and when to process. :class:`PerLine` (``confirmMessages=
 processes each line and answers with its status. :class:`Transactions`
 (``useTransactions="on"``) spools a line, answers ``DEFER_COMMIT``, then processes it while
 rsyslog renders the next one, and settles the batch at ``COMMIT TRANSACTION`` (see
-:mod:`lwsyslog.omprog.spool`).
+:mod:`lwsyslog.omprog.spool`). Both run in one process; transaction mode's default runs the
+pipeline in a child process instead (:mod:`lwsyslog.omprog.pipelined`), ``--one-process`` uses
+:class:`Transactions`.
 """
 
 from __future__ import annotations

@@ -19,9 +19,11 @@ from lwsyslog.errors import LwsyslogError
 from lwsyslog.omprog.confirmations import Confirmation, PerLine, Transactions, open_spool
 from lwsyslog.omprog.diagnostics import Diagnostics, journal_sender
 from lwsyslog.omprog.options import parse_options
+from lwsyslog.omprog.pipelined import run_pipelined
 from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.signals import SignalFlags, install_signals
 from lwsyslog.omprog.stdio import Answers, LineInput, claim_stdout
+from lwsyslog.omprog.worker import freeze_heap
 
 __all__ = ["main"]
 
@@ -33,6 +35,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     diagnostics = Diagnostics(journal=journal_sender() if options.journald else None)
     flags = SignalFlags()
     wake_fd = install_signals(flags)
+    if options.transactions and not options.one_process:
+        return run_pipelined(options, diagnostics, flags, wake_fd, Answers(protocol_fd))
     try:
         program = OmprogProgram(options, diagnostics)
     except (LwsyslogError, OSError) as error:
@@ -51,14 +55,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     diagnostics.info(f"started{mode} (pid {os.getpid()}, config: {files})")
     try:
         strategy.start()
-        _freeze_heap()
+        freeze_heap()
         answers.send("OK")
         while not flags.stop:
             if flags.reload:
                 flags.reload = False
                 gc.unfreeze()  # what the old configuration leaves behind can be collected
                 program.reload()
-                _freeze_heap()
+                freeze_heap()
             line = source.read_line(program.seconds_to_stats())
             if line is None:
                 if source.eof:
@@ -74,17 +78,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     why = "on SIGTERM" if flags.stop else "at end of input"
     diagnostics.info(f"stopped {why}" + (f": {summary}" if summary else ""))
     return 0
-
-
-def _freeze_heap() -> None:
-    """Move what start-up (or a reload) built out of the cyclic collector's sight.
-
-    Rules, scanners and tables live as long as the program; without this every full
-    collection walks them all again while lines are processed (as ``lwsyslog scan`` does it).
-    Objects that reference counting frees are freed as before.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 if __name__ == "__main__":

@@ -24,10 +24,15 @@ class Options:
     journald: bool = True
     messages_file: str | None = None
     transactions: bool = False
+    one_process: bool = False
     stats_interval_secs: float = 60.0
     stats_every_lines: int = 100_000
     user: str = "auto"
     metrics_listen: str = ""
+    #: The program's pid and its parent's as the status file names them, when the pipeline
+    #: runs in a child (see :mod:`lwsyslog.omprog.worker`): the process rsyslog started and
+    #: rsyslogd. None: this process and its parent.
+    reported_pids: tuple[int, int] | None = None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -80,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
         help='understand BEGIN/COMMIT TRANSACTION marks (rsyslog useTransactions="on")',
     )
     parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="with --transactions, process the lines in this process too (by default a child "
+        "process runs the pipeline while this one answers rsyslog)",
+    )
+    parser.add_argument(
         "--user",
         default="auto",
         metavar="NAME",
@@ -129,6 +140,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         journald=not args.no_journald,
         messages_file=args.messages_file,
         transactions=args.transactions,
+        one_process=args.one_process,
         stats_interval_secs=max(args.stats_interval_secs, 0.1),
         stats_every_lines=max(args.stats_every_lines, 1),
         user=args.user,

@@ -89,6 +89,7 @@ class OmprogProgram:
             report=self._warn,
             listen_override=options.metrics_listen,
             wall_clock=wall_clock,
+            parent_pid=options.reported_pids[1] if options.reported_pids else None,
         )
         self._next_export = self._stats_time  # the first status file at the first tick
 
@@ -433,7 +434,7 @@ class OmprogProgram:
         counters = self.stats_fields()
         return Figures(
             instance=self.options.instance,
-            pid=os.getpid(),
+            pid=self.options.reported_pids[0] if self.options.reported_pids else os.getpid(),
             started=monitor.started,
             taken=self._wall(),
             counters=counters,

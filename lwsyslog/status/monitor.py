@@ -53,8 +53,11 @@ class Monitor:
         report: Report,
         listen_override: str = "",
         wall_clock: Callable[[], float] = time.time,
+        parent_pid: int | None = None,
     ) -> None:
         self._wall = wall_clock
+        #: The process that started the program (rsyslogd); None: this process's parent.
+        self._parent_pid = parent_pid
         self._report = report
         self._instance = instance
         self._listen_override = listen_override
@@ -126,7 +129,7 @@ class Monitor:
             metrics["listen"] = f"{address[0]}:{address[1]}"
         if exporter.textfile:
             metrics["textfile"] = exporter.textfile
-        parent = os.getppid()
+        parent = self._parent_pid or os.getppid()
         record = status_record(
             figures,
             interval_secs=self.settings.interval_secs,

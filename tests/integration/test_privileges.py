@@ -96,6 +96,40 @@ def test_started_as_root_it_runs_as_the_service_user(
     assert b"running as lwsyslog-test" in stderr
 
 
+def test_in_transaction_mode_the_program_and_its_child_both_run_as_the_service_user(
+    service_user: pwd.struct_passwd, world: Path
+) -> None:
+    state, messages = world / "state", world / "log" / "messages"
+    config = world / "lwsyslog.toml"
+    config.write_text("[sinks.journald]\nenabled = false\n[store]\nenabled = false\n")
+    proc = subprocess.Popen(
+        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state),
+         "--messages-file", str(messages), "--user", USER, "--no-journald", "--transactions"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    assert proc.stdout.readline() == b"OK\n"
+    envelope = {"host": "web1", "tag": "apache-access:", "msg": SQLI}
+    for line in (b"BEGIN TRANSACTION", json.dumps(envelope).encode(), b"COMMIT TRANSACTION"):
+        proc.stdin.write(line + b"\n")
+        proc.stdin.flush()
+        assert proc.stdout.readline() in (b"OK\n", b"DEFER_COMMIT\n")
+    (child,) = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    uid = service_user.pw_uid
+    for pid in (proc.pid, int(child)):
+        status = _status(pid)
+        assert status["Uid"].split() == [str(uid)] * 4
+        assert status["CapEff"] == "0000000000000000"
+    spool = state / "omprog-default.spool"
+    assert spool.stat().st_uid == uid
+    proc.stdin.close()
+    assert proc.wait(timeout=30) == 0
+    proc.stdout.close()
+    assert "union" in messages.read_text().lower()
+
+
 def test_asked_for_a_user_that_does_not_exist_it_refuses_to_start(tmp_path: Path) -> None:
     if os.geteuid() != 0:
         pytest.skip("needs root")

@@ -1,0 +1,228 @@
+"""Transaction mode in two processes: this one answers rsyslog, a child runs the pipeline.
+
+In one process each line's protocol work (read, spool write, answer, rsyslog woken on the other
+core) sits between two lines' processing. Here the parent reads a line, spools it, answers
+``DEFER_COMMIT`` and passes it down a pipe; the child reads the pipe in bulk and only processes.
+The two run on two cores, and the child's pace is the pipeline's own (measured:
+``bench/bench_storm.py``, the program's pace). ``COMMIT TRANSACTION`` is still answered ``OK``
+only once the child has processed every line before it and delivered their alerts.
+
+Messages to the child, one per line, the first byte saying what it is: ``L`` + line: process
+it (already answered); ``P`` + line: a line outside a transaction, process it and answer its
+status; ``S``: settle (answer ``OK`` or the error, as at ``COMMIT``); ``R``: a copy of a line
+already processed (counted, not processed again); ``H``: SIGHUP reached the parent, reload.
+The child answers on a second pipe: first ``READY UID GID LIMIT`` once its program is built
+(or ``FAIL``), then one line per ``P`` and ``S``, and ``CLOSED 1`` (``0``: alerts a sink
+never took) after the end of its input.
+
+The child is built (configuration, privileges dropped, sinks, threads) after the fork, so the
+threads and subprocesses of notifications, metrics and crawler checks are its own; the parent
+then becomes the same unprivileged user. The child dies with the parent (``PR_SET_PDEATHSIG``):
+what the parent answered is in its spool, processed again by the next program.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import dataclasses
+import fcntl
+import gc
+import os
+import signal
+from collections.abc import Callable
+
+from lwsyslog.errors import LwsyslogError
+from lwsyslog.omprog.diagnostics import Diagnostics
+from lwsyslog.omprog.options import Options
+from lwsyslog.omprog.program import OmprogProgram
+from lwsyslog.omprog.stdio import Answers, LineInput
+
+__all__ = ["Worker", "freeze_heap"]
+
+_PR_SET_PDEATHSIG = 1
+_F_SETPIPE_SZ = 1031
+#: The pipe to the child holds this much: the parent seldom waits for the child to read.
+_PIPE_BYTES = 1 << 20
+_READY = "READY"
+_CLOSED = "CLOSED"
+
+
+def freeze_heap() -> None:
+    """Move what start-up (or a reload) built out of the cyclic collector's sight.
+
+    Rules, scanners and tables live as long as the program; without this every full
+    collection walks them all again while lines are processed (as ``lwsyslog scan`` does it).
+    Objects that reference counting frees are freed as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+class WorkerFailedError(LwsyslogError):
+    """The child stopped or did not start: the parent cannot go on."""
+
+
+class Worker:
+    """The parent's handle on the child that runs the pipeline."""
+
+    def __init__(self, pid: int, to_child: int, from_child: int, limit: int) -> None:
+        self.pid = pid
+        self._to_child = to_child
+        self._replies = LineInput(from_child, _idle_fd(), 4096)
+        self._replies.poll_secs = 0.0
+        #: The longest input line the child's program keeps whole.
+        self.input_limit_bytes = limit
+
+    @classmethod
+    def start(cls, options: Options, diagnostics: Diagnostics) -> Worker | None:
+        """Fork the child and wait until its program is built; None when it could not be
+        (it said why on stderr). The parent then runs as the child's user."""
+        options = dataclasses.replace(options, reported_pids=(os.getpid(), os.getppid()))
+        down_read, down_write = os.pipe()
+        up_read, up_write = os.pipe()
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(down_write, _F_SETPIPE_SZ, _PIPE_BYTES)
+        pid = os.fork()
+        if pid == 0:  # the child
+            os.close(down_write)
+            os.close(up_read)
+            os._exit(_child(options, diagnostics, down_read, up_write))
+        os.close(down_read)
+        os.close(up_write)
+        worker = cls(pid, down_write, up_read, 0)
+        ready = worker._reply().split()
+        if len(ready) != 4 or ready[0] != _READY:
+            worker.close()
+            return None
+        uid, gid, limit = (int(part) for part in ready[1:])
+        worker.input_limit_bytes = limit
+        _become(uid, gid)
+        return worker
+
+    def process(self, line: bytes) -> None:
+        """Hand over a line already answered."""
+        self._send(b"L" + line + b"\n")
+
+    def handle(self, line: bytes) -> str:
+        """Process a line outside a transaction; its status answer."""
+        self._send(b"P" + line + b"\n")
+        return self._reply()
+
+    def settle(self) -> str:
+        """``OK`` once every line handed over is processed and its alerts delivered, else
+        the error (the answer to ``COMMIT TRANSACTION``)."""
+        self._send(b"S\n")
+        return self._reply()
+
+    def count_resent(self) -> None:
+        """A copy of a line already processed: counted by the child, not processed."""
+        self._send(b"R\n")
+
+    def reload(self) -> None:
+        """Pass SIGHUP on: reopen the files, reload the configuration."""
+        self._send(b"H\n")
+
+    def close(self) -> bool:
+        """End the child's input, let it finish and wait for it; True when every alert it
+        raised went out."""
+        with contextlib.suppress(OSError):
+            os.close(self._to_child)
+        delivered = False
+        with contextlib.suppress(WorkerFailedError):
+            while True:
+                reply = self._reply()
+                if reply.startswith(_CLOSED):
+                    delivered = reply == f"{_CLOSED} 1"
+                    break
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self.pid, 0)
+        return delivered
+
+    def _send(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self._to_child, view) :]
+        except BrokenPipeError:
+            raise WorkerFailedError("the processing child stopped") from None
+
+    def _reply(self) -> str:
+        line = self._replies.read_line(None)
+        if line is None:
+            raise WorkerFailedError("the processing child stopped")
+        return line.decode("utf-8", "replace")
+
+
+def _idle_fd() -> int:
+    """A descriptor that never becomes readable (no signal interrupts the child's reads)."""
+    read_end, _ = os.pipe()
+    return read_end
+
+
+def _become(uid: int, gid: int) -> None:
+    """Take the child's user and group when still root (the child dropped root already)."""
+    if os.geteuid() != 0 or uid == 0:
+        return
+    os.setgroups([gid])
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+
+
+def _die_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def _child(options: Options, diagnostics: Diagnostics, down: int, up: int) -> int:
+    """The child: build the program, then process what the parent hands over."""
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)  # the parent decides; the end of input stops us
+    signal.set_wakeup_fd(-1)
+    _die_with_parent()
+    answers = Answers(up)
+    try:
+        program = OmprogProgram(options, diagnostics)
+    except (LwsyslogError, OSError) as error:
+        diagnostics.error(f"cannot start: {error}")
+        answers.send("FAIL")
+        return 2
+    freeze_heap()
+    answers.send(f"{_READY} {os.getuid()} {os.getgid()} {program.input_limit_bytes}")
+    source = LineInput(down, _idle_fd(), program.input_limit_bytes + 1)
+    source.poll_secs = 0.0
+    act = _actions(program, answers)
+    while True:
+        message = source.read_line(program.seconds_to_stats())
+        if message is not None:
+            action = act.get(message[:1])
+            if action is not None:
+                action(message[1:])
+        elif source.eof:
+            break
+        program.tick()
+    program.close()
+    answers.send(f"{_CLOSED} {0 if program.pipeline.dispatcher.pending else 1}")
+    return 0
+
+
+def _actions(program: OmprogProgram, answers: Answers) -> dict[bytes, Callable[[bytes], None]]:
+    def process(line: bytes) -> None:
+        program.handle(line)
+
+    def settle(_: bytes) -> None:
+        answers.send(program.settle_batch())
+
+    def single(line: bytes) -> None:
+        answers.send(program.handle(line))
+
+    def resent(_: bytes) -> None:
+        program.count_resent()
+
+    def reload(_: bytes) -> None:
+        gc.unfreeze()  # what the old configuration leaves behind can be collected
+        program.reload()
+        freeze_heap()
+
+    return {b"L": process, b"P": single, b"S": settle, b"R": resent, b"H": reload}
