@@ -207,6 +207,7 @@ class Result:
     raw_lines: int = 0
     stats: str = ""
     progress: list[str] = field(default_factory=list)
+    peak_rss: list[str] = field(default_factory=list)
 
 
 def _storm(sock: socket.socket, args: argparse.Namespace, run: str, result: Result) -> None:
@@ -287,6 +288,7 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
                     if markers_in and quiet > _QUIET_SECS:
                         break
                 time.sleep(0.5)
+                result.peak_rss = _peak_rss(chain.omprog_pids())
             finally:
                 follower.stop()
                 tail.done.set()
@@ -320,6 +322,26 @@ def _progress(stderr: Path) -> list[str]:
             lines, rate, lag = match.groups()
             found.append(f"{int(lines):,} lines at {int(rate):,}/s, lag {lag}")
     return found
+
+
+def _peak_rss(programs: list[int]) -> list[str]:
+    """Each program's peak RSS (VmHWM), and its pipeline child's when it has one."""
+    found = []
+    for pid in programs:
+        rows = [f"program {pid}: {_hwm_mib(pid)}"]
+        with contextlib.suppress(OSError):
+            for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+                rows.append(f"its child {child}: {_hwm_mib(int(child))}")
+        found.append(", ".join(rows))
+    return found
+
+
+def _hwm_mib(pid: int) -> str:
+    with contextlib.suppress(OSError):
+        for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if row.startswith("VmHWM:"):
+                return f"{int(row.split()[1]) / 1024:.1f} MiB"
+    return "?"
 
 
 def _late(sent: float, arrived: float | None) -> str:
@@ -368,6 +390,8 @@ def _report(report: Report, args: argparse.Namespace, result: Result) -> bool:
     report.line(f"Program's last stats line: `{result.stats or '-'}`\n")
     if result.progress:
         report.line("Program's pace (each stats line): " + "; ".join(result.progress) + "\n")
+    if result.peak_rss:
+        report.line("Peak RSS (VmHWM) after the storm: " + "; ".join(result.peak_rss) + "\n")
     ok = worst < TARGET_SECS
     report.line(
         f"Target (a marker alert during the storm readable < {TARGET_SECS:g} s after its line "
