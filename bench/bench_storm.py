@@ -21,6 +21,7 @@ lines the central server logged raw. The issue: 100k attack lines from 10,000 ad
     .venv/bin/python bench/bench_storm.py --quick         # 2,000 lines/s for 3 s
     .venv/bin/python bench/bench_storm.py --shards 2      # two programs (setup --shards 2)
     .venv/bin/python bench/bench_storm.py --python system # the program on /usr/bin/python3
+    .venv/bin/python bench/bench_storm.py --one-process   # answering and pipeline in one
 
 The report also gives the program's pace at each of its stats lines (every 10,000 lines), and
 the interpreter that ran it (see ``program_python.py``).
@@ -252,7 +253,8 @@ def measure(args: argparse.Namespace, work: Path) -> Result:
             config=lab.write_lab_config(work / "lwsyslog.toml"),
             state_dir=work / "state",
             messages_file=messages,
-            extra=("--stats-every-lines", "10000"),  # a recent stats line from each shard
+            # A recent stats line from each shard.
+            extra=("--stats-every-lines", "10000", *(["--one-process"] * args.one_process)),
             python=args.program_python,
         )
         with lab.LocalChain(
@@ -369,7 +371,8 @@ def _report(report: Report, args: argparse.Namespace, result: Result) -> bool:
     report.line(
         f"- storm: {result.sent:,} SQL injection lines from {args.clients:,} addresses, sent in "
         f"{result.send_secs:.1f} s ({result.sent / result.send_secs:,.0f} lines/s asked "
-        f"{args.rate:,}) to {args.shards} omprog program(s) (`--shards`: rsyslog splits the "
+        f"{args.rate:,}) to {args.shards} omprog program(s)"
+        f"{' with --one-process' if args.one_process else ''} (`--shards`: rsyslog splits the "
         f"clients by hash); lines the central server logged raw: {result.raw_lines:,}\n"
     )
     report.table(
@@ -448,6 +451,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="PYTHON",
         help="interpreter of lwsyslog-omprog: 'this' (the one running the benchmark), "
         "'system' (a venv of /usr/bin/python3, as the Debian package runs it) or a path",
+    )
+    parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run the program with --one-process (no pipeline child), as before 2026-12-06",
     )
     parser.add_argument("--quick", action="store_true", help="2,000 lines/s for 3 s")
     args = parser.parse_args(argv)
