@@ -58,8 +58,18 @@ class Result:
         return self.lines / self.seconds if self.seconds else 0.0
 
 
+def _program_peak_rss_kib(pid: int) -> int:
+    """Peak RSS of one program: its own and its pipeline child's (transaction mode) summed."""
+    total = _peak_rss_kib(pid)
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return total
+    return total + sum(_peak_rss_kib(int(child)) for child in children)
+
+
 def _peak_rss_kib(pid: int) -> int:
-    """Peak RSS of one program (the omprog program runs as a single process)."""
+    """Peak RSS (VmHWM) of one process."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -178,7 +188,7 @@ def run_once(
         )
         seconds = time.monotonic() - start
         writer.join()
-        peak = max((_peak_rss_kib(kid) for kid in chain.omprog_pids()), default=0)
+        peak = max((_program_peak_rss_kib(kid) for kid in chain.omprog_pids()), default=0)
     return Result("lwsyslog-omprog" if real else "trivial consumer", window, lines, seconds, peak)
 
 
