@@ -21,7 +21,7 @@ from lwsyslog.omprog.resends import MAX_DUE_LINES, ResentLines
 from lwsyslog.omprog.spool import LineSpool
 from lwsyslog.omprog.stdio import POLL_SECS, Answers
 
-__all__ = ["Confirmation", "PerLine", "Transactions", "open_spool"]
+__all__ = ["Confirmation", "InProcess", "PerLine", "Processor", "Transactions", "open_spool"]
 
 _BEGIN = b"BEGIN TRANSACTION"
 _COMMIT = b"COMMIT TRANSACTION"
@@ -46,6 +46,54 @@ class Confirmation(Protocol):
 
     def close(self) -> None:
         """Flush the program and release the strategy's state."""
+
+
+class Processor(Protocol):
+    """What processes the lines of transaction mode: the program itself (:class:`InProcess`)
+    or its child (:class:`~lwsyslog.omprog.worker.Worker`)."""
+
+    def process(self, line: bytes) -> None:
+        """Process a line already answered."""
+
+    def handle(self, line: bytes) -> str:
+        """Process a line and return its status answer."""
+
+    def settle(self) -> str:
+        """``OK`` when every alert raised so far is in every required sink, else the error."""
+
+    def count_resent(self) -> None:
+        """Count a copy of a line already processed (not processed again)."""
+
+    def close(self) -> bool:
+        """Flush and close; True when every alert went out."""
+
+
+class InProcess:
+    """:class:`Processor` of the program in this process (``--one-process``)."""
+
+    def __init__(self, program: OmprogProgram) -> None:
+        self._program = program
+
+    def process(self, line: bytes) -> None:
+        """Process a line already answered."""
+        self._program.handle(line)
+
+    def handle(self, line: bytes) -> str:
+        """Process a line and return its status answer."""
+        return self._program.handle(line)
+
+    def settle(self) -> str:
+        """The answer to ``COMMIT TRANSACTION``."""
+        return self._program.settle_batch()
+
+    def count_resent(self) -> None:
+        """Count a copy of a line already processed."""
+        self._program.count_resent()
+
+    def close(self) -> bool:
+        """Flush and close the program; True when no alert is left pending."""
+        self._program.close()
+        return not self._program.pipeline.dispatcher.pending
 
 
 class PerLine:
@@ -89,8 +137,15 @@ class Transactions:
     emptied every ``_SPOOL_MAX_LINES`` lines once their alerts are out, so it stays bounded.
     """
 
-    def __init__(self, program: OmprogProgram, spool: LineSpool | None, answers: Answers) -> None:
-        self._program = program
+    def __init__(
+        self,
+        processor: Processor,
+        spool: LineSpool | None,
+        answers: Answers,
+        diagnostics: Diagnostics,
+    ) -> None:
+        self._processor = processor
+        self._diagnostics = diagnostics
         self._spool = spool
         self._answers = answers
         self._in_batch = False
@@ -105,15 +160,14 @@ class Transactions:
 
     def start(self) -> None:
         """Process the lines a killed predecessor answered but may not have processed."""
-        diagnostics = self._program.diagnostics
         if self._spool is None:
             return
         leftover = self._spool.leftover()
         if not leftover:
             return
         for line in leftover:
-            self._program.handle(line)
-        diagnostics.info(
+            self._processor.process(line)
+        self._diagnostics.info(
             f"processed {len(leftover)} lines a previous run left in {self._spool.path} "
             "(answered DEFER_COMMIT before it stopped; alerts already raised are not repeated)"
         )
@@ -121,7 +175,7 @@ class Transactions:
 
     def handle(self, line: bytes) -> None:
         """Answer one input line (a transaction mark or a message) and process it."""
-        program = self._program
+        processor = self._processor
         if self._in_batch and line != _COMMIT:
             if line == _BEGIN:
                 self._answers.send("OK")
@@ -132,13 +186,13 @@ class Transactions:
             if self._resent.take(key):
                 # A copy of a line a failed batch held: settled with this batch's COMMIT.
                 self._answers.send("DEFER_COMMIT")
-                program.count_resent()
+                processor.count_resent()
                 return
             spool = self._spool
             if spool is not None:
                 spool.append(line)
             self._answers.send("DEFER_COMMIT")
-            program.handle(line)
+            processor.process(line)
             if spool is not None and spool.lines >= _SPOOL_MAX_LINES:
                 self._empty_spool_if_settled()
         elif line == _BEGIN:
@@ -147,7 +201,7 @@ class Transactions:
         elif line == _COMMIT:
             self._in_batch = False
             self.batches += 1
-            answer = program.settle_batch()
+            answer = processor.settle()
             if answer != "OK":
                 self.failed_commits += 1
                 self._resent.owe(self._batch)
@@ -164,27 +218,27 @@ class Transactions:
         """A line outside a transaction: a due copy is settled, anything else processed."""
         key = hash(line)
         if self._resent.take(key):
-            self._program.count_resent()
-            answer = self._program.settle_batch()
+            self._processor.count_resent()
+            answer = self._processor.settle()
             if answer != "OK":
                 self._resent.owe((key,))
             return answer
-        return self._program.handle(line)
+        return self._processor.handle(line)
 
     def summary(self) -> str:
         """What the batches came to, for the last diagnostic."""
         return f"batches={self.batches} failed_commits={self.failed_commits}"
 
     def close(self) -> None:
-        """End of input or SIGTERM: flush the program, then empty the spool if all went out."""
-        self._program.close()
+        """End of input or SIGTERM: flush the processor, then empty the spool if all went out."""
+        delivered = self._processor.close()
         if self._spool is not None:
-            if not self._program.pipeline.dispatcher.pending:
+            if delivered:
                 self._spool.clear()
             self._spool.close()
 
     def _empty_spool_if_settled(self) -> None:
-        if self._spool is not None and self._program.settle_batch() == "OK":
+        if self._spool is not None and self._processor.settle() == "OK":
             self._spool.clear()
 
 

@@ -16,7 +16,13 @@ import sys
 from collections.abc import Sequence
 
 from lwsyslog.errors import LwsyslogError
-from lwsyslog.omprog.confirmations import Confirmation, PerLine, Transactions, open_spool
+from lwsyslog.omprog.confirmations import (
+    Confirmation,
+    InProcess,
+    PerLine,
+    Transactions,
+    open_spool,
+)
 from lwsyslog.omprog.diagnostics import Diagnostics, journal_sender
 from lwsyslog.omprog.options import parse_options
 from lwsyslog.omprog.pipelined import run_pipelined
@@ -44,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     answers = Answers(protocol_fd)
     strategy: Confirmation = (
-        Transactions(program, open_spool(options, diagnostics), answers)
+        Transactions(InProcess(program), open_spool(options, diagnostics), answers, diagnostics)
         if options.transactions
         else PerLine(program, answers)
     )

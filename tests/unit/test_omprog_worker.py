@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -125,3 +126,20 @@ def test_a_bad_configuration_stops_it_before_ok_naming_the_file(
     )  # fmt: skip
     assert (run.returncode, run.stdout) == (2, b"")
     assert str(bad_config).encode() in run.stderr and b"path" in run.stderr
+
+
+def test_a_dead_child_stops_the_program_and_the_next_one_processes_what_was_answered(
+    tmp_path: Path, start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    (child,) = children(program.proc.pid)
+    os.kill(child, signal.SIGKILL)
+    wait_until(lambda: gone(child), "the child did not die")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.89"))) == "DEFER_COMMIT"
+    assert program.wait() == 1
+    assert "stopping: the processing child stopped" in program.stderr()
+    second = start(None, "--transactions")
+    assert second.finish() == (0, b"")
+    assert "processed 1 lines a previous run left" in second.stderr()
+    assert sqli_count(messages, "203.0.113.89") == 1
