@@ -190,7 +190,9 @@ def _child(options: Options, diagnostics: Diagnostics, down: int, up: int) -> in
         return 2
     freeze_heap()
     answers.send(f"{_READY} {os.getuid()} {os.getgid()} {program.input_limit_bytes}")
-    source = LineInput(down, _idle_fd(), program.input_limit_bytes + 1)
+    # A message is a kind byte and a line of at most the parent's limit plus one (the head it
+    # keeps of a longer line): the child keeps it whole, and the program refuses it as before.
+    source = LineInput(down, _idle_fd(), program.input_limit_bytes + 2)
     source.poll_secs = 0.0
     act = _actions(program, answers)
     while True:

@@ -143,3 +143,17 @@ def test_a_dead_child_stops_the_program_and_the_next_one_processes_what_was_answ
     assert second.finish() == (0, b"")
     assert "processed 1 lines a previous run left" in second.stderr()
     assert sqli_count(messages, "203.0.113.89") == 1
+
+
+def test_a_line_longer_than_any_envelope_is_refused_and_the_next_one_processed(
+    start: Start, messages: Path
+) -> None:
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(b'{"msg": "' + b"A" * 2_000_000 + b'"}') == "DEFER_COMMIT"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.88"))) == "DEFER_COMMIT"
+    assert program.send(COMMIT) == "OK"
+    assert program.finish() == (0, b"")
+    assert sqli_count(messages, "203.0.113.88") == 1
+    stderr = program.stderr()
+    assert "received=2 " in stderr and "bad_envelope=1 " in stderr
