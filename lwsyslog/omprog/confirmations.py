@@ -135,6 +135,7 @@ class Transactions:
     outside a transaction is processed and answered on its own, as in per-line mode. Nothing
     depends on ``COMMIT`` arriving: every line is processed as it comes, and the spool is also
     emptied every ``_SPOOL_MAX_LINES`` lines once their alerts are out, so it stays bounded.
+    ``processor`` processes the lines: the program in this process, or its child.
     """
 
     def __init__(
