@@ -12,18 +12,16 @@ pipeline in a child process instead (:mod:`lwsyslog.omprog.pipelined`), ``--one-
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from lwsyslog.omprog.diagnostics import Diagnostics
 from lwsyslog.omprog.options import Options
+from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.resends import MAX_DUE_LINES, ResentLines
 from lwsyslog.omprog.spool import LineSpool
 from lwsyslog.omprog.stdio import POLL_SECS, Answers
 
 __all__ = ["Confirmation", "InProcess", "PerLine", "Processor", "Transactions", "open_spool"]
-
-if TYPE_CHECKING:  # the answering process of transaction mode never builds a program
-    from lwsyslog.omprog.program import OmprogProgram
 
 _BEGIN = b"BEGIN TRANSACTION"
 _COMMIT = b"COMMIT TRANSACTION"

@@ -26,6 +26,7 @@ from lwsyslog.omprog.confirmations import (
 from lwsyslog.omprog.diagnostics import Diagnostics, journal_sender
 from lwsyslog.omprog.options import parse_options
 from lwsyslog.omprog.pipelined import run_pipelined
+from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.signals import SignalFlags, install_signals
 from lwsyslog.omprog.stdio import Answers, LineInput, claim_stdout
 from lwsyslog.omprog.worker import freeze_heap
@@ -42,9 +43,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     wake_fd = install_signals(flags)
     if options.transactions and not options.one_process:
         return run_pipelined(options, diagnostics, flags, wake_fd, Answers(protocol_fd))
-    # Imported here: in transaction mode only the child loads the pipeline's modules.
-    from lwsyslog.omprog.program import OmprogProgram  # noqa: PLC0415
-
     try:
         program = OmprogProgram(options, diagnostics)
     except (LwsyslogError, OSError) as error:

@@ -31,15 +31,12 @@ import gc
 import os
 import signal
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from lwsyslog.errors import LwsyslogError
 from lwsyslog.omprog.diagnostics import Diagnostics
 from lwsyslog.omprog.options import Options
+from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.stdio import Answers, LineInput
-
-if TYPE_CHECKING:
-    from lwsyslog.omprog.program import OmprogProgram
 
 __all__ = ["Worker", "freeze_heap"]
 
@@ -184,9 +181,6 @@ def _child(options: Options, diagnostics: Diagnostics, down: int, up: int) -> in
         signal.signal(signum, signal.SIG_IGN)  # the parent decides; the end of input stops us
     signal.set_wakeup_fd(-1)
     _die_with_parent()
-    # Imported here: the answering process never loads the pipeline's modules (its memory).
-    from lwsyslog.omprog.program import OmprogProgram  # noqa: PLC0415
-
     answers = Answers(up)
     try:
         program = OmprogProgram(options, diagnostics)
