@@ -58,22 +58,31 @@ def world() -> Iterator[Path]:
     shutil.rmtree(base)
 
 
+def _start_as_service_user(base: Path, stderr: int, *extra: str) -> subprocess.Popen[bytes]:
+    """The program started as root for the service user, files under ``base``, once it said
+    ``OK``."""
+    config = base / "lwsyslog.toml"
+    config.write_text("[sinks.journald]\nenabled = false\n[store]\nenabled = false\n")
+    proc = subprocess.Popen(
+        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(base / "state"),
+         "--messages-file", str(base / "log" / "messages"), "--user", USER, "--no-journald",
+         *extra],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    assert proc.stdout.readline() == b"OK\n"
+    return proc
+
+
 def test_started_as_root_it_runs_as_the_service_user(
     service_user: pwd.struct_passwd, world: Path
 ) -> None:
     base = world
     state, messages = base / "state", base / "log" / "messages"
-    config = base / "lwsyslog.toml"
-    config.write_text("[sinks.journald]\nenabled = false\n[store]\nenabled = false\n")
-    proc = subprocess.Popen(
-        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state),
-         "--messages-file", str(messages), "--user", USER, "--no-journald"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
+    proc = _start_as_service_user(base, subprocess.PIPE)
     assert proc.stdin is not None and proc.stdout is not None
-    assert proc.stdout.readline() == b"OK\n"
     envelope = {"host": "web1", "tag": "apache-access:", "msg": SQLI}
     proc.stdin.write(json.dumps(envelope).encode() + b"\n")
     proc.stdin.flush()
@@ -100,17 +109,8 @@ def test_in_transaction_mode_the_program_and_its_child_both_run_as_the_service_u
     service_user: pwd.struct_passwd, world: Path
 ) -> None:
     state, messages = world / "state", world / "log" / "messages"
-    config = world / "lwsyslog.toml"
-    config.write_text("[sinks.journald]\nenabled = false\n[store]\nenabled = false\n")
-    proc = subprocess.Popen(
-        [sys.executable, str(PROGRAM), "--config", str(config), "--state-dir", str(state),
-         "--messages-file", str(messages), "--user", USER, "--no-journald", "--transactions"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    proc = _start_as_service_user(world, subprocess.DEVNULL, "--transactions")
     assert proc.stdin is not None and proc.stdout is not None
-    assert proc.stdout.readline() == b"OK\n"
     envelope = {"host": "web1", "tag": "apache-access:", "msg": SQLI}
     for line in (b"BEGIN TRANSACTION", json.dumps(envelope).encode(), b"COMMIT TRANSACTION"):
         proc.stdin.write(line + b"\n")
