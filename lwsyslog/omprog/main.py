@@ -10,7 +10,6 @@ reported and the running one kept); SIGTERM or end of input: flush, close, exit 
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -29,7 +28,7 @@ from lwsyslog.omprog.pipelined import run_pipelined
 from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.signals import SignalFlags, install_signals
 from lwsyslog.omprog.stdio import Answers, LineInput, claim_stdout
-from lwsyslog.omprog.worker import freeze_heap
+from lwsyslog.omprog.worker import freeze_heap, reload_program
 
 __all__ = ["main"]
 
@@ -66,9 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         while not flags.stop:
             if flags.reload:
                 flags.reload = False
-                gc.unfreeze()  # what the old configuration leaves behind can be collected
-                program.reload()
-                freeze_heap()
+                reload_program(program)
             line = source.read_line(program.seconds_to_stats())
             if line is None:
                 if source.eof:

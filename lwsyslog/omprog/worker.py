@@ -38,7 +38,7 @@ from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.stdio import Answers, LineInput
 
-__all__ = ["Worker", "freeze_heap"]
+__all__ = ["Worker", "freeze_heap", "reload_program"]
 
 _PR_SET_PDEATHSIG = 1
 _F_SETPIPE_SZ = 1031
@@ -57,6 +57,14 @@ def freeze_heap() -> None:
     """
     gc.collect()
     gc.freeze()
+
+
+def reload_program(program: OmprogProgram) -> None:
+    """SIGHUP's work (:meth:`OmprogProgram.reload`), with the heap unfrozen first so that what
+    the old configuration leaves behind can be collected, and frozen again after."""
+    gc.unfreeze()
+    program.reload()
+    freeze_heap()
 
 
 class WorkerFailedError(LwsyslogError):
@@ -223,8 +231,6 @@ def _actions(program: OmprogProgram, answers: Answers) -> dict[bytes, Callable[[
         program.count_resent()
 
     def reload(_: bytes) -> None:
-        gc.unfreeze()  # what the old configuration leaves behind can be collected
-        program.reload()
-        freeze_heap()
+        reload_program(program)
 
     return {b"L": process, b"P": single, b"S": settle, b"R": resent, b"H": reload}
