@@ -7,7 +7,10 @@ the rest are absorbed (counted, with their clients) and leave the window as one 
 ("sqli-union-select: storm: 3,412 more alerts from 3,412 clients within 10s, most from
 203.0.113.9 (12)"). Other rules' alerts are not touched, so an unrelated alert is never held
 behind a storm. Memory is bounded: at most :data:`MAX_CLIENTS` clients are remembered per
-rule and window.
+rule and window. A window closed by the clock while its alerts are still arriving (a
+backlogged program) keeps its spent quota: its late alerts go to a further summary, they do
+not pass again. The clock closes only a window whose rule has been quiet for
+:data:`QUIET_SECS`, so a backlog's window is closed by its own later alerts, with one summary.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ __all__ = ["MAX_CLIENTS", "StormGate"]
 #: Clients remembered per rule and window; beyond that the summary says "at least".
 MAX_CLIENTS = 10_000
 _TOP_SHOWN = 5
+#: How long (clock time) a rule's alerts must have stopped before the clock closes its window.
+QUIET_SECS = 1.0
 
 
 @dataclass(slots=True)
@@ -31,6 +36,7 @@ class _Window:
     """One rule's alerts in one window."""
 
     start: float
+    touched: float = 0.0
     passed: int = 0
     first: Alert | None = None
     last: Alert | None = None
@@ -70,6 +76,8 @@ class StormGate:
         self._clock = clock
         self._descriptions = descriptions or {}
         self._windows: dict[str, _Window] = {}
+        # Per rule: the start of the last window due() closed, and how many alerts it passed.
+        self._closed: dict[str, tuple[float, int]] = {}
         self.absorbed = 0
         self.summaries = 0
 
@@ -79,6 +87,7 @@ class StormGate:
         if self.max_alerts <= 0:
             return list(alerts)
         out: list[Alert] = []
+        touched = self._clock()
         for alert in alerts:
             now = alert.last_time if alert.last_time is not None else self._clock()
             start = now - now % self.window_secs
@@ -86,8 +95,8 @@ class StormGate:
             if window is None or start > window.start:
                 if window is not None and window.count:
                     out.append(self._summary(alert.rule, window))
-                window = _Window(start)
-                self._windows[alert.rule] = window
+                window = self._open(alert.rule, start)
+            window.touched = touched
             if window.passed < self.max_alerts:
                 window.passed += 1
                 out.append(alert)
@@ -96,15 +105,27 @@ class StormGate:
                 self.absorbed += 1
         return out
 
+    def _open(self, rule: str, start: float) -> _Window:
+        window = _Window(start)
+        closed = self._closed.pop(rule, None)
+        if closed is not None and start <= closed[0]:
+            window.passed = closed[1]  # the same (or an older) window: its quota is spent
+            self._closed[rule] = closed
+        self._windows[rule] = window
+        return window
+
     def due(self, now: float | None = None) -> list[Alert]:
-        """Summaries of windows that ended before ``now`` (default: the clock), for a
-        program whose input went quiet while a storm's window was open."""
+        """Summaries of windows that ended before ``now`` (default: the clock) and whose rule
+        has been quiet for :data:`QUIET_SECS`, for a program whose input went quiet while a
+        storm's window was open."""
         when = self._clock() if now is None else now
         out = []
         for rule, window in list(self._windows.items()):
-            if when >= window.start + self.window_secs:
+            over = when >= window.start + self.window_secs
+            if over and when - window.touched >= QUIET_SECS:
                 if window.count:
                     out.append(self._summary(rule, window))
+                self._closed[rule] = (window.start, window.passed)
                 del self._windows[rule]
         return out
 
@@ -112,6 +133,7 @@ class StormGate:
         """Every pending summary (end of a scan, or of the program)."""
         out = [self._summary(rule, w) for rule, w in self._windows.items() if w.count]
         self._windows.clear()
+        self._closed.clear()
         return out
 
     def _summary(self, rule: str, window: _Window) -> Alert:

@@ -68,6 +68,33 @@ def test_quiet_input_still_gets_the_summary_once_the_window_is_over() -> None:
     assert [s.count for s in gate.due()] == [4] and gate.due() == []
 
 
+def test_a_backlogged_window_stays_open_while_its_alerts_keep_arriving() -> None:
+    now = [100.0]
+    gate = StormGate(max_alerts=2, window_secs=10, clock=lambda: now[0])
+    gate.filter([_alert("sqli", f"198.51.100.{n}", 105) for n in range(5)])
+    now[0] = 111.0  # the clock is past the window, but its alerts still arrive (a backlog)
+    assert gate.filter([_alert("sqli", "192.0.2.1", 106)]) == []
+    assert gate.due() == []
+    now[0] = 112.5  # quiet for more than QUIET_SECS: one summary with all of them
+    assert [s.count for s in gate.due()] == [4]
+
+
+def test_a_backlogged_windows_late_alerts_fold_into_a_further_summary_not_a_new_quota() -> None:
+    # The clock closed the window during a pause; then more of its lines arrive.
+    now = [100.0]
+    gate = StormGate(max_alerts=2, window_secs=10, clock=lambda: now[0])
+    first = gate.filter([_alert("sqli", f"198.51.100.{n}", 105) for n in range(5)])
+    assert len(first) == 2
+    now[0] = 111.0
+    assert [s.count for s in gate.due()] == [3]
+    late = gate.filter([_alert("sqli", f"192.0.2.{n}", 106) for n in range(5)])
+    assert late == []
+    [summary] = gate.filter([_alert("sqli", "203.0.113.1", 112)])[:1]
+    assert summary.key == "storm" and summary.count == 5
+    # The next window has its own quota again.
+    assert len(gate.filter([_alert("sqli", "203.0.113.2", 113)])) == 1
+
+
 def test_clients_remembered_per_window_are_bounded() -> None:
     gate = StormGate(max_alerts=1, window_secs=10, clock=lambda: 0.0)
     gate.filter([_alert("sqli", f"c{n}", 100) for n in range(MAX_CLIENTS + 500)])
