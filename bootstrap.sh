@@ -54,7 +54,13 @@ fi
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[sigma,dev]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[sigma,dev]' 'setuptools>=70.1'
+# Then the per-line modules compiled to C by mypyc (setup.py, lwsyslog/compiled.py): mypyc
+# type-checks what it compiles, so it builds in this venv, with the dependencies above. The
+# .so files land beside the .py files (git-ignored) and are imported first; after editing one
+# of those modules, run this script again (tests/unit/test_compiled.py says when it is due).
+LWSYSLOG_COMPILE=1 .venv/bin/python -m pip install -q --disable-pip-version-check \
+  --no-build-isolation --no-deps -e .
 
 case "$job" in
   demo) exec .venv/bin/lwsyslog demo ;;

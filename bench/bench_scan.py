@@ -13,7 +13,10 @@ and times, each command in its own child process pinned to one CPU:
 (c) ``lwsyslog scan --json FILE`` with stdout to /dev/null;
 (d) ``lwsyslog scan FILE`` (human summary; with ``--human``);
 (e) ``lwsyslog scan --json FILE`` with the Sigma rules of ``--sigma-dir`` loaded
-    (``on_unsupported = "skip"``; the row is skipped, with a message, without that option).
+    (``on_unsupported = "skip"``; the row is skipped, with a message, without that option);
+(f) (c) again with the pure-Python modules: a copy of the installed sources without the C
+    extensions mypyc built (``lwsyslog/compiled.py``) first on PYTHONPATH (``--no-pure`` skips
+    it; skipped where lwsyslog is not compiled).
 
 Each child is reaped with ``os.wait4`` so its own peak RSS (``ru_maxrss``) and CPU time are exact.
 With ``--repeat R`` every row runs R times: the fastest wall time gives lines/s, the least CPU
@@ -95,6 +98,28 @@ def lwsyslog_ready(python: str = sys.executable) -> tuple[Path | None, str]:
     return exe, ""
 
 
+def pure_python_copy(python: str, workdir: Path) -> tuple[Path | None, str]:
+    """A copy of the installed lwsyslog's sources without its C extensions (the modules mypyc
+    compiled), compiled to bytecode, for PYTHONPATH: the same code as pure Python, measured
+    in the same run. None, and why, where lwsyslog is not compiled (row (c) is then pure)."""
+    probe = (
+        "import lwsyslog, lwsyslog.compiled as c\n"
+        "print(lwsyslog.__file__)\nprint(len(c.compiled_now()))"
+    )
+    done = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None, f"cannot import lwsyslog: {done.stderr.strip()[-200:]}"
+    package_file, compiled = done.stdout.split()
+    if compiled == "0":
+        return None, "lwsyslog is not compiled here: row (c) is pure Python already"
+    target = workdir / "pure-python"
+    shutil.rmtree(target, ignore_errors=True)
+    ignore = shutil.ignore_patterns("*.so", "__pycache__")
+    shutil.copytree(Path(package_file).parent, target / "lwsyslog", ignore=ignore)
+    subprocess.run([python, "-m", "compileall", "-q", str(target)], check=True)
+    return target, ""
+
+
 def _sigma_config(workdir: Path, sigma_dir: Path) -> Path:
     config = workdir / "sigma.toml"
     config.write_text(
@@ -133,6 +158,13 @@ def _tools(args: argparse.Namespace, log: Path, workdir: Path, notes: list[str])
     # The built-in defaults only: whatever /etc/lwsyslog holds on this machine is not measured.
     scan = [str(exe), "scan", "--no-system-config"]
     tools.append(Tool("(c) lwsyslog scan --json", [[*scan, "--json", str(log)]], args.lines))
+    pure, why = pure_python_copy(args.tools_python, workdir) if args.pure else (None, "--no-pure")
+    if pure is None:
+        notes.append(f"- (f) pure-Python scan: skipped ({why}).")
+    else:
+        tools.append(Tool("(f) lwsyslog scan --json, pure Python (no C extensions)",
+                          [[*scan, "--json", str(log)]], args.lines,
+                          env={"PYTHONPATH": str(pure)}))  # fmt: skip
     if args.human:
         tools.append(Tool("(d) lwsyslog scan (human)", [[*scan, str(log)]], args.lines,
                           keep_stdout=True))  # fmt: skip
@@ -186,7 +218,12 @@ def _verdicts(profile: str, tools: list[Tool]) -> list[str]:
     """One Markdown row per target that this profile's rows measure."""
     by = {t.name[:3]: t for t in tools if t.runs}
     base, f2b, scan, sigma = (_rates(by.get(k)) for k in ("(a)", "(b)", "(c)", "(e)"))
+    pure = _rates(by.get("(f)"))
     rows = []
+    if scan and pure:
+        wall, cpu = scan[0] / pure[0], scan[1] / pure[1]
+        rows.append(f"| {profile}: (c) compiled against (f) pure Python (no target) "
+                    f"| {wall:.2f}x | {cpu:.2f}x | - |")  # fmt: skip
     if base and scan:
         need = TARGETS[profile]
         wall, cpu = scan[0] / base[0], scan[1] / base[1]
@@ -265,6 +302,10 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "fail2ban-regex runs on) or a path",
     )  # fmt: skip
     parser.add_argument("--human", action="store_true", help="also time row (d)")
+    parser.add_argument(
+        "--no-pure", dest="pure", action="store_false",
+        help="skip row (f): scan as pure Python, without the compiled modules",
+    )  # fmt: skip
     parser.add_argument("--coverage", action="store_true", help="findings against the labels")
     parser.add_argument("--profile", action="store_true", help="also cProfile scan (100k lines)")
     args = parser.parse_args(argv)
@@ -395,7 +436,7 @@ def _tool_notes(tools: list[Tool]) -> list[str]:
                          "account (matched lines; date template hits):")  # fmt: skip
             for argv, out in zip(tool.argvs, tool.outputs, strict=True):
                 notes.append(f"  - {Path(argv[-1]).name}: {_f2b_summary(out)}")
-        elif tool.name.startswith(("(c)", "(e)")):
+        elif tool.name.startswith(("(c)", "(e)", "(f)")):
             first = best.stderr.read_text(errors="replace").strip().splitlines() or ["(none)"]
             notes.append(f"- {tool.name}: `{first[0]}`")
     return notes

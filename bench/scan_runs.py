@@ -42,6 +42,8 @@ class Tool:
     lines: int
     keep_stdout: bool = False
     note: str = ""
+    #: Environment variables set for this row's commands (PYTHONPATH of the pure-Python row).
+    env: dict[str, str] = field(default_factory=dict)
     runs: list[Run] = field(default_factory=list)
     #: Each command's stdout of the last run (when kept).
     outputs: list[Path] = field(default_factory=list)
@@ -59,7 +61,7 @@ class Tool:
     def run_once(self, workdir: Path, tag: str, cpu: int | None) -> Run:
         """Run every command of the row once; their times add up, the largest RSS counts."""
         parts = [
-            measure(argv, workdir, f"{tag}-{n}", cpu, self.keep_stdout)
+            measure(argv, workdir, f"{tag}-{n}", cpu, self.keep_stdout, extra_env=self.env)
             for n, argv in enumerate(self.argvs)
         ]
         self.outputs = [p.stdout for p in parts if p.stdout is not None]
@@ -81,7 +83,15 @@ def _pin(cpu: int | None) -> None:
         os.sched_setaffinity(0, {cpu})
 
 
-def measure(argv: list[str], workdir: Path, tag: str, cpu: int | None, keep_stdout: bool) -> Run:
+def measure(
+    argv: list[str],
+    workdir: Path,
+    tag: str,
+    cpu: int | None,
+    keep_stdout: bool,
+    *,
+    extra_env: dict[str, str] | None = None,
+) -> Run:
     """Run ``argv`` once, pinned to ``cpu``; return wall time, CPU time and the child's peak RSS.
 
     stdout goes to /dev/null unless ``keep_stdout``; stderr always goes to a file in ``workdir``
@@ -89,7 +99,7 @@ def measure(argv: list[str], workdir: Path, tag: str, cpu: int | None, keep_stdo
     """
     out_path = workdir / f"{tag}.stdout" if keep_stdout else None
     err_path = workdir / f"{tag}.stderr"
-    env = dict(os.environ, LC_ALL="C.UTF-8", PYTHONDONTWRITEBYTECODE="1")
+    env = dict(os.environ, LC_ALL="C.UTF-8", PYTHONDONTWRITEBYTECODE="1", **(extra_env or {}))
     with (
         open(out_path or os.devnull, "wb") as out,
         err_path.open("wb") as err,

@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 
 from lwsyslog.events import Event
+from lwsyslog.flooded import FloodedText
 from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
 
 __all__ = [
@@ -22,9 +23,7 @@ __all__ = [
     "MAX_DECODED_CHARS",
     "TEXT_FIELDS",
     "EventView",
-    "FloodedText",
     "decode",
-    "flooded_text",
     "raw_getter",
     "raw_source",
     "undecoded",
@@ -320,21 +319,6 @@ def raw_getter(log: str, field: str) -> Callable[[Event], str]:
 _GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
     log: {field: raw_getter(log, field) for field in TEXT_FIELDS} for log in ("access", "error")
 }
-
-
-class FloodedText(str):
-    """The lower-cased decoded text (:meth:`EventView.lower`) of a field whose decoding met a
-    cap of distinct pieces (:meth:`EventView.flooded`). A rule confirmed on a field's text
-    alone (``match_field``) is given the text, not the view: the type carries the flag to it
-    (:func:`flooded_text`). Every ``str`` method returns a plain ``str``."""
-
-    __slots__ = ()
-
-
-def flooded_text(text: str) -> bool:
-    """Whether ``text`` is the lower-cased decoded text of a field whose decoding met a cap of
-    distinct pieces (see :class:`FloodedText`)."""
-    return type(text) is FloodedText
 
 
 class EventView:

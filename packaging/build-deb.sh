@@ -113,6 +113,13 @@ fi
 # the interpreter the package depends on.
 "$python" -m venv "$venv"
 "$venv/bin/python" -m pip install -q --no-cache-dir --no-compile --use-pep517 "$work/src[sigma]"
+# Then again with the per-line modules compiled to C by mypyc (setup.py): mypyc type-checks
+# against the dependencies just installed, so it builds in this venv without isolation; mypy
+# itself stays in $work/mypyc, out of the package (the compiled modules do not need it).
+"$venv/bin/python" -m pip install -q --no-cache-dir --no-compile --target "$work/mypyc" \
+  mypy 'setuptools>=70.1'
+LWSYSLOG_COMPILE=1 PYTHONPATH=$work/mypyc "$venv/bin/python" -m pip install -q --no-cache-dir \
+  --no-compile --no-build-isolation --no-deps --force-reinstall "$work/src"
 "$venv/bin/python" -m pip install -q --no-cache-dir --no-compile --target "$work/tools" \
   argparse-manpage shtab
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from lwsyslog import compiled
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.crawlers import FAKE_CRAWLER
 from lwsyslog.crawlers.lookups import make_resolver
@@ -44,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")
     print(f"matching engine: {detection.engine}")
+    print(f"per-line code: {compiled.describe()}")
     for source, where, count in detection.summary():
         origin = "" if where == source else f", from {where}"
         print(f"{source} rules: {count} enabled{origin}")

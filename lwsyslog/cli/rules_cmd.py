@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from lwsyslog import compiled
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.crawlers import crawler_rule_info
 from lwsyslog.detection.catalog import load_detection
@@ -107,6 +108,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps(row))
         return 0
     print(f"# matching engine: {detection.engine}")
+    print(f"# per-line code: {compiled.describe()}")
     print(f"{'ID':<44} {'KIND':<9} {'SEVERITY':<8} {'CATEGORIES':<28} DESCRIPTION (SOURCE)")
     for row in rows:
         categories = ",".join(row["categories"])  # type: ignore[arg-type]

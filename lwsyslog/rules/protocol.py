@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import Event
-from lwsyslog.normalize import EventView, flooded_text
+from lwsyslog.flooded import flooded_text
+from lwsyslog.normalize import EventView
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, Rule, RuleMatch, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample

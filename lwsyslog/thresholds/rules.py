@@ -13,6 +13,8 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import ClassVar, NamedTuple
 
+from mypy_extensions import mypyc_attr
+
 from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent
@@ -54,6 +56,8 @@ class WindowKey(NamedTuple):
     client_ip: str = ""
 
 
+# Compiled to C (lwsyslog.compiled); Sigma correlations subclass it in plain Python.
+@mypyc_attr(allow_interpreted_subclasses=True)
 class ThresholdRule(ABC):
     """One multi-event rule: which window keys an observation counts toward."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from lwsyslog.alerts import Alert
@@ -11,14 +10,6 @@ from lwsyslog.severity import Severity
 from lwsyslog.store import AlertStore, StoreSink
 
 BASE_TIME = 1_795_449_600.0  # 2026-11-23T16:00:00Z
-
-
-@dataclass(frozen=True, slots=True)
-class NamingAlert(Alert):
-    """An alert with the ``rules`` and ``cves`` the lead is adding to Alert."""
-
-    rules: tuple[str, ...] = ()
-    cves: tuple[str, ...] = ()
 
 
 def make_alert(
@@ -54,9 +45,7 @@ def make_alert(
         "sample": sample,
         "log": "access",
     }
-    if rules or cves:
-        return NamingAlert(**fields, rules=rules, cves=cves)  # type: ignore[arg-type]
-    return Alert(**fields)  # type: ignore[arg-type]
+    return Alert(**fields, rules=rules, cves=cves)  # type: ignore[arg-type]
 
 
 def fill(path: Path, alerts: list[Alert], **bounds: float | int | None) -> AlertStore:

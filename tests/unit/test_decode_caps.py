@@ -12,7 +12,8 @@ import pytest
 from lwsyslog import percent
 from lwsyslog.config import load_config
 from lwsyslog.events import AccessEvent, Origin
-from lwsyslog.normalize import EventView, decode, flooded_text
+from lwsyslog.flooded import flooded_text
+from lwsyslog.normalize import EventView, decode
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.pipeline import Pipeline
 from tests.unit.user_agent_cost import access_line, cost_ratio
