@@ -39,8 +39,9 @@ from lwsyslog.deploy import rsyslog_setup
 
 _SHIPPED_SERVER = rsyslog_setup.EXAMPLE_SERVER
 
-FLOOR = 0.70
-"""The real program must reach this share of the trivial consumer's lines/s."""
+FLOOR = 0.85
+"""The real program must reach this share of the trivial consumer's lines/s (issue 10's
+target; round 1 set 70%)."""
 
 _STATS_EVERY = 2000
 
