@@ -122,6 +122,8 @@ def test_commands_run_from_the_private_venv(installed_package: debpkg.Installer)
     assert re.search(r"^auth-brute-force\s+threshold", rules, re.MULTILINE)
     checked = debpkg.run("lwsyslog", "check-config").stdout
     assert f"configuration OK: <built-in defaults>, {CONFFILE}" in checked
+    # The package's per-line code is the C that mypyc built, not the pure-Python fallback.
+    assert "per-line code: compiled (mypyc): all " in checked
 
 
 @pytest.fixture
