@@ -2,7 +2,7 @@
 
 Everything else about the package is in ``pyproject.toml``. The modules listed in
 ``lwsyslog/compiled.py`` (``COMPILED_MODULES``) run for every log line; mypyc turns their typed
-Python into C, which takes a fraction of the interpreter's time per line.
+Python into C, which spends less time per line than the interpreter (README, Performance).
 
 Compiling is asked for with ``LWSYSLOG_COMPILE=1`` and needs mypyc (``mypy``), a C compiler,
 the Python headers and lwsyslog's dependencies installed in the building environment (mypyc

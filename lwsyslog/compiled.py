@@ -1,8 +1,9 @@
 """Which of lwsyslog's modules are compiled to C (mypyc), and whether they are at run time.
 
 The modules in :data:`COMPILED_MODULES` run for every log line. ``setup.py`` compiles them with
-mypyc when the package is built (``LWSYSLOG_COMPILE=0`` skips it); where that was not possible
-the same ``.py`` files run. ``lwsyslog rules`` and ``check-config`` report which it is.
+mypyc when the package is built with ``LWSYSLOG_COMPILE=1`` (``bootstrap.sh`` and the Debian
+package do); anywhere else the same ``.py`` files run. ``lwsyslog rules`` and ``check-config``
+report which it is.
 """
 
 from __future__ import annotations
