@@ -44,6 +44,8 @@ from lwsyslog.formats.plain_event import (
     compile_plain_event,
     request_from_parts,
 )
+from lwsyslog.formats.plain_native import COMPILED as NATIVE_COMPILED
+from lwsyslog.formats.plain_native import NativePlainConverter
 from lwsyslog.formats.segments import Groups, Part, SegmentedPattern
 from lwsyslog.formats.time_directives import (
     split_time_arg,
@@ -204,6 +206,7 @@ class AccessFormat:
         "pattern",
         "plain_event",
         "plain_pattern",
+        "plain_plan",
         "specificity",
     )
 
@@ -230,7 +233,13 @@ class AccessFormat:
             for i, d in enumerate(self.directives)
             if d.conditional and KINDS.get(d.letter) != KIND_TEXT
         }
-        self.plain_event: PlainConverter = compile_plain_event(self._plain_plan(optional))
+        self.plain_plan = self._plain_plan(optional)
+        """What the plain fast path reads of a match, and how it converts it."""
+        self.plain_event: PlainConverter = (
+            NativePlainConverter(self.plain_plan)
+            if NATIVE_COMPILED
+            else compile_plain_event(self.plain_plan)
+        )
         """:meth:`to_event` for a match of ``plain_pattern``, compiled for this format: no
         value holds an escape, so none needs undoing."""
 

@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats.fields import split_request_line, text_value
 
-__all__ = ["PlainConverter", "PlainPlan", "compile_plain_event", "request_from_parts"]
+__all__ = [
+    "STATUS_CODES",
+    "PlainConverter",
+    "PlainPlan",
+    "compile_plain_event",
+    "request_from_parts",
+]
 
 
 def request_from_parts(
@@ -30,8 +36,8 @@ def request_from_parts(
 #: ``converter(match, origin, raw_line) -> AccessEvent`` for matches of a plain pattern.
 PlainConverter = Callable[[re.Match[str], Origin, str], AccessEvent]
 
-# Every three-digit status as its int: a lookup is cheaper than int() on the common path.
-_STATUS_CODES: dict[str, int] = {f"{code:03d}": code for code in range(1000)}
+#: Every three-digit status as its int: a lookup is cheaper than int() on the common path.
+STATUS_CODES: dict[str, int] = {f"{code:03d}": code for code in range(1000)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +116,7 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
     else:
         v = group(status)
         body += [
-            f"status = _STATUS_CODES.get({v})",
+            f"status = STATUS_CODES.get({v})",
             f"if status is None and {present(status)}:",
             f"    status = int({v})",
         ]
@@ -154,7 +160,7 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
         AccessEvent=AccessEvent,
         split_request_line=split_request_line,
         _request_from_parts=request_from_parts,
-        _STATUS_CODES=_STATUS_CODES,
+        STATUS_CODES=STATUS_CODES,
         _time=plan.time,
         _FRAC_SCALE=plan.frac_scale,
         _DURATION_SCALE=plan.duration_scale,

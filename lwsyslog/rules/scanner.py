@@ -191,10 +191,9 @@ class ScannerUserDirProbe(PathRule):
     description = "missing ~user home directory requested (user enumeration via mod_userdir)"
     logs = BOTH
     pattern = re.compile(r"(?P<frag>/~[\w-]*/?)\n?$")
-    # Selected by status on the access log and by the message on the error log: a trigger on
-    # the path would cost every request a search.
-    statuses = frozenset({403, 404})
-    triggers = {"message": r"/~"}
+    # Selected by "/~" in the path (the one scan of the target finds it at no cost of its
+    # own; by status, every 404 would have run the rule) and in the error message.
+    triggers = {"path": r"/~", "message": r"/~"}
     must_match = (
         AccessSample(target="/~root", status=404),
         AccessSample(target="/~admin/", status=403),

@@ -17,6 +17,8 @@ from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats import BUILTIN_FORMATS, LineParser, compile_logformat
 from lwsyslog.formats.directives import Directive, parse_logformat
 from lwsyslog.formats.line_parser import Mode
+from lwsyslog.formats.plain_event import compile_plain_event
+from lwsyslog.formats.plain_native import NativePlainConverter
 
 ORIGIN = Origin("access.log", 7)
 
@@ -267,3 +269,20 @@ def test_every_three_digit_status_reads_as_its_number() -> None:
         line = f'1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" {status} 5'
         ev = fmt.parse(line, ORIGIN)
         assert ev is not None and ev.status == int(status)
+
+
+@pytest.mark.parametrize("logformat", FORMATS)
+def test_compiled_converter_equals_the_written_one(logformat: str) -> None:
+    # The build that compiles lwsyslog converts with NativePlainConverter, any other with the
+    # function written per format: both must give the same event for every plain match.
+    fmt = compile_logformat(logformat)
+    plan = fmt.plain_plan
+    native, written = NativePlainConverter(plan), compile_plain_event(plan)
+    matched = 0
+    for line in _lines(logformat, 1000):
+        m = fmt.plain_pattern.match(line)
+        if m is None:
+            continue
+        matched += 1
+        assert native(m, ORIGIN, line) == written(m, ORIGIN, line), line
+    assert matched >= 100
