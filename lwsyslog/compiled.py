@@ -33,6 +33,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.thresholds.missing",
     "lwsyslog.thresholds.server_errors",
     "lwsyslog.thresholds.engine",
+    "lwsyslog.stats",
     "lwsyslog.alerts",
     "lwsyslog.storms",
     "lwsyslog.pipeline",

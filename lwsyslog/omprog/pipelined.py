@@ -36,6 +36,7 @@ def run_pipelined(
     strategy = Transactions(worker, spool, answers, diagnostics)
     source = LineInput(0, wake_fd, worker.input_limit_bytes)
     source.poll_secs = 0.0
+    source.on_wait = worker.flush  # lines held back go down before the wait for more
     diagnostics.info(
         f"started in transaction mode (pid {os.getpid()}, pipeline in child {worker.pid})"
     )

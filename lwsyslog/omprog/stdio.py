@@ -12,6 +12,7 @@ import os
 import select
 import sys
 import time
+from collections.abc import Callable
 
 __all__ = ["POLL_SECS", "Answers", "LineInput", "claim_stdout", "drain"]
 
@@ -37,6 +38,8 @@ class LineInput:
         self._cut_head: bytes | None = None
         self.eof = False
         self.poll_secs = POLL_SECS
+        #: Called when no input is ready and the read is about to wait for it.
+        self.on_wait: Callable[[], None] | None = None
 
     def read_line(self, timeout: float | None) -> bytes | None:
         """The next line without its newline; None when woken (signal, timeout) or at EOF."""
@@ -65,6 +68,8 @@ class LineInput:
                 return None
             chunk = self._poll()
             if chunk is None:
+                if self.on_wait is not None:
+                    self.on_wait()
                 ready, _, _ = select.select([self._fd, self._wake_fd], [], [], timeout)
                 if self._wake_fd in ready:
                     drain(self._wake_fd)

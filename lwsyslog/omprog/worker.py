@@ -2,7 +2,9 @@
 
 In one process each line's protocol work (read, spool write, answer, rsyslog woken on the other
 core) sits between two lines' processing. Here the parent reads a line, spools it, answers
-``DEFER_COMMIT`` and passes it down a pipe; the child reads the pipe in bulk and only processes.
+``DEFER_COMMIT`` and passes it down a pipe (with the lines after it that rsyslog already has
+ready: one write per batch, see :meth:`Worker.flush`); the child reads the pipe in bulk and
+only processes.
 The two run on two cores, and the child's pace is the pipeline's own (measured:
 ``bench/bench_storm.py``, the program's pace). ``COMMIT TRANSACTION`` is still answered ``OK``
 only once the child has processed every line before it and delivered their alerts.
@@ -38,12 +40,17 @@ from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.program import OmprogProgram
 from lwsyslog.omprog.stdio import Answers, LineInput
 
-__all__ = ["Worker", "freeze_heap", "reload_program"]
+__all__ = ["HELD_BYTES", "HELD_LINES", "Worker", "freeze_heap", "reload_program"]
 
 _PR_SET_PDEATHSIG = 1
 _F_SETPIPE_SZ = 1031
 #: The pipe to the child holds this much: the parent seldom waits for the child to read.
 _PIPE_BYTES = 1 << 20
+#: Lines handed over in one write at most (see :meth:`Worker.flush`): at the chain's pace a
+#: held line waits about 3 ms, far below the second an alert may take.
+HELD_LINES = 64
+#: Bytes held back at most before they are written.
+HELD_BYTES = 1 << 16
 _READY = "READY"
 _CLOSED = "CLOSED"
 
@@ -77,6 +84,8 @@ class Worker:
     def __init__(self, pid: int, to_child: int, from_child: int, limit: int) -> None:
         self.pid = pid
         self._to_child = to_child
+        self._held = bytearray()
+        self._held_lines = 0
         self._replies = LineInput(from_child, _idle_fd(), 4096)
         self._replies.poll_secs = 0.0
         #: The longest input line the child's program keeps whole.
@@ -109,31 +118,57 @@ class Worker:
         return worker
 
     def process(self, line: bytes) -> None:
-        """Hand over a line already answered."""
-        self._send(b"L" + line + b"\n")
+        """Hand over a line already answered (held back with the next ones, see
+        :meth:`flush`)."""
+        self._held += b"L"
+        self._held += line
+        self._held += b"\n"
+        self._held_lines += 1
+        if self._held_lines >= HELD_LINES or len(self._held) >= HELD_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        """Pass the held-back messages down in one write.
+
+        Lines a transaction hands over are held back until :data:`HELD_LINES` of them or
+        :data:`HELD_BYTES` are waiting, until rsyslog has no next line ready (the parent is
+        about to wait for input: ``LineInput.on_wait``), or until a message that needs an
+        answer: one write (and one wake-up of the child) per batch instead of per line. Held
+        lines are already in the spool, so a parent that dies holding some loses none.
+        """
+        if self._held:
+            data = bytes(self._held)
+            self._held.clear()
+            self._held_lines = 0
+            self._send(data)
 
     def handle(self, line: bytes) -> str:
         """Process a line outside a transaction; its status answer."""
+        self.flush()
         self._send(b"P" + line + b"\n")
         return self._reply()
 
     def settle(self) -> str:
         """``OK`` once every line handed over is processed and its alerts delivered, else
         the error (the answer to ``COMMIT TRANSACTION``)."""
+        self.flush()
         self._send(b"S\n")
         return self._reply()
 
     def count_resent(self) -> None:
         """A copy of a line already processed: counted by the child, not processed."""
-        self._send(b"R\n")
+        self._held += b"R\n"
 
     def reload(self) -> None:
         """Pass SIGHUP on: reopen the files, reload the configuration."""
+        self.flush()
         self._send(b"H\n")
 
     def close(self) -> bool:
         """End the child's input, let it finish and wait for it; True when every alert it
         raised went out."""
+        with contextlib.suppress(WorkerFailedError):
+            self.flush()
         with contextlib.suppress(OSError):
             os.close(self._to_child)
         delivered = False

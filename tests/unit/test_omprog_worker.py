@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from lwsyslog.omprog.worker import HELD_LINES
 from tests.unit.test_omprog import (
     BEGIN,
     COMMIT,
@@ -157,3 +158,35 @@ def test_a_line_longer_than_any_envelope_is_refused_and_the_next_one_processed(
     assert sqli_count(messages, "203.0.113.88") == 1
     stderr = program.stderr()
     assert "received=2 " in stderr and "bad_envelope=1 " in stderr
+
+
+def test_a_line_of_an_open_transaction_is_processed_without_waiting_for_more(
+    start: Start, messages: Path
+) -> None:
+    # The parent holds lines back to hand them down in batches; one it holds when rsyslog
+    # sends nothing more must still go down at once: the alert may not wait for COMMIT.
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.120"))) == "DEFER_COMMIT"
+    wait_until(lambda: sqli_count(messages, "203.0.113.120") == 1, "the line was held back")
+    assert program.send(COMMIT) == "OK"
+    assert program.finish()[0] == 0
+
+
+def test_lines_sent_faster_than_answered_are_each_processed_once(
+    start: Start, messages: Path
+) -> None:
+    # rsyslog's next lines already waiting (written before any answer is read): the parent
+    # hands them down in batches of up to HELD_LINES; every one is processed, none twice
+    # (storm control keeps the alerts to its quota, so the child's counters tell).
+    program = start(None, "--transactions")
+    assert program.send(BEGIN) == "OK"
+    count = 3 * HELD_LINES + 7
+    for n in range(count):
+        program.write(envelope(SQLI.format(ip=f"198.51.100.{n % 250 + 1}")))
+    assert [program.read_answer() for _ in range(count)] == ["DEFER_COMMIT"] * count
+    assert program.send(COMMIT) == "OK"
+    assert sqli_count(messages, "198.51.100.1") == 1
+    assert program.finish()[0] == 0
+    stderr = program.stderr()
+    assert f" lines={count} " in stderr and f" urgent={count} " in stderr
