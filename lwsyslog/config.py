@@ -15,6 +15,7 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -376,20 +377,31 @@ def _check_table(
 
 
 def _line_of(text: str, path: tuple[str, ...], key: str) -> int | None:
-    """Best-effort line of ``key`` in table ``path`` (tomllib reports no positions)."""
-    wanted = (*path, key)
+    """Best-effort line of ``key`` in table ``path`` (tomllib reports no positions): the first
+    header or assignment whose dotted name starts with ``path`` and ``key``."""
+    return _line_index(text).get((*path, key))
+
+
+@lru_cache(maxsize=16)
+def _line_index(text: str) -> dict[tuple[str, ...], int]:
+    """The first line of every dotted-name prefix that a header or assignment of ``text``
+    spells: one pass per file, where a scan per key looked up made start-up walk the
+    defaults thousands of times."""
+    index: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = _dotted(header.group(1))
-            if table[: len(wanted)] == wanted:
-                return number
-            continue
-        assignment = _ASSIGNMENT.match(line)
-        if assignment and (*table, *_dotted(assignment.group(1)))[: len(wanted)] == wanted:
-            return number
-    return None
+            name = table
+        else:
+            assignment = _ASSIGNMENT.match(line)
+            if not assignment:
+                continue
+            name = (*table, *_dotted(assignment.group(1)))
+        for size in range(1, len(name) + 1):
+            index.setdefault(name[:size], number)
+    return index
 
 
 _HEADER = re.compile(r"^\s*\[\[?([^\]]+)\]")
