@@ -29,6 +29,7 @@ from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_sett
 from lwsyslog.settings import (
     AllowList,
     Config,
+    DatabaseCacheSettings,
     HostSettings,
     Location,
     MetricsSettings,
@@ -141,7 +142,12 @@ def _schema() -> dict[str, Any]:
             "json_keys": {field: checks.string_list for field in sorted(JSON_FIELDS)},
         },
         "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
-        "detection": {"engine": checks.choice("auto", "hyperscan", "re")},
+        "detection": {
+            "engine": checks.choice("auto", "hyperscan", "re"),
+            "cache": checks.boolean,
+            "cache_dir": checks.string,
+            "cache_max_bytes": checks.integer(1 << 20),
+        },
         "alerts": {
             "single_event_min_severity": _SEVERITY,
             "cooldown_secs": checks.number(0),
@@ -444,6 +450,15 @@ def _hosts(data: Mapping[str, Any]) -> HostSettings:
     )
 
 
+def _database_cache(data: Mapping[str, Any]) -> DatabaseCacheSettings:
+    defaults = DatabaseCacheSettings()
+    return DatabaseCacheSettings(
+        enabled=data.get("cache", defaults.enabled),
+        directory=data.get("cache_dir", defaults.directory),
+        max_bytes=data.get("cache_max_bytes", defaults.max_bytes),
+    )
+
+
 def _metrics(data: Mapping[str, Any]) -> MetricsSettings:
     defaults = MetricsSettings()
     return MetricsSettings(
@@ -523,6 +538,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         store=_store(data.get("store", {})),
         notify=parse_notify_settings(data.get("notify", {}), file=where),
         detection_engine=data["detection"]["engine"],
+        database_cache=_database_cache(data["detection"]),
         sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,
         hosts=_hosts(data.get("hosts", {})),

@@ -18,8 +18,10 @@ from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.events import Origin
 from lwsyslog.findings import Finding
+from lwsyslog.matching import dbcache
 from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.sanitize import sanitize
+from lwsyslog.settings import Config
 from lwsyslog.sinks.base import Sink
 from lwsyslog.sinks.memory import MemorySink
 from lwsyslog.store import StoreSink
@@ -53,9 +55,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def run(args: argparse.Namespace) -> int:
     """Scan every file; exit 0 when scanned, 1 when a file could not be read."""
-    out = sys.stdout
     with collector.paused():
         config = config_from_args(args)
+    with dbcache.using(dbcache.configured(config.database_cache, dbcache.scan_dir())):
+        return _run(args, config)
+
+
+def _run(args: argparse.Namespace, config: Config) -> int:
+    out = sys.stdout
+    with collector.paused():
         alerts_seen = MemorySink(keep=SHOWN_ALERTS)
         sinks: list[Sink] = [_JsonAlertSink(out), alerts_seen] if args.json else [alerts_seen]
         # Old logs keep their alerts: a scan store has no retention (they would all be expired).
