@@ -8,11 +8,11 @@ that makes it (:func:`cache_key`: library version, CPU, flags, mode, ids and lit
 changed rule or library finds no entry and compiles afresh.
 
 A loaded database runs as native code's input, so the cache is trusted only as far as the
-user running lwsyslog is: the directory is made ``0700`` and must be owned by that user and
-writable by no one else (else the cache is not used), and a file is loaded only when it is a
-regular file of that user that no one else may write, bears its own key and the SHA-256 of
-its contents. Anything else (another owner, a truncated or corrupt file, a database the
-library refuses) is ignored: the database is compiled and the file replaced, never an error.
+user running lwsyslog is: the directory must be that user's (else the cache is not used) and
+is made, or set to, ``0700``; a file is loaded only when it is a regular file of that user
+that no one else may write, bears its own key and the SHA-256 of its contents. Anything else
+(another owner, a truncated or corrupt file, a database the library refuses) is ignored: the
+database is compiled and the file replaced, never an error.
 Files are written whole and renamed into place; the least recently used go first once the
 directory holds more than ``max_bytes``.
 
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
+    "SUFFIX",
     "DatabaseCache",
     "Usage",
     "active",
