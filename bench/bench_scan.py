@@ -18,6 +18,11 @@ and times, each command in its own child process pinned to one CPU:
     extensions mypyc built (``lwsyslog/compiled.py``) first on PYTHONPATH (``--no-pure`` skips
     it; skipped where lwsyslog is not compiled).
 
+Before the profiles, a start-up section (``scan_startup.py``; ``--startup-runs 0`` skips it,
+``--startup-only`` runs nothing else) times (a) and (c) on a one-line file, median of several
+runs, with an empty cache directory and with the one of an earlier run. The lwsyslog rows all
+run with ``XDG_CACHE_HOME`` in the workdir, never the user's own cache.
+
 Each child is reaped with ``os.wait4`` so its own peak RSS (``ru_maxrss``) and CPU time are exact.
 With ``--repeat R`` every row runs R times: the fastest wall time gives lines/s, the least CPU
 time gives lines per CPU-second (on a shared machine the steadier figure; the load average is
@@ -46,6 +51,7 @@ from pathlib import Path
 from program_python import describe, program_python
 from scan_extras import coverage, profile_scan
 from scan_runs import Tool, prefix, prepare_log
+from scan_startup import StartupRow, kept_cache, startup_section, startup_share
 
 __all__ = ["TARGETS", "compile_bytecode", "main"]
 
@@ -157,17 +163,19 @@ def _tools(args: argparse.Namespace, log: Path, workdir: Path, notes: list[str])
         return tools
     # The built-in defaults only: whatever /etc/lwsyslog holds on this machine is not measured.
     scan = [str(exe), "scan", "--no-system-config"]
-    tools.append(Tool("(c) lwsyslog scan --json", [[*scan, "--json", str(log)]], args.lines))
+    cache = {"XDG_CACHE_HOME": str(kept_cache(workdir))}
+    tools.append(Tool("(c) lwsyslog scan --json", [[*scan, "--json", str(log)]], args.lines,
+                      env=cache))  # fmt: skip
     pure, why = pure_python_copy(args.tools_python, workdir) if args.pure else (None, "--no-pure")
     if pure is None:
         notes.append(f"- (f) pure-Python scan: skipped ({why}).")
     else:
         tools.append(Tool("(f) lwsyslog scan --json, pure Python (no C extensions)",
                           [[*scan, "--json", str(log)]], args.lines,
-                          env={"PYTHONPATH": str(pure)}))  # fmt: skip
+                          env={"PYTHONPATH": str(pure), **cache}))  # fmt: skip
     if args.human:
         tools.append(Tool("(d) lwsyslog scan (human)", [[*scan, str(log)]], args.lines,
-                          keep_stdout=True))  # fmt: skip
+                          keep_stdout=True, env=cache))  # fmt: skip
     if args.sigma_dir is None:
         notes.append("- (e) scan with Sigma rules: skipped (no --sigma-dir; e.g. a checkout of "
                      "SigmaHQ's rules/web and rules-emerging-threats web rules).")  # fmt: skip
@@ -178,7 +186,7 @@ def _tools(args: argparse.Namespace, log: Path, workdir: Path, notes: list[str])
         config = _sigma_config(workdir, args.sigma_dir)
         argv = [*scan, "--json", "--config", str(config), str(log)]
         tools.append(Tool(f"(e) lwsyslog scan --json, Sigma rules of {args.sigma_dir}",
-                          [argv], args.lines))  # fmt: skip
+                          [argv], args.lines, env=cache))  # fmt: skip
     return tools
 
 
@@ -306,11 +314,20 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--no-pure", dest="pure", action="store_false",
         help="skip row (f): scan as pure Python, without the compiled modules",
     )  # fmt: skip
+    parser.add_argument(
+        "--startup-runs", type=int, default=9, metavar="N",
+        help="runs per row of the start-up section (one-line file; median shown); 0 skips it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--startup-only", action="store_true", help="time the start-up section only"
+    )
     parser.add_argument("--coverage", action="store_true", help="findings against the labels")
     parser.add_argument("--profile", action="store_true", help="also cProfile scan (100k lines)")
     args = parser.parse_args(argv)
-    if args.lines < 1 or args.repeat < 1 or args.f2b_lines < 0:
-        parser.error("--lines and --repeat must be >= 1, --f2b-lines >= 0")
+    if args.lines < 1 or args.repeat < 1 or args.f2b_lines < 0 or args.startup_runs < 0:
+        parser.error("--lines and --repeat must be >= 1, --f2b-lines and --startup-runs >= 0")
+    if args.startup_only and not args.startup_runs:
+        parser.error("--startup-only needs --startup-runs >= 1")
     args.tools_python = program_python(args.python)
     return args
 
@@ -352,11 +369,34 @@ def compile_bytecode(python: str = sys.executable) -> str:
     return "compiled first (compileall), as an installed package's is"
 
 
+def _startup(
+    args: argparse.Namespace, workdir: Path, cpu: int | None
+) -> tuple[list[str], StartupRow | None]:
+    """The start-up section's Markdown and its cache-kept scan row (None when skipped)."""
+    if not args.startup_runs:
+        return [], None
+    exe, why = lwsyslog_ready(args.tools_python)
+    if exe is None:
+        return ["## Start-up", "", f"- skipped: {why}.", ""], None
+    log, _, digest = prepare_log(workdir, 1, args.seed, "default")
+    table, kept = startup_section(
+        args.tools_python, exe, log, workdir, cpu=cpu, runs=args.startup_runs
+    )
+    return [
+        "## Start-up: one-line file", "",
+        f"- input: the first line of the default profile (seed {args.seed}, sha256 "
+        f"{digest[:16]}...); {args.startup_runs} runs per row, alternating; median and least",
+        "", *table, "",
+    ], kept  # fmt: skip
+
+
 def _run(args: argparse.Namespace, workdir: Path, cpu: int | None) -> int:
     profiles = PROFILES if args.profile_name == "both" else (args.profile_name,)
+    if args.startup_only:
+        profiles = ()
     bytecode = compile_bytecode(args.tools_python)
     load_before = os.getloadavg()
-    sections: list[str] = []
+    sections, startup = _startup(args, workdir, cpu)
     verdicts: list[str] = []
     failed: list[str] = []
     for profile in profiles:
@@ -382,6 +422,8 @@ def _run(args: argparse.Namespace, workdir: Path, cpu: int | None) -> int:
                      *_table(tools), "", *notes, *_tool_notes(tools)]  # fmt: skip
         verdicts += _verdicts(profile, tools)
         scan = next((t for t in tools if t.name.startswith("(c)") and t.runs), None)
+        if startup is not None and scan is not None:
+            sections.append(startup_share(startup, scan.best_cpu.cpu, args.lines))
         if args.coverage and scan is not None:
             exe = Path(scan.argvs[0][0])
             argv = [str(exe), "scan", "--no-system-config", "--json", str(log)]

@@ -15,6 +15,7 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_sett
 from lwsyslog.settings import (
     AllowList,
     Config,
+    DatabaseCacheSettings,
     HostSettings,
     Location,
     MetricsSettings,
@@ -140,7 +142,12 @@ def _schema() -> dict[str, Any]:
             "json_keys": {field: checks.string_list for field in sorted(JSON_FIELDS)},
         },
         "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
-        "detection": {"engine": checks.choice("auto", "hyperscan", "re")},
+        "detection": {
+            "engine": checks.choice("auto", "hyperscan", "re"),
+            "cache": checks.boolean,
+            "cache_dir": checks.string,
+            "cache_max_bytes": checks.integer(1 << 20),
+        },
         "alerts": {
             "single_event_min_severity": _SEVERITY,
             "cooldown_secs": checks.number(0),
@@ -376,20 +383,31 @@ def _check_table(
 
 
 def _line_of(text: str, path: tuple[str, ...], key: str) -> int | None:
-    """Best-effort line of ``key`` in table ``path`` (tomllib reports no positions)."""
-    wanted = (*path, key)
+    """Best-effort line of ``key`` in table ``path`` (tomllib reports no positions): the first
+    header or assignment whose dotted name starts with ``path`` and ``key``."""
+    return _line_index(text).get((*path, key))
+
+
+@lru_cache(maxsize=16)
+def _line_index(text: str) -> dict[tuple[str, ...], int]:
+    """The first line of every dotted-name prefix that a header or assignment of ``text``
+    spells: one pass per file, where a scan per key looked up made start-up walk the
+    defaults thousands of times."""
+    index: dict[tuple[str, ...], int] = {}
     table: tuple[str, ...] = ()
     for number, line in enumerate(text.splitlines(), start=1):
         header = _HEADER.match(line)
         if header:
             table = _dotted(header.group(1))
-            if table[: len(wanted)] == wanted:
-                return number
-            continue
-        assignment = _ASSIGNMENT.match(line)
-        if assignment and (*table, *_dotted(assignment.group(1)))[: len(wanted)] == wanted:
-            return number
-    return None
+            name = table
+        else:
+            assignment = _ASSIGNMENT.match(line)
+            if not assignment:
+                continue
+            name = (*table, *_dotted(assignment.group(1)))
+        for size in range(1, len(name) + 1):
+            index.setdefault(name[:size], number)
+    return index
 
 
 _HEADER = re.compile(r"^\s*\[\[?([^\]]+)\]")
@@ -429,6 +447,15 @@ def _hosts(data: Mapping[str, Any]) -> HostSettings:
             str(host): float(secs)
             for host, secs in data.get("silent_after_secs_per_host", {}).items()
         },
+    )
+
+
+def _database_cache(data: Mapping[str, Any]) -> DatabaseCacheSettings:
+    defaults = DatabaseCacheSettings()
+    return DatabaseCacheSettings(
+        enabled=data.get("cache", defaults.enabled),
+        directory=data.get("cache_dir", defaults.directory),
+        max_bytes=data.get("cache_max_bytes", defaults.max_bytes),
     )
 
 
@@ -511,6 +538,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         store=_store(data.get("store", {})),
         notify=parse_notify_settings(data.get("notify", {}), file=where),
         detection_engine=data["detection"]["engine"],
+        database_cache=_database_cache(data["detection"]),
         sources={table: dict(data.get(table, {})) for table in source_tables()},
         files=files,
         hosts=_hosts(data.get("hosts", {})),

@@ -20,6 +20,7 @@ __all__ = [
     "Config",
     "CrawlerSettings",
     "CrawlerSpec",
+    "DatabaseCacheSettings",
     "HostSettings",
     "Location",
     "MetricsSettings",
@@ -130,6 +131,16 @@ class HostSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class DatabaseCacheSettings:
+    """Where the matching databases are kept between runs (``[detection] cache``...)."""
+
+    enabled: bool = True
+    #: Empty: the command's own place (:mod:`lwsyslog.matching.dbcache`).
+    directory: str = ""
+    max_bytes: int = 32 << 20
+
+
+@dataclass(frozen=True, slots=True)
 class MetricsSettings:
     """What the omprog program exports, from ``[metrics]``: its status file (always), a
     node-exporter textfile and an HTTP endpoint for Prometheus (each when set)."""
@@ -224,6 +235,7 @@ class Config:
     hosts: HostSettings = field(default_factory=HostSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     crawlers: CrawlerSettings = field(default_factory=CrawlerSettings)
+    database_cache: DatabaseCacheSettings = field(default_factory=DatabaseCacheSettings)
 
     def rule_settings(self, rule_id: str) -> RuleSettings:
         """The settings for ``rule_id`` (defaults when the rule has no table)."""

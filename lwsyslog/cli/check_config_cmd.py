@@ -10,7 +10,9 @@ from lwsyslog.crawlers import FAKE_CRAWLER
 from lwsyslog.crawlers.lookups import make_resolver
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.hosts import HOST_BACK, HOST_SILENT
+from lwsyslog.matching import dbcache
 from lwsyslog.notify.settings_parse import check_rule_filters
+from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.pipeline import parser_for
 from lwsyslog.settings import CrawlerSettings
 
@@ -46,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")
     print(f"matching engine: {detection.engine}")
     print(f"per-line code: {compiled.describe()}")
+    print(f"matching database cache: {dbcache.describe(config.database_cache, DEFAULT_STATE_DIR)}")
     for source, where, count in detection.summary():
         origin = "" if where == source else f", from {where}"
         print(f"{source} rules: {count} enabled{origin}")

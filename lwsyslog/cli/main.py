@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from lwsyslog import __version__
+from lwsyslog import __version__, collector
 from lwsyslog.errors import LwsyslogError
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -65,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     words = sys.argv[1:] if argv is None else list(argv)
     chosen = next((word for word in words if not word.startswith("-")), None)
     known = {name for name, _, _ in COMMANDS}
-    parser = build_parser(chosen if chosen in known else None)
-    args = parser.parse_args(words)
+    with collector.paused():  # importing the command's modules: see lwsyslog.collector
+        parser = build_parser(chosen if chosen in known else None)
+        args = parser.parse_args(words)
     try:
         status: int = args.func(args)
     except LwsyslogError as error:

@@ -11,6 +11,8 @@ from lwsyslog.crawlers import crawler_rule_info
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.hosts import host_rule_infos
+from lwsyslog.matching import dbcache
+from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.settings import Config
 
 __all__ = ["register", "run"]
@@ -109,6 +111,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"# matching engine: {detection.engine}")
     print(f"# per-line code: {compiled.describe()}")
+    print(
+        f"# matching database cache: {dbcache.describe(config.database_cache, DEFAULT_STATE_DIR)}"
+    )
     print(f"{'ID':<44} {'KIND':<9} {'SEVERITY':<8} {'CATEGORIES':<28} DESCRIPTION (SOURCE)")
     for row in rows:
         categories = ",".join(row["categories"])  # type: ignore[arg-type]

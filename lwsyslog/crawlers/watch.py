@@ -21,16 +21,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lwsyslog.alerts import Alert
 from lwsyslog.crawlers import DESCRIPTION, FAKE_CRAWLER
 from lwsyslog.crawlers.cache import CacheEntry, ResolutionCache
 from lwsyslog.crawlers.catalog import UNSEEN, Address, Catalog, Crawler
-from lwsyslog.crawlers.lookups import LookupWorker, Results, make_resolver
 from lwsyslog.crawlers.verdict import Lookup, Outcome, Verdict, judge
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.sanitize import truncate
 from lwsyslog.settings import AllowList, CrawlerSettings
+
+if TYPE_CHECKING:
+    from lwsyslog.crawlers.lookups import Results
 
 __all__ = ["SAMPLE_CHARS", "CrawlerWatch", "crawler_watch"]
 
@@ -89,6 +92,9 @@ class CrawlerWatch:
         self.skipped = 0
         self.allowed = 0
         self.raised = 0
+        # dnspython and asyncio (~40 ms to import) load only where verification is on.
+        from lwsyslog.crawlers.lookups import LookupWorker, make_resolver  # noqa: PLC0415
+
         self._worker = LookupWorker(
             make_resolver(settings.resolver, settings.timeout_secs),
             self.catalog.wanted,

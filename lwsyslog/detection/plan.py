@@ -112,7 +112,10 @@ def _scanned_literals(clause: frozenset[str]) -> tuple[str, ...]:
     ask about the same clauses, some of thousands of literals.
     """
     kept: list[str] = []
-    for literal in sorted({literal.replace("\n", " ") for literal in clause}, key=len):
+    # Ties in text order: the same literals in the same order in every process, so a stored
+    # matching database (lwsyslog.matching.dbcache) is found again by its key.
+    spelled = {literal.replace("\n", " ") for literal in clause}
+    for literal in sorted(spelled, key=lambda text: (len(text), text)):
         if not any(shorter in literal for shorter in kept):
             kept.append(literal)
     return tuple(kept)

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from functools import cache
 from typing import Any, Protocol
 
+from lwsyslog.matching import dbcache
+
 __all__ = ["ENGINES", "LiteralScanner", "compile_literals", "engine_name"]
 
 ENGINES = ("hyperscan", "re")
@@ -187,17 +189,51 @@ class _Long:
 
 
 def _database(ids: Sequence[int], literals: Sequence[str]) -> Any:
-    """A Hyperscan block-mode database of ``literals``, reporting ``ids``."""
+    """A Hyperscan block-mode database of ``literals``, reporting ``ids``: loaded from the
+    process's database cache when it holds one (:mod:`lwsyslog.matching.dbcache`), else
+    compiled (and stored there)."""
     import hyperscan  # noqa: PLC0415  (optional: the re engine stands in without it)
 
+    expressions = [_encode(literal) for literal in literals]
+    flags = hyperscan.HS_FLAG_SINGLEMATCH
+    store = dbcache.active()
+    key = ""
+    if store is not None:
+        key = dbcache.cache_key(
+            b"hyperscan literal block",
+            str(getattr(hyperscan, "__version__", "")).encode(),
+            dbcache.host_fingerprint(),
+            str(flags).encode(),
+            ",".join(str(ident) for ident in ids).encode(),
+            *expressions,
+        )
+        loaded = _load(hyperscan, store.get(key))
+        if loaded is not None:
+            return loaded
     database = hyperscan.Database()
     database.compile(
-        expressions=[_encode(literal) for literal in literals],
+        expressions=expressions,
         ids=list(ids),
         elements=len(literals),
-        flags=hyperscan.HS_FLAG_SINGLEMATCH,
+        flags=flags,
         literal=True,
     )
+    if store is not None:
+        store.put(key, hyperscan.dumpb(database))
+    return database
+
+
+def _load(hyperscan: Any, blob: bytes | None) -> Any:
+    """The database serialized in ``blob``, ready to scan; ``None`` when there is none or
+    the library refuses it (another version, another CPU): it is then compiled again."""
+    if blob is None:
+        return None
+    try:
+        database = hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK)
+        # A loaded database has no scratch space; a compiled one makes its own.
+        database.scratch = hyperscan.Scratch(database)
+    except hyperscan.error:
+        return None
     return database
 
 

@@ -56,7 +56,7 @@ def drop_privileges(user: str, state_dir: Path, messages_file: str | None) -> st
 
 
 # Files the program keeps in its state directory (a root run may have left them root's).
-_STATE_FILES = ("omprog-*", "alerts.db*", "notify-*", "backlog-*")
+_STATE_FILES = ("omprog-*", "alerts.db*", "notify-*", "backlog-*", "cache")
 
 
 def _prepare(state_dir: Path, messages_file: str | None, uid: int, gid: int) -> None:

@@ -24,6 +24,7 @@ from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError, StoreError
 from lwsyslog.events import Origin
 from lwsyslog.hosts import HostEvent, host_alert
+from lwsyslog.matching import dbcache
 from lwsyslog.metrics.figures import Figures
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import OutboxError, outbox_path
@@ -173,6 +174,13 @@ class OmprogProgram:
         return sinks
 
     def _build_pipeline(self, config: Config) -> Pipeline:
+        store = dbcache.configured(
+            config.database_cache, dbcache.program_dir(self.options.state_dir)
+        )
+        if store is not None and store.problem():
+            self.diagnostics.warning(f"matching databases are not cached: {store.problem()}")
+            store = None
+        dbcache.use(store)
         return Pipeline(
             config,
             sinks=self._build_sinks(config),

@@ -139,21 +139,27 @@ def _stamp(path: Path) -> tuple[int, int]:
 @lru_cache(maxsize=8)
 def _read(stamp: tuple[tuple[str, int, int], ...], reserved: frozenset[str]) -> list[PackRule]:
     rules: list[PackRule] = []
-    owner: dict[str, str] = {}
+    owner: dict[str, PackRule] = {}
     for name, _, _ in stamp:
         for rule in read_pack(Path(name)):
-            where = f"{rule.file}:{rule.lines.get('id', rule.line)}"
             if rule.id in reserved:
                 raise RuleError(
-                    f"{where}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"
+                    f"{_where(rule)}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"
                 )
             other = owner.get(rule.id)
             if other is not None:
-                raise RuleError(f"{where}: [[rule]] {rule.id}: key 'id': also defined in {other}")
-            owner[rule.id] = where
+                raise RuleError(
+                    f"{_where(rule)}: [[rule]] {rule.id}: key 'id': also defined in {_where(other)}"
+                )
+            owner[rule.id] = rule
             _check_samples(rule)
             rules.append(rule)
     return rules
+
+
+def _where(rule: PackRule) -> str:
+    """``file:line`` of the rule's id."""
+    return f"{rule.file}:{rule.lines.get('id', rule.line)}"
 
 
 def _pack_files(directory: Path) -> list[Path]:

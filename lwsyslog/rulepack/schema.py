@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from re import _constants as constants  # type: ignore[attr-defined]
@@ -116,7 +116,8 @@ class PackRule:
     #: Only requests answered 404/410 count: paths of a product that a site running it answers
     #: with a redirect or a login challenge (3xx, 401), so only "not here" marks a probe.
     not_found_only: bool = False
-    #: The line of each key of the rule's table in its file (for errors found later).
+    #: The line of each key of the rule's table in its file (for errors found later; looked
+    #: up when asked, as only an error needs one).
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
     def applies(self, method: str, status: int | None) -> bool:
@@ -129,15 +130,18 @@ class PackRule:
         return not (self.probe_only and answered)
 
 
+_RULE_HEADER = re.compile(r"\s*\[\[\s*rule\s*\]\]")
+_ANY_HEADER = re.compile(r"\s*\[")
+_KEY = re.compile(r"\s*([^\s=]+)\s*=")
+
+
 class _Where:
     """Line numbers of a pack file's ``[[rule]]`` tables and of the keys inside them."""
 
     def __init__(self, text: str) -> None:
         self.lines = text.splitlines()
         self.starts = [
-            number
-            for number, line in enumerate(self.lines, 1)
-            if re.match(r"\s*\[\[\s*rule\s*\]\]", line)
+            number for number, line in enumerate(self.lines, 1) if _RULE_HEADER.match(line)
         ]
 
     def rule(self, index: int) -> int:
@@ -147,11 +151,33 @@ class _Where:
         start = self.rule(index)
         for number in range(start + 1, len(self.lines) + 1):
             line = self.lines[number - 1]
-            if re.match(r"\s*\[", line):
+            if _ANY_HEADER.match(line):
                 break
-            if re.match(rf"\s*{re.escape(key)}\s*=", line):
+            found = _KEY.match(line)
+            if found and found.group(1) == key:
                 return number
         return start
+
+
+class _KeyLines(Mapping[str, int]):
+    """The line of each key of one ``[[rule]]`` table, found when asked: a pack loads with
+    thousands of keys and only an error message ever needs the line of one."""
+
+    def __init__(self, where: _Where, index: int, keys: tuple[str, ...]) -> None:
+        self._where = where
+        self._index = index
+        self._keys = keys
+
+    def __getitem__(self, key: str) -> int:
+        if key not in self._keys:
+            raise KeyError(key)
+        return self._where.key(self._index, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def read_pack(path: Path) -> list[PackRule]:
@@ -264,7 +290,7 @@ class _Rule:
             must_not_match=self.samples("must_not_match"),
             file=str(self.path),
             line=self.where.rule(self.index),
-            lines={key: self.where.key(self.index, key) for key in self.entry},
+            lines=_KeyLines(self.where, self.index, tuple(self.entry)),
             not_found_only=not_found_only,
         )
 
@@ -326,7 +352,10 @@ def _weak(literal: str) -> bool:
 
 
 def _longest_count(pattern: re.Pattern[str]) -> int:
-    """The largest bounded repetition in branches that are not anchored at the start."""
+    """The largest counted repetition (``{m,n}``, n > 1) in branches that are not anchored at
+    the start; 0 when there is none."""
+    if "{" not in pattern.pattern:
+        return 0  # only {m,n} counts above one (? is {0,1}): nothing to parse the pattern for
     tree = parser.parse(pattern.pattern, pattern.flags)
     branches = [tree]
     if len(tree.data) == 1 and tree.data[0][0] is constants.BRANCH:
@@ -344,7 +373,7 @@ def _counts(items: Any) -> list[int]:
     found: list[int] = []
     for op, value in items:
         if op in (constants.MAX_REPEAT, constants.MIN_REPEAT, constants.POSSESSIVE_REPEAT):
-            if value[1] != constants.MAXREPEAT:
+            if 1 < value[1] != constants.MAXREPEAT:
                 found.append(value[1])
             found.extend(_counts(value[2]))
         elif op is constants.SUBPATTERN:

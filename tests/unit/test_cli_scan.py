@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import subprocess
@@ -120,6 +121,30 @@ def test_bad_config_exits_2_naming_the_file(
     status = main(["scan", "--config", str(config), str(SAMPLE)])
     err = capsys.readouterr().err
     assert status == 2 and "bad.toml:2" in err and "single_event_min_severity" in err
+
+
+def test_the_garbage_collector_is_on_for_the_lines_and_after_the_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Start-up runs with the collector paused; the lines and whoever called scan get it back,
+    also when the configuration was refused."""
+    seen: list[bool] = []
+
+    def note(phase: str, info: dict[str, int]) -> None:
+        seen.append(True)
+
+    gc.callbacks.append(note)
+    try:
+        garbage = tmp_path / "many.log"
+        garbage.write_bytes(SAMPLE.read_bytes() * 200)
+        status, _, _ = scan(capsys, str(garbage))
+    finally:
+        gc.callbacks.remove(note)
+    assert status == 0 and seen and gc.isenabled()
+    config = tmp_path / "bad.toml"
+    config.write_text("[alerts]\nsingle_event_min_severity = 'severe'\n")
+    assert main(["scan", "--config", str(config), str(SAMPLE)]) == 2
+    assert gc.isenabled()
 
 
 def test_stdin_is_read_with_dash(
