@@ -9,15 +9,31 @@ and raises :class:`~lwsyslog.errors.FormatError` naming the bad directive and it
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache
-
-import pyparsing as pp
+from importlib import resources
+from typing import TYPE_CHECKING, Any
 
 from lwsyslog.errors import FormatError
 
-__all__ = ["ARG_CHOICES", "DIRECTIVES", "Directive", "parse_logformat"]
+if TYPE_CHECKING:
+    import pyparsing as pp
+
+__all__ = [
+    "ARG_CHOICES",
+    "DIRECTIVES",
+    "PARSED_TABLE",
+    "Directive",
+    "parse_logformat",
+    "parse_with_grammar",
+    "stored_items",
+    "table_entry",
+]
+
+#: The built-in formats parsed ahead of time, inside the package (see :func:`stored_items`).
+PARSED_TABLE = "data/logformat-items.json"
 
 DIRECTIVES: dict[str, str] = {
     "%": "a literal percent sign",
@@ -95,6 +111,10 @@ LogFormatItem = Directive | str
 
 @cache
 def _grammar() -> pp.ParserElement:
+    # Imported here: a configuration of built-in formats never needs the grammar (see
+    # stored_items), and pyparsing costs every start of scan and of the program ~25 ms.
+    import pyparsing as pp  # noqa: PLC0415
+
     arg = pp.Regex(r"\{[^}]*\}")
     modifier = pp.Regex(r"[<>!,]|\d{3}")
     # Any character may follow the modifiers so that a wrong letter is reported by name
@@ -169,8 +189,45 @@ def parse_logformat(fmt: str) -> list[LogFormatItem]:
     """Split a LogFormat string into literal strings and :class:`Directive` items.
 
     Adjacent literals are merged; ``%%`` becomes a literal ``%``. Raises
-    :class:`~lwsyslog.errors.FormatError` for an empty string or an invalid directive.
+    :class:`~lwsyslog.errors.FormatError` for an empty string or an invalid directive. A
+    built-in format comes from the table parsed ahead of time (:func:`stored_items`).
     """
+    stored = stored_items().get(fmt)
+    if stored is not None:
+        return list(stored)
+    return parse_with_grammar(fmt)
+
+
+@cache
+def stored_items() -> dict[str, tuple[LogFormatItem, ...]]:
+    """The items of the built-in formats as :func:`parse_with_grammar` gave them when
+    ``python -m lwsyslog.formats.items_build`` wrote :data:`PARSED_TABLE` (empty when the
+    file is missing or unreadable: it only saves start-up time). A test checks every entry
+    against the grammar."""
+    try:
+        text = resources.files("lwsyslog").joinpath(PARSED_TABLE).read_text("utf-8")
+        data = json.loads(text)
+        return {
+            fmt: tuple(item if isinstance(item, str) else _stored_directive(item) for item in items)
+            for fmt, items in data.items()
+        }
+    except (OSError, ValueError, TypeError, AttributeError):
+        return {}
+
+
+def _stored_directive(item: dict[str, Any]) -> Directive:
+    return Directive(**{**item, "statuses": tuple(item["statuses"])})
+
+
+def table_entry(items: list[LogFormatItem]) -> list[str | dict[str, Any]]:
+    """One format's items as :data:`PARSED_TABLE` stores them."""
+    return [item if isinstance(item, str) else asdict(item) for item in items]
+
+
+def parse_with_grammar(fmt: str) -> list[LogFormatItem]:
+    """:func:`parse_logformat` by the grammar itself, whatever the table holds."""
+    import pyparsing as pp  # noqa: PLC0415  (see _grammar)
+
     if not fmt:
         raise FormatError("LogFormat is empty")
     try:

@@ -15,7 +15,9 @@ _PROBE = """
 import json, sys
 from lwsyslog.cli.main import main
 status = main(sys.argv[1:])
-heavy = sorted(m for m in sys.modules if m == "dns" or m.startswith(("dns.", "asyncio")))
+heavy = sorted(
+    m for m in sys.modules if m in ("dns", "pyparsing") or m.startswith(("dns.", "asyncio"))
+)
 print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
 """
 
@@ -34,7 +36,9 @@ def _scan(tmp_path: Path, *options: str) -> dict[str, object]:
     return result
 
 
-def test_a_scan_without_crawler_verification_never_loads_dnspython(tmp_path: Path) -> None:
+def test_a_default_scan_loads_neither_dnspython_nor_pyparsing(
+    tmp_path: Path,
+) -> None:
     result = _scan(tmp_path, "--no-system-config")
     assert result == {"status": 0, "heavy": []}
 
@@ -50,3 +54,8 @@ def test_a_scan_with_crawler_verification_loads_it(tmp_path: Path) -> None:
     result = _scan(tmp_path, "--config", str(config))
     assert result["status"] == 0
     assert "dns.asyncresolver" in result["heavy"]  # type: ignore[operator]
+
+
+def test_a_scan_with_a_logformat_of_its_own_loads_the_grammar(tmp_path: Path) -> None:
+    result = _scan(tmp_path, "--no-system-config", "--format", '%h %l %u %t "%r" %>s %O')
+    assert result == {"status": 0, "heavy": ["pyparsing"]}

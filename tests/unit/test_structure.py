@@ -18,8 +18,9 @@ MAX_LINES = 600
 # mandatory, so a function may import a module that needs them (and nothing else may).
 OPTIONAL_TOP_LEVEL = frozenset({"sigma", "yaml"})
 # Dependencies that only a feature off by default needs and that cost every run's start
-# (dnspython and asyncio: ~40 ms of `lwsyslog scan`): imported where the feature starts.
-DEFERRED_TOP_LEVEL = frozenset({"dns"})
+# (dnspython and asyncio: ~40 ms of `lwsyslog scan`; pyparsing, ~25 ms, only for a LogFormat
+# that is not built in): imported where the feature starts.
+DEFERRED_TOP_LEVEL = frozenset({"dns", "pyparsing"})
 
 
 def _modules() -> dict[str, Path]:
