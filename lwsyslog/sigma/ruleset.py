@@ -140,14 +140,24 @@ def _problem(exc: BaseException) -> str:
     return str(exc).replace("\n", " ")
 
 
+#: PyYAML's safe loader, in C where PyYAML was built with libyaml.
+_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
+    yaml, "CSafeLoader", yaml.SafeLoader
+)
+
+
 def _load_file(path: Path) -> SigmaCollection:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleError(f"{path}: cannot read Sigma rule: {exc}") from exc
     try:
-        collection = SigmaCollection.from_yaml(
-            text,
+        # pySigma's from_yaml reads with PyYAML's pure-Python SafeLoader; the same loader
+        # in C (libyaml) gives the same documents about ten times faster (a tenth of a
+        # second for SigmaHQ's web rules, at every start).
+        documents = list(yaml.load_all(text, Loader=_SAFE_LOADER))
+        collection = SigmaCollection.from_dicts(
+            documents,
             source=SigmaRuleLocation(path),
             collect_filters=True,
             resolve_references=False,
