@@ -122,7 +122,11 @@ class Worker:
         :meth:`flush`)."""
         self._held += b"L"
         self._held += line
-        self._held += b"\n"
+        self._hold(b"\n")
+
+    def _hold(self, end: bytes) -> None:
+        """End the message being held and flush once enough are waiting."""
+        self._held += end
         self._held_lines += 1
         if self._held_lines >= HELD_LINES or len(self._held) >= HELD_BYTES:
             self.flush()
@@ -157,7 +161,7 @@ class Worker:
 
     def count_resent(self) -> None:
         """A copy of a line already processed: counted by the child, not processed."""
-        self._held += b"R\n"
+        self._hold(b"R\n")
 
     def reload(self) -> None:
         """Pass SIGHUP on: reopen the files, reload the configuration."""
