@@ -41,8 +41,14 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.omprog.stdio",
     "lwsyslog.omprog.resends",
     "lwsyslog.omprog.confirmations",
+    "lwsyslog.omprog.spool",
+    "lwsyslog.omprog.worker",
 )
-"""The per-line modules, in an order that imports cleanly (mypyc builds them as one group)."""
+"""The per-line modules, in an order that imports cleanly (mypyc builds them as one group).
+
+``lwsyslog.omprog.pipelined`` and ``main`` stay interpreted although their loops run per line:
+a signal's Python handler runs only when the interpreter gets control, and a compiled loop
+woken by the signal would wait for input again before it saw the stop flag."""
 
 
 def compiled_now() -> list[str]:

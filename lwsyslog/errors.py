@@ -11,6 +11,10 @@
     ├── LabError           the local lab (demo, integration tests) cannot run here
     └── PrivilegeError     the omprog program could not become its service user
 
+    OSError
+    └── SpoolLockedError   another live program holds the omprog line spool (an OSError, like
+                           every other reason a spool is unusable)
+
 Errors on single log lines are not exceptions: they are counted under a fixed reason
 (see :class:`lwsyslog.events.UnparsedReason`).
 """
@@ -27,6 +31,7 @@ __all__ = [
     "RuleError",
     "SetupError",
     "SinkError",
+    "SpoolLockedError",
     "StoreError",
 ]
 
@@ -92,3 +97,11 @@ class LabError(LwsyslogError):
 
 class PrivilegeError(LwsyslogError):
     """The omprog program could not become its service user (names the user and why)."""
+
+
+class SpoolLockedError(OSError):
+    """Another live process holds the omprog line spool (two programs share one state file).
+
+    Defined here, not in :mod:`lwsyslog.omprog.spool`, because that module is compiled and
+    mypyc cannot compile a subclass of a built-in exception.
+    """

@@ -18,13 +18,11 @@ import fcntl
 import os
 from pathlib import Path
 
+from lwsyslog.errors import SpoolLockedError
+
 __all__ = ["LineSpool", "SpoolLockedError"]
 
 _READ_CHUNK = 1 << 20
-
-
-class SpoolLockedError(OSError):
-    """Another live process holds the spool (two programs share one state file)."""
 
 
 class LineSpool:
