@@ -165,6 +165,14 @@ class ServerSettings:
     are handled), see omprog/README.md. Off: every line is confirmed on its own."""
     max_message_size: int = MAX_MESSAGE_SIZE
     """At least the web hosts' (a longer line is cut here)."""
+    confirm_timeout_secs: int = 60
+    """How long rsyslog waits for each answer of the program (omprog ``confirmTimeout``),
+    including its ``OK`` at start-up, after loading the configuration and compiling the
+    rules. rsyslog's default, 10 s, is too short for a start on a loaded machine or with a
+    cold database cache (measured 5-6 s with other work on both cores). A start-up answer
+    that comes too late costs far more than the wait: rsyslog 8.2302 then stops the program
+    and starts no other (measured: a line queued behind it undelivered for 240 s, nothing
+    logged). A hung program is restarted after this long; its lines stay queued."""
     raw_programs: tuple[str, ...] = RAW_PROGRAMS
     """Program names that get a raw per-host file; each starts with ``apache-``."""
 
@@ -275,6 +283,7 @@ def render_server(settings: ServerSettings) -> str:
     transactions = values.pop("transactions")
     _check_values(values)
     values["use_transactions"] = "on" if transactions else "off"
+    values["confirm_timeout_ms"] = settings.confirm_timeout_secs * 1000
     values["transactions_arg"] = " --transactions" if transactions else ""
     values["omprog_args"] = _omprog_args(settings)
     _check_values({"permitted_peers": ",".join(settings.permitted_peers)})

@@ -38,23 +38,41 @@ def wait_for(
         time.sleep(interval)
 
 
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-            return True
-    except OSError:
-        return False
+_LISTEN = "0A"  # TCP_LISTEN in /proc/net/tcp's st column
+
+
+def _listening(port: int) -> bool:
+    """True when a TCP socket listens on ``port`` (any address), read from /proc/net/tcp*.
+
+    Not a connection: a probe that connects and closes made imrelp log a TLS "Server
+    handshake failed" on every start, which read like a real RELP failure in test reports.
+    """
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            fields = row.split()
+            if (
+                len(fields) > 3
+                and fields[3] == _LISTEN
+                and int(fields[1].rpartition(":")[2], 16) == port
+            ):
+                return True
+    return False
 
 
 def wait_port(
     port: int, timeout: float = 15.0, proc: subprocess.Popen[bytes] | None = None
 ) -> None:
-    """Wait until 127.0.0.1:``port`` accepts connections (fail fast if ``proc`` dies)."""
+    """Wait until ``port`` is listening, so 127.0.0.1:``port`` accepts connections (fail
+    fast if ``proc`` dies). Nothing connects: the server sees no probe."""
 
     def ready() -> bool:
         if proc is not None and proc.poll() is not None:
             raise RuntimeError(f"process {proc.args!r} exited with {proc.returncode}")
-        return _port_open(port)
+        return _listening(port)
 
     wait_for(ready, timeout, f"port {port}")
 

@@ -35,6 +35,7 @@ from lwsyslog.errors import LwsyslogError
 from lwsyslog.notify.inbox_reader import InboxRecord, Position
 
 __all__ = [
+    "BUSY_TIMEOUT_SECS",
     "MessageRow",
     "Outbox",
     "OutboxError",
@@ -45,6 +46,11 @@ __all__ = [
 
 ROW_OVERHEAD_BYTES = 96
 """Bytes counted per row on top of its body, for the outbox bound."""
+
+BUSY_TIMEOUT_SECS = 10.0
+"""How long an operation waits for another connection's write lock before it fails with
+"database is locked"; the sender's threads then try again (see
+:func:`lwsyslog.notify.workers.open_retrying`)."""
 
 _SCHEMA_VERSION = "1"
 _SCHEMA = """
@@ -174,7 +180,7 @@ class Outbox:
         path: Path,
         *,
         fsync: bool = False,
-        busy_timeout_secs: float = 10.0,
+        busy_timeout_secs: float = BUSY_TIMEOUT_SECS,
     ):
         self.path = path
         try:
@@ -182,6 +188,9 @@ class Outbox:
             self._db = sqlite3.connect(
                 path, timeout=busy_timeout_secs, isolation_level=None, check_same_thread=False
             )
+        except (OSError, sqlite3.Error) as error:
+            raise OutboxError(f"cannot open the outbox {path}: {error}") from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA synchronous={'FULL' if fsync else 'NORMAL'}")
             self._db.executescript(_SCHEMA)
@@ -189,6 +198,8 @@ class Outbox:
                 "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (_SCHEMA_VERSION,)
             )
         except sqlite3.Error as error:
+            # Closed here: a caller that tries again must not pile up open connections.
+            self._db.close()
             raise OutboxError(f"cannot open the outbox {path}: {error}") from None
         with contextlib.suppress(OSError):
             os.chmod(path, 0o600)  # alert content and message bodies: not for every user

@@ -16,6 +16,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
@@ -26,7 +27,7 @@ from lwsyslog.notify.handoff import read_start
 from lwsyslog.notify.outbox import Outbox
 from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.stats import NotifyStats, publish, sender_stats_path
-from lwsyslog.notify.workers import Workers
+from lwsyslog.notify.workers import Workers, open_retrying
 
 __all__ = ["main"]
 
@@ -52,8 +53,21 @@ def main() -> int:
     if nice:
         os.nice(nice)
     lock = _lock(path)
-    outbox = Outbox(path, fsync=settings.fsync)
-    released = outbox.release_leases(f"{os.getpid()}:")
+
+    def start() -> tuple[Outbox, int]:
+        outbox = Outbox(path, fsync=settings.fsync)
+        try:
+            return outbox, outbox.release_leases(f"{os.getpid()}:")
+        except BaseException:
+            outbox.close()
+            raise
+
+    # A lock another process holds beyond the busy timeout must not end this sender: the
+    # program would start another only at its next stats round, and at most every 30 s.
+    opened = open_retrying(start, "outbox", report, _stdin_closed)
+    if opened is None:
+        return 0
+    outbox, released = opened
     if released:
         report.info(f"notify: resuming {released} message(s) a stopped sender was sending")
     stats = NotifyStats()
@@ -88,6 +102,17 @@ def main() -> int:
         # message stays leased to this (dead) process and the next sender resends it.
         os._exit(0)
     return 0
+
+
+def _stdin_closed(secs: float) -> bool:
+    """Wait up to ``secs`` for stdin; True when it ended (the program is gone or stopping)."""
+    ready, _, _ = select.select([0], [], [], secs)
+    if not ready:
+        return False
+    try:
+        return not os.read(0, 4096)  # a wake byte is dropped: the router starts with a round
+    except OSError:
+        return True
 
 
 def _publish(outbox: Outbox, stats: NotifyStats, workers: Workers, target: Path) -> None:

@@ -8,23 +8,57 @@ from __future__ import annotations
 
 import os
 import secrets
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from lwsyslog.notify.courier import Courier, make_transporter
 from lwsyslog.notify.inbox import inbox_dir
 from lwsyslog.notify.inbox_reader import InboxReader
-from lwsyslog.notify.outbox import Outbox
+from lwsyslog.notify.outbox import Outbox, OutboxError
 from lwsyslog.notify.reporter import Reporter
 from lwsyslog.notify.router import Router
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.stats import NotifyStats
 
-__all__ = ["Workers", "new_courier", "new_router"]
+__all__ = ["Workers", "new_courier", "new_router", "open_retrying"]
 
 _JOIN_SECS = 1.5  # below the program's wait in Notifier.close
+_REOPEN_FIRST_SECS = 1.0
+_REOPEN_MAX_SECS = 30.0
+
+_T = TypeVar("_T")
+
+
+def open_retrying(
+    make: Callable[[], _T],
+    what: str,
+    report: Reporter,
+    stopped: Callable[[float], bool],
+    retry_on: tuple[type[Exception], ...] = (OutboxError, sqlite3.Error),
+) -> _T | None:
+    """``make()`` (which opens the outbox), tried again while the outbox cannot be opened.
+
+    Another process may hold the outbox's write lock for longer than the busy timeout (a
+    predecessor still dying, an administrator's ``sqlite3`` shell in a transaction): giving
+    up would leave alerts undelivered until the sender is restarted, so each failure is
+    reported and ``make`` tried again after a pause (1 s, doubling up to 30 s). What waits
+    stays in the inbox and the outbox meanwhile. ``stopped(secs)`` waits up to ``secs`` and
+    says whether to give up (the sender is stopping); then the result is None. Errors not in
+    ``retry_on`` propagate.
+    """
+    pause = _REOPEN_FIRST_SECS
+    while True:
+        try:
+            return make()
+        except retry_on as error:
+            report.error(f"notify: {what}: {error}; trying again in {pause:g} s")
+        if stopped(pause):
+            return None
+        pause = min(pause * 2, _REOPEN_MAX_SECS)
 
 
 def new_router(
@@ -90,11 +124,8 @@ class Workers:
         self.threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        """Start every thread."""
-        router = new_router(self.settings, self.path, self.stats, self.report, self._wake)
-        self.threads.append(
-            threading.Thread(target=self._run_router, args=(router,), name="notify-router")
-        )
+        """Start every thread; each opens its own connection to the outbox."""
+        self.threads.append(threading.Thread(target=self._run_router, name="notify-router"))
         for index, channel in enumerate(self.settings.channels):
             self.threads.append(
                 threading.Thread(
@@ -121,7 +152,17 @@ class Workers:
         if event is not None:
             event.set()
 
-    def _run_router(self, router: Router) -> None:
+    def _run_router(self) -> None:
+        router = open_retrying(
+            lambda: new_router(self.settings, self.path, self.stats, self.report, self._wake),
+            "router",
+            self.report,
+            self.stop_event.wait,
+            # Like a failed round (below): the router must outlive whatever stops it now.
+            retry_on=(Exception,),
+        )
+        if router is None:
+            return
         try:
             while not self.stop_event.is_set():
                 self.wake_router.clear()
@@ -137,11 +178,18 @@ class Workers:
     def _run_courier(self, index: int) -> None:
         name = self.settings.channels[index].name
         try:
-            courier = new_courier(
-                self.settings, index, self.path, self.stats, self.report, clock=self.clock
+            courier = open_retrying(
+                lambda: new_courier(
+                    self.settings, index, self.path, self.stats, self.report, clock=self.clock
+                ),
+                f"channel {name}",
+                self.report,
+                self.stop_event.wait,
             )
-        except Exception as error:
+        except Exception as error:  # not the outbox: the channel's transport cannot be made
             self.report.error(f"notify: channel {name} cannot start: {error}")
+            return
+        if courier is None:
             return
         wake = self.wake_couriers[name]
         try:

@@ -1,9 +1,11 @@
 """Crash windows of the inbox between the program and its sender, with real processes: the
 program killed mid-append, the sender killed between reading and committing, a stopped
-(SIGSTOP) or dead sender while the program keeps submitting."""
+(SIGSTOP) or dead sender while the program keeps submitting, another process holding the
+outbox's write lock for longer than the busy timeout while a sender starts."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,8 +22,11 @@ import pytest
 
 from lwsyslog.notify.inbox import inbox_dir, list_segments
 from lwsyslog.notify.notifier import CLOSE_WAIT_SECS, Notifier
+from lwsyslog.notify.outbox import BUSY_TIMEOUT_SECS, Outbox
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.settings_parse import parse_notify_settings
+from lwsyslog.notify.stats import NotifyStats
+from lwsyslog.notify.workers import Workers
 from lwsyslog.severity import Severity
 from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, free_port, make_alert, wait_for
 
@@ -48,6 +53,19 @@ KILLED_MID_APPEND = textwrap.dedent(
     fd = os.open(segment, os.O_WRONLY | os.O_APPEND)
     os.write(fd, encode_record("f" * 32, 0.0, False, b"{{}}" * 100)[:40])
     os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+# Holds the outbox's write lock (BEGIN IMMEDIATE) from another process until its stdin ends.
+HOLDER = textwrap.dedent(
+    """
+    import sqlite3, sys
+    db = sqlite3.connect(sys.argv[1], isolation_level=None)
+    db.execute("BEGIN IMMEDIATE")
+    print("held", flush=True)
+    sys.stdin.read()
+    db.execute("ROLLBACK")
     """
 )
 
@@ -83,6 +101,50 @@ def _read_chars(pid: int) -> int:
         if line.startswith("rchar:"):
             return int(line.split()[1])
     raise AssertionError("no rchar")
+
+
+def _exited(pid: int) -> bool:
+    """True once ``pid`` is a zombie: its parent's ``waitpid`` now sees it gone. (Its
+    ``cmdline`` is empty earlier, while the kernel is still tearing it down.)"""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+@contextlib.contextmanager
+def _write_lock_held(path: Path) -> Iterator[subprocess.Popen[str]]:
+    """A second process holding the outbox's write lock until :func:`_release` (or the end)."""
+    with subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(path)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    ) as holder:  # fmt: skip
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+            yield holder
+        finally:
+            if holder.poll() is None:
+                holder.kill()
+
+
+def _release(holder: subprocess.Popen[str]) -> None:
+    assert holder.stdin is not None
+    holder.stdin.close()
+    assert holder.wait(10) == 0
+
+
+class _Recorder:
+    """A reporter keeping every line (the sender threads' diagnostics)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.lines.append(message)
+
+    def warning(self, message: str) -> None:
+        self.lines.append(message)
+
+    def error(self, message: str) -> None:
+        self.lines.append(message)
 
 
 def _stored(path: Path) -> int:
@@ -147,7 +209,11 @@ def test_a_sender_killed_between_reading_and_committing_loses_and_doubles_nothin
     first = Notifier(_settings(table), path)
     pid = first.sender_pid
     assert pid is not None
-    assert wait_for(lambda: path.exists() and _stored(path) == 0)  # the sender is up
+    # The sender is up once its router has committed an alert: it has its connection then.
+    # (The table alone exists earlier, while the sender still opens its connections, each
+    # with a write of its own that the lock below would hold up.)
+    first.submit([make_alert(30)])
+    assert wait_for(lambda: path.exists() and _stored(path) == 1, timeout=30)
     holder = sqlite3.connect(path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # the sender can read the inbox but not commit
     try:
@@ -164,12 +230,12 @@ def test_a_sender_killed_between_reading_and_committing_loses_and_doubles_nothin
         holder.execute("ROLLBACK")
         holder.close()
         first.close()  # also when an assertion failed: no sender left to the next test
-    assert _stored(path) == 0  # nothing was committed: the window was hit
+    assert _stored(path) == 1  # nothing more was committed: the window was hit
     receiver.start()
     second = Notifier(_settings(table), path)
     try:
-        _each_once(receiver, 30)
-        assert _stored(path) == 30
+        _each_once(receiver, 31)
+        assert _stored(path) == 31
         assert second.stats_fields()["notify_duplicates"] == 0
     finally:
         second.close()
@@ -235,7 +301,7 @@ def test_a_dead_sender_never_slows_submit_and_is_replaced(
         pid = notifier.sender_pid
         assert pid is not None
         os.kill(pid, signal.SIGKILL)
-        assert wait_for(lambda: not Path(f"/proc/{pid}/cmdline").read_bytes(), timeout=10)
+        assert wait_for(lambda: _exited(pid), timeout=10)
         durations = []
         for number in range(200):
             severity = Severity.CRITICAL if number % 2 else Severity.HIGH  # wakes: broken pipe
@@ -249,3 +315,69 @@ def test_a_dead_sender_never_slows_submit_and_is_replaced(
         _each_once(receiver, 200)
     finally:
         notifier.close()
+
+
+def test_a_sender_starting_while_another_process_holds_the_lock_waits_and_delivers(
+    receiver: WebhookReceiver, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A sender that meets the outbox locked for longer than its busy timeout ("database is
+    locked") stays up, tries again and delivers everything once the lock is released."""
+    path = tmp_path / "outbox.db"
+    table = _table(receiver.url + "/hook")
+    Outbox(path).close()  # a previous program's outbox
+    receiver.start()
+    err = ""
+
+    def told_locked() -> bool:
+        nonlocal err
+        err += capfd.readouterr().err
+        return "database is locked" in err
+
+    with _write_lock_held(path) as holder:
+        notifier = Notifier(_settings(table), path)
+        try:
+            for number in range(5):
+                notifier.submit([make_alert(number)])
+            assert wait_for(told_locked, timeout=BUSY_TIMEOUT_SECS + 20), err
+            assert not receiver.fingerprints()  # the lock really held them back
+            _release(holder)
+            _each_once(receiver, 5)
+            pid = notifier.sender_pid
+            assert pid is not None and not _exited(pid)  # the same sender, still running
+            assert notifier.stats_fields()["notify_sender_restarts"] == 0
+        finally:
+            notifier.close()
+
+
+def test_the_sender_threads_outlast_a_lock_held_beyond_the_busy_timeout(
+    receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    """The router and courier threads each open their own connection: one that meets the
+    lock held beyond the busy timeout tries again instead of leaving its job undone."""
+    path = tmp_path / "outbox.db"
+    settings = _settings(_table(receiver.url + "/hook"))
+    Outbox(path).close()
+    receiver.start()
+    program = Notifier(settings, path, start=False)  # appends to the inbox, never opens the db
+    for number in range(5):
+        program.submit([make_alert(number)])
+    report = _Recorder()
+    workers = Workers(settings, path, NotifyStats(), report)
+
+    def both_told() -> bool:
+        locked = [line for line in report.lines if "database is locked" in line]
+        return any("router" in line for line in locked) and any(
+            "channel hook" in line for line in locked
+        )
+
+    stuck: list[str] = []
+    try:
+        with _write_lock_held(path) as holder:
+            workers.start()
+            assert wait_for(both_told, timeout=BUSY_TIMEOUT_SECS + 20), report.lines
+            _release(holder)
+        _each_once(receiver, 5)
+    finally:
+        stuck = workers.stop()
+        program.close()
+    assert not stuck
