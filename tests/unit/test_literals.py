@@ -9,7 +9,9 @@ import zlib
 
 import pytest
 
+from lwsyslog.detection.plan import strongest_clause
 from lwsyslog.matching.literals import literal_requirement
+from lwsyslog.rules.header import HeaderInjectionProbe
 
 # Patterns whose runs of text are followed or preceded by a character from a small set, with
 # pieces of text that random texts are made of (their own words and neighbours: they match).
@@ -24,6 +26,8 @@ PATTERNS = (
     (r"x(?:y|\d|$)", ("x", "y", "1", "z")),
     (r"a*b?c{2,3}(?:d|e)*", ("a", "b", "c", "d", "e", "f")),
     (r"(?:foo|ba[rz])[0-9]+qu+x", ("foo", "bar", "baz", "1", "2", "qu", "u", "x", "q")),
+    (r"^[^?]*?[;|]+x:|[=&][;|]+y:|=/[^&]*[;|]+z:",
+     ("?", ";", "|", "x", ":", "=", "&", "y", "/", "z", "a")),
 )  # fmt: skip
 
 
@@ -71,3 +75,25 @@ def test_the_character_before_a_word_is_part_of_the_literal() -> None:
     requirement = literal_requirement(r"['\"]\s*(?:or|and)\b", 0, single_spaces=True)
     assert requirement is not None
     assert any({"'or", "' or", '"and'} <= clause for clause in requirement)
+
+
+def test_a_clause_every_branch_needs_is_a_clause_of_the_alternation() -> None:
+    # Every branch needs ":" and one of ";|"; a union of the branches' clauses rank by rank
+    # mixes them with "=", "&" and "/", which some branches need and most URLs hold.
+    pattern = r"^[^?]*?[;|]+[a-z][a-z0-9]*:|[=&][;|]+[a-z][a-z0-9]*:|=/[^&]*[;|]+[a-z][a-z0-9]*:"
+    assert literal_requirement(pattern, single_spaces=True) == (
+        frozenset({":"}),
+        frozenset({";", "|"}),
+    )
+
+
+def test_a_query_string_alone_does_not_select_the_header_injection_probe() -> None:
+    # Every branch of the rule needs a line break and a ":"; "=" and "&" (in most URLs)
+    # used to select it, and its pattern ran on nearly half of all targets.
+    pattern = HeaderInjectionProbe.pattern
+    requirement = literal_requirement(pattern.pattern, pattern.flags, single_spaces=True)
+    assert requirement is not None
+    (clause,) = strongest_clause(requirement)
+    target = "/api/v1/orders/92971184?ref=f6a465c3&page=27"
+    assert not any(literal in target for literal in clause)
+    assert any(literal in "/p?x=%0d%0ax-injection-header:%20v" for literal in clause)
