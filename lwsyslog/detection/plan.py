@@ -85,9 +85,10 @@ def strongest_clause(requirement: Requirement) -> Requirement:
 
 
 # Characters that ordinary URLs, User-Agents and Referers rarely hold: a literal with one is
-# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or").
+# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or"), or
+# than one with a common character before them ("/img" is in many a site's image paths).
 _RARE_CHARS = frozenset("<>\"'`${}|\\^~[]!*#@\n")
-_RARE_WEIGHT = 3
+_RARE_WEIGHT = 4
 
 
 def _rarity(literal: str) -> int:
