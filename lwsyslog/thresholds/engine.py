@@ -43,6 +43,7 @@ DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 _BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES))}
 _NO_CROSSINGS: tuple[Crossing, ...] = ()
 _STANDARD = Urgency.STANDARD
+_tuple_new = tuple.__new__
 
 
 def _mask(categories: Sequence[str]) -> int:
@@ -249,7 +250,8 @@ class ThresholdEngine:
         urgency: Urgency,
         findings: Sequence[Finding],
     ) -> list[Crossing]:
-        observation = Observation(event, urgency, findings)
+        # Made as a plain tuple is: Observation() runs a Python-level __new__.
+        observation = _tuple_new(Observation, (event, urgency, findings))
         now = event.time if event.time is not None else self._clock()
         crossings: list[Crossing] = []
         for entry in counted:  # each rule once (see _merged)

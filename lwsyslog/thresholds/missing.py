@@ -43,6 +43,7 @@ STATIC_SUFFIXES = (
 STATIC_NAMES = frozenset({"/robots.txt"})
 _LONGEST_SUFFIX = max(len(suffix) for suffix in STATIC_SUFFIXES)
 _SUCCESS, _ERROR = 0, 1
+_tuple_new = tuple.__new__
 
 
 def is_static_asset(path: str) -> bool:
@@ -91,7 +92,9 @@ class ProbeAnswers:
         if status == 404 and not is_static_asset(path):
             tallies.open(key, now, now + self.open_secs)
             self.probe = event
-            self.probe_keys = (WindowKey(key, distinct=path, client_ip=client),)
+            # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
+            # NamedTuple's own constructor is a Python function).
+            self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client)),)
         elif hash(key) not in self._held:
             return  # the usual line: a client that sent no probe
         tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
