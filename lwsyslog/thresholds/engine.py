@@ -78,6 +78,26 @@ class Crossing:
         return self.key.client_ip
 
 
+class _Accepts:
+    """A rule's further condition on a full window (:meth:`ThresholdRule.accepts`) for one key
+    at one time, as the window store asks it: ``accepts(first_time)``.
+
+    An object rather than a nested function: a compiled closure and its environment refer to
+    each other, a cycle only the cyclic collector frees, made for every counted line (on a
+    log of many new clients' 404s, a tenth of the scan's time went to collecting them).
+    """
+
+    __slots__ = ("key", "now", "rule")
+
+    def __init__(self, rule: ThresholdRule, key: WindowKey, now: float) -> None:
+        self.rule = rule
+        self.key = key
+        self.now = now
+
+    def __call__(self, first_time: float) -> bool:
+        return self.rule.accepts(self.key, first_time, self.now)
+
+
 class _Counted:
     """One enabled rule with its settings and its windows."""
 
@@ -286,12 +306,7 @@ class ThresholdEngine:
         settings = entry.settings
         rule = entry.rule
         shown, detail, categories, distinct = key[:4]
-        accept = None
-        if rule.checks_crossing:
-
-            def accept(first_time: float) -> bool:
-                return rule.accepts(key, first_time, now)
-
+        accept = _Accepts(rule, key, now) if rule.checks_crossing else None
         hit = entry.store.add(
             f"{shown}\0{detail}" if detail else shown,
             now,
