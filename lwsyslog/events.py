@@ -17,6 +17,7 @@ __all__ = [
     "Origin",
     "Unparsed",
     "UnparsedReason",
+    "origin_at",
 ]
 
 
@@ -35,6 +36,15 @@ class Origin(NamedTuple):
     def describe(self) -> str:
         """``name:line``, the way the messages file and journald name a location."""
         return f"{self.name}:{self.line}"
+
+
+_tuple_new = tuple.__new__
+
+
+def origin_at(name: str, line: int, host: str = "", tag: str = "") -> Origin:
+    """``Origin(name, line, host, tag)``, made the way a plain tuple is: a NamedTuple's own
+    constructor is a Python function (half a microsecond, where one is made for every line)."""
+    return _tuple_new(Origin, (name, line, host, tag))
 
 
 @dataclass(slots=True, init=False)

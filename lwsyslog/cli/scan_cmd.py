@@ -16,7 +16,7 @@ from lwsyslog.alerts import Alert
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
-from lwsyslog.events import Origin
+from lwsyslog.events import origin_at
 from lwsyslog.findings import Finding
 from lwsyslog.matching import dbcache
 from lwsyslog.pipeline import LineResult, Pipeline
@@ -153,7 +153,7 @@ def _scan_stream(
     for lines, done in _chunks(stream):
         for raw in lines:
             number += 1
-            result = process(raw, Origin(name, number))
+            result = process(raw, origin_at(name, number))
             if json_out is not None and result.urgency is urgent:
                 json_out.write(finding_record(result) + "\n")
         pipeline.deliver_verdicts()  # crawler checks that came back meanwhile

@@ -85,9 +85,10 @@ def strongest_clause(requirement: Requirement) -> Requirement:
 
 
 # Characters that ordinary URLs, User-Agents and Referers rarely hold: a literal with one is
-# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or").
+# rarer than a longer literal of letters ("<" selects fewer lines than "img" or "or"), or
+# than one with a common character before them ("/img" is in many a site's image paths).
 _RARE_CHARS = frozenset("<>\"'`${}|\\^~[]!*#@\n")
-_RARE_WEIGHT = 3
+_RARE_WEIGHT = 4
 
 
 def _rarity(literal: str) -> int:
@@ -147,6 +148,11 @@ class _Selector:
         self._owners = tuple(
             tuple(self.slots[index] for index in sorted(indexes)) for indexes in self._indexes
         )
+        # Literals that select the same signatures share a number: a text holding several of
+        # one rule's literals (``-r`` and ``-n`` in ``/blog/1-release-notes``) selects that
+        # rule without a union of sets.
+        numbers: dict[frozenset[int], int] = {}
+        self._same = tuple(numbers.setdefault(indexes, len(numbers)) for indexes in self._indexes)
         self._literals = list(literals)
         if any(not literal for literal in self._literals):
             raise ValueError("a literal must not be empty")
@@ -176,8 +182,16 @@ class _Selector:
         found = self._find(text)
         if not found:
             return self._always
+        first = found[0]
         if len(found) == 1:
-            return self._owners[found[0]]
+            return self._owners[first]
+        same = self._same
+        number = same[first]
+        for index in found:
+            if same[index] != number:
+                break
+        else:
+            return self._owners[first]
         indexes = self._indexes
         slots = self.slots
         return [

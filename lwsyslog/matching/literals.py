@@ -10,7 +10,8 @@ strings are lower-cased, as the scanned texts are: a clause only has to be neces
 A node of the tree is described by the strings it can match when they are few and short
 (``exact``) and by its clauses. A sequence joins exact runs (``[;|]cat`` is two strings) and
 keeps the most selective clauses of its parts; an alternation keeps, for each rank, the union
-of its branches' clauses of that rank (whichever branch matched, its clause is in the union).
+of its branches' clauses of that rank (whichever branch matched, its clause is in the union),
+and any clause every branch needs on its own.
 A construct the analysis does not understand contributes nothing; a zero-width assertion
 (anchor, look-around) matches the empty string.
 
@@ -52,6 +53,8 @@ _MAX_EDGE = 16
 #: Most strings a run of text joined to the character before or after it may give.
 _MAX_EDGE_STRINGS = 256
 _DIGITS = frozenset("0123456789")
+#: Most branches of an alternation whose clauses are each tried as shared by all branches.
+_MAX_SHARED_FROM = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +215,25 @@ def _edged(parts: list[_Info], start: int, end: int) -> list[frozenset[str]]:
     return clauses
 
 
+def _shared(ranked: list[tuple[frozenset[str], ...]]) -> list[frozenset[str]]:
+    """The clauses of a branch that every branch needs (one of its own clauses implies it):
+    each is a clause of the alternation on its own.
+
+    The union rank by rank mixes a rare clause of one branch with a common one of another (a
+    line break every branch needs, joined to the ``=`` or ``:`` some branch ranks first); a
+    clause all branches share keeps its own selectivity. Past :data:`_MAX_SHARED_FROM`
+    branches only the first one's clauses are tried, so that a long alternation costs linear
+    time at start-up, not the square of its branches.
+    """
+    sources = ranked if len(ranked) <= _MAX_SHARED_FROM else ranked[:1]
+    tried = dict.fromkeys(clause for branch in sources for clause in branch)
+    return [
+        clause
+        for clause in tried
+        if all(any(_implies(own, clause) for own in branch) for branch in ranked)
+    ]
+
+
 class _Walker:
     """The analysis of one pattern (see the module docstring)."""
 
@@ -270,6 +292,7 @@ class _Walker:
         if all(ranked):
             for rank in range(max(len(r) for r in ranked)):
                 clauses.append(frozenset().union(*(r[min(rank, len(r) - 1)] for r in ranked)))
+            clauses.extend(_shared(ranked))
         firsts, lasts = [_first(info) for info in branches], [_last(info) for info in branches]
         return _Info(
             exact,

@@ -31,7 +31,9 @@ Stored = list[list[str]] | None
 
 def entry_key(pattern: str, flags: int, single_spaces: bool) -> str:
     """The key of one analysis in the table."""
-    text = f"{FORMAT}\n{flags}\n{int(single_spaces)}\n{pattern}"
+    # int(): a RegexFlag formats as its names ("re.ASCII|re.IGNORECASE") where the compiled
+    # module passes a plain int; the key must be the same either way.
+    text = f"{FORMAT}\n{int(flags)}\n{int(single_spaces)}\n{pattern}"
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 

@@ -43,6 +43,7 @@ STATIC_SUFFIXES = (
 STATIC_NAMES = frozenset({"/robots.txt"})
 _LONGEST_SUFFIX = max(len(suffix) for suffix in STATIC_SUFFIXES)
 _SUCCESS, _ERROR = 0, 1
+_tuple_new = tuple.__new__
 
 
 def is_static_asset(path: str) -> bool:
@@ -67,6 +68,11 @@ class ProbeAnswers:
         self.open_secs = max(windows)
         self.tallies = Tallies(min(windows), capacity, kinds=2, longest_secs=self.open_secs)
         self._held = self.tallies.held
+        #: The last probe :meth:`see` tallied and the window key it counts toward: each
+        #: missing-page rule asks for the same key of the same line (a fifth of the lines of a
+        #: site with many broken links), so it is made once.
+        self.probe: AccessEvent | None = None
+        self.probe_keys: tuple[WindowKey, ...] = ()
 
     @staticmethod
     def record_bytes(windows: Sequence[float]) -> int:
@@ -82,8 +88,13 @@ class ProbeAnswers:
         # client_key() of an IPv4 address (most clients) is the address itself.
         key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
         tallies = self.tallies
-        if status == 404 and not is_static_asset(event.path):
+        path = event.path if status == 404 else ""
+        if status == 404 and not is_static_asset(path):
             tallies.open(key, now, now + self.open_secs)
+            self.probe = event
+            # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
+            # NamedTuple's own constructor is a Python function).
+            self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client)),)
         elif hash(key) not in self._held:
             return  # the usual line: a client that sent no probe
         tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
@@ -110,6 +121,9 @@ class MissingPaths(ThresholdRule):
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
+        answers = self.answers
+        if answers is not None and answers.probe is event:
+            return answers.probe_keys  # the key below, made once for every such rule
         if (
             isinstance(event, AccessEvent)
             and event.status == 404

@@ -30,6 +30,8 @@ ORIGIN_SLOTS = 65_535
 _DICT_ENTRY_BYTES = 104
 # Records allocated at first; the arrays double from there up to the capacity.
 _FIRST_RECORDS = 256
+# The end of a cooldown that never began.
+_NEVER = float("-inf")
 
 
 def record_bytes(depth: int, distinct: bool) -> int:
@@ -44,18 +46,31 @@ class OriginTable:
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str, str], int] = {}
         self._names: list[tuple[str, str, str]] = [("<many sources>", "", "")]
+        # The last source asked about and its id: lines come in runs from one source (a
+        # scanned file is one), so most asks cost three string comparisons, no tuple.
+        self._last: tuple[str, str, str] = ("", "", "")
+        self._last_id = -1
 
     def id_of(self, origin: Origin) -> int:
         """The id of ``origin``'s source (0 once the table is full)."""
+        last = self._last
+        if (
+            self._last_id >= 0
+            and origin.name == last[0]
+            and origin.host == last[1]
+            and origin.tag == last[2]
+        ):
+            return self._last_id
         key = (origin.name, origin.host, origin.tag)
         found = self._ids.get(key)
-        if found is not None:
-            return found
-        if len(self._names) > ORIGIN_SLOTS:
-            return 0
-        found = len(self._names)
-        self._ids[key] = found
-        self._names.append(key)
+        if found is None:
+            if len(self._names) > ORIGIN_SLOTS:
+                return 0
+            found = len(self._names)
+            self._ids[key] = found
+            self._names.append(key)
+        self._last = key
+        self._last_id = found
         return found
 
     def origin(self, ident: int, line: int) -> Origin:
@@ -171,7 +186,7 @@ class WindowStore:
         digest = None
         if value is not None and self.distinct:
             digest = hash(value)
-            if digest in self._values[base : base + filled]:
+            if filled and digest in self._values[base : base + filled]:
                 return None
         head = self._heads[slot]  # next position to write
         position = base + head
@@ -238,7 +253,7 @@ class WindowStore:
         self._referenced[slot] = 0
         self._heads[slot] = 0
         self._filled[slot] = 0
-        self._quiet[slot] = float("-inf")
+        self._quiet[slot] = _NEVER
         self._categories[slot] = 0
         return slot
 

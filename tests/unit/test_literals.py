@@ -24,6 +24,8 @@ PATTERNS = (
     (r"x(?:y|\d|$)", ("x", "y", "1", "z")),
     (r"a*b?c{2,3}(?:d|e)*", ("a", "b", "c", "d", "e", "f")),
     (r"(?:foo|ba[rz])[0-9]+qu+x", ("foo", "bar", "baz", "1", "2", "qu", "u", "x", "q")),
+    (r"^[^?]*?[;|]+x:|[=&][;|]+y:|=/[^&]*[;|]+z:",
+     ("?", ";", "|", "x", ":", "=", "&", "y", "/", "z", "a")),
 )  # fmt: skip
 
 
@@ -71,3 +73,13 @@ def test_the_character_before_a_word_is_part_of_the_literal() -> None:
     requirement = literal_requirement(r"['\"]\s*(?:or|and)\b", 0, single_spaces=True)
     assert requirement is not None
     assert any({"'or", "' or", '"and'} <= clause for clause in requirement)
+
+
+def test_a_clause_every_branch_needs_is_a_clause_of_the_alternation() -> None:
+    # Every branch needs ":" and one of ";|"; a union of the branches' clauses rank by rank
+    # mixes them with "=", "&" and "/", which some branches need and most URLs hold.
+    pattern = r"^[^?]*?[;|]+[a-z][a-z0-9]*:|[=&][;|]+[a-z][a-z0-9]*:|=/[^&]*[;|]+[a-z][a-z0-9]*:"
+    assert literal_requirement(pattern, single_spaces=True) == (
+        frozenset({":"}),
+        frozenset({";", "|"}),
+    )
