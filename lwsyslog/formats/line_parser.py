@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 from lwsyslog.errors import FormatError
-from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason, origin_at
 from lwsyslog.formats.errorlog import parse_error_line
 from lwsyslog.formats.iis import IisReader, Source
 from lwsyslog.formats.json_access import JsonAccessReader
@@ -258,7 +258,7 @@ class LineParser:
         origin = event.origin
         if header.host and not origin.host:
             tag = origin.tag or header.tag
-            event.origin = Origin(origin.name, origin.line, header.host, tag)
+            event.origin = origin_at(origin.name, origin.line, header.host, tag)
         return event
 
     def _parse_unwrapped(self, text: str, origin: Origin) -> _ParseResult | None:

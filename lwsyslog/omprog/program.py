@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError, StoreError
-from lwsyslog.events import Origin
+from lwsyslog.events import origin_at
 from lwsyslog.hosts import HostEvent, host_alert
 from lwsyslog.matching import dbcache
 from lwsyslog.metrics.figures import Figures
@@ -266,7 +266,7 @@ class OmprogProgram:
         if len(sequence) > _MAX_SOURCES:
             # Host and tag come from the network: bound them. The oldest source restarts at 1.
             del sequence[next(iter(sequence))]
-        origin = Origin(source, number, envelope.host, envelope.tag or envelope.program)
+        origin = origin_at(source, number, envelope.host, envelope.tag or envelope.program)
         result = pipeline.process(envelope.msg, origin)
         if result.delivered:
             return "OK"
