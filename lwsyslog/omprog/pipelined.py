@@ -37,7 +37,6 @@ def run_pipelined(
     source = LineInput(0, wake_fd, worker.input_limit_bytes)
     source.poll_secs = 0.0
     source.on_wait = worker.flush  # lines held back go down before the wait for more
-    source.wait_before = worker.seconds_to_flush
     diagnostics.info(
         f"started in transaction mode (pid {os.getpid()}, pipeline in child {worker.pid})"
     )

@@ -40,9 +40,6 @@ class LineInput:
         self.poll_secs = POLL_SECS
         #: Called when no input is ready and the read is about to wait for it.
         self.on_wait: Callable[[], None] | None = None
-        #: How long input may still be waited for before :attr:`on_wait` runs (None: not at
-        #: all): the work it does can wait for the next line if that comes soon.
-        self.wait_before: Callable[[], float] | None = None
 
     def read_line(self, timeout: float | None) -> bytes | None:
         """The next line without its newline; None when woken (signal, timeout) or at EOF."""
@@ -69,11 +66,11 @@ class LineInput:
                     self._cut_head = None
                     return line
                 return None
-            # No poll asked for: go straight to select, which returns at once when input
-            # is ready (a read first would fail with EAGAIN on most lines).
-            chunk = self._poll() if self.poll_secs > 0.0 else None
+            chunk = self._poll()
             if chunk is None:
-                ready = self._wait(timeout)
+                if self.on_wait is not None:
+                    self.on_wait()
+                ready, _, _ = select.select([self._fd, self._wake_fd], [], [], timeout)
                 if self._wake_fd in ready:
                     drain(self._wake_fd)
                     return None
@@ -93,22 +90,6 @@ class LineInput:
                 return chunk[:-1]
             else:
                 buffer += chunk
-
-    def _wait(self, timeout: float | None) -> list[int]:
-        """Sleep until input or a signal is ready (or ``timeout``); run :attr:`on_wait` first,
-        or only once :attr:`wait_before` seconds passed without input."""
-        fds = [self._fd, self._wake_fd]
-        if self.on_wait is not None:
-            grace = self.wait_before() if self.wait_before is not None else 0.0
-            if grace > 0.0 and (timeout is None or grace < timeout):
-                ready: list[int] = select.select(fds, [], [], grace)[0]
-                if ready:
-                    return ready
-                if timeout is not None:
-                    timeout -= grace
-            self.on_wait()
-        ready = select.select(fds, [], [], timeout)[0]
-        return ready
 
     def _poll(self) -> bytes | None:
         """Wait for the next line by polling for a short while before sleeping in select.

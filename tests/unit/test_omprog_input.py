@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -71,31 +69,3 @@ def test_end_of_input_gives_the_unterminated_last_line_then_none(
     os.close(fd)
     assert _lines(reader, 3) == [b"done", b"half", None]
     assert reader.eof
-
-
-def test_work_before_a_wait_is_put_off_while_the_next_line_comes_within_the_grace(
-    pipe: tuple[LineInput, int],
-) -> None:
-    # Transaction mode hands held lines to its child only when no next line came soon.
-    reader, fd = pipe
-    waits: list[float] = []
-    reader.on_wait = lambda: waits.append(time.monotonic())
-    reader.wait_before = lambda: 5.0
-    threading.Timer(0.05, os.write, (fd, b"soon\n")).start()
-    assert reader.read_line(None) == b"soon"
-    assert waits == []
-    reader.wait_before = lambda: 0.05
-    started = time.monotonic()
-    threading.Timer(0.3, os.write, (fd, b"late\n")).start()
-    assert reader.read_line(None) == b"late"
-    assert len(waits) == 1
-    assert 0.04 <= waits[0] - started < 0.25
-
-
-def test_without_a_grace_the_work_runs_before_every_wait(pipe: tuple[LineInput, int]) -> None:
-    reader, fd = pipe
-    waits: list[float] = []
-    reader.on_wait = lambda: waits.append(time.monotonic())
-    threading.Timer(0.05, os.write, (fd, b"one\n")).start()
-    assert reader.read_line(1.0) == b"one"
-    assert len(waits) == 1
