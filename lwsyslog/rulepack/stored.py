@@ -6,12 +6,12 @@ every ``must_match`` and ``must_not_match`` sample) took ~90 ms of every ``lwsys
 start. Once a set of pack files has passed every check, its rules are stored in the process's
 database cache (:mod:`lwsyslog.matching.dbcache`, with the same trust checks) under the
 SHA-256 of everything the checks depend on (:func:`pack_key`): the files' names and bytes, the
-ids no pack rule may take, the Python and RE2 in use, and the version and files of the code
-that checks. A later start with the same files finds the entry and builds the rules from it;
-each pattern is then compiled when a line first needs it. A changed or new file finds no
-entry and is checked whole, so a bad pattern is reported at load with its file, line and key
-as before; a process without a cache (``lwsyslog rules``, ``check-config``, the library)
-always checks.
+ids no pack rule may take, the Python and RE2 in use, and the version and the files of the
+lwsyslog package (modules and data tables). A later start with the same files finds the
+entry and builds the rules from it; each pattern is then compiled when a line first needs
+it. A changed or new file finds no entry and is checked whole, so a bad pattern is reported
+at load with its file, line and key as before; a process without a cache (``lwsyslog rules``,
+``check-config``, the library) always checks.
 """
 
 from __future__ import annotations
@@ -34,19 +34,7 @@ from lwsyslog.severity import Severity
 __all__ = ["dump", "pack_key", "rules_of"]
 
 _FORMAT = b"lwsyslog checked rule pack 1"
-#: The modules whose code decides whether a pack file passes and what its rules become.
-_CHECKERS = (
-    "lwsyslog.categories",
-    "lwsyslog.detection.plan",
-    "lwsyslog.matching.linear",
-    "lwsyslog.matching.literals",
-    "lwsyslog.matching.requirements_table",
-    "lwsyslog.normalize",
-    "lwsyslog.rulepack.pack",
-    "lwsyslog.rulepack.schema",
-    "lwsyslog.rulepack.stored",
-    "lwsyslog.rules.samples",
-)
+_CODE_SUFFIXES = (".py", ".so", ".json")
 
 
 def _file_stamp(name: str | None) -> bytes:
@@ -61,11 +49,17 @@ def _file_stamp(name: str | None) -> bytes:
 
 
 def _code_stamp() -> bytes:
-    """The checking code in use: its modules' files (a new build or an edit changes them)
-    and the literal-requirements table they read."""
-    stamps = [_file_stamp(getattr(sys.modules.get(name), "__file__", None)) for name in _CHECKERS]
-    table = Path(lwsyslog.__file__).with_name("data") / "literal-requirements.json"
-    stamps.append(_file_stamp(str(table)))
+    """The code in use: every module and data table of the installed package (the checks,
+    the decoding the samples go through; a new build or an edit changes a file's stamp) and
+    RE2's module."""
+    stamps = []
+    for directory, subdirectories, names in os.walk(Path(lwsyslog.__file__).parent):
+        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
+        stamps += [
+            _file_stamp(os.path.join(directory, name))
+            for name in sorted(names)
+            if name.endswith(_CODE_SUFFIXES)
+        ]
     re2 = sys.modules.get("re2") if re2_available() else None
     stamps.append(_file_stamp(getattr(re2, "__file__", None)) or b"no re2")
     return b"|".join(stamps)
