@@ -67,9 +67,14 @@ def re2_available() -> bool:
 
 
 def _re2_source(pattern: str) -> str:
-    # Python spellings RE2 writes differently.
-    source = re.sub(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})", r"\1\\x{\2}", pattern)
-    return re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1\\z", source)
+    # Python spellings RE2 writes differently (most patterns have neither: no re.sub then,
+    # which costs more than the check at start-up's hundreds of patterns).
+    source = pattern
+    if "\\u" in source:
+        source = re.sub(r"(?<!\\)((?:\\\\)*)\\u([0-9a-fA-F]{4})", r"\1\\x{\2}", source)
+    if "\\Z" in source:
+        source = re.sub(r"(?<!\\)((?:\\\\)*)\\Z", r"\1\\z", source)
+    return source
 
 
 def _without_groups(pattern: str) -> str:

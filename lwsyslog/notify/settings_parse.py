@@ -14,8 +14,6 @@ import math
 import re
 from collections.abc import Callable, Collection, Mapping
 from datetime import time as daytime
-from email import policy as email_policy
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
@@ -510,6 +508,11 @@ class _Reader:
 
 
 def _email_address(value: str, fail: Callable[[str], NoReturn]) -> None:
+    # Imported here: only a configuration with e-mail recipients needs the email package
+    # (~5 ms of every start otherwise).
+    from email import policy as email_policy  # noqa: PLC0415
+    from email.message import EmailMessage  # noqa: PLC0415
+
     message = EmailMessage(policy=email_policy.SMTP)
     try:
         message["To"] = value

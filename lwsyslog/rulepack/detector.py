@@ -21,7 +21,7 @@ from lwsyslog.events import AccessEvent, Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.rulepack.pack import RulePack
-from lwsyslog.rulepack.schema import PackRule
+from lwsyslog.rulepack.schema import PackRule, compiled_search
 from lwsyslog.rules.detector import FIELD_ORDER, MAX_FRAGMENT_CHARS
 from lwsyslog.settings import RuleSettings
 
@@ -63,6 +63,13 @@ class PackDetector(Detector):
     def _use(self, pack: RulePack) -> None:
         self.pack = pack
         self._rules = pack.rules
+        # Each rule's search, compiled when its literals first select it (a pack read from
+        # the cache compiled none): a stub stands in until then and puts the search here.
+        searches: list[Callable[[str], str | None]] = []
+        searches.extend(
+            _first_search(searches, owner, rule.source) for owner, rule in enumerate(self._rules)
+        )
+        self._searches = searches
         self._signatures = tuple(
             Signature(owner, field, "decoded", rule.requirement, True)
             for owner, rule in enumerate(self._rules)
@@ -97,7 +104,7 @@ class PackDetector(Detector):
 
     def confirm(self, owner: int, field: str, text: str) -> str | None:
         """The fragment rule ``owner``'s pattern matches in ``field``'s decoded text."""
-        return self._rules[owner].search.search(text)
+        return self._searches[owner](text)
 
     def detect(
         self, event: Event, view: EventView, candidates: Sequence[Candidate]
@@ -145,6 +152,19 @@ class PackDetector(Detector):
         """The pack directories and how many files were read."""
         shown = ", ".join(str(path) for path in self._directories)
         return f"{shown} ({len(self._all.files)} files)"
+
+
+def _first_search(
+    searches: list[Callable[[str], str | None]], owner: int, source: str
+) -> Callable[[str], str | None]:
+    """A stand-in for rule ``owner``'s search: compiles it, puts it in its place, runs it."""
+
+    def first(text: str) -> str | None:
+        search = compiled_search(source).search
+        searches[owner] = search
+        return search(text)
+
+    return first
 
 
 def _finding(rule: PackRule, event: AccessEvent, field: str, fragment: str) -> Finding:

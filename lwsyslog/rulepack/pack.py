@@ -8,7 +8,9 @@ defining one rule id is an error naming both, and so is a rule id a built-in rul
 
 Every rule's samples are checked when the pack loads: a ``must_match`` target the rule does
 not match (or that its literal text would not select), or a ``must_not_match`` target it
-does match, stops loading with the file and the line of the rule.
+does match, stops loading with the file and the line of the rule. A process with a database
+cache keeps the rules of files that passed and reads them back while the files are unchanged
+(:mod:`lwsyslog.rulepack.stored`).
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from pathlib import Path
 
 from lwsyslog.detection.plan import strongest_clause
 from lwsyslog.errors import RuleError
+from lwsyslog.matching import dbcache
 from lwsyslog.normalize import EventView
-from lwsyslog.rulepack.schema import PackRule, read_pack
+from lwsyslog.rulepack import stored
+from lwsyslog.rulepack.schema import PackRule, parse_pack
 from lwsyslog.rules.samples import AccessSample
 
 __all__ = ["SUFFIX", "RulePack", "builtin_dir", "match_sample"]
@@ -138,10 +142,43 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=8)
 def _read(stamp: tuple[tuple[str, int, int], ...], reserved: frozenset[str]) -> list[PackRule]:
+    files = [(name, _bytes(Path(name))) for name, _, _ in stamp]
+    store = dbcache.active()
+    key = stored.pack_key(files, reserved) if store is not None else ""
+    texts = {name: _text(Path(name), data) for name, data in files}
+    payload = store.get(key) if store is not None else None
+    if payload is not None:
+        rules = stored.rules_of(payload, texts)
+        if rules is not None:
+            return rules
+    rules = _check(texts, reserved)
+    if store is not None:
+        store.put(key, stored.dump(rules))
+    return rules
+
+
+def _bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+
+
+def _text(path: Path, data: bytes) -> str:
+    """The file's text as ``Path.read_text`` gives it (universal newlines)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _check(texts: Mapping[str, str], reserved: frozenset[str]) -> list[PackRule]:
+    """Every rule of the files (texts by name), each checked and sample-tested."""
     rules: list[PackRule] = []
     owner: dict[str, PackRule] = {}
-    for name, _, _ in stamp:
-        for rule in read_pack(Path(name)):
+    for name, text in texts.items():
+        for rule in parse_pack(Path(name), text):
             if rule.id in reserved:
                 raise RuleError(
                     f"{_where(rule)}: [[rule]] {rule.id}: key 'id': a built-in rule has this id"

@@ -28,6 +28,7 @@ import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
@@ -47,7 +48,11 @@ __all__ = [
     "FIELDS",
     "MAX_COUNT",
     "MIN_LITERAL_CHARS",
+    "KeyLines",
     "PackRule",
+    "Where",
+    "compiled_search",
+    "parse_pack",
     "read_pack",
 ]
 
@@ -101,8 +106,8 @@ class PackRule:
     severity: Severity
     categories: tuple[str, ...]
     fields: tuple[str, ...]
-    pattern: re.Pattern[str]
-    search: LinearSearch
+    #: The pattern as written (compiled when first searched: :attr:`search`).
+    source: str
     requirement: Requirement
     methods: frozenset[str]
     #: Only requests the server did not answer 2xx/304 count (a page that exists and is used
@@ -120,6 +125,16 @@ class PackRule:
     #: up when asked, as only an error needs one).
     lines: Mapping[str, int] = field(default_factory=dict, compare=False)
 
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The pattern compiled by ``re`` (case-insensitive)."""
+        return _compiled(self.source)
+
+    @property
+    def search(self) -> LinearSearch:
+        """The pattern's linear-time search (compiled once, when first asked for)."""
+        return compiled_search(self.source)
+
     def applies(self, method: str, status: int | None) -> bool:
         """True when the request's method and answer let the rule count at all."""
         if self.methods and method not in self.methods:
@@ -135,14 +150,41 @@ _ANY_HEADER = re.compile(r"\s*\[")
 _KEY = re.compile(r"\s*([^\s=]+)\s*=")
 
 
-class _Where:
-    """Line numbers of a pack file's ``[[rule]]`` tables and of the keys inside them."""
+#: Each pattern source's compiled ``re`` pattern and search, made once per process.
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+_SEARCHES: dict[str, LinearSearch] = {}
+
+
+def _compiled(source: str) -> re.Pattern[str]:
+    pattern = _PATTERNS.get(source)
+    if pattern is None:
+        pattern = _PATTERNS[source] = re.compile(source, re.IGNORECASE)
+    return pattern
+
+
+def compiled_search(source: str) -> LinearSearch:
+    """The linear-time search of a pack rule's pattern ``source``, compiled once per process
+    (a pack read from the checked-pack cache compiles a pattern only when a line needs it)."""
+    search = _SEARCHES.get(source)
+    if search is None:
+        search = _SEARCHES[source] = linear_search(_compiled(source))
+    return search
+
+
+class Where:
+    """Line numbers of a pack file's ``[[rule]]`` tables and of the keys inside them (the
+    file's lines are split when a line number is first asked for)."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
-        self.starts = [
-            number for number, line in enumerate(self.lines, 1) if _RULE_HEADER.match(line)
-        ]
+        self.text = text
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    @cached_property
+    def starts(self) -> list[int]:
+        return [number for number, line in enumerate(self.lines, 1) if _RULE_HEADER.match(line)]
 
     def rule(self, index: int) -> int:
         return self.starts[index] if index < len(self.starts) else 1
@@ -159,19 +201,20 @@ class _Where:
         return start
 
 
-class _KeyLines(Mapping[str, int]):
+class KeyLines(Mapping[str, int]):
     """The line of each key of one ``[[rule]]`` table, found when asked: a pack loads with
     thousands of keys and only an error message ever needs the line of one."""
 
-    def __init__(self, where: _Where, index: int, keys: tuple[str, ...]) -> None:
+    def __init__(self, where: Where, index: int, keys: tuple[str, ...]) -> None:
         self._where = where
-        self._index = index
+        #: The table's place among the file's ``[[rule]]`` tables (0 for the first).
+        self.index = index
         self._keys = keys
 
     def __getitem__(self, key: str) -> int:
         if key not in self._keys:
             raise KeyError(key)
-        return self._where.key(self._index, key)
+        return self._where.key(self.index, key)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
@@ -186,11 +229,17 @@ def read_pack(path: Path) -> list[PackRule]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+    return parse_pack(path, text)
+
+
+def parse_pack(path: Path, text: str) -> list[PackRule]:
+    """The rules of pack file ``path`` whose text is ``text`` (raises :class:`RuleError`
+    naming file, line and key)."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RuleError(f"{path}: not valid TOML: {error}") from None
-    where = _Where(text)
+    where = Where(text)
     unknown = set(data) - {"pack", "rule"}
     if unknown:
         raise RuleError(f"{path}: unknown table or key {sorted(unknown)[0]!r} (pack, rule)")
@@ -207,7 +256,7 @@ class _Rule:
     """Checks one ``[[rule]]`` table."""
 
     def __init__(
-        self, path: Path, where: _Where, index: int, entry: dict[str, Any], pack: dict[str, Any]
+        self, path: Path, where: Where, index: int, entry: dict[str, Any], pack: dict[str, Any]
     ) -> None:
         self.path = path
         self.where = where
@@ -267,7 +316,7 @@ class _Rule:
         not_found_only = self.entry.get("not_found_only", False)
         if not isinstance(not_found_only, bool):
             raise self.fail("not_found_only", "expected true or false")
-        pattern, search, requirement = self.pattern()
+        source, requirement = self.pattern()
         product = self.entry.get("product", self.pack.get("product"))
         if not isinstance(product, str) or not product.strip():
             raise self.fail("product", "name the product here or in [pack]")
@@ -280,8 +329,7 @@ class _Rule:
             severity=Severity(severity),
             categories=tuple(dict.fromkeys((CATEGORY, *categories))),
             fields=fields,
-            pattern=pattern,
-            search=search,
+            source=source,
             requirement=requirement,
             methods=frozenset(methods),
             probe_only=probe_only,
@@ -290,17 +338,17 @@ class _Rule:
             must_not_match=self.samples("must_not_match"),
             file=str(self.path),
             line=self.where.rule(self.index),
-            lines=_KeyLines(self.where, self.index, tuple(self.entry)),
+            lines=KeyLines(self.where, self.index, tuple(self.entry)),
             not_found_only=not_found_only,
         )
 
-    def pattern(self) -> tuple[re.Pattern[str], LinearSearch, Requirement]:
+    def pattern(self) -> tuple[str, Requirement]:
         source = self.text("pattern")
         try:
-            pattern = re.compile(source, re.IGNORECASE)
+            pattern = _compiled(source)
         except re.error as error:
             raise self.fail("pattern", f"not a regular expression: {error}") from None
-        search = linear_search(pattern)
+        search = compiled_search(source)
         if re2_available() and search.engine != "re2":
             raise self.fail("pattern", f"RE2 cannot run it ({search.reason})")
         count = _longest_count(pattern)
@@ -317,7 +365,7 @@ class _Rule:
                 f"the literal text that would select the rule ({weak[0]!r}) is too short or "
                 "too common in ordinary URLs: the rule would be tried on most lines",
             )
-        return pattern, search, requirement
+        return source, requirement
 
     def samples(self, key: str) -> tuple[AccessSample, ...]:
         value = self.entry.get(key)
