@@ -36,7 +36,9 @@ def _signatures(owner: int, requirement: FieldLiterals) -> list[Signature] | Non
     if requirement is None:
         return None
     by_field: dict[str, set[str]] = {}
-    for sigma_field, literal in requirement:
+    # In sorted order, not the set's: the signatures' order decides the matching database's
+    # key, and one that changed with each process's string hashing was never found again.
+    for sigma_field, literal in sorted(requirement):
         field = SCANNED_SIGMA_FIELDS.get(sigma_field)
         # An empty field reads as Apache's "-" to a Sigma rule: a literal "-" can match
         # where the scan sees no text at all.

@@ -7,6 +7,8 @@ import hashlib
 import json
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -245,3 +247,56 @@ def test_the_program_keeps_its_databases_in_its_state_directory(tmp_path: Path) 
             first = stored
             assert first and stat.S_IMODE(cache.stat().st_mode) == 0o700
     assert [s.st_ino for s in stored.values()] == [s.st_ino for s in first.values()]
+
+
+_MANY_FIELDS_SIGMA = """\
+title: Probe in several fields
+id: 6f1d6c1e-3f57-4c1b-9d51-2b8a4c9e7a10
+status: test
+logsource:
+  category: webserver
+detection:
+  in_query:
+    cs-uri-query|contains: 'probe-one'
+  in_path:
+    cs-uri-stem|contains: 'probe-two'
+  in_user_agent:
+    cs-user-agent|contains: 'probe-three'
+  in_uri:
+    cs-uri|contains: 'probe-four'
+  condition: 1 of in_*
+level: high
+"""
+
+
+def test_a_scan_with_sigma_rules_finds_its_databases_again_whatever_the_string_hashing(
+    tmp_path: Path,
+) -> None:
+    # Each process hashes strings with its own seed; a Sigma rule's literals come from sets.
+    rules = tmp_path / "sigma"
+    rules.mkdir()
+    (rules / "fields.yml").write_text(_MANY_FIELDS_SIGMA, encoding="utf-8")
+    config = tmp_path / "sigma.toml"
+    config.write_text(f'[sigma]\nrule_dirs = ["{rules}"]\n', encoding="utf-8")
+    cache = tmp_path / "xdg" / "lwsyslog"
+    stored: list[dict[str, int]] = []
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "lwsyslog",
+                "scan",
+                "--json",
+                "--no-system-config",
+                "--config",
+                str(config),
+                str(SAMPLE),
+            ],
+            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "xdg"), "PYTHONHASHSEED": seed},
+            check=True,
+            capture_output=True,
+        )
+        stored.append({name: status.st_ino for name, status in _files(cache).items()})
+    assert stored[0]
+    assert all(files == stored[0] for files in stored[1:])
