@@ -27,7 +27,7 @@ from lwsyslog.errors import RuleError
 from lwsyslog.matching import dbcache
 from lwsyslog.normalize import EventView
 from lwsyslog.rulepack import stored
-from lwsyslog.rulepack.schema import PackRule, parse_pack
+from lwsyslog.rulepack.schema import PackRule, pack_bytes, pack_text, parse_pack
 from lwsyslog.rules.samples import AccessSample
 
 __all__ = ["SUFFIX", "RulePack", "builtin_dir", "match_sample"]
@@ -142,10 +142,10 @@ def _stamp(path: Path) -> tuple[int, int]:
 
 @lru_cache(maxsize=8)
 def _read(stamp: tuple[tuple[str, int, int], ...], reserved: frozenset[str]) -> list[PackRule]:
-    files = [(name, _bytes(Path(name))) for name, _, _ in stamp]
+    files = [(name, pack_bytes(Path(name))) for name, _, _ in stamp]
     store = dbcache.active()
     key = stored.pack_key(files, reserved) if store is not None else ""
-    texts = {name: _text(Path(name), data) for name, data in files}
+    texts = {name: pack_text(Path(name), data) for name, data in files}
     payload = store.get(key) if store is not None else None
     if payload is not None:
         rules = stored.rules_of(payload, texts)
@@ -155,22 +155,6 @@ def _read(stamp: tuple[tuple[str, int, int], ...], reserved: frozenset[str]) -> 
     if store is not None:
         store.put(key, stored.dump(rules))
     return rules
-
-
-def _bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as error:
-        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
-
-
-def _text(path: Path, data: bytes) -> str:
-    """The file's text as ``Path.read_text`` gives it (universal newlines)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _check(texts: Mapping[str, str], reserved: frozenset[str]) -> list[PackRule]:

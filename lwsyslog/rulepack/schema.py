@@ -52,6 +52,8 @@ __all__ = [
     "PackRule",
     "Where",
     "compiled_search",
+    "pack_bytes",
+    "pack_text",
     "parse_pack",
     "read_pack",
 ]
@@ -225,11 +227,25 @@ class KeyLines(Mapping[str, int]):
 
 def read_pack(path: Path) -> list[PackRule]:
     """The rules of one pack file (raises :class:`RuleError` naming file, line and key)."""
+    return parse_pack(path, pack_text(path, pack_bytes(path)))
+
+
+def pack_bytes(path: Path) -> bytes:
+    """A pack file's bytes (raises :class:`RuleError` naming the file)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        return path.read_bytes()
+    except OSError as error:
         raise RuleError(f"{path}: cannot read rule pack: {error}") from None
-    return parse_pack(path, text)
+
+
+def pack_text(path: Path, data: bytes) -> str:
+    """A pack file's text from its bytes, as ``Path.read_text`` gives it (UTF-8, universal
+    newlines; raises :class:`RuleError` naming the file)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise RuleError(f"{path}: cannot read rule pack: {error}") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def parse_pack(path: Path, text: str) -> list[PackRule]:
