@@ -157,6 +157,7 @@ def run_once(
     *,
     shards: int = 1,
     transactions: bool = _SHIPPED_SERVER.transactions,
+    one_process: bool = False,
 ) -> Result:
     """One measured run with fresh rsyslogd instances."""
     real = consumer != _TRIVIAL
@@ -166,7 +167,13 @@ def run_once(
             state_dir=work / "state",
             messages_file=work / "messages",
             # Frequent stats lines: the bench counts confirmed lines from them, per shard.
-            extra=("--stats-every-lines", str(_STATS_EVERY), "--stats-interval-secs", "0.2"),
+            extra=(
+                "--stats-every-lines",
+                str(_STATS_EVERY),
+                "--stats-interval-secs",
+                "0.2",
+                *(("--one-process",) if one_process else ()),
+            ),
             script=_PROTOCOL_ONLY_SCRIPT if consumer == _PROTOCOL_ONLY else None,
         )
     else:
@@ -210,6 +217,11 @@ def main() -> int:
     parser.add_argument("--window", type=int, action="append", help="omrelp windowSize(s)")
     parser.add_argument("--only", choices=["trivial", "real"], help="measure one program only")
     parser.add_argument(
+        "--one-process",
+        action="store_true",
+        help="run lwsyslog-omprog with --one-process (no pipeline child)",
+    )
+    parser.add_argument(
         "--protocol-only",
         action="store_true",
         help="also run lwsyslog-omprog with each line counted instead of processed",
@@ -246,7 +258,8 @@ def main() -> int:
     else:
         payload = _realistic_lines(args.lines)
     print(f"traffic: {args.traffic}, {len(payload):,} lines, shards: {args.shards}, "
-          f"transactions: {'on' if args.transactions else 'off'}", file=sys.stderr)  # fmt: skip
+          f"transactions: {'on' if args.transactions else 'off'}, "
+          f"one process: {'yes' if args.one_process else 'no'}", file=sys.stderr)  # fmt: skip
     kinds = [
         consumer
         for consumer, name in ((_TRIVIAL, "trivial"), (_REAL, "real"))
@@ -270,6 +283,7 @@ def main() -> int:
                     journal,
                     shards=args.shards,
                     transactions=args.transactions,
+                    one_process=args.one_process,
                 )
             )
             print(f"  done: {results[-1]}", file=sys.stderr)
