@@ -10,7 +10,9 @@ the lines of real scanner and tool runs that carry the class's evidence (netspar
 wapiti, wfuzz). Every payload is one access line (``GET target``; file probes answered 404,
 parameter payloads 200, as a site without the file would answer) through a fresh pipeline with
 the built-in defaults. Right class: a finding of the class's taxonomy id (for legacy product
-probes, ``known-exploit``, with ``admin-probe``/``sensitive-file`` shown beside it).
+probes, ``known-exploit``, with ``admin-probe``/``sensitive-file`` shown beside it). Rows
+labelled ``probe`` or ``other`` are left out of the recall; for legacy probes, whose lone words
+are such rows, a second corpus row (``lists, all entries``) measures every entry.
 """
 
 from __future__ import annotations
@@ -39,6 +41,10 @@ TARGETS: dict[str, float] = {
     "known-exploit": 90.0,
 }
 _PROBE_CATEGORIES = frozenset({"known-exploit", "admin-probe", "sensitive-file"})
+#: Classes whose probe rows are also measured, in a corpus row of their own beside the targets:
+#: a label that takes rows out of the recall must not hide what the rules make of them.
+_ALL_ENTRIES_CLASSES = frozenset({"legacy-probe"})
+_ALL_ENTRIES = "lists, all entries"
 _FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The combined format and the Cookie header, so a payload can ride in a cookie.
@@ -72,23 +78,32 @@ def measure(data: Path, fixtures: Path) -> Section:
     """Recall per class and split, from the lists and the tool runs."""
     scores: dict[tuple[str, str, str], _Score] = {}
     probes: Counter[str] = Counter()
+    missing: list[str] = []
     for cls in [*CLASSES, "known-exploit"]:
         path = data / "payloads" / "round2" / f"{cls}.tsv"
         if not path.exists():
+            missing.append(cls)
             continue
         rows = load(path.parent, cls)
         probes[cls] = sum(1 for row in rows if row.kind != "target")
-        _score_rows(cls, [row for row in rows if row.kind == "target"], scores)
+        if cls not in _ALL_ENTRIES_CLASSES:
+            rows = [row for row in rows if row.kind == "target"]
+        _score_rows(cls, rows, scores)
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
-    doc = [_table(scores, probes), "", *_misses(scores, "dev")]
+    doc = [_table(scores, probes), ""]
+    if missing:
+        # A corpus missing from the data directory is said so, not left out in silence.
+        names = ", ".join(f"`payloads/round2/{cls}.tsv`" for cls in missing)
+        doc += [f"Not measured in this run (corpus missing from the data directory): {names}.", ""]
+    doc += _misses(scores, "dev")
     details = _held_out_counts(scores) + _misses(scores, "dev", limit=200)
     headline = [
         f"{cls} ({source}): dev {pct(s_dev.right, s_dev.total)}, held-out "
         f"{pct(s_held.right, s_held.total)}"
         for (cls, source), (s_dev, s_held) in _pairs(scores).items()
-        if source == "lists"
-    ]
+        if source in ("lists", _ALL_ENTRIES)
+    ] + [f"{cls} (lists): not measured, corpus missing" for cls in missing]
     return Section("classes", "Round-2 classes", "\n".join(doc), "\n".join(details), headline)
 
 
@@ -129,13 +144,17 @@ def _score_rows(cls: str, rows: list[Payload], scores: dict[tuple[str, str, str]
     result = scan(lines, new_pipeline(_COOKIE_FORMAT))
     for row, verdict in zip(rows, result.verdicts, strict=True):
         target = row.target()
-        score = scores.setdefault((cls, "lists", row.split), _Score())
-        score.total += 1
         right, family = _right(cls, verdict)
-        score.right += right
-        score.probe_family += family
-        if not right:
-            score.misses.append((row.source.rsplit(":", 1)[-1], target, _seen(verdict)))
+        corpora = ["lists"] if row.kind == "target" else []
+        if cls in _ALL_ENTRIES_CLASSES:
+            corpora.append(_ALL_ENTRIES)
+        for corpus in corpora:
+            score = scores.setdefault((cls, corpus, row.split), _Score())
+            score.total += 1
+            score.right += right
+            score.probe_family += family
+            if not right:
+                score.misses.append((row.source.rsplit(":", 1)[-1], target, _seen(verdict)))
 
 
 def _score_tool(
@@ -197,7 +216,8 @@ def _pairs(
 def _order(key: tuple[str, str]) -> tuple[int, int, str]:
     classes = [*CLASSES, "known-exploit"]
     cls, source = key
-    return (classes.index(cls) if cls in classes else 99, source != "lists", source)
+    lists_first = 0 if source == "lists" else 1 if source == _ALL_ENTRIES else 2
+    return (classes.index(cls) if cls in classes else 99, lists_first, source)
 
 
 def _verdict(cls: str, dev: _Score, held: _Score) -> str:

@@ -23,10 +23,10 @@ Every row says where the payload goes in a request (``place``):
                  cookie ``C``), as a tool sends it
 
 and whether it is a ``target`` (the class's evidence is there), a ``probe`` (a lone quote, a
-bare ``%0d%0a``, a separator with no command: what a tool sends first to see what the site
-does, which is no attack on its own and not counted in the recall) or ``other`` (another
-class's evidence, not this one's: also not counted), by the labelling rules of :func:`label`
-(written from the class definitions, not from lwsyslog's rules).
+bare ``%0d%0a``, a separator with no command, a lone word asked of a server: what a tool sends
+first to see what the site does, which is no attack on its own and not counted in the recall)
+or ``other`` (another class's evidence, not this one's: also not counted), by the labelling
+rules of :func:`label` (written from the class definitions, not from lwsyslog's rules).
 
 Usage::
 
@@ -200,6 +200,8 @@ _COMMANDS = re.compile(
 # PHP's ``{${sleep(20)}}``): code injection, where no shell runs.
 _CODE_EXPRESSION = re.compile(r"\{\{.*?\}\}|\$\{[^{}]*\}")
 _HEADER_AFTER_BREAK = re.compile(r"[\r\n\u560a\u560d][\s\r\n]*[A-Za-z][\w-]*\s*:")
+# One path component of ASCII letters only (``/bin/``, ``/Search``, ``isadmin``).
+_LONE_WORD = re.compile(r"/?[A-Za-z]+/?")
 
 
 def label(cls: str, payload: str) -> str:
@@ -212,7 +214,15 @@ def label(cls: str, payload: str) -> str:
     command name or a path into ``/bin``/``/etc``; ``other`` when that evidence is only inside
     an expression a template engine or PHP evaluates (``{{...}}``, ``${...}``): code
     injection by the taxonomy, no OS command; null-byte: a NUL once URL-decoded;
-    source-disclosure and legacy-probe: every entry.
+    legacy-probe: every entry but a lone word, a path of one component made only of ASCII
+    letters (``/bin/``, ``/db/``, ``/Search``, ``/isadmin``, the random name a scanner asks
+    for to learn the site's 404 page). Such a word is a path any site may use: alone it says
+    nothing about the product, and answered 404 it must not alert an ordinary user, so it is
+    a probe like sqli's lone keyword. A second component, an extension, a digit, ``_``, ``-``
+    or ``.`` is the product's own layout (``/_vti_pvt/``, ``/iisadmpwd/aexp2b.htr``).
+    source-disclosure: every entry. Its requests always name a script and the backup, copy
+    or dotfile shape around it (``/index.php.old``, ``/.bash_history``): none is a lone word,
+    and the rule above, read on the list entry alone (``old``), would take the evidence away.
     """
     if cls == "header-injection":
         return "target" if _HEADER_AFTER_BREAK.search(_unquoted(payload)) else "probe"
@@ -229,6 +239,8 @@ def label(cls: str, payload: str) -> str:
         return "target" if _COMMANDS.search(_CODE_EXPRESSION.sub(" ", payload)) else "other"
     if cls == "null-byte":
         return "target" if "\x00" in _unquoted(payload) else "probe"
+    if cls == "legacy-probe":
+        return "probe" if _LONE_WORD.fullmatch(payload) else "target"
     return "target"
 
 
