@@ -14,7 +14,7 @@ date read, row or line counts):
                                   the repository is in ``sigma-web/SOURCES.md``)
 ``public/iis_w3c/``               three IIS W3C sites' daily logs, concatenated in name order
 ``payloads/round2/known-exploit.tsv``  the nuclei requests (:mod:`detection.known_exploits`)
-                                  from saved template excerpts (``payloads/round2/nuclei-kev/``:
+                                  from saved templates (``payloads/round2/nuclei-kev/``:
                                   ``MANIFEST.tsv`` and the files under their repository paths)
 
 The snapshots are git directories (``fetch`` puts them under
@@ -349,7 +349,7 @@ def _mention_in_public_sources(path: Path) -> None:
 
 
 def restore_known_exploit(ctx: Context) -> str:
-    """``payloads/round2/known-exploit.tsv`` from the saved nuclei template excerpts."""
+    """``payloads/round2/known-exploit.tsv`` from the saved nuclei templates."""
     saved = ctx.round2 / "nuclei-kev"
     if not (ctx.templates / "MANIFEST.tsv").exists():
         cves = known_exploits.select(ctx.data)
@@ -380,12 +380,13 @@ def restore_known_exploit(ctx: Context) -> str:
             f"in SHA-1 order of the CVE id, the first {known_exploits.COUNT} with an "
             "`http/cves/<year>/<CVE>.yaml` template (`known_exploits select`; no template was "
             f"found for {', '.join(skipped) or 'none'} before the last one used). Each file is "
-            "an excerpt of its template under the same path: `id`, `info.name`, `variables` and "
-            "the request blocks (`method`, `path`, `headers`, `payloads`, `attack`, and of each "
-            "`raw` request its `@` options, request line and headers) as the template writes "
-            "them. Request bodies (an access log never shows them), the rest of `info`, "
-            "matchers and extractors are left out. `MANIFEST.tsv` lists the files (`cve`, "
-            "`path`, `commit`, `read`).",
+            "its template under the same path, whole or an excerpt that keeps at least `id`, "
+            "`info.name`, `variables` and the request blocks (`method`, `path`, `headers`, "
+            "`payloads`, `attack`, and of each `raw` request its `@` options, request line and "
+            "headers) as the template writes them; `known_exploits.build` reads only those. "
+            "`MANIFEST.tsv` lists the files used (`cve`, `path`, `commit`, `read`); a "
+            "`SAVED.tsv` beside it, when present, lists more saved templates in corpus order, "
+            "for when the pack gains CVEs.",
             "",
             f"`../known-exploit.tsv`: {count} rows (distinct request lines), built "
             f"{_today()} by `known_exploits.build`. Held-out data for rule writers: measure "
