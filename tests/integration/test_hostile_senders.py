@@ -31,9 +31,18 @@ def _unique_ip() -> str:
 
 
 def _logged(path: Path, needle: str) -> str:
-    """The one line of Apache's log ``path`` containing ``needle``."""
-    lab.wait_for(lambda: needle in path.read_text(errors="replace"), 10, f"{needle} logged")
-    (line,) = [x for x in path.read_text(errors="replace").splitlines() if needle in x]
+    """The one line of Apache's log ``path`` containing ``needle``, once it is whole.
+
+    Apache writes a long line in more than one piece (measured: a reader saw the first 8,192
+    bytes of a 12,000-byte line), so a line counts only with its newline.
+    """
+
+    def whole() -> list[str]:
+        lines = path.read_text(errors="replace").splitlines(keepends=True)
+        return [x.rstrip("\n") for x in lines if needle in x and x.endswith("\n")]
+
+    lab.wait_for(lambda: bool(whole()), 10, f"{needle} logged")
+    (line,) = whole()
     return line
 
 
