@@ -15,7 +15,6 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from functools import partial
 from typing import Any, NamedTuple
 
 from lwsyslog.categories import CATEGORIES
@@ -154,11 +153,8 @@ class RuleEngine:
 
     def confirmer(self, owner: int, field: str) -> Callable[[str], str | None]:
         """:meth:`confirm` for one rule and field, as a function of the text (taken once at
-        start-up: a plain pattern rule's is its linear search itself)."""
-        rule = self.rules[owner]
-        if isinstance(rule, PatternRule) and type(rule).match_field is PatternRule.match_field:
-            return rule.linear.search
-        return partial(rule.match_field, field)
+        start-up: the rule's :meth:`~lwsyslog.rules.base.Rule.confirmation`)."""
+        return self.rules[owner].confirmation(field)
 
     def selecting(self, log: str) -> tuple[tuple[Callable[[Event], Any], frozenset[Any]], ...]:
         """How events of ``log`` select rules without any literal: per event attribute (a

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lwsyslog.events import Event
-from lwsyslog.flooded import flooded_text
-from lwsyslog.normalize import EventView
+from lwsyslog.normalize import EventView, flooded_head
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, Rule, RuleMatch, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -316,8 +316,13 @@ class ProtocolEncodingFlood(Rule):
     )
 
     def match_field(self, field: str, text: str) -> str | None:
-        """The start of ``text`` when its decoding met a cap (:func:`flooded_text`)."""
-        return text[:100] if flooded_text(text) else None
+        """The start of ``text`` when its decoding met a cap (:func:`flooded_head`)."""
+        return flooded_head(text)
+
+    def confirmation(self, field: str) -> Callable[[str], str | None]:
+        """:func:`~lwsyslog.normalize.flooded_head` itself: compiled, where a call of
+        :meth:`match_field` runs as Python (the rule is asked about many fields)."""
+        return flooded_head
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first field whose decoding met the cap; the fragment is its start, as logged."""

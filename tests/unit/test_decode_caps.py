@@ -13,9 +13,11 @@ from lwsyslog import percent
 from lwsyslog.config import load_config
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.flooded import flooded_text
-from lwsyslog.normalize import EventView, decode
+from lwsyslog.normalize import EventView, decode, flooded_head
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.pipeline import Pipeline
+from lwsyslog.rules.protocol import ProtocolEncodingFlood
+from lwsyslog.rules.source import BuiltinDetector
 from tests.unit.user_agent_cost import access_line, cost_ratio
 
 
@@ -101,6 +103,23 @@ def test_the_flag_travels_with_the_fields_text_not_with_equal_text_elsewhere() -
     assert flooded_text(flooded)
     assert not flooded_text(str(flooded))
     assert not flooded_text(flooded[:100]) and not flooded_text(flooded.upper())
+
+
+def test_the_flood_rule_confirms_a_field_as_its_match_field_does() -> None:
+    # The detect stage confirms the rule with its confirmation (compiled), not match_field.
+    rule = ProtocolEncodingFlood()
+    event = AccessEvent(
+        origin=Origin("t", 1), raw="", target="/", user_agent="".join(map(_charref, range(200)))
+    )
+    flooded = EventView(event).lower("user_agent")
+    confirm = rule.confirmation("user_agent")
+    assert confirm is flooded_head
+    for text in (flooded, str(flooded), "a=1&b=2", "", "%" * 300):
+        assert confirm(text) == rule.match_field("user_agent", text)
+    assert confirm(flooded) == flooded[:100] and type(confirm(flooded)) is str
+    engine = BuiltinDetector().engine
+    owner = next(i for i, r in enumerate(engine.rules) if r.id == ProtocolEncodingFlood.id)
+    assert engine.confirmer(owner, "query") is flooded_head
 
 
 # --- through the pipeline: the rule, and the cost ---------------------------------------------
