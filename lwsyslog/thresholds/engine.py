@@ -101,10 +101,12 @@ class _Accepts:
 class _Counted:
     """One enabled rule with its settings and its windows."""
 
-    __slots__ = ("cooldown_secs", "needed", "rule", "settings", "store", "window_secs")
+    __slots__ = ("checks", "cooldown_secs", "needed", "rule", "settings", "store", "window_secs")
 
     def __init__(self, rule: ThresholdRule, settings: ThresholdSettings, store: WindowStore):
         self.rule = rule
+        # Read once: a class attribute of a rule is a dictionary look-up per counted line.
+        self.checks = rule.checks_crossing
         self.settings = settings
         self.store = store
         self.cooldown_secs = settings.cooldown_secs
@@ -305,17 +307,19 @@ class ThresholdEngine:
     ) -> Crossing | None:
         settings = entry.settings
         rule = entry.rule
-        shown, detail, categories, distinct = key[:4]
-        accept = _Accepts(rule, key, now) if rule.checks_crossing else None
+        # Each field read on its own: key[:4] would build a tuple per counted line.
+        detail = key.detail
+        categories = key.categories
+        accept = _Accepts(rule, key, now) if entry.checks else None
         hit = entry.store.add(
-            f"{shown}\0{detail}" if detail else shown,
+            f"{key.shown}\0{detail}" if detail else key.shown,
             now,
             event.origin,
             needed=entry.needed,
             window_secs=entry.window_secs,
             cooldown_secs=entry.cooldown_secs,
             categories=_mask(categories) if categories else 0,
-            value=distinct or None,
+            value=key.distinct or None,
             accept=accept,
         )
         if hit is None:

@@ -90,12 +90,13 @@ class ProbeAnswers:
         tallies = self.tallies
         path = event.path if status == 404 else ""
         if status == 404 and not is_static_asset(path):
-            tallies.open(key, now, now + self.open_secs)
+            tallies.open_and_add(key, now, now + self.open_secs, _ERROR)
             self.probe = event
             # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
             # NamedTuple's own constructor is a Python function).
             self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client)),)
-        elif hash(key) not in self._held:
+            return
+        if hash(key) not in self._held:
             return  # the usual line: a client that sent no probe
         tallies.add(key, now, _ERROR if status >= 400 else _SUCCESS)
 

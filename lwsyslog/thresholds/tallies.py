@@ -13,7 +13,6 @@ digest of its name is kept.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Mapping
 
 __all__ = ["BUCKETS", "Tallies", "tally_bytes"]
 
@@ -42,8 +41,9 @@ class Tallies:
         # Windows up to longest_secs can be summed too (more buckets of the same width).
         self.ring = max(_RING, int(longest_secs // self.width) + 2)
         self._slots: dict[int, int] = {}
-        #: ``hash(key)`` of every key held (read-only: the hot path's membership test).
-        self.held: Mapping[int, int] = self._slots
+        #: ``hash(key)`` of every key held (read-only: the hot path's membership test; a
+        #: dict, which compiled code tests directly).
+        self.held: dict[int, int] = self._slots
         self._owners = array("q")
         self._newest = array("q")  # index of each key's newest bucket
         self._until = array("d")  # after this time a key's answers are no longer counted
@@ -73,6 +73,25 @@ class Tallies:
         if slot is not None:
             self._until[slot] = max(self._until[slot], until)
             return
+        self._record(owner, now, until)
+
+    def open_and_add(self, key: str, now: float, until: float, kind: int = 0) -> None:
+        """:meth:`open` ``key``, then :meth:`add` one ``kind`` at ``now`` (``until`` is not
+        before ``now``): what a probe does, in one look-up for a key not tallied yet."""
+        owner = hash(key)
+        slot = self._slots.get(owner)
+        if slot is not None:
+            self._until[slot] = max(self._until[slot], until)
+            self.add(key, now, kind)
+            return
+        slot = self._record(owner, now, until)
+        # Every bucket of the new record is empty and ``now`` falls in its newest.
+        kinds = self.kinds
+        self._counts[(slot * self.ring + int(now // self.width) % self.ring) * kinds + kind] = 1
+
+    def _record(self, owner: int, now: float, until: float) -> int:
+        """A record for a key not tallied yet, every bucket empty, the newest that of ``now``
+        (the clock hand's when all ``capacity`` are taken)."""
         size = self.ring * self.kinds
         if len(self._slots) < self.capacity:
             slot = len(self._slots)
@@ -91,6 +110,7 @@ class Tallies:
         self._newest[slot] = int(now // self.width)
         self._until[slot] = until
         self._slots[owner] = slot
+        return slot
 
     def add(self, key: str, when: float, kind: int = 0, amount: int = 1) -> bool:
         """Count ``amount`` of ``kind`` at ``when`` for ``key`` if it is tallied and open then

@@ -175,20 +175,26 @@ class WindowStore:
         starts (a rule's further condition, such as a share of errors).
         """
         owner = hash(key)
-        slot = self._slots.get(owner)
-        if slot is None:
+        held = self._slots.get(owner)
+        slot: int
+        if held is None:
+            # A new record is empty: nothing to read back (most keys of a log of many new
+            # clients are seen once).
             slot = self._new_slot(owner)
+            filled = 0
+            head = 0
         else:
+            slot = held
             self._referenced[slot] = 1
+            filled = self._filled[slot]
+            head = self._heads[slot]  # next position to write
         depth = self.depth
         base = slot * depth
-        filled = self._filled[slot]
         digest = None
         if value is not None and self.distinct:
             digest = hash(value)
             if filled and digest in self._values[base : base + filled]:
                 return None
-        head = self._heads[slot]  # next position to write
         position = base + head
         self._times[position] = when
         self._lines[position] = origin.line
@@ -237,7 +243,8 @@ class WindowStore:
         return self._times[slot * self.depth + (head - self._filled[slot]) % self.depth]
 
     def _new_slot(self, owner: int) -> int:
-        """A record for a key not held yet (evicting one when the store is full)."""
+        """A record for a key not held yet (evicting one when the store is full); the caller
+        sets its head and fill, the events it holds."""
         slots = self._slots
         if len(slots) < self.capacity:
             slot = len(slots)
@@ -249,10 +256,9 @@ class WindowStore:
         slots[owner] = slot
         self._owners[slot] = owner
         # A new key starts unreferenced: a flood of one-off keys evicts its own members before
-        # any key that came back (the attacker the flood was meant to push out).
+        # any key that came back (the attacker the flood was meant to push out). Its head and
+        # fill are written by add(), which asked for the record.
         self._referenced[slot] = 0
-        self._heads[slot] = 0
-        self._filled[slot] = 0
         self._quiet[slot] = _NEVER
         self._categories[slot] = 0
         return slot
