@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Final, Literal, NamedTuple
 
 __all__ = [
     "AccessEvent",
@@ -38,7 +38,7 @@ class Origin(NamedTuple):
         return f"{self.name}:{self.line}"
 
 
-_tuple_new = tuple.__new__
+_tuple_new: Final = tuple.__new__
 
 
 def origin_at(name: str, line: int, host: str = "", tag: str = "") -> Origin:

@@ -13,6 +13,7 @@ import html
 import operator
 import re
 from collections.abc import Callable
+from typing import Final
 
 from lwsyslog.events import Event
 from lwsyslog.flooded import FloodedText
@@ -33,7 +34,7 @@ __all__ = [
 
 #: Longest text decoded; the rest of a field is ignored by rules (decoding only shrinks text,
 #: so cutting the input bounds the output and the work).
-MAX_DECODED_CHARS = 64 * 1024
+MAX_DECODED_CHARS: Final = 64 * 1024
 
 #: Characters of a flooded field's text that :func:`flooded_head` gives.
 FLOODED_HEAD_CHARS = 100
@@ -47,15 +48,15 @@ _ODD_SPACE_CHARS = (
 )
 # Any character some decoding step acts on; text without one, and without two spaces in a row,
 # is returned as it is.
-_NEEDS_WORK = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}]")
+_NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}]")
 _ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
-_ENTITY = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
+_ENTITY: Final = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
 # _NEEDS_WORK without "&" and "*", which change nothing unless an entity or "/*" follows (a
 # query's "&" usually has neither).
-_NEEDS_WORK_BUT_AMP = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}]")
+_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}]")
 # More "&" than this and the text goes to decode() without a search for entities here (which
 # costs a step per "&": decode() searches once, not twice).
-_AMPERSANDS_CHECKED = 16
+_AMPERSANDS_CHECKED: Final = 16
 # MySQL runs the body of a versioned comment (/*!50000union*/); other comments are whitespace.
 _SQL_COMMENT = re.compile(r"/\*(?:!\d*(.*?)|.*?)\*/", re.DOTALL)
 _PLAIN_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
@@ -64,11 +65,11 @@ _PLAIN_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 # call per run: a field of 4,000 runs costs about what one run does.
 _BLANKS = "\t\x1c\x1d\x1e\x1f\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
 _BREAKS = "\r\x0b\x0c\x85\u2028\u2029"  # and "\n"
-_ASCII_WHITE = str.maketrans(
+_ASCII_WHITE: Final = str.maketrans(
     {**dict.fromkeys("\t\x1c\x1d\x1e\x1f", " "), **dict.fromkeys("\r\x0b\x0c", "\n")}
 )
-_OTHER_BLANKS = re.compile(f"[{_BLANKS}]+")
-_OTHER_BREAKS = re.compile(f"[{_BREAKS}]")
+_OTHER_BLANKS: Final = re.compile(f"[{_BLANKS}]+")
+_OTHER_BREAKS: Final = re.compile(f"[{_BREAKS}]")
 
 
 # html.unescape's own character reference (CPython's html._charref).
@@ -272,7 +273,7 @@ def _empty(event: Event) -> str:
 
 #: The field names :class:`EventView` serves (``""`` when the event has no such field). For an
 #: error-log entry, ``path`` is the file path its message names, if any.
-TEXT_FIELDS: frozenset[str] = frozenset(
+TEXT_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "target",
         "path",
@@ -289,9 +290,9 @@ TEXT_FIELDS: frozenset[str] = frozenset(
     }
 )
 
-_PLAIN = frozenset({"method", "protocol", "request_line", "code", "module"})
-_TARGET_PARTS = frozenset({"target", "path", "query"})
-_ERROR_ONLY = frozenset({"message", "code", "module"})
+_PLAIN: Final = frozenset({"method", "protocol", "request_line", "code", "module"})
+_TARGET_PARTS: Final = frozenset({"target", "path", "query"})
+_ERROR_ONLY: Final = frozenset({"message", "code", "module"})
 
 
 def raw_source(log: str, field: str) -> str:
@@ -321,7 +322,7 @@ def raw_getter(log: str, field: str) -> Callable[[Event], str]:
 
 
 # The getters of each log type, for EventView: its event's log is known, no check per read.
-_GETTERS: dict[str, dict[str, Callable[[Event], str]]] = {
+_GETTERS: Final[dict[str, dict[str, Callable[[Event], str]]]] = {
     log: {field: raw_getter(log, field) for field in TEXT_FIELDS} for log in ("access", "error")
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
@@ -30,8 +30,8 @@ from lwsyslog.triage import Triage, Urgency
 __all__ = ["LineResult", "Pipeline", "parser_for"]
 
 Clock = Callable[[], float]
-_STANDARD = Urgency.STANDARD
-_tuple_new = tuple.__new__
+_STANDARD: Final = Urgency.STANDARD
+_tuple_new: Final = tuple.__new__
 
 
 class LineResult(NamedTuple):

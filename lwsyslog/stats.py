@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from lwsyslog.alerts import Alert
 
 __all__ = ["RunStats"]
 
-_MAX_CLIENTS = 10_000
+_MAX_CLIENTS: Final = 10_000
 
 
 @dataclass(slots=True)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
@@ -41,7 +41,7 @@ __all__ = [
 CACHE_ENTRIES = 4096
 #: Longer values are not cached: they rarely repeat, and the cache must stay small in bytes
 #: (4,096 values of at most 1 KiB each per attribute) whatever the lines hold.
-MAX_CACHED_CHARS = 1024
+MAX_CACHED_CHARS: Final = 1024
 
 Confirm = Callable[[int, str, str], str | None]
 """A detector's confirmation of a local signature: ``(owner, field, text) -> fragment``."""
@@ -58,7 +58,7 @@ class Selected(NamedTuple):
     candidate: Candidate
 
 
-_NOTHING: tuple[Selected, ...] = ()
+_NOTHING: Final[tuple[Selected, ...]] = ()
 
 
 class _Slot(NamedTuple):

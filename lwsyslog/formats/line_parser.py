@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from typing import Literal
+from typing import Final, Literal
 
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason, origin_at
@@ -49,7 +49,7 @@ DEFAULT_MAX_LINE_CHARS = 256 * 1024
 """Longer lines are ``TOO_LONG``. Apache's default limits (8190-byte request line and
 headers, each byte escaped to at most 4 characters) keep a real combined line under ~100k."""
 
-_LINE_ENDS = ("\r", "\n")
+_LINE_ENDS: Final = ("\r", "\n")
 
 
 def _no_match(_text: str) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from lwsyslog.categories import CATEGORIES
 from lwsyslog.detection.interface import RuleVerdict
@@ -31,11 +31,11 @@ from lwsyslog.rules.registry import ALL_RULES
 __all__ = ["FIELD_ORDER", "MAX_FRAGMENT_CHARS", "RuleEngine"]
 
 #: Longest ``fragment`` a finding carries; the rest of the matched text is dropped.
-MAX_FRAGMENT_CHARS = 200
+MAX_FRAGMENT_CHARS: Final = 200
 
 #: Fields in the order a finding prefers to name them (the request before its headers).
-FIELD_ORDER = ("target", "query", "path", "cookie", "referer", "user_agent", "message")
-_RANK = {field: rank for rank, field in enumerate(FIELD_ORDER)}
+FIELD_ORDER: Final = ("target", "query", "path", "cookie", "referer", "user_agent", "message")
+_RANK: Final = {field: rank for rank, field in enumerate(FIELD_ORDER)}
 _LOGS = frozenset({"access", "error"})
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from lwsyslog.categories import CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent, Origin
@@ -41,9 +42,9 @@ Clock = Callable[[], float]
 DEFAULT_MEMORY_BUDGET_BYTES = 96 * 1024 * 1024
 
 _BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES))}
-_NO_CROSSINGS: tuple[Crossing, ...] = ()
-_STANDARD = Urgency.STANDARD
-_tuple_new = tuple.__new__
+_NO_CROSSINGS: Final[tuple[Crossing, ...]] = ()
+_STANDARD: Final = Urgency.STANDARD
+_tuple_new: Final = tuple.__new__
 
 
 def _mask(categories: Sequence[str]) -> int:

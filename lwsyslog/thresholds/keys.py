@@ -10,12 +10,13 @@ from __future__ import annotations
 import ipaddress
 import socket
 from functools import lru_cache
+from typing import Final
 
 __all__ = ["IPV6_PREFIX_LEN", "MAX_CLIENT_CHARS", "client_key"]
 
-IPV6_PREFIX_LEN = 64
+IPV6_PREFIX_LEN: Final = 64
 #: Longest key a client name (not an IPv6 address) is cut to.
-MAX_CLIENT_CHARS = 64
+MAX_CLIENT_CHARS: Final = 64
 _MAPPED_PREFIX = bytes(10) + b"\xff\xff"
 _HOST_PART = bytes(16 - IPV6_PREFIX_LEN // 8)
 

@@ -14,6 +14,7 @@ traffic costs one dictionary look-up a line.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
@@ -34,16 +35,17 @@ __all__ = [
 ]
 
 #: Extensions of static assets: a miss of one of these is a broken page, not a probe.
-STATIC_SUFFIXES = (
+STATIC_SUFFIXES: Final = (
     ".ico", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp",
     ".woff", ".woff2", ".ttf", ".eot", ".map",
 )  # fmt: skip
 #: Paths browsers and crawlers ask for on their own (``/favicon.ico`` and
 #: ``/apple-touch-icon*.png`` are covered by their extensions).
-STATIC_NAMES = frozenset({"/robots.txt"})
-_LONGEST_SUFFIX = max(len(suffix) for suffix in STATIC_SUFFIXES)
-_SUCCESS, _ERROR = 0, 1
-_tuple_new = tuple.__new__
+STATIC_NAMES: Final = frozenset({"/robots.txt"})
+_LONGEST_SUFFIX: Final = max(len(suffix) for suffix in STATIC_SUFFIXES)
+_SUCCESS: Final = 0
+_ERROR: Final = 1
+_tuple_new: Final = tuple.__new__
 
 
 def is_static_asset(path: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from lwsyslog.events import Origin
 
@@ -24,14 +24,14 @@ __all__ = ["ORIGIN_SLOTS", "Hit", "OriginTable", "WindowStore", "record_bytes"]
 
 #: Distinct origins (file, or web host and log) remembered by name; more map to one
 #: "unknown" entry, whose alerts still carry their line numbers.
-ORIGIN_SLOTS = 65_535
+ORIGIN_SLOTS: Final = 65_535
 
 # Bytes a key costs besides its arrays: its dict entry (hash table slot, key and value ints).
 _DICT_ENTRY_BYTES = 104
 # Records allocated at first; the arrays double from there up to the capacity.
 _FIRST_RECORDS = 256
 # The end of a cooldown that never began.
-_NEVER = float("-inf")
+_NEVER: Final = float("-inf")
 
 
 def record_bytes(depth: int, distinct: bool) -> int:
