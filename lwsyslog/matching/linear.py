@@ -33,7 +33,15 @@ from re import _constants as constants  # type: ignore[attr-defined]
 from re import _parser as parser  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
-__all__ = ["FRAGMENT_GROUP", "LinearSearch", "linear_search", "re2_available", "verified_search"]
+__all__ = [
+    "FRAGMENT_GROUP",
+    "LinearSearch",
+    "PatternLike",
+    "Regex",
+    "linear_search",
+    "re2_available",
+    "verified_search",
+]
 
 FRAGMENT_GROUP = "frag"
 """The group whose text a search reports, when the pattern has one (``frag1``... also)."""
@@ -43,13 +51,64 @@ Span = tuple[int, int]
 _FRAGMENT_NAME = re.compile(rf"{FRAGMENT_GROUP}\d*")
 
 
+# Flags that are a pattern's own at the start of its text: "(?i)...".
+_INLINE_FLAGS = frozenset("aiLmsux")
+
+
+class Regex:
+    """A regular expression's text and flags, compiled by ``re`` only when something asks for
+    the compiled pattern (:attr:`compiled`).
+
+    What a built-in rule's pattern is written as: its search runs in RE2
+    (:func:`linear_search`), which needs the text alone, and compiling all of them with ``re``
+    as well cost every start about 30 ms for patterns nothing ran. ``flags`` is what
+    ``re.compile(pattern, flags).flags`` gives (``re.UNICODE`` added unless ``re.ASCII``);
+    a pattern that opens with flags of its own (``(?i)``) is compiled at once to read them.
+    """
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self._given = int(flags)
+        self._compiled: re.Pattern[str] | None = None
+        self.flags = self._given if self._given & re.ASCII else self._given | re.UNICODE
+        if pattern.startswith("(?") and pattern[2:3] in _INLINE_FLAGS:
+            self.flags = self.compiled.flags
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The pattern compiled by ``re`` (the first use compiles it)."""
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self._given)
+        return self._compiled
+
+    @property
+    def is_compiled(self) -> bool:
+        """Whether :attr:`compiled` was asked for yet."""
+        return self._compiled is not None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re``'s search of the pattern in ``text``."""
+        return self.compiled.search(text)
+
+    def __repr__(self) -> str:
+        return f"Regex({self.pattern!r}, {self._given})"
+
+
+PatternLike = re.Pattern[str] | Regex
+"""A pattern :func:`linear_search` takes: compiled by ``re``, or not yet (:class:`Regex`)."""
+
+
+def _compiled(pattern: PatternLike) -> re.Pattern[str]:
+    return pattern.compiled if isinstance(pattern, Regex) else pattern
+
+
 class LinearSearch(NamedTuple):
     """A compiled search: ``search(text)`` gives the first match's text or ``None``."""
 
     search: Search
     engine: str  # "re2" or "re"
     reason: str  # why "re" (empty for RE2)
-    pattern: re.Pattern[str]  # what the engine runs (for a verified search, the candidates)
+    pattern: PatternLike  # what the engine runs (for a verified search, the candidates)
 
 
 @cache
@@ -112,7 +171,7 @@ def _without_groups(pattern: str) -> str:
     return "".join(out)
 
 
-def _compile_re2(pattern: re.Pattern[str], source: str, capture: bool) -> tuple[Any, str]:
+def _compile_re2(pattern: PatternLike, source: str, capture: bool) -> tuple[Any, str]:
     """``source`` (a spelling of ``pattern``) compiled by RE2, with ``pattern``'s flags
     (``None`` and the reason when it cannot be)."""
     re2 = _re2()
@@ -219,21 +278,30 @@ class _Reporting(NamedTuple):
     anchored: Callable[[str, int], re.Match[str] | None]
     captured: Any
     longest: int
+    report: Callable[[Any], str]
 
     @classmethod
-    def of(cls, pattern: re.Pattern[str], groups: tuple[str, ...]) -> _Reporting:
-        anchored = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII).match
+    def of(cls, pattern: PatternLike) -> _Reporting:
+        # The groups are read from this ASCII compilation: numbers and names do not depend
+        # on the flags.
+        ascii_pattern = re.compile(pattern.pattern, (pattern.flags & ~re.UNICODE) | re.ASCII)
+        groups = _fragment_groups(ascii_pattern)
         captured, _ = _compile_re2(pattern, pattern.pattern, capture=True)
-        return cls(anchored, captured, _longest_reporting(pattern, groups))
+        longest = _longest_reporting(ascii_pattern, groups)
+        return cls(ascii_pattern.match, captured, longest, _reporter(groups))
 
 
-def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
-    """The search of ``pattern`` by RE2 when it compiles there, else by ``re``."""
-    groups = _fragment_groups(pattern)
-    report = _reporter(groups)
+def linear_search(pattern: PatternLike) -> LinearSearch:
+    """The search of ``pattern`` by RE2 when it compiles there, else by ``re``.
+
+    ``re`` compiles a :class:`Regex` only when RE2 cannot take it (then at once: a pattern
+    neither compiles is an error here) or when a match must report a fragment group.
+    """
     plain, reason = _compile_re2(pattern, _without_groups(pattern.pattern), capture=False)
     if plain is None:
-        search = pattern.search
+        compiled = _compiled(pattern)
+        search = compiled.search
+        report = _reporter(_fragment_groups(compiled))
 
         def by_re(text: str) -> str | None:
             match = search(text)
@@ -241,21 +309,22 @@ def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
 
         return LinearSearch(by_re, "re", reason, pattern)
     find = _span_finder(plain)
-    if not groups:
+    # A fragment group is spelled "(?P<frag": without one, a match reports all of itself.
+    if f"(?P<{FRAGMENT_GROUP}" not in pattern.pattern:
 
         def whole(text: str) -> str | None:
             span = find(text, 0)
             return None if span is None else text[span[0] : span[1]]
 
         return LinearSearch(whole, "re2", "", pattern)
-    reporting = cache(lambda: _Reporting.of(pattern, groups))  # at the first match
+    reporting = cache(lambda: _Reporting.of(pattern))  # at the first match
 
     def with_groups(text: str) -> str | None:
         span = find(text, 0)
         if span is None:
             return None
         start, end = span
-        anchored, captured, longest = reporting()
+        anchored, captured, longest, report = reporting()
         if end - start > longest:
             return text[start:end]
         parsed = anchored(text, start)
@@ -267,7 +336,7 @@ def linear_search(pattern: re.Pattern[str]) -> LinearSearch:
 
 
 def verified_search(
-    candidates: re.Pattern[str], exact: re.Pattern[str], *, lead: int, tries: int
+    candidates: PatternLike, exact: re.Pattern[str], *, lead: int, tries: int
 ) -> LinearSearch:
     """The search of ``exact`` (which RE2 cannot run, e.g. for a back-reference), in time
     linear in the text.
@@ -282,7 +351,7 @@ def verified_search(
     """
     compiled, reason = _compile_re2(candidates, _without_groups(candidates.pattern), False)
     engine = "re" if compiled is None else "re2"
-    find = _span_finder(candidates if compiled is None else compiled)
+    find = _span_finder(_compiled(candidates) if compiled is None else compiled)
     anchored = exact.match
 
     def run(text: str) -> str | None:

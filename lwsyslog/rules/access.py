@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import CodeRule, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -24,7 +23,7 @@ class AccessDeniedByConfig(CodeRule):
     severity = Severity.LOW
     description = "client denied by server configuration (AH01630, AH01797)"
     codes = frozenset({"AH01630", "AH01797"})
-    pattern = re.compile(r"^client denied by server configuration")
+    pattern = Regex(r"^client denied by server configuration")
     trigger = r"^client denied"
     must_match = (
         ErrorSample(message="client denied by server configuration: /var/www/html/private",
@@ -47,7 +46,7 @@ class AccessDeniedAuthorization(CodeRule):
     severity = Severity.LOW
     description = "authenticated user not authorized (AH01631 authorization failure, AH01637)"
     codes = frozenset({"AH01631", "AH01637"})
-    pattern = re.compile(
+    pattern = Regex(
         r"^user [^:]{0,100}: authorization failure for|^authorization of user \S{0,100} to access"
         r"\s.{0,300}\sfailed"
     )
@@ -72,7 +71,7 @@ class AccessDeniedDirectoryIndex(CodeRule):
     severity = Severity.LOW
     description = "directory index forbidden by Options directive (AH01276)"
     codes = frozenset({"AH01276"})
-    pattern = re.compile(r"directory index forbidden by (?:options directive|rule)")
+    pattern = Regex(r"directory index forbidden by (?:options directive|rule)")
     trigger = r"directory index forbidden"
     must_match = (
         ErrorSample(

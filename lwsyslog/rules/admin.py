@@ -7,9 +7,8 @@ exist" is.
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import PathRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -97,7 +96,7 @@ class AdminAppServerProbe(PathRule):
     categories = ("admin-probe",)
     severity = Severity.MEDIUM
     description = "application-server console probed (/manager/html, /jmx-console, /solr/admin)"
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:^|/)(?:(?:host-)?manager/(?:html|text|status)|solr/admin|jmx-console|web-console"
         r"|admin-console|axis2-admin|invoker/jmxinvokerservlet|hudson/script|jenkins/script"
         r"|console/login|wls-wsat|actuator/(?:env|heapdump|gateway))"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import CodeRule, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -50,7 +49,7 @@ class AuthFailureErrorLog(CodeRule):
         {"AH01614", "AH01617", "AH01618", "AH01775", "AH01777", "AH01788", "AH01789", "AH01790",
          "AH01792", "AH01793"}
     )  # fmt: skip
-    pattern = re.compile(
+    pattern = Regex(
         r"^(?:[\w-]{1,32}:\s+)?user(?:\s+[`'\"]?[^\s:`'\"]{1,100}[`'\"]?)?"
         r"(?:\s+in\s+realm\s+[^:]{0,100}?)?(?::\s*authentication\s+failure|\s+not\s+found"
         r"|:\s*password\s+mismatch|:\s*authentication\s+failed)"

@@ -6,8 +6,7 @@ about being Googlebot needs a DNS check and is out of reach of a single line.
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import ACCESS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
@@ -24,7 +23,7 @@ class BadBotEmailHarvester(PatternRule):
     description = "e-mail harvester or spam-bot User-Agent"
     logs = ACCESS
     fields = ("user_agent",)
-    pattern = re.compile(
+    pattern = Regex(
         r"e-?mail\s?(?:collector|siphon|wolf|extractor|harvest\w*|spider|grabber|reaper|hunter"
         r"|magnet|robot)|extractorpro|atomic[\s_]email|cherry\s?picker|crescent\s?internet"
         r"|webemailextrac|mailto:\S+@|missigua|psycheclone|trackback/\d|\bfrontpage\b"
@@ -67,7 +66,7 @@ class BadBotSiteRipper(PatternRule):
     description = "site-ripper / offline-browser User-Agent (HTTrack, WebCopier, Teleport)"
     logs = ACCESS
     fields = ("user_agent",)
-    pattern = re.compile(
+    pattern = Regex(
         r"httrack|webcopier|webzip|webstripper|websauger|web\s?reaper|teleport\s?pro"
         r"|offline\s?explorer|sitesnagger|blackwidow|grabnet|\bwebbandit|\bwebleacher"
         r"|\bwebster\s?pro|\bnetants|\bpavuk|\bwget/\d.*?mirror|\bsiteripper"

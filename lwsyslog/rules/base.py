@@ -39,7 +39,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, Self
 
 from lwsyslog.checks import Checker
 from lwsyslog.events import Event
-from lwsyslog.matching.linear import LinearSearch, linear_search
+from lwsyslog.matching.linear import LinearSearch, PatternLike, Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.samples import Sample
 from lwsyslog.severity import Severity
@@ -161,7 +161,7 @@ class PatternRule(Rule):
     Set ``triggers``/``tokens`` instead to declare them per field.
     """
 
-    pattern: ClassVar[re.Pattern[str]]
+    pattern: ClassVar[PatternLike]
     fields: ClassVar[tuple[str, ...]]
     trigger: ClassVar[str] = ""
     words: ClassVar[frozenset[str]] = _NO_STRS
@@ -224,7 +224,7 @@ class CodeRule(Rule):
     """
 
     logs = ERROR
-    pattern: ClassVar[re.Pattern[str] | None] = None
+    pattern: ClassVar[PatternLike | None] = None
     trigger: ClassVar[str] = ""
     field_local = True
     linear: ClassVar[LinearSearch | None] = None
@@ -265,7 +265,7 @@ def segment_search(segments: frozenset[str]) -> LinearSearch:
     per segment, 8 ms for the 8,000 segments of an 8 KB path of ``/``.
     """
     names = "|".join(re.escape(name) for name in sorted(segments, key=lambda n: (-len(n), n)))
-    return linear_search(re.compile(rf"(?:^|/)(?P<frag>(?:{names})(?:{_VERSION})?)(?:/|$)"))
+    return linear_search(Regex(rf"(?:^|/)(?P<frag>(?:{names})(?:{_VERSION})?)(?:/|$)"))
 
 
 class PathRule(Rule):
@@ -279,7 +279,7 @@ class PathRule(Rule):
     """
 
     logs = BOTH
-    pattern: ClassVar[re.Pattern[str] | None] = None
+    pattern: ClassVar[PatternLike | None] = None
     trigger: ClassVar[str] = ""
     linear: ClassVar[LinearSearch | None] = None
     #: ``segments`` as one search (:func:`segment_search`), for a rule without a pattern.

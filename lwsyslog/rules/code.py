@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
@@ -26,7 +25,7 @@ class CodeTemplate(PatternRule):
     description = "template expression ({{7*7}}, ${7*7}, <%= %>, {{...__class__}})"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\{\{\s*\d+\s*[*+/-]\s*['\"]?\d+['\"]?\s*\}\}|[$#]\{\s*\d+\s*[*+/-]\s*\d+\s*\}"
         r"|<%=?\s*\d+\s*[*+]\s*\d+\s*%>"
         r"|\{\{[^}]*?(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|__import__"
@@ -56,7 +55,7 @@ class CodeExpressionLanguage(PatternRule):
     description = "Java expression-language payload (OGNL, EL, class.module.classLoader)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"java\s*\.\s*lang\s*\.\s*(?:runtime|processbuilder|system|class|reflect)"
         r"|\bgetruntime\s*\(|#_memberaccess|@ognl|ognlcontext|\bclass\.forname\b"
         r"|\bclass\s*\.\s*(?:module|classloader)\b|\bnew\s+java\.|[%$]\{\s*#|\.getclass\s*\(\s*\)"
@@ -98,7 +97,7 @@ class CodeSpringClassLoader(PatternRule):
     description = "class.module.classLoader parameter (Spring4Shell probe or exploit)"
     logs = BOTH
     fields = ("query", "message")
-    pattern = re.compile(r"\bclass\s*\.\s*(?:module\s*\.\s*)?classloader\b")
+    pattern = Regex(r"\bclass\s*\.\s*(?:module\s*\.\s*)?classloader\b")
     trigger = r"classloader"
     must_match = (
         AccessSample(target="/app?class.module.classLoader.DefaultAssertionStatus=nonsense"),
@@ -124,7 +123,7 @@ class CodePhpFunction(PatternRule):
     description = "PHP code in a request (eval(, base64_decode(, system(, <?php)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\b(?:eval|assert|create_function|call_user_func(?:_array)?|preg_replace|base64_decode"
         r"|gzinflate|gzuncompress|str_rot13|system|passthru|shell_exec|proc_open|popen|pcntl_exec"
         r"|file_put_contents|fwrite|move_uploaded_file)\s*\(\s*(?:[$'\"`]|[a-z_]{2,}\s*\()"
@@ -165,7 +164,7 @@ class CodePhpCgiArgs(PatternRule):
     description = "PHP-CGI command-line switch in the query (?-d, ?-s, allow_url_include)"
     logs = BOTH
     fields = ("query",)
-    pattern = re.compile(
+    pattern = Regex(
         r"^(?:-|\xad|\ufffd)[dsnbhwr](?:\s|$|&|=)"
         r"|\b(?:allow_url_include|auto_prepend_file|auto_append_file|disable_functions"
         r"|open_basedir|safe_mode)\s*="

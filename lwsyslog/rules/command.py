@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -66,7 +65,7 @@ class CommandShellChain(PatternRule):
     fields = ("target", "referer", "message")
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at), and ?-globs standing for one (/???/c?t).
-    pattern = re.compile(
+    pattern = Regex(
         _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
         + rf"|(?P<frag2>&\s+{STRONG_COMMANDS})(?:$|[{_END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
@@ -126,7 +125,7 @@ class CommandDownloadExec(PatternRule):
     description = "download-and-execute or shell invocation (wget http://, /bin/sh, cmd.exe /c)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\b(?:wget|curl|fetch|lwp-download|tftp)\s+(?:-{1,2}[\w-]+\s+(?:[^\s:]+\s+)?){0,4}"
         r"(?:https?|ftp|tftp)://"
         r"|\bchmod\s+(?:[0-7]{3,4}|[ugoa]*\+x)\s"
@@ -183,7 +182,7 @@ class CommandArgv(PatternRule):
     description = "command line in a parameter (ping -n 30, dir c:, /usr/bin/id, system('id'))"
     logs = BOTH
     fields = ("query", "cookie")
-    pattern = re.compile(
+    pattern = Regex(
         r"\bping(?:\.exe)?[\s+]+(?:-[a-z][\s+]*\d+[\s+]+)*(?:-[a-z][\s+]*\d|\d{1,3}\.\d{1,3}\.)"
         r"|\bdir[\s+]+(?:/[a-z][\s+]+)*[a-z]:(?:[/\s+]|$)|\bnetstat[\s+]+-[a-z]{1,4}\b"
         r"|\bls[\s+]+-[a-z]{0,3}l[a-z]{0,3}\b"
@@ -270,7 +269,7 @@ class CommandServerSideInclude(PatternRule):
     description = "server-side include directive (<!--#exec cmd=, <!--#include virtual=)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"<!--\s*#\s*(?:exec\s+(?:cmd|cgi)|include\s+(?:virtual|file)|printenv|echo\s+var"
         r"|config\s+\w+|set\s+var|fsize|flastmod)\b"
     )
@@ -307,7 +306,7 @@ class CommandQuotedName(PatternRule):
     description = "a parameter value that is only a quoted command name ('uname', 'id', 'true')"
     logs = ACCESS
     fields = ("query",)
-    pattern = re.compile(
+    pattern = Regex(
         r"(?P<frag>(?:^|[=&])(?:'(?:id|uname|whoami|hostname|pwd|ifconfig|ipconfig|systeminfo"
         r"|true|false)'"
         r"|\"(?:uname|whoami|ifconfig|ipconfig|systeminfo)\""

@@ -15,11 +15,9 @@ and ``\\nps`` would read alike, so that rule decodes the query itself, once, and
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.percent import percent_decoded
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
@@ -54,7 +52,7 @@ _WITH_ARGUMENT = (
     + r"+(?:%25|[a-z]:))"
 )
 _SEARCH = linear_search(
-    re.compile(r"(?P<frag>%26(?:%26|" + _SPACE + r")*(?:" + _NAME + "|" + _WITH_ARGUMENT + "))")
+    Regex(r"(?P<frag>%26(?:%26|" + _SPACE + r")*(?:" + _NAME + "|" + _WITH_ARGUMENT + "))")
 )
 
 
@@ -103,7 +101,7 @@ class CommandEncodedAmpersand(Rule):
 _END = r"(?:$|[\s;|&`)<>'\"$\\])"
 _BIN = r"/?(?:usr/(?:local/)?)?s?bin/"
 _ESCAPED_NEWLINE = linear_search(
-    re.compile(
+    Regex(
         # A written line break, then a command named by its path or no English word
         # (``\\n/usr/bin/id``, ``\\nwhoami``; not ``\\nps see you``) ...
         rf"(?P<frag>\\[nr][\s+]*(?:{_BIN}{COMMAND_WORDS}|{STRONG_COMMANDS}))(?:{_END})"
@@ -182,7 +180,7 @@ _LEADING_WORDS = (
     r"|cscript|wscript)"
 )
 _LEADING = linear_search(
-    re.compile(
+    Regex(
         # Quotes and brackets that close what the value was inserted into ("'|", "');"), a
         # shell separator, optional white space or ${IFS}, a command (or its path) that ends.
         _VALUE_START

@@ -23,6 +23,7 @@ from lwsyslog.detection.signatures import SCANNED_FIELDS, Candidate, Signature
 from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
+from lwsyslog.matching.linear import PatternLike
 from lwsyslog.matching.literals import Requirement, literal_requirement
 from lwsyslog.normalize import TEXT_FIELDS, EventView
 from lwsyslog.rules.base import PatternRule, Rule, RuleMatch
@@ -49,15 +50,11 @@ class _Keyed(NamedTuple):
 def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
-        requirement = literal_requirement(*_analysed(rule, rule.pattern), single_spaces=True)
+        requirement = _pattern_requirement(rule, rule.pattern)
         return [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
     signatures: list[Signature] = []
-    pattern: re.Pattern[str] | None = getattr(rule, "pattern", None)
-    own = (
-        literal_requirement(*_analysed(rule, pattern), single_spaces=True)
-        if pattern is not None
-        else None
-    )
+    pattern: PatternLike | None = getattr(rule, "pattern", None)
+    own = _pattern_requirement(rule, pattern) if pattern is not None else None
     for field in dict.fromkeys([*rule.triggers, *rule.tokens]):
         requirement = _trigger_requirement(rule, field)
         if own is not None and field == "message" and rule.field_local:
@@ -70,14 +67,28 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     return signatures
 
 
-def _analysed(rule: Rule, pattern: re.Pattern[str]) -> tuple[str, int]:
+def _pattern_requirement(rule: Rule, pattern: PatternLike) -> Requirement | None:
+    """The literals ``rule``'s own pattern cannot match without.
+
+    The analysis parses the pattern (or finds it in the table made ahead of time, which
+    holds only patterns that parsed): where a pattern ``re`` cannot read is reported, since
+    ``re`` compiles a built-in rule's pattern only when something runs it
+    (:class:`~lwsyslog.matching.linear.Regex`).
+    """
+    try:
+        return literal_requirement(*_analysed(rule, pattern), single_spaces=True)
+    except re.error as exc:
+        raise RuleError(f"rule {rule.id!r}: bad pattern: {exc}") from exc
+
+
+def _analysed(rule: Rule, pattern: PatternLike) -> tuple[str, int]:
     """The pattern whose literals select the rule, and its flags: when RE2 searches for the
     rule (its ``linear``), what RE2 runs (for a verified search, the candidates the rule cannot
     match without), in ASCII mode as RE2 reads it (``\\d`` is the ten ASCII digits); else
     ``pattern`` as ``re`` reads it."""
     linear = getattr(rule, "linear", None)
     if linear is not None and linear.engine == "re2":
-        searched: re.Pattern[str] = linear.pattern
+        searched: PatternLike = linear.pattern
         return searched.pattern, (searched.flags & ~re.UNICODE) | re.ASCII
     return pattern.pattern, pattern.flags
 
@@ -249,9 +260,12 @@ def _check(rules: Sequence[Rule]) -> None:
         for field in rule.tokens:
             if field not in TEXT_FIELDS:
                 raise RuleError(f"rule {rule.id!r}: tokens on unknown field {field!r}")
+        own = getattr(rule, "pattern", None)
         for field, pattern in rule.triggers.items():
             if field not in SCANNED_FIELDS:
                 raise RuleError(f"rule {rule.id!r}: trigger on unknown field {field!r}")
+            if own is not None and pattern == own.pattern:
+                continue  # the rule's own pattern, read when its signatures are made
             try:
                 re.compile(pattern)
             except re.error as exc:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import CodeRule, StatusRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -19,7 +18,7 @@ class DosSlowRequestTimeout(CodeRule):
     severity = Severity.LOW
     description = "request header/body read timeout (AH01382, slowloris)"
     codes = frozenset({"AH01382"})
-    pattern = re.compile(r"^request (?:header |body )?read timeout")
+    pattern = Regex(r"^request (?:header |body )?read timeout")
     trigger = r"read timeout"
     must_match = (
         ErrorSample(message="Request header read timeout", code="AH01382", level="info",
@@ -58,7 +57,7 @@ class DosMaxWorkers(CodeRule):
     severity = Severity.HIGH
     description = "server reached MaxRequestWorkers / MaxClients (AH00484, AH03490)"
     codes = frozenset({"AH00484", "AH03490"})
-    pattern = re.compile(r"server reached max(?:requestworkers|clients) setting|scoreboard is full")
+    pattern = Regex(r"server reached max(?:requestworkers|clients) setting|scoreboard is full")
     trigger = r"server reached|scoreboard"
     must_match = (
         ErrorSample(

@@ -9,8 +9,7 @@ break as one ``\\n`` (:func:`lwsyslog.normalize.decode`), so the patterns are wr
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import ACCESS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
@@ -37,7 +36,7 @@ class HeaderInjectionKnownHeader(PatternRule):
     description = "CRLF injection: line break and a response header (%0d%0aSet-Cookie:)"
     logs = ACCESS
     fields = ("target", "cookie")
-    pattern = re.compile(
+    pattern = Regex(
         _BREAK + r"(?:set-cookie2?|content-(?:type|length|disposition|security-policy|encoding)"
         r"|contenttype|contentlength|transfer-encoding|refresh|x-xss-protection|x-frame-options"
         r"|access-control-allow-[a-z-]{1,16}|x-forwarded-(?:for|host|proto)"
@@ -78,7 +77,7 @@ class HeaderInjectionProbe(PatternRule):
     description = "a value or path segment that starts with a line break and a header line"
     logs = ACCESS
     fields = ("target",)
-    pattern = re.compile(
+    pattern = Regex(
         r"^[^?]*?(?P<frag>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|(?P<frag1>[=&#]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|=(?:[a-z][a-z0-9+.-]{0,16}://|/)[^\s&]*(?P<frag2>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -21,7 +20,7 @@ class InclusionStreamWrapper(PatternRule):
     logs = BOTH
     fields = ("target", "cookie", "message")
     # As a parameter value (or a PHP function argument in the error log), not inside a path.
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:^|[=(?])\s*['\"]?(?:php|expect|phar|zip|data|glob|compress\.(?:zlib|bzip2)|file|jar"
         r"|netdoc|gopher|dict)://"
     )
@@ -50,7 +49,7 @@ class InclusionRemoteUrl(PatternRule):
     description = "remote file inclusion: a script/text URL, or a URL ending in '?', as a parameter"
     logs = BOTH
     fields = ("target", "message")
-    pattern = re.compile(
+    pattern = Regex(
         r"=\s*(?:https?|ftps?)://[^&\s]+?(?:\.(?:txt|php\d?|phtml|pl|py|sh|jpg|gif|png)\?+"
         r"(?:&|$)|\?+$|\.(?:txt|sh|pl|py)(?:&|$))"
         r"|\b(?:page|file|include|inc|template|tpl|dir|module|mod|path|doc|folder|root|layout|conf"
@@ -81,7 +80,7 @@ class InclusionProcSelf(PatternRule):
     logs = BOTH
     fields = ("query", "cookie", "message")
     # "proc/" after "/" (reported with it), or after what is no part of a name (not reported).
-    pattern = re.compile(
+    pattern = Regex(
         rf"/{_PROC}|(?:^|[^\w.-])(?P<frag>{_PROC})"
         r"|/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log"
         r"|(?:/var/lib/php\w*|/tmp)/sess_"

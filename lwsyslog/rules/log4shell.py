@@ -6,7 +6,7 @@ import re
 from typing import ClassVar
 
 from lwsyslog.events import Event
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -18,11 +18,11 @@ __all__ = ["Log4ShellJndi", "Log4ShellLookup", "resolve_lookups"]
 _CASE_LOOKUP = re.compile(r"\$\{\s*(?:lower|upper)\s*:([^${}]{0,64})\}")
 _DEFAULT_LOOKUP = re.compile(r"\$\{(?:[^${}:]{0,64}:){1,4}-([^${}]{0,64})\}")
 _DATE_LOOKUP = re.compile(r"\$\{\s*date\s*:\s*'([^'${}]{0,64})'\s*\}")
-_JNDI = linear_search(re.compile(r"\$\{\s*jndi\s*:[^}\s]*"))
+_JNDI = linear_search(Regex(r"\$\{\s*jndi\s*:[^}\s]*"))
 # Whether any of those lookups is left (their bodies unbounded: a necessary condition): most
 # texts with "${" have none, and the substitutions, which try every "${", are skipped.
 _ANY_LOOKUP = linear_search(
-    re.compile(
+    Regex(
         r"\$\{\s*(?:lower|upper)\s*:[^${}]*\}|\$\{(?:[^${}:]*:)+-[^${}]*\}"
         r"|\$\{\s*date\s*:\s*'[^'${}]*'\s*\}"
     )
@@ -101,7 +101,7 @@ class Log4ShellLookup(PatternRule):
     description = "Log4j lookup syntax (${env:, ${sys:, ${lower:, nested ${${) in a request"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\$\{\s*(?:env|sys|java|lower|upper|date|ctx|main|base64|k8s|docker|spring|bundle|marker"
         r"|sd|web|log4j|jvmrunargs|event|::-)\s*:|\$\{\s*\$\{"
     )

@@ -12,11 +12,9 @@ off, or allows those paths, in ``[rules.protocol-null-byte]``.
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample
@@ -26,7 +24,7 @@ __all__ = ["ProtocolNullByte"]
 
 # Some text before the NUL (a file name, at most 16 characters) is reported with it.
 _NUL = linear_search(
-    re.compile(
+    Regex(
         r"(?P<frag>[^/?&=%]{0,16}(?:%(?:25)*(?:00|%30%30)|%u0000|%c0%80|\x00)"
         r"(?:\.[a-z0-9]{1,5})?)"
     )

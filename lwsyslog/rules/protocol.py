@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex
 from lwsyslog.normalize import EventView, flooded_head
 from lwsyslog.percent import MAX_DISTINCT_PIECES, MAX_OVERLONG_PIECES
 from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, Rule, RuleMatch, StatusRule
@@ -171,7 +172,7 @@ class ProtocolInvalidUri(CodeRule):
     severity = Severity.MEDIUM
     description = "invalid URI or method in request (AH00126, AH00135)"
     codes = frozenset({"AH00126", "AH00135"})
-    pattern = re.compile(
+    pattern = Regex(
         r"^invalid (?:uri|method) in request"
         r"|^request failed: erroneous characters after protocol string"
     )
@@ -195,7 +196,7 @@ class ProtocolOversizedRequest(CodeRule):
     severity = Severity.MEDIUM
     description = "request line or header too long (AH00565, AH00566, AH00567)"
     codes = frozenset({"AH00565", "AH00566", "AH00567"})
-    pattern = re.compile(
+    pattern = Regex(
         r"uri too long|request line too long|request header (?:exceeds|field (?:is )?too long)"
         r"|size of a request header field exceeds|request header field is missing ':'"
     )
@@ -228,7 +229,7 @@ class ProtocolTlsSniMismatch(CodeRule):
     severity = Severity.LOW
     description = "TLS SNI and Host header disagree, or SNI missing (AH02031-AH02033)"
     codes = frozenset({"AH02031", "AH02032", "AH02033"})
-    pattern = re.compile(
+    pattern = Regex(
         r"^hostname \S+ provided via sni(?:,| and hostname)|^no hostname was provided via sni"
     )
     trigger = r"via sni"

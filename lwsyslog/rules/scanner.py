@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, PathRule, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -27,7 +26,7 @@ class ScannerUserAgent(PatternRule):
     description = "vulnerability-scanner User-Agent (sqlmap, Nikto, Nmap NSE, WPScan, ...)"
     logs = ACCESS
     fields = ("user_agent",)
-    pattern = re.compile(
+    pattern = Regex(
         r"sqlmap|nikto|nmap scripting engine|\bnmap\b|wpscan|gobuster|dirbuster|\bdirb\b"
         r"|feroxbuster|dirsearch|\bzgrab|masscan|nuclei|acunetix|netsparker|w3af|wfuzz|\bffuf\b"
         r"|\bhydra\b|arachni|openvas|nessus|\bqualys|burp\s?suite|burpcollaborator|\bowasp\b"
@@ -102,7 +101,7 @@ class ScannerProbeMarker(PatternRule):
     description = "scanner callback host or marker in a parameter (bxss.me, OAST, interact.sh)"
     logs = BOTH
     fields = ("query", "message")
-    pattern = re.compile(
+    pattern = Regex(
         r"\bbxss\.me\b|burpcollaborator\.net|\boast\.(?:pro|live|site|online|fun|me)\b"
         r"|\binteract\.sh\b|\bdnslog\.cn\b|\bceye\.io\b|acunetix[-_]wvs|\bwvstest"
         r"|nessus(?:_is_probing_you|test)"
@@ -159,7 +158,7 @@ class ScannerMissingScript(CodeRule):
     severity = Severity.LOW
     description = "request for a missing CGI/PHP script (AH02811, AH01071, script not found)"
     codes = frozenset({"AH02811", "AH01071"})
-    pattern = re.compile(
+    pattern = Regex(
         r"script not found or unable to stat|^script '[^']*' not found|primary script unknown"
         r"|attempt to invoke directory as script"
         r"|^file does not exist: \S+\.(?:php\d?|phtml|cgi|pl|py|asp|aspx|jsp|sh|exe|dll)$"
@@ -190,7 +189,7 @@ class ScannerUserDirProbe(PathRule):
     severity = Severity.LOW
     description = "missing ~user home directory requested (user enumeration via mod_userdir)"
     logs = BOTH
-    pattern = re.compile(r"(?P<frag>/~[\w-]*/?)\n?$")
+    pattern = Regex(r"(?P<frag>/~[\w-]*/?)\n?$")
     # Selected by "/~" in the path (the one scan of the target finds it at no cost of its
     # own; by status, every 404 would have run the rule) and in the error message.
     triggers = {"path": r"/~", "message": r"/~"}

@@ -7,7 +7,7 @@ import string
 
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, PathRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -30,7 +30,7 @@ class SensitiveDotfile(PathRule):
     severity = Severity.MEDIUM
     description = "dotfile with secrets or source requested (/.env, /.git/, /.svn/, .htpasswd)"
     # The name ends where a segment or an extension starts (matched, not reported).
-    pattern = re.compile(
+    pattern = Regex(
         r"(?P<frag>(?:^|/)\.(?:env|git|svn|hg|bzr|cvs|htpasswd|htaccess|htdigest|ds_store|aws|ssh"
         r"|bash_history|zsh_history|mysql_history|psql_history|npmrc|pypirc|dockercfg|dockerenv"
         r"|docker|kube|idea|vscode|ftpconfig|netrc|pgpass|my\.cnf|user\.ini|boto|s3cfg"
@@ -94,9 +94,7 @@ class SensitiveHiddenPath(PathRule):
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "hidden (dot-named) file or directory requested (/.perf, /.cobalt/)"
-    pattern = re.compile(
-        r"(?:^|/)(?P<frag>\.(?:[a-vx-z_]|w" + _not_starting("ell-known") + r")[^/]*)"
-    )
+    pattern = Regex(r"(?:^|/)(?P<frag>\.(?:[a-vx-z_]|w" + _not_starting("ell-known") + r")[^/]*)")
     # Spelled out, so that the literal scan selects the rule by ``/.a`` ... ``/._``.
     trigger = "/\\.(?:" + "|".join("abcdefghijklmnopqrstuvwxyz_") + ")"
     must_match = (
@@ -174,7 +172,7 @@ class SensitiveSourceDisclosure(PathRule):
         r"|\.(?:aspx?|ascx|asa|asmx|ashx|jspx?)[._ -]|\.(?:cfml?|pl|py|rb|cgi)[._ -]"
         r"|\.(?:config|ini|conf|cs|vb)[._ -]"
     )
-    pattern = re.compile(
+    pattern = Regex(
         r"(?P<frag>[^/]*"
         + _SCRIPT
         + r"(?:[._-](?:bak\d?|bck|bk|bkp|old\d?|orig|original|copy|tmp|temp|txt|save|sav|swp|swo"
@@ -247,7 +245,7 @@ _ENCODED_ALNUM = (
     "%(?:" + "|".join(f"{ord(c):02x}" for c in string.digits + string.ascii_letters) + ")"
 )
 _ENCODED_SUFFIX = linear_search(
-    re.compile(
+    Regex(
         # A script's name, then an encoded dot, space, slash or backslash, or a backslash,
         # that ends the path ...
         rf"(?P<frag>{_SCRIPT_RAW}(?:%(?:25)?(?:20|2e|5c|2f)|\\)+)(?:$|\?)"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import CodeRule
 from lwsyslog.rules.samples import ErrorSample
 from lwsyslog.severity import Severity
@@ -18,7 +17,7 @@ class ServerChildCrash(CodeRule):
     categories = ("server-error",)
     severity = Severity.HIGH
     description = "child process crashed (exit signal Segmentation fault, Bus error, Abort)"
-    pattern = re.compile(
+    pattern = Regex(
         r"exit signal (?:segmentation fault|bus error|illegal instruction|abort(?:ed)?"
         r"|floating point exception)"
     )
@@ -43,7 +42,7 @@ class ServerPhpFatal(CodeRule):
     categories = ("server-error",)
     severity = Severity.MEDIUM
     description = "PHP Fatal error / Parse error / memory exhausted"
-    pattern = re.compile(r"php (?:fatal|parse) error|allowed memory size of \d+ bytes exhausted")
+    pattern = Regex(r"php (?:fatal|parse) error|allowed memory size of \d+ bytes exhausted")
     trigger = r"php (?:fatal|parse)|allowed memory"
     must_match = (
         ErrorSample(

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, CodeRule, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -21,7 +20,7 @@ class ShellshockFunctionDef(PatternRule):
     description = "bash function definition '() {' in a header or the path (Shellshock)"
     logs = BOTH
     fields = ("user_agent", "referer", "cookie", "target", "message")
-    pattern = re.compile(r"\(\s*\)\s*\{[^}]*?[;}]")
+    pattern = Regex(r"\(\s*\)\s*\{[^}]*?[;}]")
     trigger = r"\(\s*\)\s*\{"
     gate = "("
     must_match = (
@@ -44,9 +43,7 @@ class ShellshockBashImport(CodeRule):
     categories = ("shellshock",)
     severity = Severity.CRITICAL
     description = "bash stderr about an imported function definition (Shellshock reached CGI)"
-    pattern = re.compile(
-        r"ignoring function definition attempt|error importing function definition for"
-    )
+    pattern = Regex(r"ignoring function definition attempt|error importing function definition for")
     trigger = r"function definition"
     must_match = (
         ErrorSample(

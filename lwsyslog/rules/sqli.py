@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from lwsyslog.matching.linear import verified_search
+from lwsyslog.matching.linear import Regex, verified_search
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -33,9 +33,7 @@ class SqliUnionSelect(PatternRule):
     fields = PAYLOAD_FIELDS
     # "union" and "select" whole words (not "reunion", "selection"): the letter before and
     # after are matched, the report is the words.
-    pattern = re.compile(
-        r"(?:^|[^a-z])(?P<frag>union(?:\s+(?:all|distinct))?[\s(]*select)(?:$|[^a-z])"
-    )
+    pattern = Regex(r"(?:^|[^a-z])(?P<frag>union(?:\s+(?:all|distinct))?[\s(]*select)(?:$|[^a-z])")
     words = frozenset({"union"})
     gate = " \n("
     must_match = (
@@ -63,6 +61,7 @@ class SqliTautology(PatternRule):
     description = "always-true condition (' OR 1=1, ' or 'a'='a)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # Compiled: the search confirms each candidate with it (RE2 has no back-reference).
     pattern = re.compile(
         r"(?:['\"`)]|(?<![\w.])\d+)\s*(?:or|and|xor|\|\||&&)\s*\(?\s*(['\"`]?)(\w{1,20})\1\s*"
         r"(?:=|<=>|like)\s*\(?\s*\1\2(?:\1|\b)"
@@ -73,7 +72,7 @@ class SqliTautology(PatternRule):
     # each comparison after OR/AND (the pattern without the back-references), ``pattern``
     # confirms it there. A field of more near-misses than that counts as a match.
     linear = verified_search(
-        re.compile(
+        Regex(
             r"(?:['\"`)]|(?:^|[^\w.])\d+)\s*(?:or|and|xor|\|\||&&)\s*\(?\s*"
             r"['\"`]?\w+['\"`]?\s*(?:=|<=>|like)"
             r"|'\s*(?:or|\|\|)\s*''\s*=\s*'|\"\s*(?:or|\|\|)\s*\"\"\s*=\s*\""
@@ -124,7 +123,7 @@ class SqliBlindProbe(PatternRule):
     fields = PAYLOAD_FIELDS
     # The comparison, then a number (ended by what is no part of it, matched but not
     # reported), a sub-query or a function call.
-    pattern = re.compile(
+    pattern = Regex(
         rf"(?P<frag>{_CONDITION}-?\d+)(?:$|[^\w.])"
         rf"|{_CONDITION}(?:select\b|[a-z_][\w.$]*\s*\()"
         r"|\b(?:elt|make_set|iif|if|nullif|ifnull)\s*\(\s*\(*\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+"
@@ -191,7 +190,7 @@ class SqliQuoteBreakout(PatternRule):
     description = "string literal closed and followed by SQL (comment, clause, statement)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"['\"`]\s*\)*\s*(?:"
         r"--(?:\s|-|$)|#\s*$|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|select|waitfor)\b"
@@ -238,7 +237,7 @@ class SqliTimeBlind(PatternRule):
     description = "time-delay function in a parameter (SLEEP, BENCHMARK, WAITFOR DELAY)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d|\(\s*select)"
         r"|\bwaitfor\s+delay\s*['\"]"
         r"|dbms_pipe\s*\.\s*receive_message\s*\("
@@ -271,7 +270,7 @@ class SqliDatabaseFingerprint(PatternRule):
     description = "database catalog, version or file functions in a parameter"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"information_schema|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b"
         r"|\bsys(?:objects|columns|comments|databases|xlogins|processes)\b"
         r"|\bmysql\s*\.\s*(?:user|db)\b|\bsqlite_master\b|\bsyscat\s*\.\s*\w"
@@ -350,7 +349,7 @@ class SqliStackedQuery(PatternRule):
     description = "stacked SQL statement (; DROP TABLE, ; EXEC xp_...)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r";\s*(?:drop\s+(?:table|database)|insert\s+into|delete\s+from|update\s+\w+\s+set"
         r"|truncate\s+table|exec(?:ute)?\s*(?:xp_|sp_|master\.|\()|declare\s+@|shutdown\b"
         r"|create\s+(?:table|user|function)"
@@ -398,7 +397,7 @@ class SqliSubqueryCondition(PatternRule):
     fields = PAYLOAD_FIELDS
     # What reads as SQL comes before the first ")" after SELECT, no ";" before the ")" that
     # closes the sub-query.
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|)\s*\(+\s*select\b"
         r"[^);]*?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d)[^;]*?\)\s*"
         r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:like|in|between)\b)"
@@ -447,9 +446,7 @@ class SqliStringCondition(PatternRule):
     fields = PAYLOAD_FIELDS
     # A number counts as the left side when it is not the end of a word or of a decimal:
     # the character before it is matched but not reported.
-    pattern = re.compile(
-        rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}"
-    )
+    pattern = Regex(rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}")
     words = frozenset({"and", "or", "xor"})
     trigger = r"&&|\|\|"
     gate = "'\"`"

@@ -3,8 +3,7 @@ statement, and a value that starts with a condition."""
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
@@ -41,7 +40,7 @@ class SqliQuoteStatement(PatternRule):
     description = "string closed, then a SQL statement (' DELETE FROM users, '; GRANT ... TO)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(r"['\"`]\s*\)*\s*;?\s*" + _STATEMENT)
+    pattern = Regex(r"['\"`]\s*\)*\s*;?\s*" + _STATEMENT)
     must_match = (
         AccessSample(target="/p?id=1'%20DELETE%20FROM%20USERS"),
         AccessSample(target="/p?id=x';%20DROP%20TABLE%20members;--"),
@@ -75,7 +74,7 @@ class SqliValueStatement(PatternRule):
     description = "a value that is a SQL batch (declare @q ... exec(@q), select @@servername)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\bdeclare\s+@\w+\s+n?(?:var)?char\b|\bexec(?:ute)?\s*\(\s*@\w"
         r"|\bexec(?:ute)?\s+master\s*\.\s*\w*\s*\.\s*(?:xp|sp)_\w|\bxp_cmdshell\b"
         r"|\b(?:select|print)\s+@@[a-z_]{3,}"
@@ -111,7 +110,7 @@ class SqliLeadingCondition(PatternRule):
     description = "a value starting with OR/AND and a condition ( OR x=x,  or isnull(1/0))"
     logs = BOTH
     fields = ("query", "cookie")
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:^|=)\s*(?:(?:or|and|xor)\s|\|\||&&)\s*\(*\s*(?:[a-z_]\w*\s*(?:=|<>|!=|<=?|>=?)"
         r"\s*\(*\s*['\"]?\w|(?:isnull|ifnull|nullif|sleep|benchmark|ascii|substr(?:ing)?|mid"
         r"|length|char|exists)\s*\()"

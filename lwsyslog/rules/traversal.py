@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.rules.base import BOTH, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -36,7 +34,7 @@ def _names(ended: str, open_ended: str, first: int, dots: bool = False) -> str:
 # What the error log may name only because a request asked for it: the server names its own
 # configs (httpd.conf, /etc/httpd/, .htaccess) in ordinary messages.
 _MESSAGE_FILES = linear_search(
-    re.compile(
+    Regex(
         rf"{_PASSWD}|"
         + _names(
             r"etc/(?:group|hosts|issue|motd|crontab|sudoers)|(?:boot|win|system)\.ini"
@@ -64,7 +62,7 @@ class TraversalDotDot(PatternRule):
     description = "parent-directory sequence (../) in the path or a parameter"
     logs = BOTH
     fields = _FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:^|[/=:;,\s'\"])(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+"
         r"(?:(?:\.|0x2e){2,}(?:;?[/\u2216]|0x2f|0x5c)+)*"
         r"|/\.{3,}|(?P<frag>/\.\.)(?:$|[^\w./-])|0x2e0x2e|/\./+\./|/\.//"
@@ -121,7 +119,7 @@ class TraversalSystemFile(PatternRule):
     # followed by a system directory (``C:windows\win.ini`` is ``windows\win.ini`` under drive
     # C's current directory, valid Windows syntax that filters looking for ``C:\`` miss).
     # ``C:boot.ini`` needs no branch of its own: the file names below may follow a colon.
-    pattern = re.compile(
+    pattern = Regex(
         rf"{_PASSWD}|{_BEFORE}(?P<frag1>[a-z]:(?:windows|winnt|inetpub))|"
         + _names(
             r"etc/(?:group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|fstab|mtab"

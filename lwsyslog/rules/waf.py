@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import CodeRule
 from lwsyslog.rules.samples import ErrorSample
 from lwsyslog.severity import Severity
@@ -19,7 +20,7 @@ class WafModSecurityBlock(CodeRule):
     severity = Severity.MEDIUM
     description = "ModSecurity: Access denied"
     # "Access denied" anywhere after the module's name in the message.
-    pattern = re.compile(r"mod_?security:.*?access denied", re.DOTALL)
+    pattern = Regex(r"mod_?security:.*?access denied", re.DOTALL)
     trigger = r"mod_?security"
     must_match = (
         ErrorSample(
@@ -48,7 +49,7 @@ class WafModSecurityWarning(CodeRule):
     categories = ("waf-block",)
     severity = Severity.LOW
     description = "ModSecurity warning (rule matched, request not blocked)"
-    pattern = re.compile(r"mod_?security:\s*(?:\[[^\]]*\]\s*)*warning\b")
+    pattern = Regex(r"mod_?security:\s*(?:\[[^\]]*\]\s*)*warning\b")
     trigger = r"mod_?security"
     must_match = (
         ErrorSample(message='ModSecurity: Warning. Matched phrase "nikto" at REQUEST_HEADERS.',

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import BOTH, PathRule, PatternRule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -55,7 +53,7 @@ class WebshellCommand(PatternRule):
     logs = BOTH
     fields = ("query",)
     # The command word ends the value or a word (what follows is matched, not reported).
-    pattern = re.compile(
+    pattern = Regex(
         r"(?P<frag>(?:^|&)(?:cmd|command|exec|execute|shell|run|system|cmd_exec)=\s*"
         r"(?:/(?:usr/)?s?bin/)?(?:id|whoami|uname|ls|dir|cat|pwd|wget|curl|echo|ipconfig|ifconfig"
         r"|net\s+user|systeminfo|ps|hostname|ver|type|nc|bash|sh|python\d?|perl))(?:$|[\s&;|])"
@@ -75,7 +73,7 @@ class WebshellCommand(PatternRule):
 
 # A script at most six folders below an upload folder.
 _SCRIPT = linear_search(
-    re.compile(
+    Regex(
         r"(?P<frag>/(?:wp-content/uploads|uploads?|upload_files|userfiles|user_uploads|files"
         r"|images|media|tmp|temp)/(?:[^/]+/){0,6}[^/]+\.(?:php\d?|phtml|phar|jsp|jspx|aspx?|ashx"
         r"|cgi|pl))\n?$"

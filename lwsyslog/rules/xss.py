@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-
+from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -27,7 +26,7 @@ class XssScriptTag(PatternRule):
     description = "<script> tag in a parameter or header"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(r"<\s*/?\s*script\b")
+    pattern = Regex(r"<\s*/?\s*script\b")
     trigger = r"<"
     gate = "<"
     must_match = (
@@ -53,7 +52,7 @@ class XssEventHandler(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     # Inside one tag: no "<" or ">" between its name and the handler.
-    pattern = re.compile(r"(?:<[a-z!/][^<>]*?[\s/\"'`]|[\"'`]\s*)on[a-z]{4,}\s*=")
+    pattern = Regex(r"(?:<[a-z!/][^<>]*?[\s/\"'`]|[\"'`]\s*)on[a-z]{4,}\s*=")
     gate = "<\"'`"
     must_match = (
         AccessSample(target="/p?q=%3Cimg%20src=x%20onerror=alert(1)%3E"),
@@ -76,7 +75,7 @@ class XssJsUri(PatternRule):
     description = "script URI scheme (javascript:, vbscript:, data:text/html)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"(?:java|vb|live)\s?script\s*:|data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
     )
     words = frozenset({"javascript", "vbscript", "livescript", "script", "data"})
@@ -106,7 +105,7 @@ class XssInjectedTag(PatternRule):
     description = "active HTML element (<iframe, <svg, <img, <a href...) in a parameter"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"<\s*/?\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source"
         r"|details|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea"
         r"|keygen|layer|ilayer|xml|html|head|title|bgsound|xmp|plaintext|noscript|template)\b"
@@ -141,7 +140,7 @@ class XssJsSink(PatternRule):
     description = "JavaScript probe or sink (alert(), document.cookie, fromCharCode)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"\b(?:alert|prompt|confirm)\s*(?:\(|`)"
         r"|document\s*\.\s*(?:cookie|domain|write)\b|window\s*\.\s*location\b"
         r"|\.\s*innerhtml\b|string\s*\.\s*fromcharcode\b"
@@ -189,7 +188,7 @@ class XssLegacyVector(PatternRule):
     description = "legacy script vector (CSS expression(, behavior:, -moz-binding, datasrc=)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = re.compile(
+    pattern = Regex(
         r"[:=]\s*['\"]?\s*expression\s*\(|\bbehaviou?r\s*:\s*url\s*\(|-moz-binding\s*:"
         r"|\bbinding\s*:\s*url\s*\(|\bdata(?:src|fld|formatas)\s*=|<\?\s*(?:import|xml:namespace)\b"
         r"|\bmhtml:[a-z]|&\{[^}]*\}"

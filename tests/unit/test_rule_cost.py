@@ -45,7 +45,7 @@ import pytest
 from lwsyslog.config import load_config
 from lwsyslog.detection.catalog import Detection, load_detection
 from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin
-from lwsyslog.matching.linear import LinearSearch
+from lwsyslog.matching.linear import LinearSearch, PatternLike, Regex
 from lwsyslog.normalize import EventView
 from lwsyslog.rulepack.detector import PackDetector
 from lwsyslog.rules import ALL_RULES, Rule
@@ -205,15 +205,19 @@ def _searches(cls: type[Rule]) -> dict[str, LinearSearch]:
     return found
 
 
-def _rule_patterns(rule: Rule) -> list[re.Pattern[str]]:
+def _rule_patterns(rule: Rule) -> list[PatternLike]:
     """The rule's triggers, its own patterns and those of its module."""
-    patterns = [re.compile(trigger) for trigger in rule.triggers.values() if trigger]
+    patterns: list[PatternLike] = [
+        re.compile(trigger) for trigger in rule.triggers.values() if trigger
+    ]
     own = getattr(rule, "pattern", None)
-    if isinstance(own, re.Pattern):
+    if isinstance(own, (re.Pattern, Regex)):
         patterns.append(own)
     patterns.extend(search.pattern for search in _searches(type(rule)).values())
     module = sys.modules[type(rule).__module__]
-    patterns.extend(value for value in vars(module).values() if isinstance(value, re.Pattern))
+    patterns.extend(
+        value for value in vars(module).values() if isinstance(value, (re.Pattern, Regex))
+    )
     return patterns
 
 
@@ -428,7 +432,7 @@ def _counts(items: Any) -> Iterator[int]:
                 yield from _counts(branch)
 
 
-def _unanchored_branches(pattern: re.Pattern[str]) -> list[Any]:
+def _unanchored_branches(pattern: PatternLike) -> list[Any]:
     tree = parser.parse(pattern.pattern, pattern.flags)
     branches = [tree]
     if len(tree.data) == 1 and tree.data[0][0] is constants.BRANCH:

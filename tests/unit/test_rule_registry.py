@@ -11,9 +11,11 @@ import pytest
 from lwsyslog.categories import CATEGORIES
 from lwsyslog.errors import RuleError
 from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex, re2_available
 from lwsyslog.normalize import TEXT_FIELDS, EventView
 from lwsyslog.rulepack.pack import RulePack, builtin_dir
 from lwsyslog.rules import ALL_RULES, Rule, RuleMatch, rule_class
+from lwsyslog.rules.base import PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.rules.source import BuiltinDetector
 from lwsyslog.rules.watched import WatchedPath
@@ -128,6 +130,51 @@ def test_detector_rejects_bad_trigger() -> None:
         builtin_engine([_probe("teapot", triggers={"target": "(unclosed"})])
     with pytest.raises(RuleError, match="unknown field"):
         builtin_engine([_probe("teapot", triggers={"nowhere": "x"})])
+
+
+def _pattern_rule(rule_id: str, pattern: Regex) -> type[PatternRule]:
+    attributes = {
+        "__doc__": "A stand-in pattern rule; never registered.",
+        "id": rule_id,
+        "categories": ("scanner",),
+        "severity": Severity.LOW,
+        "description": "probe",
+        "logs": frozenset({"access"}),
+        "fields": ("target",),
+        "pattern": pattern,
+        "must_match": (AccessSample(target="/teapot"), AccessSample(target="/a/teapot")),
+        "must_not_match": (AccessSample(), AccessSample(target="/kettle")),
+    }
+    return type("PatternProbe", (PatternRule,), attributes)
+
+
+def test_a_pattern_neither_engine_reads_fails_when_its_rule_is_defined() -> None:
+    with pytest.raises(re.error):
+        _pattern_rule("teapot-unclosed", Regex("(teapot"))
+
+
+def test_a_pattern_only_re2_reads_is_reported_when_the_rules_load() -> None:
+    # RE2 reads "\\z" (end of text) and compiles it when the class is made; re does not, and
+    # compiles a rule's pattern only when something runs it: the load reports it all the same.
+    if not re2_available():
+        pytest.skip("without RE2, re compiles the pattern when the class is made")
+    rule = _pattern_rule("teapot-end", Regex(r"teapot\z"))
+    assert rule.linear.engine == "re2"
+    with pytest.raises(RuleError, match=r"teapot-end.*bad pattern.*\\z"):
+        builtin_engine([rule()])
+
+
+def test_loading_the_rules_compiles_none_of_their_patterns_with_re() -> None:
+    if not re2_available():
+        pytest.skip("without RE2, re compiles every pattern when its class is made")
+    rule = _pattern_rule("teapot-lazy", Regex(r"/(?P<frag>tea)pot\b"))
+    detector = builtin_engine([rule()])
+    assert not rule.pattern.is_compiled  # type: ignore[union-attr]
+    finding = detector.detect(AccessSample(target="/a/teapot").to_event())[0]
+    assert (finding.rule_id, finding.fragment) == ("teapot-lazy", "tea")
+    assert not rule.pattern.is_compiled  # type: ignore[union-attr]
+    lazy = [cls for cls in ALL_RULES if isinstance(getattr(cls, "pattern", None), Regex)]
+    assert len(lazy) > 50
 
 
 def test_custom_rule_set_runs_only_those_rules() -> None:
