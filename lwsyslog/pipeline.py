@@ -15,7 +15,7 @@ from lwsyslog.alerts import Alert, AlertMaker
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.crawlers.watch import crawler_watch
 from lwsyslog.detection.catalog import load_detection
-from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason
+from lwsyslog.events import AccessEvent, ErrorEvent, Origin, Unparsed, UnparsedReason, origin_at
 from lwsyslog.findings import Finding
 from lwsyslog.formats import LineParser
 from lwsyslog.formats.cut_line import salvage_access
@@ -31,6 +31,7 @@ __all__ = ["LineResult", "Pipeline", "parser_for"]
 
 Clock = Callable[[], float]
 _STANDARD: Final = Urgency.STANDARD
+_URGENT: Final = Urgency.URGENT
 _tuple_new: Final = tuple.__new__
 
 
@@ -110,6 +111,28 @@ class Pipeline:
             self.stats.invalid_utf8 += 1
             text = data.decode("utf-8", "replace")
         return self.process(text, origin)
+
+    def process_lines(
+        self,
+        lines: Sequence[bytes],
+        name: str,
+        first: int,
+        urgent: Callable[[LineResult], object] | None = None,
+    ) -> int:
+        """:meth:`process_bytes` each of ``lines``, numbered from ``first`` in source
+        ``name``; ``urgent`` is called with each urgent line's result as it is made (before
+        the next line's alerts). Returns the number of the line after the last.
+
+        What ``lwsyslog scan`` runs per batch of lines: the loop runs compiled, where a
+        Python loop cost each line a few hundred nanoseconds.
+        """
+        number = first
+        for data in lines:
+            result = self.process_bytes(data, origin_at(name, number))
+            if urgent is not None and result.urgency is _URGENT:
+                urgent(result)
+            number += 1
+        return number
 
     def process(self, text: str, origin: Origin) -> LineResult:
         """Run one line through every stage and deliver its alerts."""

@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Iterator
+from functools import partial
 from typing import BinaryIO, TextIO
 
 from lwsyslog import collector
@@ -16,7 +17,6 @@ from lwsyslog.alerts import Alert
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
-from lwsyslog.events import origin_at
 from lwsyslog.findings import Finding
 from lwsyslog.matching import dbcache
 from lwsyslog.pipeline import LineResult, Pipeline
@@ -25,7 +25,6 @@ from lwsyslog.settings import Config
 from lwsyslog.sinks.base import Sink
 from lwsyslog.sinks.memory import MemorySink
 from lwsyslog.store import StoreSink
-from lwsyslog.triage import Urgency
 
 __all__ = ["alert_record", "finding_record", "register", "run"]
 
@@ -147,18 +146,17 @@ def _scan_stream(
     pipeline: Pipeline, stream: BinaryIO, name: str, size: int | None, json_out: TextIO | None
 ) -> None:
     progress = ProgressBar(size)
-    process = pipeline.process_bytes
-    urgent = Urgency.URGENT
-    number = 0
+    write = None if json_out is None else partial(_write_finding, json_out)
+    number = 1
     for lines, done in _chunks(stream):
-        for raw in lines:
-            number += 1
-            result = process(raw, origin_at(name, number))
-            if json_out is not None and result.urgency is urgent:
-                json_out.write(finding_record(result) + "\n")
+        number = pipeline.process_lines(lines, name, number, write)
         pipeline.deliver_verdicts()  # crawler checks that came back meanwhile
-        progress.update(done, number, name)
+        progress.update(done, number - 1, name)
     progress.finish()
+
+
+def _write_finding(out: TextIO, result: LineResult) -> None:
+    out.write(finding_record(result) + "\n")
 
 
 def finding_record(result: LineResult) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lwsyslog.config import load_config
 from lwsyslog.events import Origin
-from lwsyslog.pipeline import Pipeline
+from lwsyslog.pipeline import LineResult, Pipeline
 from lwsyslog.severity import Severity
 from lwsyslog.sinks import MemorySink
 from lwsyslog.triage import Urgency
@@ -124,3 +124,36 @@ def test_a_watched_trap_path_alerts_only_once_configured(tmp_path: Path) -> None
     result = watching.process(line, Origin("a.log", 1))
     assert [alert.rule for alert in result.alerts] == ["watched-path"]
     assert sink.alerts[0].client_ip == "192.0.2.12"
+
+
+def test_process_lines_is_process_bytes_line_by_line(tmp_path: Path) -> None:
+    benign = (
+        '203.0.113.9 - - [23/Nov/2026:14:00:00 +0000] "GET / HTTP/1.1" 200 10 "-" "Mozilla/5.0"'
+    )
+    lines = [
+        line.encode()
+        for line in (benign, sqli(second=1), benign, sqli(client="198.51.100.2", second=2))
+    ]
+    one_by_one, one_sink = pipeline(tmp_path)
+    expected = [
+        one_by_one.process_bytes(data, Origin("a.log", 7 + n)) for n, data in enumerate(lines)
+    ]
+    batched, batch_sink = pipeline(tmp_path)
+    seen: list[tuple[int, int]] = []  # (line, alerts delivered so far) at each urgent line
+
+    def urgent(result: LineResult) -> None:
+        seen.append((result.event.origin.line, len(batch_sink.alerts)))
+
+    assert batched.process_lines(lines, "a.log", 7, urgent) == 11
+    assert seen == [(8, 1), (10, 2)]
+    assert [(a.client_ip, a.last) for a in batch_sink.alerts] == [
+        (a.client_ip, a.last) for a in one_sink.alerts
+    ]
+    assert [r.urgency for r in expected] == [
+        Urgency.STANDARD,
+        Urgency.URGENT,
+        Urgency.STANDARD,
+        Urgency.URGENT,
+    ]
+    assert batched.stats.lines == one_by_one.stats.lines == 4
+    assert batched.process_lines([], "a.log", 11) == 11
