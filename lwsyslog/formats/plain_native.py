@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib.machinery
 import re
 from collections.abc import Callable
+from typing import Final
 
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats.fields import split_request_line
@@ -23,6 +24,10 @@ __all__ = ["COMPILED", "NativePlainConverter"]
 COMPILED: bool = (globals().get("__file__") or "").endswith(
     tuple(importlib.machinery.EXTENSION_SUFFIXES)
 )
+
+
+# Held in a C static here (compiled): the shared table is a module-dict look-up per line.
+_STATUS_CODES: Final = STATUS_CODES
 
 
 def _text(value: str | None) -> str:
@@ -70,7 +75,7 @@ class NativePlainConverter:
         g: tuple[str | None, ...] = m.groups()
         method, target, protocol, request_line = self._request_fields(g)
         status_text = g[self._status]
-        status = STATUS_CODES.get(status_text or "")
+        status = _STATUS_CODES.get(status_text or "")
         if status is None and status_text and status_text != "-":
             status = int(status_text)
         time: float | None = None

@@ -21,7 +21,7 @@ import os
 import re
 from collections.abc import Sequence
 from functools import cache
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from lwsyslog.matching import dbcache
 
@@ -30,7 +30,7 @@ __all__ = ["ENGINES", "LiteralScanner", "compile_literals", "engine_name"]
 ENGINES = ("hyperscan", "re")
 #: Texts this long or longer are scanned for their one-character literals with ``in`` (see
 #: :class:`_HyperscanScanner`); shorter ones cost less in one scan.
-LONG_TEXT = 1024
+LONG_TEXT: Final = 1024
 # The shortest run of a character that a long text's runs are cut from (see _Long).
 _CANARY = 8
 _TrieNode = dict[str, "_TrieNode"]
