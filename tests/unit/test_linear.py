@@ -7,7 +7,7 @@ import re
 import pytest
 
 from lwsyslog.matching import linear
-from lwsyslog.matching.linear import linear_search, verified_search
+from lwsyslog.matching.linear import Regex, linear_search, verified_search
 
 pytest.importorskip("re2")
 
@@ -37,6 +37,37 @@ def test_search_reports_the_fragment_group_not_the_context(
     search = linear_search(pattern)
     assert search.engine == "re2"
     assert search.search(text) == found
+
+
+@pytest.mark.parametrize(
+    ("source", "flags"),
+    [
+        ("abc", 0),
+        ("abc", re.IGNORECASE),
+        ("abc", re.ASCII | re.IGNORECASE),
+        ("a.c", re.DOTALL | re.MULTILINE),
+        ("(?i)abc", 0),
+        ("(?s:a.)c", 0),
+        ("(?:a)b", re.VERBOSE),
+    ],
+)
+def test_a_regex_reports_the_flags_re_gives_it_without_compiling(source: str, flags: int) -> None:
+    regex = Regex(source, flags)
+    assert regex.flags == re.compile(source, flags).flags
+    # Flags of its own ("(?i)", "(?s:") are read by compiling it; else nothing compiles.
+    assert regex.is_compiled == (source[:3] in ("(?i", "(?s"))
+
+
+def test_a_regex_searches_as_its_compiled_pattern_and_compiles_only_for_re() -> None:
+    lazy = [Regex(UNION.pattern), Regex(DOTS.pattern)]
+    for regex, compiled in zip(lazy, (UNION, DOTS), strict=True):
+        texts = ("id=1 union select 2", "a/..?b", "q=xxx&r", "a/..b", "/" + "." * 50 + "?")
+        assert [linear_search(regex).search(t) for t in texts] == [
+            linear_search(compiled).search(t) for t in texts
+        ]
+        assert not regex.is_compiled  # RE2 ran it; the groups came from an ASCII compile
+        assert regex.search(texts[0]) is not None or regex.search(texts[2]) is not None
+        assert regex.is_compiled
 
 
 def test_search_without_re2_gives_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
