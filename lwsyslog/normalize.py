@@ -51,9 +51,10 @@ _ODD_SPACE_CHARS = (
 _NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}]")
 _ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
 _ENTITY: Final = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
-# _NEEDS_WORK without "&" and "*", which change nothing unless an entity or "/*" follows (a
-# query's "&" usually has neither).
-_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}]")
+# What makes a text with a character of _NEEDS_WORK need decoding all the same: one of them
+# but "&" and "*", which change nothing unless an entity or "/*" follows (a query's "&"
+# usually has neither), a "/*", or an entity: one search where there were three.
+_NEEDS_DECODING: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}]|/\*|{_ENTITY.pattern}")
 # More "&" than this and the text goes to decode() without a search for entities here (which
 # costs a step per "&": decode() searches once, not twice).
 _AMPERSANDS_CHECKED: Final = 16
@@ -424,13 +425,6 @@ class EventView:
 def undecoded(text: str) -> bool:
     """True when :func:`decode` returns ``text`` unchanged, and so does every way a field is
     decoded in parts (a URL's path and query): nothing in it to undo."""
-    if len(text) > MAX_DECODED_CHARS or "  " in text:
+    if len(text) > MAX_DECODED_CHARS or "  " in text or text.count("&") > _AMPERSANDS_CHECKED:
         return False
-    if _NEEDS_WORK.search(text) is None:
-        return True
-    return (
-        _NEEDS_WORK_BUT_AMP.search(text) is None
-        and "/*" not in text
-        and text.count("&") <= _AMPERSANDS_CHECKED
-        and _ENTITY.search(text) is None
-    )
+    return _NEEDS_DECODING.search(text) is None

@@ -237,3 +237,26 @@ def test_runs_of_white_space_of_any_length_fold_to_one() -> None:
         assert decode(text) == expected, repr(text)
     assert decode("a" + "\n" * 60_000 + "b") == "a\nb"
     assert decode("a" + " " * 60_001 + "b") == "a b"
+
+
+def _three_searches(text: str) -> bool:
+    """undecoded() as it was written before its searches were one (the reference)."""
+    spaces = r"\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+    if len(text) > MAX_DECODED_CHARS or "  " in text:
+        return False
+    if re.search(rf"[%&\\\x00+*{spaces}]", text) is None:
+        return True
+    return (
+        re.search(rf"[%\\\x00+{spaces}]", text) is None
+        and "/*" not in text
+        and text.count("&") <= 16
+        and re.search(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)", text) is None
+    )
+
+
+def test_undecoded_says_what_its_three_searches_said() -> None:
+    rng = random.Random(11)
+    texts = ["&" * 16, "&" * 17, "a&b" * 17, "/a/b?c=1&d=2", "/*", "/ *", "*/", "&amp;"]
+    for _ in range(20_000):
+        texts.append("".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 24))))
+    assert [undecoded(text) for text in texts] == [_three_searches(text) for text in texts]
