@@ -89,11 +89,9 @@ class Pipeline:
         self.crawlers = crawler_watch(config.crawlers, config.allow)
         self._watch_crawlers = self.crawlers.observe if self.crawlers is not None else None
         self._max_line_bytes = config.max_line_bytes
-        # Bound methods looked up once: process() runs for every line.
-        self._parse = self.parser.parse
-        self._detect = self.detection.detect
-        self._classify = self.triage.classify
-        self._observe = self.thresholds.observe_line
+        # The stages are compiled classes, called directly: a bound method kept in an
+        # attribute would be a generic call (arguments boxed and parsed) for every line.
+        self._detect_engine = self.detection.detect_engine
         self._tuned = {
             rule_id: settings
             for rule_id, settings in self.detection.settings.items()
@@ -140,7 +138,7 @@ class Pipeline:
         stats.lines += 1
         if len(text) > self._max_line_bytes:
             return self._too_long(text, origin)
-        event = self._parse(text, origin)
+        event = self.parser.parse(text, origin)
         log = event.log
         if log == "access":
             stats.access += 1
@@ -154,13 +152,13 @@ class Pipeline:
 
     def _stages(self, event: AccessEvent | ErrorEvent) -> LineResult:
         """Detect, triage, count and (rarely) alert: everything after the parse."""
-        findings = self._detect(event)
+        findings = self._detect_engine.detect(event)
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):
                 findings = _escalate_answered(findings)
-        urgency = self._classify(event, bool(findings))
-        crossings = self._observe(event, urgency, findings)
+        urgency = self.triage.classify(event, bool(findings))
+        crossings = self.thresholds.observe_line(event, urgency, findings)
         if urgency is _STANDARD and not crossings:
             # Made as a plain tuple is: LineResult() runs a Python-level __new__ (0.4 us).
             return _tuple_new(LineResult, (event, urgency, (), (), True))
@@ -169,7 +167,7 @@ class Pipeline:
     def _too_long(self, text: str, origin: Origin) -> LineResult:
         # Longer than any line Apache writes: only its head is read, as a cut line.
         text = text[: self._max_line_bytes]
-        event = self._parse(text, origin)
+        event = self.parser.parse(text, origin)
         if isinstance(event, Unparsed):
             return self._unparsed_line(event, text, origin, too_long=True)
         return self._counted(event)

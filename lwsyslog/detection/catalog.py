@@ -47,11 +47,12 @@ class Detection:
             for info in infos
         )
         self._by_id = {info.id: info for info in self.rules}
-        self._engine = DetectEngine(self.detectors, engine)
+        #: What runs the detectors on events (compiled: the pipeline calls it directly).
+        self.detect_engine = DetectEngine(self.detectors, engine)
         #: The literal matching engine in use (``hyperscan`` or ``re``).
-        self.engine = self._engine.engine
-        self.detect = self._engine.detect
-        self.explain = self._engine.explain
+        self.engine = self.detect_engine.engine
+        self.detect = self.detect_engine.detect
+        self.explain = self.detect_engine.explain
 
     def configured(self, config: Config) -> Config:
         """``config`` with its ``[rules.ID]`` tables keyed by canonical rule id."""

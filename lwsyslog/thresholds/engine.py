@@ -154,12 +154,11 @@ class ThresholdEngine:
             if isinstance(counted.rule, MissingPaths):
                 counted.rule.answers = self._answers
         self._every = [c for c in self._counted if isinstance(c.rule, EveryEventRule)]
-        # The usual case, one every-event rule (request-flood): its tick is called directly.
-        self._tick: Callable[[AccessEvent | ErrorEvent], WindowKey | None] | None = (
-            self._every[0].rule.tick  # type: ignore[attr-defined]
-            if len(self._every) == 1
-            else None
-        )
+        # The usual case, one every-event rule (request-flood): its tick is called directly,
+        # as a method of the compiled class (a bound method kept in an attribute would be a
+        # generic call for every line).
+        only = self._every[0].rule if len(self._every) == 1 else None
+        self._tick_rule: EveryEventRule | None = only if isinstance(only, EveryEventRule) else None
         self._selective = [c for c in self._counted if not isinstance(c.rule, EveryEventRule)]
         self._by_status: dict[int, list[_Counted]] = {}
         self._by_method: dict[str, list[_Counted]] = {}
@@ -247,10 +246,10 @@ class ThresholdEngine:
                     interested = self._merged(interested, by_method)
                 if event.user and self._with_user:
                     interested = self._merged(interested, self._with_user)
-            tick = self._tick
+            ticking = self._tick_rule
             crossings: Sequence[Crossing] = _NO_CROSSINGS
-            if tick is not None:
-                key = tick(event)
+            if ticking is not None:
+                key = ticking.tick(event)
                 if key is not None:
                     crossings = self._tick_every(event, key)
             elif self._every:
