@@ -56,6 +56,10 @@ def _no_match(_text: str) -> None:
     return None
 
 
+def _no_event(_match: re.Match[str], _origin: Origin, _text: str) -> AccessEvent:
+    raise AssertionError("no hot format: _no_match matches nothing")
+
+
 _ParseResult = AccessEvent | ErrorEvent | Unparsed
 _Event = AccessEvent | ErrorEvent
 
@@ -95,6 +99,7 @@ class LineParser:
         "_formats",
         "_headers",
         "_hot",
+        "_hot_event",
         "_hot_match",
         "_hot_patterns",
         "_iis",
@@ -155,6 +160,7 @@ class LineParser:
         }
         self._hot: AccessFormat | None = None
         self._hot_match: Callable[[str], re.Match[str] | None] = _no_match
+        self._hot_event: Callable[[re.Match[str], Origin, str], AccessEvent] = _no_event
         self._retarget()
         self._quoted = False
         self.internal_errors = 0
@@ -166,6 +172,9 @@ class LineParser:
         self._hot = None if self._headers or self._other else self._last
         if self._hot is not None:
             self._hot_match = self._hot_patterns[self._hot].match
+            # Its converter kept here too: read through the format object it is a look-up
+            # by name for every line.
+            self._hot_event = self._hot.plain_event
 
     @property
     def formats(self) -> tuple[AccessFormat, ...]:
@@ -183,8 +192,8 @@ class LineParser:
                     m = self._hot_match(text)
                     if m is not None:
                         if self._proxies is None:
-                            return hot.plain_event(m, origin, text)
-                        return self._forwarded(hot.plain_event(m, origin, text))
+                            return self._hot_event(m, origin, text)
+                        return self._forwarded(self._hot_event(m, origin, text))
                 elif text[-1:] not in _LINE_ENDS:
                     g = hot.match_escaped(text)
                     if g is not None and (text[:1] != "[" or not self._error):
