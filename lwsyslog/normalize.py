@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
-from lwsyslog.events import Event
+from lwsyslog.events import Event, reader
 from lwsyslog.flooded import FloodedText
 from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
 
@@ -324,7 +324,7 @@ def raw_getter(log: str, field: str) -> Callable[[Event], str]:
         return _empty
     if source != field:
         return operator.attrgetter(field) if log == "access" else _error_entry_path
-    return operator.attrgetter(field)
+    return reader(log, field)
 
 
 # The getters of each log type, for EventView: its event's log is known, no check per read.

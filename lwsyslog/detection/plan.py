@@ -14,13 +14,12 @@ per value, bounded: a User-Agent or Referer seen before costs one dict lookup.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
 
 from lwsyslog.detection.signatures import Candidate, Signature
-from lwsyslog.events import Event
+from lwsyslog.events import Event, reader
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.literals import Requirement
 from lwsyslog.matching.scanner import ENGINES, LiteralScanner, compile_literals, engine_name
@@ -228,9 +227,9 @@ class _Unit:
 class _Source:
     """One event attribute: its scan units, and what each value gave, cached."""
 
-    def __init__(self, attribute: str, units: Sequence[_Unit]) -> None:
+    def __init__(self, log: str, attribute: str, units: Sequence[_Unit]) -> None:
         self.attribute = attribute
-        self.read = operator.attrgetter(attribute)
+        self.read = reader(log, attribute)
         self.units = tuple(units)
         self.cache: dict[str, tuple[Selected, ...]] = {}
         self.get = self.cache.get
@@ -344,7 +343,7 @@ class LogPlan:
         units: dict[str, list[_Unit]] = {}
         for (attribute, scanned), slots in by_text.items():
             units.setdefault(attribute, []).append(_Unit(log, scanned, slots, engine))
-        self.sources = tuple(_Source(attribute, found) for attribute, found in units.items())
+        self.sources = tuple(_Source(log, attribute, found) for attribute, found in units.items())
         # What select() needs of each source, looked up once.
         self._readers = tuple((source.read, source.get, source.fill) for source in self.sources)
         self.engine = next(

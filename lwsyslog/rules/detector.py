@@ -12,7 +12,6 @@ match: only those are evaluated.
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Final, NamedTuple
@@ -21,7 +20,7 @@ from lwsyslog.categories import CATEGORIES
 from lwsyslog.detection.interface import RuleVerdict
 from lwsyslog.detection.signatures import SCANNED_FIELDS, Candidate, Signature
 from lwsyslog.errors import RuleError
-from lwsyslog.events import Event
+from lwsyslog.events import Event, reader
 from lwsyslog.findings import Finding
 from lwsyslog.matching.linear import PatternLike
 from lwsyslog.matching.literals import Requirement, literal_requirement
@@ -125,7 +124,7 @@ def _keyed(log: str, rules: Sequence[Rule]) -> tuple[_Keyed, ...]:
                     if code:
                         tables[0][1].setdefault(code, []).append(index)
     return tuple(
-        _Keyed(operator.attrgetter(name), {key: tuple(value) for key, value in table.items()})
+        _Keyed(reader(log, name), {key: tuple(value) for key, value in table.items()})
         for name, table in tables
         if table
     )

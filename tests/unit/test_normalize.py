@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin
+from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin, reader
 from lwsyslog.normalize import (
     MAX_DECODED_CHARS,
     TEXT_FIELDS,
@@ -260,3 +260,21 @@ def test_undecoded_says_what_its_three_searches_said() -> None:
     for _ in range(20_000):
         texts.append("".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 24))))
     assert [undecoded(text) for text in texts] == [_three_searches(text) for text in texts]
+
+
+def test_the_compiled_readers_read_what_attrgetter_reads() -> None:
+    access_event = access(
+        "/a?b=1", user_agent="curl/8", referer="https://r/", cookie="c=1", method="POST"
+    )
+    access_event.status = 404
+    error_event = ErrorEvent(origin=ORIGIN, raw="", code="AH00128", message="m", referer="r")
+    for event in (access_event, error_event):
+        for attribute in (
+            "target", "user_agent", "referer", "cookie", "status", "method", "cut",
+            "message", "code", "client_ip", "time",
+        ):  # fmt: skip
+            if not hasattr(event, attribute):
+                continue
+            read = reader(event.log, attribute)
+            assert read(event) == getattr(event, attribute), (event.log, attribute)
+    assert reader("access", "target") is not reader("access", "client_ip")
