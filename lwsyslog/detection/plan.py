@@ -67,6 +67,9 @@ class _Slot(NamedTuple):
     selected: Selected
     # A local signature's confirmation on its field's text (None: evaluated on the event).
     confirm: Callable[[str], str | None] | None
+    # For a field cut from the text scanned (a target's path or query): the literals that
+    # selected the signature, one of which the field itself must hold for a match there.
+    within: tuple[str, ...] = ()
 
 
 def strongest_clause(requirement: Requirement) -> Requirement:
@@ -288,12 +291,28 @@ class _Source:
             if search is None or not confirm:
                 selected.append(slot.selected)
                 continue
+            if slot.within and not _holds_one(text, slot.within):
+                continue  # the literal was elsewhere in the target: no match in this field
             fragment = search(text)
             if fragment is not None:
                 selected.append(
                     Selected(slot.detector, Candidate(signature.owner, signature.field, fragment))
                 )
         return tuple(selected) if selected else _NOTHING
+
+
+def _holds_one(text: str, literals: tuple[str, ...]) -> bool:
+    """Whether ``text`` (a field's decoded, lower-cased text) holds one of ``literals`` as
+    the scan looks for them (a line break counts as a space). A text that is not ASCII
+    counts as holding one: only its confirmation decides."""
+    if not text.isascii():
+        return True
+    if "\n" in text:
+        text = text.replace("\n", " ")
+    for literal in literals:  # noqa: SIM110  (a loop: any() over a generator costs twice)
+        if literal in text:
+            return True
+    return False
 
 
 def _texts(attribute: str, lowered: str) -> Callable[[str], str]:
@@ -338,7 +357,16 @@ class LogPlan:
                     if signature.local
                     else None
                 )
-                slot = _Slot(detector, signature, Selected(detector, candidate), search)
+                within: tuple[str, ...] = ()
+                if search is not None and scanned != signature.field and signature.requirement:
+                    # A match in the field holds a literal of each clause (the analysis'
+                    # promise): the scan of the whole target may have found it elsewhere.
+                    within = tuple(
+                        literal
+                        for strings in strongest_clause(signature.requirement)
+                        for literal in _scanned_literals(strings)
+                    )
+                slot = _Slot(detector, signature, Selected(detector, candidate), search, within)
                 by_text.setdefault((attribute, scanned), []).append(slot)
         units: dict[str, list[_Unit]] = {}
         for (attribute, scanned), slots in by_text.items():

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 
 from lwsyslog.detection import plan as plan_module
 from lwsyslog.detection.engine import DetectEngine
-from lwsyslog.events import Event
+from lwsyslog.detection.plan import LogPlan
+from lwsyslog.detection.signatures import Signature
+from lwsyslog.events import AccessEvent, Event, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.rules import AccessSample, ErrorSample, Rule, RuleMatch
@@ -190,3 +193,31 @@ def test_explain_marks_the_rules_detect_selected() -> None:
         "test-query-drop",
         "test-backup",
     ]
+
+
+def test_a_literal_elsewhere_in_the_target_does_not_confirm_a_rule_on_the_query() -> None:
+    # The target is scanned once for its path's and its query's rules: "-r" in the path
+    # selects a query rule, which cannot match a query without it; only a query holding one
+    # of its literals is confirmed.
+    asked: list[str] = []
+
+    def confirmer(owner: int, field: str) -> Callable[[str], str | None]:
+        def confirm(text: str) -> str | None:
+            asked.append(text)
+            return "-r" if "-r" in text else None
+
+        return confirm
+
+    signature = Signature(0, "query", "decoded", (frozenset({"-r", "-n"}),), True)
+    plan = LogPlan("access", [[signature]], "re", [confirmer])
+
+    def select(target: str) -> list[str]:
+        event = AccessEvent(origin=Origin("t", 1), raw="", target=target)
+        found, _ = plan.select(event)
+        return [item.candidate.fragment or "" for item in found]
+
+    assert select("/blog/1-release-notes?ref=ab&page=2") == []
+    assert asked == []
+    assert select("/blog?x=a-r") == ["-r"]
+    assert select("/blog-r?x=a-n") == []
+    assert asked == ["x=a-r", "x=a-n"]
