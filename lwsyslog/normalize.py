@@ -37,7 +37,7 @@ __all__ = [
 MAX_DECODED_CHARS: Final = 64 * 1024
 
 #: Characters of a flooded field's text that :func:`flooded_head` gives.
-FLOODED_HEAD_CHARS = 100
+FLOODED_HEAD_CHARS: Final = 100
 
 #: Percent-decoding is repeated at most this many times (``%25252e`` needs three).
 DECODE_ROUNDS = 3
