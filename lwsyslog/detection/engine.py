@@ -143,7 +143,10 @@ def _selecting(detector: Detector, log: str) -> Keyed | None:
     """The detector's own selection of rules by attribute values, when it tells (the
     built-in rules' statuses, methods and message ids); ``None``: it decides on every event."""
     selecting = getattr(detector, "selecting", None)
-    return None if selecting is None else tuple(selecting(log))
+    if selecting is None:
+        return None
+    found = selecting(log)
+    return None if found is None else tuple(found)
 
 
 def _confirmer(detector: Detector) -> Confirmer:

@@ -127,6 +127,11 @@ class SigmaDetector(Detector):
         }
         self._use(ruleset.with_categories(chosen) if chosen else ruleset)
 
+    def selecting(self, log: str) -> tuple[()] | None:
+        """No attribute value selects a Sigma rule without its literals unless a rule of
+        ``log`` is evaluated on every event (``None``: then every event needs a call)."""
+        return None if self._always[log] else ()
+
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each rule, on the raw text of the fields it reads."""
         return self._signatures[log]

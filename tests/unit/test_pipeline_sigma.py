@@ -113,3 +113,32 @@ def test_sigma_event_count_correlation_becomes_a_threshold(tmp_path: Path) -> No
     assert [(a.key, a.count) for a in correlated] == [("198.51.100.3", 3)]
     # The building-block rule (generate: false by default) never alerts on its own.
     assert not [a for a in sink.alerts if a.rule.endswith("c001")]
+
+
+STATUS_ONLY = """
+title: Server error answered
+id: 7a1c2e40-5b6d-4e8f-9a0b-1c2d3e4f5a60
+status: test
+level: low
+logsource:
+    category: webserver
+detection:
+    selection:
+        sc-status: 503
+    condition: selection
+"""
+
+
+def test_a_sigma_rule_without_literals_runs_on_lines_no_scan_selects(tmp_path: Path) -> None:
+    # No text selects this rule, so the detect stage must hand it every line; a rule set whose
+    # rules all need literals is skipped on lines without them (the usual line).
+    pipeline, _ = pipeline_with(tmp_path, STATUS_ONLY)
+    plain = pipeline.process(line("192.0.2.5", 1, "/index.html", 503), Origin("a.log", 1))
+    assert [f.rule_id for f in plain.findings] == ["sigma:7a1c2e40-5b6d-4e8f-9a0b-1c2d3e4f5a60"]
+    fine = pipeline.process(line("192.0.2.5", 2, "/index.html", 200), Origin("a.log", 2))
+    assert not fine.findings
+    (tmp_path / "literal").mkdir()
+    pipeline, _ = pipeline_with(tmp_path / "literal", RULE)
+    archive = pipeline.process(line("192.0.2.5", 3, "/site.zip", 200), Origin("a.log", 3))
+    sigma = [f.rule_id for f in archive.findings if f.rule_id.startswith("sigma:")]
+    assert sigma == ["sigma:5b0d3b36-7c43-4a0e-9d0c-2f1f5d7a9e01"]
