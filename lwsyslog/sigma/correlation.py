@@ -100,7 +100,7 @@ def threshold_of(correlation: CorrelationIR) -> tuple[SigmaEventCount, Threshold
     )
     settings = ThresholdSettings(
         enabled=True,
-        count=correlation.count,
+        count=correlation.alert_count,
         window_secs=correlation.window_secs,
         cooldown_secs=correlation.window_secs,
         severity=correlation.severity,

@@ -86,7 +86,7 @@ def describe_event_count(
         file=file,
         categories=categories,
         severity=severity,
-        count=_count(condition),
+        alert_count=_count(condition),
         window_secs=float(correlation.timespan.seconds),
         group_by=_group_fields(correlation, referenced),
     )

@@ -21,8 +21,7 @@ value searched for in the keyword fields). A value is a dict with one of the key
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lwsyslog.severity import Severity
 from lwsyslog.sigma.literals import FieldLiterals
@@ -39,8 +38,7 @@ Value = dict[str, Any]
 """One value test of a condition leaf (see the module docstring)."""
 
 
-@dataclass(frozen=True)
-class RuleIR:
+class RuleIR(NamedTuple):
     """One Sigma detection rule lwsyslog can evaluate, described.
 
     ``conditions`` holds one tree per ``condition`` of the rule (a match of any is a match);
@@ -61,12 +59,12 @@ class RuleIR:
     requirements: dict[str, FieldLiterals]
 
 
-@dataclass(frozen=True)
-class CorrelationIR:
+class CorrelationIR(NamedTuple):
     """One ``event_count`` correlation lwsyslog can count, described.
 
-    ``group_by`` gives, per counted finding rule id, the ``(label, Sigma field)`` pairs whose
-    values key the count.
+    An alert is raised at the ``alert_count``-th event within ``window_secs``; ``group_by``
+    gives, per counted finding rule id, the ``(label, Sigma field)`` pairs whose values key
+    the count.
     """
 
     id: str
@@ -76,7 +74,7 @@ class CorrelationIR:
     file: str
     categories: tuple[str, ...]
     severity: Severity
-    count: int
+    alert_count: int
     window_secs: float
     group_by: tuple[tuple[str, tuple[tuple[str, str], ...]], ...]
 
@@ -86,8 +84,7 @@ class CorrelationIR:
         return self.title or self.id
 
 
-@dataclass(frozen=True)
-class RuleSetIR:
+class RuleSetIR(NamedTuple):
     """Every rule and correlation of a load, and the ``(file, reason)`` of those left out."""
 
     rules: tuple[RuleIR, ...]

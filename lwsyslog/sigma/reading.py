@@ -11,7 +11,6 @@ imports pySigma and PyYAML.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -132,7 +131,7 @@ class _Describer:
             if isinstance(rule, SigmaCorrelationRule):
                 self._correlation(rule)
         rules = [
-            dataclasses.replace(rule, standalone=False) if rule.id in self._quiet else rule
+            rule._replace(standalone=False) if rule.id in self._quiet else rule
             for rule in self._rules.values()
         ]
         return RuleSetIR(

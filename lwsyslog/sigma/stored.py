@@ -115,7 +115,7 @@ def _correlation_record(correlation: CorrelationIR) -> dict[str, Any]:
         "file": correlation.file,
         "categories": correlation.categories,
         "severity": correlation.severity.value,
-        "count": correlation.count,
+        "alert_count": correlation.alert_count,
         "window_secs": correlation.window_secs,
         "group_by": correlation.group_by,
     }
@@ -164,7 +164,7 @@ def _correlation(record: dict[str, Any]) -> CorrelationIR:
         file=record["file"],
         categories=tuple(record["categories"]),
         severity=Severity(record["severity"]),
-        count=int(record["count"]),
+        alert_count=int(record["alert_count"]),
         window_secs=float(record["window_secs"]),
         group_by=tuple(
             (rule_id, tuple((label, field) for label, field in fields))
