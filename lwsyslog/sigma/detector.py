@@ -125,7 +125,9 @@ class SigmaDetector(Detector):
             for rule_id, own in settings.items()
             if "categories" in own.options
         }
-        self._use(ruleset.with_categories(chosen) if chosen else ruleset)
+        chosen_ruleset = ruleset.with_categories(chosen) if chosen else ruleset
+        if chosen_ruleset is not self.ruleset:  # as built already: keep its signatures
+            self._use(chosen_ruleset)
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each rule, on the raw text of the fields it reads."""
