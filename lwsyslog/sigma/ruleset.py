@@ -162,14 +162,10 @@ class SigmaRuleSet:
         store = dbcache.active()
         pysigma = stored.pysigma_version() if store is not None else None
         key = stored.rules_key(files, pysigma) if pysigma is not None else ""
-        payload = store.get(key) if store is not None and key else None
-        if payload is not None:
-            description = stored.rules_of(payload)
-            if description is not None:
-                try:
-                    return cls.build(description)
-                except (ValueError, KeyError, TypeError, AttributeError, Unsupported):
-                    pass  # a description this code does not build: read the files
+        if store is not None and key:
+            kept = cls._stored(store, key)
+            if kept is not None:
+                return kept
         # pySigma is the optional "sigma" extra: imported only when the files must be read.
         from lwsyslog.sigma.reading import read_rules  # noqa: PLC0415
 
@@ -180,10 +176,23 @@ class SigmaRuleSet:
         return ruleset
 
     @classmethod
+    def _stored(cls, store: dbcache.DatabaseCache, key: str) -> SigmaRuleSet | None:
+        """The rule set stored under ``key``; ``None`` when there is none this code builds."""
+        payload = store.get(key)
+        description = stored.rules_of(payload) if payload is not None else None
+        if description is None:
+            return None
+        try:
+            return cls.build(description)
+        except (ValueError, KeyError, TypeError, AttributeError, Unsupported):
+            return None
+
+    @classmethod
     def build(cls, description: RuleSetIR) -> SigmaRuleSet:
         """The rule set a description (:mod:`lwsyslog.sigma.ir`) stands for.
 
-        Raises ``ValueError`` or ``KeyError`` for a description this code cannot build.
+        Raises ``ValueError``, ``KeyError`` or ``TypeError`` for a description this code
+        cannot build (one stored by other code).
         """
         thresholds = [threshold_of(correlation) for correlation in description.correlations]
         info = [
