@@ -17,9 +17,12 @@ from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.matching import dbcache
 from lwsyslog.matching.dbcache import DatabaseCache
+from lwsyslog.observation import Observation
 from lwsyslog.severity import Severity
+from lwsyslog.sigma.correlation import SigmaEventCount
 from lwsyslog.sigma.ruleset import SigmaRuleSet
 from lwsyslog.sigma.source import SIGMA_SOURCE
+from lwsyslog.triage import Urgency
 from tests.unit.test_sigma import MODIFIER_CASES, RULES, access, error, write_rule
 
 RULE_ID = "sigma:11111111-2222-4333-8444-555555555555"
@@ -47,10 +50,11 @@ def _events() -> list[AccessEvent | ErrorEvent]:
 
 def _observed(ruleset: SigmaRuleSet) -> list[object]:
     """Everything a caller can see of a rule set: rules, what was left out, thresholds,
-    metadata, and every rule's verdict and findings on :func:`_events`."""
+    metadata, and every rule's verdict, findings and threshold keys on :func:`_events`."""
     seen: list[object] = [ruleset.rules, ruleset.unsupported, ruleset.other_logsources]
     seen += [[rule.requirements for rule in ruleset.rules]]
     for threshold, settings in ruleset.thresholds():
+        assert isinstance(threshold, SigmaEventCount)
         seen += [
             threshold.id,
             threshold.categories,
@@ -60,7 +64,10 @@ def _observed(ruleset: SigmaRuleSet) -> list[object]:
             ruleset.metadata(threshold.id),
         ]
     for event in _events():
-        seen += [ruleset.explain(event), ruleset.detect(event)]
+        findings = ruleset.detect(event)
+        seen += [ruleset.explain(event), findings]
+        observation = Observation(event, Urgency.URGENT, findings)
+        seen += [list(threshold.keys(observation)) for threshold, _ in ruleset.thresholds()]
     return seen
 
 
@@ -100,6 +107,7 @@ import json, sys
 from pathlib import Path
 from lwsyslog.matching import dbcache
 from lwsyslog.sigma.detector import SigmaDetector
+from lwsyslog.sigma.correlation import SigmaEventCount
 from lwsyslog.sigma.ruleset import SigmaRuleSet
 from tests.unit.test_sigma_cache import _events
 
