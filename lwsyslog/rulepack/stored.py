@@ -17,16 +17,14 @@ at load with its file, line and key as before; a process without a cache (``lwsy
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import fields
-from pathlib import Path
 from typing import Any
 
 import lwsyslog
+from lwsyslog.codestamp import code_stamp
 from lwsyslog.matching import dbcache
-from lwsyslog.matching.linear import re2_available
 from lwsyslog.rulepack.schema import KeyLines, PackRule, Where
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
@@ -34,40 +32,11 @@ from lwsyslog.severity import Severity
 __all__ = ["dump", "pack_key", "rules_of"]
 
 _FORMAT = b"lwsyslog checked rule pack 1"
-_CODE_SUFFIXES = (".py", ".so", ".json")
-
-
-def _file_stamp(name: str | None) -> bytes:
-    """``path:mtime:size`` of a file (empty when it has none)."""
-    if not name:
-        return b""
-    try:
-        status = os.stat(name)
-    except OSError:
-        return name.encode()
-    return f"{name}:{status.st_mtime_ns}:{status.st_size}".encode()
-
-
-def _code_stamp() -> bytes:
-    """The code in use: every module and data table of the installed package (the checks,
-    the decoding the samples go through; a new build or an edit changes a file's stamp) and
-    RE2's module."""
-    stamps = []
-    for directory, subdirectories, names in os.walk(Path(lwsyslog.__file__).parent):
-        subdirectories[:] = sorted(name for name in subdirectories if name != "__pycache__")
-        stamps += [
-            _file_stamp(os.path.join(directory, name))
-            for name in sorted(names)
-            if name.endswith(_CODE_SUFFIXES)
-        ]
-    re2 = sys.modules.get("re2") if re2_available() else None
-    stamps.append(_file_stamp(getattr(re2, "__file__", None)) or b"no re2")
-    return b"|".join(stamps)
 
 
 def pack_key(files: Sequence[tuple[str, bytes]], reserved: frozenset[str]) -> str:
     """The cache key of pack files ``(name, bytes)`` checked against ``reserved`` ids."""
-    parts = [_FORMAT, lwsyslog.__version__.encode(), sys.version.encode(), _code_stamp()]
+    parts = [_FORMAT, lwsyslog.__version__.encode(), sys.version.encode(), code_stamp()]
     parts.append("\n".join(sorted(reserved)).encode())
     for name, data in files:
         parts += [name.encode(), data]

@@ -2,35 +2,26 @@
 
 A Sigma correlation such as "5 matches of rule X from one ``c-ip`` within 10 minutes" is the
 same idea as :class:`lwsyslog.thresholds.ThresholdRule`: count observations per key in a
-sliding window. :func:`event_count_threshold` turns one correlation into a rule class (its
-own ``id``, ``categories`` and ``description``, as every threshold rule declares them) and
-the :class:`~lwsyslog.settings.ThresholdSettings` the engine needs: ``count`` from the
-condition (``gte: n`` -> n, ``gt: n`` -> n+1, ``eq: n`` -> n: a stream alerts when the n-th
-event arrives), ``window_secs`` from ``timespan``, and a cooldown of one window.
+sliding window. :func:`threshold_of` turns one described correlation
+(:mod:`lwsyslog.sigma.describe_correlation` made it) into a rule class (its own ``id``,
+``categories`` and ``description``, as every threshold rule declares them) and the
+:class:`~lwsyslog.settings.ThresholdSettings` the engine needs: the count, a window of the
+correlation's ``timespan`` and a cooldown of one window. Nothing here imports pySigma.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import cast
-
-from sigma.correlations import (
-    SigmaCorrelationCondition,
-    SigmaCorrelationConditionOperator,
-    SigmaCorrelationRule,
-    SigmaCorrelationType,
-)
 
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
-from lwsyslog.severity import Severity
 from lwsyslog.sigma.fields import FieldValue, getter
-from lwsyslog.sigma.values import Unsupported
+from lwsyslog.sigma.ir import CorrelationIR
 from lwsyslog.thresholds import ThresholdRule, WindowKey
 
-__all__ = ["GroupField", "SigmaEventCount", "event_count_threshold"]
+__all__ = ["GroupField", "SigmaEventCount", "threshold_of"]
 
 GroupField = tuple[str, Callable[[AccessEvent | ErrorEvent], FieldValue]]
 """``(label, getter)`` of one group-by field for one referenced rule and log."""
@@ -41,8 +32,8 @@ _LOGS = ("access", "error")
 class SigmaEventCount(ThresholdRule):
     """Counts events matched by a correlation's rules, keyed by its group-by fields.
 
-    Instances come from :func:`event_count_threshold`, which subclasses this per
-    correlation to declare its ``id``, ``categories`` and ``description``.
+    Instances come from :func:`threshold_of`, which subclasses this per correlation to
+    declare its ``id``, ``categories`` and ``description``.
     """
 
     id = "sigma-event-count"
@@ -84,81 +75,34 @@ def _shown(value: FieldValue) -> str:
     return value if isinstance(value, str) else str(value)
 
 
-def _count(condition: SigmaCorrelationCondition) -> int:
-    op, count = condition.op, condition.count
-    if op in (SigmaCorrelationConditionOperator.GTE, SigmaCorrelationConditionOperator.EQ):
-        return max(1, math.ceil(count))
-    if op is SigmaCorrelationConditionOperator.GT:
-        return max(1, math.floor(count) + 1)
-    raise Unsupported(f"condition '{op.name.lower()}' cannot raise an alert on a stream")
+def threshold_of(correlation: CorrelationIR) -> tuple[SigmaEventCount, ThresholdSettings]:
+    """The threshold rule and settings of one described ``event_count`` correlation.
 
-
-def _group_fields(
-    correlation: SigmaCorrelationRule, referenced: Mapping[str, object]
-) -> dict[tuple[str, str], list[GroupField]]:
-    """Per (referenced finding rule id, log): the getters of the group-by fields."""
-    aliases = {alias.alias: alias for alias in correlation.aliases}
-    group: dict[tuple[str, str], list[GroupField]] = {}
-    for rule_id, sigma_rule in referenced.items():
-        for log in _LOGS:
-            fields: list[GroupField] = []
-            for name in correlation.group_by or ():
-                field = name
-                alias = aliases.get(name)
-                if alias is not None:
-                    field = next(
-                        (f for ref, f in alias.mapping.items() if ref.rule is sigma_rule), ""
-                    )
-                    if not field:
-                        raise Unsupported(f"alias '{name}' has no field for a referenced rule")
-                try:
-                    fields.append((name, getter(field, log)))
-                except KeyError:
-                    raise Unsupported(
-                        f"group-by field '{field}' has no Apache equivalent"
-                    ) from None
-            group[(rule_id, log)] = fields
-    return group
-
-
-def event_count_threshold(
-    correlation: SigmaCorrelationRule,
-    rule_id: str,
-    referenced: Mapping[str, object],
-    categories: tuple[str, ...],
-    severity: Severity,
-) -> tuple[SigmaEventCount, ThresholdSettings]:
-    """The threshold rule and settings of one ``event_count`` correlation.
-
-    ``referenced`` maps the finding rule ids of the correlated rules to their pySigma rule
-    objects (for field aliases). Raises :class:`~lwsyslog.sigma.values.Unsupported` for
-    other correlation types and for conditions a stream cannot alert on (``lt``, ``neq``...).
+    Raises ``KeyError`` for a group-by field lwsyslog does not know (a description from
+    elsewhere: :mod:`lwsyslog.sigma.describe_correlation` refuses those).
     """
-    if correlation.type is not SigmaCorrelationType.EVENT_COUNT:
-        raise Unsupported(f"correlation type '{correlation.type.name.lower()}' is not supported")
-    condition = correlation.condition
-    if not isinstance(condition, SigmaCorrelationCondition):
-        raise Unsupported("extended correlation conditions are not supported")
-    count = _count(condition)
-    window = float(correlation.timespan.seconds)
-    group = _group_fields(correlation, referenced)
+    group = {
+        (rule_id, log): [(label, getter(field, log)) for label, field in fields]
+        for rule_id, fields in correlation.group_by
+        for log in _LOGS
+    }
     rule_class = cast(
         type[SigmaEventCount],
         type(
-            f"SigmaEventCount_{rule_id}",
+            f"SigmaEventCount_{correlation.id}",
             (SigmaEventCount,),
             {
-                "id": rule_id,
-                "categories": categories,
-                "description": correlation.title or rule_id,
+                "id": correlation.id,
+                "categories": correlation.categories,
+                "description": correlation.description,
             },
         ),
     )
     settings = ThresholdSettings(
         enabled=True,
-        count=count,
-        window_secs=window,
-        cooldown_secs=window,
-        severity=severity,
+        count=correlation.alert_count,
+        window_secs=correlation.window_secs,
+        cooldown_secs=correlation.window_secs,
+        severity=correlation.severity,
     )
     return rule_class(group), settings

@@ -125,7 +125,9 @@ class SigmaDetector(Detector):
             for rule_id, own in settings.items()
             if "categories" in own.options
         }
-        self._use(ruleset.with_categories(chosen) if chosen else ruleset)
+        chosen_ruleset = ruleset.with_categories(chosen) if chosen else ruleset
+        if chosen_ruleset is not self.ruleset:  # as built already: keep its signatures
+            self._use(chosen_ruleset)
 
     def selecting(self, log: str) -> tuple[()] | None:
         """No attribute value selects a Sigma rule without its literals unless a rule of

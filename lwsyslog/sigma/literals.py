@@ -12,8 +12,10 @@ test, a ``not``) are evaluated on every event of their log.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from sigma.types import SigmaString
+if TYPE_CHECKING:
+    from sigma.types import SigmaString
 
 __all__ = ["FieldLiterals", "literal_of"]
 

@@ -1,12 +1,16 @@
 """Loading a directory of Sigma rules and evaluating them on parsed Apache events.
 
-pySigma reads and validates the YAML; :mod:`lwsyslog.sigma.compiler` turns each rule into a
-Python evaluator once; :meth:`SigmaRuleSet.detect` then runs, per event, only the rules whose
-logsource is that event's log. A malformed rule stops loading with a
-:class:`~lwsyslog.errors.RuleError` naming the file; a well-formed rule lwsyslog cannot
-evaluate (another product's logsource, a field Apache does not log, an unsupported
-modifier) is listed in :attr:`SigmaRuleSet.unsupported` with the reason; a rule for another
-product's logsource is listed in :attr:`SigmaRuleSet.other_logsources`. Neither is loaded.
+Loading reads the files and, where the process has a database cache whose entry for those
+exact files exists (:mod:`lwsyslog.sigma.stored`), takes their stored description; otherwise
+pySigma reads and validates the YAML (:mod:`lwsyslog.sigma.reading`, imported only then) and
+the description is stored. :meth:`SigmaRuleSet.build` turns the description into one Python
+evaluator per rule and log (:mod:`lwsyslog.sigma.compiler`); :meth:`SigmaRuleSet.detect`
+then runs, per event, only the rules whose logsource is that event's log. A malformed rule
+stops loading with a :class:`~lwsyslog.errors.RuleError` naming the file; a well-formed rule
+lwsyslog cannot evaluate (another product's logsource, a field Apache does not log, an
+unsupported modifier) is listed in :attr:`SigmaRuleSet.unsupported` with the reason; a rule
+for another product's logsource is listed in :attr:`SigmaRuleSet.other_logsources`. Neither
+is loaded.
 """
 
 from __future__ import annotations
@@ -17,22 +21,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-import yaml
-from sigma.collection import SigmaCollection
-from sigma.correlations import SigmaCorrelationRule
-from sigma.exceptions import SigmaError, SigmaRuleLocation
-from sigma.rule import SigmaRule, SigmaRuleBase
-
 from lwsyslog.errors import RuleError
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.findings import Finding
+from lwsyslog.matching import dbcache
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
-from lwsyslog.sigma.compiler import Evaluator, Hit, check_supported, compile_rule
-from lwsyslog.sigma.correlation import event_count_threshold
-from lwsyslog.sigma.fields import logs_for
+from lwsyslog.sigma import stored
+from lwsyslog.sigma.compiler import Evaluator, Hit, evaluator
+from lwsyslog.sigma.correlation import threshold_of
+from lwsyslog.sigma.ir import RULE_ID_PREFIX, RuleIR, RuleSetIR
 from lwsyslog.sigma.literals import FieldLiterals
-from lwsyslog.sigma.mapping import categories_for, cves_for, severity_for
 from lwsyslog.sigma.values import Unsupported
 from lwsyslog.thresholds import ThresholdRule
 
@@ -43,9 +42,6 @@ __all__ = [
     "SigmaRuleInfo",
     "SigmaRuleSet",
 ]
-
-RULE_ID_PREFIX = "sigma:"
-"""Findings and thresholds from Sigma rules have ids ``sigma:<rule id>``."""
 
 #: Longest fragment kept in a finding (a wildcard match can span a whole long target).
 MAX_FRAGMENT_CHARS = 256
@@ -130,63 +126,6 @@ def _rule_files(paths: Sequence[Path]) -> list[Path]:
     return files
 
 
-def _problem(exc: BaseException) -> str:
-    """The message of a pySigma/YAML error without pySigma's appended absolute path."""
-    if isinstance(exc, SigmaError) and exc.args:
-        return str(exc.args[0])
-    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
-        mark = exc.problem_mark
-        return f"YAML error at line {mark.line + 1}, column {mark.column + 1}: {exc.problem}"
-    return str(exc).replace("\n", " ")
-
-
-#: PyYAML's safe loader, in C where PyYAML was built with libyaml.
-_SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
-    yaml, "CSafeLoader", yaml.SafeLoader
-)
-
-
-def _load_file(path: Path) -> SigmaCollection:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read Sigma rule: {exc}") from exc
-    try:
-        # pySigma's from_yaml reads with PyYAML's pure-Python SafeLoader; the same loader
-        # in C (libyaml) gives the same documents about ten times faster (a tenth of a
-        # second for SigmaHQ's web rules, at every start).
-        documents = list(yaml.load_all(text, Loader=_SAFE_LOADER))
-        collection = SigmaCollection.from_dicts(
-            documents,
-            source=SigmaRuleLocation(path),
-            collect_filters=True,
-            resolve_references=False,
-        )
-    except (yaml.YAMLError, SigmaError, TypeError, AttributeError, KeyError) as exc:
-        raise RuleError(f"{path}: malformed Sigma rule: {_problem(exc)}") from exc
-    return collection
-
-
-def _file_of(rule: SigmaRuleBase, files: dict[int, str]) -> str:
-    # Applying a Sigma filter replaces the rule object; its source location survives.
-    known = files.get(id(rule))
-    if known is not None:
-        return known
-    return str(rule.source.path) if rule.source is not None else "<unknown>"
-
-
-def _rule_id(rule: SigmaRuleBase, file: str) -> str:
-    if rule.id is not None:
-        return str(rule.id)
-    if rule.name:
-        return rule.name
-    return Path(file).stem
-
-
-def _level(rule: SigmaRuleBase) -> str:
-    return rule.level.name.lower() if rule.level is not None else ""
-
-
 class SigmaRuleSet:
     """Sigma rules compiled for in-process evaluation on parsed Apache events."""
 
@@ -219,18 +158,59 @@ class SigmaRuleSet:
         Raises :class:`~lwsyslog.errors.RuleError` naming the file for a malformed rule, a
         duplicate rule id, or a correlation that references a rule no file defines.
         """
-        files: dict[int, str] = {}
-        collections: list[SigmaCollection] = []
-        for path in _rule_files(paths):
-            collection = _load_file(path)
-            for rule in collection.rules:
-                files[id(rule)] = str(path)
-            collections.append(collection)
+        files = [(path, _read(path)) for path in _rule_files(paths)]
+        store = dbcache.active()
+        pysigma = stored.pysigma_version() if store is not None else None
+        key = stored.rules_key(files, pysigma) if pysigma is not None else ""
+        if store is not None and key:
+            kept = cls._stored(store, key)
+            if kept is not None:
+                return kept
+        # pySigma is the optional "sigma" extra: imported only when the files must be read.
+        from lwsyslog.sigma.reading import read_rules  # noqa: PLC0415
+
+        description = read_rules(files)
+        ruleset = cls.build(description)
+        if store is not None and key:
+            store.put(key, stored.dump(description))
+        return ruleset
+
+    @classmethod
+    def _stored(cls, store: dbcache.DatabaseCache, key: str) -> SigmaRuleSet | None:
+        """The rule set stored under ``key``; ``None`` when there is none this code builds."""
+        payload = store.get(key)
+        description = stored.rules_of(payload) if payload is not None else None
+        if description is None:
+            return None
         try:
-            merged = SigmaCollection.merge(collections, resolve_references=False)
-        except SigmaError as exc:  # a filter that cannot be applied
-            raise RuleError(f"Sigma filter: {_problem(exc)}") from exc
-        return _Builder(merged, files).build()
+            return cls.build(description)
+        except (ValueError, KeyError, TypeError, AttributeError, Unsupported):
+            return None
+
+    @classmethod
+    def build(cls, description: RuleSetIR) -> SigmaRuleSet:
+        """The rule set a description (:mod:`lwsyslog.sigma.ir`) stands for.
+
+        Raises ``ValueError``, ``KeyError`` or ``TypeError`` for a description this code
+        cannot build (one stored by other code).
+        """
+        thresholds = [threshold_of(correlation) for correlation in description.correlations]
+        info = [
+            (
+                correlation.id,
+                SigmaRuleInfo(
+                    correlation.sigma_id, correlation.title, correlation.level, correlation.file
+                ),
+            )
+            for correlation in description.correlations
+        ]
+        return cls(
+            (_compiled(rule) for rule in description.rules),
+            description.unsupported,
+            thresholds,
+            info,
+            description.other_logsources,
+        )
 
     def without(self, disabled: frozenset[str]) -> SigmaRuleSet:
         """This rule set without the rules whose ids are in ``disabled``."""
@@ -305,130 +285,27 @@ class SigmaRuleSet:
         return self._info[rule_id]
 
 
-class _Builder:
-    """Compiles a merged pySigma collection into a :class:`SigmaRuleSet`."""
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise RuleError(f"{path}: cannot read Sigma rule: {exc}") from exc
 
-    def __init__(self, collection: SigmaCollection, files: dict[int, str]) -> None:
-        self._collection = collection
-        self._files = files
-        self._compiled: dict[int, CompiledSigmaRule] = {}
-        self._seen: dict[str, str] = {}
-        self._unsupported: list[tuple[str, str]] = []
-        self._foreign: list[tuple[str, str]] = []
-        self._thresholds: list[tuple[ThresholdRule, ThresholdSettings]] = []
-        self._info: list[tuple[str, SigmaRuleInfo]] = []
-        self._quiet: set[str] = set()
 
-    def build(self) -> SigmaRuleSet:
-        for rule in self._collection.rules:
-            if isinstance(rule, SigmaRule):
-                self._rule(rule)
-        for rule in self._collection.rules:
-            if isinstance(rule, SigmaCorrelationRule):
-                self._correlation(rule)
-        rules = [
-            dataclasses.replace(rule, standalone=False) if rule.id in self._quiet else rule
-            for rule in self._compiled.values()
-        ]
-        return SigmaRuleSet(rules, self._unsupported, self._thresholds, self._info, self._foreign)
-
-    def _claim_id(self, rule: SigmaRuleBase, file: str) -> str:
-        sigma_id = _rule_id(rule, file)
-        rule_id = RULE_ID_PREFIX + sigma_id
-        other = self._seen.get(rule_id)
-        if other is not None:
-            raise RuleError(f"{file}: Sigma rule id {sigma_id} is also used in {other}")
-        self._seen[rule_id] = file
-        return rule_id
-
-    def _rule(self, rule: SigmaRule) -> None:
-        file = _file_of(rule, self._files)
-        rule_id = self._claim_id(rule, file)
-        source = rule.logsource
-        logs = logs_for(source.category or "", source.product or "", source.service or "")
-        if logs is None:
-            shown = "/".join(
-                f"{key}={value}"
-                for key, value in (
-                    ("category", source.category),
-                    ("product", source.product),
-                    ("service", source.service),
-                )
-                if value
-            )
-            self._foreign.append(
-                (file, f"logsource {shown or '(none)'} is not an Apache access or error log")
-            )
-            return
-        try:
-            check_supported(rule)
-            compiled = {log: compile_rule(rule, log) for log in sorted(logs)}
-        except Unsupported as exc:
-            self._unsupported.append((file, exc.reason))
-            return
-        except SigmaError as exc:
-            raise RuleError(f"{file}: malformed Sigma rule: {_problem(exc)}") from exc
-        try:
-            tags = [str(tag) for tag in rule.tags]
-            categories = categories_for(rule.title, tags, logs)
-        except ValueError as exc:
-            raise RuleError(f"{file}: {exc}") from exc
-        self._compiled[id(rule)] = CompiledSigmaRule(
-            id=rule_id,
-            sigma_id=rule_id[len(RULE_ID_PREFIX) :],
-            title=rule.title,
-            level=_level(rule),
-            severity=severity_for(_level(rule)),
-            categories=categories,
-            logs=logs,
-            file=file,
-            cves=cves_for(rule.title, tags),
-            evaluators={log: evaluator for log, (evaluator, _) in compiled.items()},
-            requirements={log: requirement for log, (_, requirement) in compiled.items()},
-        )
-
-    def _correlation(self, correlation: SigmaCorrelationRule) -> None:
-        file = _file_of(correlation, self._files)
-        rule_id = self._claim_id(correlation, file)
-        try:
-            correlation.resolve_rule_references(self._collection)
-            correlation.aliases.resolve_rule_references(self._collection)
-        except SigmaError as exc:
-            raise RuleError(f"{file}: Sigma correlation: {_problem(exc)}") from exc
-        referenced: dict[str, object] = {}
-        compiled: list[CompiledSigmaRule] = []
-        for reference in correlation.referenced_rules:
-            target = self._compiled.get(id(reference.rule))
-            if target is None:
-                why = (
-                    "nested correlations are not supported"
-                    if isinstance(reference.rule, SigmaCorrelationRule)
-                    else f"referenced rule '{reference.reference}' is not supported"
-                )
-                self._unsupported.append((file, why))
-                return
-            referenced[target.id] = reference.rule
-            compiled.append(target)
-        categories = tuple(sorted({c for target in compiled for c in target.categories}))
-        level = _level(correlation)
-        severity = (
-            severity_for(level)
-            if level
-            else max((t.severity for t in compiled), key=lambda s: s.rank, default=Severity.MEDIUM)
-        )
-        try:
-            threshold = event_count_threshold(
-                correlation, rule_id, referenced, categories, severity
-            )
-        except Unsupported as exc:
-            self._unsupported.append((file, exc.reason))
-            return
-        self._thresholds.append(threshold)
-        self._info.append(
-            (
-                rule_id,
-                SigmaRuleInfo(rule_id[len(RULE_ID_PREFIX) :], correlation.title, level, file),
-            )
-        )
-        if not correlation.generate:
-            self._quiet.update(referenced)
+def _compiled(rule: RuleIR) -> CompiledSigmaRule:
+    """A described rule with its evaluator for each of its logs."""
+    logs = sorted(rule.logs)
+    return CompiledSigmaRule(
+        id=rule.id,
+        sigma_id=rule.sigma_id,
+        title=rule.title,
+        level=rule.level,
+        severity=rule.severity,
+        categories=rule.categories,
+        logs=rule.logs,
+        file=rule.file,
+        standalone=rule.standalone,
+        cves=rule.cves,
+        evaluators={log: evaluator(rule.conditions, log) for log in logs},
+        requirements={log: rule.requirements[log] for log in logs},
+    )

@@ -1,7 +1,8 @@
 """Sigma rules as a rule source: the ``[sigma]`` table and how its rules are loaded.
 
 Importing this module does not import pySigma: only :meth:`SigmaSource.load` does, when
-``[sigma] rule_dirs`` is set, so the ``sigma`` extra stays optional.
+``[sigma] rule_dirs`` is set and the rule files are not already described in the process's
+database cache (:mod:`lwsyslog.sigma.stored`), so the ``sigma`` extra stays optional.
 """
 
 from __future__ import annotations
@@ -42,16 +43,17 @@ class SigmaSource:
             return None
         for path in paths:
             _check_readable(path)
+        from lwsyslog.sigma.detector import SigmaDetector  # noqa: PLC0415
+        from lwsyslog.sigma.ruleset import SigmaRuleSet  # noqa: PLC0415
+
         try:
-            # pySigma is the optional "sigma" extra: imported only when rules are configured.
-            from lwsyslog.sigma.detector import SigmaDetector  # noqa: PLC0415
-            from lwsyslog.sigma.ruleset import SigmaRuleSet  # noqa: PLC0415
+            # pySigma is the optional "sigma" extra: the load imports it when it reads files.
+            ruleset = SigmaRuleSet.load(paths)
         except ImportError as error:
             raise RuleError(
                 f"[sigma] rule_dirs is set but pySigma is missing ({error}); "
                 "install it with: pip install 'lwsyslog[sigma]'"
             ) from None
-        ruleset = SigmaRuleSet.load(paths)
         if ruleset.unsupported and table.get("on_unsupported", "error") == "error":
             file, reason = ruleset.unsupported[0]
             more = len(ruleset.unsupported) - 1

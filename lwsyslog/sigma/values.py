@@ -1,13 +1,12 @@
-"""Sigma values (after pySigma applied the modifiers) compiled into Python tests.
+"""Described Sigma values (:mod:`lwsyslog.sigma.ir`) built into Python tests.
 
-pySigma turns ``field|modifier: value`` into typed values: wildcard strings (``contains`` is
-``*value*``), :class:`~sigma.types.SigmaRegularExpression` with flags, CIDR networks, numeric
-comparisons, field references, existence checks and expansions (``base64offset``,
-``windash``). Each is compiled once, here, into a test on one field value that returns the
-matched text (``""`` when a match has no text to show) or ``None``.
+Each value of a condition leaf becomes a test on one field value that returns the matched
+text (``""`` when a match has no text to show) or ``None``. Nothing here imports pySigma.
 
 Plain strings match case-insensitively (the Sigma default) unless ``cased``; regular
-expressions are case-sensitive unless ``|i``, and searched (not anchored), as in PCRE.
+expressions are case-sensitive unless ``|i``, and searched (not anchored), as in PCRE. A
+pattern is compiled by ``re`` when a test first runs: a start pays nothing for the patterns
+of rules no event selects (SigmaHQ's web rules hold about 700).
 """
 
 from __future__ import annotations
@@ -17,39 +16,14 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 
-from sigma.types import (
-    CompareOperators,
-    Placeholder,
-    SigmaBool,
-    SigmaCasedString,
-    SigmaCIDRExpression,
-    SigmaCompareExpression,
-    SigmaExists,
-    SigmaExpansion,
-    SigmaFieldReference,
-    SigmaNull,
-    SigmaNumber,
-    SigmaRegularExpression,
-    SigmaString,
-    SigmaTimestampPart,
-    SigmaType,
-    SpecialChars,
-)
-
 from lwsyslog.events import AccessEvent, ErrorEvent
 from lwsyslog.sigma.fields import FieldValue, getter
+from lwsyslog.sigma.ir import Value
 
-__all__ = [
-    "Unsupported",
-    "ValueTest",
-    "compile_keyword",
-    "compile_value",
-    "string_test",
-    "wildcard_pattern",
-]
+__all__ = ["Unsupported", "ValueTest", "search_flags", "value_test"]
 
 ValueTest = Callable[[FieldValue, AccessEvent | ErrorEvent], str | None]
-"""A compiled value: ``(field value, event) -> matched text or None``."""
+"""A built value: ``(field value, event) -> matched text or None``."""
 
 
 class Unsupported(Exception):  # noqa: N818 - a verdict on a rule, not an error of lwsyslog
@@ -60,53 +34,33 @@ class Unsupported(Exception):  # noqa: N818 - a verdict on a rule, not an error 
         self.reason = reason
 
 
-def wildcard_pattern(value: SigmaString) -> str:
-    """Regex source for a Sigma wildcard string, anchored where the string has no ``*``.
-
-    A leading or trailing ``*`` is dropped instead of becoming ``.*``, so a search returns
-    just the interesting part as the fragment (``*union select*`` shows ``union select``).
-    """
-    parts = list(value.iter_parts())
-    head = r"\A"
-    tail = r"\Z"
-    if parts and parts[0] is SpecialChars.WILDCARD_MULTI:
-        head, parts = "", parts[1:]
-    if parts and parts[-1] is SpecialChars.WILDCARD_MULTI:
-        tail, parts = "", parts[:-1]
-    body: list[str] = []
-    for part in parts:
-        if isinstance(part, str):
-            body.append(re.escape(part))
-        elif part is SpecialChars.WILDCARD_MULTI:
-            body.append(".*?")
-        elif part is SpecialChars.WILDCARD_SINGLE:
-            body.append(".")
-        elif isinstance(part, Placeholder):
-            raise Unsupported(f"placeholder %{part.name}% (expand modifier) is not supported")
-    return head + "".join(body) + tail
-
-
 def _as_text(value: FieldValue) -> str | None:
     if value is None:
         return None
     return value if isinstance(value, str) else str(value)
 
 
-def string_test(patterns: Sequence[str], *, cased: bool, empty_is_dash: bool) -> ValueTest:
-    """One search over the alternation of ``patterns`` (OR-linked values share one regex).
+def search_flags(cased: bool) -> int:
+    """The ``re`` flags of a wildcard-string search."""
+    return re.DOTALL if cased else re.DOTALL | re.IGNORECASE
+
+
+def _search_test(source: str, flags: int, empty_is_dash: bool) -> ValueTest:
+    """A search for ``source`` (compiled at the first test) giving the matched text.
 
     With ``empty_is_dash``, an empty field is also tried as ``-``: Apache logs a missing
     value as ``-`` and lwsyslog parses that to ``""``, so a rule written against the raw
     log line (``cs-referer: '-'``) still matches.
     """
-    flags = re.DOTALL if cased else re.DOTALL | re.IGNORECASE
-    source = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-    search = re.compile(source, flags).search
+    search: Callable[[str], re.Match[str] | None] | None = None
 
     def test(value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
+        nonlocal search
         text = _as_text(value)
         if text is None:
             return None
+        if search is None:
+            search = re.compile(source, flags).search
         match = search(text)
         if match is None and empty_is_dash and not text:
             match = search("-")
@@ -115,27 +69,13 @@ def string_test(patterns: Sequence[str], *, cased: bool, empty_is_dash: bool) ->
     return test
 
 
-def _regex_test(value: SigmaRegularExpression) -> ValueTest:
-    flags = 0
-    for flag in value.flags:
-        flags |= SigmaRegularExpression.sigma_to_python_flags[flag]
-    try:
-        search = re.compile(str(value.regexp), flags).search
-    except re.error as exc:  # pySigma compiled it already; kept for a clear message
-        raise Unsupported(f"regular expression {str(value.regexp)!r}: {exc}") from exc
-
-    def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
-        text = _as_text(field_value)
-        if text is None:
-            return None
-        match = search(text)
-        return None if match is None else match.group()
-
-    return test
+def _strings_test(patterns: Sequence[str], cased: bool, empty_is_dash: bool) -> ValueTest:
+    """One search over the alternation of ``patterns`` (OR-linked values share one regex)."""
+    source = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
+    return _search_test(source, search_flags(cased), empty_is_dash)
 
 
-def _number_test(value: SigmaNumber) -> ValueTest:
-    number = value.number
+def _number_test(number: float) -> ValueTest:
     shown = str(number)
 
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
@@ -148,12 +88,12 @@ def _number_test(value: SigmaNumber) -> ValueTest:
     return test
 
 
-_COMPARE: dict[CompareOperators, Callable[[float, float], bool]] = {
-    CompareOperators.LT: operator.lt,
-    CompareOperators.LTE: operator.le,
-    CompareOperators.GT: operator.gt,
-    CompareOperators.GTE: operator.ge,
-    CompareOperators.NEQ: operator.ne,
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "lt": operator.lt,
+    "lte": operator.le,
+    "gt": operator.gt,
+    "gte": operator.ge,
+    "neq": operator.ne,
 }
 
 
@@ -168,9 +108,8 @@ def _to_number(value: FieldValue) -> float | None:
     return None
 
 
-def _compare_test(value: SigmaCompareExpression) -> ValueTest:
-    compare = _COMPARE[value.op]
-    bound = value.number.number
+def _compare_test(op: str, bound: float) -> ValueTest:
+    compare = _COMPARE[op]
 
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
         number = _to_number(field_value)
@@ -181,8 +120,8 @@ def _compare_test(value: SigmaCompareExpression) -> ValueTest:
     return test
 
 
-def _cidr_test(value: SigmaCIDRExpression) -> ValueTest:
-    network = value.network
+def _cidr_test(network_text: str) -> ValueTest:
+    network = ipaddress.ip_network(network_text)
 
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
         if not isinstance(field_value, str) or not field_value:
@@ -200,9 +139,7 @@ def _null_test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str 
     return "" if field_value is None or field_value == "" else None
 
 
-def _exists_test(value: SigmaExists) -> ValueTest:
-    wanted = value.exists
-
+def _exists_test(wanted: bool) -> ValueTest:
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
         present = field_value is not None and field_value != ""
         return "" if present == wanted else None
@@ -210,8 +147,8 @@ def _exists_test(value: SigmaExists) -> ValueTest:
     return test
 
 
-def _bool_test(value: SigmaBool) -> ValueTest:
-    wanted = "true" if value.boolean else "false"
+def _bool_test(boolean: bool) -> ValueTest:
+    wanted = "true" if boolean else "false"
 
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
         text = _as_text(field_value)
@@ -220,12 +157,11 @@ def _bool_test(value: SigmaBool) -> ValueTest:
     return test
 
 
-def _fieldref_test(value: SigmaFieldReference, log: str) -> ValueTest:
+def _fieldref_test(field: str, starts: bool, ends: bool, log: str) -> ValueTest:
     try:
-        other = getter(value.field, log)
+        other = getter(field, log)
     except KeyError:
-        raise Unsupported(f"field '{value.field}' has no Apache equivalent") from None
-    starts, ends = value.starts_with, value.ends_with
+        raise Unsupported(f"field '{field}' has no Apache equivalent") from None
 
     def test(field_value: FieldValue, event: AccessEvent | ErrorEvent) -> str | None:
         mine, theirs = _as_text(field_value), _as_text(other(event))
@@ -256,54 +192,30 @@ def _any_test(tests: Sequence[ValueTest]) -> ValueTest:
     return test
 
 
-def compile_value(value: SigmaType, log: str) -> ValueTest:
-    """The test for ``field: value`` on events of ``log``; raises :class:`Unsupported`."""
-    if isinstance(value, SigmaString):
-        cased = isinstance(value, SigmaCasedString)
-        return string_test([wildcard_pattern(value)], cased=cased, empty_is_dash=True)
-    if isinstance(value, SigmaRegularExpression):
-        return _regex_test(value)
-    if isinstance(value, SigmaTimestampPart):
-        raise Unsupported("time modifiers (minute, hour, day...) are not supported")
-    if isinstance(value, SigmaNumber):
-        return _number_test(value)
-    if isinstance(value, SigmaNull):
+def value_test(value: Value, log: str) -> ValueTest:
+    """The test a described value stands for on events of ``log``.
+
+    Raises ``ValueError`` for a description this module does not know (a stored one from
+    elsewhere), :class:`Unsupported` for a field reference lwsyslog cannot read.
+    """
+    if "strings" in value:
+        return _strings_test(value["strings"], bool(value["cased"]), bool(value["dash"]))
+    if "regex" in value:
+        return _search_test(value["regex"], int(value["flags"]), False)
+    if "number" in value:
+        return _number_test(value["number"])
+    if "compare" in value:
+        return _compare_test(value["compare"], value["bound"])
+    if "cidr" in value:
+        return _cidr_test(value["cidr"])
+    if "null" in value:
         return _null_test
-    if isinstance(value, SigmaExists):
-        return _exists_test(value)
-    if isinstance(value, SigmaBool):
-        return _bool_test(value)
-    if isinstance(value, SigmaCompareExpression):
-        return _compare_test(value)
-    if isinstance(value, SigmaCIDRExpression):
-        return _cidr_test(value)
-    if isinstance(value, SigmaFieldReference):
-        return _fieldref_test(value, log)
-    if isinstance(value, SigmaExpansion):
-        return _any_test([compile_value(inner, log) for inner in value.values])
-    raise Unsupported(f"value type {type(value).__name__} is not supported")
-
-
-def keyword_string(value: SigmaString) -> SigmaString:
-    """A keyword matches anywhere in the searched text: ``value`` wrapped in ``*``."""
-    if not value.startswith(SpecialChars.WILDCARD_MULTI):
-        value = SpecialChars.WILDCARD_MULTI + value
-    if not value.endswith(SpecialChars.WILDCARD_MULTI):
-        value = value + SpecialChars.WILDCARD_MULTI
-    return value
-
-
-def compile_keyword(value: SigmaType) -> ValueTest:
-    """The test for a keyword (fieldless) value; raises :class:`Unsupported`."""
-    if isinstance(value, SigmaString):
-        cased = isinstance(value, SigmaCasedString)
-        return string_test(
-            [wildcard_pattern(keyword_string(value))], cased=cased, empty_is_dash=False
-        )
-    if isinstance(value, SigmaRegularExpression):
-        return _regex_test(value)
-    if isinstance(value, SigmaNumber) and not isinstance(value, SigmaTimestampPart):
-        return string_test([re.escape(str(value.number))], cased=False, empty_is_dash=False)
-    if isinstance(value, SigmaExpansion):
-        return _any_test([compile_keyword(inner) for inner in value.values])
-    raise Unsupported(f"keyword value of type {type(value).__name__} is not supported")
+    if "exists" in value:
+        return _exists_test(bool(value["exists"]))
+    if "bool" in value:
+        return _bool_test(bool(value["bool"]))
+    if "fieldref" in value:
+        return _fieldref_test(value["fieldref"], bool(value["starts"]), bool(value["ends"]), log)
+    if "any" in value:
+        return _any_test([value_test(inner, log) for inner in value["any"]])
+    raise ValueError(f"not a described Sigma value: {sorted(value)}")
