@@ -149,7 +149,9 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
-def _closure(module: str) -> set[str]:
+def _closure(module: str, *, inner: bool = False) -> set[str]:
+    """The modules ``module`` imports at its top, and theirs (with ``inner``, also what they
+    import inside functions)."""
     seen: set[str] = set()
     todo = [module]
     while todo:
@@ -158,6 +160,8 @@ def _closure(module: str) -> set[str]:
             continue
         seen.add(current)
         todo.extend(GRAPH.get(current, ()))
+        if inner:
+            todo.extend(target for target in INNER.get(current, ()) if target in MODULES)
     return seen
 
 
@@ -177,20 +181,6 @@ def test_no_import_cycle_among_lwsyslog_modules() -> None:
     assert _cycles(GRAPH) == []
 
 
-def _reach(module: str) -> set[str]:
-    """The modules ``module`` imports at its top or in its functions, and theirs."""
-    seen: set[str] = set()
-    todo = [module]
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        todo.extend(GRAPH.get(current, ()))
-        todo.extend(target for target in INNER.get(current, ()) if target in MODULES)
-    return seen
-
-
 def test_a_function_level_import_is_only_for_an_optional_or_deferred_dependency() -> None:
     # A module counts as needing the dependency when it or what it imports needs it, at
     # import or when a function runs: the Sigma rule set imports pySigma only to read rule
@@ -203,7 +193,7 @@ def test_a_function_level_import_is_only_for_an_optional_or_deferred_dependency(
             if top == "lwsyslog":
                 needs = {
                     name.split(".")[0]
-                    for dependency in _reach(target)
+                    for dependency in _closure(target, inner=True)
                     for name in _imports(dependency)[0]
                 }
                 if not needs & (OPTIONAL_TOP_LEVEL | DEFERRED_TOP_LEVEL):
