@@ -20,6 +20,8 @@ rule's ``evaluate`` on the decoded view, marked when the Detector's prefilter se
     .venv/bin/python bench/bench_hostile.py               # every seed x field, best of 5
     .venv/bin/python bench/bench_hostile.py --rules       # plus per-rule cost of the worst 8
     .venv/bin/python bench/bench_hostile.py --quick       # 11 seeds, best of 2: a smoke run
+    .venv/bin/python bench/bench_hostile.py --config SIGMA.toml --sigma-literals --big 0 \
+        [--sigma-search re]      # each Sigma rule's literals as seeds (re: the old searches)
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from typing import Any
 
 from hostile_report import Report, md_code
 from hostile_seeds import FIELDS, QUICK_SEEDS, SEEDS, Field, baseline_fill, seed_fill
+from hostile_sigma import search_with_re, sigma_seeds
 
 from lwsyslog.config import load_config
 from lwsyslog.events import Origin
@@ -229,11 +232,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
     config = load_config(args.config)
+    if args.sigma_search == "re":
+        search_with_re()
     pipeline = Pipeline(config)
     max_chars = int(getattr(config, "max_line_bytes", 65536))
     seeds = list(QUICK_SEEDS if args.quick else SEEDS)
     if args.seeds:
         seeds = [s for s in SEEDS if any(want in s for want in args.seeds)] or args.seeds
+    if args.sigma_literals:
+        seeds = sigma_seeds(config)
     fields = [f for f in FIELDS if not args.fields or f.name in args.fields]
     reps = 2 if args.quick and args.reps is None else (args.reps or 5)
     report = Report("hostile", "Hostile lines: per-line worst case (bench_hostile.py)", argv)
@@ -306,6 +313,17 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="only seeds containing one of these (or these as seeds)",
     )
     parser.add_argument("--fields", nargs="+", choices=[f.name for f in FIELDS])
+    parser.add_argument(
+        "--sigma-literals",
+        action="store_true",
+        help="seeds: every literal of the Sigma rules of --config's [sigma] rule_dirs",
+    )
+    parser.add_argument(
+        "--sigma-search",
+        choices=["re2", "re"],
+        default="re2",
+        help="how Sigma rules search: as shipped (re2), or with re as before (baseline)",
+    )
     parser.add_argument("--cpu", type=int, default=1, help="pin to this CPU (1; -1: no pinning)")
     parser.add_argument(
         "--config",

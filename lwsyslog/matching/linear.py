@@ -188,7 +188,11 @@ def _compile_re2(pattern: PatternLike, source: str, capture: bool) -> tuple[Any,
     try:
         return re2.compile(_re2_source(source), options), ""
     except re2.error as error:
-        return None, str(error)
+        # The bindings raise the library's message as bytes: shown as text, not b'...'.
+        message = error.args[0] if error.args else error
+        if isinstance(message, bytes):
+            return None, message.decode("utf-8", "replace")
+        return None, str(message)
 
 
 def _fragment_groups(pattern: re.Pattern[str]) -> tuple[str, ...]:

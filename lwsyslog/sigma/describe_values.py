@@ -30,6 +30,7 @@ from sigma.types import (
     SpecialChars,
 )
 
+from lwsyslog.matching.linear import Regex, linear_search, re2_available
 from lwsyslog.sigma.fields import KNOWN_FIELDS
 from lwsyslog.sigma.ir import Value
 from lwsyslog.sigma.values import Unsupported
@@ -96,9 +97,14 @@ def _regex(value: SigmaRegularExpression) -> Value:
     source, flags = str(value.regexp), regex_flags(value)
     try:
         # Evaluators compile at first use; a pattern that does not compile is refused now.
-        re.compile(source, flags)
+        search = linear_search(Regex(source, flags))
     except re.error as exc:  # pySigma compiled it already; kept for a clear message
         raise Unsupported(f"regular expression {source!r}: {exc}") from exc
+    if search.engine != "re2" and re2_available():
+        # Look-around and back-references make re backtrack over text an attacker writes.
+        raise Unsupported(
+            f"regular expression {source!r} cannot run in linear time (RE2: {search.reason})"
+        )
     return {"regex": source, "flags": flags}
 
 
