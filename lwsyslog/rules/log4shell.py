@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from typing import ClassVar
 
@@ -28,6 +29,9 @@ _ANY_LOOKUP = linear_search(
     )
 )
 _MAX_PASSES = 6
+# The replacement of each lookup by its letters: a C function of the match (a template such
+# as r"\1" is expanded by Python code per match, 0.6 us each: 500 us over 8 KB of lookups).
+_LETTERS = operator.itemgetter(1)
 
 
 def resolve_lookups(text: str) -> str:
@@ -39,9 +43,9 @@ def resolve_lookups(text: str) -> str:
     for _ in range(_MAX_PASSES):
         if _ANY_LOOKUP.search(text) is None:
             break
-        resolved = _CASE_LOOKUP.sub(r"\1", text)
-        resolved = _DEFAULT_LOOKUP.sub(r"\1", resolved)
-        resolved = _DATE_LOOKUP.sub(r"\1", resolved)
+        resolved = _CASE_LOOKUP.sub(_LETTERS, text)
+        resolved = _DEFAULT_LOOKUP.sub(_LETTERS, resolved)
+        resolved = _DATE_LOOKUP.sub(_LETTERS, resolved)
         if resolved == text:
             break
         text = resolved
