@@ -20,7 +20,8 @@ and times, each command in its own child process pinned to one CPU:
 
 Before the profiles, a start-up section (``scan_startup.py``; ``--startup-runs 0`` skips it,
 ``--startup-only`` runs nothing else) times (a) and (c) on a one-line file, median of several
-runs, with an empty cache directory and with the one of an earlier run. The lwsyslog rows all
+runs, with an empty cache directory and with the one of an earlier run, and with ``--sigma-dir``
+(e) with the cache of an earlier run (Sigma rules kept as read there). The lwsyslog rows all
 run with ``XDG_CACHE_HOME`` in the workdir, never the user's own cache.
 
 Each child is reaped with ``os.wait4`` so its own peak RSS (``ru_maxrss``) and CPU time are exact.
@@ -379,8 +380,13 @@ def _startup(
     if exe is None:
         return ["## Start-up", "", f"- skipped: {why}.", ""], None
     log, _, digest = prepare_log(workdir, 1, args.seed, "default")
+    sigma = (
+        _sigma_config(workdir, args.sigma_dir)
+        if args.sigma_dir is not None and args.sigma_dir.is_dir()
+        else None
+    )
     table, kept = startup_section(
-        args.tools_python, exe, log, workdir, cpu=cpu, runs=args.startup_runs
+        args.tools_python, exe, log, workdir, cpu=cpu, runs=args.startup_runs, sigma_config=sigma
     )
     return [
         "## Start-up: one-line file", "",
