@@ -24,7 +24,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.sigma.fields import FieldValue, getter
 from lwsyslog.sigma.ir import Value
 
-__all__ = ["Unsupported", "ValueTest", "search_flags", "value_test"]
+__all__ = ["Unsupported", "ValueTest", "value_test"]
 
 ValueTest = Callable[[FieldValue, AccessEvent | ErrorEvent], str | None]
 """A built value: ``(field value, event) -> matched text or None``."""
@@ -44,7 +44,7 @@ def _as_text(value: FieldValue) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def search_flags(cased: bool) -> int:
+def _search_flags(cased: bool) -> int:
     """The ``re`` flags of a wildcard-string search."""
     return re.DOTALL if cased else re.DOTALL | re.IGNORECASE
 
@@ -76,7 +76,7 @@ def _search_test(source: str, flags: int, empty_is_dash: bool) -> ValueTest:
 def _strings_test(patterns: Sequence[str], cased: bool, empty_is_dash: bool) -> ValueTest:
     """One search over the alternation of ``patterns`` (OR-linked values share one regex)."""
     source = patterns[0] if len(patterns) == 1 else "|".join(f"(?:{p})" for p in patterns)
-    return _search_test(source, search_flags(cased), empty_is_dash)
+    return _search_test(source, _search_flags(cased), empty_is_dash)
 
 
 def _number_test(number: float) -> ValueTest:
