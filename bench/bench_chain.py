@@ -9,7 +9,10 @@ each line counted instead of processed (``omprog_protocol_only.py``: the answers
 processing child as shipped, no parse, rules or alerts), which splits the real program's gap
 to the ceiling into the protocol's part and the processing's. Prints a Markdown table: lines/s
 end to end, the ratio to the ceiling, the program's peak RSS, and whether the real program
-reaches the floor.
+reaches the floor. Under it, each process's CPU time per line while the measured lines went
+through (user + system, from /proc, warm-up and start-up left out): the two rsyslogd, the
+program and its pipeline child. On two cores the chain is CPU-bound, so these say where each
+program's share of the ceiling goes.
 
     .venv/bin/python bench/bench_chain.py                       # both, 500,000 lines
     .venv/bin/python bench/bench_chain.py --lines 100000 --window 1024 --window 4096
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import re
 import statistics
 import sys
@@ -62,6 +66,7 @@ class Result:
     lines: int
     seconds: float
     peak_rss_kib: int
+    cpu_us_per_line: dict[str, float]
 
     @property
     def rate(self) -> float:
@@ -86,6 +91,31 @@ def _peak_rss_kib(pid: int) -> int:
         return 0
     match = re.search(r"VmHWM:\s+(\d+)", status)
     return int(match.group(1)) if match else 0
+
+
+_CPU_PARTS = ("web-host rsyslogd", "central rsyslogd", "program", "pipeline child")
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of one process, all its threads (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _chain_cpu(chain: lab.LocalChain) -> dict[str, float]:
+    """CPU seconds so far of each part of the chain (the programs of all shards summed)."""
+    programs = chain.omprog_pids()
+    children = [kid for pid in programs for kid in lab.child_pids(pid)]
+    return {
+        "web-host rsyslogd": _cpu_seconds(chain.webhost.pid),
+        "central rsyslogd": _cpu_seconds(chain.server.pid),
+        "program": sum(_cpu_seconds(pid) for pid in programs),
+        "pipeline child": sum(_cpu_seconds(pid) for pid in children),
+    }
 
 
 def _unique_line(i: int) -> bytes:
@@ -198,6 +228,7 @@ def run_once(
         lab.inject(chain.input_port, (_unique_line(-1 - i) for i in range(warm)))
         lab.wait_for(lambda: counter() >= warm, 60, "the warm-up lines")
         base = counter()
+        cpu_before = _chain_cpu(chain)
         lines = len(payload)
         start = time.monotonic()
         writer = threading.Thread(target=lab.inject, args=(chain.input_port, payload))
@@ -206,9 +237,11 @@ def run_once(
             lambda: counter() - base >= lines, max(300.0, lines / 500), f"{lines} lines", 0.02
         )
         seconds = time.monotonic() - start
+        cpu_after = _chain_cpu(chain)
         writer.join()
         peak = max((_program_peak_rss_kib(kid) for kid in chain.omprog_pids()), default=0)
-    return Result(consumer, window, lines, seconds, peak)
+    cpu = {part: (cpu_after[part] - cpu_before[part]) / lines * 1e6 for part in _CPU_PARTS}
+    return Result(consumer, window, lines, seconds, peak, cpu)
 
 
 def main() -> int:
@@ -314,6 +347,7 @@ def _report(results: list[Result], *, repeat: int) -> int:
             share = f"{rate / ceiling[window]:.0%}" if window in ceiling else "n/a"
             print(f"| {consumer} | {window} | median of {repeat} | | | {rate:,.0f} | {share} "
                   "| |")  # fmt: skip
+    _report_cpu(results)
     status = 0
     for (consumer, window), rate in sorted(median.items()):
         if consumer == _REAL and window in ceiling:
@@ -323,6 +357,20 @@ def _report(results: list[Result], *, repeat: int) -> int:
                   f"{window}, {which}): {'met' if ok else 'NOT met'}")  # fmt: skip
             status = status or (0 if ok else 1)
     return status
+
+
+def _report_cpu(results: list[Result]) -> None:
+    """Each part's CPU time per line, the median over the runs of each program."""
+    print("\nCPU time per line while the measured lines went through (us, user + system; "
+          "median of the runs):\n")  # fmt: skip
+    print(f"| program | windowSize | {' | '.join(_CPU_PARTS)} | all |")
+    print("|---|---:|" + "---:|" * (len(_CPU_PARTS) + 1))
+    for consumer, window in sorted({(r.consumer, r.window) for r in results}):
+        mine = [r.cpu_us_per_line for r in results if (r.consumer, r.window) == (consumer, window)]
+        parts = [statistics.median(cpu[part] for cpu in mine) for part in _CPU_PARTS]
+        total = statistics.median(sum(cpu.values()) for cpu in mine)
+        cells = " | ".join(f"{value:.1f}" for value in parts)
+        print(f"| {consumer} | {window} | {cells} | {total:.1f} |")
 
 
 if __name__ == "__main__":
