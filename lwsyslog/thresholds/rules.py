@@ -18,6 +18,7 @@ from mypy_extensions import mypyc_attr
 from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
@@ -158,11 +159,14 @@ class AttackRepeat(ThresholdRule):
         return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
 
 
-_LOGIN_PATH = re.compile(
-    r"(?:wp-login\.php|xmlrpc\.php|/log-?in\b|/signin\b|/sign-in\b|/auth\b|/session\b"
-    r"|/user/login|/admin/login|/administrator/index\.php|j_security_check|/account/login)",
-    re.IGNORECASE,
-)
+# RE2: ``re`` tries every branch at each position of the path, 300 us for an 8 KB one.
+_LOGIN_PATH = linear_search(
+    Regex(
+        r"(?:wp-login\.php|xmlrpc\.php|/log-?in\b|/signin\b|/sign-in\b|/auth\b|/session\b"
+        r"|/user/login|/admin/login|/administrator/index\.php|j_security_check|/account/login)",
+        re.IGNORECASE,
+    )
+).search
 
 
 class LoginPostBurst(ThresholdRule):
@@ -179,7 +183,7 @@ class LoginPostBurst(ThresholdRule):
             isinstance(event, AccessEvent)
             and event.method == "POST"
             and event.client_ip
-            and _LOGIN_PATH.search(event.path)
+            and _LOGIN_PATH(event.path) is not None
         ):
             return (_client_key(event.client_ip),)
         return ()
