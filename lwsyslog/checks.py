@@ -11,6 +11,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from lwsyslog.matching.linear import Regex, linear_search, re2_available
+
 __all__ = [
     "Checker",
     "boolean",
@@ -99,27 +101,38 @@ def string_list(value: Any) -> str | None:
 
 
 def regex(value: Any) -> str | None:
-    """One regular expression that compiles."""
+    """One regular expression that compiles and runs in linear time."""
     problem = string(value)
     if problem:
         return problem
-    try:
-        re.compile(value)
-    except re.error as error:
-        return f"invalid regular expression {value!r}: {error}"
-    return None
+    return _pattern_problem(value)
 
 
 def regex_list(value: Any) -> str | None:
-    """A list of regular expressions that compile."""
+    """A list of regular expressions that compile and run in linear time."""
     problem = string_list(value)
     if problem:
         return problem
-    for item in value:
-        try:
-            re.compile(item)
-        except re.error as error:
-            return f"invalid regular expression {item!r}: {error}"
+    return next((p for p in map(_pattern_problem, value) if p), None)
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why ``pattern`` cannot read what clients send, or None.
+
+    These patterns read paths and User-Agents, which clients write: run by ``re``, a pattern
+    such as ``(a+)+$`` takes exponential time on a crafted one. They run in RE2, linear in the
+    text; one RE2 cannot run (look-around, back-references) is refused, except where the RE2
+    wheel is missing and ``re`` runs everything.
+    """
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        return f"invalid regular expression {pattern!r}: {error}"
+    if not re2_available():
+        return None
+    found = linear_search(Regex(pattern))
+    if found.engine != "re2":
+        return f"regular expression {pattern!r} cannot run in linear time: {found.reason}"
     return None
 
 

@@ -471,8 +471,8 @@ def _metrics(data: Mapping[str, Any]) -> MetricsSettings:
 def _allow_list(data: Mapping[str, Any]) -> AllowList:
     return AllowList(
         clients=tuple(ipaddress.ip_network(item, strict=False) for item in data.get("clients", [])),
-        paths=tuple(re.compile(item) for item in data.get("paths", [])),
-        user_agents=tuple(re.compile(item) for item in data.get("user_agents", [])),
+        paths=tuple(data.get("paths", [])),
+        user_agents=tuple(data.get("user_agents", [])),
     )
 
 

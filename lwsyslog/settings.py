@@ -7,11 +7,11 @@ rules exist, so any module may import it without pulling in the loader or the ru
 from __future__ import annotations
 
 import ipaddress
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from lwsyslog.matching.linear import Regex, Search, linear_search
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.severity import Severity
 
@@ -42,11 +42,22 @@ class Location:
 
 @dataclass(frozen=True, slots=True)
 class AllowList:
-    """Findings from these clients, paths or User-Agents are dropped."""
+    """Findings from these clients, paths or User-Agents are dropped.
+
+    ``paths`` and ``user_agents`` are regular expressions, searched in RE2 (linear in the text
+    a client wrote; ``re`` where the wheel is missing). Two lists are equal when their texts
+    are, so a reload that changes nothing keeps the running pipeline.
+    """
 
     clients: tuple[Network, ...] = ()
-    paths: tuple[re.Pattern[str], ...] = ()
-    user_agents: tuple[re.Pattern[str], ...] = ()
+    paths: tuple[str, ...] = ()
+    user_agents: tuple[str, ...] = ()
+    _path_searches: tuple[Search, ...] = field(init=False, repr=False, compare=False)
+    _agent_searches: tuple[Search, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_path_searches", _searches(self.paths))
+        object.__setattr__(self, "_agent_searches", _searches(self.user_agents))
 
     def __bool__(self) -> bool:
         return bool(self.clients or self.paths or self.user_agents)
@@ -60,9 +71,15 @@ class AllowList:
                 address = None
             if address is not None and any(address in net for net in self.clients):
                 return True
-        if path and any(pattern.search(path) for pattern in self.paths):
+        if path and any(search(path) is not None for search in self._path_searches):
             return True
-        return bool(user_agent) and any(p.search(user_agent) for p in self.user_agents)
+        return bool(user_agent) and any(
+            search(user_agent) is not None for search in self._agent_searches
+        )
+
+
+def _searches(patterns: tuple[str, ...]) -> tuple[Search, ...]:
+    return tuple(linear_search(Regex(pattern)).search for pattern in patterns)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,7 @@ __all__ = [
     "LinearSearch",
     "PatternLike",
     "Regex",
+    "Search",
     "linear_search",
     "re2_available",
     "verified_search",

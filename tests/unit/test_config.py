@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,37 @@ def test_bad_regex_and_bad_network_in_allow_lists(tmp_path: Path) -> None:
     network = write(tmp_path, "net.toml", '[allow]\nclients = ["10.0.0.300/8"]\n')
     with pytest.raises(ConfigError, match="not an IP address"):
         load_config([network])
+
+
+def test_an_allow_list_pattern_that_cannot_run_in_linear_time_is_refused(tmp_path: Path) -> None:
+    pytest.importorskip("re2")
+    path = write(tmp_path, "allow.toml", '[allow]\nclients = []\npaths = ["^/a", "(?<=/)x"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config([path])
+    message = str(caught.value)
+    assert "allow.toml:3" in message and "'paths'" in message
+    assert "cannot run in linear time" in message and "(?<=/)x" in message
+
+
+def test_an_allow_list_reads_a_crafted_path_in_linear_time(tmp_path: Path) -> None:
+    # (a+)+$ backtracks exponentially in re: 30 a's and a "!" would take minutes.
+    pytest.importorskip("re2")
+    path = write(tmp_path, "allow.toml", '[allow]\npaths = ["^/static/", "(a+)+$"]\n')
+    allow = load_config([path]).allow
+    start = time.perf_counter()
+    assert not allow.allows("192.0.2.1", "/" + "a" * 30 + "!", "")
+    assert time.perf_counter() - start < 1.0
+    assert allow.allows("192.0.2.1", "/aaa", "")
+
+
+def test_the_same_allow_list_loaded_twice_is_equal(tmp_path: Path) -> None:
+    # A reload compares configurations: an unchanged allow list must not rebuild the pipeline.
+    text = '[allow]\npaths = ["^/health$"]\nuser_agents = ["^Monit/"]\n'
+    first = load_config([write(tmp_path, "a.toml", text)])
+    second = load_config([write(tmp_path, "b.toml", text)])
+    assert first.allow == second.allow
+    changed = load_config([write(tmp_path, "c.toml", text.replace("health", "ready"))])
+    assert changed.allow != first.allow
 
 
 def test_bad_status_spec_is_rejected(tmp_path: Path) -> None:
