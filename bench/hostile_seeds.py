@@ -105,6 +105,11 @@ def _path(fill: str, n: int) -> str:
     return f'{_ACCESS}"GET /{fill}/u{n} HTTP/1.1" 200 5120 "-" "{_UA}"'
 
 
+def _post_path(fill: str, n: int) -> str:
+    # A POST's path is also read by the login window (thresholds), which GETs skip.
+    return f'{_ACCESS}"POST /{fill}/u{n} HTTP/1.1" 200 5120 "-" "{_UA}"'
+
+
 def _query(fill: str, n: int) -> str:
     return f'{_ACCESS}"GET /search?q={fill}&u={n} HTTP/1.1" 200 5120 "-" "{_UA}"'
 
@@ -125,6 +130,13 @@ def _error_path(fill: str, n: int) -> str:
     return _ERROR.format(module="core") + f"AH00128: File does not exist: /var/www/{fill}/u{n}"
 
 
+def _nginx_error_message(fill: str, n: int) -> str:
+    return (
+        f'2026/03/01 10:00:00 [error] 1234#1234: *{n} "{fill}" u{n}, client: 203.0.113.5, '
+        'server: localhost, request: "GET /x HTTP/1.1", host: "a.test"'
+    )
+
+
 def _error_referer(fill: str, n: int) -> str:
     return (
         _ERROR.format(module="core")
@@ -134,12 +146,14 @@ def _error_referer(fill: str, n: int) -> str:
 
 FIELDS: tuple[Field, ...] = (
     Field("path", _path, "/"),
+    Field("post_path", _post_path, "/"),
     Field("query", _query, "+"),
     Field("user_agent", _user_agent, " "),
     Field("referer", _referer, "/"),
     Field("error_message", _error_message, " "),
     Field("error_path", _error_path, "/"),
     Field("error_referer", _error_referer, " "),
+    Field("nginx_error_message", _nginx_error_message, " "),
 )
 
 
