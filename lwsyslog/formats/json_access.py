@@ -80,13 +80,19 @@ _MAX_PLANS = 64
 _DURATION_SCALE = {"duration_s": 1_000_000, "duration_ms": 1000, "duration_us": 1}
 # A client address or host name: one token, as Apache's %h pattern allows.
 _HOST = re.compile(r"[0-9A-Za-z:_][0-9A-Za-z_.:%-]{0,254}")
-# An escape pair of a string: \xHH, or any other escaped character (kept as it is).
-_X_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|(.))", re.DOTALL)
 
 
-def _x_to_u(m: re.Match[str]) -> str:
-    hexa = m.group(1)
-    return f"\\u00{hexa}" if hexa is not None else m.group()
+def _u_escaped(text: str) -> str | None:
+    """``text`` with Apache's ``\\xHH`` escapes spelled as JSON's ``\\u00HH``, other escapes
+    kept; ``None`` when it holds a raw NUL character, which no JSON text does.
+
+    An escaped backslash (``\\\\``) stands aside first, so its second half never starts an
+    escape. Three replacements in C, where a ``re`` substitution called Python for each
+    escape: a 32 KB line of them cost 7 ordinary lines of that length.
+    """
+    if "\x00" in text:
+        return None
+    return text.replace("\\\\", "\x00").replace("\\x", "\\u00").replace("\x00", "\\\\")
 
 
 def _bytes_back(value: str) -> str:
@@ -160,8 +166,11 @@ class JsonAccessReader:
         except orjson.JSONDecodeError:
             if "\\x" not in text:
                 return None
+            spelled = _u_escaped(text)
+            if spelled is None:
+                return None
             try:
-                obj = orjson.loads(_X_ESCAPE.sub(_x_to_u, text))
+                obj = orjson.loads(spelled)
             except orjson.JSONDecodeError:
                 return None
             escaped = True

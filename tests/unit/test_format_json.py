@@ -4,15 +4,20 @@ logs from a run against real servers, the key mapping, and lines that must be re
 from __future__ import annotations
 
 import json
+import random
+import re
 from pathlib import Path
 
 import pytest
 
+from lwsyslog.config import load_config
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats import LineParser
 from lwsyslog.formats.json_access import JsonAccessReader
+from lwsyslog.pipeline import Pipeline
 from tests.unit.formats_fixtures import APACHE_JSON, NGINX, clients, lines, parse_all
+from tests.unit.user_agent_cost import cost_ratio
 
 ORIGIN = Origin("access.json", 1)
 FILES = (
@@ -178,3 +183,62 @@ def test_time_layouts() -> None:
         assert event is not None and event.time == expected, value
     bad = reader.parse('{"time":"yesterday"}', ORIGIN, "r")
     assert bad is not None and bad.time is None
+
+
+def _reference_escapes(text: str) -> str:
+    """The reading of Apache's escapes that ``JsonAccessReader`` keeps: each ``\\xHH`` is the
+    byte HH, every other escaped character stays escaped (a ``re`` substitution, left to right)."""
+    return re.sub(
+        r"\\(?:x([0-9A-Fa-f]{2})|(.))",
+        lambda m: f"\\u00{m.group(1)}" if m.group(1) is not None else m.group(),
+        text,
+        flags=re.DOTALL,
+    )
+
+
+def test_apache_escapes_read_like_the_reference_on_fuzzed_values() -> None:
+    # Runs of backslashes, x, hex digits and quotes: an escaped backslash before "x41" must not
+    # start an escape, a lone \x or \xZZ must leave the line unread, never misread.
+    reader = JsonAccessReader()
+    pieces = ["\\", "\\\\", "x", "4", "1", "a", "F", "g", '"', "u", "0", "n", " ", "é", "/"]
+    pieces += ["\\xc3", "\\xa9", "\\x4", "\\xff"]
+    chooser = random.Random(7)
+    read = 0
+    for _ in range(20_000):
+        value = "".join(chooser.choice(pieces) for _ in range(chooser.randint(0, 10)))
+        line = (
+            '{"client":"192.0.2.1","request":"GET / HTTP/1.1","status":200,'
+            f'"user_agent":"{value}"}}'
+        )
+        event = reader.parse(line, ORIGIN, line)
+        try:
+            agent = json.loads(line)["user_agent"]
+        except json.JSONDecodeError:
+            try:
+                agent = json.loads(_reference_escapes(line))["user_agent"]
+            except json.JSONDecodeError:
+                assert event is None, line
+                continue
+            if not agent.isascii() and max(agent) <= "\xff":
+                agent = agent.encode("latin-1").decode("utf-8", "backslashreplace")
+            read += 1
+        assert event is not None, line
+        assert event.user_agent == ("" if agent == "-" else agent), line
+    assert read > 2000  # the escapes' reading was exercised
+
+
+def test_a_user_agent_of_escaped_bytes_costs_a_few_ordinary_lines() -> None:
+    # 8,000 UTF-8 bytes of "é" that Apache writes as \xc3\xa9: a re substitution called Python
+    # for each of the 8,000 escapes (6.4-7.4 ordinary lines of that length); C now (1-2).
+    pipeline = Pipeline(load_config([]))
+    hostile = "\\xc3\\xa9" * 4000
+    ratio = cost_ratio(pipeline, hostile, 3.0, _apache_json_line)
+    assert ratio <= 3.0, f"8 KB of escaped bytes cost {ratio:.1f} ordinary JSON lines"
+
+
+def _apache_json_line(user_agent: str, serial: int) -> str:
+    return (
+        '{"time":"2026-03-01T10:00:00+0000","client":"203.0.113.5","remote_user":"-",'
+        f'"request":"GET /index.html HTTP/1.1","status":200,"bytes":5120,"referer":"-",'
+        f'"user_agent":"{user_agent} u{serial}"}}'
+    )
