@@ -130,6 +130,25 @@ def _error_path(fill: str, n: int) -> str:
     return _ERROR.format(module="core") + f"AH00128: File does not exist: /var/www/{fill}/u{n}"
 
 
+def _json(field: str, fill: str, n: int) -> str:
+    # Apache's JSON LogFormat: values escaped as in any Apache log (\" \\ \xHH), which is
+    # JSON but for the \xHH escapes.
+    values = {"request": "GET /index.html HTTP/1.1", "user_agent": _UA} | {field: fill}
+    return (
+        f'{{"time":"2026-03-01T10:00:00+0000","client":"203.0.113.5","remote_user":"-",'
+        f'"request":"{values["request"]}","status":200,"bytes":5120,"referer":"-",'
+        f'"user_agent":"{values["user_agent"]}","serial":{n}}}'
+    )
+
+
+def _json_query(fill: str, n: int) -> str:
+    return _json("request", f"GET /search?q={fill}&u={n} HTTP/1.1", n)
+
+
+def _json_user_agent(fill: str, n: int) -> str:
+    return _json("user_agent", f"{fill} u{n}", n)
+
+
 def _nginx_error_message(fill: str, n: int) -> str:
     return (
         f'2026/03/01 10:00:00 [error] 1234#1234: *{n} "{fill}" u{n}, client: 203.0.113.5, '
@@ -154,6 +173,8 @@ FIELDS: tuple[Field, ...] = (
     Field("error_path", _error_path, "/"),
     Field("error_referer", _error_referer, " "),
     Field("nginx_error_message", _nginx_error_message, " "),
+    Field("json_query", _json_query, "+"),
+    Field("json_user_agent", _json_user_agent, " "),
 )
 
 
