@@ -149,6 +149,23 @@ def _json_user_agent(fill: str, n: int) -> str:
     return _json("user_agent", f"{fill} u{n}", n)
 
 
+def _iis(query: str, user_agent: str) -> str:
+    # IIS W3C extended, its default field list (no #Fields: line needed); IIS writes a space
+    # in a field as "+".
+    return (
+        f"2026-03-01 10:00:00 10.0.2.10 GET /default.aspx {query.replace(' ', '+')} 443 - "
+        f"203.0.113.5 {user_agent.replace(' ', '+')} - 200 0 0 31"
+    )
+
+
+def _iis_query(fill: str, n: int) -> str:
+    return _iis(f"q={fill}&u={n}", "Mozilla/5.0")
+
+
+def _iis_user_agent(fill: str, n: int) -> str:
+    return _iis("-", f"{fill} u{n}")
+
+
 def _nginx_error_message(fill: str, n: int) -> str:
     return (
         f'2026/03/01 10:00:00 [error] 1234#1234: *{n} "{fill}" u{n}, client: 203.0.113.5, '
@@ -175,6 +192,8 @@ FIELDS: tuple[Field, ...] = (
     Field("nginx_error_message", _nginx_error_message, " "),
     Field("json_query", _json_query, "+"),
     Field("json_user_agent", _json_user_agent, " "),
+    Field("iis_query", _iis_query, "+"),
+    Field("iis_user_agent", _iis_user_agent, "+"),
 )
 
 
