@@ -10,7 +10,8 @@ their fail2ban setup implies, see ``detection.fail2ban.FILE_CONFIG``):
 ``real-logs``     a 2004 honeypot, three scanner runs against DVWA, a benign access and error log
 ``attack-tools``  real attack tools run against a local Apache (tests/fixtures/attack-tools)
 ``classes``       recall per round-2 class (header injection, SQLi and command-injection shapes,
-                  NUL bytes, source disclosure, legacy probes, known exploits), dev and held-out
+                  NUL bytes, source disclosure, legacy probes from fuzzdb's and from dirb's
+                  lists, known exploits), dev and held-out
 ``false-alerts``  alerts per 100k lines on logs of ordinary sites, and every round-2 alert there
 ``coverage``      CVEs covered: on CISA's KEV list, and named by SigmaHQ's webserver rules
 ``busy-clients``  false alerts per 100k lines of the threshold rules on benign logs, a NAT-like

@@ -5,12 +5,15 @@ while writing them).
 Corpora: ``payloads/round2/<class>.tsv`` (built by ``detection/payload_lists.py`` from
 PayloadsAllTheThings and fuzzdb; provenance in the data's ``SOURCES.md``), the known-exploit
 requests of ``payloads/round2/known-exploit.tsv`` (built by ``detection/known_exploits.py`` from
-nuclei templates for KEV CVEs, one row per request), and
+nuclei templates for KEV CVEs, one row per request), a second legacy-probe corpus that no rule
+was written from before it was measured (``payloads/round2/legacy-probe-dirb.tsv``, the product
+lists of the dirb scanner's Debian package, built by ``detection/dirb_lists.py``), and
 the lines of real scanner and tool runs that carry the class's evidence (netsparker, acunetix,
 wapiti, wfuzz). Every payload is one access line (``GET target``; file probes answered 404,
 parameter payloads 200, as a site without the file would answer) through a fresh pipeline with
 the built-in defaults. Right class: a finding of the class's taxonomy id (for legacy product
-probes, ``known-exploit``, with ``admin-probe``/``sensitive-file`` shown beside it). Rows
+probes, ``known-exploit``, with ``admin-probe``/``sensitive-file`` shown beside it, and for
+every file class the share of requests with any finding at all). Rows
 labelled ``probe`` or ``other`` are left out of the recall; for legacy probes, whose lone words
 are such rows, a second corpus row (``lists, all entries``) measures every entry.
 """
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote
 
+from detection.dirb_lists import FILE as DIRB_FILE
+from detection.dirb_lists import load_dirb
 from detection.engine import Line, Verdict, new_pipeline, read_lines, scan, unwrap_quoted
 from detection.markdown import code, pct, table
 from detection.payload_lists import CLASSES, Payload, label, load, split_of
@@ -45,6 +50,11 @@ _PROBE_CATEGORIES = frozenset({"known-exploit", "admin-probe", "sensitive-file"}
 #: a label that takes rows out of the recall must not hide what the rules make of them.
 _ALL_ENTRIES_CLASSES = frozenset({"legacy-probe"})
 _ALL_ENTRIES = "lists, all entries"
+#: The second legacy-probe corpus (:mod:`detection.dirb_lists`): a real scanner's product lists.
+_DIRB = "dirb vulns lists"
+_DIRB_ALL_ENTRIES = "dirb vulns lists, all entries"
+#: Corpora judged against the class's target (the lists; the tool runs are shown beside them).
+_JUDGED = frozenset({"lists", _DIRB})
 _FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The combined format and the Cookie header, so a payload can ride in a cookie.
@@ -71,6 +81,7 @@ class _Score:
     total: int = 0
     right: int = 0
     probe_family: int = 0
+    any_finding: int = 0
     misses: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -89,6 +100,13 @@ def measure(data: Path, fixtures: Path) -> Section:
         if cls not in _ALL_ENTRIES_CLASSES:
             rows = [row for row in rows if row.kind == "target"]
         _score_rows(cls, rows, scores)
+    dirb = data / "payloads" / "round2" / DIRB_FILE
+    if dirb.exists():
+        dirb_rows = load_dirb(dirb.parent)
+        probes[_DIRB] = sum(1 for row in dirb_rows if row.kind != "target")
+        _score_rows("legacy-probe", dirb_rows, scores, (_DIRB, _DIRB_ALL_ENTRIES))
+    else:
+        missing.append(DIRB_FILE.removesuffix(".tsv"))
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
     doc = [_table(scores, probes), ""]
@@ -102,7 +120,7 @@ def measure(data: Path, fixtures: Path) -> Section:
         f"{cls} ({source}): dev {pct(s_dev.right, s_dev.total)}, held-out "
         f"{pct(s_held.right, s_held.total)}"
         for (cls, source), (s_dev, s_held) in _pairs(scores).items()
-        if source in ("lists", _ALL_ENTRIES)
+        if source in ("lists", _ALL_ENTRIES, _DIRB, _DIRB_ALL_ENTRIES)
     ] + [f"{cls} (lists): not measured, corpus missing" for cls in missing]
     return Section("classes", "Round-2 classes", "\n".join(doc), "\n".join(details), headline)
 
@@ -134,7 +152,13 @@ def _right(cls: str, verdict: Verdict) -> tuple[bool, bool]:
     return want in categories, bool(categories & _PROBE_CATEGORIES)
 
 
-def _score_rows(cls: str, rows: list[Payload], scores: dict[tuple[str, str, str], _Score]) -> None:
+def _score_rows(
+    cls: str,
+    rows: list[Payload],
+    scores: dict[tuple[str, str, str], _Score],
+    names: tuple[str, str] = ("lists", _ALL_ENTRIES),
+) -> None:
+    """Score one corpus: its targets as ``names[0]``, every row (probe classes) as ``names[1]``."""
     status = 404 if cls in _FILE_CLASSES else 200
     # One pipeline per class: a line's findings do not depend on the lines before it.
     lines = [
@@ -145,14 +169,15 @@ def _score_rows(cls: str, rows: list[Payload], scores: dict[tuple[str, str, str]
     for row, verdict in zip(rows, result.verdicts, strict=True):
         target = row.target()
         right, family = _right(cls, verdict)
-        corpora = ["lists"] if row.kind == "target" else []
+        corpora = [names[0]] if row.kind == "target" else []
         if cls in _ALL_ENTRIES_CLASSES:
-            corpora.append(_ALL_ENTRIES)
+            corpora.append(names[1])
         for corpus in corpora:
             score = scores.setdefault((cls, corpus, row.split), _Score())
             score.total += 1
             score.right += right
             score.probe_family += family
+            score.any_finding += verdict.flagged
             if not right:
                 score.misses.append((row.source.rsplit(":", 1)[-1], target, _seen(verdict)))
 
@@ -216,7 +241,8 @@ def _pairs(
 def _order(key: tuple[str, str]) -> tuple[int, int, str]:
     classes = [*CLASSES, "known-exploit"]
     cls, source = key
-    lists_first = 0 if source == "lists" else 1 if source == _ALL_ENTRIES else 2
+    ranks = {"lists": 0, _ALL_ENTRIES: 1, _DIRB: 2, _DIRB_ALL_ENTRIES: 3}
+    lists_first = ranks.get(source, 4)
     return (classes.index(cls) if cls in classes else 99, lists_first, source)
 
 
@@ -239,6 +265,11 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
             if cls in _FILE_CLASSES
             else "-"
         )
+        anything = (
+            pct(dev.any_finding + held.any_finding, dev.total + held.total)
+            if cls in _FILE_CLASSES
+            else "-"
+        )
         rows.append(
             [
                 cls,
@@ -248,16 +279,18 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
                 pct(dev.right, dev.total),
                 held.total,
                 pct(held.right, held.total),
-                probes[cls] if source == "lists" else "-",
+                probes[source if source == _DIRB else cls] if source in _JUDGED else "-",
                 family,
-                _verdict(cls, dev, held) if source == "lists" else "-",
+                anything,
+                _verdict(cls, dev, held) if source in _JUDGED else "-",
             ]
         )
     return table(
         [
             "class", "taxonomy id", "corpus", "dev", "dev right %", "held-out",
             "held-out right %", "probe-only or other-class rows (not counted)",
-            "any probe category (known-exploit, admin-probe, sensitive-file)", "target",
+            "any probe category (known-exploit, admin-probe, sensitive-file)",
+            "any finding", "target",
         ],
         rows,
     )  # fmt: skip

@@ -301,12 +301,12 @@ def build(repos: dict[str, Path], out: Path) -> dict[str, int]:
     return {cls: len(found) for cls, found in rows.items()}
 
 
-def load(directory: Path, cls: str) -> list[Payload]:
-    """The rows of one class's corpus."""
-    with (directory / f"{cls}.tsv").open(encoding="utf-8", newline="") as handle:
+def load(directory: Path, name: str, cls: str | None = None) -> list[Payload]:
+    """The rows of corpus file ``name``.tsv, of class ``cls`` (default: ``name``)."""
+    with (directory / f"{name}.tsv").open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter="\t")
         next(reader)
-        return [Payload(cls, *row) for row in reader]
+        return [Payload(cls or name, *row) for row in reader]
 
 
 def main(argv: list[str] | None = None) -> int:

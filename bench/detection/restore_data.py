@@ -13,6 +13,9 @@ date read, row or line counts):
                                   coverage section reads ``sigma-web/*.yml``; each file's path in
                                   the repository is in ``sigma-web/SOURCES.md``)
 ``public/iis_w3c/``               three IIS W3C sites' daily logs, concatenated in name order
+``payloads/round2/legacy-probe-dirb.tsv``  the second legacy-probe corpus
+                                  (:mod:`detection.dirb_lists`, from Debian's ``dirb`` package,
+                                  fetched with ``apt-get download``)
 ``payloads/round2/known-exploit.tsv``  the nuclei requests (:mod:`detection.known_exploits`)
                                   from saved templates (``payloads/round2/nuclei-kev/``:
                                   ``MANIFEST.tsv`` and the files under their repository paths)
@@ -26,7 +29,7 @@ used) and kept with the data; ``--templates`` points at another copy of that dir
 Usage (from the checkout's ``bench/``)::
 
     ../.venv/bin/python -m detection.restore_data [--data DIR] [--mirror DIR]
-        [--only payloads|kev|sigma-web|iis|known-exploit ...] [--templates DIR]
+        [--only payloads|dirb|kev|sigma-web|iis|known-exploit ...] [--templates DIR]
         [--patt GITDIR] [--fuzzdb GITDIR] [--kev GITDIR] [--sigma GITDIR]
         [--knowit GITDIR] [--waikolai GITDIR]
 """
@@ -41,6 +44,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -49,7 +53,7 @@ from typing import Any
 
 import yaml
 
-from detection import known_exploits, payload_lists
+from detection import dirb_lists, known_exploits, payload_lists
 
 __all__ = ["IIS_LOGS", "PARTS", "Snapshot", "main"]
 
@@ -178,7 +182,8 @@ def restore_payloads(ctx: Context) -> str:
 def _round2_sources(ctx: Context) -> None:
     patt, fuzzdb = ctx.snapshots["patt"], ctx.snapshots["fuzzdb"]
     rows: list[list[object]] = []
-    for cls in [*payload_lists.CLASSES, known_exploits.CLASS]:
+    names = [*payload_lists.CLASSES, dirb_lists.FILE.removesuffix(".tsv"), known_exploits.CLASS]
+    for cls in names:
         if not (ctx.round2 / f"{cls}.tsv").exists():
             continue
         loaded = payload_lists.load(ctx.round2, cls)
@@ -208,7 +213,11 @@ def _round2_sources(ctx: Context) -> None:
             "",
             "One payload per row (`split`, `kind`, `place`, `source`, `payload`); the split is "
             "fixed by the SHA-1 of the payload, the kind by `payload_lists.label`. "
-            "`known-exploit.tsv` comes from nuclei templates: see `nuclei-kev/SOURCES.md`.",
+            "`known-exploit.tsv` comes from nuclei templates: see `nuclei-kev/SOURCES.md`. "
+            "`legacy-probe-dirb.tsv` (`bench/detection/dirb_lists.py`) comes from Debian's "
+            f"`dirb` package (GPL-2+), its `wordlists/vulns/` lists {', '.join(dirb_lists.LISTS)}, "
+            "as files; a request already in `legacy-probe.tsv` (compared without case) is "
+            "left out.",
             "",
             *_table(["file", "rows", "dev", "held-out", "kinds"], rows),
             "",
@@ -217,6 +226,17 @@ def _round2_sources(ctx: Context) -> None:
             *_table(["class", "repository", "path", "place"], lists),
         ],
     )
+
+
+def restore_dirb(ctx: Context) -> str:
+    """``payloads/round2/legacy-probe-dirb.tsv`` from Debian's dirb package (needs the first
+    legacy-probe corpus: its requests are left out)."""
+    with tempfile.TemporaryDirectory() as work:
+        wordlists, version = dirb_lists.download(Path(work))
+        first = payload_lists.load(ctx.round2, dirb_lists.CLASS)
+        counts = dirb_lists.build(wordlists, version, first, ctx.round2)
+    _round2_sources(ctx)
+    return f"dirb {version}: " + ", ".join(f"{name} {n}" for name, n in counts.items())
 
 
 def restore_kev(ctx: Context) -> str:
@@ -408,6 +428,7 @@ def restore_known_exploit(ctx: Context) -> str:
 #: The parts in the order they run (known-exploit needs the KEV list).
 PARTS: dict[str, Callable[[Context], str]] = {
     "payloads": restore_payloads,
+    "dirb": restore_dirb,
     "kev": restore_kev,
     "sigma-web": restore_sigma,
     "iis": restore_iis,
