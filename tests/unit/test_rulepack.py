@@ -83,7 +83,8 @@ def test_the_shipped_pack_names_products_cves_and_the_known_exploit_category() -
         assert rule.categories[0] == "known-exploit"
         assert rule.must_match and rule.must_not_match
     # Entries without a CVE are the legacy product probes only.
-    assert {Path(r.file).name for r in PACK.rules if not r.cves} == {"legacy-servers.toml"}
+    legacy = {"legacy-servers.toml", "legacy-appservers.toml"}
+    assert {Path(r.file).name for r in PACK.rules if not r.cves} == legacy
 
 
 def test_the_named_kev_exploits_of_the_issue_are_covered() -> None:
