@@ -260,13 +260,14 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
     rows = []
     for (cls, source), (dev, held) in _pairs(scores).items():
         want = "known-exploit" if cls in ("legacy-probe", "known-exploit") else CLASSES[cls]
+        # Dev / held-out, like the right-class figures: the held-out one is the one to judge.
         family = (
-            f"{pct(dev.probe_family + held.probe_family, dev.total + held.total)}"
+            f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}"
             if cls in _FILE_CLASSES
             else "-"
         )
         anything = (
-            pct(dev.any_finding + held.any_finding, dev.total + held.total)
+            f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}"
             if cls in _FILE_CLASSES
             else "-"
         )
@@ -289,8 +290,8 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
         [
             "class", "taxonomy id", "corpus", "dev", "dev right %", "held-out",
             "held-out right %", "probe-only or other-class rows (not counted)",
-            "any probe category (known-exploit, admin-probe, sensitive-file)",
-            "any finding", "target",
+            "any probe category (known-exploit, admin-probe, sensitive-file), dev / held-out",
+            "any finding, dev / held-out", "target",
         ],
         rows,
     )  # fmt: skip
