@@ -547,6 +547,14 @@ run nmap nmap nmap -n -Pn -sT -sV -p "$PORT" \
 
 run dirb dirb dirb "$URL" /usr/share/dirb/wordlists/common.txt -S -r
 
+# dirb asked for legacy products: the lists of the second legacy-probe corpus
+# (bench/detection/dirb_lists.py), as a real run sends them. dirb cuts its word-list argument
+# at about 250 characters, so the lists are named relative to the tool's directory.
+ln -sfn /usr/share/dirb/wordlists/vulns "$WORK/tmp/vulns"
+run dirb-vulns dirb dirb "$URL" \
+    vulns/iis.txt,vulns/frontpage.txt,vulns/coldfusion.txt,vulns/domino.txt,vulns/jrun.txt,vulns/cgis.txt \
+    -S -r
+
 run gobuster gobuster gobuster dir -u "$URL" -w /usr/share/dirb/wordlists/small.txt -t 10 -q -z --no-error
 
 run wfuzz wfuzz wfuzz -w /usr/share/wfuzz/wordlist/general/common.txt --hc 404 "${URL}FUZZ"

@@ -43,7 +43,7 @@ LOGHUB = "loghub_Apache_2k_error.log"
 MISSING_PAGE_RULES = frozenset({"scan-404-burst", "scan-distinct-404"})
 SITE_RULES = frozenset({"backend-errors"})
 #: Tool runs that are mostly missing pages (forced browsing), under tests/fixtures/attack-tools.
-PROBING_RUNS = ("dirb", "gobuster", "nmap", "wapiti-buster", "wfuzz")
+PROBING_RUNS = ("dirb", "dirb-vulns", "gobuster", "nmap", "wapiti-buster", "wfuzz")
 DVWA_RUNS = ("acunetix", "netsparker", "w3af")
 
 _LEAD = re.compile(r"^(\S+)( \S+ \S+ \[)([^\]]+)(\] \"[^\"]*\" )(\d{3})")

@@ -35,6 +35,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
         "alert-category:shellshock",
     ),
     "dirb": ("alert:scan-404-burst", "alert:scan-distinct-404"),
+    "dirb-vulns": (
+        "category:known-exploit",
+        "alert:scan-404-burst",
+        "alert:scan-distinct-404",
+        "alert-category:known-exploit",
+    ),
     "gobuster": ("category:scanner", "alert:scan-404-burst", "alert:scan-distinct-404"),
     "wfuzz": ("category:scanner", "alert:scan-404-burst", "alert:scan-distinct-404"),
     "wfuzz-params": (

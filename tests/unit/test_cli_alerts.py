@@ -18,9 +18,11 @@ from lwsyslog.cli.table import Column, cell_width, render_table
 from lwsyslog.store import AlertFilter, open_reader, select_alerts
 from tests.unit.store_support import fill, make_alert
 
+# The runs captured on 2026-11-23 (the day these tests report on); dirb-vulns was captured later.
 FIXTURES = sorted(
     str(path)
     for path in (Path(__file__).parent.parent / "fixtures" / "attack-tools").glob("*/*.log")
+    if path.parent.name != "dirb-vulns"
 )
 DAY_START, DAY_END = "2026-11-23T00:00:00+00:00", "2026-11-24T00:00:00+00:00"
 

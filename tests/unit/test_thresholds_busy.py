@@ -129,7 +129,9 @@ def test_one_client_making_the_application_fail_is_named_others_being_served() -
     assert [a.client_ip for a in alerts] == ["198.51.100.66"]
 
 
-@pytest.mark.parametrize("run", ["dirb", "gobuster", "nmap", "wapiti-buster", "wfuzz"])
+@pytest.mark.parametrize(
+    "run", ["dirb", "dirb-vulns", "gobuster", "nmap", "wapiti-buster", "wfuzz"]
+)
 def test_real_forced_browsing_runs_still_raise_the_missing_page_alerts(run: str) -> None:
     text = (TOOLS / run / "access.log").read_text("utf-8", "replace").splitlines()
     rules = {alert.rule for alert in alerts_of(text)}
