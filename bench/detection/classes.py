@@ -88,6 +88,8 @@ class _Score:
 def measure(data: Path, fixtures: Path) -> Section:
     """Recall per class and split, from the lists and the tool runs."""
     scores: dict[tuple[str, str, str], _Score] = {}
+    # Legacy-probe targets again, by the list they come from: (corpus, list, split).
+    by_list: dict[tuple[str, str, str], _Score] = {}
     probes: Counter[str] = Counter()
     missing: list[str] = []
     for cls in [*CLASSES, "known-exploit"]:
@@ -99,17 +101,18 @@ def measure(data: Path, fixtures: Path) -> Section:
         probes[cls] = sum(1 for row in rows if row.kind != "target")
         if cls not in _ALL_ENTRIES_CLASSES:
             rows = [row for row in rows if row.kind == "target"]
-        _score_rows(cls, rows, scores)
+        _score_rows(cls, rows, scores, by_list=by_list)
     dirb = data / "payloads" / "round2" / DIRB_FILE
     if dirb.exists():
         dirb_rows = load_dirb(dirb.parent)
         probes[_DIRB] = sum(1 for row in dirb_rows if row.kind != "target")
-        _score_rows("legacy-probe", dirb_rows, scores, (_DIRB, _DIRB_ALL_ENTRIES))
+        names = (_DIRB, _DIRB_ALL_ENTRIES)
+        _score_rows("legacy-probe", dirb_rows, scores, names, by_list=by_list)
     else:
         missing.append(DIRB_FILE.removesuffix(".tsv"))
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
-    doc = [_table(scores, probes), ""]
+    doc = [_table(scores, probes), "", *_list_table(by_list)]
     if missing:
         # A corpus missing from the data directory is said so, not left out in silence.
         names = ", ".join(f"`payloads/round2/{cls}.tsv`" for cls in missing)
@@ -157,8 +160,11 @@ def _score_rows(
     rows: list[Payload],
     scores: dict[tuple[str, str, str], _Score],
     names: tuple[str, str] = ("lists", _ALL_ENTRIES),
+    *,
+    by_list: dict[tuple[str, str, str], _Score] | None = None,
 ) -> None:
-    """Score one corpus: its targets as ``names[0]``, every row (probe classes) as ``names[1]``."""
+    """Score one corpus: its targets as ``names[0]``, every row (probe classes) as ``names[1]``;
+    legacy-probe targets also into ``by_list``, by their source list."""
     status = 404 if cls in _FILE_CLASSES else 200
     # One pipeline per class: a line's findings do not depend on the lines before it.
     lines = [
@@ -172,14 +178,18 @@ def _score_rows(
         corpora = [names[0]] if row.kind == "target" else []
         if cls in _ALL_ENTRIES_CLASSES:
             corpora.append(names[1])
-        for corpus in corpora:
-            score = scores.setdefault((cls, corpus, row.split), _Score())
+        where = row.source.rsplit(":", 1)[-1]
+        tallies = [(scores, (cls, corpus, row.split)) for corpus in corpora]
+        if by_list is not None and cls in _ALL_ENTRIES_CLASSES and row.kind == "target":
+            tallies.append((by_list, (names[0], where.rsplit("/", 1)[-1], row.split)))
+        for into, key in tallies:
+            score = into.setdefault(key, _Score())
             score.total += 1
             score.right += right
             score.probe_family += family
             score.any_finding += verdict.flagged
             if not right:
-                score.misses.append((row.source.rsplit(":", 1)[-1], target, _seen(verdict)))
+                score.misses.append((where, target, _seen(verdict)))
 
 
 def _score_tool(
@@ -295,6 +305,33 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
         ],
         rows,
     )  # fmt: skip
+
+
+def _list_table(by_list: dict[tuple[str, str, str], _Score]) -> list[str]:
+    """Legacy-probe targets by source list: where the corpus' figure comes from."""
+    if not by_list:
+        return []
+    rows = []
+    for corpus, name in sorted({(corpus, name) for corpus, name, _ in by_list}):
+        dev = by_list.get((corpus, name, "dev"), _Score())
+        held = by_list.get((corpus, name, "held-out"), _Score())
+        rows.append(
+            [
+                corpus,
+                name,
+                dev.total,
+                pct(dev.right, dev.total),
+                held.total,
+                pct(held.right, held.total),
+                f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}",
+                f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}",
+            ]
+        )
+    header = [
+        "corpus", "list", "dev", "dev right %", "held-out", "held-out right %",
+        "any probe category, dev / held-out", "any finding, dev / held-out",
+    ]  # fmt: skip
+    return ["Legacy-probe targets by the list they come from:", "", table(header, rows), ""]
 
 
 def _held_out_counts(scores: dict[tuple[str, str, str], _Score]) -> list[str]:
