@@ -271,28 +271,15 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
     for (cls, source), (dev, held) in _pairs(scores).items():
         want = "known-exploit" if cls in ("legacy-probe", "known-exploit") else CLASSES[cls]
         # Dev / held-out, like the right-class figures: the held-out one is the one to judge.
-        family = (
-            f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}"
-            if cls in _FILE_CLASSES
-            else "-"
-        )
-        anything = (
-            f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}"
-            if cls in _FILE_CLASSES
-            else "-"
-        )
+        shares = _shares(dev, held) if cls in _FILE_CLASSES else ["-", "-"]
         rows.append(
             [
                 cls,
                 want,
                 source,
-                dev.total,
-                pct(dev.right, dev.total),
-                held.total,
-                pct(held.right, held.total),
+                *_recall(dev, held),
                 probes[source if source == _DIRB else cls] if source in _JUDGED else "-",
-                family,
-                anything,
+                *shares,
                 _verdict(cls, dev, held) if source in _JUDGED else "-",
             ]
         )
@@ -307,6 +294,19 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
     )  # fmt: skip
 
 
+def _recall(dev: _Score, held: _Score) -> list[object]:
+    """Rows and right-class recall of each split."""
+    return [dev.total, pct(dev.right, dev.total), held.total, pct(held.right, held.total)]
+
+
+def _shares(dev: _Score, held: _Score) -> list[object]:
+    """Any probe category and any finding, dev / held-out."""
+    return [
+        f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}",
+        f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}",
+    ]
+
+
 def _list_table(by_list: dict[tuple[str, str, str], _Score]) -> list[str]:
     """Legacy-probe targets by source list: where the corpus' figure comes from."""
     if not by_list:
@@ -315,18 +315,7 @@ def _list_table(by_list: dict[tuple[str, str, str], _Score]) -> list[str]:
     for corpus, name in sorted({(corpus, name) for corpus, name, _ in by_list}):
         dev = by_list.get((corpus, name, "dev"), _Score())
         held = by_list.get((corpus, name, "held-out"), _Score())
-        rows.append(
-            [
-                corpus,
-                name,
-                dev.total,
-                pct(dev.right, dev.total),
-                held.total,
-                pct(held.right, held.total),
-                f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}",
-                f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}",
-            ]
-        )
+        rows.append([corpus, name, *_recall(dev, held), *_shares(dev, held)])
     header = [
         "corpus", "list", "dev", "dev right %", "held-out", "held-out right %",
         "any probe category, dev / held-out", "any finding, dev / held-out",
