@@ -14,24 +14,17 @@ Every entry is probed as a file (``/`` added in front when missing) and labelled
 and Domino read paths so) is left out, so the two figures measure different requests. The
 split is the first corpus's: SHA-1 of the entry as the list writes it.
 
-Usage (from the checkout's ``bench/``)::
-
-    ../.venv/bin/python -m detection.dirb_lists [--data DIR]
-
-downloads the package with ``apt-get download`` (nothing is installed), unpacks it with
-``dpkg-deb -x`` and writes ``payloads/round2/legacy-probe-dirb.tsv``.
+``python -m detection.restore_data --only dirb`` (from the checkout's ``bench/``) downloads the
+package with ``apt-get download`` (nothing is installed), unpacks it with ``dpkg-deb -x`` and
+writes ``payloads/round2/legacy-probe-dirb.tsv``.
 """
 
 from __future__ import annotations
 
-import argparse
-import csv
 import subprocess
-import sys
-import tempfile
 from pathlib import Path
 
-from detection.payload_lists import Payload, label, load, split_of
+from detection.payload_lists import Payload, label, load, split_of, write
 
 __all__ = ["CLASS", "FILE", "LISTS", "build", "download", "load_dirb"]
 
@@ -67,7 +60,7 @@ def _entries(path: Path) -> list[str]:
 
 
 def build(wordlists: Path, version: str, first: list[Payload], out: Path) -> dict[str, int]:
-    """Write ``out/FILE``; rows kept and left out (already in ``first``) per list."""
+    """Write ``out/FILE``; the rows kept per list (those already in ``first`` are left out)."""
     known = {row.target().casefold() for row in first}
     rows: list[Payload] = []
     counts: dict[str, int] = {}
@@ -89,32 +82,10 @@ def build(wordlists: Path, version: str, first: list[Payload], out: Path) -> dic
             rows.append(row)
             kept += 1
         counts[name] = kept
-    with (out / FILE).open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-        writer.writerow(["split", "kind", "place", "source", "payload"])
-        for row in rows:
-            writer.writerow([row.split, row.kind, row.place, row.source, row.payload])
+    write(out / FILE, rows)
     return counts
 
 
 def load_dirb(directory: Path) -> list[Payload]:
     """The rows of the dirb corpus (class ``legacy-probe``)."""
     return load(directory, FILE.removesuffix(".tsv"), cls=CLASS)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Download dirb, build the corpus beside the first one, print rows per list."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default = Path(__file__).resolve().parents[3] / "shared" / "data"
-    parser.add_argument("--data", type=Path, default=default, help="shared data directory")
-    args = parser.parse_args(argv)
-    round2 = args.data / "payloads" / "round2"
-    with tempfile.TemporaryDirectory() as work:
-        wordlists, version = download(Path(work))
-        counts = build(wordlists, version, load(round2, CLASS), round2)
-    print(f"dirb {version}: " + ", ".join(f"{name} {n}" for name, n in counts.items()))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

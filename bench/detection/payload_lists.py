@@ -46,7 +46,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["CLASSES", "Payload", "label", "load", "split_of"]
+__all__ = ["CLASSES", "Payload", "label", "load", "split_of", "write"]
 
 #: Attack classes with a corpus, and the taxonomy id their recall is measured with.
 CLASSES: dict[str, str] = {
@@ -293,12 +293,17 @@ def build(repos: dict[str, Path], out: Path) -> dict[str, int]:
             kind = label(cls, payload)
             rows[cls].append(Payload(cls, split_of(payload), kind, place, source, payload))
     for cls, found in rows.items():
-        with (out / f"{cls}.tsv").open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
-            writer.writerow(["split", "kind", "place", "source", "payload"])
-            for row in found:
-                writer.writerow([row.split, row.kind, row.place, row.source, row.payload])
+        write(out / f"{cls}.tsv", found)
     return {cls: len(found) for cls, found in rows.items()}
+
+
+def write(path: Path, rows: list[Payload]) -> None:
+    """Write corpus rows to ``path``, in the layout :func:`load` reads."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, delimiter="\t", lineterminator="\n")
+        writer.writerow(["split", "kind", "place", "source", "payload"])
+        for row in rows:
+            writer.writerow([row.split, row.kind, row.place, row.source, row.payload])
 
 
 def load(directory: Path, name: str, cls: str | None = None) -> list[Payload]:
