@@ -17,6 +17,7 @@ __all__ = [
     "SensitiveBackupFile",
     "SensitiveDotfile",
     "SensitiveHiddenPath",
+    "SensitiveLogFile",
     "SensitiveSecretFile",
     "SensitiveServerStatus",
 ]
@@ -322,19 +323,70 @@ class SensitiveSecretFile(PathRule):
             "database.yml", "docker-compose.yml", "web.config", "phpinfo.php", "info.php",
             "config.inc.php", "configuration.php.bak", "wp-config.txt", "local.xml",
             "settings.php.bak", "backup.zip", "backup.tar.gz", "www.zip", "site.zip",
-            "htdocs.zip", "dump.sql.gz",
+            "htdocs.zip", "dump.sql.gz", "php.ini",
         }
     )  # fmt: skip
     must_match = (
         AccessSample(target="/.ssh/id_rsa", status=404),
         AccessSample(target="/app/config/database.yml", status=404),
         AccessSample(target="/phpinfo.php", status=200),
+        AccessSample(target="/php.ini", status=404),
         ErrorSample(message="AH00128: File does not exist: /var/www/html/backup.zip"),
     )
     must_not_match = (
         AccessSample(target="/account/credentials-help"),
         AccessSample(target="/docs/config/overview"),
+        AccessSample(target="/docs/php.ini-guide"),
     )
+
+
+class SensitiveLogFile(PathRule):
+    """A server or application log asked for over the web (``/access_log``, ``/sqlnet.log``).
+
+    Logs hold addresses, session ids, tokens in URLs and error details; a site links none of
+    them, so asking for one is a probe, and a 200 is the disclosure itself.
+    """
+
+    id = "sensitive-log-file"
+    categories = ("sensitive-file",)
+    severity = Severity.MEDIUM
+    description = "server or application log file requested (/access_log, /logs/error.log)"
+    # Servers' default names count at any answer (a 200 is a disclosure); any other ``.log``
+    # only answered 404/410, because a site may publish one (a sample for a tutorial).
+    segments = frozenset(
+        {
+            "access_log", "error_log", "access-log", "error-log", "ssl_error_log",
+            "access.log", "error.log",
+        }
+    )  # fmt: skip
+    extensions = frozenset({"log"})
+    must_match = (
+        AccessSample(target="/access_log", status=404),
+        AccessSample(target="/logs/error_log", status=404),
+        AccessSample(target="/sqlnet.log", status=404),
+        AccessSample(target="/install.log", status=404),
+        AccessSample(target="/logs/access.log", status=200),
+        AccessSample(target="/logs/access-log", status=200),
+        ErrorSample(message="AH00128: File does not exist: /var/www/html/debug.log"),
+    )
+    must_not_match = (
+        AccessSample(target="/blog/"),
+        AccessSample(target="/changelog"),
+        AccessSample(target="/catalog/log-cabins"),
+        AccessSample(target="/logs/"),
+        AccessSample(target="/log/in"),
+        AccessSample(target="/img/logo.png"),
+        AccessSample(target="/search?q=error.log"),
+        AccessSample(target="/misc/sample.log", status=200),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A default log name at any answer; any other ``.log`` only when not found."""
+        found = super().evaluate(event, view)
+        if found is None or event.log != "access" or getattr(event, "status", None) in _NOT_FOUND:
+            return found
+        named = self.segment_linear is not None and self.segment_linear.search(view.lower("path"))
+        return found if named else None
 
 
 class SensitiveServerStatus(PathRule):
@@ -344,10 +396,19 @@ class SensitiveServerStatus(PathRule):
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "mod_status/mod_info page requested by a remote client"
-    segments = frozenset({"server-status", "server-info", "balancer-manager"})
+    # The same pages of mod_perl (Apache::Status), Stronghold and mod_jk's status worker.
+    segments = frozenset(
+        {
+            "server-status", "server-info", "balancer-manager", "perl-status",
+            "stronghold-status", "stronghold-info", "jkstatus", "jk-status",
+        }
+    )  # fmt: skip
     must_match = (
         AccessSample(target="/server-status", status=403),
         AccessSample(target="/server-info?config", status=200),
+        AccessSample(target="/perl-status?inc", status=404),
+        AccessSample(target="/stronghold-status", status=404),
+        AccessSample(target="/jkstatus", status=401),
         ErrorSample(
             message="AH01630: client denied by server configuration: /var/www/html/server-status"
         ),
@@ -355,6 +416,7 @@ class SensitiveServerStatus(PathRule):
     must_not_match = (
         AccessSample(target="/server-status?auto", client_ip="127.0.0.1"),
         AccessSample(target="/status/server-health"),
+        AccessSample(target="/docs/perl-status-page.html"),
     )
 
     def accepts(self, event: Event) -> bool:
@@ -363,3 +425,4 @@ class SensitiveServerStatus(PathRule):
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+_NOT_FOUND = frozenset({404, 410})
