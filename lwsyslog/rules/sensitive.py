@@ -385,8 +385,10 @@ class SensitiveLogFile(PathRule):
         found = super().evaluate(event, view)
         if found is None or event.log != "access" or getattr(event, "status", None) in _NOT_FOUND:
             return found
-        named = self.segment_linear is not None and self.segment_linear.search(view.lower("path"))
-        return found if named else None
+        # A name match reports the name (also with a release suffix); an extension match reports
+        # the last segment, which is then no default name.
+        by_extension = found.fragment.endswith(".log") and found.fragment not in self.segments
+        return None if by_extension else found
 
 
 class SensitiveServerStatus(PathRule):
