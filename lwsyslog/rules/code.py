@@ -8,6 +8,7 @@ from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
 __all__ = [
+    "CodeEvalMarkerProbe",
     "CodeExpressionLanguage",
     "CodePhpCgiArgs",
     "CodePhpFunction",
@@ -151,6 +152,53 @@ class CodePhpFunction(PatternRule):
         AccessSample(target="/blog/eval-your-progress?(draft)=1"),
         AccessSample(target="/search?q=i+never+liked+c%27s+assert%28%29+feature"),
         AccessSample(target="/search?q=%24%7Btotal%7D+%7B%24%7Bprice%7D%7D"),
+    )
+
+
+class CodeEvalMarkerProbe(PatternRule):
+    """A scanner's code-evaluation probe: code that prints or hashes a marker, or exits,
+    placed where a value breaks out of a string or statement (wapiti's
+    ``';exit(md5('w4p1t1_md5'));//``, acunetix's ``${@print(md5(...))}`` and
+    ``'+response.write(...)+'``, ``{php}print(...){/php}``). If the page shows the marker, the
+    server ran the code. Only after a breakout (``;``, a closing quote and ``;``/``.``/``+``,
+    Smarty's ``{php}``, BBCode's ``[php]``), so ``print(x)`` typed in a search box stays quiet.
+    """
+
+    id = "code-injection-eval-probe"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "code-evaluation probe after a breakout (;exit(md5(, '.print(, ${@print()"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = Regex(
+        r"(?:;|['\"]\s*[;.+]|\{php\}|\[php\])\s*"
+        r"(?:exit|die|print|print_r|var_dump|md5|phpinfo|response\.write)\s*\("
+        r"|\$\{@?\s*(?:print|echo|exit|die|md5|phpinfo)\s*\("
+        r"|<\?\s*(?:print|echo|exit|die)\b"
+    )
+    words = frozenset(
+        {"exit", "die", "print", "print_r", "var_dump", "md5", "phpinfo", "write", "echo"}
+    )
+    gate = "(?"
+    must_match = (
+        AccessSample(target="/cgi-bin/echo?name=a;exit(md5('w4p1t1_md5'));//"),
+        AccessSample(target="/p?name=%22;exit(md5(%27w4p1t1_md5%27));%23", status=200),
+        AccessSample(target="/p?id=1'.print(md5(acunetix_wvs_security_test)).'"),
+        AccessSample(target="/p?q=%24%7B%40print(md5(acunetix_wvs_security_test))%7D"),
+        AccessSample(target="/p.asp?x='%2Bresponse.write(9696274*9944323)%2B'"),
+        AccessSample(target="/p?x=%7Bphp%7Dprint(int)0xFFF9999-22%7B/php%7D"),
+        AccessSample(target="/p?x=[php]print(int)0xFFF9999-22[/php]"),
+        AccessSample(target="/p?x=%3C?print(int)0xFFF9999-22?%3E"),
+        AccessSample(target="/p?x=%7B%24%7Bprint(int)0xFFF9999-22%7D%7D"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=how+to+print(x)+in+python"),
+        AccessSample(target="/search?q=%22print(%22+function"),
+        AccessSample(target="/search?q=exit(0)+or+exit(1)"),
+        AccessSample(target="/docs/print(page).html"),
+        AccessSample(target="/api?filter=a;b&print=1"),
+        AccessSample(target="/search?q=f(x)+print(y)"),
+        AccessSample(target="/search?q=%24%7Bprice%7D+print"),
     )
 
 

@@ -13,6 +13,7 @@ from lwsyslog.rules.auth import AuthFailureErrorLog, AuthFailureStatus
 from lwsyslog.rules.badbot import BadBotEmailHarvester, BadBotSiteRipper
 from lwsyslog.rules.base import Rule
 from lwsyslog.rules.code import (
+    CodeEvalMarkerProbe,
     CodeExpressionLanguage,
     CodePhpCgiArgs,
     CodePhpFunction,
@@ -145,6 +146,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodeSpringClassLoader,
     CodePhpFunction,
     CodePhpCgiArgs,
+    CodeEvalMarkerProbe,
     SensitiveDotfile,
     SensitiveHiddenPath,
     SensitiveBackupFile,
