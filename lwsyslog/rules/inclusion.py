@@ -20,11 +20,14 @@ class InclusionStreamWrapper(PatternRule):
     logs = BOTH
     fields = ("target", "cookie", "message")
     # As a parameter value (or a PHP function argument in the error log), not inside a path.
+    # PHP also takes an RFC 2397 data URI without the slashes (``data:;base64,...``); that one
+    # counts when its bytes open PHP code: ``PD9`` is ``<?`` in base64 (seen lower-cased).
     pattern = Regex(
         r"(?:^|[=(?])\s*['\"]?(?:php|expect|phar|zip|data|glob|compress\.(?:zlib|bzip2)|file|jar"
         r"|netdoc|gopher|dict)://"
+        r"|(?:^|[=(?])\s*['\"]?data:[^,;/]*(?:/[^,;]*)?(?:;[^,;]*)*;base64,pd9"
     )
-    trigger = r"://"
+    trigger = r"://|data:"
     must_match = (
         AccessSample(target="/index.php?page=php://filter/convert.base64-encode/resource=index"),
         AccessSample(target="/index.php?page=expect%3A%2F%2Fid"),
@@ -32,9 +35,13 @@ class InclusionStreamWrapper(PatternRule):
             target="/index.php?p=data://text/plain;base64,PD9waHAgc3lzdGVtKCRfR0VUWzFdKTs/Pg=="
         ),
         AccessSample(target="/fetch?url=file:///etc/passwd"),
+        AccessSample(target="/echo?name=data:;base64,PD9waHAgZWNobyAndzRwMXQxJzsgPz4="),
+        AccessSample(target="/p?f=data:text/plain;charset=utf-8;base64,PD9waHAgcGhwaW5mbygpOz8%2B"),
     )
     must_not_match = (
         AccessSample(target="/login?next=https://example.com/account"),
+        AccessSample(target="/p?img=data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAAB"),
+        AccessSample(target="/search?q=data:;base64,aGVsbG8="),
         AccessSample(target="/downloads/datafile.zip"),
         AccessSample(target="/misc/nmh//%22file://$file/%22"),
     )
