@@ -39,6 +39,7 @@ from lwsyslog.detection.plan import strongest_clause
 from lwsyslog.errors import RuleError
 from lwsyslog.matching.linear import LinearSearch, linear_search, re2_available
 from lwsyslog.matching.literals import Requirement, literal_requirement
+from lwsyslog.rules.base import NOT_FOUND
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 
@@ -92,7 +93,6 @@ _RULE_KEYS = frozenset(
 _REQUIRED = ("id", "title", "pattern", "must_match", "must_not_match")
 _PACK_KEYS = frozenset({"product", "references"})
 _SAMPLE_KEYS = frozenset({"target", "method", "status", "user_agent", "referer", "cookie"})
-_NOT_FOUND = frozenset({404, 410})
 #: The status a sample is answered with unless it says: what a probe usually gets.
 SAMPLE_STATUS = 404
 
@@ -141,7 +141,7 @@ class PackRule:
         """True when the request's method and answer let the rule count at all."""
         if self.methods and method not in self.methods:
             return False
-        if self.not_found_only and status not in _NOT_FOUND:
+        if self.not_found_only and status not in NOT_FOUND:
             return False
         answered = status is not None and (200 <= status < 300 or status == 304)
         return not (self.probe_only and answered)

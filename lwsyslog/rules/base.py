@@ -48,6 +48,7 @@ __all__ = [
     "ACCESS",
     "BOTH",
     "ERROR",
+    "NOT_FOUND",
     "PAYLOAD_FIELDS",
     "CodeRule",
     "PathRule",
@@ -64,6 +65,9 @@ BOTH: frozenset[str] = ACCESS | ERROR
 
 #: Every logged field a client controls, where an injected payload can show.
 PAYLOAD_FIELDS: tuple[str, ...] = ("target", "cookie", "referer", "user_agent", "message")
+
+#: The answers that say the path does not exist: a request for what a site lacks.
+NOT_FOUND: frozenset[int] = frozenset({404, 410})
 
 _NO_INTS: frozenset[int] = frozenset()
 _NO_STRS: frozenset[str] = frozenset()

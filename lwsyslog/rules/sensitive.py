@@ -9,7 +9,7 @@ from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
-from lwsyslog.rules.base import ACCESS, PathRule, Rule, RuleMatch
+from lwsyslog.rules.base import ACCESS, NOT_FOUND, PathRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -383,7 +383,7 @@ class SensitiveLogFile(PathRule):
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """A default log name at any answer; any other ``.log`` only when not found."""
         found = super().evaluate(event, view)
-        if found is None or event.log != "access" or getattr(event, "status", None) in _NOT_FOUND:
+        if found is None or event.log != "access" or getattr(event, "status", None) in NOT_FOUND:
             return found
         # A name match reports the name (also with a release suffix); an extension match reports
         # the last segment, which is then no default name.
@@ -427,4 +427,3 @@ class SensitiveServerStatus(PathRule):
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-_NOT_FOUND = frozenset({404, 410})
