@@ -220,8 +220,10 @@ class CommandLeadingSeparator(Rule):
     description = "parameter value that starts with a shell separator and a command (|dir, & ver)"
     logs = ACCESS
     form = "raw"
+    # ``evaluate`` decodes the query before it reads "name=", so an encoded "%3d" ends a
+    # name there too: the trigger takes it, or such a value would never be looked at.
     triggers = {
-        "target": r"[=?&](?:%2[27]|%60|%29|%5d|['\"`)\]]|%20|\+)*(?:%7c|\||%3b|;|%26"
+        "target": r"(?:[=?&]|%3d)(?:%2[27]|%60|%29|%5d|['\"`)\]]|%20|\+)*(?:%7c|\||%3b|;|%26"
         r"|%0a|%0d|%3c|<|%5e|\^)"
     }
     must_match = (
@@ -237,6 +239,9 @@ class CommandLeadingSeparator(Rule):
         AccessSample(target="/diag?host=%3Cid%0A"),
         AccessSample(target="/diag?host=%5Ewhoami"),
         AccessSample(target="/diag?host=|usr/bin/who"),
+        AccessSample(target="/diag?host%3D%7Cusr%2Fbin%2Fwho"),
+        AccessSample(target="/diag?host=%27%09%7Cdir"),
+        AccessSample(target="/diag?host=%27%C2%A0%7Cdir"),
     )
     must_not_match = (
         AccessSample(target="/search?q=rock+%26+dire+straits"),
