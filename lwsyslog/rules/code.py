@@ -10,6 +10,7 @@ from lwsyslog.severity import Severity
 __all__ = [
     "CodeEvalMarkerProbe",
     "CodeExpressionLanguage",
+    "CodeJsDelayLoop",
     "CodePhpCgiArgs",
     "CodePhpFunction",
     "CodeSpringClassLoader",
@@ -199,6 +200,43 @@ class CodeEvalMarkerProbe(PatternRule):
         AccessSample(target="/api?filter=a;b&print=1"),
         AccessSample(target="/search?q=f(x)+print(y)"),
         AccessSample(target="/search?q=%24%7Bprice%7D+print"),
+    )
+
+
+class CodeJsDelayLoop(PatternRule):
+    """Server-side JavaScript injection timed by a busy-wait (a MongoDB ``$where`` or a
+    Node ``eval``): after a breakout the value starts a clock and spins until seconds pass
+    (wapiti's ``';d=new Date();do{cd=new Date();}while(cd-d<10000);//``). If the answer is
+    late, the server ran the code. Only after a breakout (``;``, a closing quote and ``;`` or
+    ``+``) and only a loop that compares elapsed milliseconds (>= 100), so a JavaScript question
+    typed in a search box stays quiet.
+    """
+
+    id = "code-injection-js-delay"
+    categories = ("code-injection",)
+    severity = Severity.HIGH
+    description = "server-side JavaScript busy-wait after a breakout (';d=new Date();while(..-d<N)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    pattern = Regex(
+        r"(?:;|['\"]\s*[;+])\s*(?:var\s+|let\s+|const\s+)?[\w$]{1,32}\s*=\s*new\s+date\s*\(\s*\)"
+        r"[^&]{0,120}?\bwhile\s*\(\s*(?:new\s+date\s*\(\s*\)|[\w$]{1,32})\s*-\s*[\w$]{1,32}\s*<\s*\d{3,}"
+    )
+    words = frozenset({"date"})
+    gate = "("
+    must_match = (
+        AccessSample(target="/search?q=';d=new%20Date();do{cd=new%20Date();}while(cd-d<10000);//"),
+        AccessSample(target='/item?id=";d=new Date();do{cd=new Date();}while(cd-d<10000);//'),
+        AccessSample(
+            target="/login?user=admin%27%3Bvar%20d%3Dnew%20Date()%3Bwhile(new%20Date()-d%3C5000)%3B%27",
+            status=200,
+        ),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=javascript+sleep:+d=new+Date();+while(new+Date()-d<1000);"),
+        AccessSample(target="/search?q=x=1;+d=new+Date();+do{}while(busy)"),
+        AccessSample(target="/search?q=';d=new+Date();while(cd-d<10)"),
+        AccessSample(target="/calendar?from=new+Date()&to=while"),
     )
 
 

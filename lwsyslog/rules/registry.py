@@ -15,6 +15,7 @@ from lwsyslog.rules.base import Rule
 from lwsyslog.rules.code import (
     CodeEvalMarkerProbe,
     CodeExpressionLanguage,
+    CodeJsDelayLoop,
     CodePhpCgiArgs,
     CodePhpFunction,
     CodeSpringClassLoader,
@@ -147,6 +148,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodePhpFunction,
     CodePhpCgiArgs,
     CodeEvalMarkerProbe,
+    CodeJsDelayLoop,
     SensitiveDotfile,
     SensitiveHiddenPath,
     SensitiveBackupFile,
