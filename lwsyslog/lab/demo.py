@@ -40,6 +40,7 @@ from lwsyslog.lab.demo_notify import (
     stored_alerts,
     wait_for_store,
 )
+from lwsyslog.lab.journal import field_values
 
 __all__ = [
     "EXIT_CANNOT_RUN",
@@ -77,7 +78,7 @@ class Expectation:
 
     def met_by(self, entry: Mapping[str, object]) -> bool:
         """True when the journal ``entry`` is such an alert."""
-        return self.value in str(entry.get(self.field, "")).split(",")
+        return self.value in field_values(entry, self.field)
 
 
 EXPECTED: tuple[Expectation, ...] = (
@@ -272,7 +273,7 @@ def _report(
     )
     _show_command(out, journal, ["-t", "lwsyslog"])
     example = next(
-        (e for e in entries if "log4shell" in str(e.get("LWSYSLOG_CATEGORY", ""))),
+        (e for e in entries if "log4shell" in field_values(e, "LWSYSLOG_CATEGORY")),
         entries[0] if entries else None,
     )
     if example is not None:

@@ -8,16 +8,28 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
 from lwsyslog.lab.procs import pid_alive, stop_process, wait_for
 
-__all__ = ["JOURNALD", "JOURNAL_DIR", "JournalNamespace"]
+__all__ = ["JOURNALD", "JOURNAL_DIR", "JournalNamespace", "field_values"]
 
 JOURNALD = "/lib/systemd/systemd-journald"
 JOURNAL_DIR = "/run/log/journal"
 """Where the private journald writes, as seen inside the namespace (``journalctl -D``)."""
+
+
+def field_values(entry: Mapping[str, object], name: str) -> list[str]:
+    """Every value of field ``name`` in a ``journalctl -o json`` entry: the output gives one
+    value as a string and a field that comes more than once as a list."""
+    value = entry.get(name)
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)]
 
 
 class JournalNamespace:

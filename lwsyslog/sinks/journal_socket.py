@@ -16,7 +16,7 @@ import errno
 import re
 import socket
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 __all__ = ["JOURNAL_SOCKET", "JournalSocket", "JournalUnavailableError", "encode_entry"]
 
@@ -28,11 +28,13 @@ class JournalUnavailableError(OSError):
     """journald did not take the entry now (not running, or not reading): try again later."""
 
 
-def encode_entry(fields: Mapping[str, str]) -> bytes:
-    """One datagram of the native protocol for ``fields`` (names upper case, as journald
-    requires: it drops a field with a lower-case name without a word)."""
+def encode_entry(fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> bytes:
+    """One datagram of the native protocol for ``fields``, a mapping or ``(name, value)``
+    pairs where a name may come again (names upper case, as journald requires: it drops a
+    field with a lower-case name without a word)."""
     parts: list[bytes] = []
-    for name, value in fields.items():
+    pairs = fields.items() if isinstance(fields, Mapping) else fields
+    for name, value in pairs:
         if not _FIELD_NAME.fullmatch(name):
             raise ValueError(f"not a journal field name: {name!r}")
         data = value.encode("utf-8", "backslashreplace")
@@ -52,7 +54,7 @@ class JournalSocket:
             socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC
         )
 
-    def send(self, fields: Mapping[str, str]) -> None:
+    def send(self, fields: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
         """Hand one entry to journald now, or raise :class:`JournalUnavailableError`."""
         payload = encode_entry(fields)
         try:

@@ -23,30 +23,32 @@ def short_message(alert: Alert) -> str:
     return f"{alert.severity} {alert.rule}{where}: {alert.message}"
 
 
-def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> dict[str, str]:
-    """The journal entry for ``alert`` (the contract in README.md, "Alerts in journald").
+def journald_fields(alert: Alert, identifier: str = "lwsyslog") -> list[tuple[str, str]]:
+    """The journal entry for ``alert`` as ``(name, value)`` pairs (the contract in README.md,
+    "Alerts in journald").
 
-    Field names are upper case: journald silently drops lower-case ones. ``LWSYSLOG_CVE``
-    (comma-separated CVE ids) is there only for an alert whose findings name a CVE.
+    Field names are upper case: journald silently drops lower-case ones. ``LWSYSLOG_CATEGORY``
+    and ``LWSYSLOG_CVE`` come once per value, as journald allows, so that
+    ``journalctl LWSYSLOG_CVE=CVE-2021-41773`` finds an alert that names two CVEs (journalctl
+    matches a field's whole value); an alert without a category or a CVE has no such field.
     """
-    fields = {
-        "MESSAGE": sanitize(short_message(alert), 1000),
-        "MESSAGE_ID": alert.message_id,
-        "PRIORITY": str(alert.severity.syslog_priority),
-        "SYSLOG_IDENTIFIER": identifier,
-        "LWSYSLOG_RULE": alert.rule,
-        "LWSYSLOG_CATEGORY": ",".join(alert.categories),
-        "LWSYSLOG_SEVERITY": alert.severity.value,
-        "LWSYSLOG_CLIENT_IP": sanitize(alert.client_ip, 64),
-        "LWSYSLOG_HOST": sanitize(alert.host, 255),
-        "LWSYSLOG_LOG": alert.log,
-        "LWSYSLOG_COUNT": str(alert.count),
-        "LWSYSLOG_WINDOW_SECS": f"{alert.window_secs:g}",
-        "LWSYSLOG_SAMPLE": sanitize(alert.sample, _MAX_SAMPLE_CHARS),
-        "LWSYSLOG_SOURCE": sanitize(alert.first.describe(), 500),
-    }
-    if alert.cves:
-        fields["LWSYSLOG_CVE"] = sanitize(",".join(alert.cves), 500)
+    fields = [
+        ("MESSAGE", sanitize(short_message(alert), 1000)),
+        ("MESSAGE_ID", alert.message_id),
+        ("PRIORITY", str(alert.severity.syslog_priority)),
+        ("SYSLOG_IDENTIFIER", identifier),
+        ("LWSYSLOG_RULE", alert.rule),
+        *(("LWSYSLOG_CATEGORY", category) for category in alert.categories),
+        ("LWSYSLOG_SEVERITY", alert.severity.value),
+        ("LWSYSLOG_CLIENT_IP", sanitize(alert.client_ip, 64)),
+        ("LWSYSLOG_HOST", sanitize(alert.host, 255)),
+        ("LWSYSLOG_LOG", alert.log),
+        ("LWSYSLOG_COUNT", str(alert.count)),
+        ("LWSYSLOG_WINDOW_SECS", f"{alert.window_secs:g}"),
+        ("LWSYSLOG_SAMPLE", sanitize(alert.sample, _MAX_SAMPLE_CHARS)),
+        ("LWSYSLOG_SOURCE", sanitize(alert.first.describe(), 500)),
+    ]
+    fields.extend(("LWSYSLOG_CVE", sanitize(cve, 32)) for cve in alert.cves)
     return fields
 
 

@@ -16,6 +16,7 @@ import pytest
 from conftest import WEBHOST_HOSTNAME, Chain, LiveChain
 
 from lwsyslog import lab
+from lwsyslog.lab.journal import field_values
 
 pytestmark = pytest.mark.integration
 
@@ -73,7 +74,7 @@ def test_request_padded_past_8k_raises_the_traversal_alert(live: LiveChain) -> N
     assert len(line) > 12_000
 
     alerts = live.wait_alerts(f"LWSYSLOG_CLIENT_IP={attacker}", timeout=30)
-    assert "path-traversal" in {a["LWSYSLOG_CATEGORY"] for a in alerts}
+    assert any("path-traversal" in field_values(a, "LWSYSLOG_CATEGORY") for a in alerts)
     # The line arrived whole: not flagged as cut, and the server's raw copy is Apache's line.
     assert "protocol-cut-line" not in {a["LWSYSLOG_RULE"] for a in alerts}
     _wait_raw_copy(live, line)
@@ -99,7 +100,7 @@ def test_the_longest_line_apache_writes_arrives_whole(live: LiveChain) -> None:
 
     _wait_raw_copy(live, line)
     alerts = live.wait_alerts(f"LWSYSLOG_CLIENT_IP={attacker}", timeout=30)
-    assert "path-traversal" in {a["LWSYSLOG_CATEGORY"] for a in alerts}
+    assert any("path-traversal" in field_values(a, "LWSYSLOG_CATEGORY") for a in alerts)
 
 
 def test_only_apache_inputs_and_the_root_socket_are_forwarded(chain: Chain) -> None:
@@ -174,4 +175,4 @@ def test_an_attack_past_64k_in_the_longest_line_is_found(live: LiveChain) -> Non
     assert line.index("${jndi:") > 65_536
     _wait_raw_copy(live, line)
     alerts = live.wait_alerts(f"LWSYSLOG_CLIENT_IP={attacker}", timeout=15)
-    assert "log4shell" in {a["LWSYSLOG_CATEGORY"] for a in alerts}
+    assert any("log4shell" in field_values(a, "LWSYSLOG_CATEGORY") for a in alerts)

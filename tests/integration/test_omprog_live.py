@@ -12,6 +12,7 @@ import pytest
 from conftest import WEBHOST_HOSTNAME, LiveChain
 
 from lwsyslog import lab
+from lwsyslog.lab.journal import field_values
 
 pytestmark = pytest.mark.integration
 
@@ -78,6 +79,24 @@ def test_journal_filters_select_one_client_and_one_rule(live: LiveChain) -> None
     # `journalctl -p err -t lwsyslog` lists the critical log4shell alert of the second client.
     errors = live.journal.entries("-p", "err", "-t", "lwsyslog")
     assert any(e.get("LWSYSLOG_CLIENT_IP") == second for e in errors)
+
+
+def test_journalctl_finds_a_known_exploit_by_each_of_its_cves(live: LiveChain) -> None:
+    # The Apache 2.4.49/2.4.50 traversal names two CVEs: each is its own LWSYSLOG_CVE value, so
+    # the README's `journalctl LWSYSLOG_CVE=CVE-2021-41773` finds the alert (journalctl
+    # matches a field's whole value, and a comma-joined one would match neither).
+    client, marker = _unique_ip(), _marker()
+    live.logger(_access_line(client, f"/cgi-bin/.%2e/.%2e/.%2e/.%2e/etc/passwd?{marker}"))
+
+    (alert,) = live.wait_alerts(f"LWSYSLOG_CLIENT_IP={client}")
+    assert field_values(alert, "LWSYSLOG_CVE") == ["CVE-2021-41773", "CVE-2021-42013"]
+    assert "known-exploit" in field_values(alert, "LWSYSLOG_CATEGORY")
+    for cve in ("CVE-2021-41773", "CVE-2021-42013"):
+        found = live.alerts(f"LWSYSLOG_CVE={cve}", f"LWSYSLOG_CLIENT_IP={client}")
+        assert [a["MESSAGE_ID"] for a in found] == [alert["MESSAGE_ID"]]
+    found = live.alerts("LWSYSLOG_CATEGORY=known-exploit", f"LWSYSLOG_CLIENT_IP={client}")
+    assert len(found) == 1
+    assert live.alerts("LWSYSLOG_CVE=CVE-2021-41773,CVE-2021-42013") == []
 
 
 def test_apache_attack_requests_reach_journald(live: LiveChain) -> None:

@@ -94,7 +94,8 @@ def test_host_alerts_name_the_host_everywhere_an_alert_is_shown() -> None:
         "web1.example.org",
         (),
     )
-    fields = journald_fields(alert)
+    fields = dict(journald_fields(alert))
+    assert "LWSYSLOG_CATEGORY" not in fields  # a silent host is no attack category
     assert fields["MESSAGE"].startswith("high host-silent on web1.example.org: sent nothing for")
     assert fields["LWSYSLOG_HOST"] == "web1.example.org"
     assert "[source web1.example.org/-:0]" in format_alert_line(alert)
@@ -107,7 +108,7 @@ def test_a_hostile_host_name_reaches_the_journal_made_visible() -> None:
     hosts.seen(["web1\x1b[2J\nFAKE"])
     clock.now += 100
     (event,) = hosts.check()
-    message = journald_fields(host_alert(event, Severity.HIGH))["MESSAGE"]
+    message = dict(journald_fields(host_alert(event, Severity.HIGH)))["MESSAGE"]
     assert "\x1b" not in message and "\n" not in message and "\\x1b[2J" in message
 
 

@@ -72,7 +72,7 @@ def test_reopen_follows_a_rotated_file(tmp_path: Path) -> None:
 
 
 def test_journald_fields_follow_the_contract() -> None:
-    fields = journald_fields(make_alert(sample="x\x1by"))
+    fields = dict(journald_fields(make_alert(sample="x\x1by")))
     assert fields["SYSLOG_IDENTIFIER"] == "lwsyslog"
     assert fields["PRIORITY"] == "2"
     assert fields["MESSAGE_ID"] == message_id("sqli-union") and len(fields["MESSAGE_ID"]) == 32
@@ -84,10 +84,10 @@ def test_journald_fields_follow_the_contract() -> None:
 
 def test_journald_message_names_the_web_host_the_alert_is_about() -> None:
     # journalctl's own host column is the central server's: the MESSAGE says which web host.
-    live = journald_fields(make_alert())
+    live = dict(journald_fields(make_alert()))
     assert live["MESSAGE"] == "critical sqli-union on web1: sqli from 203.0.113.9"
     offline = replace(make_alert(), first=Origin("access.log", 3), last=Origin("access.log", 3))
-    assert journald_fields(offline)["MESSAGE"] == "critical sqli-union: sqli from 203.0.113.9"
+    assert dict(journald_fields(offline))["MESSAGE"] == "critical sqli-union: sqli from 203.0.113.9"
 
 
 def test_message_id_is_stable_and_distinct_per_rule() -> None:
