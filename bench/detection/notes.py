@@ -22,8 +22,9 @@ _FAIL2BAN: dict[tuple[str, int], str] = {
         "by design: genuine Googlebot (66.249.66.1 is in Google's own crawler range) asking "
         "for `/`, parsed with the file's custom LogFormat declared in `access_formats`. "
         "fail2ban matches every Googlebot User-Agent and then checks the address by reverse "
-        "DNS; lwsyslog makes no DNS lookups and does not flag a crawler User-Agent as such, "
-        "so no finding is the right outcome here"
+        "DNS; lwsyslog checks a crawler's address only with `[crawlers] verify` on (off by "
+        "default, as measured here; docs/crawlers.md) and does not flag a crawler User-Agent "
+        "as such, so no finding is the right outcome here"
     ),
     # Negatives (lines fail2ban must not match).
     ("apache-auth", 3): (
