@@ -10,11 +10,14 @@ are escaped), bounded in length, and of the type the field needs: a nested objec
 a client address that is not one token, is never taken. A line that is not a JSON object, or
 holds more than ``max_keys`` keys, is not this format. Lines whose writer escaped with ``\\xHH``
 (nginx without ``escape=json``, Apache's own escaping of non-ASCII bytes) are not valid JSON:
-they are read again with those escapes turned into the bytes they stand for.
+they are read again with those escapes turned into the bytes they stand for. A ``\\uD800``-style
+escape of half a surrogate pair, which orjson refuses, is read as U+FFFD: one character a client
+chose must not hide the rest of its request.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -79,6 +82,9 @@ MAX_EXTRA_KEYS = 32
 _MAX_PLANS = 64
 _DURATION_SCALE = {"duration_s": 1_000_000, "duration_ms": 1000, "duration_us": 1}
 # A client address or host name: one token, as Apache's %h pattern allows.
+# Only a JSON escape can put half a surrogate pair in a string (decoded UTF-8 never holds one).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _HOST = re.compile(r"[0-9A-Za-z:_][0-9A-Za-z_.:%-]{0,254}")
 
 
@@ -164,6 +170,8 @@ class JsonAccessReader:
             obj = orjson.loads(text)
             escaped = False
         except orjson.JSONDecodeError:
+            if _SURROGATE_ESCAPE.search(text) is not None:
+                return self._load_surrogates(text)
             if "\\x" not in text:
                 return None
             spelled = _u_escaped(text)
@@ -177,6 +185,20 @@ class JsonAccessReader:
         if type(obj) is not dict or len(obj) > self._max_keys:
             return None
         return obj, escaped
+
+    def _load_surrogates(self, text: str) -> tuple[dict[str, object], bool] | None:
+        """``text`` read by the standard library's decoder, which takes lone surrogates, with
+        each of them then replaced by U+FFFD (a valid pair stays the character it encodes)."""
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError):
+            return None
+        if type(obj) is not dict or len(obj) > self._max_keys:
+            return None
+        return {
+            _whole(key): _whole(value) if type(value) is str else value
+            for key, value in obj.items()
+        }, False
 
     def _text(self, value: object, escaped: bool) -> str:
         if type(value) is str:
@@ -266,6 +288,13 @@ class JsonAccessReader:
             _duration(values),
             extra,
         )
+
+
+def _whole(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD."""
+    if _SURROGATE.search(text) is not None:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return text
 
 
 def _number(value: object, digits: int) -> int | None:

@@ -117,6 +117,21 @@ def test_keys_are_matched_without_case() -> None:
     assert event is not None and (event.client_ip, event.status) == ("192.0.2.9", 404)
 
 
+def test_half_a_surrogate_pair_does_not_hide_the_request() -> None:
+    # orjson refuses "\udfff"; one character the client chose must not make the line unparsed.
+    line = (
+        '{"remote_addr":"203.0.113.8","status":"200",'
+        '"request":"GET /item?id=1%27%20UNION%20SELECT%20password%20FROM%20users-- HTTP/1.1",'
+        '"http_user_agent":"\\udfffcurl \\ud83d\\ude00"}'
+    )
+    event = JsonAccessReader().parse(line, ORIGIN, line)
+    assert event is not None
+    assert event.client_ip == "203.0.113.8" and event.target.startswith("/item?id=1%27")
+    assert event.user_agent == "\ufffdcurl \U0001f600"  # a valid pair stays its character
+    result = Pipeline(load_config([])).process(line, ORIGIN)
+    assert "sqli" in {c for f in result.findings for c in f.categories}
+
+
 @pytest.mark.parametrize(
     "text",
     [
