@@ -14,6 +14,7 @@ from typing import TextIO
 import orjson
 
 from lwsyslog.categories import CATEGORIES
+from lwsyslog.cli.argtypes import int_between
 from lwsyslog.cli.table import Column, cell_width, clip, render_table
 from lwsyslog.report.text import local_time
 from lwsyslog.severity import Severity
@@ -32,6 +33,8 @@ __all__ = ["add_store_option", "print_table", "register", "run", "timespec_arg",
 
 EXIT_OK = 0
 DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000_000
+"""The most alerts ``--limit`` asks for (SQLite's integers end far beyond; --all has none)."""
 COUNT_CAP = 10_000
 """The note under a cut list counts the alerts up to this many ("more than" beyond)."""
 _FIRST_ROWS = 256
@@ -68,10 +71,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--limit",
-        type=_limit_arg,
+        type=int_between(0, MAX_LIMIT, "all"),
         default=DEFAULT_LIMIT,
         metavar="N",
-        help=f"at most the newest N alerts (default {DEFAULT_LIMIT}; 0: all)",
+        help=f"at most the newest N alerts, up to {MAX_LIMIT:,} (default {DEFAULT_LIMIT}; 0: all)",
     )
     parser.add_argument(
         "--all",
@@ -114,16 +117,6 @@ def _category_arg(text: str) -> str:
         known = ", ".join(sorted(CATEGORIES))
         raise argparse.ArgumentTypeError(f"unknown category {text!r} (categories: {known})")
     return text
-
-
-def _limit_arg(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (all) or more")
-    return value
 
 
 def run(args: argparse.Namespace) -> int:

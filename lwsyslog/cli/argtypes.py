@@ -5,10 +5,18 @@ from __future__ import annotations
 import argparse
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["Once", "absolute_path", "port", "positive_int", "size_bytes", "size_text"]
+__all__ = [
+    "Once",
+    "absolute_path",
+    "int_between",
+    "port",
+    "positive_int",
+    "size_bytes",
+    "size_text",
+]
 
 _SEEN = "_lwsyslog_once_seen"
 _SIZE = re.compile(r"^([0-9]+)([kmg]?)$", re.I)
@@ -45,6 +53,23 @@ def positive_int(text: str) -> int:
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
     return value
+
+
+def int_between(low: int, high: int, low_means: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high``; ``low_means`` says what
+    ``low`` stands for (``0 (all)``), in the message naming the range."""
+    shown_low = f"{low:,} ({low_means})" if low_means else f"{low:,}"
+
+    def checked(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be {shown_low} to {high:,}, got {value}")
+        return value
+
+    return checked
 
 
 def port(text: str) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import stat
-import sys
 from pathlib import Path
 from typing import Any
 
 from lwsyslog.cli.argtypes import Once, positive_int
+from lwsyslog.cli.messages import say
 from lwsyslog.deploy import certs
 from lwsyslog.errors import CertError
+from lwsyslog.sanitize import sanitize
 
 __all__ = ["register", "run"]
 
@@ -98,6 +99,11 @@ def _private_dir(directory: Path) -> None:
         )
 
 
+def _path(path: Path) -> str:
+    """``path`` as shown: escaped (a directory name is the user's text, not ours)."""
+    return sanitize(str(path))
+
+
 def _reuse(cert: Path, key: Path, name: str, force: bool) -> certs.CertFiles | None:
     if force or not (cert.exists() or key.exists()):
         return None
@@ -110,20 +116,21 @@ def run(args: argparse.Namespace) -> int:
     try:
         _private_dir(directory)
         if (args.ca_cert is None) != (args.ca_key is None):
-            print("lwsyslog certs: --ca-cert and --ca-key go together", file=sys.stderr)
+            say("--ca-cert and --ca-key go together", "lwsyslog certs")
             return 2
         if args.ca_cert is not None:
             ca = certs.existing(args.ca_cert, args.ca_key, args.ca_name)
-            print(f"using CA      {ca.cert}")
+            print(f"using CA      {_path(ca.cert)}")
         else:
             ca_cert, ca_key = certs.ca_paths(directory, args.ca_name)
             found = _reuse(ca_cert, ca_key, args.ca_name, args.force)
             if found is None:
                 ca = certs.make_ca(directory, args.ca_name, key_type=args.key_type)
-                print(f"wrote CA      {ca.cert}\nwrote CA key  {ca.key} (keep it off the hosts)")
+                print(f"wrote CA      {_path(ca.cert)}")
+                print(f"wrote CA key  {_path(ca.key)} (keep it off the hosts)")
             else:
                 ca = found
-                print(f"kept CA       {ca.cert}")
+                print(f"kept CA       {_path(ca.cert)}")
         wanted: list[tuple[str, certs.Kind]] = [(n, "server") for n in args.server]
         wanted += [(n, "client") for n in args.webhost]
         for name, kind in wanted:
@@ -133,11 +140,11 @@ def run(args: argparse.Namespace) -> int:
                 leaf = certs.make_cert(
                     directory, ca, name, kind, key_type=args.key_type, days=args.days
                 )
-                print(f"wrote {kind:<7} {leaf.cert}\n      key     {leaf.key}")
+                print(f"wrote {kind:<7} {_path(leaf.cert)}\n      key     {_path(leaf.key)}")
             else:
-                print(f"kept  {kind:<7} {leaf.cert}")
+                print(f"kept  {kind:<7} {_path(leaf.cert)}")
     except CertError as exc:
-        print(f"lwsyslog certs: {exc}", file=sys.stderr)
+        say(str(exc), "lwsyslog certs")
         return 1
     print(
         "Copy the CA certificate to every host, each host's own .crt/.key to that host only "

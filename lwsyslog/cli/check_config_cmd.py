@@ -14,6 +14,7 @@ from lwsyslog.matching import dbcache
 from lwsyslog.notify.settings_parse import check_rule_filters
 from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.pipeline import parser_for
+from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import CrawlerSettings
 
 __all__ = ["register", "run"]
@@ -43,15 +44,16 @@ def run(args: argparse.Namespace) -> int:
     detection = load_detection(config)
     known = detection.rule_ids() | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
     check_rule_filters(config.notify, known, file=config.files[-1])
-    print("configuration OK: " + ", ".join(config.files))
+    print("configuration OK: " + sanitize(", ".join(config.files)))
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
-    print(f"access formats: {', '.join(config.access_formats)}; thresholds enabled: {enabled}")
+    formats = sanitize(", ".join(config.access_formats))
+    print(f"access formats: {formats}; thresholds enabled: {enabled}")
     print(f"matching engine: {detection.engine}")
     print(f"per-line code: {compiled.describe()}")
     print(f"matching database cache: {dbcache.describe(config.database_cache, DEFAULT_STATE_DIR)}")
     for source, where, count in detection.summary():
-        origin = "" if where == source else f", from {where}"
-        print(f"{source} rules: {count} enabled{origin}")
+        origin = "" if where == source else f", from {sanitize(where)}"
+        print(f"{sanitize(source)} rules: {count} enabled{origin}")
     _print_crawlers(config.crawlers)
     correlations = [i for i in detection.rules if i.kind == "threshold" and i.source != "built-in"]
     if correlations:

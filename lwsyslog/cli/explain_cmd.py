@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from datetime import UTC, datetime
 
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
@@ -71,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
     """Explain one line; exit 0 when it parsed, 1 when no format fits it."""
     config = config_from_args(args)
     pipeline = Pipeline(config)
-    line = args.line.rstrip("\r\n")
-    result = pipeline.process(line, Origin("<explain>", 1))
+    # As scan reads a file: the line's bytes, invalid UTF-8 replaced (argv keeps them as
+    # surrogates, which no matcher can encode).
+    result = pipeline.process_bytes(_line_bytes(args.line.rstrip("\r\n")), Origin("<explain>", 1))
     event = result.event
     if isinstance(event, Unparsed):
         print(f"unparsed: {event.reason.value} (no configured format fits this line)")
@@ -87,19 +89,23 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(_as_json(event, view, result.urgency, explained, kept, feeds)))
         return 0
     _print_fields(event, view)
+    if pipeline.stats.invalid_utf8:
+        print(f"{'note':<12} invalid UTF-8 in the line, replaced by U+FFFD (as scan does)")
     print(f"{'triage':<12} {result.urgency}")
-    print(f"{'thresholds':<12} {', '.join(feeds) or '-'} (windows this line counts toward)")
+    windows = sanitize(", ".join(feeds)) or "-"
+    print(f"{'thresholds':<12} {windows} (windows this line counts toward)")
     print("rules:")
     matched = [item for item in explained if item.verdict.matched]
     for item in matched:
         verdict = item.verdict
         info = pipeline.detection.info(verdict.rule_id)
-        categories = ",".join(info.categories) if info else ""
+        categories = sanitize(",".join(info.categories)) if info else ""
         severity = info.severity if info else ""
         title = f" {info.description!r}" if info and item.source != "built-in" else ""
         note = "" if verdict.rule_id in kept else "  (suppressed by allow-list)"
         print(
-            f"  MATCH {verdict.rule_id:<30} [{categories}] {severity} ({item.source}{title}) "
+            f"  MATCH {sanitize(verdict.rule_id):<30} [{categories}] {severity} "
+            f"({sanitize(item.source)}{title}) "
             f"field={verdict.field} fragment={sanitize(verdict.fragment, 120)!r}{note}"
         )
     if args.all:
@@ -107,12 +113,22 @@ def run(args: argparse.Namespace) -> int:
             verdict = item.verdict
             if not verdict.matched:
                 how = "no match" if verdict.selected else "not selected by prefilter"
-                print(f"  -     {verdict.rule_id:<30} {how} ({item.source})")
+                print(f"  -     {sanitize(verdict.rule_id):<30} {how} ({sanitize(item.source)})")
     else:
         print(f"  ({len(verdicts) - len(matched)} other rules did not match; --all lists them)")
     for alert in result.alerts:
-        print(f"alert        [{alert.severity}] {alert.rule}: {sanitize(alert.message, 200)}")
+        message = sanitize(alert.message, 200)
+        print(f"alert        [{alert.severity}] {sanitize(alert.rule)}: {message}")
     return 0
+
+
+def _line_bytes(line: str) -> bytes:
+    """The bytes the line was given as: argv is decoded with surrogateescape; a line passed
+    to :func:`lwsyslog.cli.main.main` as text may hold any lone surrogate."""
+    try:
+        return os.fsencode(line)
+    except UnicodeEncodeError:
+        return line.encode("utf-8", "surrogatepass")
 
 
 def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:

@@ -6,9 +6,12 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from lwsyslog import __version__, collector
+from lwsyslog.cli.messages import say
 from lwsyslog.errors import LwsyslogError
+from lwsyslog.sanitize import sanitize
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -44,10 +47,22 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors show what was typed escaped.
+
+    argparse quotes some values with repr() but writes others raw ("unrecognized arguments:
+    ..."); its sub-command parsers are made of this class too.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the escaped ``message``; exit 2."""
+        super().error(sanitize(message))
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The argument parser: every sub-command in full, or with ``command`` only that one
     (the others are listed by name and help)."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lwsyslog", description="Apache log security monitor for the rsyslog stack."
     )
     parser.add_argument("--version", action="version", version=f"lwsyslog {__version__}")
@@ -71,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.func(args)
     except LwsyslogError as error:
-        print(f"lwsyslog: error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

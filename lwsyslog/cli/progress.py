@@ -6,9 +6,12 @@ import sys
 import time
 from typing import TextIO
 
+from lwsyslog.sanitize import sanitize
+
 __all__ = ["ProgressBar"]
 
 _REDRAW_SECS = 0.2
+_LABEL_CHARS = 30
 
 
 class ProgressBar:
@@ -30,13 +33,14 @@ class ProgressBar:
             return
         self._next_draw = now + _REDRAW_SECS
         rate = lines / max(now - self._start, 1e-9)
+        shown = _escaped_tail(label, _LABEL_CHARS)
         if self._total:
             fraction = min(done_bytes / self._total, 1.0)
             filled = int(fraction * 30)
             bar = "#" * filled + "-" * (30 - filled)
-            text = f"\r{label[-30:]} [{bar}] {fraction:6.1%} {lines:,} lines {rate:,.0f}/s"
+            text = f"\r{shown} [{bar}] {fraction:6.1%} {lines:,} lines {rate:,.0f}/s"
         else:
-            text = f"\r{label[-30:]} {lines:,} lines {rate:,.0f}/s"
+            text = f"\r{shown} {lines:,} lines {rate:,.0f}/s"
         self._stream.write(text + "\x1b[K")
         self._stream.flush()
 
@@ -45,3 +49,17 @@ class ProgressBar:
         if self.enabled:
             self._stream.write("\r\x1b[K")
             self._stream.flush()
+
+
+def _escaped_tail(text: str, width: int) -> str:
+    """The longest end of ``text`` whose escaped form fits in ``width`` characters, escaped:
+    cut between two characters' escapes, never inside one (half an escape reads as text)."""
+    pieces: list[str] = []
+    used = 0
+    for char in reversed(text):
+        piece = sanitize(char)
+        used += len(piece)
+        if used > width:
+            break
+        pieces.append(piece)
+    return "".join(reversed(pieces))

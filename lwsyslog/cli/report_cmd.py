@@ -11,7 +11,9 @@ import time
 from pathlib import Path
 
 from lwsyslog.cli.alerts_cmd import add_store_option, timespec_arg
+from lwsyslog.cli.argtypes import int_between
 from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.cli.messages import say
 from lwsyslog.errors import SinkError
 from lwsyslog.notify.email_send import Attachment, send_report
 from lwsyslog.notify.settings import NotifySettings
@@ -22,6 +24,7 @@ __all__ = ["register", "run", "write_page"]
 
 EXIT_OK = 0
 EXIT_IO = 1
+MAX_TOP = 10_000
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,7 +52,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--until", type=timespec_arg, metavar="WHEN", help="end of the period (default: now)"
     )
     parser.add_argument(
-        "--top", type=int, default=10, metavar="N", help="clients, hosts, rules listed (10)"
+        "--top",
+        type=int_between(1, MAX_TOP),
+        default=10,
+        metavar="N",
+        help=f"clients, hosts, rules listed, 1 to {MAX_TOP:,} (10)",
     )
     parser.add_argument("--json", action="store_true", help="the digest as one JSON object")
     parser.add_argument("--html", metavar="FILE", help="also write the report page to FILE")
@@ -77,16 +84,16 @@ def run(args: argparse.Namespace) -> int:
     until = now if until is None else until
     assert since is not None  # --since has a default
     if since >= until:
-        print("lwsyslog: error: --since must be before --until", file=sys.stderr)
+        say("error: --since must be before --until")
         return 2
     if args.mail_channel and not args.mail:
-        print("lwsyslog: error: --mail-channel needs --mail", file=sys.stderr)
+        say("error: --mail-channel needs --mail")
         return 2
     # Read the configuration first: a bad one is reported before the store is read.
     config = config_from_args(args) if args.mail else None
     conn = open_reader(args.db)
     try:
-        digest = build_digest(conn, since, until, top=max(1, args.top))
+        digest = build_digest(conn, since, until, top=args.top)
     finally:
         conn.close()
     if args.json:
@@ -99,9 +106,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             write_page(Path(args.html), render_html(digest))
         except OSError as error:
-            print(f"lwsyslog: {args.html}: {error.strerror or error}", file=sys.stderr)
+            say(f"{args.html}: {error.strerror or error}")
             return EXIT_IO
-        print(f"lwsyslog: report page written to {args.html}", file=sys.stderr)
+        say(f"report page written to {args.html}")
     return EXIT_OK
 
 
@@ -114,9 +121,9 @@ def _mail(settings: NotifySettings, digest: Digest, channels: list[str] | None) 
             settings, mail.subject, mail.text, mail.html, channels=channels, attachments=[page]
         )
     except SinkError as error:
-        print(f"lwsyslog: {error}", file=sys.stderr)
+        say(str(error))
         return False
-    print(f"lwsyslog: report mailed through {', '.join(sent)}", file=sys.stderr)
+    say(f"report mailed through {', '.join(sent)}")
     return True
 
 

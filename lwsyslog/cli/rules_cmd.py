@@ -13,6 +13,7 @@ from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.hosts import host_rule_infos
 from lwsyslog.matching import dbcache
 from lwsyslog.omprog.options import DEFAULT_STATE_DIR
+from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 
 __all__ = ["register", "run"]
@@ -62,6 +63,12 @@ def _row(info: RuleInfo, config: Config) -> dict[str, object]:
     }
 
 
+def _text(row: dict[str, object], key: str) -> str:
+    """A text of the row for the table, escaped: ids, titles and file names come from rule
+    files, which are third-party text."""
+    return sanitize(str(row[key]))
+
+
 def _by_cve(infos: list[RuleInfo], wanted: str) -> dict[str, list[RuleInfo]]:
     found: dict[str, list[RuleInfo]] = {}
     for info in infos:
@@ -80,7 +87,8 @@ def _print_cves(detection_rules: list[RuleInfo], args: argparse.Namespace, confi
     """The CVE table: each covered CVE with its rules (``--cve``)."""
     covered = _by_cve(detection_rules, args.cve)
     if not covered:
-        print(f"no loaded rule names {args.cve}" if args.cve else "no loaded rule names a CVE")
+        wanted = sanitize(args.cve) if args.cve else "a CVE"
+        print(f"no loaded rule names {wanted}")
         return 1
     for cve, infos in covered.items():
         rows = [_row(info, config) for info in infos]
@@ -89,7 +97,10 @@ def _print_cves(detection_rules: list[RuleInfo], args: argparse.Namespace, confi
             continue
         for row in rows:
             state = "" if row["enabled"] else " [disabled]"
-            print(f"{cve:<16} {row['id']:<44} {row['severity']:<8} {row['description']}{state}")
+            print(
+                f"{sanitize(cve):<16} {_text(row, 'id'):<44} {row['severity']:<8} "
+                f"{_text(row, 'description')}{state}"
+            )
     if not args.json:
         rules = {info.id for infos in covered.values() for info in infos}
         print(f"# {len(covered)} CVEs, {len(rules)} rules")
@@ -116,11 +127,11 @@ def run(args: argparse.Namespace) -> int:
     )
     print(f"{'ID':<44} {'KIND':<9} {'SEVERITY':<8} {'CATEGORIES':<28} DESCRIPTION (SOURCE)")
     for row in rows:
-        categories = ",".join(row["categories"])  # type: ignore[arg-type]
+        categories = sanitize(",".join(row["categories"]))  # type: ignore[arg-type]
         state = "" if row["enabled"] else " [disabled]"
-        source = "" if row["source"] == "built-in" else f" ({row['source']})"
+        source = "" if row["source"] == "built-in" else f" ({_text(row, 'source')})"
         print(
-            f"{row['id']:<44} {row['kind']:<9} {row['severity']:<8} {categories:<28} "
-            f"{row['description']}{source}{state}"
+            f"{_text(row, 'id'):<44} {row['kind']:<9} {row['severity']:<8} {categories:<28} "
+            f"{_text(row, 'description')}{source}{state}"
         )
     return 0

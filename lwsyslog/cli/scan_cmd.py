@@ -15,6 +15,7 @@ from typing import BinaryIO, TextIO
 from lwsyslog import collector
 from lwsyslog.alerts import Alert
 from lwsyslog.cli.common import add_config_options, add_input_options, config_from_args
+from lwsyslog.cli.messages import say
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.findings import Finding
@@ -85,7 +86,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_OK
         except OSError as error:
-            print(f"lwsyslog: {name}: {error.strerror or error}", file=sys.stderr)
+            say(f"{name}: {error.strerror or error}")
             status = EXIT_IO
     _settle_crawlers(pipeline, config.crawlers.scan_wait_secs)
     pipeline.close()
@@ -95,7 +96,7 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     if store is not None:
         counters = store.store.counters
         summary_stream.write(
-            f"store        {counters.inserted:,} new alerts in {args.store}"
+            f"store        {counters.inserted:,} new alerts in {sanitize(args.store)}"
             f" ({counters.duplicates:,} already there)\n"
         )
     return status
@@ -109,10 +110,9 @@ def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:
     pipeline.deliver_verdicts(wait_secs)
     left = pipeline.crawlers.pending
     if left:
-        print(
-            f"lwsyslog: crawler verification: no verdict within {wait_secs:g}s for {left} "
-            "address(es); their claims are not judged ([crawlers] scan_wait_secs)",
-            file=sys.stderr,
+        say(
+            f"crawler verification: no verdict within {wait_secs:g}s for {left} "
+            "address(es); their claims are not judged ([crawlers] scan_wait_secs)"
         )
 
 
@@ -170,7 +170,7 @@ def finding_record(result: LineResult) -> str:
     severity = max((f.severity for f in findings), key=lambda s: s.rank).value if findings else None
     record = {
         "kind": "finding",
-        "file": origin.name,
+        "file": sanitize(origin.name),
         "line": origin.line,
         "log": event.log,
         "client_ip": getattr(event, "client_ip", ""),
@@ -209,8 +209,8 @@ def alert_record(alert: Alert) -> str:
             "window_secs": alert.window_secs,
             "categories": list(alert.categories),
             "severity": alert.severity.value,
-            "first": {"file": alert.first.name, "line": alert.first.line},
-            "last": {"file": alert.last.name, "line": alert.last.line},
+            "first": {"file": sanitize(alert.first.name), "line": alert.first.line},
+            "last": {"file": sanitize(alert.last.name), "line": alert.last.line},
             "message": sanitize(alert.message, 500),
             "client_ip": alert.client_ip,
             "log": alert.log,

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from lwsyslog.cli.argtypes import Once, absolute_path, port, positive_int, size_bytes, size_text
+from lwsyslog.cli.messages import say
 from lwsyslog.deploy import cert_checks
 from lwsyslog.deploy import rsyslog_setup as rs
 from lwsyslog.deploy.rsyslog_check import MAIN_CONF
 from lwsyslog.errors import CertError, SetupError
+from lwsyslog.sanitize import sanitize
 
 __all__ = ["register", "run", "settings_from_args"]
 
@@ -333,7 +335,7 @@ def _server_notes(args: argparse.Namespace) -> list[str]:
 def _report_names(args: argparse.Namespace, names: list[str]) -> None:
     if not names:
         return
-    shown = ", ".join(names)
+    shown = sanitize(", ".join(names))
     if args.role == "server":
         print(f"certificate names: {shown} (web hosts use one as --server-name)")
     else:
@@ -347,7 +349,7 @@ def run(args: argparse.Namespace) -> int:
     main_conf = None if args.rsyslog_conf == "none" else Path(args.rsyslog_conf)
     problem = _webhost_options_problem(args) if role == "webhost" else ""
     if problem:
-        print(f"lwsyslog setup webhost: {problem}", file=sys.stderr)
+        say(problem, "lwsyslog setup webhost")
         return 2
     try:
         names = _check_certificates(args)
@@ -359,31 +361,31 @@ def run(args: argparse.Namespace) -> int:
             main_conf=main_conf,
         )
     except CertError as exc:
-        print(f"lwsyslog setup: {exc}; nothing written", file=sys.stderr)
+        say(f"{exc}; nothing written", "lwsyslog setup")
         return 1
     except SetupError as exc:
-        print(f"lwsyslog setup: {exc}", file=sys.stderr)
+        say(str(exc), "lwsyslog setup")
         return 2
     except OSError as exc:
-        print(f"lwsyslog setup: {exc}", file=sys.stderr)
+        say(str(exc), "lwsyslog setup")
         return 1
     if not result.ok:
-        print(f"lwsyslog setup: rsyslogd -N1 rejects {target}; nothing written:", file=sys.stderr)
+        say(f"rsyslogd -N1 rejects {target}; nothing written:", "lwsyslog setup")
         for line in result.messages:
-            print(f"  {line}", file=sys.stderr)
+            print(f"  {sanitize(line)}", file=sys.stderr)
         return 1
     if args.dry_run:
-        print(f"# would write {target} (rsyslogd -N1: OK)")
+        print(f"# would write {sanitize(str(target))} (rsyslogd -N1: OK)")
         print(text, end="")
         return 0
-    print(f"wrote {target} (rsyslogd -N1: OK)")
+    print(f"wrote {sanitize(str(target))} (rsyslogd -N1: OK)")
     _report_names(args, names)
     if role == "server":
         if not os.access(args.omprog, os.X_OK):
-            print(f"  note: {args.omprog} is not installed; install the lwsyslog package")
+            print(f"  note: {sanitize(args.omprog)} is not installed; install the lwsyslog package")
         for note in _server_notes(args):
-            print(f"  {note}")
+            print(f"  {sanitize(note)}")
     for line in result.messages:
-        print(f"  rsyslogd: {line}")
+        print(f"  rsyslogd: {sanitize(line)}")
     print(rs.restart_hint(role))
     return 0
