@@ -23,8 +23,10 @@ from typing import Any
 from lwsyslog import checks
 from lwsyslog.crawlers.settings_parse import parse_crawler_settings
 from lwsyslog.detection.sources import source_tables
-from lwsyslog.errors import ConfigError
+from lwsyslog.errors import ConfigError, FormatError
 from lwsyslog.formats.json_access import JSON_FIELDS
+from lwsyslog.formats.line_parser import IIS_FORMATS, JSON_FORMATS
+from lwsyslog.formats.logformat import BUILTIN_FORMATS, compile_logformat
 from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_settings
 from lwsyslog.settings import (
     AllowList,
@@ -42,6 +44,7 @@ from lwsyslog.thresholds import THRESHOLD_RULES
 
 __all__ = [
     "DEFAULT_PATHS",
+    "MAX_LINE_BYTES",
     "config_files",
     "load_config",
     "parse_status_set",
@@ -54,6 +57,12 @@ DEFAULT_PATHS = (DEFAULT_MAIN, DEFAULT_DROPIN_DIR)
 _DEFAULTS_NAME = "<built-in defaults>"
 _CRAWLERS_NAME = "<built-in crawler catalog>"
 
+MAX_LINE_BYTES = 1 << 20
+"""The largest ``[input] max_line_bytes``: 8 times the 128 KiB lines rsyslog passes with the
+drop-ins of ``lwsyslog setup``. The omprog program holds up to 6 times as many bytes (plus
+8 KiB) per line, rsyslog's JSON envelope writing a control byte as ``\\uXXXX`` in the worst
+case, so a line costs at most about 6 MiB."""
+
 
 # --- schema -------------------------------------------------------------------------------
 
@@ -64,6 +73,35 @@ _ALLOW: dict[str, Any] = {
     "paths": checks.regex_list,
     "user_agents": checks.regex_list,
 }
+
+
+def _between(minimum: int, maximum: int) -> checks.Checker:
+    """An integer from ``minimum`` to ``maximum``."""
+
+    def check(value: Any) -> str | None:
+        problem = checks.integer(minimum)(value)
+        if problem or value <= maximum:
+            return problem
+        return f"must be from {minimum} to {maximum}, got {value}"
+
+    return check
+
+
+def _access_formats(value: Any) -> str | None:
+    """Format names and LogFormat strings, each of which compiles."""
+    problem = checks.string_list(value)
+    if problem:
+        return problem
+    for fmt in value:
+        # The built-in names are known to compile; compiling them here too would cost every
+        # start about 10 ms.
+        if fmt in BUILTIN_FORMATS or fmt in JSON_FORMATS or fmt in IIS_FORMATS:
+            continue
+        try:
+            compile_logformat(fmt)
+        except FormatError as error:
+            return str(error)
+    return None
 
 
 def _share(value: Any) -> str | None:
@@ -121,7 +159,8 @@ class _TableOf:
 
 
 class _Delegated:
-    """A table whose own module checks it (``check(table, file=...)`` raises ConfigError)."""
+    """A table whose own module checks it: ``check(table, file=..., locate=...)`` raises
+    ConfigError; ``locate(path)`` gives the file and line of a dotted path in that file."""
 
     def __init__(self, check: Callable[..., None]) -> None:
         self.check = check
@@ -135,8 +174,8 @@ def _schema() -> dict[str, Any]:
     schema: dict[str, Any] = {
         "input": {
             "log": checks.choice("auto", "access", "error"),
-            "access_formats": checks.string_list,
-            "max_line_bytes": checks.integer(256),
+            "access_formats": _access_formats,
+            "max_line_bytes": _between(256, MAX_LINE_BYTES),
             "trusted_proxies": checks.network_list,
             "iis_fields": checks.string_list,
             "json_keys": {field: checks.string_list for field in sorted(JSON_FIELDS)},
@@ -285,15 +324,30 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
 
 
 class _Places:
-    """Where each ``[rules.ID]`` table and option, and each ``[crawlers.catalog.ID]`` table, was
-    last set, for errors found later."""
+    """Where each ``[rules.ID]`` table and option, each ``[crawlers.catalog.ID]`` table, and
+    each table and key of any kind (``keys``) was last set, for errors found later."""
 
     def __init__(self) -> None:
         self.tables: dict[str, Location] = {}
         self.options: dict[tuple[str, str], int | None] = {}
         self.crawlers: dict[str, Location] = {}
+        self.keys: dict[tuple[str, ...], Location] = {}
+
+    def find(self, path: tuple[str, ...], default: str) -> Location:
+        """Where ``path`` was last set, else the nearest table around it, else ``default``."""
+        for size in range(len(path), 0, -1):
+            place = self.keys.get(path[:size])
+            if place is not None:
+                return place
+        return Location(default)
+
+    def file_line(self, path: tuple[str, ...], default: str) -> tuple[str, int | None]:
+        """:meth:`find` as a pair, for the modules that do not know :class:`Location`."""
+        place = self.find(path, default)
+        return place.file, place.line
 
     def note(self, data: Mapping[str, Any], text: str, name: str) -> None:
+        self._note_keys(data, (), _line_index(text), name, None)
         for crawler_id in data.get("crawlers", {}).get("catalog", {}):
             line = _line_of(text, ("crawlers", "catalog"), crawler_id)
             self.crawlers[crawler_id] = Location(name, line)
@@ -302,6 +356,22 @@ class _Places:
             for key in values:
                 if key not in _RULE:
                     self.options[rule_id, key] = _line_of(text, ("rules", rule_id), key)
+
+    def _note_keys(
+        self,
+        data: Mapping[str, Any],
+        path: tuple[str, ...],
+        index: Mapping[tuple[str, ...], int],
+        name: str,
+        outer: int | None,
+    ) -> None:
+        for key, value in data.items():
+            here = (*path, key)
+            # A key inside an inline table has no line of its own: that of the table.
+            line = index.get(here, outer)
+            self.keys[here] = Location(name, line)
+            if isinstance(value, dict):
+                self._note_keys(value, here, index, name, line)
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
@@ -364,7 +434,7 @@ def _check_table(
                     key=key,
                     line=line,
                 )
-            expected.check(value, file=name)
+            expected.check(value, file=name, locate=lambda path: (name, _nearest_line(text, path)))
             continue
         if isinstance(expected, dict | _TableOf):
             if not isinstance(value, dict):
@@ -380,6 +450,16 @@ def _check_table(
         problem = expected(value)
         if problem:
             raise ConfigError(problem, file=name, table=table, key=key, line=line)
+
+
+def _nearest_line(text: str, path: tuple[str, ...]) -> int | None:
+    """The line of ``path`` in ``text``, else of the nearest table around it."""
+    index = _line_index(text)
+    for size in range(len(path), 0, -1):
+        line = index.get(path[:size])
+        if line is not None:
+            return line
+    return None
 
 
 def _line_of(text: str, path: tuple[str, ...], key: str) -> int | None:
@@ -510,10 +590,20 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         )
         for rule_id, values in data.get("rules", {}).items()
     }
+    access_formats = data["input"]["access_formats"]
+    if not access_formats and data["input"]["log"] != "error":
+        place = places.find(("input", "access_formats"), where)
+        raise ConfigError(
+            'no access-log format given (name one, or set log = "error" to read error logs only)',
+            file=place.file,
+            line=place.line,
+            table="input",
+            key="access_formats",
+        )
     sinks = data.get("sinks", {})
     return Config(
         log=data["input"]["log"],
-        access_formats=tuple(data["input"]["access_formats"]),
+        access_formats=tuple(access_formats),
         max_line_bytes=data["input"]["max_line_bytes"],
         trusted_proxies=tuple(data["input"]["trusted_proxies"]),
         iis_fields=tuple(data["input"]["iis_fields"]),
@@ -536,7 +626,11 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
         store=_store(data.get("store", {})),
-        notify=parse_notify_settings(data.get("notify", {}), file=where),
+        notify=parse_notify_settings(
+            data.get("notify", {}),
+            file=where,
+            locate=lambda path: places.file_line(path, where),
+        ),
         detection_engine=data["detection"]["engine"],
         database_cache=_database_cache(data["detection"]),
         sources={table: dict(data.get(table, {})) for table in source_tables()},
@@ -544,6 +638,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Con
         hosts=_hosts(data.get("hosts", {})),
         metrics=_metrics(data.get("metrics", {})),
         crawlers=parse_crawler_settings(data.get("crawlers", {}), where, places.crawlers),
+        places=places.keys,
     )
 
 

@@ -220,7 +220,8 @@ class Config:
     """The validated, merged configuration every stage is built from.
 
     ``sources`` holds the tables of the optional rule sources (``[sigma]``...), each already
-    checked against the schema its source declares.
+    checked against the schema its source declares. ``places`` says where each table and key
+    was last set (see :meth:`location`).
     """
 
     log: str
@@ -253,6 +254,19 @@ class Config:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     crawlers: CrawlerSettings = field(default_factory=CrawlerSettings)
     database_cache: DatabaseCacheSettings = field(default_factory=DatabaseCacheSettings)
+    places: Mapping[tuple[str, ...], Location] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    def location(self, *path: str) -> Location:
+        """Where the key ``path`` (``"sigma", "rule_dirs"``) was last set: the file and line,
+        else those of the nearest table around it, else the last file read, for errors
+        found after loading."""
+        for size in range(len(path), 0, -1):
+            place = self.places.get(path[:size])
+            if place is not None:
+                return place
+        return Location(self.files[-1]) if self.files else Location()
 
     def rule_settings(self, rule_id: str) -> RuleSettings:
         """The settings for ``rule_id`` (defaults when the rule has no table)."""

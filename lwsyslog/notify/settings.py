@@ -8,6 +8,7 @@ traceback or a debug line does not leak them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as daytime
@@ -177,6 +178,11 @@ class NotifySettings:
     retry_initial_secs: float = 5.0
     retry_max_secs: float = 900.0
     sample_max_chars: int = 2000
+    places: Mapping[tuple[str, str], tuple[str, int | None]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Where each channel's rule filters were set: ``(channel, key)`` to file and line, for
+    the check of their rule ids once the rules are loaded."""
 
     @property
     def enabled(self) -> bool:

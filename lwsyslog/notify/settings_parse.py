@@ -1,11 +1,11 @@
 """Strict parsing of the ``[notify]`` TOML table into :class:`NotifySettings`.
 
-Every problem is a :class:`~lwsyslog.errors.ConfigError` naming the file, the table
-(``notify.channels.ops-mail``) and the key: an unknown key, a wrong type, an out-of-range
-number, a URL scheme other than http(s), a malformed e-mail address, a bad time range or
-timezone, an unreadable secret file, an apprise URL apprise does not know. Nothing falls back
-to a default silently: a notification that never leaves is found at ``check-config``, not
-during an attack.
+Every problem is a :class:`~lwsyslog.errors.ConfigError` naming the file, the line (when the
+caller says where keys are: ``locate``), the table (``notify.channels.ops-mail``) and the
+key: an unknown key, a wrong type, an out-of-range number, a URL scheme other than http(s), a
+malformed e-mail address, a bad time range or timezone, an unreadable secret file, an apprise
+URL apprise does not know. Nothing falls back to a default silently: a notification that never
+leaves is found at ``check-config``, not during an attack.
 """
 
 from __future__ import annotations
@@ -35,10 +35,15 @@ from lwsyslog.notify.settings import (
 from lwsyslog.severity import Severity
 
 __all__ = [
+    "Locate",
     "check_notify_table",
     "check_rule_filters",
     "parse_notify_settings",
 ]
+
+Locate = Callable[[tuple[str, ...]], tuple[str, int | None]]
+"""Where a dotted path (``("notify", "channels", "w", "url")``) was set: the file and the line
+(``None``: unknown), or those of the nearest table around it."""
 
 _TOP = {
     "outbox_max_bytes",
@@ -103,43 +108,62 @@ _MIN_SECRET_BYTES = 16
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
-def parse_notify_settings(table: Mapping[str, Any], *, file: str) -> NotifySettings:
+def parse_notify_settings(
+    table: Mapping[str, Any], *, file: str, locate: Locate | None = None
+) -> NotifySettings:
     """The ``[notify]`` table (merged over every file) as validated settings.
 
-    ``file`` names the file the table came from (the last one merged) in error messages.
-    Secret files named by ``*_file`` keys are read here, so an unreadable one fails now.
+    Error messages name the file and line ``locate`` gives for the key (without it: ``file``,
+    the last file merged, and no line). Secret files named by ``*_file`` keys are read here,
+    so an unreadable one fails now.
     """
-    return _Parser(file, partial=False).settings(table)
+    return _Parser(file, partial=False, locate=locate).settings(table)
 
 
 def check_rule_filters(settings: NotifySettings, known: Collection[str], *, file: str) -> None:
     """Raise :class:`ConfigError` for a channel's ``include_rules``/``exclude_rules`` entry
-    that names no rule in ``known`` (the ids of the rules actually loaded)."""
+    that names no rule in ``known`` (the ids of the rules actually loaded), at the file and
+    line the settings recorded for it (else ``file``)."""
     for channel in settings.channels:
         for key in ("include_rules", "exclude_rules"):
             unknown = sorted(set(getattr(channel.policy, key)) - set(known))
             if unknown:
+                where, line = settings.places.get((channel.name, key), (file, None))
                 raise ConfigError(
                     f"unknown rule id {unknown[0]!r} (`lwsyslog rules` lists them)",
-                    file=file,
+                    file=where,
+                    line=line,
                     table=f"notify.channels.{channel.name}",
                     key=key,
                 )
 
 
-def check_notify_table(table: Mapping[str, Any], *, file: str) -> None:
+def check_notify_table(
+    table: Mapping[str, Any], *, file: str, locate: Locate | None = None
+) -> None:
     """Check one file's ``[notify]`` table on its own: keys, types and values, not
-    completeness (a drop-in may set one key of a channel another file defines)."""
-    _Parser(file, partial=True).settings(table)
+    completeness (a drop-in may set one key of a channel another file defines). ``locate``
+    gives the line of a key in ``file``."""
+    _Parser(file, partial=True, locate=locate).settings(table)
 
 
 class _Parser:
-    def __init__(self, file: str, *, partial: bool) -> None:
+    def __init__(self, file: str, *, partial: bool, locate: Locate | None) -> None:
         self.file = file
         self.partial = partial
+        self.locate = locate
+        self.places: dict[tuple[str, str], tuple[str, int | None]] = {}
+
+    def where(self, table: str, key: str = "") -> tuple[str, int | None]:
+        """The file and line of ``key`` in ``table`` (a dotted name)."""
+        if self.locate is None:
+            return self.file, None
+        path = tuple(table.split("."))
+        return self.locate((*path, key) if key else path)
 
     def fail(self, message: str, table: str, key: str = "") -> NoReturn:
-        raise ConfigError(message, file=self.file, table=table, key=key)
+        file, line = self.where(table, key)
+        raise ConfigError(message, file=file, line=line, table=table, key=key)
 
     def settings(self, data: Mapping[str, Any]) -> NotifySettings:
         table = "notify"
@@ -162,6 +186,8 @@ class _Parser:
             channel = self.channel(name, value, where)
             if channel is not None:
                 channels.append(channel)
+                for key in ("include_rules", "exclude_rules"):
+                    self.places[name, key] = self.where(where, key)
         return NotifySettings(
             channels=tuple(channels),
             outbox_max_bytes=read.integer("outbox_max_bytes", 64 << 20, minimum=1 << 16),
@@ -170,6 +196,7 @@ class _Parser:
             retry_initial_secs=initial,
             retry_max_secs=retry_max,
             sample_max_chars=read.integer("sample_max_chars", 2000, minimum=80, maximum=65536),
+            places=self.places,
         )
 
     def channel(self, name: str, data: Mapping[str, Any], table: str) -> ChannelSettings | None:

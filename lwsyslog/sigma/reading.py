@@ -11,8 +11,11 @@ imports pySigma and PyYAML.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sigma.collection import SigmaCollection
@@ -29,7 +32,53 @@ from lwsyslog.sigma.ir import RULE_ID_PREFIX, CorrelationIR, RuleIR, RuleSetIR
 from lwsyslog.sigma.mapping import categories_for, cves_for, severity_for
 from lwsyslog.sigma.values import Unsupported
 
+if TYPE_CHECKING:
+    from sigma.policy import SigmaPolicy
+
 __all__ = ["read_rules"]
+
+
+@cache
+def _quiet_policy() -> SigmaPolicy | None:
+    """pySigma's default policy with RE2's own error log turned off, or ``None`` for a pySigma
+    without policies (it checks a rule's regular expressions with ``re``).
+
+    pySigma checks each ``|re`` value with RE2, which by default writes a bad pattern to
+    stderr as C++ log lines before pySigma raises: the error would be told twice, the first
+    time in RE2's words and format.
+    """
+    try:
+        import re2  # noqa: PLC0415
+        from sigma.policy import SigmaPolicy  # noqa: PLC0415
+        from sigma.policy.regex_engine import RE2RegexEngine, RegexPattern  # noqa: PLC0415
+    except ImportError:
+        return None
+
+    class QuietRE2Engine(RE2RegexEngine):
+        """:class:`RE2RegexEngine` that does not log, and raises its errors as text."""
+
+        def __deepcopy__(self, memo: dict[int, Any]) -> QuietRE2Engine:
+            # Applying a Sigma filter deep-copies detections with their policy; the engine
+            # holds no state, and the re2 module it refers to cannot be copied.
+            return self
+
+        def compile(self, pattern: str, flags: int = 0) -> RegexPattern:
+            options = re2.Options()
+            options.log_errors = False
+            # As RE2RegexEngine does: Python's flags spelled inline, which RE2 reads.
+            inline = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s"}
+            prefix = "".join(letter for flag, letter in inline.items() if flags & flag)
+            source = f"(?{prefix}){pattern}" if prefix else pattern
+            try:
+                compiled: RegexPattern = re2.compile(source, options)
+            except re2.error as error:
+                message: Any = error.args[0] if error.args else error
+                if isinstance(message, bytes):
+                    message = message.decode("utf-8", "replace")
+                raise re2.error(str(message)) from None
+            return compiled
+
+    return SigmaPolicy(regex_engine=QuietRE2Engine())
 
 
 def _problem(exc: BaseException) -> str:
@@ -59,11 +108,15 @@ def _load_file(path: Path, data: bytes) -> SigmaCollection:
         # in C (libyaml) gives the same documents about ten times faster (a tenth of a
         # second for SigmaHQ's web rules, at every start).
         documents = list(yaml.load_all(text, Loader=_SAFE_LOADER))
+        policy = _quiet_policy()
+        # Only a pySigma with policies takes the argument.
+        extra: dict[str, Any] = {} if policy is None else {"policy": policy}
         collection = SigmaCollection.from_dicts(
             documents,
             source=SigmaRuleLocation(path),
             collect_filters=True,
             resolve_references=False,
+            **extra,
         )
     except (yaml.YAMLError, SigmaError, TypeError, AttributeError, KeyError) as exc:
         raise RuleError(f"{path}: malformed Sigma rule: {_problem(exc)}") from exc

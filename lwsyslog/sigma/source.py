@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lwsyslog.checks import Checker, choice, string_list
 from lwsyslog.detection.interface import Detector
-from lwsyslog.errors import RuleError
+from lwsyslog.errors import ConfigError, RuleError
 from lwsyslog.settings import Config
 
 __all__ = ["SIGMA_SOURCE", "SigmaSource"]
@@ -42,7 +42,16 @@ class SigmaSource:
         if not paths:
             return None
         for path in paths:
-            _check_readable(path)
+            problem = _unreadable(path)
+            if problem:
+                place = config.location(self.table, "rule_dirs")
+                raise ConfigError(
+                    f"{path}: {problem}",
+                    file=place.file,
+                    line=place.line,
+                    table=self.table,
+                    key="rule_dirs",
+                )
         from lwsyslog.sigma.detector import SigmaDetector  # noqa: PLC0415
         from lwsyslog.sigma.ruleset import SigmaRuleSet  # noqa: PLC0415
 
@@ -65,11 +74,13 @@ class SigmaSource:
         return SigmaDetector(ruleset, paths)
 
 
-def _check_readable(path: Path) -> None:
+def _unreadable(path: Path) -> str | None:
+    """Why the rule file or directory ``path`` cannot be read, or ``None``."""
     if not path.exists():
-        raise RuleError(f"{path}: no such Sigma rule file or directory")
+        return "no such Sigma rule file or directory"
     if not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0)):
-        raise RuleError(f"{path}: not readable (permission denied)")
+        return "not readable (permission denied)"
+    return None
 
 
 SIGMA_SOURCE = SigmaSource()
