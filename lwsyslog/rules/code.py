@@ -219,8 +219,8 @@ class CodeJsDelayLoop(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = Regex(
-        r"(?:;|['\"]\s*[;+])\s*(?:var\s+|let\s+|const\s+)?[\w$]{1,32}\s*=\s*new\s+date\s*\(\s*\)"
-        r"[^&]{0,120}?\bwhile\s*\(\s*(?:new\s+date\s*\(\s*\)|[\w$]{1,32})\s*-\s*[\w$]{1,32}\s*<\s*\d{3,}"
+        r"(?:;|['\"]\s*[;+])\s*(?:var\s+|let\s+|const\s+)?[\w$]+\s*=\s*new\s+date\s*\(\s*\)"
+        r"[^&]*?\bwhile\s*\(\s*(?:new\s+date\s*\(\s*\)|[\w$]+)\s*-\s*[\w$]+\s*<\s*\d{3,}"
     )
     words = frozenset({"date"})
     gate = "("
