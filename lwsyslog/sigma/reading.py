@@ -11,6 +11,7 @@ imports pySigma and PyYAML.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from functools import cache
@@ -38,18 +39,31 @@ if TYPE_CHECKING:
 __all__ = ["read_rules"]
 
 
-@cache
 def _quiet_policy() -> SigmaPolicy | None:
-    """pySigma's default policy with RE2's own error log turned off, or ``None`` for a pySigma
-    without policies (it checks a rule's regular expressions with ``re``).
+    """pySigma's default policy with RE2's own error log turned off; ``None`` to keep the
+    default as it is: a pySigma without policies, or a default that checks with another engine.
 
     pySigma checks each ``|re`` value with RE2, which by default writes a bad pattern to
     stderr as C++ log lines before pySigma raises: the error would be told twice, the first
     time in RE2's words and format.
     """
+    quiet = _quiet_engine_class()
+    if quiet is None:
+        return None
+    import sigma.policy  # noqa: PLC0415
+    from sigma.policy.regex_engine import RE2RegexEngine  # noqa: PLC0415
+
+    default = sigma.policy.default_policy
+    if type(default.regex_engine) is not RE2RegexEngine:
+        return None
+    return dataclasses.replace(default, regex_engine=quiet())
+
+
+@cache
+def _quiet_engine_class() -> type[Any] | None:
+    """:class:`RE2RegexEngine` that does not log, or ``None`` without RE2 or policies."""
     try:
         import re2  # noqa: PLC0415
-        from sigma.policy import SigmaPolicy  # noqa: PLC0415
         from sigma.policy.regex_engine import RE2RegexEngine, RegexPattern  # noqa: PLC0415
     except ImportError:
         return None
@@ -78,7 +92,7 @@ def _quiet_policy() -> SigmaPolicy | None:
                 raise re2.error(str(message)) from None
             return compiled
 
-    return SigmaPolicy(regex_engine=QuietRE2Engine())
+    return QuietRE2Engine
 
 
 def _problem(exc: BaseException) -> str:
