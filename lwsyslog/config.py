@@ -15,12 +15,12 @@ import ipaddress
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lwsyslog import checks
+from lwsyslog.config_places import Places, line_of, nearest_line
 from lwsyslog.crawlers.settings_parse import parse_crawler_settings
 from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError, FormatError
@@ -306,7 +306,7 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
     data_dir = resources.files("lwsyslog").joinpath("data")
     defaults_text = data_dir.joinpath("defaults.toml").read_text("utf-8")
     merged = _checked(_parse(defaults_text, _DEFAULTS_NAME), defaults_text, _DEFAULTS_NAME)
-    places = _Places()
+    places = Places(_RULE)
     places.note(merged, defaults_text, _DEFAULTS_NAME)
     crawlers_text = data_dir.joinpath("crawlers.toml").read_text("utf-8")
     crawlers = _checked(_parse(crawlers_text, _CRAWLERS_NAME), crawlers_text, _CRAWLERS_NAME)
@@ -321,57 +321,6 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
         places.note(data, text, str(path))
         _merge(merged, data)
     return _build(merged, tuple([_DEFAULTS_NAME, *(str(path) for path in paths)]), places)
-
-
-class _Places:
-    """Where each ``[rules.ID]`` table and option, each ``[crawlers.catalog.ID]`` table, and
-    each table and key of any kind (``keys``) was last set, for errors found later."""
-
-    def __init__(self) -> None:
-        self.tables: dict[str, Location] = {}
-        self.options: dict[tuple[str, str], int | None] = {}
-        self.crawlers: dict[str, Location] = {}
-        self.keys: dict[tuple[str, ...], Location] = {}
-
-    def find(self, path: tuple[str, ...], default: str) -> Location:
-        """Where ``path`` was last set, else the nearest table around it, else ``default``."""
-        for size in range(len(path), 0, -1):
-            place = self.keys.get(path[:size])
-            if place is not None:
-                return place
-        return Location(default)
-
-    def file_line(self, path: tuple[str, ...], default: str) -> tuple[str, int | None]:
-        """:meth:`find` as a pair, for the modules that do not know :class:`Location`."""
-        place = self.find(path, default)
-        return place.file, place.line
-
-    def note(self, data: Mapping[str, Any], text: str, name: str) -> None:
-        self._note_keys(data, (), _line_index(text), name, None)
-        for crawler_id in data.get("crawlers", {}).get("catalog", {}):
-            line = _line_of(text, ("crawlers", "catalog"), crawler_id)
-            self.crawlers[crawler_id] = Location(name, line)
-        for rule_id, values in data.get("rules", {}).items():
-            self.tables[rule_id] = Location(name, _line_of(text, ("rules",), rule_id))
-            for key in values:
-                if key not in _RULE:
-                    self.options[rule_id, key] = _line_of(text, ("rules", rule_id), key)
-
-    def _note_keys(
-        self,
-        data: Mapping[str, Any],
-        path: tuple[str, ...],
-        index: Mapping[tuple[str, ...], int],
-        name: str,
-        outer: int | None,
-    ) -> None:
-        for key, value in data.items():
-            here = (*path, key)
-            # A key inside an inline table has no line of its own: that of the table.
-            line = index.get(here, outer)
-            self.keys[here] = Location(name, line)
-            if isinstance(value, dict):
-                self._note_keys(value, here, index, name, line)
 
 
 def _parse(text: str, name: str) -> dict[str, Any]:
@@ -402,7 +351,7 @@ def _check_table(
                     file=name,
                     table=table,
                     key=key,
-                    line=_line_of(text, path, key),
+                    line=line_of(text, path, key),
                 )
             if not isinstance(value, dict):
                 raise ConfigError(
@@ -410,7 +359,7 @@ def _check_table(
                     file=name,
                     table=table,
                     key=key,
-                    line=_line_of(text, path, key),
+                    line=line_of(text, path, key),
                 )
             inner = value
             if schema.open_keys:
@@ -418,7 +367,7 @@ def _check_table(
             _check_table(inner, schema.schema, (*path, key), text, name)
         return
     for key, value in data.items():
-        line = _line_of(text, path, key)
+        line = line_of(text, path, key)
         if key not in schema:
             names = ", ".join(sorted(schema))
             raise ConfigError(
@@ -434,7 +383,7 @@ def _check_table(
                     key=key,
                     line=line,
                 )
-            expected.check(value, file=name, locate=lambda path: (name, _nearest_line(text, path)))
+            expected.check(value, file=name, locate=lambda path: (name, nearest_line(text, path)))
             continue
         if isinstance(expected, dict | _TableOf):
             if not isinstance(value, dict):
@@ -450,52 +399,6 @@ def _check_table(
         problem = expected(value)
         if problem:
             raise ConfigError(problem, file=name, table=table, key=key, line=line)
-
-
-def _nearest_line(text: str, path: tuple[str, ...]) -> int | None:
-    """The line of ``path`` in ``text``, else of the nearest table around it."""
-    index = _line_index(text)
-    for size in range(len(path), 0, -1):
-        line = index.get(path[:size])
-        if line is not None:
-            return line
-    return None
-
-
-def _line_of(text: str, path: tuple[str, ...], key: str) -> int | None:
-    """Best-effort line of ``key`` in table ``path`` (tomllib reports no positions): the first
-    header or assignment whose dotted name starts with ``path`` and ``key``."""
-    return _line_index(text).get((*path, key))
-
-
-@lru_cache(maxsize=16)
-def _line_index(text: str) -> dict[tuple[str, ...], int]:
-    """The first line of every dotted-name prefix that a header or assignment of ``text``
-    spells: one pass per file, where a scan per key looked up made start-up walk the
-    defaults thousands of times."""
-    index: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
-        if header:
-            table = _dotted(header.group(1))
-            name = table
-        else:
-            assignment = _ASSIGNMENT.match(line)
-            if not assignment:
-                continue
-            name = (*table, *_dotted(assignment.group(1)))
-        for size in range(1, len(name) + 1):
-            index.setdefault(name[:size], number)
-    return index
-
-
-_HEADER = re.compile(r"^\s*\[\[?([^\]]+)\]")
-_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_.\-\"' ]+?)\s*=")
-
-
-def _dotted(text: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in text.split("."))
 
 
 def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
@@ -556,7 +459,7 @@ def _allow_list(data: Mapping[str, Any]) -> AllowList:
     )
 
 
-def _build(data: dict[str, Any], files: tuple[str, ...], places: _Places) -> Config:
+def _build(data: dict[str, Any], files: tuple[str, ...], places: Places) -> Config:
     where = files[-1]
     thresholds: dict[str, ThresholdSettings] = {}
     for rule_id, values in data.get("thresholds", {}).items():
