@@ -20,6 +20,17 @@ __all__ = ["Alert", "AlertMaker", "message_id"]
 _MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c2a4e-2b1d-4f7e-9c55-1b9e0c8f4a11")
 
 
+def quoted(text: str) -> str:
+    """``text`` in quotes as ``repr`` puts them, its characters left as they are.
+
+    ``repr`` would also escape control characters, and every output escapes the message
+    again (:func:`lwsyslog.sanitize.sanitize`): an ESC then read ``\\\\x1b``. The message keeps
+    the attacker's text raw, like ``sample``, and is escaped once, where it is written.
+    """
+    quote = '"' if "'" in text and '"' not in text else "'"
+    return f"{quote}{text}{quote}"
+
+
 def message_id(rule: str) -> str:
     """journald MESSAGE_ID for ``rule``: stable across versions and hosts (UUID5, 32 hex)."""
     return uuid.uuid5(_MESSAGE_ID_NAMESPACE, rule).hex
@@ -178,7 +189,7 @@ class AlertMaker:
             first_time=lead.time,
             last_time=lead.time,
             message=(
-                f"{what}: {lead.client_ip or 'unknown client'} sent {lead.fragment[:80]!r} "
+                f"{what}: {lead.client_ip or 'unknown client'} sent {quoted(lead.fragment[:80])} "
                 f"in {lead.field} (rules: {rules}){answered}"
             ),
             sample=observation.event.raw,

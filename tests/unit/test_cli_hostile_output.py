@@ -237,3 +237,20 @@ def test_scan_json_escapes_an_invalid_utf8_file_name(tmp_path: Path) -> None:
     assert files == {os.fsdecode(directory).replace("\\", "\\\\") + "/bad\\udcffname.log"}
     summary = assert_clean(done.stderr)
     assert "bad\\udcffname.log" in summary
+
+
+def test_an_alert_message_escapes_the_attacker_text_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The fragment keeps the attacker's bytes; each output escapes them once (not "\\x1b").
+    log = tmp_path / "access.log"
+    log.write_text(
+        '203.0.113.5 - - [23/Nov/2026:14:00:00 +0000] "GET / HTTP/1.1" 200 5 "-" '
+        '"${jndi:ldap://x/\x1b[31m\u202eabc}"\n'
+    )
+    assert main(["scan", "--json", str(log)]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    (alert,) = [r for r in records if r["kind"] == "alert"]
+    message = str(alert["message"])
+    assert "'${jndi:ldap://x/\\x1b[31m\\u202eabc' in user_agent" in message
+    assert "\\\\x1b" not in message and "\x1b" not in message and "\u202e" not in message
