@@ -89,6 +89,8 @@ class Pipeline:
         self.crawlers = crawler_watch(config.crawlers, config.allow)
         self._watch_crawlers = self.crawlers.observe if self.crawlers is not None else None
         self._max_line_bytes = config.max_line_bytes
+        # Told to read error logs only, a line no format fits is not salvaged as an access line.
+        self._salvages = config.log != "error"
         # The stages are compiled classes, called directly: a bound method kept in an
         # attribute would be a generic call (arguments boxed and parsed) for every line.
         self._detect_engine = self.detection.detect_engine
@@ -177,7 +179,7 @@ class Pipeline:
     ) -> LineResult:
         """A line no format fits: read as a cut access line when it can be, else counted."""
         stats = self.stats
-        salvaged = salvage_access(text, origin)
+        salvaged = salvage_access(text, origin) if self._salvages else None
         if salvaged is None:
             if too_long:
                 event = Unparsed(origin, text[:200], UnparsedReason.TOO_LONG)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from lwsyslog.config import load_config
@@ -157,3 +158,19 @@ def test_process_lines_is_process_bytes_line_by_line(tmp_path: Path) -> None:
     ]
     assert batched.stats.lines == one_by_one.stats.lines == 4
     assert batched.process_lines([], "a.log", 11) == 11
+
+
+def test_told_to_read_error_logs_an_access_line_is_unparsed_not_a_cut_access_line() -> None:
+    # `scan --log error`: a line no error format fits is not salvaged as an access line (it
+    # used to count as "1 access" with a protocol-cut-line finding it did not deserve).
+    line = (
+        '203.0.113.5 - - [23/Nov/2026:14:00:00 +0000] "GET /?id=1%27%20UNION%20SELECT%201-- '
+        'HTTP/1.1" 200 5 "-" "x"'
+    )
+    only_errors = Pipeline(dataclasses.replace(load_config([]), log="error"))
+    result = only_errors.process(line, Origin("error.log", 1))
+    assert result.event.log == "unparsed" and not result.findings
+    assert only_errors.stats.access == 0 and only_errors.stats.cut_lines == 0
+    cut = '203.0.113.5 - - [23/Nov/2026:14:00:00 +0000] "GET /?id=1%27%20UNION%20SELECT%201--'
+    either = Pipeline(load_config([])).process(cut, Origin("access.log", 1))
+    assert "protocol-cut-line" in {f.rule_id for f in either.findings}
