@@ -219,6 +219,26 @@ def _access_cookie(event: Event) -> Any:
     return cast(AccessEvent, event).cookie
 
 
+def _access_headers(event: Event) -> Any:
+    return request_headers(cast(AccessEvent, event).extra)
+
+
+def request_headers(extra: dict[str, str]) -> str:
+    """The values of the request headers a format logged beyond Referer, User-Agent and
+    Cookie, one per line: ``%{Name}i`` and IIS ``cs(Name)`` (``header:name`` in ``extra``),
+    nginx JSON ``http_name`` keys, and the text a line carried after its format
+    (``trailing``). A client writes every one of them, so the rules read them as the field
+    ``headers``."""
+    if not extra:
+        return ""
+    values = [
+        value
+        for key, value in extra.items()
+        if value and (key.startswith(("header:", "http_")) or key == "trailing")
+    ]
+    return "\n".join(values)
+
+
 def _access_status(event: Event) -> Any:
     return cast(AccessEvent, event).status
 
@@ -248,6 +268,7 @@ _READERS: Final[dict[tuple[str, str], Callable[[Event], Any]]] = {
     ("access", "user_agent"): _access_user_agent,
     ("access", "referer"): _access_referer,
     ("access", "cookie"): _access_cookie,
+    ("access", "headers"): _access_headers,
     ("access", "status"): _access_status,
     ("access", "method"): _access_method,
     ("access", "cut"): _access_cut,

@@ -34,8 +34,10 @@ __all__ = [
 ]
 
 #: Longest text decoded; the rest of a field is ignored by rules (decoding only shrinks text,
-#: so cutting the input bounds the output and the work).
-MAX_DECODED_CHARS: Final = 64 * 1024
+#: so cutting the input bounds the output and the work). The largest ``max_line_bytes`` the
+#: configuration takes (``config.MAX_LINE_BYTES``): a field is part of a line, so no field of a
+#: line read whole is ever cut here, and a payload padded past any smaller cap is still read.
+MAX_DECODED_CHARS: Final = 1 << 20
 
 #: Characters of a flooded field's text that :func:`flooded_head` gives.
 FLOODED_HEAD_CHARS: Final = 100
@@ -292,6 +294,7 @@ TEXT_FIELDS: Final[frozenset[str]] = frozenset(
         "request_line",
         "user_agent",
         "cookie",
+        "headers",
         "referer",
         "message",
         "code",

@@ -29,6 +29,7 @@ _ACCESS_FIELDS = (
     "referer",
     "user_agent",
     "cookie",
+    "headers",
     "duration_us",
 )
 _ERROR_FIELDS = (
@@ -42,7 +43,7 @@ _ERROR_FIELDS = (
     "message",
     "referer",
 )
-_DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "message")
+_DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "headers", "message")
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -137,7 +138,7 @@ def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:
         print(f"{'time':<12} {datetime.fromtimestamp(event.time, UTC).isoformat()}")
     names = _ACCESS_FIELDS if isinstance(event, AccessEvent) else _ERROR_FIELDS
     for name in names:
-        value = getattr(event, name)
+        value = _field(event, view, name)
         if value in ("", None):
             continue
         print(f"{name:<12} {sanitize(str(value), 300)}")
@@ -145,6 +146,11 @@ def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:
             decoded = view.decoded(name)
             if decoded != value:
                 print(f"{'  decoded':<12} {sanitize(decoded, 300)}")
+
+
+def _field(event: AccessEvent | ErrorEvent, view: EventView, name: str) -> object:
+    """A parsed field; ``headers`` (the other logged request headers) is the view's."""
+    return view.raw(name) if name == "headers" else getattr(event, name)
 
 
 def _as_json(  # noqa: PLR0917
@@ -156,7 +162,7 @@ def _as_json(  # noqa: PLR0917
     feeds: list[str],
 ) -> dict[str, object]:
     names = _ACCESS_FIELDS if isinstance(event, AccessEvent) else _ERROR_FIELDS
-    fields = {name: getattr(event, name) for name in names}
+    fields = {name: _field(event, view, name) for name in names}
     decoded = {name: view.decoded(name) for name in _DECODED_FIELDS if name in names}
     return {
         "log": event.log,

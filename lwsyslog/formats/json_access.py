@@ -28,6 +28,7 @@ from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.formats.fields import split_request_line
 from lwsyslog.formats.times import json_time
+from lwsyslog.normalize import MAX_DECODED_CHARS
 
 __all__ = ["DEFAULT_JSON_KEYS", "JSON_FIELDS", "XFF_KEY", "JsonAccessReader"]
 
@@ -131,7 +132,7 @@ class JsonAccessReader:
         self,
         keys: Mapping[str, Sequence[str]] | None = None,
         *,
-        max_value_chars: int = 64 * 1024,
+        max_value_chars: int = MAX_DECODED_CHARS,
         max_keys: int = 256,
     ) -> None:
         table = dict(DEFAULT_JSON_KEYS)

@@ -64,7 +64,14 @@ ERROR: frozenset[str] = frozenset({"error"})
 BOTH: frozenset[str] = ACCESS | ERROR
 
 #: Every logged field a client controls, where an injected payload can show.
-PAYLOAD_FIELDS: tuple[str, ...] = ("target", "cookie", "referer", "user_agent", "message")
+PAYLOAD_FIELDS: tuple[str, ...] = (
+    "target",
+    "cookie",
+    "referer",
+    "user_agent",
+    "headers",
+    "message",
+)
 
 #: The answers that say the path does not exist: a request for what a site lacks.
 NOT_FOUND: frozenset[int] = frozenset({404, 410})

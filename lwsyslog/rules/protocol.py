@@ -254,7 +254,7 @@ class ProtocolTlsSniMismatch(CodeRule):
 
 # The fields the decoder flags, per log: an error entry's path is cut from its message.
 _FLOOD_FIELDS = {
-    "access": ("path", "query", "user_agent", "referer", "cookie"),
+    "access": ("path", "query", "user_agent", "referer", "cookie", "headers"),
     "error": ("path", "message", "referer"),
 }
 # Fewer "%" and "&" together than this and no decoding step can meet its cap: the fewest
@@ -292,7 +292,7 @@ class ProtocolEncodingFlood(Rule):
     # What a flooded field's decoded text still holds: the references and escapes past the
     # cap ("&", "%"), or overlong lead bytes read as Latin-1 (C0/C1/E0/F0 lower-cased).
     triggers = dict.fromkeys(
-        ("path", "query", "user_agent", "referer", "cookie", "message"),
+        ("path", "query", "user_agent", "referer", "cookie", "headers", "message"),
         r"&|%|\xe0|\xe1|\xf0",
     )
     # Confirmed on the field's decoded text as the scan finds it (cached per field value):

@@ -32,7 +32,8 @@ class AccessSample:
     """An access-log request described by the fields a rule reads.
 
     ``request_line`` defaults to ``"{method} {target} {protocol}"``; pass it explicitly for
-    malformed requests (then ``method``/``target`` are usually ``""``).
+    malformed requests (then ``method``/``target`` are usually ``""``). ``headers`` are other
+    logged request headers, ``(name, value)`` pairs (what ``%{Name}i`` puts in ``extra``).
     """
 
     target: str = "/"
@@ -45,6 +46,7 @@ class AccessSample:
     request_line: str | None = None
     client_ip: str = _SAMPLE_IP
     cut: bool = False
+    headers: tuple[tuple[str, str], ...] = ()
 
     def to_event(self, origin: Origin | None = None) -> AccessEvent:
         """The :class:`AccessEvent` a parser would produce for this request."""
@@ -70,6 +72,7 @@ class AccessSample:
             referer=self.referer,
             user_agent=self.user_agent,
             cookie=self.cookie,
+            extra={f"header:{name.lower()}": value for name, value in self.headers},
             cut=self.cut,
         )
 

