@@ -118,6 +118,12 @@ def _user_agent(fill: str, n: int) -> str:
     return f'{_ACCESS}"GET /index.html HTTP/1.1" 200 5120 "-" "{fill} u{n}"'
 
 
+def _header(fill: str, n: int) -> str:
+    # A header logged after the combined format (%{X-Api-Version}i appended, say): read by the
+    # rules as the field "headers".
+    return f'{_ACCESS}"GET /index.html HTTP/1.1" 200 5120 "-" "{_UA}" "{fill} u{n}"'
+
+
 def _referer(fill: str, n: int) -> str:
     return f'{_ACCESS}"GET /index.html HTTP/1.1" 200 5120 "{fill} u{n}" "{_UA}"'
 
@@ -186,6 +192,7 @@ FIELDS: tuple[Field, ...] = (
     Field("query", _query, "+"),
     Field("user_agent", _user_agent, " "),
     Field("referer", _referer, "/"),
+    Field("header", _header, " "),
     Field("error_message", _error_message, " "),
     Field("error_path", _error_path, "/"),
     Field("error_referer", _error_referer, " "),
