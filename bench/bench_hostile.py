@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hostile_cut import cut_lines
 from hostile_report import Report, md_code
 from hostile_seeds import FIELDS, QUICK_SEEDS, SEEDS, Field, baseline_fill, seed_fill
 from hostile_sigma import search_with_re, sigma_seeds
@@ -280,6 +281,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if len(picked) >= (2 if args.quick else args.big):
                 break
         _big_lines(report, timer, picked, max_chars)
+        cut_lines(report, lambda build: timer.best(build)[0], max_chars, _us)
     if args.rules:
         from hostile_rules import attribute_report  # noqa: PLC0415  (only for --rules)
 
