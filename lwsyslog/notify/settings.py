@@ -115,9 +115,10 @@ class EmailTransport:
 
 @dataclass(frozen=True, slots=True)
 class WebhookTransport:
-    """An HTTP POST (PUT for Matrix) of one message, signed when a secret is set."""
+    """An HTTP POST (PUT for Matrix) of one message, signed when a secret is set; a
+    ``user:password@`` in the URL is sent as HTTP Basic auth."""
 
-    url: str
+    url: str = field(repr=False)  # Slack-style hook URLs are the secret; this one may hold one
     preset: Preset = "json"
     secret: bytes = field(default=b"", repr=False)
     timeout_secs: float = 10.0

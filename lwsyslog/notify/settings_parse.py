@@ -105,6 +105,7 @@ _TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 _HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")
 _RESERVED_HEADERS = {"content-type", "content-length", "host", "authorization"}
 _MIN_SECRET_BYTES = 16
+_LOOPBACK_HOSTS = {"127.0.0.1", "::1", "localhost"}
 _DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
@@ -336,6 +337,7 @@ class _Parser:
         elif room_id or token:
             key = "room_id" if room_id else "access_token"
             self.fail("only the matrix preset takes it", table, key)
+        _check_url_credentials(url, preset, lambda message: self.fail(message, table, "url"))
         return WebhookTransport(
             url=url,
             preset=preset,  # type: ignore[arg-type]
@@ -549,6 +551,22 @@ def _email_address(value: str, fail: Callable[[str], NoReturn]) -> None:
     addresses = header.addresses
     if len(addresses) != 1 or header.defects or not addresses[0].domain:
         fail(f"not one e-mail address like 'name@example.net': {value!r}")
+
+
+def _check_url_credentials(url: str, preset: str, fail: Callable[[str], NoReturn]) -> None:
+    """A ``user:password@`` in a webhook URL is sent as HTTP Basic auth: refuse it where it
+    would travel in clear or clash with the Matrix token."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return
+    # The message names the host, never the URL: the URL now carries a password.
+    if preset == "matrix":
+        fail("the matrix preset authenticates with access_token: remove user:password@ from it")
+    if parts.scheme == "http" and (parts.hostname or "") not in _LOOPBACK_HOSTS:
+        fail(
+            f"user:password@ over http to {parts.hostname} would send the password in clear: "
+            "use https"
+        )
 
 
 def _check_apprise_urls(urls: list[str], fail: Callable[[str], NoReturn]) -> None:

@@ -7,6 +7,7 @@ Headers on every request::
     X-Lwsyslog-Delivery: <delivery id>        same on every retry of one message
     X-Lwsyslog-Timestamp: <unix seconds>       time of this attempt
     X-Lwsyslog-Signature: sha256=<hex>         only when a secret is set
+    Authorization: Basic <base64>              only when the URL has user:password@
 
 The signature is ``HMAC-SHA256(secret, "<timestamp>.<delivery id>." + body)`` in lowercase
 hex. A receiver recomputes it over the raw body, compares in constant time, rejects a
@@ -18,13 +19,14 @@ was configured to go.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
 import ssl
 import time
 from collections.abc import Mapping
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from lwsyslog.notify.delivery import DeliveryError
 from lwsyslog.notify.digest import Digest
@@ -86,6 +88,7 @@ class WebhookTransporter:
         self._host = parts.hostname or ""
         self._port = parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self._basic_auth = _basic_auth(parts.username, parts.password)
         self._context = (
             ssl.create_default_context(cafile=transport.ca_file or None) if self._https else None
         )
@@ -104,6 +107,8 @@ class WebhookTransporter:
             TIMESTAMP_HEADER: timestamp,
             **dict(transport.headers),
         }
+        if self._basic_auth:
+            headers["Authorization"] = self._basic_auth
         if transport.secret:
             headers[SIGNATURE_HEADER] = sign(transport.secret, timestamp, delivery_id, body)
         method, path = "POST", self._path
@@ -143,6 +148,15 @@ class WebhookTransporter:
         snippet = answer[:200].decode("utf-8", "replace")
         kind = "retry later" if status in _RETRYABLE_CLIENT or status >= 500 else "refused"
         raise DeliveryError(f"HTTP {status} ({kind}): {snippet}", retry_after=retry_after)
+
+
+def _basic_auth(user: str | None, password: str | None) -> str:
+    """The Authorization header for the URL's ``user:password@`` (percent-decoded, as curl
+    reads it); empty when the URL has none."""
+    if user is None and password is None:
+        return ""
+    pair = f"{unquote(user or '')}:{unquote(password or '')}".encode()
+    return "Basic " + base64.b64encode(pair).decode("ascii")
 
 
 def _retry_after(value: str | None) -> float | None:

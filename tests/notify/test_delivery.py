@@ -9,6 +9,7 @@ new one delivers them, none twice.
 
 from __future__ import annotations
 
+import base64
 import re
 import statistics
 import time
@@ -195,6 +196,31 @@ def test_a_restart_of_the_program_resumes_the_outbox(target: Target, tmp_path: P
         assert len(target.received()) == 12
     finally:
         second.close()
+
+
+def test_a_webhook_url_with_user_and_password_authenticates_with_basic_auth(
+    tmp_path: Path,
+) -> None:
+    """``https://user:pass@host/`` sends HTTP Basic auth, as curl does; before, the credentials
+    were dropped silently and every delivery met the receiver's 401."""
+    receiver = WebhookReceiver(secret="")
+    receiver.start()
+    url = f"http://ops%40example.net:p%3Ass@127.0.0.1:{receiver.port}/hook"
+    channel = {"type": "webhook", "url": url, "timeout_secs": 3, **_ONE_BY_ONE}
+    settings = parse_notify_settings(
+        {**_FAST_RETRY, "channels": {"hook": channel}}, file="test.toml"
+    )
+    notify = Notifier(settings, tmp_path / "outbox.db")
+    try:
+        notify.submit([make_alert(1)])
+        assert wait_for(lambda: len(receiver.accepted()) >= 1, timeout=15)
+        request = receiver.accepted()[0]
+        assert request["path"] == "/hook"
+        encoded = request["headers"]["Authorization"].removeprefix("Basic ")
+        assert base64.b64decode(encoded) == b"ops@example.net:p:ss"
+    finally:
+        notify.close()
+        receiver.stop()
 
 
 def test_smtp_message_is_multipart_with_message_id_and_all_recipients(

@@ -225,6 +225,19 @@ def test_a_disabled_channel_is_left_out() -> None:
             "lwsyslog's own",
         ),
         (
+            '[notify.channels.w]\ntype = "webhook"\nurl = "http://ops:pw@hooks.e.net/h"\n',
+            "notify.channels.w",
+            "url",
+            "in clear",
+        ),
+        (
+            '[notify.channels.w]\ntype = "webhook"\nurl = "https://u:pw@matrix.e.net"\n'
+            'preset = "matrix"\nroom_id = "!r:e.net"\naccess_token = "syt_x"\n',
+            "notify.channels.w",
+            "url",
+            "access_token",
+        ),
+        (
             '[notify.channels."bad name"]\ntype = "webhook"\n',
             "notify.channels.bad name",
             "",
@@ -240,6 +253,17 @@ def test_bad_values_name_the_file_table_and_key(
     assert error.table == table
     assert error.key == key
     assert words in str(error)
+
+
+def test_a_password_in_a_webhook_url_is_never_echoed_in_an_error() -> None:
+    error = error_of('[notify.channels.w]\ntype = "webhook"\nurl = "http://ops:s3cr3t@e.net/h"\n')
+    assert "s3cr3t" not in str(error)
+    assert "e.net" in str(error)
+
+
+def test_a_password_in_a_webhook_url_stays_out_of_repr() -> None:
+    settings = parse('[notify.channels.w]\ntype = "webhook"\nurl = "https://u:s3cr3t@e.net/h"\n')
+    assert "s3cr3t" not in repr(settings)
 
 
 def test_check_config_names_a_misspelt_rule_in_a_channel_filter(tmp_path: Path) -> None:
