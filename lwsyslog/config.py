@@ -297,8 +297,15 @@ def config_files(main: Path = DEFAULT_MAIN, dropin_dir: Path = DEFAULT_DROPIN_DI
     return files
 
 
-def load_config(files: Sequence[Path | str] | None = None) -> Config:
-    """Defaults merged with ``files`` (default: the files under /etc/lwsyslog that exist).
+def load_config(
+    files: Sequence[Path | str] | None = None,
+    *,
+    log: str | None = None,
+    access_format: str | None = None,
+) -> Config:
+    """Defaults merged with ``files`` (default: the files under /etc/lwsyslog that exist),
+    then the command line's ``--log`` and ``--format`` (``log``, ``access_format``), which
+    win over ``[input]``.
 
     Raises :class:`ConfigError` naming the file, line, table and key of the first problem.
     """
@@ -320,6 +327,12 @@ def load_config(files: Sequence[Path | str] | None = None) -> Config:
         data = _checked(_parse(text, str(path)), text, str(path))
         places.note(data, text, str(path))
         _merge(merged, data)
+    # Before the checks: `--log error` makes an empty access_formats right, and `--format`
+    # fills it.
+    if log is not None:
+        merged["input"]["log"] = log
+    if access_format is not None:
+        merged["input"]["access_formats"] = [access_format]
     return _build(merged, tuple([_DEFAULTS_NAME, *(str(path) for path in paths)]), places)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 from lwsyslog.config import DEFAULT_PATHS, load_config
@@ -53,9 +52,6 @@ def config_from_args(args: argparse.Namespace) -> Config:
     files: list[Path] | None = [Path(path) for path in args.config]
     if not files and not getattr(args, "no_system_config", False):
         files = None
-    config = load_config(files)
-    if getattr(args, "log", None):
-        config = dataclasses.replace(config, log=args.log)
-    if getattr(args, "format", None):
-        config = dataclasses.replace(config, access_formats=(args.format,))
-    return config
+    return load_config(
+        files, log=getattr(args, "log", None), access_format=getattr(args, "format", None)
+    )

@@ -19,6 +19,10 @@ from lwsyslog.errors import ConfigError
 from lwsyslog.notify.settings_parse import check_rule_filters
 
 ROOT = Path(__file__).resolve().parents[2]
+ERROR_LINE = (
+    "[Tue Oct 10 13:55:36.123456 2023] [core:error] [pid 10] [client 192.0.2.7:5000] "
+    "AH00127: Cannot map GET /../../etc/passwd HTTP/1.1 to file\n"
+)
 LOG_LINE = '192.0.2.7 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8.0"\n'
 
 
@@ -65,6 +69,23 @@ def test_an_empty_access_format_list_names_file_line_table_and_key(
 def test_an_empty_access_format_list_is_fine_for_error_logs_only(tmp_path: Path) -> None:
     config = write(tmp_path, "ok.toml", '[input]\nlog = "error"\naccess_formats = []\n')
     assert load_config([config]).access_formats == ()
+
+
+def test_an_empty_access_format_list_is_fine_when_the_command_line_says_log_error_or_format(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--log error`` and ``--format`` win over ``[input]`` before it is checked: a config
+    naming no access format scans an error log, or an access log in the format given."""
+    config = write(tmp_path, "errors-only.toml", "[input]\naccess_formats = []\n")
+    error_log = write(tmp_path, "error.log", ERROR_LINE)
+    access_log = write(
+        tmp_path, "access.log", LOG_LINE.replace("GET / ", "GET /?f=../../etc/passwd ")
+    )
+    common = ("scan", "--no-system-config", "--config", str(config), "--json")
+    assert main([*common, "--log", "error", str(error_log)]) == 0
+    assert "path-traversal-system-file" in capsys.readouterr().out
+    assert main([*common, "--format", "combined", str(access_log)]) == 0
+    assert "path-traversal-system-file" in capsys.readouterr().out
 
 
 def test_a_missing_sigma_rule_dir_names_file_line_table_and_key(
