@@ -14,6 +14,7 @@ import contextlib
 import grp
 import os
 import pwd
+import stat
 from pathlib import Path
 
 from lwsyslog.errors import PrivilegeError
@@ -69,17 +70,43 @@ def _prepare(state_dir: Path, messages_file: str | None, uid: int, gid: int) -> 
         os.chmod(state_dir, _STATE_MODE)
     for pattern in _STATE_FILES:
         for path in state_dir.glob(pattern):
-            if not path.is_symlink() and path.stat().st_uid == 0:
-                os.chown(path, uid, gid)
+            _give_state_file(path, uid, gid)
     if messages_file:
         path = Path(messages_file)
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, _MESSAGES_MODE)
-            os.close(fd)
             try:
                 adm = grp.getgrnam("adm").gr_gid
             except KeyError:
                 adm = gid
-            os.chown(path, uid, adm)
-            os.chmod(path, _MESSAGES_MODE)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, _MESSAGES_MODE)
+            try:
+                # On the descriptor, not the name: the name may be replaced in between.
+                os.fchown(fd, uid, adm)
+                os.fchmod(fd, _MESSAGES_MODE)
+            finally:
+                os.close(fd)
+
+
+def _give_state_file(path: Path, uid: int, gid: int) -> None:
+    """Hand a root-owned state file (or directory) to ``uid``, through a descriptor opened
+    without following links.
+
+    The service user can write the state directory: between a check of the name and a
+    ``chown`` by name it could put a link to ``/etc/shadow`` there, and a restart as root would
+    give it that file. Opened with ``O_NOFOLLOW`` the descriptor is the state file itself or
+    nothing; a regular file with a second hard link is left alone too (a link made to a file
+    of root's).
+    """
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return  # a link (ELOOP), or gone: nothing of ours to hand over
+    try:
+        info = os.fstat(fd)
+        ours = stat.S_ISDIR(info.st_mode) or (stat.S_ISREG(info.st_mode) and info.st_nlink == 1)
+        if ours and info.st_uid == 0:
+            os.fchown(fd, uid, gid)
+    finally:
+        os.close(fd)

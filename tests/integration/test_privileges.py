@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from lwsyslog.omprog.privileges import _prepare
+
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"
 USER = "lwsyslog-test"
@@ -144,3 +146,46 @@ def test_asked_for_a_user_that_does_not_exist_it_refuses_to_start(tmp_path: Path
     assert run.returncode == 2 and run.stdout == b""
     assert b"no-such-user-xyz" in run.stderr and b"does not exist" in run.stderr
     time.sleep(0)
+
+
+_RACER = """
+import os, sys, time
+state, target, until = sys.argv[1], sys.argv[2], time.monotonic() + float(sys.argv[3])
+name = os.path.join(state, "omprog-race.spool")
+while time.monotonic() < until:
+    with open(name + ".new", "w"):
+        pass
+    os.replace(name + ".new", name)
+    os.symlink(target, name + ".link")
+    os.replace(name + ".link", name)
+"""
+
+
+def test_a_link_swapped_into_the_state_directory_never_hands_root_s_file_over(
+    service_user: pwd.struct_passwd, world: Path
+) -> None:
+    """The service user can write the state directory; a root restart must not follow a link it
+    puts there (rsyslog restarts a killed program, so it gets unlimited tries at the race)."""
+    target = world / "root-only"
+    target.write_text("secret\n")
+    os.chmod(target, 0o600)
+    state = world / "state"
+    state.mkdir()
+    uid, gid = service_user.pw_uid, service_user.pw_gid
+    racer = subprocess.Popen([sys.executable, "-c", _RACER, str(state), str(target), "4"])
+    try:
+        deadline = time.monotonic() + 3.5
+        while time.monotonic() < deadline:
+            _prepare(state, None, uid, gid)
+            assert target.stat().st_uid == 0, "a root restart gave the service user root's file"
+    finally:
+        racer.wait(timeout=30)
+    # A hard link to a file of root's is a second way in: left alone too.
+    os.link(target, state / "omprog-linked.spool")
+    _prepare(state, None, uid, gid)
+    assert target.stat().st_uid == 0
+    # What is the program's own is still handed over.
+    own = state / "alerts.db"
+    own.write_text("")
+    _prepare(state, None, uid, gid)
+    assert own.stat().st_uid == uid
