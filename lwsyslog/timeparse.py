@@ -5,7 +5,10 @@ lines arrive in time order, so consecutive lines share everything but the second
 epoch of each *minute* (with its zone) is computed once and kept in a small bounded cache,
 and a line costs a dict lookup plus integer arithmetic.
 
-Every function returns ``None`` for a value it cannot read; none of them raises.
+Every function returns ``None`` for a value it cannot read; none of them raises. A time before
+1970 or after 9998 is not one a web server wrote: it is ``None`` too (:func:`plausible`), so
+every later step can show any time it is given (``datetime`` stops at the year 9999, and a
+local zone moves a time by up to a day).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import calendar
 import re
 from datetime import UTC, datetime
 
-__all__ = ["apache_time", "error_log_time", "strftime_parser"]
+__all__ = ["LATEST", "apache_time", "error_log_time", "plausible", "strftime_parser"]
 
 _MONTHS = {
     "Jan": 1,
@@ -42,8 +45,23 @@ _SECONDS: dict[str, int] = {f"{s:02d}": s for s in range(61)}
 _apache_seconds: dict[str, float | None] = {}
 
 
+#: The latest time a parser returns: the start of 9998-12-31 UTC.
+LATEST = float(calendar.timegm((9998, 12, 31, 0, 0, 0, 0, 0, 0)))
+_FIRST_YEAR, _LAST_YEAR = 1970, 9998
+
+
+def plausible(epoch: float | None) -> float | None:
+    """``epoch`` when it lies between 1970 and :data:`LATEST`, else ``None``."""
+    if epoch is None or not 0.0 <= epoch <= LATEST:
+        return None
+    return epoch
+
+
 def _minute_epoch(year: int, month: int, day: int, hour: int, minute: int) -> float | None:
-    """Epoch of a UTC minute, or ``None`` when the date does not exist (31 Feb)."""
+    """Epoch of a UTC minute, or ``None`` when the date does not exist (31 Feb) or its year is
+    outside 1970-9998 (a zone offset then keeps it inside what ``datetime`` shows)."""
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        return None
     try:
         datetime(year, month, day, hour, minute)
     except ValueError:
@@ -205,11 +223,14 @@ class _StrftimeParser:
 
     def _parse(self, value: str) -> float | None:
         if self._fmt == "%s":
-            return float(value) if value.isascii() and value.isdigit() else None
+            return plausible(float(value)) if value.isascii() and value.isdigit() else None
         try:
             parsed = datetime.strptime(value, self._fmt)
         except ValueError:
             return None
         if parsed.tzinfo is None:
-            return float(calendar.timegm(parsed.timetuple())) + parsed.microsecond / 1e6
-        return parsed.timestamp()
+            return plausible(float(calendar.timegm(parsed.timetuple())) + parsed.microsecond / 1e6)
+        try:
+            return plausible(parsed.timestamp())
+        except (OverflowError, ValueError):
+            return None

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from lwsyslog.errors import FormatError
 from lwsyslog.formats.directives import Directive
-from lwsyslog.timeparse import apache_time, strftime_parser
+from lwsyslog.timeparse import apache_time, plausible, strftime_parser
 
 __all__ = ["NUMBER", "split_time_arg", "time_converter", "time_value_pattern"]
 
@@ -99,7 +99,7 @@ def time_converter(d: Directive) -> Callable[[str], float | None]:
         return apache_time
     if rest in ("sec", "msec", "usec"):
         scale = {"sec": 1.0, "msec": 1e3, "usec": 1e6}[rest]
-        return lambda v: int(v) / scale
+        return lambda v: plausible(int(v) / scale)
     parser = strftime_parser(rest)
     if parser is None:  # _offer only proposes parseable formats
         raise FormatError(f"directive {d.text!r} at position {d.position}: unusable time format")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lwsyslog.timeparse import apache_time, error_log_time
+from lwsyslog.timeparse import apache_time, error_log_time, plausible
 
 __all__ = ["iis_time", "iso8601_time", "json_time", "nginx_error_time"]
 
@@ -53,7 +53,7 @@ def iso8601_time(value: str) -> float | None:
 def _epoch(value: float) -> float | None:
     if not 0 <= value < _MAX_EPOCH:
         return None
-    return value / 1000 if value >= _MS_EPOCH else float(value)
+    return plausible(value / 1000 if value >= _MS_EPOCH else float(value))
 
 
 def json_time(value: object) -> float | None:

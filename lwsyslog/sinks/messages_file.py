@@ -45,7 +45,12 @@ def format_alert_line(alert: Alert) -> str:
 def _iso(when: float | None) -> str:
     if when is None:
         return "-"
-    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+    try:
+        return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+    except (OverflowError, ValueError, OSError):
+        # The parsers return no such time; should one come, one alert must not fail its line
+        # forever and block the backlog behind it.
+        return f"epoch:{when:.0f}"
 
 
 class MessagesFileSink:

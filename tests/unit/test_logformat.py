@@ -482,6 +482,22 @@ def test_error_log_times_are_read_as_utc() -> None:
     assert error_log_time("not a time") is None
 
 
+def test_a_time_outside_1970_to_9998_is_no_time() -> None:
+    """Every later step (messages file, store, report in a local zone) can show what the
+    parsers return: ``datetime`` stops at the year 9999."""
+    for bad in ("31/Dec/9999:23:30:00 -0100", "01/Jan/1969:00:00:00 +0000"):
+        assert apache_time(bad) is None, bad
+    assert apache_time("30/Dec/9998:23:59:59 -1400") is not None
+    assert error_log_time("Fri Dec 31 23:59:59 9999") is None
+    assert error_log_time("9999-12-31 23:59:59") is None
+    parser = strftime_parser("%Y-%m-%dT%H:%M:%S%z")
+    assert parser is not None
+    assert parser("9999-12-31T23:30:00-0100") is None
+    assert parser("0001-01-01T00:00:00+0100") is None
+    seconds = strftime_parser("%s")
+    assert seconds is not None and seconds("99999999999999999999") is None
+
+
 def test_strftime_parser_refuses_formats_without_a_date() -> None:
     assert strftime_parser("%H:%M:%S") is None
     parser = strftime_parser("%Y-%m-%dT%H:%M:%S%z")

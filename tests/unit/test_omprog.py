@@ -256,6 +256,26 @@ def test_lines_that_can_never_succeed_are_confirmed(
     assert program.finish()[0] == 0
 
 
+@pytest.mark.parametrize(
+    "stamp",
+    ["31/Dec/9999:23:30:00 -0100", "01/Jan/0001:00:00:00 +0100", "01/Jan/1969:00:00:00 +0000"],
+)
+def test_a_time_no_server_writes_neither_blocks_the_messages_file_nor_loses_the_alert(
+    start: Start, messages: Path, stamp: str
+) -> None:
+    """A line dated past the year 9999 once made every later alert fail at the messages file
+    (``year 10000 is out of range``), and rsyslog resent them forever."""
+    program = start()
+    odd = SQLI.format(ip="203.0.113.12").replace("23/Nov/2026:14:00:05 +0000", stamp)
+    assert program.send(envelope(odd)) == "OK"
+    assert program.send(envelope(SQLI.format(ip="203.0.113.13"))) == "OK"
+    assert program.finish()[0] == 0
+    lines = alert_lines(messages)
+    for ip in ("203.0.113.12", "203.0.113.13"):
+        assert any(SQLI_RULE in line and ip in line for line in lines), lines
+    assert "Error" not in program.stderr()
+
+
 def test_ansi_escapes_from_log_content_never_reach_the_messages_file(
     start: Start, messages: Path
 ) -> None:
