@@ -2,8 +2,10 @@
 
 Every metric carries the label ``omprog_instance`` (the program's ``--instance``), so the
 shards of one server can share a node-exporter textfile directory or a scrape job. Host names
-and other values that came from the network are only ever label values, which the exposition
-format escapes; their number is bounded by the program (``[hosts] max_hosts``).
+come from the network: every label value goes through
+:func:`~lwsyslog.metrics.labels.label_value` (control characters escaped, length bounded,
+distinct values kept distinct), and their number is bounded by the program
+(``[hosts] max_hosts``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from prometheus_client.core import (
 )
 
 from lwsyslog.metrics.figures import LAG_BUCKETS, Figures
+from lwsyslog.metrics.labels import label_value
 
 __all__ = ["COUNTERS", "INSTANCE_LABEL", "families"]
 
@@ -229,7 +232,7 @@ def _host_families(figures: Figures) -> Iterator[Metric]:
         "lwsyslog_host_last_line_timestamp_seconds",
         "When each web host's last line was processed (seconds since the epoch).",
         instance,
-        {(host,): last for host, (last, _) in hosts.items()},
+        _last_lines(hosts),
         ("host",),
     )
     yield _counter(
@@ -238,6 +241,16 @@ def _host_families(figures: Figures) -> Iterator[Metric]:
         instance,
         {(): figures.host_evictions},
     )
+
+
+def _last_lines(hosts: Mapping[str, tuple[float, bool]]) -> dict[tuple[str, ...], float]:
+    """Each host's last-line time by its label value; should two hosts ever show alike, the
+    later time, since one series per label set is all a scrape may hold."""
+    latest: dict[tuple[str, ...], float] = {}
+    for host, (last, _) in hosts.items():
+        key = (label_value(host),)
+        latest[key] = max(last, latest.get(key, last))
+    return latest
 
 
 def _lag_histogram(figures: Figures) -> Metric:
@@ -250,7 +263,7 @@ def _lag_histogram(figures: Figures) -> Metric:
     )
     buckets = [(_bound(le), count) for le, count in zip(LAG_BUCKETS, lag.buckets, strict=False)]
     buckets.append(("+Inf", lag.count))
-    family.add_metric([figures.instance], buckets, lag.sum_secs)
+    family.add_metric([label_value(figures.instance)], buckets, lag.sum_secs)
     return family
 
 
@@ -271,7 +284,7 @@ def _counter(
 ) -> Metric:
     family = CounterMetricFamily(name, text, labels=(INSTANCE_LABEL, *labels))
     for values, value in samples.items():
-        family.add_metric([instance, *values], value)
+        family.add_metric(_label_values(instance, values), value)
     return family
 
 
@@ -284,5 +297,9 @@ def _gauge(
 ) -> Metric:
     family = GaugeMetricFamily(name, text, labels=(INSTANCE_LABEL, *labels))
     for values, value in samples.items():
-        family.add_metric([instance, *values], value)
+        family.add_metric(_label_values(instance, values), value)
     return family
+
+
+def _label_values(instance: str, values: tuple[str, ...]) -> list[str]:
+    return [label_value(value) for value in (instance, *values)]

@@ -267,3 +267,49 @@ def test_notification_figures_become_counters_and_queue_sizes_gauges() -> None:
     assert "# TYPE lwsyslog_notify_attempts_total counter" in text
     assert 'lwsyslog_notify_failures_total{omprog_instance="default"} 1.0' in text
     assert "# TYPE lwsyslog_notify_queued_messages gauge" in text
+
+
+def _unsafe(char: str) -> bool:
+    """A character a terminal or a dashboard would act on: C0 (but the line break), DEL, C1,
+    and the other non-printables (bidi overrides)."""
+    return char != "\n" and not char.isprintable()
+
+
+def test_hostile_host_names_are_scraped_escaped_bounded_and_distinct(
+    tmp_path: Path, port: int, programs: list[RunningProgram]
+) -> None:
+    terminal = "\x1b[31mevil\x1b]0;pwn\x07"
+    hosts = [
+        "web1",
+        terminal,
+        "\\x1b[31mevil\\x1b]0;pwn\\x07",  # the escaped text, literally: another host
+        "A" * 5000,
+        "A" * 4999 + "B",  # the same first 4,999 characters: the cut must not merge them
+        "x\u202ey\x85z\nw",
+    ]
+    config = base_config(tmp_path, f'[metrics]\ninterval_secs = 0.2\nlisten = "127.0.0.1:{port}"\n')
+    program = RunningProgram(tmp_path, config)
+    programs.append(program)
+    lines = [envelope(BENIGN.format(n=n), host=host) for n, host in enumerate(hosts)]
+    assert program.send(*lines) == ["OK"] * len(lines)
+    wait_until(
+        lambda: total(samples(scrape(port)), "lwsyslog_hosts") == len(hosts),
+        "the endpoint to show every host",
+    )
+
+    text = scrape(port)
+    assert not [char for char in text if _unsafe(char)]
+    assert max(len(line) for line in text.splitlines()) < 400
+    shown = [
+        dict(labels)["host"]
+        for name, labels in samples(text)
+        if name == "lwsyslog_host_last_line_timestamp_seconds"
+    ]
+    assert len(shown) == len(set(shown)) == len(hosts)
+    assert all(len(host) <= 255 and not any(map(_unsafe, host)) for host in shown)
+    assert "web1" in shown and "\\x1b[31mevil\\x1b]0;pwn\\x07" in shown
+    assert any(host.startswith("\\x1b[31mevil\\x1b]0;pwn\\x07 #") for host in shown)
+    assert any(host.startswith("x\\u202ey\\x85z\\x0aw #") for host in shown)
+    cut = [host for host in shown if host.startswith("AAAA")]
+    assert len(cut) == 2 and all("… #" in host for host in cut)
+    assert program.finish() == 0
