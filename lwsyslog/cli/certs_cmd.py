@@ -5,16 +5,20 @@ from __future__ import annotations
 import argparse
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lwsyslog.cli.argtypes import Once, positive_int
 from lwsyslog.cli.messages import say
-from lwsyslog.deploy import certs
+from lwsyslog.deploy import cert_checks, certs
 from lwsyslog.errors import CertError
 from lwsyslog.sanitize import sanitize
 
 __all__ = ["register", "run"]
+
+_Take = Callable[[Path, Path, str], certs.CertFiles]
+"""Takes over an existing certificate and key (checks them first)."""
 
 
 _DESCRIPTION = """\
@@ -25,6 +29,7 @@ certificate (extended key usage serverAuth) for the central rsyslog, one client 
 Files are written into --dir (made 0700; keys 0600, certificates 0644, whatever the umask).
 Files that already exist there are kept, after checking that certificate and key belong
 together, unless --force. An existing CA made elsewhere is used with --ca-cert and --ca-key.
+A CA key that its group or other users can read is refused: chmod 600 it first.
 Keep the CA's key off the hosts: copy the CA certificate to every host, and each host's own
 certificate and key to that host only."""
 
@@ -104,10 +109,20 @@ def _path(path: Path) -> str:
     return sanitize(str(path))
 
 
-def _reuse(cert: Path, key: Path, name: str, force: bool) -> certs.CertFiles | None:
+def _taken_ca(cert: Path, key: Path, name: str) -> certs.CertFiles:
+    """The existing CA ``cert``/``key``, refused when others can read the key it signs with."""
+    exposed = cert_checks.key_exposure(key, "the CA's private key", "nothing signed with it")
+    if exposed:
+        raise CertError(exposed)
+    return certs.existing(cert, key, name)
+
+
+def _reuse(
+    cert: Path, key: Path, name: str, force: bool, take: _Take = certs.existing
+) -> certs.CertFiles | None:
     if force or not (cert.exists() or key.exists()):
         return None
-    return certs.existing(cert, key, name)
+    return take(cert, key, name)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -119,11 +134,11 @@ def run(args: argparse.Namespace) -> int:
             say("--ca-cert and --ca-key go together", "lwsyslog certs")
             return 2
         if args.ca_cert is not None:
-            ca = certs.existing(args.ca_cert, args.ca_key, args.ca_name)
+            ca = _taken_ca(args.ca_cert, args.ca_key, args.ca_name)
             print(f"using CA      {_path(ca.cert)}")
         else:
             ca_cert, ca_key = certs.ca_paths(directory, args.ca_name)
-            found = _reuse(ca_cert, ca_key, args.ca_name, args.force)
+            found = _reuse(ca_cert, ca_key, args.ca_name, args.force, _taken_ca)
             if found is None:
                 ca = certs.make_ca(directory, args.ca_name, key_type=args.key_type)
                 print(f"wrote CA      {_path(ca.cert)}")

@@ -31,11 +31,11 @@ Write the rsyslog drop-in of this machine's role into the rsyslog.d directory:
   server   the central rsyslog: it accepts web hosts whose certificate chains to the site CA
            and names a permitted peer, keeps raw copies per host and runs lwsyslog-omprog.
 
-First the certificates are checked: the key belongs to the certificate, the certificate
-chains to the CA, is valid now and fits the role (serverAuth for the server, clientAuth for a
-web host). Then the drop-in is rendered and checked with rsyslogd -N1 inside the main
-rsyslog configuration, with the other drop-ins of the directory. Only then is it written;
---dry-run prints it instead. Restart rsyslog afterwards."""
+First the certificates are checked: the key is readable by its owner alone and belongs to
+the certificate, the certificate chains to the CA, is valid now and fits the role (serverAuth
+for the server, clientAuth for a web host). Then the drop-in is rendered and checked with
+rsyslogd -N1 inside the main rsyslog configuration, with the other drop-ins of the directory.
+Only then is it written; --dry-run prints it instead. Restart rsyslog afterwards."""
 
 _EXAMPLES = """\
 examples:
@@ -70,7 +70,8 @@ def _common(parser: argparse.ArgumentParser, role: str) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--key", required=required, action=Once, type=absolute_path, metavar="FILE",
-        help="the private key of --cert (PEM, mode 0600)",
+        help="the private key of --cert (PEM, mode 0600: refused when its group or other "
+        "users can read it)",
     )  # fmt: skip
     parser.add_argument(
         "--max-message-size", action=Once, type=size_bytes, default=rs.MAX_MESSAGE_SIZE,
@@ -291,9 +292,14 @@ def _webhost_options_problem(args: argparse.Namespace) -> str:
 def _check_certificates(args: argparse.Namespace) -> list[str]:
     if args.role == "webhost" and args.local:
         return []
+    # The key mode is the administrator's setting to fix (exit 2), so it is checked first.
+    key = Path(args.key)
+    exposed = cert_checks.key_exposure(key, "--key, this host's private key", "nothing written")
+    if exposed:
+        raise SetupError(exposed)
     name = args.server_name if args.role == "server" else ""
     return cert_checks.check_role(
-        args.role, ca=Path(args.ca), cert=Path(args.cert), key=Path(args.key), name=name
+        args.role, ca=Path(args.ca), cert=Path(args.cert), key=key, name=name
     )
 
 

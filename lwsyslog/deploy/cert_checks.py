@@ -9,7 +9,9 @@ and fail later, at the first connection, with a line in rsyslogd's log. These ch
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
+import stat
 import subprocess
 from pathlib import Path
 from typing import Literal
@@ -17,7 +19,7 @@ from typing import Literal
 from lwsyslog.deploy import certs
 from lwsyslog.errors import CertError
 
-__all__ = ["ROLE_PURPOSE", "check_role", "name_matches"]
+__all__ = ["ROLE_PURPOSE", "check_role", "key_exposure", "name_matches"]
 
 ROLE_PURPOSE: dict[str, tuple[str, str]] = {
     "server": ("sslserver", "serverAuth"),
@@ -42,6 +44,26 @@ def _verify(ca: Path, cert: Path, purpose: str | None) -> str | None:
     output = proc.stdout + proc.stderr
     reasons = _VERIFY_ERROR.findall(output)
     return "; ".join(dict.fromkeys(reasons)) or output.strip().splitlines()[-1]
+
+
+def key_exposure(key: Path, what: str, outcome: str) -> str:
+    """Why the private key ``key`` (``what`` it is, in words) is not its owner's alone
+    (readable by its group or by every user), the ``outcome`` and the fix; empty when it is,
+    or when there is no such file (reported elsewhere)."""
+    try:
+        mode = stat.S_IMODE(key.stat().st_mode)
+    except OSError:
+        return ""
+    if mode & stat.S_IROTH:
+        who = "every user"
+    elif mode & stat.S_IRGRP:
+        who = "its group"
+    else:
+        return ""
+    return (
+        f"{key} ({what}) is readable by {who} (mode {mode:04o}); {outcome}: a private key "
+        f"must be its owner's alone, chmod 600 {shlex.quote(str(key))}"
+    )
 
 
 def name_matches(pattern: str, name: str) -> bool:
