@@ -19,11 +19,12 @@ from pathlib import Path
 
 from lwsyslog.errors import PrivilegeError
 
-__all__ = ["DEFAULT_USER", "drop_privileges"]
+__all__ = ["DEFAULT_USER", "STATE_DIR_MODE", "drop_privileges"]
 
 #: The service user the Debian package creates.
 DEFAULT_USER = "lwsyslog"
-_STATE_MODE = 0o750
+#: The state directory's mode: the service user's alone (its group may read).
+STATE_DIR_MODE = 0o750
 _MESSAGES_MODE = 0o640
 
 
@@ -63,11 +64,11 @@ _STATE_FILES = ("omprog-*", "alerts.db*", "notify-*", "backlog-*", "cache")
 def _prepare(state_dir: Path, messages_file: str | None, uid: int, gid: int) -> None:
     """What only root can make: the state directory and the messages file, for ``uid``."""
     if not state_dir.exists():
-        state_dir.mkdir(mode=_STATE_MODE, parents=True)
+        state_dir.mkdir(mode=STATE_DIR_MODE, parents=True)
         os.chown(state_dir, uid, gid)
     elif state_dir.stat().st_uid == 0:
         os.chown(state_dir, uid, gid)
-        os.chmod(state_dir, _STATE_MODE)
+        os.chmod(state_dir, STATE_DIR_MODE)
     for pattern in _STATE_FILES:
         for path in state_dir.glob(pattern):
             _give_state_file(path, uid, gid)

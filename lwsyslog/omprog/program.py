@@ -11,6 +11,7 @@ again would count it twice in the thresholds).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import pwd
@@ -31,7 +32,7 @@ from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.omprog.envelope import Envelope, EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
-from lwsyslog.omprog.privileges import DEFAULT_USER, drop_privileges
+from lwsyslog.omprog.privileges import DEFAULT_USER, STATE_DIR_MODE, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.sanitize import sanitize
@@ -120,6 +121,11 @@ class OmprogProgram:
         done = drop_privileges(user, self.options.state_dir, messages or None)
         if done:
             self.diagnostics.info(done)
+        # Not root (rsyslog running as syslog, or no service user): the directory is still
+        # ours alone, whatever rsyslog's umask; the first file made in it would otherwise
+        # create it 0755.
+        with contextlib.suppress(OSError):  # reported where a file in it is first written
+            self.options.state_dir.mkdir(mode=STATE_DIR_MODE, parents=True, exist_ok=True)
 
     def _open_guard(self) -> MemoryReplayGuard:
         path = self.options.state_dir / f"omprog-{self.options.instance}.fingerprints"
@@ -157,6 +163,8 @@ class OmprogProgram:
             try:
                 sinks.append(_store_sink(config, self.options.state_dir))
             except (StoreError, OSError) as error:
+                # A locked store (a VACUUM, an admin's open transaction) must not stop the
+                # program: journald and the messages file still take the alerts.
                 self.diagnostics.warning(f"alert store off: {error}")
         if config.notify.enabled:
             try:
@@ -509,10 +517,7 @@ def _store_sink(config: Config, state_dir: Path) -> StoreSink:
 def _probe(sink: MessagesFileSink, diagnostics: Diagnostics) -> None:
     """Open the messages file now so a problem shows at start, not at the first alert."""
     try:
-        path = sink.path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8"):
-            pass
+        sink.open()  # created 0640, group adm, as the sink itself creates it
     except OSError as error:
         diagnostics.error(
             f"messages file {sink.path} not writable ({type(error).__name__}: {error}); lines "

@@ -68,6 +68,11 @@ class MessagesFileSink:
         self._fsync = fsync
         self._fd = -1
 
+    def open(self) -> None:
+        """Open the file now (created ``0640``, group ``adm``, when missing) so a problem shows
+        at start, not at the first alert; raises ``OSError``."""
+        self._open()
+
     def _open(self) -> int:
         if self._fd < 0:
             self.path.parent.mkdir(parents=True, exist_ok=True)

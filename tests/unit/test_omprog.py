@@ -276,6 +276,19 @@ def test_a_time_no_server_writes_neither_blocks_the_messages_file_nor_loses_the_
     assert "Error" not in program.stderr()
 
 
+def test_files_it_makes_are_not_world_readable_whatever_the_umask(
+    start: Start, messages: Path, tmp_path: Path
+) -> None:
+    """Not root (here: told to stay root, so nothing is prepared for it), the program still
+    makes its messages file 0640 and its state directory 0750: both hold attacker text and
+    client addresses."""
+    program = start({}, "--user", "")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.14"))) == "OK"
+    assert program.finish()[0] == 0
+    assert oct(messages.stat().st_mode & 0o777) == "0o640"
+    assert oct((tmp_path / "state").stat().st_mode & 0o777) == "0o750"
+
+
 def test_ansi_escapes_from_log_content_never_reach_the_messages_file(
     start: Start, messages: Path
 ) -> None:
