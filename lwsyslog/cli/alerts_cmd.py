@@ -15,6 +15,7 @@ import orjson
 
 from lwsyslog.categories import CATEGORIES
 from lwsyslog.cli.argtypes import int_between
+from lwsyslog.cli.messages import say
 from lwsyslog.cli.table import Column, cell_width, clip, render_table
 from lwsyslog.report.text import local_time
 from lwsyslog.severity import Severity
@@ -29,9 +30,18 @@ from lwsyslog.store import (
     resolve_period,
 )
 
-__all__ = ["add_store_option", "print_table", "register", "run", "timespec_arg", "write_alerts"]
+__all__ = [
+    "add_store_option",
+    "period",
+    "print_table",
+    "register",
+    "run",
+    "timespec_arg",
+    "write_alerts",
+]
 
 EXIT_OK = 0
+EXIT_USAGE = 2
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 10_000_000
 """The most alerts ``--limit`` asks for (SQLite's integers end far beyond; --all has none)."""
@@ -103,6 +113,16 @@ def timespec_arg(text: str) -> TimeSpec:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def period(args: argparse.Namespace, now: float) -> tuple[float | None, float | None] | None:
+    """``--since`` and ``--until`` in epoch seconds; None, after saying which one is out of
+    range on stderr, when one reaches beyond the years lwsyslog can show."""
+    try:
+        return resolve_period(args.since, args.until, now)
+    except ValueError as error:
+        say(f"error: {error}")
+        return None
+
+
 def _client_arg(text: str) -> str:
     if "/" in text:
         try:
@@ -120,8 +140,12 @@ def _category_arg(text: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the selected alerts; exit 2 (via StoreError) when the store cannot be read."""
-    since, until = resolve_period(args.since, args.until, time.time())
+    """Print the selected alerts; exit 2 when the store cannot be read (via StoreError) or
+    a time is out of range."""
+    resolved = period(args, time.time())
+    if resolved is None:
+        return EXIT_USAGE
+    since, until = resolved
     limit = None if args.all or args.limit == 0 else args.limit
     flt = AlertFilter(
         since=since,

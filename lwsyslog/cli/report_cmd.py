@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from lwsyslog.cli.alerts_cmd import add_store_option, timespec_arg
+from lwsyslog.cli.alerts_cmd import add_store_option, period, timespec_arg
 from lwsyslog.cli.argtypes import int_between
 from lwsyslog.cli.common import add_config_options, config_from_args
 from lwsyslog.cli.messages import say
@@ -18,12 +18,13 @@ from lwsyslog.errors import SinkError
 from lwsyslog.notify.email_send import Attachment, send_report
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.report import Digest, build_digest, render_html, render_text, report_mail
-from lwsyslog.store import open_reader, parse_timespec, resolve_period
+from lwsyslog.store import open_reader, parse_timespec
 
-__all__ = ["register", "run", "write_page"]
+__all__ = ["PAGE_MODE", "register", "run", "write_page"]
 
 EXIT_OK = 0
 EXIT_IO = 1
+EXIT_USAGE = 2
 MAX_TOP = 10_000
 
 
@@ -77,18 +78,21 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Print the digest; write the page when asked. Exit 2 when the store cannot be read,
-    1 when the page cannot be written."""
+    """Print the digest; write the page when asked. Exit 2 when the store cannot be read or
+    the period is wrong, 1 when the page cannot be written."""
     now = time.time()
-    since, until = resolve_period(args.since, args.until, now)
+    resolved = period(args, now)
+    if resolved is None:
+        return EXIT_USAGE
+    since, until = resolved
     until = now if until is None else until
     assert since is not None  # --since has a default
     if since >= until:
         say("error: --since must be before --until")
-        return 2
+        return EXIT_USAGE
     if args.mail_channel and not args.mail:
         say("error: --mail-channel needs --mail")
-        return 2
+        return EXIT_USAGE
     # Read the configuration first: a bad one is reported before the store is read.
     config = config_from_args(args) if args.mail else None
     conn = open_reader(args.db)
@@ -127,15 +131,27 @@ def _mail(settings: NotifySettings, digest: Digest, channels: list[str] | None) 
     return True
 
 
+# Client addresses and attacker-written text, as in the store: owner and group only.
+PAGE_MODE = 0o640
+
+
 def write_page(path: Path, html: str) -> None:
-    """Write ``html`` to ``path`` atomically (a reader never sees half a page)."""
+    """Write ``html`` to ``path`` atomically (a reader never sees half a page), mode 0640
+    narrowed by the umask (0600 under umask 077), never wider."""
     directory = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(html)
-        os.chmod(temporary, 0o644)
+        os.chmod(temporary, PAGE_MODE & ~_umask())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask

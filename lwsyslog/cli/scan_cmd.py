@@ -31,6 +31,7 @@ __all__ = ["alert_record", "finding_record", "register", "run"]
 
 EXIT_OK = 0
 EXIT_IO = 1
+"""A file could not be read, or the alert store (--store) did not take every alert."""
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     parser = subparsers.add_parser(
         "scan",
         help="scan Apache log files for attacks",
-        description="Run the detection engine over log files ('-' reads standard input).",
+        description=(
+            "Run the detection engine over log files ('-' reads standard input). Exit status: "
+            "0 scanned; 1 a file could not be read, or --store did not take every alert (the "
+            "scan goes on; stderr says why and how many); 2 bad usage or configuration, or "
+            "a --store that cannot be opened."
+        ),
     )
     parser.add_argument("files", nargs="+", metavar="FILE", help="log files, or - for stdin")
     parser.add_argument("--json", action="store_true", help="one JSON record per finding/alert")
@@ -54,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run(args: argparse.Namespace) -> int:
-    """Scan every file; exit 0 when scanned, 1 when a file could not be read."""
+    """Scan every file; exit 0 when scanned, 1 when a file could not be read or the store
+    did not take every alert."""
     with collector.paused():
         config = config_from_args(args)
     with dbcache.using(dbcache.configured(config.database_cache, dbcache.scan_dir())):
@@ -93,13 +100,26 @@ def _run(args: argparse.Namespace, config: Config) -> int:
     elapsed = time.monotonic() - started
     summary_stream = sys.stderr if args.json else out
     print_summary(pipeline, alerts_seen.alerts, elapsed, summary_stream, json_mode=args.json)
-    if store is not None:
-        counters = store.store.counters
-        summary_stream.write(
-            f"store        {counters.inserted:,} new alerts in {sanitize(args.store)}"
-            f" ({counters.duplicates:,} already there)\n"
-        )
+    if store is not None and not _report_store(store, pipeline, args.store, summary_stream):
+        status = EXIT_IO
     return status
+
+
+def _report_store(store: StoreSink, pipeline: Pipeline, path: str, out: TextIO) -> bool:
+    """Write the store's summary line; False (after saying why on stderr) when some alerts
+    are not in the store."""
+    counters = store.store.counters
+    missing = pipeline.dispatcher.not_taken(store.name) + store.uncommitted
+    out.write(
+        f"store        {counters.inserted:,} new alerts in {sanitize(path)}"
+        f" ({counters.duplicates:,} already there"
+        + (f"; {missing:,} NOT stored)\n" if missing else ")\n")
+    )
+    if not missing:
+        return True
+    why = store.last_error or "see the errors above"
+    say(f"error: {missing:,} alerts not stored in the alert store: {why}")
+    return False
 
 
 def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:

@@ -3,16 +3,21 @@
 Definitions (the same ones ``lwsyslog alerts --json`` lets anyone recompute):
 - an alert is in the period when ``since <= time < until`` (its last event's time);
 - by category: an alert counts once under every category it names, under ``""`` when none;
-- the timeline stacks each alert once, under its leading (first) category;
+- the timeline stacks each alert once, under its leading (first) category, in buckets of
+  local time (a day bucket is a local calendar day, 23 or 25 hours when the clocks change);
 - rules: the rule that raised the alert; hosts: the web host ('' for offline scans);
 - a new client has alerts in the period and none in the previous period of the same length.
 """
 
 from __future__ import annotations
 
+import bisect
+import math
 import sqlite3
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from lwsyslog.severity import Severity
@@ -20,7 +25,7 @@ from lwsyslog.store import rollup
 from lwsyslog.store.clients import client_activity, client_detail, clients_seen
 from lwsyslog.store.rows import client_text, iso_utc
 
-__all__ = ["ClientSummary", "Digest", "Timeline", "build_digest", "pick_bucket"]
+__all__ = ["ClientSummary", "Digest", "Timeline", "bucket_starts", "build_digest", "pick_bucket"]
 
 _SEVERITIES = (Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW)
 _BUCKETS = (300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800)
@@ -28,6 +33,9 @@ MAX_BUCKETS = 48
 # The timeline shows this many categories; the rest are stacked together as "other".
 TIMELINE_CATEGORIES = 8
 OTHER = "other"
+# Every UTC offset in use is a whole number of quarter hours.
+_SLICE_SECS = 900
+_WALL_ZERO = datetime(1970, 1, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +68,8 @@ class ClientSummary:
 @dataclass(frozen=True, slots=True)
 class Timeline:
     """Alerts per time bucket, stacked by leading category (``series[c][i]`` is the count
-    of category ``c`` in the bucket starting at ``starts[i]``)."""
+    of category ``c`` in the bucket starting at ``starts[i]``). Buckets follow local time:
+    see :func:`bucket_starts`."""
 
     bucket_secs: int
     starts: list[float]
@@ -174,32 +183,66 @@ def pick_bucket(seconds: float) -> int:
 def _timeline(
     conn: sqlite3.Connection, since: float, until: float, primary: dict[int, Counter[str]]
 ) -> Timeline:
-    """Alerts per bucket by leading category; ``primary`` holds them per hour already."""
+    """Alerts per bucket of local time by leading category; ``primary`` holds them per UTC
+    hour already."""
     bucket = pick_bucket(until - since)
-    first = int(since // bucket) * bucket
-    starts = [float(start) for start in range(first, int(-(-until // bucket)) * bucket, bucket)]
-    per_bucket: dict[int, Counter[str]] = {}
-    if bucket % rollup.HOUR == 0:
+    starts = bucket_starts(since, until, bucket)
+    per_bucket: list[Counter[str]] = [Counter() for _ in starts]
+    if bucket % rollup.HOUR == 0 and all(start % rollup.HOUR == 0 for start in starts):
         for hour, counts in primary.items():
-            per_bucket.setdefault(hour // bucket * bucket, Counter()).update(counts)
+            per_bucket[_index(starts, hour)].update(counts)
     else:
-        for start, category, n in conn.execute(
-            "SELECT CAST(time / ? AS INTEGER) * ?, category, count(*) FROM alerts "
+        # Buckets start on the local quarter hours a time zone's offset allows, so slices of
+        # that size (or of the bucket, when shorter) each fall in one bucket.
+        slice_secs = math.gcd(bucket, _SLICE_SECS)
+        for piece, category, n in conn.execute(
+            "SELECT CAST(time / ? AS INTEGER), category, count(*) FROM alerts "
             "WHERE time >= ? AND time < ? GROUP BY 1, 2",
-            (bucket, bucket, since, until),
+            (slice_secs, since, until),
         ):
-            per_bucket.setdefault(int(start), Counter())[category] += n
+            per_bucket[_index(starts, piece * slice_secs)][category] += n
     overall: Counter[str] = Counter()
-    for counts in per_bucket.values():
+    for counts in per_bucket:
         overall.update(counts)
     shown = [name for name, _ in _ranked(overall)[:TIMELINE_CATEGORIES]]
     if len(overall) > TIMELINE_CATEGORIES:
         shown[-1] = OTHER
     series = {name: [0] * len(starts) for name in shown}
-    for index, start in enumerate(starts):
-        for category, n in per_bucket.get(int(start), Counter()).items():
+    for index, counts in enumerate(per_bucket):
+        for category, n in counts.items():
             series[category if category in series else OTHER][index] += n
     return Timeline(bucket, starts, series)
+
+
+def bucket_starts(since: float, until: float, bucket: int) -> list[float]:
+    """When the chart's buckets of ``bucket`` seconds start, from the one holding ``since``
+    to the last before ``until``: at multiples of ``bucket`` in local wall-clock time (a day
+    bucket starts at local midnight, as the text report's dates do), each at its own UTC
+    offset, so a bucket on the day the clocks change is an hour shorter or longer (a wall
+    time the clocks skip starts no bucket of its own)."""
+    key = _wall(since) // bucket * bucket
+    starts: list[float] = []
+    while (start := _from_wall(key)) < until:
+        if not starts or start > starts[-1]:
+            starts.append(start)
+        key += bucket
+    return starts
+
+
+def _wall(when: float) -> int:
+    """Local wall-clock seconds since 1970-01-01 00:00 (local) at epoch ``when``."""
+    return int(when // 1) + time.localtime(when).tm_gmtoff
+
+
+def _from_wall(wall: int) -> float:
+    """The epoch time the local clock shows ``wall`` (the earlier one when the clock shows it
+    twice)."""
+    return (_WALL_ZERO + timedelta(seconds=wall)).timestamp()
+
+
+def _index(starts: list[float], when: float) -> int:
+    """The bucket holding ``when`` (the first one for a time before it)."""
+    return max(0, bisect.bisect_right(starts, when) - 1)
 
 
 def _ranked(counter: Counter[str]) -> list[tuple[str, int]]:

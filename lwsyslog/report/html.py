@@ -13,7 +13,7 @@ from html import escape
 
 from lwsyslog.report.digest import ClientSummary, Digest
 from lwsyslog.report.svg import horizontal_bars, stacked_columns
-from lwsyslog.report.text import describe_span, label, local_time, title
+from lwsyslog.report.text import describe_span, label, local_format, local_time, title
 from lwsyslog.store.rows import iso_utc
 
 __all__ = ["render_html"]
@@ -140,7 +140,7 @@ def _timeline_chart(digest: Digest) -> str:
     if not digest.total:
         return '<p class="muted">No alert in this period.</p>'
     day_format = "%H:%M" if timeline.bucket_secs < 86400 else "%m-%d"
-    labels = [datetime.fromtimestamp(s).astimezone().strftime(day_format) for s in timeline.starts]
+    labels = [local_format(start, day_format) for start in timeline.starts]
     tooltips = [local_time(s) for s in timeline.starts]
     series = {label(name, "category"): values for name, values in timeline.series.items()}
     return stacked_columns(

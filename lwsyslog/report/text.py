@@ -7,7 +7,15 @@ from datetime import datetime
 from lwsyslog.report.digest import ClientSummary, Digest
 from lwsyslog.store.rows import safe_text
 
-__all__ = ["describe_span", "label", "local_time", "render_text", "title"]
+__all__ = [
+    "describe_span",
+    "epoch_text",
+    "label",
+    "local_format",
+    "local_time",
+    "render_text",
+    "title",
+]
 
 _NONE_LABELS = {
     "category": "(none)",
@@ -18,9 +26,24 @@ _NONE_LABELS = {
 
 
 def local_time(when: float, seconds: bool = False) -> str:
-    """``2026-11-23 16:01`` in local time (``:05`` seconds when asked)."""
-    fmt = "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
-    return datetime.fromtimestamp(when).astimezone().strftime(fmt)
+    """``2026-11-23 16:01`` in local time (``:05`` seconds when asked). A time no date can
+    show (before year 1 or after 9999: a store may hold one from a bad log line) is shown
+    as its epoch seconds, ``epoch 253402387139``, never an error."""
+    return local_format(when, "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
+def local_format(when: float, fmt: str) -> str:
+    """Epoch ``when`` in local time, formatted by ``strftime(fmt)``; :func:`epoch_text` for a
+    time no date can show."""
+    try:
+        return datetime.fromtimestamp(when).astimezone().strftime(fmt)
+    except (ValueError, OverflowError, OSError):
+        return epoch_text(when)
+
+
+def epoch_text(when: float) -> str:
+    """``epoch 253402387139``: a time shown as the number it is stored as."""
+    return f"epoch {when:.0f}"
 
 
 def describe_span(seconds: float) -> str:

@@ -19,7 +19,10 @@ from lwsyslog.alerts import Alert
 from lwsyslog.sanitize import sanitize
 from lwsyslog.sinks.backlog import Backlog
 
-__all__ = ["AlertGuard", "Dispatcher", "Sink"]
+__all__ = ["MESSAGES_FILE", "AlertGuard", "Dispatcher", "Sink"]
+
+#: The name of the messages-file sink: the record of every alert when it is required.
+MESSAGES_FILE = "messages-file"
 
 
 class Sink(Protocol):
@@ -68,6 +71,8 @@ class Dispatcher:
     FIRST_PAUSE_SECS = 0.5
     BUSY_PAUSE_SECS = 0.02
     MAX_PAUSE_SECS = 30.0
+    #: Drops are reported at once, then at most once per this many seconds (and at close).
+    DROP_REPORT_SECS = 60.0
 
     def __init__(
         self,
@@ -103,6 +108,7 @@ class Dispatcher:
         self._diagnostics = diagnostics if diagnostics is not None else sys.stderr
         self._last_error: dict[str, str] = {}
         self._dropped_reported: dict[str, int] = {sink.name: 0 for sink in sinks}
+        self._next_drop_report: dict[str, float] = {sink.name: float("-inf") for sink in sinks}
         self._retry_at = float("inf")
 
     @property
@@ -114,6 +120,11 @@ class Dispatcher:
     def dropped(self) -> dict[str, int]:
         """Alerts each sink lost because its backlog was full (counted, reported)."""
         return {name: backlog.dropped for name, backlog in self._backlogs.items()}
+
+    def not_taken(self, name: str) -> int:
+        """Alerts sink ``name`` has not taken: waiting in its backlog, or dropped from it."""
+        backlog = self._backlogs[name]
+        return len(backlog) + backlog.dropped
 
     @property
     def settled(self) -> bool:
@@ -135,7 +146,7 @@ class Dispatcher:
             backlog.extend(alerts)
             if now >= self._next_try[sink.name]:
                 self._drain(sink, backlog, now)
-            self._report_drops(sink.name, backlog)
+            self._report_drops(sink.name, backlog, now)
         self.delivered += len(alerts)
         unsettled = self._unsettled
         unsettled.extend(alerts)
@@ -207,6 +218,7 @@ class Dispatcher:
                 sink.close()
             except Exception as error:
                 self._report(sink, error)
+            self._report_drops(sink.name, self._backlogs[sink.name], float("inf"))
 
     def _update_retry_at(self) -> None:
         # Required sinks are retried with the line they hold up (rsyslog sends it again).
@@ -261,13 +273,23 @@ class Dispatcher:
             self._last_error[sink.name] = text
             print(f"lwsyslog: sink {sink.name} failed: {text}", file=self._diagnostics)
 
-    def _report_drops(self, name: str, backlog: Backlog) -> None:
+    def _report_drops(self, name: str, backlog: Backlog, now: float) -> None:
+        """Say how many alerts ``name`` dropped since the last report: at the first drop,
+        then at most every DROP_REPORT_SECS, so a long outage is a few lines, not one a line."""
         dropped = backlog.dropped
-        if dropped != self._dropped_reported[name]:
-            new = dropped - self._dropped_reported[name]
-            self._dropped_reported[name] = dropped
-            print(
-                f"lwsyslog: sink {name}: backlog full, {new} alerts dropped "
-                f"({dropped} in all; the messages file has them)",
-                file=self._diagnostics,
-            )
+        new = dropped - self._dropped_reported[name]
+        if not new or now < self._next_drop_report[name]:
+            return
+        self._dropped_reported[name] = dropped
+        self._next_drop_report[name] = now + self.DROP_REPORT_SECS
+        print(
+            f"lwsyslog: sink {name}: backlog full, {new:,} alerts dropped "
+            f"({dropped:,} in all{self._kept_elsewhere(name)})",
+            file=self._diagnostics,
+        )
+
+    def _kept_elsewhere(self, name: str) -> str:
+        """Where the alerts a best-effort sink dropped are still kept, when that is known."""
+        if name != MESSAGES_FILE and MESSAGES_FILE in self._required:
+            return "; the messages file has them"
+        return ""

@@ -195,11 +195,15 @@ _ISO = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z"
 
 
 def iso_utc(when: float | None) -> str | None:
-    """``2026-11-23T16:01:29Z`` (fractions dropped), None for None."""
+    """``2026-11-23T16:01:29Z`` (fractions dropped); None for None, and for a time the C
+    library cannot take apart (NaN, or billions of years away: only a foreign store has one)."""
     if when is None:
         return None
     # time.gmtime and str.format: a third of datetime.strftime's cost, on every listed alert.
-    return _ISO.format(*time.gmtime(when)[:6])
+    try:
+        return _ISO.format(*time.gmtime(when)[:6])
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 # What StoredAlert.from_row reads, in the order of its fields.

@@ -157,7 +157,12 @@ def open_writer(
 
 def open_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """Open an existing store read-only; :class:`StoreError` names the file when it is
-    missing, unreadable or not an lwsyslog alert store. Never creates anything."""
+    missing, unreadable or not an lwsyslog alert store. Never creates anything, except the
+    ``-shm`` index SQLite needs beside a store in WAL mode, when the directory allows.
+
+    In a directory no one may write to (a read-only mount, a backup), a store closed cleanly
+    is read as immutable; one whose write-ahead log still holds alerts cannot be read there,
+    and the error says so."""
     target = Path(path)
     if not target.exists():
         raise StoreError(f"{target}: no alert store there (no such file)")
@@ -165,7 +170,32 @@ def open_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
         raise StoreError(f"{target}: is a directory, not an alert store")
     if not os.access(target, os.R_OK):
         raise StoreError(f"{target}: cannot read the alert store (permission denied)")
-    uri = f"file:{quote(str(target.resolve()))}?mode=ro"
+    try:
+        return _connect_reader(target, immutable=False)
+    except _CannotOpenError as error:
+        if os.access(target.parent, os.W_OK):
+            raise StoreError(f"{target}: cannot open the alert store ({error})") from None
+    # SQLite reads a store in WAL mode through the -shm file beside it, which it could not
+    # create here: without a write-ahead log to read, the file alone is the whole store.
+    wal = target.with_name(target.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreError(
+            f"{target}: cannot read the alert store in a read-only directory: {wal.name} "
+            f"holds alerts not yet in the file, and SQLite needs to create {target.name}-shm "
+            "to read them (copy the store and its -wal file to a writable directory)"
+        )
+    try:
+        return _connect_reader(target, immutable=True)
+    except _CannotOpenError as error:
+        raise StoreError(f"{target}: cannot open the alert store ({error})") from None
+
+
+class _CannotOpenError(Exception):
+    """SQLite could not open the file (or its -shm beside it): SQLITE_CANTOPEN."""
+
+
+def _connect_reader(target: Path, *, immutable: bool) -> sqlite3.Connection:
+    uri = f"file:{quote(str(target.resolve()))}?mode=ro" + ("&immutable=1" if immutable else "")
     try:
         conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
     except sqlite3.Error as error:
@@ -177,6 +207,8 @@ def open_reader(path: str | os.PathLike[str]) -> sqlite3.Connection:
         _check(conn, target, tables)
     except sqlite3.DatabaseError as error:
         conn.close()
+        if getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_CANTOPEN:
+            raise _CannotOpenError(_reason(error)) from error
         raise StoreError(f"{target}: not an lwsyslog alert store ({_reason(error)})") from error
     except StoreError:
         conn.close()

@@ -27,7 +27,11 @@ class StoreSink:
     Best effort next to the messages file (``required = False``): a locked or full store is
     retried, never holds a line back. A failed commit raises :class:`SinkError` and keeps the
     batch (at most ``max_pending`` alerts, oldest dropped first and counted in
-    :attr:`dropped`); the same alert offered again is stored once.
+    :attr:`dropped`); the same alert offered again is stored once. :attr:`last_error` says
+    why the last commit or prune failed, :attr:`uncommitted` how many taken alerts are not
+    in the store.
+
+    The sink owns ``store``: :meth:`close` closes it, and so does a constructor that fails.
     """
 
     name = "store"
@@ -47,6 +51,7 @@ class StoreSink:
         self.store = store
         self.dropped = 0
         self.failures = 0
+        self.last_error = ""
         self._batch_size = batch_size
         self._max_delay = max_delay_secs
         self._max_pending = max_pending
@@ -56,7 +61,15 @@ class StoreSink:
         self._pending: dict[tuple[float, str], StoreRow] = {}
         self._last_flush = float("-inf")
         self._last_prune = monotonic()
-        self._prune()
+        # The key of the alert whose write raised: its caller still holds it, to offer again.
+        self._refused: tuple[float, str] | None = None
+        try:
+            store.prune()
+        except StoreError:
+            # Not a sink yet, so nothing would ever close the store: close it here. The
+            # caller (omprog, scan) reports the StoreError and runs without the store.
+            store.close()
+            raise
 
     @classmethod
     def open(
@@ -67,7 +80,9 @@ class StoreSink:
         max_rows: int | None = None,
         max_bytes: int | None = None,
     ) -> StoreSink:
-        """A sink over the store at ``path`` (created when absent)."""
+        """A sink over the store at ``path`` (created when absent). Raises
+        :class:`StoreError` naming the file when it cannot be opened, or is locked or
+        failing so that the first prune fails (nothing is left open then)."""
         store = AlertStore(
             path, retention_days=retention_days, max_rows=max_rows, max_bytes=max_bytes
         )
@@ -78,6 +93,14 @@ class StoreSink:
         """Alerts taken but not committed yet."""
         return len(self._pending)
 
+    @property
+    def uncommitted(self) -> int:
+        """Alerts this sink took and has not put in the store: those pending (after
+        :meth:`close`, lost), less the one whose write raised (its caller still holds it),
+        plus those dropped when too many were pending."""
+        refused = self._refused is not None and self._refused in self._pending
+        return len(self._pending) - refused + self.dropped
+
     def write(self, alert: Alert) -> None:
         """Take ``alert``; commits when the batch is full or due. Raises SinkError when a
         commit fails (the alert stays pending)."""
@@ -86,12 +109,18 @@ class StoreSink:
         if len(pending) >= self._max_pending:
             del pending[next(iter(pending))]
             self.dropped += 1
-        pending[row.event_time, row.fingerprint] = row
+        key = (row.event_time, row.fingerprint)
+        pending[key] = row
+        self._refused = None
         if (
             len(pending) >= self._batch_size
             or self._monotonic() - self._last_flush >= self._max_delay
         ):
-            self.flush()
+            try:
+                self.flush()
+            except SinkError:
+                self._refused = key
+                raise
 
     def flush(self) -> None:
         """Commit what is pending (and prune when due); raises SinkError on failure."""
@@ -100,7 +129,7 @@ class StoreSink:
             try:
                 self.store.insert(list(self._pending.values()))
             except StoreError as error:
-                self.failures += 1
+                self._failed(error)
                 raise SinkError(str(error)) from error
             self._pending.clear()
         self._last_flush = now
@@ -112,8 +141,12 @@ class StoreSink:
         try:
             self.store.prune()
         except StoreError as error:
-            self.failures += 1
+            self._failed(error)
             raise SinkError(str(error)) from error
+
+    def _failed(self, error: StoreError) -> None:
+        self.failures += 1
+        self.last_error = str(error)
 
     def reopen(self) -> None:
         """Commit what is pending (SIGHUP); the database file is never rotated."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import sqlite3
@@ -10,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from lwsyslog.errors import StoreError
 from lwsyslog.store import clients, rollup
@@ -25,6 +27,7 @@ _INSERT = (
 _INSERT_TAG = "INSERT OR IGNORE INTO alert_tags (kind, value, time, alert_id) VALUES (?, ?, ?, ?)"
 _DELETE_TAG = "DELETE FROM alert_tags WHERE kind = ? AND value = ? AND time = ? AND alert_id = ?"
 _DAY = 86400.0
+_T = TypeVar("_T")
 # Each delete is its own short transaction, so a writer elsewhere waits milliseconds.
 _PRUNE_BATCH = 5000
 # One prune call deletes at most this many batches; the rest waits for the next call.
@@ -75,7 +78,11 @@ class AlertStore:
         self.counters = StoreCounters()
         self._clock = clock
         self._conn: sqlite3.Connection | None = open_writer(self.path, busy_timeout_ms)
-        self._rows = self._count()
+        try:
+            self._rows = self._count()
+        except StoreError:
+            self.close()
+            raise
 
     @property
     def rows(self) -> int:
@@ -95,13 +102,7 @@ class AlertStore:
             return 0
         conn = self.connection
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                added = self._insert(conn, rows)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+            added = _in_transaction(conn, lambda: self._insert(conn, rows))
         except sqlite3.Error as error:
             raise StoreError(f"{self.path}: cannot store alerts: {error}") from error
         self._rows += added
@@ -196,30 +197,9 @@ class AlertStore:
 
     def _delete_oldest(self, limit: int, before: float | None = None) -> int:
         conn = self.connection
-        where = "WHERE time < ?" if before is not None else ""
-        params: tuple[float, ...] = (before,) if before is not None else ()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            doomed = conn.execute(
-                f"SELECT id, rules, {rollup.SOURCE_COLUMNS}, client_bin FROM alerts {where} "
-                "ORDER BY time LIMIT ?",
-                (*params, limit),
-            ).fetchall()
-            tags: list[tuple[int, str, float, int]] = []
-            for alert_id, rules, when, _, categories, *_rest in doomed:
-                tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(rules))
-                tags.extend((TAG_CATEGORY, c, when, alert_id) for c in names_of(categories))
-            conn.executemany(_DELETE_TAG, tags)
-            conn.executemany("DELETE FROM alerts WHERE id = ?", [(row[0],) for row in doomed])
-            clients.remove_days(conn, ((row[8], row[2]) for row in doomed))
-            delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:8] for row in doomed)
-            rollup.apply(conn, delta, -1)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        self._rows = max(0, self._rows - len(doomed))
-        return len(doomed)
+        gone = _in_transaction(conn, lambda: _delete_batch(conn, limit, before))
+        self._rows = max(0, self._rows - gone)
+        return gone
 
     def _count(self) -> int:
         try:
@@ -239,3 +219,48 @@ class AlertStore:
         finally:
             self._conn.close()
             self._conn = None
+
+
+def _delete_batch(conn: sqlite3.Connection, limit: int, before: float | None) -> int:
+    """Delete the ``limit`` oldest alerts (older than ``before`` when given) with their tags,
+    client days and rollup counts; how many went."""
+    where = "WHERE time < ?" if before is not None else ""
+    params: tuple[float, ...] = (before,) if before is not None else ()
+    doomed = conn.execute(
+        f"SELECT id, rules, {rollup.SOURCE_COLUMNS}, client_bin FROM alerts {where} "
+        "ORDER BY time LIMIT ?",
+        (*params, limit),
+    ).fetchall()
+    tags: list[tuple[int, str, float, int]] = []
+    for alert_id, rules, when, _, categories, *_rest in doomed:
+        tags.extend((TAG_RULE, rule, when, alert_id) for rule in names_of(rules))
+        tags.extend((TAG_CATEGORY, c, when, alert_id) for c in names_of(categories))
+    conn.executemany(_DELETE_TAG, tags)
+    conn.executemany("DELETE FROM alerts WHERE id = ?", [(row[0],) for row in doomed])
+    clients.remove_days(conn, ((row[8], row[2]) for row in doomed))
+    delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:8] for row in doomed)
+    rollup.apply(conn, delta, -1)
+    return len(doomed)
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:
+    """``work()`` in one write transaction: committed, or rolled back raising its error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = work()
+        conn.execute("COMMIT")
+    except BaseException:
+        _roll_back(conn)
+        raise
+    return result
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    """Undo the open transaction, if SQLite has not already: after SQLITE_FULL or SQLITE_IOERR
+    it rolls back by itself, and a second ROLLBACK ("no transaction is active") would replace
+    the error that says what went wrong."""
+    if not conn.in_transaction:
+        return
+    # A failed ROLLBACK is not raised: the caller raises the error that caused it, which says why.
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("ROLLBACK")

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
+
+import pytest
 
 from lwsyslog.alerts import Alert
 from lwsyslog.events import Origin
 from lwsyslog.severity import Severity
 from lwsyslog.store import AlertStore, StoreSink
+from lwsyslog.store.rows import alert_row
 
 BASE_TIME = 1_795_449_600.0  # 2026-11-23T16:00:00Z
 
@@ -55,3 +65,53 @@ def fill(path: Path, alerts: list[Alert], **bounds: float | int | None) -> Alert
         sink.write(alert)
     sink.close()
     return sink.store
+
+
+@contextlib.contextmanager
+def mounted_tmpfs(where: Path, options: str = "size=300k") -> Iterator[Path]:
+    """A tmpfs mounted at ``where`` (made when absent) for the block, unmounted after; skips
+    the test where this process may not mount (CI runs the suite as root)."""
+    mount, umount = shutil.which("mount"), shutil.which("umount")
+    if mount is None or umount is None:
+        pytest.skip("no mount/umount command here")
+    where.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", options, "tmpfs", str(where)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here (needs root): {done.stderr.strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run([umount, "-l", str(where)], capture_output=True, check=False)
+
+
+def fill_until_refused(store: AlertStore, batch: int = 50) -> NoReturn:
+    """Insert batches of alerts until the store refuses one, raising its StoreError."""
+    taken = 0
+    for _ in range(10_000):
+        rows = [
+            alert_row(make_alert(at=BASE_TIME + taken + i, line=taken + i), BASE_TIME)
+            for i in range(batch)
+        ]
+        taken += store.insert(rows)
+    raise AssertionError(f"the store never filled up ({taken} alerts)")
+
+
+@contextlib.contextmanager
+def local_zone(name: str) -> Iterator[None]:
+    """Make ``name`` (``Europe/Berlin``) this process's local time zone for the block."""
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = name
+    time.tzset()
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

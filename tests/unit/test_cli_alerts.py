@@ -263,3 +263,70 @@ def test_scan_store_that_cannot_be_a_store_is_exit_2(
     status, _, err = run(capsys, "scan", "--store", str(notes), FIXTURES[0])
     assert status == 2 and f"{notes}: cannot use as an alert store" in err
     assert notes.read_text() == "not a database " * 200
+
+
+YEAR_10000 = 253_402_387_139.0  # 10000-01-01T23:58:59Z: what a log line dated 9999 -2359 made
+YEAR_0 = -62_135_683_140.0  # 0000-12-31T00:01:00Z
+
+
+@pytest.fixture
+def odd_times(tmp_path: Path) -> Path:
+    """A store holding alerts at times no date can show, as older versions stored them."""
+    path = tmp_path / "odd.db"
+    fill(
+        path,
+        [
+            make_alert(at=YEAR_10000, client="192.0.2.10"),
+            make_alert(at=YEAR_0, client="192.0.2.11", line=2),
+            make_alert(client="192.0.2.12", line=3),
+        ],
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "shown"),
+    [
+        ((), ["epoch -62135683140", "epoch 253402387139"]),
+        (("--since", "1h"), ["epoch 253402387139"]),
+        (("--client", "192.0.2.10"), ["epoch 253402387139"]),
+        (("--client", "192.0.2.0/24", "--until", "1970-01-02T00:00:00+00:00"),
+         ["epoch -62135683140"]),
+    ],
+)  # fmt: skip
+def test_alerts_at_times_no_date_can_show_are_listed_with_their_epoch_seconds(
+    capsys: pytest.CaptureFixture[str], odd_times: Path, args: tuple[str, ...], shown: list[str]
+) -> None:
+    status, out, err = run(capsys, "alerts", "--db", str(odd_times), *args)
+    assert status == 0 and err == ""
+    assert [line.split("  ")[0] for line in out.splitlines()[1:] if "epoch" in line] == shown
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "said"),
+    [
+        ("report", ("--since", "999999d"), "--since 999999d: reaches about year -711"),
+        ("report", ("--until", "2w", "--since", "999999w"), "--since 999999w: reaches about"),
+        ("alerts", ("--since", "999999w"), "--since 999999w: reaches about year -17138"),
+    ],
+)
+def test_a_period_reaching_beyond_the_dates_is_a_usage_error_naming_the_option(
+    capsys: pytest.CaptureFixture[str],
+    odd_times: Path,
+    command: str,
+    args: tuple[str, ...],
+    said: str,
+) -> None:
+    status, out, err = run(capsys, command, "--db", str(odd_times), *args)
+    assert status == 2 and out == ""
+    assert f"lwsyslog: error: {said}" in err and "0001-01-02 to 9999-12-31" in err
+
+
+@pytest.mark.parametrize("when", ["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+01:00"])
+def test_a_date_beyond_the_range_is_refused_by_the_argument_parser(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, when: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["alerts", "--db", str(tmp_path / "x.db"), "--until", when])
+    assert exit_info.value.code == 2
+    assert f"argument --until: time '{when}' is out of range" in capsys.readouterr().err

@@ -5,6 +5,8 @@ from __future__ import annotations
 import gc
 import io
 import json
+import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.cli.main import main
+from tests.unit.store_support import fill, make_alert, mounted_tmpfs
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "logs"
 SAMPLE = FIXTURES / "sample-access.log"
@@ -191,3 +194,61 @@ def test_json_into_a_reader_that_stops_early_ends_quietly(tmp_path: Path) -> Non
         assert proc.wait(timeout=60) == 0, err
     assert json.loads(first)["kind"] in ("finding", "alert")
     assert "Broken pipe" not in err and "Traceback" not in err and "failed" not in err
+
+
+def corrupt_store(path: Path) -> Path:
+    """A store whose identity index is overwritten: it opens, and refuses every insert."""
+    fill(path, [make_alert()])
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'alerts_identity'")
+    conn.close()
+    with open(path, "r+b") as handle:
+        handle.seek((root[0] - 1) * page_size)
+        handle.write(b"\xff" * page_size)
+    return path
+
+
+def alerts_line(summary: str) -> int:
+    """The count on the summary's ``alerts`` line."""
+    (count,) = re.findall(r"^alerts +([\d,]+)$", summary, re.MULTILINE)
+    return int(count.replace(",", ""))
+
+
+def test_a_store_that_takes_no_alert_fails_the_scan_saying_how_many_and_why(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = corrupt_store(tmp_path / "alerts.db")
+    status = main(["scan", "--store", str(db), str(SAMPLE)])
+    out, err = capsys.readouterr()
+    raised = alerts_line(out)
+    assert status == 1 and raised > 0
+    assert f"{raised} NOT stored" in out
+    assert f"error: {raised} alerts not stored in the alert store" in err
+    assert "database disk image is malformed" in err
+    assert "messages file" not in err  # a scan has none
+
+
+def test_a_full_disk_under_the_store_is_said_in_a_few_lines_with_the_real_cause(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    log = tmp_path / "many.log"
+    log.write_text(
+        "".join(
+            f"10.0.{i // 250}.{i % 250} - - [07/Dec/2026:12:{i // 60 % 60:02d}:{i % 60:02d} +0000]"
+            f' "GET /index.php?id=1%27%20UNION%20SELECT%20{i}%20FROM%20users-- HTTP/1.1" 200 1'
+            ' "-" "x"\n'
+            for i in range(3000)
+        )
+    )
+    with mounted_tmpfs(tmp_path / "small") as disk:
+        status = main(["scan", "--store", str(disk / "alerts.db"), str(log)])
+    out, err = capsys.readouterr()
+    raised = alerts_line(out)
+    (stored,) = re.findall(r"^store +([\d,]+) new alerts", out, re.MULTILINE)
+    missing = raised - int(stored.replace(",", ""))
+    assert status == 1 and missing > 1000  # more than the store's backlog holds
+    assert f"error: {missing:,} alerts not stored in the alert store" in err
+    assert "database or disk is full" in err and "rollback" not in err
+    assert len(err.splitlines()) <= 5, err[:2000]
+    assert "messages file" not in err

@@ -6,6 +6,7 @@ import json
 import os
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
+from lwsyslog.store.sink import StoreSink
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"
@@ -287,6 +289,26 @@ def test_files_it_makes_are_not_world_readable_whatever_the_umask(
     assert program.finish()[0] == 0
     assert oct(messages.stat().st_mode & 0o777) == "0o640"
     assert oct((tmp_path / "state").stat().st_mode & 0o777) == "0o750"
+
+
+def test_a_locked_alert_store_at_start_leaves_the_other_sinks_working(
+    start: Start, messages: Path, tmp_path: Path
+) -> None:
+    """An admin's open transaction (or a VACUUM) on the store once made the program refuse to
+    start, and rsyslog then holds every line for minutes."""
+    state = tmp_path / "state"
+    state.mkdir()
+    StoreSink.open(state / "alerts.db").close()  # a real store, made by an earlier run
+    holder = sqlite3.connect(state / "alerts.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        program = start()
+        assert program.send(envelope(SQLI.format(ip="203.0.113.15"))) == "OK"
+        assert program.finish()[0] == 0
+    finally:
+        holder.close()
+    assert any("203.0.113.15" in line for line in alert_lines(messages))
+    assert "alert store off" in program.stderr() and "locked" in program.stderr()
 
 
 def test_ansi_escapes_from_log_content_never_reach_the_messages_file(

@@ -3,21 +3,26 @@ after pruning; its text, HTML and mail forms escape what came from logs."""
 
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from lwsyslog.cli.main import main
 from lwsyslog.report import build_digest, render_html, render_text, report_mail
 from lwsyslog.report.digest import pick_bucket
+from lwsyslog.report.text import local_time
 from lwsyslog.severity import Severity
 from lwsyslog.store import AlertFilter, AlertStore, StoredAlert, open_reader, select_alerts
 from lwsyslog.store.rows import client_key, iso_utc
-from tests.unit.store_support import BASE_TIME, fill, make_alert
+from tests.unit.store_support import BASE_TIME, fill, local_zone, make_alert
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -223,3 +228,104 @@ def test_report_mail_has_a_one_line_subject_and_both_parts(hostile: Path) -> Non
     assert mail.subject.startswith("lwsyslog report: 2 alerts (2 high)")
     assert "\n" not in mail.subject and "<" not in mail.subject
     assert "top clients:" in mail.text and mail.html.startswith("<!DOCTYPE html>")
+
+
+@pytest.mark.parametrize(
+    ("when", "shown", "iso"),
+    [
+        (253_402_387_139.0, "epoch 253402387139", "10000-01-01T23:58:59Z"),
+        (-62_135_683_140.0, "epoch -62135683140", "0000-12-31T00:01:00Z"),
+        (1e20, "epoch 100000000000000000000", None),
+        (float("nan"), "epoch nan", None),
+    ],
+)
+def test_a_time_no_date_can_show_is_shown_as_epoch_seconds(
+    when: float, shown: str, iso: str | None
+) -> None:
+    assert local_time(when) == shown and local_time(when, seconds=True) == shown
+    assert iso_utc(when) == iso  # JSON: null where even the C library has no date
+
+
+@pytest.mark.parametrize(("umask", "mode"), [(0o022, 0o640), (0o000, 0o640), (0o077, 0o600)])
+def test_the_report_page_is_for_owner_and_group_at_most_whatever_the_umask(
+    hostile: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], umask: int, mode: int
+) -> None:
+    page = tmp_path / "report.html"
+    page.write_text("yesterday's page")
+    page.chmod(0o644)
+    before = os.umask(umask)
+    try:
+        status = main(
+            ["report", "--db", str(hostile), "--since", "2026-11-22", "--until", "2026-11-25",
+             "--html", str(page)]
+        )  # fmt: skip
+    finally:
+        os.umask(before)
+    assert status == 0 and f"report page written to {page}" in capsys.readouterr().err
+    assert page.stat().st_mode & 0o777 == mode
+    assert "203.0.113.9" in page.read_text()
+
+
+def at_local(zone: str, day: date, hour: int = 0, minute: int = 0) -> float:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone)).timestamp()
+
+
+@pytest.mark.parametrize(
+    ("zone", "day"),
+    [
+        ("America/New_York", date(2026, 12, 7)),
+        ("America/New_York", date(2026, 11, 1)),  # 25 hours
+        ("Europe/Berlin", date(2026, 3, 29)),  # 23 hours
+        ("Europe/Berlin", date(2026, 10, 25)),  # 25 hours
+    ],
+)
+def test_the_daily_chart_counts_local_days_under_their_own_date(
+    tmp_path: Path, zone: str, day: date
+) -> None:
+    path = tmp_path / "alerts.db"
+    midnight = at_local(zone, day)
+    times = [
+        at_local(zone, day, 0, 30),  # just after local midnight: UTC still says the day before
+        at_local(zone, day, 10),
+        at_local(zone, day, 23, 30),  # just before the next local midnight
+        midnight - 1800,  # the evening before
+    ]
+    fill(path, [make_alert(at=when, line=i) for i, when in enumerate(times)])
+    with local_zone(zone):
+        conn = open_reader(path)
+        digest = build_digest(conn, midnight - 20 * DAY, midnight + 10 * DAY)
+        conn.close()
+        page = render_html(digest)
+    timeline = digest.timeline
+    assert timeline.bucket_secs == DAY
+    index = timeline.starts.index(midnight)
+    assert timeline.starts[index + 1] == at_local(zone, day + timedelta(days=1))
+    assert timeline.totals()[index - 1 : index + 2] == [1, 3, 0]
+    assert f"<title>{day.isoformat()} 00:00: sqli 3</title>" in page
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Kolkata", "Asia/Kathmandu"])
+@pytest.mark.parametrize(
+    ("since", "until"),
+    [
+        (BASE_TIME - DAY + 1234.5, BASE_TIME + 1234.5),  # hours
+        (START, START + 4 * DAY),  # 3 hours
+        (BASE_TIME - 3 * HOUR - 17, BASE_TIME),  # 5 minutes
+    ],
+)
+def test_local_buckets_start_on_the_local_clock_and_count_each_alert_where_it_falls(
+    store: Path, zone: str, since: float, until: float
+) -> None:
+    with local_zone(zone):
+        conn = open_reader(store)
+        timeline = build_digest(conn, since, until).timeline
+        conn.close()
+        minutes = {datetime.fromtimestamp(start).minute for start in timeline.starts}
+    assert minutes <= set(range(0, 60, timeline.bucket_secs // 60 or 60))
+    inside = [a.time for a in stored(store) if since <= a.time < until]
+    ends = [*timeline.starts[1:], until]
+    want = [
+        sum(start <= when < end for when in inside)
+        for start, end in zip(timeline.starts, ends, strict=True)
+    ]
+    assert timeline.totals() == want

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import shutil
 import sqlite3
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lwsyslog.cli.main import main
 from lwsyslog.errors import SinkError, StoreError
 from lwsyslog.severity import Severity
 from lwsyslog.sinks import Dispatcher, MemorySink
 from lwsyslog.store import AlertFilter, AlertStore, StoreSink, open_reader, select_alerts
 from lwsyslog.store.rollup import DIM_SEVERITY, counts
-from tests.unit.store_support import BASE_TIME, fill, make_alert
+from lwsyslog.store.rows import alert_row
+from tests.unit.store_support import (
+    BASE_TIME,
+    fill,
+    fill_until_refused,
+    make_alert,
+    mounted_tmpfs,
+)
 
 DAY = 86400.0
 
@@ -302,3 +315,143 @@ def test_a_new_store_is_readable_by_its_owner_and_group_only(tmp_path: Path) -> 
     AlertStore(tmp_path / "state" / "alerts.db").close()
     assert (tmp_path / "state" / "alerts.db").stat().st_mode & 0o777 == 0o640
     assert (tmp_path / "state").stat().st_mode & 0o007 == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 300 KiB file system of its own, to fill up."""
+    with mounted_tmpfs(tmp_path / "small") as disk:
+        yield disk
+
+
+def test_a_full_disk_is_reported_as_full_when_storing_and_pruning(small_disk: Path) -> None:
+    store = AlertStore(small_disk / "a.db")
+    with pytest.raises(StoreError) as refused:
+        fill_until_refused(store)
+    assert "cannot store alerts: database or disk is full" in str(refused.value)
+    assert "rollback" not in str(refused.value)
+    store.max_rows = 10  # deleting needs room in the write-ahead log too
+    with pytest.raises(StoreError, match="cannot prune old alerts: database or disk is full"):
+        store.prune()
+    assert store.connection.execute("SELECT count(*) FROM alerts").fetchone()[0] == store.rows
+    store.close()
+
+
+def open_files(path: Path) -> int:
+    """Descriptors of this process open on ``path`` (or its -wal / -shm)."""
+    fds = Path("/proc/self/fd")
+    names = {str(path), f"{path}-wal", f"{path}-shm"}
+    count = 0
+    for fd in fds.iterdir():
+        with contextlib.suppress(OSError):
+            count += os.readlink(fd) in names
+    return count
+
+
+def test_a_store_locked_at_start_is_a_store_error_and_leaves_nothing_open(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "a.db"
+    fill(path, [make_alert()])
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    store = AlertStore(path, retention_days=1, busy_timeout_ms=20)
+    with pytest.raises(StoreError, match=r"a\.db: cannot prune old alerts: database is locked"):
+        StoreSink(store)
+    with pytest.raises(StoreError, match="closed"):
+        store.connection  # noqa: B018
+    blocker.execute("ROLLBACK")
+    blocker.close()
+    # SQLite holds a closed connection's descriptors while this process has a lock there.
+    assert open_files(path) == 0
+
+
+class _Refusing:
+    """A best-effort sink that takes nothing."""
+
+    name = "store"
+    required = False
+
+    def write(self, alert: object) -> None:
+        raise SinkError("database or disk is full")
+
+    def reopen(self) -> None:
+        """Nothing to reopen."""
+
+    def close(self) -> None:
+        """Nothing to close."""
+
+
+class _NamedMemory(MemorySink):
+    name = "messages-file"
+
+
+@pytest.mark.parametrize(("required", "note"), [(MemorySink, False), (_NamedMemory, True)])
+def test_dropped_alerts_are_reported_a_few_times_naming_the_messages_file_only_when_there(
+    required: type[MemorySink], note: bool
+) -> None:
+    now = [0.0]
+    diagnostics = io.StringIO()
+    dispatcher = Dispatcher(
+        [required(), _Refusing()], diagnostics=diagnostics, clock=lambda: now[0]
+    )
+    for i in range(1500):
+        now[0] = i / 100  # 15 seconds in all
+        dispatcher.dispatch([make_alert(at=BASE_TIME + i, line=i)])
+    dispatcher.close()
+    drops = [line for line in diagnostics.getvalue().splitlines() if "dropped" in line]
+    end = "; the messages file has them)" if note else ")"
+    assert drops == [
+        f"lwsyslog: sink store: backlog full, 1 alerts dropped (1 in all{end}",
+        f"lwsyslog: sink store: backlog full, 499 alerts dropped (500 in all{end}",
+    ]
+    assert dispatcher.not_taken("store") == 1500
+
+
+@pytest.fixture
+def read_only_stores(tmp_path: Path) -> Iterator[Path]:
+    """A read-only file system holding ``closed.db`` (closed cleanly: no -wal, no -shm)
+    and ``crashed.db`` (its writer died: alerts still in ``crashed.db-wal``)."""
+    with mounted_tmpfs(tmp_path / "ro", "size=4m") as disk:
+        fill(disk / "closed.db", [make_alert()])
+        live = AlertStore(disk / "live.db")
+        live.insert([alert_row(make_alert(), BASE_TIME)])
+        for suffix in ("", "-wal"):
+            shutil.copyfile(disk / f"live.db{suffix}", disk / f"crashed.db{suffix}")
+        live.close()
+        remount = subprocess.run(
+            ["mount", "-o", "remount,ro", str(disk)], capture_output=True, check=False
+        )
+        if remount.returncode != 0:
+            pytest.skip(f"cannot remount read-only here: {remount.stderr!r}")
+        yield disk
+
+
+@pytest.mark.parametrize(
+    ("command", "key", "value"), [("alerts", "client_ip", "203.0.113.9"), ("report", "alerts", 1)]
+)
+def test_a_store_on_a_read_only_file_system_is_read(
+    read_only_stores: Path,
+    command: str,
+    key: str,
+    value: object,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    db = read_only_stores / "closed.db"
+    status = main([command, "--db", str(db), "--since", "3000d", "--json"])
+    out, err = capsys.readouterr()
+    assert status == 0 and err == ""
+    assert json.loads(out.splitlines()[0])[key] == value
+    assert sorted(p.name for p in read_only_stores.iterdir()) == [
+        "closed.db", "crashed.db", "crashed.db-wal", "live.db",
+    ]  # fmt: skip
+
+
+def test_a_store_with_alerts_in_its_log_on_a_read_only_file_system_says_why_it_is_unread(
+    read_only_stores: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = main(["alerts", "--db", str(read_only_stores / "crashed.db")])
+    err = capsys.readouterr().err
+    assert status == 2 and "not an lwsyslog alert store" not in err
+    assert "crashed.db: cannot read the alert store in a read-only directory" in err
+    assert "crashed.db-wal holds alerts not yet in the file" in err

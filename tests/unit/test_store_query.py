@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from lwsyslog.severity import Severity
 from lwsyslog.store import AlertFilter, open_reader, parse_timespec, resolve_period, select_alerts
 from lwsyslog.store.query import client_range
-from tests.unit.store_support import BASE_TIME, fill, make_alert
+from tests.unit.store_support import BASE_TIME, fill, local_zone, make_alert
 
 HOUR = 3600.0
 
@@ -190,3 +191,40 @@ def test_relative_since_counts_back_from_until() -> None:
     since, end = resolve_period(parse_timespec("24h"), parse_timespec(until.isoformat()), now=5.0)
     assert end == until.timestamp() and since == until.timestamp() - 86400
     assert resolve_period(parse_timespec("1h"), None, now=7200.0) == (3600.0, None)
+
+
+# The days clocks change: spring forward (23 hours), fall back (25 hours).
+DST_DAYS = [
+    ("Europe/Berlin", date(2026, 3, 29)),
+    ("Europe/Berlin", date(2026, 10, 25)),
+    ("America/New_York", date(2026, 3, 8)),
+    ("America/New_York", date(2026, 11, 1)),
+]
+
+
+def midnight(zone: str, day: date) -> float:
+    return datetime.combine(day, time(), tzinfo=ZoneInfo(zone)).timestamp()
+
+
+@pytest.mark.parametrize(("zone", "day"), DST_DAYS)
+def test_today_is_local_midnight_at_its_own_offset_on_the_days_clocks_change(
+    zone: str, day: date
+) -> None:
+    with local_zone(zone):
+        noon = datetime.combine(day, time(12))  # what datetime.now() gives: local, naive
+        assert parse_timespec("today", now=noon).resolve(0) == midnight(zone, day)
+        next_noon = datetime.combine(day + timedelta(days=1), time(12))
+        assert parse_timespec("yesterday", now=next_noon).resolve(0) == midnight(zone, day)
+        assert parse_timespec("today", now=next_noon).resolve(0) == midnight(
+            zone, day + timedelta(days=1)
+        )
+
+
+@pytest.mark.parametrize(("zone", "day"), DST_DAYS)
+def test_today_of_a_time_in_a_named_zone_is_that_zone_s_midnight(zone: str, day: date) -> None:
+    with local_zone("UTC"):
+        late = datetime.combine(day, time(23, 30), tzinfo=ZoneInfo(zone))
+        assert parse_timespec("today", now=late).resolve(0) == midnight(zone, day)
+        assert parse_timespec("yesterday", now=late).resolve(0) == midnight(
+            zone, day - timedelta(days=1)
+        )
