@@ -29,7 +29,9 @@ class LocalChain:
     nothing (its lines land in the web host's ``internal_log``, never at the server). The
     central rsyslogd, and so the omprog ``program``, runs inside ``journal``'s namespace and
     logs into that private journald. ``server_overrides`` sets more fields of the server's
-    :class:`~lwsyslog.deploy.rsyslog_setup.ServerSettings`.
+    :class:`~lwsyslog.deploy.rsyslog_setup.ServerSettings`. ``webhost_stats`` makes the web
+    host's rsyslogd write impstats counters (``webhost.stats_reports()``, the TCP input's under
+    :attr:`input_stats_name`).
     """
 
     def __init__(
@@ -46,6 +48,7 @@ class LocalChain:
         shards: int = 1,
         transactions: bool | None = None,
         server_overrides: Mapping[str, object] | None = None,
+        webhost_stats: bool = False,
     ) -> None:
         self.workdir = workdir
         self.shards = shards
@@ -104,7 +107,10 @@ class LocalChain:
             name="webhost",
             port=self.input_port,
             extra_global=f' localHostName="{WEBHOST_NAME}"',
+            stats=webhost_stats,
         )
+        self.input_stats_name = f"imptcp(127.0.0.1/{self.input_port}/IPv4)"
+        """The impstats object counting the lines :attr:`input_port` took in (``submitted``)."""
 
     def __enter__(self) -> LocalChain:
         return self.start()

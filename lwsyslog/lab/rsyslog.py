@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import time
@@ -12,9 +13,13 @@ from lwsyslog.lab.journal import JournalNamespace
 from lwsyslog.lab.pki import WEBHOST_NAME
 from lwsyslog.lab.procs import child_pids, stop_process, wait_port
 
-__all__ = ["RSYSLOGD", "RsyslogInstance", "inject", "syslog_line"]
+__all__ = ["RSYSLOGD", "RsyslogInstance", "StatsReport", "inject", "syslog_line"]
 
 RSYSLOGD = "/usr/sbin/rsyslogd"
+
+StatsReport = dict[str, dict[str, int]]
+"""One impstats report: each counter object's numeric counters by object name (``main Q``,
+``NAME queue``, ``imptcp(127.0.0.1/PORT/IPv4)``, ...)."""
 
 
 class RsyslogInstance:
@@ -23,7 +28,9 @@ class RsyslogInstance:
     The configuration gets ``global(workDirectory=...)`` in front and a catch-all for
     rsyslogd's own messages at the end (``internal_log``). Nothing listens on /dev/log unless
     the configuration says so. With ``namespace`` the daemon (and every omprog child) runs in
-    the private journal's mount namespace.
+    the private journal's mount namespace. With ``stats`` impstats writes every queue's and
+    input's counters into ``stats_file`` once a second (:meth:`stats_reports`); nothing of it
+    passes through a ruleset.
     """
 
     def __init__(
@@ -35,6 +42,7 @@ class RsyslogInstance:
         port: int | None = None,
         namespace: JournalNamespace | None = None,
         extra_global: str = "",
+        stats: bool = False,
     ) -> None:
         self.workdir = workdir
         self.name = name
@@ -45,12 +53,20 @@ class RsyslogInstance:
         self.pidfile = workdir / f"{name}.pid"
         self.internal_log = workdir / f"{name}-internal.log"
         self.output = workdir / f"{name}.out"
+        self.stats_file = workdir / f"{name}-stats.json"
+        self._stats_start = 0
         self._proc: subprocess.Popen[bytes] | None = None
         workdir.mkdir(parents=True, exist_ok=True)
         self.spool.mkdir(exist_ok=True)
+        impstats = (
+            f'module(load="impstats" interval="1" format="json" log.syslog="off" '
+            f'log.file="{self.stats_file}")\n'
+            if stats
+            else ""
+        )
         self.conf.write_text(
             f'global(workDirectory="{self.spool}"{extra_global})\n'
-            f"{conf_text}\n"
+            f"{impstats}{conf_text}\n"
             f'*.* action(type="omfile" file="{self.internal_log}")\n',
             encoding="utf-8",
         )
@@ -58,6 +74,8 @@ class RsyslogInstance:
     def start(self, timeout: float = 15.0) -> RsyslogInstance:
         """Start rsyslogd and wait until its listener port (if any) accepts connections."""
         argv = [RSYSLOGD, "-n", "-f", str(self.conf), "-i", str(self.pidfile)]
+        # Counters start again at 0 with every rsyslogd: report only this one's.
+        self._stats_start = self.stats_file.stat().st_size if self.stats_file.exists() else 0
         if self.namespace is not None:
             argv = self.namespace.command(*argv)
         with self.output.open("ab") as out:
@@ -96,6 +114,43 @@ class RsyslogInstance:
         status = stop_process(self._proc, timeout)
         self._proc = None
         return status
+
+    def stats_reports(self) -> list[StatsReport]:
+        """impstats' complete reports since the last :meth:`start`, oldest first (needs
+        ``stats``).
+
+        A report is complete once the next one has begun: the last one may still be being
+        written, and an object missing from it would read as an old value of another report.
+        """
+        if not self.stats_file.exists():
+            return []
+        with self.stats_file.open("rb") as stats:
+            stats.seek(self._stats_start)
+            lines = stats.read().decode(errors="replace").splitlines()
+        reports: list[StatsReport] = [{}]
+        seen: set[tuple[str, str]] = set()
+        for line in lines:
+            start = line.find("{")
+            if start < 0:
+                continue
+            try:
+                record = json.loads(line[start:])
+            except json.JSONDecodeError:  # a line still being written
+                continue
+            name = str(record.get("name"))
+            # Every report lists each object once (two are both "global": origin tells them
+            # apart), so an object seen again starts the next report.
+            key = (name, str(record.get("origin")))
+            if key in seen:
+                reports.append({})
+                seen.clear()
+            seen.add(key)
+            reports[-1][name] = {
+                counter: value
+                for counter, value in record.items()
+                if isinstance(value, int) and not isinstance(value, bool)
+            }
+        return [report for report in reports[:-1] if report]
 
     def diagnostics(self) -> str:
         """rsyslogd's stdout/stderr and own messages, for failure reports."""

@@ -45,7 +45,11 @@ class Chain(lab.LocalChain):
     def __init__(self, workdir: Path, journal: lab.JournalNamespace, pki: harness.Pki) -> None:
         self.consumer_out = workdir / "consumer.jsonl"
         super().__init__(
-            workdir, harness.consumer_command(self.consumer_out, journal=True), journal, pki=pki
+            workdir,
+            harness.consumer_command(self.consumer_out, journal=True),
+            journal,
+            pki=pki,
+            webhost_stats=True,
         )
 
     def received(self, marker: str) -> list[dict[str, object]]:
