@@ -8,7 +8,7 @@ result reads back unambiguously.
 
 from __future__ import annotations
 
-__all__ = ["sanitize", "truncate"]
+__all__ = ["char_escape", "sanitize", "truncate"]
 
 
 def sanitize(text: str, max_chars: int | None = None) -> str:
@@ -32,6 +32,11 @@ def _escape(char: str) -> str:
         return "\\\\"
     if char.isprintable():
         return char
+    return char_escape(char)
+
+
+def char_escape(char: str) -> str:
+    """The visible escape of one character: ``\\x1b``, ``\\u202e``, ``\\U0001f600``."""
     code = ord(char)
     if code < 0x100:
         return f"\\x{code:02x}"

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 
+from lwsyslog.sanitize import char_escape
+
 __all__ = ["MAX_LABEL_CHARS", "label_value"]
 
 MAX_LABEL_CHARS = 255
@@ -45,18 +47,9 @@ def _escaped_within(text: str, budget: int) -> tuple[str, bool]:
     parts: list[str] = []
     used = 0
     for char in text:
-        part = char if char.isprintable() else _escape(char)
+        part = char if char.isprintable() else char_escape(char)
         if used + len(part) > budget:
             return "".join(parts), True
         parts.append(part)
         used += len(part)
     return "".join(parts), False
-
-
-def _escape(char: str) -> str:
-    code = ord(char)
-    if code < 0x100:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
