@@ -177,7 +177,10 @@ def pick_bucket(seconds: float) -> int:
     for bucket in _BUCKETS:
         if seconds / bucket <= MAX_BUCKETS - 1:
             return bucket
-    return _BUCKETS[-1]
+    # Longer than 47 weeks: whole weeks, as many as keep the bars within MAX_BUCKETS (a
+    # --since of 700000d once drew 100,000 weekly bars).
+    week = _BUCKETS[-1]
+    return week * math.ceil(seconds / week / (MAX_BUCKETS - 1))
 
 
 def _timeline(

@@ -17,7 +17,7 @@ import pytest
 
 from lwsyslog.cli.main import main
 from lwsyslog.report import build_digest, render_html, render_text, report_mail
-from lwsyslog.report.digest import pick_bucket
+from lwsyslog.report.digest import MAX_BUCKETS, pick_bucket
 from lwsyslog.report.text import local_time
 from lwsyslog.severity import Severity
 from lwsyslog.store import AlertFilter, AlertStore, StoredAlert, open_reader, select_alerts
@@ -168,6 +168,11 @@ def test_pick_bucket_keeps_the_chart_readable() -> None:
     assert pick_bucket(DAY) == HOUR
     assert pick_bucket(7 * DAY) == 6 * HOUR
     assert pick_bucket(30 * DAY) == DAY
+    # Past 47 weeks the bars grow by whole weeks; never more than MAX_BUCKETS of them.
+    for days in (400, 3650, 700_000):
+        bucket = pick_bucket(days * DAY)
+        assert bucket % (7 * DAY) == 0
+        assert days * DAY / bucket <= MAX_BUCKETS - 1, days
 
 
 @pytest.fixture
