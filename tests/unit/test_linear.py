@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -81,6 +83,27 @@ def test_a_match_whose_end_re_reads_differently_still_reports_its_group() -> Non
     # re's "$" also matches before a final "\n", RE2's does not: RE2's match is the one kept.
     search = linear_search(re.compile(r"(?P<frag>ab)(?:$|\n)"))
     assert search.search("ab\n") == "ab"
+
+
+def test_reading_a_fragment_group_never_backtracks_over_the_line() -> None:
+    """A user rule's group that ``re`` reads in exponential time (12 s at 40 characters, twice
+    as long with each two more) is read by RE2 too: 5,000 characters are nothing."""
+    search = linear_search(re.compile(r"/acmex(?P<frag>(?:a|aa)*c|a*)"))
+    assert search.engine == "re2"
+    done = subprocess.run(
+        [sys.executable, "-c", HOSTILE_GROUP_RUN], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["5000", "60"]
+
+
+HOSTILE_GROUP_RUN = """
+import re
+from lwsyslog.matching.linear import linear_search
+search = linear_search(re.compile(r"/acmex(?P<frag>(?:a|aa)*c|a*)"))
+print(len(search.search("GET /acmex" + "a" * 5000 + " HTTP/1.1")))
+print(len(search.search("GET /acmex" + "a" * 59 + "c HTTP/1.1")))
+"""
 
 
 @pytest.mark.parametrize(
