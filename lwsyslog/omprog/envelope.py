@@ -21,6 +21,7 @@ import orjson
 from lwsyslog.sanitize import sanitize
 
 __all__ = [
+    "MAX_NAME_CHARS",
     "Envelope",
     "EnvelopeFailure",
     "EnvelopeFailureReason",
@@ -32,6 +33,10 @@ _EMPTY = ("",) * len(_TEXT_KEYS)
 _DECODER = json.JSONDecoder()
 _MAX_DETAIL_CHARS = 120
 _MAX_ESCAPED_FACTOR = 6  # jsonf writes a control character as \uXXXX: 6 bytes for 1
+#: The longest host, tag and program name kept (a DNS name is at most 253 characters). The
+#: sender writes them, and the program remembers thousands of hosts and sources: kept whole,
+#: a flood of 5 KB host names took 800 MiB.
+MAX_NAME_CHARS = 255
 # Decoded UTF-8 never holds surrogates; only a JSON escape like "\ud800" can make one.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 
@@ -148,8 +153,14 @@ def _from_object(
         tag = tag.rstrip()
         if tag.endswith(":"):
             tag = tag[:-1]
+        if len(host) > MAX_NAME_CHARS or len(tag) > MAX_NAME_CHARS or len(program) > MAX_NAME_CHARS:
+            host, tag, program = _bounded(host), _bounded(tag), _bounded(program)
         return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
     return _from_mixed(value, replaced, surrogates)
+
+
+def _bounded(name: str) -> str:
+    return name[:MAX_NAME_CHARS]
 
 
 def _from_mixed(
@@ -186,6 +197,7 @@ def _from_mixed(
     tag = tag.rstrip()
     if tag.endswith(":"):
         tag = tag[:-1]
+    host, tag, program = _bounded(host), _bounded(tag), _bounded(program)
     return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
 
 

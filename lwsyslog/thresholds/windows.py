@@ -20,11 +20,15 @@ from typing import Final, NamedTuple
 
 from lwsyslog.events import Origin
 
-__all__ = ["ORIGIN_SLOTS", "Hit", "OriginTable", "WindowStore", "record_bytes"]
+__all__ = ["ORIGIN_MAX_CHARS", "ORIGIN_SLOTS", "Hit", "OriginTable", "WindowStore", "record_bytes"]
 
 #: Distinct origins (file, or web host and log) remembered by name; more map to one
 #: "unknown" entry, whose alerts still carry their line numbers.
 ORIGIN_SLOTS: Final = 65_535
+#: ... and at most this many characters of their names in all: a name comes from a syslog
+#: header, which a sender writes (4 MiB of ASCII; the table would otherwise hold 65,535
+#: names of any length for good).
+ORIGIN_MAX_CHARS: Final = 4 * 1024 * 1024
 
 # Bytes a key costs besides its arrays: its dict entry (hash table slot, key and value ints).
 _DICT_ENTRY_BYTES = 104
@@ -41,11 +45,13 @@ def record_bytes(depth: int, distinct: bool) -> int:
 
 
 class OriginTable:
-    """Origins (name, host, tag) by small integer id, bounded at :data:`ORIGIN_SLOTS`."""
+    """Origins (name, host, tag) by small integer id, bounded at :data:`ORIGIN_SLOTS` and
+    :data:`ORIGIN_MAX_CHARS`."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str, str], int] = {}
         self._names: list[tuple[str, str, str]] = [("<many sources>", "", "")]
+        self._chars = 0
         # The last source asked about and its id: lines come in runs from one source (a
         # scanned file is one), so most asks cost three string comparisons, no tuple.
         self._last: tuple[str, str, str] = ("", "", "")
@@ -64,8 +70,10 @@ class OriginTable:
         key = (origin.name, origin.host, origin.tag)
         found = self._ids.get(key)
         if found is None:
-            if len(self._names) > ORIGIN_SLOTS:
+            chars = self._chars + len(key[0]) + len(key[1]) + len(key[2])
+            if len(self._names) > ORIGIN_SLOTS or chars > ORIGIN_MAX_CHARS:
                 return 0
+            self._chars = chars
             found = len(self._names)
             self._ids[key] = found
             self._names.append(key)

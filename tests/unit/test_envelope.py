@@ -46,6 +46,19 @@ def test_template_line_gives_every_field_with_tag_colon_stripped() -> None:
     assert envelope.source == "web1/apache-access"
 
 
+@pytest.mark.parametrize("surrogate", [False, True])
+def test_host_tag_and_program_are_kept_to_255_characters(surrogate: bool) -> None:
+    """The sender writes them and the program remembers thousands: a flood of 5 KB names once
+    took 800 MiB. The message itself is never cut here."""
+    odd = "\udfff" if surrogate else ""
+    envelope = decode_envelope(
+        _json_line(host="h" * 5000 + odd, tag="t" * 1000 + ":", program="p" * 300, msg=ACCESS)
+    )
+    assert isinstance(envelope, Envelope)
+    assert (envelope.host, envelope.tag, envelope.program) == ("h" * 255, "t" * 255, "p" * 255)
+    assert envelope.msg == ACCESS
+
+
 def test_raw_line_is_a_message_without_host() -> None:
     envelope = decode_envelope(ACCESS.encode())
     assert isinstance(envelope, Envelope)

@@ -6,7 +6,7 @@ import tracemalloc
 
 from lwsyslog.events import Origin
 from lwsyslog.thresholds import client_key
-from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
+from lwsyslog.thresholds.windows import ORIGIN_MAX_CHARS, OriginTable, WindowStore, record_bytes
 
 
 def _store(depth: int = 3, capacity: int = 1000, *, distinct: bool = False) -> WindowStore:
@@ -62,6 +62,20 @@ def test_memory_is_bounded_in_bytes_whatever_the_payloads_and_the_number_of_keys
     assert store.keys == 2000 and store.evictions == 18_000
     # The records and their dict: well under what the paths alone would take (156 MB).
     assert grown < 2 * 2000 * record_bytes(20, True)
+
+
+def test_origins_are_remembered_up_to_a_bound_in_characters() -> None:
+    """Source names come from syslog headers: past ORIGIN_MAX_CHARS new ones share the
+    "<many sources>" entry, whose alerts still carry their line numbers."""
+    table = OriginTable()
+    long_host = "h" * 255
+    ids = [table.id_of(Origin(f"{long_host}/{n}", 1, long_host, str(n))) for n in range(20_000)]
+    assert ids[0] == 1 and ids[100] == 101
+    kept = [ident for ident in ids if ident]
+    assert sum(2 * 255 + 2 * len(str(n)) + 1 for n in range(len(kept))) <= ORIGIN_MAX_CHARS
+    assert ids[-1] == 0 and len(kept) < 20_000
+    assert table.origin(0, 7) == Origin("<many sources>", 7, "", "")
+    assert table.id_of(Origin(f"{long_host}/5", 9, long_host, "5")) == 6  # still known
 
 
 def test_a_flood_of_new_keys_evicts_idle_keys_not_a_busy_one() -> None:
