@@ -4,7 +4,7 @@ not the crawler's raises ``bad-bot-fake-crawler`` (docs/crawlers.md).
 - :mod:`.catalog`: the crawlers (``[crawlers.catalog.ID]``) and which User-Agents claim them;
 - :mod:`.verdict`: what a lookup says about a claim;
 - :mod:`.lookups`: forward-confirmed reverse DNS in a background thread (dnspython);
-- :mod:`.cache`: lookups remembered per address, bounded in entries and bytes;
+- :mod:`.cache`: lookups remembered per address (IPv6: per /64), bounded in entries and bytes;
 - :mod:`.watch`: the per-line entry point and the alerts;
 - :mod:`.settings_parse`: the ``[crawlers]`` table into :class:`~lwsyslog.settings.CrawlerSettings`.
 

@@ -1,7 +1,8 @@
-"""Lookups remembered per address, each for its own time, bounded in entries and in bytes.
+"""Lookups remembered per client key (an IPv4 address, an IPv6 /64: see
+:mod:`lwsyslog.crawlers.watch`), each for its own time, bounded in entries and in bytes.
 
 A confirmed crawler is kept ``cache_ttl_secs``, an address found not to be one
-``negative_ttl_secs``, an address whose DNS did not answer ``retry_secs``. Addresses come from
+``negative_ttl_secs``, an address whose DNS did not answer ``retry_secs``. Keys come from
 the network: when a bound is reached the entry stored longest ago goes first (counted in
 :attr:`ResolutionCache.evictions`). Only the omprog program's (or the scan's) main thread
 touches it.
@@ -26,19 +27,20 @@ NAME_BYTES = 64
 
 @dataclass(slots=True)
 class CacheEntry:
-    """One address: its lookup, until when it holds, and the claims already judged."""
+    """One key: the lookup of its address checked, until when it holds, and the claims
+    already judged."""
 
     address: Address | None
     lookup: Lookup
     expires: float
     cost: int
-    #: Crawler name -> the verdict on this address's claim to be it (a fake is reported
-    #: when judged, so once per lookup; a later line with the same claim costs a dict get).
+    #: Crawler name -> the verdict on this key's claim to be it (a fake is reported when
+    #: judged, so once per lookup; a later line with the same claim costs a dict get).
     judged: dict[str, Verdict] = field(default_factory=dict)
 
 
 class ResolutionCache:
-    """Address -> :class:`CacheEntry`, with expiry and hard bounds."""
+    """Client key -> :class:`CacheEntry`, with expiry and hard bounds."""
 
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries

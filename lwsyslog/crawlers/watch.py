@@ -1,12 +1,24 @@
 """Crawler claims in, ``bad-bot-fake-crawler`` alerts out, without waiting on DNS.
 
 The pipeline hands every access event to :meth:`CrawlerWatch.observe`. For a User-Agent that
-claims no crawler that is one dict lookup. For a claim:
+claims no crawler that is one dict lookup. A claim is kept under its client's key, as the
+thresholds count clients (:func:`lwsyslog.thresholds.keys.client_key`): an IPv4 address is its
+own key, an IPv6 address's key is its /64. For a claim:
 
-- the address's verdict is cached: judged at once (a fake is reported once per lookup);
+- the key's verdict is cached: judged at once (a fake is reported once per lookup);
 - its check is pending: the line is counted towards that check;
-- otherwise the address is remembered with its first line (the alert's sample; at most
-  ``max_pending`` addresses wait) and handed to the background :class:`LookupWorker`.
+- otherwise the key is remembered with its first line (the alert's sample; at most
+  ``max_pending`` keys wait) and that line's address is handed to the background
+  :class:`LookupWorker`.
+
+So a /64 has at most one check pending, and the verdict on the address checked stands for the
+whole /64 until it expires, a fake one as a verified one. That is sound because a /64 is one
+site's subnet (one link: RFC 4291 fixes the host part at 64 bits, and sites are assigned /48
+to /56): the crawlers that publish IPv6 ranges publish whole /64s or wider, so no address of a
+real crawler's /64 is an attacker's. Per address, one /64 could fill the pending table with
+2**64 addresses and starve every other client's check (and raise an alert per address). The
+NAT64 prefix ``64:ff9b::/96`` embeds any IPv4 address in one /64: its addresses stay their own
+keys, as do IPv4-mapped and scoped addresses (and host names).
 
 Between lines the owner calls :meth:`CrawlerWatch.collect` (the omprog program at each tick,
 the scan after each chunk and, bounded by ``scan_wait_secs``, at the end): the outcomes that
@@ -31,16 +43,21 @@ from lwsyslog.crawlers.verdict import Lookup, Outcome, Verdict, judge
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.sanitize import truncate
 from lwsyslog.settings import AllowList, CrawlerSettings
+from lwsyslog.thresholds.keys import IPV6_PREFIX_LEN, client_key
 
 if TYPE_CHECKING:
     from lwsyslog.crawlers.lookups import Results
 
-__all__ = ["SAMPLE_CHARS", "CrawlerWatch", "crawler_watch"]
+__all__ = ["SAMPLE_CHARS", "CrawlerWatch", "crawler_watch", "verdict_key"]
 
 #: The first line of a pending address is kept up to this many characters.
 SAMPLE_CHARS = 2048
 _CATEGORIES = ("bad-bot",)
 _SETTLE_POLL_SECS = 0.02
+_PREFIX_SUFFIX = f"/{IPV6_PREFIX_LEN}"
+#: The NAT64 well-known prefixes (64:ff9b::/96, 64:ff9b:1::/48): one /64 holds every IPv4
+#: address translated, so it is no one site.
+_NAT64_START = "64:ff9b:"
 
 
 def crawler_watch(settings: CrawlerSettings, allow: AllowList | None = None) -> CrawlerWatch | None:
@@ -52,10 +69,12 @@ def crawler_watch(settings: CrawlerSettings, allow: AllowList | None = None) -> 
 
 @dataclass(slots=True)
 class _Pending:
-    """An address whose check is running: what it claimed, its first line, and where the
-    last line that claimed meanwhile was."""
+    """A key whose check is running: what its first line claimed, from which client and
+    address (the one checked), that line, and where the last line that claimed meanwhile
+    was."""
 
     crawler: Crawler
+    client: str
     address: Address
     origin: Origin
     time: float | None
@@ -66,7 +85,7 @@ class _Pending:
 
 
 class CrawlerWatch:
-    """Per-address crawler verification for one pipeline (see the module docstring)."""
+    """Crawler verification per client key for one pipeline (see the module docstring)."""
 
     def __init__(
         self,
@@ -119,10 +138,11 @@ class CrawlerWatch:
 
     def _claim(self, crawler: Crawler, event: AccessEvent) -> None:
         self.claims += 1
-        key = event.client_ip
-        if self._allow is not None and self._allow.allows(key, event.path, event.user_agent):
+        client = event.client_ip
+        if self._allow is not None and self._allow.allows(client, event.path, event.user_agent):
             self.allowed += 1
             return
+        key = verdict_key(client)
         now = self._clock()
         entry = self.cache.get(key, now)
         if entry is not None:
@@ -137,12 +157,17 @@ class CrawlerWatch:
             pending.last = event.origin
             pending.last_time = event.time
             return
+        self._start(crawler, key, event, now)
+
+    def _start(self, crawler: Crawler, key: str, event: AccessEvent, now: float) -> None:
+        """Judge a key with no verdict and no check pending: at once when its address is not
+        to be checked or the published ranges decide, else by a check (room permitting)."""
         settings = self.settings
         full = len(self._pending) >= settings.max_pending
         if full and not crawler.networks:
             self.dropped += 1  # before parsing: a flood of new addresses stays cheap
             return
-        address = _address(key)
+        address = _address(event.client_ip)
         if address is None or not (settings.verify_private or address.is_global):
             self.skipped += 1
             self.cache.put(key, address, Lookup(Outcome.SKIPPED), now + settings.cache_ttl_secs)
@@ -158,7 +183,12 @@ class CrawlerWatch:
             self.dropped += 1
             return
         self._pending[key] = _Pending(
-            crawler, address, event.origin, event.time, truncate(event.raw, SAMPLE_CHARS)
+            crawler,
+            event.client_ip,
+            address,
+            event.origin,
+            event.time,
+            truncate(event.raw, SAMPLE_CHARS),
         )
         self._worker.submit(key, address)
 
@@ -168,7 +198,14 @@ class CrawlerWatch:
         if verdict is Verdict.FAKE:
             sample = truncate(event.raw, SAMPLE_CHARS)
             self._raise(
-                crawler, key, reason, origin=event.origin, when=event.time, sample=sample, lines=1
+                crawler,
+                key,
+                event.client_ip,
+                reason,
+                origin=event.origin,
+                when=event.time,
+                sample=sample,
+                lines=1,
             )
         return verdict
 
@@ -178,40 +215,44 @@ class CrawlerWatch:
         """The alerts of the verdicts that arrived since the last call (never waits)."""
         results = self._results
         if results:
-            settings = self.settings
             now = self._clock()
             while results:
                 key, lookup = results.popleft()
                 pending = self._pending.pop(key, None)
-                if pending is None:
-                    continue
-                if lookup.outcome is Outcome.UNRESOLVED:
-                    ttl = settings.retry_secs
-                elif lookup.confirmed:
-                    ttl = settings.cache_ttl_secs
-                else:
-                    ttl = settings.negative_ttl_secs
-                entry = self.cache.put(key, pending.address, lookup, now + ttl)
-                crawler = pending.crawler
-                verdict, reason = judge(crawler, pending.address, lookup)
-                entry.judged[crawler.name] = verdict
-                self._count(verdict)
-                if verdict is Verdict.FAKE:
-                    self._raise(
-                        crawler,
-                        key,
-                        reason,
-                        origin=pending.origin,
-                        when=pending.time,
-                        sample=pending.sample,
-                        lines=pending.lines,
-                        last=pending.last,
-                        last_time=pending.last_time,
-                    )
+                if pending is not None:
+                    self._arrived(key, pending, lookup, now)
         if not self._alerts:
             return []
         alerts, self._alerts = self._alerts, []
         return alerts
+
+    def _arrived(self, key: str, pending: _Pending, lookup: Lookup, now: float) -> None:
+        """Cache the check of ``key`` that came back, and judge the claim that asked for it."""
+        settings = self.settings
+        if lookup.outcome is Outcome.UNRESOLVED:
+            ttl = settings.retry_secs
+        elif lookup.confirmed:
+            ttl = settings.cache_ttl_secs
+        else:
+            ttl = settings.negative_ttl_secs
+        entry = self.cache.put(key, pending.address, lookup, now + ttl)
+        crawler = pending.crawler
+        verdict, reason = judge(crawler, pending.address, lookup)
+        entry.judged[crawler.name] = verdict
+        self._count(verdict)
+        if verdict is Verdict.FAKE:
+            self._raise(
+                crawler,
+                key,
+                pending.client,
+                reason,
+                origin=pending.origin,
+                when=pending.time,
+                sample=pending.sample,
+                lines=pending.lines,
+                last=pending.last,
+                last_time=pending.last_time,
+            )
 
     def settle(self, wait_secs: float) -> list[Alert]:
         """:meth:`collect`, waiting up to ``wait_secs`` (real time) for the pending checks
@@ -225,7 +266,7 @@ class CrawlerWatch:
 
     @property
     def pending(self) -> int:
-        """Addresses whose check has not come back yet."""
+        """Keys (IPv4 addresses, IPv6 /64s) whose check has not come back yet."""
         return len(self._pending)
 
     def close(self) -> None:
@@ -264,6 +305,7 @@ class CrawlerWatch:
         self,
         crawler: Crawler,
         key: str,
+        client: str,
         reason: str,
         *,
         origin: Origin,
@@ -279,7 +321,7 @@ class CrawlerWatch:
             Alert(
                 rule=FAKE_CRAWLER,
                 key=key,
-                client_ip=key,
+                client_ip=client,
                 categories=_CATEGORIES,
                 severity=self.settings.severity,
                 count=lines,
@@ -294,6 +336,18 @@ class CrawlerWatch:
                 rules=(FAKE_CRAWLER,),
             )
         )
+
+
+def verdict_key(client: str) -> str:
+    """The key ``client``'s verdict and check are kept under: the /64 of an IPv6 address (as
+    :func:`~lwsyslog.thresholds.keys.client_key` counts it), else ``client`` as written (an
+    IPv4 address, a host name, an IPv6 address with a scope, IPv4-mapped or NAT64)."""
+    if ":" not in client or "%" in client:
+        return client
+    key = client_key(client)
+    if key.endswith(_PREFIX_SUFFIX) and not key.startswith(_NAT64_START):
+        return key
+    return client
 
 
 def _address(text: str) -> Address | None:
