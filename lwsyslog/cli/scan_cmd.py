@@ -131,8 +131,8 @@ def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:
     left = pipeline.crawlers.pending
     if left:
         say(
-            f"crawler verification: no verdict within {wait_secs:g}s for {left} "
-            "address(es); their claims are not judged ([crawlers] scan_wait_secs)"
+            f"crawler verification: no verdict within {wait_secs:g}s for {left} client(s) "
+            "(an IPv6 /64 is one); their claims are not judged ([crawlers] scan_wait_secs)"
         )
 
 

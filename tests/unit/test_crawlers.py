@@ -220,7 +220,7 @@ def test_scan_waits_for_verdicts_then_reports(
     assert f'"rule": "{FAKE_CRAWLER}", "key": "{FORGED}"' in out
     assert REAL not in out.split(FAKE_CRAWLER, 1)[1]
     # SLOW's question is never answered: the scan gives up after scan_wait_secs.
-    assert "no verdict within 0.5s for 1 address(es)" in err
+    assert "no verdict within 0.5s for 1 client(s)" in err
 
 
 def test_config_errors_name_file_line_table_and_key(tmp_path: Path) -> None:
