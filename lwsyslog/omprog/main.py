@@ -2,10 +2,12 @@
 
 Protocol (``confirmMessages="on"``): one ``OK`` once the configuration is loaded and the sinks
 are open, then exactly one status per input line, in order (``DEFER_COMMIT`` inside a
-transaction, see :mod:`lwsyslog.omprog.confirmations`). A configuration error at start is
-written to stderr and the program exits 2 without ``OK``. Signals are flags acted on between
-lines: SIGHUP reopens the messages file and reloads the configuration (a bad new one is
-reported and the running one kept); SIGTERM or end of input: flush, close, exit 0.
+transaction, see :mod:`lwsyslog.omprog.confirmations`). A configuration error at start (or
+any other error while the configuration and the rules load) is written to stderr in one line
+and the program exits 2 without ``OK``. Signals are flags acted on between lines: SIGHUP
+reopens the messages file and, when the configuration or a rule file (rule pack, Sigma)
+changed, loads them again (a bad new one is reported and the running one kept); SIGTERM or
+end of input: flush, close, exit 0.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from lwsyslog.omprog.confirmations import (
 from lwsyslog.omprog.diagnostics import Diagnostics, journal_sender
 from lwsyslog.omprog.options import parse_options
 from lwsyslog.omprog.pipelined import run_pipelined
-from lwsyslog.omprog.program import OmprogProgram
+from lwsyslog.omprog.program import OmprogProgram, describe_error
 from lwsyslog.omprog.signals import SignalFlags, install_signals
 from lwsyslog.omprog.stdio import Answers, LineInput, claim_stdout
 from lwsyslog.omprog.worker import freeze_heap, reload_program
@@ -46,6 +48,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         program = OmprogProgram(options, diagnostics)
     except (LwsyslogError, OSError) as error:
         diagnostics.error(f"cannot start: {error}")
+        return 2
+    except Exception as error:  # rsyslog shows the first line of stderr: one line, no traceback
+        diagnostics.error(f"cannot start: {describe_error(error)}")
         return 2
     answers = Answers(protocol_fd)
     strategy: Confirmation = (

@@ -20,6 +20,7 @@ import traceback
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError, StoreError
@@ -35,19 +36,57 @@ from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.privileges import DEFAULT_USER, STATE_DIR_MODE, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
 from lwsyslog.pipeline import Pipeline
+from lwsyslog.rulepack.source import PACK_SOURCE
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
+from lwsyslog.sigma.source import SIGMA_SOURCE
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 from lwsyslog.status.monitor import Monitor
 from lwsyslog.store.sink import StoreSink
 
-__all__ = ["OmprogProgram"]
+__all__ = ["OmprogProgram", "StartError", "describe_error", "rule_files_stamp"]
+
+_T = TypeVar("_T")
+
+#: What a rule file's stamp holds: its path and, when it can be read, its size and mtime.
+RuleFilesStamp = tuple[tuple[str, ...], ...]
 
 _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or more
 #: Longest wait for input between two rounds of idle housekeeping.
 HOUSEKEEPING_SECS = 0.5
 _MAX_SOURCES = 10_000
 _GUARD_LOCK_WAIT_SECS = 5.0
+
+
+class StartError(LwsyslogError):
+    """The configuration or the rules could not be loaded at start for a reason lwsyslog did
+    not anticipate (a bug): reported in one line, as a configuration error is."""
+
+
+def describe_error(error: BaseException) -> str:
+    """``error`` in one line: its message, and for an error lwsyslog did not anticipate its
+    type and the file and line it came from."""
+    if isinstance(error, LwsyslogError | OSError | ValueError):
+        return str(error)
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    return f"unexpected {type(error).__name__}{where}: {error}"
+
+
+def rule_files_stamp(config: Config) -> RuleFilesStamp:
+    """The path, size and mtime of every rule pack and Sigma rule file ``config`` names: it
+    differs when a rule file was added, removed or changed (a path that cannot be read is
+    stamped with the reason's name: loading it reports the reason)."""
+    files = (*PACK_SOURCE.files(config), *SIGMA_SOURCE.files(config))
+    return tuple(_file_stamp(path) for path in files)
+
+
+def _file_stamp(path: Path) -> tuple[str, ...]:
+    try:
+        status = path.stat()
+    except OSError as error:
+        return (str(path), type(error).__name__)
+    return (str(path), str(status.st_size), str(status.st_mtime_ns))
 
 
 class OmprogProgram:
@@ -64,10 +103,13 @@ class OmprogProgram:
         self.diagnostics = diagnostics
         self._clock = clock
         self._wall = wall_clock
-        self.config = self._load_config()
+        self.config = _anticipated(self._load_config)
         self._become_service_user()
         self.guard = self._open_guard()
-        self.pipeline = self._build_pipeline(self.config)
+        #: The rule files the running pipeline was built from (taken before it was built: a
+        #: file changed meanwhile is loaded again at the next SIGHUP).
+        self.rule_files = rule_files_stamp(self.config)
+        self.pipeline = _anticipated(lambda: self._build_pipeline(self.config))
         self._sequence: dict[str, int] = {}
         self._held: bytes | None = None
         # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
@@ -309,21 +351,43 @@ class OmprogProgram:
     # --- signals and housekeeping -----------------------------------------------------------
 
     def reload(self) -> None:
-        """SIGHUP: reopen the sinks' files, then reload the configuration if it changed."""
+        """SIGHUP: reopen the sinks' files, then rebuild the pipeline if the configuration or
+        a rule file (rule pack, Sigma) changed. Whatever fails while the new one is built is
+        reported and the running one kept."""
         self.pipeline.reopen()
         try:
             config = self._load_config()
-        except (LwsyslogError, OSError) as error:
-            self.diagnostics.error(f"reload failed, keeping the running configuration: {error}")
-            return
-        if config == self.config:
-            self.diagnostics.info("files reopened; configuration unchanged")
-            return
-        try:
+            rule_files = rule_files_stamp(config)
+            changed = self._changes(config, rule_files)
+            if not changed:
+                self.diagnostics.info("files reopened; configuration and rule files unchanged")
+                return
             pipeline = self._build_pipeline(config)
-        except (LwsyslogError, OSError, ValueError) as error:
-            self.diagnostics.error(f"reload failed, keeping the running configuration: {error}")
+        except Exception as error:  # a bad new configuration must not stop the program
+            self.diagnostics.error(
+                f"reload failed, keeping the running configuration: {describe_error(error)}"
+            )
             return
+        self.rule_files = rule_files
+        self._use(config, pipeline)
+        self.diagnostics.info(
+            f"configuration reloaded ({changed}; windows and cooldowns start afresh)"
+        )
+
+    def _changes(self, config: Config, rule_files: RuleFilesStamp) -> str:
+        """What changed since the running pipeline was built, in words ("" for nothing)."""
+        changed = [
+            what
+            for what, same in (
+                ("configuration", config == self.config),
+                ("rule files", rule_files == self.rule_files),
+            )
+            if not same
+        ]
+        return " and ".join(changed) + " changed" if changed else ""
+
+    def _use(self, config: Config, pipeline: Pipeline) -> None:
+        """Put the new configuration and pipeline in the place of the running ones."""
         old = self.pipeline
         old.close()
         lost = old.dispatcher.pending
@@ -336,7 +400,6 @@ class OmprogProgram:
         # A held line comes again: the new pipeline processes it afresh (the guard drops
         # what was already delivered).
         self._held = None
-        self.diagnostics.info("configuration reloaded (windows and cooldowns start afresh)")
 
     def seconds_to_stats(self) -> float:
         """How long the input wait may last: until the stats line is due, and at most
@@ -494,6 +557,17 @@ class OmprogProgram:
             finally:
                 self.monitor.close()
         self.diagnostics.info(self.stats_line())
+
+
+def _anticipated(build: Callable[[], _T]) -> _T:
+    """``build()``, with an error lwsyslog did not anticipate raised as :class:`StartError`
+    (in transaction mode the child reports only lwsyslog's own errors in one line)."""
+    try:
+        return build()
+    except (LwsyslogError, OSError):
+        raise
+    except Exception as error:
+        raise StartError(describe_error(error)) from error
 
 
 def _user_exists(name: str) -> bool:

@@ -192,7 +192,22 @@ class Where:
         return self.starts[index] if index < len(self.starts) else 1
 
     def key(self, index: int, key: str) -> int:
-        start = self.rule(index)
+        return self._key_after(self.rule(index), key)
+
+    def table_key(self, table: str, key: str) -> int:
+        """The line of ``key`` in ``[table]`` (of the table when the key is not found), or
+        among the keys before any table when ``table`` is empty (1 when it is not found)."""
+        if not table:
+            return self._key_after(0, key) or 1
+        header = re.compile(rf"\s*\[\s*{re.escape(table)}\s*\]")
+        for number, line in enumerate(self.lines, 1):
+            if header.match(line):
+                return self._key_after(number, key)
+        return self.table_key("", table)  # an inline table: `pack = {...}`
+
+    def _key_after(self, start: int, key: str) -> int:
+        """The line of ``key`` between line ``start`` and the next table header (``start``
+        when it is not there)."""
         for number in range(start + 1, len(self.lines) + 1):
             line = self.lines[number - 1]
             if _ANY_HEADER.match(line):
@@ -255,17 +270,44 @@ def parse_pack(path: Path, text: str) -> list[PackRule]:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise RuleError(f"{path}: not valid TOML: {error}") from None
+    except RecursionError:
+        raise RuleError(f"{path}: not valid TOML: arrays or tables nested too deeply") from None
     where = Where(text)
     unknown = set(data) - {"pack", "rule"}
     if unknown:
         raise RuleError(f"{path}: unknown table or key {sorted(unknown)[0]!r} (pack, rule)")
-    pack = data.get("pack", {})
-    if not isinstance(pack, dict) or set(pack) - _PACK_KEYS:
-        raise RuleError(f"{path}: [pack] takes only {sorted(_PACK_KEYS)}")
+    pack = _pack_table(path, where, data.get("pack", {}))
     rules = data.get("rule", [])
     if not isinstance(rules, list) or not rules:
         raise RuleError(f"{path}: no [[rule]] table")
+    for index, entry in enumerate(rules):
+        if not isinstance(entry, dict):
+            # `rule = ["..."]`: an array of something else than tables.
+            line = where.table_key("", "rule")
+            raise RuleError(
+                f"{path}:{line}: key 'rule': entry #{index + 1} is not a table "
+                "(write each rule as a [[rule]] table)"
+            )
     return [_Rule(path, where, index, entry, pack).build() for index, entry in enumerate(rules)]
+
+
+def _pack_table(path: Path, where: Where, pack: Any) -> dict[str, Any]:
+    """The ``[pack]`` table, checked (raises :class:`RuleError` naming file, line and key)."""
+    if not isinstance(pack, dict) or set(pack) - _PACK_KEYS:
+        raise RuleError(f"{path}: [pack] takes only {sorted(_PACK_KEYS)}")
+    product = pack.get("product", "x")
+    if not isinstance(product, str) or not product.strip():
+        line = where.table_key("pack", "product")
+        raise RuleError(f"{path}:{line}: [pack] key 'product': expected a non-empty string")
+    references = pack.get("references", [])
+    # A lone string is refused, as in a [[rule]]: taken as a list it would be split into
+    # one-character references.
+    if not isinstance(references, list) or not all(isinstance(v, str) and v for v in references):
+        line = where.table_key("pack", "references")
+        raise RuleError(
+            f"{path}:{line}: [pack] key 'references': expected a list of non-empty strings"
+        )
+    return pack
 
 
 class _Rule:
@@ -361,6 +403,14 @@ class _Rule:
     def pattern(self) -> tuple[str, Requirement]:
         source = self.text("pattern")
         try:
+            return source, self.requirement(source)
+        except RecursionError:
+            raise self.fail("pattern", "groups nested too deeply") from None
+
+    def requirement(self, source: str) -> Requirement:
+        """The literal text every match of the pattern ``source`` contains, once the pattern
+        passed every check."""
+        try:
             pattern = _compiled(source)
         except re.error as error:
             raise self.fail("pattern", f"not a regular expression: {error}") from None
@@ -381,7 +431,7 @@ class _Rule:
                 f"the literal text that would select the rule ({weak[0]!r}) is too short or "
                 "too common in ordinary URLs: the rule would be tried on most lines",
             )
-        return source, requirement
+        return requirement
 
     def samples(self, key: str) -> tuple[AccessSample, ...]:
         value = self.entry.get(key)

@@ -105,6 +105,19 @@ def _problem(exc: BaseException) -> str:
     return str(exc).replace("\n", " ")
 
 
+#: What reading or describing a malformed rule raises: pySigma's and PyYAML's errors, and the
+#: Python errors pySigma lets out on a value of an unexpected type (``date: 2020-13-45``, a
+#: number where it expects a string).
+_MALFORMED = (
+    yaml.YAMLError,
+    SigmaError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    KeyError,
+    RecursionError,
+)
+
 #: PyYAML's safe loader, in C where PyYAML was built with libyaml.
 _SAFE_LOADER: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = getattr(
     yaml, "CSafeLoader", yaml.SafeLoader
@@ -132,7 +145,7 @@ def _load_file(path: Path, data: bytes) -> SigmaCollection:
             resolve_references=False,
             **extra,
         )
-    except (yaml.YAMLError, SigmaError, TypeError, AttributeError, KeyError) as exc:
+    except _MALFORMED as exc:
         raise RuleError(f"{path}: malformed Sigma rule: {_problem(exc)}") from exc
     return collection
 
@@ -152,7 +165,7 @@ def read_rules(files: Sequence[tuple[Path, bytes]]) -> RuleSetIR:
         collections.append(collection)
     try:
         merged = SigmaCollection.merge(collections, resolve_references=False)
-    except SigmaError as exc:  # a filter that cannot be applied
+    except _MALFORMED as exc:  # a filter that cannot be applied
         raise RuleError(f"Sigma filter: {_problem(exc)}") from exc
     return _Describer(merged, names).describe()
 
@@ -171,6 +184,18 @@ def _rule_id(rule: SigmaRuleBase, file: str) -> str:
     if rule.name:
         return rule.name
     return Path(file).stem
+
+
+def _check_conditions(rule: SigmaRule, file: str) -> None:
+    """Raise :class:`RuleError` unless the rule's condition is a string or a list of strings
+    (pySigma takes ``condition: 5`` and fails on it later with a ``TypeError``)."""
+    for index, condition in enumerate(rule.detection.condition):
+        if not isinstance(condition, str):
+            shown = "" if len(rule.detection.condition) == 1 else f" #{index + 1}"
+            raise RuleError(
+                f"{file}: malformed Sigma rule: detection key 'condition'{shown}: expected a "
+                f"string or a list of strings, not {condition!r}"
+            )
 
 
 def _level(rule: SigmaRuleBase) -> str:
@@ -236,13 +261,14 @@ class _Describer:
                 (file, f"logsource {shown or '(none)'} is not an Apache access or error log")
             )
             return
+        _check_conditions(rule, file)
         try:
             check_supported(rule)
             conditions, requirements = describe_rule(rule, sorted(logs))
         except Unsupported as exc:
             self._unsupported.append((file, exc.reason))
             return
-        except SigmaError as exc:
+        except _MALFORMED as exc:
             raise RuleError(f"{file}: malformed Sigma rule: {_problem(exc)}") from exc
         try:
             tags = [str(tag) for tag in rule.tags]
@@ -270,7 +296,7 @@ class _Describer:
         try:
             correlation.resolve_rule_references(self._collection)
             correlation.aliases.resolve_rule_references(self._collection)
-        except SigmaError as exc:
+        except _MALFORMED as exc:
             raise RuleError(f"{file}: Sigma correlation: {_problem(exc)}") from exc
         referenced: dict[str, object] = {}
         described: list[RuleIR] = []
@@ -307,5 +333,7 @@ class _Describer:
         except Unsupported as exc:
             self._unsupported.append((file, exc.reason))
             return
+        except _MALFORMED as exc:
+            raise RuleError(f"{file}: Sigma correlation: {_problem(exc)}") from exc
         if not correlation.generate:
             self._quiet.update(referenced)

@@ -32,6 +32,7 @@ from lwsyslog.sigma.compiler import Evaluator, Hit, evaluator
 from lwsyslog.sigma.correlation import threshold_of
 from lwsyslog.sigma.ir import RULE_ID_PREFIX, RuleIR, RuleSetIR
 from lwsyslog.sigma.literals import FieldLiterals
+from lwsyslog.sigma.source import SUFFIXES
 from lwsyslog.sigma.values import Unsupported
 from lwsyslog.thresholds import ThresholdRule
 
@@ -45,8 +46,6 @@ __all__ = [
 
 #: Longest fragment kept in a finding (a wildcard match can span a whole long target).
 MAX_FRAGMENT_CHARS = 256
-
-_SUFFIXES = (".yml", ".yaml")
 
 
 class SigmaRuleInfo(NamedTuple):
@@ -117,7 +116,7 @@ def _rule_files(paths: Sequence[Path]) -> list[Path]:
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found = [p for p in path.rglob("*") if p.suffix in _SUFFIXES and p.is_file()]
+            found = [p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file()]
             files.extend(sorted(found))
         elif path.is_file():
             files.append(path)

@@ -16,7 +16,10 @@ from lwsyslog.detection.interface import Detector
 from lwsyslog.errors import ConfigError, RuleError
 from lwsyslog.settings import Config
 
-__all__ = ["SIGMA_SOURCE", "SigmaSource"]
+__all__ = ["SIGMA_SOURCE", "SUFFIXES", "SigmaSource"]
+
+#: The name endings of the Sigma rule files a rule directory is searched for.
+SUFFIXES = (".yml", ".yaml")
 
 
 class SigmaSource:
@@ -38,7 +41,7 @@ class SigmaSource:
     def load(self, config: Config) -> Detector | None:
         """The Sigma detector, or ``None`` when no rule directory is configured."""
         table = config.source_table(self.table)
-        paths = [Path(path) for path in table.get("rule_dirs", [])]
+        paths = self.paths(config)
         if not paths:
             return None
         for path in paths:
@@ -72,6 +75,21 @@ class SigmaSource:
                 + '; set [sigma] on_unsupported = "skip" to leave such rules out'
             )
         return SigmaDetector(ruleset, paths)
+
+    def paths(self, config: Config) -> list[Path]:
+        """The Sigma rule files and directories ``config`` names."""
+        return [Path(path) for path in config.source_table(self.table).get("rule_dirs", [])]
+
+    def files(self, config: Config) -> list[Path]:
+        """The Sigma rule files ``config`` names, and those its directories hold (a path that
+        is not a directory stands for itself, whether or not it exists)."""
+        found: list[Path] = []
+        for path in self.paths(config):
+            if path.is_dir():
+                found += sorted(p for p in path.rglob("*") if p.suffix in SUFFIXES and p.is_file())
+            else:
+                found.append(path)
+        return found
 
 
 def _unreadable(path: Path) -> str | None:
