@@ -3,8 +3,9 @@
 
 Cases (``flood_inputs.py``): (a) ``distinct404``: 404s with distinct ~7.8 KB paths from 10,000
 IPv6 clients; (b) ``new-v6`` and ``new-v4``: every line from a new client address, 404s and
-401s (statuses that feed the thresholds); (c) ``baseline``: ordinary lines from 50 repeating
-clients. Each input is generated line by line into a temporary directory, then consumed by
+401s (statuses that feed the thresholds); (c) ``new-hosts``: every envelope from a new web host
+with a 4,000-character name (the omprog program's memory of names a sender writes); (d)
+``baseline``: ordinary lines from 50 repeating clients. Each input is generated line by line into a temporary directory, then consumed by
 each consumer in its own child process, pinned to one CPU:
 
 - ``scan``: ``lwsyslog scan --json FILE > /dev/null``
@@ -41,7 +42,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flood_inputs import CASES, generate
+from flood_inputs import CASES, envelope_names, generate
 from hostile_report import ROOT, Report
 
 __all__ = ["Run", "main"]
@@ -174,15 +175,16 @@ def run_scan(case: str, log: Path, lines: int, *, work: Path, config: Path, cpu:
     return run
 
 
-def _feed(log: Path, stdin: object) -> None:
+def _feed(log: Path, stdin: object, case: str) -> None:
     """The log's lines as rsyslog's JSON envelopes, in 64 KiB writes; then EOF."""
     dumps = json.dumps
     pending: list[bytes] = []
     size = 0
     try:
         with log.open("r", encoding="utf-8") as source:
-            for line in source:
-                envelope = dumps({"host": "web1", "tag": "apache-access", "msg": line[:-1]})
+            for number, line in enumerate(source):
+                host, tag = envelope_names(case, number)
+                envelope = dumps({"host": host, "tag": tag, "msg": line[:-1]})
                 data = envelope.encode() + b"\n"
                 pending.append(data)
                 size += len(data)
@@ -227,7 +229,7 @@ def run_omprog(case: str, log: Path, lines: int, *, work: Path, config: Path, cp
 
         drainer = threading.Thread(target=drain, daemon=True)
         drainer.start()
-        feeder = threading.Thread(target=_feed, args=(log, proc.stdin), daemon=True)
+        feeder = threading.Thread(target=_feed, args=(log, proc.stdin, case), daemon=True)
         feeder.start()
         sampler = _Sampler(proc.pid, run, lambda: max(0, answered[0] - 1) / max(1, lines))
         sampler.start()

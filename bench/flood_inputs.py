@@ -9,6 +9,10 @@ window holds 600,000 lines: nothing leaves a window early, memory is at its wors
 - ``new-v6`` / ``new-v4``: every line from a client address never seen before (IPv6: each in
   its own /64, so aggregating per /64 does not help; IPv4: 10.0.0.0/8), alternating a 404 and
   a 401, statuses that feed the thresholds.
+- ``new-hosts``: ordinary 404s from 50 clients, each line (as the omprog program gets it) from
+  a web host never seen before, whose syslog host name is 4,000 characters and tag 1,000
+  (``envelope_names``): the names a sender writes, which the program remembers. ``scan``
+  reads the same lines from one file.
 - ``baseline``: ordinary lines (200/304 for pages and assets) from 50 repeating clients, at
   250 lines per second of log time whatever ``rate`` says (5 requests/s per client: at 10k
   lines/s each client would be a flood of its own).
@@ -23,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["CASES", "generate"]
+__all__ = ["CASES", "envelope_names", "generate"]
 
 _START = 1_772_359_200  # 2026-03-01 10:00:00 UTC
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
@@ -115,11 +119,27 @@ def _baseline(lines: int, clock: _Clock) -> Iterator[str]:
         )
 
 
+def _new_hosts(lines: int, clock: _Clock) -> Iterator[str]:
+    for i in range(lines):
+        yield (
+            f'198.51.100.{i % 50 + 1} - - {clock.stamp(i)} "GET /missing-{i % 97}.html HTTP/1.1" '
+            f'404 196 "-" "{_UA}"'
+        )
+
+
+def envelope_names(case: str, number: int) -> tuple[str, str]:
+    """The syslog host and tag of line ``number`` of ``case`` as the omprog program gets it."""
+    if case != "new-hosts":
+        return "web1", "apache-access"
+    return (f"h{number:08d}-" + "x" * 4000)[:4000], (f"t{number:08d}-" + "y" * 1000)[:1000]
+
+
 #: name -> (line generator, default line count, what it stands for)
 CASES: dict[str, tuple[Callable[[int, _Clock], Iterator[str]], int, str]] = {
     "distinct404": (_distinct404, 200_000, "404s, distinct 7.8 KB paths, 10,000 IPv6 clients"),
     "new-v6": (_new(_v6), 2_000_000, "every line a new IPv6 client (own /64), 404/401"),
     "new-v4": (_new(_v4), 2_000_000, "every line a new IPv4 client, 404/401"),
+    "new-hosts": (_new_hosts, 400_000, "every line from a new web host (4,000-char name)"),
     "baseline": (_baseline, 2_000_000, "ordinary 200/304 lines from 50 repeating clients"),
 }
 
