@@ -8,7 +8,6 @@ import ipaddress
 import json
 import time
 import tracemalloc
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,15 +37,6 @@ from tests.unit.dns_server import (
 )
 
 QUIET = "[sinks.journald]\nenabled = false\n[sinks.messages_file]\nenabled = false\n"
-
-
-@pytest.fixture
-def dns_server(tmp_path: Path) -> Iterator[LocalDns]:
-    server = LocalDns(tmp_path)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def make_pipeline(tmp_path: Path, table: str) -> tuple[Pipeline, MemorySink]:

@@ -7,7 +7,6 @@ IPv6 addresses that are no site's /64 keep their own keys."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from ipaddress import ip_address
 from pathlib import Path
 
@@ -38,15 +37,6 @@ REAL6_64 = "2001:4860:4801:10::/64"
 def attacker(n: int) -> str:
     """The ``n``th address of :data:`ATTACKER_64`."""
     return f"2a01:4f8:1:2::{n:x}"
-
-
-@pytest.fixture
-def dns_server(tmp_path: Path) -> Iterator[LocalDns]:
-    server = LocalDns(tmp_path)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def make_pipeline(tmp_path: Path, table: str) -> tuple[Pipeline, MemorySink]:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from lwsyslog.crawlers import FAKE_CRAWLER
 from tests.unit.dns_server import (
@@ -23,15 +20,6 @@ from tests.unit.dns_server import (
     crawler_config,
 )
 from tests.unit.omprog_run import RunningProgram, base_config, envelope, wait_until
-
-
-@pytest.fixture
-def dns_server(tmp_path: Path) -> Iterator[LocalDns]:
-    server = LocalDns(tmp_path)
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def fake_alerts(tmp_path: Path) -> dict[str, str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -87,14 +86,6 @@ def check_against_stats(found: Samples, stats: dict[str, str], *, hosts: bool = 
 @pytest.fixture
 def port() -> int:
     return lab.free_port()
-
-
-@pytest.fixture
-def programs() -> Iterator[list[RunningProgram]]:
-    started: list[RunningProgram] = []
-    yield started
-    for program in started:
-        program.close()
 
 
 def test_scrape_and_textfile_match_the_stats_line(

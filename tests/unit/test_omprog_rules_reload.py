@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -61,14 +60,6 @@ if os.environ.get("LWSYSLOG_TEST_BREAK"):
         return _load(self, config)
     PackSource.load = _broken
 """
-
-
-@pytest.fixture
-def programs() -> Iterator[list[RunningProgram]]:
-    started: list[RunningProgram] = []
-    yield started
-    for program in started:
-        program.close()
 
 
 @pytest.fixture
