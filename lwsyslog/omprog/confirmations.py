@@ -168,6 +168,10 @@ class Transactions:
             return
         for line in leftover:
             self._processor.process(line)
+        # Killed while rsyslog waited for COMMIT's answer, the predecessor leaves a batch
+        # rsyslog sends again whole (and a line it spooled but never answered comes again
+        # too): those copies are due, not new lines to count a second time.
+        self._resent.owe(hash(line) for line in leftover)
         self._diagnostics.info(
             f"processed {len(leftover)} lines a previous run left in {self._spool.path} "
             "(answered DEFER_COMMIT before it stopped; alerts already raised are not repeated)"
@@ -191,7 +195,11 @@ class Transactions:
                 return
             spool = self._spool
             if spool is not None:
-                spool.append(line)
+                try:
+                    spool.append(line)
+                except OSError as error:
+                    self._drop_spool(spool, error)
+                    spool = None
             self._answers.send("DEFER_COMMIT")
             processor.process(line)
             if spool is not None and spool.lines >= _SPOOL_MAX_LINES:
@@ -241,6 +249,20 @@ class Transactions:
     def _empty_spool_if_settled(self) -> None:
         if self._spool is not None and self._processor.settle() == "OK":
             self._spool.clear()
+
+    def _drop_spool(self, spool: LineSpool, error: OSError) -> None:
+        """A full or failing disk under the state directory: go on without the spool. Stopping
+        would stop detection, and rsyslog would restart the program into the same write."""
+        self._diagnostics.error(
+            f"line spool {spool.path} not written ({type(error).__name__}: {error}); going on "
+            "without it until the program restarts: lines answered DEFER_COMMIT are lost if it "
+            "dies before processing them"
+        )
+        # What it holds is processed: emptied when its alerts are out, so a restart does not
+        # process those lines again.
+        self._empty_spool_if_settled()
+        spool.close()
+        self._spool = None
 
 
 def open_spool(options: Options, diagnostics: Diagnostics) -> LineSpool | None:

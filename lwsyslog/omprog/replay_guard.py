@@ -10,6 +10,7 @@ only those (written to a temporary file, fsync'd, renamed), so it stays small.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import re
@@ -113,12 +114,13 @@ class ReplayGuard(MemoryReplayGuard):
             self._compact()
 
     def close(self) -> None:
-        """Release the file and its lock."""
-        if self._file is not None:
-            try:
-                self._file.close()
-            finally:
-                self._file = None
+        """Release the file and its lock. On a full disk the entries :meth:`remember` could
+        not write (it raised, and the program said so) are left out; the descriptor is closed
+        all the same."""
+        handle, self._file = self._file, None
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                handle.close()
 
     def _load(self, handle: BinaryIO) -> int:
         handle.seek(0)

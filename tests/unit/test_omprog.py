@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
@@ -17,6 +18,7 @@ import pytest
 
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.store.sink import StoreSink
+from tests.unit.store_support import mounted_tmpfs
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "omprog" / "lwsyslog-omprog"
@@ -677,3 +679,76 @@ def test_sighup_in_transaction_mode_reopens_the_messages_file(start: Start, mess
     assert program.finish()[0] == 0
     assert sqli_count(rotated, "203.0.113.36") == 1
     assert sqli_count(messages, "203.0.113.37") == 1
+
+
+def _fill(directory: Path) -> None:
+    """Write zeros into ``directory`` until its file system refuses more."""
+    with open(directory / "filler", "wb") as filler:
+        try:
+            while True:
+                filler.write(b"\0" * 65536)
+                filler.flush()
+        except OSError as error:
+            assert error.errno == errno.ENOSPC, error
+
+
+@pytest.mark.parametrize("mode", [(), ("--transactions",)], ids=["per-line", "transactions"])
+def test_a_full_state_directory_never_stops_detection(
+    tmp_path: Path, start: Start, messages: Path, mode: tuple[str, ...]
+) -> None:
+    """In transaction mode a full disk under the state directory once crashed the program on
+    every batch's first line (the spool write), and rsyslog restarted it into the same crash:
+    nothing was detected. Per-line, it ended in a traceback at exit."""
+    with mounted_tmpfs(tmp_path / "state", "size=256k"):
+        _fill(tmp_path / "state")
+        program = start(None, *mode)
+        line = envelope(SQLI.format(ip="203.0.113.40"))
+        if mode:
+            assert program.send(BEGIN) == "OK"
+            assert program.send(line) == "DEFER_COMMIT"
+            assert program.send(COMMIT) == "OK"
+        else:
+            assert program.send(line) == "OK"
+        assert program.send(envelope(SQLI.format(ip="203.0.113.41"))) == "OK"
+        assert program.finish()[0] == 0
+    assert sqli_count(messages, "203.0.113.40") == 1
+    assert sqli_count(messages, "203.0.113.41") == 1
+    stderr = program.stderr()
+    assert "Traceback" not in stderr
+    if mode:
+        assert "line spool" in stderr and "No space left on device" in stderr
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [("--transactions",), ("--transactions", "--one-process")],
+    ids=["two-processes", "one-process"],
+)
+def test_a_batch_sent_again_after_a_kill_is_counted_once(
+    start: Start, messages: Path, mode: tuple[str, ...]
+) -> None:
+    """rsyslog sends a whole batch again when the program dies while COMMIT waits for its
+    answer. The next program processed the spooled lines and then rsyslog's copies as new
+    lines: two SQL injections counted as four raised a false critical attack-repeat."""
+    batch = [
+        envelope(SQLI.format(ip="203.0.113.42").replace("14:00:05", f"14:00:1{n}"))
+        for n in range(2)
+    ]
+    first = start(None, *mode)
+    assert first.send(BEGIN) == "OK"
+    assert [first.send(line) for line in batch] == ["DEFER_COMMIT"] * 2
+    deadline = time.monotonic() + HANG_GUARD_SECS
+    while sqli_count(messages, "203.0.113.42") < 1:
+        assert time.monotonic() < deadline, "the first program raised no alert"
+        time.sleep(0.05)
+    first.proc.kill()  # before COMMIT is answered: its batch comes again, whole
+    first.wait()
+
+    second = start(None, *mode)
+    assert second.send(BEGIN) == "OK"
+    assert [second.send(line) for line in batch] == ["DEFER_COMMIT"] * 2
+    assert second.send(COMMIT) == "OK"
+    assert second.finish()[0] == 0
+    lines = alert_lines(messages)
+    assert not [line for line in lines if "attack-repeat" in line], lines
+    assert "replays=2 " in second.stderr()
