@@ -5,6 +5,10 @@ the connection security, verifies the server's certificate (the system's CAs, or
 for a private CA), logs in, and builds a ``multipart/alternative`` message whose
 ``Message-ID`` is the notification's delivery id, so a receiving system can drop a duplicate
 that a retry after a lost acknowledgement sends.
+
+An attempt has one deadline, ``timeout_secs`` from its start, for the whole conversation
+(connecting, TLS, every command and reply), as a webhook's has: smtplib's own timeout bounds
+each socket operation only, and a server trickling its replies would hold the channel.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from email.utils import format_datetime, parseaddr
 from typing import NamedTuple
 
 from lwsyslog.errors import SinkError
+from lwsyslog.notify.deadline import DeadlineSSLSocket, attempt_deadline, deadline_socket
 from lwsyslog.notify.delivery import DeliveryError
 from lwsyslog.notify.digest import Digest
 from lwsyslog.notify.escape import defang
@@ -84,13 +89,18 @@ def send_email(transport: EmailTransport, message: EmailMessage) -> list[str]:
     Raises :class:`DeliveryError` when nothing was accepted (connection, TLS, auth, timeout,
     a 4xx/5xx answer).
     """
+    timeout = transport.timeout_secs
     try:
-        with _connect(transport) as smtp:
-            if transport.user:
-                smtp.login(transport.user, transport.password)
-            refused = smtp.send_message(
-                message, from_addr=parseaddr(transport.sender)[1], to_addrs=_addrs(transport)
-            )
+        with attempt_deadline(timeout):
+            smtp = _connect(transport)
+            try:
+                if transport.user:
+                    smtp.login(transport.user, transport.password)
+                refused = smtp.send_message(
+                    message, from_addr=parseaddr(transport.sender)[1], to_addrs=_addrs(transport)
+                )
+            finally:
+                _quit(smtp)
     except smtplib.SMTPRecipientsRefused as error:
         raise DeliveryError(f"every recipient refused: {_short(error.recipients)}") from None
     except smtplib.SMTPResponseException as error:
@@ -98,6 +108,8 @@ def send_email(transport: EmailTransport, message: EmailMessage) -> list[str]:
         text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw or "")
         raise DeliveryError(f"SMTP {error.smtp_code}: {text}") from None
     except (smtplib.SMTPException, ssl.SSLError, OSError) as error:
+        if _timed_out(error):
+            raise DeliveryError(f"no complete answer within {timeout:g} s") from None
         raise DeliveryError(f"{type(error).__name__}: {error}") from None
     return sorted(refused)
 
@@ -182,13 +194,25 @@ def _for_subject(text: str, max_chars: int) -> str:
     return defang(sanitize(text, max_chars))
 
 
+class _SMTP(smtplib.SMTP):
+    """smtplib over a socket that keeps to the attempt's deadline."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return deadline_socket((host, port), timeout, self.source_address)
+
+
+class _SMTPSSL(smtplib.SMTP_SSL, _SMTP):
+    """Implicit TLS over :class:`_SMTP`'s socket (``SMTP_SSL`` wraps what it returns)."""
+
+
 def _connect(transport: EmailTransport) -> smtplib.SMTP:
     context = ssl.create_default_context(cafile=transport.ca_file or None)
+    context.sslsocket_class = DeadlineSSLSocket
     if transport.security == "tls":
-        return smtplib.SMTP_SSL(
+        return _SMTPSSL(
             transport.host, transport.port, timeout=transport.timeout_secs, context=context
         )
-    smtp = smtplib.SMTP(transport.host, transport.port, timeout=transport.timeout_secs)
+    smtp = _SMTP(transport.host, transport.port, timeout=transport.timeout_secs)
     try:
         if transport.security == "starttls":
             smtp.ehlo()
@@ -200,6 +224,20 @@ def _connect(transport: EmailTransport) -> smtplib.SMTP:
         smtp.close()
         raise
     return smtp
+
+
+def _quit(smtp: smtplib.SMTP) -> None:
+    """Say QUIT and close. Best effort: once the server answered 250 after DATA the message
+    is its, and a retry over a QUIT that failed or ran out of time would send it twice."""
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
+def _timed_out(error: BaseException) -> bool:
+    # smtplib turns a reply that timed out into SMTPServerDisconnected, raised from it.
+    return isinstance(error, TimeoutError) or isinstance(error.__context__, TimeoutError)
 
 
 def _addrs(transport: EmailTransport) -> list[str]:

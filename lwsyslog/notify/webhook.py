@@ -1,4 +1,4 @@
-"""Webhooks: one HTTP request per message, signed with HMAC-SHA256, bounded by a timeout.
+"""Webhooks: one HTTP request per message, signed with HMAC-SHA256, bounded by a deadline.
 
 Headers on every request::
 
@@ -15,6 +15,11 @@ timestamp more than five minutes from its clock (a replayed capture) and drops a
 it has already seen (a retry after a lost acknowledgement): :func:`verify_signature` does the
 first two. Redirects are not followed (a 3xx is a failure): a signed alert goes only where it
 was configured to go.
+
+An attempt has one deadline, ``timeout_secs`` from its start, for everything: connecting, the
+TLS handshake, sending, and the status line, headers and body of the answer
+(:mod:`lwsyslog.notify.deadline`), so an endpoint that trickles its answer a byte at a time
+cannot hold the channel longer.
 """
 
 from __future__ import annotations
@@ -23,11 +28,14 @@ import base64
 import hashlib
 import hmac
 import http.client
+import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from lwsyslog.notify.deadline import DeadlineSSLSocket, attempt_deadline, deadline_socket
 from lwsyslog.notify.delivery import DeliveryError
 from lwsyslog.notify.digest import Digest
 from lwsyslog.notify.payloads import payload
@@ -47,6 +55,21 @@ TIMESTAMP_HEADER = "X-Lwsyslog-Timestamp"
 SIGNATURE_HEADER = "X-Lwsyslog-Signature"
 _MAX_RESPONSE_BYTES = 65536
 _RETRYABLE_CLIENT = {408, 425, 429}
+
+
+class _HTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection over a :func:`deadline_socket`."""
+
+    _create_connection: Callable[..., socket.socket]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = deadline_socket
+
+
+class _HTTPSConnection(_HTTPConnection, http.client.HTTPSConnection):
+    """An HTTPS connection over a :func:`deadline_socket` (its context makes the TLS socket
+    a :class:`DeadlineSSLSocket`)."""
 
 
 def sign(secret: bytes, timestamp: str, delivery_id: str, body: bytes) -> str:
@@ -89,9 +112,10 @@ class WebhookTransporter:
         self._port = parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         self._basic_auth = _basic_auth(parts.username, parts.password)
-        self._context = (
-            ssl.create_default_context(cafile=transport.ca_file or None) if self._https else None
-        )
+        self._context: ssl.SSLContext | None = None
+        if self._https:
+            self._context = ssl.create_default_context(cafile=transport.ca_file or None)
+            self._context.sslsocket_class = DeadlineSSLSocket
 
     def send(self, digest: Digest, target: int) -> str | None:
         """POST (Matrix: PUT) the preset's payload; success is a 2xx answer."""
@@ -126,19 +150,16 @@ class WebhookTransporter:
 
     def _request(self, method: str, path: str, body: bytes, headers: dict[str, str]) -> None:
         timeout = self.transport.timeout_secs
-        connection: http.client.HTTPConnection
-        if self._https:
-            connection = http.client.HTTPSConnection(
-                self._host, self._port, timeout=timeout, context=self._context
-            )
-        else:
-            connection = http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+        connection = self._connection()
         try:
-            connection.request(method, path, body=body, headers=headers)
-            response = connection.getresponse()
-            answer = response.read(_MAX_RESPONSE_BYTES)
+            with attempt_deadline(timeout):
+                connection.request(method, path, body=body, headers=headers)
+                response = connection.getresponse()
+                answer = response.read(_MAX_RESPONSE_BYTES)
             status = response.status
             retry_after = _retry_after(response.getheader("Retry-After"))
+        except TimeoutError:
+            raise DeliveryError(f"no complete answer within {timeout:g} s") from None
         except (OSError, http.client.HTTPException) as error:
             raise DeliveryError(f"{type(error).__name__}: {error}") from None
         finally:
@@ -148,6 +169,12 @@ class WebhookTransporter:
         snippet = answer[:200].decode("utf-8", "replace")
         kind = "retry later" if status in _RETRYABLE_CLIENT or status >= 500 else "refused"
         raise DeliveryError(f"HTTP {status} ({kind}): {snippet}", retry_after=retry_after)
+
+    def _connection(self) -> http.client.HTTPConnection:
+        timeout = self.transport.timeout_secs
+        if self._https:
+            return _HTTPSConnection(self._host, self._port, timeout=timeout, context=self._context)
+        return _HTTPConnection(self._host, self._port, timeout=timeout)
 
 
 def _basic_auth(user: str | None, password: str | None) -> str:
