@@ -5,8 +5,9 @@ Cases (``flood_inputs.py``): (a) ``distinct404``: 404s with distinct ~7.8 KB pat
 IPv6 clients; (b) ``new-v6`` and ``new-v4``: every line from a new client address, 404s and
 401s (statuses that feed the thresholds); (c) ``new-hosts``: every envelope from a new web host
 with a 4,000-character name (the omprog program's memory of names a sender writes); (d)
-``baseline``: ordinary lines from 50 repeating clients. Each input is generated line by line into a temporary directory, then consumed by
-each consumer in its own child process, pinned to one CPU:
+``baseline``: ordinary lines from 50 repeating clients. Each input is generated line by line
+into a temporary directory, then consumed by each consumer in its own child process, pinned to
+one CPU:
 
 - ``scan``: ``lwsyslog scan --json FILE > /dev/null``
 - ``omprog``: ``lwsyslog-omprog --no-journald --state-dir DIR --messages-file FILE``, fed the
