@@ -61,6 +61,9 @@ class Processor(Protocol):
     def settle(self) -> str:
         """``OK`` when every alert raised so far is in every required sink, else the error."""
 
+    def check_settled(self) -> bool:
+        """The same test for the program's own use (not an answer, not counted as one)."""
+
     def count_resent(self) -> None:
         """Count a copy of a line already processed (not processed again)."""
 
@@ -76,7 +79,7 @@ class InProcess:
 
     def process(self, line: bytes) -> None:
         """Process a line already answered."""
-        self._program.handle(line)
+        self._program.handle(line, deferred=True)
 
     def handle(self, line: bytes) -> str:
         """Process a line and return its status answer."""
@@ -85,6 +88,10 @@ class InProcess:
     def settle(self) -> str:
         """The answer to ``COMMIT TRANSACTION``."""
         return self._program.settle_batch()
+
+    def check_settled(self) -> bool:
+        """True when every alert raised so far is in every required sink."""
+        return self._program.settle_batch(answering=False) == "OK"
 
     def count_resent(self) -> None:
         """Count a copy of a line already processed."""
@@ -135,6 +142,8 @@ class Transactions:
     outside a transaction is processed and answered on its own, as in per-line mode. Nothing
     depends on ``COMMIT`` arriving: every line is processed as it comes, and the spool is also
     emptied every ``_SPOOL_MAX_LINES`` lines once their alerts are out, so it stays bounded.
+    While a required sink refuses them, that check waits another ``_SPOOL_MAX_LINES`` lines:
+    a dead sink costs one check per 4,096 lines, not one per line.
     ``processor`` processes the lines: the program in this process, or its child.
     """
 
@@ -152,6 +161,7 @@ class Transactions:
         self._in_batch = False
         self._batch: list[int] = []  # hashes of this transaction's lines
         self._resent = ResentLines()
+        self._next_spool_check = _SPOOL_MAX_LINES
         self.batches = 0
         self.failed_commits = 0
 
@@ -202,8 +212,12 @@ class Transactions:
                     spool = None
             self._answers.send("DEFER_COMMIT")
             processor.process(line)
-            if spool is not None and spool.lines >= _SPOOL_MAX_LINES:
-                self._empty_spool_if_settled()
+            if (
+                spool is not None
+                and spool.lines >= self._next_spool_check
+                and not self._empty_spool_if_settled()
+            ):
+                self._next_spool_check = spool.lines + _SPOOL_MAX_LINES
         elif line == _BEGIN:
             self._in_batch = True
             self._answers.send("OK")
@@ -219,6 +233,7 @@ class Transactions:
             # the error (8.2302 replays a failed batch), so a long sink outage cannot grow it.
             if self._spool is not None:
                 self._spool.clear()
+            self._next_spool_check = _SPOOL_MAX_LINES
             self._answers.send(answer)
         else:
             self._answers.send(self._single(line))
@@ -246,9 +261,13 @@ class Transactions:
                 self._spool.clear()
             self._spool.close()
 
-    def _empty_spool_if_settled(self) -> None:
-        if self._spool is not None and self._processor.settle() == "OK":
-            self._spool.clear()
+    def _empty_spool_if_settled(self) -> bool:
+        """Empty the spool when every alert of its lines is out; True when it was emptied."""
+        if self._spool is None or not self._processor.check_settled():
+            return False
+        self._spool.clear()
+        self._next_spool_check = _SPOOL_MAX_LINES
+        return True
 
     def _drop_spool(self, spool: LineSpool, error: OSError) -> None:
         """A full or failing disk under the state directory: go on without the spool. Stopping

@@ -56,6 +56,9 @@ _MAX_ANSWER_CHARS = 400  # rsyslog restarts the program on a reply of 4 KiB or m
 HOUSEKEEPING_SECS = 0.5
 _MAX_SOURCES = 10_000
 _GUARD_LOCK_WAIT_SECS = 5.0
+#: Alerts an earlier line left waiting for a required sink are retried before a line at most
+#: this often: a dead sink is not tried again for every line that passes it.
+_BACKLOG_RETRY_SECS = 0.25
 
 
 class StartError(LwsyslogError):
@@ -114,6 +117,7 @@ class OmprogProgram:
         self._held: bytes | None = None
         # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
         self._backlog = False
+        self._backlog_retry_at = float("-inf")
         self.bad_envelopes: Counter[str] = Counter()
         self.exceptions: Counter[str] = Counter()
         self.answers: Counter[str] = Counter()
@@ -245,12 +249,16 @@ class OmprogProgram:
         """The longest input line kept whole; the head of a longer one is kept to refuse it."""
         return self.config.max_line_bytes * 6 + 8192
 
-    def handle(self, line: bytes) -> str:
-        """Process one line (without its newline) and return its status answer."""
+    def handle(self, line: bytes, deferred: bool = False) -> str:
+        """Process one line (without its newline) and return its status answer.
+
+        ``deferred``: the line was answered ``DEFER_COMMIT`` already (transaction mode), so it
+        counts as answered ``OK`` whatever its status; its alerts settle at ``COMMIT``.
+        """
         status = self._handle_line(line)
         self.received += 1
         self._stats_lines += 1
-        self.answers["OK" if status == "OK" else "error"] += 1
+        self.answers["OK" if deferred or status == "OK" else "error"] += 1
         return status
 
     def count_resent(self) -> None:
@@ -260,16 +268,20 @@ class OmprogProgram:
         self._stats_lines += 1
         self.replays += 1
 
-    def settle_batch(self) -> str:
+    def settle_batch(self, answering: bool = True) -> str:
         """``OK`` when every alert raised so far is in every required sink, else the error.
 
         The answer to ``COMMIT TRANSACTION``: alerts a sink held back get one more try first.
         After an error rsyslog sends the batch again; the replay guard keeps its alerts from
-        being raised twice.
+        being raised twice. ``answering`` is False for the program's own check (may the spool
+        be emptied?): nothing is answered then, so nothing is counted as an answer.
         """
         if not self.pipeline.retry_delivery():
-            self.answers["error"] += 1
-            self._backlog = True
+            if answering:
+                # Retried before each next line; the program's own check leaves that to the
+                # next dispatch, so a dead sink is not retried per line of a long batch.
+                self.answers["error"] += 1
+                self._backlog = True
             return self._error_answer()
         self._held = None
         self._backlog = False
@@ -283,7 +295,7 @@ class OmprogProgram:
             # rsyslog moved on (gave up on the held line, or a restart of ours): the alerts it
             # left behind stay queued in the dispatcher and go out with the next delivery.
             self._held = None
-        if self._backlog and self.pipeline.retry_delivery():
+        if self._backlog and self._backlog_due() and self.pipeline.retry_delivery():
             self._backlog = False
         try:
             return self._process(line)
@@ -321,6 +333,13 @@ class OmprogProgram:
         if result.delivered:
             return "OK"
         return self._settle(False, held_line=line)
+
+    def _backlog_due(self) -> bool:
+        now = self._clock()
+        if now < self._backlog_retry_at:
+            return False
+        self._backlog_retry_at = now + _BACKLOG_RETRY_SECS
+        return True
 
     def _settle(self, delivered: bool, held_line: bytes) -> str:
         if delivered:

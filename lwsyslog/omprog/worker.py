@@ -11,10 +11,11 @@ only once the child has processed every line before it and delivered their alert
 
 Messages to the child, one per line, the first byte saying what it is: ``L`` + line: process
 it (already answered); ``P`` + line: a line outside a transaction, process it and answer its
-status; ``S``: settle (answer ``OK`` or the error, as at ``COMMIT``); ``R``: a copy of a line
+status; ``S``: settle (answer ``OK`` or the error, as at ``COMMIT``); ``C``: the same check
+for the parent's own use (the spool), not counted as an answer to rsyslog; ``R``: a copy of a line
 already processed (counted, not processed again); ``H``: SIGHUP reached the parent, reload.
 The child answers on a second pipe: first ``READY UID GID LIMIT`` once its program is built
-(or ``FAIL``), then one line per ``P`` and ``S``, and ``CLOSED 1`` (``0``: alerts a sink
+(or ``FAIL``), then one line per ``P``, ``S`` and ``C``, and ``CLOSED 1`` (``0``: alerts a sink
 never took) after the end of its input.
 
 The child is built (configuration, privileges dropped, sinks, threads) after the fork, so the
@@ -161,6 +162,13 @@ class Worker:
         self._send(b"S\n")
         return self._reply()
 
+    def check_settled(self) -> bool:
+        """True once every line handed over is processed and its alerts delivered (the
+        program's own check, not an answer to rsyslog)."""
+        self.flush()
+        self._send(b"C\n")
+        return self._reply() == "OK"
+
     def count_resent(self) -> None:
         """A copy of a line already processed: counted by the child, not processed."""
         self._hold(b"R\n")
@@ -261,7 +269,7 @@ def _child(options: Options, diagnostics: Diagnostics, down: int, up: int) -> in
 
 def _actions(program: OmprogProgram, answers: Answers) -> dict[bytes, Callable[[bytes], None]]:
     def process(line: bytes) -> None:
-        program.handle(line)
+        program.handle(line, deferred=True)
 
     def settle(_: bytes) -> None:
         answers.send(program.settle_batch())
@@ -269,10 +277,20 @@ def _actions(program: OmprogProgram, answers: Answers) -> dict[bytes, Callable[[
     def single(line: bytes) -> None:
         answers.send(program.handle(line))
 
+    def check(_: bytes) -> None:
+        answers.send(program.settle_batch(answering=False))
+
     def resent(_: bytes) -> None:
         program.count_resent()
 
     def reload(_: bytes) -> None:
         reload_program(program)
 
-    return {b"L": process, b"P": single, b"S": settle, b"R": resent, b"H": reload}
+    return {
+        b"L": process,
+        b"P": single,
+        b"S": settle,
+        b"C": check,
+        b"R": resent,
+        b"H": reload,
+    }
