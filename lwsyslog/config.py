@@ -203,6 +203,7 @@ def _schema() -> dict[str, Any]:
                 "enabled": checks.boolean,
                 "path": checks.string,
                 "fsync": checks.boolean,
+                "hold_secs": checks.number(0),
             },
             "journald": {"enabled": checks.boolean},
         },
@@ -540,6 +541,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: Places) -> Conf
         messages_file_enabled=sinks.get("messages_file", {}).get("enabled", True),
         messages_file_path=sinks.get("messages_file", {}).get("path", ""),
         messages_file_fsync=sinks.get("messages_file", {}).get("fsync", False),
+        messages_file_hold_secs=float(sinks.get("messages_file", {}).get("hold_secs", 60)),
         journald_enabled=sinks.get("journald", {}).get("enabled", True),
         store=_store(data.get("store", {})),
         notify=parse_notify_settings(

@@ -83,7 +83,9 @@ class Pipeline:
             clock,
             self.detection.descriptions(),
         )
-        self.dispatcher = Dispatcher(sinks, guard=guard, spool_dir=spool_dir)
+        self.dispatcher = Dispatcher(
+            sinks, guard=guard, spool_dir=spool_dir, hold_secs=config.messages_file_hold_secs
+        )
         self.stats = RunStats()
         # Crawler verification ([crawlers]): None when off; else one call per access event.
         self.crawlers = crawler_watch(config.crawlers, config.allow)

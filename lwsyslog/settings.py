@@ -244,6 +244,9 @@ class Config:
     messages_file_enabled: bool
     messages_file_path: str
     messages_file_fsync: bool
+    #: How long lines wait for a messages file that refuses alerts before detection goes on
+    #: without it (its alerts then wait in its backlog).
+    messages_file_hold_secs: float
     journald_enabled: bool
     store: StoreSettings
     notify: NotifySettings

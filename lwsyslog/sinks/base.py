@@ -59,7 +59,10 @@ class Dispatcher:
 
     An alert counts as delivered once every *required* sink took it (every sink, when none is
     required): a journald outage must not stall the stream while the messages file keeps
-    every alert. A required sink is tried again at every dispatch (the line waits for it); a
+    every alert. A required sink is tried again at every dispatch (the line waits for it)
+    until it has refused alerts for ``hold_secs``: then it no longer holds lines back (a
+    deleted log directory must not stop detection) and is retried as a best-effort sink,
+    its alerts kept in its backlog, until it takes them all and is required again. A
     best-effort one after a pause that doubles from :data:`FIRST_PAUSE_SECS` up to
     :data:`MAX_PAUSE_SECS` (or :data:`BUSY_PAUSE_SECS` when it took some before refusing). With
     ``spool_dir`` each best-effort sink's backlog spills to
@@ -83,6 +86,7 @@ class Dispatcher:
         guard: AlertGuard | None = None,
         spool_dir: Path | None = None,
         clock: Callable[[], float] = time.monotonic,
+        hold_secs: float = 60.0,
     ) -> None:
         self.sinks = tuple(sinks)
         self.guard = guard
@@ -92,11 +96,14 @@ class Dispatcher:
         self.guard_failures = 0
         required = [s.name for s in sinks if getattr(s, "required", True)]
         self._required = tuple(required or (s.name for s in sinks))
+        #: Required sinks that refused alerts for ``hold_secs``: lines no longer wait for them.
+        self._released: set[str] = set()
+        self._hold_secs = hold_secs
+        self._refusing_since: dict[str, float] = {}
+        # A required sink's backlog spills to disk too: released, it keeps its alerts there.
         self._backlogs: dict[str, Backlog] = {
             sink.name: Backlog(
-                None
-                if spool_dir is None or sink.name in self._required
-                else spool_dir / f"backlog-{sink.name}.jsonl",
+                None if spool_dir is None else spool_dir / f"backlog-{sink.name}.jsonl",
                 max_memory=max_pending if sink.name in self._required else 1000,
             )
             for sink in sinks
@@ -128,8 +135,18 @@ class Dispatcher:
 
     @property
     def settled(self) -> bool:
-        """True when every required sink has taken every alert."""
-        return not any(self._backlogs[name] for name in self._required)
+        """True when every required sink still holding lines has taken every alert."""
+        return not any(self._holds(name) and self._backlogs[name] for name in self._required)
+
+    @property
+    def released(self) -> tuple[str, ...]:
+        """Required sinks that refused alerts too long and hold no line back until they
+        take them again."""
+        return tuple(sorted(self._released))
+
+    def _holds(self, name: str) -> bool:
+        """True when lines wait for sink ``name``: it is required and not released."""
+        return name in self._required and name not in self._released
 
     def fresh(self, alerts: Sequence[Alert]) -> list[Alert]:
         """``alerts`` without those the guard says were delivered before."""
@@ -225,7 +242,7 @@ class Dispatcher:
         due = [
             self._next_try[name]
             for name, backlog in self._backlogs.items()
-            if backlog and name not in self._required
+            if backlog and not self._holds(name)
         ]
         self._retry_at = min(due, default=float("inf"))
 
@@ -246,7 +263,8 @@ class Dispatcher:
             except Exception as error:
                 self.failures[name] += 1
                 self._report(sink, error)
-                if name not in self._required:
+                self._note_refusal(sink, now)
+                if not self._holds(name):
                     if taken:
                         # It took some and then refused (journald's queue is full): alive
                         # but busy, so try again soon instead of backing off.
@@ -266,6 +284,29 @@ class Dispatcher:
                 print(f"lwsyslog: sink {name} is taking alerts again", file=self._diagnostics)
         self._pause[name] = 0.0
         self._next_try[name] = float("-inf")
+        self._refusing_since.pop(name, None)
+        if name in self._released:
+            self._released.discard(name)
+            print(
+                f"lwsyslog: sink {name} took every alert it missed; lines wait for it again",
+                file=self._diagnostics,
+            )
+
+    def _note_refusal(self, sink: Sink, now: float) -> None:
+        """A required sink that has refused alerts for ``hold_secs`` is released."""
+        name = sink.name
+        if not self._holds(name):
+            return
+        since = self._refusing_since.setdefault(name, now)
+        if now - since < self._hold_secs:
+            return
+        self._released.add(name)
+        print(
+            f"lwsyslog: sink {name} has refused alerts for {now - since:.0f} s: lines no "
+            "longer wait for it, so detection goes on; its alerts wait in its backlog and are "
+            "written when it takes them again (fix the cause: see the error above)",
+            file=self._diagnostics,
+        )
 
     def _report(self, sink: Sink, error: BaseException) -> None:
         text = sanitize(f"{type(error).__name__}: {error}", 300)
@@ -290,6 +331,6 @@ class Dispatcher:
 
     def _kept_elsewhere(self, name: str) -> str:
         """Where the alerts a best-effort sink dropped are still kept, when that is known."""
-        if name != MESSAGES_FILE and MESSAGES_FILE in self._required:
+        if name != MESSAGES_FILE and self._holds(MESSAGES_FILE):
             return "; the messages file has them"
         return ""

@@ -788,3 +788,36 @@ def test_a_dead_sink_in_a_long_batch_is_not_retried_per_line(
     assert "answered_error=1 " in stats
     failures = int(stats.split("sink_failures=")[1].split()[0])
     assert failures <= 10, stats
+
+
+def test_a_messages_file_that_stays_unwritable_stops_holding_lines_after_hold_secs(
+    tmp_path: Path, start: Start, messages: Path
+) -> None:
+    """A removed log directory (or one the service user cannot write again) made every
+    COMMIT fail for ever: rsyslog sent the same batch again thousands of times a second and
+    no later line was read, so no later attack raised anything anywhere. Past ``hold_secs``
+    detection goes on, and the messages file gets every alert once it can be written."""
+    blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
+    blocker.write_text("in the way\n")
+    hold = tmp_path / "hold.toml"
+    hold.write_text("[sinks.messages_file]\nhold_secs = 0.5\n")
+    program = start(None, "--transactions", "--config", str(hold))
+
+    def transaction(*lines: bytes) -> str:
+        assert program.send(BEGIN) == "OK"
+        assert [program.send(line) for line in lines] == ["DEFER_COMMIT"] * len(lines)
+        return program.send(COMMIT)
+
+    first = envelope(SQLI.format(ip="203.0.113.44"))
+    assert transaction(first).startswith("Error: messages-file")  # held: rsyslog resends it
+    time.sleep(0.6)  # past hold_secs
+    assert transaction(first) == "OK"
+    program.wait_for_stderr("lines no longer wait for it")
+    assert transaction(envelope(SQLI.format(ip="203.0.113.45"))) == "OK"
+
+    blocker.unlink()
+    blocker.mkdir()
+    program.wait_for_stderr("took every alert it missed")
+    assert transaction(envelope(SQLI.format(ip="203.0.113.46"))) == "OK"
+    assert program.finish()[0] == 0
+    assert [sqli_count(messages, f"203.0.113.{n}") for n in (44, 45, 46)] == [1, 1, 1]
