@@ -220,7 +220,8 @@ class Pipeline:
         if crossings:
             alerts.extend(self.alert_maker.from_crossings(crossings, event.log))
         if alerts:
-            alerts = self.dispatcher.fresh(self.storms.filter(alerts))
+            answered = isinstance(event, AccessEvent) and _answered(event)
+            alerts = self.dispatcher.fresh(self.storms.filter(alerts, answered=answered))
         delivered = True
         if alerts:
             stats.count_alerts(alerts)

@@ -9,13 +9,18 @@ at start); the clock is passed in, so every rule here is tested with an injected
 - **storm**: when one rule's alerts came from ``storm_clients`` distinct clients or more
   within ``storm_window_secs``, that rule's pending alerts (critical too) stop going out per
   group and become one summary per interval: "sqli-union-select: 3,412 clients in the last
-  5 minutes, top 10: ...".
+  5 minutes, top 10: ...". A summary holding a critical alert is not held for the interval
+  (``critical_immediate``): it goes at once, up to :data:`STORM_CRITICAL_MESSAGES` per rule
+  within ``storm_window_secs``, so another attacker's critical alert is not an interval late
+  behind a storm, and a storm of critical alerts is still a few messages, not one per client.
 - **quiet hours**: while they last, nothing but groups holding a critical alert goes out
   (``critical = "send"``, the default) or nothing at all (``"hold"``); what waited goes out
   when they end, still grouped.
-- **rate limit**: at most ``rate_limit_messages`` messages per ``rate_limit_window_secs``.
-  When more groups are due than the budget allows, the last message of the budget folds all
-  the rest into one "overflow" summary; with no budget left, groups wait (nothing is lost).
+- **rate limit**: at most ``rate_limit_messages`` messages per ``rate_limit_window_secs``, and
+  as many again for messages holding a critical alert, which have a budget of their own: a
+  flood of lesser alerts cannot make a critical one wait for the window. Within each budget,
+  when more groups are due than it allows, its last message folds all the rest into one
+  "overflow" summary; with no budget left, groups wait (nothing is lost).
 """
 
 from __future__ import annotations
@@ -26,9 +31,12 @@ from dataclasses import dataclass, field
 from lwsyslog.notify.outbox import PendingMeta
 from lwsyslog.notify.settings import Policy
 
-__all__ = ["Batch", "ChannelGroups"]
+__all__ = ["STORM_CRITICAL_MESSAGES", "Batch", "ChannelGroups"]
 
 _MAX_TRACKED_CLIENTS = 20_000
+#: Storm summaries per rule sent at once for a critical alert within ``storm_window_secs``;
+#: past that, the rule's summaries wait for the interval again.
+STORM_CRITICAL_MESSAGES = 10
 
 
 @dataclass(slots=True)
@@ -58,7 +66,11 @@ class ChannelGroups:
         self._where: dict[int, str] = {}
         # rule -> client -> time of its latest alert, oldest first (for the storm test).
         self._clients: dict[str, dict[str, float]] = {}
+        # Send times within the rate-limit window: messages without and with a critical alert.
         self._sent: deque[float] = deque()
+        self._sent_critical: deque[float] = deque()
+        # rule -> send times of its storm summaries that held a critical alert (the latest few).
+        self._storm_critical: dict[str, deque[float]] = {}
 
     def __len__(self) -> int:
         return len(self._where)
@@ -134,15 +146,36 @@ class ChannelGroups:
                 )
         for rule, batch in storms.items():
             batch.distinct_clients = storming[rule]
-            self._consider(batch, False, now, quiet=(quiet_now, critical_passes), out=(due, wake))
+            immediate = False
+            if batch.critical and policy.critical_immediate:
+                allowed_at = self._storm_critical_at(rule, now)
+                immediate = allowed_at <= now
+                wake.append(allowed_at)
+            self._consider(
+                batch, immediate, now, quiet=(quiet_now, critical_passes), out=(due, wake)
+            )
         if quiet_now and quiet is not None and self._where:
             wake.append(quiet.ends_at(now))
         due = self._rate_limited(due, now, wake)
         return due, (min(wake) if wake else None)
 
-    def sent(self, now: float) -> None:
-        """Count one message made now against the rate limit."""
-        self._sent.append(now)
+    def sent(self, batch: Batch, now: float) -> None:
+        """Count the message made now of ``batch`` against the rate limit (and a critical
+        storm summary against the rule's allowance for those)."""
+        if self.policy.rate_limit_messages:
+            (self._sent_critical if batch.critical else self._sent).append(now)
+        if batch.kind == "storm" and batch.critical:
+            times = self._storm_critical.setdefault(batch.key, deque())
+            times.append(now)
+            if len(times) > STORM_CRITICAL_MESSAGES:
+                times.popleft()
+
+    def _storm_critical_at(self, rule: str, now: float) -> float:
+        """When a storm summary of ``rule`` holding a critical alert may go at once."""
+        times = self._storm_critical.get(rule)
+        if times is None or len(times) < STORM_CRITICAL_MESSAGES:
+            return now
+        return max(now, times[0] + self.policy.storm_window_secs)
 
     def _storming(self, now: float) -> dict[str, int]:
         threshold = self.policy.storm_clients
@@ -175,11 +208,23 @@ class ChannelGroups:
             wake.append(ready_at)
 
     def _rate_limited(self, due: list[Batch], now: float, wake: list[float]) -> list[Batch]:
-        limit = self.policy.rate_limit_messages
-        if not limit or not due:
+        if not self.policy.rate_limit_messages or not due:
             return due
+        critical = [b for b in due if b.critical]
+        lesser = [b for b in due if not b.critical]
+        return [
+            *self._within_budget(critical, self._sent_critical, now, wake),
+            *self._within_budget(lesser, self._sent, now, wake),
+        ]
+
+    def _within_budget(
+        self, due: list[Batch], sent: deque[float], now: float, wake: list[float]
+    ) -> list[Batch]:
+        """What of ``due`` one budget (its send times ``sent``) lets go now."""
+        if not due:
+            return due
+        limit = self.policy.rate_limit_messages
         window = self.policy.rate_limit_window_secs
-        sent = self._sent
         while sent and sent[0] <= now - window:
             sent.popleft()
         budget = limit - len(sent)
@@ -188,7 +233,7 @@ class ChannelGroups:
             return []
         if len(due) <= budget:
             return due
-        due.sort(key=lambda b: (not b.critical, b.oldest))
+        due.sort(key=lambda b: b.oldest)
         kept, rest = due[: budget - 1], due[budget - 1 :]
         overflow = Batch(
             "overflow",

@@ -193,7 +193,7 @@ class Router:
         ]
         self.outbox.flush(batch.ids, messages)
         groups.remove(batch.ids)
-        groups.sent(now)
+        groups.sent(batch, now)
         with self.stats.lock:
             self.stats.messages += len(messages)
 

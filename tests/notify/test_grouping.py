@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from lwsyslog.notify.grouping import ChannelGroups
+from lwsyslog.notify.grouping import STORM_CRITICAL_MESSAGES, ChannelGroups
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import PendingMeta
 from lwsyslog.notify.settings import Policy, QuietHours
@@ -77,11 +77,10 @@ def test_grouping_per_rule_puts_many_clients_in_one_message() -> None:
 def test_a_storm_across_many_clients_becomes_one_summary() -> None:
     groups = ChannelGroups(Policy(group_interval_secs=300, storm_clients=20, storm_window_secs=300))
     for number in range(3412):
-        groups.add(entry(T0 + number * 0.05, client=f"10.{number // 250}.{number % 250}.1",
-                         critical=number % 3 == 0))  # fmt: skip
+        groups.add(entry(T0 + number * 0.05, client=f"10.{number // 250}.{number % 250}.1"))
     groups.add(entry(T0, rule="xss-script-tag", client="192.0.2.99"))
     due, _ = groups.decide(T0 + 171)
-    # No critical slips out one by one during a storm: the summary waits for the interval.
+    # No alert slips out one by one during a storm: the summary waits for the interval.
     assert due == []
     due, _ = groups.decide(T0 + 300)
     assert sorted(sizes(due)) == [("group", 1), ("storm", 3412)]
@@ -145,15 +144,61 @@ def test_the_rate_limit_folds_the_excess_into_one_overflow_message() -> None:
     for number in range(10):
         groups.add(entry(T0 + number, client=f"192.0.2.{number}", critical=number == 7))
     due, _ = groups.decide(T0 + 10)
-    assert sizes(due) == [("group", 1), ("group", 1), ("overflow", 8)]
-    assert due[0].critical  # the critical group is never the one folded away
+    # The critical group goes on a budget of its own; the 9 others share theirs.
+    assert sizes(due) == [("group", 1), ("group", 1), ("group", 1), ("overflow", 7)]
+    assert due[0].critical and not any(b.critical for b in due[1:])
     for batch in due:
         groups.remove(batch.ids)
-        groups.sent(T0 + 10)
+        groups.sent(batch, T0 + 10)
     groups.add(entry(T0 + 20, client="192.0.2.77"))
     due, wake = groups.decide(T0 + 20)
     assert due == [] and wake == T0 + 10 + 3600  # no budget left: it waits, not lost
     assert sizes(groups.decide(T0 + 3610)[0]) == [("group", 1)]
+
+
+def test_critical_alerts_have_a_budget_of_their_own_under_the_rate_limit() -> None:
+    policy = Policy(group_interval_secs=0, storm_clients=0, rate_limit_messages=2,
+                    rate_limit_window_secs=3600)  # fmt: skip
+    groups = ChannelGroups(policy)
+
+    def send(at: float) -> list[tuple[str, int]]:
+        due, _ = groups.decide(at)
+        for batch in due:
+            groups.remove(batch.ids)
+            groups.sent(batch, at)
+        return sizes(due)
+
+    for number in range(2):
+        groups.add(entry(T0, client=f"192.0.2.{number}"))
+    assert send(T0) == [("group", 1), ("group", 1)]  # the budget of lesser alerts is spent
+    groups.add(entry(T0 + 400, client="198.51.100.7", critical=True))
+    assert send(T0 + 400) == [("group", 1)]  # not at T0 + 3600
+    # The critical budget is bounded too: a flood of critical groups folds into one overflow.
+    for number in range(5):
+        groups.add(entry(T0 + 500, client=f"203.0.113.{number}", critical=True))
+    assert send(T0 + 500) == [("overflow", 5)]
+    groups.add(entry(T0 + 600, client="203.0.113.99", critical=True))
+    assert send(T0 + 600) == []
+
+
+def test_a_storm_of_critical_alerts_is_a_bounded_number_of_immediate_summaries() -> None:
+    groups = ChannelGroups(Policy(group_interval_secs=300, storm_clients=20, storm_window_secs=300))
+    for number in range(20):
+        groups.add(entry(T0, client=f"10.0.0.{number}"))
+    sent_at = []
+    for second in range(1, 302):
+        if second <= 30:  # a critical alert from a new client every second
+            groups.add(entry(T0 + second, client=f"198.51.100.{second}", critical=True))
+        due, _ = groups.decide(T0 + second)
+        for batch in due:
+            assert batch.kind == "storm" and batch.critical
+            groups.remove(batch.ids)
+            groups.sent(batch, T0 + second)
+            sent_at.append((second, len(batch.ids)))
+    # At once for the first few (the first with the 20 lesser alerts), then the rule's
+    # summaries wait again: the first immediate one leaves the storm window at T0 + 301.
+    first = [(second, 1) for second in range(2, STORM_CRITICAL_MESSAGES + 1)]
+    assert sent_at == [(1, 21), *first, (301, 30 - STORM_CRITICAL_MESSAGES)]
 
 
 # --- a whole notifier on a fake clock ------------------------------------------------------
@@ -232,6 +277,48 @@ def test_a_per_client_group_message_says_what_where_who_and_what_to_do(
     assert "line: 203.0.113.9 - - [23/Nov/2026" in message["text"]
     assert "sqli: check the application's database log for this request" in message["text"]
     assert "xss: " in message["text"]
+    notify.close()
+
+
+def test_a_critical_alert_behind_a_storm_goes_out_at_once_in_the_storms_summary(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    # The red team's case: 20 clients raise a rule's alerts (a storm by the defaults), then
+    # another attacker's critical alert of the same rule at 30 s.
+    clock = FakeClock(T0)
+    notify = notifier(tmp_path, receiver, clock)
+    for number in range(20):
+        clock.now = T0 + number
+        notify.submit([make_alert(number, client=f"192.0.2.{number}", rule="attack-repeat")])
+        notify.pump()
+    assert notify.deliver() == 0
+    clock.now = T0 + 30
+    notify.submit([make_alert(99, client="198.51.100.7", rule="attack-repeat",
+                              severity=Severity.CRITICAL)])  # fmt: skip
+    notify.pump()
+    assert notify.deliver() == 1  # not at T0 + 300
+    (summary,) = bodies(receiver)
+    assert summary["kind"] == "storm" and summary["severity"] == "critical"
+    assert summary["total_alerts"] == 21
+    assert summary["alerts"][-1]["client"] == "198.51.100.7"  # shown in full
+    notify.close()
+
+
+def test_a_critical_alert_is_sent_at_once_though_lesser_ones_spent_the_rate_limit(
+    tmp_path: Path, receiver: WebhookReceiver
+) -> None:
+    clock = FakeClock(T0)
+    notify = notifier(tmp_path, receiver, clock, group_interval_secs=0, rate_limit_messages=3)
+    for number in range(4):
+        notify.submit([make_alert(number, client=f"203.0.113.{number}")])
+    notify.pump()
+    assert notify.deliver() == 3  # three messages: the third folds two groups
+    clock.now = T0 + 400
+    notify.submit([make_alert(7, client="198.51.100.7", severity=Severity.CRITICAL)])
+    notify.submit([make_alert(8, client="203.0.113.50")])
+    notify.pump()
+    assert notify.deliver() == 1  # the critical one; the lesser one waits for its budget
+    assert bodies(receiver)[-1]["title"] == "critical sqli-union-select: 198.51.100.7 on web1"
     notify.close()
 
 

@@ -8,7 +8,7 @@ from lwsyslog.events import Origin
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.severity import Severity
 from lwsyslog.sinks import MemorySink
-from lwsyslog.storms import MAX_CLIENTS, StormGate
+from lwsyslog.storms import CLIENT_CHARS, MAX_CLIENTS, NAMED_GRAVE_CLIENTS, StormGate
 
 
 def _alert(rule: str, client: str, when: float, severity: Severity = Severity.HIGH) -> Alert:
@@ -52,7 +52,8 @@ def test_another_rules_alert_passes_at_once_during_a_storm() -> None:
 def test_a_summary_keeps_the_worst_severity_and_names_the_busiest_clients() -> None:
     gate = StormGate(max_alerts=1, window_secs=10, clock=lambda: 0.0)
     alerts = [_alert("sqli", "198.51.100.9", 100) for _ in range(5)]
-    alerts.append(_alert("sqli", "198.51.100.8", 101, Severity.CRITICAL))
+    # The first critical alert of a client passes past the quota; its second is folded.
+    alerts += [_alert("sqli", "198.51.100.8", 101, Severity.CRITICAL) for _ in range(2)]
     gate.filter(alerts)
     [summary] = gate.flush()
     assert summary.severity is Severity.CRITICAL
@@ -116,3 +117,97 @@ def test_a_scan_of_an_attack_from_10000_addresses_gives_summaries_not_30000_aler
     summaries = [a for a in sink.alerts if a.key == "storm"]
     assert len(singles) <= 20 * 3 * 5  # 3 rules, 5 windows of 10 s, 20 alerts each at most
     assert summaries and sum(a.count for a in summaries) + len(singles) >= 10_000
+
+
+# --- a noisy attacker cannot erase a distinct one -----------------------------------------
+
+ATTACKER = "198.51.100.7"
+SQLI = "/item.php?id=1%27%20or%20%271%27=%271"
+
+
+def _line(client: str, second: int, path: str, status: int) -> str:
+    return (
+        f"{client} - - [23/Nov/2026:14:00:{second:02d} +0000] "
+        f'"GET {path} HTTP/1.1" {status} 381 "-" "Mozilla/5.0"'
+    )
+
+
+def _scan(lines: list[str]) -> list[Alert]:
+    sink = MemorySink()
+    pipeline = Pipeline(load_config([]), [sink])
+    for number, line in enumerate(lines, 1):
+        pipeline.process(line, Origin("access.log", number))
+    pipeline.close()
+    return sink.alerts
+
+
+def test_noise_past_the_quota_does_not_fold_away_another_attackers_critical_alerts() -> None:
+    # The red team's case: within one window, 25 clients each send one SQL injection probe
+    # (answered 404, high) and 25 clients /wp-admin/ three times (a critical attack-repeat
+    # each), spending both rules' quota; then the attacker's injections are answered 200.
+    noise = [_line(f"203.0.113.{n}", 1, SQLI, 404) for n in range(1, 26)]
+    noise += [_line(f"192.0.2.{n}", 2, "/wp-admin/", 404) for n in range(1, 26) for _ in "abc"]
+    attack = [_line(ATTACKER, 5, f"{SQLI}--{k}", 200) for k in range(3)]
+    alerts = _scan(noise + attack)
+    mine = {(a.rule, a.severity) for a in alerts if a.client_ip == ATTACKER}
+    assert mine == {("sqli-tautology", Severity.CRITICAL), ("attack-repeat", Severity.CRITICAL)}
+    # The noise's own critical alerts past the quota are new clients too: they pass as well.
+    repeats = [a.client_ip for a in alerts if a.rule == "attack-repeat" and a.key != "storm"]
+    assert len(repeats) == 26
+
+
+def test_an_alert_answered_2xx_passes_the_spent_quota_though_it_is_only_high() -> None:
+    # A null byte is a protocol anomaly: high, answered 404 or 200 (no step up), so only the
+    # answer tells the attacker's alert from the noise's.
+    noise = [_line(f"203.0.113.{n}", 1, "/page%00", 404) for n in range(1, 31)]
+    alerts = _scan([*noise, _line(ATTACKER, 5, "/page%00", 200)])
+    [mine] = [a for a in alerts if a.client_ip == ATTACKER]
+    assert mine.rule == "protocol-null-byte" and mine.severity is Severity.HIGH
+    [summary] = [a for a in alerts if a.key == "storm"]
+    assert summary.count == 10 and "answered 2xx" not in summary.message
+
+
+def test_thousands_of_grave_addresses_get_one_allowance_and_the_summary_names_them() -> None:
+    # Injections answered 200 (critical) from 500 addresses in one window: the quota (20),
+    # then the allowance (20 more new clients), then the summary, which names the first
+    # folded grave clients and says there are more.
+    lines = [_line(f"10.0.{n // 250}.{n % 250}", 3, f"{SQLI}--{n}", 200) for n in range(500)]
+    alerts = _scan(lines)
+    singles = [a for a in alerts if a.rule == "sqli-tautology" and a.key != "storm"]
+    assert len(singles) == 40 and len({a.client_ip for a in singles}) == 40
+    [summary] = [a for a in alerts if a.rule == "sqli-tautology" and a.key == "storm"]
+    assert summary.count == 460
+    named = ", ".join(f"10.0.0.{n}" for n in range(40, 40 + NAMED_GRAVE_CLIENTS))
+    assert f"; 460 of them critical or answered 2xx (may have worked), from {named} and more;" in (
+        summary.message
+    )
+
+
+def test_a_client_whose_grave_alert_passed_gets_no_second_one_past_the_quota() -> None:
+    gate = StormGate(max_alerts=2, window_secs=10, clock=lambda: 0.0)
+    noise = [_alert("sqli", f"192.0.2.{n}", 101) for n in range(2)]
+    again = [_alert("sqli", "198.51.100.7", 102, Severity.CRITICAL) for _ in range(5)]
+    passed = gate.filter(noise + again)
+    assert [a.client_ip for a in passed] == ["192.0.2.0", "192.0.2.1", "198.51.100.7"]
+    [summary] = gate.flush()
+    assert summary.count == 4 and "4 of them critical or answered 2xx" in summary.message
+
+
+def test_a_backlogged_window_keeps_its_spent_allowance_for_grave_alerts() -> None:
+    now = [100.0]
+    gate = StormGate(max_alerts=2, window_secs=10, clock=lambda: now[0])
+    grave = [_alert("sqli", f"192.0.2.{n}", 105, Severity.CRITICAL) for n in range(6)]
+    assert len(gate.filter(grave)) == 4  # the quota and the allowance
+    now[0] = 111.0
+    assert [s.count for s in gate.due()] == [2]
+    late = [_alert("sqli", f"203.0.113.{n}", 106, Severity.CRITICAL) for n in range(3)]
+    assert gate.filter(late) == []
+
+
+def test_a_summary_remembers_each_client_by_a_bounded_name() -> None:
+    gate = StormGate(max_alerts=1, window_secs=10, clock=lambda: 0.0)
+    hosts = [_alert("host-silent", f"{n}{'h' * 5000}.example", 100) for n in range(3)]
+    gate.filter(hosts)
+    [summary] = gate.flush()
+    assert f"1{'h' * (CLIENT_CHARS - 1)} (1)" in summary.message
+    assert "h" * CLIENT_CHARS not in summary.message
