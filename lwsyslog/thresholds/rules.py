@@ -234,8 +234,10 @@ class BruteForceSuccess(ThresholdRule):
                 key,
                 event.time,
                 event.origin,
-                needed=self._needed + 1,
-                window_secs=-1,
+                needed=self._needed + 1,  # never reached: the depth is the count
+                # Not for crossings (there are none): a failure this much earlier than the
+                # client's newest is a clock step, which forgets the older ones.
+                window_secs=self._window_secs,
                 cooldown_secs=0,
             )
             return ()

@@ -17,6 +17,10 @@ never a key with several events: the flooder must spend several requests per key
 are remembered as digests in a small Bloom filter (:class:`EvictedKeys`): a key that comes back
 after its probation record was evicted (an attacker whose requests are spaced out by a flood)
 is protected at once, losing only the evicted event. Evictions are counted.
+
+Log time can jump back (a web host's clock stepped back, or set wrong): an event earlier than
+its key's newest one by more than the window (the cooldown for windows without an age limit)
+is taken for a clock step, and the key starts afresh, its cooldown too.
 """
 
 from __future__ import annotations
@@ -269,6 +273,10 @@ class WindowStore:
         ``accept``, when given, is asked (with the time of the window's oldest event) before a
         crossing is reported: when it says no, the window does not cross and no cooldown
         starts (a rule's further condition, such as a share of errors).
+
+        An event earlier than the key's newest by more than ``window_secs`` (``cooldown_secs``
+        when ``window_secs`` is negative) is a clock step: the key's events and cooldown are
+        forgotten first.
         """
         owner = hash(key)
         held = self._slots.get(owner)
@@ -289,6 +297,16 @@ class WindowStore:
             head = self._heads[slot]  # next position to write
         depth = self.depth
         base = slot * depth
+        if filled:
+            newest = self._times[base + (head - 1) % depth]
+            if when < newest - (window_secs if window_secs >= 0 else cooldown_secs):
+                # The clock went back: the cooldown ends in the old time, and the events
+                # would make a window of the wrong length.
+                filled = 0
+                head = 0
+                self._filled[slot] = 0
+                self._quiet[slot] = _NEVER
+                self._categories[slot] = 0
         digest = None
         if value is not None and self.distinct:
             digest = hash(value)

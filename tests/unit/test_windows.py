@@ -123,3 +123,26 @@ def test_a_key_evicted_by_one_off_keys_comes_back_protected() -> None:
             _add(store, f"one-off {event} {n}", 10 * event + 1)
     assert store.count("attacker") == 5  # the first event only was lost
     assert [hit is not None for hit in hits] == [False] * 5 + [True]
+
+
+def test_a_clock_stepped_back_starts_the_key_afresh_with_its_cooldown() -> None:
+    store = _store()
+    assert [_add(store, "k", when) is not None for when in (1000, 1001, 1002)][-1]
+    # A line a little out of order is not a clock step: counted, still in the cooldown.
+    assert _add(store, "k", 990) is None and store.count("k") == 3
+    # The host's clock went back an hour: the same attack again is a new alert.
+    again = [_add(store, "k", when) for when in (-2600, -2599, -2598)]
+    assert again[-1] is not None and again[-1].first_time == -2600
+
+
+def test_a_clock_set_a_year_ahead_does_not_mute_the_key() -> None:
+    year = 365 * 86400.0
+    store = _store()
+    assert _add(store, "k", 1000 + year) is None
+    assert _add(store, "k", 1001 + year) is None
+    assert _add(store, "k", 1002 + year) is not None  # its cooldown ends a year ahead
+    assert [_add(store, "k", when) is not None for when in (1000, 1001, 1002)] == [
+        False,
+        False,
+        True,
+    ]
