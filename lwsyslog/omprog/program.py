@@ -43,6 +43,7 @@ from lwsyslog.sigma.source import SIGMA_SOURCE
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 from lwsyslog.status.monitor import Monitor
 from lwsyslog.store.sink import StoreSink
+from lwsyslog.thresholds.pressure import EvictionWatch
 
 __all__ = ["OmprogProgram", "StartError", "describe_error", "rule_files_stamp"]
 
@@ -140,6 +141,7 @@ class OmprogProgram:
             parent_pid=options.reported_pids[1] if options.reported_pids else None,
         )
         self._next_export = self._stats_time  # the first status file at the first tick
+        self._evictions = EvictionWatch()
 
     # --- set-up -----------------------------------------------------------------------------
 
@@ -437,6 +439,9 @@ class OmprogProgram:
             self._next_housekeeping = now + HOUSEKEEPING_SECS
             self.pipeline.deliver_due_summaries()
             self._housekeep_hosts()
+            pressure = self._evictions.check(self.pipeline.thresholds, now)
+            if pressure is not None:
+                self._warn("threshold-evictions", pressure)
             dispatcher.flush()
             if dispatcher.pending:
                 dispatcher.retry()

@@ -12,8 +12,11 @@ errors), and a rule may refuse a full window (``checks_crossing``: too few error
 that did not get most of the 5xx).
 
 Memory is bounded twice: at most ``max_keys`` keys per rule, and all stores together within
-``memory_budget_bytes``, shared among the enabled rules in proportion to their record size.
-A full store evicts its least recently used key and counts it.
+``memory_budget_bytes``, shared among the enabled rules in proportion to their record size
+(so each rule holds :attr:`ThresholdEngine.capacity` keys, fewer than ``max_keys`` with the
+defaults). A full store evicts a key seen once before any key seen again (see
+:mod:`~lwsyslog.thresholds.windows`); every key a store or a rule's own state drops is counted
+in :attr:`ThresholdEngine.evictions`.
 """
 
 from __future__ import annotations
@@ -140,15 +143,16 @@ class ThresholdEngine:
             or 1
         )
         self._counted: list[_Counted] = []
+        # Each rule's share of the budget, as records: rules with bigger records get more
+        # bytes, and every rule the same number of keys.
+        capacity = max(1, min(max_keys, memory_budget_bytes // total))
+        #: Keys each rule holds at most.
+        self.capacity = capacity
         for (rule, settings), (depth, distinct) in zip(enabled, shapes, strict=True):
-            # Each rule's share of the budget, as records: rules with bigger records get more
-            # bytes, and every rule the same number of keys.
-            capacity = max(1, min(max_keys, memory_budget_bytes // total))
             rule.bind(settings, capacity, self._origins)
             store = WindowStore(depth, capacity, self._origins, distinct=distinct)
             self._counted.append(_Counted(rule, settings, store))
         # One tally of answers for every missing-page rule (their error-ratio condition).
-        capacity = max(1, min(max_keys, memory_budget_bytes // total))
         self._answers = ProbeAnswers(probing, capacity) if probing else None
         for counted in self._counted:
             if isinstance(counted.rule, MissingPaths):
@@ -200,9 +204,10 @@ class ThresholdEngine:
 
     @property
     def evictions(self) -> int:
-        """How many keys were dropped to keep memory bounded."""
+        """How many keys were dropped to keep memory bounded: by the windows, the tally of
+        answers, and the rules' own state (a brute force's failures, request counts)."""
         answers = self._answers.tallies.evictions if self._answers is not None else 0
-        return answers + sum(c.store.evictions for c in self._counted)
+        return answers + sum(c.store.evictions + c.rule.evicted_keys() for c in self._counted)
 
     @property
     def tracked_keys(self) -> int:

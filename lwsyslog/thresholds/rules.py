@@ -89,6 +89,10 @@ class ThresholdRule(ABC):
         """Receive the configured numbers; a rule that keeps state of its own sizes it here,
         for at most ``max_keys`` keys."""
 
+    def evicted_keys(self) -> int:
+        """Keys the rule's own state forgot to stay within its bound (0: it keeps none)."""
+        return 0
+
     @abstractmethod
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         """The keys this observation counts toward (usually none)."""
@@ -215,6 +219,9 @@ class BruteForceSuccess(ThresholdRule):
         self._needed = settings.count
         self._window_secs = settings.window_secs
 
+    def evicted_keys(self) -> int:
+        return self._failures.evictions
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
         client = event.client_ip
@@ -227,8 +234,10 @@ class BruteForceSuccess(ThresholdRule):
                 key,
                 event.time,
                 event.origin,
-                needed=self._needed + 1,
-                window_secs=-1,
+                needed=self._needed + 1,  # never reached: the depth is the count
+                # Not for crossings (there are none): a failure this much earlier than the
+                # client's newest is a clock step, which forgets the older ones.
+                window_secs=self._window_secs,
                 cooldown_secs=0,
             )
             return ()
@@ -278,6 +287,10 @@ class EveryEventRule(ThresholdRule):
         return () if key is None else (key,)
 
 
+# A sweep tallies counts up to this (or the floor or max_keys, when lower): a linear pass.
+_MAX_SWEPT_COUNT = 4096
+
+
 class RequestFlood(EveryEventRule):
     """One client far above its own request-rate baseline (and above an absolute floor).
 
@@ -286,6 +299,12 @@ class RequestFlood(EveryEventRule):
     counts (buckets it was absent from decay it). A client whose count in the current bucket
     reaches both ``count`` and ``baseline_factor`` times its baseline fires once per bucket.
     Per line this is one dict update; the baseline is read only past the floor.
+
+    At most ``max_keys`` clients are counted in a bucket. A new client past that sweeps away
+    the half of the counted clients with the smallest counts (their counts are lost, and
+    counted in :meth:`evicted_keys`), so a crowd of one-off clients cannot keep a flooder from
+    being counted; a sweep costs one pass over the counts and frees half of them, O(1)
+    amortised per client.
     """
 
     id = "request-flood"
@@ -303,7 +322,10 @@ class RequestFlood(EveryEventRule):
         self._fired: set[str] = set()
         # client -> (baseline requests per bucket, bucket it was last updated for)
         self._baselines: FifoMap[str, tuple[float, float]] = FifoMap(max_keys)
-        self.dropped = 0
+        self.swept = 0
+
+    def evicted_keys(self) -> int:
+        return self.swept + self._baselines.evictions
 
     def tick(self, event: AccessEvent | ErrorEvent) -> WindowKey | None:
         when = event.time
@@ -320,8 +342,8 @@ class RequestFlood(EveryEventRule):
         counts = self._counts
         count = counts.get(key, 0) + 1
         if count == 1 and len(counts) >= self._max_keys:
-            self.dropped += 1
-            return None
+            self._sweep()
+            counts = self._counts
         counts[key] = count
         if count < self._floor or key in self._fired:
             return None
@@ -330,6 +352,30 @@ class RequestFlood(EveryEventRule):
             return None
         self._fired.add(key)
         return WindowKey(key, detail=f"baseline {baseline:.0f}", count=count, client_ip=client)
+
+    def _sweep(self) -> None:
+        """Forget the clients with the smallest counts in this bucket, half of them at least:
+        those at or below the smallest count that half reach. Counts from the floor (or from
+        ``max_keys``, when lower) up are taken as one, so the pass is linear in the keys."""
+        counts = self._counts
+        top = max(1, min(self._floor, self._max_keys, _MAX_SWEPT_COUNT))
+        tally = [0] * (top + 1)
+        for count in counts.values():
+            tally[min(count, top)] += 1
+        half = (len(counts) + 1) // 2
+        below = 0
+        limit = top
+        for value in range(1, top + 1):
+            below += tally[value]
+            if below >= half:
+                limit = value
+                break
+        # Half reached only with the counts lumped at the top: all go. Rare (half the keys
+        # that busy within one bucket), and whoever crossed is in its cooldown.
+        kept = {key: count for key, count in counts.items() if count > limit} if limit < top else {}
+        self.swept += len(counts) - len(kept)
+        self._counts = kept
+        self._fired = {key for key in self._fired if key in kept}
 
     def _baseline(self, client: str, bucket: float) -> float:
         stored = self._baselines.get(client)

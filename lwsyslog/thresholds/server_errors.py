@@ -76,6 +76,9 @@ class ServerErrorStorm(ThresholdRule):
         self._hosts = Tallies(settings.window_secs, max_keys, kinds=1)
         self._clients = Tallies(settings.window_secs, max_keys, kinds=1)
 
+    def evicted_keys(self) -> int:
+        return self._hosts.evictions + self._clients.evictions
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
         if not (_server_error(event) and event.client_ip):

@@ -6,10 +6,21 @@ the key's cooldown and, for windows that count distinct values, a 64-bit digest 
 recent value (never the value itself: a path an attacker pads to 8 KB costs 8 bytes here).
 Everything lives in flat arrays (grown by doubling up to ``capacity`` records), so a key costs
 the same few hundred bytes whatever its events held, and a flood of new keys cannot grow
-memory past :attr:`WindowStore.bytes`. When the store is full, a key not used since the
-clock hand last passed is evicted (the CLOCK approximation of LRU: one reference bit per
-record, no reordering per event; a new key starts without the bit, so one-off keys go before
-keys that came back), and evictions are counted.
+memory past :attr:`WindowStore.bytes`.
+
+When the store is full, eviction is scan-resistant (segmented, as in 2Q and SLRU): a key seen
+once is on probation, and probation keys are evicted first, oldest first; a key's second event
+makes it protected. Protected keys (at most three quarters of the store) are evicted only once
+they are demoted, by the CLOCK approximation of LRU (one reference bit per record, no
+reordering per event). So a flood of one-off keys, however large, evicts only its own kind and
+never a key with several events: the flooder must spend several requests per key. Evicted keys
+are remembered as digests in a small Bloom filter (:class:`EvictedKeys`): a key that comes back
+after its probation record was evicted (an attacker whose requests are spaced out by a flood)
+is protected at once, losing only the evicted event. Evictions are counted.
+
+Log time can jump back (a web host's clock stepped back, or set wrong): an event earlier than
+its key's newest one by more than the window (the cooldown for windows without an age limit)
+is taken for a clock step, and the key starts afresh, its cooldown too.
 """
 
 from __future__ import annotations
@@ -20,7 +31,15 @@ from typing import Final, NamedTuple
 
 from lwsyslog.events import Origin
 
-__all__ = ["ORIGIN_MAX_CHARS", "ORIGIN_SLOTS", "Hit", "OriginTable", "WindowStore", "record_bytes"]
+__all__ = [
+    "ORIGIN_MAX_CHARS",
+    "ORIGIN_SLOTS",
+    "EvictedKeys",
+    "Hit",
+    "OriginTable",
+    "WindowStore",
+    "record_bytes",
+]
 
 #: Distinct origins (file, or web host and log) remembered by name; more map to one
 #: "unknown" entry, whose alerts still carry their line numbers.
@@ -36,12 +55,76 @@ _DICT_ENTRY_BYTES = 104
 _FIRST_RECORDS = 256
 # The end of a cooldown that never began.
 _NEVER: Final = float("-inf")
+#: Evicted keys the filter remembers per generation, per record of the store: a key comes back
+#: protected if fewer than this many times the store's capacity were evicted meanwhile.
+EVICTED_SPAN: Final = 4
+# Bloom filter bits per remembered key, and probes: 16 and 3 give 0.3% false hits per
+# generation (a one-off key protected by mistake: it is then demoted like any other).
+_FILTER_BITS_PER_KEY: Final = 16
+# Bytes a record costs in the filter: two generations of EVICTED_SPAN keys.
+_FILTER_BYTES: Final = 2 * EVICTED_SPAN * _FILTER_BITS_PER_KEY // 8
+_MASK32: Final = 0xFFFFFFFF
 
 
 def record_bytes(depth: int, distinct: bool) -> int:
-    """Bytes one key's record costs in a store of that shape."""
+    """Bytes one key's record costs in a store of that shape (its share of the filter of
+    evicted keys included)."""
     per_event = 8 + 8 + 4 + (8 if distinct else 0)  # time, line, origin id, value digest
-    return depth * per_event + 2 + 2 + 8 + 8 + 8 + 1 + _DICT_ENTRY_BYTES
+    return depth * per_event + 2 + 2 + 8 + 8 + 8 + 1 + 1 + _FILTER_BYTES + _DICT_ENTRY_BYTES
+
+
+def _protected_max(capacity: int) -> int:
+    """How many protected keys a full store keeps: the rest is probation, room for new keys
+    to show a second event."""
+    return capacity - max(1, capacity // 4)
+
+
+class EvictedKeys:
+    """Digests of keys evicted lately: a Bloom filter in two generations of ``span`` keys each,
+    so it remembers the last ``span`` to ``2 * span`` evicted keys, in a fixed number of bytes.
+
+    No false misses within that span; false hits at about 0.6%.
+    """
+
+    def __init__(self, span: int) -> None:
+        self.span = max(1, span)
+        self._size = _FILTER_BITS_PER_KEY * self.span  # bits per generation
+        self._current = bytearray((self._size + 7) // 8)
+        self._previous = bytearray((self._size + 7) // 8)
+        self._added = 0
+
+    @property
+    def bytes(self) -> int:
+        """What the two generations take."""
+        return len(self._current) + len(self._previous)
+
+    def add(self, owner: int) -> None:
+        """Remember the key whose ``hash()`` is ``owner``."""
+        if self._added >= self.span:
+            self._previous = self._current
+            self._current = bytearray(len(self._previous))
+            self._added = 0
+        self._added += 1
+        bits = self._current
+        size = self._size
+        first = owner & _MASK32
+        step = ((owner >> 32) & _MASK32) | 1
+        for probe in range(3):
+            position = (first + probe * step) % size
+            bits[position >> 3] |= 1 << (position & 7)
+
+    def __contains__(self, owner: int) -> bool:
+        return self._has(self._current, owner) or self._has(self._previous, owner)
+
+    def _has(self, bits: bytearray, owner: int) -> bool:
+        size = self._size
+        first = owner & _MASK32
+        step = ((owner >> 32) & _MASK32) | 1
+        for probe in range(3):
+            position = (first + probe * step) % size
+            if not (bits[position >> 3] >> (position & 7)) & 1:
+                return False
+        return True
 
 
 class OriginTable:
@@ -105,6 +188,8 @@ class WindowStore:
     no age limit) and the key is not in its cooldown.
     """
 
+    _evicted: EvictedKeys | None
+
     def __init__(
         self,
         depth: int,
@@ -130,6 +215,11 @@ class WindowStore:
         self._categories = array("Q")
         self._owners = array("q")
         self._referenced = bytearray()
+        self._protected = bytearray()
+        self.protected_keys = 0
+        self._protected_max = _protected_max(capacity)
+        # Made at the first eviction: a store that never fills never pays for it.
+        self._evicted = None
         self._allocated = 0
         self._slots: dict[int, int] = {}
         self._hand = 0
@@ -142,7 +232,8 @@ class WindowStore:
 
     @property
     def bytes(self) -> int:
-        """The most the store can take, in bytes (when it holds ``capacity`` keys)."""
+        """The most the store can take, in bytes (when it holds ``capacity`` keys; the filter
+        of evicted keys included)."""
         return self.capacity * record_bytes(self.depth, self.distinct)
 
     def _grow(self) -> None:
@@ -161,6 +252,7 @@ class WindowStore:
         self._categories.frombytes(bytes(8 * more))
         self._owners.frombytes(bytes(8 * more))
         self._referenced.extend(bytes(more))
+        self._protected.extend(bytes(more))
         self._allocated = new
 
     def add(
@@ -181,6 +273,10 @@ class WindowStore:
         ``accept``, when given, is asked (with the time of the window's oldest event) before a
         crossing is reported: when it says no, the window does not cross and no cooldown
         starts (a rule's further condition, such as a share of errors).
+
+        An event earlier than the key's newest by more than ``window_secs`` (``cooldown_secs``
+        when ``window_secs`` is negative) is a clock step: the key's events and cooldown are
+        forgotten first.
         """
         owner = hash(key)
         held = self._slots.get(owner)
@@ -194,10 +290,23 @@ class WindowStore:
         else:
             slot = held
             self._referenced[slot] = 1
+            if not self._protected[slot]:
+                self._protected[slot] = 1  # its second event: no longer a one-off
+                self.protected_keys += 1
             filled = self._filled[slot]
             head = self._heads[slot]  # next position to write
         depth = self.depth
         base = slot * depth
+        if filled:
+            newest = self._times[base + (head - 1) % depth]
+            if when < newest - (window_secs if window_secs >= 0 else cooldown_secs):
+                # The clock went back: the cooldown ends in the old time, and the events
+                # would make a window of the wrong length.
+                filled = 0
+                head = 0
+                self._filled[slot] = 0
+                self._quiet[slot] = _NEVER
+                self._categories[slot] = 0
         digest = None
         if value is not None and self.distinct:
             digest = hash(value)
@@ -263,21 +372,44 @@ class WindowStore:
             del slots[self._owners[slot]]
         slots[owner] = slot
         self._owners[slot] = owner
-        # A new key starts unreferenced: a flood of one-off keys evicts its own members before
-        # any key that came back (the attacker the flood was meant to push out). Its head and
-        # fill are written by add(), which asked for the record.
-        self._referenced[slot] = 0
+        # A new key starts on probation, unreferenced: a flood of one-off keys evicts its own
+        # members before any key that came back (the attacker the flood was meant to push
+        # out), unless it was evicted lately, so came back already. Its head and fill are
+        # written by add(), which asked for the record.
+        evicted = self._evicted
+        back = evicted is not None and owner in evicted
+        self._referenced[slot] = 1 if back else 0
+        self._protected[slot] = 1 if back else 0
+        if back:
+            self.protected_keys += 1
         self._quiet[slot] = _NEVER
         self._categories[slot] = 0
         return slot
 
     def _evict(self) -> int:
+        """The slot of the key to evict: the first probation key from the clock hand on.
+
+        Protected keys the hand passes lose their reference bit, or, without it and when
+        there are more than :func:`_protected_max`, their protection. Amortised O(1): a step
+        clears a bit an event set, demotes a key a second event promoted, or passes a
+        protected key while a quarter of the store at least is on probation (the keys the
+        hand passed are taken by new keys behind it, so a turn evicts that quarter).
+        """
         referenced = self._referenced
+        protected = self._protected
         hand = self._hand
         capacity = self.capacity
-        while referenced[hand]:
-            referenced[hand] = 0
+        while protected[hand]:
+            if referenced[hand]:
+                referenced[hand] = 0
+            elif self.protected_keys > self._protected_max:
+                protected[hand] = 0
+                self.protected_keys -= 1
             hand = hand + 1 if hand + 1 < capacity else 0
         self._hand = hand + 1 if hand + 1 < capacity else 0
         self.evictions += 1
+        evicted = self._evicted
+        if evicted is None:
+            evicted = self._evicted = EvictedKeys(EVICTED_SPAN * capacity)
+        evicted.add(self._owners[hand])
         return hand

@@ -222,3 +222,82 @@ def test_a_steady_busy_client_below_the_floor_never_floods() -> None:
             Observation(access(n, 1000.0 + n / 20, status=200), Urgency.STANDARD, ())
         )
     assert crossings == []
+
+
+CHURN_MAX_KEYS = 300
+
+
+def one_off_failures(count: int, first: int, when: float) -> list[Observation]:
+    """401s from ``count`` distinct IPv6 /64s, one each (from the ``first``-th on)."""
+    return [
+        auth_failure(
+            access(0, when, client=f"2001:db8:{n // 65536:x}:{n % 65536:x}::1", status=401)
+        )
+        for n in range(first, first + count)
+    ]
+
+
+def brute_force_rules() -> ThresholdEngine:
+    return ThresholdEngine(
+        [
+            (UrgentBurst(), FIVE_IN_60),
+            (BruteForceSuccess(), ThresholdSettings(True, 5, 600.0, 600.0, Severity.CRITICAL)),
+        ],
+        max_keys=CHURN_MAX_KEYS,
+    )
+
+
+def login(engine: ThresholdEngine, when: float) -> list[str]:
+    success = access(99, when, status=200)
+    success.user = "admin"
+    return [c.rule.id for c in engine.observe(Observation(success, Urgency.STANDARD, ()))]
+
+
+def test_a_brute_force_is_detected_through_more_one_off_clients_than_keys_held() -> None:
+    """The red team's fast variant, scaled: more one-off failing clients than a rule holds
+    between each pair of failures evicted every failure before the next (no alert at all)."""
+    engine = brute_force_rules()
+    raised = []
+    for i in range(10):
+        raised += [
+            c.rule.id for c in engine.observe(auth_failure(access(i, 1000.0 + 6 * i, status=401)))
+        ]
+        for observation in one_off_failures(
+            2 * CHURN_MAX_KEYS, 2 * CHURN_MAX_KEYS * i, 1001.0 + 6 * i
+        ):
+            assert not engine.observe(observation)
+    raised += login(engine, 1058.0)
+    assert raised == ["urgent-burst", "brute-force-success"]
+
+
+def test_a_slow_brute_force_survives_a_flood_of_one_off_clients_before_the_login() -> None:
+    """The slow variant: five failures, then seven times the keys held in one-off failures."""
+    engine = brute_force_rules()
+    for i in range(5):
+        assert not engine.observe(auth_failure(access(i, 1000.0 + 16 * i, status=401)))
+    for observation in one_off_failures(7 * CHURN_MAX_KEYS, 0, 1100.0):
+        engine.observe(observation)
+    assert login(engine, 1590.0) == ["brute-force-success"]
+
+
+def test_evictions_from_the_brute_force_rules_own_failures_are_counted() -> None:
+    settings = ThresholdSettings(True, 5, 600.0, 600.0, Severity.CRITICAL)
+    engine = ThresholdEngine([(BruteForceSuccess(), settings)], max_keys=100)
+    for observation in one_off_failures(1000, 0, 1000.0):
+        engine.observe(observation)
+    assert engine.evictions == 900
+
+
+def test_a_flooder_is_counted_after_one_off_clients_filled_the_bucket() -> None:
+    """A bucket full of one-off clients used to refuse every new client, the flooder too."""
+    settings = ThresholdSettings(True, 300, 10.0, 300.0, Severity.HIGH, baseline_factor=10)
+    engine = ThresholdEngine([(RequestFlood(), settings)], max_keys=CHURN_MAX_KEYS)
+    for n in range(CHURN_MAX_KEYS):
+        event = access(n, 1000.0, client=f"2001:db8:{n:x}::1", status=200)
+        assert not engine.observe(Observation(event, Urgency.STANDARD, ()))
+    crossings = []
+    for n in range(1000):
+        event = access(n, 1001.0 + n / 200, client="198.51.100.7", status=200)
+        crossings += engine.observe(Observation(event, Urgency.STANDARD, ()))
+    assert [c.key.shown for c in crossings] == ["198.51.100.7"]
+    assert engine.evictions >= CHURN_MAX_KEYS // 2  # the one-off clients swept away, counted

@@ -97,3 +97,52 @@ def test_ipv6_clients_are_counted_per_64_and_ipv4_per_address() -> None:
     assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
     assert client_key("198.51.100.7") == "198.51.100.7"
     assert len(client_key("h" * 5000)) <= 64
+
+
+def test_one_off_keys_never_evict_a_key_with_several_events() -> None:
+    """Plain CLOCK lost the key once the hand went round twice between its events."""
+    store = _store(depth=5, capacity=300)
+    _add(store, "attacker", 0)
+    _add(store, "attacker", 1)
+    for n in range(3000):  # ten times the capacity in one-off keys, nothing from the attacker
+        _add(store, f"one-off {n}", 2)
+    assert store.count("attacker") == 2
+    assert _add(store, "attacker", 3) is None and _add(store, "attacker", 4) is None
+    assert _add(store, "attacker", 5) is not None
+    assert store.evictions == 3001 - 300
+
+
+def test_a_key_evicted_by_one_off_keys_comes_back_protected() -> None:
+    """More one-off keys than the store holds between each of the attacker's events: every
+    first event is evicted, but the second comes back protected and the rest count."""
+    store = _store(depth=5, capacity=300)
+    hits = []
+    for event in range(6):
+        hits.append(_add(store, "attacker", 10 * event))
+        for n in range(600):
+            _add(store, f"one-off {event} {n}", 10 * event + 1)
+    assert store.count("attacker") == 5  # the first event only was lost
+    assert [hit is not None for hit in hits] == [False] * 5 + [True]
+
+
+def test_a_clock_stepped_back_starts_the_key_afresh_with_its_cooldown() -> None:
+    store = _store()
+    assert [_add(store, "k", when) is not None for when in (1000, 1001, 1002)][-1]
+    # A line a little out of order is not a clock step: counted, still in the cooldown.
+    assert _add(store, "k", 990) is None and store.count("k") == 3
+    # The host's clock went back an hour: the same attack again is a new alert.
+    again = [_add(store, "k", when) for when in (-2600, -2599, -2598)]
+    assert again[-1] is not None and again[-1].first_time == -2600
+
+
+def test_a_clock_set_a_year_ahead_does_not_mute_the_key() -> None:
+    year = 365 * 86400.0
+    store = _store()
+    assert _add(store, "k", 1000 + year) is None
+    assert _add(store, "k", 1001 + year) is None
+    assert _add(store, "k", 1002 + year) is not None  # its cooldown ends a year ahead
+    assert [_add(store, "k", when) is not None for when in (1000, 1001, 1002)] == [
+        False,
+        False,
+        True,
+    ]
