@@ -23,26 +23,23 @@ from pathlib import Path
 from typing import TypeVar
 
 from lwsyslog.config import load_config
-from lwsyslog.errors import LwsyslogError, StoreError
+from lwsyslog.errors import LwsyslogError
 from lwsyslog.events import origin_at
 from lwsyslog.hosts import HostEvent, host_alert
 from lwsyslog.matching import dbcache
 from lwsyslog.metrics.figures import Figures
-from lwsyslog.notify.notifier import Notifier
-from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
 from lwsyslog.omprog.envelope import Envelope, EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.privileges import DEFAULT_USER, STATE_DIR_MODE, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
+from lwsyslog.omprog.sink_set import build_sinks
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.rulepack.source import PACK_SOURCE
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 from lwsyslog.sigma.source import SIGMA_SOURCE
-from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 from lwsyslog.status.monitor import Monitor
-from lwsyslog.store.sink import StoreSink
 from lwsyslog.thresholds.pressure import EvictionWatch
 
 __all__ = ["OmprogProgram", "StartError", "describe_error", "rule_files_stamp"]
@@ -196,39 +193,6 @@ class OmprogProgram:
             )
             return MemoryReplayGuard()
 
-    def _build_sinks(self, config: Config) -> list[Sink]:
-        sinks: list[Sink] = []
-        if config.messages_file_enabled:
-            if config.messages_file_path:
-                sink = MessagesFileSink(config.messages_file_path, fsync=config.messages_file_fsync)
-                _probe(sink, self.diagnostics)
-                sinks.append(sink)
-            else:
-                self.diagnostics.warning("messages file enabled but no path set: not written")
-        if config.journald_enabled:
-            sinks.append(JournaldSink())
-        if config.store.enabled:
-            try:
-                sinks.append(_store_sink(config, self.options.state_dir))
-            except (StoreError, OSError) as error:
-                # A locked store (a VACUUM, an admin's open transaction) must not stop the
-                # program: journald and the messages file still take the alerts.
-                self.diagnostics.warning(f"alert store off: {error}")
-        if config.notify.enabled:
-            try:
-                sinks.append(
-                    Notifier(
-                        config.notify,
-                        outbox_path(self.options.state_dir, self.options.instance),
-                        report=self.diagnostics,
-                    )
-                )
-            except (OutboxError, OSError) as error:
-                self.diagnostics.warning(f"notifications off: {error}")
-        if not sinks:
-            self.diagnostics.warning("no sink is enabled: alerts are counted, not written")
-        return sinks
-
     def _build_pipeline(self, config: Config) -> Pipeline:
         store = dbcache.configured(
             config.database_cache, dbcache.program_dir(self.options.state_dir)
@@ -239,7 +203,7 @@ class OmprogProgram:
         dbcache.use(store)
         return Pipeline(
             config,
-            sinks=self._build_sinks(config),
+            sinks=build_sinks(config, self.options, self.diagnostics),
             guard=self.guard,
             spool_dir=self.options.state_dir,
         )
@@ -600,24 +564,3 @@ def _user_exists(name: str) -> bool:
     except KeyError:
         return False
     return True
-
-
-def _store_sink(config: Config, state_dir: Path) -> StoreSink:
-    store = config.store
-    return StoreSink.open(
-        store.path or state_dir / "alerts.db",
-        retention_days=store.retention_days,
-        max_rows=store.max_rows,
-        max_bytes=store.max_bytes,
-    )
-
-
-def _probe(sink: MessagesFileSink, diagnostics: Diagnostics) -> None:
-    """Open the messages file now so a problem shows at start, not at the first alert."""
-    try:
-        sink.open()  # created 0640, group adm, as the sink itself creates it
-    except OSError as error:
-        diagnostics.error(
-            f"messages file {sink.path} not writable ({type(error).__name__}: {error}); lines "
-            "with alerts are answered with an error until it is"
-        )
