@@ -375,9 +375,11 @@ class OmprogProgram:
         """Put the new configuration and pipeline in the place of the running ones."""
         old = self.pipeline
         old.close()
-        lost = old.dispatcher.pending
+        lost = pipeline.dispatcher.inherit(old.dispatcher)
         if lost:
-            self.diagnostics.error(f"reload: {lost} alerts a sink never took were dropped")
+            self.diagnostics.error(
+                f"reload: {lost} alerts for a sink no longer configured were dropped"
+            )
         pipeline.stats = old.stats  # counters run on across reloads
         self.pipeline = pipeline
         self.config = config

@@ -218,6 +218,29 @@ class Dispatcher:
                     )
         return True
 
+    def inherit(self, old: Dispatcher) -> int:
+        """Take over what ``old`` (closed, replaced by a reload) still owes: each sink's
+        backlog goes on to the sink of the same name here, and its alerts not yet remembered
+        by the guard are remembered once these sinks took them. Returns how many alerts are
+        lost because their sink is no longer configured.
+
+        The backlog objects move whole (memory and the spool file they share the path of), so
+        nothing is read twice or dropped; a backlog this dispatcher made for the same sink is
+        empty at this point apart from that same spool file, which it gives up.
+        """
+        lost = 0
+        for name, backlog in old._backlogs.items():
+            if name in self._backlogs:
+                if backlog:
+                    self._backlogs[name] = backlog
+                    self._last_error[name] = old._last_error.get(name, "not taken before reload")
+            else:
+                lost += len(backlog)
+        self._unsettled.extend(old._unsettled)
+        old._unsettled = []
+        self._update_retry_at()
+        return lost
+
     def reopen(self) -> None:
         """Reopen every sink (SIGHUP)."""
         for sink in self.sinks:

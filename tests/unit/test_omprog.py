@@ -821,3 +821,33 @@ def test_a_messages_file_that_stays_unwritable_stops_holding_lines_after_hold_se
     assert transaction(envelope(SQLI.format(ip="203.0.113.46"))) == "OK"
     assert program.finish()[0] == 0
     assert [sqli_count(messages, f"203.0.113.{n}") for n in (44, 45, 46)] == [1, 1, 1]
+
+
+@pytest.mark.parametrize(
+    "mode",
+    [("--transactions",), ("--transactions", "--one-process")],
+    ids=["two-processes", "one-process"],
+)
+def test_a_reload_to_a_writable_messages_file_delivers_the_alerts_still_waiting(
+    tmp_path: Path, start: Start, mode: tuple[str, ...]
+) -> None:
+    """Pointing the messages file somewhere writable and sending SIGHUP dropped the alert
+    that waited for the old one ("1 alerts a sink never took were dropped"); rsyslog's copy
+    of the batch was then counted as a copy, so the alert reached no messages file at all."""
+    blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
+    blocker.write_text("in the way\n")
+    program = start(None, *mode)
+    batch = envelope(SQLI.format(ip="203.0.113.47"))
+    assert program.send(BEGIN) == "OK"
+    assert program.send(batch) == "DEFER_COMMIT"
+    assert program.send(COMMIT).startswith("Error: messages-file")
+    moved = tmp_path / "elsewhere" / "messages"
+    (tmp_path / "lwsyslog.toml").write_text(config_text(moved))
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("configuration reloaded")
+    assert program.send(BEGIN) == "OK"
+    assert program.send(batch) == "DEFER_COMMIT"  # rsyslog sends the failed batch again
+    assert program.send(COMMIT) == "OK"
+    assert program.finish()[0] == 0
+    assert sqli_count(moved, "203.0.113.47") == 1
+    assert "were dropped" not in program.stderr()
