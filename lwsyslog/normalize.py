@@ -296,6 +296,7 @@ TEXT_FIELDS: Final[frozenset[str]] = frozenset(
         "cookie",
         "headers",
         "referer",
+        "user",
         "message",
         "code",
         "module",
