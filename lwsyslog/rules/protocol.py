@@ -273,8 +273,9 @@ class ProtocolEncodingFlood(Rule):
     overlong sequences).
 
     Each distinct one costs the decoder a Python call, so it resolves that many per field and
-    leaves the rest as it is: a flood of them would otherwise cost a line twenty normal ones,
-    and what is left undecoded may hide a payload from the other rules. No browser sends
+    no more one by one (percent escapes past the cap are decoded in bulk, references left as
+    they are): a flood of them would otherwise cost a line twenty normal ones, and what is
+    left undecoded may hide a payload from the other rules. No browser sends
     hundreds of distinct references or ``%u`` escapes in one field; hitting the cap is the
     evidence. Cheap: a field is looked at only when it holds enough ``%`` and ``&`` together
     to meet a cap (C-level counts), and then the decoder's own flag decides
@@ -289,11 +290,13 @@ class ProtocolEncodingFlood(Rule):
         "escapes in one field (decoder evasion)"
     )
     logs = BOTH
-    # What a flooded field's decoded text still holds: the references and escapes past the
-    # cap ("&", "%"), or overlong lead bytes read as Latin-1 (C0/C1/E0/F0 lower-cased).
+    # A flooded field's decoded text may hold nothing to look for: the references past the
+    # cap ("&"), overlong lead bytes read as Latin-1 (C0/C1/E0/F0 lower-cased), but %uXXXX
+    # escapes past the cap are decoded in bulk (any text). So no literal selects the rule:
+    # every field value is a candidate and the decoder's flag decides (a C call, cached per
+    # value).
     triggers = dict.fromkeys(
-        ("path", "query", "user_agent", "referer", "cookie", "headers", "message"),
-        r"&|%|\xe0|\xe1|\xf0",
+        ("path", "query", "user_agent", "referer", "cookie", "headers", "message"), r"[\s\S]"
     )
     # Confirmed on the field's decoded text as the scan finds it (cached per field value):
     # a query's "&" costs a lookup there, not an evaluation of the line.

@@ -42,6 +42,7 @@ class AccessSample:
     user_agent: str = BROWSER_UA
     referer: str = ""
     cookie: str = ""
+    user: str = ""
     protocol: str = "HTTP/1.1"
     request_line: str | None = None
     client_ip: str = _SAMPLE_IP
@@ -55,7 +56,8 @@ class AccessSample:
             request_line = " ".join(p for p in (self.method, self.target, self.protocol) if p)
         status = "-" if self.status is None else str(self.status)
         raw = (
-            f'{self.client_ip} - - [01/Jun/2024:12:00:00 +0000] "{request_line}" {status} 512 '
+            f"{self.client_ip} - {_field(self.user)} [01/Jun/2024:12:00:00 +0000] "
+            f'"{request_line}" {status} 512 '
             f'"{_field(self.referer)}" "{_field(self.user_agent)}"'
         )
         return AccessEvent(
@@ -72,6 +74,7 @@ class AccessSample:
             referer=self.referer,
             user_agent=self.user_agent,
             cookie=self.cookie,
+            user=self.user,
             extra={f"header:{name.lower()}": value for name, value in self.headers},
             cut=self.cut,
         )

@@ -21,6 +21,20 @@ __all__ = [
     "SqliUnionSelect",
 ]
 
+# One separator in SQL: white space, or a comment that a line break ends ("#" in MySQL, "--"
+# in every dialect). sqlmap's space2hash and space2dash write one for every space
+# (``1%23x%0AAND%23y%0A9227=9227``). Only the SQL rules read "#...\n" as a space: the text
+# other rules read keeps it (``#<script>`` is still markup).
+_S = r"(?:\s|#[^\n]*\n|--[^\n]*\n)"
+# What SQL needs after SELECT: a literal, "*", "@@", a parenthesis, NULL/TOP/DISTINCT, or a
+# name that a comma, FROM, a call, a concatenation or a comment follows ("UNION SELECT
+# committee" in a search is English); or nothing, the value ending there (a fuzzing list's
+# "' UNION SELECT").
+_SELECTED = (
+    rf"(?:{_S}*(?:$|[&;]|-?\d|[(*@`]|['\"][^'\"]*['\"])|{_S}+(?:null|distinct|all|top|case)\b"
+    rf"|{_S}+[a-z_][\w.$]*{_S}*(?:[(,)]|\|\||\bfrom\b|\binto\b|--|#|/\*|;))"
+)
+
 
 class SqliUnionSelect(PatternRule):
     """``UNION [ALL] SELECT``: appending attacker rows to a query's result."""
@@ -32,8 +46,11 @@ class SqliUnionSelect(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     # "union" and "select" whole words (not "reunion", "selection"): the letter before and
-    # after are matched, the report is the words.
-    pattern = Regex(r"(?:^|[^a-z])(?P<frag>union(?:\s+(?:all|distinct))?[\s(]*select)(?:$|[^a-z])")
+    # the start of the selected list after them are matched, the report is the words;
+    # what SQL needs after it (:data:`_SELECTED`) is matched but not reported.
+    pattern = Regex(
+        rf"(?:^|[^a-z])(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
+    )
     words = frozenset({"union"})
     gate = " \n("
     must_match = (
@@ -44,11 +61,21 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/p?id=1%2527%2520union%2520select%2520null--"),
         AccessSample(target="/", cookie="lang=en' union select null,version()-- -"),
         ErrorSample(message="File does not exist: /var/www/html/index.php' UNION(SELECT 1)"),
+        AccessSample(
+            target="/item.php?id=-1%23a%0AUNION%23b%0ASELECT%23c%0Ausername,password%23d%0AFROM"
+        ),
+        AccessSample(target="/item.php?id=-1--a%0AUNION--b%0AALL--c%0ASELECT--d%0ANULL"),
+        AccessSample(target="/item.php?id=1%27%20UNION%20SELECT%20password%20FROM%20users--"),
+        AccessSample(target="/item.php?id=1%20UNION%20SELECT%20@@version"),
+        AccessSample(target="/search?q=%5Cx27UNION%20SELECT&page=1"),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
         AccessSample(target="/search?q=union+station"),
         AccessSample(target="/about/european-union/select-committee"),
+        AccessSample(target="/search?q=european+union+select+committee"),
+        AccessSample(target="/search?q=credit+union+select+account+types"),
+        AccessSample(target="/search?q=union+select%22+menu"),
     )
 
 
@@ -100,8 +127,8 @@ class SqliTautology(PatternRule):
 
 # AND/OR/WHERE... and a comparison of a number (or sums of numbers) with something.
 _CONDITION = (
-    r"(?:(?:\b|\d)(?:and|or|xor|where|having|when|not)|&&|\|\|)\s*\(*\s*"
-    r"-?\d+(?:\s*[-+*/%]\s*\d+)*\s*(?:=|<>|!=|<=>|<=?|>=?)\s*\(*\s*"
+    rf"(?:(?:\b|\d)(?:and|or|xor|where|having|when|not)|&&|\|\|){_S}*\(*{_S}*"
+    rf"-?\d+(?:{_S}*[-+*/%]{_S}*\d+)*{_S}*(?:=|<>|!=|<=>|<=?|>=?){_S}*\(*{_S}*"
 )
 
 
@@ -131,11 +158,18 @@ class SqliBlindProbe(PatternRule):
         r"|(?:\)|\b\d+)\s*order\s+by\s+\d+\s*(?:--|#|;)"
         r"|\b(?:r?like|regexp)\s*\(*\s*select\b"
         r"|\(\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+\s*\)\s*[*/+-]\s*\d"
+        # BETWEEN on literals, ending the value (sqlmap: "AND 9227 BETWEEN 9227 AND 9227").
+        rf"|(?:\b|\d)(?:and|or|xor|where|having|when){_S}+-?\d+{_S}+(?:not{_S}+)?between"
+        rf"{_S}+-?\d+{_S}+and{_S}+-?\d+{_S}*(?:$|[&);#]|--|/\*)"
+        # GREATEST/LEAST of literals compared with one (sqlmap: "AND GREATEST(9227,9226)=9227").
+        rf"|\b(?:greatest|least){_S}*\({_S}*-?\d+{_S}*,{_S}*-?\d+{_S}*\){_S}*"
+        r"(?:=|<>|!=|<=?|>=?)\s*-?\d"
     )
     words = frozenset(
         {
             "and", "or", "xor", "where", "having", "when", "not", "elt", "make_set", "iif", "if",
-            "nullif", "ifnull", "case", "order", "like", "rlike", "regexp",
+            "nullif", "ifnull", "case", "order", "like", "rlike", "regexp", "between",
+            "greatest", "least",
         }
     )  # fmt: skip
     trigger = r"&&|\|\||\(\s*-?\d+\s*[=<>!]"
@@ -157,6 +191,10 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/list?page=-1%20OR%2017-7=10"),
         AccessSample(target="/list?view=-1%20OR%203*2<(0%2b5%2b966-966)%20--%20"),
         AccessSample(target="/list?id=2AND%203=4"),
+        AccessSample(target="/item.php?id=1%23upgPydUzKpMX%0AAND%23RcDKhIr%0A9227=9227"),
+        AccessSample(target="/item.php?id=1--upgPydUzKpMX%0AAND--RcDKhIr%0A9227=9227"),
+        AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227"),
+        AccessSample(target="/item.php?id=1%20AND%20GREATEST(9227,9226)=9227"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ages+5+and+6+years"),
@@ -169,6 +207,8 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/search?q=pages+1-2+or+3-4"),
         AccessSample(target="/calc?expr=4-1%3D3"),
         AccessSample(target="/scores?q=won+4-1+and+drew+2-2"),
+        AccessSample(target="/search?q=kids+5+and+6+between+3+and+4+years"),
+        AccessSample(target="/search?q=greatest+(2+hits)+%3D+3+cds"),
     )
 
 
@@ -193,7 +233,10 @@ class SqliQuoteBreakout(PatternRule):
     pattern = Regex(
         r"['\"`]\s*\)*\s*(?:"
         r"--(?:\s|-|$)|#\s*$|;\s*--"
-        r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|select|waitfor)\b"
+        r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|waitfor)\b"
+        # SELECT and what SQL needs after it: not a quoted word ("select" element).
+        r"|select(?:\s*(?:-?\d|[(*@])|\s+(?:null\b|top\s+\d)"
+        r"|\s+[a-z_][\w.$]*\s*(?:[(,]|\bfrom\b))"
         r"|\(\s*select\s+(?:top\s+\d|distinct\b|null\b|\d|\*|[\w.$]+\s*\()"
         r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:\d|not\b|exists|select|substr|mid|ascii|char|length|"
         r"sleep|benchmark|if\s*\(|isnull\s*\(|case\b|true\b|false\b|null\b|@@|0x"
@@ -214,6 +257,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/login?u=x%27%20AND%20email%20IS%20NULL;%20--"),
         AccessSample(target="/login?u=admin%27%20or%20%27"),
         AccessSample(target="/login?u=%22%20or%20isNULL(1/0)%20/*"),
+        AccessSample(target="/p?id=1%27%20select%20password%20from%20users"),
+        AccessSample(target="/p?id=1%27)%20select%20*%20from%20users"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -225,6 +270,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/form?hint=%27(select+one)%27"),
         AccessSample(target="/search?q=%27tea%27+or+%27coffee%27+please"),
         AccessSample(target="/search?q=o%27neil+or+smith+is+nullable"),
+        AccessSample(target="/search?q=%22select%22+element+not+working"),
+        AccessSample(target="/search?q=%27select+all%27+checkbox"),
     )
 
 
@@ -293,6 +340,8 @@ class SqliDatabaseFingerprint(PatternRule):
         r"|sqlid_to_sqlhash|drithsx\s*\.\s*sn|utl_inaddr\s*\.\s*get_host_\w+)\s*\("
         r"|\bsysibm\s*\.\s*sys\w+|\brdb\$\w+|\bmaster\s*\.\.\s*sys\w+|\bmsysaccessobjects\b"
         r"|\bfrom\s+(?:dual|all_users|sysusers)\b"
+        # MySQL's double overflow error: EXP(~(SELECT * FROM (SELECT USER())a)).
+        r"|\bexp\s*\(\s*~\s*\("
         r"|\bcount\s*\(\s*\*\s*\)\s*from\s+[\w.$]+(?:\s+as)?\s+\w+\s*,\s*[\w.$]+"
     )
     words = frozenset(
@@ -305,6 +354,7 @@ class SqliDatabaseFingerprint(PatternRule):
             "sqlid_to_sqlhash", "drithsx", "utl_inaddr", "sysibm", "rdb", "master",
             "msysaccessobjects", "dual", "all_users", "sysusers", "count", "syscolumns",
             "syscomments", "sysdatabases", "sysxlogins", "sysprocesses", "cast", "convert",
+            "exp",
         }
     )  # fmt: skip
     trigger = r"@@|\|\||['\"]\s*\+"
@@ -326,6 +376,7 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/p?id=(select%20name%20from%20syscolumns)"),
         AccessSample(target="/p?id=(SELECT%20CONCAT(CHAR(95),CHAR(33),CHAR(64)))"),
         AccessSample(target="/p?id=1%20AND%201=CAST(version%20AS%20NUMERIC)"),
+        AccessSample(target="/p?id=1%20AND%20EXP(~(SELECT%20*%20FROM%20(SELECT%20USER())a))"),
     )
     must_not_match = (
         AccessSample(target="/docs/system-requirements"),
@@ -337,6 +388,8 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/tools?q=convert+(integer+to+roman)"),
         AccessSample(target="/search?q=cast+(tom+as+the+lead)"),
         AccessSample(target="/units/convert?from=int&to=char"),
+        AccessSample(target="/search?q=~(select+a+size)"),
+        AccessSample(target="/calc?expr=exp(2)*~3"),
     )
 
 
@@ -396,10 +449,12 @@ class SqliSubqueryCondition(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     # What reads as SQL comes before the first ")" after SELECT, no ";" before the ")" that
-    # closes the sub-query.
+    # closes the sub-query. The sub-query may be the argument of functions
+    # (``AND ASCII(SUBSTRING((SELECT ...),1,1))>64``, ``AND LENGTH((SELECT ...))=32``).
     pattern = Regex(
-        r"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|)\s*\(+\s*select\b"
-        r"[^);]*?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d)[^;]*?\)\s*"
+        rf"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|){_S}*"
+        rf"(?:[a-z_]\w*{_S}*\({_S}*)*\(+{_S}*select\b"
+        rf"[^);]*?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d)[^;]*?\){_S}*"
         r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:like|in|between)\b)"
     )
     words = frozenset({"select"})
@@ -413,11 +468,24 @@ class SqliSubqueryCondition(PatternRule):
             target="/item?id=1%20OR%20(SELECT%20ALPHA(NULL)%20FROM%20VERSIONS)%20IS%20NOT%20NULL"
         ),
         AccessSample(target="/", cookie="id=7 && (select count(*) from users)>0"),
+        AccessSample(
+            target="/item.php?id=1%20AND%20ascii(substring((select%20password%20from%20users"
+            "%20limit%201),1,1))%3E64"
+        ),
+        AccessSample(
+            target="/item.php?id=1%20AND%20ISNULL(ASCII(SUBSTRING(CAST((SELECT%20LOWER(name)"
+            "%20FROM%20users)%20AS%20NVARCHAR(4000)),1,1)),0)%3E64"
+        ),
+        AccessSample(
+            target="/item.php?id=1%20AND%20length((select%20password%20from%20users"
+            "%20limit%201))=32"
+        ),
     )
     must_not_match = (
         AccessSample(target="/shop?q=size+and+(select+a+colour)"),
         AccessSample(target="/help?q=pick+one+or+(select+none)+to+skip"),
         AccessSample(target="/form?note=name+and+(select+your+plan)+%3D+required+fields"),
+        AccessSample(target="/help?q=sizes+and+colours(select+one)+%3D+required"),
     )
 
 

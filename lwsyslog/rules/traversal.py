@@ -13,8 +13,11 @@ _FIELDS = ("target", "cookie", "referer", "message")
 # A file name ends here: not "etc/passwords" or "etc/hosts-file". The character is matched
 # (RE2 has no look-ahead) and left out of the report (the name is group "frag...").
 _END = r"(?:$|[^\w-])"
+# "/etc/" also with empty or "." segments after it ("/etc//passwd", "/etc/./passwd": the
+# same file to the OS, a different string to a filter).
+_ETC = r"etc/(?:\.?/)*"
 # Unix password files, named anywhere in a value.
-_PASSWD = r"(?P<frag>/?etc/(?:passwd|shadow|gshadow|master\.passwd|security/passwd))" + _END
+_PASSWD = rf"(?P<frag>/?{_ETC}(?:passwd|shadow|gshadow|master\.passwd|security/passwd))" + _END
 # Before a name that needs no "/": the start of the value, or no part of a word or a file
 # name (a separator, a quote), or "..".
 _BEFORE = r"(?:^|[^\w.-])"
@@ -37,7 +40,7 @@ _MESSAGE_FILES = linear_search(
     Regex(
         rf"{_PASSWD}|"
         + _names(
-            r"etc/(?:group|hosts|issue|motd|crontab|sudoers)|(?:boot|win|system)\.ini"
+            rf"{_ETC}(?:group|hosts|issue|motd|crontab|sudoers)|(?:boot|win|system)\.ini"
             r"|global\.asa",
             r"(?:windows|winnt)/system32|system32/(?:cmd\.exe|config/sam)|web-inf/web\.xml"
             r"|inetpub/wwwroot",
@@ -122,11 +125,11 @@ class TraversalSystemFile(PatternRule):
     pattern = Regex(
         rf"{_PASSWD}|{_BEFORE}(?P<frag1>[a-z]:(?:windows|winnt|inetpub))|"
         + _names(
-            r"etc/(?:group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|fstab|mtab"
+            rf"{_ETC}(?:group|hosts|issue|motd|crontab|sudoers|hostname|resolv\.conf|fstab|mtab"
             r"|inittab)|(?:boot|win|system)\.ini|autoexec\.bat|global\.asa"
             r"|(?:web|applicationhost)\.config|unattend\.xml|repair/sam|inetpub/wwwroot"
             r"|(?:windows|winnt)/(?:system32|repair|panther)|system32/(?:cmd\.exe|config/sam)",
-            r"etc/(?:apache2|httpd|nginx|mysql|ssh)/|(?:windows|winnt)/(?:system32|repair|panther)/"
+            rf"{_ETC}(?:apache2|httpd|nginx|mysql|ssh)/|(?:windows|winnt)/(?:system32|repair|panther)/"
             r"|system32/(?:drivers/etc|inetsrv)|(?:web|meta)-inf/",
             2,
             dots=True,
@@ -165,6 +168,9 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/x?file=c:windowssystem32"),
         AccessSample(target="/x?file=d:inetpub%5Cwwwroot%5Cglobal.asa"),
         AccessSample(target="/x?file=c:boot.ini"),
+        AccessSample(target="/view.php?file=/etc//passwd"),
+        AccessSample(target="/view.php?file=/etc/./passwd"),
+        AccessSample(target="/view.php?file=/etc/.//./hosts"),
     )
     must_not_match = (
         AccessSample(target="/blog/etc/passwords-best-practices"),
@@ -179,6 +185,8 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/search?q=vs:windows+11"),
         AccessSample(target="/x?time=12:winnt"),
         AccessSample(target="/files?name=site.web.config"),
+        AccessSample(target="/docs?page=etc/./passwords-guide"),
+        AccessSample(target="/docs?page=etc/../passwd-reset-help"),
         ErrorSample(message="workerEnv.init() ok /etc/httpd/conf/workers2.properties"),
         ErrorSample(
             message="AH01630: client denied by server configuration: /srv/www/.htaccess",

@@ -75,8 +75,14 @@ class XssJsUri(PatternRule):
     description = "script URI scheme (javascript:, vbscript:, data:text/html)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # After the scheme, code: not a title such as "javascript: the good parts" (a word and
+    # another word after a space), unless the word is a JavaScript operator or global
+    # ("javascript: void ..."). What the code starts with is matched, not reported.
     pattern = Regex(
-        r"(?:java|vb|live)\s?script\s*:|data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
+        r"(?P<frag>(?:java|vb|live)\s?script\s*:)\s*(?:$|[^\sa-z]|[a-z][\w.$]*(?:$|\s*[^\s\w])"
+        r"|(?:void|typeof|delete|this|top|self|parent|window|document|location|eval|alert"
+        r"|prompt|confirm)\b)"
+        r"|data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
     )
     words = frozenset({"javascript", "vbscript", "livescript", "script", "data"})
     gate = "(`;<:"
@@ -85,10 +91,15 @@ class XssJsUri(PatternRule):
         AccessSample(target="/redirect?url=JaVa%09ScRiPt%3Aalert(1)"),
         AccessSample(target="/r?u=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="),
         AccessSample(target="/r?u=data:text/html,%20hello%3E"),
+        AccessSample(target="/redirect?url=javascript://%250Aalert(1)"),
+        AccessSample(target="/redirect?url=javascript:%20void%20document.cookie"),
+        AccessSample(target="/redirect?url=javascript:"),
     )
     must_not_match = (
         AccessSample(target="/learn/javascript/closures"),
         AccessSample(target="/api/data?format=json"),
+        AccessSample(target="/books/search?q=javascript:+the+good+parts"),
+        AccessSample(target="/books/search?q=JavaScript:+The+Definitive+Guide&page=2"),
     )
 
 
