@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lwsyslog.thresholds.missing import Scan404Burst, ScanDistinct404
+from lwsyslog.thresholds.prefixes import PrefixBruteForce
 from lwsyslog.thresholds.rules import (
     AttackRepeat,
     AuthBruteForce,
@@ -20,6 +21,7 @@ THRESHOLD_RULES: tuple[type[ThresholdRule], ...] = (
     UrgentBurst,
     AuthBruteForce,
     LoginPostBurst,
+    PrefixBruteForce,
     BruteForceSuccess,
     Scan404Burst,
     ScanDistinct404,

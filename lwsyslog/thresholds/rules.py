@@ -36,6 +36,7 @@ __all__ = [
     "ThresholdRule",
     "UrgentBurst",
     "WindowKey",
+    "is_login_post",
 ]
 
 
@@ -173,6 +174,11 @@ _LOGIN_PATH = linear_search(
 ).search
 
 
+def is_login_post(event: AccessEvent) -> bool:
+    """A POST to a login form (wp-login.php, /login, xmlrpc.php, ...)."""
+    return event.method == "POST" and bool(event.client_ip) and _LOGIN_PATH(event.path) is not None
+
+
 class LoginPostBurst(ThresholdRule):
     """Repeated POSTs to a login form from one client: password guessing through the app."""
 
@@ -183,12 +189,7 @@ class LoginPostBurst(ThresholdRule):
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
-        if (
-            isinstance(event, AccessEvent)
-            and event.method == "POST"
-            and event.client_ip
-            and _LOGIN_PATH(event.path) is not None
-        ):
+        if isinstance(event, AccessEvent) and is_login_post(event):
             return (_client_key(event.client_ip),)
         return ()
 

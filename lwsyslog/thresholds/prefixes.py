@@ -1,0 +1,76 @@
+"""Password guessing spread over many IPv6 /64s of one /48.
+
+Every other rule counts an IPv6 client per /64, as one IPv4 address: a site's /48 holds 65,536
+of them, so an attacker who sends each guess from another /64 never reaches a per-client
+threshold (measured: 200 failed logins and a success from one /48, one /64 each, raised
+nothing). This rule counts, per /48, the distinct /64s that failed to log in: a few users of
+one network failing now and then stay far below it; a rotation reaches it.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterable
+from functools import lru_cache
+
+from lwsyslog.events import AccessEvent
+from lwsyslog.observation import Observation
+from lwsyslog.thresholds.keys import client_key
+from lwsyslog.thresholds.rules import ThresholdRule, WindowKey, is_login_post
+
+__all__ = ["PREFIX_LEN", "PrefixBruteForce", "ipv6_prefix"]
+
+#: The prefix a site (or one customer of an ISP) is usually given.
+PREFIX_LEN = 48
+_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
+
+
+@lru_cache(maxsize=4096)
+def ipv6_prefix(client_ip: str) -> str | None:
+    """The /48 of an IPv6 address, in RFC 5952 text (None: not IPv6, or IPv4-mapped)."""
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, client_ip.split("%", 1)[0])
+    except (OSError, ValueError):
+        return None
+    if packed[:12] == _MAPPED_PREFIX:
+        return None
+    network = socket.inet_ntop(socket.AF_INET6, packed[: PREFIX_LEN // 8] + bytes(10))
+    return f"{network}/{PREFIX_LEN}"
+
+
+def _failed_attempt(observation: Observation) -> bool:
+    """An authentication failure, or a login form POST not answered with a redirect (a
+    successful login redirects; WordPress answers a wrong password 200)."""
+    if any("auth-failure" in finding.categories for finding in observation.findings):
+        return True
+    event = observation.event
+    return (
+        isinstance(event, AccessEvent)
+        and is_login_post(event)
+        and not (event.status is not None and 300 <= event.status < 400)
+    )
+
+
+class PrefixBruteForce(ThresholdRule):
+    """Failed logins from many distinct /64s of one IPv6 /48."""
+
+    id = "auth-brute-force-ipv6-prefix"
+    categories = ("brute-force",)
+    description = "authentication brute force spread over one IPv6 /48"
+    standard_methods = frozenset({"POST"})
+    counts_distinct = True
+
+    def keys(self, observation: Observation) -> Iterable[WindowKey]:
+        client = observation.client_ip
+        if ":" not in client or not _failed_attempt(observation):
+            return ()
+        prefix = ipv6_prefix(client)
+        if prefix is None:
+            return ()
+        return (WindowKey(prefix, distinct=client_key(client)),)
+
+    def message(self, key: WindowKey, count: int, window_secs: float) -> str:
+        return (
+            f"{self.description}: failed logins from {count} different /64s of {key.shown} "
+            f"within {window_secs:g}s (one client rotating its addresses; block the /48)"
+        )
