@@ -3,10 +3,15 @@
 A host is the syslog host name a line arrives with (the envelope's ``host``). The omprog
 program notes the host of each line in a plain dict (one store per line, nothing else) and at
 its housekeeping, at most every half second, hands the hosts it noted to
-:meth:`HostTracker.seen` with the wall-clock time; :meth:`HostTracker.check` then says which
-hosts have been quiet past their limit (``host-silent``) and :meth:`seen` which of those sent
-again (``host-back``). Each silence raises one ``host-silent`` and, at its end, one
-``host-back``.
+:meth:`HostTracker.seen`; :meth:`HostTracker.check` then says which hosts have been quiet past
+their limit (``host-silent``) and :meth:`seen` which of those sent again (``host-back``). Each
+silence raises one ``host-silent`` and, at its end, one ``host-back``.
+
+Silences are measured on the monotonic clock: a step of the system clock (NTP, ``date -s``)
+neither hides a silence nor invents one. Wall-clock times exist only to be shown (alerts, the
+status file) and to exchange last line times with a previous run and with peers (status
+files); they are always the current wall clock minus the host's silence, so they stay
+consistent with the clock that reads them.
 
 Memory is bounded: at most ``max_hosts`` hosts are tracked, the one that sent last longest ago
 is forgotten first (counted in :attr:`HostTracker.evictions`). Offline scans have no notion of
@@ -42,13 +47,17 @@ HOST_BACK = "host-back"
 #: After a start, no host is reported silent for this long (or its limit, when shorter): the
 #: lines rsyslog queued while the program was down arrive first.
 RESTART_GRACE_SECS = 60.0
+#: A peer's last line time counts only when newer than this tracker's by more than this, and is
+#: ignored when ahead of the wall clock by more: converting wall-clock times back and forth
+#: between programs moves them by microseconds, and that must not end a silence.
+_PEER_SLACK_SECS = 1.0
 
 
 @dataclass(slots=True)
 class HostState:
-    """One tracked host: when its last line was processed; whether it is silent now."""
+    """One tracked host: when its last line was processed (monotonic clock); silent now."""
 
-    last_line: float
+    last_seen: float
     silent: bool = False
 
 
@@ -56,8 +65,8 @@ class HostState:
 class HostEvent:
     """A host went silent (``rule`` = :data:`HOST_SILENT`) or sent again (:data:`HOST_BACK`).
 
-    ``last_line`` is the time of the host's last line before the silence, ``when`` the time the
-    silence was noticed (silent) or ended (back).
+    ``last_line`` is the (wall-clock) time of the host's last line before the silence, ``when``
+    the time the silence was noticed (silent) or ended (back).
     """
 
     rule: str
@@ -73,15 +82,21 @@ class HostEvent:
 
 
 class HostTracker:
-    """The last line time of every web host, and their silences (see the module docstring)."""
+    """The last line time of every web host, and their silences (see the module docstring).
+
+    ``clock`` is the monotonic clock silences are measured with; ``wall_clock`` only dates
+    them for display and converts the times of status files.
+    """
 
     def __init__(
         self,
         settings: HostSettings,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self.settings = settings
         self._clock = clock
+        self._wall = wall_clock
         self.started = clock()
         # Ordered from the host that sent last longest ago to the latest.
         self._hosts: dict[str, HostState] = {}
@@ -101,19 +116,27 @@ class HostTracker:
         return sum(1 for state in self._hosts.values() if state.silent)
 
     def snapshot(self) -> dict[str, tuple[float, bool]]:
-        """``host: (last line time, silent)`` for every tracked host (a copy)."""
-        return {host: (state.last_line, state.silent) for host, state in self._hosts.items()}
+        """``host: (last line wall-clock time, silent)`` for every tracked host (a copy)."""
+        wall, now = self._wall(), self._clock()
+        return {
+            host: (wall - (now - state.last_seen), state.silent)
+            for host, state in self._hosts.items()
+        }
 
     def restore(self, saved: Mapping[str, tuple[float, bool]]) -> None:
-        """Hosts a previous run remembered (``host: (last line time, silent)``), so a host that
-        went quiet across a restart is still noticed, and one already reported is not again."""
+        """Hosts a previous run remembered (``host: (last line wall-clock time, silent)``), so a
+        host that went quiet across a restart is still noticed, and one already reported is not
+        again. A time ahead of the wall clock (stepped back meanwhile) counts as now."""
+        wall, now = self._wall(), self._clock()
         for host, (last_line, silent) in sorted(saved.items(), key=lambda item: item[1][0]):
             if host and host not in self._hosts:
-                self._hosts[host] = HostState(float(last_line), bool(silent))
+                age = max(wall - float(last_line), 0.0)
+                self._hosts[host] = HostState(now - age, bool(silent))
         self._evict()
 
     def seen(self, hosts: Iterable[str], now: float | None = None) -> list[HostEvent]:
-        """Hosts whose lines were processed just now; a ``host-back`` for each silent one."""
+        """Hosts whose lines were processed just now (``now``: monotonic); a ``host-back``
+        for each silent one."""
         when = self._clock() if now is None else now
         events: list[HostEvent] = []
         for host in hosts:
@@ -123,33 +146,37 @@ class HostTracker:
         return events
 
     def seen_at(self, last_lines: Mapping[str, float]) -> list[HostEvent]:
-        """Last line times another program saw (a shard of the same server), where newer
-        than this tracker's; a ``host-back`` for each silent host among them."""
+        """Last line wall-clock times another program saw (a shard of the same server), where
+        newer than this tracker's; a ``host-back`` for each silent host among them."""
+        wall, now = self._wall(), self._clock()
         events: list[HostEvent] = []
-        for host, when in last_lines.items():
-            if host:
-                self._stamp(host, when, events)
+        for host, last_line in last_lines.items():
+            age = wall - last_line
+            # Ahead of this clock: the peer wrote before a backward step; its next file tells.
+            if host and age >= -_PEER_SLACK_SECS:
+                self._stamp(host, now - max(age, 0.0), events, slack=_PEER_SLACK_SECS)
         self._evict()
         return events
 
-    def _stamp(self, host: str, when: float, events: list[HostEvent]) -> None:
+    def _stamp(self, host: str, when: float, events: list[HostEvent], slack: float = 0.0) -> None:
         table = self._hosts
         state = table.get(host)
         if state is None:
             table[host] = HostState(when)
             return
-        if when <= state.last_line:
+        if when <= state.last_seen + slack:
             return
         if state.silent:
             limit = self.settings.limit_for(host)
-            events.append(HostEvent(HOST_BACK, host, state.last_line, when, limit))
+            events.append(self._event(HOST_BACK, host, state, when, limit))
             state.silent = False
-        state.last_line = when
+        state.last_seen = when
         del table[host]  # to the end: the most recently heard from
         table[host] = state
 
     def check(self, now: float | None = None) -> list[HostEvent]:
-        """A ``host-silent`` for each host quiet past its limit and not yet reported."""
+        """A ``host-silent`` for each host quiet past its limit and not yet reported
+        (``now``: monotonic)."""
         when = self._clock() if now is None else now
         settings = self.settings
         default = settings.silent_after_secs
@@ -159,13 +186,18 @@ class HostTracker:
             if state.silent:
                 continue
             limit = per_host.get(host, default) if per_host else default
-            if limit <= 0 or when < state.last_line + limit:
+            if limit <= 0 or when < state.last_seen + limit:
                 continue
             if when < self.started + min(limit, RESTART_GRACE_SECS):
                 continue
             state.silent = True
-            events.append(HostEvent(HOST_SILENT, host, state.last_line, when, limit))
+            events.append(self._event(HOST_SILENT, host, state, when, limit))
         return events
+
+    def _event(self, rule: str, host: str, state: HostState, now: float, limit: float) -> HostEvent:
+        """The event dated on the wall clock: noticed now, the silence as measured."""
+        wall = self._wall()
+        return HostEvent(rule, host, wall - (now - state.last_seen), wall, limit)
 
     def _evict(self) -> None:
         table = self._hosts

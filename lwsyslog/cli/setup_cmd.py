@@ -35,7 +35,9 @@ First the certificates are checked: the key is readable by its owner alone and b
 the certificate, the certificate chains to the CA, is valid now and fits the role (serverAuth
 for the server, clientAuth for a web host). Then the drop-in is rendered and checked with
 rsyslogd -N1 inside the main rsyslog configuration, with the other drop-ins of the directory.
-Only then is it written; --dry-run prints it instead. Restart rsyslog afterwards."""
+Only then is it written; --dry-run prints it instead. A drop-in already there that differs
+(an older version, a hand edit) is kept as NAME.lwsyslog-old (rsyslog does not load it) and
+the differences are printed. Restart rsyslog afterwards."""
 
 _EXAMPLES = """\
 examples:
@@ -348,6 +350,15 @@ def _report_names(args: argparse.Namespace, names: list[str]) -> None:
         print(f"certificate names: {shown} (the server must accept one with --peer)")
 
 
+def _report_kept(kept: rs.Kept) -> None:
+    print(
+        f"  the file there before differs: kept as {sanitize(str(kept.path))} (rsyslog does "
+        "not load it; carry over any hand edit you still need, then remove it). Changes:"
+    )
+    for line in kept.diff:
+        print(f"    {line}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Check, render, validate, write (or print) the drop-in; 0 on success, 1 on a problem
     with the files or rsyslogd's check, 2 on bad settings."""
@@ -359,7 +370,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         names = _check_certificates(args)
-        target, text, result = rs.install(
+        target, text, result, kept = rs.install(
             role,
             settings_from_args(args),
             args.rsyslog_dir,
@@ -382,9 +393,13 @@ def run(args: argparse.Namespace) -> int:
         return 1
     if args.dry_run:
         print(f"# would write {sanitize(str(target))} (rsyslogd -N1: OK)")
+        if kept is not None:
+            print(f"# the file there differs: it would be kept as {sanitize(str(kept.path))}")
         print(text, end="")
         return 0
     print(f"wrote {sanitize(str(target))} (rsyslogd -N1: OK)")
+    if kept is not None:
+        _report_kept(kept)
     _report_names(args, names)
     if role == "server":
         if not os.access(args.omprog, os.X_OK):

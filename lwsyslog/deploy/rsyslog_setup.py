@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
+from lwsyslog.deploy.previous import Kept, keep_previous
 from lwsyslog.deploy.rsyslog_check import MAIN_CONF, Validation, validate
 from lwsyslog.errors import SetupError
 
@@ -28,6 +29,7 @@ __all__ = [
     "MAX_MESSAGE_SIZE",
     "RAW_PROGRAMS",
     "TLS_CONFIG",
+    "Kept",
     "Role",
     "ServerSettings",
     "Validation",
@@ -393,13 +395,14 @@ def install(
     *,
     dry_run: bool = False,
     main_conf: Path | None = MAIN_CONF,
-) -> tuple[Path, str, Validation]:
+) -> tuple[Path, str, Validation, Kept | None]:
     """Render and validate the drop-in of ``role``; write it into ``rsyslog_dir`` if valid.
 
     The drop-in is checked inside ``main_conf`` (if it exists) together with the other
     ``*.conf`` files of ``rsyslog_dir``: the configuration rsyslogd will load. Returns the
-    target path, the rendered text and the validation. Nothing is written when the
-    validation fails or ``dry_run`` is set.
+    target path, the rendered text, the validation and, when a different file was there, where
+    it is kept (:mod:`lwsyslog.deploy.previous`; with ``dry_run``, where it would be). Nothing
+    is written when the validation fails or ``dry_run`` is set.
     """
     text = render(role, settings)
     target = rsyslog_dir / DROPIN_NAMES[role]
@@ -417,7 +420,10 @@ def install(
     if main_conf is not None and not main_conf.exists():
         main_conf = None
     result = validate(text, display_name=str(target), main_conf=main_conf, others=others)
-    if result.ok and not dry_run:
+    if not result.ok:
+        return target, text, result, None
+    kept = keep_previous(target, text, copy=not dry_run)
+    if not dry_run:
         if socket:
             check_private_socket_dir(socket, create=True)
         rsyslog_dir.mkdir(parents=True, exist_ok=True)
@@ -425,4 +431,4 @@ def install(
         tmp.write_text(text, encoding="utf-8")
         tmp.chmod(0o644)
         tmp.replace(target)
-    return target, text, result
+    return target, text, result, kept

@@ -3,8 +3,10 @@
 The program does two cheap things per line: it notes the line's host in a dict and keeps a
 reference to the line's envelope. Everything else happens here, at housekeeping (at most every
 half second) and at the export interval (``[metrics] interval_secs``):
-:meth:`Monitor.housekeep` stamps the hosts noted since the last round with the wall-clock
-time, samples the processing lag of the last line, and returns the silent-host events due;
+:meth:`Monitor.housekeep` stamps the hosts noted since the last round with the monotonic
+time, samples the processing lag of the last line, and returns the silent-host events due
+(silences and their checks follow the monotonic clock: a step of the system clock moves
+neither);
 :meth:`Monitor.export` writes the status file and hands the figures to the metrics exporter.
 
 Shards: with ``lwsyslog setup server --shards N`` each of N programs (``--instance 0`` ...
@@ -42,7 +44,11 @@ HOST_CHECK_SECS = 1.0
 
 
 class Monitor:
-    """Hosts, lag, status file and metrics of one program (see the module docstring)."""
+    """Hosts, lag, status file and metrics of one program (see the module docstring).
+
+    ``clock`` (monotonic) measures silences and schedules their checks; ``wall_clock`` dates
+    what is shown and written.
+    """
 
     def __init__(
         self,
@@ -53,9 +59,11 @@ class Monitor:
         report: Report,
         listen_override: str = "",
         wall_clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
         parent_pid: int | None = None,
     ) -> None:
         self._wall = wall_clock
+        self._clock = clock
         #: The process that started the program (rsyslogd); None: this process's parent.
         self._parent_pid = parent_pid
         self._report = report
@@ -66,7 +74,7 @@ class Monitor:
         self.path = status_path(state_dir, instance)
         #: Raises host alerts (one program per server does: see the module docstring).
         self.leader = not (instance.isdigit() and instance != "0")
-        self.hosts = HostTracker(config.hosts, clock=wall_clock)
+        self.hosts = HostTracker(config.hosts, clock=clock, wall_clock=wall_clock)
         self.hosts.restore(saved_hosts(read_status(self.path)))
         self.lag = LagSampler()
         self.settings = config.metrics
@@ -97,10 +105,10 @@ class Monitor:
     def housekeep(self, active: Mapping[str, None], line_time: float | None) -> list[HostEvent]:
         """Stamp the hosts ``active`` since the last round, sample the lag of the last line
         (its own time ``line_time``), and return the hosts that went silent or came back."""
-        now = self._wall()
+        now = self._clock()
         events = self.hosts.seen(active, now) if active else []
         if line_time is not None:
-            self.lag.sample(line_time, now)
+            self.lag.sample(line_time, self._wall())
         if now >= self._next_check:
             self._next_check = now + HOST_CHECK_SECS
             if now >= self._next_peers:
