@@ -54,6 +54,23 @@ COUNTERS: Mapping[str, tuple[str, str]] = {
         "Diagnostics journald did not take.",
     ),
 }
+#: Alert-store figure -> (metric name without ``_total``, help).
+_STORE_COUNTERS: Mapping[str, tuple[str, str]] = {
+    "store_inserted": ("lwsyslog_store_inserted_alerts", "Alerts committed to the store."),
+    "store_failures": ("lwsyslog_store_failures", "Failed commits and prunes of the store."),
+    "store_dropped": (
+        "lwsyslog_store_dropped_alerts",
+        "Alerts the store sink took and dropped uncommitted (too many pending).",
+    ),
+    "store_reopened": (
+        "lwsyslog_store_reopened",
+        "Times the store was opened again after it was off.",
+    ),
+    "store_pruned_young": (
+        "lwsyslog_store_pruned_young_alerts",
+        "Alerts younger than retention_days deleted to stay within max_rows or max_bytes.",
+    ),
+}
 # Notifier figures that are levels, not counts.
 _NOTIFY_GAUGES = frozenset(
     {"notify_queued_alerts", "notify_queued_messages", "notify_inbox_bytes", "notify_outbox_bytes"}
@@ -160,6 +177,30 @@ def _sink_families(figures: Figures) -> Iterator[Metric]:
         {(): figures.counters.get("pending_alerts", 0)},
     )
     yield from _plain_families(figures.notify, "notify_", "Notifications", _NOTIFY_GAUGES, instance)
+    yield from _store_families(figures)
+
+
+def _store_families(figures: Figures) -> Iterator[Metric]:
+    """The alert store's figures, when the program has a store (``[store] enabled``)."""
+    counters, instance = figures.counters, figures.instance
+    if "store_off" not in counters:
+        return
+    yield _gauge(
+        "lwsyslog_store_off",
+        "1 while the alert store is not open (locked, newer, deleted): alerts are not stored.",
+        instance,
+        {(): counters["store_off"]},
+    )
+    for key, (name, text) in _STORE_COUNTERS.items():
+        yield _counter(name, text, instance, {(): counters.get(key, 0)})
+    yield _counter(
+        "lwsyslog_store_pruned_alerts",
+        "Alerts the store deleted, by reason: age (retention_days), rows (max_rows), "
+        "bytes (max_bytes).",
+        instance,
+        {(why,): counters.get(f"store_pruned_{why}", 0) for why in ("age", "rows", "bytes")},
+        ("reason",),
+    )
 
 
 def _crawler_families(figures: Figures) -> Iterator[Metric]:

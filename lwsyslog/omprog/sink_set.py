@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lwsyslog.errors import StoreError
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics
@@ -17,8 +16,8 @@ __all__ = ["build_sinks"]
 
 
 def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> list[Sink]:
-    """Every enabled sink; one that cannot open is left out with a warning (the store, the
-    notifications) or reported and kept to be retried (the messages file)."""
+    """Every enabled sink; one that cannot open is reported and kept to be retried (the
+    messages file, the alert store) or left out with a warning (the notifications)."""
     sinks: list[Sink] = []
     if config.messages_file_enabled:
         if config.messages_file_path:
@@ -30,12 +29,10 @@ def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> l
     if config.journald_enabled:
         sinks.append(JournaldSink())
     if config.store.enabled:
-        try:
-            sinks.append(_store_sink(config, options.state_dir))
-        except (StoreError, OSError) as error:
-            # A locked store (a VACUUM, an admin's open transaction) must not stop the
-            # program: journald and the messages file still take the alerts.
-            diagnostics.warning(f"alert store off: {error}")
+        # A locked store (a VACUUM, an admin's open transaction) must neither stop the
+        # program nor leave it without a store for its whole life: the sink reports it off
+        # and opens it when it can.
+        sinks.append(_store_sink(config, options.state_dir, diagnostics))
     if config.notify.enabled:
         try:
             sinks.append(
@@ -52,10 +49,11 @@ def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> l
     return sinks
 
 
-def _store_sink(config: Config, state_dir: Path) -> StoreSink:
+def _store_sink(config: Config, state_dir: Path, diagnostics: Diagnostics) -> StoreSink:
     store = config.store
-    return StoreSink.open(
+    return StoreSink.retrying(
         store.path or state_dir / "alerts.db",
+        report=diagnostics.warning,
         retention_days=store.retention_days,
         max_rows=store.max_rows,
         max_bytes=store.max_bytes,

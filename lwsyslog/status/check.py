@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from lwsyslog.sanitize import sanitize
+from lwsyslog.status.delivery import delivery
 from lwsyslog.status.impstats import Impstats
 from lwsyslog.status.procs import Process
 from lwsyslog.status.rsyslog_log import RsyslogIssue
@@ -185,6 +186,9 @@ def _program(inputs: Inputs, report: Report, record: Mapping[str, Any]) -> None:
                 f"{pending} alerts wait for sink {sanitize(str(sink), 40)}: "
                 f"{sanitize(str(error), 300)}"
             )
+    found = delivery(name, stats, dict(_dict(record, "sink_dropped")), dict(errors))
+    report.problems.extend(found.problems)
+    report.notes.extend(found.notes)
     report.programs.append(
         {
             "instance": instance,

@@ -41,8 +41,18 @@ class StoreCounters:
     inserted: int = 0
     duplicates: int = 0
     pruned_by_age: int = 0
-    pruned_by_size: int = 0
+    #: Deleted to stay within ``max_rows``, and within ``max_bytes``.
+    pruned_by_rows: int = 0
+    pruned_by_bytes: int = 0
+    #: Of those deleted for size, how many were younger than ``retention_days`` (all of them
+    #: without a retention): alerts the store was meant to keep.
+    pruned_young: int = 0
     prune_runs: int = 0
+
+    @property
+    def pruned_by_size(self) -> int:
+        """Deleted for either size bound."""
+        return self.pruned_by_rows + self.pruned_by_bytes
 
 
 class AlertStore:
@@ -64,6 +74,7 @@ class AlertStore:
         max_bytes: int | None = None,
         clock: Callable[[], float] = time.time,
         busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+        counters: StoreCounters | None = None,
     ) -> None:
         if retention_days is not None and retention_days <= 0:
             raise StoreError(f"{path}: retention_days must be positive, got {retention_days}")
@@ -75,11 +86,19 @@ class AlertStore:
         self.retention_days = retention_days
         self.max_rows = max_rows
         self.max_bytes = max_bytes
-        self.counters = StoreCounters()
-        self._clock = clock
+        self.busy_timeout_ms = busy_timeout_ms
+        #: Shared with the sink that reopens this store, so its counts run on across opens.
+        self.counters = StoreCounters() if counters is None else counters
+        self.clock = clock
         self._conn: sqlite3.Connection | None = open_writer(self.path, busy_timeout_ms)
         try:
+            # Which file was opened: a store deleted or replaced while open is noticed by
+            # comparing (see :meth:`replaced`).
+            self.identity = _identity(self.path)
             self._rows = self._count()
+        except OSError as error:
+            self.close()
+            raise StoreError(f"{self.path}: cannot open the alert store: {error}") from error
         except StoreError:
             self.close()
             raise
@@ -139,14 +158,18 @@ class AlertStore:
 
     def prune(self) -> int:
         """Apply retention, then the size bounds; returns the alerts deleted by this call."""
-        self.counters.prune_runs += 1
+        counters = self.counters
+        counters.prune_runs += 1
         deleted = 0
+        # Alerts at or after this time are within the retention: deleting them for size
+        # loses what the store was meant to keep (reported).
+        cutoff = -math.inf
         try:
             if self.retention_days is not None:
-                cutoff = self._clock() - self.retention_days * _DAY
+                cutoff = self.clock() - self.retention_days * _DAY
                 for _ in range(_MAX_BATCHES):
-                    gone = self._delete_oldest(_PRUNE_BATCH, before=cutoff)
-                    self.counters.pruned_by_age += gone
+                    gone, _ = self._delete_oldest(_PRUNE_BATCH, before=cutoff)
+                    counters.pruned_by_age += gone
                     deleted += gone
                     if gone < _PRUNE_BATCH:
                         break
@@ -154,7 +177,7 @@ class AlertStore:
                 # count(*) reads a whole index (tens of ms at a million rows): this writer's
                 # own tally is trusted while well below the bound; near it, and on every
                 # tenth prune (another writer may have added rows), the rows are counted.
-                if self._rows >= self.max_rows * 0.95 or self.counters.prune_runs % 10 == 1:
+                if self._rows >= self.max_rows * 0.95 or counters.prune_runs % 10 == 1:
                     self._rows = self._count()
                 # Delete 1% beyond the bound so a full store is not pruned on every insert.
                 excess = self._rows - self.max_rows
@@ -163,8 +186,9 @@ class AlertStore:
                 for _ in range(_MAX_BATCHES):
                     if excess <= 0:
                         break
-                    gone = self._delete_oldest(min(excess, _PRUNE_BATCH))
-                    self.counters.pruned_by_size += gone
+                    gone, young = self._delete_oldest(min(excess, _PRUNE_BATCH), young=cutoff)
+                    counters.pruned_by_rows += gone
+                    counters.pruned_young += young
                     deleted += gone
                     excess -= gone
                     if gone == 0:
@@ -178,8 +202,9 @@ class AlertStore:
                     # bound (plus 1%), not a fixed batch that could empty a small store.
                     share = (used - self.max_bytes) / used
                     wanted = math.ceil(self._rows * share) + max(1, self._rows // 100)
-                    gone = self._delete_oldest(min(wanted, _PRUNE_BATCH))
-                    self.counters.pruned_by_size += gone
+                    gone, young = self._delete_oldest(min(wanted, _PRUNE_BATCH), young=cutoff)
+                    counters.pruned_by_bytes += gone
+                    counters.pruned_young += young
                     deleted += gone
                     if gone == 0:
                         break
@@ -195,11 +220,26 @@ class AlertStore:
         size: int = conn.execute("PRAGMA page_size").fetchone()[0]
         return int((pages - free) * size)
 
-    def _delete_oldest(self, limit: int, before: float | None = None) -> int:
+    def _delete_oldest(
+        self, limit: int, before: float | None = None, young: float = math.inf
+    ) -> tuple[int, int]:
+        """Delete up to ``limit`` oldest alerts (older than ``before``); how many went, and
+        how many of them were at or after ``young``."""
         conn = self.connection
-        gone = _in_transaction(conn, lambda: _delete_batch(conn, limit, before))
-        self._rows = max(0, self._rows - gone)
-        return gone
+        times = _in_transaction(conn, lambda: _delete_batch(conn, limit, before))
+        self._rows = max(0, self._rows - len(times))
+        return len(times), sum(1 for when in times if when >= young)
+
+    def replaced(self) -> bool:
+        """True when the file at :attr:`path` is no longer the one this writer opened: it
+        was deleted, or another file was put in its place (a writer would go on storing into
+        the deleted file, which no reader finds)."""
+        try:
+            return _identity(self.path) != self.identity
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False  # unknown (a permission change): keep writing
 
     def _count(self) -> int:
         try:
@@ -221,9 +261,14 @@ class AlertStore:
             self._conn = None
 
 
-def _delete_batch(conn: sqlite3.Connection, limit: int, before: float | None) -> int:
+def _identity(path: Path) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_dev, status.st_ino
+
+
+def _delete_batch(conn: sqlite3.Connection, limit: int, before: float | None) -> list[float]:
     """Delete the ``limit`` oldest alerts (older than ``before`` when given) with their tags,
-    client days and rollup counts; how many went."""
+    client days and rollup counts; the times of those that went."""
     where = "WHERE time < ?" if before is not None else ""
     params: tuple[float, ...] = (before,) if before is not None else ()
     doomed = conn.execute(
@@ -240,7 +285,7 @@ def _delete_batch(conn: sqlite3.Connection, limit: int, before: float | None) ->
     clients.remove_days(conn, ((row[8], row[2]) for row in doomed))
     delta: Counter[tuple[int, int, str]] = rollup.increments(row[2:8] for row in doomed)
     rollup.apply(conn, delta, -1)
-    return len(doomed)
+    return [row[2] for row in doomed]
 
 
 def _in_transaction(conn: sqlite3.Connection, work: Callable[[], _T]) -> _T:

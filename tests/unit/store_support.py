@@ -60,11 +60,12 @@ def make_alert(
 
 def fill(path: Path, alerts: list[Alert], **bounds: float | int | None) -> AlertStore:
     """Store ``alerts`` through a StoreSink and close it; returns the (closed) store."""
-    sink = StoreSink(AlertStore(path, **bounds))  # type: ignore[arg-type]
+    store = AlertStore(path, **bounds)  # type: ignore[arg-type]
+    sink = StoreSink(store)
     for alert in alerts:
         sink.write(alert)
     sink.close()
-    return sink.store
+    return store
 
 
 @contextlib.contextmanager

@@ -309,3 +309,18 @@ def test_hostile_host_names_are_scraped_escaped_bounded_and_distinct(
     assert len(cut) == 2 and all("… #" in host for host in cut)
     assert "C" * 255 in shown
     assert program.finish() == 0
+
+
+def test_the_alert_store_figures_become_a_gauge_and_counters_by_reason() -> None:
+    exporter = MetricsExporter(instance="default")
+    counters = {"store_off": 1, "store_inserted": 9, "store_pruned_rows": 210}
+    exporter.publish(Figures("default", 1, 0.0, 0.0, {**counters, "store_pruned_young": 210}))
+    text = generate_latest(exporter.registry).decode()
+    assert 'lwsyslog_store_off{omprog_instance="default"} 1.0' in text
+    assert 'lwsyslog_store_inserted_alerts_total{omprog_instance="default"} 9.0' in text
+    assert (
+        'lwsyslog_store_pruned_alerts_total{omprog_instance="default",reason="rows"} 210.0' in text
+    )
+    assert 'lwsyslog_store_pruned_young_alerts_total{omprog_instance="default"} 210.0' in text
+    exporter.publish(Figures("default", 1, 0.0, 0.0, {"received": 1}))  # no store
+    assert "lwsyslog_store_off" not in generate_latest(exporter.registry).decode()

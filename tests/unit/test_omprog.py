@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.omprog.diagnostics import Diagnostics, Level
+from lwsyslog.status.delivery import delivery
+from lwsyslog.status.file import read_status, status_path
+from lwsyslog.store import AlertFilter, open_reader, select_alerts
 from lwsyslog.store.sink import StoreSink
 from tests.unit.store_support import mounted_tmpfs
 
@@ -312,6 +315,74 @@ def test_a_locked_alert_store_at_start_leaves_the_other_sinks_working(
         holder.close()
     assert any("203.0.113.15" in line for line in alert_lines(messages))
     assert "alert store off" in program.stderr() and "locked" in program.stderr()
+
+
+def stored_clients(path: Path) -> list[str]:
+    """The client of every alert in the store at ``path`` (read as ``lwsyslog alerts`` does)."""
+    conn = open_reader(path)
+    try:
+        return [a.record()["client_ip"] for a in select_alerts(conn, AlertFilter(limit=None))]
+    finally:
+        conn.close()
+
+
+def test_a_store_locked_at_start_is_opened_when_the_lock_goes_and_misses_no_alert(
+    start: Start, messages: Path, tmp_path: Path
+) -> None:
+    """Red team: a store locked for 2 s at start (an admin's sqlite3, a VACUUM) was off for
+    the program's whole life, SIGHUP included: the store kept 1 of 5 alerts."""
+    state = tmp_path / "state"
+    state.mkdir()
+    StoreSink.open(state / "alerts.db").close()  # a real store, made by an earlier run
+    holder = sqlite3.connect(state / "alerts.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.15"))) == "OK"
+    holder.close()  # the lock goes
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("files reopened")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.16"))) == "OK"
+    assert program.finish()[0] == 0
+    assert "alert store off" in program.stderr() and "open again" in program.stderr()
+    # The alert raised while the store was locked waited in the backlog, then was stored.
+    assert sorted(stored_clients(state / "alerts.db")) == ["203.0.113.15", "203.0.113.16"]
+
+
+def test_a_store_deleted_while_running_is_made_again_at_the_next_alert(
+    start: Start, tmp_path: Path
+) -> None:
+    """Red team: after alerts.db was deleted the program went on storing into the unlinked
+    file, a SIGHUP did not reopen it, and `lwsyslog alerts` said "no alert store there"."""
+    store = tmp_path / "state" / "alerts.db"
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.17"))) == "OK"
+    assert stored_clients(store) == ["203.0.113.17"]
+    for path in store.parent.glob("alerts.db*"):
+        path.unlink()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.18"))) == "OK"
+    assert program.finish()[0] == 0
+    assert stored_clients(store) == ["203.0.113.18"]
+    assert "the open alert store was deleted" in program.stderr()
+
+
+def test_a_store_of_a_newer_version_is_off_in_the_status_file_with_its_reason(
+    start: Start, tmp_path: Path
+) -> None:
+    """Red team: the program ran with the store off and `lwsyslog status` said nothing."""
+    state = tmp_path / "state"
+    state.mkdir()
+    StoreSink.open(state / "alerts.db").close()
+    conn = sqlite3.connect(state / "alerts.db")
+    conn.execute("UPDATE meta SET value = '2' WHERE key = 'version'")
+    conn.commit()
+    conn.close()
+    program = start()
+    assert program.send(envelope(SQLI.format(ip="203.0.113.19"))) == "OK"
+    assert program.finish()[0] == 0
+    record = read_status(status_path(state, "default"))
+    assert record is not None and record["stats"]["store_off"] == 1
+    found = delivery("p", record["stats"], record["sink_dropped"], record["sink_errors"])
+    assert any("alert store is off" in p and "newer lwsyslog" in p for p in found.problems)
 
 
 def test_ansi_escapes_from_log_content_never_reach_the_messages_file(

@@ -294,3 +294,55 @@ def test_an_impstats_dropin_that_has_not_written_yet_is_not_called_missing(
     notes = json.loads(capsys.readouterr().out)["notes"]
     assert any("impstats is configured but has not written" in note for note in notes)
     assert not any("no impstats file" in note for note in notes)
+
+
+def test_an_alert_store_that_is_off_is_a_problem_with_its_reason() -> None:
+    """Red team: a store locked at start, newer or deleted was off and status said nothing."""
+    off = record(sink_errors={"store": "alert store off: a.db: made by a newer lwsyslog"})
+    off["stats"].update(store_off=1, pending_alerts=2)
+    report = evaluate(inputs(off))
+    (problem,) = [p for p in report.problems if "the alert store is off" in p]
+    assert "made by a newer lwsyslog" in problem and "SIGHUP" in problem
+    quiet = record()
+    quiet["stats"].update(store_off=1)  # no alert waits yet: the reason is in the log
+    assert any("the program's log says why" in p for p in evaluate(inputs(quiet)).problems)
+    on = record()
+    on["stats"].update(store_off=0, store_inserted=5)
+    assert evaluate(inputs(on)).ok
+
+
+def test_pruning_is_a_note_and_deleting_alerts_the_retention_keeps_a_problem() -> None:
+    """Red team: max_rows pruned 24,150 alerts to 9,900 and status said nothing."""
+    aged = record()
+    aged["stats"].update(store_off=0, store_pruned_age=40)
+    report = evaluate(inputs(aged))
+    assert report.ok
+    assert any("deleted 40 alerts since the program started: 40 older" in n for n in report.notes)
+    full = record()
+    full["stats"].update(store_off=0, store_pruned_rows=14250, store_pruned_young=14250)
+    report = evaluate(inputs(full))
+    assert any("14,250 over max_rows" in n for n in report.notes)
+    (problem,) = report.problems
+    assert "deleted 14,250 alerts younger than [store] retention_days" in problem
+
+
+def test_dropped_alerts_and_notifications_and_failing_channels_are_problems() -> None:
+    """Red team: notify_dropped 204,850, notify_delivered 0, notify_failures 2: status OK."""
+    failing = record(sink_dropped={"store": 7, "journald": 0})
+    failing["stats"].update(
+        notify_dropped=204850,
+        notify_dropped_full=204850,
+        notify_dropped_expired=0,
+        notify_delivered=0,
+        notify_failures=2,
+        store_dropped=3,
+    )
+    problems = evaluate(inputs(failing)).problems
+    assert any("204,850 notifications dropped (204,850 at the queue's bound" in p for p in problems)
+    assert any("every notification attempt failed (2 failures" in p for p in problems)
+    assert any("7 alerts never reached sink store" in p for p in problems)
+    assert any("3 alerts the alert store took were dropped" in p for p in problems)
+    assert not any("journald" in p for p in problems)
+    recovering = record()
+    recovering["stats"].update(notify_delivered=10, notify_failures=2)
+    assert evaluate(inputs(recovering)).ok  # some got through: a passing failure
