@@ -135,6 +135,7 @@ class OmprogProgram:
             report=self._warn,
             listen_override=options.metrics_listen,
             wall_clock=wall_clock,
+            clock=clock,
             parent_pid=options.reported_pids[1] if options.reported_pids else None,
         )
         self._next_export = self._stats_time  # the first status file at the first tick
