@@ -16,7 +16,7 @@ from functools import lru_cache
 from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
 from lwsyslog.thresholds.keys import client_key
-from lwsyslog.thresholds.rules import ThresholdRule, WindowKey, is_login_post
+from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
 
 __all__ = ["PREFIX_LEN", "PrefixBruteForce", "ipv6_prefix"]
 
@@ -39,15 +39,19 @@ def ipv6_prefix(client_ip: str) -> str | None:
 
 
 def _failed_attempt(observation: Observation) -> bool:
-    """An authentication failure, or a login form POST not answered with a redirect (a
-    successful login redirects; WordPress answers a wrong password 200)."""
+    """An authentication failure (a 401, an error log's failed login), or WordPress's shape
+    of one: a POST to ``wp-login.php`` answered 200 (a right password is answered 302).
+
+    Other login forms and APIs answer a right password 200 too (``/api/login`` with JSON,
+    ``xmlrpc.php``): counted here, a carrier's many users logging in would be a brute force."""
     if any("auth-failure" in finding.categories for finding in observation.findings):
         return True
     event = observation.event
     return (
         isinstance(event, AccessEvent)
-        and is_login_post(event)
-        and not (event.status is not None and 300 <= event.status < 400)
+        and event.method == "POST"
+        and event.status == 200
+        and event.path.endswith("/wp-login.php")
     )
 
 
@@ -72,5 +76,5 @@ class PrefixBruteForce(ThresholdRule):
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
             f"{self.description}: failed logins from {count} different /64s of {key.shown} "
-            f"within {window_secs:g}s (one client rotating its addresses; block the /48)"
+            f"within {window_secs:g}s (likely one client rotating its addresses)"
         )

@@ -18,9 +18,11 @@ are remembered as digests in a small Bloom filter (:class:`EvictedKeys`): a key 
 after its probation record was evicted (an attacker whose requests are spaced out by a flood)
 is protected at once, losing only the evicted event. Evictions are counted.
 
-Log time can jump back (a web host's clock stepped back, or set wrong): an event earlier than
-its key's newest one by more than the window (the cooldown for windows without an age limit)
-is taken for a clock step, and the key starts afresh, its cooldown too.
+An event earlier than its key's newest one by more than the window cannot be in the key's
+window and is not counted. It changes nothing else either: Apache stamps a line with the time
+its request *began*, so a client that holds one request open for minutes can write such a
+line at will, and taking it for a clock step (forgetting the key's events and cooldown) let
+one client erase its own brute force or repeat its alert every few lines.
 """
 
 from __future__ import annotations
@@ -274,9 +276,8 @@ class WindowStore:
         crossing is reported: when it says no, the window does not cross and no cooldown
         starts (a rule's further condition, such as a share of errors).
 
-        An event earlier than the key's newest by more than ``window_secs`` (``cooldown_secs``
-        when ``window_secs`` is negative) is a clock step: the key's events and cooldown are
-        forgotten first.
+        An event earlier than the key's newest by more than ``window_secs`` (when there is an
+        age limit) is outside the key's window: it is not counted and changes nothing.
         """
         owner = hash(key)
         held = self._slots.get(owner)
@@ -297,16 +298,12 @@ class WindowStore:
             head = self._heads[slot]  # next position to write
         depth = self.depth
         base = slot * depth
-        if filled:
-            newest = self._times[base + (head - 1) % depth]
-            if when < newest - (window_secs if window_secs >= 0 else cooldown_secs):
-                # The clock went back: the cooldown ends in the old time, and the events
-                # would make a window of the wrong length.
-                filled = 0
-                head = 0
-                self._filled[slot] = 0
-                self._quiet[slot] = _NEVER
-                self._categories[slot] = 0
+        if (
+            filled
+            and window_secs >= 0
+            and when < self._times[base + (head - 1) % depth] - window_secs
+        ):
+            return None
         digest = None
         if value is not None and self.distinct:
             digest = hash(value)

@@ -62,6 +62,14 @@ def test_the_prefix_alert_names_the_48(tmp_path: Path, capsys: pytest.CaptureFix
             [login_line(f"2001:db8:77:{n:x}::5", n, 302) for n in range(200)],
         ),
         (
+            "a carrier's users logging in to a single-page app (a right password is 200)",
+            [login_line(f"2607:fb90:1234:{n:x}::5", n * 45, 200, "/api/login") for n in range(12)],
+        ),
+        (
+            "WordPress apps of many users calling xmlrpc.php (always 200)",
+            [login_line(f"2607:fb90:1234:{n:x}::5", n, 200, "/xmlrpc.php") for n in range(30)],
+        ),
+        (
             "one /64 failing again and again: counted once here (login-brute-force's case)",
             [login_line("2001:db8:77:1::5", n, 200) for n in range(15)],
         ),
