@@ -36,7 +36,7 @@ __all__ = ["STORM_CRITICAL_MESSAGES", "Batch", "ChannelGroups"]
 _MAX_TRACKED_CLIENTS = 20_000
 #: Storm summaries per rule sent at once for a critical alert within ``storm_window_secs``;
 #: past that, the rule's summaries wait for the interval again.
-STORM_CRITICAL_MESSAGES = 10
+STORM_CRITICAL_MESSAGES = 2
 
 
 @dataclass(slots=True)
