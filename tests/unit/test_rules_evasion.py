@@ -87,6 +87,18 @@ EVASIONS = [
     (_line("/view.php?page=%5c%5c198.51.100.9%5cshare%5cshell.php"), "file-inclusion-remote"),
 ]
 
+# What the fixes above left (the audit's final list, 2026-12-07).
+EVASIONS_LEFT = [
+    # 1. The "#...\n" and "--...\n" separators in every SQL rule that reads a condition.
+    (_line("/item.php?id=1'%23x%0AOR%23y%0A1=1"), "sqli-tautology"),
+    (_line("/item.php?id=1%23x%0AOR%23y%0AX=%27ss"), "sqli-string-condition"),
+    (_line("/item.php?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"), "sqli-stacked-query"),
+    (_line("/item.php?id=1;--x%0Adeclare--y%0A@q%20varchar(99)"), "sqli-stacked-query"),
+    # 5. BETWEEN followed by a comment or another parameter.
+    (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227--%20-"), "sqli-blind-probe"),
+    (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"), "sqli-blind-probe"),
+]
+
 ORDINARY = [
     _line("/search?q=european+union+select+committee"),
     _line("/books/search?q=javascript:+the+good+parts"),
@@ -102,6 +114,16 @@ def pipeline() -> Pipeline:
 @pytest.mark.parametrize(("line", "rule_id"), EVASIONS, ids=[e[0][48:100] for e in EVASIONS])
 def test_a_red_team_evasion_is_found(pipeline: Pipeline, line: str, rule_id: str) -> None:
     result = pipeline.process(line, Origin("red-team", 1))
+    assert rule_id in {finding.rule_id for finding in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("line", "rule_id"), EVASIONS_LEFT, ids=[e[0][48:100] for e in EVASIONS_LEFT]
+)
+def test_an_evasion_left_by_the_first_fixes_is_found(
+    pipeline: Pipeline, line: str, rule_id: str
+) -> None:
+    result = pipeline.process(line, Origin("red-team", 2))
     assert rule_id in {finding.rule_id for finding in result.findings}
 
 
