@@ -47,9 +47,11 @@ class SqliUnionSelect(PatternRule):
     fields = PAYLOAD_FIELDS
     # "union" and "select" whole words (not "reunion", "selection"): the letter before and
     # the start of the selected list after them are matched, the report is the words;
-    # what SQL needs after it (:data:`_SELECTED`) is matched but not reported.
+    # what SQL needs after it (:data:`_SELECTED`) is matched but not reported. MySQL reads
+    # ``\N`` as NULL, so ``\NUNION SELECT`` is a NULL and UNION: decoded (a backslash reads
+    # as "/"), a "/n" right before "union" counts as the start of the word.
     pattern = Regex(
-        rf"(?:^|[^a-z])(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
+        rf"(?:^|[^a-z]|/n)(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
     )
     words = frozenset({"union"})
     gate = " \n("
@@ -68,6 +70,8 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/item.php?id=1%27%20UNION%20SELECT%20password%20FROM%20users--"),
         AccessSample(target="/item.php?id=1%20UNION%20SELECT%20@@version"),
         AccessSample(target="/search?q=%5Cx27UNION%20SELECT&page=1"),
+        AccessSample(target="/item.php?id=%5cNUNION%20SELECT%201,2"),
+        AccessSample(target="/item.php?id=1%5CNunion%23a%0Aselect%23b%0Anull"),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
@@ -76,6 +80,8 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=european+union+select+committee"),
         AccessSample(target="/search?q=credit+union+select+account+types"),
         AccessSample(target="/search?q=union+select%22+menu"),
+        AccessSample(target="/search?q=nunion+select+1,2"),
+        AccessSample(target="/wiki/NUnion%20Select%20committee"),
     )
 
 
