@@ -94,8 +94,15 @@ EVASIONS_LEFT = [
     (_line("/item.php?id=1%23x%0AOR%23y%0AX=%27ss"), "sqli-string-condition"),
     (_line("/item.php?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"), "sqli-stacked-query"),
     (_line("/item.php?id=1;--x%0Adeclare--y%0A@q%20varchar(99)"), "sqli-stacked-query"),
+    # 2. A backslash inside a command name (Apache logs "\\" as "\\\\"): the shell drops it.
+    (_line("/ping.php?ip=127.0.0.1;w\\\\hoami"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1;i\\\\d"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"), "command-injection-chain"),
     # 3. MySQL's \N (NULL) glued to UNION.
     (_line("/item.php?id=%5cNUNION%20SELECT%201,2"), "sqli-union-select"),
+    # 5. Two-letter command names split by a pair of quotes.
+    (_line("/ping.php?ip=127.0.0.1;i'd'"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1;l's'"), "command-injection-chain"),
     # 5. BETWEEN followed by a comment or another parameter.
     (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227--%20-"), "sqli-blind-probe"),
     (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"), "sqli-blind-probe"),
