@@ -100,6 +100,9 @@ EVASIONS_LEFT = [
     (_line("/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"), "command-injection-chain"),
     # 3. MySQL's \N (NULL) glued to UNION.
     (_line("/item.php?id=%5cNUNION%20SELECT%201,2"), "sqli-union-select"),
+    # 4. An encoded absolute system path as one segment of the URL path.
+    (_line("/download/file/%252fetc%252fpasswd"), "path-traversal-system-file"),
+    (_line("/download/file/%2Fetc%2Fshadow"), "path-traversal-system-file"),
     # 5. Two-letter command names split by a pair of quotes.
     (_line("/ping.php?ip=127.0.0.1;i'd'"), "command-injection-chain"),
     (_line("/ping.php?ip=127.0.0.1;l's'"), "command-injection-chain"),
@@ -112,6 +115,8 @@ ORDINARY = [
     _line("/search?q=european+union+select+committee"),
     _line("/books/search?q=javascript:+the+good+parts"),
     _line("/search?q=%22select%22+element+not+working"),
+    _line("/docs/etc/passwd-reset.html"),
+    _line("/docs/etc%2Fpasswd-reset.html"),
 ]
 
 
