@@ -79,6 +79,12 @@ _ASCII_WHITE: Final = str.maketrans(
 )
 _OTHER_BLANKS: Final = re.compile(f"[{_BLANKS}]+")
 _OTHER_BREAKS: Final = re.compile(f"[{_BREAKS}]")
+# A backslash before a letter, which a shell drops (``w\\hoami`` runs ``whoami``): one
+# C-level replacement per letter, no Python call per backslash (``re.sub`` with a group in
+# its template makes one). Each pass is one left-to-right scan, as one regex pass would be.
+_SHELL_ESCAPES: Final = tuple(
+    ("\\" + letter, letter) for letter in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 
 
 # html.unescape's own character reference (CPython's html._charref).
@@ -193,7 +199,7 @@ def _strip_comments(text: str) -> str:
     return head + text[end + 2 :]
 
 
-def decode(text: str, *, form: bool = False) -> str:
+def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
     """``text`` with every supported encoding undone, bounded in size and work.
 
     Steps: ``+`` to space (only when ``form``: query strings), percent-decoding repeated up to
@@ -203,6 +209,10 @@ def decode(text: str, *, form: bool = False) -> str:
     versioned ``/*!50000...*/`` kept), whitespace runs to one space (one ``"\\n"`` when the
     run holds a line break). Text longer than
     :data:`MAX_DECODED_CHARS` is cut first.
+
+    With ``shell``, a backslash before a letter is dropped first, as a shell drops it
+    (``w\\hoami`` is ``whoami``): the text the command rules read besides the decoded one
+    (:meth:`EventView.shell`). Path rules read the backslash as a separator.
     """
     if len(text) > MAX_DECODED_CHARS:
         text = text[:MAX_DECODED_CHARS]
@@ -225,6 +235,10 @@ def decode(text: str, *, form: bool = False) -> str:
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
     if "\\" in text:
+        if shell:
+            for escaped, letter in _SHELL_ESCAPES:
+                if escaped in text:
+                    text = text.replace(escaped, letter)
         text = text.replace("\\", "/")
     if "\x00" in text:
         text = text.replace("\x00", "")
@@ -240,12 +254,12 @@ def _split_url(text: str) -> tuple[str, str | None]:
     return (text, None) if cut < 0 else (text[:cut], text[cut + 1 :])
 
 
-def _decode_url(text: str) -> str:
+def _decode_url(text: str, shell: bool = False) -> str:
     """A URL decoded part by part, the query as a form (``+`` is a space there)."""
     path, query = _split_url(text)
     if query is None:
-        return decode(path)
-    return f"{decode(path)}?{decode(query, form=True)}"
+        return decode(path, shell=shell)
+    return f"{decode(path, shell=shell)}?{decode(query, form=True, shell=shell)}"
 
 
 # The file an error-log entry complains about (AH00128 "File does not exist: /x", AH01630,
@@ -390,6 +404,25 @@ class EventView:
                 value = FloodedText(value)
             self._lower[field] = value
         return value
+
+    def shell(self, field: str) -> str:
+        """:meth:`lower`, but a backslash before a letter dropped as a shell drops it
+        (``;w\\hoami`` reads ``;whoami``), not read as a ``/``: what the command rules read
+        besides :meth:`lower` when the field holds a backslash. Not cached: asked only then."""
+        raw = self.raw(field)
+        if not raw or field in _PLAIN:
+            return raw.lower()
+        if field in _TARGET_PARTS and self.event.log == "access":
+            text = (
+                _decode_url(raw, True)
+                if field == "target"
+                else decode(raw, form=field == "query", shell=True)
+            )
+        elif field == "referer":
+            text = _decode_url(raw, True)
+        else:
+            text = decode(raw, shell=True)
+        return text.lower()
 
     def flooded(self, field: str) -> bool:
         """Whether decoding ``field`` met the cap of distinct pieces resolved one by one

@@ -26,7 +26,10 @@ match, never a sufficient one:
 
 A rule whose evidence decoding removes (a NUL byte) sets ``form = "raw"``: its triggers are
 then looked for in the field as parsed, case-folded, and it is evaluated on the event (its
-verdict cannot be confirmed on the decoded text).
+verdict cannot be confirmed on the decoded text). A :class:`PatternRule` that also reads
+another view of a field where decoding loses something (a backslash, an encoded ``/``) names
+literals of the field as parsed in ``raw_literals``: an event holding one has the rule
+evaluated on it, besides the confirmation on the decoded text.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from typing import Any, ClassVar, Literal, NamedTuple, Self
 
 from lwsyslog.checks import Checker
 from lwsyslog.events import Event
+from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import LinearSearch, PatternLike, Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.samples import Sample
@@ -180,6 +184,10 @@ class PatternRule(Rule):
     #: ``pattern`` compiled for a linear-time search (RE2 when it fits, see
     #: :mod:`lwsyslog.matching.linear`).
     linear: ClassVar[LinearSearch]
+    #: Per field, literals of its text as parsed (case-folded) that have the rule evaluated
+    #: on the event (:meth:`evaluate`), for a rule that reads another view of the field when
+    #: one is there (:meth:`raw_holds`); the decoded text is confirmed as for any other.
+    raw_literals: ClassVar[Mapping[str, frozenset[str]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -202,6 +210,18 @@ class PatternRule(Rule):
         if type(self).match_field is PatternRule.match_field:
             return self.linear.search
         return super().confirmation(field)
+
+    def raw_holds(self, view: EventView, field: str) -> bool:
+        """Whether ``field`` as parsed holds one of its :attr:`raw_literals`: the condition
+        the detect stage selects the rule by, so a rule reads its other view only then."""
+        literals = self.raw_literals.get(field)
+        if not literals:
+            return False
+        raw = view.raw(field)
+        if not raw:
+            return False
+        raw = fold(raw)
+        return any(literal in raw for literal in literals)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first match of ``pattern`` in ``fields``."""

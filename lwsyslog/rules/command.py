@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+from lwsyslog.events import Event
+from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
-from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -61,6 +64,13 @@ _QUOTE_SPLIT = "|".join(
         "ifconfig", "ipconfig", "netstat", "python", "perl", "chmod", "busybox", "hostname",
     )
 )  # fmt: skip
+# Two-letter names split by a pair of quotes, as a shell accepts them (``i'd'``, ``'l's``,
+# ``p"s"``): one apostrophe alone is unbalanced, no command, and English ("i'd").
+_SHORT_SPLIT = "|".join(
+    f"{q}{a}{q}{b}|{a}{q}{b}{q}"
+    for a, b in ("id", "ls", "ps", "nc", "sh", "rm")
+    for q in ("'", '"')
+)
 
 # A command substitution, ``$(...)`` or backticks, run by a shell that reads the field: all
 # the rule looks for in a User-Agent, a Cookie or another header, where ";" and "|" are
@@ -72,6 +82,17 @@ _SUBSTITUTION = linear_search(
     )
 )
 _HEADER_FIELDS = frozenset({"user_agent", "cookie", "headers"})
+# A backslash before a letter, as logged (case-folded): what the shell's reading drops.
+_ESCAPED_LETTERS = tuple("\\" + letter for letter in "abcdefghijklmnopqrstuvwxyz")
+
+
+def _shell_differs(raw: str) -> bool:
+    """Whether the shell's reading of a field (case-folded ``raw``) can differ from the
+    decoded one: a backslash before a letter, or an encoded backslash (one C-level test per
+    letter: a field of 8,000 backslashes is not decoded a second time)."""
+    if "%5c" in raw or "255c" in raw:
+        return True
+    return any(escaped in raw for escaped in _ESCAPED_LETTERS)
 
 
 class CommandShellChain(PatternRule):
@@ -85,6 +106,10 @@ class CommandShellChain(PatternRule):
     In the User-Agent, the Cookie and other logged headers only a command substitution counts
     (``$(sleep 10)``, a backtick ``nslookup``): ";" separates a User-Agent's comments and a
     Cookie's pairs.
+
+    A field holding a backslash is also read as a shell reads it, the backslash before a
+    letter dropped (``;w\\hoami`` runs ``whoami``, ``;i\\d`` runs ``id``): decoding reads a
+    backslash as ``/`` (``;w/hoami``), for the path rules.
     """
 
     id = "command-injection-chain"
@@ -93,6 +118,9 @@ class CommandShellChain(PatternRule):
     description = "shell separator or substitution followed by a command (;id, |cat, $(...))"
     logs = BOTH
     fields = ("target", "referer", "message", "user_agent", "cookie", "headers")
+    # A backslash, as logged or percent-encoded (%5c, %255c, %25255c): the rarer spellings
+    # (an HTML reference, %u005c) would have every field of such entities decoded twice.
+    raw_literals = dict.fromkeys(fields, frozenset({"\\", "%5c", "255c"}))
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at, c'a't), and ?-globs standing for one (/???/c?t).
     pattern = Regex(
@@ -101,7 +129,7 @@ class CommandShellChain(PatternRule):
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
         rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
-        rf"|(?P<frag5>(?:[;|`\n]|&&|\$\()[\s+]*(?:{_QUOTE_SPLIT}))(?:$|[+{_END}])"
+        rf"|(?P<frag5>(?:[;|`\n]|&&|\$\()[\s+]*(?:{_QUOTE_SPLIT}|{_SHORT_SPLIT}))(?:$|[+{_END}])"
         r"|/\?{3}/[\w?]{0,10}\?"
         r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
         rf"|\{{(?:{STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
@@ -138,6 +166,13 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/", user_agent="Mozilla/5.0 `nslookup abc.oast.example`"),
         AccessSample(target="/", cookie="lang=$(sleep 10)"),
         AccessSample(target="/", headers=(("X-Forwarded-For", "`id`"),)),
+        AccessSample(target="/ping.php?ip=127.0.0.1;i'd'"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;l's'%20-la"),
+        AccessSample(target="/ping.php?ip=127.0.0.1%7C%27p%27s"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;w\\hoami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;i\\d"),
+        AccessSample(target="/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"),
+        AccessSample(target="/", user_agent="$(w\\hoami)"),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -155,10 +190,15 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/api?fields={id,name,ls,price}"),
         AccessSample(target="/search?q=tom;o'neil's+cat"),
         AccessSample(target="/search?q=a;i'd+like+a+cat"),
+        AccessSample(target="/search?q=apostrophes;+i%27d+and+l%27s"),
+        AccessSample(target="/search?q=tom;i'd've+said"),
         AccessSample(target="/search?q=c%23;+f%23;+language+list%23top"),
         AccessSample(target="/", user_agent="Mozilla/5.0 (X11; Linux x86_64; id) Gecko/20100101"),
         AccessSample(target="/", cookie="theme=dark; id=5; sh=1; ls=2"),
         AccessSample(target="/", user_agent="Mozilla/5.0 (compatible; curl-like; +http://x/)"),
+        AccessSample(target="/files?list=C:%5Cdata;D:%5Cid%5Cnew"),
+        AccessSample(target="/search?q=tom;%5Cn+cat+pictures"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 (Windows; U; x\\id)"),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
@@ -166,6 +206,19 @@ class CommandShellChain(PatternRule):
         if field in _HEADER_FIELDS:
             return _SUBSTITUTION.search(text)
         return self.linear.search(text)
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The match in the decoded fields, else in the fields holding a backslash as a
+        shell reads them (:meth:`~lwsyslog.normalize.EventView.shell`)."""
+        match = super().evaluate(event, view)
+        if match is not None:
+            return match
+        for name in self.fields:
+            if self.raw_holds(view, name) and _shell_differs(fold(view.raw(name))):
+                fragment = self.match_field(name, view.shell(name))
+                if fragment is not None:
+                    return RuleMatch(name, fragment)
+        return None
 
 
 class CommandDownloadExec(PatternRule):

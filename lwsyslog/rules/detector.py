@@ -60,7 +60,13 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
         requirement = _pattern_requirement(rule, rule.pattern)
-        return [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
+        found = [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
+        # Literals of the text as parsed that have the rule evaluated on the event.
+        found.extend(
+            Signature(index, field, "raw", (frozenset(literals),), False)
+            for field, literals in rule.raw_literals.items()
+        )
+        return found
     signatures: list[Signature] = []
     pattern: PatternLike | None = getattr(rule, "pattern", None)
     own = _pattern_requirement(rule, pattern) if pattern is not None else None

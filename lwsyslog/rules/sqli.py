@@ -47,9 +47,11 @@ class SqliUnionSelect(PatternRule):
     fields = PAYLOAD_FIELDS
     # "union" and "select" whole words (not "reunion", "selection"): the letter before and
     # the start of the selected list after them are matched, the report is the words;
-    # what SQL needs after it (:data:`_SELECTED`) is matched but not reported.
+    # what SQL needs after it (:data:`_SELECTED`) is matched but not reported. MySQL reads
+    # ``\N`` as NULL, so ``\NUNION SELECT`` is a NULL and UNION: decoded (a backslash reads
+    # as "/"), a "/n" right before "union" counts as the start of the word.
     pattern = Regex(
-        rf"(?:^|[^a-z])(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
+        rf"(?:^|[^a-z]|/n)(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
     )
     words = frozenset({"union"})
     gate = " \n("
@@ -68,6 +70,8 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/item.php?id=1%27%20UNION%20SELECT%20password%20FROM%20users--"),
         AccessSample(target="/item.php?id=1%20UNION%20SELECT%20@@version"),
         AccessSample(target="/search?q=%5Cx27UNION%20SELECT&page=1"),
+        AccessSample(target="/item.php?id=%5cNUNION%20SELECT%201,2"),
+        AccessSample(target="/item.php?id=1%5CNunion%23a%0Aselect%23b%0Anull"),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
@@ -76,6 +80,8 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=european+union+select+committee"),
         AccessSample(target="/search?q=credit+union+select+account+types"),
         AccessSample(target="/search?q=union+select%22+menu"),
+        AccessSample(target="/search?q=nunion+select+1,2"),
+        AccessSample(target="/wiki/NUnion%20Select%20committee"),
     )
 
 
@@ -89,21 +95,22 @@ class SqliTautology(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     # Compiled: the search confirms each candidate with it (RE2 has no back-reference).
+    # A separator may be a "#"/"--" comment that a line break ends (:data:`_S`).
     pattern = re.compile(
-        r"(?:['\"`)]|(?<![\w.])\d+)\s*(?:or|and|xor|\|\||&&)\s*\(?\s*(['\"`]?)(\w{1,20})\1\s*"
-        r"(?:=|<=>|like)\s*\(?\s*\1\2(?:\1|\b)"
-        r"|(['\"])\s*(?:or|\|\|)\s*\3\3\s*=\s*\3"
-        r"|['\"`)]\s*(?:or|\|\|)\s+(?:true|not\s+false)\b"
+        rf"(?:['\"`)]|(?<![\w.])\d+){_S}*(?:or|and|xor|\|\||&&){_S}*\(?{_S}*(['\"`]?)(\w{{1,20}})\1"
+        rf"{_S}*(?:=|<=>|like){_S}*\(?{_S}*\1\2(?:\1|\b)"
+        rf"|(['\"]){_S}*(?:or|\|\|){_S}*\3\3{_S}*={_S}*\3"
+        rf"|['\"`)]{_S}*(?:or|\|\|){_S}+(?:true|not{_S}+false)\b"
     )
     # The same value on both sides is a back-reference, which RE2 does not have: RE2 finds
     # each comparison after OR/AND (the pattern without the back-references), ``pattern``
     # confirms it there. A field of more near-misses than that counts as a match.
     linear = verified_search(
         Regex(
-            r"(?:['\"`)]|(?:^|[^\w.])\d+)\s*(?:or|and|xor|\|\||&&)\s*\(?\s*"
-            r"['\"`]?\w+['\"`]?\s*(?:=|<=>|like)"
-            r"|'\s*(?:or|\|\|)\s*''\s*=\s*'|\"\s*(?:or|\|\|)\s*\"\"\s*=\s*\""
-            r"|['\"`)]\s*(?:or|\|\|)\s+(?:true|not\s+false)\b"
+            rf"(?:['\"`)]|(?:^|[^\w.])\d+){_S}*(?:or|and|xor|\|\||&&){_S}*\(?{_S}*"
+            rf"['\"`]?\w+['\"`]?{_S}*(?:=|<=>|like)"
+            rf"|'{_S}*(?:or|\|\|){_S}*''{_S}*={_S}*'|\"{_S}*(?:or|\|\|){_S}*\"\"{_S}*={_S}*\""
+            rf"|['\"`)]{_S}*(?:or|\|\|){_S}+(?:true|not{_S}+false)\b"
         ),
         pattern,
         lead=1,
@@ -117,11 +124,15 @@ class SqliTautology(PatternRule):
         AccessSample(target="/login?u=x'%20or%20'a'='a"),
         AccessSample(target="/item?id=1+OR+1%3D1"),
         AccessSample(target="/", user_agent="' or ''='"),
+        AccessSample(target="/item.php?id=1%27%23x%0AOR%23y%0A1=1"),
+        AccessSample(target="/login?u=x%27--a%0Aor--b%0A%27a%27=%27a"),
     )
     must_not_match = (
         AccessSample(target="/search?q=this+or+that"),
         AccessSample(target="/search?q=rock+%27n%27+roll&order=desc"),
         AccessSample(target="/shop?size=1&color=red"),
+        AccessSample(target="/notes?text=see+%2312%0Aor+%2313%0Aequal+bugs"),
+        AccessSample(target="/search?q=c%23+or+f%23+%3D+same"),
     )
 
 
@@ -195,6 +206,8 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/item.php?id=1--upgPydUzKpMX%0AAND--RcDKhIr%0A9227=9227"),
         AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227"),
         AccessSample(target="/item.php?id=1%20AND%20GREATEST(9227,9226)=9227"),
+        AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227--%20-"),
+        AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ages+5+and+6+years"),
@@ -402,16 +415,17 @@ class SqliStackedQuery(PatternRule):
     description = "stacked SQL statement (; DROP TABLE, ; EXEC xp_...)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # A separator may be a "#"/"--" comment that a line break ends (:data:`_S`).
     pattern = Regex(
-        r";\s*(?:drop\s+(?:table|database)|insert\s+into|delete\s+from|update\s+\w+\s+set"
-        r"|truncate\s+table|exec(?:ute)?\s*(?:xp_|sp_|master\.|\()|declare\s+@|shutdown\b"
-        r"|create\s+(?:table|user|function)"
-        r"|select\s*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*\s*(?:\(|,|\bfrom\b))"
-        r"|i?if\s*\(|call\s+[\w.$]+\s*\(|waitfor\s+(?:delay|time)\b)"
+        rf";{_S}*(?:drop{_S}+(?:table|database)|insert{_S}+into|delete{_S}+from"
+        rf"|update{_S}+\w+{_S}+set|truncate{_S}+table|exec(?:ute)?{_S}*(?:xp_|sp_|master\.|\()"
+        rf"|declare{_S}+@|shutdown\b|create{_S}+(?:table|user|function)"
+        rf"|select{_S}*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*{_S}*(?:\(|,|\bfrom\b))"
+        rf"|i?if{_S}*\(|call{_S}+[\w.$]+{_S}*\(|waitfor{_S}+(?:delay|time)\b)"
     )
     trigger = (
-        r";\s*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create|select|if|iif"
-        r"|call|waitfor)"
+        rf";{_S}*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create|select|if"
+        r"|iif|call|waitfor)"
     )
     gate = ";"
     must_match = (
@@ -421,12 +435,15 @@ class SqliStackedQuery(PatternRule):
         AccessSample(target="/p?id=4);SELECT%20COUNT(*)%20FROM%20pg_class--"),
         AccessSample(target="/p?id=4%22;IF(1=1)%20SELECT%201%20ELSE%20DROP%20FUNCTION%20x--"),
         AccessSample(target="/p?id=9;CALL%20sleepy(5)"),
+        AccessSample(target="/p?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"),
+        AccessSample(target="/p?id=1%27;--a%0Adeclare--b%0A@q%20varchar(99)"),
     )
     must_not_match = (
         AccessSample(target="/docs/drop-table-howto;jsessionid=ABC123"),
         AccessSample(target="/", cookie="theme=dark; update_banner=seen"),
         AccessSample(target="/", cookie="lang=en; select_region=eu; iframe_ok=1"),
         AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
+        AccessSample(target="/notes?text=done;%23todo%0Aselect+the+best%0Adrop+it"),
     )
 
 
@@ -491,8 +508,8 @@ class SqliSubqueryCondition(PatternRule):
 
 # After the left side: AND/OR, a name, "=" and an opening quote, or LIKE and a "%" pattern.
 _STRING_CONDITION = (
-    r"\s*(?:(?:and|or|xor)\b|&&|\|\|)\s*['\"`]?[a-z_][\w.]*['\"`]?\s*"
-    r"(?:=\s*['\"`]\w|like\s*['\"`][^'\"`]*%|like\s*cha?r\s*\(\s*37\s*\))"
+    rf"{_S}*(?:(?:and|or|xor)\b|&&|\|\|){_S}*['\"`]?[a-z_][\w.]*['\"`]?{_S}*"
+    rf"(?:={_S}*['\"`]\w|like{_S}*['\"`][^'\"`]*%|like{_S}*cha?r\s*\(\s*37\s*\))"
 )
 
 
@@ -524,6 +541,8 @@ class SqliStringCondition(PatternRule):
         AccessSample(target="/search?q=%27%20or%20username%20like%20%27%25"),
         AccessSample(target="/p?id=1%20AND%20passwd%20LIKE%20%27a%25%27/*"),
         AccessSample(target="/p?u=%27%20or%20username%20like%20char(37);"),
+        AccessSample(target="/p?id=1%23x%0AOR%23y%0AX=%27ss"),
+        AccessSample(target="/p?id=1%27--a%0Aor--b%0Ausername--c%0Alike--d%0A%27%25"),
     )
     must_not_match = (
         AccessSample(target="/search?q=rock+and+roll"),
@@ -534,4 +553,5 @@ class SqliStringCondition(PatternRule):
         AccessSample(target="/search?q=%27tom%27+and+jerry"),
         AccessSample(target="/search?q=1+or+2+%27stars%27"),
         AccessSample(target="/", cookie="lang='en'; order='desc'"),
+        AccessSample(target="/notes?text=%231%0Aor+name+%3D+tom"),
     )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex, linear_search
-from lwsyslog.rules.base import BOTH, PatternRule
+from lwsyslog.normalize import EventView, decode
+from lwsyslog.rules.base import BOTH, PatternRule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -98,6 +100,14 @@ class TraversalDotDot(PatternRule):
     )
 
 
+def _encoded_separators(path: str) -> str:
+    """``path`` (as parsed) decoded and lower-cased, its own "/" read as "_": the only
+    separators left are the encoded ones (``%2f``, ``%252f``, ``%5c``...), so a system file
+    is found only where the request encoded its path (``/file/%252fetc%252fpasswd``), not in
+    a site's own path segments (``/docs/etc/passwd-reset.html``)."""
+    return decode(path.replace("/", "_")).lower()
+
+
 class TraversalSystemFile(PatternRule):
     """A well-known OS, server or application file (``/etc/passwd``, ``win.ini``) as a parameter.
 
@@ -108,8 +118,11 @@ class TraversalSystemFile(PatternRule):
     when a filter strips separators or ``../``), dotfiles and server configs a ``/``. A drive
     letter and colon directly before ``windows``, ``winnt`` or ``inetpub``
     (``C:windows\\win.ini``) is a Windows drive-relative path, valid without a separator. In
-    the path itself such a name only matters after ``../``, which the dot-dot rule reports. In
-    the error log's message only OS files count: Apache names its own configs there.
+    the path itself such a name counts only where the request encoded its separators
+    (``/download/file/%252fetc%252fpasswd``: an absolute path handed to a route as one
+    segment); a site's own segments (``/docs/etc/passwd-reset.html``) are not read, and after
+    ``../`` the dot-dot rule reports it. In the error log's message only OS files count:
+    Apache names its own configs there.
     """
 
     id = "path-traversal-system-file"
@@ -148,6 +161,9 @@ class TraversalSystemFile(PatternRule):
     )  # fmt: skip
     trigger = r"[a-z]:(?:windows|winnt|inetpub)"
     gate = "/:"
+    # A percent-encoded separator in the path: "%2f", "%5c", encoded again ("%252f",
+    # "%25252f"). Not every "%" (a path of distinct escapes would be decoded twice).
+    raw_literals = {"path": frozenset({"%2f", "%5c", "252f", "255c"})}
     must_match = (
         AccessSample(target="/index.php?page=/etc/passwd"),
         AccessSample(target="/view?doc=C:%5CWindows%5Cwin.ini"),
@@ -171,6 +187,9 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/view.php?file=/etc//passwd"),
         AccessSample(target="/view.php?file=/etc/./passwd"),
         AccessSample(target="/view.php?file=/etc/.//./hosts"),
+        AccessSample(target="/download/file/%252fetc%252fpasswd"),
+        AccessSample(target="/download/file/%2Fetc%2Fshadow"),
+        AccessSample(target="/static/C:%5CWindows%5Cwin.ini"),
     )
     must_not_match = (
         AccessSample(target="/blog/etc/passwords-best-practices"),
@@ -187,6 +206,10 @@ class TraversalSystemFile(PatternRule):
         AccessSample(target="/files?name=site.web.config"),
         AccessSample(target="/docs?page=etc/./passwords-guide"),
         AccessSample(target="/docs?page=etc/../passwd-reset-help"),
+        AccessSample(target="/docs/etc/passwd-reset.html"),
+        AccessSample(target="/docs/etc%2Fpasswd-reset.html"),
+        AccessSample(target="/repos/a%2Fb/files/etc/passwd"),
+        AccessSample(target="/files/my%20docs/boot.ini"),
         ErrorSample(message="workerEnv.init() ok /etc/httpd/conf/workers2.properties"),
         ErrorSample(
             message="AH01630: client denied by server configuration: /srv/www/.htaccess",
@@ -197,3 +220,12 @@ class TraversalSystemFile(PatternRule):
     def match_field(self, field: str, text: str) -> str | None:
         """The file named in ``text`` (for the error-log message, only an OS file)."""
         return (_MESSAGE_FILES if field == "message" else self.linear).search(text)
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The file named in ``fields``, else behind encoded separators in the path."""
+        match = super().evaluate(event, view)
+        if match is None and self.raw_holds(view, "path"):
+            fragment = self.linear.search(_encoded_separators(view.raw("path")))
+            if fragment is not None:
+                return RuleMatch("path", fragment)
+        return match

