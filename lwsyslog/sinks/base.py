@@ -234,6 +234,13 @@ class Dispatcher:
                 if backlog:
                     self._backlogs[name] = backlog
                     self._last_error[name] = old._last_error.get(name, "not taken before reload")
+                # A sink released for refusing alerts stays released (a reload of a still
+                # broken path must not hold lines for another hold_secs), and one still in
+                # its hold keeps the time it began refusing.
+                if name in old._released and name in self._required:
+                    self._released.add(name)
+                if name in old._refusing_since:
+                    self._refusing_since[name] = old._refusing_since[name]
             else:
                 lost += len(backlog)
         self._unsettled.extend(old._unsettled)

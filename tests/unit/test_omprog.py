@@ -922,3 +922,31 @@ def test_a_reload_to_a_writable_messages_file_delivers_the_alerts_still_waiting(
     assert program.finish()[0] == 0
     assert sqli_count(moved, "203.0.113.47") == 1
     assert "were dropped" not in program.stderr()
+
+
+def test_a_reload_keeps_a_released_messages_file_released(
+    tmp_path: Path, start: Start, messages: Path
+) -> None:
+    """Every reload of a configuration whose messages file was still broken held lines for
+    another ``hold_secs``: rsyslog's stream stopped again for a minute per SIGHUP."""
+    blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
+    blocker.write_text("in the way\n")
+    hold = tmp_path / "hold.toml"
+    hold.write_text("[sinks.messages_file]\nhold_secs = 0.5\n")
+    program = start(None, "--transactions", "--config", str(hold))
+
+    def transaction(line: bytes) -> str:
+        assert program.send(BEGIN) == "OK"
+        assert program.send(line) == "DEFER_COMMIT"
+        return program.send(COMMIT)
+
+    first = envelope(SQLI.format(ip="203.0.113.48"))
+    assert transaction(first).startswith("Error: messages-file")
+    time.sleep(0.6)  # past hold_secs
+    assert transaction(first) == "OK"
+    program.wait_for_stderr("lines no longer wait for it")
+    hold.write_text("[sinks.messages_file]\nhold_secs = 600\n")  # a changed configuration
+    program.proc.send_signal(signal.SIGHUP)
+    program.wait_for_stderr("configuration reloaded")
+    assert transaction(envelope(SQLI.format(ip="203.0.113.49"))) == "OK"
+    assert program.finish()[0] == 0
