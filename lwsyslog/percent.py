@@ -553,10 +553,23 @@ def past_cap(text: str) -> str:
     return _narrow_in_bulk(text, data, data.translate(_CLASSES))
 
 
+#: The last texts of many escapes decoded, and their decoding: one field is read by several
+#: views (decoded, shell, form), each of which decodes it, and a flood of escapes is the
+#: costly case (2 entries: at most 4 fields of 1 MiB held).
+_RECENT_BULK: dict[str, str] = {}
+
+
 def percent_decoded(text: str) -> str:
     """One round of percent-decoding of ``text`` (see the module docstring)."""
     if text.count("%") >= BULK_ESCAPES:
+        known = _RECENT_BULK.get(text)
+        if known is not None:
+            return known
         decoded = _in_bulk(text)
-        if decoded is not None:
-            return decoded
+        if decoded is None:
+            decoded = _by_runs(text)
+        if len(_RECENT_BULK) >= 2:
+            del _RECENT_BULK[next(iter(_RECENT_BULK))]
+        _RECENT_BULK[text] = decoded
+        return decoded
     return _by_runs(text)
