@@ -12,6 +12,7 @@ pipeline in a child process instead (:mod:`lwsyslog.omprog.pipelined`), ``--one-
 
 from __future__ import annotations
 
+import time
 from typing import Protocol
 
 from lwsyslog.omprog.diagnostics import Diagnostics
@@ -26,6 +27,11 @@ __all__ = ["Confirmation", "InProcess", "PerLine", "Processor", "Transactions", 
 _BEGIN = b"BEGIN TRANSACTION"
 _COMMIT = b"COMMIT TRANSACTION"
 _SPOOL_MAX_LINES = 4096
+#: The answer to a COMMIT that fails again waits this long, doubling up to _ERROR_PAUSE_MAX:
+#: rsyslog 8.2302 sends a failed batch again at once, thousands of times a second while a
+#: required sink refuses alerts (until it is released, see Dispatcher's hold_secs).
+_ERROR_PAUSE_FIRST = 0.05
+_ERROR_PAUSE_MAX = 1.0
 
 
 class Confirmation(Protocol):
@@ -164,6 +170,7 @@ class Transactions:
         self._next_spool_check = _SPOOL_MAX_LINES
         self.batches = 0
         self.failed_commits = 0
+        self._failed_in_row = 0
 
     poll_secs = 0.0
     """No busy poll: the next line usually waits already when this one is processed, and on 2
@@ -228,6 +235,9 @@ class Transactions:
             if answer != "OK":
                 self.failed_commits += 1
                 self._resent.owe(self._batch)
+                self._pause_before_error()
+            else:
+                self._failed_in_row = 0
             self._batch.clear()
             # Either way the spool's lines are safe: confirmed, or sent again by rsyslog after
             # the error (8.2302 replays a failed batch), so a long sink outage cannot grow it.
@@ -248,6 +258,14 @@ class Transactions:
                 self._resent.owe((key,))
             return answer
         return self._processor.handle(line)
+
+    def _pause_before_error(self) -> None:
+        """Slow rsyslog's resending of a failing batch: the first error is answered at once,
+        each next one in a row after a pause that doubles up to ``_ERROR_PAUSE_MAX``."""
+        if self._failed_in_row:
+            pause = _ERROR_PAUSE_FIRST * 2 ** min(self._failed_in_row - 1, 8)
+            time.sleep(min(pause, _ERROR_PAUSE_MAX))
+        self._failed_in_row += 1
 
     def summary(self) -> str:
         """What the batches came to, for the last diagnostic."""
