@@ -19,8 +19,8 @@ def main() -> int:
     record = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     handle = OmprogProgram.handle
 
-    def recording(self: OmprogProgram, line: bytes) -> str:
-        status = handle(self, line)
+    def recording(self: OmprogProgram, line: bytes, deferred: bool = False) -> str:
+        status = handle(self, line, deferred)
         if status == "OK":
             os.write(record, line + b"\n")
         return status
