@@ -553,10 +553,10 @@ def past_cap(text: str) -> str:
     return _narrow_in_bulk(text, data, data.translate(_CLASSES))
 
 
-#: The last texts of many escapes decoded, and their decoding: one field is read by several
-#: views (decoded, shell, form), each of which decodes it, and a flood of escapes is the
-#: costly case (2 entries: at most 4 fields of 1 MiB held).
-_RECENT_BULK: dict[str, str] = {}
+#: The last texts of many escapes decoded, their decoding and the caps it met: one field is
+#: read by several views (decoded, shell, form), each of which decodes it, and a flood of
+#: escapes is the costly case (2 entries: at most 4 fields of 1 MiB held).
+_RECENT_BULK: dict[str, tuple[str, int]] = {}
 
 
 def percent_decoded(text: str) -> str:
@@ -564,12 +564,15 @@ def percent_decoded(text: str) -> str:
     if text.count("%") >= BULK_ESCAPES:
         known = _RECENT_BULK.get(text)
         if known is not None:
-            return known
-        decoded = _in_bulk(text)
-        if decoded is None:
-            decoded = _by_runs(text)
+            decoded, caps = known
+            CAPS.count += caps  # a caller reads the caps a decoding met (a flood of escapes)
+            # Callers tell "nothing decoded" by identity: an equal text is another object.
+            return text if decoded == text else decoded
+        caps_before = CAPS.count
+        found = _in_bulk(text)
+        decoded = _by_runs(text) if found is None else found
         if len(_RECENT_BULK) >= 2:
             del _RECENT_BULK[next(iter(_RECENT_BULK))]
-        _RECENT_BULK[text] = decoded
+        _RECENT_BULK[text] = (decoded, CAPS.count - caps_before)
         return decoded
     return _by_runs(text)

@@ -128,3 +128,17 @@ def test_a_user_agent_of_thousands_of_escapes_costs_a_few_normal_lines(seed: str
     hostile = seed * (8000 // len(seed))
     ratio = cost_ratio(Pipeline(load_config([])), hostile, BUDGET)
     assert ratio <= BUDGET, f"{seed!r} x {len(hostile) // len(seed)}: {ratio:.1f}x a normal line"
+
+
+def test_a_text_decoded_again_gives_the_same_text_and_meets_the_same_caps() -> None:
+    """The last texts of many escapes keep their decoding for the other views of a field;
+    the caps they met count again, or a field read second would lose its flood flag (the
+    engines-agree fuzz test caught that)."""
+    flood = "".join(f"%u{0x4E00 + n:04x}" for n in range(70)) + "%27%20UNION%20SELECT"
+    runs = []
+    for _ in range(3):
+        before = percent.cap_hits()
+        runs.append((percent.percent_decoded(flood), percent.cap_hits() - before))
+    assert runs[0][1] >= 1
+    assert runs[1] == runs[0] == runs[2]
+    assert runs[0][0].endswith("' UNION SELECT")
