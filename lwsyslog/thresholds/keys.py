@@ -12,16 +12,17 @@ import socket
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["IPV6_PREFIX_LEN", "MAX_CLIENT_CHARS", "client_key"]
+__all__ = ["IPV6_PREFIX_LEN", "MAX_CLIENT_CHARS", "SITE_PREFIX_LEN", "client_key", "ipv6_site"]
 
 IPV6_PREFIX_LEN: Final = 64
+#: The prefix a site (or one customer of an ISP) is usually given.
+SITE_PREFIX_LEN: Final = 48
 #: Longest key a client name (not an IPv6 address) is cut to.
 MAX_CLIENT_CHARS: Final = 64
 _MAPPED_PREFIX = bytes(10) + b"\xff\xff"
-_HOST_PART = bytes(16 - IPV6_PREFIX_LEN // 8)
 
 
-def _parsed_network(text: str) -> str | None:
+def _parsed_network(text: str, prefix_len: int) -> str | None:
     """The reference computation (``ipaddress``), for what the C parser refuses."""
     try:
         address = ipaddress.IPv6Address(text)
@@ -29,23 +30,36 @@ def _parsed_network(text: str) -> str | None:
         return None
     if address.ipv4_mapped is not None:
         return str(address.ipv4_mapped)
-    network = ipaddress.IPv6Network((int(address), IPV6_PREFIX_LEN), strict=False)
+    network = ipaddress.IPv6Network((int(address), prefix_len), strict=False)
     return str(network)
 
 
-@lru_cache(maxsize=4096)
-def _ipv6_network(text: str) -> str | None:
+def _network(text: str, prefix_len: int) -> str | None:
+    """The /``prefix_len`` of an IPv6 address (an IPv4-mapped one: its IPv4 address)."""
     address = text.split("%", 1)[0]
     # The C parser and printer (RFC 5952 text, as ipaddress writes it) cost a microsecond
     # where ipaddress costs ten: a flood of new addresses is mostly cache misses.
     try:
         packed = socket.inet_pton(socket.AF_INET6, address)
     except (OSError, ValueError):
-        return _parsed_network(address)
+        return _parsed_network(address, prefix_len)
     if packed[:12] == _MAPPED_PREFIX:
         return socket.inet_ntop(socket.AF_INET, packed[12:])
-    prefix = socket.inet_ntop(socket.AF_INET6, packed[: IPV6_PREFIX_LEN // 8] + _HOST_PART)
-    return f"{prefix}/{IPV6_PREFIX_LEN}"
+    kept = prefix_len // 8
+    prefix = socket.inet_ntop(socket.AF_INET6, packed[:kept] + bytes(16 - kept))
+    return f"{prefix}/{prefix_len}"
+
+
+@lru_cache(maxsize=4096)
+def _ipv6_network(text: str) -> str | None:
+    return _network(text, IPV6_PREFIX_LEN)
+
+
+@lru_cache(maxsize=4096)
+def ipv6_site(client_ip: str) -> str | None:
+    """The /48 of an IPv6 address, in RFC 5952 text (None: not IPv6, or IPv4-mapped)."""
+    network = _network(client_ip, SITE_PREFIX_LEN)
+    return network if network is not None and ":" in network else None
 
 
 def client_key(client_ip: str) -> str:

@@ -9,33 +9,14 @@ one network failing now and then stay far below it; a rotation reaches it.
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterable
-from functools import lru_cache
 
 from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
-from lwsyslog.thresholds.keys import client_key
+from lwsyslog.thresholds.keys import client_key, ipv6_site
 from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
 
-__all__ = ["PREFIX_LEN", "PrefixBruteForce", "ipv6_prefix"]
-
-#: The prefix a site (or one customer of an ISP) is usually given.
-PREFIX_LEN = 48
-_MAPPED_PREFIX = bytes(10) + b"\xff\xff"
-
-
-@lru_cache(maxsize=4096)
-def ipv6_prefix(client_ip: str) -> str | None:
-    """The /48 of an IPv6 address, in RFC 5952 text (None: not IPv6, or IPv4-mapped)."""
-    try:
-        packed = socket.inet_pton(socket.AF_INET6, client_ip.split("%", 1)[0])
-    except (OSError, ValueError):
-        return None
-    if packed[:12] == _MAPPED_PREFIX:
-        return None
-    network = socket.inet_ntop(socket.AF_INET6, packed[: PREFIX_LEN // 8] + bytes(10))
-    return f"{network}/{PREFIX_LEN}"
+__all__ = ["PrefixBruteForce"]
 
 
 def _failed_attempt(observation: Observation) -> bool:
@@ -68,7 +49,7 @@ class PrefixBruteForce(ThresholdRule):
         client = observation.client_ip
         if ":" not in client or not _failed_attempt(observation):
             return ()
-        prefix = ipv6_prefix(client)
+        prefix = ipv6_site(client)
         if prefix is None:
             return ()
         return (WindowKey(prefix, distinct=client_key(client)),)
