@@ -5,19 +5,40 @@ byte at a time would hold the channel for as long as it liked. Inside :func:`att
 the sockets made here give each operation (connect, TLS handshake, every send and read) only
 the time left before the attempt's end, so connect, sending and the whole answer end together,
 ``secs`` after the start at the latest. The webhook and e-mail channels use them.
+
+The host name is looked up within the same deadline. ``getaddrinfo`` cannot be interrupted (a
+resolver that does not answer holds it for its own timeouts, 10 s and more), so the lookup runs
+in a daemon thread the attempt waits for only as long as it has left. At most
+:data:`MAX_PENDING_PER_HOST` such threads per host name and :data:`MAX_PENDING_LOOKUPS` in all
+live at once; past that an attempt fails at once rather than start another, so one channel's
+dead name server does not take the others' lookups.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 import ssl
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["DeadlineSSLSocket", "attempt_deadline", "deadline_socket"]
+__all__ = [
+    "MAX_PENDING_LOOKUPS",
+    "MAX_PENDING_PER_HOST",
+    "DeadlineSSLSocket",
+    "LookupTimeoutError",
+    "attempt_deadline",
+    "deadline_socket",
+]
+
+MAX_PENDING_LOOKUPS = 16
+MAX_PENDING_PER_HOST = 2
+
+_AddressInfo = list[tuple[Any, Any, int, str, Any]]
 
 # The monotonic time the current attempt must end by; per thread (each courier has its own).
 _DEADLINE: ContextVar[float | None] = ContextVar("lwsyslog_attempt_deadline", default=None)
@@ -94,6 +115,93 @@ class DeadlineSSLSocket(ssl.SSLSocket):
         return super().send(*args)
 
 
+class LookupTimeoutError(OSError):
+    """The host name had no answer within the attempt's deadline (or too many earlier lookups
+    still wait for theirs)."""
+
+
+class _PendingLookups:
+    """How many lookups still wait for an answer, per host name and in all."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._per_host: dict[str, int] = {}
+        self._total = 0
+
+    def take(self, host: str) -> bool:
+        """Count a new lookup of ``host``; False when a bound is reached."""
+        with self._lock:
+            held = self._per_host.get(host, 0)
+            if held >= MAX_PENDING_PER_HOST or self._total >= MAX_PENDING_LOOKUPS:
+                return False
+            self._per_host[host] = held + 1
+            self._total += 1
+            return True
+
+    def give_back(self, host: str) -> None:
+        """A lookup of ``host`` is over."""
+        with self._lock:
+            held = self._per_host.pop(host) - 1
+            if held:
+                self._per_host[host] = held
+            self._total -= 1
+
+
+_PENDING = _PendingLookups()
+
+
+class _Lookup:
+    """One ``getaddrinfo`` call in a daemon thread, with its answer or its error."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self.done = threading.Event()
+        self.answer: _AddressInfo = []
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        """Look the host up, keep the outcome, count the lookup as over."""
+        try:
+            self.answer = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
+        except OSError as failure:
+            self.error = failure
+        finally:
+            self.done.set()
+            _PENDING.give_back(self.host)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _resolve(host: str, port: int) -> _AddressInfo:
+    """``getaddrinfo(host, port)`` for TCP, ending by the attempt's deadline if one is set."""
+    deadline = _DEADLINE.get()
+    if deadline is None or _is_address(host):
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    if not _PENDING.take(host):
+        raise LookupTimeoutError(
+            f"DNS lookup of {host} not started: too many earlier lookups are still unanswered "
+            f"({MAX_PENDING_PER_HOST} of this host or {MAX_PENDING_LOOKUPS} in all)"
+        )
+    lookup = _Lookup(host, port)
+    try:
+        threading.Thread(target=lookup.run, name="lwsyslog-lookup", daemon=True).start()
+    except BaseException:
+        _PENDING.give_back(host)
+        raise
+    if not lookup.done.wait(max(0.0, deadline - time.monotonic())):
+        raise LookupTimeoutError(f"DNS lookup of {host} unanswered within the attempt's deadline")
+    if lookup.error is not None:
+        raise lookup.error
+    return lookup.answer
+
+
 def deadline_socket(
     address: tuple[str, int],
     timeout: float | None = None,
@@ -103,7 +211,7 @@ def deadline_socket(
     address of the host is tried within the same deadline, not a full timeout each."""
     host, port = address
     error: OSError = OSError(f"no address found for {host}")
-    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+    for family, kind, proto, _, sockaddr in _resolve(host, port):
         sock = _DeadlineSocket(family, kind, proto)
         try:
             sock.settimeout(timeout)
