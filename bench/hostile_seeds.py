@@ -51,6 +51,11 @@ _TOKENS = (
     # normalize.py: percent runs, %u, overlong UTF-8, entities, SQL comments, odd spaces.
     "%", "%%", "%41", "%u0041", "%uff0e", "%c0", "&amp;", "&#x41;", "&#65;", "&a", "/*!",
     "/**/", "/*!1", "+", "\u00e9", "\u3000", "\x00", "\x1b", "\xa0", "\\",
+    # Evasion shapes of round 2: SQL comments as spaces, split commands, deep encodings.
+    "%23x%0a", "1--x%0a", "c'a't", "\\\\a", "%2526", "//", "%252f", " between 1 and ",
+    "ascii((select ",
+    # percent.py: 70 distinct %u escapes pass the flood cap, then an escaped backslash.
+    "".join(f"%u{0x100 + i:04x}" for i in range(70)) + "\\u005c%u",
     # Error-log rules (access.py, auth.py, waf.py): prefixes and brackets.
     "[", "]", "modsecurity: [", "mod_security: ", "user ", ": ",
 )  # fmt: skip
