@@ -33,9 +33,14 @@ _CACHE_LIMIT = 4096
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The IP address in one header entry (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``::1``)."""
+    """The IP address in one header entry (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``::1``).
+
+    An IPv6 zone (``fe80::1%eth0``) is refused: it names an interface of the host that wrote
+    it, means nothing to anyone else, and Python keeps whatever text follows the ``%`` (spaces,
+    ``key=value`` pairs) in the address's string, which would become the alert's client.
+    """
     text = text.strip()
-    if not text or len(text) > 64:
+    if not text or len(text) > 64 or "%" in text:
         return None
     if text[0] == "[":
         end = text.find("]")

@@ -48,7 +48,18 @@ def test_trusted_peer_gives_the_right_most_untrusted_address(xff: str, client: s
 
 @pytest.mark.parametrize(
     "xff",
-    ["unknown", "203.0.113.9, garbage", "", " , ", "1.2.3.4.5", ", ".join(["10.0.0.1"] * 40)],
+    [
+        "unknown",
+        "203.0.113.9, garbage",
+        "",
+        " , ",
+        "1.2.3.4.5",
+        ", ".join(["10.0.0.1"] * 40),
+        # A zone id: Python's parser keeps any text after the % as part of the address.
+        "2001:db8::5%eth0 categories=none count=0",
+        "[fe80::1%25lo]:80",
+        "::1% on db1.prod: critical sqli-union-select",
+    ],
 )
 def test_an_entry_that_is_not_an_address_stops_the_walk(xff: str) -> None:
     assert PROXIES.client(xff) is None
@@ -116,3 +127,10 @@ def test_iis_custom_xff_field_behind_the_trusted_proxy() -> None:
     assert forwarded == {"192.0.2.44": "10.0.0.5", "198.51.100.7": "10.0.0.5"}
     spoofed = next(e for e in events if e.client_ip == "203.0.113.30")
     assert spoofed.extra["header:x-forwarded-for"] == "192.0.2.99" and "peer" not in spoofed.extra
+
+
+def test_a_zone_id_in_the_header_cannot_become_the_alerted_client() -> None:
+    parser = LineParser("access", (XFF_FORMAT,), trusted_proxies=["10.0.0.0/8"])
+    line = _line("10.0.0.1", "2001:db8::5%eth0 categories=none count=0")
+    event = _access(parser, line)
+    assert event.client_ip == "10.0.0.1"
