@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from lwsyslog.hostnames import host_shown
+
 __all__ = ["SyslogLine", "strip_syslog_header"]
 
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
@@ -44,7 +46,8 @@ def strip_syslog_header(line: str) -> SyslogLine | None:
     """Split ``line`` into ``(host, tag, message)``, or ``None`` when it has no syslog header.
 
     ``tag`` is the program name without ``[pid]``; RFC 5424's ``-`` (nil) host or app name
-    becomes ``""``. A UTF-8 BOM that RFC 5424 allows before the message is dropped.
+    becomes ``""``; the host is as :func:`~lwsyslog.hostnames.host_shown` shows it. A UTF-8
+    BOM that RFC 5424 allows before the message is dropped.
     """
     if not line:
         return None
@@ -56,10 +59,11 @@ def strip_syslog_header(line: str) -> SyslogLine | None:
             message = line[m.end() :]
             if message.startswith("\ufeff"):
                 message = message[1:]
-            return SyslogLine("" if host == "-" else host, "" if tag == "-" else tag, message)
+            host = "" if host == "-" else host_shown(host)
+            return SyslogLine(host, "" if tag == "-" else tag, message)
     elif not (first.isupper() or first.isdigit()):
         return None
     m = _RFC3164.match(line)
     if m is None:
         return None
-    return SyslogLine(m.group("host"), m.group("tag"), line[m.end() :])
+    return SyslogLine(host_shown(m.group("host")), m.group("tag"), line[m.end() :])

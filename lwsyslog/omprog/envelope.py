@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from lwsyslog.hostnames import host_shown
 from lwsyslog.sanitize import sanitize
 
 __all__ = [
@@ -155,6 +156,7 @@ def _from_object(
             tag = tag[:-1]
         if len(host) > MAX_NAME_CHARS or len(tag) > MAX_NAME_CHARS or len(program) > MAX_NAME_CHARS:
             host, tag, program = _bounded(host), _bounded(tag), _bounded(program)
+        host = host_shown(host)
         return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
     return _from_mixed(value, replaced, surrogates)
 
@@ -197,7 +199,7 @@ def _from_mixed(
     tag = tag.rstrip()
     if tag.endswith(":"):
         tag = tag[:-1]
-    host, tag, program = _bounded(host), _bounded(tag), _bounded(program)
+    host, tag, program = host_shown(_bounded(host)), _bounded(tag), _bounded(program)
     return Envelope(msg, host, tag, program, time_text, facility, severity, replaced)
 
 

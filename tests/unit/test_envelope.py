@@ -59,6 +59,33 @@ def test_host_tag_and_program_are_kept_to_255_characters(surrogate: bool) -> Non
     assert envelope.msg == ACCESS
 
 
+@pytest.mark.parametrize("surrogate", [False, True])
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [
+        ("db1.example.com: critical sqli-union-select on web9", None),
+        ("web1.examp\u04cfe.com", "web1.examp\\u04cfe.com"),  # Cyrillic palochka for l
+        ("web1\u3164\u2800", "web1\\u3164\\u2800"),  # invisible fillers
+        ("web1\\x20", "web1\\x5cx20"),  # a backslash cannot fake an escape
+        ("web-1.example_2.org", "web-1.example_2.org"),
+        ("2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_a_host_name_keeps_only_what_a_host_name_can_hold(
+    host: str, shown: str | None, surrogate: bool
+) -> None:
+    """The host names the alert, the status's web hosts and their silence: a sender must not
+    make it pass for another host or read as alert text."""
+    envelope = decode_envelope(_json_line(host=host + ("\udfff" if surrogate else "")))
+    assert isinstance(envelope, Envelope)
+    if shown is None:
+        assert envelope.host.startswith("db1.example.com:\\x20critical\\x20sqli-union-select")
+    elif surrogate:
+        assert envelope.host.startswith(shown)
+    else:
+        assert envelope.host == shown
+
+
 def test_raw_line_is_a_message_without_host() -> None:
     envelope = decode_envelope(ACCESS.encode())
     assert isinstance(envelope, Envelope)

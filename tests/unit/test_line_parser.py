@@ -345,3 +345,16 @@ def test_fuzz_random_bytes_and_mutated_lines_never_raise() -> None:
             assert event.raw == line.rstrip("\r\n")
     assert parser.internal_errors == 0
     assert kinds == {"access", "error", "unparsed"}
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Nov 23 14:00:00 web1.examp\u04cfe.com apache-access: x",
+        "<134>1 2026-11-23T14:00:00Z web1.examp\u04cfe.com apache-access - - - x",
+    ],
+)
+def test_a_syslog_header_host_shows_a_homoglyph_escaped(line: str) -> None:
+    header = strip_syslog_header(line)
+    assert header is not None
+    assert header.host == "web1.examp\\u04cfe.com"

@@ -1,0 +1,39 @@
+"""A web host's name as lwsyslog keeps and shows it.
+
+The name comes from a syslog header (the one the web host's rsyslog wrote, or one in a scanned
+file): text its sender chose. A host name is ASCII letters, digits, dots, hyphens and
+underscores (colons for an IPv6 address), and such a name is kept as it is. Every other
+character (a space, a homoglyph such as Cyrillic palochka U+04CF for ``l``, an invisible filler) is
+escaped (``\\x20``, ``\\u04cf``), so a name can neither pass for another host nor carry words
+that read as part of an alert (``db1: critical ...``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from lwsyslog.sanitize import char_escape
+
+__all__ = ["host_shown"]
+
+_PLAIN = re.compile(r"[A-Za-z0-9._:-]*")
+_PLAIN_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
+# Names seen, as shown. A few web hosts in practice; bounded (names are at most 255
+# characters, at most 10 characters each once escaped) against a sender making up names.
+_SHOWN: dict[str, str] = {}
+_SHOWN_LIMIT = 1024
+
+
+def host_shown(name: str) -> str:
+    """``name`` with every character a host name cannot hold escaped."""
+    shown = _SHOWN.get(name)
+    if shown is not None:
+        return shown
+    if _PLAIN.fullmatch(name):
+        shown = name
+    else:
+        shown = "".join(char if char in _PLAIN_CHAR else char_escape(char) for char in name)
+    if len(_SHOWN) >= _SHOWN_LIMIT:
+        _SHOWN.clear()
+    _SHOWN[name] = shown
+    return shown
