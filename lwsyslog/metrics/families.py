@@ -177,7 +177,39 @@ def _sink_families(figures: Figures) -> Iterator[Metric]:
         {(): figures.counters.get("pending_alerts", 0)},
     )
     yield from _plain_families(figures.notify, "notify_", "Notifications", _NOTIFY_GAUGES, instance)
+    yield from _channel_families(figures)
     yield from _store_families(figures)
+
+
+def _channel_families(figures: Figures) -> Iterator[Metric]:
+    """Each notification channel's delivery, by channel (with ``[notify]``)."""
+    channels, instance = figures.notify_channels, figures.instance
+    if not channels:
+        return
+    yield _gauge(
+        "lwsyslog_notify_channel_failing_seconds",
+        "Seconds since a channel's current run of failed attempts began (0 while it delivers).",
+        instance,
+        {
+            (name,): max(figures.taken - c.failing_since, 0.0) if c.failing_since > 0 else 0.0
+            for name, c in channels.items()
+        },
+        ("channel",),
+    )
+    yield _counter(
+        "lwsyslog_notify_channel_delivered",
+        "Notifications a channel delivered.",
+        instance,
+        {(name,): c.delivered for name, c in channels.items()},
+        ("channel",),
+    )
+    yield _counter(
+        "lwsyslog_notify_channel_failures",
+        "Failed delivery attempts of a channel (the message stays in the outbox, retried).",
+        instance,
+        {(name,): c.failures for name, c in channels.items()},
+        ("channel",),
+    )
 
 
 def _store_families(figures: Figures) -> Iterator[Metric]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["LAG_BUCKETS", "Figures", "LagFigures", "LagSampler"]
+__all__ = ["LAG_BUCKETS", "ChannelFigures", "Figures", "LagFigures", "LagSampler"]
 
 #: Upper bounds (seconds) of the processing-lag histogram's buckets.
 LAG_BUCKETS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0)
@@ -69,10 +69,28 @@ class LagSampler:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelFigures:
+    """One notification channel's delivery figures (the sender's, cumulative over the life of
+    the outbox file).
+
+    ``failing_since`` is the wall time its current run of failed attempts began, 0 when its
+    last attempt delivered or none failed yet; ``last_error`` is sanitized and bounded.
+    """
+
+    kind: str = ""
+    attempts: int = 0
+    delivered: int = 0
+    failures: int = 0
+    failing_since: float = 0.0
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Figures:
     """One snapshot of the program's figures (see the module docstring).
 
-    ``hosts`` maps each web host to (time of its last line, silent now); times are seconds
+    ``notify_channels`` maps each notification channel's name to its figures; ``hosts`` maps
+    each web host to (time of its last line, silent now); times are seconds
     since the epoch.
     """
 
@@ -90,6 +108,7 @@ class Figures:
     sink_dropped: Mapping[str, int] = field(default_factory=dict)
     sink_errors: Mapping[str, str] = field(default_factory=dict)
     notify: Mapping[str, int] = field(default_factory=dict)
+    notify_channels: Mapping[str, ChannelFigures] = field(default_factory=dict)
     crawlers: Mapping[str, int] = field(default_factory=dict)
     threshold_keys: Mapping[str, int] = field(default_factory=dict)
     threshold_bytes: int = 0

@@ -72,7 +72,11 @@ class Courier:
         self.owner = owner
         self.clock = clock
         self._rng = random.Random()
-        self._failing_since: float | None = None
+        with stats.lock:
+            known = stats.channel(channel.name)
+            known.kind = channel.kind
+            # A run of failures goes on across a restart of the sender: only a delivery ends it.
+            self._failing_since: float | None = known.failing_since or None
         self._last_report = 0.0
         self._last_error = ""
         timeout = getattr(channel.transport, "timeout_secs", 30.0)
@@ -101,7 +105,9 @@ class Courier:
         self.outbox.delivered(message.id)
         with self.stats.lock:
             self.stats.delivered += 1
-            self.stats.channel(name).delivered += 1
+            channel = self.stats.channel(name)
+            channel.delivered += 1
+            channel.failing_since = 0.0
         if note:
             self.report.warning(f"notify: channel {name}: {note}")
         if self._failing_since is not None:
@@ -134,8 +140,9 @@ class Courier:
             channel = self.stats.channel(name)
             channel.failures += 1
             channel.last_error = text
-        if self._failing_since is None:
-            self._failing_since = now
+            if self._failing_since is None:
+                self._failing_since = now
+            channel.failing_since = self._failing_since
         # One line per new error, and a reminder every few minutes while it lasts.
         if text != self._last_error or now - self._last_report >= _REPEAT_REPORT_SECS:
             self._last_error = text

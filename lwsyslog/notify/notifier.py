@@ -40,6 +40,7 @@ from pathlib import Path
 
 from lwsyslog.alerts import Alert
 from lwsyslog.errors import SinkError
+from lwsyslog.metrics.figures import ChannelFigures
 from lwsyslog.notify.courier import Courier
 from lwsyslog.notify.handoff import encode_start
 from lwsyslog.notify.inbox import InboxWriter, encode_record, inbox_dir
@@ -50,6 +51,7 @@ from lwsyslog.notify.router import Router
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.stats import NotifyStats, read_published, sender_stats_path
 from lwsyslog.notify.workers import new_courier, new_router
+from lwsyslog.sanitize import truncate
 from lwsyslog.severity import Severity
 
 __all__ = ["CLOSE_WAIT_SECS", "Notifier"]
@@ -61,6 +63,7 @@ _REAP_SECS = 0.5
 _REFRESH_SECS = 1.0
 _RESTART_SECS = 30.0
 _MAX_DECISIONS = 4096
+_MAX_ERROR_CHARS = 400
 
 
 class Notifier:
@@ -220,6 +223,25 @@ class Notifier:
             self._check_sender()
             self._refresh()
         return self.stats.fields()
+
+    def channel_figures(self) -> dict[str, ChannelFigures]:
+        """Each channel's delivery figures as of the last :meth:`stats_fields` (the sender's).
+
+        Errors were sanitized by the courier; they are bounded again here, as they come from
+        a file.
+        """
+        with self.stats.lock:
+            return {
+                name: ChannelFigures(
+                    kind=c.kind,
+                    attempts=c.attempts,
+                    delivered=c.delivered,
+                    failures=c.failures,
+                    failing_since=c.failing_since,
+                    last_error=truncate(c.last_error, _MAX_ERROR_CHARS),
+                )
+                for name, c in self.stats.channels.items()
+            }
 
     @property
     def sender_pid(self) -> int | None:

@@ -72,6 +72,7 @@ def main() -> int:
         report.info(f"notify: resuming {released} message(s) a stopped sender was sending")
     stats = NotifyStats()
     stats.load(outbox.get_meta("sender_stats"))
+    stats.keep_channels(channel.name for channel in settings.channels)
     stats.inbox_torn = outbox.inbox_torn()  # committed with the inbox position: exact
     workers = Workers(settings, path, stats, report)
     workers.start()

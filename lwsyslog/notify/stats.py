@@ -11,7 +11,9 @@ import contextlib
 import json
 import os
 import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +51,33 @@ def read_published(path: Path) -> str:
 
 @dataclass(slots=True)
 class ChannelStats:
-    """Delivery counters of one channel."""
+    """Delivery counters of one channel, and whether it is failing now.
+
+    ``kind``: its transport (``email``, ``webhook``, ``apprise``); ``last_error``: the last
+    failure's error, sanitized; ``failing_since``: the wall time its current run of failed
+    attempts began (0 when its last attempt delivered, or none failed yet).
+    """
 
     attempts: int = 0
     delivered: int = 0
     failures: int = 0
     last_error: str = ""
+    kind: str = ""
+    failing_since: float = 0.0
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> ChannelStats:
+        """The counters of one channel in :meth:`NotifyStats.dump` output; a field that is
+        missing (a file an older sender wrote) or of the wrong type keeps its default."""
+        stats = cls()
+        for item in dataclass_fields(cls):
+            default = getattr(stats, item.name)
+            value = values.get(item.name)
+            if isinstance(default, float) and type(value) is int:
+                value = float(value)
+            if type(value) is type(default):
+                setattr(stats, item.name, value)
+        return stats
 
 
 @dataclass(slots=True)
@@ -120,9 +143,10 @@ class NotifyStats:
                 value = data.get(name)
                 if isinstance(value, int):
                     setattr(self, name, value)
+            channels = data.get("channels")
             self.channels = {
-                name: ChannelStats(**values)
-                for name, values in data.get("channels", {}).items()
+                str(name): ChannelStats.from_dict(values)
+                for name, values in (channels.items() if isinstance(channels, dict) else ())
                 if isinstance(values, dict)
             }
 
@@ -132,6 +156,13 @@ class NotifyStats:
         if stats is None:
             stats = self.channels[name] = ChannelStats()
         return stats
+
+    def keep_channels(self, names: Iterable[str]) -> None:
+        """Forget the counters of every channel not in ``names`` (no longer configured: a
+        channel removed while it was failing must not be reported failing for ever)."""
+        keep = set(names)
+        with self.lock:
+            self.channels = {n: c for n, c in self.channels.items() if n in keep}
 
     def fields(self) -> dict[str, int]:
         """Flat ``notify_*`` counters, for ``key=value`` stats lines and metrics."""

@@ -33,7 +33,7 @@ from lwsyslog.omprog.envelope import Envelope, EnvelopeFailure, decode_envelope
 from lwsyslog.omprog.options import Options
 from lwsyslog.omprog.privileges import DEFAULT_USER, STATE_DIR_MODE, drop_privileges
 from lwsyslog.omprog.replay_guard import GuardLockedError, MemoryReplayGuard, ReplayGuard
-from lwsyslog.omprog.sink_set import build_sinks
+from lwsyslog.omprog.sink_set import build_sinks, notify_channels
 from lwsyslog.pipeline import Pipeline
 from lwsyslog.rulepack.source import PACK_SOURCE
 from lwsyslog.sanitize import sanitize
@@ -520,6 +520,7 @@ class OmprogProgram:
                 for name, error in dispatcher.last_errors().items()
             },
             notify={k: v for k, v in counters.items() if k.startswith("notify_")},
+            notify_channels=notify_channels(dispatcher.sinks),
             crawlers={k: v for k, v in counters.items() if k.startswith("crawler_")},
             threshold_keys=thresholds.keys_by_rule(),
             threshold_bytes=thresholds.memory_bytes,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
+from lwsyslog.metrics.figures import ChannelFigures
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import OutboxError, outbox_path
 from lwsyslog.omprog.diagnostics import Diagnostics
@@ -12,7 +14,7 @@ from lwsyslog.settings import Config
 from lwsyslog.sinks import JournaldSink, MessagesFileSink, Sink
 from lwsyslog.store.sink import StoreSink
 
-__all__ = ["build_sinks"]
+__all__ = ["build_sinks", "notify_channels"]
 
 
 def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> list[Sink]:
@@ -47,6 +49,14 @@ def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> l
     if not sinks:
         diagnostics.warning("no sink is enabled: alerts are counted, not written")
     return sinks
+
+
+def notify_channels(sinks: Iterable[Sink]) -> dict[str, ChannelFigures]:
+    """The notification channels' figures, by channel name (none without ``[notify]``)."""
+    for sink in sinks:
+        if isinstance(sink, Notifier):
+            return sink.channel_figures()
+    return {}
 
 
 def _store_sink(config: Config, state_dir: Path, diagnostics: Diagnostics) -> StoreSink:

@@ -9,6 +9,7 @@ sanitized here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -186,7 +187,9 @@ def _program(inputs: Inputs, report: Report, record: Mapping[str, Any]) -> None:
                 f"{pending} alerts wait for sink {sanitize(str(sink), 40)}: "
                 f"{sanitize(str(error), 300)}"
             )
-    found = delivery(name, stats, dict(_dict(record, "sink_dropped")), dict(errors))
+    channels = dict(_dict(record, "notify_channels"))
+    dropped = dict(_dict(record, "sink_dropped"))
+    found = delivery(name, stats, dropped, dict(errors), channels=channels, written=written)
     report.problems.extend(found.problems)
     report.notes.extend(found.notes)
     report.programs.append(
@@ -206,8 +209,29 @@ def _program(inputs: Inputs, report: Report, record: Mapping[str, Any]) -> None:
             "metrics": {
                 sanitize(str(k), 20): sanitize(str(v), 300) for k, v in _dict(record, "metrics")
             },
+            "notify_channels": _channel_figures(channels, written),
         }
     )
+
+
+def _channel_figures(channels: Mapping[str, Any], written: float) -> dict[str, dict[str, Any]]:
+    """Each notification channel's figures as ``--json`` shows them (text made visible)."""
+    shown: dict[str, dict[str, Any]] = {}
+    for channel, figures in channels.items():
+        if not isinstance(figures, dict):
+            continue
+        since = _float(figures.get("failing_since"))
+        since = since if 0 < since < math.inf else 0.0  # JSON allows NaN and Infinity
+        shown[sanitize(str(channel), 64)] = {
+            "kind": sanitize(str(figures.get("kind") or ""), 20),
+            "attempts": _int(figures.get("attempts")),
+            "delivered": _int(figures.get("delivered")),
+            "failures": _int(figures.get("failures")),
+            "failing_since": since,
+            "failing_secs": round(max(written - since, 0.0), 1) if since > 0 else 0.0,
+            "last_error": sanitize(str(figures.get("last_error") or ""), 300),
+        }
+    return shown
 
 
 def _hosts(inputs: Inputs, report: Report) -> None:

@@ -2,7 +2,8 @@
 
 ``STATE_DIR/omprog-INSTANCE.status.json``, rewritten whole (temporary file, then rename) at
 every export interval, and a last time when the program stops. It holds the program's pid and
-parent, when it started and wrote, the stats line's figures, the sinks' last errors, the
+parent, when it started and wrote, the stats line's figures, the sinks' last errors, each
+notification channel's figures (``notify_channels``: since when it fails, its last error), the
 processing lag and each web host's last line time. It is also where the program finds the
 hosts it knew before a restart (so a host that went quiet across the restart is still
 noticed). Its size is bounded by ``[hosts] max_hosts``.
@@ -14,6 +15,7 @@ import contextlib
 import json
 import os
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,9 @@ def status_record(
         "sink_dropped": dict(figures.sink_dropped),
         "sink_errors": dict(figures.sink_errors),
         "notify": dict(figures.notify),
+        "notify_channels": {
+            name: asdict(channel) for name, channel in figures.notify_channels.items()
+        },
         "lag_secs": figures.lag.last_secs,
         "hosts": {
             host: {

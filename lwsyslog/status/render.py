@@ -79,6 +79,13 @@ def _program_lines(program: dict[str, Any]) -> list[str]:
     if lag is not None:
         figures += f", lag {lag:.1f}s"
     lines = [head, f"          {figures} (status {span(program['status_age_secs'])} old)"]
+    for channel, figures in sorted((program.get("notify_channels") or {}).items()):
+        kind = f" ({figures['kind']})" if figures["kind"] else ""
+        state = f"FAILING for {span(figures['failing_secs'])}" if figures["failing_since"] else "ok"
+        lines.append(
+            f"          notify {channel}{kind}: {figures['delivered']:,} delivered, "
+            f"{figures['failures']:,} failed attempts, {state}"
+        )
     metrics = (program.get("metrics") or {}) if program["running"] else {}
     for kind in ("listen", "textfile"):
         if metrics.get(kind):

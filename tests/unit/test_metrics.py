@@ -3,6 +3,7 @@ figure equal to the program's own stats line for the same run."""
 
 from __future__ import annotations
 
+import json
 import socket
 import urllib.request
 from pathlib import Path
@@ -16,8 +17,10 @@ from lwsyslog.cli.main import main
 from lwsyslog.config import load_config
 from lwsyslog.errors import ConfigError
 from lwsyslog.metrics.exporter import MetricsExporter
-from lwsyslog.metrics.figures import Figures
+from lwsyslog.metrics.figures import ChannelFigures, Figures
+from lwsyslog.metrics.labels import label_value
 from lwsyslog.omprog.options import parse_options
+from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, free_port
 from tests.unit.omprog_run import (
     BENIGN,
     SQLI,
@@ -258,6 +261,81 @@ def test_notification_figures_become_counters_and_queue_sizes_gauges() -> None:
     assert "# TYPE lwsyslog_notify_attempts_total counter" in text
     assert 'lwsyslog_notify_failures_total{omprog_instance="default"} 1.0' in text
     assert "# TYPE lwsyslog_notify_queued_messages gauge" in text
+
+
+def test_each_channel_s_failing_time_and_counts_are_labelled_by_channel() -> None:
+    exporter = MetricsExporter(instance="default")
+    taken = 1_800_000_000.0
+    channels = {
+        "mail": ChannelFigures("email", 14, 3, 11, taken - 360, "refused"),
+        "hook": ChannelFigures("webhook", 20, 20, 0),
+        "evil\x1b[31m": ChannelFigures("webhook", 1, 0, 1, taken - 5),
+    }
+    exporter.publish(Figures("default", 1, 0.0, taken, {}, notify_channels=channels))
+    text = generate_latest(exporter.registry).decode()
+    assert "# TYPE lwsyslog_notify_channel_failing_seconds gauge" in text
+    assert "# TYPE lwsyslog_notify_channel_failures_total counter" in text
+    found = samples(text)
+    failing = "lwsyslog_notify_channel_failing_seconds"
+    assert total(found, failing, channel="mail") == 360.0
+    assert total(found, failing, channel="hook") == 0.0
+    assert total(found, failing, channel=label_value("evil\x1b[31m")) == 5.0
+    assert total(found, "lwsyslog_notify_channel_delivered_total", channel="mail") == 3
+    assert total(found, "lwsyslog_notify_channel_failures_total", channel="mail") == 11
+    assert "\x1b" not in text
+    exporter.publish(Figures("default", 1, 0.0, taken, {}))  # no [notify]
+    assert "lwsyslog_notify_channel" not in generate_latest(exporter.registry).decode()
+
+
+def test_a_dead_channel_next_to_a_delivering_one_is_scraped_and_noted_by_status(
+    tmp_path: Path, port: int, programs: list[RunningProgram], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The real program, its sender and a real webhook receiver: the channel whose server is
+    down shows in the metrics and, under 5 minutes, as a note of `lwsyslog status`."""
+    receiver = WebhookReceiver()
+    receiver.start()
+    dead = f"http://127.0.0.1:{free_port()}/hook"  # nothing listens there
+    each = 'group_interval_secs = 0\nstorm_clients = 0\nmin_severity = "medium"\n'
+    config = base_config(
+        tmp_path,
+        f'[metrics]\ninterval_secs = 0.2\nlisten = "127.0.0.1:{port}"\n\n'
+        "[notify]\nretry_initial_secs = 0.2\nretry_max_secs = 1.0\n\n"
+        f'[notify.channels.hook]\ntype = "webhook"\nurl = "{receiver.url}/hook"\n'
+        f'secret = "{WEBHOOK_SECRET}"\n{each}\n'
+        f'[notify.channels.pager]\ntype = "webhook"\nurl = "{dead}"\n{each}',
+    )
+    try:
+        program = RunningProgram(tmp_path, config)
+        programs.append(program)
+        assert program.send(envelope(SQLI.format(ip="203.0.113.40"))) == ["OK"]
+
+        def failing_and_delivered() -> bool:
+            try:
+                found = samples(scrape(port))
+            except OSError:  # the endpoint opens at the program's first export
+                return False
+            return (
+                total(found, "lwsyslog_notify_channel_failing_seconds", channel="pager") > 0
+                and total(found, "lwsyslog_notify_channel_delivered_total", channel="hook") == 1
+            )
+
+        wait_until(failing_and_delivered, "the dead channel failing, the other delivering")
+        found = samples(scrape(port))
+        assert total(found, "lwsyslog_notify_channel_failing_seconds", channel="hook") == 0
+        assert total(found, "lwsyslog_notify_channel_failures_total", channel="pager") >= 1
+
+        argv = ["status", "--role", "server", "--state-dir", str(tmp_path / "state"),
+                "--rsyslog-unit", "", "--impstats", str(tmp_path / "none.json")]  # fmt: skip
+        main([*argv, "--json"])
+        report = json.loads(capsys.readouterr().out)
+        (note,) = [n for n in report["notes"] if "notification channel" in n]
+        assert "channel pager (webhook) has failed for " in note and "Connection refused" in note
+        assert not any("notification" in p for p in report["problems"])
+        shown = report["programs"][0]["notify_channels"]
+        assert shown["hook"]["delivered"] == 1 and shown["pager"]["failing_since"] > 0
+        assert program.finish() == 0
+    finally:
+        receiver.stop()
 
 
 def _unsafe(char: str) -> bool:

@@ -18,8 +18,15 @@ from typing import Any
 import pytest
 
 from lwsyslog.cli.main import main
+from lwsyslog.metrics.figures import ChannelFigures, Figures
 from lwsyslog.status.check import Inputs, Limits, Role, evaluate
-from lwsyslog.status.file import read_status, saved_hosts, status_path, write_status
+from lwsyslog.status.file import (
+    read_status,
+    saved_hosts,
+    status_path,
+    status_record,
+    write_status,
+)
 from lwsyslog.status.impstats import read_impstats
 from lwsyslog.status.procs import Process, find_processes, process
 from lwsyslog.status.render import render_text
@@ -346,3 +353,103 @@ def test_dropped_alerts_and_notifications_and_failing_channels_are_problems() ->
     recovering = record()
     recovering["stats"].update(notify_delivered=10, notify_failures=2)
     assert evaluate(inputs(recovering)).ok  # some got through: a passing failure
+
+
+WRITTEN = NOW - 5  # when record() was written
+REFUSED = "ConnectionRefusedError: [Errno 111] Connection refused"
+
+
+def channels(mail_since: float, **mail: Any) -> dict[str, Any]:
+    """A status file's ``notify_channels``: an e-mail channel failing since ``mail_since`` (0:
+    it delivers) next to a webhook that delivers."""
+    return {
+        "mail": {"kind": "email", "attempts": 14, "delivered": 3, "failures": 11,
+                 "failing_since": mail_since, "last_error": REFUSED, **mail},
+        "hook": {"kind": "webhook", "attempts": 20, "delivered": 20, "failures": 0,
+                 "failing_since": 0.0, "last_error": ""},
+    }  # fmt: skip
+
+
+def delivering(notify_channels: dict[str, Any]) -> dict[str, Any]:
+    """A record whose notifier delivered some and failed some (not "every attempt failed")."""
+    status = record(notify_channels=notify_channels)
+    status["stats"].update(notify_attempts=34, notify_delivered=23, notify_failures=11)
+    return status
+
+
+def test_a_channel_failing_for_6_minutes_while_another_delivers_is_a_problem() -> None:
+    """Red team: a dead mail server next to a working webhook, and status said OK."""
+    report = evaluate(inputs(delivering(channels(WRITTEN - 360))))
+    (problem,) = report.problems
+    assert problem == (
+        "the lwsyslog program (instance default, pid 200): notification channel mail (email) "
+        f"has failed for 6 minutes (11 failed attempts in all; last error: {REFUSED}): its "
+        "notifications wait in the outbox and are retried"
+    )
+    text = render_text(report)
+    assert text.splitlines()[0] == "lwsyslog status: 1 problem (server)"
+    assert "notify mail (email): 3 delivered, 11 failed attempts, FAILING for 6 min" in text
+    assert "notify hook (webhook): 20 delivered, 0 failed attempts, ok" in text
+    shown = report.as_json()["programs"][0]["notify_channels"]
+    assert shown["mail"]["failing_secs"] == 360.0 and shown["hook"]["failing_secs"] == 0.0
+    long = evaluate(inputs(delivering(channels(WRITTEN - 7500)))).problems
+    assert len(long) == 1 and "has failed for 2 hours 5 minutes (" in long[0]
+
+
+def test_a_channel_failing_under_5_minutes_is_a_note_and_once_it_delivers_nothing() -> None:
+    report = evaluate(inputs(delivering(channels(WRITTEN - 90))))
+    assert report.ok, report.problems
+    (note,) = [n for n in report.notes if "notification channel" in n]
+    assert "channel mail (email) has failed for 1 minute (11 failed attempts" in note
+    assert note.endswith("(a problem once it has failed for 5 minutes)")
+    recovered = evaluate(inputs(delivering(channels(0.0, delivered=4))))
+    assert recovered.ok
+    assert not any("notification channel" in n for n in recovered.notes)
+    assert "FAILING" not in render_text(recovered)
+
+
+def test_when_no_channel_ever_delivered_each_failing_channel_is_named_once() -> None:
+    dead = record(notify_channels=channels(WRITTEN - 600, delivered=0))
+    dead["notify_channels"]["hook"].update(failing_since=WRITTEN - 30, delivered=0, failures=2)
+    dead["stats"].update(notify_delivered=0, notify_failures=13)
+    report = evaluate(inputs(dead))
+    every, mail = report.problems
+    assert every.endswith(
+        "every notification attempt failed (13 failures, none delivered): no channel reaches "
+        "anyone (each failing channel is named with its error)"
+    )
+    assert "channel mail (email) has failed for 10 minutes" in mail
+    assert [n for n in report.notes if "channel hook (webhook) has failed for 30 seconds" in n]
+    old = record()  # a status file without notify_channels (an older program)
+    old["stats"].update(notify_delivered=0, notify_failures=2)
+    assert any("(the program's log names the error)" in p for p in evaluate(inputs(old)).problems)
+
+
+def test_channel_names_and_errors_from_the_status_file_are_made_visible_and_bounded() -> None:
+    evil = {"kind": "email\x07", "failures": 1, "failing_since": WRITTEN - 400,
+            "last_error": "\x1b]0;pwn\x07" + "x" * 5000}  # fmt: skip
+    hostile = {"mail\x1b[31m\n": evil, "nan": {"failing_since": float("nan")}, "junk": [1]}
+    report = evaluate(inputs(delivering(hostile)))
+    (problem,) = report.problems
+    assert "channel mail\\x1b[31m\\x0a (email\\x07) has failed for 6 minutes" in problem
+    assert "(1 failed attempt in all; last error: \\x1b]0;pwn\\x07xxx" in problem
+    assert "\n" not in problem and len(problem) < 600
+    text = render_text(report) + json.dumps(report.as_json())
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_the_program_s_channel_figures_reach_the_status_file_and_the_report(
+    tmp_path: Path,
+) -> None:
+    mail = ChannelFigures("email", 14, 3, 11, WRITTEN - 360, REFUSED)
+    figures = Figures("default", PROGRAM.pid, NOW - 3600, WRITTEN, {"notify_delivered": 23,
+                      "notify_failures": 11}, notify_channels={"mail": mail,
+                      "hook": ChannelFigures("webhook", 20, 20)})  # fmt: skip
+    path = status_path(tmp_path, "default")
+    written = status_record(figures, interval_secs=10.0, parent_pid=RSYSLOGD.pid,
+                            parent_name="rsyslogd", host_limits={})  # fmt: skip
+    write_status(path, written)
+    saved = read_status(path)
+    assert saved is not None and saved["notify_channels"]["mail"]["failing_since"] == WRITTEN - 360
+    (problem,) = evaluate(inputs(saved)).problems
+    assert "channel mail (email) has failed for 6 minutes" in problem
