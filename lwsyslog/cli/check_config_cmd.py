@@ -16,6 +16,7 @@ from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.pipeline import parser_for
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import CrawlerSettings
+from lwsyslog.sinks.places import check_output_places
 
 __all__ = ["register", "run"]
 
@@ -41,6 +42,7 @@ def run(args: argparse.Namespace) -> int:
     """Load and validate everything a run would; errors exit 2 via the CLI's error handler."""
     config = config_from_args(args)
     parser_for(config)  # compiles the formats
+    check_output_places(config)
     detection = load_detection(config)
     known = detection.rule_ids() | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
     check_rule_filters(config.notify, known, file=config.files[-1])

@@ -39,6 +39,7 @@ from lwsyslog.rulepack.source import PACK_SOURCE
 from lwsyslog.sanitize import sanitize
 from lwsyslog.settings import Config
 from lwsyslog.sigma.source import SIGMA_SOURCE
+from lwsyslog.sinks.places import check_output_places
 from lwsyslog.status.monitor import Monitor
 from lwsyslog.thresholds.pressure import EvictionWatch
 
@@ -348,6 +349,7 @@ class OmprogProgram:
             if not changed:
                 self.diagnostics.info("files reopened; configuration and rule files unchanged")
                 return
+            check_output_places(config)
             pipeline = self._build_pipeline(config)
         except Exception as error:  # a bad new configuration must not stop the program
             self.diagnostics.error(

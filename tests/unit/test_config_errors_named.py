@@ -214,3 +214,26 @@ def test_a_bad_sigma_regex_leaves_no_re2_log_lines_on_stderr(tmp_path: Path) -> 
     lines = done.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("lwsyslog: error: ")
     assert "bad.yml" in lines[0] and "(?<=a)b" in lines[0]
+
+
+@pytest.mark.parametrize(
+    ("table", "place", "problem"),
+    [
+        ("sinks.messages_file", "directory", "it is a directory"),
+        ("sinks.messages_file", "missing/messages", "its directory {tmp}/missing does not exist"),
+        ("sinks.messages_file", "fifo", "it is a FIFO"),
+        ("store", "directory", "it is a directory"),
+    ],
+)
+def test_an_output_file_that_cannot_be_one_names_file_line_table_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, place: str, problem: str
+) -> None:
+    """check-config said OK to these; the program then answered every alert line with an
+    error (the messages file) or ran without a store."""
+    (tmp_path / "directory").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    path = tmp_path / place
+    config = write(tmp_path, "bad.toml", f'# outputs\n[{table}]\npath = "{path}"\n')
+    error = cli_error(capsys, "check-config", "--no-system-config", "--config", str(config))
+    problem = problem.format(tmp=tmp_path)
+    assert f"{config}:3 [{table}] key 'path': {path} cannot be written: {problem}" in error

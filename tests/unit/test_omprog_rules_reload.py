@@ -225,3 +225,21 @@ def test_an_unexpected_error_at_start_is_one_line_and_exit_status_2(
         b"lwsyslog-omprog: error: cannot start: unexpected TypeError at sitecustomize.py:8: "
         b"broken \\x1b[31m\\x0asecond line\n"
     ) in done.stderr
+
+
+def test_sighup_to_a_messages_file_that_cannot_be_one_keeps_the_running_sinks(
+    programs: list[RunningProgram], tmp_path: Path
+) -> None:
+    """The new path was a directory: the reload applied it, dropped the working messages file
+    and answered every later alert line with an error (red-team finding)."""
+    program = start(programs, tmp_path, "")
+    config = tmp_path / "lwsyslog.toml"
+    text = config.read_text().replace(
+        json.dumps(str(tmp_path / "messages")), json.dumps(str(tmp_path))
+    )
+    config.write_text(text)
+    hup(program, "reload failed, keeping the running configuration")
+    assert program.send(envelope(SQLI.format(ip="203.0.113.62"))) == ["OK"]
+    assert program.finish() == 0
+    assert "cannot be written: it is a directory" in program.stderr()
+    assert alerted(tmp_path, "sqli-union-select", "203.0.113.62")
