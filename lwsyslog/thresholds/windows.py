@@ -11,12 +11,15 @@ memory past :attr:`WindowStore.bytes`.
 When the store is full, eviction is scan-resistant (segmented, as in 2Q and SLRU): a key seen
 once is on probation, and probation keys are evicted first, oldest first; a key's second event
 makes it protected. Protected keys (at most three quarters of the store) are evicted only once
-they are demoted, by the CLOCK approximation of LRU (one reference bit per record, no
-reordering per event). So a flood of one-off keys, however large, evicts only its own kind and
-never a key with several events. A flood of keys that each send two events is protected too,
-and still evicts an attacker's key once it brings about as many keys as the store holds within
-one of the attacker's gaps (measured: 2,500 such keys per 6 s gap at the default capacity):
-it costs the flooder twice the requests, no more. Evictions are counted and reported
+they are demoted, by a counting CLOCK (GCLOCK: each event adds one to a record's count, up to
+:data:`REFERENCE_MAX`, and the hand takes one off each time it passes; a key is demoted when
+the hand finds its count at zero; no reordering per event). So a flood of one-off keys,
+however large, evicts only its own kind and never a key with several events. A flood of keys
+that each send two events is protected too, and evicts an attacker's key that keeps sending
+once it brings enough keys within each of the attacker's gaps: measured with
+``WindowStore(10, 1000, ...)``, one attacker event per gap and 12 gaps, 350 two-event keys per
+gap (100 with a one-bit CLOCK), 325 three-event keys (100) and 225 four-event keys (100).
+Evictions are counted and reported
 (:mod:`lwsyslog.thresholds.pressure`). Evicted keys
 are remembered as digests in a small Bloom filter (:class:`EvictedKeys`): a key that comes back
 after its probation record was evicted (an attacker whose requests are spaced out by a flood)
@@ -40,6 +43,7 @@ from lwsyslog.events import Origin
 __all__ = [
     "ORIGIN_MAX_CHARS",
     "ORIGIN_SLOTS",
+    "REFERENCE_MAX",
     "EvictedKeys",
     "Hit",
     "OriginTable",
@@ -70,6 +74,8 @@ _FILTER_BITS_PER_KEY: Final = 16
 # Bytes a record costs in the filter: two generations of EVICTED_SPAN keys.
 _FILTER_BYTES: Final = 2 * EVICTED_SPAN * _FILTER_BITS_PER_KEY // 8
 _MASK32: Final = 0xFFFFFFFF
+#: The most passes of the clock hand a key's events buy it before it is demoted.
+REFERENCE_MAX: Final = 8
 
 
 def record_bytes(depth: int, distinct: bool) -> int:
@@ -294,7 +300,8 @@ class WindowStore:
             head = 0
         else:
             slot = held
-            self._referenced[slot] = 1
+            if self._referenced[slot] < REFERENCE_MAX:
+                self._referenced[slot] += 1
             if not self._protected[slot]:
                 self._protected[slot] = 1  # its second event: no longer a one-off
                 self.protected_keys += 1
@@ -390,9 +397,9 @@ class WindowStore:
     def _evict(self) -> int:
         """The slot of the key to evict: the first probation key from the clock hand on.
 
-        Protected keys the hand passes lose their reference bit, or, without it and when
-        there are more than :func:`_protected_max`, their protection. Amortised O(1): a step
-        clears a bit an event set, demotes a key a second event promoted, or passes a
+        Protected keys the hand passes lose one of their count, or, at zero and when there
+        are more than :func:`_protected_max`, their protection. Amortised O(1): a step
+        takes off one an event added, demotes a key a second event promoted, or passes a
         protected key while a quarter of the store at least is on probation (the keys the
         hand passed are taken by new keys behind it, so a turn evicts that quarter).
         """
@@ -402,7 +409,7 @@ class WindowStore:
         capacity = self.capacity
         while protected[hand]:
             if referenced[hand]:
-                referenced[hand] = 0
+                referenced[hand] -= 1
             elif self.protected_keys > self._protected_max:
                 protected[hand] = 0
                 self.protected_keys -= 1

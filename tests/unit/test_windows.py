@@ -143,3 +143,21 @@ def test_a_line_a_little_out_of_order_still_counts() -> None:
     store = _store()
     assert _add(store, "k", 1000) is None and _add(store, "k", 1010) is None
     assert _add(store, "k", 990) is not None  # 20 s out of order: in the window
+
+
+def test_keys_of_two_events_each_need_three_times_more_to_evict_a_client_that_keeps_sending() -> (
+    None
+):
+    """A flood of two-event keys is protected too: with one reference bit, 100 of them per
+    gap of the attacker's (one tenth of the store) evicted its key every time."""
+    store = _store(depth=10, capacity=1000)
+    hits = []
+    for gap in range(12):
+        hits.append(
+            store.add("attacker", 6.0 * gap, Origin("a", 1), needed=10, window_secs=600,
+                      cooldown_secs=300)
+        )  # fmt: skip
+        for n in range(300):
+            for event in range(2):
+                _add(store, f"flood {gap} {n}", 6.0 * gap + 1 + event)
+    assert any(hit is not None for hit in hits)
