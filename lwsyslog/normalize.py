@@ -33,9 +33,9 @@ __all__ = [
     "undecoded",
 ]
 
-#: Longest text decoded; the rest of a field is ignored by rules (decoding only shrinks text,
-#: so cutting the input bounds the output and the work). The largest ``max_line_bytes`` the
-#: configuration takes (``config.MAX_LINE_BYTES``): a field is part of a line, so no field of a
+#: Longest text decoded; the rest of a field is ignored by rules (decoding shrinks text, but for
+#: the second copy a comment brings, so cutting the input bounds the output and the work). The
+#: largest ``max_line_bytes`` the configuration takes (``config.MAX_LINE_BYTES``): a field is part of a line, so no field of a
 #: line read whole is ever cut here, and a payload padded past any smaller cap is still read.
 MAX_DECODED_CHARS: Final = 1 << 20
 
@@ -199,6 +199,20 @@ def _strip_comments(text: str) -> str:
     return head + text[end + 2 :]
 
 
+def _without_comments(text: str) -> str:
+    """The text with its SQL comments replaced, then, on a line of its own, the text with only
+    the comment marks replaced (the bodies kept).
+
+    SQL reads ``union/*x*/select`` as ``union select``, but nothing else reads ``/* ... */``
+    as a comment: ``a=/*&file=../../etc/passwd&b=*/`` gives an application both parameters
+    whole, and a User-Agent ``/* ${jndi:...} */`` still reaches Log4j. Rules read both texts.
+    """
+    stripped = _strip_comments(text)
+    if stripped == text:
+        return text
+    return f"{stripped}\n{text.replace('/*', ' ').replace('*/', ' ')}"
+
+
 def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
     """``text`` with every supported encoding undone, bounded in size and work.
 
@@ -206,7 +220,8 @@ def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
     :data:`DECODE_ROUNDS` times (``%XX`` as UTF-8, other bytes as Latin-1, ``%uXXXX``, overlong
     UTF-8 to ASCII), HTML
     entities once, backslash to ``/``, NUL removed, SQL comments to a space (the body of a
-    versioned ``/*!50000...*/`` kept), whitespace runs to one space (one ``"\\n"`` when the
+    versioned ``/*!50000...*/`` kept; the text with the comment bodies kept follows on a line
+    of its own: :func:`_without_comments`), whitespace runs to one space (one ``"\\n"`` when the
     run holds a line break). Text longer than
     :data:`MAX_DECODED_CHARS` is cut first.
 
@@ -243,7 +258,7 @@ def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")
     if "/*" in text:
-        text = _strip_comments(text)
+        text = _without_comments(text)
     if "  " in text or _ODD_SPACE.search(text):
         text = _fold_space(text)
     return text
