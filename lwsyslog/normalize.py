@@ -35,8 +35,9 @@ __all__ = [
 
 #: Longest text decoded; the rest of a field is ignored by rules (decoding shrinks text, but for
 #: the second copy a comment brings, so cutting the input bounds the output and the work). The
-#: largest ``max_line_bytes`` the configuration takes (``config.MAX_LINE_BYTES``): a field is part of a line, so no field of a
-#: line read whole is ever cut here, and a payload padded past any smaller cap is still read.
+#: largest ``max_line_bytes`` the configuration takes (``config.MAX_LINE_BYTES``): a field is
+#: part of a line, so no field of a line read whole is ever cut here, and a payload padded
+#: past any smaller cap is still read.
 MAX_DECODED_CHARS: Final = 1 << 20
 
 #: Characters of a flooded field's text that :func:`flooded_head` gives.
