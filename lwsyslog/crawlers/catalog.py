@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from lwsyslog.matching.linear import linear_search
 from lwsyslog.settings import CrawlerSpec
 
-__all__ = ["UNSEEN", "Address", "Catalog", "Crawler", "under"]
+__all__ = ["UNSEEN", "Address", "Catalog", "Crawler", "checked_address", "under"]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -28,6 +28,9 @@ _UA_MEMORY = 4096
 _UA_MEMORY_MAX_CHARS = 512
 #: What :attr:`Catalog.memory_get` gives for a User-Agent not seen yet.
 UNSEEN = object()
+#: NAT64's well-known prefix (RFC 6052): its addresses carry an IPv4 address in their last
+#: 32 bits. (The local-use 64:ff9b:1::/48 may embed it elsewhere: those are not decoded.)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,19 @@ class Crawler:
     def owns_address(self, address: Address) -> bool:
         """True when ``address`` is in one of the crawler's published ranges."""
         return any(address in network for network in self.networks)
+
+
+def checked_address(address: Address) -> Address:
+    """The address whose reverse DNS tells who sent: the IPv4 address an IPv4-mapped
+    (``::ffff:66.249.66.1``) or NAT64 (``64:ff9b::4231:4201``) address carries, else
+    ``address``. The carried address's PTR is under in-addr.arpa and its name's forward
+    record an A record: asked as IPv6 (ip6.arpa, AAAA), a real crawler would look forged."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
 
 
 def under(name: str, domains: Iterable[str]) -> bool:
