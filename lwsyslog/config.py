@@ -130,6 +130,8 @@ _CRAWLER: dict[str, Any] = {
     "user_agent": checks.regex,
     "domains": checks.domain_list,
     "networks": checks.network_list,
+    "must_match": checks.string_list,
+    "must_not_match": checks.string_list,
 }
 
 # Every rule takes these; the keys a single rule takes on top (its options) are checked by

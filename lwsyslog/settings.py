@@ -171,16 +171,19 @@ class MetricsSettings:
 class CrawlerSpec:
     """One crawler of ``[crawlers.catalog.ID]``: what its User-Agent says and how to verify it.
 
-    ``user_agent`` is a regular expression searched (case-insensitively) in the User-Agent;
-    an address is the crawler's when its forward-confirmed reverse DNS name is one of
-    ``domains`` or under one, or when it is in one of ``networks`` (the operator's published
-    address ranges).
+    ``user_agent`` is a regular expression searched (case-insensitively) in the User-Agent
+    without its invisible characters; an address is the crawler's when its forward-confirmed
+    reverse DNS name is one of ``domains`` or under one, or when it is in one of ``networks``
+    (the operator's published address ranges). ``must_match`` and ``must_not_match`` are
+    User-Agents this crawler must be, and must not be, the one claimed by.
     """
 
     name: str
     user_agent: str
     domains: tuple[str, ...] = ()
     networks: tuple[str, ...] = ()
+    must_match: tuple[str, ...] = ()
+    must_not_match: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,11 @@ tables). :meth:`Catalog.claimed` is on the per-line path: one dict lookup for a 
 seen before; for a new one, one combined search (RE2: linear in its length whatever the
 patterns), and only when it finds a claim the crawlers' own searches in catalog order; the
 answer is remembered in a bounded table. Everything else here runs once per verdict.
+
+A claim is read in the User-Agent without its invisible characters (:func:`visible`):
+``Google\u200bbot`` shows as, and to a filter that drops format characters is, ``Googlebot``.
+The combined search also looks for those characters, so a User-Agent without them (every
+ASCII one) costs that one search still; only one that holds some is copied without them.
 """
 
 from __future__ import annotations
@@ -13,11 +18,21 @@ import ipaddress
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from lwsyslog.matching.linear import linear_search
+from lwsyslog.matching.linear import Search, linear_search
 from lwsyslog.settings import CrawlerSpec
 
-__all__ = ["UNSEEN", "Address", "Catalog", "Crawler", "under"]
+__all__ = [
+    "INVISIBLE",
+    "UNSEEN",
+    "Address",
+    "Catalog",
+    "Crawler",
+    "checked_address",
+    "under",
+    "visible",
+]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -28,6 +43,26 @@ _UA_MEMORY = 4096
 _UA_MEMORY_MAX_CHARS = 512
 #: What :attr:`Catalog.memory_get` gives for a User-Agent not seen yet.
 UNSEEN = object()
+#: The characters a claim is read without: every format character (Unicode category Cf:
+#: soft hyphen, zero-width space and joiners, word joiner, byte-order mark, bidirectional
+#: controls, tags...) and the other default-ignorable code points (combining grapheme joiner,
+#: Hangul fillers, variation selectors...), which show as nothing.
+#: tests/unit/test_crawlers_claims.py checks every Cf character of the running Python.
+_INVISIBLE_BMP = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u115f\u1160"
+    "\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164"
+    "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufffb"
+)
+_INVISIBLE_ASTRAL = (
+    "\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff"
+)
+INVISIBLE = f"[{_INVISIBLE_BMP}{_INVISIBLE_ASTRAL}]"
+#: Runs of invisible characters removed one by one, at most (see :func:`visible`).
+_MAX_INVISIBLE_RUNS = 64
+#: NAT64's well-known prefix (RFC 6052): its addresses carry an IPv4 address in their last
+#: 32 bits. (The local-use 64:ff9b:1::/48 may embed it elsewhere: those are not decoded.)
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +80,60 @@ class Crawler:
     def owns_address(self, address: Address) -> bool:
         """True when ``address`` is in one of the crawler's published ranges."""
         return any(address in network for network in self.networks)
+
+
+def visible(text: str, *, found: str = "") -> str:
+    """``text`` without its :data:`INVISIBLE` characters (``text`` itself when it has none).
+
+    Linear: one RE2 search, and for text that has some, one pass of ``re`` over a character
+    class (no backtracking) that stops at the 64th run of them: text with that many is read
+    without any non-ASCII character. ``found``: what a search of ``text`` that looks for them
+    too found first; when that is one of them, the RE2 search is not needed."""
+    if text.isascii():
+        return text
+    search, one, bmp_runs, astral_runs = _invisible()
+    if (len(found) != 1 or one.match(found) is None) and search(text) is None:
+        return text
+    shown, removed = bmp_runs.subn("", text, count=_MAX_INVISIBLE_RUNS)
+    if removed < _MAX_INVISIBLE_RUNS and _has_astral(shown):
+        shown, more = astral_runs.subn("", shown, count=_MAX_INVISIBLE_RUNS - removed)
+        removed += more
+    if removed < _MAX_INVISIBLE_RUNS:
+        return shown
+    # No browser sends this many; removing each run costs ``re`` a restart, so read it
+    # without any non-ASCII character (a superset, removed at C speed) instead.
+    return text.encode("ascii", "ignore").decode("ascii")
+
+
+def _has_astral(text: str) -> bool:
+    # A character past U+FFFF takes two UTF-16 units: this encoding is a copy at C speed.
+    return len(text.encode("utf-16-le", "surrogatepass")) > 2 * len(text)
+
+
+@cache
+def _invisible() -> tuple[Search, re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    # Compiled at the first use, not at import: every command imports this module. ``re``
+    # tests a class of BMP characters against one bitmap, but one with astral ranges range by
+    # range (twice as slow): the astral ones are removed apart, from text that has any.
+    return (
+        linear_search(re.compile(INVISIBLE)).search,
+        re.compile(INVISIBLE),
+        re.compile(f"[{_INVISIBLE_BMP}]+"),
+        re.compile(f"[{_INVISIBLE_ASTRAL}]+"),
+    )
+
+
+def checked_address(address: Address) -> Address:
+    """The address whose reverse DNS tells who sent: the IPv4 address an IPv4-mapped
+    (``::ffff:66.249.66.1``) or NAT64 (``64:ff9b::4231:4201``) address carries, else
+    ``address``. The carried address's PTR is under in-addr.arpa and its name's forward
+    record an A record: asked as IPv6 (ip6.arpa, AAAA), a real crawler would look forged."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return address.ipv4_mapped
+        if address in _NAT64:
+            return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address
 
 
 def under(name: str, domains: Iterable[str]) -> bool:
@@ -73,9 +162,11 @@ class Catalog:
             linear_search(re.compile(spec.user_agent, re.IGNORECASE)).search for spec in specs
         ]
         try:
-            # One search says whether any crawler is claimed (most User-Agents: none).
+            # One search says whether any crawler may be claimed (most User-Agents: none): it
+            # finds a claim, or an invisible character that could hide one.
+            either = [f"(?:{spec.user_agent})" for spec in specs] + [INVISIBLE]
             self._any: Callable[[str], str | None] | None = linear_search(
-                re.compile("|".join(f"(?:{spec.user_agent})" for spec in specs), re.IGNORECASE)
+                re.compile("|".join(either), re.IGNORECASE)
             ).search
         except re.error:  # user patterns that reuse a group name: search them in turn
             self._any = None
@@ -98,8 +189,15 @@ class Catalog:
         return crawler
 
     def _search(self, user_agent: str) -> Crawler | None:
-        if self._any is not None and self._any(user_agent) is None:
+        find = self._any
+        found = "" if find is None else find(user_agent)
+        if found is None:
             return None
+        shown = visible(user_agent, found=found)
+        if shown is not user_agent:
+            if find is not None and find(shown) is None:
+                return None
+            user_agent = shown
         for crawler, search in zip(self.crawlers, self._searches, strict=True):
             if search(user_agent) is not None:
                 return crawler

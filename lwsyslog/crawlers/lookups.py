@@ -28,7 +28,7 @@ from dns.rdtypes.IN.A import A
 from dns.rdtypes.IN.AAAA import AAAA
 
 from lwsyslog.checks import split_resolver
-from lwsyslog.crawlers.catalog import Address
+from lwsyslog.crawlers.catalog import Address, checked_address
 from lwsyslog.crawlers.verdict import Lookup, Outcome
 from lwsyslog.errors import ConfigError
 
@@ -71,8 +71,10 @@ async def fcrdns(
     """The reverse names of ``address`` and which of them resolve back to it.
 
     Only names ``wanted`` (under some crawler's domain) get a forward lookup: a name no
-    crawler owns needs none to be judged.
+    crawler owns needs none to be judged. An IPv4-mapped or NAT64 address is checked as the
+    IPv4 address it carries (:func:`~lwsyslog.crawlers.catalog.checked_address`).
     """
+    address = checked_address(address)
     try:
         answer = await resolver.resolve_address(str(address))
     except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):

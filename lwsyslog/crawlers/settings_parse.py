@@ -2,8 +2,11 @@
 
 The loader (:mod:`lwsyslog.config`) has checked every key's type and range file by file (the
 schema is there, with the other tables'); what only the merged table can show is checked
-here: a crawler with neither ``domains`` nor ``networks``, or without ``user_agent``, and
-``verify = true`` without a ``resolver``. Errors name the file (and line) that set the table.
+here: a crawler with neither ``domains`` nor ``networks``, or without ``user_agent``,
+``verify = true`` without a ``resolver``, and (when verification is on) a crawler's
+``must_match`` User-Agent that does not claim it or ``must_not_match`` one that does, read by
+the catalog itself with every enabled crawler in place. Errors name the file (and line) that
+set the table.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from lwsyslog.crawlers.catalog import Catalog
 from lwsyslog.errors import ConfigError
 from lwsyslog.settings import CrawlerSettings, CrawlerSpec, Location
 from lwsyslog.severity import Severity
@@ -24,11 +28,12 @@ def parse_crawler_settings(
     """Settings from the merged table ``data``; ``where`` is the last file read, ``places``
     where each ``[crawlers.catalog.ID]`` table was last set."""
     defaults = CrawlerSettings()
-    catalog = [
-        _spec(crawler_id, entry, places.get(crawler_id, Location(where)))
+    enabled = [
+        (crawler_id, places.get(crawler_id, Location(where)), entry)
         for crawler_id, entry in data.get("catalog", {}).items()
         if entry.get("enabled", True)
     ]
+    catalog = [_spec(crawler_id, entry, place) for crawler_id, place, entry in enabled]
     verify = data.get("verify", defaults.verify)
     resolver = data.get("resolver", defaults.resolver)
     if verify and not resolver:
@@ -39,6 +44,8 @@ def parse_crawler_settings(
             table="crawlers",
             key="resolver",
         )
+    if verify:
+        _check_samples(catalog, [(crawler_id, place) for crawler_id, place, _ in enabled])
     return CrawlerSettings(
         verify=verify,
         resolver=resolver,
@@ -74,4 +81,30 @@ def _spec(crawler_id: str, entry: Mapping[str, Any], place: Location) -> Crawler
         user_agent=entry["user_agent"],
         domains=tuple(d.lower().removesuffix(".") for d in entry.get("domains", [])),
         networks=tuple(entry.get("networks", [])),
+        must_match=tuple(entry.get("must_match", [])),
+        must_not_match=tuple(entry.get("must_not_match", [])),
     )
+
+
+def _check_samples(specs: list[CrawlerSpec], where: list[tuple[str, Location]]) -> None:
+    """Each crawler's samples, as the per-line path reads them: a user's pattern (or one
+    changed key by key) that no longer reads a real crawler's User-Agent fails here, not as a
+    silent gap (or takes the claims of a crawler listed before it)."""
+    catalog = Catalog(specs)
+    for spec, crawler, (crawler_id, place) in zip(specs, catalog.crawlers, where, strict=True):
+        for key, samples, wanted in (
+            ("must_match", spec.must_match, True),
+            ("must_not_match", spec.must_not_match, False),
+        ):
+            for sample in samples:
+                found = catalog.claimed(sample)
+                if (found is crawler) is wanted:
+                    continue
+                claims = f"claims {found.name}" if found is not None else "claims no crawler"
+                raise ConfigError(
+                    f"User-Agent {sample!r} {claims}",
+                    file=place.file,
+                    line=place.line,
+                    table=f"crawlers.catalog.{crawler_id}",
+                    key=key,
+                )

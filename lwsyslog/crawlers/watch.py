@@ -16,9 +16,12 @@ whole /64 until it expires, a fake one as a verified one. That is sound because 
 site's subnet (one link: RFC 4291 fixes the host part at 64 bits, and sites are assigned /48
 to /56): the crawlers that publish IPv6 ranges publish whole /64s or wider, so no address of a
 real crawler's /64 is an attacker's. Per address, one /64 could fill the pending table with
-2**64 addresses and starve every other client's check (and raise an alert per address). The
-NAT64 prefix ``64:ff9b::/96`` embeds any IPv4 address in one /64: its addresses stay their own
-keys, as do IPv4-mapped and scoped addresses (and host names).
+2**64 addresses and starve every other client's check (and raise an alert per address).
+
+An IPv4-mapped address (``::ffff:66.249.66.1``) and one of the NAT64 prefix ``64:ff9b::/96``
+(which embeds any IPv4 address in one /64) are the IPv4 address they carry: checked as it
+(reverse name under in-addr.arpa, forward A record) and kept under it. The local-use NAT64
+prefix ``64:ff9b:1::/48`` and scoped addresses stay their own keys (and host names).
 
 Between lines the owner calls :meth:`CrawlerWatch.collect` (the omprog program at each tick,
 the scan after each chunk and, bounded by ``scan_wait_secs``, at the end): the outcomes that
@@ -38,7 +41,7 @@ from typing import TYPE_CHECKING
 from lwsyslog.alerts import Alert
 from lwsyslog.crawlers import DESCRIPTION, FAKE_CRAWLER
 from lwsyslog.crawlers.cache import CacheEntry, ResolutionCache
-from lwsyslog.crawlers.catalog import UNSEEN, Address, Catalog, Crawler
+from lwsyslog.crawlers.catalog import UNSEEN, Address, Catalog, Crawler, checked_address
 from lwsyslog.crawlers.verdict import Lookup, Outcome, Verdict, judge
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.sanitize import truncate
@@ -340,23 +343,28 @@ class CrawlerWatch:
 
 def verdict_key(client: str) -> str:
     """The key ``client``'s verdict and check are kept under: the /64 of an IPv6 address (as
-    :func:`~lwsyslog.thresholds.keys.client_key` counts it), else ``client`` as written (an
-    IPv4 address, a host name, an IPv6 address with a scope, IPv4-mapped or NAT64)."""
+    :func:`~lwsyslog.thresholds.keys.client_key` counts it), the IPv4 address an IPv4-mapped
+    or ``64:ff9b::/96`` address carries, else ``client`` as written (an IPv4 address, a host
+    name, an IPv6 address with a scope, one of ``64:ff9b:1::/48``)."""
     if ":" not in client or "%" in client:
         return client
     key = client_key(client)
-    if key.endswith(_PREFIX_SUFFIX) and not key.startswith(_NAT64_START):
-        return key
-    return client
+    if ":" not in key:
+        return key  # IPv4-mapped: client_key gave the IPv4 address
+    if not key.startswith(_NAT64_START):
+        return key if key.endswith(_PREFIX_SUFFIX) else client
+    address = _address(client)
+    return client if address is None or address.version == 6 else str(address)
 
 
 def _address(text: str) -> Address | None:
-    """The client address, or None for a name or an IPv6 address with a scope (``%zone``:
-    free text after the ``%``, and no reverse zone to ask)."""
+    """The address to check for the client ``text`` (an IPv4-mapped or NAT64 one: the IPv4
+    address it carries), or None for a name or an IPv6 address with a scope (``%zone``: free
+    text after the ``%``, and no reverse zone to ask)."""
     try:
         address = ipaddress.ip_address(text)
     except ValueError:
         return None
     if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
         return None
-    return address
+    return checked_address(address)

@@ -129,10 +129,12 @@ def test_ipv4_and_clients_that_are_no_sites_64_keep_their_own_keys(
 
     assert verdict_key("2A01:04F8:0001:0002::5dc") == ATTACKER_64
     assert verdict_key(REAL6) == REAL6_64
-    # The NAT64 prefix holds every IPv4 address in one /64; mapped, scoped and names are
-    # no /64 at all.
-    for client in (REAL, "64:ff9b::2d4f:101", "::ffff:45.79.1.1", f"{REAL6}%eth0", "a.example"):
+    # Scoped addresses, the local-use NAT64 prefix and names are no /64 of one site; an
+    # IPv4-mapped or 64:ff9b::/96 address is the IPv4 address it carries.
+    for client in (REAL, "64:ff9b:1:2::2d4f:101", f"{REAL6}%eth0", "a.example"):
         assert verdict_key(client) == client
+    for client in ("64:ff9b::2d4f:101", "::ffff:45.79.1.1", "::FFFF:2d4f:101"):
+        assert verdict_key(client) == NO_PTR
     pipeline, sink = make_pipeline(tmp_path, crawler_config(dns_server))
     clients = ["66.249.66.2", "64:ff9b::2d4f:101", "64:ff9b::2d4f:102", f"{attacker(1)}%eth0"]
     # A scoped address is never checked, and does not decide for its /64 (nor REAL's check
@@ -143,8 +145,8 @@ def test_ipv4_and_clients_that_are_no_sites_64_keep_their_own_keys(
     alerts = {a.key: a.client_ip for a in fakes(sink)}
     assert alerts == {
         "66.249.66.2": "66.249.66.2",
-        "64:ff9b::2d4f:101": "64:ff9b::2d4f:101",
-        "64:ff9b::2d4f:102": "64:ff9b::2d4f:102",
+        NO_PTR: "64:ff9b::2d4f:101",
+        "45.79.1.2": "64:ff9b::2d4f:102",
         ATTACKER_64: attacker(1),
     }
     assert len(dns_server.queries()) == 6
