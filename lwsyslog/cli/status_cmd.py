@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+from lwsyslog.cli.argtypes import seconds
 from lwsyslog.deploy.rsyslog_setup import DROPIN_NAMES
 from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.status.check import Inputs, Limits, Role, evaluate
@@ -87,14 +88,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--window-secs",
-        type=float,
+        type=seconds,
         default=900.0,
         metavar="SECS",
         help="rsyslogd's messages of this many last seconds count (default: %(default)g)",
     )
     parser.add_argument(
         "--max-lag-secs",
-        type=float,
+        type=seconds,
         default=300.0,
         metavar="SECS",
         help="a processing lag above this is a problem (default: %(default)g)",
@@ -109,7 +110,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--impstats-max-age-secs",
-        type=float,
+        type=seconds,
         default=300.0,
         metavar="SECS",
         help="an impstats file older than this is a problem (default: %(default)g)",
