@@ -18,7 +18,7 @@ from lwsyslog.status.procs import find_processes, process
 from lwsyslog.status.render import render_text
 from lwsyslog.status.rsyslog_log import file_lines, journal_lines, recognise
 
-__all__ = ["EXIT_PROBLEM", "register", "run"]
+__all__ = ["EXIT_PROBLEM", "register", "run", "state_dir_unreadable"]
 
 EXIT_PROBLEM = 1
 _RSYSLOG_DIR = Path("/etc/rsyslog.d")
@@ -142,6 +142,30 @@ def _impstats_configured(rsyslog_dir: Path, impstats: Path) -> bool:
         return False
 
 
+def state_dir_unreadable(state_dir: Path) -> str | None:
+    """Why the status files in ``state_dir`` cannot be listed, in words; None when they
+    can, or when there is no such directory (the checks then say no program ran here)."""
+    try:
+        with os.scandir(state_dir):
+            return None
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return (
+            f"{state_dir} is not a directory: --state-dir is the directory where the program "
+            "writes its status files (its own --state-dir)"
+        )
+    except PermissionError:
+        if os.geteuid() == 0:
+            return (
+                f"cannot read {state_dir}: permission denied even to root (a security module "
+                "such as SELinux or AppArmor, or a network file system that maps root)"
+            )
+        return f"cannot read {state_dir}: run lwsyslog status as root (or as the program's user)"
+    except OSError as error:
+        return f"cannot read {state_dir}: {error.strerror or error}"
+
+
 def run(args: argparse.Namespace) -> int:
     """Gather, evaluate and print; 0 healthy, 1 something is wrong."""
     now = time.time()
@@ -173,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         impstats_configured=_impstats_configured(args.rsyslog_dir, args.impstats),
         issues=recognise(lines),
         unread_logs=unread,
-        state_readable=not args.state_dir.exists() or os.access(args.state_dir, os.R_OK | os.X_OK),
+        state_unreadable=state_dir_unreadable(args.state_dir),
         limits=Limits(
             max_lag_secs=args.max_lag_secs,
             max_queue=args.max_queue,
