@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import itertools
+import re
 import shutil
 import sys
 import time
@@ -123,12 +124,23 @@ def period(args: argparse.Namespace, now: float) -> tuple[float | None, float | 
         return None
 
 
+# Only digits and dots, or a colon: meant as an address, so it must be one. Anything else
+# is a host name, as Apache logs a client under HostnameLookups On.
+_ADDRESS_LIKE = re.compile(r"[0-9.]+|.*:.*")
+
+
 def _client_arg(text: str) -> str:
-    if "/" in text:
+    value = text.strip()
+    if "/" in value:
         try:
-            ipaddress.ip_network(text.strip(), strict=False)
+            ipaddress.ip_network(value, strict=False)
         except ValueError as error:
             raise argparse.ArgumentTypeError(f"not a network: {error}") from None
+    elif _ADDRESS_LIKE.fullmatch(value):
+        try:
+            ipaddress.ip_address(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(f"not an address: {error}") from None
     return text
 
 

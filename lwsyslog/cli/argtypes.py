@@ -1,4 +1,4 @@
-"""argparse pieces for commands that write configuration: options given once, checked values."""
+"""argparse pieces: options given once, checked values."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 __all__ = [
+    "MAX_SECONDS",
     "Once",
     "absolute_path",
     "int_between",
     "port",
     "positive_int",
+    "seconds",
     "size_bytes",
     "size_text",
 ]
 
+#: The longest duration a seconds option takes.
+MAX_SECONDS = 1_000_000_000
 _SEEN = "_lwsyslog_once_seen"
 _SIZE = re.compile(r"^([0-9]+)([kmg]?)$", re.I)
 _UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -52,6 +56,24 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be above 0, got {value}")
+    return value
+
+
+def seconds(text: str) -> float:
+    """A duration in seconds: a finite number above 0, at most :data:`MAX_SECONDS`.
+
+    ``float()`` takes ``nan`` and ``inf``, which no window or wait can be; the cap keeps
+    "now minus the window" a time that dates and ``journalctl --since`` can show.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= MAX_SECONDS:  # false for nan too
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds above 0 and at most {MAX_SECONDS:,} "
+            f"(about 31 years), got {text!r}"
+        )
     return value
 
 

@@ -21,6 +21,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from lwsyslog.cli.argtypes import seconds
 from lwsyslog.lab.demo import DemoOptions, run_demo
 
 __all__ = ["register", "run"]
@@ -43,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
         "--keep", action="store_true", help="keep the temporary work directory for inspection"
     )
     parser.add_argument(
-        "--wait-secs", type=float, default=30.0, metavar="S",
+        "--wait-secs", type=seconds, default=30.0, metavar="S",
         help="how long to wait for the expected alerts (default 30)",
     )  # fmt: skip
     parser.set_defaults(func=run)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from lwsyslog import __version__, collector
+from lwsyslog.cli import streams
 from lwsyslog.cli.messages import say
 from lwsyslog.errors import LwsyslogError
 from lwsyslog.sanitize import sanitize
@@ -77,6 +78,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    streams.guard()
     words = sys.argv[1:] if argv is None else list(argv)
     chosen = next((word for word in words if not word.startswith("-")), None)
     known = {name for name, _, _ in COMMANDS}
@@ -87,12 +89,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         status: int = args.func(args)
     except LwsyslogError as error:
         say(f"error: {error}")
-        return EXIT_USAGE
+        status = EXIT_USAGE
     except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return 0
-    return status
+        status = 130
+    except OSError as error:
+        # Standard output closed or full, or a file error a command let through: one line.
+        return streams.output_failure(error)
+    return streams.finish(status)
 
 
 if __name__ == "__main__":

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import json
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -107,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if config is not None and not _mail(config.notify, digest, args.mail_channel):
         return EXIT_IO
     if args.html:
+        sys.stdout.flush()  # the text first, when the page goes to the same place
         try:
             write_page(Path(args.html), render_html(digest))
         except OSError as error:
@@ -136,8 +140,27 @@ PAGE_MODE = 0o640
 
 
 def write_page(path: Path, html: str) -> None:
-    """Write ``html`` to ``path`` atomically (a reader never sees half a page), mode 0640
-    narrowed by the umask (0600 under umask 077), never wider."""
+    """Write ``html`` to ``path``, mode 0640 narrowed by the umask (0600 under umask 077),
+    never wider.
+
+    A new path or a regular file is replaced atomically (a temporary file renamed over it:
+    a reader never sees half a page). Anything else at ``path`` is written through, as a
+    shell's ``>`` would: renaming over a symbolic link would replace the link, and over a
+    device or a pipe (``/dev/stdout``, ``/dev/full``, a FIFO) would put a regular file in
+    place of the system's device node. A block device is refused: a page is never meant
+    for a disk, and writing one there would wreck what it holds.
+    """
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        found = None
+    if found is None or stat.S_ISREG(found.st_mode):
+        _replace(path, html)
+    else:
+        _write_through(path, html)
+
+
+def _replace(path: Path, html: str) -> None:
     directory = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
     try:
@@ -148,6 +171,24 @@ def write_page(path: Path, html: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _write_through(path: Path, html: str) -> None:
+    """Open ``path`` following a link (O_TRUNC does nothing to a device or a pipe)."""
+    with contextlib.suppress(FileNotFoundError):  # a dangling link: the page is its target
+        _refuse_block_device(os.stat(path).st_mode)  # before opening: opening has effects
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PAGE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        opened = os.fstat(fd).st_mode
+        _refuse_block_device(opened)  # the path may have changed since
+        if stat.S_ISREG(opened):  # a link's target gets the page's mode too
+            os.fchmod(fd, PAGE_MODE & ~_umask())
+        handle.write(html)
+
+
+def _refuse_block_device(mode: int) -> None:
+    if stat.S_ISBLK(mode):
+        raise OSError(errno.EINVAL, "a block device: the page goes to a file, not a disk")
 
 
 def _umask() -> int:

@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+from lwsyslog.cli.argtypes import seconds
 from lwsyslog.deploy.rsyslog_setup import DROPIN_NAMES
 from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.status.check import Inputs, Limits, Role, evaluate
@@ -17,7 +18,7 @@ from lwsyslog.status.procs import find_processes, process
 from lwsyslog.status.render import render_text
 from lwsyslog.status.rsyslog_log import file_lines, journal_lines, recognise
 
-__all__ = ["EXIT_PROBLEM", "register", "run"]
+__all__ = ["EXIT_PROBLEM", "register", "run", "state_dir_unreadable"]
 
 EXIT_PROBLEM = 1
 _RSYSLOG_DIR = Path("/etc/rsyslog.d")
@@ -87,14 +88,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--window-secs",
-        type=float,
+        type=seconds,
         default=900.0,
         metavar="SECS",
         help="rsyslogd's messages of this many last seconds count (default: %(default)g)",
     )
     parser.add_argument(
         "--max-lag-secs",
-        type=float,
+        type=seconds,
         default=300.0,
         metavar="SECS",
         help="a processing lag above this is a problem (default: %(default)g)",
@@ -109,7 +110,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--impstats-max-age-secs",
-        type=float,
+        type=seconds,
         default=300.0,
         metavar="SECS",
         help="an impstats file older than this is a problem (default: %(default)g)",
@@ -139,6 +140,30 @@ def _impstats_configured(rsyslog_dir: Path, impstats: Path) -> bool:
         )
     except OSError:
         return False
+
+
+def state_dir_unreadable(state_dir: Path) -> str | None:
+    """Why the status files in ``state_dir`` cannot be listed, in words; None when they
+    can, or when there is no such directory (the checks then say no program ran here)."""
+    try:
+        with os.scandir(state_dir):
+            return None
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return (
+            f"{state_dir} is not a directory: --state-dir is the directory where the program "
+            "writes its status files (its own --state-dir)"
+        )
+    except PermissionError:
+        if os.geteuid() == 0:
+            return (
+                f"cannot read {state_dir}: permission denied even to root (a security module "
+                "such as SELinux or AppArmor, or a network file system that maps root)"
+            )
+        return f"cannot read {state_dir}: run lwsyslog status as root (or as the program's user)"
+    except OSError as error:
+        return f"cannot read {state_dir}: {error.strerror or error}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -172,7 +197,7 @@ def run(args: argparse.Namespace) -> int:
         impstats_configured=_impstats_configured(args.rsyslog_dir, args.impstats),
         issues=recognise(lines),
         unread_logs=unread,
-        state_readable=not args.state_dir.exists() or os.access(args.state_dir, os.R_OK | os.X_OK),
+        state_unreadable=state_dir_unreadable(args.state_dir),
         limits=Limits(
             max_lag_secs=args.max_lag_secs,
             max_queue=args.max_queue,

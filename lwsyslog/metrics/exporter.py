@@ -9,14 +9,17 @@ so node-exporter's textfile collector never reads half a file.
 
 rsyslog runs one program per omprog action (``forceSingleInstance="on"``), but it restarts
 the program when it dies or is stopped, and the one stopping may hold the port for a moment:
-a port in use is reported and tried again at every interval, never fatal. Shards of one server
-read the same configuration, so give them a textfile path with ``{instance}`` in it (or each
-its own ``--metrics-listen``).
+a port in use is reported and tried again at every interval, never fatal. So is any other
+failure to listen, each told by its errno (an address not of this machine is no port in use).
+Shards of one server read the same configuration, so give them a textfile path with
+``{instance}`` in it (or each its own ``--metrics-listen``).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from wsgiref.simple_server import WSGIServer
@@ -28,7 +31,7 @@ from prometheus_client.registry import Collector
 from lwsyslog.metrics.families import families
 from lwsyslog.metrics.figures import Figures
 
-__all__ = ["MetricsExporter", "Report"]
+__all__ = ["MetricsExporter", "Report", "listen_trouble"]
 
 Report = Callable[[str, str], None]
 """``report(key, message)``: a warning, rate-limited per key by the caller."""
@@ -109,8 +112,7 @@ class MetricsExporter:
             self._report(
                 "metrics-listen",
                 f"metrics endpoint {host}:{port} not started ({type(error).__name__}: {error}; "
-                "another program, or a previous lwsyslog-omprog still stopping, may hold the "
-                "port); trying again at every metrics interval",
+                f"{listen_trouble(error, host)}); trying again at every metrics interval",
             )
 
     def close(self) -> None:
@@ -120,3 +122,19 @@ class MetricsExporter:
             with contextlib.suppress(OSError):
                 server.shutdown()
                 server.server_close()
+
+
+def listen_trouble(error: OSError, host: str) -> str:
+    """What a failure to listen on ``host`` means, in words, from its errno."""
+    if isinstance(error, socket.gaierror):
+        return f"{host} is not an address, nor a name this machine resolves"
+    if error.errno == errno.EADDRINUSE:
+        return "another program, or a previous lwsyslog-omprog still stopping, holds the port"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} is not an address of this machine: listen on one of its own addresses, "
+            "or on 0.0.0.0 or :: for all of them"
+        )
+    if error.errno == errno.EACCES:
+        return "a port below 1024 needs a privilege this program's user does not have"
+    return "the operating system refused it"

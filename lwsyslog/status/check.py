@@ -58,8 +58,8 @@ class Inputs:
     issues: Sequence[RsyslogIssue]
     unread_logs: Sequence[str] = ()
     limits: Limits = field(default_factory=Limits)
-    #: False when the state directory exists but this user may not read it.
-    state_readable: bool = True
+    #: Why the state directory cannot be read, in words; None when it can (or is absent).
+    state_unreadable: str | None = None
     #: A drop-in loads impstats with ``impstats_path`` as its file (it may not have written yet).
     impstats_configured: bool = False
 
@@ -116,11 +116,8 @@ def evaluate(inputs: Inputs) -> Report:
 
 
 def _programs(inputs: Inputs, report: Report) -> None:
-    if not inputs.state_readable:
-        report.problems.append(
-            f"cannot read {inputs.state_dir}: run lwsyslog status as root (or as the program's "
-            "user)"
-        )
+    if inputs.state_unreadable is not None:
+        report.problems.append(inputs.state_unreadable)
         return
     if not inputs.statuses:
         report.problems.append(
@@ -284,6 +281,17 @@ def _impstats(inputs: Inputs, report: Report) -> None:
         return
     age = max(inputs.now - stats.modified, 0.0)
     report.impstats = {"path": str(stats.path), "age_secs": round(age, 1)}
+    if stats.size and not stats.records:
+        report.problems.append(
+            f"{stats.path} holds no impstats records: it is not the file rsyslog's impstats "
+            'module writes (format="json", log.file=), so rsyslog\'s queue sizes are unknown'
+        )
+        return
+    if not stats.size:
+        report.notes.append(
+            f"rsyslog's impstats file {stats.path} is empty: impstats has not written to it "
+            "since it was emptied, so rsyslog's queue sizes are unknown for now"
+        )
     if age > inputs.limits.impstats_max_age_secs:
         report.problems.append(
             f"rsyslog's impstats file {stats.path} was last written {span(age)} ago: rsyslogd "

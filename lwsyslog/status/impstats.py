@@ -70,6 +70,10 @@ class Impstats:
     modified: float
     queues: Mapping[str, QueueCounters] = field(default_factory=dict)
     actions: Mapping[str, ActionCounters] = field(default_factory=dict)
+    #: impstats records (objects naming their ``name`` and ``origin``) in the tail read:
+    #: none in a file that is not empty means it is not what impstats writes.
+    records: int = 0
+    size: int = 0
 
 
 def read_impstats(path: Path) -> Impstats | None:
@@ -83,9 +87,12 @@ def read_impstats(path: Path) -> Impstats | None:
     except OSError:
         return None
     latest: dict[str, dict[str, Any]] = {}
+    records = 0
     for raw in tail.splitlines():
         record = _record(raw)
         if record is not None:
+            if "name" in record and "origin" in record:
+                records += 1
             latest[f"{record.get('origin')}\0{record.get('name')}"] = record
     queues: dict[str, QueueCounters] = {}
     actions: dict[str, ActionCounters] = {}
@@ -109,7 +116,7 @@ def read_impstats(path: Path) -> Impstats | None:
                 _int(record, "suspended"),
                 _int(record, "resumed"),
             )
-    return Impstats(path, modified, queues, actions)
+    return Impstats(path, modified, queues, actions, records=records, size=size)
 
 
 def _record(raw: bytes) -> dict[str, Any] | None:

@@ -330,3 +330,27 @@ def test_a_date_beyond_the_range_is_refused_by_the_argument_parser(
         main(["alerts", "--db", str(tmp_path / "x.db"), "--until", when])
     assert exit_info.value.code == 2
     assert f"argument --until: time '{when}' is out of range" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("client", "words"),
+    [("999.1.1.1", "not an address"), ("10.0.0.0/99", "not a network"),
+     ("2001:db8::zz", "not an address"), ("1.2.3", "not an address")],
+)  # fmt: skip
+def test_a_client_meant_as_an_address_must_be_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, client: str, words: str
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["alerts", "--db", str(tmp_path / "alerts.db"), "--client", client])
+    assert exit_.value.code == 2
+    assert f"argument --client: {words}: {client!r}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("client", ["203.0.113.9", "::ffff:203.0.113.9", "crawl.example.org"])
+def test_an_address_or_a_host_name_is_a_client(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, client: str
+) -> None:
+    db = tmp_path / "alerts.db"
+    fill(db, [make_alert(client="203.0.113.9"), make_alert(client="crawl.example.org")])
+    (found,) = alerts_json(capsys, db, "--since", "2000-01-01", "--client", client)
+    assert found["client_ip"] == client.removeprefix("::ffff:")

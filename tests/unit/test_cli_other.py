@@ -99,3 +99,20 @@ def test_python_dash_m_lwsyslog_is_the_same_command_line() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "sqli-union-select" in done.stdout
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "0", "-5", "1e300", "soon"])
+@pytest.mark.parametrize(
+    "option",
+    [("status", "--window-secs"), ("status", "--max-lag-secs"), ("demo", "--wait-secs")],
+    ids=["window", "lag", "demo-wait"],
+)
+def test_a_seconds_option_takes_only_a_sane_duration(
+    option: tuple[str, str], value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    command, name = option
+    with pytest.raises(SystemExit) as exit_:
+        main([command, f"{name}={value}"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {name}:" in err and "Traceback" not in err

@@ -180,8 +180,8 @@ def test_sink_errors_lag_and_no_status_at_all() -> None:
     assert any("no status file of the lwsyslog program" in p for p in nothing.problems)
     webhost = evaluate(inputs(role="webhost"))
     assert webhost.ok
-    hidden = replace(inputs(), state_readable=False)
-    assert evaluate(hidden).problems[0].startswith("cannot read /var/lib/lwsyslog: run")
+    hidden = replace(inputs(), state_unreadable="cannot read /var/lib/lwsyslog: run as root")
+    assert evaluate(hidden).problems[0] == "cannot read /var/lib/lwsyslog: run as root"
 
 
 def test_impstats_queues_actions_and_staleness(tmp_path: Path) -> None:
@@ -453,3 +453,26 @@ def test_the_program_s_channel_figures_reach_the_status_file_and_the_report(
     assert saved is not None and saved["notify_channels"]["mail"]["failing_since"] == WRITTEN - 360
     (problem,) = evaluate(inputs(saved)).problems
     assert "channel mail (email) has failed for 6 minutes" in problem
+
+
+def test_a_state_dir_that_is_a_file_and_an_impstats_file_of_junk_are_told_as_such(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not "run as root" (the caller may be root already), and not silence about junk."""
+    state, junk, rsyslog_dir = tmp_path / "state", tmp_path / "junk.bin", tmp_path / "rsyslog.d"
+    state.write_text("not a directory\n")
+    junk.write_bytes(bytes(range(256)) * 64)
+    rsyslog_dir.mkdir()
+    argv = ["status", "--role", "server", "--state-dir", str(state), "--impstats", str(junk),
+            "--rsyslog-dir", str(rsyslog_dir), "--rsyslog-unit", "", "--json"]  # fmt: skip
+    assert main(argv) == 1
+    problems = json.loads(capsys.readouterr().out)["problems"]
+    (state_problem,) = [p for p in problems if p.startswith(str(state))]
+    assert "is not a directory" in state_problem and "as root" not in state_problem
+    assert any(p.startswith(f"{junk} holds no impstats records: it is not") for p in problems)
+
+
+def test_an_empty_impstats_file_is_only_a_note(tmp_path: Path) -> None:
+    path = impstats_file(tmp_path)
+    report = evaluate(inputs(record(), impstats=path))
+    assert report.ok and any("is empty" in note for note in report.notes)
