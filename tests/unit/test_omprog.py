@@ -840,6 +840,7 @@ def test_a_dead_sink_in_a_long_batch_is_not_retried_per_line(
     blocker = tmp_path / "log"  # the messages file's parent is a regular file: not writable
     blocker.write_text("in the way\n")
     program = start(None, *mode)
+    started = time.monotonic()
     assert program.send(BEGIN) == "OK"
     assert program.send(envelope(SQLI.format(ip="203.0.113.43"))) == "DEFER_COMMIT"
     count = 12_000
@@ -854,11 +855,14 @@ def test_a_dead_sink_in_a_long_batch_is_not_retried_per_line(
     reader.join(HANG_GUARD_SECS)
     assert answers == ["DEFER_COMMIT"] * count
     assert program.send(COMMIT).startswith("Error: messages-file")
+    elapsed = time.monotonic() - started
     assert program.finish()[0] == 0
     stats = program.stderr()
     assert "answered_error=1 " in stats
     failures = int(stats.split("sink_failures=")[1].split()[0])
-    assert failures <= 10, stats
+    # A retry of the backlog at most every 0.25 s, and a spool check every 4,096 lines: 8-9
+    # failures on a quiet machine, 11-14 on a busy one; per line it was 12,007-19,913.
+    assert failures <= 50, (elapsed, stats)
 
 
 def test_a_messages_file_that_stays_unwritable_stops_holding_lines_after_hold_secs(
