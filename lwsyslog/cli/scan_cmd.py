@@ -128,7 +128,14 @@ def _settle_crawlers(pipeline: Pipeline, wait_secs: float) -> None:
     if pipeline.crawlers is None:
         return
     pipeline.deliver_verdicts(wait_secs)
-    left = pipeline.crawlers.pending
+    crawlers = pipeline.crawlers
+    if crawlers.unresolved:
+        why = sanitize(crawlers.last_unresolved or "no answer", 100)
+        say(
+            f"crawler verification: {crawlers.unresolved} check(s) got no DNS answer (last: "
+            f"{why}); their claims are not judged: is [crawlers] resolver answering?"
+        )
+    left = crawlers.pending
     if left:
         say(
             f"crawler verification: no verdict within {wait_secs:g}s for {left} client(s) "

@@ -110,6 +110,8 @@ class CrawlerWatch:
         self.verified = 0
         self.fake = 0
         self.unresolved = 0
+        #: Why the last check without an answer got none (timeout, SERVFAIL...).
+        self.last_unresolved = ""
         self.dropped = 0
         self.skipped = 0
         self.allowed = 0
@@ -234,6 +236,7 @@ class CrawlerWatch:
         settings = self.settings
         if lookup.outcome is Outcome.UNRESOLVED:
             ttl = settings.retry_secs
+            self.last_unresolved = lookup.detail
         elif lookup.confirmed:
             ttl = settings.cache_ttl_secs
         else:

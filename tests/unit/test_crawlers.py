@@ -358,3 +358,21 @@ def test_check_config_says_whether_claims_are_verified(
     line = next(x for x in out.splitlines() if x.startswith("crawler verification"))
     assert "on, resolver 127.0.0.1:5353" in line and "Googlebot" in line
     assert "Bingbot" not in line
+
+
+def test_scan_says_when_the_resolver_does_not_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing listening at the resolver's address, every claim went unjudged and the scan
+    said nothing about it (audit finding)."""
+    from lwsyslog.cli.main import main
+
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(access_line(ip) for ip in (REAL, FORGED, NO_PTR)) + "\n")
+    config = tmp_path / "lwsyslog.toml"
+    table = '[crawlers]\nverify = true\nresolver = "127.0.0.1:9"\ntimeout_secs = 0.3\n'
+    config.write_text(QUIET + table + "scan_wait_secs = 5\n")
+    assert main(["scan", "--json", "--config", str(config), str(log)]) == 0
+    err = capsys.readouterr().err
+    assert "crawler verification: 3 check(s) got no DNS answer (last: " in err
+    assert "is [crawlers] resolver answering?" in err
