@@ -85,7 +85,7 @@ class HeaderInjectionProbe(PatternRule):
         r"^[^?]*?(?P<frag>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|(?P<frag1>[=&#]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|=(?:[a-z][a-z0-9+.-]{0,16}://|/)[^\s&]*(?P<frag2>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
-        r"|(?P<frag3>" + _BREAK + r"x-[a-z0-9][a-z0-9_-]{1,40}:)\s?[^\s&]"
+        r"|(?P<frag3>" + _BREAK + r"x-[a-z0-9][a-z0-9_-]+:)\s?[^\s&]"
     )
     must_match = (
         AccessSample(target="/p?name=%0d%0ans:netsparker056650=vuln"),

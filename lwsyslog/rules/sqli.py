@@ -250,7 +250,7 @@ class SqliQuoteBreakout(PatternRule):
     pattern = Regex(
         r"['\"`]\)*--(?:\s|-|$)"
         r"|['\"`]\s*\)*\s*(?:"
-        r"--\s*(?:$|[^\sa-z])|#\s*$|;\s*--"
+        r"--(?:$|-|\s+(?:$|[^\sa-z]))|#\s*$|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|waitfor)\b"
         # SELECT and what SQL needs after it: not a quoted word ("select" element).
         r"|select(?:\s*(?:-?\d|[(*@])|\s+(?:null\b|top\s+\d)"
