@@ -19,7 +19,13 @@ __all__ = [
 
 
 class CodeTemplate(PatternRule):
-    """Server-side template injection probes (``{{7*7}}``, ``${7*7}``, ``{{config}}``)."""
+    """Server-side template injection probes (``{{7*7}}``, ``${7*7}``, ``{{config}}``).
+
+    Also what each engine's exploits reach for: Twig's ``_self.env`` and a ``|filter('system')``
+    with a command function, Nunjucks/AngularJS ``constructor`` called on a string, Pug's
+    ``#{...process.mainModule...}``, Thymeleaf's preprocessed ``__*{...}__``, doT's
+    ``{{=7*7}}``. "{{configuration}}" or a ``#{id}`` placeholder is none of these.
+    """
 
     id = "code-injection-template"
     categories = ("code-injection",)
@@ -28,23 +34,49 @@ class CodeTemplate(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = Regex(
-        r"\{\{\s*\d+\s*[*+/-]\s*['\"]?\d+['\"]?\s*\}\}|[$#]\{\s*\d+\s*[*+/-]\s*\d+\s*\}"
+        r"\{\{=?\s*\d+\s*[*+/-]\s*['\"]?\d+['\"]?\s*\}\}|[$#]\{\s*\d+\s*[*+/-]\s*\d+\s*\}"
         r"|<%=?\s*\d+\s*[*+]\s*\d+\s*%>"
         r"|\{\{[^}]*?(?:__class__|__globals__|__builtins__|__subclasses__|__mro__|__import__"
-        r"|config\.items|request\.application|lipsum|cycler|joiner)"
+        r"|config\.items|request\.application|lipsum|cycler|joiner|_self\s*\.\s*env\b"
+        r"|registerundefinedfiltercallback|constructor\s*(?:\.\s*constructor\b|\(\s*['\"`])"
+        r"|\|\s*(?:filter|map|reduce|sort)\s*\(\s*['\"](?:system|exec|passthru|shell_exec|popen"
+        r"|proc_open|assert|call_user_func)['\"])"
+        r"|\{\{\s*(?:config|settings|self)\s*(?:\}\}|\.|\|)"
+        r"|[$#]\{[^}]*?\b(?:process\s*\.\s*mainmodule|child_process)\b"
+        r"|__\s*[$*#@~]\{[^}]*\}\s*__"
         r"|\{%\s*(?:import|include|set|for)\b[^%]*%\}"
         r"|<#assign\b|freemarker\.template\.utility"
     )
-    trigger = r"\{\{|[$#]\{|<%|\{%|<#assign|freemarker"
+    trigger = r"\{\{|[$#*@~]\{|<%|\{%|<#assign|freemarker"
     gate = "{<"
     must_match = (
         AccessSample(target="/hello?name=%7B%7B7*7%7D%7D"),
         AccessSample(target="/hello?name={{''.__class__.__mro__[1].__subclasses__()}}"),
         AccessSample(target="/p?x=%24%7B7*7%7D"),
+        AccessSample(target="/hello?name=%7B%7Bconfig%7D%7D"),
+        AccessSample(target="/hello?name=%7B%7B%5B%27id%27%5D%7Cfilter(%27system%27)%7D%7D"),
+        AccessSample(
+            target="/hello?name=%7B%7B_self.env.registerUndefinedFilterCallback(%22exec%22)%7D%7D"
+        ),
+        AccessSample(
+            target="/hello?name=%7B%7Brange.constructor(%22return%20global.process%22)()%7D%7D"
+        ),
+        AccessSample(target="/hello?name=%7B%7Bconstructor.constructor(%27alert(1)%27)()%7D%7D"),
+        AccessSample(
+            target="/hello?name=%23%7Broot.process.mainModule.require(%27child_process%27)%7D"
+        ),
+        AccessSample(target="/hello?lang=__*%7B7*7%7D__::.x"),
+        AccessSample(target="/hello?name=%7B%7B=7*7%7D%7D"),
     )
     must_not_match = (
         AccessSample(target="/docs/templates?engine=jinja2"),
         AccessSample(target="/calc?expr=7*7"),
+        AccessSample(target="/search?q=%7B%7Bconfiguration%7D%7D+vue"),
+        AccessSample(target="/search?q=twig+%7B%7B+items%7Cfilter(v+%3D%3E+v)+%7D%7D"),
+        AccessSample(target="/search?q=%23%7Bid%7D+ruby+interpolation"),
+        AccessSample(target="/search?q=node+child_process+docs"),
+        AccessSample(target="/search?q=__init__+vs+__new__"),
+        AccessSample(target="/search?q=%7B%7Bconstructor%7D%7D+angular"),
     )
 
 

@@ -69,6 +69,10 @@ class HeaderInjectionProbe(PatternRule):
     holds a line break), at the start of a parameter value, or after a URL or path that a value
     holds (a redirect target: ``?next=http://x%0d%0aName:``). A message parameter whose second
     line starts ``Name:`` is none of these. Medium: it feeds the thresholds.
+
+    Anywhere after a line break, an ``X-`` header (``x%0d%0aX-Foo: bar``): the prefix custom
+    headers are named with, glued to its colon and followed by a value. A message line such as
+    "Thanks: see you" or "Follow-up: soon" has no such name.
     """
 
     id = "header-injection-probe"
@@ -81,6 +85,7 @@ class HeaderInjectionProbe(PatternRule):
         r"^[^?]*?(?P<frag>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|(?P<frag1>[=&#]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|=(?:[a-z][a-z0-9+.-]{0,16}://|/)[^\s&]*(?P<frag2>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
+        r"|(?P<frag3>" + _BREAK + r"x-[a-z0-9][a-z0-9_-]+:)\s?[^\s&]"
     )
     must_match = (
         AccessSample(target="/p?name=%0d%0ans:netsparker056650=vuln"),
@@ -89,6 +94,8 @@ class HeaderInjectionProbe(PatternRule):
         AccessSample(target="/p?x=%0d%0aX-Injection-Header:%20AttackValue"),
         AccessSample(target="/DVWA/dvwa/js/dvwaPage.js%0Ans:netsparker056650=vuln"),
         AccessSample(target="/echo?name=http%253A%2F%2Fwww.google.fr%250D%250Awapiti%253A%25203"),
+        AccessSample(target="/r?u=x%0d%0aX-Foo:%20bar"),
+        AccessSample(target="/r?u=abc%0d%0aX-Custom-Header:injected"),
     )
     must_not_match = (
         AccessSample(target="/contact?message=Hello%0AName:+Bob"),
@@ -97,4 +104,8 @@ class HeaderInjectionProbe(PatternRule):
         AccessSample(target="/time?at=12:30"),
         AccessSample(target="/contact?message=See+https://example.org/faq%0AName:+Bob"),
         AccessSample(target="/contact?message=Hi.%0AName:+Bob"),
+        AccessSample(target="/contact?msg=Hello%0D%0AThanks:+see+you"),
+        AccessSample(target="/contact?msg=Hello%0D%0AFollow-up:+soon"),
+        AccessSample(target="/contact?msg=Hello%0D%0AX-mas+party:+friday"),
+        AccessSample(target="/contact?msg=Hello%0D%0Ax-%3A+nothing"),
     )

@@ -2,7 +2,8 @@
 
 ``../../etc/passwd%00`` cuts off the ``.php`` an application appends to a file name, and
 ``shell.php%00.jpg`` passes an extension check yet is saved or run as ``shell.php``. No browser
-puts a NUL in a URL. Decoding drops NUL bytes (:func:`lwsyslog.normalize.decode`), so this
+puts a NUL in a URL. An application that decodes HTML references reads ``&#0;`` (sent as
+``%26%230;``) as one too. Decoding drops NUL bytes (:func:`lwsyslog.normalize.decode`), so this
 rule reads the target as logged, case-folded: ``%00`` also double-encoded (``%2500``,
 ``%25%30%30``, ``%%30%30``), IIS's ``%u0000``, the overlong ``%c0%80``, and a raw NUL.
 
@@ -25,7 +26,8 @@ __all__ = ["ProtocolNullByte"]
 # Some text before the NUL (a file name, at most 16 characters) is reported with it.
 _NUL = linear_search(
     Regex(
-        r"(?P<frag>[^/?&=%]{0,16}(?:%(?:25)*(?:00|%30%30)|%u0000|%c0%80|\x00)"
+        r"(?P<frag>[^/?&=%]{0,16}(?:%(?:25)*(?:00|%30%30)|%u0000|%c0%80|\x00"
+        r"|(?:&|%26)(?:#|%23)(?:x|%78)?0+(?:;|%3b))"
         r"(?:\.[a-z0-9]{1,5})?)"
     )
 )
@@ -42,7 +44,7 @@ class ProtocolNullByte(Rule):
     form = "raw"
     # No raw NUL among the literals: Hyperscan's literal compiler reads them as C strings.
     # Apache answers a request line holding one with 400 before any application sees it.
-    triggers = {"target": r"%00|%2500|%2525|%30%30|%u0000|%c0%80"}
+    triggers = {"target": r"%00|%2500|%2525|%30%30|%u0000|%c0%80|&#|%26#|&%23|%26%23"}
     must_match = (
         AccessSample(target="/index.php?page=../../../etc/passwd%00"),
         AccessSample(target="/upload/shell.php%00.jpg"),
@@ -51,6 +53,8 @@ class ProtocolNullByte(Rule):
         AccessSample(target="/view?file=x%%30%30"),
         AccessSample(target="/index.php%U0000.txt"),
         AccessSample(target="/search?q=%00"),
+        AccessSample(target="/upload/x.php%26%230;.jpg"),
+        AccessSample(target="/view?file=x.php%26%23x00%3B.txt"),
     )
     must_not_match = (
         AccessSample(target="/prices?min=100&max=2000"),
@@ -58,6 +62,9 @@ class ProtocolNullByte(Rule):
         AccessSample(target="/img/2024/10/00/photo.jpg"),
         AccessSample(target="/search?q=%2530%2530"),
         AccessSample(target="/color?hex=%23000000"),
+        AccessSample(target="/search?q=%26%2310;+newline"),
+        AccessSample(target="/search?q=%26%23x0a%3B+and+%26%23048%3B"),
+        AccessSample(target="/search?q=tom%26%23039;s"),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

@@ -73,7 +73,6 @@ from lwsyslog.rules.sqli import (
     SqliBlindProbe,
     SqliDatabaseFingerprint,
     SqliQuoteBreakout,
-    SqliStackedQuery,
     SqliStringCondition,
     SqliSubqueryCondition,
     SqliTautology,
@@ -82,7 +81,9 @@ from lwsyslog.rules.sqli import (
 )
 from lwsyslog.rules.sqli_shapes import (
     SqliLeadingCondition,
+    SqliQuoteOperator,
     SqliQuoteStatement,
+    SqliStackedQuery,
     SqliValueStatement,
 )
 from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
@@ -129,6 +130,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SqliQuoteStatement,
     SqliValueStatement,
     SqliLeadingCondition,
+    SqliQuoteOperator,
     XssScriptTag,
     XssEventHandler,
     XssJsUri,

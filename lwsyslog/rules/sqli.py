@@ -13,7 +13,6 @@ __all__ = [
     "SqliBlindProbe",
     "SqliDatabaseFingerprint",
     "SqliQuoteBreakout",
-    "SqliStackedQuery",
     "SqliStringCondition",
     "SqliSubqueryCondition",
     "SqliTautology",
@@ -24,8 +23,11 @@ __all__ = [
 # One separator in SQL: white space, or a comment that a line break ends ("#" in MySQL, "--"
 # in every dialect). sqlmap's space2hash and space2dash write one for every space
 # (``1%23x%0AAND%23y%0A9227=9227``). Only the SQL rules read "#...\n" as a space: the text
-# other rules read keeps it (``#<script>`` is still markup).
-_S = r"(?:\s|#[^\n]*\n|--[^\n]*\n)"
+# other rules read keeps it (``#<script>`` is still markup). SQL Server also reads the
+# control characters decoding leaves (%01-%08, %0E-%1B) as blanks (sqlmap's space2mssqlblank).
+_S = r"(?:[\s\x01-\x08\x0e-\x1b]|#[^\n]*\n|--[^\n]*\n)"
+# The same blanks as characters of a rule's gate.
+_BLANK_GATE = " \n" + "".join(map(chr, [*range(1, 9), *range(14, 28)]))
 # What SQL needs after SELECT: a literal, "*", "@@", a parenthesis, NULL/TOP/DISTINCT, or a
 # name that a comma, FROM, a call, a concatenation or a comment follows ("UNION SELECT
 # committee" in a search is English); or nothing, the value ending there (a fuzzing list's
@@ -54,7 +56,7 @@ class SqliUnionSelect(PatternRule):
         rf"(?:^|[^a-z]|/n)(?P<frag>union(?:{_S}+(?:all|distinct))?(?:[(]|{_S})*select){_SELECTED}"
     )
     words = frozenset({"union"})
-    gate = " \n("
+    gate = _BLANK_GATE + "("
     must_match = (
         AccessSample(
             target="/item.php?id=-1%20UNION%20ALL%20SELECT%201,2,concat(user,0x3a,password)--"
@@ -243,18 +245,26 @@ class SqliQuoteBreakout(PatternRule):
     description = "string literal closed and followed by SQL (comment, clause, statement)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # A comment right after the quote (``admin'--``); after a space, only a comment that holds
+    # no word: "Believin' -- Journey" is a song title.
     pattern = Regex(
-        r"['\"`]\s*\)*\s*(?:"
-        r"--(?:\s|-|$)|#\s*$|;\s*--"
+        r"['\"`]\)*--(?:\s|-|$)"
+        r"|['\"`]\s*\)*\s*(?:"
+        r"--(?:$|-|\s+(?:$|[^\sa-z]))|#\s*$|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|waitfor)\b"
         # SELECT and what SQL needs after it: not a quoted word ("select" element).
         r"|select(?:\s*(?:-?\d|[(*@])|\s+(?:null\b|top\s+\d)"
         r"|\s+[a-z_][\w.$]*\s*(?:[(,]|\bfrom\b))"
         r"|\(\s*select\s+(?:top\s+\d|distinct\b|null\b|\d|\*|[\w.$]+\s*\()"
-        r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:\d|not\b|exists|select|substr|mid|ascii|char|length|"
+        r"|is\s+(?:not\s+)?null\s*(?:--|#|;|/\*)"
+        # A number after AND/OR must be SQL's, not a length: "6' or 8' fence" is feet.
+        r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:-?\d+(?:\.\d+)?(?:\s*[-+*/%]\s*\d+)*\s*(?:[=<>!)]|--|#|;|$|&"
+        r"|\b(?:and|or|xor|is|between|like|rlike|regexp|in|limit|order|group|union|div|mod)\b)"
+        r"|not\b|exists|select|substr|mid|ascii|char|length|"
         r"sleep|benchmark|if\s*\(|isnull\s*\(|case\b|true\b|false\b|null\b|@@|0x"
         r"|['\"]['\"]|['\"]\w*['\"]?\s*\)*\s*(?:=|<>|!=|<=?|>=?|like\b)"
-        r"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\s*(?:$|&)))"
+        r"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\d*\s*(?:$|&)"
+        r"|[a-z_]\w*\s*(?:--[\s-]*|#\s*)(?:$|&)))"
     )
     gate = "'\"`"
     must_match = (
@@ -272,6 +282,14 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/login?u=%22%20or%20isNULL(1/0)%20/*"),
         AccessSample(target="/p?id=1%27%20select%20password%20from%20users"),
         AccessSample(target="/p?id=1%27)%20select%20*%20from%20users"),
+        AccessSample(target="/login?u=%27%20OR%201=1--"),
+        AccessSample(target="/login?u=1%27%20or%20%271%27=%271"),
+        AccessSample(target="/login?u=%27%20or%201=1%23"),
+        AccessSample(target="/login?u=%27)%20or%20(%27a%27=%27a"),
+        AccessSample(target="/login?u=admin%27%20--%20-"),
+        AccessSample(target="/login?u=admin%27%20or%20%271"),
+        AccessSample(target="/login?u=%27%20or%20id%20--%20-"),
+        AccessSample(target="/p?id=1%27%20IS%20NOT%20NULL--%20-"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -285,6 +303,14 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/search?q=o%27neil+or+smith+is+nullable"),
         AccessSample(target="/search?q=%22select%22+element+not+working"),
         AccessSample(target="/search?q=%27select+all%27+checkbox"),
+        AccessSample(target="/search?q=6%27+or+8%27+fence+panel"),
+        AccessSample(target="/search?q=12%27+and+16%27+boards"),
+        AccessSample(target="/search?q=1/2%22+or+3/4%22+pipe"),
+        AccessSample(target="/search?q=6%272%22+or+6%273%22"),
+        AccessSample(target="/search?q=Don%27t+Stop+Believin%27+--+Journey"),
+        AccessSample(target="/search?q=The+%27Best%27+--+and+worst"),
+        AccessSample(target="/search?q=%27undefined%27+is+not+null+error"),
+        AccessSample(target="/search?q=%27tom%27+or+jerry+--+cartoon"),
     )
 
 
@@ -297,8 +323,9 @@ class SqliTimeBlind(PatternRule):
     description = "time-delay function in a parameter (SLEEP, BENCHMARK, WAITFOR DELAY)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
+    # The number of seconds (or rounds) ends the argument: "sleep (5 hours)" is a search.
     pattern = Regex(
-        r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d|\(\s*select)"
+        r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d+(?:\.\d+)?\s*(?:[-+*/),]|$)|\(\s*select)"
         r"|\bwaitfor\s+delay\s*['\"]"
         r"|dbms_pipe\s*\.\s*receive_message\s*\("
     )
@@ -309,10 +336,14 @@ class SqliTimeBlind(PatternRule):
         AccessSample(target="/p?id=1;WAITFOR%20DELAY%20'0:0:5'--"),
         AccessSample(target="/p?id=(select(0)from(select(sleep(10)))v)"),
         AccessSample(target="/", user_agent="Mozilla/5.0' and benchmark(5000000,md5(1))-- "),
+        AccessSample(target="/p.php?id=1%20AND%20SLEEP(0.5)"),
+        AccessSample(target="/p.php?id=1%20AND%20SLEEP%20(%205%20)"),
     )
     must_not_match = (
         AccessSample(target="/blog/sleep-better-tips"),
         AccessSample(target="/reviews?q=benchmark+results+2024"),
+        AccessSample(target="/search?q=sleep+(5+hours)"),
+        AccessSample(target="/search?q=benchmark+(3+runs)+results"),
     )
 
 
@@ -406,47 +437,6 @@ class SqliDatabaseFingerprint(PatternRule):
     )
 
 
-class SqliStackedQuery(PatternRule):
-    """A second, destructive statement after ``;``."""
-
-    id = "sqli-stacked-query"
-    categories = ("sqli",)
-    severity = Severity.HIGH
-    description = "stacked SQL statement (; DROP TABLE, ; EXEC xp_...)"
-    logs = BOTH
-    fields = PAYLOAD_FIELDS
-    # A separator may be a "#"/"--" comment that a line break ends (:data:`_S`).
-    pattern = Regex(
-        rf";{_S}*(?:drop{_S}+(?:table|database)|insert{_S}+into|delete{_S}+from"
-        rf"|update{_S}+\w+{_S}+set|truncate{_S}+table|exec(?:ute)?{_S}*(?:xp_|sp_|master\.|\()"
-        rf"|declare{_S}+@|shutdown\b|create{_S}+(?:table|user|function)"
-        rf"|select{_S}*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*{_S}*(?:\(|,|\bfrom\b))"
-        rf"|i?if{_S}*\(|call{_S}+[\w.$]+{_S}*\(|waitfor{_S}+(?:delay|time)\b)"
-    )
-    trigger = (
-        rf";{_S}*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create|select|if"
-        r"|iif|call|waitfor)"
-    )
-    gate = ";"
-    must_match = (
-        AccessSample(target="/p?id=1;DROP%20TABLE%20users--"),
-        AccessSample(target="/p?id=1';exec%20master..xp_cmdshell%20'ping%2010.0.0.1'--"),
-        AccessSample(target="/p?id=1%3B%20declare%20@q%20varchar(99)"),
-        AccessSample(target="/p?id=4);SELECT%20COUNT(*)%20FROM%20pg_class--"),
-        AccessSample(target="/p?id=4%22;IF(1=1)%20SELECT%201%20ELSE%20DROP%20FUNCTION%20x--"),
-        AccessSample(target="/p?id=9;CALL%20sleepy(5)"),
-        AccessSample(target="/p?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"),
-        AccessSample(target="/p?id=1%27;--a%0Adeclare--b%0A@q%20varchar(99)"),
-    )
-    must_not_match = (
-        AccessSample(target="/docs/drop-table-howto;jsessionid=ABC123"),
-        AccessSample(target="/", cookie="theme=dark; update_banner=seen"),
-        AccessSample(target="/", cookie="lang=en; select_region=eu; iframe_ok=1"),
-        AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
-        AccessSample(target="/notes?text=done;%23todo%0Aselect+the+best%0Adrop+it"),
-    )
-
-
 class SqliSubqueryCondition(PatternRule):
     """A parenthesised ``SELECT`` sub-query tested right after ``AND``/``OR``.
 
@@ -472,7 +462,7 @@ class SqliSubqueryCondition(PatternRule):
         rf"(?:\b(?:and|or|xor|not|where|having|when)|&&|\|\|){_S}*"
         rf"(?:[a-z_]\w*{_S}*\({_S}*)*\(+{_S}*select\b"
         rf"[^);]*?(?:\(|\bnull\b|\bfrom\b|['\"*@]|\b\d)[^;]*?\){_S}*"
-        r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:like|in|between)\b)"
+        r"(?:is\s+(?:not\s+)?null\b|=|<>|!=|<|>|(?:not\s+)?(?:r?like|regexp|in|between)\b)"
     )
     words = frozenset({"select"})
     gate = "("
@@ -497,12 +487,16 @@ class SqliSubqueryCondition(PatternRule):
             target="/item.php?id=1%20AND%20length((select%20password%20from%20users"
             "%20limit%201))=32"
         ),
+        AccessSample(
+            target="/p?id=1%20AND%20(SELECT%20password%20FROM%20users%20LIMIT%201)%20REGEXP%20%27%5Ea%27"
+        ),
     )
     must_not_match = (
         AccessSample(target="/shop?q=size+and+(select+a+colour)"),
         AccessSample(target="/help?q=pick+one+or+(select+none)+to+skip"),
         AccessSample(target="/form?note=name+and+(select+your+plan)+%3D+required+fields"),
         AccessSample(target="/help?q=sizes+and+colours(select+one)+%3D+required"),
+        AccessSample(target="/help?q=and+(select+a+pattern)+regexp+tester"),
     )
 
 

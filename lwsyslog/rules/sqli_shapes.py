@@ -1,14 +1,22 @@
-"""SQL injection shapes beyond the classic ones: a statement after a quote, a value that is a
-statement, and a value that starts with a condition."""
+"""SQL injection shapes beyond the classic ones: a statement after ``;`` or a quote, a value
+that is a statement, a value that starts with a condition, and a value that is a quote, an
+operator and a quote (login bypasses)."""
 
 from __future__ import annotations
 
 from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample
+from lwsyslog.rules.sqli import _S
 from lwsyslog.severity import Severity
 
-__all__ = ["SqliLeadingCondition", "SqliQuoteStatement", "SqliValueStatement"]
+__all__ = [
+    "SqliLeadingCondition",
+    "SqliQuoteOperator",
+    "SqliQuoteStatement",
+    "SqliStackedQuery",
+    "SqliValueStatement",
+]
 
 # Statements that change data, users or the schema, or run a procedure, each with the SQL
 # that must follow its keywords (a name, a column list...): "delete from' meaning" is a phrase.
@@ -25,6 +33,59 @@ _STATEMENT = (
     r"|create)\b[\w, ]*\b(?:to|from)\b"
     r"|exec(?:ute)?\s+(?:master\s*\.|xp_|sp_|@|\()|declare\s+@|shutdown\s*(?:with\b|--|;|$))"
 )
+
+
+class SqliStackedQuery(PatternRule):
+    """A second, destructive statement after ``;``."""
+
+    id = "sqli-stacked-query"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "stacked SQL statement (; DROP TABLE, ; EXEC xp_...)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    # A separator may be a "#"/"--" comment that a line break ends (:data:`_S`).
+    pattern = Regex(
+        rf";{_S}*(?:drop{_S}+(?:table|database)|insert{_S}+into|delete{_S}+from"
+        rf"|update{_S}+\w+{_S}+set|truncate{_S}+table|exec(?:ute)?{_S}*(?:xp_|sp_|master\.|\()"
+        # TRUNCATE without TABLE names one table and ends the statement; COPY ... PROGRAM
+        # runs a command (PostgreSQL); ALTER USER/ROLE changes a password.
+        rf"|truncate{_S}+[\w.$\[\]`\"]+{_S}*(?:$|[;&#]|--)"
+        rf"|copy{_S}+[\w.$\"]+(?:{_S}*\([^)]*\))?{_S}+(?:from|to){_S}+(?:program|stdin|stdout|['\"])"
+        rf"|alter{_S}+(?:user|role|login|table|database){_S}+[\w.$\[\]`\"]+{_S}+"
+        r"(?:with|set|add|drop|rename|identified|password|owner|modify|alter)\b"
+        rf"|declare{_S}+@|shutdown\b|create{_S}+(?:table|user|function)"
+        rf"|select{_S}*(?:[(*@'\"]|\d|null\b|[a-z_][\w.$]*{_S}*(?:\(|,|\bfrom\b))"
+        rf"|i?if{_S}*\(|call{_S}+[\w.$]+{_S}*\(|waitfor{_S}+(?:delay|time)\b)"
+    )
+    trigger = (
+        rf";{_S}*(?:drop|insert|delete|update|truncate|exec|declare|shutdown|create|select|if"
+        r"|iif|call|waitfor|copy|alter)"
+    )
+    gate = ";"
+    must_match = (
+        AccessSample(target="/p?id=1;DROP%20TABLE%20users--"),
+        AccessSample(target="/p?id=1';exec%20master..xp_cmdshell%20'ping%2010.0.0.1'--"),
+        AccessSample(target="/p?id=1%3B%20declare%20@q%20varchar(99)"),
+        AccessSample(target="/p?id=4);SELECT%20COUNT(*)%20FROM%20pg_class--"),
+        AccessSample(target="/p?id=4%22;IF(1=1)%20SELECT%201%20ELSE%20DROP%20FUNCTION%20x--"),
+        AccessSample(target="/p?id=9;CALL%20sleepy(5)"),
+        AccessSample(target="/p?id=1;%23x%0ADROP%23y%0ATABLE%23z%0Ausers"),
+        AccessSample(target="/p?id=1%27;--a%0Adeclare--b%0A@q%20varchar(99)"),
+        AccessSample(target="/p?id=1;COPY%20cmd%20FROM%20PROGRAM%20%27id%27"),
+        AccessSample(target="/p?id=1;TRUNCATE%20users"),
+        AccessSample(target="/p?id=1;ALTER%20USER%20postgres%20WITH%20PASSWORD%20%27x%27"),
+    )
+    must_not_match = (
+        AccessSample(target="/docs/drop-table-howto;jsessionid=ABC123"),
+        AccessSample(target="/", cookie="theme=dark; update_banner=seen"),
+        AccessSample(target="/", cookie="lang=en; select_region=eu; iframe_ok=1"),
+        AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
+        AccessSample(target="/notes?text=done;%23todo%0Aselect+the+best%0Adrop+it"),
+        AccessSample(target="/notes?text=done;+truncate+long+lines"),
+        AccessSample(target="/notes?text=ok;+copy+the+files+from+usb"),
+        AccessSample(target="/notes?text=ok;+alter+table+layout+to+fit"),
+    )
 
 
 class SqliQuoteStatement(PatternRule):
@@ -102,7 +163,11 @@ class SqliValueStatement(PatternRule):
 
 class SqliLeadingCondition(PatternRule):
     """A value that starts with ``OR``/``AND`` and a comparison or a call (`` OR x=x``,
-    `` or isNULL(1/0)``): the value is pasted after the application's own condition."""
+    `` or isNULL(1/0)``): the value is pasted after the application's own condition.
+
+    Also a whole value that is a negative number OR'd with a number (``-1 or 1``): no row has
+    the id, the OR makes every row match. "1 or 2" (a count) is not negative.
+    """
 
     id = "sqli-leading-condition"
     categories = ("sqli",)
@@ -114,12 +179,15 @@ class SqliLeadingCondition(PatternRule):
         r"(?:^|=)\s*(?:(?:or|and|xor)\s|\|\||&&)\s*\(*\s*(?:[a-z_]\w*\s*(?:=|<>|!=|<=?|>=?)"
         r"\s*\(*\s*['\"]?\w|(?:isnull|ifnull|nullif|sleep|benchmark|ascii|substr(?:ing)?|mid"
         r"|length|char|exists)\s*\()"
+        r"|(?:^|=)\s*-\d+\s+(?:or|\|\|)\s+\d+\s*(?:$|&|--|#)"
     )
     must_match = (
         AccessSample(target="/p?q=%20OR%20x%3Dx--"),
         AccessSample(target="/p?q=%20or%20a%20%3D%20a"),
         AccessSample(target="/p?id=%20or%20isNULL(1/0)%20/*"),
         AccessSample(target="/p?id=and%20user%3D'admin"),
+        AccessSample(target="/p?id=-1%20or%201"),
+        AccessSample(target="/p?id=-1%20OR%201--%20-&x=2"),
     )
     must_not_match = (
         AccessSample(target="/search?q=or+maybe+not"),
@@ -129,4 +197,46 @@ class SqliLeadingCondition(PatternRule):
         AccessSample(target="/search?q=cats+or+x%3Dy"),
         AccessSample(target="/products?sort=price&order=desc"),
         AccessSample(target="/products?q=x&and=1&or=2"),
+        AccessSample(target="/search?q=1+or+2+players"),
+        AccessSample(target="/search?q=-1+or+1+which+is+larger"),
+        AccessSample(target="/search?q=-1+or+1.5+stars"),
+    )
+
+
+class SqliQuoteOperator(PatternRule):
+    """A whole value that is a quote, an operator and a quote or a comment: the login bypasses
+    of every wordlist (``'='``, ``'*'``, ``'+0+'``, ``'-0-- -``).
+
+    In ``WHERE user=''='' AND pass=''='...`` the comparisons chain into a truth for every row;
+    ``'-0-- -`` compares the name with 0 (true for non-numeric names in MySQL) and comments out
+    the password test. Only the whole value, ended by ``&`` or the end: "'=' sign" is a search.
+    A minus needs a number ("'-'" is a dash someone searches for).
+    """
+
+    id = "sqli-quote-operator"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "a value that is quote, operator, quote ('=', '*', '+0+', '-0-- -)"
+    logs = BOTH
+    fields = ("query", "cookie")
+    pattern = Regex(
+        r"(?:^|=)\s*(?P<frag>['\"]\s*(?:[=*^|]|\|\||-\s*\d+|\+\s*\d*\s*\+?)\s*"
+        r"(?:['\"]\s*(?:--[\s-]*|#)?|--[\s-]*|#))\s*(?:$|&)"
+    )
+    gate = "'\""
+    must_match = (
+        AccessSample(target="/login?u=%27%3D%27&p=%27%3D%27"),
+        AccessSample(target="/login?u=%27-0--%20-"),
+        AccessSample(target="/login?u=%27*%27"),
+        AccessSample(target="/login?u=%27%2B0%2B%27"),
+        AccessSample(target="/login?u=%22%3D%22"),
+        AccessSample(target="/login?u=%27%7C%7C%27"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=%27%3D%27+sign+meaning"),
+        AccessSample(target="/search?q=%27-%27"),
+        AccessSample(target="/search?q=%22-%22+in+logs"),
+        AccessSample(target="/search?q=a%27%3D%27b"),
+        AccessSample(target="/search?q=%27%2B%27+operator"),
+        AccessSample(target="/rating?stars=%27*%27+(one)"),
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lwsyslog.matching.linear import Regex
+import re
+
+from lwsyslog.matching.linear import Regex, verified_search
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -42,8 +44,21 @@ class XssScriptTag(PatternRule):
     )
 
 
+# An attribute a breakout may put before its handler (``' autofocus tabindex=1 onfocus=``).
+_ATTRIBUTE = r"\s+[a-z][\w-]*(?:\s*=\s*(?:'[^']*'|\"[^\"]*\"|[^\s'\"<>]+))?"
+# What a handler's value starts with: a quote, code right after "=", or after blanks a call
+# or an assignment ("onclick= handler tutorial" is a phrase, "onfocus= alert(1)" code).
+_HANDLER_VALUE = r"(?:\s*['\"`]|[^\s'\"`]|\s+[\w$.\[\]]+\s*[(`=])"
+
+
 class XssEventHandler(PatternRule):
-    """An ``on...=`` event handler inside an injected tag or after a broken-out attribute."""
+    """An ``on...=`` event handler inside an injected tag or after a broken-out attribute.
+
+    A tag may hold quoted values with ``>`` in them (``<x a='>' onfocus=``), and be opened by
+    a JavaScript escape (``\\u003cimg``, decoded as ``/u003cimg``); a quote that ends an
+    attribute may be followed by other attributes before the handler (``' autofocus
+    onfocus='``).
+    """
 
     id = "xss-event-handler"
     categories = ("xss",)
@@ -51,23 +66,56 @@ class XssEventHandler(PatternRule):
     description = "HTML event handler attribute (onerror=, onload=...) injected"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    # Inside one tag: no "<" or ">" between its name and the handler.
-    pattern = Regex(r"(?:<[a-z!/][^<>]*?[\s/\"'`]|[\"'`]\s*)on[a-z]{4,}\s*=")
-    gate = "<\"'`"
+    # Inside one tag: no "<" or ">" between its name and the handler but in a quoted value.
+    pattern = Regex(
+        r"(?:<[a-z!/][^<>]*?|(?:<|/u003c|/x3c)[a-z!/](?:[^<>'\"]|'[^']*'|\"[^\"]*\")*?)"
+        r"[\s/\"'`]on[a-z]{4,}\s*="
+        rf"|[\"'`](?:{_ATTRIBUTE})*\s*on[a-z]{{4,}}\s*={_HANDLER_VALUE}"
+    )
+    trigger = r"on[a-z]{4,}\s*="
+    gate = "="
     must_match = (
         AccessSample(target="/p?q=%3Cimg%20src=x%20onerror=alert(1)%3E"),
         AccessSample(target="/p?q=%3Csvg/onload=confirm(1)%3E"),
         AccessSample(target="/p?name=x%22%20onmouseover=%22alert(1)"),
         AccessSample(target="/p?q=&#x3c;body%20onload=alert(1)&#x3e;"),
+        AccessSample(target="/s?q=x%27%20autofocus%20onfocus=%27eval(name)"),
+        AccessSample(target="/s?q=x%22%20autofocus%20tabindex=1%20onfocus=%22eval(name)"),
+        AccessSample(target="/s?q=%3Cx%20a='%3E'%20autofocus%20tabindex=1%20onfocus=eval(name)%3E"),
+        AccessSample(target="/s?q=%5Cu003cimg%20src%3Dx%20onerror%3Deval(name)%5Cu003e"),
+        AccessSample(target="/p?name=x%22%20onfocus=%20alert(1)"),
     )
     must_not_match = (
         AccessSample(target="/onboarding?step=2&online=true"),
         AccessSample(target="/events?filter=onload"),
+        AccessSample(target="/search?q=%22hello%22+onclick%3D+handler+tutorial"),
+        AccessSample(target="/search?q=%27button%27+and+onclick+%3D+what"),
+        AccessSample(target="/search?q=%22a%22+online+%3D+yes+or+no"),
+        AccessSample(target="/search?q=u003c+means+%3C"),
     )
 
 
+# A script scheme, a blank allowed between its letters: URL parsers drop tabs and line breaks
+# anywhere in it (``jav&#x09;ascript:``), and decoding made each of them one blank.
+_SCHEME = r"(?:j\s?a\s?v\s?a|v\s?b|l\s?i\s?v\s?e)\s?s\s?c\s?r\s?i\s?p\s?t\s*:"
+# After the scheme, code: not a title such as "javascript: the good parts" (a word and
+# another word after a space) or "JavaScript:_The_Good_Parts" (a wiki's title), unless the word
+# is a JavaScript operator or global ("javascript: void ...").
+_SCRIPT_CODE = (
+    r"\s*(?:$|[^\sa-z_]|[a-z][\w.$]*(?:$|\s*[^\s\w])"
+    r"|(?:void|typeof|delete|this|top|self|parent|window|document|location|eval|alert"
+    r"|prompt|confirm)\b)"
+)
+_DATA_URI = r"data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
+
+
 class XssJsUri(PatternRule):
-    """A ``javascript:`` / ``vbscript:`` / ``data:text/html`` URI."""
+    """A ``javascript:`` / ``vbscript:`` / ``data:text/html`` URI.
+
+    ``javascript:void(0)`` alone (a link that does nothing, "javascript: void(0) meaning") is
+    no script: the scheme and code are found by RE2, and ``re`` confirms there that the code
+    is not ``void(0)`` ending the value or followed by a word.
+    """
 
     id = "xss-js-uri"
     categories = ("xss",)
@@ -75,16 +123,19 @@ class XssJsUri(PatternRule):
     description = "script URI scheme (javascript:, vbscript:, data:text/html)"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    # After the scheme, code: not a title such as "javascript: the good parts" (a word and
-    # another word after a space), unless the word is a JavaScript operator or global
-    # ("javascript: void ..."). What the code starts with is matched, not reported.
-    pattern = Regex(
-        r"(?P<frag>(?:java|vb|live)\s?script\s*:)\s*(?:$|[^\sa-z]|[a-z][\w.$]*(?:$|\s*[^\s\w])"
-        r"|(?:void|typeof|delete|this|top|self|parent|window|document|location|eval|alert"
-        r"|prompt|confirm)\b)"
-        r"|data\s*:\s*(?:text/html|image/svg\+xml|application/xhtml)"
+    # What the code starts with is matched, not reported.
+    pattern = Regex(rf"(?P<frag>{_SCHEME}){_SCRIPT_CODE}|{_DATA_URI}")
+    linear = verified_search(
+        pattern,
+        re.compile(
+            rf"{_SCHEME}(?=(?!\s*void\s*(?:\(\s*0\s*\)|0\b)\s*(?:$|\s|&)){_SCRIPT_CODE})"
+            rf"|{_DATA_URI}"
+        ),
+        lead=0,
+        tries=8,
     )
     words = frozenset({"javascript", "vbscript", "livescript", "script", "data"})
+    trigger = r"p\s?t\s*:"
     gate = "(`;<:"
     must_match = (
         AccessSample(target="/redirect?url=javascript:alert(document.cookie)"),
@@ -94,8 +145,17 @@ class XssJsUri(PatternRule):
         AccessSample(target="/redirect?url=javascript://%250Aalert(1)"),
         AccessSample(target="/redirect?url=javascript:%20void%20document.cookie"),
         AccessSample(target="/redirect?url=javascript:"),
+        AccessSample(target="/r?u=jav%26%23x09;ascript:eval(name)"),
+        AccessSample(target="/r?u=jav%09ascript:eval(name)"),
+        AccessSample(target="/r?u=java%0Ascript:alert(1)"),
+        AccessSample(target="/r?u=javascript:void(0);eval(name)"),
+        AccessSample(target="/r?u=javascript:void(document.cookie)"),
     )
     must_not_match = (
+        AccessSample(target="/wiki/JavaScript:_The_Good_Parts"),
+        AccessSample(target="/search?q=javascript:+void(0)+meaning"),
+        AccessSample(target="/r?u=javascript:void(0)"),
+        AccessSample(target="/search?q=java+script:+the+good+parts"),
         AccessSample(target="/learn/javascript/closures"),
         AccessSample(target="/api/data?format=json"),
         AccessSample(target="/books/search?q=javascript:+the+good+parts"),
@@ -143,7 +203,13 @@ class XssInjectedTag(PatternRule):
 
 
 class XssJsSink(PatternRule):
-    """Classic proof-of-concept calls and DOM sinks (alert(), document.cookie...)."""
+    """Classic proof-of-concept calls and DOM sinks (alert(), document.cookie...).
+
+    ``alert (x)`` with a blank counts only when what is shown is code (a number, a string, a
+    regex, ``document``...): "alert (red)" is a search. After a quote that ends a JavaScript
+    string and an operator (``";eval(name)//``), the sinks that run a string as code count too
+    (``eval``, ``setTimeout``, ``Function``/``constructor`` on a string).
+    """
 
     id = "xss-js-sink"
     categories = ("xss",)
@@ -152,7 +218,11 @@ class XssJsSink(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = Regex(
-        r"\b(?:alert|prompt|confirm)\s*(?:\(|`)"
+        r"\b(?:alert|prompt|confirm)(?:\(|`|\s+`"
+        r"|\s+\(\s*(?:[-\d'\"`/)]|document|window|this|top|self|name\b|location))"
+        r"|['\"`]\s*[;,+\-*/|&^%)]\s*(?:(?:window|top|self|parent|this)\s*\.\s*)?"
+        r"(?:(?:eval|settimeout|setinterval|execscript)\s*(?:\(|`)"
+        r"|(?:function|[\w$.]*constructor)\s*\(\s*['\"`])"
         r"|document\s*\.\s*(?:cookie|domain|write)\b|window\s*\.\s*location\b"
         r"|\.\s*innerhtml\b|string\s*\.\s*fromcharcode\b"
         r"|\b(?:window|top|self|this|parent)\s*\[\s*['\"`][a-z]{0,10}['\"`]\s*\+"
@@ -170,6 +240,12 @@ class XssJsSink(PatternRule):
             "self",
             "this",
             "parent",
+            "eval",
+            "settimeout",
+            "setinterval",
+            "execscript",
+            "function",
+            "constructor",
         }
     )
     gate = "(`<'\""
@@ -178,10 +254,20 @@ class XssJsSink(PatternRule):
         AccessSample(target="/p?q=x%27-prompt%60%60-%27"),
         AccessSample(target="/p?cb=eval(String.fromCharCode(97,108,101,114,116))"),
         AccessSample(target="/p?q=%22%3Btop%5B%27al%27%2B%27ert%27%5D(1)%2F%2F"),
+        AccessSample(target="/s?q=%22;eval(name)//"),
+        AccessSample(target="/s?q=%27-setTimeout(name)-%27"),
+        AccessSample(target="/s?q=%22;Function(%27ale%27%2B%27rt(1)%27)()//"),
+        AccessSample(target="/s?q=%27;[].constructor.constructor(%27alert(1)%27)()//"),
+        AccessSample(target="/p?q=alert%20(1)"),
+        AccessSample(target="/p?q=alert(document.domain)"),
     )
     must_not_match = (
         AccessSample(target="/static/js/alert-banner.js"),
         AccessSample(target="/help/confirm-your-email?token=abc"),
+        AccessSample(target="/search?q=alert+(red)"),
+        AccessSample(target="/search?q=confirm+(booking)+email"),
+        AccessSample(target="/search?q=%22eval%22+function+javascript"),
+        AccessSample(target="/code?q=x+%3D+%22a%22;+function(b)+%7B%7D"),
     )
 
 
