@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import string
+from collections.abc import Mapping
+from typing import Any, ClassVar, Self
 
+from lwsyslog.checks import Checker, boolean
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
@@ -20,6 +24,7 @@ __all__ = [
     "SensitiveLogFile",
     "SensitiveSecretFile",
     "SensitiveServerStatus",
+    "is_local_client",
 ]
 
 
@@ -392,7 +397,13 @@ class SensitiveLogFile(PathRule):
 
 
 class SensitiveServerStatus(PathRule):
-    """Apache's ``server-status``/``server-info`` pages, requested from off the host."""
+    """Apache's ``server-status``/``server-info`` pages, requested from off the host.
+
+    By default not from a client of the local network either (private, CGNAT, loopback,
+    link-local and unique-local addresses, :func:`is_local_client`): that is a monitoring
+    host scraping ``/server-status?auto`` every few seconds, not a probe.
+    ``[rules.sensitive-server-status] ignore_local_clients = false`` reports those too.
+    """
 
     id = "sensitive-server-status"
     categories = ("sensitive-file",)
@@ -405,6 +416,9 @@ class SensitiveServerStatus(PathRule):
             "stronghold-status", "stronghold-info", "jkstatus", "jk-status",
         }
     )  # fmt: skip
+    options: ClassVar[Mapping[str, Checker]] = {"ignore_local_clients": boolean}
+    #: Whether a client of the local network is ignored (see the class docstring).
+    ignore_local: ClassVar[bool] = True
     must_match = (
         AccessSample(target="/server-status", status=403),
         AccessSample(target="/server-info?config", status=200),
@@ -421,9 +435,49 @@ class SensitiveServerStatus(PathRule):
         AccessSample(target="/docs/perl-status-page.html"),
     )
 
-    def accepts(self, event: Event) -> bool:
-        """Monitoring from the host itself (loopback) is not a probe."""
-        return event.client_ip not in _LOOPBACK
+    @classmethod
+    def configured(cls, options: Mapping[str, Any]) -> Self:
+        """The rule, reporting local clients too when ``ignore_local_clients`` is false."""
+        if options.get("ignore_local_clients", True):
+            return cls()
+        reporting = type(
+            cls.__name__,
+            (cls,),
+            {"__doc__": cls.__doc__, "__module__": cls.__module__, "ignore_local": False},
+        )
+        instance: Self = reporting()
+        return instance
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """A status page asked for by a client that is not the host itself (nor, by
+        default, on its local network)."""
+        found = super().evaluate(event, view)
+        if found is None:
+            return None
+        client = event.client_ip
+        if client in _LOOPBACK or (self.ignore_local and is_local_client(client)):
+            return None
+        return found
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+# RFC 1918, CGNAT (RFC 6598), loopback, link-local, unique-local (RFC 4193).
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+        "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7",
+    )
+)  # fmt: skip
+
+
+def is_local_client(client: str) -> bool:
+    """True for an address of the local network: private, CGNAT, loopback, link-local or
+    unique-local (an IPv4-mapped IPv6 address as its IPv4). A host name is not one."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _LOCAL_NETWORKS)

@@ -20,7 +20,13 @@ from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS, client_key
-from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
+from lwsyslog.thresholds.rules import (
+    STATIC_NAMES,
+    STATIC_SUFFIXES,
+    ThresholdRule,
+    WindowKey,
+    is_static_asset,
+)
 from lwsyslog.thresholds.tallies import Tallies
 from lwsyslog.thresholds.windows import OriginTable
 
@@ -34,27 +40,9 @@ __all__ = [
     "is_static_asset",
 ]
 
-#: Extensions of static assets: a miss of one of these is a broken page, not a probe.
-STATIC_SUFFIXES: Final = (
-    ".ico", ".css", ".js", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp",
-    ".woff", ".woff2", ".ttf", ".eot", ".map",
-)  # fmt: skip
-#: Paths browsers and crawlers ask for on their own (``/favicon.ico`` and
-#: ``/apple-touch-icon*.png`` are covered by their extensions).
-STATIC_NAMES: Final = frozenset({"/robots.txt"})
-_LONGEST_SUFFIX: Final = max(len(suffix) for suffix in STATIC_SUFFIXES)
 _SUCCESS: Final = 0
 _ERROR: Final = 1
 _tuple_new: Final = tuple.__new__
-
-
-def is_static_asset(path: str) -> bool:
-    """True for a path (no query) naming a static asset: ``/a/site.css``, ``/favicon.ico``."""
-    slash = path.rfind("/")
-    tail = path[max(slash + 1, len(path) - _LONGEST_SUFFIX) :].lower()
-    if tail.endswith(STATIC_SUFFIXES):
-        return True
-    return len(path) <= 11 and path.lower() in STATIC_NAMES
 
 
 class ProbeAnswers:
@@ -96,7 +84,7 @@ class ProbeAnswers:
             self.probe = event
             # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
             # NamedTuple's own constructor is a Python function).
-            self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client)),)
+            self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client, "")),)
             return
         if hash(key) not in self._held:
             return  # the usual line: a client that sent no probe

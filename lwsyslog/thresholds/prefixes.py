@@ -14,18 +14,19 @@ from collections.abc import Iterable
 from lwsyslog.events import AccessEvent
 from lwsyslog.observation import Observation
 from lwsyslog.thresholds.keys import client_key, ipv6_site
-from lwsyslog.thresholds.rules import ThresholdRule, WindowKey
+from lwsyslog.thresholds.rules import ThresholdRule, WindowKey, is_failed_login
 
 __all__ = ["PrefixBruteForce"]
 
 
 def _failed_attempt(observation: Observation) -> bool:
-    """An authentication failure (a 401, an error log's failed login), or WordPress's shape
-    of one: a POST to ``wp-login.php`` answered 200 (a right password is answered 302).
+    """A failed login (:func:`~.rules.is_failed_login`: a 401 that is not a challenge, an
+    error log's failed login), or WordPress's shape of one: a POST to ``wp-login.php``
+    answered 200 (a right password is answered 302).
 
     Other login forms and APIs answer a right password 200 too (``/api/login`` with JSON,
     ``xmlrpc.php``): counted here, a carrier's many users logging in would be a brute force."""
-    if any("auth-failure" in finding.categories for finding in observation.findings):
+    if is_failed_login(observation):
         return True
     event = observation.event
     return (

@@ -11,22 +11,25 @@ from __future__ import annotations
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, Final, NamedTuple
 
 from mypy_extensions import mypyc_attr
 
 from lwsyslog.bounded import FifoMap
 from lwsyslog.categories import PAYLOAD_CATEGORIES
 from lwsyslog.events import AccessEvent, ErrorEvent
+from lwsyslog.findings import Finding
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.severity import Severity
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
 from lwsyslog.thresholds.windows import OriginTable, WindowStore
-from lwsyslog.triage import Urgency
 
 __all__ = [
+    "STATIC_NAMES",
+    "STATIC_SUFFIXES",
     "AttackRepeat",
     "AuthBruteForce",
     "BruteForceSuccess",
@@ -36,8 +39,37 @@ __all__ = [
     "ThresholdRule",
     "UrgentBurst",
     "WindowKey",
+    "is_challenge",
+    "is_failed_login",
     "is_login_post",
+    "is_static_asset",
 ]
+
+
+#: Extensions of static assets: a page's images, media, styles, scripts and fonts. A miss of
+#: one is a broken page, not a probe; a burst of them is a page loading, not a flood. Not
+#: ``.json``, ``.xml``, ``.txt``, ``.html`` or ``.pdf``: wordlists are full of those.
+STATIC_SUFFIXES: Final = (
+    ".ico", ".css", ".js", ".mjs", ".map", ".wasm", ".webmanifest",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".heic", ".heif", ".bmp",
+    ".tif", ".tiff",
+    ".mp4", ".m4v", ".mov", ".webm", ".ogv", ".mp3", ".m4a", ".ogg", ".oga", ".opus",
+    ".flac", ".wav",
+    ".woff", ".woff2", ".ttf", ".otf", ".eot",
+)  # fmt: skip
+#: Paths browsers and crawlers ask for on their own (``/favicon.ico`` and
+#: ``/apple-touch-icon*.png`` are covered by their extensions).
+STATIC_NAMES: Final = frozenset({"/robots.txt"})
+_LONGEST_SUFFIX: Final = max(len(suffix) for suffix in STATIC_SUFFIXES)
+
+
+def is_static_asset(path: str) -> bool:
+    """True for a path (no query) naming a static asset: ``/a/site.css``, ``/favicon.ico``."""
+    slash = path.rfind("/")
+    tail = path[max(slash + 1, len(path) - _LONGEST_SUFFIX) :].lower()
+    if tail.endswith(STATIC_SUFFIXES):
+        return True
+    return len(path) <= 11 and path.lower() in STATIC_NAMES
 
 
 class WindowKey(NamedTuple):
@@ -56,6 +88,8 @@ class WindowKey(NamedTuple):
     # For self-counting rules: the figure the alert reports (a field: it hides tuple.count).
     count: int = 0  # type: ignore[assignment]
     client_ip: str = ""
+    # Shown in the alert, not part of the key: a cooldown per client, whatever this holds.
+    note: str = ""
 
 
 # Compiled to C (lwsyslog.compiled); Sigma correlations subclass it in plain Python.
@@ -109,7 +143,14 @@ class ThresholdRule(ABC):
 
 
 class UrgentBurst(ThresholdRule):
-    """The original design's rule: several urgent events from one client."""
+    """Several serious findings from one client: of medium severity or above, or of a payload
+    category (a probe for something exploitable).
+
+    Bare error statuses and low findings are not counted: a browser's preconnects (408), a
+    hotlink-protected gallery (403), an expired CSRF token, rate limits (429) or a WebDAV
+    client's 405s and PROPFINDs are ordinary traffic, and the statuses that do mean something
+    in numbers have rules of their own (``auth-brute-force``, the missing-page and 5xx rules).
+    """
 
     id = "urgent-burst"
     categories = ()
@@ -117,33 +158,51 @@ class UrgentBurst(ThresholdRule):
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         client = observation.client_ip
-        if observation.urgency is Urgency.URGENT and client:
-            if not observation.findings and _server_failure(observation.event):
-                return ()
-            cats = tuple(sorted({c for f in observation.findings for c in f.categories}))
-            return (WindowKey(client_key(client), categories=cats, client_ip=client),)
-        return ()
+        findings = observation.findings
+        if not client or not any(map(_serious, findings)):
+            return ()
+        cats = tuple(sorted({c for f in findings for c in f.categories}))
+        return (WindowKey(client_key(client), categories=cats, client_ip=client),)
 
 
-def _server_failure(event: AccessEvent | ErrorEvent) -> bool:
-    """A 5xx answer, or a mod_proxy error (the backend failed): the server's failure, which
-    says nothing about the client it happened to."""
-    if isinstance(event, AccessEvent):
-        return event.status is not None and event.status >= 500
-    return event.module.startswith("proxy")
+def _serious(finding: Finding) -> bool:
+    """A finding urgent-burst counts: medium or worse, or of a payload category."""
+    if finding.severity is not Severity.LOW:
+        return True
+    return any(category in PAYLOAD_CATEGORIES for category in finding.categories)
+
+
+# Methods a client sends without credentials until the server asks for them (browsers, git,
+# WebDAV and CalDAV clients): their 401 without a user name is that request, not a guess.
+_CHALLENGED_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PROPFIND", "REPORT"})
+
+
+def is_challenge(event: AccessEvent) -> bool:
+    """A 401 that asked for credentials the client had not sent: no user name, a reading
+    method. Basic and Digest log the user name of a wrong password, so a guess has one; a form
+    or API login is a POST (or PUT, PATCH), counted with or without one."""
+    return event.status == 401 and not event.user and event.method in _CHALLENGED_METHODS
+
+
+def is_failed_login(observation: Observation) -> bool:
+    """An authentication failure that is a guess: an ``auth-failure`` finding (a 401, an error
+    log's AH01617/AH01618...) that is not a challenge (:func:`is_challenge`)."""
+    if not any("auth-failure" in finding.categories for finding in observation.findings):
+        return False
+    event = observation.event
+    return not (isinstance(event, AccessEvent) and is_challenge(event))
 
 
 class AuthBruteForce(ThresholdRule):
-    """Repeated authentication failures from one client (access 401s, AH01617, ...)."""
+    """Repeated failed logins from one client (401s with a user name or to a POST, AH01617,
+    ...; not challenges, see :func:`is_challenge`)."""
 
     id = "auth-brute-force"
     categories = ("brute-force",)
     description = "authentication brute force"
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        if observation.client_ip and any(
-            "auth-failure" in finding.categories for finding in observation.findings
-        ):
+        if observation.client_ip and is_failed_login(observation):
             return (_client_key(observation.client_ip),)
         return ()
 
@@ -194,15 +253,13 @@ class LoginPostBurst(ThresholdRule):
         return ()
 
 
-def _is_auth_failure(observation: Observation) -> bool:
-    return any("auth-failure" in finding.categories for finding in observation.findings)
-
-
 class BruteForceSuccess(ThresholdRule):
     """A client that failed to authenticate many times, then got in: a likely compromise.
 
-    ``count`` failures within ``window_secs`` arm the client; a later authenticated success
-    (an access line with a user name and a 2xx/3xx status) within the same window fires.
+    ``count`` failed logins (:func:`is_failed_login`: challenges are none) within
+    ``window_secs`` arm the client; a later authenticated success (an access line with a user
+    name and a 2xx/3xx status) within the same window fires. The cooldown is the client's:
+    many users behind one address logging in are one alert at most, not one per user.
     """
 
     id = "brute-force-success"
@@ -229,7 +286,7 @@ class BruteForceSuccess(ThresholdRule):
         if not client or event.time is None:
             return ()
         key = client_key(client)
-        if _is_auth_failure(observation):
+        if is_failed_login(observation):
             # Only recorded here: this rule decides its crossings itself.
             self._failures.add(
                 key,
@@ -256,13 +313,11 @@ class BruteForceSuccess(ThresholdRule):
         if event.time - oldest > self._window_secs:
             return ()
         failures.clear(key)
-        return (
-            WindowKey(key, detail=f"user {event.user}", count=self._needed + 1, client_ip=client),
-        )
+        return (WindowKey(key, count=self._needed + 1, client_ip=client, note=event.user),)
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
-            f"{self.description}: {key.shown} logged in as {key.detail.removeprefix('user ')} "
+            f"{self.description}: {key.shown} logged in as {key.note} "
             f"after {count - 1} failures within {window_secs:g}s"
         )
 
@@ -292,6 +347,16 @@ class EveryEventRule(ThresholdRule):
 _MAX_SWEPT_COUNT = 4096
 
 
+def _not_flood(event: AccessEvent) -> bool:
+    """A request request-flood does not count: a static asset, or an authenticated success."""
+    status = event.status
+    if event.user and status is not None and 200 <= status < 300:
+        return True
+    target = event.target
+    cut = target.find("?")
+    return is_static_asset(target if cut < 0 else target[:cut])
+
+
 class RequestFlood(EveryEventRule):
     """One client far above its own request-rate baseline (and above an absolute floor).
 
@@ -300,6 +365,10 @@ class RequestFlood(EveryEventRule):
     counts (buckets it was absent from decay it). A client whose count in the current bucket
     reaches both ``count`` and ``baseline_factor`` times its baseline fires once per bucket.
     Per line this is one dict update; the baseline is read only past the floor.
+
+    Not counted (:func:`_not_flood`): static assets, which a page, a map or a gallery loads by
+    the hundred, and answers 2xx to a user the server authenticated (a WebDAV or git client
+    syncing thousands of files): a flood is many dynamic requests from anybody.
 
     At most ``max_keys`` clients are counted in a bucket. A new client past that sweeps away
     the half of the counted clients with the smallest counts (their counts are lost, and
@@ -330,10 +399,10 @@ class RequestFlood(EveryEventRule):
 
     def tick(self, event: AccessEvent | ErrorEvent) -> WindowKey | None:
         when = event.time
-        if when is None or event.log != "access":
+        if when is None or not isinstance(event, AccessEvent):
             return None
         client = event.client_ip
-        if not client:
+        if not client or _not_flood(event):
             return None
         bucket = when // self._bucket_secs
         if bucket > self._bucket:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from lwsyslog.thresholds import ThresholdEngine, UrgentBurst
 from lwsyslog.thresholds.pressure import EvictionWatch
-from tests.unit.test_thresholds import FIVE_IN_60, access, urgent
+from tests.unit.test_thresholds import FIVE_IN_60, access, probe
 
 
 def flood(engine: ThresholdEngine, clients: int, first: int) -> None:
     for n in range(first, first + clients):
-        engine.observe(urgent(access(n, 1000.0, client=f"2001:db8:{n:x}::1")))
+        engine.observe(probe(access(n, 1000.0, client=f"2001:db8:{n:x}::1")))
 
 
 def test_evictions_are_reported_once_per_interval_with_their_number() -> None:

@@ -43,6 +43,11 @@ def urgent(event: AccessEvent, *findings: Finding) -> Observation:
     return Observation(event, Urgency.URGENT, findings)
 
 
+def probe(event: AccessEvent) -> Observation:
+    """An urgent event with a finding urgent-burst counts (a payload category)."""
+    return urgent(event, finding(event, "sqli"))
+
+
 def finding(event: AccessEvent, category: str) -> Finding:
     return Finding(
         rule_id=f"{category}-test",
@@ -57,9 +62,9 @@ def finding(event: AccessEvent, category: str) -> Finding:
     )
 
 
-def test_five_urgent_events_within_60s_cross_once() -> None:
+def test_five_serious_findings_within_60s_cross_once() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
-    crossings = [c for i in range(5) for c in engine.observe(urgent(access(i + 1, 1000.0 + i)))]
+    crossings = [c for i in range(5) for c in engine.observe(probe(access(i + 1, 1000.0 + i)))]
     assert len(crossings) == 1
     crossing = crossings[0]
     assert crossing.key.shown == "203.0.113.9" and crossing.count == 5
@@ -68,14 +73,14 @@ def test_five_urgent_events_within_60s_cross_once() -> None:
 
 def test_events_spread_wider_than_the_window_do_not_cross() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
-    crossings = [c for i in range(10) for c in engine.observe(urgent(access(i, 1000.0 + 16 * i)))]
+    crossings = [c for i in range(10) for c in engine.observe(probe(access(i, 1000.0 + 16 * i)))]
     assert crossings == []
 
 
 def test_cooldown_gives_one_alert_per_period_for_a_long_attack() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
     # 1000 urgent events, one per second for 1000 s: cooldown 300 s -> alerts at 4, 304, 604, 904.
-    crossings = [c for i in range(1000) for c in engine.observe(urgent(access(i, 1000.0 + i)))]
+    crossings = [c for i in range(1000) for c in engine.observe(probe(access(i, 1000.0 + i)))]
     assert [c.last_time - 1000.0 for c in crossings] == [4, 304, 604, 904]
 
 
@@ -83,7 +88,7 @@ def test_clients_are_counted_separately() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
     crossings = []
     for i in range(8):
-        crossings += engine.observe(urgent(access(i, 1000.0 + i, client=f"198.51.100.{i % 2}")))
+        crossings += engine.observe(probe(access(i, 1000.0 + i, client=f"198.51.100.{i % 2}")))
     assert crossings == []
 
 
@@ -93,16 +98,28 @@ def test_injected_clock_is_used_when_the_line_has_no_time() -> None:
     crossings = []
     for i in range(5):
         now[0] += 100  # 100 s apart on the clock: never 5 within 60 s
-        crossings += engine.observe(urgent(access(i, None)))
+        crossings += engine.observe(probe(access(i, None)))
     assert crossings == []
 
 
 def test_key_count_is_bounded_and_evictions_counted() -> None:
     engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)], max_keys=100)
     for i in range(1000):
-        engine.observe(urgent(access(i, 1000.0, client=f"10.0.{i // 256}.{i % 256}")))
+        engine.observe(probe(access(i, 1000.0, client=f"10.0.{i // 256}.{i % 256}")))
     assert engine.tracked_keys == 100
     assert engine.evictions == 900
+
+
+def test_bare_urgent_statuses_and_low_findings_do_not_feed_the_urgent_rule() -> None:
+    engine = ThresholdEngine([(UrgentBurst(), FIVE_IN_60)])
+    crossings = []
+    for i in range(10):
+        event = access(i, 1000.0 + i)
+        low = Finding("access-denied-403", ("access-denied",), Severity.LOW, event.client_ip,
+                      event.origin, "access", event.time, "status", "403")  # fmt: skip
+        crossings += engine.observe(urgent(event))
+        crossings += engine.observe(urgent(event, low))
+    assert crossings == []
 
 
 def test_standard_404s_feed_the_scan_rule_but_not_the_urgent_rule() -> None:
@@ -129,7 +146,7 @@ def test_attack_repeat_counts_per_category() -> None:
 def test_disabled_threshold_never_crosses() -> None:
     off = ThresholdSettings(False, 1, 60.0, 300.0, Severity.HIGH)
     engine = ThresholdEngine([(UrgentBurst(), off)])
-    assert engine.observe(urgent(access(1, 1000.0))) == []
+    assert engine.observe(probe(access(1, 1000.0))) == []
 
 
 def auth_failure(event: AccessEvent) -> Observation:
