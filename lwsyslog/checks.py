@@ -7,6 +7,7 @@ The loader (:mod:`lwsyslog.config`) and the rule sources that declare their own 
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,7 +15,10 @@ from typing import Any
 from lwsyslog.matching.linear import Regex, linear_search, re2_available
 
 __all__ = [
+    "APACHE_LEVELS",
+    "MAX_SECS",
     "Checker",
+    "between",
     "boolean",
     "choice",
     "dns_resolver",
@@ -24,10 +28,14 @@ __all__ = [
     "number",
     "regex",
     "regex_list",
+    "seconds",
     "split_resolver",
+    "status_codes",
+    "status_list",
     "string",
     "string_list",
     "type_name",
+    "word_list",
 ]
 
 Checker = Callable[[Any], str | None]
@@ -61,15 +69,47 @@ def integer(minimum: int = 0) -> Checker:
     return check
 
 
-def number(minimum: float = 0) -> Checker:
-    """An integer or float of at least ``minimum``."""
+def between(minimum: int, maximum: int) -> Checker:
+    """An integer from ``minimum`` to ``maximum``."""
+
+    def check(value: Any) -> str | None:
+        problem = integer(minimum)(value)
+        if problem or value <= maximum:
+            return problem
+        return f"must be from {minimum} to {maximum}, got {value}"
+
+    return check
+
+
+def number(minimum: float = 0, maximum: float | None = None) -> Checker:
+    """A finite integer or float of at least ``minimum`` (and at most ``maximum``).
+
+    ``inf`` and ``nan`` are refused whatever the bounds: TOML spells them, and an infinite
+    window or interval is never meant (one of ``inf`` seconds held every storm summary back
+    until the program stopped).
+    """
 
     def check(value: Any) -> str | None:
         if not (_is_int(value) or isinstance(value, float)):
             return f"expected a number, got {type_name(value)}"
+        if maximum is not None and not (math.isfinite(value) and minimum <= value <= maximum):
+            return f"must be a finite number from {minimum} to {maximum}, got {value}"
+        if not math.isfinite(value):
+            return f"must be a finite number, got {value}"
         return None if value >= minimum else f"must be >= {minimum}, got {value}"
 
     return check
+
+
+MAX_SECS = 10 * 365 * 86400
+"""The longest duration (a window, interval, timeout or hold) a ``_secs`` key takes: 10 years.
+Longer is never meant (one such window or interval was an ``inf`` that held alerts back for
+good), and it keeps every later sum of times finite."""
+
+
+def seconds(minimum: float = 0) -> Checker:
+    """A duration in seconds, from ``minimum`` to :data:`MAX_SECS`."""
+    return number(minimum, MAX_SECS)
 
 
 def boolean(value: Any) -> str | None:
@@ -95,8 +135,72 @@ def choice(*choices: str) -> Checker:
 
 def string_list(value: Any) -> str | None:
     """A list of strings."""
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+    if not isinstance(value, list):
         return f"expected a list of strings, got {type_name(value)}"
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, str):
+            return f"expected a list of strings: item {number} is {type_name(item)} ({item!r})"
+    return None
+
+
+APACHE_LEVELS = (
+    "emerg",
+    "alert",
+    "crit",
+    "error",
+    "warn",
+    "notice",
+    "info",
+    "debug",
+    *(f"trace{n}" for n in range(1, 9)),
+)
+"""The levels Apache's ``LogLevel`` knows, most severe first."""
+
+
+def word_list(*words: str) -> Checker:
+    """A list of strings, each one of ``words`` (in any case)."""
+
+    def check(value: Any) -> str | None:
+        problem = string_list(value)
+        if problem:
+            return problem
+        for item in value:
+            if item.lower() not in words:
+                return f"unknown {item!r}: expected some of {', '.join(words)}"
+        return None
+
+    return check
+
+
+def status_codes(specs: list[str]) -> frozenset[int]:
+    """The status codes ``["4xx", "500-504", "302"]`` name; ``ValueError`` names a bad one."""
+    statuses: set[int] = set()
+    for spec in specs:
+        text = spec.strip().lower()
+        try:
+            if len(text) == 3 and text.endswith("xx") and text[0].isdigit():
+                base = int(text[0]) * 100
+                statuses.update(range(base, base + 100))
+                continue
+            low, _, high = text.partition("-") if "-" in text else (text, "", text)
+            first, last = int(low), int(high)
+        except ValueError:
+            first = last = 0
+        if not 100 <= first <= last <= 999:
+            raise ValueError(f"bad status {spec!r}: use NNN, Nxx or NNN-MMM (100 to 999)")
+        statuses.update(range(first, last + 1))
+    return frozenset(statuses)
+
+
+def status_list(value: Any) -> str | None:
+    """A list of HTTP statuses: ``NNN``, ``Nxx`` or ``NNN-MMM``."""
+    problem = string_list(value)
+    if problem:
+        return problem
+    try:
+        status_codes(value)
+    except ValueError as error:
+        return str(error)
     return None
 
 

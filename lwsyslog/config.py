@@ -6,21 +6,24 @@ error names the file that made it, with line, table and key. A threshold that si
 back to a default would be a detection gap, so nothing unknown is ignored. The loader only
 loads: the types live in :mod:`lwsyslog.settings`; ``[rules.ID]`` tables are checked against
 the rules that exist once every rule source is loaded (:mod:`lwsyslog.detection.catalog`),
-the tables of rule sources (``[sigma]``) against the schemas those sources declare.
+the tables of rule sources (``[sigma]``) against the schemas those sources declare. Reading
+a file is :mod:`lwsyslog.config_read`'s job, checking that the memory budget holds the
+threshold windows :mod:`lwsyslog.config_budget`'s.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import re
-import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from lwsyslog import checks
+from lwsyslog.config_budget import check_threshold_memory
 from lwsyslog.config_places import Places, line_of, nearest_line
+from lwsyslog.config_read import config_files as _config_files
+from lwsyslog.config_read import parse_toml, read_config
 from lwsyslog.crawlers.settings_parse import parse_crawler_settings
 from lwsyslog.detection.sources import source_tables
 from lwsyslog.errors import ConfigError, FormatError
@@ -41,6 +44,7 @@ from lwsyslog.settings import (
 )
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import THRESHOLD_RULES
+from lwsyslog.thresholds.windows import MAX_DEPTH as MAX_WINDOW_EVENTS
 
 __all__ = [
     "DEFAULT_PATHS",
@@ -63,6 +67,12 @@ drop-ins of ``lwsyslog setup``. The omprog program holds up to 6 times as many b
 8 KiB) per line, rsyslog's JSON envelope writing a control byte as ``\\uXXXX`` in the worst
 case, so a line costs at most about 6 MiB."""
 
+MAX_RETENTION_DAYS = checks.MAX_SECS // 86400
+"""The longest ``[store] retention_days``: 10 years, as every ``_secs`` key."""
+MAX_LOOKUPS_PER_SEC = 10_000
+"""The highest ``[crawlers] max_lookups_per_sec``: the limit protects the resolver, which
+an unbounded (``inf``) rate did not."""
+
 
 # --- schema -------------------------------------------------------------------------------
 
@@ -73,18 +83,6 @@ _ALLOW: dict[str, Any] = {
     "paths": checks.regex_list,
     "user_agents": checks.regex_list,
 }
-
-
-def _between(minimum: int, maximum: int) -> checks.Checker:
-    """An integer from ``minimum`` to ``maximum``."""
-
-    def check(value: Any) -> str | None:
-        problem = checks.integer(minimum)(value)
-        if problem or value <= maximum:
-            return problem
-        return f"must be from {minimum} to {maximum}, got {value}"
-
-    return check
 
 
 def _access_formats(value: Any) -> str | None:
@@ -112,13 +110,17 @@ def _share(value: Any) -> str | None:
     return None if value <= 1 else f"must be a share from 0 to 1, got {value}"
 
 
+MAX_BASELINE_FACTOR = 1000
+"""The largest ``baseline_factor``: a client a thousand times its usual rate is a flood."""
+
+
 _THRESHOLD: dict[str, Any] = {
     "enabled": checks.boolean,
-    "count": checks.integer(1),
-    "window_secs": checks.number(0),
-    "cooldown_secs": checks.number(0),
+    "count": checks.between(1, MAX_WINDOW_EVENTS),
+    "window_secs": checks.seconds(0),
+    "cooldown_secs": checks.seconds(0),
     "severity": _SEVERITY,
-    "baseline_factor": checks.number(0),
+    "baseline_factor": checks.number(0, MAX_BASELINE_FACTOR),
     "min_error_ratio": _share,
     "dominant_share": _share,
 }
@@ -177,12 +179,15 @@ def _schema() -> dict[str, Any]:
         "input": {
             "log": checks.choice("auto", "access", "error"),
             "access_formats": _access_formats,
-            "max_line_bytes": _between(256, MAX_LINE_BYTES),
+            "max_line_bytes": checks.between(256, MAX_LINE_BYTES),
             "trusted_proxies": checks.network_list,
             "iis_fields": checks.string_list,
             "json_keys": {field: checks.string_list for field in sorted(JSON_FIELDS)},
         },
-        "triage": {"urgent_statuses": checks.string_list, "urgent_levels": checks.string_list},
+        "triage": {
+            "urgent_statuses": checks.status_list,
+            "urgent_levels": checks.word_list(*checks.APACHE_LEVELS),
+        },
         "detection": {
             "engine": checks.choice("auto", "hyperscan", "re"),
             "cache": checks.boolean,
@@ -191,11 +196,11 @@ def _schema() -> dict[str, Any]:
         },
         "alerts": {
             "single_event_min_severity": _SEVERITY,
-            "cooldown_secs": checks.number(0),
+            "cooldown_secs": checks.seconds(0),
             "max_keys": checks.integer(1),
             "memory_budget_bytes": checks.integer(1 << 20),
             "storm_max_alerts": checks.integer(0),
-            "storm_window_secs": checks.number(1),
+            "storm_window_secs": checks.seconds(1),
         },
         "thresholds": _TableOf(_threshold_ids, "threshold rule", _THRESHOLD),
         "allow": _ALLOW,
@@ -205,42 +210,42 @@ def _schema() -> dict[str, Any]:
                 "enabled": checks.boolean,
                 "path": checks.string,
                 "fsync": checks.boolean,
-                "hold_secs": checks.number(0),
+                "hold_secs": checks.seconds(0),
             },
             "journald": {"enabled": checks.boolean},
         },
         "store": {
             "enabled": checks.boolean,
             "path": checks.string,
-            "retention_days": checks.number(0),
+            "retention_days": checks.number(0, MAX_RETENTION_DAYS),
             "max_rows": checks.integer(1),
             "max_bytes": checks.integer(1 << 20),
         },
         "notify": _Delegated(check_notify_table),
         "hosts": {
-            "silent_after_secs": checks.number(0),
+            "silent_after_secs": checks.seconds(0),
             "max_hosts": checks.integer(1),
             "severity": _SEVERITY,
             "silent_after_secs_per_host": _seconds_per_host,
         },
         "metrics": {
-            "interval_secs": checks.number(0.1),
+            "interval_secs": checks.seconds(0.1),
             "textfile": checks.string,
             "listen": _listen_address,
         },
         "crawlers": {
             "verify": checks.boolean,
             "resolver": checks.dns_resolver,
-            "timeout_secs": checks.number(0.05),
-            "cache_ttl_secs": checks.number(1),
-            "negative_ttl_secs": checks.number(1),
-            "retry_secs": checks.number(1),
-            "max_lookups_per_sec": checks.number(0.01),
+            "timeout_secs": checks.seconds(0.05),
+            "cache_ttl_secs": checks.seconds(1),
+            "negative_ttl_secs": checks.seconds(1),
+            "retry_secs": checks.seconds(1),
+            "max_lookups_per_sec": checks.number(0.01, MAX_LOOKUPS_PER_SEC),
             "max_in_flight": checks.integer(1),
             "max_pending": checks.integer(1),
             "max_cache_entries": checks.integer(1),
             "max_cache_bytes": checks.integer(1 << 16),
-            "scan_wait_secs": checks.number(0),
+            "scan_wait_secs": checks.seconds(0),
             "verify_private": checks.boolean,
             "severity": _SEVERITY,
             "catalog": _TableOf(None, "crawler", _CRAWLER),
@@ -256,7 +261,7 @@ def _seconds_per_host(value: Any) -> str | None:
     if not isinstance(value, dict):
         return f"expected a table of host = seconds, got {checks.type_name(value)}"
     for host, seconds in value.items():
-        problem = checks.number(0)(seconds)
+        problem = checks.seconds(0)(seconds)
         if problem:
             return f"host {host!r}: {problem}"
     return None
@@ -293,11 +298,8 @@ _SCHEMA = _schema()
 
 
 def config_files(main: Path = DEFAULT_MAIN, dropin_dir: Path = DEFAULT_DROPIN_DIR) -> list[Path]:
-    """The override files that exist, in merge order."""
-    files = [main] if main.is_file() else []
-    if dropin_dir.is_dir():
-        files.extend(sorted(path for path in dropin_dir.glob("*.toml") if path.is_file()))
-    return files
+    """The override files, in merge order (see :func:`lwsyslog.config_read.config_files`)."""
+    return _config_files(main, dropin_dir)
 
 
 def load_config(
@@ -315,19 +317,16 @@ def load_config(
     paths = config_files() if files is None else [Path(path) for path in files]
     data_dir = resources.files("lwsyslog").joinpath("data")
     defaults_text = data_dir.joinpath("defaults.toml").read_text("utf-8")
-    merged = _checked(_parse(defaults_text, _DEFAULTS_NAME), defaults_text, _DEFAULTS_NAME)
+    merged = _checked(parse_toml(defaults_text, _DEFAULTS_NAME), defaults_text, _DEFAULTS_NAME)
     places = Places(_RULE)
     places.note(merged, defaults_text, _DEFAULTS_NAME)
     crawlers_text = data_dir.joinpath("crawlers.toml").read_text("utf-8")
-    crawlers = _checked(_parse(crawlers_text, _CRAWLERS_NAME), crawlers_text, _CRAWLERS_NAME)
+    crawlers = _checked(parse_toml(crawlers_text, _CRAWLERS_NAME), crawlers_text, _CRAWLERS_NAME)
     places.note(crawlers, crawlers_text, _CRAWLERS_NAME)
     _merge(merged, crawlers)
     for path in paths:
-        try:
-            text = path.read_text("utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise ConfigError(f"cannot read: {error}", file=str(path)) from None
-        data = _checked(_parse(text, str(path)), text, str(path))
+        text = read_config(path)
+        data = _checked(parse_toml(text, str(path)), text, str(path))
         places.note(data, text, str(path))
         _merge(merged, data)
     # Before the checks: `--log error` makes an empty access_formats right, and `--format`
@@ -337,16 +336,6 @@ def load_config(
     if access_format is not None:
         merged["input"]["access_formats"] = [access_format]
     return _build(merged, tuple([_DEFAULTS_NAME, *(str(path) for path in paths)]), places)
-
-
-def _parse(text: str, name: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        raise ConfigError(
-            f"not valid TOML: {error}", file=name, line=int(match.group(1)) if match else None
-        ) from None
 
 
 def _checked(data: dict[str, Any], text: str, name: str) -> dict[str, Any]:
@@ -498,6 +487,9 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: Places) -> Conf
             min_error_ratio=float(values.get("min_error_ratio", 0.0)),
             dominant_share=float(values.get("dominant_share", 0.0)),
         )
+    check_threshold_memory(
+        thresholds, data["alerts"]["memory_budget_bytes"], lambda path: places.find(path, where)
+    )
     rules = {
         rule_id: RuleSettings(
             enabled=values.get("enabled", True),
@@ -564,25 +556,7 @@ def _build(data: dict[str, Any], files: tuple[str, ...], places: Places) -> Conf
 
 def parse_status_set(specs: Iterable[str], *, file: str, table: str, key: str) -> frozenset[int]:
     """Expand ``["4xx", "500-504", "302"]`` into the set of status codes it names."""
-    statuses: set[int] = set()
-    for spec in specs:
-        text = spec.strip().lower()
-        try:
-            if len(text) == 3 and text.endswith("xx") and text[0].isdigit():
-                base = int(text[0]) * 100
-                statuses.update(range(base, base + 100))
-            elif "-" in text:
-                low, high = (int(part) for part in text.split("-", 1))
-                if not 100 <= low <= high <= 999:
-                    raise ValueError(spec)
-                statuses.update(range(low, high + 1))
-            else:
-                code = int(text)
-                if not 100 <= code <= 999:
-                    raise ValueError(spec)
-                statuses.add(code)
-        except ValueError:
-            raise ConfigError(
-                f"bad status {spec!r}: use NNN, Nxx or NNN-MMM", file=file, table=table, key=key
-            ) from None
-    return frozenset(statuses)
+    try:
+        return checks.status_codes(list(specs))
+    except ValueError as error:
+        raise ConfigError(str(error), file=file, table=table, key=key) from None

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lwsyslog.categories import CATEGORIES
+from lwsyslog.checks import MAX_SECS
 from lwsyslog.errors import ConfigError
 from lwsyslog.notify.apprise_send import import_apprise
 from lwsyslog.notify.settings import (
@@ -405,12 +406,12 @@ class _Reader:
         return value
 
     def number(
-        self, key: str, default: float, *, minimum: float, maximum: float | None = None
+        self, key: str, default: float, *, minimum: float, maximum: float = MAX_SECS
     ) -> float:
         value = self.data.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool):
             self.fail(key, f"expected a number, got {_type_name(value)}")
-        if math.isnan(value) or value < minimum or (maximum is not None and value > maximum):
+        if not math.isfinite(value) or value < minimum or value > maximum:
             self.fail(key, f"must be {_range(minimum, maximum)}, got {value}")
         return float(value)
 

@@ -98,6 +98,10 @@ def check_supported(rule: SigmaRule) -> None:
                 name = reverse_modifier_mapping.get(modifier.__name__, modifier.__name__)
                 if name not in SUPPORTED_MODIFIERS:
                     raise Unsupported(f"modifier '{name}' is not supported")
+                # Only c-ip holds an address: on any other field a network matched nothing.
+                if name == "cidr" and (item.field or "").lower() != "c-ip":
+                    on = f"field '{item.field}'" if item.field else "a keyword"
+                    raise Unsupported(f"modifier 'cidr' works on c-ip only, not on {on}")
 
 
 def _field_leaf(field: str, value: dict[str, object]) -> Node:

@@ -37,7 +37,7 @@ from lwsyslog.thresholds.rules import EveryEventRule, ThresholdRule, WindowKey
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
 from lwsyslog.triage import Urgency
 
-__all__ = ["DEFAULT_MEMORY_BUDGET_BYTES", "Crossing", "ThresholdEngine"]
+__all__ = ["DEFAULT_MEMORY_BUDGET_BYTES", "Crossing", "ThresholdEngine", "key_sizes"]
 
 Clock = Callable[[], float]
 
@@ -48,6 +48,24 @@ _BITS = {category: 1 << index for index, category in enumerate(sorted(CATEGORIES
 _NO_CROSSINGS: Final[tuple[Crossing, ...]] = ()
 _STANDARD: Final = Urgency.STANDARD
 _tuple_new: Final = tuple.__new__
+
+
+def key_sizes(rules: Sequence[tuple[ThresholdRule, ThresholdSettings]]) -> tuple[list[int], int]:
+    """Bytes one key costs in each of ``rules`` (its window and its own state), and in the
+    tally of answers the missing-page rules among them share: the records the memory budget
+    is divided into (``rules`` enabled ones)."""
+    sizes = [
+        record_bytes(*_shape(rule, settings)) + rule.own_record_bytes(settings)
+        for rule, settings in rules
+    ]
+    probing = [settings.window_secs for rule, settings in rules if isinstance(rule, MissingPaths)]
+    return sizes, ProbeAnswers.record_bytes(probing) if probing else 0
+
+
+def _shape(rule: ThresholdRule, settings: ThresholdSettings) -> tuple[int, bool]:
+    """The depth of ``rule``'s windows, and whether they count distinct values."""
+    depth = 1 if rule.self_counting else max(settings.count, 1)
+    return depth, rule.counts_distinct
 
 
 def _mask(categories: Sequence[str]) -> int:
@@ -130,18 +148,12 @@ class ThresholdEngine:
     ) -> None:
         enabled = [(rule, settings) for rule, settings in rules if settings.enabled]
         self._origins = OriginTable()
-        shapes = [self._shape(rule, settings) for rule, settings in enabled]
+        shapes = [_shape(rule, settings) for rule, settings in enabled]
         probing = [
             settings.window_secs for rule, settings in enabled if isinstance(rule, MissingPaths)
         ]
-        total = (
-            sum(
-                record_bytes(depth, distinct) + rule.extra_record_bytes
-                for (depth, distinct), (rule, _) in zip(shapes, enabled, strict=True)
-            )
-            + (ProbeAnswers.record_bytes(probing) if probing else 0)
-            or 1
-        )
+        sizes, answers = key_sizes(enabled)
+        total = sum(sizes) + answers or 1
         self._counted: list[_Counted] = []
         # Each rule's share of the budget, as records: rules with bigger records get more
         # bytes, and every rule the same number of keys.
@@ -173,11 +185,6 @@ class ThresholdEngine:
             for method in counted.rule.standard_methods:
                 self._by_method.setdefault(method, []).append(counted)
         self._clock = clock
-
-    @staticmethod
-    def _shape(rule: ThresholdRule, settings: ThresholdSettings) -> tuple[int, bool]:
-        depth = 1 if rule.self_counting else max(settings.count, 1)
-        return depth, rule.counts_distinct
 
     @classmethod
     def from_settings(
@@ -228,7 +235,8 @@ class ThresholdEngine:
         """The windows' size in bytes when every store is full (allocated up front)."""
         answers = self._answers.tallies.bytes if self._answers is not None else 0
         return answers + sum(
-            c.store.bytes + c.store.capacity * c.rule.extra_record_bytes for c in self._counted
+            c.store.bytes + c.store.capacity * c.rule.own_record_bytes(c.settings)
+            for c in self._counted
         )
 
     def observe(self, observation: Observation) -> Sequence[Crossing]:

@@ -27,7 +27,7 @@ from lwsyslog.thresholds.rules import (
     WindowKey,
     is_static_asset,
 )
-from lwsyslog.thresholds.tallies import Tallies
+from lwsyslog.thresholds.tallies import Tallies, ring_size, tally_bytes
 from lwsyslog.thresholds.windows import OriginTable
 
 __all__ = [
@@ -67,7 +67,7 @@ class ProbeAnswers:
     @staticmethod
     def record_bytes(windows: Sequence[float]) -> int:
         """Bytes one client costs in the tallies of rules with these windows."""
-        return Tallies(min(windows), 1, kinds=2, longest_secs=max(windows)).bytes
+        return tally_bytes(2, ring_size(min(windows), max(windows)))
 
     def see(self, event: AccessEvent, now: float) -> None:
         """Tally one access event's answer (opening its client on a probe)."""

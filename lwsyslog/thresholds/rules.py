@@ -25,7 +25,7 @@ from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
-from lwsyslog.thresholds.windows import OriginTable, WindowStore
+from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
 
 __all__ = [
     "STATIC_NAMES",
@@ -123,6 +123,10 @@ class ThresholdRule(ABC):
     ) -> None:
         """Receive the configured numbers; a rule that keeps state of its own sizes it here,
         for at most ``max_keys`` keys."""
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        """Bytes per key the rule keeps itself with ``settings``, besides the engine's window."""
+        return self.extra_record_bytes
 
     def evicted_keys(self) -> int:
         """Keys the rule's own state forgot to stay within its bound (0: it keeps none)."""
@@ -271,6 +275,9 @@ class BruteForceSuccess(ThresholdRule):
     _failures: WindowStore
     _needed: int
     _window_secs: float
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return record_bytes(settings.count, False)  # the window of its failures
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
         self._failures = WindowStore(settings.count, max_keys, origins)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from array import array
 
-__all__ = ["BUCKETS", "Tallies", "tally_bytes"]
+__all__ = ["BUCKETS", "Tallies", "ring_size", "tally_bytes"]
 
 #: Buckets per window: the sums are exact to within one bucket (an eighth of the window).
 BUCKETS = 8
@@ -25,6 +25,12 @@ _DICT_ENTRY_BYTES = 104
 def tally_bytes(kinds: int, ring: int = _RING) -> int:
     """Bytes one key costs in a :class:`Tallies` counting ``kinds`` kinds in ``ring`` buckets."""
     return ring * kinds * 4 + 8 + 8 + 8 + _DICT_ENTRY_BYTES
+
+
+def ring_size(window_secs: float, longest_secs: float = 0.0) -> int:
+    """Buckets per key of tallies over ``window_secs`` that sum windows up to
+    ``longest_secs`` too."""
+    return max(_RING, int(longest_secs // (max(window_secs, 1.0) / BUCKETS)) + 2)
 
 
 class Tallies:
@@ -39,7 +45,7 @@ class Tallies:
         self.capacity = capacity
         self.width = max(window_secs, 1.0) / BUCKETS
         # Windows up to longest_secs can be summed too (more buckets of the same width).
-        self.ring = max(_RING, int(longest_secs // self.width) + 2)
+        self.ring = ring_size(window_secs, longest_secs)
         self._slots: dict[int, int] = {}
         #: ``hash(key)`` of every key held (read-only: the hot path's membership test; a
         #: dict, which compiled code tests directly).

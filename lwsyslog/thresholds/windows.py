@@ -41,6 +41,7 @@ from typing import Final, NamedTuple
 from lwsyslog.events import Origin
 
 __all__ = [
+    "MAX_DEPTH",
     "ORIGIN_MAX_CHARS",
     "ORIGIN_SLOTS",
     "REFERENCE_MAX",
@@ -58,6 +59,10 @@ ORIGIN_SLOTS: Final = 65_535
 #: header, which a sender writes (4 MiB of ASCII; the table would otherwise hold 65,535
 #: names of any length for good).
 ORIGIN_MAX_CHARS: Final = 4 * 1024 * 1024
+
+#: The most events a window keeps per key (its ``count``): a record's fill and ring position
+#: are 16-bit.
+MAX_DEPTH: Final = 65_535
 
 # Bytes a key costs besides its arrays: its dict entry (hash table slot, key and value ints).
 _DICT_ENTRY_BYTES = 104
@@ -210,8 +215,8 @@ class WindowStore:
         *,
         distinct: bool = False,
     ) -> None:
-        if depth < 1 or capacity < 1:
-            raise ValueError("depth and capacity must be >= 1")
+        if not 1 <= depth <= MAX_DEPTH or capacity < 1:
+            raise ValueError(f"depth must be from 1 to {MAX_DEPTH}, capacity >= 1")
         self.depth = depth
         self.capacity = capacity
         self.distinct = distinct

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from lwsyslog.cli.main import main
-from lwsyslog.config import load_config
+from lwsyslog.config import config_files, load_config
+from lwsyslog.config_read import MAX_CONFIG_BYTES
 from lwsyslog.errors import ConfigError
 from lwsyslog.notify.settings_parse import check_rule_filters
 
@@ -237,3 +238,257 @@ def test_an_output_file_that_cannot_be_one_names_file_line_table_and_key(
     error = cli_error(capsys, "check-config", "--no-system-config", "--config", str(config))
     problem = problem.format(tmp=tmp_path)
     assert f"{config}:3 [{table}] key 'path': {path} cannot be written: {problem}" in error
+
+
+# --- sizes, numbers and names out of range ----------------------------------------------
+
+
+@pytest.mark.parametrize("count", ["99999999999999999", "200000000", "65536"])
+def test_a_huge_threshold_count_is_refused_before_scan_allocates_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], count: str
+) -> None:
+    """Once accepted, the scan died with MemoryError (or took 3.9 GB for 16 lines)."""
+    config = write(tmp_path, "bad.toml", f"# windows\n[thresholds.urgent-burst]\ncount = {count}\n")
+    for error in check_and_scan(capsys, tmp_path, config):
+        assert f"{config}:3 [thresholds.urgent-burst] key 'count'" in error
+        assert f"from 1 to 65535, got {count}" in error
+
+
+def test_a_count_the_memory_budget_cannot_hold_names_the_largest_that_fits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(tmp_path, "bad.toml", "# windows\n[thresholds.urgent-burst]\ncount = 65535\n")
+    for error in check_and_scan(capsys, tmp_path, config):
+        assert f"{config}:3 [thresholds.urgent-burst] key 'count'" in error
+        assert "memory_budget_bytes = 100663296" in error and "fewer than the 100" in error
+    largest = int(error.split("at most ")[1].split()[0])
+    assert load_config([write(tmp_path, "ok.toml", f"{config.read_text()[:-6]}{largest}\n")])
+    with pytest.raises(ConfigError, match="key 'count'"):
+        load_config([write(tmp_path, "over.toml", f"{config.read_text()[:-6]}{largest + 1}\n")])
+
+
+def test_a_smaller_memory_budget_lowers_the_count_it_holds(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "small.toml",
+        "# windows\n[alerts]\nmemory_budget_bytes = 1048576\n"
+        "[thresholds.brute-force-success]\ncount = 2000\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value).startswith(
+        f"{config}:5 [thresholds.brute-force-success] key 'count': 2000 events per window"
+    )
+    assert f"memory_budget_bytes = 1048576 ({config}:3)" in str(caught.value)
+
+
+def test_missing_page_windows_too_far_apart_name_the_longer_window(tmp_path: Path) -> None:
+    """The shared tally keeps a bucket per eighth of the shorter window over the longer one."""
+    config = write(
+        tmp_path,
+        "windows.toml",
+        "# windows\n[thresholds.scan-404-burst]\nwindow_secs = 1\n"
+        "[thresholds.scan-distinct-404]\nwindow_secs = 31536000\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value).startswith(
+        f"{config}:5 [thresholds.scan-distinct-404] key 'window_secs': the missing-page rules'"
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value"),
+    [
+        ("alerts", "storm_window_secs", "inf"),
+        ("alerts", "cooldown_secs", "nan"),
+        ("alerts", "cooldown_secs", "1e308"),
+        ("hosts", "silent_after_secs", "inf"),
+        ("metrics", "interval_secs", "1e300"),
+        ("store", "retention_days", "inf"),
+        ("store", "retention_days", "3651"),
+        ("crawlers", "timeout_secs", "inf"),
+        ("crawlers", "cache_ttl_secs", "1e300"),
+        ("crawlers", "max_lookups_per_sec", "inf"),
+        ("sinks.messages_file", "hold_secs", "inf"),
+        ("thresholds.urgent-burst", "window_secs", "1e300"),
+        ("thresholds.urgent-burst", "cooldown_secs", "-inf"),
+        ("thresholds.request-flood", "baseline_factor", "inf"),
+        ("thresholds.request-flood", "baseline_factor", "1001"),
+    ],
+)
+def test_an_infinite_or_absurd_number_names_file_line_table_and_key(
+    tmp_path: Path, table: str, key: str, value: str
+) -> None:
+    config = write(tmp_path, "bad.toml", f"# numbers\n[{table}]\n{key} = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value).startswith(f"{config}:3 [{table}] key '{key}': must be a finite")
+
+
+def test_an_infinite_storm_window_is_refused_by_check_config_and_scan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It held 36 of 41 alerts back until the scan ended ("within infs")."""
+    config = write(tmp_path, "storm.toml", "# storm\n[alerts]\nstorm_window_secs = inf\n")
+    for error in check_and_scan(capsys, tmp_path, config):
+        assert f"{config}:3 [alerts] key 'storm_window_secs'" in error
+        assert "finite number from 1 to 315360000, got inf" in error
+
+
+def test_an_infinite_per_host_silence_names_the_host(tmp_path: Path) -> None:
+    config = write(
+        tmp_path, "bad.toml", '# hosts\n[hosts.silent_after_secs_per_host]\n"web1" = inf\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert "[hosts] key 'silent_after_secs_per_host': host 'web1': must be a finite" in str(
+        caught.value
+    )
+
+
+@pytest.mark.parametrize("key", ["group_interval_secs", "storm_window_secs", "retry_max_secs"])
+def test_an_infinite_notify_interval_names_file_line_table_and_key(
+    tmp_path: Path, key: str
+) -> None:
+    config = write(
+        tmp_path,
+        "bad.toml",
+        "# notify\n[notify]\n"
+        + ("retry_max_secs = inf\n" if key == "retry_max_secs" else "")
+        + '[notify.channels.w]\ntype = "webhook"\nurl = "https://hooks.example.net/x"\n'
+        + ("" if key == "retry_max_secs" else f"{key} = inf\n"),
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    table = "notify" if key == "retry_max_secs" else "notify.channels.w"
+    line = 3 if key == "retry_max_secs" else 6
+    assert str(caught.value).startswith(f"{config}:{line} [{table}] key '{key}': must be between")
+    assert "got inf" in str(caught.value)
+
+
+def test_the_longest_durations_are_accepted(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        "ok.toml",
+        "[alerts]\nstorm_window_secs = 315360000\n[store]\nretention_days = 3650\n"
+        "[thresholds.request-flood]\nbaseline_factor = 1000\n",
+    )
+    loaded = load_config([config])
+    assert loaded.storm_window_secs == 315360000 and loaded.store.retention_days == 3650
+
+
+def test_a_misspelt_urgent_level_names_file_line_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``eror`` made every error line standard, without a word."""
+    config = write(tmp_path, "bad.toml", '# triage\n[triage]\nurgent_levels = ["crit", "eror"]\n')
+    for error in check_and_scan(capsys, tmp_path, config):
+        assert f"{config}:3 [triage] key 'urgent_levels': unknown 'eror'" in error
+        assert "emerg, alert, crit, error, warn, notice, info, debug, trace1," in error
+
+
+def test_every_apache_level_in_any_case_is_an_urgent_level(tmp_path: Path) -> None:
+    config = write(
+        tmp_path, "ok.toml", '[triage]\nurgent_levels = ["EMERG", "Warn", "notice", "trace8"]\n'
+    )
+    assert load_config([config]).urgent_levels == ("EMERG", "Warn", "notice", "trace8")
+
+
+def test_a_bad_urgent_status_names_the_file_and_line_that_set_it(tmp_path: Path) -> None:
+    """Found after the merge, it named the last file, and no line."""
+    first = write(tmp_path, "10-a.toml", '\n\n[triage]\nurgent_statuses = ["4xx", "abc"]\n')
+    second = write(tmp_path, "20-b.toml", "[alerts]\ncooldown_secs = 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config([first, second])
+    assert str(caught.value).startswith(
+        f"{first}:4 [triage] key 'urgent_statuses': bad status 'abc'"
+    )
+
+
+@pytest.mark.parametrize("bad", ["abc", "5xx-", "99", "500-400", "1000", "500-"])
+def test_an_urgent_status_out_of_range_is_refused(tmp_path: Path, bad: str) -> None:
+    config = write(tmp_path, "bad.toml", f'[triage]\nurgent_statuses = ["{bad}"]\n')
+    with pytest.raises(ConfigError, match=r"bad.toml:2 \[triage\] key 'urgent_statuses'"):
+        load_config([config])
+
+
+def test_a_list_item_of_the_wrong_type_is_named(tmp_path: Path) -> None:
+    config = write(tmp_path, "bad.toml", '# proxies\n[input]\ntrusted_proxies = ["10.0.0.1", 1]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value) == (
+        f"{config}:3 [input] key 'trusted_proxies': expected a list of strings: "
+        "item 2 is an integer (1)"
+    )
+
+
+# --- the files themselves -----------------------------------------------------------------
+
+
+def test_a_fifo_given_as_config_is_refused_at_once(tmp_path: Path) -> None:
+    """Reading it blocked for good, waiting for a writer."""
+    fifo = tmp_path / "fifo.toml"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [
+            *(sys.executable, "-m", "lwsyslog", "check-config"),
+            *("--no-system-config", "--config", str(fifo)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2
+    assert f"{fifo}: is a FIFO, not a regular file" in done.stderr
+
+
+def test_a_character_device_is_refused_and_dev_null_is_empty(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``/dev/zero`` grew the program by gigabytes; ``/dev/null`` is the empty config."""
+    error = cli_error(capsys, "check-config", "--no-system-config", "--config", "/dev/zero")
+    assert "/dev/zero: is a character device, not a regular file" in error
+    assert load_config(["/dev/null"]).cooldown_secs == load_config([]).cooldown_secs
+
+
+def test_a_dropin_that_is_not_a_regular_file_is_named_not_skipped(tmp_path: Path) -> None:
+    dropins = tmp_path / "lwsyslog.d"
+    dropins.mkdir()
+    write(dropins, "10-ok.toml", "[alerts]\ncooldown_secs = 5\n")
+    (dropins / "20-x.toml").mkdir()
+    files = config_files(tmp_path / "lwsyslog.toml", dropins)
+    assert [path.name for path in files] == ["10-ok.toml", "20-x.toml"]
+    with pytest.raises(ConfigError) as caught:
+        load_config(files)
+    assert str(caught.value).startswith(f"{dropins / '20-x.toml'}: is a directory, not a regular")
+
+
+def test_a_config_larger_than_the_cap_is_refused(tmp_path: Path) -> None:
+    config = tmp_path / "big.toml"
+    config.write_bytes(b"[alerts]\ncooldown_secs = 5\n" + b"#" * MAX_CONFIG_BYTES)
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value) == (
+        f"{config}: is larger than 4 MiB, the most a configuration file may hold"
+    )
+
+
+def test_a_byte_order_mark_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "bom.toml"
+    config.write_bytes(b"\xef\xbb\xbf[alerts]\ncooldown_secs = 5\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value).startswith(f"{config}:1: starts with a UTF-8 byte order mark")
+
+
+def test_a_byte_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    config = tmp_path / "latin1.toml"
+    config.write_bytes(b"[alerts]\ncooldown_secs = 5\n\n# caf\xe9\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config([config])
+    assert str(caught.value) == (
+        f"{config}:4: not valid UTF-8: byte 0xe9 at column 6 (a TOML file must be UTF-8)"
+    )

@@ -66,3 +66,32 @@ def test_a_condition_list_names_the_entry_that_is_no_string(
 def test_an_impossible_date_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     error = check_config(capsys, tmp_path, RULE + "date: 2020-13-45\n")
     assert error.endswith("acme.yml: malformed Sigma rule: month must be in 1..12")
+
+
+def test_cidr_on_a_field_other_than_c_ip_is_refused_naming_the_rule_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """It was loaded and listed enabled, and matched nothing: only c-ip holds an address."""
+    rule = RULE.replace("cs-uri-query|contains: acme-zz", "cs-uri-query|cidr: 10.0.0.0/8")
+    error = check_config(capsys, tmp_path, rule)
+    assert error.endswith(
+        "acme.yml: Sigma rule not supported: modifier 'cidr' works on c-ip only, not on field "
+        "'cs-uri-query'; set [sigma] on_unsupported = \"skip\" to leave such rules out"
+    )
+
+
+def test_cidr_on_c_ip_loads_and_matches(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    directory = tmp_path / "sigma"
+    directory.mkdir()
+    rule = RULE.replace("cs-uri-query|contains: acme-zz", "c-ip|cidr: 192.0.2.0/24")
+    (directory / "acme.yml").write_text(rule + "level: high\n")
+    config = tmp_path / "lwsyslog.toml"
+    config.write_text(f"[sigma]\nrule_dirs = [{json.dumps(str(directory))}]\n")
+    log = tmp_path / "access.log"
+    log.write_text(
+        '192.0.2.7 - - [10/Oct/2023:13:55:36 +0000] "GET / HTTP/1.1" 200 12 "-" "curl/8.0"\n'
+    )
+    common = ["--no-system-config", "--config", str(config)]
+    assert main(["check-config", *common]) == 0
+    assert main(["scan", *common, "--json", str(log)]) == 0
+    assert "sigma:11111111-2222-3333-4444-555555555555" in capsys.readouterr().out
