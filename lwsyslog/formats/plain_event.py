@@ -97,14 +97,15 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
 
     ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = plan.fields
     if plan.forwarded != empty:
-        body.append(
-            f"client = _last_hop({group(plan.forwarded)}) if {present(plan.forwarded)} else ''"
-        )
+        forwarded = group(plan.forwarded)
+        client = f'(_last_hop({forwarded}) if {present(plan.forwarded)} else "")'
+    elif ip == empty:
+        client = '""'
     else:
-        body.append(f"client = {text(ip)}")
-        if ip != empty:
-            # A port, an IPv6 address or an IPv4-mapped one: the rare case pays the call.
-            body += ['if ":" in client:', "    client = _client_text(client)"]
+        # A port, an IPv6 address or an IPv4-mapped one: only the rare case pays the call.
+        v = group(ip)
+        guard = f"{v} and " if ip in plan.optional else ""
+        client = f'(_client_text({v}) if {guard}":" in {v} else {text(ip)})'
     if plan.parts is not None:
         parts = ", ".join(group(i) if i != empty else '""' for i in plan.parts)
         body.append(f"method, target, protocol, request_line = _request_from_parts({parts})")
@@ -148,7 +149,7 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
     args = [
         "origin",
         "raw",
-        "client",
+        client,
         "time",
         "method",
         "target",
