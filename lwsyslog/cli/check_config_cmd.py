@@ -6,6 +6,7 @@ import argparse
 
 from lwsyslog import compiled
 from lwsyslog.cli.common import add_config_options, config_from_args
+from lwsyslog.client_warnings import client_warnings
 from lwsyslog.crawlers import FAKE_CRAWLER
 from lwsyslog.crawlers.lookups import make_resolver
 from lwsyslog.detection.catalog import load_detection
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run(args: argparse.Namespace) -> int:
     """Load and validate everything a run would; errors exit 2 via the CLI's error handler."""
     config = config_from_args(args)
-    parser_for(config)  # compiles the formats
+    parser = parser_for(config)  # compiles the formats
     check_output_places(config)
     detection = load_detection(config)
     known = detection.rule_ids() | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     formats = sanitize(", ".join(config.access_formats))
     print(f"access formats: {formats}; thresholds enabled: {enabled}")
+    for warning in client_warnings(config, parser):
+        print(f"warning: {sanitize(warning)}")
     print(f"matching engine: {detection.engine}")
     print(f"per-line code: {compiled.describe()}")
     print(f"matching database cache: {dbcache.describe(config.database_cache, DEFAULT_STATE_DIR)}")

@@ -18,6 +18,7 @@ from lwsyslog.cli.common import add_config_options, add_input_options, config_fr
 from lwsyslog.cli.messages import say
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
+from lwsyslog.client_warnings import client_warnings
 from lwsyslog.findings import Finding
 from lwsyslog.matching import dbcache
 from lwsyslog.pipeline import LineResult, Pipeline
@@ -78,6 +79,9 @@ def _run(args: argparse.Namespace, config: Config) -> int:
         if store is not None:
             sinks.append(store)
         pipeline = Pipeline(config, sinks)
+        format_option = getattr(args, "format", None) is not None
+        for warning in client_warnings(config, pipeline.parser, format_option=format_option):
+            say(f"warning: {warning}")
         # What start-up built (rules, databases, tables) lives as long as the scan: out of the
         # collector's sight, each collection walks only what the lines make. Its few thousand
         # cyclic leftovers (about 1 MB, mostly pyparsing's exceptions) are frozen with it: a

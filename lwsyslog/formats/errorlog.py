@@ -30,6 +30,7 @@ import ipaddress
 import re
 
 from lwsyslog.events import ErrorEvent, Origin
+from lwsyslog.formats.addresses import client_text
 from lwsyslog.timeparse import error_log_time
 
 __all__ = ["parse_error_line", "split_client"]
@@ -112,6 +113,8 @@ def parse_error_line(line: str, origin: Origin, raw: str | None = None) -> Error
     elif remote is not None:
         # Only 2.4 writes [remote ip:port], always with a port.
         client_ip, client_port = split_client(remote, with_port=True)
+    if ":" in client_ip:
+        client_ip = client_text(client_ip)  # ::ffff:1.2.3.4 from a dual-stack socket
     referer = ""
     cut = rest.rfind(_REFERER)
     if cut >= 0:

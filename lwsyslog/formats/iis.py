@@ -14,7 +14,9 @@ length matches is used: IIS 8.5+'s default (15 fields), IIS 7's (14), or the lis
 instead.
 
 Times are UTC (IIS's W3C logs always are). An entry whose date, time, status or client address
-does not have its field's shape is not an IIS entry (``None``).
+does not have its field's shape is not an IIS entry (``None``). A client written with its port
+or IPv4-mapped is the address alone (:func:`~lwsyslog.formats.addresses.client_text`); without
+a ``c-ip`` value, the right-most entry of an ``X-Forwarded-For`` field is the client.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from dataclasses import dataclass
 from lwsyslog.bounded import BoundedMap
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.addresses import client_text, last_hop
 from lwsyslog.formats.json_access import XFF_KEY
 from lwsyslog.formats.times import iis_time
 
-__all__ = ["DEFAULT_IIS_FIELDS", "IIS7_FIELDS", "IisReader", "Source"]
+__all__ = ["CLIENT_FIELDS", "DEFAULT_IIS_FIELDS", "IIS7_FIELDS", "IisReader", "Source"]
 
 DEFAULT_IIS_FIELDS: tuple[str, ...] = (
     "date",
@@ -84,6 +87,10 @@ _EVENT_FIELDS = {
     "x-forwarded-for": "xff",
     "cs(x-forwarded-for)": "xff",
 }
+CLIENT_FIELDS: frozenset[str] = frozenset(
+    name for name, field in _EVENT_FIELDS.items() if field in ("client_ip", "xff")
+)
+"""The W3C fields (lower case) a client can come from: ``c-ip``, else X-Forwarded-For."""
 _EXTRA_NAMES = {
     "s-ip": "local_ip",
     "s-port": "server_port",
@@ -259,10 +266,14 @@ class IisReader:
             if not (status.isdigit() and len(status) <= 3):
                 return None
             status_code = int(status)
+        xff = "" if xff == "-" else _plus(xff)
         if client == "-":
-            client = ""
-        elif _HOST.fullmatch(client) is None:
-            return None
+            # No c-ip logged: the nearest proxy appended X-Forwarded-For's right-most entry.
+            client = last_hop(xff) if xff else ""
+        else:
+            client = client_text(client)
+            if _HOST.fullmatch(client) is None:
+                return None
         if uri != "-":
             target = uri
         else:
@@ -276,8 +287,8 @@ class IisReader:
             value = parts[index]
             if value != "-":
                 extra[key] = value
-        if xff != "-":
-            extra[XFF_KEY] = _plus(xff)
+        if xff:
+            extra[XFF_KEY] = xff
         return AccessEvent(
             origin,
             raw,

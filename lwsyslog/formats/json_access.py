@@ -7,7 +7,11 @@ key of a field's list that the object holds wins.
 
 Every value is read from its own key only (a JSON string cannot forge another key: its quotes
 are escaped), bounded in length, and of the type the field needs: a nested object or array, or
-a client address that is not one token, is never taken. A line that is not a JSON object, or
+a client value that is neither one token nor a list of addresses, is never taken. A client
+written with its port (``198.51.100.23:40001``, ``[2001:db8::1]:40001``) or IPv4-mapped is the
+address alone (:func:`~lwsyslog.formats.addresses.client_text`); a comma list under the client
+key, or an X-Forwarded-For value when no client is logged, gives its right-most entry
+(:func:`~lwsyslog.formats.addresses.last_hop`). A line that is not a JSON object, or
 holds more than ``max_keys`` keys, is not this format. Lines whose writer escaped with ``\\xHH``
 (nginx without ``escape=json``, Apache's own escaping of non-ASCII bytes) are not valid JSON:
 they are read again with those escapes turned into the bytes they stand for. A ``\\uD800``-style
@@ -26,15 +30,20 @@ import orjson
 
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.addresses import client_text, last_hop
 from lwsyslog.formats.fields import split_request_line
 from lwsyslog.formats.times import json_time
 from lwsyslog.normalize import MAX_DECODED_CHARS
 
-__all__ = ["DEFAULT_JSON_KEYS", "JSON_FIELDS", "XFF_KEY", "JsonAccessReader"]
+__all__ = ["CLIENT_LIST_KEY", "DEFAULT_JSON_KEYS", "JSON_FIELDS", "XFF_KEY", "JsonAccessReader"]
 
 XFF_KEY = "header:x-forwarded-for"
 """The ``extra`` key X-Forwarded-For is kept under (the same as a LogFormat's
 ``%{X-Forwarded-For}i``), where :mod:`lwsyslog.formats.xff` looks for it."""
+
+CLIENT_LIST_KEY = "client_raw"
+"""The ``extra`` key a client value that is not one address is kept under (a comma list, whose
+last entry is then the client; anything else, which names no client)."""
 
 DEFAULT_JSON_KEYS: Mapping[str, tuple[str, ...]] = {
     "client_ip": (
@@ -260,12 +269,24 @@ class JsonAccessReader:
             request_line = " ".join(p for p in (method, target, protocol) if p)
         client = text("client_ip")
         extra: dict[str, str] = {}
-        if client and _HOST.fullmatch(client) is None:
-            extra["client_raw"] = client[:256]
-            client = ""
+        if client:
+            client = client_text(client)
+            if _HOST.fullmatch(client) is None:
+                if "," in client:
+                    # A list (nginx's $proxy_add_x_forwarded_for under the client key): its
+                    # last entry is the peer nginx saw, the entries to its left are claims.
+                    # Kept whole, as X-Forwarded-For is: the trusted-proxy walk reads its end.
+                    extra[CLIENT_LIST_KEY] = client
+                    client = last_hop(client)
+                else:
+                    extra[CLIENT_LIST_KEY] = client[:256]
+                    client = ""
         xff = text("xff")
         if xff:
             extra[XFF_KEY] = xff
+            if not client and CLIENT_LIST_KEY not in extra:
+                # No peer logged: the nearest proxy appended the right-most entry.
+                client = last_hop(xff)
         for key in plan.extra:
             value = self._text(obj[key], escaped)
             if value:

@@ -36,6 +36,7 @@ from types import MappingProxyType
 
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.addresses import client_text, last_hop
 from lwsyslog.formats.directives import Directive, LogFormatItem, parse_logformat
 from lwsyslog.formats.fields import split_request_line, text_value
 from lwsyslog.formats.plain_event import (
@@ -138,10 +139,9 @@ class _Candidates:
 def _offer(cands: _Candidates, index: int, d: Directive) -> None:
     """Propose directive ``d`` (group ``index``) for the event fields it can fill."""
     letter, arg = d.letter, d.arg
-    if letter == "a" and arg is None:
-        cands.offer("client_ip", 0, index, d)
-    elif letter == "h" and arg is None:
-        cands.offer("client_ip", 1, index, d)
+    if letter in ("a", "h") and arg in (None, "c"):
+        # %a, %h, then the connection's peer (%{c}a, %{c}h; the proxy behind mod_remoteip).
+        cands.offer("client_ip", (0 if letter == "a" else 1) + (2 if arg else 0), index, d)
     elif letter in ("v", "V"):
         cands.offer("vhost", 0 if letter == "v" else 1, index, d)
     elif letter == "u":
@@ -191,6 +191,7 @@ class AccessFormat:
         "_duration_scale",
         "_escaped",
         "_extra",
+        "_forwarded",
         "_frac",
         "_frac_scale",
         "_from_parts",
@@ -200,6 +201,7 @@ class AccessFormat:
         "_parts",
         "_time",
         "_trailing",
+        "client_from",
         "directives",
         "logformat",
         "name",
@@ -267,6 +269,16 @@ class AccessFormat:
             idx("duration"),
             idx("request"),
         )
+        self.client_from = "" if self._idx[0] == empty else "peer"
+        """Where the client comes from: ``"peer"`` (%a, %h, %{c}a, %{c}h), ``"x-forwarded-for"``
+        (no peer logged: the header's right-most entry), or "" (the format logs no client)."""
+        # Not idx(): the header also stays in extra, where the trusted-proxy walk reads it.
+        self._forwarded = empty
+        if not self.client_from:
+            for index, d in enumerate(self.directives):
+                if d.letter == "i" and (d.arg or "").lower() == "x-forwarded-for":
+                    self._forwarded, self.client_from = index, "x-forwarded-for"
+                    break
         time_won = cands.winner("time")
         self._time: Callable[[str], float | None] | None = (
             None if time_won is None else time_converter(time_won[1])
@@ -313,6 +325,7 @@ class AccessFormat:
         return PlainPlan(
             groups=self.plain_pattern.groups,
             fields=tuple(at(i) for i in self._idx),
+            forwarded=at(self._forwarded),
             split=(method, target, protocol) if method >= 0 else None,
             parts=tuple(at(i) for i in self._parts) if self._from_parts else None,
             frac=at(self._frac),
@@ -400,6 +413,12 @@ class AccessFormat:
         if lenient and g[self._trailing]:
             extra["trailing"] = g[self._trailing]
         value = g[ip]
+        client = value if value and value != "-" else ""
+        if ":" in client:
+            client = client_text(client)
+        value = g[self._forwarded]
+        if value and value != "-":
+            client = last_hop(value)
         referer_v, agent_v, user_v, vhost_v, cookie_v = (
             g[referer],
             g[agent],
@@ -413,7 +432,7 @@ class AccessFormat:
         return AccessEvent(
             origin,
             raw,
-            value if value and value != "-" else "",
+            client,
             time,
             method,
             target,

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from lwsyslog.events import ErrorEvent, Origin
+from lwsyslog.formats.addresses import client_text
 from lwsyslog.formats.fields import split_request_line
 from lwsyslog.formats.times import nginx_error_time
 
@@ -116,7 +117,7 @@ def parse_nginx_error_line(line: str, origin: Origin, raw: str | None = None) ->
     )
     if len(addresses) == 1:
         address = addresses.pop()
-        client_ip = "" if address.startswith("unix:") else address
+        client_ip = "" if address.startswith("unix:") else client_text(address)
         message = rest[:first]
         server, values, leftover = _context(rest[last:])
         request_line = values.get("request", "")

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.addresses import client_text, last_hop
 from lwsyslog.formats.fields import split_request_line, text_value
 
 __all__ = [
@@ -47,6 +48,7 @@ class PlainPlan:
 
     groups: int
     fields: tuple[int, ...]  # as AccessFormat._idx: client_ip ... request
+    forwarded: int  # X-Forwarded-For, whose last entry is the client when no peer is logged
     split: tuple[int, int, int] | None  # method, target, protocol split by the pattern
     parts: tuple[int, ...] | None  # %m %U %q %H, when they make the request line
     frac: int
@@ -94,6 +96,16 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
         return f"(int({group(index)}){scale} if {present(index)} else None)"
 
     ip, vhost, user, referer, agent, cookie, status, size, when, duration, request = plan.fields
+    if plan.forwarded != empty:
+        forwarded = group(plan.forwarded)
+        client = f'(_last_hop({forwarded}) if {present(plan.forwarded)} else "")'
+    elif ip == empty:
+        client = '""'
+    else:
+        # A port, an IPv6 address or an IPv4-mapped one: only the rare case pays the call.
+        v = group(ip)
+        guard = f"{v} and " if ip in plan.optional else ""
+        client = f'(_client_text({v}) if {guard}":" in {v} else {text(ip)})'
     if plan.parts is not None:
         parts = ", ".join(group(i) if i != empty else '""' for i in plan.parts)
         body.append(f"method, target, protocol, request_line = _request_from_parts({parts})")
@@ -137,7 +149,7 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
     args = [
         "origin",
         "raw",
-        text(ip),
+        client,
         "time",
         "method",
         "target",
@@ -160,6 +172,8 @@ def compile_plain_event(plan: PlainPlan) -> PlainConverter:
         AccessEvent=AccessEvent,
         split_request_line=split_request_line,
         _request_from_parts=request_from_parts,
+        _client_text=client_text,
+        _last_hop=last_hop,
         STATUS_CODES=STATUS_CODES,
         _time=plan.time,
         _FRAC_SCALE=plan.frac_scale,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Final
 
 from lwsyslog.events import AccessEvent, Origin
+from lwsyslog.formats.addresses import client_text, last_hop
 from lwsyslog.formats.fields import split_request_line
 from lwsyslog.formats.plain_event import STATUS_CODES, PlainPlan, request_from_parts
 
@@ -62,6 +63,7 @@ class NativePlainConverter:
             self._request,
         ) = plan.fields
         self._empty = plan.groups - 1
+        self._forwarded = plan.forwarded
         self._split: tuple[int, int, int] | None = plan.split
         self._parts: tuple[int, ...] | None = plan.parts
         self._frac = plan.frac
@@ -92,10 +94,16 @@ class NativePlainConverter:
             value = g[index]
             if value and value != "-":
                 extra[key] = value
+        client = _text(g[self._ip])
+        if ":" in client:
+            client = client_text(client)
+        forwarded = g[self._forwarded]
+        if forwarded and forwarded != "-":
+            client = last_hop(forwarded)
         return AccessEvent(
             origin,
             raw,
-            _text(g[self._ip]),
+            client,
             time,
             method,
             target,

@@ -8,7 +8,13 @@ and Apache's ``mod_remoteip`` do): from the right, skip the addresses that are t
 proxies; the first one that is not is the client. An entry that is not an IP address stops the
 walk and the logged peer stays the client (so does a header longer than :data:`MAX_HOPS` trusted
 hops). When every entry is a trusted proxy the left-most one is the client. The proxy's own
-address is kept in ``extra["peer"]``.
+address is kept in ``extra["peer"]``. An IPv4-mapped entry (``::ffff:1.2.3.4``) is the IPv4
+client it carries.
+
+A format that logs the header but no peer address takes the header's right-most entry as the
+client (:func:`~lwsyslog.formats.addresses.last_hop`), and so does a JSON client key holding a
+list (kept in ``extra["client_raw"]``). That entry then stands for the peer: when it is a
+trusted proxy, the same walk goes on to its left.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from collections.abc import Sequence
 
 from lwsyslog.errors import FormatError
 from lwsyslog.events import AccessEvent
-from lwsyslog.formats.json_access import XFF_KEY
+from lwsyslog.formats.addresses import address as _address
+from lwsyslog.formats.addresses import address_text
+from lwsyslog.formats.json_access import CLIENT_LIST_KEY, XFF_KEY
 
 __all__ = ["MAX_HOPS", "PEER_KEY", "XFF_KEY", "TrustedProxies"]
 
@@ -30,29 +38,6 @@ PEER_KEY = "peer"
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _CACHE_LIMIT = 4096
-
-
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The IP address in one header entry (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``::1``).
-
-    An IPv6 zone (``fe80::1%eth0``) is refused: it names an interface of the host that wrote
-    it, means nothing to anyone else, and Python keeps whatever text follows the ``%`` (spaces,
-    ``key=value`` pairs) in the address's string, which would become the alert's client.
-    """
-    text = text.strip()
-    if not text or len(text) > 64 or "%" in text:
-        return None
-    if text[0] == "[":
-        end = text.find("]")
-        if end < 0 or (end + 1 < len(text) and text[end + 1] != ":"):
-            return None
-        text = text[1:end]
-    elif text.count(":") == 1:
-        text = text.partition(":")[0]
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
 
 
 class TrustedProxies:
@@ -107,7 +92,7 @@ class TrustedProxies:
             parsed = _address(entry)
             if parsed is None:
                 return None
-            text = str(parsed)
+            text = address_text(parsed)
             if not self._contains(parsed):
                 return text
             leftmost = text
@@ -115,7 +100,9 @@ class TrustedProxies:
 
     def apply(self, event: AccessEvent) -> None:
         """Replace ``event.client_ip`` by the forwarded client when the peer is trusted."""
-        xff = event.extra.get(XFF_KEY)
+        # A JSON client key holding a list (nginx's $proxy_add_x_forwarded_for) is the header
+        # with the peer appended: the client is its last entry, and the walk reads it whole.
+        xff = event.extra.get(CLIENT_LIST_KEY) or event.extra.get(XFF_KEY)
         if not xff or not self.trusts(event.client_ip):
             return
         client = self.client(xff)

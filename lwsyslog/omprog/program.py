@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from lwsyslog.client_warnings import client_warnings
 from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError
 from lwsyslog.events import origin_at
@@ -203,12 +204,15 @@ class OmprogProgram:
             self.diagnostics.warning(f"matching databases are not cached: {store.problem()}")
             store = None
         dbcache.use(store)
-        return Pipeline(
+        pipeline = Pipeline(
             config,
             sinks=build_sinks(config, self.options, self.diagnostics),
             guard=self.guard,
             spool_dir=self.options.state_dir,
         )
+        for warning in client_warnings(config, pipeline.parser):
+            self.diagnostics.warning(warning)
+        return pipeline
 
     # --- lines ------------------------------------------------------------------------------
 

@@ -167,12 +167,21 @@ def test_nested_and_non_scalar_values_are_never_taken() -> None:
     )
 
 
-def test_a_client_value_that_is_not_one_address_is_not_the_client() -> None:
-    """An X-Forwarded-For logged under the client key (some guides do) is not trusted."""
+def test_a_client_list_gives_its_right_most_entry_and_is_kept_whole() -> None:
+    """nginx's $proxy_add_x_forwarded_for under the client key: the last entry is the peer
+    nginx saw; the ones to its left are claims anyone can send."""
     line = '{"remoteIP":"6.6.6.6, 10.0.0.1","request":"/"}'
     event = JsonAccessReader().parse(line, ORIGIN, line)
-    assert event is not None and event.client_ip == ""
+    assert event is not None and event.client_ip == "10.0.0.1"
     assert event.extra["client_raw"] == "6.6.6.6, 10.0.0.1"
+
+
+@pytest.mark.parametrize("value", ["6.6.6.6, unknown", "6.6.6.6, ", "a b", "<script>"])
+def test_a_client_value_that_names_no_address_is_not_the_client(value: str) -> None:
+    line = json.dumps({"remote_addr": value, "request": "/"})
+    event = JsonAccessReader().parse(line, ORIGIN, line)
+    assert event is not None and event.client_ip == ""
+    assert event.extra["client_raw"] == value
 
 
 def test_values_are_bounded() -> None:

@@ -30,6 +30,9 @@ FORMATS = (
     "%h %u %r %>s %b",
     '%{%Y-%m-%d %H:%M:%S}t %V %h "%r" %>s %b %k %{Foo}e %{Bar}n %{q}C',
     '"%r" "%u" %>s %{User-agent}i',
+    # No peer logged: the client is X-Forwarded-For's right-most entry; or the connection's.
+    '%{X-Forwarded-For}i %l %u %t "%r" %>s %b "%{Referer}i" "%{User-Agent}i"',
+    '%{c}a %l %u %t "%r" %>s %b "%{X-Forwarded-For}i"',
 )
 
 # Values for each directive letter, the odd ones included: "-" fields, IPv6, HTTP/0.9,
@@ -62,7 +65,28 @@ REQUESTS = (
     "\x16\x03\x01",
 )
 VALUES: dict[str, tuple[str, ...]] = {
-    "host": ("198.51.100.7", "2001:db8::1", "fe80::1%eth0", "web_1.example", "-", "[::1]", ""),
+    "host": (
+        "198.51.100.7",
+        "2001:db8::1",
+        "fe80::1%eth0",
+        "web_1.example",
+        "-",
+        "[::1]",
+        "",
+        "::ffff:192.0.2.1",
+        "198.51.100.7:40001",
+        "2001:DB8::1",
+    ),
+    "xff": (
+        "198.51.100.7, 10.0.0.5",
+        "-",
+        "198.51.100.7",
+        "10.0.0.5, unknown",
+        "::ffff:192.0.2.1",
+        "[2001:db8::1]:443",
+        "a, b c",
+        "",
+    ),
     "l": ("-", "ident", "1.2.3.4", "::1"),
     "u": ("-", "frank", "a b", "- -", "ünï"),
     "r": REQUESTS,
@@ -105,6 +129,8 @@ def _pick(choice: Callable[[Sequence[str]], str], d: Directive) -> str:
         return "[" + choice(TIMES) + "]"
     if d.letter in ("h", "a", "A"):
         return choice(VALUES["host"])
+    if d.letter == "i" and arg.lower() == "x-forwarded-for":
+        return choice(VALUES["xff"])
     if d.letter in ("V",):
         return choice(VALUES["v"])
     if d.letter in VALUES:
