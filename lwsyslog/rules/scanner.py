@@ -151,13 +151,17 @@ class ScannerMissingScript(CodeRule):
     PHP-FPM's ``Primary script unknown`` (AH01071), a directory run as a script, and a missing
     file with a script extension. Scanners ask for hundreds of these; a user follows a stale link
     now and then, so one is low and a burst is what thresholds count.
+
+    AH01071 is PHP-FPM's relay of whatever a script wrote to stderr (``Got error 'PHP message:
+    PHP Warning: ...'``): only its ``Primary script unknown`` says a script is missing, so
+    that code selects nothing by itself, unlike AH02811, which says nothing else.
     """
 
     id = "scanner-missing-script"
     categories = ("scanner",)
     severity = Severity.LOW
     description = "request for a missing CGI/PHP script (AH02811, AH01071, script not found)"
-    codes = frozenset({"AH02811", "AH01071"})
+    codes = frozenset({"AH02811"})
     pattern = Regex(
         r"script not found or unable to stat|^script '[^']*' not found|primary script unknown"
         r"|attempt to invoke directory as script"
@@ -178,6 +182,18 @@ class ScannerMissingScript(CodeRule):
     must_not_match = (
         ErrorSample(message="File does not exist: /var/www/html/favicon.ico"),
         ErrorSample(message="File does not exist: /var/www/html/js/script-loader.js"),
+        ErrorSample(
+            message="Got error 'PHP message: PHP Deprecated: foo() is deprecated in "
+            '/var/www/x.php on line 40; PHP message: PHP Warning: Undefined array key "a" '
+            "in /var/www/y.php on line 12'",
+            code="AH01071",
+            module="proxy_fcgi",
+        ),
+        ErrorSample(
+            message="Got error 'PHP message: script_loader(): missing argument'",
+            code="AH01071",
+            module="proxy_fcgi",
+        ),
     )
 
 

