@@ -221,7 +221,6 @@ def test_a_bad_sigma_regex_leaves_no_re2_log_lines_on_stderr(tmp_path: Path) -> 
     ("table", "place", "problem"),
     [
         ("sinks.messages_file", "directory", "it is a directory"),
-        ("sinks.messages_file", "missing/messages", "its directory {tmp}/missing does not exist"),
         ("sinks.messages_file", "fifo", "it is a FIFO"),
         ("store", "directory", "it is a directory"),
     ],
@@ -492,3 +491,15 @@ def test_a_byte_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     assert str(caught.value) == (
         f"{config}:4: not valid UTF-8: byte 0xe9 at column 6 (a TOML file must be UTF-8)"
     )
+
+
+def test_an_output_file_in_a_directory_not_made_yet_is_a_warning_for_check_config(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A machine not set up yet has no /var/log/lwsyslog: check-config says so, and passes."""
+    path = tmp_path / "missing" / "messages"
+    config = write(tmp_path, "ok.toml", f'# outputs\n[sinks.messages_file]\npath = "{path}"\n')
+    assert main(["check-config", "--no-system-config", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    expected = f"{config}:3 [sinks.messages_file] key 'path': {path} cannot be written: its "
+    assert f"warning: {expected}directory {tmp_path / 'missing'} does not exist" in out
