@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     """Load and validate everything a run would; errors exit 2 via the CLI's error handler."""
     config = config_from_args(args)
     parser = parser_for(config)  # compiles the formats
-    place_warnings = check_output_places(config, missing_directory_is_error=False)
+    check_output_places(config)
     detection = load_detection(config)
     known = detection.rule_ids() | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
     check_rule_filters(config.notify, known, file=config.files[-1])
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     enabled = sum(1 for s in config.thresholds.values() if s.enabled)
     formats = sanitize(", ".join(config.access_formats))
     print(f"access formats: {formats}; thresholds enabled: {enabled}")
-    for warning in [*place_warnings, *client_warnings(config, parser)]:
+    for warning in client_warnings(config, parser):
         print(f"warning: {sanitize(warning)}")
     print(f"matching engine: {detection.engine}")
     print(f"per-line code: {compiled.describe()}")

@@ -25,13 +25,20 @@ cache, which must not hold a client's megabyte."""
 def address(text: str) -> Address | None:
     """The IP address in one entry (``1.2.3.4``, ``1.2.3.4:80``, ``[::1]:80``, ``::1``).
 
-    An IPv6 zone (``fe80::1%eth0``) is refused: it names an interface of the host that wrote
-    it, means nothing to anyone else, and Python keeps whatever text follows the ``%`` (spaces,
-    ``key=value`` pairs) in the address's string, which would become the alert's client.
+    An IPv6 zone (``fe80::1%eth0``) is dropped: it names an interface of the host that wrote
+    it and means nothing to anyone else, and Python keeps whatever text follows the ``%``
+    (spaces, ``key=value`` pairs) in the address's string, which would become the alert's
+    client. A trusted proxy on a link-local address is still trusted.
     """
     text = text.strip()
-    if not text or len(text) > _LONGEST or "%" in text:
+    if not text or len(text) > _LONGEST:
         return None
+    if "%" in text:
+        text, _, zone = text.partition("%")
+        if text.startswith("[") and "]" in zone:
+            text += zone[zone.index("]") :]  # [fe80::1%eth0]:80
+        if not text:
+            return None
     if text[0] == "[":
         end = text.find("]")
         if end < 0 or (end + 1 < len(text) and text[end + 1] != ":"):

@@ -353,7 +353,7 @@ class OmprogProgram:
             if not changed:
                 self.diagnostics.info("files reopened; configuration and rule files unchanged")
                 return
-            check_output_places(config)
+            check_output_places(config, running=self.config)
             pipeline = self._build_pipeline(config)
         except Exception as error:  # a bad new configuration must not stop the program
             self.diagnostics.error(

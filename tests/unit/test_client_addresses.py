@@ -40,7 +40,7 @@ def _xff_first(xff: str, agent: str = "curl/8") -> str:
         ("[::ffff:66.249.66.1]:443", "66.249.66.1"),
         ("::ffff:42f9:4201", "66.249.66.1"),
         ("crawl-66-249-66-1.googlebot.com", "crawl-66-249-66-1.googlebot.com"),
-        ("fe80::1%eth0", "fe80::1%eth0"),  # a zone id is no address: the text stays as it was
+        ("fe80::1%eth0", "fe80::1"),  # a zone id names the writer's interface: dropped
         ("host:8080", "host:8080"),
     ],
 )
@@ -58,7 +58,7 @@ def test_a_logged_client_is_its_address_alone(logged: str, client: str) -> None:
         ("1.2.3.4, ::ffff:66.249.66.1", "66.249.66.1"),
         ("198.51.100.23, unknown", ""),  # the proxy wrote no address; the rest are claims
         ("198.51.100.23, ", ""),
-        ("1.2.3.4, fe80::1%eth0", ""),
+        ("1.2.3.4, fe80::1%eth0", "fe80::1"),
         ("", ""),
     ],
 )

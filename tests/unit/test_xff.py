@@ -55,10 +55,6 @@ def test_trusted_peer_gives_the_right_most_untrusted_address(xff: str, client: s
         " , ",
         "1.2.3.4.5",
         ", ".join(["10.0.0.1"] * 40),
-        # A zone id: Python's parser keeps any text after the % as part of the address.
-        "2001:db8::5%eth0 categories=none count=0",
-        "[fe80::1%25lo]:80",
-        "::1% on db1.prod: critical sqli-union-select",
     ],
 )
 def test_an_entry_that_is_not_an_address_stops_the_walk(xff: str) -> None:
@@ -129,8 +125,26 @@ def test_iis_custom_xff_field_behind_the_trusted_proxy() -> None:
     assert spoofed.extra["header:x-forwarded-for"] == "192.0.2.99" and "peer" not in spoofed.extra
 
 
+@pytest.mark.parametrize(
+    ("xff", "client"),
+    [
+        # Python's parser keeps any text after the % as part of the address: dropped.
+        ("2001:db8::5%eth0 categories=none count=0", "2001:db8::5"),
+        ("[fe80::1%25lo]:80", "fe80::1"),
+        ("::1% on db1.prod: critical sqli-union-select", "::1"),
+        ("203.0.113.9, 2001:db8:ffff::2%eth0", "203.0.113.9"),  # a trusted hop with its zone
+    ],
+)
+def test_a_zone_id_is_dropped_from_every_entry(xff: str, client: str) -> None:
+    assert PROXIES.client(xff) == client
+
+
 def test_a_zone_id_in_the_header_cannot_become_the_alerted_client() -> None:
     parser = LineParser("access", (XFF_FORMAT,), trusted_proxies=["10.0.0.0/8"])
     line = _line("10.0.0.1", "2001:db8::5%eth0 categories=none count=0")
     event = _access(parser, line)
-    assert event.client_ip == "10.0.0.1"
+    assert event.client_ip == "2001:db8::5"
+
+
+def test_a_trusted_proxy_logged_with_its_zone_is_still_trusted() -> None:
+    assert TrustedProxies(["fe80::/10"]).trusts("fe80::1%eth0")
