@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import errno
 import json
 import os
@@ -144,11 +143,13 @@ def write_page(path: Path, html: str) -> None:
     never wider.
 
     A new path or a regular file is replaced atomically (a temporary file renamed over it:
-    a reader never sees half a page). Anything else at ``path`` is written through, as a
-    shell's ``>`` would: renaming over a symbolic link would replace the link, and over a
-    device or a pipe (``/dev/stdout``, ``/dev/full``, a FIFO) would put a regular file in
-    place of the system's device node. A block device is refused: a page is never meant
-    for a disk, and writing one there would wreck what it holds.
+    a reader never sees half a page). A terminal, a pipe or a character device
+    (``/dev/stdout``, ``/dev/full``, a FIFO), or a symbolic link to one, is written through,
+    as a shell's ``>`` would: renaming over it would put a regular file in place of the
+    system's device node or link. Anything else is refused: a block device (a page never
+    belongs on a disk), and a symbolic link to a file or to nothing. The report runs as root
+    and its documented place is the service user's directory: following such a link would let
+    that user make root overwrite, or create, any file.
     """
     try:
         found = os.lstat(path)
@@ -156,8 +157,26 @@ def write_page(path: Path, html: str) -> None:
         found = None
     if found is None or stat.S_ISREG(found.st_mode):
         _replace(path, html)
-    else:
-        _write_through(path, html)
+        return
+    if stat.S_ISLNK(found.st_mode):
+        try:
+            target = os.stat(path).st_mode
+        except FileNotFoundError:
+            target = 0
+        if not _streams(target):
+            raise OSError(
+                errno.ELOOP,
+                "a symbolic link to a file or to nothing: give the file itself (a link is not "
+                "followed there)",
+            )
+    elif not _streams(found.st_mode):
+        raise OSError(errno.EINVAL, "not a file, a pipe or a character device")
+    _write_through(path, html)
+
+
+def _streams(mode: int) -> bool:
+    """A terminal, a character device or a pipe: written to as a stream, never replaced."""
+    return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
 
 
 def _replace(path: Path, html: str) -> None:
@@ -174,21 +193,12 @@ def _replace(path: Path, html: str) -> None:
 
 
 def _write_through(path: Path, html: str) -> None:
-    """Open ``path`` following a link (O_TRUNC does nothing to a device or a pipe)."""
-    with contextlib.suppress(FileNotFoundError):  # a dangling link: the page is its target
-        _refuse_block_device(os.stat(path).st_mode)  # before opening: opening has effects
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, PAGE_MODE)
+    """Open the stream at ``path`` (never creating anything) and write the page to it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC | os.O_NOCTTY)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        opened = os.fstat(fd).st_mode
-        _refuse_block_device(opened)  # the path may have changed since
-        if stat.S_ISREG(opened):  # a link's target gets the page's mode too
-            os.fchmod(fd, PAGE_MODE & ~_umask())
+        if not _streams(os.fstat(fd).st_mode):  # the path changed since it was looked at
+            raise OSError(errno.EINVAL, "not a pipe or a character device any more")
         handle.write(html)
-
-
-def _refuse_block_device(mode: int) -> None:
-    if stat.S_ISBLK(mode):
-        raise OSError(errno.EINVAL, "a block device: the page goes to a file, not a disk")
 
 
 def _umask() -> int:

@@ -158,13 +158,13 @@ class _Lookup:
         self.port = port
         self.done = threading.Event()
         self.answer: _AddressInfo = []
-        self.error: OSError | None = None
+        self.error: Exception | None = None
 
     def run(self) -> None:
         """Look the host up, keep the outcome, count the lookup as over."""
         try:
             self.answer = socket.getaddrinfo(self.host, self.port, 0, socket.SOCK_STREAM)
-        except OSError as failure:
+        except Exception as failure:  # handed to the attempt, as a call in its thread would
             self.error = failure
         finally:
             self.done.set()

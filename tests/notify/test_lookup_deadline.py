@@ -74,3 +74,12 @@ def test_webhook_attempts_end_at_their_deadline_then_fail_at_once_past_the_bound
     for attempt in refused:
         assert attempt["secs"] < 0.5, attempt
         assert "too many earlier lookups are still unanswered" in attempt["outcome"]
+
+
+def test_a_name_the_resolver_refuses_to_encode_fails_the_attempt_with_its_reason() -> None:
+    """A label over 63 characters: getaddrinfo raises UnicodeError, not OSError; the lookup's
+    thread must hand it back (it died with a traceback, and the attempt said 'no address')."""
+    from lwsyslog.notify.deadline import attempt_deadline, deadline_socket
+
+    with attempt_deadline(2.0), pytest.raises(UnicodeError, match="label"):
+        deadline_socket(("a" * 64 + ".example", 80), 1.0)

@@ -1,6 +1,6 @@
 """``lwsyslog report --html FILE`` writes the page into what FILE is: a regular file is
-replaced atomically, anything else (a link, a FIFO, a device) is written through and stays
-what it was, a block device is refused."""
+replaced atomically, a FIFO or a character device (or a link to one) is written through and
+stays what it was; a block device, and a link to a file or to nothing, are refused."""
 
 from __future__ import annotations
 
@@ -46,28 +46,43 @@ def test_a_regular_file_is_replaced_with_the_page_mode(
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
-def test_a_symlink_stays_and_its_target_gets_the_page(
-    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("dangling", [False, True])
+def test_a_symlink_to_a_file_or_to_nothing_is_refused_and_nothing_is_touched(
+    store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], dangling: bool
 ) -> None:
-    target = tmp_path / "pages" / "today.html"
-    target.parent.mkdir()
-    target.write_text("old")
-    target.chmod(0o666)
+    """Run as root in the service user's directory, following the link let that user make
+    root overwrite (and chmod) any file, or create one anywhere (review finding)."""
+    victim = tmp_path / "etc" / "shadow"
+    victim.parent.mkdir()
+    if not dangling:
+        victim.write_text("root:x:\n")
+        victim.chmod(0o644)
     link = tmp_path / "report.html"
-    link.symlink_to(target)
-    assert report_html(store, link) == 0
-    assert link.is_symlink() and os.readlink(link) == str(target)
-    assert target.read_text().startswith("<!DOCTYPE html>")
-    assert stat.S_IMODE(target.stat().st_mode) & ~PAGE_MODE == 0
+    link.symlink_to(victim)
+    assert report_html(store, link) == 1
+    assert f"{link}: a symbolic link to a file or to nothing" in capsys.readouterr().err
+    assert link.is_symlink() and os.readlink(link) == str(victim)
+    if dangling:
+        assert not victim.exists()
+    else:
+        assert victim.read_text() == "root:x:\n"
+        assert stat.S_IMODE(victim.stat().st_mode) == 0o644
 
 
-def test_a_dangling_symlink_creates_its_target(
+def test_a_symlink_to_a_fifo_is_written_through(
     store: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    target, link = tmp_path / "new.html", tmp_path / "report.html"
-    link.symlink_to(target)
+    fifo = tmp_path / "page.fifo"
+    os.mkfifo(fifo)
+    link = tmp_path / "stdout"
+    link.symlink_to(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
     assert report_html(store, link) == 0
-    assert link.is_symlink() and target.read_text().startswith("<!DOCTYPE html>")
+    reader.join(timeout=30)
+    assert received and received[0].startswith(b"<!DOCTYPE html>")
+    assert link.is_symlink()
 
 
 def test_a_fifo_is_written_through_and_stays_a_fifo(
@@ -114,5 +129,5 @@ def test_a_block_device_is_refused_unopened(
     # Major 240 is reserved for local use: nothing answers it, were it ever opened.
     os.mknod(disk, 0o600 | stat.S_IFBLK, os.makedev(240, 0))
     assert report_html(store, disk) == 1
-    assert f"{disk}: a block device" in capsys.readouterr().err
+    assert f"{disk}: not a file, a pipe or a character device" in capsys.readouterr().err
     assert stat.S_ISBLK(os.lstat(disk).st_mode)
