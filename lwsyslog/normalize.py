@@ -21,6 +21,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
 
 __all__ = [
+    "COPY_SEPARATOR",
     "DECODE_ROUNDS",
     "FLOODED_HEAD_CHARS",
     "MAX_DECODED_CHARS",
@@ -200,9 +201,15 @@ def _strip_comments(text: str) -> str:
     return head + text[end + 2 :]
 
 
+#: Between the two texts :func:`_without_comments` gives: a line break (no pattern spans it)
+#: and a character no rule reads as a separator or a word, so the second text's start is not
+#: a value's start (``?ls&x=/*a*/`` must not read as a newline, then the command ``ls``).
+COPY_SEPARATOR: Final = "\n\uffff"
+
+
 def _without_comments(text: str) -> str:
-    """The text with its SQL comments replaced, then, on a line of its own, the text with only
-    the comment marks replaced (the bodies kept).
+    """The text with its SQL comments replaced, then, after :data:`COPY_SEPARATOR`, the text
+    with only the comment marks replaced (the bodies kept).
 
     SQL reads ``union/*x*/select`` as ``union select``, but nothing else reads ``/* ... */``
     as a comment: ``a=/*&file=../../etc/passwd&b=*/`` gives an application both parameters
@@ -211,7 +218,7 @@ def _without_comments(text: str) -> str:
     stripped = _strip_comments(text)
     if stripped == text:
         return text
-    return f"{stripped}\n{text.replace('/*', ' ').replace('*/', ' ')}"
+    return f"{stripped}{COPY_SEPARATOR}{text.replace('/*', ' ').replace('*/', ' ')}"
 
 
 def decode(text: str, *, form: bool = False, shell: bool = False) -> str:

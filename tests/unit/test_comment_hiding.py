@@ -10,6 +10,7 @@ from lwsyslog.config import load_config
 from lwsyslog.events import Origin
 from lwsyslog.normalize import decode
 from lwsyslog.pipeline import Pipeline
+from lwsyslog.severity import Severity
 
 _HEAD = '203.0.113.5 - - [07/Dec/2026:10:00:00 +0000] "GET '
 
@@ -65,4 +66,24 @@ def test_sql_read_through_comments_is_still_found(pipeline: Pipeline, target: st
 def test_text_without_a_whole_comment_is_decoded_as_before() -> None:
     assert decode("/api/*/items") == "/api/*/items"
     assert decode("a /* b") == "a /* b"
-    assert decode("union/**/select") == "union select\nunion select"
+    assert decode("union/**/select") == "union select\n\uffffunion select"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/p?ls&x=/*a*/",
+        "/p?uname&x=/*a*/",
+        "/p?cat&x=/*c*/",
+        "/p?id&c=/*x*/",
+        "/p?set-cookie:a/*b*/",
+        "/search?glob=src/**/*.js&q=ls",
+    ],
+)
+def test_the_second_text_does_not_start_a_line_a_rule_reads(
+    pipeline: Pipeline, target: str
+) -> None:
+    """Joined by a bare newline, the field's first word read as a command or a header after a
+    line break: a critical command-injection-chain on '\\nid' (review finding)."""
+    result = pipeline.process(_line(target), Origin("false-flag", 1))
+    assert [f.rule_id for f in result.findings if f.severity.rank >= Severity.MEDIUM.rank] == []
