@@ -30,6 +30,7 @@ from lwsyslog.errors import ConfigError, FormatError
 from lwsyslog.formats.json_access import JSON_FIELDS
 from lwsyslog.formats.line_parser import IIS_FORMATS, JSON_FORMATS
 from lwsyslog.formats.logformat import BUILTIN_FORMATS, compile_logformat
+from lwsyslog.hostnames import host_shown
 from lwsyslog.notify.settings_parse import check_notify_table, parse_notify_settings
 from lwsyslog.settings import (
     AllowList,
@@ -432,7 +433,7 @@ def _hosts(data: Mapping[str, Any]) -> HostSettings:
         max_hosts=data.get("max_hosts", defaults.max_hosts),
         severity=Severity(data.get("severity", defaults.severity.value)),
         silent_after_secs_per_host={
-            str(host): float(secs)
+            host_shown(str(host)): float(secs)
             for host, secs in data.get("silent_after_secs_per_host", {}).items()
         },
     )

@@ -18,6 +18,7 @@ from lwsyslog.categories import CATEGORIES
 from lwsyslog.cli.argtypes import int_between
 from lwsyslog.cli.messages import say
 from lwsyslog.cli.table import Column, cell_width, clip, render_table
+from lwsyslog.hostnames import host_shown
 from lwsyslog.report.text import local_time
 from lwsyslog.severity import Severity
 from lwsyslog.store import (
@@ -165,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         client=args.client,
         rule=args.rule,
         category=args.category,
-        host=args.host,
+        host=host_shown(args.host) if args.host else args.host,
         min_severity=Severity(args.min_severity) if args.min_severity else None,
         limit=limit,
     )

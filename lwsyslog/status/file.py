@@ -19,7 +19,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from lwsyslog.hostnames import host_shown
 from lwsyslog.metrics.figures import Figures
+from lwsyslog.omprog.envelope import MAX_NAME_CHARS
 
 __all__ = [
     "STATUS_VERSION",
@@ -137,5 +139,9 @@ def saved_hosts(record: Mapping[str, Any] | None) -> dict[str, tuple[float, bool
             continue
         last = entry.get("last_line")
         if isinstance(last, int | float) and not isinstance(last, bool):
-            saved[str(host)] = (float(last), entry.get("silent") is True)
+            # An older program kept names raw: shown as the lines name them now.
+            saved[host_shown(str(host)[:MAX_NAME_CHARS])] = (
+                float(last),
+                entry.get("silent") is True,
+            )
     return saved

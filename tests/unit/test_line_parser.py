@@ -363,4 +363,4 @@ def test_fuzz_random_bytes_and_mutated_lines_never_raise() -> None:
 def test_a_syslog_header_host_shows_a_homoglyph_escaped(line: str) -> None:
     header = strip_syslog_header(line)
     assert header is not None
-    assert header.host == "web1.examp\\u04cfe.com"
+    assert header.host == "web1.examp%D3%8Fe.com"
