@@ -69,7 +69,9 @@ def test_line_breaks_survive_as_one_newline() -> None:
 def test_a_comment_of_any_length_is_one_space() -> None:
     # A padded comment no longer hides the keywords around it from the rules.
     assert decode("1 union/*" + "x" * 300 + "*/select").startswith("1 union select\n\uffff")
-    assert decode("a/* open */b /* never closed") == "a b /* never closed\n\uffffa open b never closed"
+    assert (
+        decode("a/* open */b /* never closed") == "a b /* never closed\n\uffffa open b never closed"
+    )
 
 
 def test_plus_is_a_space_only_in_form_data() -> None:
