@@ -15,6 +15,7 @@ name cannot hide text or pass for another.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 __all__ = ["char_escape", "sanitize", "truncate"]
 
@@ -25,7 +26,11 @@ _BLANK_OR_DISGUISING = (
     "\u0334-\u0338\u20d2-\u20d6\u20d8-\u20da\u20e5\u20e6\u20ea\u20eb"  # overlays
 )
 _COMBINING = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_DISGUISE = re.compile(f"[{_BLANK_OR_DISGUISING}]|(?<=[{_COMBINING}]{{2}})[{_COMBINING}]")
+# Two searches, each one C scan of a character class (one alternation with a look-behind cost
+# ten times as much on plain non-ASCII text), and the escapes made in one pass over the text.
+_BLANK: Final = re.compile(f"[{_BLANK_OR_DISGUISING}]")
+_STACK: Final = re.compile(f"[{_COMBINING}]{{3,}}")
+_IS_COMBINING: Final = re.compile(f"[{_COMBINING}]")
 
 
 def sanitize(text: str, max_chars: int | None = None) -> str:
@@ -33,17 +38,27 @@ def sanitize(text: str, max_chars: int | None = None) -> str:
     ``max_chars``."""
     if max_chars is not None and len(text) > max_chars:
         text = truncate(text, max_chars)
-    if text.isascii():
-        if text.isprintable() and "\\" not in text:
+    if text.isprintable() and "\\" not in text:
+        if text.isascii() or (_BLANK.search(text) is None and _STACK.search(text) is None):
             return text
+    if text.isascii():
         return "".join(_escape(char) for char in text)
-    if text.isprintable() and "\\" not in text and _DISGUISE.search(text) is None:
-        return text
-    return _DISGUISE.sub(_escape_match, "".join(_escape(char) for char in text))
+    return _escape_all(text)
 
 
-def _escape_match(match: re.Match[str]) -> str:
-    return char_escape(match.group())
+def _escape_all(text: str) -> str:
+    """Every character :func:`sanitize` escapes, escaped, in one pass."""
+    parts: list[str] = []
+    marks = 0  # combining marks in a row so far
+    for char in text:
+        if _IS_COMBINING.match(char):
+            marks += 1
+            hidden = marks > 2 or _BLANK.match(char) is not None
+            parts.append(char_escape(char) if hidden else char)
+            continue
+        marks = 0
+        parts.append(char_escape(char) if _BLANK.match(char) else _escape(char))
+    return "".join(parts)
 
 
 def truncate(text: str, max_chars: int) -> str:
