@@ -38,9 +38,12 @@ def sanitize(text: str, max_chars: int | None = None) -> str:
     ``max_chars``."""
     if max_chars is not None and len(text) > max_chars:
         text = truncate(text, max_chars)
-    if text.isprintable() and "\\" not in text:
-        if text.isascii() or (_BLANK.search(text) is None and _STACK.search(text) is None):
-            return text
+    if (
+        text.isprintable()
+        and "\\" not in text
+        and (text.isascii() or (_BLANK.search(text) is None and _STACK.search(text) is None))
+    ):
+        return text
     if text.isascii():
         return "".join(_escape(char) for char in text)
     return _escape_all(text)
