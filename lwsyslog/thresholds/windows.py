@@ -15,11 +15,14 @@ they are demoted, by a counting CLOCK (GCLOCK: each event adds one to a record's
 :data:`REFERENCE_MAX`, and the hand takes one off each time it passes; a key is demoted when
 the hand finds its count at zero; no reordering per event). So a flood of one-off keys,
 however large, evicts only its own kind and never a key with several events. A flood of keys
-that each send two events is protected too, and evicts an attacker's key that keeps sending
-once it brings enough keys within each of the attacker's gaps: measured with
-``WindowStore(10, 1000, ...)``, one attacker event per gap and 12 gaps, 350 two-event keys per
-gap (100 with a one-bit CLOCK), 325 three-event keys (100) and 225 four-event keys (100).
-Evictions are counted and reported
+that each send two or three events is protected too, and evicts an attacker's key that keeps
+sending once it brings enough keys within each of the attacker's gaps. Measured with
+``WindowStore(10, 1000, ...)``, one attacker event per gap and 12 gaps, the largest flood per
+gap that still lets the alert through, against a one-bit CLOCK (a count of at most 1): 350
+two-event keys (100), 325 three-event keys (100), 100 four-event keys (100); with 700 idle
+keys of 9 events each already held, 300 two-event keys (300). A higher cap lets idle busy
+keys outlive an active attacker (at 8: 175 with the idle keys) and lengthens the hand's
+longest sweep (at most cap + 1 turns). Evictions are counted and reported
 (:mod:`lwsyslog.thresholds.pressure`). Evicted keys
 are remembered as digests in a small Bloom filter (:class:`EvictedKeys`): a key that comes back
 after its probation record was evicted (an attacker whose requests are spaced out by a flood)
@@ -80,7 +83,7 @@ _FILTER_BITS_PER_KEY: Final = 16
 _FILTER_BYTES: Final = 2 * EVICTED_SPAN * _FILTER_BITS_PER_KEY // 8
 _MASK32: Final = 0xFFFFFFFF
 #: The most passes of the clock hand a key's events buy it before it is demoted.
-REFERENCE_MAX: Final = 8
+REFERENCE_MAX: Final = 3
 
 
 def record_bytes(depth: int, distinct: bool) -> int:

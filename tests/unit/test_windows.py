@@ -161,3 +161,22 @@ def test_keys_of_two_events_each_need_three_times_more_to_evict_a_client_that_ke
             for event in range(2):
                 _add(store, f"flood {gap} {n}", 6.0 * gap + 1 + event)
     assert any(hit is not None for hit in hits)
+
+
+def test_idle_busy_keys_do_not_outlive_a_client_that_keeps_sending() -> None:
+    """A higher cap on the count let yesterday's busy keys outlive an active attacker: with 700
+    idle keys of 9 events each held, 300 two-event keys per gap evicted it (review)."""
+    store = _store(depth=10, capacity=1000)
+    for key in range(700):
+        for event in range(9):
+            _add(store, f"idle {key}", -1000.0 + event)
+    hits = []
+    for gap in range(12):
+        hits.append(
+            store.add("attacker", 6.0 * gap, Origin("a", 1), needed=10, window_secs=600,
+                      cooldown_secs=300)
+        )  # fmt: skip
+        for n in range(300):
+            for event in range(2):
+                _add(store, f"flood {gap} {n}", 6.0 * gap + 1 + event)
+    assert any(hit is not None for hit in hits)
