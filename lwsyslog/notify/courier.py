@@ -123,8 +123,25 @@ class Courier:
         """How long until a message of this channel is due (capped)."""
         due = self.outbox.next_due(self.channel.name)
         if due is None:
+            if self._failing_since is not None:
+                self._nothing_left()
             return _IDLE_WAIT_SECS
         return max(0.0, min(due - self.clock(), _IDLE_WAIT_SECS))
+
+    def _nothing_left(self) -> None:
+        """A failing channel with no message left (each given up after ``max_age_secs``, or
+        dropped): nothing waits and nothing is tried, so it is no longer failing; the next
+        message's attempt says how it is."""
+        name = self.channel.name
+        assert self._failing_since is not None
+        self.report.warning(
+            f"notify: channel {name} has no message left to send (failing for "
+            f"{self.clock() - self._failing_since:.0f} s; the undelivered ones were given up)"
+        )
+        self._failing_since = None
+        self._last_error = ""
+        with self.stats.lock:
+            self.stats.channel(name).failing_since = 0.0
 
     def _failed(
         self, message_id: int, attempts: int, error: str, retry_after: float | None = None

@@ -256,11 +256,13 @@ class Notifier:
         self._manual_router().pump(self._clock())
 
     def deliver(self, limit: int = 1000) -> int:
-        """Attempt every due message of every channel now (at most ``limit``); how many."""
+        """Attempt every due message of every channel now (at most ``limit``); how many. Then,
+        as a courier thread does between attempts, each courier looks at what is still due."""
         done = 0
         for courier in self._manual_couriers():
             while done < limit and courier.deliver_one():
                 done += 1
+            courier.seconds_to_next()
         return done
 
     # --- internals ------------------------------------------------------------------------

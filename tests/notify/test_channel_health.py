@@ -5,6 +5,7 @@ sender processes, across a restart of the program."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,29 @@ def test_a_dead_mail_server_is_failing_from_its_first_failure_until_it_delivers_
         assert notify.stats.channels["mail"].failing_since == 0.0
         assert notify.channel_figures()["mail"].delivered == 1
         assert any("channel mail delivers again (failing for 420 s)" in x for x in report.lines)
+    finally:
+        notify.close()
+
+
+def test_a_channel_whose_last_message_was_given_up_is_no_longer_failing(
+    smtp: SmtpServer, receiver: WebhookReceiver, tmp_path: Path
+) -> None:
+    """Once max_age_secs gave its message up, nothing waited and nothing was tried, yet status
+    went on saying the channel failed and its notifications waited (review)."""
+    clock, report = FakeClock(T0), Recorder()
+    settings = replace(mail_and_hook(smtp, receiver, "mail"), max_age_secs=60.0)
+    notify = Notifier(settings, tmp_path / "outbox.db", clock=clock, report=report, start=False)
+    smtp.stop()
+    try:
+        notify.submit([make_alert(1)])
+        notify.pump()
+        assert notify.deliver() == 1
+        assert notify.stats.channels["mail"].failing_since == T0
+        clock.now = T0 + 120  # past max_age_secs: the router gives the message up
+        notify.pump()
+        notify.deliver()
+        assert notify.stats.channels["mail"].failing_since == 0.0
+        assert any("channel mail has no message left to send" in x for x in report.lines)
     finally:
         notify.close()
 
