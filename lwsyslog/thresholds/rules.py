@@ -170,10 +170,14 @@ class UrgentBurst(ThresholdRule):
 
 
 def _serious(finding: Finding) -> bool:
-    """A finding urgent-burst counts: medium or worse, or of a payload category."""
+    """A finding urgent-burst counts: medium or worse, or of a payload category, or a
+    scanner's (a PHP scanner's missing scripts: "Primary script unknown" in the error log,
+    which no missing-page rule of the access log sees)."""
     if finding.severity is not Severity.LOW:
         return True
-    return any(category in PAYLOAD_CATEGORIES for category in finding.categories)
+    return any(
+        category in PAYLOAD_CATEGORIES or category == "scanner" for category in finding.categories
+    )
 
 
 # Methods a client sends without credentials until the server asks for them (browsers, git,
