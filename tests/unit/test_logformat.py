@@ -148,7 +148,6 @@ def test_ipv6_server_names_keep_their_port_apart(server: str, vhost: str, port: 
         "192.0.2.1",
         "2001:db8::1",
         "::1",
-        "fe80::1%eth0",
         "crawl-66-249-66-1.googlebot.com",
         "localhost",
         "host_1.example.",
@@ -157,6 +156,11 @@ def test_ipv6_server_names_keep_their_port_apart(server: str, vhost: str, port: 
 def test_client_addresses_and_host_names_are_read_whole(client: str) -> None:
     line = f'{client} - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5'
     assert parse("common", line).client_ip == client
+
+
+def test_an_ipv6_zone_id_is_dropped_from_the_client() -> None:
+    line = 'fe80::1%eth0 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.1" 200 5'
+    assert parse("common", line).client_ip == "fe80::1"
 
 
 @pytest.mark.parametrize(
