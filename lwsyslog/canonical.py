@@ -11,13 +11,15 @@ pattern written for the path an exploit needs (``^/uploads/user$``) reads these 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
-__all__ = ["CANONICAL_FIELDS", "NO_CANONICAL", "canonical_fields", "canonical_paths"]
+__all__ = ["CANONICAL_FIELDS", "NO_CANONICAL", "apache_path", "canonical_fields", "servlet_path"]
 
 #: The fields that give an access event's decoded path and target as the server behind Apache
-#: sees them (:func:`canonical_paths`; ``""`` when that is the decoded field itself), each with
-#: the field a finding names in its place: the log shows no other.
+#: sees them (``canonical_*``: :func:`apache_path`, decoded) and as a servlet container behind
+#: it maps them (``servlet_*``: :func:`servlet_path` of that), ``""`` when that is the decoded
+#: field itself; each with the field a finding names in its place: the log shows no other.
 CANONICAL_FIELDS: Final = {
     "canonical_path": "path",
     "canonical_target": "target",
@@ -29,14 +31,63 @@ CANONICAL_FIELDS: Final = {
 #: :func:`canonical_fields` of a path the server sees as it is logged.
 NO_CANONICAL: Final = dict.fromkeys(CANONICAL_FIELDS, "")
 
+# An absolute request target's scheme and authority ("http://host"), which Apache takes off.
+_ABSOLUTE: Final = re.compile(r"[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
+# A Java path parameter (";jsessionid=1"), which servlet containers take off each segment.
+_PATH_PARAMETER: Final = re.compile(r";[^/]*")
 
-def canonical_fields(path: str, target: str) -> dict[str, str] | None:
-    """The text of each of :data:`CANONICAL_FIELDS` for a decoded ``path`` and the decoded
-    ``target`` it starts (the path, or the path, ``?`` and the query); ``None`` when every
-    one is ``""`` (a new dict otherwise)."""
-    apache, servlet = canonical_paths(path)
+
+def apache_path(path: str) -> str:
+    """The path of a request target as logged (``path``: undecoded) as Apache maps and
+    proxies it, ``""`` when that is ``path`` itself (most paths: one check of a few
+    substrings).
+
+    As ``ap_normalize_path`` with ``MergeSlashes On`` (the default): an absolute target's
+    scheme and host taken off, ``%2e`` read as the ``.`` it stands for (an unreserved
+    character), ``//`` merged, ``.`` segments removed and ``seg/..`` resolved, never above
+    the root (Apache refuses such a request: nothing is served). Nothing else is decoded:
+    ``..%2f`` and ``%252e%252e/`` reach the backend as they are, and a traversal there too.
+    """
+    if (
+        "//" not in path
+        and "/." not in path
+        and "%2e" not in path
+        and "%2E" not in path
+        and (path[:1] == "/" or _ABSOLUTE.match(path) is None)
+    ):
+        return ""
+    served = _resolved(_dotted(path))
+    return "" if served == path else served
+
+
+def servlet_path(path: str) -> str:
+    """An undecoded path as a servlet container (Tomcat, Jetty) maps it: each segment's
+    ``;parameters`` dropped, then ``.`` and ``..`` resolved (``/x/..;/y`` is ``/y``);
+    ``""`` when that is ``path`` itself."""
+    if ";" not in path:
+        return ""
+    mapped = _resolved(_dotted(_PATH_PARAMETER.sub("", path)))
+    return "" if mapped == path else mapped
+
+
+def canonical_fields(
+    raw: str, path: str, target: str, decode: Callable[[str], str] | None = None
+) -> dict[str, str] | None:
+    """The text of each of :data:`CANONICAL_FIELDS` for the path ``raw`` as logged, whose
+    decoded text is ``path``, starting the decoded ``target`` (the path, or the path, ``?``
+    and the query); ``decode`` decodes a path (``None``: ``raw`` needs no decoding).
+    ``None`` when every one is ``""`` (a new dict otherwise)."""
+    apache = apache_path(raw)
+    servlet = servlet_path(apache or raw)
     if not apache and not servlet:
         return None
+    if decode is not None:
+        apache = apache and decode(apache)
+        servlet = servlet and decode(servlet)
+    if apache == path:
+        apache = ""
+    if servlet in (path, apache):
+        servlet = ""
     rest = target[len(path) :]
     return {
         "canonical_path": apache,
@@ -46,39 +97,14 @@ def canonical_fields(path: str, target: str) -> dict[str, str] | None:
     }
 
 
-# An absolute request target's scheme and authority ("http://host"), which Apache takes off.
-_ABSOLUTE: Final = re.compile(r"[a-z][a-z0-9+.-]*://[^/]*", re.IGNORECASE)
-# A Java path parameter (";jsessionid=1"), which servlet containers take off each segment.
-_PATH_PARAMETER: Final = re.compile(r";[^/]*")
-
-
-def canonical_paths(path: str) -> tuple[str, str]:
-    """The decoded ``path`` as the server behind Apache sees it: ``(apache, servlet)``, each
-    ``""`` when it is ``path`` itself (most paths: one check of a few substrings).
-
-    Apache maps and proxies the path of an absolute target (``GET http://host/x``) with its
-    ``//`` merged, ``/./`` removed and ``seg/../`` resolved, while the log keeps the request
-    as sent: ``/mgmt//tm/util/bash`` reaches a backend as ``/mgmt/tm/util/bash``. ``servlet``
-    is that path with every segment's ``;parameters`` removed and resolved again, as Tomcat
-    and Jetty map it (``/x/..;/y`` is ``/y`` there); ``""`` when it is ``apache`` too. Going
-    above the root stays at the root (Apache refuses such a request: nothing is served).
-    """
-    if (
-        "//" not in path
-        and "/." not in path
-        and ";" not in path
-        and (path[:1] == "/" or _ABSOLUTE.match(path) is None)
-    ):
-        return "", ""
-    apache = _resolved(path)
-    servlet = _resolved(_PATH_PARAMETER.sub("", apache)) if ";" in apache else apache
-    return ("" if apache == path else apache), ("" if servlet in (apache, path) else servlet)
+def _dotted(path: str) -> str:
+    """``path`` with ``%2e`` read as ``.``."""
+    return path.replace("%2e", ".").replace("%2E", ".") if "%2" in path else path
 
 
 def _resolved(path: str) -> str:
     """``path`` without an absolute target's scheme and authority, with ``//`` merged and
-    ``.`` and ``..`` segments resolved (not above the root), as ``ap_normalize_path`` does
-    with ``MergeSlashes On`` (the default)."""
+    ``.`` and ``..`` segments resolved (not above the root)."""
     absolute = _ABSOLUTE.match(path)
     if absolute is not None:
         path = path[absolute.end() :] or "/"

@@ -377,7 +377,8 @@ def _canonical_getter(field: str) -> Callable[[Event], str]:
     def get(event: Event) -> str:
         target: str = getattr(event, "target", "")
         cut = target.find("?")
-        found = canonical_fields(target if cut < 0 else target[:cut], target)
+        path = target if cut < 0 else target[:cut]
+        found = canonical_fields(path, path, target)
         return "" if found is None else found[field]
 
     return get
@@ -477,8 +478,13 @@ class EventView:
     def _decode(self, field: str) -> str:
         event = self.event
         if field in CANONICAL_FIELDS and event.log == "access":
-            path = self.decoded("path")
-            self._decoded.update(canonical_fields(path, self.decoded("target")) or NO_CANONICAL)
+            # Apache resolves the path as sent (a "..%2f" is no ".." to it); the backend then
+            # decodes what it got.
+            target = event.target
+            cut = target.find("?")
+            raw = target if cut < 0 else target[:cut]
+            found = canonical_fields(raw, self.decoded("path"), self.decoded("target"), decode)
+            self._decoded.update(found or NO_CANONICAL)
             return self._decoded[field]
         if field in _TARGET_PARTS and event.log == "access":
             # Split the raw target first (an encoded "?" belongs to the path) and decode each

@@ -278,7 +278,8 @@ class _Source:
         """``found`` and what the canonical forms of the target ``lowered`` (a value with
         nothing to decode, lower-cased) give."""
         cut = lowered.find("?")
-        texts = canonical_fields(lowered if cut < 0 else lowered[:cut], lowered)
+        path = lowered if cut < 0 else lowered[:cut]
+        texts = canonical_fields(path, path, lowered)
         if texts is None:
             return found
         for field, selector in self._canonical:
