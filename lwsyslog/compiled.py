@@ -17,6 +17,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.events",
     "lwsyslog.timeparse",
     "lwsyslog.triage",
+    "lwsyslog.canonical",
     "lwsyslog.normalize",
     "lwsyslog.formats.plain_native",
     "lwsyslog.formats.line_parser",

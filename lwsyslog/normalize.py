@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from lwsyslog.canonical import CANONICAL_FIELDS, NO_CANONICAL, canonical_fields
 from lwsyslog.events import Event, reader
 from lwsyslog.flooded import FloodedText
 from lwsyslog.matching.linear import Regex, linear_search
@@ -321,7 +322,9 @@ def _empty(event: Event) -> str:
 
 
 #: The field names :class:`EventView` serves (``""`` when the event has no such field). For an
-#: error-log entry, ``path`` is the file path its message names, if any.
+#: error-log entry, ``path`` is the file path its message names, if any. The fields of
+#: :data:`~lwsyslog.canonical.CANONICAL_FIELDS` are an access event's path and target as the
+#: server behind Apache sees them (``""`` when that is the field as logged).
 TEXT_FIELDS: Final[frozenset[str]] = frozenset(
     {
         "target",
@@ -338,19 +341,20 @@ TEXT_FIELDS: Final[frozenset[str]] = frozenset(
         "message",
         "code",
         "module",
+        *CANONICAL_FIELDS,
     }
 )
 
 _PLAIN: Final = frozenset({"method", "protocol", "request_line", "code", "module"})
-_TARGET_PARTS: Final = frozenset({"target", "path", "query"})
+_TARGET_PARTS: Final = frozenset({"target", "path", "query", *CANONICAL_FIELDS})
 _ERROR_ONLY: Final = frozenset({"message", "code", "module"})
 
 
 def raw_source(log: str, field: str) -> str:
     """The event attribute ``field`` is read from on ``log`` events (``""``: none, the field is
     always empty there). Fields sharing a source are functions of its value: an access event's
-    ``path`` and ``query`` are cut from ``target``, an error entry's ``path`` is found in
-    ``message``."""
+    ``path``, ``query`` and canonical forms are cut from ``target``, an error entry's ``path``
+    is found in ``message``."""
     if field not in TEXT_FIELDS:
         raise KeyError(field)
     if field in _TARGET_PARTS:
@@ -367,9 +371,24 @@ def raw_getter(log: str, field: str) -> Callable[[Event], str]:
     source = raw_source(log, field)
     if not source:
         return _empty
+    if field in CANONICAL_FIELDS:
+        return _canonical_getter(field)
     if source != field:
         return operator.attrgetter(field) if log == "access" else _error_entry_path
     return reader(log, field)
+
+
+def _canonical_getter(field: str) -> Callable[[Event], str]:
+    """A canonical field of an access event as parsed: that form of its raw target."""
+
+    def get(event: Event) -> str:
+        target: str = getattr(event, "target", "")
+        cut = target.find("?")
+        path = target if cut < 0 else target[:cut]
+        found = canonical_fields(path, path, target)
+        return "" if found is None else found[field]
+
+    return get
 
 
 # The getters of each log type, for EventView: its event's log is known, no check per read.
@@ -438,7 +457,7 @@ class EventView:
         if field in _TARGET_PARTS and self.event.log == "access":
             text = (
                 _decode_url(raw, True)
-                if field == "target"
+                if field.endswith("target")
                 else decode(raw, form=field == "query", shell=True)
             )
         elif field == "referer":
@@ -465,6 +484,15 @@ class EventView:
 
     def _decode(self, field: str) -> str:
         event = self.event
+        if field in CANONICAL_FIELDS and event.log == "access":
+            # Apache resolves the path as sent (a "..%2f" is no ".." to it); the backend then
+            # decodes what it got.
+            target = event.target
+            cut = target.find("?")
+            raw = target if cut < 0 else target[:cut]
+            found = canonical_fields(raw, self.decoded("path"), self.decoded("target"), decode)
+            self._decoded.update(found or NO_CANONICAL)
+            return self._decoded[field]
         if field in _TARGET_PARTS and event.log == "access":
             # Split the raw target first (an encoded "?" belongs to the path) and decode each
             # part once: "target", "path" and "query" share the work.

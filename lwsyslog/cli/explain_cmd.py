@@ -44,6 +44,9 @@ _ERROR_FIELDS = (
     "referer",
 )
 _DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "headers", "message")
+# The decoded target as the server behind Apache sees it, when that differs (the rule pack
+# reads these forms, and a finding in one names the target or path with what it matched).
+_SERVED = (("canonical_target", "  served"), ("servlet_target", "  servlet"))
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -146,6 +149,11 @@ def _print_fields(event: AccessEvent | ErrorEvent, view: EventView) -> None:
             decoded = view.decoded(name)
             if decoded != value:
                 print(f"{'  decoded':<12} {sanitize(decoded, 300)}")
+        if name == "target":
+            for form, label in _SERVED:
+                served = view.decoded(form)
+                if served:
+                    print(f"{label:<12} {sanitize(served, 300)}")
 
 
 def _field(event: AccessEvent | ErrorEvent, view: EventView, name: str) -> object:
@@ -164,6 +172,8 @@ def _as_json(  # noqa: PLR0917
     names = _ACCESS_FIELDS if isinstance(event, AccessEvent) else _ERROR_FIELDS
     fields = {name: _field(event, view, name) for name in names}
     decoded = {name: view.decoded(name) for name in _DECODED_FIELDS if name in names}
+    if isinstance(event, AccessEvent):
+        decoded.update((form, view.decoded(form)) for form, _ in _SERVED if view.decoded(form))
     return {
         "log": event.log,
         "time": event.time,

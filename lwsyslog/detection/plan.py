@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Final, NamedTuple
 
+from lwsyslog.canonical import CANONICAL_FIELDS, canonical_fields
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event, reader
 from lwsyslog.matching.fold import fold
@@ -217,7 +218,8 @@ class _Unit:
         decoded_text = view.lower(self.field) if self.decoded is not None else ""
         if self.raw is None:
             assert self.decoded is not None
-            return self.decoded.select(decoded_text)
+            # A canonical field is empty on most lines: no scan of nothing then.
+            return self.decoded.select(decoded_text) if decoded_text else ()
         raw_text = fold(view.raw(self.field))
         if self.both is not None and raw_text == decoded_text:
             return self.both.select(raw_text)
@@ -236,13 +238,17 @@ class _Source:
         self.units = tuple(units)
         self.cache: dict[str, tuple[Selected, ...]] = {}
         self.get = self.cache.get
-        # The usual shape: the attribute's own text is all that is scanned. A value with
-        # nothing to decode is then its own decoded text, and (in ASCII) its case-folded raw
-        # text too: lower-cased once, scanned once for both forms, without the view.
-        only = self.units[0] if len(self.units) == 1 else None
+        # The usual shape: the attribute's own text is all that is scanned, besides the
+        # canonical forms of a target (empty on most lines). A value with nothing to decode
+        # is then its own decoded text, and (in ASCII) its case-folded raw text too:
+        # lower-cased once, scanned once for both forms, without the view.
+        main = next((unit for unit in self.units if unit.field == attribute), None)
+        others = [unit for unit in self.units if unit is not main]
         self._direct: _Selector | None = None
-        if only is not None and only.field == attribute:
-            self._direct = only.both or only.decoded or only.raw
+        self._canonical: tuple[tuple[str, _Selector], ...] = ()
+        if main is not None and all(unit.field in CANONICAL_FIELDS for unit in others):
+            self._direct = main.both or main.decoded or main.raw
+            self._canonical = tuple(_any_selector(unit) for unit in others)
 
     def fill(
         self, raw: str, event: Event, view: EventView | None
@@ -255,6 +261,8 @@ class _Source:
             lowered = raw.lower()
             slots = direct.select(lowered)
             found = self._confirmed(slots, _texts(self.attribute, lowered)) if slots else _NOTHING
+            if self._canonical:
+                found = self._canonical_found(lowered, found)
         else:
             if view is None:
                 view = EventView(event)
@@ -265,6 +273,22 @@ class _Source:
                 cache.clear()
             cache[raw] = found
         return found, view
+
+    def _canonical_found(self, lowered: str, found: tuple[Selected, ...]) -> tuple[Selected, ...]:
+        """``found`` and what the canonical forms of the target ``lowered`` (a value with
+        nothing to decode, lower-cased) give."""
+        cut = lowered.find("?")
+        path = lowered if cut < 0 else lowered[:cut]
+        texts = canonical_fields(path, path, lowered)
+        if texts is None:
+            return found
+        for field, selector in self._canonical:
+            text = texts[field]
+            if text:
+                slots = selector.select(text)
+                if slots:
+                    found += self._confirmed(slots, texts.__getitem__)
+        return found
 
     def scan(self, view: EventView, confirm: bool = True) -> tuple[Selected, ...]:
         """Scan the attribute's texts and confirm local signatures (on the decoded text);
@@ -328,8 +352,22 @@ def _texts(attribute: str, lowered: str) -> Callable[[str], str]:
 
 
 # Which text each field's literals are looked for in: the decoded target holds the decoded
-# path and query (split at the first "?"), so one scan serves all three.
-_SCANNED_IN = {"path": "target", "query": "target"}
+# path and query (split at the first "?"), so one scan serves all three; a canonical target
+# holds its path likewise.
+_SCANNED_IN = {
+    "path": "target",
+    "query": "target",
+    "canonical_path": "canonical_target",
+    "servlet_path": "servlet_target",
+}
+
+
+def _any_selector(unit: _Unit) -> tuple[str, _Selector]:
+    """A canonical unit's field and the selector that scans it for a value with nothing to
+    decode (its decoded and raw texts are one)."""
+    selector = unit.both or unit.decoded or unit.raw
+    assert selector is not None
+    return unit.field, selector
 
 
 class LogPlan:

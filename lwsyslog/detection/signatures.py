@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Literal, NamedTuple
 
+from lwsyslog.canonical import CANONICAL_FIELDS
 from lwsyslog.matching.literals import Requirement
 
 __all__ = ["SCANNED_FIELDS", "Candidate", "Form", "Signature"]
@@ -24,6 +25,7 @@ parsed (Apache's own escaping undone), case-folded: what Sigma rules match."""
 #: The text fields a signature can name.
 SCANNED_FIELDS = frozenset(
     {"target", "path", "query", "user_agent", "referer", "cookie", "headers", "user", "message"}
+    | CANONICAL_FIELDS.keys()
 )
 
 

@@ -5,6 +5,11 @@ built-in pattern rule: its literal requirement becomes one local signature per f
 detect stage's one scan per field selects it and confirms it on that field's text (the verdict
 cached with the text). :meth:`PackDetector.detect` only applies what the text cannot say (the
 request method) and makes the findings, which carry the rule's CVEs.
+
+A rule on ``path`` or ``target`` also reads that field as the server behind Apache sees it
+(:mod:`lwsyslog.canonical`: ``/mgmt//tm/`` is ``/mgmt/tm/`` there): one more signature per
+canonical field, whose finding names ``path`` or ``target`` with the fragment matched in the
+canonical form.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import AccessEvent, Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
-from lwsyslog.rulepack.pack import RulePack
+from lwsyslog.rulepack.pack import FORMS, RulePack, read_fields, shown_field
 from lwsyslog.rulepack.schema import PackRule, compiled_search
 from lwsyslog.rules.detector import FIELD_ORDER, MAX_FRAGMENT_CHARS
 from lwsyslog.settings import RuleSettings
@@ -31,6 +36,17 @@ __all__ = ["RULE_OPTIONS", "PackDetector", "pack_info"]
 RULE_OPTIONS: Mapping[str, Checker] = {"categories": category_list}
 _RANK = {field: rank for rank, field in enumerate(FIELD_ORDER)}
 _ACCESS = frozenset({"access"})
+
+
+# Each field's place among the forms of its field (0: the field as logged).
+_FORM = {name: place for names in FORMS.values() for place, name in enumerate(names)}
+
+
+def _rank(field: str) -> tuple[int, int]:
+    """A field's place among a rule's matches, as :meth:`PackDetector.explain` searches
+    them: the field as logged before its canonical forms, which a match in the logged text
+    makes needless to show."""
+    return _RANK.get(shown_field(field), len(FIELD_ORDER)), _FORM.get(field, 0)
 
 
 def pack_info(rule: PackRule) -> RuleInfo:
@@ -73,7 +89,7 @@ class PackDetector(Detector):
         self._signatures = tuple(
             Signature(owner, field, "decoded", rule.requirement, True)
             for owner, rule in enumerate(self._rules)
-            for field in rule.fields
+            for field in read_fields(rule)
         )
 
     def rules(self) -> Sequence[RuleInfo]:
@@ -112,11 +128,11 @@ class PackDetector(Detector):
         """A finding for each confirmed candidate whose method and status conditions hold."""
         if not candidates or not isinstance(event, AccessEvent):
             return []
-        best: dict[int, tuple[int, str, str]] = {}
+        best: dict[int, tuple[tuple[int, int], str, str]] = {}
         for owner, field, fragment in candidates:
             if fragment is None:
                 continue
-            rank = _RANK.get(field, len(FIELD_ORDER))
+            rank = _rank(field)
             seen = best.get(owner)
             if seen is None or rank < seen[0]:
                 best[owner] = (rank, field, fragment)
@@ -126,24 +142,25 @@ class PackDetector(Detector):
             if not rule.applies(event.method, event.status):
                 continue
             _, field, fragment = best[owner]
-            findings.append(_finding(rule, event, field, fragment))
+            findings.append(_finding(rule, event, shown_field(field), fragment))
         return findings
 
     def explain(
         self, event: Event, view: EventView, selected: Collection[int]
     ) -> list[RuleVerdict]:
-        """Every enabled rule's verdict, each field searched without the prefilter."""
+        """Every enabled rule's verdict, each field (and canonical form) searched without the
+        prefilter."""
         if not isinstance(event, AccessEvent):
             return []
         verdicts = []
         for owner, rule in enumerate(self._rules):
             field = fragment = ""
             if rule.applies(event.method, event.status):
-                for name in rule.fields:
+                for name in read_fields(rule):
                     text = view.lower(name)
                     found = rule.search.search(text) if text else None
                     if found is not None:
-                        field, fragment = name, found[:MAX_FRAGMENT_CHARS]
+                        field, fragment = shown_field(name), found[:MAX_FRAGMENT_CHARS]
                         break
             verdicts.append(RuleVerdict(rule.id, bool(field), field, fragment, owner in selected))
         return verdicts

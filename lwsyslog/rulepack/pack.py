@@ -22,6 +22,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
+from lwsyslog.canonical import CANONICAL_FIELDS
 from lwsyslog.detection.plan import strongest_clause
 from lwsyslog.errors import RuleError
 from lwsyslog.matching import dbcache
@@ -30,7 +31,15 @@ from lwsyslog.rulepack import stored
 from lwsyslog.rulepack.schema import PackRule, pack_bytes, pack_text, parse_pack
 from lwsyslog.rules.samples import AccessSample
 
-__all__ = ["SUFFIX", "RulePack", "builtin_dir", "match_sample"]
+__all__ = [
+    "FORMS",
+    "SUFFIX",
+    "RulePack",
+    "builtin_dir",
+    "match_sample",
+    "read_fields",
+    "shown_field",
+]
 
 SUFFIX = ".toml"
 
@@ -40,13 +49,32 @@ def builtin_dir() -> Path:
     return Path(str(resources.files("lwsyslog").joinpath("data/rulepack")))
 
 
+#: The fields a rule naming a field reads: the field itself, then its canonical forms.
+FORMS = {
+    "path": ("path", "canonical_path", "servlet_path"),
+    "target": ("target", "canonical_target", "servlet_target"),
+}
+
+
+def read_fields(rule: PackRule) -> tuple[str, ...]:
+    """Every field ``rule`` is searched on, in the order a verdict prefers them: each field
+    it names, and after a ``path`` or ``target`` the canonical forms of it."""
+    return tuple(name for field in rule.fields for name in FORMS.get(field, (field,)))
+
+
+def shown_field(field: str) -> str:
+    """The field a finding names for a match in ``field`` (a canonical form: its field)."""
+    return CANONICAL_FIELDS.get(field, field)
+
+
 def match_sample(rule: PackRule, sample: AccessSample) -> tuple[str, str] | None:
-    """``(field, fragment)`` when ``rule`` matches ``sample`` (no literal prefilter)."""
+    """``(field, fragment)`` when ``rule`` matches ``sample`` (no literal prefilter), the
+    field searched (a canonical form of a path or target: ``canonical_path``...)."""
     event = sample.to_event()
     if not rule.applies(event.method, event.status):
         return None
     view = EventView(event)
-    for field in rule.fields:
+    for field in read_fields(rule):
         text = view.lower(field)
         if text:
             fragment = rule.search.search(text)

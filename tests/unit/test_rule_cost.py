@@ -102,6 +102,13 @@ PLACES: dict[tuple[str, str], Place] = {
     for place in (
         Place("access", "target", lambda v: _access(target=f"/p/{v}?q={v[:64]}"), "/"),
         Place("access", "path", lambda v: _access(target=f"/{v}"), "/"),
+        # The path as the server behind Apache sees it: made by a "//" or a ";" before it.
+        Place("access", "canonical_target", lambda v: _access(target=f"//p/./{v}?q={v[:64]}"),
+              "/"),
+        Place("access", "canonical_path", lambda v: _access(target=f"//./{v}"), "/"),
+        Place("access", "servlet_target", lambda v: _access(target=f"/p;x=1/{v}?q={v[:64]}"),
+              "/"),
+        Place("access", "servlet_path", lambda v: _access(target=f"/p;x=1/{v}"), "/"),
         Place("access", "query", lambda v: _access(target=f"/search?q={v}"), "+"),
         Place("access", "cookie", lambda v: _access(cookie=v), " "),
         Place("access", "referer", lambda v: _access(referer=v), "/"),
