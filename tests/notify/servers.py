@@ -22,12 +22,33 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from lwsyslog.alerts import Alert
 from lwsyslog.deploy import certs
 from lwsyslog.events import Origin
+from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.webhook import DELIVERY_HEADER, verify_signature
 from lwsyslog.severity import Severity
 
 SMTP_USER = "lwsyslog"
 SMTP_PASSWORD = "s3cret-pass"
 WEBHOOK_SECRET = "0123456789abcdef-test-secret"
+
+
+class Recorder(StderrReporter):
+    """A reporter that keeps its lines (``level: message``) for the test to read."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def _write(self, level: str, message: str) -> None:
+        self.lines.append(f"{level}: {message}")
+
+
+class FakeClock:
+    """A clock the test sets by hand (``clock.now = ...``)."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def free_port() -> int:

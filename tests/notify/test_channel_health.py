@@ -12,7 +12,6 @@ import pytest
 
 from lwsyslog.metrics.figures import ChannelFigures
 from lwsyslog.notify.notifier import Notifier
-from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.notify.stats import NotifyStats
@@ -20,6 +19,8 @@ from tests.notify.servers import (
     SMTP_PASSWORD,
     SMTP_USER,
     WEBHOOK_SECRET,
+    FakeClock,
+    Recorder,
     SmtpServer,
     WebhookReceiver,
     make_alert,
@@ -28,22 +29,6 @@ from tests.notify.servers import (
 
 T0 = 1_800_000_000.0
 _ONE_BY_ONE = {"group_interval_secs": 0, "storm_clients": 0, "min_severity": "medium"}
-
-
-class Recorder(StderrReporter):
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def _write(self, level: str, message: str) -> None:
-        self.lines.append(f"{level}: {message}")
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from lwsyslog.notify.outbox import PendingMeta
 from lwsyslog.notify.settings import Policy, QuietHours
 from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
-from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, make_alert
+from tests.notify.servers import WEBHOOK_SECRET, FakeClock, WebhookReceiver, make_alert
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC).timestamp()  # a Monday noon, UTC
 _ids = count(1)
@@ -202,14 +202,6 @@ def test_a_storm_of_critical_alerts_is_a_bounded_number_of_immediate_summaries()
 
 
 # --- a whole notifier on a fake clock ------------------------------------------------------
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

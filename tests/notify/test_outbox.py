@@ -13,19 +13,10 @@ from lwsyslog.notify.inbox import inbox_dir
 from lwsyslog.notify.inbox_reader import InboxReader, InboxRecord
 from lwsyslog.notify.notifier import Notifier
 from lwsyslog.notify.outbox import OutboxError
-from lwsyslog.notify.reporter import StderrReporter
 from lwsyslog.notify.settings import NotifySettings
 from lwsyslog.notify.settings_parse import parse_notify_settings
 from lwsyslog.severity import Severity
-from tests.notify.servers import free_port, make_alert
-
-
-class Recorder(StderrReporter):
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def _write(self, level: str, message: str) -> None:
-        self.lines.append(f"{level}: {message}")
+from tests.notify.servers import Recorder, free_port, make_alert
 
 
 def settings(**top: object) -> NotifySettings:
