@@ -14,11 +14,8 @@ function, so ``bücher`` there matches the lines of ``bücher``.
 
 from __future__ import annotations
 
-import re
-
 __all__ = ["host_shown"]
 
-_PLAIN = re.compile(r"[A-Za-z0-9._:-]*")
 _PLAIN_CHAR = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-")
 # Names seen, as shown. A few web hosts in practice; bounded (names are at most 255
 # characters, at most 12 characters each once encoded) against a sender making up names.
@@ -31,7 +28,7 @@ def host_shown(name: str) -> str:
     shown = _SHOWN.get(name)
     if shown is not None:
         return shown
-    if _PLAIN.fullmatch(name):
+    if _PLAIN_CHAR.issuperset(name):
         shown = name
     else:
         shown = "".join(char if char in _PLAIN_CHAR else _percent(char) for char in name)
