@@ -391,9 +391,9 @@ class OmprogProgram:
         self.pipeline = pipeline
         self.config = config
         self.monitor.reconfigure(config)
-        # A held line comes again: the new pipeline processes it afresh (the guard drops
-        # what was already delivered).
-        self._held = None
+        # A held line stays held: its alerts moved to the new dispatcher's backlogs, so when
+        # rsyslog sends it again only their delivery is retried (processed afresh, with the
+        # new pipeline's empty cooldowns, it would raise them a second time).
 
     def seconds_to_stats(self) -> float:
         """How long the input wait may last: until the stats line is due, and at most

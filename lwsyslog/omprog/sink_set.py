@@ -23,7 +23,12 @@ def build_sinks(config: Config, options: Options, diagnostics: Diagnostics) -> l
     sinks: list[Sink] = []
     if config.messages_file_enabled:
         if config.messages_file_path:
-            sink = MessagesFileSink(config.messages_file_path, fsync=config.messages_file_fsync)
+            sink = MessagesFileSink(
+                config.messages_file_path,
+                fsync=config.messages_file_fsync,
+                # A line rsyslog sends again after a kill must not add a second alert line.
+                skip_written=True,
+            )
             _probe(sink, config, diagnostics)
             sinks.append(sink)
         else:
