@@ -56,7 +56,8 @@ certificate (extended key usage serverAuth) for the central rsyslog, one client 
 
 Every name and --days are checked before anything is written. Files are written into --dir
 (made 0700; keys 0600, certificates 0644, whatever the umask), each to a temporary file
-renamed into place once complete: a full disk leaves nothing half-written. Files that
+renamed into place once complete: a full disk leaves nothing half-written, and the
+temporary files a killed run left (.NAME.*.tmp) are removed by the next. Files that
 already exist there are kept, after checking that certificate and key belong together,
 unless --force; a key without its certificate gets a new certificate, an empty file left by
 a run that failed is replaced (an empty key beside its certificate is not), and a file
@@ -167,6 +168,8 @@ def _refuse_exposed(ca_key: Path) -> None:
 
 
 def _plan(cert: Path, key: Path, force: bool, *, ca: bool, name: str) -> certs.Plan:
+    for leftover in certs.remove_leftovers(cert.parent, [key.name, cert.name]):
+        print(f"note: removed {_path(leftover)}, left by a run that was stopped while writing")
     if force:
         return certs.Plan("make")
     found = certs.plan(cert, key, ca=ca, name=name)
