@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import stat
 from collections.abc import Callable
@@ -117,8 +118,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--days", type=_days, default=certs.CERT_DAYS, action=Once, metavar="N",
-        help="validity of each new host certificate in days, at most until 9999-12-31 "
-        f"(default: %(default)s; the CA: {certs.CA_DAYS})",
+        help="validity of each new host certificate in days, at most until the CA's end "
+        f"(default: %(default)s; a new CA: {certs.CA_DAYS})",
     )  # fmt: skip
     parser.add_argument(
         "--force", action="store_true",
@@ -189,7 +190,11 @@ def _site_ca(args: argparse.Namespace, directory: Path) -> certs.CertFiles:
     if plan.action == "keep":
         ca = _taken_ca(cert, key, args.ca_name)
         print(f"kept CA       {_path(ca.cert)}")
-    elif plan.action == "make-cert":
+        return ca
+    if args.server or args.webhost:  # refused before the new CA is written, not after
+        made_until = dt.datetime.now(dt.UTC) + dt.timedelta(days=certs.CA_DAYS)
+        certs.check_within_ca(args.days, cert, made_until)
+    if plan.action == "make-cert":
         _refuse_exposed(key)
         ca = certs.make_ca(directory, args.ca_name, key_type=args.key_type, keep_key=True)
         print(f"wrote CA      {_path(ca.cert)} (for the CA key already there)")

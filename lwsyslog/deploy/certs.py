@@ -47,10 +47,12 @@ __all__ = [
     "check_ca_name",
     "check_days",
     "check_name",
+    "check_within_ca",
     "existing",
     "make_ca",
     "make_cert",
     "max_days",
+    "not_after",
     "plan",
     "remove_leftovers",
 ]
@@ -73,6 +75,8 @@ CN_MAX = 64
 _NAME_RE = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _LAST_NOT_AFTER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 """The latest notAfter X.509 can encode (GeneralizedTime's year has four digits)."""
+_ENDDATE = re.compile(r"notAfter=([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4}) GMT")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MARGIN = dt.timedelta(hours=1)
 """Time between the check of ``days`` and openssl's signing, with room to spare."""
 # openssl 3 error lines: "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>"
@@ -190,6 +194,41 @@ def check_days(days: int, now: dt.datetime | None = None) -> None:
             f"a validity of {days} days is out of range: from 1 to {most} days (a certificate "
             "cannot be valid after 9999-12-31)"
         )
+
+
+def not_after(cert: Path) -> dt.datetime:
+    """The end of the validity of the certificate ``cert`` (UTC)."""
+    text = _openssl(["x509", "-in", str(cert), "-noout", "-enddate"], f"read {cert}")
+    found = _ENDDATE.search(text)
+    if found is None or found.group(1) not in _MONTHS:
+        raise CertError(f"cannot read the end of validity of {cert}: {text.strip()!r}")
+    month = _MONTHS.index(found.group(1)) + 1
+    day, hour, minute, second, year = (int(found.group(n)) for n in (2, 3, 4, 5, 6))
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+
+
+def check_within_ca(
+    days: int, ca_cert: Path, ca_end: dt.datetime | None = None, now: dt.datetime | None = None
+) -> None:
+    """Refuse a validity of ``days`` that would outlast the CA certificate ``ca_cert`` (which
+    ends at ``ca_end``, read from the file by default): a certificate is not valid past its
+    issuer, so the days past the CA's would only mislead whoever reads its end date."""
+    end = ca_end or not_after(ca_cert)
+    start = (now or dt.datetime.now(dt.UTC)) + _MARGIN
+    most = (end - start).days
+    if days <= most:
+        return
+    until = f"{end:%Y-%m-%d %H:%M} UTC"
+    if most < 1:
+        raise CertError(
+            f"the CA certificate {ca_cert} is valid only until {until}: it cannot sign a "
+            "certificate valid for a day; make a new CA and copy it to every host"
+        )
+    raise CertError(
+        f"a validity of {days} days would end on {start + dt.timedelta(days=days):%Y-%m-%d}, "
+        f"after the CA certificate {ca_cert} ends on {until}: a certificate is not valid "
+        f"past its CA; give at most {most} days (--days {most}), or make a new CA"
+    )
 
 
 def ca_paths(directory: Path, name: str) -> tuple[Path, Path]:
@@ -392,6 +431,7 @@ def make_cert(
     if kind not in ("server", "client"):
         raise CertError(f"unknown certificate kind {kind!r} (server or client)")
     check_days(days)
+    check_within_ca(days, ca.cert)
     _make_dir(directory)
     cert, key = cert_paths(directory, name)
     sans = ",".join(f"DNS:{n}" for n in dict.fromkeys((name, *alt_names)))
