@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lwsyslog.categories import CATEGORIES
-from lwsyslog.checks import MAX_SECS
+from lwsyslog.checks import MAX_INTEGER, MAX_SECS
 from lwsyslog.errors import ConfigError
 from lwsyslog.notify.apprise_send import import_apprise
 from lwsyslog.notify.settings import (
@@ -401,6 +401,8 @@ class _Reader:
         value = self.data.get(key, default)
         if not isinstance(value, int) or isinstance(value, bool):
             self.fail(key, f"expected an integer, got {_type_name(value)}")
+        if value > MAX_INTEGER and maximum is None:  # no key means more than TOML can hold
+            maximum = MAX_INTEGER
         if value < minimum or (maximum is not None and value > maximum):
             self.fail(key, f"must be {_range(minimum, maximum)}, got {value}")
         return value
