@@ -63,8 +63,7 @@ def test_a_notify_channel_integer_above_64_bits_is_refused(tmp_path: Path, key: 
     with pytest.raises(ConfigError) as caught:
         load_config([config])
     assert str(caught.value) == (
-        f"{config}:5 [notify.channels.w] key '{key}': must be between 0 and {MAX_INTEGER}, "
-        f"got {HUGE}"
+        f"{config}:5 [notify.channels.w] key '{key}': must be from 0 to {MAX_INTEGER}, got {HUGE}"
     )
 
 
