@@ -16,6 +16,7 @@ from lwsyslog.matching.linear import Regex, linear_search, re2_available
 
 __all__ = [
     "APACHE_LEVELS",
+    "MAX_INTEGER",
     "MAX_SECS",
     "Checker",
     "between",
@@ -58,25 +59,27 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+MAX_INTEGER = 2**63 - 1
+"""The largest integer a key takes: TOML's own limit (a signed 64-bit integer), which
+Python's reader does not enforce, and what SQLite and the C counters can hold."""
+
+
 def integer(minimum: int = 0) -> Checker:
-    """An integer of at least ``minimum``."""
-
-    def check(value: Any) -> str | None:
-        if not _is_int(value):
-            return f"expected an integer, got {type_name(value)}"
-        return None if value >= minimum else f"must be >= {minimum}, got {value}"
-
-    return check
+    """An integer from ``minimum`` to :data:`MAX_INTEGER`."""
+    return between(minimum, MAX_INTEGER)
 
 
 def between(minimum: int, maximum: int) -> Checker:
     """An integer from ``minimum`` to ``maximum``."""
 
     def check(value: Any) -> str | None:
-        problem = integer(minimum)(value)
-        if problem or value <= maximum:
-            return problem
-        return f"must be from {minimum} to {maximum}, got {value}"
+        if not _is_int(value):
+            return f"expected an integer, got {type_name(value)}"
+        if value < minimum:
+            return f"must be >= {minimum}, got {value}"
+        if value > maximum:
+            return f"must be from {minimum} to {maximum}, got {value}"
+        return None
 
     return check
 

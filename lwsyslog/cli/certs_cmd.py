@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import stat
 from collections.abc import Callable
@@ -56,7 +57,8 @@ certificate (extended key usage serverAuth) for the central rsyslog, one client 
 
 Every name and --days are checked before anything is written. Files are written into --dir
 (made 0700; keys 0600, certificates 0644, whatever the umask), each to a temporary file
-renamed into place once complete: a full disk leaves nothing half-written. Files that
+renamed into place once complete: a full disk leaves nothing half-written, and the
+temporary files a killed run left (.NAME.*.tmp) are removed by the next. Files that
 already exist there are kept, after checking that certificate and key belong together,
 unless --force; a key without its certificate gets a new certificate, an empty file left by
 a run that failed is replaced (an empty key beside its certificate is not), and a file
@@ -116,8 +118,8 @@ def register(subparsers: argparse._SubParsersAction[Any]) -> None:
     )  # fmt: skip
     parser.add_argument(
         "--days", type=_days, default=certs.CERT_DAYS, action=Once, metavar="N",
-        help="validity of each new host certificate in days, at most until 9999-12-31 "
-        f"(default: %(default)s; the CA: {certs.CA_DAYS})",
+        help="validity of each new host certificate in days, at most until the CA's end "
+        f"(default: %(default)s; a new CA: {certs.CA_DAYS})",
     )  # fmt: skip
     parser.add_argument(
         "--force", action="store_true",
@@ -167,6 +169,8 @@ def _refuse_exposed(ca_key: Path) -> None:
 
 
 def _plan(cert: Path, key: Path, force: bool, *, ca: bool, name: str) -> certs.Plan:
+    for leftover in certs.remove_leftovers(cert.parent, [key.name, cert.name]):
+        print(f"note: removed {_path(leftover)}, left by a run that was stopped while writing")
     if force:
         return certs.Plan("make")
     found = certs.plan(cert, key, ca=ca, name=name)
@@ -186,7 +190,11 @@ def _site_ca(args: argparse.Namespace, directory: Path) -> certs.CertFiles:
     if plan.action == "keep":
         ca = _taken_ca(cert, key, args.ca_name)
         print(f"kept CA       {_path(ca.cert)}")
-    elif plan.action == "make-cert":
+        return ca
+    if args.server or args.webhost:  # refused before the new CA is written, not after
+        made_until = dt.datetime.now(dt.UTC) + dt.timedelta(days=certs.CA_DAYS)
+        certs.check_within_ca(args.days, cert, made_until)
+    if plan.action == "make-cert":
         _refuse_exposed(key)
         ca = certs.make_ca(directory, args.ca_name, key_type=args.key_type, keep_key=True)
         print(f"wrote CA      {_path(ca.cert)} (for the CA key already there)")

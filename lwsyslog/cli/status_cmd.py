@@ -8,7 +8,7 @@ import os
 import time
 from pathlib import Path
 
-from lwsyslog.cli.argtypes import seconds
+from lwsyslog.cli.argtypes import int_between, seconds
 from lwsyslog.deploy.rsyslog_setup import DROPIN_NAMES
 from lwsyslog.omprog.options import DEFAULT_STATE_DIR
 from lwsyslog.status.check import Inputs, Limits, Role, evaluate
@@ -22,6 +22,8 @@ __all__ = ["EXIT_PROBLEM", "register", "run", "state_dir_unreadable"]
 
 EXIT_PROBLEM = 1
 _RSYSLOG_DIR = Path("/etc/rsyslog.d")
+#: More lines than any queue holds (rsyslog's queue sizes are 32-bit).
+_MAX_QUEUE = 2**31 - 1
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -102,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--max-queue",
-        type=int,
+        type=int_between(0, _MAX_QUEUE),
         default=10_000,
         metavar="LINES",
         help="more lines than this waiting in an lwsyslog queue is a problem "

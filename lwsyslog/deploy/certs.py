@@ -9,7 +9,9 @@ Private keys are written with mode 0600; certificates with 0644. openssl writes 
 output and this module writes the files itself: openssl 3.0 ignores a failed write (a full disk
 leaves an empty key and exit status 0), Python does not. Each file is written to a temporary
 file beside it (a key 0600 from its creation), synced, and renamed into place once complete, so
-a run that fails leaves no half-written file under the final name.
+a run that fails leaves no half-written file under the final name. A run killed before the
+rename leaves its temporary file (``.NAME.<16 hex digits>.tmp``); the writer holds a lock on it
+while it lives, and :func:`remove_leftovers` deletes the unlocked ones of a later run.
 """
 
 from __future__ import annotations
@@ -17,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno
+import fcntl
 import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,11 +47,14 @@ __all__ = [
     "check_ca_name",
     "check_days",
     "check_name",
+    "check_within_ca",
     "existing",
     "make_ca",
     "make_cert",
     "max_days",
+    "not_after",
     "plan",
+    "remove_leftovers",
 ]
 
 KeyType = Literal["ec", "rsa"]
@@ -69,12 +75,15 @@ CN_MAX = 64
 _NAME_RE = re.compile(r"^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9-]{1,63})*$")
 _LAST_NOT_AFTER = dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 """The latest notAfter X.509 can encode (GeneralizedTime's year has four digits)."""
+_ENDDATE = re.compile(r"notAfter=([A-Z][a-z]{2}) +(\d{1,2}) (\d\d):(\d\d):(\d\d) (\d{4}) GMT")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _MARGIN = dt.timedelta(hours=1)
 """Time between the check of ``days`` and openssl's signing, with room to spare."""
 # openssl 3 error lines: "<thread>:error:<code>:<library>:<function>:<reason>:<file>:<line>:<data>"
 _ERROR_LINE = re.compile(r"^[0-9A-F]+:error:[0-9A-F]+:[^:]*:[^:]*:([^:]*):[^:]*:\d+:(.*)$")
 # Progress lines openssl prints to stderr even when it fails: they are not the reason.
 _CHATTER = re.compile(r"^(Certificate request self-signature ok|Signature ok|subject=.*)$")
+_NOTHING_WRITTEN = ": nothing was written under that name"
 _IO_WORDS = {
     errno.ENOSPC: "no space left on device",
     errno.EDQUOT: "disk quota exceeded",
@@ -187,6 +196,41 @@ def check_days(days: int, now: dt.datetime | None = None) -> None:
         )
 
 
+def not_after(cert: Path) -> dt.datetime:
+    """The end of the validity of the certificate ``cert`` (UTC)."""
+    text = _openssl(["x509", "-in", str(cert), "-noout", "-enddate"], f"read {cert}")
+    found = _ENDDATE.search(text)
+    if found is None or found.group(1) not in _MONTHS:
+        raise CertError(f"cannot read the end of validity of {cert}: {text.strip()!r}")
+    month = _MONTHS.index(found.group(1)) + 1
+    day, hour, minute, second, year = (int(found.group(n)) for n in (2, 3, 4, 5, 6))
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
+
+
+def check_within_ca(
+    days: int, ca_cert: Path, ca_end: dt.datetime | None = None, now: dt.datetime | None = None
+) -> None:
+    """Refuse a validity of ``days`` that would outlast the CA certificate ``ca_cert`` (which
+    ends at ``ca_end``, read from the file by default): a certificate is not valid past its
+    issuer, so the days past the CA's would only mislead whoever reads its end date."""
+    end = ca_end or not_after(ca_cert)
+    start = (now or dt.datetime.now(dt.UTC)) + _MARGIN
+    most = (end - start).days
+    if days <= most:
+        return
+    until = f"{end:%Y-%m-%d %H:%M} UTC"
+    if most < 1:
+        raise CertError(
+            f"the CA certificate {ca_cert} is valid only until {until}: it cannot sign a "
+            "certificate valid for a day; make a new CA and copy it to every host"
+        )
+    raise CertError(
+        f"a validity of {days} days would end on {start + dt.timedelta(days=days):%Y-%m-%d}, "
+        f"after the CA certificate {ca_cert} ends on {until}: a certificate is not valid "
+        f"past its CA; give at most {most} days (--days {most}), or make a new CA"
+    )
+
+
 def ca_paths(directory: Path, name: str) -> tuple[Path, Path]:
     """Where :func:`make_ca` puts the certificate and key of the CA called ``name``."""
     stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "lwsyslog"
@@ -199,16 +243,73 @@ def cert_paths(directory: Path, name: str) -> tuple[Path, Path]:
     return directory / f"{stem}.crt", directory / f"{stem}.key"
 
 
+def _leftover_pattern(name: str) -> re.Pattern[str]:
+    """The temporary files of ``name`` this module writes (16 hex digits), and those of the
+    versions that used :func:`tempfile.mkstemp` (8 of its characters)."""
+    return re.compile(re.escape(f".{name}.") + r"(?:[0-9a-f]{16}|[a-z0-9_]{8})\.tmp")
+
+
+def remove_leftovers(directory: Path, names: Sequence[str]) -> list[Path]:
+    """Delete the temporary files of ``names`` that a run killed before renaming them into
+    place left in ``directory`` (a key's may hold a private key); the deleted ones.
+
+    Only regular files of this module's naming pattern go, never through a symbolic link,
+    and only when no process holds the lock a live writer keeps on its file (a run going on
+    beside this one keeps its files)."""
+    patterns = [_leftover_pattern(name) for name in names]
+    try:
+        with os.scandir(directory) as entries:
+            found = [e.name for e in entries if any(p.fullmatch(e.name) for p in patterns)]
+    except OSError:
+        return []  # no directory yet: nothing left over
+    removed: list[Path] = []
+    for name in sorted(found):
+        path = directory / name
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError:
+            continue  # a symbolic link (ELOOP), gone already, or not ours to read
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # its writer is alive
+            path.unlink()
+            removed.append(path)
+        except OSError:
+            continue
+        finally:
+            os.close(fd)
+    return removed
+
+
+def _create_temporary(path: Path) -> tuple[int, Path]:
+    """A new file beside ``path``, ``.NAME.<16 hex digits>.tmp`` (mode 0600, never through
+    a link), locked for as long as the descriptor is open: what :func:`remove_leftovers`
+    recognises and leaves alone while its writer lives."""
+    for _ in range(8):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(8)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileExistsError:
+            continue
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a new file nobody else has locked: never waits
+        return fd, tmp
+    raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
+
+
 @contextlib.contextmanager
 def _staged(path: Path, text: str, mode: int, what: str = "") -> Iterator[Path]:
     """``text`` in a temporary file beside ``path``, mode ``mode`` from its creation; the
     caller renames it into place with :func:`_install` or it is deleted on the way out.
     ``what`` names it in an error instead of ``path`` (a file never installed)."""
     try:
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        fd, tmp = _create_temporary(path)
     except OSError as exc:
         raise _io_error(exc, f"making a temporary file in {path.parent}") from exc
-    tmp = Path(name)
     try:
         try:
             os.fchmod(fd, mode)
@@ -216,18 +317,14 @@ def _staged(path: Path, text: str, mode: int, what: str = "") -> Iterator[Path]:
             while data:
                 data = data[os.write(fd, data) :]
             os.fsync(fd)  # an NFS server or a delayed allocation reports ENOSPC here
-        finally:
-            os.close(fd)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        doing = (
-            f"writing {what}" if what else f"writing {path}: nothing was written under that name"
-        )
-        raise _io_error(exc, doing) from exc
-    try:
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            doing = f"writing {what or path}" + ("" if what else _NOTHING_WRITTEN)
+            raise _io_error(exc, doing) from exc
         yield tmp
     finally:
         tmp.unlink(missing_ok=True)  # gone already once installed
+        os.close(fd)  # and its lock with it
 
 
 def _install(staged: Sequence[tuple[Path, Path]]) -> None:
@@ -334,6 +431,7 @@ def make_cert(
     if kind not in ("server", "client"):
         raise CertError(f"unknown certificate kind {kind!r} (server or client)")
     check_days(days)
+    check_within_ca(days, ca.cert)
     _make_dir(directory)
     cert, key = cert_paths(directory, name)
     sans = ",".join(f"DNS:{n}" for n in dict.fromkeys((name, *alt_names)))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from lwsyslog.config_budget import check_threshold_memory
 from lwsyslog.detection.engine import DetectEngine, Explanation
 from lwsyslog.detection.interface import Detector, RuleInfo
 from lwsyslog.detection.sources import SOURCES
@@ -95,7 +96,8 @@ def load_detection(config: Config, engine: str | None = None) -> Detection:
     process's, see :func:`~lwsyslog.matching.scanner.engine_name`). Raises
     :class:`~lwsyslog.errors.RuleError` when a rule cannot be loaded and
     :class:`~lwsyslog.errors.ConfigError` for a ``[rules.ID]`` table that names no loaded
-    rule or an option the rule does not take.
+    rule or an option the rule does not take, and for a source's threshold rule (a Sigma
+    correlation) that ``[alerts] memory_budget_bytes`` cannot hold beside the others.
     """
     detectors = [d for d in (source.load(config) for source in SOURCES) if d is not None]
     infos = [info for detector in detectors for info in detector.rules()]
@@ -103,6 +105,13 @@ def load_detection(config: Config, engine: str | None = None) -> Detection:
     for detector in detectors:
         own = {info.id for info in detector.rules()}
         detector.configure({rule_id: s for rule_id, s in settings.items() if rule_id in own})
+    check_threshold_memory(
+        config.thresholds,
+        config.memory_budget_bytes,
+        lambda path: config.location(*path),
+        extra=[pair for detector in detectors for pair in detector.thresholds()],
+        files={info.id: info.source for info in infos if info.kind == "threshold"},
+    )
     canonical = replace(config, rules=settings)
     return Detection(detectors, canonical, engine or _engine(config.detection_engine))
 

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lwsyslog.categories import CATEGORIES
-from lwsyslog.checks import MAX_SECS
+from lwsyslog.checks import MAX_INTEGER, MAX_SECS, between
 from lwsyslog.errors import ConfigError
 from lwsyslog.notify.apprise_send import import_apprise
 from lwsyslog.notify.settings import (
@@ -399,11 +399,10 @@ class _Reader:
 
     def integer(self, key: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
         value = self.data.get(key, default)
-        if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(key, f"expected an integer, got {_type_name(value)}")
-        if value < minimum or (maximum is not None and value > maximum):
-            self.fail(key, f"must be {_range(minimum, maximum)}, got {value}")
-        return value
+        problem = between(minimum, MAX_INTEGER if maximum is None else maximum)(value)
+        if problem:  # read as every other integer key's (lwsyslog.checks)
+            self.fail(key, problem)
+        return int(value)
 
     def number(
         self, key: str, default: float, *, minimum: float, maximum: float = MAX_SECS

@@ -7,6 +7,7 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+from lwsyslog.cli.argtypes import positive_int, seconds
 from lwsyslog.config import split_listen
 
 __all__ = ["DEFAULT_STATE_DIR", "Options", "build_parser", "parse_options"]
@@ -107,14 +108,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--stats-interval-secs",
-        type=float,
+        type=seconds,
         default=60.0,
         metavar="SECS",
         help="write a stats line to standard error this often (default: %(default)s)",
     )
     parser.add_argument(
         "--stats-every-lines",
-        type=int,
+        type=positive_int,
         default=100_000,
         metavar="N",
         help="and after every N lines (default: %(default)s)",
@@ -142,7 +143,7 @@ def parse_options(argv: Sequence[str] | None = None) -> Options:
         transactions=args.transactions,
         one_process=args.one_process,
         stats_interval_secs=max(args.stats_interval_secs, 0.1),
-        stats_every_lines=max(args.stats_every_lines, 1),
+        stats_every_lines=args.stats_every_lines,
         user=args.user,
         metrics_listen=args.metrics_listen,
     )
