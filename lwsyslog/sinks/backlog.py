@@ -5,6 +5,11 @@ up to ``max_memory`` in memory, then appended to a spool file (one JSON object p
 to ``max_disk_bytes``, then, and only then, the newest are dropped, counted and reported. The
 spool is read back in order as the memory empties, and truncated once read out. Without a
 spool directory (``lwsyslog scan``) the memory part is all there is.
+
+How far the spool was read back is kept beside it (``NAME.read``), so the next program (after
+a restart or a kill) starts where this one stopped, instead of giving the sink again every
+alert it already took from the spool. Alerts in memory when the program is killed are lost to
+this sink, as the memory part always was; the other sinks have them.
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ class Backlog:
         self._disk_bytes = 0
         self._disk_count = 0
         self._read_offset = 0
+        self._offset_file = None if spool is None else spool.with_name(spool.name + ".read")
         self.dropped = 0
         self.damaged = 0
         if spool is not None and spool.exists():
@@ -175,6 +181,21 @@ class Backlog:
         self._read_offset += cut + 1
         if self._disk_count <= 0:
             self._reset_spool()
+        else:
+            self._save_read_offset()
+
+    def _save_read_offset(self) -> None:
+        assert self._offset_file is not None
+        try:
+            fd = os.open(
+                self._offset_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600
+            )
+            try:
+                os.write(fd, b"%d\n" % self._read_offset)
+            finally:
+                os.close(fd)
+        except OSError:
+            pass  # the next program gives the sink this part again: a duplicate, not a loss
 
     def _reset_spool(self) -> None:
         self._disk_count = 0
@@ -183,6 +204,9 @@ class Backlog:
         if self._spool is not None:
             with contextlib.suppress(OSError):
                 os.truncate(self._spool, 0)
+        if self._offset_file is not None:
+            with contextlib.suppress(OSError):
+                self._offset_file.unlink(missing_ok=True)
 
     def _adopt(self, spool: Path) -> None:
         """A spool a previous run left: its alerts wait first."""
@@ -192,7 +216,23 @@ class Backlog:
             return
         complete = data[: data.rfind(b"\n") + 1]
         self._disk_bytes = len(complete)
-        self._disk_count = complete.count(b"\n")
+        self._read_offset = self._saved_read_offset(complete)
+        self._disk_count = complete.count(b"\n", self._read_offset)
         if len(complete) != len(data):
             self.damaged += 1
             os.truncate(spool, len(complete))
+        if not self._disk_count:
+            self._reset_spool()  # read out before the previous program stopped
+
+    def _saved_read_offset(self, complete: bytes) -> int:
+        """Where the previous program stopped reading ``complete`` (0 when unknown: a missing,
+        damaged or stale record, which must point at the start of a line inside the spool)."""
+        assert self._offset_file is not None
+        try:
+            text = self._offset_file.read_bytes()[:32]
+        except OSError:
+            return 0
+        offset = int(text) if text.strip().isdigit() else 0
+        if 0 < offset <= len(complete) and complete[offset - 1 : offset] == b"\n":
+            return offset
+        return 0
