@@ -268,6 +268,12 @@ class BruteForceSuccess(ThresholdRule):
     ``window_secs`` arm the client; a later authenticated success (an access line with a user
     name and a 2xx/3xx status) within the same window fires. The cooldown is the client's:
     many users behind one address logging in are one alert at most, not one per user.
+
+    A wrong Basic password is logged twice, a 401 in the access log and AH01617 in the error
+    log: the failures of each log are counted apart and the larger count decides, so a user's
+    three mistypes are three failures, not six, with both logs read, and an attacker's
+    guesses count as many in either. The default ``count`` (10, as ``auth-brute-force``) is
+    above what a person who forgot a password types; Hydra and its kind send tens.
     """
 
     id = "brute-force-success"
@@ -276,20 +282,22 @@ class BruteForceSuccess(ThresholdRule):
     self_counting = True
     standard_with_user = True
 
-    _failures: WindowStore
+    _failures: WindowStore  # the access log's
+    _error_failures: WindowStore  # the error log's
     _needed: int
     _window_secs: float
 
     def own_record_bytes(self, settings: ThresholdSettings) -> int:
-        return record_bytes(settings.count, False)  # the window of its failures
+        return 2 * record_bytes(settings.count, False)  # the windows of its failures, per log
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
         self._failures = WindowStore(settings.count, max_keys, origins)
+        self._error_failures = WindowStore(settings.count, max_keys, origins)
         self._needed = settings.count
         self._window_secs = settings.window_secs
 
     def evicted_keys(self) -> int:
-        return self._failures.evictions
+        return self._failures.evictions + self._error_failures.evictions
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
@@ -299,7 +307,8 @@ class BruteForceSuccess(ThresholdRule):
         key = client_key(client)
         if is_failed_login(observation):
             # Only recorded here: this rule decides its crossings itself.
-            self._failures.add(
+            store = self._error_failures if event.log == "error" else self._failures
+            store.add(
                 key,
                 event.time,
                 event.origin,
@@ -317,14 +326,23 @@ class BruteForceSuccess(ThresholdRule):
             and 200 <= event.status < 400
         ):
             return ()
-        failures = self._failures
-        oldest = failures.oldest_time(key)
-        if oldest is None or failures.count(key) < self._needed:
+        failures = max(
+            self._armed(self._failures, key, event.time),
+            self._armed(self._error_failures, key, event.time),
+        )
+        if not failures:
             return ()
-        if event.time - oldest > self._window_secs:
-            return ()
-        failures.clear(key)
-        return (WindowKey(key, count=self._needed + 1, client_ip=client, note=event.user),)
+        self._failures.clear(key)
+        self._error_failures.clear(key)
+        return (WindowKey(key, count=failures + 1, client_ip=client, note=event.user),)
+
+    def _armed(self, store: WindowStore, key: str, now: float) -> int:
+        """The failures ``store`` holds for ``key`` when they arm it at ``now`` (else 0)."""
+        oldest = store.oldest_time(key)
+        held = store.count(key)
+        if oldest is None or held < self._needed or now - oldest > self._window_secs:
+            return 0
+        return held
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (
