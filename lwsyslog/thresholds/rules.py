@@ -23,6 +23,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
+from lwsyslog.thresholds.echoes import RefererEchoes
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
@@ -154,19 +155,43 @@ class UrgentBurst(ThresholdRule):
     hotlink-protected gallery (403), an expired CSRF token, rate limits (429) or a WebDAV
     client's 405s and PROPFINDs are ordinary traffic, and the statuses that do mean something
     in numbers have rules of their own (``auth-brute-force``, the missing-page and 5xx rules).
+    A Referer echo of a page already counted (a results page's assets) counts once
+    (:mod:`lwsyslog.thresholds.echoes`).
     """
 
     id = "urgent-burst"
     categories = ()
     description = "burst of urgent events"
 
+    _echoes: RefererEchoes
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return RefererEchoes.record_bytes()
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._echoes = RefererEchoes(max_keys, settings.window_secs)
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         client = observation.client_ip
         findings = observation.findings
         if not client or not any(map(_serious, findings)):
             return ()
+        key = client_key(client)
+        if not _counts(self._echoes, key, observation):
+            return ()
         cats = tuple(sorted({c for f in findings for c in f.categories}))
-        return (WindowKey(client_key(client), categories=cats, client_ip=client),)
+        return (WindowKey(key, categories=cats, client_ip=client),)
+
+
+def _counts(echoes: RefererEchoes, key: str, observation: Observation) -> bool:
+    """Whether ``echoes`` lets the observation count (a Referer echo counts once)."""
+    event = observation.event
+    static = False
+    if isinstance(event, AccessEvent):
+        target = event.target
+        cut = target.find("?")
+        static = is_static_asset(target if cut < 0 else target[:cut])
+    return echoes.counts(key, event, observation.findings, static)
 
 
 def _serious(finding: Finding) -> bool:
@@ -216,18 +241,34 @@ class AuthBruteForce(ThresholdRule):
 
 
 class AttackRepeat(ThresholdRule):
-    """The same attack category again and again from one client: a campaign, not noise."""
+    """The same attack category again and again from one client: a campaign, not noise.
+
+    A line whose findings are all in its Referer, echoing a page the client already sent
+    (the assets of a search results page), counts once (:mod:`lwsyslog.thresholds.echoes`).
+    """
 
     id = "attack-repeat"
     categories = ()
     description = "repeated attacks"
 
+    _echoes: RefererEchoes
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return RefererEchoes.record_bytes()
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._echoes = RefererEchoes(max_keys, settings.window_secs)
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         if not observation.client_ip or not observation.findings:
             return ()
         seen = {c for f in observation.findings for c in f.categories if c in PAYLOAD_CATEGORIES}
+        if not seen:
+            return ()
         client = observation.client_ip
         key = client_key(client)
+        if not _counts(self._echoes, key, observation):
+            return ()
         return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
 
 
