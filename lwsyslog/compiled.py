@@ -30,6 +30,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.thresholds.keys",
     "lwsyslog.thresholds.tallies",
     "lwsyslog.thresholds.windows",
+    "lwsyslog.thresholds.echoes",
     "lwsyslog.thresholds.rules",
     "lwsyslog.thresholds.missing",
     "lwsyslog.thresholds.server_errors",

@@ -23,6 +23,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
+from lwsyslog.thresholds.echoes import RefererEchoes
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
@@ -154,19 +155,43 @@ class UrgentBurst(ThresholdRule):
     hotlink-protected gallery (403), an expired CSRF token, rate limits (429) or a WebDAV
     client's 405s and PROPFINDs are ordinary traffic, and the statuses that do mean something
     in numbers have rules of their own (``auth-brute-force``, the missing-page and 5xx rules).
+    A Referer echo of a page already counted (a results page's assets) counts once
+    (:mod:`lwsyslog.thresholds.echoes`).
     """
 
     id = "urgent-burst"
     categories = ()
     description = "burst of urgent events"
 
+    _echoes: RefererEchoes
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return RefererEchoes.record_bytes()
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._echoes = RefererEchoes(max_keys, settings.window_secs)
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         client = observation.client_ip
         findings = observation.findings
         if not client or not any(map(_serious, findings)):
             return ()
+        key = client_key(client)
+        if not _counts(self._echoes, key, observation):
+            return ()
         cats = tuple(sorted({c for f in findings for c in f.categories}))
-        return (WindowKey(client_key(client), categories=cats, client_ip=client),)
+        return (WindowKey(key, categories=cats, client_ip=client),)
+
+
+def _counts(echoes: RefererEchoes, key: str, observation: Observation) -> bool:
+    """Whether ``echoes`` lets the observation count (a Referer echo counts once)."""
+    event = observation.event
+    static = False
+    if isinstance(event, AccessEvent):
+        target = event.target
+        cut = target.find("?")
+        static = is_static_asset(target if cut < 0 else target[:cut])
+    return echoes.counts(key, event, observation.findings, static)
 
 
 def _serious(finding: Finding) -> bool:
@@ -216,18 +241,34 @@ class AuthBruteForce(ThresholdRule):
 
 
 class AttackRepeat(ThresholdRule):
-    """The same attack category again and again from one client: a campaign, not noise."""
+    """The same attack category again and again from one client: a campaign, not noise.
+
+    A line whose findings are all in its Referer, echoing a page the client already sent
+    (the assets of a search results page), counts once (:mod:`lwsyslog.thresholds.echoes`).
+    """
 
     id = "attack-repeat"
     categories = ()
     description = "repeated attacks"
 
+    _echoes: RefererEchoes
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return RefererEchoes.record_bytes()
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._echoes = RefererEchoes(max_keys, settings.window_secs)
+
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         if not observation.client_ip or not observation.findings:
             return ()
         seen = {c for f in observation.findings for c in f.categories if c in PAYLOAD_CATEGORIES}
+        if not seen:
+            return ()
         client = observation.client_ip
         key = client_key(client)
+        if not _counts(self._echoes, key, observation):
+            return ()
         return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
 
 
@@ -268,6 +309,12 @@ class BruteForceSuccess(ThresholdRule):
     ``window_secs`` arm the client; a later authenticated success (an access line with a user
     name and a 2xx/3xx status) within the same window fires. The cooldown is the client's:
     many users behind one address logging in are one alert at most, not one per user.
+
+    A wrong Basic password is logged twice, a 401 in the access log and AH01617 in the error
+    log: the failures of each log are counted apart and the larger count decides, so a user's
+    three mistypes are three failures, not six, with both logs read, and an attacker's
+    guesses count as many in either. The default ``count`` (10, as ``auth-brute-force``) is
+    above what a person who forgot a password types; Hydra and its kind send tens.
     """
 
     id = "brute-force-success"
@@ -276,20 +323,22 @@ class BruteForceSuccess(ThresholdRule):
     self_counting = True
     standard_with_user = True
 
-    _failures: WindowStore
+    _failures: WindowStore  # the access log's
+    _error_failures: WindowStore  # the error log's
     _needed: int
     _window_secs: float
 
     def own_record_bytes(self, settings: ThresholdSettings) -> int:
-        return record_bytes(settings.count, False)  # the window of its failures
+        return 2 * record_bytes(settings.count, False)  # the windows of its failures, per log
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
         self._failures = WindowStore(settings.count, max_keys, origins)
+        self._error_failures = WindowStore(settings.count, max_keys, origins)
         self._needed = settings.count
         self._window_secs = settings.window_secs
 
     def evicted_keys(self) -> int:
-        return self._failures.evictions
+        return self._failures.evictions + self._error_failures.evictions
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
@@ -299,7 +348,8 @@ class BruteForceSuccess(ThresholdRule):
         key = client_key(client)
         if is_failed_login(observation):
             # Only recorded here: this rule decides its crossings itself.
-            self._failures.add(
+            store = self._error_failures if event.log == "error" else self._failures
+            store.add(
                 key,
                 event.time,
                 event.origin,
@@ -317,14 +367,23 @@ class BruteForceSuccess(ThresholdRule):
             and 200 <= event.status < 400
         ):
             return ()
-        failures = self._failures
-        oldest = failures.oldest_time(key)
-        if oldest is None or failures.count(key) < self._needed:
+        failures = max(
+            self._armed(self._failures, key, event.time),
+            self._armed(self._error_failures, key, event.time),
+        )
+        if not failures:
             return ()
-        if event.time - oldest > self._window_secs:
-            return ()
-        failures.clear(key)
-        return (WindowKey(key, count=self._needed + 1, client_ip=client, note=event.user),)
+        self._failures.clear(key)
+        self._error_failures.clear(key)
+        return (WindowKey(key, count=failures + 1, client_ip=client, note=event.user),)
+
+    def _armed(self, store: WindowStore, key: str, now: float) -> int:
+        """The failures ``store`` holds for ``key`` when they arm it at ``now`` (else 0)."""
+        oldest = store.oldest_time(key)
+        held = store.count(key)
+        if oldest is None or held < self._needed or now - oldest > self._window_secs:
+            return 0
+        return held
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (

@@ -212,9 +212,9 @@ def test_a_likely_compromise_is_one_alert_per_client_not_one_per_user() -> None:
     for round_, user in enumerate(("alice", "bob", "carol")):
         base = round_ * 60
         lines += [
-            acc("203.0.113.201", base + n, "GET", "/intranet/", 401, "mallory") for n in range(5)
+            acc("203.0.113.201", base + n, "GET", "/intranet/", 401, "mallory") for n in range(12)
         ]
-        lines.append(acc("203.0.113.201", base + 10, "GET", "/intranet/", 200, user))
+        lines.append(acc("203.0.113.201", base + 15, "GET", "/intranet/", 200, user))
     assert rules_of(lines).count("brute-force-success") == 1
 
 
@@ -226,7 +226,7 @@ def test_hydra_against_basic_auth_is_still_a_brute_force_and_a_likely_compromise
 
 def test_failed_logins_then_a_success_without_the_challenges() -> None:
     lines = [acc("203.0.113.202", 0, "GET", "/private/", 401)]  # the challenge
-    lines += [acc("203.0.113.202", 1 + n, "GET", "/private/", 401, "admin") for n in range(5)]
+    lines += [acc("203.0.113.202", 1 + n, "GET", "/private/", 401, "admin") for n in range(12)]
     lines.append(acc("203.0.113.202", 30, "GET", "/private/", 200, "admin"))
     assert "brute-force-success" in rules_of(lines)
 
