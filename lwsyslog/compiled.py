@@ -31,6 +31,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.thresholds.tallies",
     "lwsyslog.thresholds.windows",
     "lwsyslog.thresholds.echoes",
+    "lwsyslog.thresholds.failures",
     "lwsyslog.thresholds.rules",
     "lwsyslog.thresholds.missing",
     "lwsyslog.thresholds.server_errors",

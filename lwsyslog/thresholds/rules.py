@@ -24,9 +24,10 @@ from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds.echoes import RefererEchoes
+from lwsyslog.thresholds.failures import LoginFailures
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
 from lwsyslog.thresholds.keys import client_key
-from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
+from lwsyslog.thresholds.windows import OriginTable
 
 __all__ = [
     "STATIC_NAMES",
@@ -228,16 +229,34 @@ def is_failed_login(observation: Observation) -> bool:
 
 class AuthBruteForce(ThresholdRule):
     """Repeated failed logins from one client (401s with a user name or to a POST, AH01617,
-    ...; not challenges, see :func:`is_challenge`)."""
+    ...; not challenges, see :func:`is_challenge`), each log's counted apart
+    (:mod:`lwsyslog.thresholds.failures`: a wrong Basic password is logged in both)."""
 
     id = "auth-brute-force"
     categories = ("brute-force",)
     description = "authentication brute force"
+    self_counting = True
+
+    _failures: LoginFailures
+
+    def own_record_bytes(self, settings: ThresholdSettings) -> int:
+        return LoginFailures.record_bytes(settings.count)
+
+    def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
+        self._failures = LoginFailures(settings.count, max_keys, origins, settings.window_secs)
+
+    def evicted_keys(self) -> int:
+        return self._failures.evictions
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
-        if observation.client_ip and is_failed_login(observation):
-            return (_client_key(observation.client_ip),)
-        return ()
+        event = observation.event
+        client = event.client_ip
+        if not client or event.time is None or not is_failed_login(observation):
+            return ()
+        failures = self._failures.add(client_key(client), event, event.time)
+        if not failures:
+            return ()
+        return (WindowKey(client_key(client), count=failures, client_ip=client),)
 
 
 class AttackRepeat(ThresholdRule):
@@ -310,11 +329,10 @@ class BruteForceSuccess(ThresholdRule):
     name and a 2xx/3xx status) within the same window fires. The cooldown is the client's:
     many users behind one address logging in are one alert at most, not one per user.
 
-    A wrong Basic password is logged twice, a 401 in the access log and AH01617 in the error
-    log: the failures of each log are counted apart and the larger count decides, so a user's
-    three mistypes are three failures, not six, with both logs read, and an attacker's
-    guesses count as many in either. The default ``count`` (10, as ``auth-brute-force``) is
-    above what a person who forgot a password types; Hydra and its kind send tens.
+    The failures of each log are counted apart (:mod:`lwsyslog.thresholds.failures`), so a
+    user's three mistypes are three failures, not six, with both logs read. The default
+    ``count`` (10, as ``auth-brute-force``) is above what a person who forgot a password
+    types; Hydra and its kind send tens.
     """
 
     id = "brute-force-success"
@@ -323,22 +341,16 @@ class BruteForceSuccess(ThresholdRule):
     self_counting = True
     standard_with_user = True
 
-    _failures: WindowStore  # the access log's
-    _error_failures: WindowStore  # the error log's
-    _needed: int
-    _window_secs: float
+    _failures: LoginFailures
 
     def own_record_bytes(self, settings: ThresholdSettings) -> int:
-        return 2 * record_bytes(settings.count, False)  # the windows of its failures, per log
+        return LoginFailures.record_bytes(settings.count)
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
-        self._failures = WindowStore(settings.count, max_keys, origins)
-        self._error_failures = WindowStore(settings.count, max_keys, origins)
-        self._needed = settings.count
-        self._window_secs = settings.window_secs
+        self._failures = LoginFailures(settings.count, max_keys, origins, settings.window_secs)
 
     def evicted_keys(self) -> int:
-        return self._failures.evictions + self._error_failures.evictions
+        return self._failures.evictions
 
     def keys(self, observation: Observation) -> Iterable[WindowKey]:
         event = observation.event
@@ -348,17 +360,7 @@ class BruteForceSuccess(ThresholdRule):
         key = client_key(client)
         if is_failed_login(observation):
             # Only recorded here: this rule decides its crossings itself.
-            store = self._error_failures if event.log == "error" else self._failures
-            store.add(
-                key,
-                event.time,
-                event.origin,
-                needed=self._needed + 1,  # never reached: the depth is the count
-                # Not for crossings (there are none): a failure this much earlier than the
-                # client's newest is a clock step, which forgets the older ones.
-                window_secs=self._window_secs,
-                cooldown_secs=0,
-            )
+            self._failures.add(key, event, event.time)
             return ()
         if not (
             isinstance(event, AccessEvent)
@@ -367,23 +369,11 @@ class BruteForceSuccess(ThresholdRule):
             and 200 <= event.status < 400
         ):
             return ()
-        failures = max(
-            self._armed(self._failures, key, event.time),
-            self._armed(self._error_failures, key, event.time),
-        )
+        failures = self._failures.armed(key, event.time)
         if not failures:
             return ()
         self._failures.clear(key)
-        self._error_failures.clear(key)
         return (WindowKey(key, count=failures + 1, client_ip=client, note=event.user),)
-
-    def _armed(self, store: WindowStore, key: str, now: float) -> int:
-        """The failures ``store`` holds for ``key`` when they arm it at ``now`` (else 0)."""
-        oldest = store.oldest_time(key)
-        held = store.count(key)
-        if oldest is None or held < self._needed or now - oldest > self._window_secs:
-            return 0
-        return held
 
     def message(self, key: WindowKey, count: int, window_secs: float) -> str:
         return (

@@ -68,3 +68,17 @@ def test_guesses_seen_only_in_the_error_log_still_arm_the_rule() -> None:
     lines = [mismatch("203.0.113.67", n, "admin") for n in range(12)]
     lines.append(acc("203.0.113.67", 20, "GET", "/private/", 200, "admin"))
     assert "brute-force-success" in rules_of(lines)
+
+
+def test_five_quick_mistypes_with_both_logs_are_not_a_brute_force() -> None:
+    """Five wrong passwords within a minute are ten lines with both logs: five failures."""
+    lines = wrong_then_right(5, error_log=True, gap=3.0)
+    assert rules_of(lines) == []
+
+
+@pytest.mark.parametrize("error_log", [False, True], ids=["access log", "both logs"])
+def test_a_guessing_run_is_one_brute_force_alert_whichever_logs_are_read(
+    *, error_log: bool
+) -> None:
+    lines = wrong_then_right(30, error_log=error_log, gap=0.5, client="203.0.113.67")[:-1]
+    assert rules_of(lines).count("auth-brute-force") == 1
