@@ -34,8 +34,8 @@ def client_warnings(
         if fmt is None or fmt.client_from:
             continue  # JSON, IIS (below), or a format that names a client
         message = (
-            f"access format {entry!r} logs no client address (no %a, %h, %{{c}}a or "
-            f"%{{X-Forwarded-For}}i): {_CONSEQUENCE}"
+            f"access format {entry!r} logs no client address (no %a, %h, %{{c}}a, %{{c}}h "
+            f"or %{{X-Forwarded-For}}i): {_CONSEQUENCE}"
         )
         if format_option:
             warnings.append(f"--format: {message}")

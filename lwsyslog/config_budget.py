@@ -28,7 +28,7 @@ __all__ = ["MIN_KEYS_PER_RULE", "check_threshold_memory"]
 
 MIN_KEYS_PER_RULE = 100
 """The fewest keys (clients, mostly) a rule must be able to hold: with fewer, any hundred
-visitors push an attacker's window out. The smallest budget (1 MiB) holds 160 with the
+visitors push an attacker's window out. The smallest budget (1 MiB) holds 149 with the
 defaults."""
 
 _Rules = Sequence[tuple[ThresholdRule, ThresholdSettings]]

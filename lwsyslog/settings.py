@@ -7,7 +7,7 @@ rules exist, so any module may import it without pulling in the loader or the ru
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,6 +115,11 @@ class RuleSettings:
     options: Mapping[str, Any] = field(default_factory=dict)
     where: Location = field(default_factory=Location, compare=False)
     lines: Mapping[str, int | None] = field(default_factory=dict, compare=False)
+
+    def categories_or(self, own: Sequence[str]) -> tuple[str, ...]:
+        """``[rules.ID] categories`` when set (pack and Sigma rules take it), else ``own``."""
+        chosen = self.options.get("categories")
+        return tuple(chosen) if chosen else tuple(own)
 
 
 _DEFAULT_RULE_SETTINGS = RuleSettings()

@@ -103,7 +103,8 @@ def run(args: argparse.Namespace) -> int:
     for item in matched:
         verdict = item.verdict
         info = pipeline.detection.info(verdict.rule_id)
-        categories = sanitize(",".join(info.categories)) if info else ""
+        own = config.rule_settings(verdict.rule_id).categories_or(info.categories) if info else ()
+        categories = sanitize(",".join(own))
         severity = info.severity if info else ""
         title = f" {info.description!r}" if info and item.source != "built-in" else ""
         note = "" if verdict.rule_id in kept else "  (suppressed by allow-list)"

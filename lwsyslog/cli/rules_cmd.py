@@ -54,7 +54,8 @@ def _row(info: RuleInfo, config: Config) -> dict[str, object]:
     return {
         "id": info.id,
         "kind": info.kind,
-        "categories": list(info.categories) or [_NO_CATEGORY[info.kind]],
+        "categories": list(config.rule_settings(info.id).categories_or(info.categories))
+        or [_NO_CATEGORY[info.kind]],
         "severity": severity.value,
         "enabled": info.enabled,
         "source": info.source,

@@ -116,3 +116,21 @@ def test_a_seconds_option_takes_only_a_sane_duration(
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {name}:" in err and "Traceback" not in err
+
+
+def test_rules_and_explain_show_the_categories_the_config_gives_a_pack_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The categories an operator gave a pack rule are those its alerts carry: shown so."""
+    config = tmp_path / "categories.toml"
+    config.write_text('[rules.exploit-citrix-bleed-probe]\ncategories = ["scanner"]\n')
+    assert main(["rules", "--json", "--config", str(config)]) == 0
+    rows = {row["id"]: row for row in map(json.loads, capsys.readouterr().out.splitlines())}
+    assert rows["exploit-citrix-bleed-probe"]["categories"] == ["scanner"]
+
+    line = (
+        '203.0.113.9 - - [23/Nov/2026:14:00:10 +0000] "GET /oauth/idp/.well-known/'
+        'openid-configuration HTTP/1.1" 200 512 "-" "curl/8.5"'
+    )
+    assert main(["explain", "--config", str(config), line]) == 0
+    assert "MATCH exploit-citrix-bleed-probe     [scanner] medium" in capsys.readouterr().out
