@@ -242,3 +242,30 @@ def test_a_view_serves_the_canonical_forms_decoded_and_empty_when_nothing_change
     assert encoded.lower("canonical_path") == "/images/../info.html"
     plain = EventView(AccessSample(target="/index.html?a=1").to_event())
     assert plain.lower("canonical_target") == plain.lower("servlet_path") == ""
+
+
+# CVE-2024-27198 with a path parameter before the ";.jsp": Tomcat drops both, so the servlet
+# form is the plain "/app/rest/users" and the trick shows only in the path as sent.
+TEAMCITY_BYPASSES = [
+    "/app;x=1/rest/users;.jsp",
+    "/app/rest;jsessionid=1/users/id:1;.jsp",
+    "/hax?jsp=/app;x=1/rest/users;.jsp",
+    "/hax?x=1&jsp=/app/rest/users;.jsp",
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("target", TEAMCITY_BYPASSES)
+def test_the_teamcity_jsp_bypass_is_found_with_a_path_parameter_before_it(
+    target: str, engine: str
+) -> None:
+    event = AccessSample(target=target, status=200).to_event()
+    findings = {f.rule_id: f for f in DETECTIONS[engine].detect(event, EventView(event))}
+    assert findings["exploit-teamcity-auth-bypass"].field == "target"
+
+
+@pytest.mark.parametrize("target", ["/app;jsessionid=1/rest/users", "/app/rest/users?q=a;.jsp"])
+def test_a_teamcity_rest_call_with_a_session_parameter_is_no_bypass(target: str) -> None:
+    event = AccessSample(target=target, status=200).to_event()
+    fired = {f.rule_id for f in DETECTIONS[ENGINES[-1]].detect(event, EventView(event))}
+    assert "exploit-teamcity-auth-bypass" not in fired
