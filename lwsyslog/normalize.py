@@ -27,6 +27,7 @@ __all__ = [
     "FLOODED_HEAD_CHARS",
     "MAX_DECODED_CHARS",
     "TEXT_FIELDS",
+    "VALUE_END",
     "EventView",
     "decode",
     "flooded_head",
@@ -206,6 +207,12 @@ def _strip_comments(text: str) -> str:
 #: and a character no rule reads as a separator or a word, so the second text's start is not
 #: a value's start (``?ls&x=/*a*/`` must not read as a newline, then the command ``ls``).
 COPY_SEPARATOR: Final = "\n\uffff"
+
+#: A pattern piece for the end of a value: the text's end or :data:`COPY_SEPARATOR`, where the
+#: comment-free text ends (``1 OR 1=1/*x*/``: SQL reads the value as ending after ``1=1``).
+#: ``$`` alone sees only the second text's end, whose comment bodies SQL never reads. The
+#: separator's own characters, not escapes: RE2 has no ``\\u``.
+VALUE_END: Final = f"(?:$|{COPY_SEPARATOR})"
 
 
 def _without_comments(text: str) -> str:

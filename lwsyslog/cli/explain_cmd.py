@@ -46,7 +46,11 @@ _ERROR_FIELDS = (
 _DECODED_FIELDS = ("target", "user_agent", "referer", "cookie", "headers", "message")
 # The decoded target as the server behind Apache sees it, when that differs (the rule pack
 # reads these forms, and a finding in one names the target or path with what it matched).
-_SERVED = (("canonical_target", "  served"), ("servlet_target", "  servlet"))
+_SERVED = (
+    ("canonical_target", "  served"),
+    ("servlet_target", "  servlet"),
+    ("traversal_target", "  traversal"),
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -10,14 +10,21 @@ A claim is read in the User-Agent without its invisible characters (:func:`visib
 ``Google\u200bbot`` shows as, and to a filter that drops format characters is, ``Googlebot``.
 The combined search also looks for those characters, so a User-Agent without them (every
 ASCII one) costs that one search still; only one that holds some is copied without them.
+
+A claim in look-alike letters (``\uff27\uff4f\uff4f\uff47\uff4c\uff45bot``, mathematical
+letters, a Cyrillic ``\u043e`` in ``G\u043e\u043eglebot``) reads as the crawler to a human and
+to no exact-match filter: a User-Agent not in ASCII is also read :func:`folded`, and a claim
+found only there is a :attr:`Crawler.disguised` one, fake without a lookup (no crawler writes
+its own name in other letters: such a User-Agent is made to mislead whoever reads it).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 
 from lwsyslog.matching.linear import Search, linear_search
@@ -30,6 +37,7 @@ __all__ = [
     "Catalog",
     "Crawler",
     "checked_address",
+    "folded",
     "under",
     "visible",
 ]
@@ -60,6 +68,20 @@ _INVISIBLE_ASTRAL = (
 INVISIBLE = f"[{_INVISIBLE_BMP}{_INVISIBLE_ASTRAL}]"
 #: Runs of invisible characters removed one by one, at most (see :func:`visible`).
 _MAX_INVISIBLE_RUNS = 64
+#: Characters of a User-Agent read by :func:`folded` (NFKC copies; a claim in look-alike
+#: letters further in is not read).
+_FOLDED_CHARS = 2048
+# Cyrillic and Greek letters drawn as Latin ones (Unicode's confusables for the letters of
+# crawler tokens), which NFKC leaves as they are; and the Latin script g and dotless i.
+_LOOKALIKES = str.maketrans(
+    "\u0430\u0441\u0435\u043e\u0440\u0445\u0443\u0456\u0458\u0455\u0501\u04bb\u051b\u051d\u04cf"
+    "\u0410\u0412\u0421\u0415\u041d\u0406\u0408\u041a\u041c\u041e\u0420\u0405\u0422\u0425\u0423\u04ae"
+    "\u03bf\u03b1\u03bd\u03b9\u03ba\u03c1\u03c4\u03c5"
+    "\u0391\u0392\u0395\u0396\u0397\u0399\u039a\u039c\u039d\u039f\u03a1\u03a4\u03a5\u03a7"
+    "\u0261\u0131",
+    # The Latin letters of those five lines, in order.
+    "aceopxyijsdhqwl" + "ABCEHIJKMOPSTXYY" + "oavikptu" + "ABEZHIKMNOPTYX" + "gi",
+)
 #: NAT64's well-known prefix (RFC 6052): its addresses carry an IPv4 address in their last
 #: 32 bits. (The local-use 64:ff9b:1::/48 may embed it elsewhere: those are not decoded.)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
@@ -72,6 +94,8 @@ class Crawler:
     name: str
     domains: tuple[str, ...]
     networks: tuple[Network, ...]
+    #: Claimed in look-alike letters only (:func:`folded`): fake wherever it comes from.
+    disguised: bool = False
 
     def owns_name(self, name: str) -> bool:
         """True when the DNS ``name`` is one of the crawler's domains or under one."""
@@ -103,6 +127,13 @@ def visible(text: str, *, found: str = "") -> str:
     # No browser sends this many; removing each run costs ``re`` a restart, so read it
     # without any non-ASCII character (a superset, removed at C speed) instead.
     return text.encode("ascii", "ignore").decode("ascii")
+
+
+def folded(text: str) -> str:
+    """``text`` (its first 2,048 characters) as a human reads it: NFKC (fullwidth and
+    mathematical letters, ligatures) and Cyrillic and Greek letters drawn as Latin ones
+    as those. Linear: one normalisation and one translation."""
+    return unicodedata.normalize("NFKC", text[:_FOLDED_CHARS]).translate(_LOOKALIKES)
 
 
 def _has_astral(text: str) -> bool:
@@ -155,6 +186,8 @@ class Catalog:
             )
             for spec in specs
         )
+        #: Each crawler as claimed in look-alike letters only (same order).
+        self.disguised = tuple(replace(crawler, disguised=True) for crawler in self.crawlers)
         self.domains = tuple(dict.fromkeys(d for c in self.crawlers for d in c.domains))
         # Linear in the User-Agent whatever a user's pattern (RE2; re only for a pattern RE2
         # cannot compile): the User-Agent is the attacker's, up to a whole line long.
@@ -191,16 +224,30 @@ class Catalog:
     def _search(self, user_agent: str) -> Crawler | None:
         find = self._any
         found = "" if find is None else find(user_agent)
-        if found is None:
+        if found is None and user_agent.isascii():
+            return None  # most User-Agents: one search
+        shown = visible(user_agent, found=found or "")
+        if shown is user_agent:
+            candidate = found is not None
+        else:
+            candidate = find is None or find(shown) is not None
+        if candidate:
+            index = self._first(shown)
+            if index is not None:
+                return self.crawlers[index]
+        if shown.isascii():
             return None
-        shown = visible(user_agent, found=found)
-        if shown is not user_agent:
-            if find is not None and find(shown) is None:
-                return None
-            user_agent = shown
-        for crawler, search in zip(self.crawlers, self._searches, strict=True):
+        lookalike = folded(shown)
+        if find is not None and find(lookalike) is None:
+            return None
+        index = self._first(lookalike)
+        return None if index is None else self.disguised[index]
+
+    def _first(self, user_agent: str) -> int | None:
+        """The place of the first crawler ``user_agent`` claims, if any."""
+        for index, search in enumerate(self._searches):
             if search(user_agent) is not None:
-                return crawler
+                return index
         return None
 
     def wanted(self, name: str) -> bool:

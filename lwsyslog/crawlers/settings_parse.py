@@ -91,14 +91,16 @@ def _check_samples(specs: list[CrawlerSpec], where: list[tuple[str, Location]]) 
     changed key by key) that no longer reads a real crawler's User-Agent fails here, not as a
     silent gap (or takes the claims of a crawler listed before it)."""
     catalog = Catalog(specs)
-    for spec, crawler, (crawler_id, place) in zip(specs, catalog.crawlers, where, strict=True):
+    for spec, crawler, disguised, (crawler_id, place) in zip(
+        specs, catalog.crawlers, catalog.disguised, where, strict=True
+    ):
         for key, samples, wanted in (
             ("must_match", spec.must_match, True),
             ("must_not_match", spec.must_not_match, False),
         ):
             for sample in samples:
                 found = catalog.claimed(sample)
-                if (found is crawler) is wanted:
+                if (found is crawler or found is disguised) is wanted:
                     continue
                 claims = f"claims {found.name}" if found is not None else "claims no crawler"
                 raise ConfigError(

@@ -62,6 +62,10 @@ def judge(crawler: Crawler, address: Address | None, lookup: Lookup) -> tuple[Ve
     """The verdict on ``address`` claiming to be ``crawler``, and for a fake the reason."""
     if lookup.outcome is Outcome.SKIPPED or address is None:
         return Verdict.UNDETERMINED, ""
+    if crawler.disguised:
+        return Verdict.FAKE, (
+            f"its User-Agent writes {crawler.name} in look-alike characters, which no crawler does"
+        )
     if crawler.networks and crawler.owns_address(address):
         return Verdict.VERIFIED, ""
     if not crawler.domains:

@@ -177,8 +177,8 @@ class CrawlerWatch:
             self.skipped += 1
             self.cache.put(key, address, Lookup(Outcome.SKIPPED), now + settings.cache_ttl_secs)
             return
-        if not crawler.domains or crawler.owns_address(address):
-            # Decided by the published ranges alone: no DNS.
+        if crawler.disguised or not crawler.domains or crawler.owns_address(address):
+            # Decided by the claim or the published ranges alone: no DNS.
             entry = self.cache.put(
                 key, address, Lookup(Outcome.NOT_ASKED), now + settings.negative_ttl_secs
             )

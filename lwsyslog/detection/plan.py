@@ -359,6 +359,7 @@ _SCANNED_IN = {
     "query": "target",
     "canonical_path": "canonical_target",
     "servlet_path": "servlet_target",
+    "traversal_path": "traversal_target",
 }
 
 

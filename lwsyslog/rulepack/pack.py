@@ -51,8 +51,8 @@ def builtin_dir() -> Path:
 
 #: The fields a rule naming a field reads: the field itself, then its canonical forms.
 FORMS = {
-    "path": ("path", "canonical_path", "servlet_path"),
-    "target": ("target", "canonical_target", "servlet_target"),
+    "path": ("path", "canonical_path", "servlet_path", "traversal_path"),
+    "target": ("target", "canonical_target", "servlet_target", "traversal_target"),
 }
 
 

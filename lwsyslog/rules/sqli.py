@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from lwsyslog.matching.linear import Regex, verified_search
+from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
@@ -33,7 +34,7 @@ _BLANK_GATE = " \n" + "".join(map(chr, [*range(1, 9), *range(14, 28)]))
 # committee" in a search is English); or nothing, the value ending there (a fuzzing list's
 # "' UNION SELECT").
 _SELECTED = (
-    rf"(?:{_S}*(?:$|[&;]|-?\d|[(*@`]|['\"][^'\"]*['\"])|{_S}+(?:null|distinct|all|top|case)\b"
+    rf"(?:{_S}*(?:{_END}|[&;]|-?\d|[(*@`]|['\"][^'\"]*['\"])|{_S}+(?:null|distinct|all|top|case)\b"
     rf"|{_S}+[a-z_][\w.$]*{_S}*(?:[(,)]|\|\||\bfrom\b|\binto\b|--|#|/\*|;))"
 )
 
@@ -74,6 +75,9 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=%5Cx27UNION%20SELECT&page=1"),
         AccessSample(target="/item.php?id=%5cNUNION%20SELECT%201,2"),
         AccessSample(target="/item.php?id=1%5CNunion%23a%0Aselect%23b%0Anull"),
+        # The value ends after SELECT in the comment-free text (a fuzzing list's "' UNION
+        # SELECT" behind a comment).
+        AccessSample(target="/item.php?id=1/*a*/UNION/*b*/SELECT/*c*/"),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
@@ -84,6 +88,7 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=union+select%22+menu"),
         AccessSample(target="/search?q=nunion+select+1,2"),
         AccessSample(target="/wiki/NUnion%20Select%20committee"),
+        AccessSample(target="/search?q=union/*a*/select/*b*/committee"),
     )
 
 
@@ -173,7 +178,7 @@ class SqliBlindProbe(PatternRule):
         r"|\(\s*-?\d+\s*(?:=|<>|!=|<|>)\s*-?\d+\s*\)\s*[*/+-]\s*\d"
         # BETWEEN on literals, ending the value (sqlmap: "AND 9227 BETWEEN 9227 AND 9227").
         rf"|(?:\b|\d)(?:and|or|xor|where|having|when){_S}+-?\d+{_S}+(?:not{_S}+)?between"
-        rf"{_S}+-?\d+{_S}+and{_S}+-?\d+{_S}*(?:$|[&);#]|--|/\*)"
+        rf"{_S}+-?\d+{_S}+and{_S}+-?\d+{_S}*(?:{_END}|[&);#]|--|/\*)"
         # GREATEST/LEAST of literals compared with one (sqlmap: "AND GREATEST(9227,9226)=9227").
         rf"|\b(?:greatest|least){_S}*\({_S}*-?\d+{_S}*,{_S}*-?\d+{_S}*\){_S}*"
         r"(?:=|<>|!=|<=?|>=?)\s*-?\d"
@@ -210,6 +215,7 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/item.php?id=1%20AND%20GREATEST(9227,9226)=9227"),
         AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227--%20-"),
         AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227&x=1"),
+        AccessSample(target="/item.php?id=1%20AND%209227%20BETWEEN%209227%20AND%209227/*x*/"),
     )
     must_not_match = (
         AccessSample(target="/search?q=ages+5+and+6+years"),
@@ -224,6 +230,7 @@ class SqliBlindProbe(PatternRule):
         AccessSample(target="/scores?q=won+4-1+and+drew+2-2"),
         AccessSample(target="/search?q=kids+5+and+6+between+3+and+4+years"),
         AccessSample(target="/search?q=greatest+(2+hits)+%3D+3+cds"),
+        AccessSample(target="/search?q=kids+or+5+between+3+and+4/*x*/+years"),
     )
 
 
@@ -248,9 +255,9 @@ class SqliQuoteBreakout(PatternRule):
     # A comment right after the quote (``admin'--``); after a space, only a comment that holds
     # no word: "Believin' -- Journey" is a song title.
     pattern = Regex(
-        r"['\"`]\)*--(?:\s|-|$)"
+        rf"['\"`]\)*--(?:\s|-|&|{_END})"
         r"|['\"`]\s*\)*\s*(?:"
-        r"--(?:$|-|\s+(?:$|[^\sa-z]))|#\s*$|;\s*--"
+        rf"--(?:$|-|&|\s+(?:$|[^\sa-z]))|#\s*(?:{_END}|&)|;\s*--"
         r"|(?:having|union|order\s+by\s+\d|group\s+by|procedure\s+analyse|rlike|regexp|waitfor)\b"
         # SELECT and what SQL needs after it: not a quoted word ("select" element).
         r"|select(?:\s*(?:-?\d|[(*@])|\s+(?:null\b|top\s+\d)"
@@ -258,13 +265,13 @@ class SqliQuoteBreakout(PatternRule):
         r"|\(\s*select\s+(?:top\s+\d|distinct\b|null\b|\d|\*|[\w.$]+\s*\()"
         r"|is\s+(?:not\s+)?null\s*(?:--|#|;|/\*)"
         # A number after AND/OR must be SQL's, not a length: "6' or 8' fence" is feet.
-        r"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:-?\d+(?:\.\d+)?(?:\s*[-+*/%]\s*\d+)*\s*(?:[=<>!)]|--|#|;|$|&"
+        rf"|(?:and|or|xor|&&|\|\|)\s*\(*\s*(?:-?\d+(?:\.\d+)?(?:\s*[-+*/%]\s*\d+)*\s*(?:[=<>!)]|--|#|;|{_END}|&"
         r"|\b(?:and|or|xor|is|between|like|rlike|regexp|in|limit|order|group|union|div|mod)\b)"
         r"|not\b|exists|select|substr|mid|ascii|char|length|"
         r"sleep|benchmark|if\s*\(|isnull\s*\(|case\b|true\b|false\b|null\b|@@|0x"
         r"|['\"]['\"]|['\"]\w*['\"]?\s*\)*\s*(?:=|<>|!=|<=?|>=?|like\b)"
-        r"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\d*\s*(?:$|&)"
-        r"|[a-z_]\w*\s*(?:--[\s-]*|#\s*)(?:$|&)))"
+        rf"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\d*\s*(?:{_END}|&)"
+        rf"|[a-z_]\w*\s*(?:--[\s-]*|#\s*)(?:{_END}|&)))"
     )
     gate = "'\"`"
     must_match = (
@@ -290,6 +297,12 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/login?u=admin%27%20or%20%271"),
         AccessSample(target="/login?u=%27%20or%20id%20--%20-"),
         AccessSample(target="/p?id=1%27%20IS%20NOT%20NULL--%20-"),
+        # A whole value ended by a SQL comment: the comment-free text ends there.
+        AccessSample(target="/login?u=admin%27%23/*x*/"),
+        AccessSample(target="/login?u=admin%27%20or%20%27/*x*/"),
+        AccessSample(target="/login?u=admin%27--&p=x"),
+        AccessSample(target="/login?u=admin%27%20--&p=x"),
+        AccessSample(target="/login?u=admin%27%23&p=x"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -311,6 +324,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/search?q=The+%27Best%27+--+and+worst"),
         AccessSample(target="/search?q=%27undefined%27+is+not+null+error"),
         AccessSample(target="/search?q=%27tom%27+or+jerry+--+cartoon"),
+        AccessSample(target="/search?q=admin%27%23/*x*/tag"),
+        AccessSample(target="/search?q=it%27s/*x*/"),
     )
 
 
@@ -325,7 +340,7 @@ class SqliTimeBlind(PatternRule):
     fields = PAYLOAD_FIELDS
     # The number of seconds (or rounds) ends the argument: "sleep (5 hours)" is a search.
     pattern = Regex(
-        r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d+(?:\.\d+)?\s*(?:[-+*/),]|$)|\(\s*select)"
+        r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d+(?:\.\d+)?\s*(?:[-+*/),]|{_END})|\(\s*select)"
         r"|\bwaitfor\s+delay\s*['\"]"
         r"|dbms_pipe\s*\.\s*receive_message\s*\("
     )

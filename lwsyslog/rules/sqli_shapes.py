@@ -5,6 +5,7 @@ operator and a quote (login bypasses)."""
 from __future__ import annotations
 
 from lwsyslog.matching.linear import Regex
+from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.rules.sqli import _S
@@ -31,7 +32,7 @@ _STATEMENT = (
     r"|identified|with|rename)\b"
     r"|(?:grant|revoke)\s+(?:all|select|insert|update|delete|execute|connect|resource|dba"
     r"|create)\b[\w, ]*\b(?:to|from)\b"
-    r"|exec(?:ute)?\s+(?:master\s*\.|xp_|sp_|@|\()|declare\s+@|shutdown\s*(?:with\b|--|;|$))"
+    rf"|exec(?:ute)?\s+(?:master\s*\.|xp_|sp_|@|\()|declare\s+@|shutdown\s*(?:with\b|--|;|{_END}))"
 )
 
 
@@ -50,7 +51,7 @@ class SqliStackedQuery(PatternRule):
         rf"|update{_S}+\w+{_S}+set|truncate{_S}+table|exec(?:ute)?{_S}*(?:xp_|sp_|master\.|\()"
         # TRUNCATE without TABLE names one table and ends the statement; COPY ... PROGRAM
         # runs a command (PostgreSQL); ALTER USER/ROLE changes a password.
-        rf"|truncate{_S}+[\w.$\[\]`\"]+{_S}*(?:$|[;&#]|--)"
+        rf"|truncate{_S}+[\w.$\[\]`\"]+{_S}*(?:{_END}|[;&#]|--)"
         rf"|copy{_S}+[\w.$\"]+(?:{_S}*\([^)]*\))?{_S}+(?:from|to){_S}+(?:program|stdin|stdout|['\"])"
         rf"|alter{_S}+(?:user|role|login|table|database){_S}+[\w.$\[\]`\"]+{_S}+"
         r"(?:with|set|add|drop|rename|identified|password|owner|modify|alter)\b"
@@ -74,6 +75,7 @@ class SqliStackedQuery(PatternRule):
         AccessSample(target="/p?id=1%27;--a%0Adeclare--b%0A@q%20varchar(99)"),
         AccessSample(target="/p?id=1;COPY%20cmd%20FROM%20PROGRAM%20%27id%27"),
         AccessSample(target="/p?id=1;TRUNCATE%20users"),
+        AccessSample(target="/p?id=1;TRUNCATE%20users/*x*/"),
         AccessSample(target="/p?id=1;ALTER%20USER%20postgres%20WITH%20PASSWORD%20%27x%27"),
     )
     must_not_match = (
@@ -83,6 +85,7 @@ class SqliStackedQuery(PatternRule):
         AccessSample(target="/search?q=pick+one;+select+the+best+answer"),
         AccessSample(target="/notes?text=done;%23todo%0Aselect+the+best%0Adrop+it"),
         AccessSample(target="/notes?text=done;+truncate+long+lines"),
+        AccessSample(target="/notes?text=done;+truncate+lines/*x*/+first"),
         AccessSample(target="/notes?text=ok;+copy+the+files+from+usb"),
         AccessSample(target="/notes?text=ok;+alter+table+layout+to+fit"),
     )
@@ -179,7 +182,7 @@ class SqliLeadingCondition(PatternRule):
         r"(?:^|=)\s*(?:(?:or|and|xor)\s|\|\||&&)\s*\(*\s*(?:[a-z_]\w*\s*(?:=|<>|!=|<=?|>=?)"
         r"\s*\(*\s*['\"]?\w|(?:isnull|ifnull|nullif|sleep|benchmark|ascii|substr(?:ing)?|mid"
         r"|length|char|exists)\s*\()"
-        r"|(?:^|=)\s*-\d+\s+(?:or|\|\|)\s+\d+\s*(?:$|&|--|#)"
+        rf"|(?:^|=)\s*-\d+\s+(?:or|\|\|)\s+\d+\s*(?:{_END}|&|--|#)"
     )
     must_match = (
         AccessSample(target="/p?q=%20OR%20x%3Dx--"),
@@ -188,6 +191,7 @@ class SqliLeadingCondition(PatternRule):
         AccessSample(target="/p?id=and%20user%3D'admin"),
         AccessSample(target="/p?id=-1%20or%201"),
         AccessSample(target="/p?id=-1%20OR%201--%20-&x=2"),
+        AccessSample(target="/p?id=-1/*x*/or/*x*/1"),
     )
     must_not_match = (
         AccessSample(target="/search?q=or+maybe+not"),
@@ -200,6 +204,7 @@ class SqliLeadingCondition(PatternRule):
         AccessSample(target="/search?q=1+or+2+players"),
         AccessSample(target="/search?q=-1+or+1+which+is+larger"),
         AccessSample(target="/search?q=-1+or+1.5+stars"),
+        AccessSample(target="/search?q=-1/*x*/or/*x*/1+which+is+larger"),
     )
 
 
@@ -221,7 +226,7 @@ class SqliQuoteOperator(PatternRule):
     fields = ("query", "cookie")
     pattern = Regex(
         r"(?:^|=)\s*(?P<frag>['\"]\s*(?:[=*^|]|\|\||-\s*\d+|\+\s*\d*\s*\+?)\s*"
-        r"(?:['\"]\s*(?:--[\s-]*|#)?|--[\s-]*|#))\s*(?:$|&)"
+        rf"(?:['\"]\s*(?:--[\s-]*|#)?|--[\s-]*|#))\s*(?:{_END}|&)"
     )
     gate = "'\""
     must_match = (
@@ -231,6 +236,8 @@ class SqliQuoteOperator(PatternRule):
         AccessSample(target="/login?u=%27%2B0%2B%27"),
         AccessSample(target="/login?u=%22%3D%22"),
         AccessSample(target="/login?u=%27%7C%7C%27"),
+        AccessSample(target="/login?u=%27%3D%27/*x*/"),
+        AccessSample(target="/login?u=%27/*x*/-0--%20-/*y*/"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%27%3D%27+sign+meaning"),
@@ -239,4 +246,5 @@ class SqliQuoteOperator(PatternRule):
         AccessSample(target="/search?q=a%27%3D%27b"),
         AccessSample(target="/search?q=%27%2B%27+operator"),
         AccessSample(target="/rating?stars=%27*%27+(one)"),
+        AccessSample(target="/search?q=%27%3D%27/*x*/+sign"),
     )

@@ -175,14 +175,50 @@ def test_every_shipped_crawler_ships_samples_read_as_its_own(tmp_path: Path) -> 
     entries = shipped()
     catalog = full_catalog(tmp_path)
     by_name = {crawler.name: crawler for crawler in catalog.crawlers}
+    disguised = {crawler.name: crawler for crawler in catalog.disguised}
     assert len(by_name) == len(entries)
     for crawler_id, entry in entries.items():
         assert len(entry["must_match"]) >= 2 and len(entry["must_not_match"]) >= 2, crawler_id
         crawler = by_name[entry["name"]]
         for sample in entry["must_match"]:
-            assert catalog.claimed(sample) is crawler, (crawler_id, sample)
+            # Claimed in ASCII, or in look-alike letters only (and then a disguised claim).
+            own = disguised[entry["name"]] if not sample.isascii() else crawler
+            claimed = catalog.claimed(sample)
+            assert claimed is crawler or claimed is own, (crawler_id, sample)
         for sample in entry["must_not_match"]:
-            assert catalog.claimed(sample) is not crawler, (crawler_id, sample)
+            claimed = catalog.claimed(sample)
+            assert claimed is None or claimed.name != crawler.name, (crawler_id, sample)
+
+
+#: Googlebot's token in look-alike letters, each from its own address with no reverse name.
+LOOKALIKES = {
+    "45.79.3.1": "Mozilla/5.0 (compatible; \uff27\uff4f\uff4f\uff47\uff4c\uff45"
+    "\uff42\uff4f\uff54/2.1)",
+    "45.79.3.2": "Mozilla/5.0 (compatible; G\u043e\u043eglebot/2.1)",
+    "45.79.3.3": "Mozilla/5.0 (compatible; \U0001d406\U0001d428\U0001d428\U0001d420\U0001d425"
+    "\U0001d41e\U0001d41b\U0001d428\U0001d42d/2.1)",
+    # Apache's escaping of the fullwidth "G" (UTF-8 bytes), undone by the parser.
+    "45.79.3.4": "Mozilla/5.0 (compatible; \\xef\\xbc\\xa7oogle\u200bbot/2.1)",
+    # From Googlebot's own address: no crawler writes its name in other letters.
+    REAL: "Mozilla/5.0 (compatible; Goo\u0261lebot/2.1)",
+}
+
+
+def test_a_crawler_named_in_look_alike_letters_is_a_fake_claim_without_a_lookup(
+    tmp_path: Path, dns_server: LocalDns
+) -> None:
+    lines = [access_line(ip, ua) for ip, ua in LOOKALIKES.items()]
+    alerts = run(crawler_config(dns_server), tmp_path, lines)
+    assert sorted(alerts) == sorted(LOOKALIKES)
+    for ip, alert in alerts.items():
+        assert (
+            f"{ip} claims to be Googlebot, but its User-Agent writes Googlebot in look-alike "
+            "characters" in alert.message
+        )
+    assert dns_server.queries() == []
+    # The same words spaced apart claim nothing, in any letters.
+    spaced = "Mozilla/5.0 (compatible; \uff27\uff4f\uff4f\uff47\uff4c\uff45 \uff42\uff4f\uff54)"
+    assert full_catalog(tmp_path).claimed(spaced) is None
 
 
 def test_a_pattern_that_misreads_its_samples_is_refused_when_verification_is_on(

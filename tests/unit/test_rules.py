@@ -111,6 +111,32 @@ def test_sql_comment_and_whitespace_tricks_are_seen_through(target: str) -> None
     assert "sqli-union-select" in fired(AccessSample(target=target))
 
 
+# Whole-value SQL shapes (ended by the value's end) with a SQL comment after them or inside
+# them: SQL reads the value as ending where the comment-free text does.
+WHOLE_VALUES = [
+    ("/login?u=%27%3D%27", "sqli-quote-operator"),
+    ("/login?u=%27-0--%20-", "sqli-quote-operator"),
+    ("/p?id=-1%20or%201", "sqli-leading-condition"),
+    ("/login?u=admin%27%23", "sqli-quote-breakout"),
+    ("/login?u=admin%27%20or%20%27", "sqli-quote-breakout"),
+    ("/p?id=1;TRUNCATE%20users", "sqli-stacked-query"),
+    ("/p?id=1%20AND%209227%20BETWEEN%209227%20AND%209227", "sqli-blind-probe"),
+    ("/p?id=1%20UNION%20SELECT", "sqli-union-select"),
+]
+
+
+@pytest.mark.parametrize("comment", ["/*x*/", "/*x*/&page=2", "/**//*x*/"])
+@pytest.mark.parametrize(("target", "rule_id"), WHOLE_VALUES)
+def test_a_whole_value_sql_shape_is_found_with_a_comment_after_it(
+    target: str, rule_id: str, comment: str
+) -> None:
+    assert rule_id in fired(AccessSample(target=target))
+    assert rule_id in fired(AccessSample(target=target + comment))
+    # The comment between the words as well: the comment-free text is the shape.
+    spaced = target.replace("%20", "/*x*/")
+    assert rule_id in fired(AccessSample(target=spaced + comment))
+
+
 @pytest.mark.parametrize(
     "traversal",
     ["..%c0%af..%c0%afetc", "%c0%ae%c0%ae/%c0%ae%c0%ae/etc", "..%255c..%255cwindows", "..\\..\\x"],
