@@ -1,0 +1,63 @@
+"""Ordinary requests that raised a single-line alert (the second audit of 2026-12-07), scanned as
+a user scans a log: each must raise no alert and no finding of medium or more, while the attack
+next to it stays caught."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lwsyslog.cli.main import main
+
+_SERIOUS = frozenset({"medium", "high", "critical"})
+
+
+def _line(target: str, status: int = 200, method: str = "GET") -> str:
+    return (
+        f'203.0.113.9 - - [07/Dec/2026:10:00:00 +0000] "{method} {target} HTTP/1.1" {status} 512 '
+        '"-" "Mozilla/5.0"'
+    )
+
+
+ORDINARY = [
+    # A one-level relative link back into the site.
+    _line("/login?return=../index.html"),
+    _line("/login?next=../account/", 302),
+    _line("/login?next=..%2Faccount%2Fsettings&lang=en"),
+]
+
+CAUGHT = [
+    (_line("/dl?f=../../etc/passwd"), "path-traversal-dotdot"),
+    (_line("/dl?f=..%5c..%5cwindows%5cwin.ini"), "path-traversal-dotdot"),
+    (_line("/dl?f=../../../../"), "path-traversal-dotdot"),
+    (_line("/dl?f=..%2f..%2f"), "path-traversal-dotdot"),
+    (_line("/dl?f=../.env"), "path-traversal-dotdot"),
+    (_line("/download.php?file=../wp-config.php"), "path-traversal-dotdot"),
+    (_line("/login?return=../index.html&f=..%2f..%2fetc/hosts"), "path-traversal-dotdot"),
+]
+
+
+def _scan(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str) -> list[dict[str, object]]:
+    log = tmp_path / "traffic.log"
+    log.write_text(line + "\n", encoding="utf-8")
+    main(["scan", "--json", "--no-system-config", str(log)])
+    return [json.loads(row) for row in capsys.readouterr().out.splitlines()]
+
+
+@pytest.mark.parametrize("line", ORDINARY, ids=[line[46:120] for line in ORDINARY])
+def test_ordinary_request_raises_no_alert_and_nothing_of_medium_or_more(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str
+) -> None:
+    records = _scan(tmp_path, capsys, line)
+    assert [r for r in records if r["kind"] == "alert"] == []
+    assert [r["rules"] for r in records if r.get("severity") in _SERIOUS] == []
+
+
+@pytest.mark.parametrize(("line", "rule_id"), CAUGHT, ids=[c[0][46:120] for c in CAUGHT])
+def test_the_attack_next_to_the_ordinary_shape_is_still_found(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, rule_id: str
+) -> None:
+    records = _scan(tmp_path, capsys, line)
+    assert any(rule_id in r.get("rules", ()) for r in records if r["kind"] == "finding")
