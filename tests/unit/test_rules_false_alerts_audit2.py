@@ -26,6 +26,8 @@ ORDINARY = [
     _line("/login?return=../index.html"),
     _line("/login?next=../account/", 302),
     _line("/login?next=..%2Faccount%2Fsettings&lang=en"),
+    # A message whose second line starts with an X- word that is no header.
+    _line("/contact?msg=Hello%0D%0AX-ray%3A%20results%20attached"),
 ]
 
 CAUGHT = [
@@ -36,6 +38,11 @@ CAUGHT = [
     (_line("/dl?f=../.env"), "path-traversal-dotdot"),
     (_line("/download.php?file=../wp-config.php"), "path-traversal-dotdot"),
     (_line("/login?return=../index.html&f=..%2f..%2fetc/hosts"), "path-traversal-dotdot"),
+    (_line("/contact?msg=Hello%0D%0ASet-Cookie%3A%20sid%3D1"), "header-injection-crlf"),
+    (_line("/contact?msg=Hello%0D%0AX-XSS-Protection%3A%200"), "header-injection-crlf"),
+    (_line("/contact?msg=Hello%0D%0AX-Original-URL%3A%20/admin"), "header-injection-probe"),
+    (_line("/contact?msg=Hello%0D%0A%0D%0AHTTP/1.1%20200%20OK"), "header-injection-crlf"),
+    (_line("/r?u=x%0d%0aX-Foo:%20bar"), "header-injection-probe"),
 ]
 
 
