@@ -33,6 +33,14 @@ ORDINARY = [
     _line("/login?next=..%2Faccount%2Fsettings&lang=en"),
     # A message whose second line starts with an X- word that is no header.
     _line("/contact?msg=Hello%0D%0AX-ray%3A%20results%20attached"),
+    # A code browser and a WebDAV share serve a repository's or a user's files as content.
+    _line("/owner/repo/src/branch/main/.github/workflows/ci.yml"),
+    _line("/owner/repo/raw/branch/main/.env.example"),
+    _line("/owner/repo/blob/main/src/shell.php"),
+    _line("/group/project/-/blob/main/config/.htaccess"),
+    _line("/remote.php/dav/files/alice/project/.git/objects/ab/cdef0123456789abcdef0123456789"),
+    _line("/remote.php/dav/files/alice/Photos/._photo.jpg", 201, "PUT"),
+    _line("/remote.php/webdav/site/uploads/index.php"),
 ]
 
 CAUGHT = [
@@ -53,6 +61,13 @@ CAUGHT = [
     (_line("/contact?msg=Hello%0D%0AX-Original-URL%3A%20/admin"), "header-injection-probe"),
     (_line("/contact?msg=Hello%0D%0A%0D%0AHTTP/1.1%20200%20OK"), "header-injection-crlf"),
     (_line("/r?u=x%0d%0aX-Foo:%20bar"), "header-injection-probe"),
+    (_line("/.git/config"), "sensitive-dotfile"),
+    (_line("/.env", 404), "sensitive-dotfile"),
+    (_line("/shell.php", 403), "webshell-known-name"),
+    (_line("/remote.php/dav/files/../../.env"), "sensitive-dotfile"),
+    (_line("/remote.php/dav/files/alice/%2e%2e/%2e%2e/%2e%2e/.env"), "sensitive-dotfile"),
+    (_line("/owner/repo/raw/branch/main/..%2f..%2f..%2f.git/config"), "sensitive-dotfile"),
+    (_line("/app/shell.php/blob/main/x"), "webshell-known-name"),
 ]
 
 
