@@ -45,6 +45,7 @@ from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import LinearSearch, PatternLike, Regex, linear_search
 from lwsyslog.normalize import EventView
+from lwsyslog.rules.content import served_as_content
 from lwsyslog.rules.samples import Sample
 from lwsyslog.severity import Severity
 
@@ -315,6 +316,10 @@ class PathRule(Rule):
     linear: ClassVar[LinearSearch | None] = None
     #: ``segments`` as one search (:func:`segment_search`), for a rule without a pattern.
     segment_linear: ClassVar[LinearSearch | None] = None
+    #: Whether a request under a route that serves files as content (a code browser, a WebDAV
+    #: share: :func:`~lwsyslog.rules.content.served_as_content`) is passed over: for a rule
+    #: that names a file by its path (``/.env``, ``shell.php``), not one that names a program.
+    content_routes_pass: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -331,10 +336,15 @@ class PathRule(Rule):
         """False for events the rule must ignore whatever their path (default: none)."""
         return True
 
+    def served_as_content(self, event: Event, path: str) -> bool:
+        """Whether the request for ``path`` (decoded, lower-cased) is one the rule passes over
+        as a file an application serves as content (:attr:`content_routes_pass`)."""
+        return self.content_routes_pass and event.log == "access" and served_as_content(path)
+
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """A match on ``path`` by segment, extension or pattern."""
         path = view.lower("path")
-        if not path or not self.accepts(event):
+        if not path or not self.accepts(event) or self.served_as_content(event, path):
             return None
         if self.linear is not None:
             fragment = self.linear.search(path)

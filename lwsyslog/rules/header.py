@@ -61,6 +61,18 @@ class HeaderInjectionKnownHeader(PatternRule):
     )
 
 
+# The X- header names that count mid-value: those a browser, cache, proxy or server acts on,
+# and the names testers give a header of their own.
+_X_HEADERS = (
+    r"forwarded(?:-[a-z]+){1,2}|original-url|rewrite-url|real-ip|client-ip|remote-(?:ip|addr)"
+    r"|originating-ip|cluster-client-ip|host|http-method(?:-override)?|method-override"
+    r"|frame-options|xss-protection|content-type-options|content-security-policy|webkit-csp"
+    r"|accel-[a-z-]{1,16}|sendfile|lighttpd-send-file|permitted-cross-domain-policies"
+    r"|dns-prefetch-control|download-options|ua-compatible|robots-tag"
+    r"|(?:foo|bar|test|custom|inject|crlf|hack|evil|pwn|attack)[a-z0-9_-]{0,16}"
+)
+
+
 class HeaderInjectionProbe(PatternRule):
     """A line break and a ``Name:`` header line where no message can have one.
 
@@ -70,9 +82,13 @@ class HeaderInjectionProbe(PatternRule):
     holds (a redirect target: ``?next=http://x%0d%0aName:``). A message parameter whose second
     line starts ``Name:`` is none of these. Medium: it feeds the thresholds.
 
-    Anywhere after a line break, an ``X-`` header (``x%0d%0aX-Foo: bar``): the prefix custom
-    headers are named with, glued to its colon and followed by a value. A message line such as
-    "Thanks: see you" or "Follow-up: soon" has no such name.
+    Anywhere after a line break, an ``X-`` header glued to its colon and followed by a value,
+    when the name is one with an effect (a proxy's routing and client address
+    ``X-Forwarded-*``, ``X-Original-URL``, ``X-Real-IP``, a method override, a browser's
+    ``X-Frame-Options`` or ``X-Content-Type-Options``, a server's ``X-Accel-*`` or
+    ``X-Sendfile``) or one a tester names a header with (``X-Foo``, ``X-Custom-Header``,
+    ``X-Injected``). Other ``X-`` words start lines of text ("X-ray: results attached",
+    "X-Men: tonight"), and so do "Thanks: see you" or "Follow-up: soon".
     """
 
     id = "header-injection-probe"
@@ -85,7 +101,7 @@ class HeaderInjectionProbe(PatternRule):
         r"^[^?]*?(?P<frag>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|(?P<frag1>[=&#]" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
         r"|=(?:[a-z][a-z0-9+.-]{0,16}://|/)[^\s&]*(?P<frag2>" + _BREAK + r"[a-z][a-z0-9_-]*\s?:)"
-        r"|(?P<frag3>" + _BREAK + r"x-[a-z0-9][a-z0-9_-]+:)\s?[^\s&]"
+        r"|(?P<frag3>" + _BREAK + r"x-(?:" + _X_HEADERS + r"):)\s?[^\s&]"
     )
     must_match = (
         AccessSample(target="/p?name=%0d%0ans:netsparker056650=vuln"),
@@ -96,6 +112,9 @@ class HeaderInjectionProbe(PatternRule):
         AccessSample(target="/echo?name=http%253A%2F%2Fwww.google.fr%250D%250Awapiti%253A%25203"),
         AccessSample(target="/r?u=x%0d%0aX-Foo:%20bar"),
         AccessSample(target="/r?u=abc%0d%0aX-Custom-Header:injected"),
+        AccessSample(target="/contact?msg=Hello%0D%0AX-Forwarded-Host:%20evil.example"),
+        AccessSample(target="/contact?msg=Hello%0D%0AX-Original-URL:%20/admin"),
+        AccessSample(target="/p?q=a%0D%0AX-Accel-Redirect:%20/internal/secret"),
     )
     must_not_match = (
         AccessSample(target="/contact?message=Hello%0AName:+Bob"),
@@ -108,4 +127,7 @@ class HeaderInjectionProbe(PatternRule):
         AccessSample(target="/contact?msg=Hello%0D%0AFollow-up:+soon"),
         AccessSample(target="/contact?msg=Hello%0D%0AX-mas+party:+friday"),
         AccessSample(target="/contact?msg=Hello%0D%0Ax-%3A+nothing"),
+        AccessSample(target="/contact?msg=Hello%0D%0AX-ray%3A%20results%20attached"),
+        AccessSample(target="/contact?msg=Hi%0D%0AX-Men:%20days+of+future+past"),
+        AccessSample(target="/contact?msg=Hi%0D%0AX-hosting:%20ok"),
     )

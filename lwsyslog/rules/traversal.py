@@ -52,6 +52,22 @@ _MESSAGE_FILES = linear_search(
 )
 
 
+# A parameter value that climbs one level to an ordinary page (``?return=../index.html``,
+# ``?next=../account/``): a site's own relative link. Names, "/" between them, one page
+# extension at the end, then the value's end; anchored at the start of what follows "=../".
+_ORDINARY_PAGE = linear_search(
+    Regex(r"^(?:[a-z0-9_-]+/)*[a-z0-9_-]+(?:/|\.(?:html?|php|aspx?|jsp|shtml))?(?:[?#&]|$)")
+)
+# What no relative link to a page names: a single "../" to one of these is a file read.
+_SECRET_WORDS = (
+    "config", "passw", "secret", "credential", "database", "backup", "dump",
+    "shadow", "id_rsa", "id_dsa", "private",
+)  # fmt: skip
+# How many one-level links one field may hold before the rule stops reading on (a longer run
+# of them is reported: the work per line stays bounded).
+_MAX_PAGE_LINKS = 8
+
+
 class TraversalDotDot(PatternRule):
     """``../`` (after every decoding: ``..%2f``, ``%252e%252e``, ``..\\``, overlong UTF-8).
 
@@ -59,6 +75,11 @@ class TraversalDotDot(PatternRule):
     ``../``), ``..;/`` (a path parameter Tomcat drops), dots or separators written as ``0x2e`` /
     ``0x2f`` / ``0x5c`` (dotdotpwn's hex template), and a run of dots opening a path segment.
     ``%u2216`` (set minus, a backslash look-alike IIS maps to ``\\``) is a separator too.
+
+    One plain ``../`` opening a parameter value and leading to an ordinary page
+    (``?return=../index.html``, ``?next=../account/``) is a site's own relative link, not a
+    climb: a traversal climbs several levels (``../../``), spells its way past a filter, or
+    reaches a file (``../.env``, ``../wp-config.php``, ``../etc/passwd``), and those stay.
     """
 
     id = "path-traversal-dotdot"
@@ -89,6 +110,12 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/dl?f=/..........etc/hosts"),
         AccessSample(target="/dl?f=/.//././/./etc/hosts"),
         AccessSample(target="/dl?f=..%u2216..%u2216boot.ini"),
+        AccessSample(target="/dl?f=../.env"),
+        AccessSample(target="/download.php?file=../wp-config.php"),
+        AccessSample(target="/dl?f=../"),
+        AccessSample(target="/login?return=../index.html&f=..%2f..%2fetc/hosts"),
+        AccessSample(target="/dl?f=../index.php.bak"),
+        AccessSample(target="/dl?f=..;/index.html"),
     )
     must_not_match = (
         AccessSample(target="/compare/v1.2..v1.3"),
@@ -97,7 +124,26 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/search?q=wait...+what%3F"),
         AccessSample(target="/color?hex=0x2e8b57"),
         AccessSample(target="/docs/./intro.html"),
+        AccessSample(target="/login?return=../index.html"),
+        AccessSample(target="/login?next=../account/", status=302),
+        AccessSample(target="/login?next=..%2Faccount%2Fsettings&lang=en"),
+        AccessSample(target="/cart?continue=../shop/item.php?id=7"),
     )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The first climb in ``text``, passing over one-level links to an ordinary page."""
+        rest = text
+        for _ in range(_MAX_PAGE_LINKS):
+            fragment = self.linear.search(rest)
+            # A one-level match reports "=../" at the first "=../" (the leftmost match).
+            if fragment != "=../":
+                return fragment
+            start = rest.find("=../") + 4
+            page = _ORDINARY_PAGE.search(rest[start:])
+            if page is None or any(word in page for word in _SECRET_WORDS):
+                return fragment
+            rest = rest[start:]
+        return self.linear.search(rest)
 
 
 def _encoded_separators(path: str) -> str:

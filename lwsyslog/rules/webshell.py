@@ -19,6 +19,7 @@ class WebshellKnownName(PathRule):
     """
 
     id = "webshell-known-name"
+    content_routes_pass = True
     categories = ("webshell",)
     severity = Severity.HIGH
     description = "known web-shell file name requested (c99.php, r57.php, wso.php, ...)"
@@ -36,10 +37,13 @@ class WebshellKnownName(PathRule):
         AccessSample(target="/c99.php", status=404),
         AccessSample(target="/wp-content/uploads/wso.php?act=ls", status=200),
         ErrorSample(message="File does not exist: /var/www/html/r57.php"),
+        AccessSample(target="/x/shell.php/src/branch/main/a.txt", status=200),
+        AccessSample(target="/owner/repo/blob/main/../../../shell.php", status=200),
     )
     must_not_match = (
         AccessSample(target="/shells/seashell-necklace.html"),
         AccessSample(target="/docs/cmd-line.php"),
+        AccessSample(target="/owner/repo/blob/main/src/shell.php", status=200),
     )
 
 
@@ -85,6 +89,7 @@ class WebshellUploadExec(PathRule):
     """A server-side script that exists and runs inside an upload folder: a planted shell."""
 
     id = "webshell-upload-exec"
+    content_routes_pass = True
     categories = ("webshell",)
     severity = Severity.CRITICAL
     description = "script executed from an upload folder (/uploads/x.php answered, not 404)"
@@ -96,10 +101,12 @@ class WebshellUploadExec(PathRule):
     must_match = (
         AccessSample(target="/wp-content/uploads/2024/05/avatar.php", method="POST", status=200),
         AccessSample(target="/images/thumb.phtml?x=1", status=200),
+        AccessSample(target="/uploads/remote.php/dav/files/a/x.php", status=200),
     )
     must_not_match = (
         AccessSample(target="/wp-content/uploads/2024/05/avatar.jpg", status=200),
         AccessSample(target="/uploads/avatar.php", status=404),
+        AccessSample(target="/remote.php/dav/files/alice/uploads/avatar.php", status=200),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
@@ -107,5 +114,8 @@ class WebshellUploadExec(PathRule):
         status = getattr(event, "status", None)
         if status is None or status == 404 or status >= 500:
             return None
-        fragment = _SCRIPT.search(view.lower("path"))
+        path = view.lower("path")
+        if self.served_as_content(event, path):
+            return None
+        fragment = _SCRIPT.search(path)
         return None if fragment is None else RuleMatch("path", fragment)
