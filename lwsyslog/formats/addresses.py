@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 from functools import lru_cache
 
-__all__ = ["address", "address_text", "client_text", "last_hop"]
+__all__ = ["address", "address_text", "client_text", "is_local_client", "last_hop"]
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -84,3 +84,25 @@ def _plain(entry: str) -> str:
     client sends many lines, and parsing an address costs microseconds."""
     parsed = address(entry)
     return "" if parsed is None else address_text(parsed)
+
+
+# RFC 1918, CGNAT (RFC 6598), loopback, link-local, unique-local (RFC 4193).
+_LOCAL_NETWORKS = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+        "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7",
+    )
+)  # fmt: skip
+
+
+def is_local_client(client: str) -> bool:
+    """True for an address of the local network: private, CGNAT, loopback, link-local or
+    unique-local (an IPv4-mapped IPv6 address as its IPv4). A host name is not one."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in _LOCAL_NETWORKS)

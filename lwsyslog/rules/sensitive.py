@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import string
 from collections.abc import Mapping
@@ -10,6 +9,7 @@ from typing import Any, ClassVar, Self
 
 from lwsyslog.checks import Checker, boolean
 from lwsyslog.events import Event
+from lwsyslog.formats.addresses import is_local_client
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
@@ -484,23 +484,3 @@ class SensitiveServerStatus(PathRule):
 
 
 _LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
-# RFC 1918, CGNAT (RFC 6598), loopback, link-local, unique-local (RFC 4193).
-_LOCAL_NETWORKS = tuple(
-    ipaddress.ip_network(network)
-    for network in (
-        "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
-        "169.254.0.0/16", "::1/128", "fe80::/10", "fc00::/7",
-    )
-)  # fmt: skip
-
-
-def is_local_client(client: str) -> bool:
-    """True for an address of the local network: private, CGNAT, loopback, link-local or
-    unique-local (an IPv4-mapped IPv6 address as its IPv4). A host name is not one."""
-    try:
-        address = ipaddress.ip_address(client)
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return any(address in network for network in _LOCAL_NETWORKS)

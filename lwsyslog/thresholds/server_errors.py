@@ -4,7 +4,10 @@
 once is an outage, reported once per window for the host and attributed to no client.
 ``server-error-storm`` is per client, and only for a client that got most of the host's 5xx
 answers in the window (``dominant_share``): one client making the application fail (a fuzzer,
-an exploit attempt) while everyone else is served.
+an exploit attempt) while everyone else is served. A load balancer's health check from the
+local network is not such a client: during an outage it is the one client still asking the
+failing backend (every two seconds), so it got "most" of the 5xx answers. Its 5xx count for
+the host's total and for ``backend-errors``, never as a storm of its own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from lwsyslog.events import AccessEvent, ErrorEvent
+from lwsyslog.formats.addresses import is_local_client
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.thresholds.keys import client_key
@@ -23,6 +27,20 @@ from lwsyslog.thresholds.windows import OriginTable
 __all__ = ["BackendErrors", "ServerErrorStorm"]
 
 _SERVER_ERRORS = frozenset(range(500, 600))
+# User-Agent words of the health checks load balancers and orchestrators send (AWS ELB,
+# Kubernetes, Google Cloud, Consul, Azure Application Gateway / Front Door, HAProxy, F5).
+_HEALTH_CHECKERS = (
+    "elb-healthchecker", "kube-probe", "googlehc", "consul health check", "azure",
+    "haproxy", "f5-monitor", "health-check", "healthcheck",
+)  # fmt: skip
+_AGENT_CHARS = 256
+
+
+def is_health_check(event: AccessEvent) -> bool:
+    """A load balancer's or orchestrator's health check: its User-Agent names one, and it
+    comes from the local network (an outsider can write the name, not the address)."""
+    agent = event.user_agent[:_AGENT_CHARS].lower()
+    return any(word in agent for word in _HEALTH_CHECKERS) and is_local_client(event.client_ip)
 
 
 def _web_host(event: AccessEvent | ErrorEvent) -> str:
@@ -86,15 +104,17 @@ class ServerErrorStorm(ThresholdRule):
         client = event.client_ip
         host = _web_host(event)
         key = WindowKey(client_key(client), detail=host, client_ip=client)
+        checked = isinstance(event, AccessEvent) and is_health_check(event)
         if event.time is not None:
             # Lines without a time are rare (access lines always carry one): not tallied, so
             # the share cannot refuse their window.
             self._hosts.open(host, event.time)
             self._hosts.add(host, event.time)
-            pair = f"{host}\0{key.shown}"
-            self._clients.open(pair, event.time)
-            self._clients.add(pair, event.time)
-        return (key,)
+            if not checked:
+                pair = f"{host}\0{key.shown}"
+                self._clients.open(pair, event.time)
+                self._clients.add(pair, event.time)
+        return () if checked else (key,)
 
     def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:
         if self._share <= 0:

@@ -129,6 +129,24 @@ def test_one_client_making_the_application_fail_is_named_others_being_served() -
     assert [a.client_ip for a in alerts] == ["198.51.100.66"]
 
 
+@pytest.mark.parametrize("agent", ["ELB-HealthChecker/2.0", "kube-probe/1.29", "GoogleHC/1.0"])
+def test_a_load_balancers_health_check_during_an_outage_is_not_blamed(agent: str) -> None:
+    """The backend is down: the balancer took it out of service, so its health check, every
+    2 s, is the one client still getting 503s. That is the outage, not a client's storm."""
+    lines = [line("10.0.0.2", START + 2 * n, "/healthz", 503, agent) for n in range(60)]
+    assert [a.rule for a in alerts_of(lines)] == []
+
+
+def test_a_health_check_name_from_outside_is_still_one_client_making_the_site_fail() -> None:
+    """Anyone can write the name; only the balancer's own address is excused."""
+    lines = []
+    for n in range(40):
+        lines.append(line("198.51.100.66", START + n, f"/api/search?q={n}'", 500, "kube-probe/1"))
+        lines.append(line(f"192.0.2.{n}", START + n, "/", 200))
+    alerts = [a for a in alerts_of(lines) if a.rule == "server-error-storm"]
+    assert [a.client_ip for a in alerts] == ["198.51.100.66"]
+
+
 @pytest.mark.parametrize(
     "run", ["dirb", "dirb-vulns", "gobuster", "nmap", "wapiti-buster", "wfuzz"]
 )
