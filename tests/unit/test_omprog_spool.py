@@ -7,22 +7,19 @@ and its split: about three times the file) before processing a line.
 
 from __future__ import annotations
 
+import os
 import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from lwsyslog.omprog.confirmations import Transactions
 from lwsyslog.omprog.diagnostics import Diagnostics
 from lwsyslog.omprog.spool import LineSpool
+from lwsyslog.omprog.stdio import Answers
 
 _MIB = 1 << 20
-
-
-class _Answers:
-    def __init__(self) -> None:
-        self.sent: list[str] = []
-
-    def send(self, status: str) -> None:
-        self.sent.append(status)
 
 
 class _Processor:
@@ -52,15 +49,26 @@ class _Processor:
         return self.settled
 
 
-def _transactions(path: Path, processor: _Processor) -> tuple[Transactions, LineSpool]:
+@pytest.fixture
+def answers() -> Iterator[Answers]:
+    """Answers to nowhere (the compiled module takes only the real class)."""
+    fd = os.open(os.devnull, os.O_WRONLY)
+    yield Answers(fd)
+    os.close(fd)
+
+
+def _transactions(
+    path: Path, processor: _Processor, answers: Answers
+) -> tuple[Transactions, LineSpool]:
     spool = LineSpool(path)
-    answers = _Answers()
-    return Transactions(processor, spool, answers, Diagnostics(journal=None)), spool  # type: ignore[arg-type]
+    return Transactions(processor, spool, answers, Diagnostics(journal=None)), spool
 
 
-def test_a_long_batch_of_long_lines_keeps_the_spool_within_64_mib(tmp_path: Path) -> None:
+def test_a_long_batch_of_long_lines_keeps_the_spool_within_64_mib(
+    tmp_path: Path, answers: Answers
+) -> None:
     path = tmp_path / "omprog.spool"
-    strategy, spool = _transactions(path, _Processor())
+    strategy, spool = _transactions(path, _Processor(), answers)
     strategy.handle(b"BEGIN TRANSACTION")
     largest = 0
     for n in range(100):  # 100 lines of 1 MiB in one transaction, no COMMIT yet
@@ -71,9 +79,11 @@ def test_a_long_batch_of_long_lines_keeps_the_spool_within_64_mib(tmp_path: Path
     strategy.close()
 
 
-def test_while_a_sink_refuses_the_byte_check_waits_another_64_mib(tmp_path: Path) -> None:
+def test_while_a_sink_refuses_the_byte_check_waits_another_64_mib(
+    tmp_path: Path, answers: Answers
+) -> None:
     processor = _Processor(settled=False)
-    strategy, spool = _transactions(tmp_path / "omprog.spool", processor)
+    strategy, spool = _transactions(tmp_path / "omprog.spool", processor, answers)
     checks = 0
     original = processor.check_settled
 
@@ -110,11 +120,13 @@ def test_leftover_lines_are_read_one_at_a_time_not_the_whole_file(tmp_path: Path
     assert peak < 8 * _MIB, f"{peak / _MIB:.0f} MiB to read a 40 MiB spool"
 
 
-def test_the_next_program_processes_the_leftover_and_empties_the_spool(tmp_path: Path) -> None:
+def test_the_next_program_processes_the_leftover_and_empties_the_spool(
+    tmp_path: Path, answers: Answers
+) -> None:
     path = tmp_path / "omprog.spool"
     path.write_bytes(b"first\nsecond\n\nthird\nhalf")
     processor = _Processor()
-    strategy, spool = _transactions(path, processor)
+    strategy, spool = _transactions(path, processor, answers)
     strategy.start()
     assert processor.processed == [b"first", b"second", b"third"]
     assert path.stat().st_size == 0 and spool.lines == 0
