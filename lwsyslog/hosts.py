@@ -21,11 +21,13 @@ a host going quiet: this is for the live program only.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from lwsyslog.alerts import Alert
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.events import Origin
 from lwsyslog.settings import HostSettings
@@ -99,7 +101,7 @@ class HostTracker:
         self._wall = wall_clock
         self.started = clock()
         # Ordered from the host that sent last longest ago to the latest.
-        self._hosts: dict[str, HostState] = {}
+        self._hosts: OrderedDict[str, HostState] = OrderedDict()
         self.evictions = 0
 
     def __len__(self) -> int:
@@ -171,8 +173,7 @@ class HostTracker:
             events.append(self._event(HOST_BACK, host, state, when, limit))
             state.silent = False
         state.last_seen = when
-        del table[host]  # to the end: the most recently heard from
-        table[host] = state
+        table.move_to_end(host)  # the most recently heard from
 
     def check(self, now: float | None = None) -> list[HostEvent]:
         """A ``host-silent`` for each host quiet past its limit and not yet reported
@@ -200,10 +201,7 @@ class HostTracker:
         return HostEvent(rule, host, wall - (now - state.last_seen), wall, limit)
 
     def _evict(self) -> None:
-        table = self._hosts
-        while len(table) > self.settings.max_hosts:
-            del table[next(iter(table))]
-            self.evictions += 1
+        self.evictions += drop_oldest(self._hosts, self.settings.max_hosts)
 
 
 def host_alert(event: HostEvent, severity: Severity) -> Alert:

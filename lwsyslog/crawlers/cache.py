@@ -10,6 +10,7 @@ touches it.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from lwsyslog.crawlers.catalog import Address
@@ -45,7 +46,8 @@ class ResolutionCache:
     def __init__(self, max_entries: int, max_bytes: int) -> None:
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self._entries: dict[str, CacheEntry] = {}
+        # Oldest stored first; a key stored again goes to the end (its old entry is dropped).
+        self._entries: OrderedDict[str, CacheEntry] = OrderedDict()
         self.bytes = 0
         self.evictions = 0
 
@@ -78,7 +80,7 @@ class ResolutionCache:
         self.bytes += cost
         entries = self._entries
         while len(entries) > self.max_entries or (self.bytes > self.max_bytes and len(entries) > 1):
-            self._drop(next(iter(entries)))
+            self.bytes -= entries.popitem(last=False)[1].cost  # O(1): see lwsyslog.bounded
             self.evictions += 1
         return entry
 

@@ -23,10 +23,12 @@ from __future__ import annotations
 import ipaddress
 import re
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache
 
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.matching.linear import Search, linear_search
 from lwsyslog.settings import CrawlerSpec
 
@@ -203,7 +205,7 @@ class Catalog:
             ).search
         except re.error:  # user patterns that reuse a group name: search them in turn
             self._any = None
-        self._memory: dict[str, Crawler | None] = {}
+        self._memory: OrderedDict[str, Crawler | None] = OrderedDict()
         #: ``memory_get(user_agent, default)``: the claim of a User-Agent seen before (the
         #: per-line path calls it directly: one dict lookup).
         self.memory_get = self._memory.get
@@ -216,8 +218,7 @@ class Catalog:
         crawler = self._search(user_agent)
         if len(user_agent) <= _UA_MEMORY_MAX_CHARS:
             memory = self._memory
-            if len(memory) >= _UA_MEMORY:
-                del memory[next(iter(memory))]
+            drop_oldest(memory, _UA_MEMORY - 1)  # room for this one
             memory[user_agent] = crawler
         return crawler
 

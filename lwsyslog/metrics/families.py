@@ -4,8 +4,9 @@ Every metric carries the label ``omprog_instance`` (the program's ``--instance``
 shards of one server can share a node-exporter textfile directory or a scrape job. Host names
 come from the network: every label value goes through
 :func:`~lwsyslog.metrics.labels.label_value` (control characters escaped, length bounded,
-distinct values kept distinct), and their number is bounded by the program
-(``[hosts] max_hosts``).
+distinct values kept distinct). Their number is bounded: the hosts of
+:attr:`~lwsyslog.metrics.figures.Figures.labelled_hosts` get a series each, every other one is
+summed up in ``host="_other"`` (:class:`~lwsyslog.metrics.labels.HostSeries`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from prometheus_client.core import (
 )
 
 from lwsyslog.metrics.figures import LAG_BUCKETS, Figures
-from lwsyslog.metrics.labels import label_value
+from lwsyslog.metrics.labels import OTHER_HOSTS, label_value
 
 __all__ = ["COUNTERS", "INSTANCE_LABEL", "families"]
 
@@ -301,12 +302,20 @@ def _host_families(figures: Figures) -> Iterator[Metric]:
         instance,
         {(): sum(1 for _, silent in hosts.values() if silent)},
     )
+    latest, unlabelled = _last_lines(hosts, figures.labelled_hosts)
     yield _gauge(
         "lwsyslog_host_last_line_timestamp_seconds",
-        "When each web host's last line was processed (seconds since the epoch).",
+        "When each web host's last line was processed (seconds since the epoch); "
+        'host="_other": the latest of the hosts without a series of their own.',
         instance,
-        _last_lines(hosts),
+        latest,
         ("host",),
+    )
+    yield _gauge(
+        "lwsyslog_hosts_unlabelled",
+        'Web hosts tracked without a series of their own (counted in host="_other").',
+        instance,
+        {(): unlabelled},
     )
     yield _counter(
         "lwsyslog_host_evictions",
@@ -316,14 +325,21 @@ def _host_families(figures: Figures) -> Iterator[Metric]:
     )
 
 
-def _last_lines(hosts: Mapping[str, tuple[float, bool]]) -> dict[tuple[str, ...], float]:
-    """Each host's last-line time by its label value; should two hosts ever show alike, the
-    later time, since one series per label set is all a scrape may hold."""
+def _last_lines(
+    hosts: Mapping[str, tuple[float, bool]], labelled: frozenset[str]
+) -> tuple[dict[tuple[str, ...], float], int]:
+    """Each labelled host's last-line time by its label value, the latest of the others under
+    ``_other`` (a name that shows as ``_other`` is one of them), and how many others there
+    are. Should two hosts ever show alike, the later time: one series per label set."""
     latest: dict[tuple[str, ...], float] = {}
+    other = (OTHER_HOSTS,)
+    unlabelled = 0
     for host, (last, _) in hosts.items():
-        key = (label_value(host),)
+        key = (label_value(host),) if host in labelled else other
+        if key == other:
+            unlabelled += 1
         latest[key] = max(last, latest.get(key, last))
-    return latest
+    return latest, unlabelled
 
 
 def _lag_histogram(figures: Figures) -> Metric:

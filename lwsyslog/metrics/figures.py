@@ -91,7 +91,8 @@ class Figures:
 
     ``notify_channels`` maps each notification channel's name to its figures; ``hosts`` maps
     each web host to (time of its last line, silent now); times are seconds
-    since the epoch.
+    since the epoch. ``labelled_hosts`` are the hosts with a series of their own in the
+    metrics (:class:`~lwsyslog.metrics.labels.HostSeries`); the others share ``_other``.
     """
 
     instance: str
@@ -118,4 +119,5 @@ class Figures:
     lag: LagFigures = field(default_factory=LagFigures)
     hosts: Mapping[str, tuple[float, bool]] = field(default_factory=dict)
     host_evictions: int = 0
+    labelled_hosts: frozenset[str] = frozenset()
     silent_after_secs: float = 0.0

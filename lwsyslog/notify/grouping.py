@@ -25,9 +25,10 @@ at start); the clock is passed in, so every rule here is tested with an injected
 
 from __future__ import annotations
 
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.notify.outbox import PendingMeta
 from lwsyslog.notify.settings import Policy
 
@@ -65,7 +66,7 @@ class ChannelGroups:
         self._groups: dict[str, dict[int, PendingMeta]] = {}
         self._where: dict[int, str] = {}
         # rule -> client -> time of its latest alert, oldest first (for the storm test).
-        self._clients: dict[str, dict[str, float]] = {}
+        self._clients: dict[str, OrderedDict[str, float]] = {}
         # Send times within the rate-limit window: messages without and with a critical alert.
         self._sent: deque[float] = deque()
         self._sent_critical: deque[float] = deque()
@@ -83,11 +84,12 @@ class ChannelGroups:
         """Index a pending row (routed now, or found in the outbox at start)."""
         self._groups.setdefault(entry.group_key, {})[entry.id] = entry
         self._where[entry.id] = entry.group_key
-        clients = self._clients.setdefault(entry.rule, {})
-        clients.pop(entry.client, None)
+        clients = self._clients.get(entry.rule)
+        if clients is None:
+            clients = self._clients[entry.rule] = OrderedDict()
         clients[entry.client] = entry.at
-        if len(clients) > _MAX_TRACKED_CLIENTS:
-            del clients[next(iter(clients))]
+        clients.move_to_end(entry.client)  # the client's latest alert: newest
+        drop_oldest(clients, _MAX_TRACKED_CLIENTS)
 
     def remove(self, ids: list[int]) -> None:
         """Forget rows that left the outbox (sent as a message, or dropped)."""
@@ -107,7 +109,7 @@ class ChannelGroups:
             return 0
         horizon = now - self.policy.storm_window_secs
         while clients:
-            first = next(iter(clients))
+            first = next(iter(clients))  # O(1) on an OrderedDict (a linked list)
             if clients[first] >= horizon:
                 break
             del clients[first]

@@ -27,6 +27,9 @@ __all__ = ["Confirmation", "InProcess", "PerLine", "Processor", "Transactions", 
 _BEGIN = b"BEGIN TRANSACTION"
 _COMMIT = b"COMMIT TRANSACTION"
 _SPOOL_MAX_LINES = 4096
+#: Or this many bytes, whichever comes first: a line may be most of a MiB (rsyslog's
+#: maxMessageSize), so 4,096 of them would be gigabytes of spool.
+_SPOOL_MAX_BYTES = 64 << 20
 #: The answer to a COMMIT that fails again waits this long, doubling up to _ERROR_PAUSE_MAX:
 #: rsyslog 8.2302 sends a failed batch again at once, thousands of times a second while a
 #: required sink refuses alerts (until it is released, see Dispatcher's hold_secs).
@@ -147,9 +150,10 @@ class Transactions:
     a copy rsyslog sends again is answered and its alerts delivered, not counted again. A line
     outside a transaction is processed and answered on its own, as in per-line mode. Nothing
     depends on ``COMMIT`` arriving: every line is processed as it comes, and the spool is also
-    emptied every ``_SPOOL_MAX_LINES`` lines once their alerts are out, so it stays bounded.
-    While a required sink refuses them, that check waits another ``_SPOOL_MAX_LINES`` lines:
-    a dead sink costs one check per 4,096 lines, not one per line.
+    emptied every ``_SPOOL_MAX_LINES`` lines or ``_SPOOL_MAX_BYTES`` bytes (64 MiB) once their
+    alerts are out, so it stays bounded. While a required sink refuses them, that check waits
+    another ``_SPOOL_MAX_LINES`` lines or ``_SPOOL_MAX_BYTES`` bytes: a dead sink costs one
+    check per 4,096 lines, not one per line.
     ``processor`` processes the lines: the program in this process, or its child.
     """
 
@@ -168,6 +172,7 @@ class Transactions:
         self._batch: list[int] = []  # hashes of this transaction's lines
         self._resent = ResentLines()
         self._next_spool_check = _SPOOL_MAX_LINES
+        self._next_spool_bytes = _SPOOL_MAX_BYTES
         self.batches = 0
         self.failed_commits = 0
         self._failed_in_row = 0
@@ -178,19 +183,25 @@ class Transactions:
 
     def start(self) -> None:
         """Process the lines a killed predecessor answered but may not have processed."""
-        if self._spool is None:
+        spool = self._spool
+        if spool is None:
             return
-        leftover = self._spool.leftover()
-        if not leftover:
-            return
-        for line in leftover:
-            self._processor.process(line)
         # Killed while rsyslog waited for COMMIT's answer, the predecessor leaves a batch
         # rsyslog sends again whole (and a line it spooled but never answered comes again
-        # too): those copies are due, not new lines to count a second time.
-        self._resent.owe(hash(line) for line in leftover)
+        # too): those copies are due, not new lines to count a second time. The lines are
+        # read one at a time; their hashes are owed by the due table's size at most.
+        owed: list[int] = []
+        for line in spool.leftover():
+            self._processor.process(line)
+            owed.append(hash(line))
+            if len(owed) >= MAX_DUE_LINES:
+                self._resent.owe(owed)
+                owed.clear()
+        if not spool.lines:
+            return
+        self._resent.owe(owed)
         self._diagnostics.info(
-            f"processed {len(leftover)} lines a previous run left in {self._spool.path} "
+            f"processed {spool.lines} lines a previous run left in {spool.path} "
             "(answered DEFER_COMMIT before it stopped; alerts already raised are not repeated)"
         )
         self._empty_spool_if_settled()
@@ -221,10 +232,11 @@ class Transactions:
             processor.process(line)
             if (
                 spool is not None
-                and spool.lines >= self._next_spool_check
+                and (spool.lines >= self._next_spool_check or spool.bytes >= self._next_spool_bytes)
                 and not self._empty_spool_if_settled()
             ):
                 self._next_spool_check = spool.lines + _SPOOL_MAX_LINES
+                self._next_spool_bytes = spool.bytes + _SPOOL_MAX_BYTES
         elif line == _BEGIN:
             self._in_batch = True
             self._answers.send("OK")
@@ -244,6 +256,7 @@ class Transactions:
             if self._spool is not None:
                 self._spool.clear()
             self._next_spool_check = _SPOOL_MAX_LINES
+            self._next_spool_bytes = _SPOOL_MAX_BYTES
             self._answers.send(answer)
         else:
             self._answers.send(self._single(line))
@@ -285,6 +298,7 @@ class Transactions:
             return False
         self._spool.clear()
         self._next_spool_check = _SPOOL_MAX_LINES
+        self._next_spool_bytes = _SPOOL_MAX_BYTES
         return True
 
     def _drop_spool(self, spool: LineSpool, error: OSError) -> None:

@@ -17,11 +17,12 @@ import os
 import pwd
 import time
 import traceback
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.client_warnings import client_warnings
 from lwsyslog.config import load_config
 from lwsyslog.errors import LwsyslogError
@@ -113,7 +114,7 @@ class OmprogProgram:
         #: file changed meanwhile is loaded again at the next SIGHUP).
         self.rule_files = rule_files_stamp(self.config)
         self.pipeline = _anticipated(lambda: self._build_pipeline(self.config))
-        self._sequence: dict[str, int] = {}
+        self._sequence: OrderedDict[str, int] = OrderedDict()
         self._held: bytes | None = None
         # Alerts of an earlier line are still waiting for a sink (rsyslog moved on).
         self._backlog = False
@@ -299,7 +300,7 @@ class OmprogProgram:
         sequence[source] = number
         if len(sequence) > _MAX_SOURCES:
             # Host and tag come from the network: bound them. The oldest source restarts at 1.
-            del sequence[next(iter(sequence))]
+            drop_oldest(sequence, _MAX_SOURCES)
         origin = origin_at(source, number, envelope.host, envelope.tag or envelope.program)
         result = pipeline.process(envelope.msg, origin)
         if result.delivered:

@@ -14,9 +14,12 @@ import contextlib
 import fcntl
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
+
+from lwsyslog.bounded import drop_oldest
 
 __all__ = ["DEFAULT_CAPACITY", "GuardLockedError", "MemoryReplayGuard", "ReplayGuard"]
 
@@ -41,8 +44,8 @@ class MemoryReplayGuard:
             raise ValueError("capacity must be >= 1")
         self.capacity = capacity
         self.suppressed = 0
-        # A dict keeps insertion order, so it is both the set and the eviction queue.
-        self._known: dict[str, None] = {}
+        # Insertion order: both the set and the eviction queue (oldest delivered goes first).
+        self._known: OrderedDict[str, None] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._known)
@@ -69,8 +72,7 @@ class MemoryReplayGuard:
                 continue
             known[fingerprint] = None
             added.append(fingerprint)
-            if len(known) > self.capacity:
-                del known[next(iter(known))]
+            drop_oldest(known, self.capacity)
         return added
 
 

@@ -18,7 +18,10 @@ property it replaces cost rsyslogd about 40% of the chain's throughput (README, 
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
+
+from lwsyslog.bounded import drop_oldest
 
 __all__ = ["MAX_DUE_LINES", "ResentLines"]
 
@@ -31,7 +34,7 @@ class ResentLines:
     """Line hashes of failed transactions, with how many copies of each are still due."""
 
     def __init__(self, max_lines: int = MAX_DUE_LINES) -> None:
-        self._due: dict[int, int] = {}
+        self._due: OrderedDict[int, int] = OrderedDict()
         self._max_lines = max_lines
 
     def __len__(self) -> int:
@@ -56,5 +59,4 @@ class ResentLines:
         due = self._due
         for key in keys:
             due[key] = due.get(key, 0) + 1
-        while len(due) > self._max_lines:
-            del due[next(iter(due))]
+        drop_oldest(due, self._max_lines)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from lwsyslog.errors import SpoolLockedError
@@ -41,17 +42,30 @@ class LineSpool:
         self.lines = 0
         self.bytes = 0
 
-    def leftover(self) -> list[bytes]:
-        """The lines a previous program left in the file (a cut last line is dropped)."""
-        chunks = []
+    def leftover(self) -> Iterator[bytes]:
+        """The lines a previous program left in the file, one at a time (a cut last line is
+        dropped). The file is read a chunk at a time: what it holds is in memory a chunk and a
+        line at a time, never whole (a spool of long lines may be tens of MiB). :attr:`lines`
+        counts them as they come."""
+        self.lines = 0
+        self.bytes = os.fstat(self._fd).st_size
+        pending = bytearray()  # the start of a line the next chunk ends
         offset = 0
         while chunk := os.pread(self._fd, _READ_CHUNK, offset):
-            chunks.append(chunk)
             offset += len(chunk)
-        data = b"".join(chunks)
-        lines = [line for line in data.split(b"\n")[:-1] if line]
-        self.lines, self.bytes = len(lines), len(data)
-        return lines
+            end = chunk.rfind(b"\n")
+            if end < 0:
+                pending += chunk
+                continue
+            pieces = chunk[:end].split(b"\n")
+            if pending:
+                pieces[0] = bytes(pending) + pieces[0]
+                pending.clear()
+            pending += chunk[end + 1 :]
+            for line in pieces:
+                if line:
+                    self.lines += 1
+                    yield line
 
     def append(self, line: bytes) -> None:
         """Add one line (without its newline); it is in the file when this returns."""

@@ -18,6 +18,7 @@ program whose instance is not a number other than 0 (``default``, ``0``, or a na
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -27,6 +28,7 @@ from lwsyslog.config import split_listen
 from lwsyslog.hosts import HostEvent, HostTracker
 from lwsyslog.metrics.exporter import MetricsExporter, Report
 from lwsyslog.metrics.figures import Figures, LagSampler
+from lwsyslog.metrics.labels import HostSeries
 from lwsyslog.settings import Config, MetricsSettings
 from lwsyslog.status.file import (
     read_status,
@@ -80,6 +82,8 @@ class Monitor:
         self.settings = config.metrics
         self.exporter = self._exporter(config.metrics)
         self._host_limits: Mapping[str, float] = config.hosts.silent_after_secs_per_host
+        #: The hosts with a metrics series of their own (kept over reloads: see HostSeries).
+        self.host_series = HostSeries(self._host_limits)
         self._next_check = 0.0
         self._next_peers = 0.0
         self.status_failures = 0
@@ -97,6 +101,7 @@ class Monitor:
         """Apply a reloaded configuration (hosts keep their history)."""
         self.hosts.settings = config.hosts
         self._host_limits = config.hosts.silent_after_secs_per_host
+        self.host_series.configured = frozenset(self._host_limits)
         if config.metrics != self.settings:
             self.exporter.close()
             self.settings = config.metrics
@@ -130,7 +135,8 @@ class Monitor:
         """Write the status file and publish ``figures`` to the metrics exporter."""
         exporter = self.exporter
         if exporter.enabled:
-            exporter.publish(figures)
+            labelled = self.host_series.admit(figures.hosts)
+            exporter.publish(dataclasses.replace(figures, labelled_hosts=labelled))
         metrics = {}
         address = exporter.address
         if address is not None:

@@ -6,10 +6,12 @@ import contextlib
 import math
 import os
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
 from lwsyslog.alerts import Alert
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.errors import SinkError, StoreError
 from lwsyslog.store.opening import Opener, StorePlace, replaced_reason
 from lwsyslog.store.rows import StoreRow, alert_row
@@ -87,7 +89,7 @@ class StoreSink:
         self._prune_interval = prune_interval_secs
         self._monotonic = monotonic
         self._wall_clock = wall_clock
-        self._pending: dict[tuple[float, str], StoreRow] = {}
+        self._pending: OrderedDict[tuple[float, str], StoreRow] = OrderedDict()
         self._last_flush = float("-inf")
         self._last_prune = monotonic()
         self._young_reported = 0
@@ -177,9 +179,7 @@ class StoreSink:
             raise SinkError(f"alert store off: {self.opener.off_reason}")
         row = alert_row(alert, self._wall_clock())
         pending = self._pending
-        if len(pending) >= self._max_pending:
-            del pending[next(iter(pending))]
-            self.dropped += 1
+        self.dropped += drop_oldest(pending, self._max_pending - 1)  # room for this one
         key = (row.event_time, row.fingerprint)
         pending[key] = row
         self._refused = None

@@ -20,6 +20,7 @@ from lwsyslog.metrics.exporter import MetricsExporter
 from lwsyslog.metrics.figures import ChannelFigures, Figures
 from lwsyslog.metrics.labels import label_value
 from lwsyslog.omprog.options import parse_options
+from lwsyslog.status.monitor import Monitor
 from tests.notify.servers import WEBHOOK_SECRET, WebhookReceiver, free_port
 from tests.unit.omprog_run import (
     BENIGN,
@@ -403,3 +404,58 @@ def test_the_alert_store_figures_become_a_gauge_and_counters_by_reason() -> None
     assert 'lwsyslog_store_pruned_young_alerts_total{omprog_instance="default"} 210.0' in text
     exporter.publish(Figures("default", 1, 0.0, 0.0, {"received": 1}))  # no store
     assert "lwsyslog_store_off" not in generate_latest(exporter.registry).decode()
+
+
+def test_made_up_host_names_share_one_series_beyond_the_configured_and_200_others(
+    tmp_path: Path,
+) -> None:
+    """A sender that keeps naming new hosts gets 200 series, then only ``host="_other"``;
+    the hosts named in [hosts] always have their own, also when they were heard from last."""
+    prom = tmp_path / "lw.prom"
+    config = tmp_path / "lwsyslog.toml"
+    config.write_text(
+        "[hosts]\nmax_hosts = 500\n"
+        '[hosts.silent_after_secs_per_host]\n"web-a.example.org" = 600\n"_other" = 600\n'
+        f"[metrics]\ntextfile = {json.dumps(str(prom))}\n",
+        encoding="utf-8",
+    )
+    now = [1000.0]
+    monitor = Monitor(
+        load_config([config]),
+        state_dir=tmp_path / "state",
+        instance="default",
+        report=lambda key, message: None,
+        wall_clock=lambda: now[0],
+        clock=lambda: now[0],
+    )
+
+    def export(hosts: list[str]) -> Samples:
+        for host in hosts:
+            now[0] += 1
+            monitor.hosts.seen([host])
+        tracked = monitor.hosts.snapshot()
+        monitor.export(Figures("default", 1, 0.0, now[0], {}, hosts=tracked))
+        found = samples(prom.read_text(encoding="utf-8"))
+        shown = {
+            dict(labels)["host"]: value
+            for (name, labels), value in found.items()
+            if name == "lwsyslog_host_last_line_timestamp_seconds"
+        }
+        assert total(found, "lwsyslog_hosts") == len(tracked)
+        assert total(found, "lwsyslog_hosts_unlabelled") == len(tracked) - len(shown) + 1
+        return shown
+
+    try:
+        made_up = [f"h{n}-" + "x" * 250 for n in range(1500)]
+        first = export([*made_up[:300], "_other", "web-a.example.org"])
+        assert len(first) == 1 + 200 + 1
+        assert first["web-a.example.org"] == now[0]  # configured: its own, heard from last
+        assert first["_other"] == now[0] - 1  # the latest of the 101 others (the last, "_other")
+        assert set(made_up[:200]) < set(first)
+        seen = set(first)
+        for start in range(300, 1500, 400):  # the tracker forgets and hears of new names
+            seen |= set(export(made_up[start : start + 400]))
+        assert seen == set(first)  # not one series more over the program's life
+        assert monitor.hosts.evictions > 0
+    finally:
+        monitor.close()
