@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from lwsyslog.bounded import BoundedMap
+from lwsyslog.cooldowns import Cooldowns
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
@@ -122,12 +122,18 @@ class AlertMaker:
         self._descriptions = dict(descriptions or {})
         self._min_rank = single_event_min_severity.rank
         self._cooldown_secs = cooldown_secs
-        self._quiet_until: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
+        # At most max_keys cooldowns: the pipeline gives a threshold rule's capacity.
+        self._cooldowns: Cooldowns[tuple[str, str]] = Cooldowns(max_keys)
 
     @property
     def evictions(self) -> int:
-        """Cooldown entries dropped to keep memory bounded."""
-        return self._quiet_until.evictions
+        """Cooldowns dropped before their end to keep memory bounded."""
+        return self._cooldowns.evictions
+
+    @property
+    def cooldowns(self) -> int:
+        """Cooldowns held now."""
+        return len(self._cooldowns)
 
     def from_findings(self, observation: Observation) -> list[Alert]:
         """At most one alert for the line's findings severe enough to stand alone.
@@ -180,12 +186,7 @@ class AlertMaker:
     def _in_cooldown(self, rule: str, key: str, when: float | None) -> bool:
         if when is None:
             when = self._clock()
-        slot = (rule, client_key(key))
-        until = self._quiet_until.get(slot)
-        if until is not None and when < until:
-            return True
-        self._quiet_until.put(slot, when + self._cooldown_secs)
-        return False
+        return self._cooldowns.quiet((rule, client_key(key)), when, self._cooldown_secs)
 
     def _single(
         self,
