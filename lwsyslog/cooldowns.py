@@ -11,8 +11,10 @@ table holds at most as many keys as a threshold rule (``ThresholdEngine.capacity
 So a flood of new clients, each alerting once, cannot make a client that keeps attacking
 alert again and again: its cooldown stays. A client whose first cooldown the flood pushed out
 alerts a second time (a forgotten cooldown is a repeated alert, never a missed one), and is
-kept from then on: the hash of each dropped key is remembered (as many as the table holds),
-and a key found among them is taken as heard again. Each call costs O(1) (amortised).
+kept from then on: dropped keys are remembered in the Bloom filter the threshold windows use
+(:class:`~lwsyslog.thresholds.windows.EvictedKeys`, the last 4 to 8 times the table's size
+of them, 16 bytes per key held), and a key found there is taken as heard again. Each call
+costs O(1) (amortised).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Hashable
 from typing import Generic, TypeVar
+
+from lwsyslog.thresholds.windows import EVICTED_SPAN, EvictedKeys
 
 __all__ = ["Cooldowns"]
 
@@ -38,8 +42,8 @@ class Cooldowns(Generic[K]):
         # Each in the order of its end (a cooldown ends cooldown_secs after it starts).
         self._once: OrderedDict[K, float] = OrderedDict()
         self._again: OrderedDict[K, float] = OrderedDict()
-        # Hashes of keys heard once and dropped while in their cooldown, oldest first.
-        self._dropped: dict[int, None] = {}
+        # Keys heard once and dropped while in their cooldown (made at the first such drop).
+        self._dropped: EvictedKeys | None = None
 
     def __len__(self) -> int:
         return len(self._once) + len(self._again)
@@ -60,7 +64,7 @@ class Cooldowns(Generic[K]):
             if when < until:
                 again[key] = until  # heard again within its cooldown
                 return True
-        elif hash(key) not in self._dropped:
+        elif self._dropped is None or hash(key) not in self._dropped:
             self._make_room(when)
             self._once[key] = when + secs
             return False
@@ -86,7 +90,6 @@ class Cooldowns(Generic[K]):
             again.popitem(last=False)
             return
         key, _ = once.popitem(last=False)
-        dropped = self._dropped
-        dropped[hash(key)] = None
-        if len(dropped) > self.max_keys:
-            del dropped[next(iter(dropped))]
+        if self._dropped is None:
+            self._dropped = EvictedKeys(EVICTED_SPAN * self.max_keys)
+        self._dropped.add(hash(key))
