@@ -7,15 +7,37 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Final
 
-from lwsyslog.bounded import BoundedMap
+from lwsyslog.cooldowns import Cooldowns
 from lwsyslog.events import AccessEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
+from lwsyslog.sanitize import truncate
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import Crossing, client_key
+from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS
 
-__all__ = ["Alert", "AlertMaker", "message_id"]
+__all__ = ["SAMPLE_MAX_CHARS", "Alert", "AlertMaker", "bounded_sample", "message_id"]
+
+#: Longest ``sample`` an alert keeps, in characters: more than any output writes (journald
+#: and the alert store 2,000, the messages file 1,000, a webhook 4,000, a notification
+#: ``sample_max_chars``, 2,000 unless set). A line up to ``max_line_bytes`` (128 KiB) is cut
+#: once, when its alert is made, so every alert waiting for a sink is bounded in bytes.
+SAMPLE_MAX_CHARS: Final = 4096
+# The other texts taken from a line are cut as their outputs cut them: a client as every
+# sink does (a logged host name can be any text), a key as the alert store, a message to
+# what journald writes.
+_KEY_MAX_CHARS: Final = 300
+_MESSAGE_MAX_CHARS: Final = 1000
+
+
+def bounded_sample(raw: str) -> str:
+    """``raw`` as an alert keeps it: at most :data:`SAMPLE_MAX_CHARS` characters, a cut
+    marked with a trailing ellipsis as every output marks its own (one code point is one
+    character, so no cut splits a character; escaping happens later, where it is written)."""
+    return truncate(raw, SAMPLE_MAX_CHARS)
+
 
 _MESSAGE_ID_NAMESPACE = uuid.UUID("6f1c2a4e-2b1d-4f7e-9c55-1b9e0c8f4a11")
 
@@ -38,7 +60,8 @@ def message_id(rule: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One alert. ``sample`` is the triggering line as logged: sanitize before output."""
+    """One alert. ``sample`` is the triggering line as logged (at most
+    :data:`SAMPLE_MAX_CHARS` characters): sanitize before output."""
 
     rule: str
     key: str
@@ -99,12 +122,18 @@ class AlertMaker:
         self._descriptions = dict(descriptions or {})
         self._min_rank = single_event_min_severity.rank
         self._cooldown_secs = cooldown_secs
-        self._quiet_until: BoundedMap[tuple[str, str], float] = BoundedMap(max_keys)
+        # At most max_keys cooldowns: the pipeline gives a threshold rule's capacity.
+        self._cooldowns: Cooldowns[tuple[str, str]] = Cooldowns(max_keys)
 
     @property
     def evictions(self) -> int:
-        """Cooldown entries dropped to keep memory bounded."""
-        return self._quiet_until.evictions
+        """Cooldowns dropped before their end to keep memory bounded."""
+        return self._cooldowns.evictions
+
+    @property
+    def cooldowns(self) -> int:
+        """Cooldowns held now."""
+        return len(self._cooldowns)
 
     def from_findings(self, observation: Observation) -> list[Alert]:
         """At most one alert for the line's findings severe enough to stand alone.
@@ -134,8 +163,8 @@ class AlertMaker:
         return [
             Alert(
                 rule=c.rule.id,
-                key=c.key.shown,
-                client_ip=c.client_ip,
+                key=truncate(c.key.shown, _KEY_MAX_CHARS),
+                client_ip=truncate(c.client_ip, MAX_CLIENT_CHARS),
                 categories=c.categories,
                 severity=c.settings.severity,
                 count=c.count,
@@ -144,8 +173,10 @@ class AlertMaker:
                 last=c.last,
                 first_time=c.first_time,
                 last_time=c.last_time,
-                message=c.rule.message(c.key, c.count, c.settings.window_secs),
-                sample=c.sample,
+                message=truncate(
+                    c.rule.message(c.key, c.count, c.settings.window_secs), _MESSAGE_MAX_CHARS
+                ),
+                sample=bounded_sample(c.sample),
                 log=log,
                 rules=(c.rule.id,),
             )
@@ -155,12 +186,7 @@ class AlertMaker:
     def _in_cooldown(self, rule: str, key: str, when: float | None) -> bool:
         if when is None:
             when = self._clock()
-        slot = (rule, client_key(key))
-        until = self._quiet_until.get(slot)
-        if until is not None and when < until:
-            return True
-        self._quiet_until.put(slot, when + self._cooldown_secs)
-        return False
+        return self._cooldowns.quiet((rule, client_key(key)), when, self._cooldown_secs)
 
     def _single(
         self,
@@ -176,10 +202,11 @@ class AlertMaker:
         status = event.status if isinstance(event, AccessEvent) else None
         if status is not None and 200 <= status < 300:
             answered = f"; answered {status}, it may have worked"
+        client = truncate(lead.client_ip, MAX_CLIENT_CHARS)
         return Alert(
             rule=lead.rule_id,
-            key=lead.client_ip,
-            client_ip=lead.client_ip,
+            key=client,
+            client_ip=client,
             categories=categories,
             severity=lead.severity,
             count=1,
@@ -188,11 +215,12 @@ class AlertMaker:
             last=lead.origin,
             first_time=lead.time,
             last_time=lead.time,
-            message=(
-                f"{what}: {lead.client_ip or 'unknown client'} sent {quoted(lead.fragment[:80])} "
-                f"in {lead.field} (rules: {rules}){answered}"
+            message=truncate(
+                f"{what}: {client or 'unknown client'} sent {quoted(lead.fragment[:80])} "
+                f"in {lead.field} (rules: {rules}){answered}",
+                _MESSAGE_MAX_CHARS,
             ),
-            sample=observation.event.raw,
+            sample=bounded_sample(observation.event.raw),
             log=lead.log,
             rules=tuple(dict.fromkeys(f.rule_id for f in severe)),
             cves=tuple(dict.fromkeys(cve for f in severe for cve in f.cves)),

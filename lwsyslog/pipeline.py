@@ -72,7 +72,8 @@ class Pipeline:
         self.alert_maker = AlertMaker(
             config.single_event_min_severity,
             config.cooldown_secs,
-            config.max_keys,
+            # As many clients as a threshold rule holds within memory_budget_bytes.
+            self.thresholds.capacity,
             clock=clock,
             descriptions=self.detection.descriptions(),
             not_standalone=self.detection.feeding_only(),

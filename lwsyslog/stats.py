@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
+from lwsyslog.thresholds.keys import client_key
+
 if TYPE_CHECKING:
     from lwsyslog.alerts import Alert
 
@@ -36,9 +38,15 @@ class RunStats:
     lines_with_findings: int = 0
 
     def count_client(self, client_ip: str) -> None:
-        """Count a suspicious line from ``client_ip``, keeping at most 10,000 clients."""
+        """Count a suspicious line from ``client_ip``, keeping at most 10,000 clients.
+
+        A client is counted under its key as the thresholds count it
+        (:func:`~lwsyslog.thresholds.keys.client_key`: an IPv6 address under its /64, a host
+        name cut to 64 characters), so the table is bounded in bytes as well as in keys: a
+        ``%h`` client is any text the line holds, up to ``max_line_bytes``.
+        """
         clients = self.clients
-        clients[client_ip] += 1
+        clients[client_key(client_ip)] += 1
         if len(clients) > _MAX_CLIENTS:
             # Keep the heaviest half: top clients survive, the long tail of one-offs goes.
             keep = clients.most_common(_MAX_CLIENTS // 2)

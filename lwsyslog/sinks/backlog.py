@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from lwsyslog.alerts import Alert
+from lwsyslog.alerts import Alert, bounded_sample
 from lwsyslog.events import Origin
 from lwsyslog.severity import Severity
 
@@ -76,7 +76,8 @@ def alert_from_record(line: bytes) -> Alert:
             first_time=data["first_time"],
             last_time=data["last_time"],
             message=data["message"],
-            sample=data["sample"],
+            # A spool an older version wrote may hold a whole line.
+            sample=bounded_sample(data["sample"]),
             log=data["log"],
             rules=tuple(data["rules"]),
             cves=tuple(str(cve) for cve in data.get("cves", ())),

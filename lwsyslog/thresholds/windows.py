@@ -55,13 +55,19 @@ __all__ = [
     "record_bytes",
 ]
 
-#: Distinct origins (file, or web host and log) remembered by name; more map to one
-#: "unknown" entry, whose alerts still carry their line numbers.
+#: Distinct origins (file, or web host and log) remembered by name, in two generations of
+#: half as many each: when the newer is full a third begins and the oldest is forgotten, so
+#: a window's first event from a source not seen for 32,767 new sources names its origin
+#: ``<many sources>`` (its line number is kept), and every newer source is named.
 ORIGIN_SLOTS: Final = 65_535
-#: ... and at most this many characters of their names in all: a name comes from a syslog
-#: header, which a sender writes (4 MiB of ASCII; the table would otherwise hold 65,535
-#: names of any length for good).
+#: ... and at most this many characters of their names in all (half per generation): a name
+#: comes from a syslog header, which a sender writes (4 MiB of ASCII).
 ORIGIN_MAX_CHARS: Final = 4 * 1024 * 1024
+# An origin id: the generation (mod 2**16) in the high 16 bits, the slot in the low ones.
+_SLOT_BITS: Final = 16
+_GENERATION_SLOTS: Final = ORIGIN_SLOTS // 2
+_GENERATION_CHARS: Final = ORIGIN_MAX_CHARS // 2
+_MANY_SOURCES: Final = ("<many sources>", "", "")
 
 #: The most events a window keeps per key (its ``count``): a record's fill and ring position
 #: are 16-bit.
@@ -149,19 +155,25 @@ class EvictedKeys:
 
 class OriginTable:
     """Origins (name, host, tag) by small integer id, bounded at :data:`ORIGIN_SLOTS` and
-    :data:`ORIGIN_MAX_CHARS`."""
+    :data:`ORIGIN_MAX_CHARS` in two generations (an id of an older one names
+    ``<many sources>``)."""
 
     def __init__(self) -> None:
         self._ids: dict[tuple[str, str, str], int] = {}
-        self._names: list[tuple[str, str, str]] = [("<many sources>", "", "")]
+        self._names: list[tuple[str, str, str]] = [_MANY_SOURCES]
+        self._previous: list[tuple[str, str, str]] = [_MANY_SOURCES]
+        self._generation = 0
         self._chars = 0
+        #: Generations begun after the first (each forgot the one before the last).
+        self.generations = 0
         # The last source asked about and its id: lines come in runs from one source (a
         # scanned file is one), so most asks cost three string comparisons, no tuple.
         self._last: tuple[str, str, str] = ("", "", "")
         self._last_id = -1
 
     def id_of(self, origin: Origin) -> int:
-        """The id of ``origin``'s source (0 once the table is full)."""
+        """The id of ``origin``'s source (0, ``<many sources>``, for a name longer than a
+        generation holds)."""
         last = self._last
         if (
             self._last_id >= 0
@@ -173,20 +185,40 @@ class OriginTable:
         key = (origin.name, origin.host, origin.tag)
         found = self._ids.get(key)
         if found is None:
-            chars = self._chars + len(key[0]) + len(key[1]) + len(key[2])
-            if len(self._names) > ORIGIN_SLOTS or chars > ORIGIN_MAX_CHARS:
+            size = len(key[0]) + len(key[1]) + len(key[2])
+            if size > _GENERATION_CHARS:
                 return 0
-            self._chars = chars
-            found = len(self._names)
+            if len(self._names) > _GENERATION_SLOTS or self._chars + size > _GENERATION_CHARS:
+                self._begin_generation()
+            self._chars += size
+            found = (self._generation << _SLOT_BITS) | len(self._names)
             self._ids[key] = found
             self._names.append(key)
         self._last = key
         self._last_id = found
         return found
 
+    def _begin_generation(self) -> None:
+        """The newer generation is full: it becomes the older, the older is forgotten."""
+        self._previous = self._names
+        self._names = [_MANY_SOURCES]
+        self._ids = {}
+        self._chars = 0
+        self._generation = (self._generation + 1) & 0xFFFF
+        self.generations += 1
+        self._last_id = -1
+
     def origin(self, ident: int, line: int) -> Origin:
         """The origin of source ``ident`` at ``line``."""
-        name, host, tag = self._names[ident]
+        generation = ident >> _SLOT_BITS
+        if generation == self._generation:
+            names = self._names
+        elif generation == (self._generation - 1) & 0xFFFF:
+            names = self._previous
+        else:
+            names = [_MANY_SOURCES]
+        slot = ident & 0xFFFF
+        name, host, tag = names[slot] if slot < len(names) else _MANY_SOURCES
         return Origin(name, line, host, tag)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import tracemalloc
 
 from lwsyslog.events import Origin
@@ -65,17 +66,44 @@ def test_memory_is_bounded_in_bytes_whatever_the_payloads_and_the_number_of_keys
 
 
 def test_origins_are_remembered_up_to_a_bound_in_characters() -> None:
-    """Source names come from syslog headers: past ORIGIN_MAX_CHARS new ones share the
-    "<many sources>" entry, whose alerts still carry their line numbers."""
+    """Source names come from syslog headers: past ORIGIN_MAX_CHARS in all, the oldest are
+    forgotten (a window still holding one names it "<many sources>", with its line number)."""
     table = OriginTable()
     long_host = "h" * 255
-    ids = [table.id_of(Origin(f"{long_host}/{n}", 1, long_host, str(n))) for n in range(20_000)]
-    assert ids[0] == 1 and ids[100] == 101
-    kept = [ident for ident in ids if ident]
-    assert sum(2 * 255 + 2 * len(str(n)) + 1 for n in range(len(kept))) <= ORIGIN_MAX_CHARS
-    assert ids[-1] == 0 and len(kept) < 20_000
+    origins = [Origin(f"{long_host}/{n}", 1, long_host, str(n)) for n in range(20_000)]
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        ids = [table.id_of(origin) for origin in origins]
+        held = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # The names are the origins' own strings; the table's lists, dict and ids stay small.
+    assert held < 20_000 * 200
+    assert table.generations > 1 and all(ids)
+    named = [n for n, ident in enumerate(ids) if table.origin(ident, 1).host == long_host]
+    assert sum(2 * 255 + 2 * len(str(n)) + 1 for n in named) <= ORIGIN_MAX_CHARS
+    assert table.origin(ids[-1], 7) == Origin(f"{long_host}/19999", 7, long_host, "19999")
+    assert table.origin(ids[0], 7) == Origin("<many sources>", 7, "", "")
     assert table.origin(0, 7) == Origin("<many sources>", 7, "", "")
-    assert table.id_of(Origin(f"{long_host}/5", 9, long_host, "5")) == 6  # still known
+    known = table.id_of(origins[19_990])
+    assert known == ids[19_990]  # still known
+
+
+def test_a_new_source_is_named_after_65000_sources_sent_once() -> None:
+    """The table used to fill for good: every later window's first source was
+    "<many sources>" for the rest of the process."""
+    table = OriginTable()
+    ids = [
+        table.id_of(Origin(f"web{n}/apache-access", 1, f"web{n}", "apache-access"))
+        for n in range(70_000)
+    ]
+    latest = Origin("db1/apache-access", 3, "db1", "apache-access")
+    assert table.origin(table.id_of(latest), 3) == latest
+    assert table.origin(ids[69_999], 1).host == "web69999"
+    # A window's event from a source of the generation before stays named.
+    assert table.origin(ids[40_000], 1).host == "web40000"
 
 
 def test_a_flood_of_new_keys_evicts_idle_keys_not_a_busy_one() -> None:
