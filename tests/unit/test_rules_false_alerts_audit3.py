@@ -132,3 +132,120 @@ def test_a_scanners_admin_sweep_still_repeats(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert "attack-repeat" in _rules(_scan(tmp_path, capsys, ADMIN_SWEEP))
+
+
+# --- 2. A page's own media and a live stream are not forced browsing nor a flood ------------
+
+_POSTERS = [
+    _line(
+        f"/Items/{n:032x}/Images/Primary?fillHeight=396&quality=96&tag=ab{n}",
+        404 if n % 3 else 200,
+        secs=n / 10,
+    )
+    for n in range(60)
+]
+_TILES = [
+    _line(f"/tiles/8/{130 + x}/{80 + y}.pbf", 404 if (x + y) % 2 else 200, referer=f"{SITE}/map")
+    for x in range(8)
+    for y in range(8)
+]
+_AVATARS = [
+    _line(f"/avatar/{n:032x}?s=64&d=404", 404 if n % 4 else 200, referer=f"{SITE}/t/123")
+    for n in range(40)
+]
+_STREAM = [
+    _line(path, secs=n / 40)
+    for n in range(200)
+    for path in ("/hls/allhands/index.m3u8", f"/hls/allhands/seg{n:05d}.ts")
+]
+
+MEDIA = {
+    "a media library's missing posters": _POSTERS,
+    "a map's missing ocean tiles": _TILES,
+    "a forum's missing avatars": _AVATARS,
+    "an office watching a live stream": _STREAM,
+}
+
+
+@pytest.mark.parametrize("name", MEDIA)
+def test_a_pages_media_raises_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert _serious(_scan(tmp_path, capsys, MEDIA[name])) == []
+
+
+SCANS = {
+    # TypeScript sources are no stream segments.
+    "typescript source probes": [
+        _line(f"/src/{name}.ts", 404, secs=n)
+        for n, name in enumerate(f"{word}{kind}" for word in "abcdefg" for kind in "xyz")
+    ],
+    # Ids that are small numbers are enumerated, not folded.
+    "an id enumeration": [_line(f"/user/{n}/profile", 404, secs=n) for n in range(25)],
+    # A wordlist sent with a Referer of the site on every probe.
+    "a scanner forging a same-site referer": [
+        _line(f"/{word}{n}/", 404, referer=f"{SITE}/", secs=n)
+        for n, word in enumerate(["old", "backup", "test", "dev", "tmp"] * 5)
+    ],
+}
+
+
+@pytest.mark.parametrize("name", SCANS)
+def test_forced_browsing_stays_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert "scan-distinct-404" in _rules(_scan(tmp_path, capsys, SCANS[name]))
+
+
+def test_a_flood_of_dynamic_requests_stays_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [_line(f"/search?q=seg{n:05d}.ts", secs=n / 40) for n in range(400)]
+    assert "request-flood" in _rules(_scan(tmp_path, capsys, lines))
+
+
+# --- 3. A search engine revisiting a moved site's old URLs is no scanner --------------------
+
+_CRAWLERS = {
+    "66.249.66.1": "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "40.77.167.10": "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+    "54.36.148.12": "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    "185.191.171.5": "Mozilla/5.0 (compatible; SemrushBot/7~bl; +http://www.semrush.com/bot.html)",
+}
+
+
+def _old_urls(client: str, agent: str) -> list[str]:
+    lines = []
+    for n in range(40):
+        lines.append(
+            _line(
+                f"/blog/2019/{n % 12:02d}/old-post-title-{n}/",
+                404,
+                secs=n * 2.5,
+                client=client,
+                agent=agent,
+            )
+        )
+        if n % 3 == 0:
+            lines.append(
+                _line(f"/blog/2024/post-{n}/", secs=n * 2.5 + 1, client=client, agent=agent)
+            )
+    return lines
+
+
+@pytest.mark.parametrize("client", _CRAWLERS)
+def test_a_crawler_after_a_site_migration_raises_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], client: str
+) -> None:
+    assert _serious(_scan(tmp_path, capsys, _old_urls(client, _CRAWLERS[client]))) == []
+
+
+def test_a_scanner_borrowing_a_crawlers_name_is_still_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    agent = _CRAWLERS["66.249.66.1"]
+    probes = ["/.env", "/wp-login.php", "/backup.sql", "/.git/config", "/wp-config.php.bak"]
+    lines = [
+        _line(f"/site{n}{probes[n % len(probes)]}", 404, secs=n, agent=agent) for n in range(25)
+    ]
+    assert "scan-distinct-404" in _rules(_scan(tmp_path, capsys, lines))
