@@ -249,3 +249,47 @@ def test_a_scanner_borrowing_a_crawlers_name_is_still_counted(
         _line(f"/site{n}{probes[n % len(probes)]}", 404, secs=n, agent=agent) for n in range(25)
     ]
     assert "scan-distinct-404" in _rules(_scan(tmp_path, capsys, lines))
+
+
+# --- 4. Feed suffixes and wiki titles are no hidden files -----------------------------------
+
+FEED = "Feedly/1.0 (+http://www.feedly.com/fetcher.html; 16 subscribers)"
+DOT_NAMES = {
+    "a feed reader guessing feed paths": [
+        _line("/.rss", 404, agent=FEED),
+        _line("/blog/.rss", 404, secs=1, agent=FEED),
+        _line("/.atom", 404, secs=2, agent=FEED),
+        _line("/r/python/.json?limit=10", secs=3),
+    ],
+    "wiki articles about files and commands": [
+        _line("/wiki/.htaccess"),
+        _line("/wiki/.bashrc", secs=20),
+        _line("/wiki/.profile", secs=40),
+    ],
+}
+
+DOT_PROBES = [
+    (_line("/wiki/.htaccess", 404), "sensitive-dotfile"),
+    (_line("/wiki/.htaccess", 403), "sensitive-dotfile"),
+    (_line("/wiki/../.htaccess"), "sensitive-dotfile"),
+    (_line("/wiki/%2e%2e/.htaccess"), "sensitive-dotfile"),
+    (_line("/wiki/.env"), "sensitive-dotfile"),
+    (_line("/wiki/.git/config"), "sensitive-dotfile"),
+    (_line("/.json/config", 404), "sensitive-hidden-path"),
+    (_line("/.perf/.json", 404), "sensitive-hidden-path"),
+    (_line("/.rssx", 404), "sensitive-hidden-path"),
+]
+
+
+@pytest.mark.parametrize("name", DOT_NAMES)
+def test_feed_suffixes_and_wiki_titles_raise_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    assert _serious(_scan(tmp_path, capsys, DOT_NAMES[name])) == []
+
+
+@pytest.mark.parametrize(("line", "rule"), DOT_PROBES)
+def test_dotfile_probes_stay_caught(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, rule: str
+) -> None:
+    assert rule in _rules(_scan(tmp_path, capsys, [line]))
