@@ -160,6 +160,13 @@ class AdminCmsProbe(PathRule):
         ),
         AccessSample(target="/webmail", status=301),
         AccessSample(target="/mail", status=308),
+        # A Referer of another host of the same site, where the log names the site's host.
+        AccessSample(
+            target="/wp-admin/",
+            status=302,
+            referer="https://shop.example.com:8443/cart",
+            headers=(("Host", "www.example.com"),),
+        ),
     )
 
     def accepts(self, event: Event) -> bool:
