@@ -1,24 +1,57 @@
 """Admin probes: requests for administration and login interfaces that the client cannot use.
 
-A successful (2xx/304) answer means the page exists and someone uses it, which is not a probe;
-every other answer (404, 403, 401, a redirect to a login page) or an error-log "File does not
-exist" is.
+What a scanner's admin probe looks like: a GET of a bare admin path, typed rather than
+followed (no Referer of the site), answered "not found" or, when the interface exists, with
+a refusal or a redirect to its login page. What an administrator at work looks like: forms
+posted and answered with a redirect (Post/Redirect/Get: every save in Django, WordPress,
+Drupal, Magento), the site's own links followed (a Referer of the site), a logout or action
+link with its token in the query, a trailing-slash redirect (``/webmail`` -> ``/webmail/``).
+So (:func:`is_probe`):
+
+- 404/410, or an error-log entry naming the path ("File does not exist"): a probe, whatever
+  the method or Referer (a missing admin area is never the site's own link);
+- 401, 403 or a redirect (not 304): a probe only to a GET or HEAD without a Referer of the
+  same site (:func:`~lwsyslog.rules.referer.same_site_referer`); a redirect only for a bare
+  path (no query) that is not a trailing-slash redirect (301/308 of an extension-less name);
+- anything else (2xx, 304, 400, 405, 413, 5xx: the interface exists and answered a request
+  it could read): not a probe.
 """
 
 from __future__ import annotations
 
+from typing import Final
+
 from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex
-from lwsyslog.rules.base import PathRule
+from lwsyslog.rules.base import NOT_FOUND, PathRule
+from lwsyslog.rules.referer import same_site_referer
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
-__all__ = ["AdminAppServerProbe", "AdminCmsProbe", "AdminDatabaseConsoleProbe"]
+__all__ = ["AdminAppServerProbe", "AdminCmsProbe", "AdminDatabaseConsoleProbe", "is_probe"]
+
+_REFUSED: Final = frozenset({401, 403})
+_READING: Final = frozenset({"GET", "HEAD"})
+_SLASH_REDIRECTS: Final = frozenset({301, 308})
 
 
-def _is_probe(event: Event) -> bool:
+def is_probe(event: Event) -> bool:
+    """Whether a request for an admin path is a probe (module doc), not the admin at work."""
     status = getattr(event, "status", None)
-    return status is None or not (200 <= status < 300 or status == 304)
+    if status is None or status in NOT_FOUND:
+        return True
+    redirect = 300 <= status < 400 and status != 304
+    if not (redirect or status in _REFUSED):
+        return False
+    if getattr(event, "method", "") not in _READING or same_site_referer(event):
+        return False
+    if not redirect:
+        return True
+    target: str = getattr(event, "target", "")
+    if "?" in target:
+        return False
+    last = target[target.rfind("/") + 1 :]
+    return not (status in _SLASH_REDIRECTS and last and "." not in last)
 
 
 class AdminDatabaseConsoleProbe(PathRule):
@@ -41,15 +74,25 @@ class AdminDatabaseConsoleProbe(PathRule):
         AccessSample(target="/pma/scripts/setup.php", status=404),
         AccessSample(target="/adminer.php", status=302),
         ErrorSample(message="File does not exist: /var/www/html/phpmyadmin"),
+        AccessSample(target="/phpmyadmin/", status=404),
+        AccessSample(target="/phpmyadmin/", method="HEAD", status=403),
     )
     must_not_match = (
         AccessSample(target="/phpmyadmin/index.php", status=200),
         AccessSample(target="/blog/mysql-tuning-guide", status=404),
+        # The trailing-slash redirect of an installed console, and its own forms.
+        AccessSample(target="/phpmyadmin", status=301),
+        AccessSample(
+            target="/phpmyadmin/index.php?route=/sql",
+            method="POST",
+            status=302,
+            referer="https://db.example.com/phpmyadmin/index.php?route=/sql",
+        ),
     )
 
     def accepts(self, event: Event) -> bool:
-        """Only unsuccessful requests are probes."""
-        return _is_probe(event)
+        """Only the probes of :func:`is_probe`."""
+        return is_probe(event)
 
 
 class AdminCmsProbe(PathRule):
@@ -76,17 +119,59 @@ class AdminCmsProbe(PathRule):
         ErrorSample(message="File does not exist: /var/www/html/admin"),
         AccessSample(target="/roundcubemail-1.4.1/program/js/app.js", status=404),
         ErrorSample(message="File does not exist: /var/www/html/pmapper-3.2-beta3"),
+        AccessSample(target="/wp-admin/", status=404),
+        # A missing admin page is a probe whatever the Referer claims.
+        AccessSample(
+            target="/wp-login.php", method="POST", status=404, referer="https://example.com/"
+        ),
+        AccessSample(target="/admin", status=302),
+        AccessSample(target="/administrator/", status=403),
+        # A Referer of another site, where the log names the site's host.
+        AccessSample(
+            target="/admin/",
+            status=302,
+            referer="https://scanner.example.net/",
+            headers=(("Host", "www.example.com"),),
+        ),
     )
     must_not_match = (
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=200),
         AccessSample(target="/blog/administrative-law", status=404),
         AccessSample(target="/news/mail-2024-newsletter.html", status=404),
         AccessSample(target="/docs/admin-guide-2.0.pdf", status=404),
+        # Post/Redirect/Get: a save, a login that worked.
+        AccessSample(
+            target="/admin/shop/product/12/change/",
+            method="POST",
+            status=302,
+            referer="https://www.example.com/admin/shop/product/12/change/",
+        ),
+        AccessSample(target="/admin/structure/types/manage/article", method="POST", status=303),
+        AccessSample(target="/wp-login.php", method="POST", status=302),
+        # A request the application read and refused: an expired nonce, a bad or too large body.
+        AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=400),
+        AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=403),
+        AccessSample(target="/wp-admin/async-upload.php", method="POST", status=413),
+        AccessSample(target="/wp-admin/post.php", method="POST", status=500),
+        # A link with its token, the site's own link, a trailing-slash redirect.
+        AccessSample(target="/wp-login.php?action=logout&_wpnonce=x", status=302),
+        AccessSample(
+            target="/wp-admin/", status=302, referer="https://www.example.com/2024/01/post/"
+        ),
+        AccessSample(target="/webmail", status=301),
+        AccessSample(target="/mail", status=308),
+        # A Referer of another host of the same site, where the log names the site's host.
+        AccessSample(
+            target="/wp-admin/",
+            status=302,
+            referer="https://shop.example.com:8443/cart",
+            headers=(("Host", "www.example.com"),),
+        ),
     )
 
     def accepts(self, event: Event) -> bool:
-        """Only unsuccessful requests are probes."""
-        return _is_probe(event)
+        """Only the probes of :func:`is_probe`."""
+        return is_probe(event)
 
 
 class AdminAppServerProbe(PathRule):
@@ -119,5 +204,5 @@ class AdminAppServerProbe(PathRule):
     )
 
     def accepts(self, event: Event) -> bool:
-        """Only unsuccessful requests are probes."""
-        return _is_probe(event)
+        """Only the probes of :func:`is_probe`."""
+        return is_probe(event)

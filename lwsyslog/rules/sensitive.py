@@ -15,6 +15,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, NOT_FOUND, PathRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.rules.titles import wiki_title
 from lwsyslog.severity import Severity
 
 __all__ = [
@@ -72,6 +73,11 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/remote.php/dav/files/../../.env", status=200),
         AccessSample(target="/remote.php/dav/files/alice/%2e%2e/%2e%2e/.git/config", status=200),
         AccessSample(target="/cms/index.php/src/branch/main/.env", status=200),
+        # Not a wiki's article: missing, climbing, a folder's file, an environment file.
+        AccessSample(target="/wiki/.htaccess", status=404),
+        AccessSample(target="/wiki/%2e%2e/.htaccess", status=200),
+        AccessSample(target="/wiki/.git/config", status=200),
+        AccessSample(target="/wiki/.env", status=200),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -82,7 +88,13 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/owner/repo/raw/branch/main/.env.example"),
         AccessSample(target="/remote.php/dav/files/alice/project/.git/config"),
         AccessSample(target="/group/sub/project/-/blob/main/.htaccess"),
+        # A wiki's article about the file.
+        AccessSample(target="/wiki/.htaccess", status=200),
     )
+
+    def served_as_content(self, event: Event, path: str) -> bool:
+        """Also a wiki's article named like a dotfile (:func:`wiki_title`)."""
+        return super().served_as_content(event, path) or wiki_title(event, path)
 
 
 def _not_starting(word: str) -> str:
@@ -92,6 +104,10 @@ def _not_starting(word: str) -> str:
         return r"[^/]"
     head = re.escape(word[0])
     return rf"(?:$|/|[^/{head}]|{head}{_not_starting(word[1:])})"
+
+
+#: Names that are a feed's or a format's suffix, not a hidden file: ``/blog/.rss``.
+_FORMAT_NAMES = frozenset({".rss", ".atom", ".json", ".xml", ".rdf", ".jsonld", ".jsonp"})
 
 
 class SensitiveHiddenPath(PathRule):
@@ -120,6 +136,12 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/.w", status=404),
         ErrorSample(message="AH00128: File does not exist: /var/www/html/.xinitrc"),
         AccessSample(target="/nextcloud/remote.php/webdav/..%2f..%2f.perf", status=404),
+        # A format name is the last segment only; hidden names before it still count.
+        AccessSample(target="/.json/x", status=404),
+        AccessSample(target="/.perf/.json", status=404),
+        AccessSample(target="/.rsss", status=404),
+        AccessSample(target="/wiki/.bashrc", status=404),
+        AccessSample(target="/wiki/../.bashrc", status=200),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -133,7 +155,26 @@ class SensitiveHiddenPath(PathRule):
             target="/remote.php/dav/files/alice/Photos/._photo.jpg", method="PUT", status=201
         ),
         AccessSample(target="/owner/repo/src/branch/main/.github/workflows/ci.yml"),
+        # A feed or format suffix on its own (feed readers guess /.rss; Reddit-style /.json).
+        AccessSample(target="/.rss", status=404),
+        AccessSample(target="/blog/.atom", status=404),
+        AccessSample(target="/r/python/.json?limit=10"),
+        AccessSample(target="/wiki/.bashrc", status=200),
     )
+
+    def served_as_content(self, event: Event, path: str) -> bool:
+        """Also a wiki's article named like a dotfile (:func:`wiki_title`)."""
+        return super().served_as_content(event, path) or wiki_title(event, path)
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first hidden name, unless it is a feed or format suffix (``/.rss``, ``/.json``)
+        ending the path: that names a format of the page before it, not a hidden file."""
+        match = super().evaluate(event, view)
+        if match is None or match.fragment not in _FORMAT_NAMES:
+            return match
+        path = view.lower("path")
+        # The first hidden name is the last segment: no other comes before or after it.
+        return None if path.find("/" + match.fragment) == path.rfind("/") else match
 
 
 class SensitiveBackupFile(PathRule):

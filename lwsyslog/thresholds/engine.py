@@ -249,7 +249,7 @@ class ThresholdEngine:
         """:meth:`observe` for the hot path: most lines touch no rule and build nothing."""
         answers = self._answers
         if answers is not None and event.log == "access":
-            answers.see(event, event.time if event.time is not None else self._clock())
+            answers.see(event, event.time if event.time is not None else self._clock(), findings)
         if urgency is _STANDARD and not findings:
             interested: Sequence[_Counted] | None = None
             if event.log == "access":

@@ -9,14 +9,30 @@ and a full window crosses only when at least ``min_error_ratio`` of the client's
 it were errors (status >= 400). Answers are tallied (:class:`~.tallies.Tallies`, a few
 hundred bytes per client) only for clients that already sent a probe, so a site's ordinary
 traffic costs one dictionary look-up a line.
+
+Two kinds of clients ask for many distinct missing pages without probing:
+
+- a page's own objects addressed by id (a media library's posters
+  ``/Items/<32 hex>/Images/Primary``, avatars ``/avatar/<md5>``): a path segment of 16 or more
+  hex digits (a hash, a UUID) is counted as one value, so a library view's 40 missing posters
+  are one missing path, while a wordlist's names stay distinct (:func:`probed_path`);
+- a search engine's crawler after a site moved, revisiting hundreds of old URLs: a 404 to a
+  client whose User-Agent claims a known crawler (:func:`claims_crawler`) counts only when it
+  carries a finding. A scanner that borrows a crawler's name still counts with every probe for
+  ``/.env``, ``wp-login.php`` or a backup file; one that asks a plain wordlist (``/old/``,
+  ``/test/``) under a borrowed name is not counted, a gap ``[crawlers]`` verification closes
+  (``bad-bot-fake-crawler`` names the borrowed name).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Final
 
 from lwsyslog.events import AccessEvent
+from lwsyslog.findings import Finding
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS, client_key
@@ -37,12 +53,60 @@ __all__ = [
     "ProbeAnswers",
     "Scan404Burst",
     "ScanDistinct404",
+    "claims_crawler",
     "is_static_asset",
+    "probed_path",
 ]
 
 _SUCCESS: Final = 0
 _ERROR: Final = 1
 _tuple_new: Final = tuple.__new__
+
+#: A segment of at least this many hex digits (hyphens aside) is an object's id.
+_ID_DIGITS: Final = 16
+_ID_CHARS: Final = frozenset("0123456789abcdefABCDEF-")
+#: Crawlers that revisit a site's old links by the hundred: search engines and SEO crawlers.
+_CRAWLER: Final = linear_search(
+    Regex(
+        r"googlebot|google-inspectiontool|googleother|storebot-google|adsbot-google|bingbot"
+        r"|msnbot|bingpreview|applebot|yandex[a-z]*bot|baiduspider|duckduckbot|yahoo! slurp"
+        r"|seznambot|petalbot|amazonbot|ahrefsbot|ahrefssiteaudit|semrushbot|siteauditbot"
+        r"|mj12bot|dotbot|rogerbot|blexbot|barkrowler|dataforseobot|serpstatbot|mojeekbot"
+        r"|qwantbot|coccocbot|sogou web spider|yisouspider|ccbot|gptbot|claudebot|bytespider",
+        re.IGNORECASE,
+    )
+).search
+
+
+def probed_path(path: str) -> str:
+    """``path`` with each segment that is an object id (16 or more hex digits, hyphens aside:
+    a hash, a UUID) written ``*``: the value the missing-page windows count distinct."""
+    if len(path) <= _ID_DIGITS:
+        return path
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        if (
+            len(segment) >= _ID_DIGITS
+            and _ID_CHARS.issuperset(segment)
+            and len(segment) - segment.count("-") >= _ID_DIGITS
+        ):
+            segments[index] = "*"
+    return "/".join(segments)
+
+
+def claims_crawler(user_agent: str) -> bool:
+    """Whether ``user_agent`` names a search engine's or SEO crawler (not verified here)."""
+    return _CRAWLER(user_agent) is not None
+
+
+def _is_probe(event: AccessEvent, findings: Sequence[Finding]) -> bool:
+    """A 404 the missing-page windows count: not a static asset, and from a claimed crawler
+    only with a finding (module doc)."""
+    return (
+        event.status == 404
+        and not is_static_asset(event.path)
+        and (bool(findings) or not claims_crawler(event.user_agent))
+    )
 
 
 class ProbeAnswers:
@@ -69,8 +133,9 @@ class ProbeAnswers:
         """Bytes one client costs in the tallies of rules with these windows."""
         return tally_bytes(2, ring_size(min(windows), max(windows)))
 
-    def see(self, event: AccessEvent, now: float) -> None:
-        """Tally one access event's answer (opening its client on a probe)."""
+    def see(self, event: AccessEvent, now: float, findings: Sequence[Finding] = ()) -> None:
+        """Tally one access event's answer (opening its client on a probe; ``findings``: the
+        rules' findings on it)."""
         client = event.client_ip
         status = event.status
         if not client or status is None:
@@ -78,12 +143,12 @@ class ProbeAnswers:
         # client_key() of an IPv4 address (most clients) is the address itself.
         key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
         tallies = self.tallies
-        path = event.path if status == 404 else ""
-        if status == 404 and not is_static_asset(path):
+        if status == 404 and _is_probe(event, findings):
             tallies.open_and_add(key, now, now + self.open_secs, _ERROR)
             self.probe = event
             # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
             # NamedTuple's own constructor is a Python function).
+            path = probed_path(event.path)
             self.probe_keys = (_tuple_new(WindowKey, (key, "", (), path, 0, client, "")),)
             return
         if hash(key) not in self._held:
@@ -117,12 +182,12 @@ class MissingPaths(ThresholdRule):
             return answers.probe_keys  # the key below, made once for every such rule
         if (
             isinstance(event, AccessEvent)
-            and event.status == 404
             and event.client_ip
-            and not is_static_asset(event.path)
+            and _is_probe(event, observation.findings)
         ):
             client = event.client_ip
-            return (WindowKey(client_key(client), distinct=event.path, client_ip=client),)
+            path = probed_path(event.path)
+            return (WindowKey(client_key(client), distinct=path, client_ip=client),)
         return ()
 
     def accepts(self, key: WindowKey, first_time: float, now: float) -> bool:

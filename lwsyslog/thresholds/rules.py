@@ -48,16 +48,18 @@ __all__ = [
 ]
 
 
-#: Extensions of static assets: a page's images, media, styles, scripts and fonts. A miss of
-#: one is a broken page, not a probe; a burst of them is a page loading, not a flood. Not
-#: ``.json``, ``.xml``, ``.txt``, ``.html`` or ``.pdf``: wordlists are full of those.
+#: Extensions of static assets: a page's images, media, styles, scripts and fonts, a map's
+#: vector tiles, a stream's playlists and segments. A miss of one is a broken page, not a
+#: probe; a burst of them is a page loading (or a map panned, a stream watched), not a flood.
+#: Not ``.json``, ``.xml``, ``.txt``, ``.html`` or ``.pdf``: wordlists are full of those.
 STATIC_SUFFIXES: Final = (
     ".ico", ".css", ".js", ".mjs", ".map", ".wasm", ".webmanifest",
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".avif", ".heic", ".heif", ".bmp",
     ".tif", ".tiff",
     ".mp4", ".m4v", ".mov", ".webm", ".ogv", ".mp3", ".m4a", ".ogg", ".oga", ".opus",
-    ".flac", ".wav",
+    ".flac", ".wav", ".m3u8", ".m4s", ".mpd",
     ".woff", ".woff2", ".ttf", ".otf", ".eot",
+    ".pbf", ".mvt",
 )  # fmt: skip
 #: Paths browsers and crawlers ask for on their own (``/favicon.ico`` and
 #: ``/apple-touch-icon*.png`` are covered by their extensions).
@@ -66,10 +68,17 @@ _LONGEST_SUFFIX: Final = max(len(suffix) for suffix in STATIC_SUFFIXES)
 
 
 def is_static_asset(path: str) -> bool:
-    """True for a path (no query) naming a static asset: ``/a/site.css``, ``/favicon.ico``."""
+    """True for a path (no query) naming a static asset: ``/a/site.css``, ``/favicon.ico``,
+    ``/hls/live/seg00042.ts``.
+
+    ``.ts`` is both an MPEG transport-stream segment and TypeScript source (``/src/app.ts``,
+    which a scanner looks for): only a numbered name (``seg00042.ts``, ``1080p_7.ts``) is a
+    segment."""
     slash = path.rfind("/")
     tail = path[max(slash + 1, len(path) - _LONGEST_SUFFIX) :].lower()
     if tail.endswith(STATIC_SUFFIXES):
+        return True
+    if tail.endswith(".ts") and len(tail) > 3 and tail[-4].isdigit():
         return True
     return len(path) <= 11 and path.lower() in STATIC_NAMES
 

@@ -1,0 +1,70 @@
+"""Whether a request came from a page of the same site: its Referer names the site's host.
+
+An administrator at work follows the site's own links and submits its own forms, so the
+browser sends a Referer naming the site; a scanner's probe is typed, not followed, and sends
+none (or one of its own). The Referer is the client's word, so this only ever makes a rule
+*less* suspicious of an answer that already says the resource exists (a redirect, a refusal):
+never of a missing page, which stays a probe whatever the Referer says.
+
+The site's host is the logged ``Host`` header (``%{Host}i``) or the virtual host (``%v``),
+when the log format has either; the combined format has neither, and then any ``http`` or
+``https`` Referer with a plain host name counts (nothing to compare it with). Hosts compare
+without their port, on their last two labels (``www.example.com`` and ``shop.example.com``
+are one site); addresses compare whole.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lwsyslog.events import Event
+
+__all__ = ["same_site_referer"]
+
+_HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:[]")
+#: Longer hosts are no host name (DNS caps a name at 253 characters).
+_MAX_HOST: Final = 260
+
+
+def _host(authority: str) -> str | None:
+    """The lower-cased host of ``host[:port]``, or ``None`` when it is not a plain host."""
+    if not authority or len(authority) > _MAX_HOST:
+        return None
+    authority = authority.lower()
+    if not _HOST_CHARS.issuperset(authority):
+        return None
+    if authority.startswith("["):  # [IPv6]:port
+        end = authority.find("]")
+        return authority[: end + 1] if end > 0 else None
+    return authority.partition(":")[0].rstrip(".") or None
+
+
+def _site(host: str) -> str:
+    """The part of ``host`` two hosts of one site share: its last two labels, or an address."""
+    if host.startswith("[") or host.replace(".", "").isdigit():
+        return host
+    labels = host.rsplit(".", 2)
+    return ".".join(labels[-2:])
+
+
+def same_site_referer(event: Event) -> bool:
+    """True when ``event`` is an access-log request whose Referer is an ``http(s)`` URL of the
+    site that answered it (module doc: of any plain host when the log names no site)."""
+    referer = getattr(event, "referer", "")
+    if referer.startswith("https://"):
+        start = 8
+    elif referer.startswith("http://"):
+        start = 7
+    else:
+        return False
+    end = referer.find("/", start)
+    authority = referer[start:] if end < 0 else referer[start:end]
+    referer_host = _host(authority.rpartition("@")[2])
+    if referer_host is None:
+        return False
+    extra = getattr(event, "extra", None)
+    logged = (extra.get("header:host") if extra else None) or getattr(event, "vhost", "")
+    site_host = _host(logged) if logged and logged != "-" else None
+    if site_host is None:
+        return True
+    return _site(referer_host) == _site(site_host)
