@@ -9,6 +9,7 @@ from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.rules.sqli_quotes import after_contains_operator, closes_unopened
+from lwsyslog.rules.sqli_signed import without_signed_query
 from lwsyslog.severity import Severity
 
 __all__ = [
@@ -79,6 +80,7 @@ class SqliUnionSelect(PatternRule):
         # The value ends after SELECT in the comment-free text (a fuzzing list's "' UNION
         # SELECT" behind a comment).
         AccessSample(target="/item.php?id=1/*a*/UNION/*b*/SELECT/*c*/"),
+        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature="),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
@@ -90,7 +92,12 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=nunion+select+1,2"),
         AccessSample(target="/wiki/NUnion%20Select%20committee"),
         AccessSample(target="/search?q=union/*a*/select/*b*/committee"),
+        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature=ab"),
     )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The match, outside a statement phpMyAdmin signed (:mod:`.sqli_signed`)."""
+        return self.linear.search(without_signed_query(text) if field == "target" else text)
 
 
 class SqliTautology(PatternRule):
