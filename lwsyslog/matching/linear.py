@@ -22,6 +22,8 @@ ASCII mode so that both engines read the classes alike (RE2 with groups when ``r
 
 RE2 has no back-references either. :func:`verified_search` covers a pattern that needs one
 (``'a'='a``): RE2 finds where a match can start, the ``re`` pattern confirms it there.
+:func:`checked_search` covers a test no regular expression states (a count of quotes before
+the match): RE2 finds each match, a bounded function of the text and the match confirms it.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ __all__ = [
     "PatternLike",
     "Regex",
     "Search",
+    "checked_search",
     "linear_search",
     "re2_available",
     "verified_search",
@@ -378,3 +381,42 @@ def verified_search(
         return None if candidate is None else text[candidate[0] : candidate[1]]
 
     return LinearSearch(run, engine, reason, candidates)
+
+
+Check = Callable[[str, int, int], bool]
+"""``(text, start, end) -> bool``: whether a candidate match at ``text[start:end]`` counts."""
+
+
+def checked_search(pattern: Regex, check: Check, *, tries: int) -> LinearSearch:
+    """The search of ``pattern`` (RE2) for its first match that ``check`` confirms.
+
+    The matches are taken from left to right (the next one starting after the last one's
+    start); ``check`` must cost at most time linear in the text. After ``tries`` matches that
+    it does not confirm the search stops and reports the next match: a text made of that many
+    near-misses is treated as a match (fails closed), which bounds the work an attacker can
+    make it do. A match reports its fragment group as :func:`linear_search` does.
+    """
+    compiled, reason = _compile_re2(pattern, _without_groups(pattern.pattern), False)
+    engine = "re" if compiled is None else "re2"
+    find = _span_finder(_compiled(pattern) if compiled is None else compiled)
+    reporting = cache(lambda: _Reporting.of(pattern))  # at the first match
+
+    def report(text: str, start: int, end: int) -> str:
+        captured, longest, name = reporting()
+        if captured is None or end - start > longest:
+            return text[start:end]
+        return name(captured.fullmatch(text, start, end))
+
+    def run(text: str) -> str | None:
+        pos = 0
+        for _ in range(tries):
+            span = find(text, pos)
+            if span is None:
+                return None
+            if check(text, *span):
+                return report(text, *span)
+            pos = span[0] + 1
+        span = find(text, pos)
+        return None if span is None else report(text, *span)
+
+    return LinearSearch(run, engine, reason, pattern)

@@ -1,11 +1,12 @@
 """Paths under which an application serves files as content: a code browser or a WebDAV share.
 
 A forge's code browser (Gitea, Forgejo, GitLab, GitHub-like: ``/owner/repo/src/branch/main/``,
-``/group/project/-/blob/main/``, ``/owner/repo/blob/main/``) shows a repository's files, dotfiles
-and ``shell.php`` included; a Nextcloud/ownCloud WebDAV share (``/remote.php/dav/files/alice/``,
-``/remote.php/webdav/``) syncs a user's files, ``.git/`` folders and Finder's ``._photo.jpg``
-included. Neither runs or discloses what it serves beyond what it is for, so the rules that
-name a file by its path (dotfiles, source, backups, web-shell names) pass these paths over.
+``/group/project/-/blob/main/``, ``/owner/repo/blob/main/``; cgit: ``/cgit/repo.git/tree/``)
+shows a repository's files, dotfiles and ``shell.php`` included; a Nextcloud/ownCloud WebDAV
+share (``/remote.php/dav/files/alice/``, ``/remote.php/webdav/``) syncs a user's files,
+``.git/`` folders and Finder's ``._photo.jpg`` included. Neither runs or discloses what it
+serves beyond what it is for, so the rules that name a file by its path (dotfiles, source,
+backups, web-shell names) pass these paths over.
 
 An attacker can prefix any path, but a prefix changes the resource asked for: on a server
 without such an application the request finds nothing. What would undo that is a climb out of
@@ -33,6 +34,10 @@ _ROUTE = linear_search(
         rf"|^(?P<frag2>(?:/{_NAME}){{2,4}})/-/(?:blob|raw|tree|blame)/[^/]+/[^/]"
         # GitHub-like: /owner/repo/blob/main/...
         rf"|^(?P<frag3>/{_NAME}/{_NAME})/(?:blob|tree|raw|blame)/[^/]+/[^/]"
+        # cgit: /cgit/repo.git/tree/..., plain, blob... (the branch is in ?h=): under cgit's
+        # usual folder or program, or below a repository named *.git.
+        rf"|^(?P<frag4>(?:/cgi-bin/cgit\.cgi|/cgit)(?:/{_NAME}){{1,3}}|(?:/{_NAME}){{0,2}}/{_NAME}\.git)"
+        r"/(?:tree|plain|blob|blame|log)/[^/]"
     )
 )
 # What a server runs when it is a segment's extension (the rest of the path is then the
@@ -51,7 +56,9 @@ def served_as_content(path: str) -> bool:
     prefix = _ROUTE.search(path)
     if prefix is None:
         return False
-    if prefix.startswith(("/remote.php", "/public.php")) or "/remote.php/" in prefix:
+    if prefix.startswith(("/remote.php", "/public.php", "/cgi-bin/cgit.cgi/")):
+        return True
+    if "/remote.php/" in prefix:
         return True
     return not any(
         segment.rpartition(".")[2] in _SCRIPTS for segment in prefix.split("/") if "." in segment

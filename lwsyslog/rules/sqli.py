@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 
-from lwsyslog.matching.linear import Regex, verified_search
+from lwsyslog.matching.linear import Regex, checked_search, verified_search
 from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
+from lwsyslog.rules.sqli_quotes import after_contains_operator, closes_unopened
+from lwsyslog.rules.sqli_signed import without_signed_query
 from lwsyslog.severity import Severity
 
 __all__ = [
@@ -78,6 +80,7 @@ class SqliUnionSelect(PatternRule):
         # The value ends after SELECT in the comment-free text (a fuzzing list's "' UNION
         # SELECT" behind a comment).
         AccessSample(target="/item.php?id=1/*a*/UNION/*b*/SELECT/*c*/"),
+        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature="),
     )
     must_not_match = (
         AccessSample(target="/select-your-plan"),
@@ -89,7 +92,12 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=nunion+select+1,2"),
         AccessSample(target="/wiki/NUnion%20Select%20committee"),
         AccessSample(target="/search?q=union/*a*/select/*b*/committee"),
+        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature=ab"),
     )
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The match, outside a statement phpMyAdmin signed (:mod:`.sqli_signed`)."""
+        return self.linear.search(without_signed_query(text) if field == "target" else text)
 
 
 class SqliTautology(PatternRule):
@@ -273,6 +281,11 @@ class SqliQuoteBreakout(PatternRule):
         rf"|[a-z_]\w*\s+is\s+(?:not\s+)?null\b|['\"]\d*\s*(?:{_END}|&)"
         rf"|[a-z_]\w*\s*(?:--[\s-]*|#\s*)(?:{_END}|&)))"
     )
+    # Not a quote after JQL's and CQL's "~" (``text ~ "select * from t"``): it opens a
+    # literal of the query the value is.
+    linear = checked_search(
+        pattern, lambda text, start, _end: not after_contains_operator(text, start), tries=8
+    )
     gate = "'\"`"
     must_match = (
         AccessSample(target="/account.php?user=admin'--"),
@@ -326,6 +339,7 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/search?q=%27tom%27+or+jerry+--+cartoon"),
         AccessSample(target="/search?q=admin%27%23/*x*/tag"),
         AccessSample(target="/search?q=it%27s/*x*/"),
+        AccessSample(target="/issues/?jql=text+~+%22select+*+from+users+where+id+%3D+1%22"),
     )
 
 
@@ -541,6 +555,18 @@ class SqliStringCondition(PatternRule):
     # A number counts as the left side when it is not the end of a word or of a decimal:
     # the character before it is matched but not reported.
     pattern = Regex(rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}")
+    # The quote (or ")") before AND/OR must close a string the value never opened
+    # (:func:`~lwsyslog.rules.sqli_quotes.closes_unopened`): in ``status = "Open" AND x = "y``
+    # it closes the value's own "Open". A number's match starts with a digit after its start.
+    linear = checked_search(
+        pattern,
+        lambda text, start, _end: (
+            text[start + 1 : start + 2].isdigit()
+            or text[start] not in "'\"`)"
+            or closes_unopened(text, start)
+        ),
+        tries=8,
+    )
     words = frozenset({"and", "or", "xor"})
     trigger = r"&&|\|\|"
     gate = "'\"`"
@@ -552,6 +578,9 @@ class SqliStringCondition(PatternRule):
         AccessSample(target="/p?u=%27%20or%20username%20like%20char(37);"),
         AccessSample(target="/p?id=1%23x%0AOR%23y%0AX=%27ss"),
         AccessSample(target="/p?id=1%27--a%0Aor--b%0Ausername--c%0Alike--d%0A%27%25"),
+        # An odd quote from the value's start, whatever a decoded "&" (%26) splits off.
+        AccessSample(target="/p?q=%27%26%27%27+or+user+like+%27%25&x=%22a%22"),
+        AccessSample(target="/p?q=(%27a%27))+or+user+like+%27%25"),
     )
     must_not_match = (
         AccessSample(target="/search?q=rock+and+roll"),
@@ -563,4 +592,7 @@ class SqliStringCondition(PatternRule):
         AccessSample(target="/search?q=1+or+2+%27stars%27"),
         AccessSample(target="/", cookie="lang='en'; order='desc'"),
         AccessSample(target="/notes?text=%231%0Aor+name+%3D+tom"),
+        AccessSample(target="/s?cql=siteSearch+~+%22a%22+and+space+%3D+%22OPS%22&q=a"),
+        AccessSample(target="/s?cql=space+in+(%22OPS%22,%22DEV%22)+and+type+%3D+%22page%22"),
+        AccessSample(target="/issues/?jql=reporter+%3D+%27o.brien%27+or+assignee+%3D+%27x%27"),
     )

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from lwsyslog.matching import linear
-from lwsyslog.matching.linear import Regex, linear_search, verified_search
+from lwsyslog.matching.linear import Regex, checked_search, linear_search, verified_search
 
 pytest.importorskip("re2")
 
@@ -141,3 +141,14 @@ def test_verified_search_fails_closed_after_its_tries() -> None:
     assert search.search(" a=b c=d e=f") is None
     # Past three near-misses the next candidate counts as a match: padding cannot hide one.
     assert search.search(" a=b c=d e=f g=h x=x") == " g=h"
+
+
+def test_checked_search_skips_unconfirmed_matches_and_fails_closed_after_its_tries() -> None:
+    """A match the check refuses is passed over for the next one; a text of more refused
+    matches than ``tries`` is reported (the work stays bounded)."""
+    search = checked_search(
+        Regex(r"x\d"), lambda text, start, _end: text[start + 1] == "7", tries=3
+    )
+    assert search.search("x1 x2 x7") == "x7"
+    assert search.search("x1 x2") is None
+    assert search.search("x1 x2 x3 x4 x7") == "x4"
