@@ -13,8 +13,14 @@ So (:func:`is_probe`):
 - 401, 403 or a redirect (not 304): a probe only to a GET or HEAD without a Referer of the
   same site (:func:`~lwsyslog.rules.referer.same_site_referer`); a redirect only for a bare
   path (no query) that is not a trailing-slash redirect (301/308 of an extension-less name);
-- anything else (2xx, 304, 400, 405, 413, 5xx: the interface exists and answered a request
-  it could read): not a probe.
+  a form posted and redirected only when posted from a page outside the interface (a
+  scanner's crawl: acunetix posted 219 logins to ``/administrator/index.php`` from ``/DVWA``);
+- 5xx: a probe unless the Referer is a page of the same interface on the same site
+  (:func:`~lwsyslog.rules.referer.referer_from_area`): an administrator's save that failed
+  came from the form's own page; a scanner posts to a login form it guessed, from anywhere
+  (acunetix: 290 POSTs answered 500, with no Referer or its start page's);
+- anything else (2xx, 304, 400, 405, 413: the interface exists and answered a request it
+  could read): not a probe.
 """
 
 from __future__ import annotations
@@ -24,7 +30,7 @@ from typing import Final
 from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import NOT_FOUND, PathRule
-from lwsyslog.rules.referer import same_site_referer
+from lwsyslog.rules.referer import referer_from_area, same_site_referer
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -40,10 +46,18 @@ def is_probe(event: Event) -> bool:
     status = getattr(event, "status", None)
     if status is None or status in NOT_FOUND:
         return True
+    if status >= 500:
+        return not referer_from_area(event)
     redirect = 300 <= status < 400 and status != 304
     if not (redirect or status in _REFUSED):
         return False
-    if getattr(event, "method", "") not in _READING or same_site_referer(event):
+    if getattr(event, "method", "") not in _READING:
+        # A form posted and redirected (a save, a login) is a probe only when it was posted
+        # from a page outside the interface (a scanner's crawl), not from none (a privacy
+        # setting drops the Referer) or from the interface's own form.
+        referer: str = getattr(event, "referer", "")
+        return redirect and referer.startswith("http") and not referer_from_area(event)
+    if same_site_referer(event):
         return False
     if not redirect:
         return True
@@ -126,6 +140,20 @@ class AdminCmsProbe(PathRule):
         ),
         AccessSample(target="/admin", status=302),
         AccessSample(target="/administrator/", status=403),
+        # A scanner's guessed login form, broken by what it posts (acunetix: 290 of these).
+        AccessSample(target="/administrator/index.php", method="POST", status=500),
+        AccessSample(
+            target="/administrator/index.php",
+            method="POST",
+            status=303,
+            referer="http://192.168.4.161/DVWA",
+        ),
+        AccessSample(
+            target="/administrator/index.php",
+            method="POST",
+            status=500,
+            referer="http://192.168.4.161/DVWA",
+        ),
         # A Referer of another site, where the log names the site's host.
         AccessSample(
             target="/admin/",
@@ -152,7 +180,12 @@ class AdminCmsProbe(PathRule):
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=400),
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=403),
         AccessSample(target="/wp-admin/async-upload.php", method="POST", status=413),
-        AccessSample(target="/wp-admin/post.php", method="POST", status=500),
+        AccessSample(
+            target="/wp-admin/post.php",
+            method="POST",
+            status=500,
+            referer="https://www.example.com/wp-admin/post.php?post=12&action=edit",
+        ),
         # A link with its token, the site's own link, a trailing-slash redirect.
         AccessSample(target="/wp-login.php?action=logout&_wpnonce=x", status=302),
         AccessSample(

@@ -19,7 +19,7 @@ from typing import Final
 
 from lwsyslog.events import Event
 
-__all__ = ["same_site_referer"]
+__all__ = ["referer_from_area", "same_site_referer"]
 
 _HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:[]")
 #: Longer hosts are no host name (DNS caps a name at 253 characters).
@@ -68,3 +68,28 @@ def same_site_referer(event: Event) -> bool:
     if site_host is None:
         return True
     return _site(referer_host) == _site(site_host)
+
+
+def referer_from_area(event: Event) -> bool:
+    """True when the Referer is of the same site (:func:`same_site_referer`) and in the same
+    first path segment as the request (``/wp-admin/post.php`` from ``/wp-admin/...``): the
+    request came from a page of the interface itself, not from elsewhere on the site."""
+    if not same_site_referer(event):
+        return False
+    referer: str = getattr(event, "referer", "")
+    start = referer.find("/", referer.find("//") + 2)
+    if start < 0:
+        return False
+    target: str = getattr(event, "target", "")
+    return _first_segment(referer, start) == _first_segment(target, target.find("/"))
+
+
+def _first_segment(url: str, start: int) -> str:
+    """The lower-cased first path segment of ``url`` from the ``/`` at ``start`` ("": none)."""
+    if start < 0:
+        return ""
+    end = start + 1
+    limit = min(len(url), start + _MAX_HOST)
+    while end < limit and url[end] not in "/?#;":
+        end += 1
+    return url[start + 1 : end].lower()
