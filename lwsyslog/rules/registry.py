@@ -24,6 +24,7 @@ from lwsyslog.rules.code import (
 from lwsyslog.rules.command import (
     CommandArgv,
     CommandDownloadExec,
+    CommandOutputInErrorLog,
     CommandQuotedName,
     CommandServerSideInclude,
     CommandShellChain,
@@ -51,6 +52,7 @@ from lwsyslog.rules.protocol import (
     ProtocolWebdavMethod,
 )
 from lwsyslog.rules.scanner import (
+    ScannerIisShortName,
     ScannerMissingScript,
     ScannerProbeMarker,
     ScannerProbePath,
@@ -110,6 +112,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CommandShellChain,
     CommandDownloadExec,
     CommandServerSideInclude,
+    CommandOutputInErrorLog,
     CommandArgv,
     CommandQuotedName,
     CommandEncodedAmpersand,
@@ -167,6 +170,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     ScannerProbePath,
     ScannerMissingScript,
     ScannerUserDirProbe,
+    ScannerIisShortName,
     WatchedPath,
     BadBotEmailHarvester,
     BadBotSiteRipper,

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from lwsyslog.events import Event
-from lwsyslog.matching.linear import Regex
-from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, PathRule, PatternRule
+from lwsyslog.matching.fold import fold
+from lwsyslog.matching.linear import Regex, linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, BOTH, CodeRule, PathRule, PatternRule, Rule, RuleMatch
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
 __all__ = [
+    "ScannerIisShortName",
     "ScannerMissingScript",
     "ScannerProbeMarker",
     "ScannerProbePath",
@@ -222,3 +225,40 @@ class ScannerUserDirProbe(PathRule):
     def accepts(self, event: Event) -> bool:
         """An access request only when it failed; every error-log entry naming one."""
         return event.log == "error" or getattr(event, "status", None) in (403, 404)
+
+
+# An 8.3 short name's "~N" next to a "*" (or "%2a") in the path as logged: the wildcard IIS
+# short-name scanners send (/*~1*/.aspx, /abcdef~1*/.aspx). Read before decoding: "/*" and
+# "*/" read as an SQL comment there. A "~1" alone is no probe (git's HEAD~1/ in a URL).
+_SHORT_NAME = linear_search(Regex(r"(?:\*|%2a)(?:~|%7e)\d|(?:~|%7e)\d+(?:\*|%2a)"))
+
+
+class ScannerIisShortName(Rule):
+    """IIS 8.3 short-name enumeration (the tilde vulnerability): ``/*~1*/.aspx`` probes."""
+
+    id = "scanner-iis-short-name"
+    categories = ("scanner",)
+    severity = Severity.MEDIUM
+    description = "IIS 8.3 short-name scan (/*~1*/.aspx: files guessed by their short names)"
+    logs = ACCESS
+    form = "raw"
+    triggers = {"target": r"(?:~|%7e)\d"}
+    must_match = (
+        AccessSample(target="/*~1*/a.aspx", status=404),
+        AccessSample(target="/abcdef~1*/.aspx", status=400),
+        AccessSample(target="/%2A~1%2A/.aspx", status=404),
+        AccessSample(target="/web*~1.*/.aspx?aspxerrorpath=/", status=404),
+    )
+    must_not_match = (
+        AccessSample(target="/repo/commits/HEAD~1/src/main.c"),
+        AccessSample(target="/~user1/index.html"),
+        AccessSample(target="/files/backup~1.zip"),
+        AccessSample(target="/search?q=a*~1*b"),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The wildcard and the short name's "~N", in the path as logged."""
+        target = view.raw("target")
+        cut = target.find("?")
+        fragment = _SHORT_NAME.search(fold(target if cut < 0 else target[:cut]))
+        return None if fragment is None else RuleMatch("path", fragment)
