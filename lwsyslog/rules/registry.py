@@ -86,6 +86,7 @@ from lwsyslog.rules.sqli_shapes import (
     SqliStackedQuery,
     SqliValueStatement,
 )
+from lwsyslog.rules.ssrf import SsrfCloudMetadata, SsrfLoopback, SsrfPrivateNetwork
 from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
 from lwsyslog.rules.waf import WafModSecurityBlock, WafModSecurityWarning
 from lwsyslog.rules.watched import WatchedPath
@@ -144,6 +145,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InclusionStreamWrapper,
     InclusionRemoteUrl,
     InclusionProcSelf,
+    SsrfCloudMetadata,
+    SsrfLoopback,
+    SsrfPrivateNetwork,
     CodeTemplate,
     CodeExpressionLanguage,
     CodeSpringClassLoader,
