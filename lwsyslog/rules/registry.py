@@ -38,6 +38,7 @@ from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestT
 from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
 from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
+from lwsyslog.rules.nosql import NosqlOperator
 from lwsyslog.rules.nullbyte import ProtocolNullByte
 from lwsyslog.rules.protocol import (
     ProtocolBadRequestStatus,
@@ -132,6 +133,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SqliValueStatement,
     SqliLeadingCondition,
     SqliQuoteOperator,
+    NosqlOperator,
     XssScriptTag,
     XssEventHandler,
     XssJsUri,
