@@ -34,6 +34,7 @@ from lwsyslog.rules.command_raw import (
     CommandLeadingSeparator,
 )
 from lwsyslog.rules.cut import ProtocolCutLine
+from lwsyslog.rules.deserialization import SerializedObject
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
@@ -157,6 +158,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodePhpCgiArgs,
     CodeEvalMarkerProbe,
     CodeJsDelayLoop,
+    SerializedObject,
     SensitiveDotfile,
     SensitiveHiddenPath,
     SensitiveBackupFile,
