@@ -8,6 +8,7 @@ from lwsyslog.rules.access import (
     AccessDeniedDirectoryIndex,
     AccessDeniedStatus,
 )
+from lwsyslog.rules.actuator import SensitiveActuatorEndpoint
 from lwsyslog.rules.admin import AdminAppServerProbe, AdminCmsProbe, AdminDatabaseConsoleProbe
 from lwsyslog.rules.auth import AuthFailureErrorLog, AuthFailureStatus
 from lwsyslog.rules.badbot import BadBotEmailHarvester, BadBotSiteRipper
@@ -167,6 +168,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SensitiveSecretFile,
     SensitiveLogFile,
     SensitiveServerStatus,
+    SensitiveActuatorEndpoint,
     AdminDatabaseConsoleProbe,
     AdminCmsProbe,
     AdminAppServerProbe,
