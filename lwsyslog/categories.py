@@ -28,6 +28,7 @@ CATEGORIES: frozenset[str] = frozenset(
         "bad-bot",
         "header-injection",
         "known-exploit",
+        "ssrf",
     }
 )
 
@@ -63,5 +64,6 @@ PAYLOAD_CATEGORIES: frozenset[str] = frozenset(
         "admin-probe",
         "header-injection",
         "known-exploit",
+        "ssrf",
     }
 )

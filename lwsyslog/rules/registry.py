@@ -8,6 +8,7 @@ from lwsyslog.rules.access import (
     AccessDeniedDirectoryIndex,
     AccessDeniedStatus,
 )
+from lwsyslog.rules.actuator import SensitiveActuatorEndpoint
 from lwsyslog.rules.admin import AdminAppServerProbe, AdminCmsProbe, AdminDatabaseConsoleProbe
 from lwsyslog.rules.auth import AuthFailureErrorLog, AuthFailureStatus
 from lwsyslog.rules.badbot import BadBotEmailHarvester, BadBotSiteRipper
@@ -35,10 +36,12 @@ from lwsyslog.rules.command_raw import (
     CommandLeadingSeparator,
 )
 from lwsyslog.rules.cut import ProtocolCutLine
+from lwsyslog.rules.deserialization import SerializedObject
 from lwsyslog.rules.dos import DosMaxWorkers, DosRequestTimeout, DosSlowRequestTimeout
 from lwsyslog.rules.header import HeaderInjectionKnownHeader, HeaderInjectionProbe
 from lwsyslog.rules.inclusion import InclusionProcSelf, InclusionRemoteUrl, InclusionStreamWrapper
 from lwsyslog.rules.log4shell import Log4ShellJndi, Log4ShellLookup
+from lwsyslog.rules.nosql import NosqlOperator
 from lwsyslog.rules.nullbyte import ProtocolNullByte
 from lwsyslog.rules.protocol import (
     ProtocolBadRequestStatus,
@@ -88,6 +91,7 @@ from lwsyslog.rules.sqli_shapes import (
     SqliStackedQuery,
     SqliValueStatement,
 )
+from lwsyslog.rules.ssrf import SsrfCloudMetadata, SsrfLoopback, SsrfPrivateNetwork
 from lwsyslog.rules.traversal import TraversalDotDot, TraversalSystemFile
 from lwsyslog.rules.waf import WafModSecurityBlock, WafModSecurityWarning
 from lwsyslog.rules.watched import WatchedPath
@@ -134,6 +138,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SqliValueStatement,
     SqliLeadingCondition,
     SqliQuoteOperator,
+    NosqlOperator,
     XssScriptTag,
     XssEventHandler,
     XssJsUri,
@@ -147,6 +152,9 @@ ALL_RULES: tuple[type[Rule], ...] = (
     InclusionStreamWrapper,
     InclusionRemoteUrl,
     InclusionProcSelf,
+    SsrfCloudMetadata,
+    SsrfLoopback,
+    SsrfPrivateNetwork,
     CodeTemplate,
     CodeExpressionLanguage,
     CodeSpringClassLoader,
@@ -154,6 +162,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     CodePhpCgiArgs,
     CodeEvalMarkerProbe,
     CodeJsDelayLoop,
+    SerializedObject,
     SensitiveDotfile,
     SensitiveHiddenPath,
     SensitiveBackupFile,
@@ -162,6 +171,7 @@ ALL_RULES: tuple[type[Rule], ...] = (
     SensitiveSecretFile,
     SensitiveLogFile,
     SensitiveServerStatus,
+    SensitiveActuatorEndpoint,
     AdminDatabaseConsoleProbe,
     AdminCmsProbe,
     AdminAppServerProbe,

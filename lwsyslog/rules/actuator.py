@@ -1,0 +1,76 @@
+"""Spring Boot actuator endpoints that leak secrets, read by someone outside the network.
+
+``/actuator/heapdump`` hands out the JVM's memory (passwords, keys, session tokens in it),
+``/actuator/env`` and ``/actuator/configprops`` the configuration, ``/actuator/jolokia`` and
+``/actuator/gateway/routes`` lead to code execution. ``admin-probe-app-server`` reports a
+request for them that failed; this rule reports the one that was answered (2xx): the endpoint
+is exposed, to a client outside the local network (an administration tool such as Spring Boot
+Admin reads them from inside it, :func:`~lwsyslog.rules.sensitive.is_local_client`).
+
+The endpoint is read on the path as a servlet container maps it too (``servlet_path``:
+``;parameters`` dropped, ``..;/`` resolved): ``/actuator;/env``, ``/;/actuator/heapdump`` and
+``/actuator/heapdump;.css`` get past a proxy rule or a security filter that matches the path
+as sent, and reach the endpoint. Such a spelling is reported whatever the answer and the client.
+"""
+
+from __future__ import annotations
+
+from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex, linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.rules.sensitive import is_local_client
+from lwsyslog.severity import Severity
+
+__all__ = ["SensitiveActuatorEndpoint"]
+
+_ENDPOINT = linear_search(
+    Regex(
+        r"(?:^|/)actuator/(?:env|heapdump|threaddump|jolokia|configprops|mappings|gateway/routes"
+        r"|logfile|trace|httptrace|beans|loggers|sessions|shutdown)(?:$|[/.;])"
+    )
+)
+
+
+class SensitiveActuatorEndpoint(Rule):
+    """An actuator endpoint answered to a remote client, or asked for in a servlet spelling."""
+
+    id = "sensitive-actuator-endpoint"
+    categories = ("sensitive-file",)
+    severity = Severity.HIGH
+    description = "Spring Boot actuator endpoint (/actuator/heapdump, /env) exposed or bypassed"
+    logs = ACCESS
+    triggers = {"path": "actuator"}
+    must_match = (
+        AccessSample(target="/actuator/heapdump", status=200),
+        AccessSample(target="/actuator;/env", status=404),
+        AccessSample(target="/;/actuator/heapdump", status=200),
+        AccessSample(target="/actuator/heapdump;.css", status=200),
+        AccessSample(target="/app/..;/actuator/env", status=403),
+        AccessSample(target="/actuator/env/spring.datasource.password", status=200),
+        AccessSample(target="/api/actuator/gateway/routes", status=200),
+    )
+    must_not_match = (
+        AccessSample(target="/actuator/heapdump", status=404),
+        AccessSample(target="/actuator/env", status=200, client_ip="10.0.4.20"),
+        AccessSample(target="/actuator/health", status=200),
+        AccessSample(target="/actuator/prometheus;jsessionid=ab12", status=200),
+        AccessSample(target="/docs/actuator/environment.html", status=200),
+        AccessSample(target="/search?q=actuator/heapdump", status=200),
+    )
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """An endpoint in the servlet path (any answer), else in the path, answered 2xx to a
+        client outside the local network."""
+        # Without a ";" the servlet path is the path (not worth the work of mapping it).
+        if ";" in view.raw("path"):
+            servlet = view.lower("servlet_path")
+            fragment = _ENDPOINT.search(servlet) if servlet else None
+            if fragment is not None:
+                return RuleMatch("path", fragment)
+        status = getattr(event, "status", None)
+        if status is None or not 200 <= status < 300 or is_local_client(event.client_ip):
+            return None
+        fragment = _ENDPOINT.search(view.lower("path"))
+        return None if fragment is None else RuleMatch("path", fragment)

@@ -1,0 +1,336 @@
+"""Server-side request forgery: a URL in a parameter that points inside the server's network.
+
+``/fetch?url=http://169.254.169.254/latest/meta-data/iam/security-credentials/`` asks an
+application that fetches URLs for the cloud's instance credentials. The host is read as the
+server's resolver and socket calls read it (``inet_aton``): one to four parts, each decimal,
+``0x`` hexadecimal or ``0``-led octal (``2852039166``, ``0xa9fea9fe``,
+``0251.0376.0251.0376``, ``0`` all name an address), and an IPv6 address with an IPv4 one
+inside it (``[::ffff:a9fe:a9fe]``, ``[::ffff:127.0.0.1]``, NAT64 ``64:ff9b::``, 6to4 ``2002:``)
+as that IPv4 address; a ``*.nip.io`` / ``*.sslip.io`` name as the address it spells.
+
+Three rules, by what the host is:
+
+``ssrf-cloud-metadata`` (high)  an instance-metadata service: AWS/GCP/Azure/OCI/DigitalOcean
+                                ``169.254.169.254`` (and all of IPv4 link-local, where only such
+                                services live), AWS ECS ``169.254.170.2``, AWS IPv6
+                                ``fd00:ec2::254``, Alibaba ``100.100.100.200``, Azure WireServer
+                                ``168.63.129.16``, Oracle ``192.0.0.192``, and the names
+                                ``metadata.google.internal``, ``metadata``, ``instance-data``...
+``ssrf-loopback`` (medium)      the server itself: ``127.0.0.0/8``, ``0.0.0.0`` (``0``), ``::1``,
+                                ``::``, IPv6 link-local, ``localhost`` and names that resolve to
+                                it (``*.localhost``, ``localtest.me``, ``host.docker.internal``),
+                                Kubernetes' API service
+``ssrf-private-network`` (low)  RFC 1918, CGNAT and IPv6 unique-local addresses: an intranet
+                                application takes such URLs too, so this one only feeds
+                                thresholds unless the server answered 2xx (one step up)
+
+The server's own callbacks are passed over by the loopback and private rules: a parameter named
+for a redirect (``redirect_uri``, ``callback``, ``return_to``, ``next``...) hands the URL to the
+browser, and a native app's OAuth ``redirect_uri`` is ``http://127.0.0.1:PORT/`` by design
+(RFC 8252); a loopback URL sent from the host itself and a private one sent from the local
+network (:func:`~lwsyslog.rules.sensitive.is_local_client`) are a developer's or an intranet's.
+A metadata URL is reported whatever the parameter and the client: nothing legitimate sends one.
+
+Only the query is read (a request body is not logged), at most :data:`MAX_URLS` URLs of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import ClassVar, Final, Literal
+
+from lwsyslog.events import Event
+from lwsyslog.matching.linear import Regex, linear_search
+from lwsyslog.normalize import EventView
+from lwsyslog.rules.base import ACCESS, Rule, RuleMatch
+from lwsyslog.rules.samples import AccessSample
+from lwsyslog.rules.sensitive import is_local_client
+from lwsyslog.severity import Severity
+
+__all__ = ["MAX_URLS", "SsrfCloudMetadata", "SsrfLoopback", "SsrfPrivateNetwork", "host_kind"]
+
+#: Most URLs of one query the rules read (the work per line stays bounded).
+MAX_URLS: Final = 16
+
+HostKind = Literal["metadata", "loopback", "private"]
+
+# A URL as a parameter value, in a JSON value or after another scheme (``jar:http://``): the
+# character before it, its scheme and its authority.
+_URL = linear_search(Regex(r"(?:^|[=&;:\"'(,\[{\s])[a-z][a-z0-9+.-]{0,15}://[^/?#&\s\"'<>]+"))
+# The names of parameters that hand a URL to the browser (a redirect, an OAuth callback).
+_REDIRECT_WORDS: Final = (
+    "redirect", "return", "callback", "next", "continue", "goto", "success", "cancel",
+    "logout", "referer", "referrer", "service",
+)  # fmt: skip
+# Longest authority read (a longer one names no host: DNS names end at 253 characters).
+_MAX_AUTHORITY: Final = 300
+# How far before a URL its parameter's name is looked for.
+_NAME_CHARS: Final = 64
+
+_METADATA_NAMES: Final = frozenset(
+    {
+        "metadata.google.internal", "metadata.goog", "metadata", "instance-data",
+        "instance-data.ec2.internal", "metadata.tencentyun.com", "metadata.azure.internal",
+    }
+)  # fmt: skip
+_LOOPBACK_NAMES: Final = frozenset(
+    {
+        "localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback", "localtest.me",
+        "lvh.me", "vcap.me", "host.docker.internal", "gateway.docker.internal",
+        "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+    }
+)  # fmt: skip
+_LOOPBACK_SUFFIXES: Final = (".localhost", ".localtest.me", ".lvh.me")
+# Wildcard DNS services that answer a name with the address it spells (10.0.0.1.nip.io).
+_SPELLING_SUFFIXES: Final = (".nip.io", ".sslip.io", ".xip.io")
+
+_METADATA_V4: Final = frozenset(
+    int(ipaddress.IPv4Address(a))
+    for a in ("169.254.169.254", "169.254.170.2", "100.100.100.200", "168.63.129.16", "192.0.0.192")
+)
+_METADATA_V6: Final = frozenset({ipaddress.IPv6Address("fd00:ec2::254")})
+_LINK_LOCAL_V4: Final = ipaddress.IPv4Network("169.254.0.0/16")
+_LOOPBACK_V4: Final = (ipaddress.IPv4Network("127.0.0.0/8"), ipaddress.IPv4Network("0.0.0.0/8"))
+_PRIVATE_V4: Final = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
+)
+_NAT64: Final = ipaddress.IPv6Network("64:ff9b::/96")
+_HEX: Final = frozenset("0123456789abcdef")
+_OCTAL: Final = frozenset("01234567")
+_DECIMAL: Final = frozenset("0123456789")
+
+
+def _ipv4(host: str) -> int | None:
+    """``host`` as ``inet_aton`` reads it (1 to 4 parts, decimal, ``0x`` hex or ``0`` octal),
+    or ``None``."""
+    parts = host.split(".")
+    if len(parts) > 4:
+        return None
+    values: list[int] = []
+    for part in parts:
+        if part.startswith("0x"):
+            digits, base, allowed = part[2:], 16, _HEX
+        elif len(part) > 1 and part.startswith("0"):
+            digits, base, allowed = part[1:], 8, _OCTAL
+        else:
+            digits, base, allowed = part, 10, _DECIMAL
+        if not digits and base != 16:
+            return None
+        if not set(digits) <= allowed:
+            return None
+        values.append(int(digits, base) if digits else 0)
+    *head, last = values
+    if any(value > 255 for value in head) or last >= 1 << (8 * (4 - len(head))):
+        return None
+    number = last
+    for index, value in enumerate(head):
+        number |= value << (8 * (3 - index))
+    return number
+
+
+def _kind_v4(number: int) -> HostKind | None:
+    if number in _METADATA_V4:
+        return "metadata"
+    address = ipaddress.IPv4Address(number)
+    if address in _LINK_LOCAL_V4:
+        return "metadata"
+    if any(address in network for network in _LOOPBACK_V4):
+        return "loopback"
+    if any(address in network for network in _PRIVATE_V4):
+        return "private"
+    return None
+
+
+def _kind_v6(text: str) -> HostKind | None:
+    try:
+        address = ipaddress.IPv6Address(text.split("%", 1)[0])
+    except ValueError:
+        return None
+    if address in _METADATA_V6:
+        return "metadata"
+    embedded = address.ipv4_mapped or address.sixtofour
+    packed = address.packed
+    if embedded is None and (
+        address in _NAT64 or (packed[:12] == bytes(12) and packed[12:] > b"\0\0\0\1")
+    ):
+        embedded = ipaddress.IPv4Address(packed[12:])  # NAT64, or IPv4-compatible (::a.b.c.d)
+    if embedded is not None:
+        return _kind_v4(int(embedded))
+    if address.is_loopback or address.is_unspecified or address.is_link_local:
+        return "loopback"
+    if address in ipaddress.IPv6Network("fc00::/7"):
+        return "private"
+    return None
+
+
+def host_kind(authority: str) -> HostKind | None:
+    """What the host of a URL's authority (``user@host:port``, lower-cased) is: a metadata
+    service, the server itself, a private network, or none of those (``None``)."""
+    if len(authority) > _MAX_AUTHORITY:
+        return None
+    host = authority[authority.rfind("@") + 1 :]
+    if host.startswith("["):
+        end = host.find("]")
+        return _kind_v6(host[1:end]) if end > 0 else None
+    colon = host.find(":")
+    if colon >= 0:
+        host = host[:colon]
+    if host.endswith("."):
+        host = host[:-1]
+    if not host:
+        return None
+    if host in _METADATA_NAMES:
+        return "metadata"
+    if host in _LOOPBACK_NAMES or host.endswith(_LOOPBACK_SUFFIXES):
+        return "loopback"
+    if host.endswith(".svc.cluster.local"):
+        return "private"
+    for suffix in _SPELLING_SUFFIXES:
+        if host.endswith(suffix):
+            spelled = host[: -len(suffix)].replace("-", ".").split(".")[-4:]
+            number = _ipv4(".".join(spelled)) if len(spelled) == 4 else None
+            return None if number is None else _kind_v4(number)
+    number = _ipv4(host)
+    return None if number is None else _kind_v4(number)
+
+
+def _redirect_parameter(text: str, start: int) -> bool:
+    """Whether the URL found at ``start`` of ``text`` is the value of a parameter (or a JSON
+    key) named for a redirect or callback."""
+    head = text[max(0, start - _NAME_CHARS) : start + 1]
+    for separator in "&;?{,":
+        head = head[head.rfind(separator) + 1 :]
+    return any(word in head for word in _REDIRECT_WORDS)
+
+
+def internal_urls(text: str) -> list[tuple[HostKind, str, bool]]:
+    """Up to :data:`MAX_URLS` URLs of ``text`` (a decoded, lower-cased query) whose host is
+    internal: its kind, the URL's text (scheme and authority) and whether its parameter is
+    named for a redirect."""
+    found: list[tuple[HostKind, str, bool]] = []
+    pos = 0
+    for _ in range(MAX_URLS):
+        fragment = _URL.search(text[pos:])
+        if fragment is None:
+            break
+        start = text.find(fragment, pos)
+        pos = start + len(fragment)
+        url = fragment.lstrip("=&;:\"'(,[{ \n")
+        kind = host_kind(url[url.find("://") + 3 :])
+        if kind is not None:
+            found.append((kind, url, _redirect_parameter(text, start)))
+    return found
+
+
+class _SsrfRule(Rule):
+    """A URL to a host of :attr:`kind` in the query (see the module docstring)."""
+
+    kind: ClassVar[HostKind]
+    categories = ("ssrf",)
+    logs = ACCESS
+    triggers = {"query": "://"}
+
+    def passes_over(self, event: Event, redirect: bool) -> bool:
+        """Whether a URL of this kind is passed over (the metadata rule passes over none)."""
+        return False
+
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The first URL of :attr:`kind` in the query that is not passed over."""
+        text = view.lower("query")
+        if not text:
+            return None
+        for kind, url, redirect in internal_urls(text):
+            if kind == self.kind and not self.passes_over(event, redirect):
+                return RuleMatch("query", url)
+        return None
+
+
+class SsrfCloudMetadata(_SsrfRule):
+    """A URL to a cloud instance-metadata service: the instance's credentials are one request
+    away (``/latest/meta-data/iam/security-credentials/``)."""
+
+    id = "ssrf-cloud-metadata"
+    kind = "metadata"
+    severity = Severity.HIGH
+    description = "URL to a cloud metadata service (169.254.169.254, metadata.google.internal)"
+    must_match = (
+        AccessSample(target="/fetch?url=http://169.254.169.254/latest/meta-data/iam/"),
+        AccessSample(target="/fetch?url=http://[::ffff:a9fe:a9fe]/latest/meta-data/"),
+        AccessSample(target="/fetch?url=http://2852039166/latest/meta-data/"),
+        AccessSample(target="/fetch?url=http://0xa9fea9fe/latest/meta-data/"),
+        AccessSample(target="/fetch?u=http://0251.0376.0251.0376/latest/meta-data/"),
+        AccessSample(target="/fetch?url=http://[fd00:ec2::254]/latest/meta-data/"),
+        AccessSample(
+            target="/f?url=http%3A%2F%2Fmetadata.google.internal%2FcomputeMetadata%2Fv1%2F"
+        ),
+        AccessSample(target="/fetch?url=http://100.100.100.200/latest/meta-data/"),
+        AccessSample(target="/api?cfg={%22src%22:%22http://169.254.169.254/%22}"),
+        AccessSample(target="/login?redirect_uri=http://169.254.169.254/latest/"),
+        AccessSample(target="/img?src=http://169.254.169.254.nip.io/latest/meta-data/"),
+    )
+    must_not_match = (
+        AccessSample(target="/fetch?url=https://example.com/"),
+        AccessSample(target="/fetch?url=http://169.254.169.254.example.com/"),
+        AccessSample(target="/docs?q=169.254.169.254+metadata+service"),
+        AccessSample(target="/fetch?url=http://2852039166.example.net/"),
+        AccessSample(target="/fetch?url=http://203.0.113.254/"),
+    )
+
+
+class SsrfLoopback(_SsrfRule):
+    """A URL to the server itself (``127.0.0.1:6379``, ``localhost:8500``, ``0``): the services
+    that listen on loopback trust whoever reaches them."""
+
+    id = "ssrf-loopback"
+    kind = "loopback"
+    severity = Severity.MEDIUM
+    description = "URL to the server itself (127.0.0.1, localhost, 0, [::1]) in a parameter"
+    must_match = (
+        AccessSample(target="/fetch?url=http://127.0.0.1:8080/manager/html"),
+        AccessSample(target="/proxy.php?url=http://127.0.0.1:6379/"),
+        AccessSample(target="/image?src=http://[0:0:0:0:0:ffff:127.0.0.1]:2375/containers/json"),
+        AccessSample(target="/fetch?url=http://localhost:8500/v1/agent/self"),
+        AccessSample(target="/fetch?u=http://0/server-status"),
+        AccessSample(target="/fetch?u=http://017700000001/"),
+        AccessSample(target="/fetch?u=http://user@[::1]:9200/_cat/indices"),
+    )
+    must_not_match = (
+        AccessSample(target="/oauth/authorize?client_id=x&redirect_uri=http://127.0.0.1:8400/cb"),
+        AccessSample(target="/login?redirect=http://localhost:3000/callback"),
+        AccessSample(target="/fetch?url=http://localhost:8500/", client_ip="127.0.0.1"),
+        AccessSample(target="/fetch?url=https://localhost.example.com/"),
+        AccessSample(target="/search?q=localhost:8080+not+working"),
+    )
+
+    def passes_over(self, event: Event, redirect: bool) -> bool:
+        """A redirect parameter's URL, and any sent from the host itself."""
+        client = event.client_ip
+        return redirect or client in _HOST_ITSELF or client.startswith("127.")
+
+
+class SsrfPrivateNetwork(_SsrfRule):
+    """A URL to a private address (RFC 1918, CGNAT, unique-local), from outside that network."""
+
+    id = "ssrf-private-network"
+    kind = "private"
+    severity = Severity.LOW
+    description = "URL to a private network address (10/8, 172.16/12, 192.168/16) in a parameter"
+    must_match = (
+        AccessSample(target="/fetch?url=http://10.0.0.5:8080/admin"),
+        AccessSample(target="/fetch?url=http://0xc0a80001/"),
+        AccessSample(target="/fetch?url=http://[fd12:3456::1]/"),
+    )
+    must_not_match = (
+        AccessSample(target="/fetch?url=http://10.0.0.5/report", client_ip="10.1.2.3"),
+        AccessSample(target="/login?return_to=http://192.168.1.10/app"),
+        AccessSample(target="/fetch?url=http://172.32.0.1/"),
+    )
+
+    def passes_over(self, event: Event, redirect: bool) -> bool:
+        """A redirect parameter's URL, and any sent from the local network."""
+        return redirect or is_local_client(event.client_ip)
+
+
+_HOST_ITSELF: Final = frozenset({"::1", "localhost"})
