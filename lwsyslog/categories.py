@@ -28,7 +28,6 @@ CATEGORIES: frozenset[str] = frozenset(
         "bad-bot",
         "header-injection",
         "known-exploit",
-        "ssrf",
     }
 )
 
@@ -64,6 +63,5 @@ PAYLOAD_CATEGORIES: frozenset[str] = frozenset(
         "admin-probe",
         "header-injection",
         "known-exploit",
-        "ssrf",
     }
 )

@@ -18,6 +18,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.timeparse",
     "lwsyslog.triage",
     "lwsyslog.canonical",
+    "lwsyslog.appdecode",
     "lwsyslog.normalize",
     "lwsyslog.formats.plain_native",
     "lwsyslog.formats.line_parser",

@@ -32,6 +32,10 @@ network (:func:`~lwsyslog.rules.sensitive.is_local_client`) are a developer's or
 A metadata URL is reported whatever the parameter and the client: nothing legitimate sends one.
 
 Only the query is read (a request body is not logged), at most :data:`MAX_URLS` URLs of it.
+
+The findings are filed under ``file-inclusion`` (a URL of the attacker's choosing that the
+server opens) until the project's taxonomy agrees an ``ssrf`` id of its own (new ids are agreed
+in the shared design first); the rule ids say which it is.
 """
 
 from __future__ import annotations
@@ -228,7 +232,7 @@ class _SsrfRule(Rule):
     """A URL to a host of :attr:`kind` in the query (see the module docstring)."""
 
     kind: ClassVar[HostKind]
-    categories = ("ssrf",)
+    categories = ("file-inclusion",)
     logs = ACCESS
     triggers = {"query": "://"}
 

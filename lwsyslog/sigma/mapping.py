@@ -53,7 +53,7 @@ _TITLE_WORDS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"|java payload|\bxxe\b",
             "code-injection",
         ),
-        (r"\bssrf\b|server[ -]side request forgery", "ssrf"),
+        (r"\bssrf\b|server[ -]side request forgery", "file-inclusion"),
         (r"user[ -]?agent|scanner|\bscan(ning)?\b|\brecon\b", "scanner"),
         (r"source code|sensitive file|\.git\b|\.env\b|heapdump", "sensitive-file"),
         (r"brute[ -]?force|password spray", "brute-force"),

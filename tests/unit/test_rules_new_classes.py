@@ -80,10 +80,13 @@ NEAR_MISSES = [
 
 
 def _categories(pipeline: Pipeline, line: str) -> dict[str, Severity]:
+    """The categories of the line's findings, at their gravest; the SSRF rules' findings also
+    as "ssrf" (filed under file-inclusion until the taxonomy agrees an id of their own)."""
     result = pipeline.process(line, Origin("new-classes", 1))
     found: dict[str, Severity] = {}
     for finding in result.findings:
-        for category in finding.categories:
+        ssrf = ("ssrf",) if finding.rule_id.startswith("ssrf-") else ()
+        for category in (*finding.categories, *ssrf):
             if category not in found or finding.severity.rank > found[category].rank:
                 found[category] = finding.severity
     return found
