@@ -91,6 +91,9 @@ class Pipeline:
         # Crawler verification ([crawlers]): None when off; else one call per access event.
         self.crawlers = crawler_watch(config.crawlers, config.allow)
         self._watch_crawlers = self.crawlers.observe if self.crawlers is not None else None
+        if self.crawlers is not None:
+            # A verified crawler's 404s are no forced browsing; a claim alone proves nothing.
+            self.thresholds.trust_crawlers(self.crawlers.is_verified)
         self._max_line_bytes = config.max_line_bytes
         # Told to read error logs only, a line no format fits is not salvaged as an access line.
         self._salvages = config.log != "error"

@@ -141,6 +141,16 @@ class CrawlerWatch:
                 return
         self._claim(crawler, event)  # type: ignore[arg-type]
 
+    def is_verified(self, event: AccessEvent) -> bool:
+        """Whether ``event``'s client is the crawler its User-Agent claims, by a verdict
+        already cached (never waits, never starts a check: :meth:`observe` does that). A
+        claim not judged yet, undetermined or fake is not verified."""
+        crawler = self._claimed(event.user_agent)  # remembered: one dict lookup
+        if crawler is None:
+            return False
+        entry = self.cache.get(verdict_key(event.client_ip), self._clock())
+        return entry is not None and entry.judged.get(crawler.name) is Verdict.VERIFIED
+
     def _claim(self, crawler: Crawler, event: AccessEvent) -> None:
         self.claims += 1
         client = event.client_ip

@@ -31,7 +31,7 @@ from lwsyslog.events import AccessEvent, ErrorEvent, Origin
 from lwsyslog.findings import Finding
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
-from lwsyslog.thresholds.missing import MissingPaths, ProbeAnswers
+from lwsyslog.thresholds.missing import CrawlerCheck, MissingPaths, ProbeAnswers
 from lwsyslog.thresholds.registry import THRESHOLD_RULES
 from lwsyslog.thresholds.rules import EveryEventRule, ThresholdRule, WindowKey
 from lwsyslog.thresholds.windows import OriginTable, WindowStore, record_bytes
@@ -185,6 +185,15 @@ class ThresholdEngine:
             for method in counted.rule.standard_methods:
                 self._by_method.setdefault(method, []).append(counted)
         self._clock = clock
+
+    def trust_crawlers(self, verified: CrawlerCheck) -> None:
+        """Let the missing-page rules pass over a 404 to a crawler ``verified`` confirms (the
+        crawler verification's cached verdict; without this call every claim counts)."""
+        if self._answers is not None:
+            self._answers.verified = verified
+        for counted in self._counted:
+            if isinstance(counted.rule, MissingPaths):
+                counted.rule.verified = verified
 
     @classmethod
     def from_settings(

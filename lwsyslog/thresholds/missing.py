@@ -17,17 +17,18 @@ Two kinds of clients ask for many distinct missing pages without probing:
   hex digits (a hash, a UUID) is counted as one value, so a library view's 40 missing posters
   are one missing path, while a wordlist's names stay distinct (:func:`probed_path`);
 - a search engine's crawler after a site moved, revisiting hundreds of old URLs: a 404 to a
-  client whose User-Agent claims a known crawler (:func:`claims_crawler`) counts only when it
-  carries a finding. A scanner that borrows a crawler's name still counts with every probe for
-  ``/.env``, ``wp-login.php`` or a backup file; one that asks a plain wordlist (``/old/``,
-  ``/test/``) under a borrowed name is not counted, a gap ``[crawlers]`` verification closes
-  (``bad-bot-fake-crawler`` names the borrowed name).
+  client whose User-Agent claims a known crawler (:func:`claims_crawler`) is not counted when
+  ``[crawlers]`` verification has already found the claim genuine (forward-confirmed reverse
+  DNS or published ranges: :attr:`MissingPaths.verified`, a cached verdict, never a wait) and
+  the 404 carries no finding. Anyone can write ``Googlebot`` in a User-Agent, so with
+  verification off, or before the verdict arrives, or when it is not "verified", the 404
+  counts like any other: a real crawler's old URLs may then raise ``scan-distinct-404``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from lwsyslog.events import AccessEvent
@@ -49,6 +50,7 @@ from lwsyslog.thresholds.windows import OriginTable
 __all__ = [
     "STATIC_NAMES",
     "STATIC_SUFFIXES",
+    "CrawlerCheck",
     "MissingPaths",
     "ProbeAnswers",
     "Scan404Burst",
@@ -99,14 +101,21 @@ def claims_crawler(user_agent: str) -> bool:
     return _CRAWLER(user_agent) is not None
 
 
-def _is_probe(event: AccessEvent, findings: Sequence[Finding]) -> bool:
-    """A 404 the missing-page windows count: not a static asset, and from a claimed crawler
-    only with a finding (module doc)."""
-    return (
-        event.status == 404
-        and not is_static_asset(event.path)
-        and (bool(findings) or not claims_crawler(event.user_agent))
-    )
+#: Whether an event's client is verified as the crawler its User-Agent claims (a cached
+#: verdict of the crawler verification; never waits).
+CrawlerCheck = Callable[[AccessEvent], bool]
+
+
+def _is_probe(
+    event: AccessEvent, findings: Sequence[Finding], verified: CrawlerCheck | None
+) -> bool:
+    """A 404 the missing-page windows count: not a static asset, and not from a crawler
+    verified as the one it claims to be unless it carries a finding (module doc)."""
+    if event.status != 404 or is_static_asset(event.path):
+        return False
+    if findings or verified is None:
+        return True
+    return not (claims_crawler(event.user_agent) and verified(event))
 
 
 class ProbeAnswers:
@@ -127,6 +136,8 @@ class ProbeAnswers:
         #: site with many broken links), so it is made once.
         self.probe: AccessEvent | None = None
         self.probe_keys: tuple[WindowKey, ...] = ()
+        #: The crawler verification's verdict (None: off, every claim counts).
+        self.verified: CrawlerCheck | None = None
 
     @staticmethod
     def record_bytes(windows: Sequence[float]) -> int:
@@ -143,7 +154,7 @@ class ProbeAnswers:
         # client_key() of an IPv4 address (most clients) is the address itself.
         key = client_key(client) if ":" in client or len(client) > MAX_CLIENT_CHARS else client
         tallies = self.tallies
-        if status == 404 and _is_probe(event, findings):
+        if status == 404 and _is_probe(event, findings, self.verified):
             tallies.open_and_add(key, now, now + self.open_secs, _ERROR)
             self.probe = event
             # WindowKey(key, distinct=path, client_ip=client), made as a plain tuple is (a
@@ -170,6 +181,8 @@ class MissingPaths(ThresholdRule):
     checks_crossing = True
 
     answers: ProbeAnswers | None = None
+    #: The crawler verification's verdict (None: off, every claim counts).
+    verified: CrawlerCheck | None = None
     _ratio: float
 
     def bind(self, settings: ThresholdSettings, max_keys: int, origins: OriginTable) -> None:
@@ -183,7 +196,7 @@ class MissingPaths(ThresholdRule):
         if (
             isinstance(event, AccessEvent)
             and event.client_ip
-            and _is_probe(event, observation.findings)
+            and _is_probe(event, observation.findings, self.verified)
         ):
             client = event.client_ip
             path = probed_path(event.path)
