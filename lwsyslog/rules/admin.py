@@ -10,9 +10,13 @@ So (:func:`is_probe`):
 
 - 404/410, or an error-log entry naming the path ("File does not exist"): a probe, whatever
   the method or Referer (a missing admin area is never the site's own link);
-- 401, 403 or a redirect (not 304): a probe only to a GET or HEAD without a Referer of the
-  same site (:func:`~lwsyslog.rules.referer.same_site_referer`); a redirect only for a bare
-  path (no query) that is not a trailing-slash redirect (301/308 of an extension-less name);
+- 401, 403 or a redirect (not 304): a probe only to a GET or HEAD that followed no link of
+  the site (:func:`~lwsyslog.rules.referer.site_link`: when the log names no host, a Referer
+  with an IP address is no link of the site, and a refusal must come from a page of the same
+  interface, so ``/manager/html`` 401 from ``http://evil.example/`` is a probe); a redirect
+  only for a bare path (no query, or one without a parameter of the interface's own links
+  with a value: ``?action=logout&_wpnonce=...`` is a link, ``?`` or ``?x`` is bare) that is
+  not a trailing-slash redirect (301/308 of an extension-less name);
   a form posted and redirected only when posted from a page outside the interface (a
   scanner's crawl: acunetix posted 219 logins to ``/administrator/index.php`` from ``/DVWA``);
 - 5xx: a probe unless the Referer is a page of the same interface on the same site
@@ -30,7 +34,7 @@ from typing import Final
 from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex
 from lwsyslog.rules.base import NOT_FOUND, PathRule
-from lwsyslog.rules.referer import referer_from_area, same_site_referer
+from lwsyslog.rules.referer import referer_from_area, site_link
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.severity import Severity
 
@@ -39,6 +43,15 @@ __all__ = ["AdminAppServerProbe", "AdminCmsProbe", "AdminDatabaseConsoleProbe", 
 _REFUSED: Final = frozenset({401, 403})
 _READING: Final = frozenset({"GET", "HEAD"})
 _SLASH_REDIRECTS: Final = frozenset({301, 308})
+#: Query parameters of an admin interface's own links (logout and action links with their
+#: token, a login's "where to go next"): a redirect of a query with one of them is a link
+#: followed, not a probe.
+_APP_PARAMS: Final = frozenset(
+    {
+        "_wpnonce", "action", "redirect_to", "reauth", "token", "_token", "csrf_token",
+        "nonce", "next", "return", "return_to", "returnurl", "_task", "route",
+    }
+)  # fmt: skip
 
 
 def is_probe(event: Event) -> bool:
@@ -57,15 +70,27 @@ def is_probe(event: Event) -> bool:
         # setting drops the Referer) or from the interface's own form.
         referer: str = getattr(event, "referer", "")
         return redirect and referer.startswith("http") and not referer_from_area(event)
-    if same_site_referer(event):
+    if site_link(event, refused=not redirect):
         return False
     if not redirect:
         return True
     target: str = getattr(event, "target", "")
-    if "?" in target:
+    path, mark, query = target.partition("?")
+    if mark and _app_query(query):
         return False
-    last = target[target.rfind("/") + 1 :]
+    last = path[path.rfind("/") + 1 :]
     return not (status in _SLASH_REDIRECTS and last and "." not in last)
+
+
+def _app_query(query: str) -> bool:
+    """Whether ``query`` holds a parameter of the application's own links (a token, a nonce,
+    an action, where to go next) with a value: ``?action=logout&_wpnonce=...`` is a link
+    followed, ``?`` or ``?x`` is a bare path with a mark added."""
+    for pair in query.split("&"):
+        name, equals, value = pair.partition("=")
+        if equals and value and name.lower() in _APP_PARAMS:
+            return True
+    return False
 
 
 class AdminDatabaseConsoleProbe(PathRule):
@@ -90,6 +115,11 @@ class AdminDatabaseConsoleProbe(PathRule):
         ErrorSample(message="File does not exist: /var/www/html/phpmyadmin"),
         AccessSample(target="/phpmyadmin/", status=404),
         AccessSample(target="/phpmyadmin/", method="HEAD", status=403),
+        # No host logged: a Referer from outside the console proves no link was followed, and
+        # a mark or a bare name in the query does not make a link of the console's own.
+        AccessSample(target="/phpmyadmin/", status=403, referer="http://x/"),
+        AccessSample(target="/phpmyadmin/?", status=302),
+        AccessSample(target="/phpmyadmin/index.php?x=1", status=302),
     )
     must_not_match = (
         AccessSample(target="/phpmyadmin/index.php", status=200),
@@ -102,6 +132,13 @@ class AdminDatabaseConsoleProbe(PathRule):
             status=302,
             referer="https://db.example.com/phpmyadmin/index.php?route=/sql",
         ),
+        # No host logged: a refusal from a page of the console itself, a link of its own.
+        AccessSample(
+            target="/phpmyadmin/index.php?route=/server/privileges",
+            status=403,
+            referer="https://db.example.com/phpmyadmin/index.php?route=/",
+        ),
+        AccessSample(target="/phpmyadmin/index.php?route=/server/status", status=302),
     )
 
     def accepts(self, event: Event) -> bool:
@@ -161,6 +198,13 @@ class AdminCmsProbe(PathRule):
             referer="https://scanner.example.net/",
             headers=(("Host", "www.example.com"),),
         ),
+        # No host logged: a query with no parameter of the interface's links, a Referer
+        # naming an address.
+        AccessSample(target="/wp-admin/?x", status=302),
+        AccessSample(target="/wp-admin/?", status=302),
+        AccessSample(target="/wp-admin/?action=", status=302),
+        AccessSample(target="/wp-admin/", status=302, referer="http://203.0.113.7/"),
+        AccessSample(target="/administrator/", status=403, referer="https://www.example.com/"),
     )
     must_not_match = (
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=200),
@@ -188,6 +232,7 @@ class AdminCmsProbe(PathRule):
         ),
         # A link with its token, the site's own link, a trailing-slash redirect.
         AccessSample(target="/wp-login.php?action=logout&_wpnonce=x", status=302),
+        AccessSample(target="/wp-admin/?redirect_to=%2Fwp-admin%2F&reauth=1", status=302),
         AccessSample(
             target="/wp-admin/", status=302, referer="https://www.example.com/2024/01/post/"
         ),
@@ -227,6 +272,7 @@ class AdminAppServerProbe(PathRule):
     )  # fmt: skip
     must_match = (
         AccessSample(target="/manager/html", status=401),
+        AccessSample(target="/manager/html", status=401, referer="http://evil.example/"),
         AccessSample(target="/solr/admin/cores?action=STATUS", status=404),
         AccessSample(target="/jmx-console/HtmlAdaptor", status=404),
         AccessSample(target="/actuator/env", status=404),
@@ -234,6 +280,12 @@ class AdminAppServerProbe(PathRule):
     must_not_match = (
         AccessSample(target="/manager/html", status=200),
         AccessSample(target="/team/manager/profile", status=404),
+        # No host logged: the console's own page asking for the status page's credentials.
+        AccessSample(
+            target="/manager/status",
+            status=401,
+            referer="https://tomcat.example.com/manager/html",
+        ),
     )
 
     def accepts(self, event: Event) -> bool:

@@ -7,10 +7,15 @@ none (or one of its own). The Referer is the client's word, so this only ever ma
 never of a missing page, which stays a probe whatever the Referer says.
 
 The site's host is the logged ``Host`` header (``%{Host}i``) or the virtual host (``%v``),
-when the log format has either; the combined format has neither, and then any ``http`` or
-``https`` Referer with a plain host name counts (nothing to compare it with). Hosts compare
-without their port, on their last two labels (``www.example.com`` and ``shop.example.com``
-are one site); addresses compare whole.
+when the log format has either. Hosts compare without their port, on their last two labels
+(``www.example.com`` and ``shop.example.com`` are one site); addresses compare whole.
+
+The combined format has neither, and then nothing tells the site's links from a Referer
+anyone can write (``http://evil.example/``). :func:`same_site_referer` then takes any
+``http(s)`` Referer with a plain host name; :func:`site_link` (a GET of an admin path) is
+stricter: not a Referer whose host is an IP address (scanners send ``http://<address>/``), and
+for a refusal only one from the same first path segment (:func:`referer_from_area`). Its limit:
+a forged Referer with a host name still passes a redirect off as a followed link.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Final
 
 from lwsyslog.events import Event
 
-__all__ = ["referer_from_area", "same_site_referer"]
+__all__ = ["referer_from_area", "same_site_referer", "site_link"]
 
 _HOST_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-_:[]")
 #: Longer hosts are no host name (DNS caps a name at 253 characters).
@@ -41,33 +46,61 @@ def _host(authority: str) -> str | None:
 
 def _site(host: str) -> str:
     """The part of ``host`` two hosts of one site share: its last two labels, or an address."""
-    if host.startswith("[") or host.replace(".", "").isdigit():
+    if _is_address(host):
         return host
     labels = host.rsplit(".", 2)
     return ".".join(labels[-2:])
 
 
-def same_site_referer(event: Event) -> bool:
-    """True when ``event`` is an access-log request whose Referer is an ``http(s)`` URL of the
-    site that answered it (module doc: of any plain host when the log names no site)."""
+def _is_address(host: str) -> bool:
+    """Whether ``host`` (from :func:`_host`) is an IP address rather than a name."""
+    return host.startswith("[") or host.replace(".", "").isdigit()
+
+
+def _referer_host(event: Event) -> str | None:
+    """The host of ``event``'s Referer when it is an ``http(s)`` URL with a plain host."""
     referer = getattr(event, "referer", "")
     if referer.startswith("https://"):
         start = 8
     elif referer.startswith("http://"):
         start = 7
     else:
-        return False
+        return None
     end = referer.find("/", start)
     authority = referer[start:] if end < 0 else referer[start:end]
-    referer_host = _host(authority.rpartition("@")[2])
-    if referer_host is None:
-        return False
+    return _host(authority.rpartition("@")[2])
+
+
+def _site_host(event: Event) -> str | None:
+    """The site's host as the log names it (``Host`` header or virtual host), or None."""
     extra = getattr(event, "extra", None)
     logged = (extra.get("header:host") if extra else None) or getattr(event, "vhost", "")
-    site_host = _host(logged) if logged and logged != "-" else None
-    if site_host is None:
-        return True
-    return _site(referer_host) == _site(site_host)
+    return _host(logged) if logged and logged != "-" else None
+
+
+def same_site_referer(event: Event) -> bool:
+    """True when ``event`` is an access-log request whose Referer is an ``http(s)`` URL of the
+    site that answered it (module doc: of any plain host when the log names no site)."""
+    referer_host = _referer_host(event)
+    if referer_host is None:
+        return False
+    site_host = _site_host(event)
+    return site_host is None or _site(referer_host) == _site(site_host)
+
+
+def site_link(event: Event, *, refused: bool) -> bool:
+    """Whether a GET of an admin path followed one of the site's links (module doc): its
+    Referer is of the site when the log names it; when not, a Referer with a host name (not
+    an address) and, for a refusal (``refused``: 401, 403), from the same first path segment."""
+    referer_host = _referer_host(event)
+    if referer_host is None:
+        return False
+    site_host = _site_host(event)
+    if site_host is not None:
+        return _site(referer_host) == _site(site_host)
+    if _is_address(referer_host):
+        return False
+    return not refused or referer_from_area(event)
 
 
 def referer_from_area(event: Event) -> bool:

@@ -109,6 +109,12 @@ ADMIN_PROBES = [
     (_line("/phpmyadmin/", 404), "admin-probe-db-console"),
     (_line("/adminer.php", 302), "admin-probe-db-console"),
     (_line("/manager/html", 401), "admin-probe-app-server"),
+    # The combined format logs no host: a Referer from elsewhere is no link of the site, and a
+    # mark in the query is no link of the interface's own.
+    (_line("/manager/html", 401, referer="http://evil.example/"), "admin-probe-app-server"),
+    (_line("/phpmyadmin/", 403, referer="http://x/"), "admin-probe-db-console"),
+    (_line("/phpmyadmin/?", 302), "admin-probe-db-console"),
+    (_line("/wp-admin/?x", 302), "admin-probe-cms"),
 ]
 
 # A scanner's admin sweep: GETs of many admin paths, no Referer, refused or redirected.
