@@ -78,7 +78,6 @@ from lwsyslog.rules.sqli import (
     SqliBlindProbe,
     SqliDatabaseFingerprint,
     SqliQuoteBreakout,
-    SqliStringCondition,
     SqliSubqueryCondition,
     SqliTautology,
     SqliTimeBlind,
@@ -89,6 +88,7 @@ from lwsyslog.rules.sqli_shapes import (
     SqliQuoteOperator,
     SqliQuoteStatement,
     SqliStackedQuery,
+    SqliStringCondition,
     SqliValueStatement,
 )
 from lwsyslog.rules.ssrf import SsrfCloudMetadata, SsrfLoopback, SsrfPrivateNetwork

@@ -8,7 +8,7 @@ from lwsyslog.matching.linear import Regex, checked_search, verified_search
 from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample, ErrorSample
-from lwsyslog.rules.sqli_quotes import after_contains_operator, closes_unopened
+from lwsyslog.rules.sqli_quotes import after_contains_operator
 from lwsyslog.rules.sqli_signed import without_signed_query
 from lwsyslog.severity import Severity
 
@@ -16,7 +16,6 @@ __all__ = [
     "SqliBlindProbe",
     "SqliDatabaseFingerprint",
     "SqliQuoteBreakout",
-    "SqliStringCondition",
     "SqliSubqueryCondition",
     "SqliTautology",
     "SqliTimeBlind",
@@ -77,6 +76,17 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=%5Cx27UNION%20SELECT&page=1"),
         AccessSample(target="/item.php?id=%5cNUNION%20SELECT%201,2"),
         AccessSample(target="/item.php?id=1%5CNunion%23a%0Aselect%23b%0Anull"),
+        # A sql_signature= off phpMyAdmin's SQL route, or not an HMAC-SHA256, signs nothing.
+        AccessSample(
+            target="/app.php?sql_query=1+union+select+password+from+users&sql_signature=0"
+        ),
+        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature=ab"),
+        AccessSample(
+            target="/pma/index.php?route=/sql&sql_query=select+1+union+select+2&sql_signature=ab12"
+        ),
+        AccessSample(
+            target="/app.php?sql_query=select+1+union+select+2&sql_signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        ),
         # The value ends after SELECT in the comment-free text (a fuzzing list's "' UNION
         # SELECT" behind a comment).
         AccessSample(target="/item.php?id=1/*a*/UNION/*b*/SELECT/*c*/"),
@@ -92,7 +102,15 @@ class SqliUnionSelect(PatternRule):
         AccessSample(target="/search?q=nunion+select+1,2"),
         AccessSample(target="/wiki/NUnion%20Select%20committee"),
         AccessSample(target="/search?q=union/*a*/select/*b*/committee"),
-        AccessSample(target="/pma/index.php?sql_query=select+1+union+select+2&sql_signature=ab"),
+        # phpMyAdmin's signed Browse links (5.1 on, and 4.9/5.0's sql.php).
+        AccessSample(
+            target="/pma/index.php?route=/sql&db=shop&sql_query=select+1+union+select+2"
+            "&sql_signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        ),
+        AccessSample(
+            target="/pma/sql.php?db=shop&sql_query=select+1+union+select+2"
+            "&sql_signature=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        ),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
@@ -316,6 +334,10 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/login?u=admin%27--&p=x"),
         AccessSample(target="/login?u=admin%27%20--&p=x"),
         AccessSample(target="/login?u=admin%27%23&p=x"),
+        # "~" opens a literal only in a JQL or CQL query (jql=, cql=).
+        AccessSample(target="/item?id=x~%27%20order%20by%203--%20-"),
+        AccessSample(target="/item?id=x~%27)%20or%20(%27a%27=%27a"),
+        AccessSample(target="/issues/?jql=a&id=x~%27%20having%201=1--"),
     )
     must_not_match = (
         AccessSample(target="/search?q=%22hello+world%22&page=2"),
@@ -340,6 +362,8 @@ class SqliQuoteBreakout(PatternRule):
         AccessSample(target="/search?q=admin%27%23/*x*/tag"),
         AccessSample(target="/search?q=it%27s/*x*/"),
         AccessSample(target="/issues/?jql=text+~+%22select+*+from+users+where+id+%3D+1%22"),
+        AccessSample(target="/dosearchsite.action?cql=siteSearch+~+%22union+select+1%22"),
+        AccessSample(target="/rest/api/2/search?maxResults=5&jql=summary~%27order+by+3--%27"),
     )
 
 
@@ -354,7 +378,8 @@ class SqliTimeBlind(PatternRule):
     fields = PAYLOAD_FIELDS
     # The number of seconds (or rounds) ends the argument: "sleep (5 hours)" is a search.
     pattern = Regex(
-        r"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d+(?:\.\d+)?\s*(?:[-+*/),]|{_END})|\(\s*select)"
+        rf"\b(?:sleep|pg_sleep|benchmark)\s*\(\s*(?:\d+(?:\.\d+)?\s*(?:[-+*/),]|{_END})"
+        r"|\(\s*select)"
         r"|\bwaitfor\s+delay\s*['\"]"
         r"|dbms_pipe\s*\.\s*receive_message\s*\("
     )
@@ -367,6 +392,10 @@ class SqliTimeBlind(PatternRule):
         AccessSample(target="/", user_agent="Mozilla/5.0' and benchmark(5000000,md5(1))-- "),
         AccessSample(target="/p.php?id=1%20AND%20SLEEP(0.5)"),
         AccessSample(target="/p.php?id=1%20AND%20SLEEP%20(%205%20)"),
+        # The value ends after the number: the application's own ")" closes the call.
+        AccessSample(target="/item.php?id=1%20or%20sleep(5"),
+        AccessSample(target="/item.php?id=1%20and%20pg_sleep(5"),
+        AccessSample(target="/item.php?id=benchmark(10000000"),
     )
     must_not_match = (
         AccessSample(target="/blog/sleep-better-tips"),
@@ -526,73 +555,4 @@ class SqliSubqueryCondition(PatternRule):
         AccessSample(target="/form?note=name+and+(select+your+plan)+%3D+required+fields"),
         AccessSample(target="/help?q=sizes+and+colours(select+one)+%3D+required"),
         AccessSample(target="/help?q=and+(select+a+pattern)+regexp+tester"),
-    )
-
-
-# After the left side: AND/OR, a name, "=" and an opening quote, or LIKE and a "%" pattern.
-_STRING_CONDITION = (
-    rf"{_S}*(?:(?:and|or|xor)\b|&&|\|\|){_S}*['\"`]?[a-z_][\w.]*['\"`]?{_S}*"
-    rf"(?:={_S}*['\"`]\w|like{_S}*['\"`][^'\"`]*%|like{_S}*cha?r\s*\(\s*37\s*\))"
-)
-
-
-class SqliStringCondition(PatternRule):
-    """A condition on a quoted string right after ``AND``/``OR``, the string left open.
-
-    The value ends inside the application's own quotes, which close it: ``1 OR X='ss`` becomes
-    ``... WHERE id='1 OR X='ss'``, ``' or username like '%`` a ``LIKE`` on any name. Only the
-    left side needs no quote; the right side must open one, and a ``LIKE`` must carry SQL's
-    ``%`` wildcard, so "2 or more like 'this'" and ``a AND b`` stay quiet. A balanced
-    comparison of one value with itself (``' or 'a'='a``) is the tautology rule's.
-    """
-
-    id = "sqli-string-condition"
-    categories = ("sqli",)
-    severity = Severity.HIGH
-    description = "quoted-string condition after AND/OR (1 OR x='ss, ' or user like '%)"
-    logs = BOTH
-    fields = PAYLOAD_FIELDS
-    # A number counts as the left side when it is not the end of a word or of a decimal:
-    # the character before it is matched but not reported.
-    pattern = Regex(rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}")
-    # The quote (or ")") before AND/OR must close a string the value never opened
-    # (:func:`~lwsyslog.rules.sqli_quotes.closes_unopened`): in ``status = "Open" AND x = "y``
-    # it closes the value's own "Open". A number's match starts with a digit after its start.
-    linear = checked_search(
-        pattern,
-        lambda text, start, _end: (
-            text[start + 1 : start + 2].isdigit()
-            or text[start] not in "'\"`)"
-            or closes_unopened(text, start)
-        ),
-        tries=8,
-    )
-    words = frozenset({"and", "or", "xor"})
-    trigger = r"&&|\|\|"
-    gate = "'\"`"
-    must_match = (
-        AccessSample(target="/p?id=1%20OR%20X=%27ss"),
-        AccessSample(target="/p?id=1%20AND%20%27NS=%27ss"),
-        AccessSample(target="/search?q=%27%20or%20username%20like%20%27%25"),
-        AccessSample(target="/p?id=1%20AND%20passwd%20LIKE%20%27a%25%27/*"),
-        AccessSample(target="/p?u=%27%20or%20username%20like%20char(37);"),
-        AccessSample(target="/p?id=1%23x%0AOR%23y%0AX=%27ss"),
-        AccessSample(target="/p?id=1%27--a%0Aor--b%0Ausername--c%0Alike--d%0A%27%25"),
-        # An odd quote from the value's start, whatever a decoded "&" (%26) splits off.
-        AccessSample(target="/p?q=%27%26%27%27+or+user+like+%27%25&x=%22a%22"),
-        AccessSample(target="/p?q=(%27a%27))+or+user+like+%27%25"),
-    )
-    must_not_match = (
-        AccessSample(target="/search?q=rock+and+roll"),
-        AccessSample(target="/search?q=2+or+more+like+%27this%27"),
-        AccessSample(target="/search?q=a+AND+b"),
-        AccessSample(target="/search?q=%22like+new%22+or+used"),
-        AccessSample(target="/search?q=tom+%27and%27+jerry+%3D+%27cartoon%27"),
-        AccessSample(target="/search?q=%27tom%27+and+jerry"),
-        AccessSample(target="/search?q=1+or+2+%27stars%27"),
-        AccessSample(target="/", cookie="lang='en'; order='desc'"),
-        AccessSample(target="/notes?text=%231%0Aor+name+%3D+tom"),
-        AccessSample(target="/s?cql=siteSearch+~+%22a%22+and+space+%3D+%22OPS%22&q=a"),
-        AccessSample(target="/s?cql=space+in+(%22OPS%22,%22DEV%22)+and+type+%3D+%22page%22"),
-        AccessSample(target="/issues/?jql=reporter+%3D+%27o.brien%27+or+assignee+%3D+%27x%27"),
     )

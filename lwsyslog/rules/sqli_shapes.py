@@ -1,14 +1,15 @@
 """SQL injection shapes beyond the classic ones: a statement after ``;`` or a quote, a value
 that is a statement, a value that starts with a condition, and a value that is a quote, an
-operator and a quote (login bypasses)."""
+operator and a quote (login bypasses), a quoted-string condition left open."""
 
 from __future__ import annotations
 
-from lwsyslog.matching.linear import Regex
+from lwsyslog.matching.linear import Regex, checked_search
 from lwsyslog.normalize import VALUE_END as _END
 from lwsyslog.rules.base import BOTH, PAYLOAD_FIELDS, PatternRule
 from lwsyslog.rules.samples import AccessSample
 from lwsyslog.rules.sqli import _S
+from lwsyslog.rules.sqli_quotes import closes_unopened
 from lwsyslog.severity import Severity
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "SqliQuoteOperator",
     "SqliQuoteStatement",
     "SqliStackedQuery",
+    "SqliStringCondition",
     "SqliValueStatement",
 ]
 
@@ -247,4 +249,77 @@ class SqliQuoteOperator(PatternRule):
         AccessSample(target="/search?q=%27%2B%27+operator"),
         AccessSample(target="/rating?stars=%27*%27+(one)"),
         AccessSample(target="/search?q=%27%3D%27/*x*/+sign"),
+    )
+
+
+# After the left side: AND/OR, a name, "=" and an opening quote, or LIKE and a "%" pattern.
+_STRING_CONDITION = (
+    rf"{_S}*(?:(?:and|or|xor)\b|&&|\|\|){_S}*['\"`]?[a-z_][\w.]*['\"`]?{_S}*"
+    rf"(?:={_S}*['\"`]\w|like{_S}*['\"`][^'\"`]*%|like{_S}*cha?r\s*\(\s*37\s*\))"
+)
+
+
+class SqliStringCondition(PatternRule):
+    """A condition on a quoted string right after ``AND``/``OR``, the string left open.
+
+    The value ends inside the application's own quotes, which close it: ``1 OR X='ss`` becomes
+    ``... WHERE id='1 OR X='ss'``, ``' or username like '%`` a ``LIKE`` on any name. Only the
+    left side needs no quote; the right side must open one, and a ``LIKE`` must carry SQL's
+    ``%`` wildcard, so "2 or more like 'this'" and ``a AND b`` stay quiet. A balanced
+    comparison of one value with itself (``' or 'a'='a``) is the tautology rule's.
+    """
+
+    id = "sqli-string-condition"
+    categories = ("sqli",)
+    severity = Severity.HIGH
+    description = "quoted-string condition after AND/OR (1 OR x='ss, ' or user like '%)"
+    logs = BOTH
+    fields = PAYLOAD_FIELDS
+    # A number counts as the left side when it is not the end of a word or of a decimal:
+    # the character before it is matched but not reported.
+    pattern = Regex(rf"(?:^|[^\w.])(?P<frag>\d+{_STRING_CONDITION})|['\"`)]{_STRING_CONDITION}")
+    # The quote (or ")") before AND/OR must close a string the value never opened
+    # (:func:`~lwsyslog.rules.sqli_quotes.closes_unopened`): in ``status = "Open" AND x = "y``
+    # it closes the value's own "Open". A number's match starts with a digit after its start.
+    linear = checked_search(
+        pattern,
+        lambda text, start, _end: (
+            text[start + 1 : start + 2].isdigit()
+            or text[start] not in "'\"`)"
+            or closes_unopened(text, start)
+        ),
+        tries=8,
+    )
+    words = frozenset({"and", "or", "xor"})
+    trigger = r"&&|\|\|"
+    gate = "'\"`"
+    must_match = (
+        AccessSample(target="/p?id=1%20OR%20X=%27ss"),
+        AccessSample(target="/p?id=1%20AND%20%27NS=%27ss"),
+        AccessSample(target="/search?q=%27%20or%20username%20like%20%27%25"),
+        AccessSample(target="/p?id=1%20AND%20passwd%20LIKE%20%27a%25%27/*"),
+        AccessSample(target="/p?u=%27%20or%20username%20like%20char(37);"),
+        AccessSample(target="/p?id=1%23x%0AOR%23y%0AX=%27ss"),
+        AccessSample(target="/p?id=1%27--a%0Aor--b%0Ausername--c%0Alike--d%0A%27%25"),
+        # An odd quote from the value's start, whatever a decoded "&" (%26) splits off.
+        AccessSample(target="/p?q=%27%26%27%27+or+user+like+%27%25&x=%22a%22"),
+        AccessSample(target="/p?q=(%27a%27))+or+user+like+%27%25"),
+        # MySQL reads \' as a quote character: the next quote breaks out.
+        AccessSample(target="/login?u=%5C%27%27%20or%20user%20like%20%27%25"),
+        AccessSample(target="/login?u=%5C%27x%27%20or%20user%20like%20%27%25"),
+    )
+    must_not_match = (
+        AccessSample(target="/search?q=rock+and+roll"),
+        AccessSample(target="/search?q=2+or+more+like+%27this%27"),
+        AccessSample(target="/search?q=a+AND+b"),
+        AccessSample(target="/search?q=%22like+new%22+or+used"),
+        AccessSample(target="/search?q=tom+%27and%27+jerry+%3D+%27cartoon%27"),
+        AccessSample(target="/search?q=%27tom%27+and+jerry"),
+        AccessSample(target="/search?q=1+or+2+%27stars%27"),
+        AccessSample(target="/", cookie="lang='en'; order='desc'"),
+        AccessSample(target="/notes?text=%231%0Aor+name+%3D+tom"),
+        AccessSample(target="/s?cql=siteSearch+~+%22a%22+and+space+%3D+%22OPS%22&q=a"),
+        AccessSample(target="/s?cql=space+in+(%22OPS%22,%22DEV%22)+and+type+%3D+%22page%22"),
+        AccessSample(target="/issues/?jql=reporter+%3D+%27o.brien%27+or+assignee+%3D+%27x%27"),
+        AccessSample(target="/s?cql=title+~+%22docs/%22+and+space+%3D+%22OPS%22"),
     )

@@ -13,6 +13,7 @@ import pytest
 from lwsyslog.cli.main import main
 
 _SERIOUS = frozenset({"medium", "high", "critical"})
+_HMAC = "3f9a0c1d2e4b5a6978877665544332211f0e0d0c0b0a09080706050403020100"
 _CPS = "/descriptorByName/org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition/checkScriptCompile"
 
 
@@ -46,10 +47,16 @@ ORDINARY = [
     _line("/issues/?jql=priority%20%3D%20%22High%22%20OR%20priority%20%3D%20%22Highest%22"),
     _line("/issues/?jql=reporter%20%3D%20%27o.brien%27%20or%20assignee%20%3D%20%27o.brien%27"),
     _line("/issues/?jql=text%20~%20%22select%20*%20from%20users%20where%20id%20%3D%201%22"),
-    # phpMyAdmin's Browse link repeats the DBA's signed query.
+    _line("/rest/api/2/search?jql=summary%20~%20%27order%20by%203--%27&maxResults=5"),
+    _line("/dosearchsite.action?cql=title+~+%22docs/%22+and+space+%3D+%22OPS%22"),
+    # phpMyAdmin's Browse link repeats the DBA's signed query (5.1 on; 4.9 and 5.0's sql.php).
     _line(
         "/phpmyadmin/index.php?route=/sql&db=shop&table=orders&sql_query=SELECT+id%2C+name+FROM"
-        "+customers+UNION+SELECT+id%2C+name+FROM+suppliers&sql_signature=ab12"
+        "+customers+UNION+SELECT+id%2C+name+FROM+suppliers&sql_signature=" + _HMAC
+    ),
+    _line(
+        "/phpmyadmin/sql.php?db=shop&table=orders&sql_query=SELECT+id+FROM+customers+UNION"
+        "+SELECT+id+FROM+suppliers&sql_signature=" + _HMAC
     ),
     # Repository file views (Gitea, GitLab, cgit, gitweb).
     _line("/owner/repo/src/branch/main/.htaccess"),
@@ -85,6 +92,28 @@ CAUGHT = [
         "sqli-union-select",
     ),
     (_line("/x.php?sql_query=select+1+union+select+2,3"), "sqli-union-select"),
+    # A sql_signature= off phpMyAdmin's SQL route, or not 64 hex digits, signs nothing.
+    (
+        _line("/app.php?sql_query=1+union+select+password+from+users&sql_signature=0"),
+        "sqli-union-select",
+    ),
+    (
+        _line("/pma/index.php?route=/sql&sql_query=1+union+select+2,3&sql_signature=ab12"),
+        "sqli-union-select",
+    ),
+    (_line("/app.php?sql_query=1+union+select+2,3&sql_signature=" + _HMAC), "sqli-union-select"),
+    # A "~" before the quote opens a literal only in a JQL or CQL query.
+    (_line("/item?id=x~%27%20order%20by%203--%20-"), "sqli-quote-breakout"),
+    (_line("/item?id=x~%27%20having%201=1--"), "sqli-quote-breakout"),
+    (_line("/item?id=x~%27%20or%20sleep(5)%23"), "sqli-quote-breakout"),
+    (_line("/item?id=x~%27)%20or%20(%27a%27=%27a"), "sqli-quote-breakout"),
+    (_line("/issues/?jql=a&id=x~%27%20order%20by%203--%20-"), "sqli-quote-breakout"),
+    # A value ending after the number of seconds: the application's ")" closes the call.
+    (_line("/item.php?id=1%20or%20sleep(5"), "sqli-time-blind"),
+    (_line("/item.php?id=1%20and%20pg_sleep(5"), "sqli-time-blind"),
+    (_line("/item.php?id=benchmark(10000000"), "sqli-time-blind"),
+    # MySQL reads \' as a quote character: the quote after it breaks out.
+    (_line("/login?u=%5C%27%27%20or%20user%20like%20%27%25"), "sqli-string-condition"),
     (_line("/.env", 404), "sensitive-dotfile"),
     (_line("/.git/config"), "sensitive-dotfile"),
     (_line("/config/database.yml"), "sensitive-secret-file"),
