@@ -10,7 +10,13 @@ Admin reads them from inside it, :func:`~lwsyslog.rules.sensitive.is_local_clien
 The endpoint is read on the path as a servlet container maps it too (``servlet_path``:
 ``;parameters`` dropped, ``..;/`` resolved): ``/actuator;/env``, ``/;/actuator/heapdump`` and
 ``/actuator/heapdump;.css`` get past a proxy rule or a security filter that matches the path
-as sent, and reach the endpoint. Such a spelling is reported whatever the answer and the client.
+as sent, and reach the endpoint. Such a spelling is reported whatever the answer and the client;
+a ``;`` elsewhere (``/page;jsessionid=AB``, ``/app;jsessionid=AB/actuator/health``) is not, unless
+the servlet path names a sensitive endpoint.
+
+The endpoint's name ends its segment (the path ends, or ``/`` or ``;`` follows, or ``?`` / ``#``
+in a path logged with them): Spring's reference pages (``/api/rest/actuator/env.html``) are
+documentation, not the endpoint (Spring Boot 2 and later map no ``.json``-style suffix either).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ __all__ = ["SensitiveActuatorEndpoint"]
 _ENDPOINT = linear_search(
     Regex(
         r"(?:^|/)actuator/(?:env|heapdump|threaddump|jolokia|configprops|mappings|gateway/routes"
-        r"|logfile|trace|httptrace|beans|loggers|sessions|shutdown)(?:$|[/.;])"
+        r"|logfile|trace|httptrace|beans|loggers|sessions|shutdown)(?:$|[/;?#])"
     )
 )
 
@@ -50,6 +56,8 @@ class SensitiveActuatorEndpoint(Rule):
         AccessSample(target="/app/..;/actuator/env", status=403),
         AccessSample(target="/actuator/env/spring.datasource.password", status=200),
         AccessSample(target="/api/actuator/gateway/routes", status=200),
+        AccessSample(target="/app;jsessionid=AB12/actuator/env", status=404),
+        AccessSample(target="/actuator/env#x", status=200),
     )
     must_not_match = (
         AccessSample(target="/actuator/heapdump", status=404),
@@ -58,6 +66,10 @@ class SensitiveActuatorEndpoint(Rule):
         AccessSample(target="/actuator/prometheus;jsessionid=ab12", status=200),
         AccessSample(target="/docs/actuator/environment.html", status=200),
         AccessSample(target="/search?q=actuator/heapdump", status=200),
+        AccessSample(target="/spring-boot/api/rest/actuator/env.html", status=200),
+        AccessSample(target="/spring-boot/api/rest/actuator/heapdump.html", status=200),
+        AccessSample(target="/app;jsessionid=AB12/actuator/health", status=404),
+        AccessSample(target="/page;jsessionid=AB12", status=404),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

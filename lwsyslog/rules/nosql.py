@@ -14,9 +14,16 @@ Two shapes count: a bracketed operator in a parameter's name (``user[$ne]``,
 
 Query-builder APIs take these operators by design: Strapi's ``filters[field][$eq]``, Parse
 Server's ``where={"score":{"$gte":1000}}``, RESTHeart's ``filter=``. A parameter named
-``filters``, ``filter`` or ``where`` is passed over for that reason; a site built on an API that
-takes them in other parameters (Feathers: ``?read[$ne]=true``) allows its paths in
-``[rules.sqli-nosql-operator]``.
+``filters``, ``filter`` or ``where`` is passed over for that reason, in both shapes. Search APIs
+take a whole query document in ``q``, ``query``, ``search`` or ``sort``
+(``q={"$text":{"$search":"coffee"}}``): such a parameter is passed over when its whole value is
+one JSON object, the document the API asked for. The injection is the other shape, an operator
+where the application expects a scalar: in a parameter's name (``q[$ne]=``, ``user[$ne]=``,
+reported whatever the name but the three above) or in a JSON value given to another parameter.
+The operators that run JavaScript in the database (``$where``, ``$function``,
+``$accumulator``) are reported in any parameter: APIs that take query documents refuse them
+(RESTHeart, for one, by default). A site built on an API that takes operators in other
+parameters (Feathers: ``?read[$ne]=true``) allows its paths in ``[rules.sqli-nosql-operator]``.
 """
 
 from __future__ import annotations
@@ -45,21 +52,41 @@ _OPERATOR = linear_search(
         r"|[{,]\s*[\"']" + _OPERATORS + r"[\"']\s*:"
     )
 )
-# Parameters whose API takes operators by design (see the module docstring).
+# Parameters whose API takes operators by design (see the module docstring): in either shape,
+# and (the second set) as a whole JSON object, a query document.
 _QUERY_BUILDERS: Final = frozenset({"filters", "filter", "where"})
+_QUERY_DOCUMENTS: Final = _QUERY_BUILDERS | {"q", "query", "search", "sort"}
+# Operators that run JavaScript in the database: no query document passes them.
+_SCRIPT_OPERATORS: Final = ("$where", "$function", "$accumulator")
 #: Most operators of one field the rule reads (the work per line stays bounded).
 MAX_OPERATORS: Final = 16
 
 
+def _begin(text: str, end: int) -> int:
+    """Where the parameter holding what ends at ``end`` begins."""
+    return max(text.rfind("&", 0, end), text.rfind(";", 0, end)) + 1
+
+
 def _root(text: str, end: int) -> str:
     """The root name of the parameter whose name or value holds what ends at ``end``."""
-    begin = max(text.rfind("&", 0, end), text.rfind(";", 0, end)) + 1
-    name = text[begin:end]
+    name = text[_begin(text, end) : end]
     for stop in "=[":
         cut = name.find(stop)
         if cut >= 0:
             name = name[:cut]
     return name.strip()
+
+
+def _query_document(text: str, end: int) -> bool:
+    """Whether what ends at ``end`` is in a value that is one whole JSON object (``{`` first,
+    ``}`` last) of a parameter named for a query document."""
+    begin = _begin(text, end)
+    equals = text.find("=", begin, end)
+    if equals < 0 or text[begin:equals].strip() not in _QUERY_DOCUMENTS:
+        return False
+    stop = text.find("&", end)
+    value = text[equals + 1 : stop if stop >= 0 else len(text)].strip()
+    return value.startswith("{") and value.endswith("}")
 
 
 def nosql_operator(text: str) -> str | None:
@@ -72,8 +99,16 @@ def nosql_operator(text: str) -> str | None:
             return None
         start = text.find(fragment, pos)
         pos = start + len(fragment)
-        if _root(text, pos) not in _QUERY_BUILDERS:
-            return fragment.lstrip("&;{, \n")
+        operator = fragment.lstrip("&;{, \n")
+        if _root(text, pos) in _QUERY_BUILDERS:
+            continue
+        if (
+            fragment.endswith(":")  # an operator as a JSON key, not in a parameter's name
+            and not operator.lstrip("\"'").startswith(_SCRIPT_OPERATORS)
+            and _query_document(text, pos)
+        ):
+            continue
+        return operator
     return None
 
 
@@ -98,6 +133,11 @@ class NosqlOperator(Rule):
         AccessSample(target="/api/users?id[$in][]=1&id[$in][]=2", method="GET"),
         AccessSample(target="/", cookie='session=j:{"user":{"$gt":""}}'),
         AccessSample(target="/login?filters=1&user[$ne]=x"),
+        AccessSample(target="/search?q[$ne]=x"),
+        AccessSample(target='/api/items?q={"$where":"sleep(5000)"}&page=2'),
+        AccessSample(target='/api/items?q={"a":1}&user={"$ne":null}'),
+        AccessSample(target='/api/items?q=coffee+{"$ne":1}'),
+        AccessSample(target='/api/items?qq={"tags":{"$in":["a"]}}'),
     )
     must_not_match = (
         AccessSample(target="/shop?price[$]=10"),
@@ -107,6 +147,9 @@ class NosqlOperator(Rule):
         AccessSample(target="/api/articles?filters[title][$eq]=hello&filters[views][$gt]=10"),
         AccessSample(target='/parse/classes/Score?where={"score":{"$gte":1000}}'),
         AccessSample(target="/search?q=user[$ne]=x"),
+        AccessSample(target='/api/items?q={"$text":{"$search":"coffee"}}'),
+        AccessSample(target='/api/items?query={"tags":{"$in":["a"]}}&page=2'),
+        AccessSample(target='/api/items?sort={"price":1}&search={"price":{"$lt":10}}'),
     )
 
     def match_field(self, field: str, text: str) -> str | None:

@@ -25,11 +25,16 @@ Three rules, by what the host is:
                                 thresholds unless the server answered 2xx (one step up)
 
 The server's own callbacks are passed over by the loopback and private rules: a parameter named
-for a redirect (``redirect_uri``, ``callback``, ``return_to``, ``next``...) hands the URL to the
-browser, and a native app's OAuth ``redirect_uri`` is ``http://127.0.0.1:PORT/`` by design
-(RFC 8252); a loopback URL sent from the host itself and a private one sent from the local
-network (:func:`~lwsyslog.rules.sensitive.is_local_client`) are a developer's or an intranet's.
-A metadata URL is reported whatever the parameter and the client: nothing legitimate sends one.
+for a redirect (``redirect_uri``, ``callback``, ``return_to``, ``next``...: the whole name, so
+``webhook_callback``, which the server fetches, is not one) hands the URL to the browser, and a
+native app's OAuth ``redirect_uri`` is ``http://127.0.0.1:PORT/`` by design (RFC 8252). So is
+an analytics beacon's page URL, which is ``http://localhost:3000/`` on a developer's machine:
+Matomo/Piwik's ``url``, ``urlref``, ``_ref`` on ``matomo.php`` / ``piwik.php``, Google
+Analytics' ``dl``, ``dr`` on ``/collect`` (``/g/collect``, ``/j/collect``), Plausible's ``u``,
+``r`` on ``/api/event`` (the parameter on its endpoint only: ``/fetch?u=`` still counts). A
+loopback URL sent from the host itself and a private one sent from the local network
+(:func:`~lwsyslog.rules.sensitive.is_local_client`) are a developer's or an intranet's. A
+metadata URL is reported whatever the parameter and the client: nothing legitimate sends one.
 
 Only the query is read (a request body is not logged), at most :data:`MAX_URLS` URLs of it.
 
@@ -61,11 +66,25 @@ HostKind = Literal["metadata", "loopback", "private"]
 # A URL as a parameter value, in a JSON value or after another scheme (``jar:http://``): the
 # character before it, its scheme and its authority.
 _URL = linear_search(Regex(r"(?:^|[=&;:\"'(,\[{\s])[a-z][a-z0-9+.-]{0,15}://[^/?#&\s\"'<>]+"))
-# The names of parameters that hand a URL to the browser (a redirect, an OAuth callback).
-_REDIRECT_WORDS: Final = (
-    "redirect", "return", "callback", "next", "continue", "goto", "success", "cancel",
-    "logout", "referer", "referrer", "service",
+# The names of parameters that hand a URL to the browser (a redirect, an OAuth callback),
+# matched whole: ``webhook_callback`` is a URL the server itself calls.
+_REDIRECT_NAMES: Final = frozenset(
+    {
+        "redirect", "redirect_uri", "redirect_url", "redirecturi", "redirecturl", "redirect_to",
+        "redirectto", "post_logout_redirect_uri", "return", "return_to", "returnto",
+        "return_url", "returnurl", "return_uri", "returnuri", "callback", "callback_url",
+        "callbackurl", "oauth_callback", "next", "next_url", "continue", "goto", "success_url",
+        "successurl", "cancel_url", "cancelurl", "logout_url", "referer", "referrer", "service",
+    }
 )  # fmt: skip
+# Analytics beacons' page-URL parameters, by the end of the beacon's path: the page a visitor
+# is on, ``http://localhost:3000/`` on a developer's machine.
+_BEACONS: Final = (
+    ("/matomo.php", frozenset({"url", "urlref", "_ref"})),
+    ("/piwik.php", frozenset({"url", "urlref", "_ref"})),
+    ("/collect", frozenset({"dl", "dr"})),  # Google Analytics, also /g/collect, /j/collect
+    ("/api/event", frozenset({"u", "r"})),  # Plausible
+)
 # Longest authority read (a longer one names no host: DNS names end at 253 characters).
 _MAX_AUTHORITY: Final = 300
 # How far before a URL its parameter's name is looked for.
@@ -200,19 +219,31 @@ def host_kind(authority: str) -> HostKind | None:
     return None if number is None else _kind_v4(number)
 
 
-def _redirect_parameter(text: str, start: int) -> bool:
-    """Whether the URL found at ``start`` of ``text`` is the value of a parameter (or a JSON
-    key) named for a redirect or callback."""
-    head = text[max(0, start - _NAME_CHARS) : start + 1]
-    for separator in "&;?{,":
-        head = head[head.rfind(separator) + 1 :]
-    return any(word in head for word in _REDIRECT_WORDS)
+def _parameter_name(text: str, start: int) -> str:
+    """The name of the parameter (or JSON key) whose value is the URL found at ``start`` of
+    ``text``; ``""`` when it begins more than :data:`_NAME_CHARS` before it (a window that
+    starts inside a long name must not read its tail as a name)."""
+    begin = max(0, start - _NAME_CHARS)
+    head = text[begin : start + 1]
+    cut = max(head.rfind(separator) for separator in "&;?{,")
+    if cut < 0 and begin > 0:
+        return ""
+    head = head[cut + 1 :]
+    equals = head.find("=")
+    name = head[:equals] if equals >= 0 else head[: max(head.find(":"), 0)]
+    return name.strip("\"' \n[]")
 
 
-def internal_urls(text: str) -> list[tuple[HostKind, str, bool]]:
-    """Up to :data:`MAX_URLS` URLs of ``text`` (a decoded, lower-cased query) whose host is
-    internal: its kind, the URL's text (scheme and authority) and whether its parameter is
-    named for a redirect."""
+def _page_url_parameter(path: str, name: str) -> bool:
+    """Whether ``name`` is a page-URL parameter of the analytics beacon at ``path``."""
+    return any(path.endswith(end) and name in names for end, names in _BEACONS)
+
+
+def internal_urls(text: str, path: str = "") -> list[tuple[HostKind, str, bool]]:
+    """Up to :data:`MAX_URLS` URLs of ``text`` (a decoded, lower-cased query of ``path``)
+    whose host is internal: its kind, the URL's text (scheme and authority) and whether its
+    parameter hands it to the browser (a redirect, a callback) or names an analytics
+    beacon's page."""
     found: list[tuple[HostKind, str, bool]] = []
     pos = 0
     for _ in range(MAX_URLS):
@@ -224,7 +255,9 @@ def internal_urls(text: str) -> list[tuple[HostKind, str, bool]]:
         url = fragment.lstrip("=&;:\"'(,[{ \n")
         kind = host_kind(url[url.find("://") + 3 :])
         if kind is not None:
-            found.append((kind, url, _redirect_parameter(text, start)))
+            name = _parameter_name(text, start)
+            browser = name in _REDIRECT_NAMES or _page_url_parameter(path, name)
+            found.append((kind, url, browser))
     return found
 
 
@@ -245,7 +278,7 @@ class _SsrfRule(Rule):
         text = view.lower("query")
         if not text:
             return None
-        for kind, url, redirect in internal_urls(text):
+        for kind, url, redirect in internal_urls(text, view.lower("path")):
             if kind == self.kind and not self.passes_over(event, redirect):
                 return RuleMatch("query", url)
         return None
@@ -273,6 +306,7 @@ class SsrfCloudMetadata(_SsrfRule):
         AccessSample(target="/api?cfg={%22src%22:%22http://169.254.169.254/%22}"),
         AccessSample(target="/login?redirect_uri=http://169.254.169.254/latest/"),
         AccessSample(target="/img?src=http://169.254.169.254.nip.io/latest/meta-data/"),
+        AccessSample(target="/matomo.php?idsite=1&rec=1&url=http://169.254.169.254/latest/"),
     )
     must_not_match = (
         AccessSample(target="/fetch?url=https://example.com/"),
@@ -299,6 +333,9 @@ class SsrfLoopback(_SsrfRule):
         AccessSample(target="/fetch?u=http://0/server-status"),
         AccessSample(target="/fetch?u=http://017700000001/"),
         AccessSample(target="/fetch?u=http://user@[::1]:9200/_cat/indices"),
+        AccessSample(target="/hook?webhook_callback=http://127.0.0.1:2375/containers/json"),
+        AccessSample(target="/fetch?u=http://127.0.0.1:4000/"),
+        AccessSample(target="/matomo.php?idsite=1&img=http://127.0.0.1:2375/"),
     )
     must_not_match = (
         AccessSample(target="/oauth/authorize?client_id=x&redirect_uri=http://127.0.0.1:8400/cb"),
@@ -306,10 +343,14 @@ class SsrfLoopback(_SsrfRule):
         AccessSample(target="/fetch?url=http://localhost:8500/", client_ip="127.0.0.1"),
         AccessSample(target="/fetch?url=https://localhost.example.com/"),
         AccessSample(target="/search?q=localhost:8080+not+working"),
+        AccessSample(target="/matomo.php?idsite=1&rec=1&url=http%3A%2F%2Flocalhost%3A3000%2Fabout"),
+        AccessSample(target="/collect?v=1&dl=http%3A%2F%2Flocalhost%3A8080%2F"),
+        AccessSample(target="/plausible/api/event?u=http://127.0.0.1:4000/"),
+        AccessSample(target="/api?cfg={%22redirect_uri%22:%22http://127.0.0.1/cb%22}"),
     )
 
     def passes_over(self, event: Event, redirect: bool) -> bool:
-        """A redirect parameter's URL, and any sent from the host itself."""
+        """A redirect's or a beacon's page URL, and any sent from the host itself."""
         client = event.client_ip
         return redirect or client in _HOST_ITSELF or client.startswith("127.")
 
@@ -325,15 +366,17 @@ class SsrfPrivateNetwork(_SsrfRule):
         AccessSample(target="/fetch?url=http://10.0.0.5:8080/admin"),
         AccessSample(target="/fetch?url=http://0xc0a80001/"),
         AccessSample(target="/fetch?url=http://[fd12:3456::1]/"),
+        AccessSample(target="/api/event?callback_host=http://10.0.0.5/"),
     )
     must_not_match = (
         AccessSample(target="/fetch?url=http://10.0.0.5/report", client_ip="10.1.2.3"),
         AccessSample(target="/login?return_to=http://192.168.1.10/app"),
         AccessSample(target="/fetch?url=http://172.32.0.1/"),
+        AccessSample(target="/piwik.php?idsite=1&rec=1&urlref=http://192.168.1.5/"),
     )
 
     def passes_over(self, event: Event, redirect: bool) -> bool:
-        """A redirect parameter's URL, and any sent from the local network."""
+        """A redirect's or a beacon's page URL, and any sent from the local network."""
         return redirect or is_local_client(event.client_ip)
 
 

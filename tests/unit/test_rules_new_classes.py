@@ -56,9 +56,17 @@ ATTACKS = [
     ("/actuator/heapdump", "sensitive-file"),
     ("/;/actuator/heapdump", "sensitive-file"),
     ("/actuator/heapdump;.css", "sensitive-file"),
+    # A redirect parameter's exemption takes its whole name: the server calls a webhook.
+    ("/hook?webhook_callback=http://127.0.0.1:2375/containers/json", "ssrf"),
+    ("/fetch?u=http://127.0.0.1:4000/", "ssrf"),
+    ("/matomo.php?idsite=1&rec=1&url=http://169.254.169.254/latest/meta-data/", "ssrf"),
+    # An operator in a name, or a script operator, even in a query-document parameter.
+    ("/search?q[$ne]=x", "sqli"),
+    ("/api/items?q={%22$where%22:%22sleep(5000)%22}", "sqli"),
+    ("/api/items?q={%22a%22:1}&user={%22$ne%22:null}", "sqli"),
 ]
 
-ACTUATOR_404 = ["/actuator;/env", "/;/actuator/heapdump"]
+ACTUATOR_404 = ["/actuator;/env", "/;/actuator/heapdump", "/app;jsessionid=ABC/actuator/env"]
 
 NEAR_MISSES = [
     ("/fetch?url=https://example.com/", "ssrf"),
@@ -76,6 +84,20 @@ NEAR_MISSES = [
     ("/search?q=rO0AB+magic+bytes+explained+here", "code-injection"),
     ("/actuator/health", "sensitive-file"),
     ("/docs/actuator/environment.html", "sensitive-file"),
+    # Spring's reference pages, and a ";" that puts no sensitive endpoint in the servlet path.
+    ("/spring-boot/api/rest/actuator/env.html", "sensitive-file"),
+    ("/spring-boot/api/rest/actuator/heapdump.html", "sensitive-file"),
+    ("/app;jsessionid=ABC/actuator/health", "sensitive-file"),
+    ("/page;jsessionid=ABC", "sensitive-file"),
+    # Analytics beacons carry the page's URL: localhost on a developer's machine.
+    ("/matomo.php?idsite=1&rec=1&url=http%3A%2F%2Flocalhost%3A3000%2Fabout", "ssrf"),
+    ("/piwik.php?idsite=1&rec=1&urlref=http://192.168.1.5/", "ssrf"),
+    ("/collect?v=1&dl=http%3A%2F%2Flocalhost%3A8080%2F", "ssrf"),
+    ("/g/collect?v=2&dr=http://localhost:5173/", "ssrf"),
+    ("/plausible/api/event?u=http://127.0.0.1:4000/", "ssrf"),
+    # A search API's whole query document in q/query/search/sort.
+    ("/api/items?q={%22$text%22:{%22$search%22:%22coffee%22}}", "sqli"),
+    ("/api/items?query={%22tags%22:{%22$in%22:[%22a%22]}}", "sqli"),
 ]
 
 
