@@ -31,6 +31,9 @@ ORDINARY = [
     _line("/login?return=../index.html"),
     _line("/login?next=../account/", 302),
     _line("/login?next=..%2Faccount%2Fsettings&lang=en"),
+    _line("/login?Return_To=../account/", 302),
+    _line("/docs?goto=../intro.htm#setup"),
+    _line("/pricing?lang=en&ref=../plans"),
     # A message whose second line starts with an X- word that is no header.
     _line("/contact?msg=Hello%0D%0AX-ray%3A%20results%20attached"),
     # A code browser and a WebDAV share serve a repository's or a user's files as content.
@@ -56,6 +59,12 @@ CAUGHT = [
     (_line("/dl?f=../.env"), "path-traversal-dotdot"),
     (_line("/download.php?file=../wp-config.php"), "path-traversal-dotdot"),
     (_line("/login?return=../index.html&f=..%2f..%2fetc/hosts"), "path-traversal-dotdot"),
+    # One level up in a parameter that reads what it names, or to a script.
+    (_line("/index.php?lang=../uploads/shell.php"), "path-traversal-dotdot"),
+    (_line("/download.php?file=../index.php"), "path-traversal-dotdot"),
+    (_line("/view?page=../admin/users"), "path-traversal-dotdot"),
+    (_line("/view?template=../index.html"), "path-traversal-dotdot"),
+    (_line("/login?next=../uploads/shell.php"), "path-traversal-dotdot"),
     (_line("/contact?msg=Hello%0D%0ASet-Cookie%3A%20sid%3D1"), "header-injection-crlf"),
     (_line("/contact?msg=Hello%0D%0AX-XSS-Protection%3A%200"), "header-injection-crlf"),
     (_line("/contact?msg=Hello%0D%0AX-Original-URL%3A%20/admin"), "header-injection-probe"),
