@@ -44,6 +44,10 @@ ORDINARY = [
     _line("/remote.php/dav/files/alice/project/.git/objects/ab/cdef0123456789abcdef0123456789"),
     _line("/remote.php/dav/files/alice/Photos/._photo.jpg", 201, "PUT"),
     _line("/remote.php/webdav/site/uploads/index.php"),
+    # Answered: a template committed on purpose, a registry config, a synced project's .env.
+    _line("/owner/repo/src/branch/main/.env.sample"),
+    _line("/group/project/-/blob/main/.npmrc", 304),
+    _line("/remote.php/webdav/code/app/.env"),
 ]
 
 CAUGHT = [
@@ -77,6 +81,13 @@ CAUGHT = [
     (_line("/remote.php/dav/files/alice/%2e%2e/%2e%2e/%2e%2e/.env"), "sensitive-dotfile"),
     (_line("/owner/repo/raw/branch/main/..%2f..%2f..%2f.git/config"), "sensitive-dotfile"),
     (_line("/app/shell.php/blob/main/x"), "webshell-known-name"),
+    # A content route not answered is a probe; no repository holds .git; a secret committed.
+    (_line("/x/y/blob/z/.env", 404), "sensitive-dotfile"),
+    (_line("/remote.php/webdav/x/.env", 401), "sensitive-dotfile"),
+    (_line("/owner/repo/src/branch/main/.github/workflows/ci.yml", 404), "sensitive-hidden-path"),
+    (_line("/x/y/blob/z/.git/config"), "sensitive-dotfile"),
+    (_line("/owner/repo/blob/main/.env"), "sensitive-dotfile"),
+    (_line("/owner/repo/raw/branch/main/.aws/credentials"), "sensitive-dotfile"),
 ]
 
 
