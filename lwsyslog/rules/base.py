@@ -339,7 +339,7 @@ class PathRule(Rule):
     def served_as_content(self, event: Event, path: str) -> bool:
         """Whether the request for ``path`` (decoded, lower-cased) is one the rule passes over
         as a file an application serves as content (:attr:`content_routes_pass`)."""
-        return self.content_routes_pass and event.log == "access" and served_as_content(path)
+        return self.content_routes_pass and event.log == "access" and served_as_content(event, path)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """A match on ``path`` by segment, extension or pattern."""

@@ -12,14 +12,24 @@ An attacker can prefix any path, but a prefix changes the resource asked for: on
 without such an application the request finds nothing. What would undo that is a climb out of
 the prefix (``/remote.php/dav/files/../../.env``, in any spelling decoding reads as ``..``),
 or a script before the route that runs with the rest as its path info
-(``/x/shell.php/src/branch/main/a``): a path with either is never passed over.
+(``/x/shell.php/src/branch/main/a``): a path with either is never passed over. Nor is a
+request the application did not answer (404, 403, 401: a probe whatever its prefix; only 2xx
+and 304 are content served).
+
+Under a code browser's route (not a WebDAV share, which syncs a user's own folders, ``.git/``
+and ``.env`` included, to its authenticated owner) a file holding credentials is still
+reported: ``.git`` cannot be a path in a git repository (git refuses to track it), so
+``/x/y/blob/main/.git/config`` is no forge's content but a made-up prefix; and an ``.env``
+(not a template: ``.env.example``), ``.htpasswd`` or ``.aws/credentials`` a forge does show is
+a committed secret published, worth a finding.
 """
 
 from __future__ import annotations
 
+from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex, linear_search
 
-__all__ = ["served_as_content"]
+__all__ = ["SECRET_NAMES", "answered", "served_as_content"]
 
 # Owner and repository: names as forges allow them ("socket.io", "vue.js", "my_repo-2").
 _NAME = r"[a-z0-9_][a-z0-9_.-]{0,99}"
@@ -47,18 +57,56 @@ _SCRIPTS = frozenset(
      "jsp", "jspx", "cgi", "pl", "py", "rb", "cfm", "shtml", "dll", "exe"}
 )  # fmt: skip
 
+#: Dotfiles and folders that hold credentials or a repository's internals (lower-cased): no
+#: page serves one as content. ``.env`` and its variants (``.env.production``) are matched
+#: by prefix, not listed.
+SECRET_NAMES = frozenset(
+    {".git", ".git-credentials", ".svn", ".hg", ".bzr", ".htpasswd", ".htdigest", ".aws", ".ssh",
+     ".npmrc", ".pypirc", ".docker", ".dockercfg", ".kube", ".netrc", ".pgpass", ".my.cnf",
+     ".s3cfg", ".boto", ".bash_history", ".zsh_history", ".sh_history", ".mysql_history",
+     ".psql_history", ".history", ".ds_store"}
+)  # fmt: skip
+# Of those, what a repository commits as ordinary files (a registry's .npmrc, a .docker/
+# folder of Dockerfiles, a stray .DS_Store, a vendored .svn): a code browser may show them.
+_COMMITTED = frozenset({".npmrc", ".docker", ".kube", ".ds_store", ".svn", ".hg", ".bzr"})
+_REPO_SECRETS = SECRET_NAMES - _COMMITTED
+# An environment file's templates, committed on purpose: no secret in them.
+_ENV_TEMPLATES = frozenset(
+    {".env.example", ".env.sample", ".env.dist", ".env.template", ".env.defaults", ".env.schema"}
+)
 
-def served_as_content(path: str) -> bool:
-    """Whether ``path`` (decoded, lower-cased) names a file under a code browser's or a
-    WebDAV share's route, without climbing out of it or passing through a script first."""
-    if ".." in path:
+
+def answered(event: Event) -> bool:
+    """Whether the server answered ``event`` with content: a 2xx or 304 status."""
+    status = getattr(event, "status", None)
+    return status is not None and (200 <= status < 300 or status == 304)
+
+
+def _names_secret(rest: str) -> bool:
+    """Whether ``rest`` (the path under a code browser's route) names a credentials file or
+    a repository's internals. Set work over the split, C-speed whatever the segment count."""
+    names = set(rest.split("/"))
+    if not names.isdisjoint(_REPO_SECRETS):
+        return True
+    return ".env" in rest and any(
+        name.startswith(".env") and name not in _ENV_TEMPLATES for name in names
+    )
+
+
+def served_as_content(event: Event, path: str) -> bool:
+    """Whether ``path`` (decoded, lower-cased) of ``event`` names a file under a code
+    browser's or a WebDAV share's route that the application answered, without climbing out
+    of the route, passing through a script first, or (a code browser) naming a secret."""
+    if ".." in path or not answered(event):
         return False
     prefix = _ROUTE.search(path)
     if prefix is None:
         return False
-    if prefix.startswith(("/remote.php", "/public.php", "/cgi-bin/cgit.cgi/")):
+    if prefix.startswith(("/remote.php", "/public.php")) or "/remote.php/" in prefix:
         return True
-    if "/remote.php/" in prefix:
+    if _names_secret(path[len(prefix) :]):
+        return False
+    if prefix.startswith("/cgi-bin/cgit.cgi/"):
         return True
     return not any(
         segment.rpartition(".")[2] in _SCRIPTS for segment in prefix.split("/") if "." in segment

@@ -78,6 +78,17 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/wiki/%2e%2e/.htaccess", status=200),
         AccessSample(target="/wiki/.git/config", status=200),
         AccessSample(target="/wiki/.env", status=200),
+        # A wiki title naming credentials or a repository's internals: no article's risk.
+        AccessSample(target="/wiki/.htpasswd", status=200),
+        AccessSample(target="/wiki/.git", status=200),
+        AccessSample(target="/wiki/.aws", status=200),
+        # A content route the application did not answer: a probe whatever the prefix.
+        AccessSample(target="/x/y/blob/z/.env", status=404),
+        AccessSample(target="/remote.php/webdav/x/.env", status=403),
+        # Under a code browser: no repository holds .git; a committed secret is published.
+        AccessSample(target="/x/y/blob/z/.git/config", status=200),
+        AccessSample(target="/owner/repo/raw/branch/main/.env.production", status=200),
+        AccessSample(target="/group/project/-/blob/main/deploy/.htpasswd", status=200),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -88,6 +99,10 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/owner/repo/raw/branch/main/.env.example"),
         AccessSample(target="/remote.php/dav/files/alice/project/.git/config"),
         AccessSample(target="/group/sub/project/-/blob/main/.htaccess"),
+        AccessSample(target="/group/sub/project/-/blob/main/.npmrc", status=304),
+        AccessSample(target="/owner/repo/src/branch/main/.env.sample", status=200),
+        # A WebDAV share answering its owner's sync client: their own project folder.
+        AccessSample(target="/remote.php/webdav/code/app/.env", status=200),
         # A wiki's article about the file.
         AccessSample(target="/wiki/.htaccess", status=200),
     )
@@ -142,6 +157,8 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/.rsss", status=404),
         AccessSample(target="/wiki/.bashrc", status=404),
         AccessSample(target="/wiki/../.bashrc", status=200),
+        AccessSample(target="/wiki/.netrc", status=200),
+        AccessSample(target="/owner/repo/src/branch/main/.github/workflows/ci.yml", status=404),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -160,6 +177,7 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/blog/.atom", status=404),
         AccessSample(target="/r/python/.json?limit=10"),
         AccessSample(target="/wiki/.bashrc", status=200),
+        AccessSample(target="/wiki/.gitignore", status=200),
     )
 
     def served_as_content(self, event: Event, path: str) -> bool:

@@ -52,17 +52,36 @@ _MESSAGE_FILES = linear_search(
 )
 
 
-# A parameter value that climbs one level to an ordinary page (``?return=../index.html``,
-# ``?next=../account/``): a site's own relative link. Names, "/" between them, one page
-# extension at the end, then the value's end; anchored at the start of what follows "=../".
-_ORDINARY_PAGE = linear_search(
-    Regex(r"^(?:[a-z0-9_-]+/)*[a-z0-9_-]+(?:/|\.(?:html?|php|aspx?|jsp|shtml))?(?:[?#&]|$)")
-)
+# A parameter value that climbs one level to a page (``?return=../index.html``,
+# ``?next=../account/``): a site's own relative link, which the browser follows. Names, "/"
+# between them, then "/", ".html"/".htm" or nothing (a dotless segment) at the end, then the
+# value's end; anchored at the start of what follows "=../". Never a script or a source file
+# (".php", ".inc", ".env"): what an include parameter reads.
+_PAGE_LINK = linear_search(Regex(r"^(?:[a-z0-9_-]+/)*[a-z0-9_-]+(?:/|\.html?)?(?:[?#&]|$)"))
+# The parameters such a link is given in (exact names): where to go next. An include-ish name
+# (file, page, lang, path, template, view...) reads what it names, and never is one.
+_NAVIGATION = frozenset(
+    {"return", "return_to", "next", "back", "redirect", "redirect_to", "goto", "url", "continue",
+     "ref"}
+)  # fmt: skip
+# What ends a parameter's name on its left: the query's, a pair's or a cookie's separator.
+_NAME_START = "?&; /"
+# The longest navigation name, and some room: a longer run before "=" is no such name.
+_NAME_ROOM = 16
 # What no relative link to a page names: a single "../" to one of these is a file read.
 _SECRET_WORDS = (
     "config", "passw", "secret", "credential", "database", "backup", "dump",
     "shadow", "id_rsa", "id_dsa", "private",
 )  # fmt: skip
+
+
+def _navigation_name(head: str) -> bool:
+    """Whether ``head`` (the text before an "=") ends with a navigation parameter's name."""
+    tail = head[-_NAME_ROOM:]
+    cut = max(tail.rfind(mark) for mark in _NAME_START)
+    return (cut >= 0 or len(head) < _NAME_ROOM) and tail[cut + 1 :] in _NAVIGATION
+
+
 # How many one-level links one field may hold before the rule stops reading on (a longer run
 # of them is reported: the work per line stays bounded).
 _MAX_PAGE_LINKS = 8
@@ -76,10 +95,13 @@ class TraversalDotDot(PatternRule):
     ``0x2f`` / ``0x5c`` (dotdotpwn's hex template), and a run of dots opening a path segment.
     ``%u2216`` (set minus, a backslash look-alike IIS maps to ``\\``) is a separator too.
 
-    One plain ``../`` opening a parameter value and leading to an ordinary page
-    (``?return=../index.html``, ``?next=../account/``) is a site's own relative link, not a
-    climb: a traversal climbs several levels (``../../``), spells its way past a filter, or
-    reaches a file (``../.env``, ``../wp-config.php``, ``../etc/passwd``), and those stay.
+    One plain ``../`` opening a navigation parameter's value (``return``, ``next``,
+    ``redirect``, ``goto``, ``url``... by exact name) and leading to a page (a folder,
+    ``.html``, a dotless name: ``?return=../index.html``, ``?next=../account/``) is a site's own
+    relative link, not a climb. Everything else stays: several levels (``../../``), a filter
+    bypass spelling, a file (``../.env``, ``../wp-config.php``, ``?next=../shell.php``), and any
+    ``../`` in a parameter that reads what it names (``?lang=../uploads/shell.php``,
+    ``?page=../admin/users``, ``?file=../index.php``).
     """
 
     id = "path-traversal-dotdot"
@@ -116,6 +138,14 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/login?return=../index.html&f=..%2f..%2fetc/hosts"),
         AccessSample(target="/dl?f=../index.php.bak"),
         AccessSample(target="/dl?f=..;/index.html"),
+        # An include parameter reads what it names; a navigation one never reaches a script.
+        AccessSample(target="/index.php?lang=../uploads/shell.php"),
+        AccessSample(target="/download.php?file=../index.php"),
+        AccessSample(target="/view?page=../admin/users"),
+        AccessSample(target="/view?template=../index.html"),
+        AccessSample(target="/login?next=../uploads/shell.php"),
+        AccessSample(target="/login?returnpage=../account/"),
+        AccessSample(target="/login?next=../config/"),
     )
     must_not_match = (
         AccessSample(target="/compare/v1.2..v1.3"),
@@ -127,7 +157,9 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/login?return=../index.html"),
         AccessSample(target="/login?next=../account/", status=302),
         AccessSample(target="/login?next=..%2Faccount%2Fsettings&lang=en"),
-        AccessSample(target="/cart?continue=../shop/item.php?id=7"),
+        AccessSample(target="/login?Return_To=../account/"),
+        AccessSample(target="/docs?goto=../intro.htm#setup"),
+        AccessSample(target="/pricing?lang=en&ref=../plans"),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
@@ -139,8 +171,12 @@ class TraversalDotDot(PatternRule):
             if fragment != "=../":
                 return fragment
             start = rest.find("=../") + 4
-            page = _ORDINARY_PAGE.search(rest[start:])
-            if page is None or any(word in page for word in _SECRET_WORDS):
+            page = _PAGE_LINK.search(rest[start:])
+            if (
+                page is None
+                or any(word in page for word in _SECRET_WORDS)
+                or not _navigation_name(rest[: start - 4])
+            ):
                 return fragment
             rest = rest[start:]
         return self.linear.search(rest)

@@ -31,6 +31,9 @@ ORDINARY = [
     _line("/login?return=../index.html"),
     _line("/login?next=../account/", 302),
     _line("/login?next=..%2Faccount%2Fsettings&lang=en"),
+    _line("/login?Return_To=../account/", 302),
+    _line("/docs?goto=../intro.htm#setup"),
+    _line("/pricing?lang=en&ref=../plans"),
     # A message whose second line starts with an X- word that is no header.
     _line("/contact?msg=Hello%0D%0AX-ray%3A%20results%20attached"),
     # A code browser and a WebDAV share serve a repository's or a user's files as content.
@@ -41,6 +44,10 @@ ORDINARY = [
     _line("/remote.php/dav/files/alice/project/.git/objects/ab/cdef0123456789abcdef0123456789"),
     _line("/remote.php/dav/files/alice/Photos/._photo.jpg", 201, "PUT"),
     _line("/remote.php/webdav/site/uploads/index.php"),
+    # Answered: a template committed on purpose, a registry config, a synced project's .env.
+    _line("/owner/repo/src/branch/main/.env.sample"),
+    _line("/group/project/-/blob/main/.npmrc", 304),
+    _line("/remote.php/webdav/code/app/.env"),
 ]
 
 CAUGHT = [
@@ -56,6 +63,12 @@ CAUGHT = [
     (_line("/dl?f=../.env"), "path-traversal-dotdot"),
     (_line("/download.php?file=../wp-config.php"), "path-traversal-dotdot"),
     (_line("/login?return=../index.html&f=..%2f..%2fetc/hosts"), "path-traversal-dotdot"),
+    # One level up in a parameter that reads what it names, or to a script.
+    (_line("/index.php?lang=../uploads/shell.php"), "path-traversal-dotdot"),
+    (_line("/download.php?file=../index.php"), "path-traversal-dotdot"),
+    (_line("/view?page=../admin/users"), "path-traversal-dotdot"),
+    (_line("/view?template=../index.html"), "path-traversal-dotdot"),
+    (_line("/login?next=../uploads/shell.php"), "path-traversal-dotdot"),
     (_line("/contact?msg=Hello%0D%0ASet-Cookie%3A%20sid%3D1"), "header-injection-crlf"),
     (_line("/contact?msg=Hello%0D%0AX-XSS-Protection%3A%200"), "header-injection-crlf"),
     (_line("/contact?msg=Hello%0D%0AX-Original-URL%3A%20/admin"), "header-injection-probe"),
@@ -68,6 +81,13 @@ CAUGHT = [
     (_line("/remote.php/dav/files/alice/%2e%2e/%2e%2e/%2e%2e/.env"), "sensitive-dotfile"),
     (_line("/owner/repo/raw/branch/main/..%2f..%2f..%2f.git/config"), "sensitive-dotfile"),
     (_line("/app/shell.php/blob/main/x"), "webshell-known-name"),
+    # A content route not answered is a probe; no repository holds .git; a secret committed.
+    (_line("/x/y/blob/z/.env", 404), "sensitive-dotfile"),
+    (_line("/remote.php/webdav/x/.env", 401), "sensitive-dotfile"),
+    (_line("/owner/repo/src/branch/main/.github/workflows/ci.yml", 404), "sensitive-hidden-path"),
+    (_line("/x/y/blob/z/.git/config"), "sensitive-dotfile"),
+    (_line("/owner/repo/blob/main/.env"), "sensitive-dotfile"),
+    (_line("/owner/repo/raw/branch/main/.aws/credentials"), "sensitive-dotfile"),
 ]
 
 

@@ -340,6 +340,7 @@ DOT_NAMES = {
         _line("/wiki/.htaccess"),
         _line("/wiki/.bashrc", secs=20),
         _line("/wiki/.profile", secs=40),
+        _line("/wiki/.gitignore", secs=60),
     ],
 }
 
@@ -350,6 +351,12 @@ DOT_PROBES = [
     (_line("/wiki/%2e%2e/.htaccess"), "sensitive-dotfile"),
     (_line("/wiki/.env"), "sensitive-dotfile"),
     (_line("/wiki/.git/config"), "sensitive-dotfile"),
+    # A title naming credentials or a repository's internals: no article's risk.
+    (_line("/wiki/.htpasswd"), "sensitive-dotfile"),
+    (_line("/wiki/.git"), "sensitive-dotfile"),
+    (_line("/wiki/.aws"), "sensitive-dotfile"),
+    (_line("/wiki/.DS_Store"), "sensitive-dotfile"),
+    (_line("/wiki/.netrc"), "sensitive-hidden-path"),
     (_line("/.json/config", 404), "sensitive-hidden-path"),
     (_line("/.perf/.json", 404), "sensitive-hidden-path"),
     (_line("/.rssx", 404), "sensitive-hidden-path"),
