@@ -20,35 +20,13 @@ from lwsyslog.config import load_config
 from lwsyslog.detection.catalog import load_detection
 from lwsyslog.errors import ConfigError
 from tests.unit.omprog_run import HANG_GUARD_SECS, PROGRAM, RunningProgram, base_config, wait_until
+from tests.unit.test_pipeline_sigma import CORRELATED
 
 pytest.importorskip("sigma")
 
-CORRELATION = """title: Probe for backup archives
-id: 0f6b0b61-1d7e-4c55-8a43-5e7b3fb1c001
-name: backup_probe
-status: test
-level: low
-logsource:
-    category: webserver
-detection:
-    selection:
-        cs-uri-query|endswith: '.bak'
-    condition: selection
----
-title: Many backup probes from one client
-id: 0f6b0b61-1d7e-4c55-8a43-5e7b3fb1c002
-status: test
-level: high
-correlation:
-    type: event_count
-    rules:
-        - backup_probe
-    group-by:
-        - c-ip
-    timespan: 1m
-    condition:
-        gte: {count}
-"""
+# The backup-probe correlation of the pipeline tests, its count left to each test.
+CORRELATION = CORRELATED.lstrip("\n").replace("gte: 3\n", "gte: {count}\n")
+assert "{count}" in CORRELATION
 LOG = '192.0.2.7 - - [10/Oct/2023:13:55:36 +0000] "GET /x.bak HTTP/1.1" 404 12 "-" "curl/8.0"\n'
 SMALL_BUDGET = "[alerts]\nmemory_budget_bytes = 1048576\n"
 
