@@ -12,7 +12,9 @@ The endpoint is read on the path as a servlet container maps it too (``servlet_p
 ``/actuator/heapdump;.css`` get past a proxy rule or a security filter that matches the path
 as sent, and reach the endpoint. Such a spelling is reported whatever the answer and the client;
 a ``;`` elsewhere (``/page;jsessionid=AB``, ``/app;jsessionid=AB/actuator/health``) is not, unless
-the servlet path names a sensitive endpoint.
+the servlet path names a sensitive endpoint. A ``;jsessionid=...`` that ends the path
+(``/actuator/env;jsessionid=AB12``) is the session id a Java application appends to its links,
+not a spelling, when the request failed: it counts only when the endpoint answered.
 
 The endpoint's name ends its segment (the path ends, or ``/`` or ``;`` follows, or ``?`` / ``#``
 in a path logged with them): Spring's reference pages (``/api/rest/actuator/env.html``) are
@@ -58,6 +60,12 @@ class SensitiveActuatorEndpoint(Rule):
         AccessSample(target="/api/actuator/gateway/routes", status=200),
         AccessSample(target="/app;jsessionid=AB12/actuator/env", status=404),
         AccessSample(target="/actuator/env#x", status=200),
+        AccessSample(target="/actuator/env;jsessionid=AB12", status=200),
+        AccessSample(target="/actuator/heapdump;.css;jsessionid=AB12", status=404),
+        AccessSample(target="/;/actuator/heapdump;jsessionid=AB12", status=404),
+        AccessSample(target="/actuator;jsessionid=AB12/env", status=404),
+        AccessSample(target="/actuator/env;sessionid=AB12", status=404),
+        AccessSample(target="/actuator/env;jsessionid=AB12/", status=404),
     )
     must_not_match = (
         AccessSample(target="/actuator/heapdump", status=404),
@@ -70,19 +78,33 @@ class SensitiveActuatorEndpoint(Rule):
         AccessSample(target="/spring-boot/api/rest/actuator/heapdump.html", status=200),
         AccessSample(target="/app;jsessionid=AB12/actuator/health", status=404),
         AccessSample(target="/page;jsessionid=AB12", status=404),
+        AccessSample(target="/actuator/env;jsessionid=AB12", status=404),
+        AccessSample(target="/actuator/heapdump;JSESSIONID=ab12", status=403),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """An endpoint in the servlet path (any answer), else in the path, answered 2xx to a
         client outside the local network."""
+        status = getattr(event, "status", None)
+        answered = status is not None and 200 <= status < 300
+        raw = view.raw("path")
         # Without a ";" the servlet path is the path (not worth the work of mapping it).
-        if ";" in view.raw("path"):
+        if ";" in raw and (answered or not _only_trailing_session_id(raw)):
             servlet = view.lower("servlet_path")
             fragment = _ENDPOINT.search(servlet) if servlet else None
             if fragment is not None:
                 return RuleMatch("path", fragment)
-        status = getattr(event, "status", None)
-        if status is None or not 200 <= status < 300 or is_local_client(event.client_ip):
+        if not answered or is_local_client(event.client_ip):
             return None
         fragment = _ENDPOINT.search(view.lower("path"))
         return None if fragment is None else RuleMatch("path", fragment)
+
+
+def _only_trailing_session_id(path: str) -> bool:
+    """Whether the one ``;`` of ``path`` starts a ``jsessionid`` parameter that ends it."""
+    semicolon = path.find(";")
+    return (
+        path.find(";", semicolon + 1) < 0
+        and "/" not in path[semicolon:]
+        and path[semicolon + 1 : semicolon + 12].lower() == "jsessionid="
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from lwsyslog.events import Event
 from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
@@ -229,7 +231,10 @@ class ScannerUserDirProbe(PathRule):
 
 # An 8.3 short name's "~N" next to a "*" (or "%2a") in the path as logged: the wildcard IIS
 # short-name scanners send (/*~1*/.aspx, /abcdef~1*/.aspx). Read before decoding: "/*" and
-# "*/" read as an SQL comment there. A "~1" alone is no probe (git's HEAD~1/ in a URL).
+# "*/" read as an SQL comment there. A "~1" alone is no probe (git's HEAD~1/ in a URL). The
+# scanners put the guess in a directory segment, then a file after it ("/.aspx", "/a.aspx",
+# "\a.asp"): a last segment ("/search/name~1*", "/solr/core/select/q=name~1*") is a search
+# term routed in the path, a Lucene fuzzy query with a wildcard.
 _SHORT_NAME = linear_search(Regex(r"(?:\*|%2a)(?:~|%7e)\d|(?:~|%7e)\d+(?:\*|%2a)"))
 
 
@@ -248,17 +253,33 @@ class ScannerIisShortName(Rule):
         AccessSample(target="/abcdef~1*/.aspx", status=400),
         AccessSample(target="/%2A~1%2A/.aspx", status=404),
         AccessSample(target="/web*~1.*/.aspx?aspxerrorpath=/", status=404),
+        AccessSample(target="/app/a*~1*\\a.asp", status=404),
     )
     must_not_match = (
         AccessSample(target="/repo/commits/HEAD~1/src/main.c"),
         AccessSample(target="/~user1/index.html"),
         AccessSample(target="/files/backup~1.zip"),
         AccessSample(target="/search?q=a*~1*b"),
+        AccessSample(target="/solr/core/select/q=name~1*", status=404),
+        AccessSample(target="/search/roam~1*", status=404),
+        AccessSample(target="/es/_search/te*~2/", status=404),
+        AccessSample(target="/~user/", status=404),
+        AccessSample(target="/file~1.txt", status=404),
+        AccessSample(target="/HEAD~1/", status=404),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
-        """The wildcard and the short name's "~N", in the path as logged."""
+        """The wildcard and the short name's "~N" in a segment of the path as logged that a
+        non-empty one follows."""
         target = view.raw("target")
         cut = target.find("?")
-        fragment = _SHORT_NAME.search(fold(target if cut < 0 else target[:cut]))
-        return None if fragment is None else RuleMatch("path", fragment)
+        path = fold(target if cut < 0 else target[:cut])
+        if _SHORT_NAME.search(path) is None:
+            return None
+        segments = path.replace("%5c", "/").replace("\\", "/").split("/")
+        for segment, after in pairwise(segments):
+            if after and ("~" in segment or "%7e" in segment):
+                fragment = _SHORT_NAME.search(segment)
+                if fragment is not None:
+                    return RuleMatch("path", fragment)
+        return None

@@ -239,12 +239,31 @@ def _page_url_parameter(path: str, name: str) -> bool:
     return any(path.endswith(end) and name in names for end, names in _BEACONS)
 
 
-def internal_urls(text: str, path: str = "") -> list[tuple[HostKind, str, bool]]:
+InternalUrl = tuple[HostKind, str, bool]
+
+#: The last queries read and their URLs: the three rules read the same query of a line, and
+#: it is parsed once for all of them (two entries, like :mod:`lwsyslog.appdecode`'s).
+_RECENT: dict[tuple[str, str], tuple[InternalUrl, ...]] = {}
+
+
+def internal_urls(text: str, path: str = "") -> tuple[InternalUrl, ...]:
     """Up to :data:`MAX_URLS` URLs of ``text`` (a decoded, lower-cased query of ``path``)
     whose host is internal: its kind, the URL's text (scheme and authority) and whether its
     parameter hands it to the browser (a redirect, a callback) or names an analytics
-    beacon's page."""
-    found: list[tuple[HostKind, str, bool]] = []
+    beacon's page. The last two queries' answers are kept (:data:`_RECENT`)."""
+    key = (text, path)
+    found = _RECENT.get(key)
+    if found is None:
+        found = _parse_urls(text, path)
+        if len(_RECENT) >= 2:
+            del _RECENT[next(iter(_RECENT))]
+        _RECENT[key] = found
+    return found
+
+
+def _parse_urls(text: str, path: str) -> tuple[InternalUrl, ...]:
+    """:func:`internal_urls`, computed."""
+    found: list[InternalUrl] = []
     pos = 0
     for _ in range(MAX_URLS):
         fragment = _URL.search(text[pos:])
@@ -258,7 +277,7 @@ def internal_urls(text: str, path: str = "") -> list[tuple[HostKind, str, bool]]
             name = _parameter_name(text, start)
             browser = name in _REDIRECT_NAMES or _page_url_parameter(path, name)
             found.append((kind, url, browser))
-    return found
+    return tuple(found)
 
 
 class _SsrfRule(Rule):
