@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from typing import Any, ClassVar, Literal, NamedTuple, Self
 
@@ -145,6 +145,17 @@ class Rule(ABC):
         """For ``field_local`` rules: the fragment matched in one field's lower-cased text."""
         raise NotImplementedError(f"rule {self.id} is not field-local")
 
+    def first_match(self, fields: Iterable[str], read: Callable[[str], str]) -> RuleMatch | None:
+        """For ``field_local`` rules: :meth:`match_field` on each of ``fields`` as ``read``
+        gives it (``view.lower``), the first that matches."""
+        for name in fields:
+            text = read(name)
+            if text:
+                fragment = self.match_field(name, text)
+                if fragment is not None:
+                    return RuleMatch(name, fragment)
+        return None
+
     def confirmation(self, field: str) -> Callable[[str], str | None]:
         """For ``field_local`` rules: :meth:`match_field` on ``field`` as a function of the
         text, taken once at start-up (a rule may give a cheaper function that answers the
@@ -226,13 +237,7 @@ class PatternRule(Rule):
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first match of ``pattern`` in ``fields``."""
-        for name in self.fields:
-            text = view.lower(name)
-            if text:
-                fragment = self.match_field(name, text)
-                if fragment is not None:
-                    return RuleMatch(name, fragment)
-        return None
+        return self.first_match(self.fields, view.lower)
 
 
 class StatusRule(Rule):

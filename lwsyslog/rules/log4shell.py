@@ -126,11 +126,7 @@ class Log4ShellJndi(Rule):
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first field holding a JNDI lookup."""
-        for name in self.fields:
-            fragment = self.match_field(name, view.lower(name))
-            if fragment is not None:
-                return RuleMatch(name, fragment)
-        return None
+        return self.first_match(self.fields, view.lower)
 
 
 class Log4ShellLookup(PatternRule):

@@ -158,10 +158,4 @@ class NosqlOperator(Rule):
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
         """The first field holding an operator."""
-        for name in self.fields:
-            text = view.lower(name)
-            if text:
-                fragment = nosql_operator(text)
-                if fragment is not None:
-                    return RuleMatch(name, fragment)
-        return None
+        return self.first_match(self.fields, view.lower)
