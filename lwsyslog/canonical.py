@@ -95,7 +95,8 @@ def traversal_path(path: str) -> str:
     (``/s/x/_/%2e/WEB-INF/``, which a filter reads as no ``/_/WEB-INF/``).
 
     ``//public/x/../plugins/a/../../../etc/passwd`` is ``/public/plugins/a/../../../etc/passwd``:
-    the exploit as its pattern reads it, without the spelling before it. Linear: one split.
+    the exploit as its pattern reads it, without the spelling before it. Linear: one split,
+    then a step per ``.``, ``..`` or run of other segments (:func:`_pieces`).
     """
     dotted = _dotted(path)
     absolute = _ABSOLUTE.match(dotted)
@@ -103,40 +104,52 @@ def traversal_path(path: str) -> str:
         dotted = dotted[absolute.end() :] or "/"
     if not dotted.startswith("/") or "/." not in dotted:
         return ""
-    segments = [segment for segment in dotted.split("/")[1:] if segment]
-    kept = _kept_run(segments)
+    pieces: list[str] = []
+    dots: list[bool] = []  # whether each piece is a run of "." or ".." segments
+    for index, piece in enumerate(_pieces(dotted)):
+        if index % 2 == 0:
+            if piece:
+                pieces.append(piece)
+                dots.append(False)
+        elif piece[1:2] == ".":  # runs of empty segments ("//") are merged away
+            pieces.append(piece)
+            dots.append(True)
+    kept = _kept_run(pieces, dots)
     if kept is None:
         return ""
     start, end = kept
-    stack: list[str] = []
-    for index, segment in enumerate(segments):
+    stack = _Segments()
+    for index, piece in enumerate(pieces):
         if start <= index < end:
-            stack.append(segment)
-        elif segment == "..":
-            if stack and stack[-1] not in ("..", "."):
-                stack.pop()
-            elif index > end:
-                stack.append(segment)  # climbing on past the kept run: a traversal too
-        elif segment != ".":
-            stack.append(segment)
-    ending = "/" if dotted.endswith("/") and stack else ""
-    return "/" + "/".join(stack) + ending
+            stack.push(piece, dotted=True)
+        elif not dots[index]:
+            stack.push(piece, dotted=False)
+        elif piece.startswith("/.."):
+            climbs = len(piece) // 3
+            left = climbs - stack.drop(climbs)
+            if left and index > end:
+                # Climbing on past the kept run: a traversal too.
+                stack.push("/.." * left, dotted=True)
+    text = stack.text()
+    ending = "/" if dotted.endswith("/") and text else ""
+    return (text or "/") + ending
 
 
-def _kept_run(segments: list[str]) -> tuple[int, int] | None:
-    """Where the run of ``.`` and ``..`` segments with the most ``..`` (the last of those)
-    starts and ends in ``segments``; ``None`` when there is no run."""
+def _kept_run(pieces: list[str], dots: list[bool]) -> tuple[int, int] | None:
+    """Where the run of ``.`` and ``..`` pieces (``dots``) with the most ``..`` (the last of
+    those) starts and ends in ``pieces``; ``None`` when there is no run."""
     best: tuple[int, int] | None = None
     most = 0
-    index, count = 0, len(segments)
+    index, count = 0, len(pieces)
     while index < count:
-        if segments[index] not in (".", ".."):
+        if not dots[index]:
             index += 1
             continue
         start = index
-        while index < count and segments[index] in (".", ".."):
+        climbs = 0
+        while index < count and dots[index]:
+            climbs += pieces[index].count("..")
             index += 1
-        climbs = segments[start:index].count("..")
         if climbs >= most:
             best, most = (start, index), climbs
     return best
@@ -189,16 +202,111 @@ def _resolved(path: str) -> str:
         path = path[absolute.end() :] or "/"
     if not path.startswith("/") or ("//" not in path and "/." not in path):
         return path
-    segments = path.split("/")
-    last = len(segments) - 1
-    kept: list[str] = []
-    for index in range(1, last + 1):
-        segment = segments[index]
-        if segment in ("", ".", ".."):
-            if segment == ".." and kept:
-                kept.pop()
-            if index == last:
-                kept.append("")  # "/a/" and "/a/." and "/a/b/.." end with the slash
-            continue
-        kept.append(segment)
-    return "/" + "/".join(kept)
+    if "/." not in path:
+        # Only slashes to merge: a replacement per halving of the longest run, not a step
+        # per segment (a path of 4,000 "/*" segments is one of an attacker's cheapest lines).
+        while "//" in path:
+            path = path.replace("//", "/")
+        return path
+    pieces = _pieces(path)
+    kept = _Segments()
+    for index, piece in enumerate(pieces):
+        if index % 2 == 0:
+            kept.push(piece, dotted=False)
+        elif piece.startswith("/.."):
+            kept.drop(len(piece) // 3)
+    text = kept.text()
+    if not text:
+        return "/"
+    # "/a/" and "/a/." and "/a/b/.." end with the slash.
+    return text + "/" if len(pieces) > 1 and not pieces[-1] else text
+
+
+# Runs of empty, "." and ".." segments (by the length of one, less one), each segment
+# followed by a "/" or the end.
+_RUNS: Final = (
+    re.compile(r"/+(?=/|\Z)"),
+    re.compile(r"(?:/\.)+(?=/|\Z)"),
+    re.compile(r"(?:/\.\.)+(?=/|\Z)"),
+)
+
+
+def _pieces(path: str) -> list[str]:
+    """``path`` (starting with ``/``) cut around its ``.``, ``..`` and empty segments: runs of
+    other segments (``/a/b``, or ``""``) at even indexes, runs of one of ``/.``, ``/..`` or
+    ``/`` (``/../..``) between them. Found by ``str.find`` of ``//`` and ``/.`` (a regex
+    tried at every ``/`` costs a step per segment); the steps after are per piece."""
+    pieces: list[str] = []
+    size = len(path)
+    run_start = 0
+    double = path.find("//")
+    dot = path.find("/.")
+    while double >= 0 or dot >= 0:
+        if double >= 0 and (dot < 0 or double < dot):
+            at, length = double, 1
+        else:
+            at = dot
+            length = 2 if path[at + 2 : at + 3] in ("", "/") else 0
+            if not length and path[at + 2 : at + 3] == "." and path[at + 3 : at + 4] in ("", "/"):
+                length = 3
+            if not length:
+                dot = path.find("/.", at + 1)
+                continue
+        # A run of the same piece ("/../../..", "///") is one piece, found in one C-level
+        # match and taken whole after.
+        run = _RUNS[length - 1].match(path, at)
+        stop = at + length if run is None else run.end()
+        pieces.append(path[run_start:at])
+        pieces.append(path[at:stop])
+        run_start = stop
+        if 0 <= double < run_start:
+            double = path.find("//", run_start)
+        if 0 <= dot < run_start:
+            dot = path.find("/.", run_start)
+    if path.endswith("/") and run_start < size:
+        pieces.append(path[run_start : size - 1])
+        pieces.append("/")
+        run_start = size
+    pieces.append(path[run_start:])
+    return pieces
+
+
+class _Segments:
+    """A path being resolved: runs of segments, each ``/a/b`` (``/..`` and ``/.`` kept as
+    sent are runs of their own), with the length of each run still kept, so dropping a
+    segment costs that segment, not a copy of the run."""
+
+    __slots__ = ("ends", "runs", "sent")
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+        self.ends: list[int] = []
+        self.sent: list[bool] = []
+
+    def push(self, run: str, *, dotted: bool) -> None:
+        """Add ``run`` (``""`` adds nothing); ``dotted``: a ``/.`` or ``/..`` kept as sent."""
+        if run:
+            self.runs.append(run)
+            self.ends.append(len(run))
+            self.sent.append(dotted)
+
+    def drop(self, count: int) -> int:
+        """Drop up to ``count`` segments from the end, stopping at a ``.`` or ``..`` kept as
+        sent; how many were dropped. A step per segment dropped."""
+        dropped = 0
+        while dropped < count and self.runs and not self.sent[-1]:
+            run, end = self.runs[-1], self.ends[-1]
+            while dropped < count and end > 0:
+                end = run.rfind("/", 0, end)
+                dropped += 1
+            if end <= 0:
+                self.runs.pop()
+                self.ends.pop()
+                self.sent.pop()
+            else:
+                self.ends[-1] = end
+        return dropped
+
+    def text(self) -> str:
+        """The segments kept, as a path (``""`` when none)."""
+        return "".join(run[:end] for run, end in zip(self.runs, self.ends, strict=True))

@@ -73,7 +73,6 @@ _needs_work_but_amp: Final = _NEEDS_WORK_BUT_AMP.search
 _entity: Final = _ENTITY.search
 # MySQL runs the body of a versioned comment (/*!50000union*/); other comments are whitespace.
 _SQL_COMMENT = re.compile(r"/\*(?:!\d*(.*?)|.*?)\*/", re.DOTALL)
-_PLAIN_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 # White space: other blanks become spaces and line breaks "\n", then runs of spaces one space
 # and a run holding a line break one "\n". Translations and replacements only, no Python
 # call per run: a field of 4,000 runs costs about what one run does.
@@ -192,16 +191,28 @@ def _strip_comments(text: str) -> str:
     """SQL comments replaced: a comment ends at the first ``*/`` after it, however far, so
     every ``/*`` before the last ``*/`` opens one and the search never scans past it (a
     bounded ``.{0,256}?`` made each unclosed ``/*`` cost 256 steps). Without a versioned
-    comment, every comment is one space: a plain replacement, no Python call per comment."""
+    comment, every comment is one space, found by two ``str.find`` calls: no Python call
+    per comment, each character looked at once."""
     end = text.rfind("*/")
     if end < 0:
         return text
-    head = text[: end + 2]
-    if "/*!" in head:
-        head = _SQL_COMMENT.sub(_comment_replace, head)
-    else:
-        head = _PLAIN_COMMENT.sub(" ", head)
-    return head + text[end + 2 :]
+    if text.find("/*!", 0, end + 2) >= 0:
+        return _SQL_COMMENT.sub(_comment_replace, text[: end + 2]) + text[end + 2 :]
+    # Two finds a comment: a regex substitution costs more per match, and a run of "/*/*"
+    # is thousands of comments.
+    parts: list[str] = []
+    kept_from = 0
+    opened = text.find("/*")
+    while opened >= 0:
+        closed = text.find("*/", opened + 2)
+        if closed < 0:
+            break
+        parts.append(text[kept_from:opened])
+        parts.append(" ")
+        kept_from = closed + 2
+        opened = text.find("/*", kept_from)
+    parts.append(text[kept_from:])
+    return "".join(parts)
 
 
 #: Between the two texts :func:`_without_comments` gives: a line break (no pattern spans it)
@@ -218,7 +229,8 @@ VALUE_END: Final = f"(?:$|{COPY_SEPARATOR})"
 
 def _without_comments(text: str) -> str:
     """The text with its SQL comments replaced, then, after :data:`COPY_SEPARATOR`, the text
-    with only the comment marks replaced (the bodies kept).
+    with only the comment marks replaced (the bodies kept); each text's white space folded
+    (:func:`_folded`).
 
     SQL reads ``union/*x*/select`` as ``union select``, but nothing else reads ``/* ... */``
     as a comment: ``a=/*&file=../../etc/passwd&b=*/`` gives an application both parameters
@@ -226,8 +238,22 @@ def _without_comments(text: str) -> str:
     """
     stripped = _strip_comments(text)
     if stripped == text:
-        return text
-    return f"{stripped}{COPY_SEPARATOR}{text.replace('/*', ' ').replace('*/', ' ')}"
+        return _folded(text)
+    kept = _folded(text.replace("/*", " ").replace("*/", " "))
+    # Folded apart, each text stays ASCII when it was (the separator is not: folded with it,
+    # every character would go through the slower Unicode scan). A blank the first text ends
+    # with is the one the separator's line break takes in.
+    stripped = _folded(stripped)
+    if stripped[-1:] in (" ", "\n"):
+        stripped = stripped[:-1]
+    return f"{stripped}{COPY_SEPARATOR}{kept}"
+
+
+def _folded(text: str) -> str:
+    """``text`` with its white space folded (:func:`_fold_space`) when it has any to fold."""
+    if "  " in text or _ODD_SPACE.search(text):
+        return _fold_space(text)
+    return text
 
 
 def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
@@ -289,10 +315,8 @@ def _finished(text: str, shell: bool) -> str:
     if "\x00" in text:
         text = text.replace("\x00", "")
     if "/*" in text:
-        text = _without_comments(text)
-    if "  " in text or _ODD_SPACE.search(text):
-        text = _fold_space(text)
-    return text
+        return _without_comments(text)
+    return _folded(text)
 
 
 def _split_url(text: str) -> tuple[str, str | None]:

@@ -211,6 +211,15 @@ def test_an_exploit_sent_through_a_proxy_in_a_canonical_spelling_is_found(
         ("/a;x=1/b", ""),
         ("*", ""),
         ("a/../b", ""),
+        # Runs of one kind of segment are taken whole: each still counts as one.
+        ("/a/b/c/../../x", "/a/x"),
+        ("/a/b/../../../../x", "/x"),
+        ("/a////b///", "/a/b/"),
+        ("/a/./././b/../..", "/"),
+        ("/a/b/c/../..", "/a/"),
+        ("/a/..//../b/./", "/b/"),
+        ("/a/../...//b", "/.../b"),
+        ("/a//b\n", "/a/b\n"),
     ],
 )
 def test_apache_path_resolves_the_path_as_sent_as_apache_does(path: str, apache: str) -> None:
@@ -258,6 +267,12 @@ def test_a_view_serves_the_canonical_forms_decoded_and_empty_when_nothing_change
         ("/a/b/../../../etc/x/../passwd", "/a/b/../../../etc/passwd"),
         ("/s//x/_/%2e/meta-inf/", "/s/x/_/./meta-inf/"),
         ("/a/..%2fb", ""),
+        # A run climbing past what is left before it keeps its climbs; of runs that climb
+        # alike the last is kept, and the one before it resolved (not above the root).
+        ("/a/b/../../../../etc/passwd", "/a/b/../../../../etc/passwd"),
+        ("//x/../y/../../../../etc/z/w/../../../..", "/etc/z/w/../../../.."),
+        ("/a/./././b", "/a/./././b"),
+        ("/x/../a/..//..///../b/", "/a/../../../b/"),
     ],
 )
 def test_traversal_path_normalises_all_but_the_traversal(path: str, traversal: str) -> None:
