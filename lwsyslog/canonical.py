@@ -95,8 +95,9 @@ def traversal_path(path: str) -> str:
     (``/s/x/_/%2e/WEB-INF/``, which a filter reads as no ``/_/WEB-INF/``).
 
     ``//public/x/../plugins/a/../../../etc/passwd`` is ``/public/plugins/a/../../../etc/passwd``:
-    the exploit as its pattern reads it, without the spelling before it. Linear: one split,
-    then a step per ``.``, ``..`` or run of other segments (:func:`_pieces`).
+    the exploit as its pattern reads it, without the spelling before it. Linear: a step per
+    run of ``.`` and ``..`` segments, per run of others and per segment dropped
+    (:func:`_pieces`), or, where ``.`` and ``..`` are most segments, a step per segment.
     """
     dotted = _dotted(path)
     absolute = _ABSOLUTE.match(dotted)
@@ -104,16 +105,14 @@ def traversal_path(path: str) -> str:
         dotted = dotted[absolute.end() :] or "/"
     if not dotted.startswith("/") or "/." not in dotted:
         return ""
+    if _dense(dotted):
+        return _traversal_by_segment(dotted)
     pieces: list[str] = []
-    dots: list[bool] = []  # whether each piece is a run of "." or ".." segments
-    for index, piece in enumerate(_pieces(dotted)):
-        if index % 2 == 0:
-            if piece:
-                pieces.append(piece)
-                dots.append(False)
-        elif piece[1:2] == ".":  # runs of empty segments ("//") are merged away
+    dots: list[bool] = []  # whether each piece is a run of "." and ".." segments
+    for index, piece in enumerate(_pieces(_merged(dotted).removesuffix("/"))):
+        if piece:
             pieces.append(piece)
-            dots.append(True)
+            dots.append(index % 2 == 1)
     kept = _kept_run(pieces, dots)
     if kept is None:
         return ""
@@ -124,8 +123,8 @@ def traversal_path(path: str) -> str:
             stack.push(piece, dotted=True)
         elif not dots[index]:
             stack.push(piece, dotted=False)
-        elif piece.startswith("/.."):
-            climbs = len(piece) // 3
+        else:
+            climbs = piece.count("/..")
             left = climbs - stack.drop(climbs)
             if left and index > end:
                 # Climbing on past the kept run: a traversal too.
@@ -153,6 +152,36 @@ def _kept_run(pieces: list[str], dots: list[bool]) -> tuple[int, int] | None:
         if climbs >= most:
             best, most = (start, index), climbs
     return best
+
+
+def _dense(path: str) -> bool:
+    """Whether ``.`` and ``..`` segments are a large share of ``path``'s: a step per segment
+    then costs less than a step per run (:func:`_pieces`), which does more per step."""
+    return path.count("/.") * 4 > path.count("/")
+
+
+def _traversal_by_segment(dotted: str) -> str:
+    """:func:`traversal_path` of ``dotted`` (starting with ``/``, ``%2e`` read), a step per
+    segment."""
+    segments = [segment for segment in dotted.split("/")[1:] if segment]
+    dots = [segment in (".", "..") for segment in segments]
+    kept = _kept_run(segments, dots)
+    if kept is None:
+        return ""
+    start, end = kept
+    stack: list[str] = []
+    for index, segment in enumerate(segments):
+        if start <= index < end:
+            stack.append(segment)
+        elif segment == "..":
+            if stack and stack[-1] not in ("..", "."):
+                stack.pop()
+            elif index > end:
+                stack.append(segment)  # climbing on past the kept run: a traversal too
+        elif segment != ".":
+            stack.append(segment)
+    ending = "/" if dotted.endswith("/") and stack else ""
+    return "/" + "/".join(stack) + ending
 
 
 def canonical_fields(
@@ -203,70 +232,88 @@ def _resolved(path: str) -> str:
     if not path.startswith("/") or ("//" not in path and "/." not in path):
         return path
     if "/." not in path:
-        # Only slashes to merge: a replacement per halving of the longest run, not a step
-        # per segment (a path of 4,000 "/*" segments is one of an attacker's cheapest lines).
-        while "//" in path:
-            path = path.replace("//", "/")
-        return path
-    pieces = _pieces(path)
+        return _merged(path)
+    if _dense(path):
+        return _resolved_by_segment(path)
+    path = _merged(path)
+    # "/a/" and "/a/." and "/a/b/.." end with the slash.
+    ending = "/" if path.endswith(("/", "/.", "/..")) else ""
+    pieces = _pieces(path.removesuffix("/"))
     kept = _Segments()
     for index, piece in enumerate(pieces):
         if index % 2 == 0:
             kept.push(piece, dotted=False)
-        elif piece.startswith("/.."):
-            kept.drop(len(piece) // 3)
+        else:
+            kept.drop(piece.count("/.."))
     text = kept.text()
-    if not text:
-        return "/"
-    # "/a/" and "/a/." and "/a/b/.." end with the slash.
-    return text + "/" if len(pieces) > 1 and not pieces[-1] else text
+    return text + ending if text else "/"
 
 
-# Runs of empty, "." and ".." segments (by the length of one, less one), each segment
-# followed by a "/" or the end.
-_RUNS: Final = (
-    re.compile(r"/+(?=/|\Z)"),
-    re.compile(r"(?:/\.)+(?=/|\Z)"),
-    re.compile(r"(?:/\.\.)+(?=/|\Z)"),
-)
+def _resolved_by_segment(path: str) -> str:
+    """:func:`_resolved` of a path starting with ``/``, a step per segment."""
+    segments = path.split("/")
+    last = len(segments) - 1
+    kept: list[str] = []
+    for index in range(1, last + 1):
+        segment = segments[index]
+        if segment in ("", ".", ".."):
+            if segment == ".." and kept:
+                kept.pop()
+            if index == last:
+                kept.append("")  # "/a/" and "/a/." and "/a/b/.." end with the slash
+            continue
+        kept.append(segment)
+    return "/" + "/".join(kept)
+
+
+def _merged(path: str) -> str:
+    """``path`` with each run of ``/`` merged into one: a replacement per halving of the
+    longest run, not a step per segment."""
+    while "//" in path:
+        path = path.replace("//", "/")
+    return path
+
+
+def _dot_segment(path: str, at: int, size: int) -> int:
+    """The length of the ``/.`` or ``/..`` segment at ``at`` of ``path`` (of length ``size``),
+    0 when the ``/.`` there starts another segment (``/.git``, ``/...``)."""
+    after = at + 2
+    if after == size or path[after] == "/":
+        return 2
+    if path[after] == "." and (after + 1 == size or path[after + 1] == "/"):
+        return 3
+    return 0
+
+
+# A run of "." and ".." segments, each followed by a "/" or the end.
+_DOT_RUN: Final = re.compile(r"(?:/\.\.?)+(?=/|\Z)")
 
 
 def _pieces(path: str) -> list[str]:
-    """``path`` (starting with ``/``) cut around its ``.``, ``..`` and empty segments: runs of
-    other segments (``/a/b``, or ``""``) at even indexes, runs of one of ``/.``, ``/..`` or
-    ``/`` (``/../..``) between them. Found by ``str.find`` of ``//`` and ``/.`` (a regex
-    tried at every ``/`` costs a step per segment); the steps after are per piece."""
+    """``path`` (starting with ``/``, without ``//``) cut around its runs of ``.`` and ``..``
+    segments: runs of other segments (``/a/b``, or ``""``) at even indexes, and between them
+    the runs of ``/.`` and ``/..`` (``/../.``), each found in one C-level match. The steps
+    that read them are per piece, not per segment: a path of 4,000 ``/*`` segments is one of
+    an attacker's cheapest lines to send."""
     pieces: list[str] = []
-    size = len(path)
     run_start = 0
-    double = path.find("//")
-    dot = path.find("/.")
-    while double >= 0 or dot >= 0:
-        if double >= 0 and (dot < 0 or double < dot):
-            at, length = double, 1
-        else:
-            at = dot
-            length = 2 if path[at + 2 : at + 3] in ("", "/") else 0
-            if not length and path[at + 2 : at + 3] == "." and path[at + 3 : at + 4] in ("", "/"):
-                length = 3
-            if not length:
-                dot = path.find("/.", at + 1)
-                continue
-        # A run of the same piece ("/../../..", "///") is one piece, found in one C-level
-        # match and taken whole after.
-        run = _RUNS[length - 1].match(path, at)
-        stop = at + length if run is None else run.end()
+    at = path.find("/.")
+    size = len(path)
+    while at >= 0:
+        stop = at + _dot_segment(path, at, size)
+        if stop == at:
+            at = path.find("/.", at + 1)
+            continue
+        if path.startswith("/.", stop):
+            # More than one: the run's end in one match (most runs are one segment, read
+            # without a match).
+            run = _DOT_RUN.match(path, at)
+            if run is not None:
+                stop = run.end()
         pieces.append(path[run_start:at])
         pieces.append(path[at:stop])
         run_start = stop
-        if 0 <= double < run_start:
-            double = path.find("//", run_start)
-        if 0 <= dot < run_start:
-            dot = path.find("/.", run_start)
-    if path.endswith("/") and run_start < size:
-        pieces.append(path[run_start : size - 1])
-        pieces.append("/")
-        run_start = size
+        at = path.find("/.", run_start)
     pieces.append(path[run_start:])
     return pieces
 
