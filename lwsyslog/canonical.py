@@ -134,24 +134,33 @@ def traversal_path(path: str) -> str:
     return (text or "/") + ending
 
 
-def _kept_run(pieces: list[str], dots: list[bool]) -> tuple[int, int] | None:
-    """Where the run of ``.`` and ``..`` pieces (``dots``) with the most ``..`` (the last of
-    those) starts and ends in ``pieces``; ``None`` when there is no run."""
+def _kept_run(pieces: list[str], dots: list[bool] | None) -> tuple[int, int] | None:
+    """Where the run of ``.`` and ``..`` pieces (``dots``; ``None``: the pieces are segments,
+    ``.`` and ``..`` themselves) with the most ``..`` (the last of those) starts and ends in
+    ``pieces``; ``None`` when there is no run."""
     best: tuple[int, int] | None = None
     most = 0
     index, count = 0, len(pieces)
     while index < count:
-        if not dots[index]:
+        if not _is_dot(pieces, dots, index):
             index += 1
             continue
         start = index
-        climbs = 0
-        while index < count and dots[index]:
-            climbs += pieces[index].count("..")
+        while index < count and _is_dot(pieces, dots, index):
             index += 1
+        run = pieces[start:index]
+        # Segments: a C-level count of the ".." among them; pieces: of the ".." in each.
+        climbs = run.count("..") if dots is None else sum(piece.count("..") for piece in run)
         if climbs >= most:
             best, most = (start, index), climbs
     return best
+
+
+def _is_dot(pieces: list[str], dots: list[bool] | None, index: int) -> bool:
+    """Whether ``pieces[index]`` is a run of ``.`` and ``..`` (see :func:`_kept_run`)."""
+    if dots is None:
+        return pieces[index] in (".", "..")
+    return dots[index]
 
 
 def _dense(path: str) -> bool:
@@ -164,8 +173,7 @@ def _traversal_by_segment(dotted: str) -> str:
     """:func:`traversal_path` of ``dotted`` (starting with ``/``, ``%2e`` read), a step per
     segment."""
     segments = [segment for segment in dotted.split("/")[1:] if segment]
-    dots = [segment in (".", "..") for segment in segments]
-    kept = _kept_run(segments, dots)
+    kept = _kept_run(segments, None)
     if kept is None:
         return ""
     start, end = kept
