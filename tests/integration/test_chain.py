@@ -240,18 +240,21 @@ def _numbers(records: list[dict[str, object]]) -> set[str]:
 def test_web_host_restart_while_server_down_loses_at_most_the_relp_window_in_flight(
     chain: Chain,
 ) -> None:
-    """Queued lines are saved to disk and delivered after a web-host restart; only the batch
-    omrelp was retrying (one dequeue batch) can be lost.
+    """Queued lines are saved to disk and delivered after a web-host restart; only the lines
+    omrelp had already handed to librelp, and the batch it was retrying, can be lost.
 
-    rsyslog 8.2302 marks a transactional action's batch committed once omrelp has begun the
-    transaction on the session it still thinks open (the server went away since). The send
-    fails, the worker retries that batch until the stop cancels it, and the batch, counted as
-    done, is neither re-queued nor saved (measured: the lines saved are the lines in the
-    action queue less exactly that batch, which is the first one dequeued after the outage).
+    omrelp tells rsyslog 8.2302 that a line is committed once librelp has taken it into its
+    RELP window; librelp keeps such a line in memory only, to resend it on the next session,
+    so a stop before the server is back loses it. The lines sent into the dead session before
+    a send failed are of that kind (a batch or more), and rsyslog also deletes the batch
+    omrelp is retrying when it stops. Measured: the lost lines are always the first ones sent
+    after the outage, 512 to 1,280 of them over 20 runs of this module (one a CI run); the
+    bound is the window (every line librelp holds) plus one dequeue batch.
     """
     run = _marker()
-    total = 6000
-    batch = 1024
+    total = 20_000
+    window, batch = 4096, 1024  # lab.Chain's defaults, as in the shipped drop-in
+    bound = window + batch
     known = len(chain.webhost.stats_reports())
     chain.server.stop()
     first = _report_after(chain, known)
@@ -263,7 +266,7 @@ def test_web_host_restart_while_server_down_loses_at_most_the_relp_window_in_fli
     assert spooled, "no disk queue written"
     pattern = re.compile(rb"%s n=(\d{5})" % run.encode())
     saved = {m.decode() for path in spooled for m in pattern.findall(path.read_bytes())}
-    assert total - len(saved) <= batch, (
+    assert total - len(saved) <= bound, (
         f"only {len(saved)} of {total} saved at the stop\n{chain.webhost.diagnostics()}"
     )
     chain.webhost.start()
@@ -277,4 +280,4 @@ def test_web_host_restart_while_server_down_loses_at_most_the_relp_window_in_fli
     seen = Counter(str(r["msg"]) for r in chain.received(run))
     lost = total - len(seen)
     print(f"web host restart: {total} sent, {lost} lost, {sum(seen.values()) - len(seen)} dup")
-    assert lost <= batch
+    assert lost <= bound
