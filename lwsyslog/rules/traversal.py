@@ -61,8 +61,8 @@ _PAGE_LINK = linear_search(Regex(r"^(?:[a-z0-9_-]+/)*[a-z0-9_-]+(?:/|\.html?)?(?
 # The parameters such a link is given in (exact names): where to go next. An include-ish name
 # (file, page, lang, path, template, view...) reads what it names, and never is one.
 _NAVIGATION = frozenset(
-    {"return", "return_to", "next", "back", "redirect", "redirect_to", "goto", "url", "continue",
-     "ref"}
+    {"return", "return_to", "returnto", "returnurl", "return_url", "next", "back", "redirect",
+     "redirect_to", "goto", "url", "continue", "ref"}
 )  # fmt: skip
 # What ends a parameter's name on its left: the query's, a pair's or a cookie's separator.
 _NAME_START = "?&; /"
@@ -95,8 +95,8 @@ class TraversalDotDot(PatternRule):
     ``0x2f`` / ``0x5c`` (dotdotpwn's hex template), and a run of dots opening a path segment.
     ``%u2216`` (set minus, a backslash look-alike IIS maps to ``\\``) is a separator too.
 
-    One plain ``../`` opening a navigation parameter's value (``return``, ``next``,
-    ``redirect``, ``goto``, ``url``... by exact name) and leading to a page (a folder,
+    One plain ``../`` opening a navigation parameter's value (``return``, ``ReturnUrl``,
+    ``next``, ``redirect``, ``goto``, ``url``... by exact name) and leading to a page (a folder,
     ``.html``, a dotless name: ``?return=../index.html``, ``?next=../account/``) is a site's own
     relative link, not a climb. Everything else stays: several levels (``../../``), a filter
     bypass spelling, a file (``../.env``, ``../wp-config.php``, ``?next=../shell.php``), and any
@@ -146,6 +146,7 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/login?next=../uploads/shell.php"),
         AccessSample(target="/login?returnpage=../account/"),
         AccessSample(target="/login?next=../config/"),
+        AccessSample(target="/Account/Login?ReturnUrl=../web.config"),
     )
     must_not_match = (
         AccessSample(target="/compare/v1.2..v1.3"),
@@ -160,6 +161,7 @@ class TraversalDotDot(PatternRule):
         AccessSample(target="/login?Return_To=../account/"),
         AccessSample(target="/docs?goto=../intro.htm#setup"),
         AccessSample(target="/pricing?lang=en&ref=../plans"),
+        AccessSample(target="/Account/Login?ReturnUrl=..%2FManage%2FIndex", status=302),
     )
 
     def match_field(self, field: str, text: str) -> str | None:
