@@ -5,9 +5,11 @@ while writing them).
 Corpora: ``payloads/round2/<class>.tsv`` (built by ``detection/payload_lists.py`` from
 PayloadsAllTheThings and fuzzdb; provenance in the data's ``SOURCES.md``), the known-exploit
 requests of ``payloads/round2/known-exploit.tsv`` (built by ``detection/known_exploits.py`` from
-nuclei templates for KEV CVEs, one row per request), a second legacy-probe corpus that no rule
-was written from before it was measured (``payloads/round2/legacy-probe-dirb.tsv``, the product
-lists of the dirb scanner's Debian package, built by ``detection/dirb_lists.py``), and
+nuclei templates for KEV CVEs, one row per request) and of ``known-exploit-next.tsv`` (the next
+25 CVEs' templates, no rule written from them before it was measured), a second legacy-probe
+corpus that no rule was written from before it was measured
+(``payloads/round2/legacy-probe-dirb.tsv``, the product lists of the dirb scanner's Debian
+package, built by ``detection/dirb_lists.py``), and
 the lines of real scanner and tool runs that carry the class's evidence (netsparker, acunetix,
 wapiti, wfuzz). Every payload is one access line (``GET target``; file probes answered 404,
 parameter payloads 200, as a site without the file would answer) through a fresh pipeline with
@@ -29,6 +31,7 @@ from urllib.parse import unquote
 from detection.dirb_lists import FILE as DIRB_FILE
 from detection.dirb_lists import load_dirb
 from detection.engine import Line, Verdict, new_pipeline, read_lines, scan, unwrap_quoted
+from detection.known_exploits import NEXT as KNOWN_NEXT_FILE
 from detection.markdown import code, pct, table
 from detection.payload_lists import CLASSES, Payload, label, load, split_of
 from detection.section import Section
@@ -53,8 +56,10 @@ _ALL_ENTRIES = "lists, all entries"
 #: The second legacy-probe corpus (:mod:`detection.dirb_lists`): a real scanner's product lists.
 _DIRB = "dirb vulns lists"
 _DIRB_ALL_ENTRIES = "dirb vulns lists, all entries"
+#: The second known-exploit corpus (:mod:`detection.known_exploits`): the next 25 CVEs.
+_KNOWN_NEXT = "nuclei, next 25 CVEs"
 #: Corpora judged against the class's target (the lists; the tool runs are shown beside them).
-_JUDGED = frozenset({"lists", _DIRB})
+_JUDGED = frozenset({"lists", _DIRB, _KNOWN_NEXT})
 _FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The combined format and the Cookie header, so a payload can ride in a cookie.
@@ -110,6 +115,13 @@ def measure(data: Path, fixtures: Path) -> Section:
         _score_rows("legacy-probe", dirb_rows, scores, names, by_list=by_list)
     else:
         missing.append(DIRB_FILE.removesuffix(".tsv"))
+    if (data / "payloads" / "round2" / f"{KNOWN_NEXT_FILE}.tsv").exists():
+        next_rows = load(data / "payloads" / "round2", KNOWN_NEXT_FILE, cls="known-exploit")
+        probes[_KNOWN_NEXT] = sum(1 for row in next_rows if row.kind != "target")
+        targets = [row for row in next_rows if row.kind == "target"]
+        _score_rows("known-exploit", targets, scores, (_KNOWN_NEXT, _KNOWN_NEXT))
+    else:
+        missing.append(KNOWN_NEXT_FILE)
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
     doc = [_table(scores, probes), "", *_list_table(by_list)]
@@ -123,7 +135,7 @@ def measure(data: Path, fixtures: Path) -> Section:
         f"{cls} ({source}): dev {pct(s_dev.right, s_dev.total)}, held-out "
         f"{pct(s_held.right, s_held.total)}"
         for (cls, source), (s_dev, s_held) in _pairs(scores).items()
-        if source in ("lists", _ALL_ENTRIES, _DIRB, _DIRB_ALL_ENTRIES)
+        if source in ("lists", _ALL_ENTRIES, _DIRB, _DIRB_ALL_ENTRIES, _KNOWN_NEXT)
     ] + [f"{cls} (lists): not measured, corpus missing" for cls in missing]
     return Section("classes", "Round-2 classes", "\n".join(doc), "\n".join(details), headline)
 
@@ -251,7 +263,7 @@ def _pairs(
 def _order(key: tuple[str, str]) -> tuple[int, int, str]:
     classes = [*CLASSES, "known-exploit"]
     cls, source = key
-    ranks = {"lists": 0, _ALL_ENTRIES: 1, _DIRB: 2, _DIRB_ALL_ENTRIES: 3}
+    ranks = {"lists": 0, _ALL_ENTRIES: 1, _DIRB: 2, _DIRB_ALL_ENTRIES: 3, _KNOWN_NEXT: 2}
     lists_first = ranks.get(source, 4)
     return (classes.index(cls) if cls in classes else 99, lists_first, source)
 
@@ -278,7 +290,9 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
                 want,
                 source,
                 *_recall(dev, held),
-                probes[source if source == _DIRB else cls] if source in _JUDGED else "-",
+                probes[source if source in (_DIRB, _KNOWN_NEXT) else cls]
+                if source in _JUDGED
+                else "-",
                 *shares,
                 _verdict(cls, dev, held) if source in _JUDGED else "-",
             ]

@@ -18,12 +18,13 @@ date read, row or line counts):
                                   fetched with ``apt-get download``)
 ``payloads/round2/known-exploit.tsv``  the nuclei requests (:mod:`detection.known_exploits`)
                                   from saved templates (``payloads/round2/nuclei-kev/``:
-                                  ``MANIFEST.tsv`` and the files under their repository paths)
+                                  ``MANIFEST.tsv`` and the files under their repository paths);
+                                  ``known-exploit-next.tsv`` from the next 25 templates
 
 The snapshots are git directories (``fetch`` puts them under
 ``/work/.mirror/<owner>+<name>/repo``, or ``repo/.git`` for a clone with a work tree); only
 ``HEAD`` is read. nuclei-templates is too big to fetch whole, so its templates are saved once
-(``known_exploits select`` lists the CVEs, the first 25 with an ``http/cves`` template are
+(``known_exploits select`` lists the CVEs, the first 50 with an ``http/cves`` template are
 used) and kept with the data; ``--templates`` points at another copy of that directory.
 
 Usage (from the checkout's ``bench/``)::
@@ -375,15 +376,19 @@ def restore_known_exploit(ctx: Context) -> str:
         cves = known_exploits.select(ctx.data)
         return (
             f"skipped: no {ctx.templates}/MANIFEST.tsv. Save the templates of the first "
-            f"{known_exploits.COUNT} of these {len(cves)} CVEs that have one "
+            f"{2 * known_exploits.COUNT} of these {len(cves)} CVEs that have one "
             "(`python -m detection.known_exploits select --data DIR`) under their paths there"
         )
     if ctx.templates.resolve() != saved.resolve():
         shutil.copytree(ctx.templates, saved, dirs_exist_ok=True)
-    count = known_exploits.build(saved, ctx.round2)
+    counts = known_exploits.build(saved, ctx.round2)
     with (saved / "MANIFEST.tsv").open(encoding="utf-8", newline="") as handle:
         manifest = list(csv.DictReader(handle, delimiter="\t"))
-    rows = payload_lists.load(ctx.round2, known_exploits.CLASS)
+    rows = [
+        row
+        for name in counts
+        for row in payload_lists.load(ctx.round2, name, cls=known_exploits.CLASS)
+    ]
     per_template = Counter(row.source.rsplit(":", 1)[1] for row in rows)
     used = {entry["cve"] for entry in manifest}
     order = known_exploits.select(ctx.data)
@@ -398,19 +403,23 @@ def restore_known_exploit(ctx: Context) -> str:
             f"one file at a time on {', '.join(dates)} (each at the commit the index held it at, "
             "below): for the CVEs the known-exploit rule pack names that are on CISA's KEV list, "
             f"in SHA-1 order of the CVE id, the first {known_exploits.COUNT} with an "
-            "`http/cves/<year>/<CVE>.yaml` template (`known_exploits select`; no template was "
-            f"found for {', '.join(skipped) or 'none'} before the last one used). Each file is "
-            "its template under the same path, whole or an excerpt that keeps at least `id`, "
-            "`info.name`, `variables` and the request blocks (`method`, `path`, `headers`, "
-            "`payloads`, `attack`, and of each `raw` request its `@` options, request line and "
-            "headers) as the template writes them; `known_exploits.build` reads only those. "
-            "`MANIFEST.tsv` lists the files used (`cve`, `path`, `commit`, `read`); a "
+            "`http/cves/<year>/<CVE>.yaml` template for `../known-exploit.tsv` and the next "
+            f"{known_exploits.COUNT} for `../{known_exploits.NEXT}.tsv` (its templates read "
+            "on 2026-12-07, before any rule was written from them; `known_exploits select`; no "
+            f"template was found for {', '.join(skipped) or 'none'} before the last one used). "
+            "Each file is its template under the same path, whole or an excerpt that keeps at "
+            "least `id`, `info.name`, `variables` and the request blocks (`method`, `path`, "
+            "`headers`, `payloads`, `attack`, and of each `raw` request its `@` options, request "
+            "line and headers) as the template writes them; `known_exploits.build` reads only "
+            "those. `MANIFEST.tsv` lists the files used (`cve`, `path`, `commit`, `read`); a "
             "`SAVED.tsv` beside it, when present, lists more saved templates in corpus order, "
             "for when the pack gains CVEs.",
             "",
-            f"`../known-exploit.tsv`: {count} rows (distinct request lines), built "
-            f"{_today()} by `known_exploits.build`. Held-out data for rule writers: measure "
-            "with it, do not read it while writing rules.",
+            f"`../known-exploit.tsv`: {counts.get(known_exploits.CLASS, 0)} rows, "
+            f"`../{known_exploits.NEXT}.tsv`: {counts.get(known_exploits.NEXT, 0)} rows "
+            f"(distinct request lines), built {_today()} by `known_exploits.build`. Held-out "
+            "data for rule writers: measure with them, do not read their held-out rows while "
+            "writing rules.",
             "",
             *_table(
                 ["cve", "template", "commit", "requests in the corpus"],
@@ -422,7 +431,7 @@ def restore_known_exploit(ctx: Context) -> str:
         ],
     )
     _round2_sources(ctx)
-    return f"{count} requests from {len(manifest)} templates"
+    return f"{sum(counts.values())} requests from {len(manifest)} templates"
 
 
 #: The parts in the order they run (known-exploit needs the KEV list).
