@@ -116,7 +116,8 @@ class Report:
         self.line(f"- load average at end: {load_average()}")
         OUT_DIR.mkdir(exist_ok=True)
         path = OUT_DIR / f"{self.name}-{self.stamp}.md"
-        path.write_text("\n".join(self.parts) + "\n", encoding="utf-8")
+        # A seed given on the command line as a byte that is no UTF-8 arrives as a surrogate.
+        path.write_text("\n".join(self.parts) + "\n", encoding="utf-8", errors="backslashreplace")
         print(f"\nwritten: {path.relative_to(ROOT)}", file=sys.stderr)
         return path
 

