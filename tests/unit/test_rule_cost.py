@@ -335,11 +335,13 @@ class Clock:
         best_case = best_base = float("inf")
         for _ in range(REPEATS):
             best_case = min(best_case, self.case(case))
-            self.serial += 1
-            best_base = min(
-                best_base, self._once(case.place, _normal_value(case.place, self.serial))
-            )
+            best_base = min(best_base, self.normal(case.place))
         return best_case, best_base
+
+    def normal(self, place: Place) -> float:
+        """One timing of a normal value of the same length in ``place``."""
+        self.serial += 1
+        return self._once(place, _normal_value(place, self.serial))
 
     def baseline(self, place: Place) -> float:
         """The best time of a normal value of the same length in the same place."""
@@ -347,8 +349,7 @@ class Clock:
         if key not in self.baselines:
             best = float("inf")
             for _ in range(REPEATS * 3):
-                self.serial += 1
-                best = min(best, self._once(place, _normal_value(place, self.serial)))
+                best = min(best, self.normal(place))
             self.baselines[key] = best
         return self.baselines[key]
 
@@ -416,8 +417,8 @@ def _own_ratio(clock: Clock, without: Clock, case: Case) -> float:
             with_rule = min(with_rule, clock.case(case))
             without.serial = clock.serial  # one count: no value is timed twice
             stage = min(stage, without.case(case))
-            clock.serial = without.serial + 1
-            base = min(base, clock._once(case.place, _normal_value(case.place, clock.serial)))
+            clock.serial = without.serial
+            base = min(base, clock.normal(case.place))
         lowest = min(lowest, max(with_rule - stage, 0.0) / base + 1.0)
         if lowest <= BUDGET:
             break
