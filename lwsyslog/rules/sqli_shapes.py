@@ -132,6 +132,8 @@ class SqliValueStatement(PatternRule):
     ``declare @q varchar(200) select @q = 0x... exec(@q)``, ``exec master..xp_cmdshell``,
     ``select @@servername``, PostgreSQL's ``copy t from '/etc/passwd'`` and ``create table
     t (x TEXT);``: what is sent once a tool knows the value reaches the database as a query.
+    The name ``xp_cmdshell`` alone is no batch (a wiki page, a search for it): it counts after
+    ``exec``, quoted (``sp_configure 'xp_cmdshell'``) or before its argument.
     """
 
     id = "sqli-value-statement"
@@ -142,7 +144,8 @@ class SqliValueStatement(PatternRule):
     fields = PAYLOAD_FIELDS
     pattern = Regex(
         r"\bdeclare\s+@\w+\s+n?(?:var)?char\b|\bexec(?:ute)?\s*\(\s*@\w"
-        r"|\bexec(?:ute)?\s+master\s*\.\s*\w*\s*\.\s*(?:xp|sp)_\w|\bxp_cmdshell\b"
+        r"|\bexec(?:ute)?\s+master\s*\.\s*\w*\s*\.\s*(?:xp|sp)_\w|\bexec(?:ute)?\s+xp_cmdshell\b"
+        r"|['\"]xp_cmdshell['\"]|\bxp_cmdshell\s*\(?\s*['\"@]"
         r"|\b(?:select|print)\s+@@[a-z_]{3,}"
         r"|\bcopy\s+[\w.]+\s+(?:from|to)\s+(?:program\s+)?['\"]?/"
         r"|\bcreate\s+table\s+[\w.]+\s*\(\s*\w+\s+(?:text|int|integer|varchar|char)\b[^;]*\)\s*;"
@@ -152,6 +155,9 @@ class SqliValueStatement(PatternRule):
         AccessSample(target="/p?q=declare%20%40q%20nvarchar%20(200)%20select%20%40q%20%3D%200x73"),
         AccessSample(target="/p?q=x%20exec(%40s)"),
         AccessSample(target="/p?q=exec%20master..xp_cmdshell%20%27net%2Busers%27"),
+        AccessSample(target="/p?id=1%3B%20EXEC%20xp_cmdshell(%27cat%20%2Fetc%2Fpasswd%27)"),
+        AccessSample(target="/p?id=1%3Bexec%20sp_configure%20%27xp_cmdshell%27%2C1"),
+        AccessSample(target="/p?id=1%3Bxp_cmdshell%20%27dir%27"),
         AccessSample(target="/p?q=select%20%40%40servername"),
         AccessSample(target="/p?q=copy%20myfile%20from%20%27%2Fetc%2Fpasswd%27%3B"),
         AccessSample(target="/p?q=create%20table%20myfile%20(input%20TEXT)%3B"),
@@ -159,6 +165,8 @@ class SqliValueStatement(PatternRule):
     )
     must_not_match = (
         AccessSample(target="/search?q=declare+a+variable+in+sql"),
+        AccessSample(target="/wiki/Xp_cmdshell"),
+        AccessSample(target="/search?q=how+to+enable+xp_cmdshell+on+sql+server"),
         AccessSample(target="/search?q=copy+files+from+usb"),
         AccessSample(target="/search?q=create+table+of+contents"),
         AccessSample(target="/search?q=select+all+from+list"),
