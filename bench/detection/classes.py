@@ -5,8 +5,9 @@ while writing them).
 Corpora: ``payloads/round2/<class>.tsv`` (built by ``detection/payload_lists.py`` from
 PayloadsAllTheThings and fuzzdb; provenance in the data's ``SOURCES.md``), the known-exploit
 requests of ``payloads/round2/known-exploit.tsv`` (built by ``detection/known_exploits.py`` from
-nuclei templates for KEV CVEs, one row per request) and of ``known-exploit-next.tsv`` (the next
-25 CVEs' templates, no rule written from them before it was measured), a second legacy-probe
+nuclei templates for KEV CVEs, one row per request), of ``known-exploit-next.tsv`` and
+``known-exploit-third.tsv`` (the next 25 CVEs' templates and the 25 after them, no rule written
+from them before each was measured) and of the three together, a second legacy-probe
 corpus that no rule was written from before it was measured
 (``payloads/round2/legacy-probe-dirb.tsv``, the product lists of the dirb scanner's Debian
 package, built by ``detection/dirb_lists.py``), and
@@ -31,7 +32,9 @@ from urllib.parse import unquote
 from detection.dirb_lists import FILE as DIRB_FILE
 from detection.dirb_lists import load_dirb
 from detection.engine import Line, Verdict, new_pipeline, read_lines, scan, unwrap_quoted
+from detection.known_exploits import CLASS as KNOWN_FILE
 from detection.known_exploits import NEXT as KNOWN_NEXT_FILE
+from detection.known_exploits import THIRD as KNOWN_THIRD_FILE
 from detection.markdown import code, pct, table
 from detection.payload_lists import CLASSES, Payload, label, load, split_of
 from detection.section import Section
@@ -56,10 +59,13 @@ _ALL_ENTRIES = "lists, all entries"
 #: The second legacy-probe corpus (:mod:`detection.dirb_lists`): a real scanner's product lists.
 _DIRB = "dirb vulns lists"
 _DIRB_ALL_ENTRIES = "dirb vulns lists, all entries"
-#: The second known-exploit corpus (:mod:`detection.known_exploits`): the next 25 CVEs.
-_KNOWN_NEXT = "nuclei, next 25 CVEs"
+#: The later known-exploit corpora (:mod:`detection.known_exploits`) by file, and their rows.
+_KNOWN_LATER = {KNOWN_NEXT_FILE: "nuclei, next 25 CVEs", KNOWN_THIRD_FILE: "nuclei, third 25 CVEs"}
+#: Every known-exploit corpus scored as one: the held-out figure the target is judged by.
+_KNOWN_ALL = "nuclei, every corpus"
+_KNOWN_ROWS = frozenset({*_KNOWN_LATER.values(), _KNOWN_ALL})
 #: Corpora judged against the class's target (the lists; the tool runs are shown beside them).
-_JUDGED = frozenset({"lists", _DIRB, _KNOWN_NEXT})
+_JUDGED = frozenset({"lists", _DIRB, *_KNOWN_ROWS})
 _FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The combined format and the Cookie header, so a payload can ride in a cookie.
@@ -87,6 +93,8 @@ class _Score:
     right: int = 0
     probe_family: int = 0
     any_finding: int = 0
+    #: Known exploits: per template, whether any of its requests here got the right class.
+    templates: dict[str, bool] = field(default_factory=dict)
     misses: list[tuple[str, str, str]] = field(default_factory=list)
 
 
@@ -115,16 +123,10 @@ def measure(data: Path, fixtures: Path) -> Section:
         _score_rows("legacy-probe", dirb_rows, scores, names, by_list=by_list)
     else:
         missing.append(DIRB_FILE.removesuffix(".tsv"))
-    if (data / "payloads" / "round2" / f"{KNOWN_NEXT_FILE}.tsv").exists():
-        next_rows = load(data / "payloads" / "round2", KNOWN_NEXT_FILE, cls="known-exploit")
-        probes[_KNOWN_NEXT] = sum(1 for row in next_rows if row.kind != "target")
-        targets = [row for row in next_rows if row.kind == "target"]
-        _score_rows("known-exploit", targets, scores, (_KNOWN_NEXT, _KNOWN_NEXT))
-    else:
-        missing.append(KNOWN_NEXT_FILE)
+    _score_known_later(data / "payloads" / "round2", scores, probes, missing)
     for name, where, wrapped in _TOOL_LOGS:
         _score_tool(name, _tool_path(where, data, fixtures), wrapped, scores)
-    doc = [_table(scores, probes), "", *_list_table(by_list)]
+    doc = [_table(scores, probes), "", *_template_table(scores), *_list_table(by_list)]
     if missing:
         # A corpus missing from the data directory is said so, not left out in silence.
         names = ", ".join(f"`payloads/round2/{cls}.tsv`" for cls in missing)
@@ -135,9 +137,39 @@ def measure(data: Path, fixtures: Path) -> Section:
         f"{cls} ({source}): dev {pct(s_dev.right, s_dev.total)}, held-out "
         f"{pct(s_held.right, s_held.total)}"
         for (cls, source), (s_dev, s_held) in _pairs(scores).items()
-        if source in ("lists", _ALL_ENTRIES, _DIRB, _DIRB_ALL_ENTRIES, _KNOWN_NEXT)
+        if source in ("lists", _ALL_ENTRIES, _DIRB, _DIRB_ALL_ENTRIES, *_KNOWN_ROWS)
     ] + [f"{cls} (lists): not measured, corpus missing" for cls in missing]
+    every = _pairs(scores).get(("known-exploit", _KNOWN_ALL))
+    if every is not None:
+        headline.append(
+            f"known-exploit ({_KNOWN_ALL}), templates with a flagged request: dev "
+            f"{_caught(every[0])}, held-out {_caught(every[1])}"
+        )
     return Section("classes", "Round-2 classes", "\n".join(doc), "\n".join(details), headline)
+
+
+def _score_known_later(
+    round2: Path,
+    scores: dict[tuple[str, str, str], _Score],
+    probes: Counter[str],
+    missing: list[str],
+) -> None:
+    """Score each later known-exploit corpus as its own row, then every corpus as one."""
+    every: list[Payload] = []
+    for name in (KNOWN_FILE, *_KNOWN_LATER):
+        if not (round2 / f"{name}.tsv").exists():
+            if name != KNOWN_FILE:  # the first corpus is reported missing with the lists
+                missing.append(name)
+            continue
+        rows = load(round2, name, cls="known-exploit")
+        targets = [row for row in rows if row.kind == "target"]
+        every += targets
+        if name in _KNOWN_LATER:
+            label_ = _KNOWN_LATER[name]
+            probes[label_] = len(rows) - len(targets)
+            _score_rows("known-exploit", targets, scores, (label_, label_))
+    probes[_KNOWN_ALL] = sum(probes[name] for name in (*_KNOWN_LATER.values(), "known-exploit"))
+    _score_rows("known-exploit", every, scores, (_KNOWN_ALL, _KNOWN_ALL))
 
 
 def _tool_path(where: str, data: Path, fixtures: Path) -> Path:
@@ -200,6 +232,8 @@ def _score_rows(
             score.right += right
             score.probe_family += family
             score.any_finding += verdict.flagged
+            if cls == "known-exploit":
+                score.templates[row.source] = score.templates.get(row.source, False) or right
             if not right:
                 score.misses.append((where, target, _seen(verdict)))
 
@@ -263,7 +297,8 @@ def _pairs(
 def _order(key: tuple[str, str]) -> tuple[int, int, str]:
     classes = [*CLASSES, "known-exploit"]
     cls, source = key
-    ranks = {"lists": 0, _ALL_ENTRIES: 1, _DIRB: 2, _DIRB_ALL_ENTRIES: 3, _KNOWN_NEXT: 2}
+    ranks = {"lists": 0, _ALL_ENTRIES: 1, _DIRB: 2, _DIRB_ALL_ENTRIES: 3}
+    ranks |= {row: 2 for row in _KNOWN_LATER.values()} | {_KNOWN_ALL: 3}
     lists_first = ranks.get(source, 4)
     return (classes.index(cls) if cls in classes else 99, lists_first, source)
 
@@ -290,7 +325,7 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
                 want,
                 source,
                 *_recall(dev, held),
-                probes[source if source in (_DIRB, _KNOWN_NEXT) else cls]
+                probes[source if source in (_DIRB, *_KNOWN_ROWS) else cls]
                 if source in _JUDGED
                 else "-",
                 *shares,
@@ -319,6 +354,25 @@ def _shares(dev: _Score, held: _Score) -> list[object]:
         f"{pct(dev.probe_family, dev.total)} / {pct(held.probe_family, held.total)}",
         f"{pct(dev.any_finding, dev.total)} / {pct(held.any_finding, held.total)}",
     ]
+
+
+def _caught(score: _Score) -> str:
+    caught = sum(score.templates.values())
+    return f"{caught} of {len(score.templates)} ({pct(caught, len(score.templates))})"
+
+
+def _template_table(scores: dict[tuple[str, str, str], _Score]) -> list[str]:
+    """Known exploits by template run: one flagged request is an alert on that exploit run.
+    A template counts in a split when one of its requests is in it (no figure to judge by)."""
+    rows = [
+        ["nuclei, first 25 CVEs" if source == "lists" else source, _caught(dev), _caught(held)]
+        for (cls, source), (dev, held) in _pairs(scores).items()
+        if cls == "known-exploit"
+    ]
+    if not rows:
+        return []
+    header = ["known-exploit corpus", "templates with a flagged request, dev", "held-out"]
+    return ["Known exploits by template run:", "", table(header, rows), ""]
 
 
 def _list_table(by_list: dict[tuple[str, str, str], _Score]) -> list[str]:

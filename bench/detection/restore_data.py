@@ -19,12 +19,13 @@ date read, row or line counts):
 ``payloads/round2/known-exploit.tsv``  the nuclei requests (:mod:`detection.known_exploits`)
                                   from saved templates (``payloads/round2/nuclei-kev/``:
                                   ``MANIFEST.tsv`` and the files under their repository paths);
-                                  ``known-exploit-next.tsv`` from the next 25 templates
+                                  ``known-exploit-next.tsv`` and ``known-exploit-third.tsv``
+                                  from the next 25 templates and the 25 after them
 
 The snapshots are git directories (``fetch`` puts them under
 ``/work/.mirror/<owner>+<name>/repo``, or ``repo/.git`` for a clone with a work tree); only
 ``HEAD`` is read. nuclei-templates is too big to fetch whole, so its templates are saved once
-(``known_exploits select`` lists the CVEs, the first 50 with an ``http/cves`` template are
+(``known_exploits select`` lists the CVEs, the first 75 with an ``http/cves`` template are
 used) and kept with the data; ``--templates`` points at another copy of that directory.
 
 Usage (from the checkout's ``bench/``)::
@@ -183,7 +184,7 @@ def restore_payloads(ctx: Context) -> str:
 def _round2_sources(ctx: Context) -> None:
     patt, fuzzdb = ctx.snapshots["patt"], ctx.snapshots["fuzzdb"]
     rows: list[list[object]] = []
-    names = [*payload_lists.CLASSES, dirb_lists.FILE.removesuffix(".tsv"), known_exploits.CLASS]
+    names = [*payload_lists.CLASSES, dirb_lists.FILE.removesuffix(".tsv"), *known_exploits.CORPORA]
     for cls in names:
         if not (ctx.round2 / f"{cls}.tsv").exists():
             continue
@@ -214,7 +215,8 @@ def _round2_sources(ctx: Context) -> None:
             "",
             "One payload per row (`split`, `kind`, `place`, `source`, `payload`); the split is "
             "fixed by the SHA-1 of the payload, the kind by `payload_lists.label`. "
-            "`known-exploit.tsv` comes from nuclei templates: see `nuclei-kev/SOURCES.md`. "
+            "The `known-exploit*.tsv` files come from nuclei templates: see "
+            "`nuclei-kev/SOURCES.md`. "
             "`legacy-probe-dirb.tsv` (`bench/detection/dirb_lists.py`) comes from Debian's "
             f"`dirb` package (GPL-2+), its `wordlists/vulns/` lists {', '.join(dirb_lists.LISTS)}, "
             "as files; a request already in `legacy-probe.tsv` (compared without case) is "
@@ -376,7 +378,8 @@ def restore_known_exploit(ctx: Context) -> str:
         cves = known_exploits.select(ctx.data)
         return (
             f"skipped: no {ctx.templates}/MANIFEST.tsv. Save the templates of the first "
-            f"{2 * known_exploits.COUNT} of these {len(cves)} CVEs that have one "
+            f"{len(known_exploits.CORPORA) * known_exploits.COUNT} of these {len(cves)} CVEs "
+            "that have one "
             "(`python -m detection.known_exploits select --data DIR`) under their paths there"
         )
     if ctx.templates.resolve() != saved.resolve():
@@ -403,9 +406,11 @@ def restore_known_exploit(ctx: Context) -> str:
             f"one file at a time on {', '.join(dates)} (each at the commit the index held it at, "
             "below): for the CVEs the known-exploit rule pack names that are on CISA's KEV list, "
             f"in SHA-1 order of the CVE id, the first {known_exploits.COUNT} with an "
-            "`http/cves/<year>/<CVE>.yaml` template for `../known-exploit.tsv` and the next "
-            f"{known_exploits.COUNT} for `../{known_exploits.NEXT}.tsv` (its templates read "
-            "on 2026-12-07, before any rule was written from them; `known_exploits select`; no "
+            "`http/cves/<year>/<CVE>.yaml` template for `../known-exploit.tsv`, the next "
+            f"{known_exploits.COUNT} for `../{known_exploits.NEXT}.tsv` and the "
+            f"{known_exploits.COUNT} after them for `../{known_exploits.THIRD}.tsv` (the "
+            "templates of these two read on 2026-12-07, before any rule was written from them; "
+            "`known_exploits select`; no "
             f"template was found for {', '.join(skipped) or 'none'} before the last one used). "
             "Each file is its template under the same path, whole or an excerpt that keeps at "
             "least `id`, `info.name`, `variables` and the request blocks (`method`, `path`, "
@@ -415,9 +420,8 @@ def restore_known_exploit(ctx: Context) -> str:
             "`SAVED.tsv` beside it, when present, lists more saved templates in corpus order, "
             "for when the pack gains CVEs.",
             "",
-            f"`../known-exploit.tsv`: {counts.get(known_exploits.CLASS, 0)} rows, "
-            f"`../{known_exploits.NEXT}.tsv`: {counts.get(known_exploits.NEXT, 0)} rows "
-            f"(distinct request lines), built {_today()} by `known_exploits.build`. Held-out "
+            ", ".join(f"`../{name}.tsv`: {count} rows" for name, count in counts.items())
+            + f" (distinct request lines), built {_today()} by `known_exploits.build`. Held-out "
             "data for rule writers: measure with them, do not read their held-out rows while "
             "writing rules.",
             "",
