@@ -64,8 +64,9 @@ _KNOWN_LATER = {KNOWN_NEXT_FILE: "nuclei, next 25 CVEs", KNOWN_THIRD_FILE: "nucl
 #: Every known-exploit corpus scored as one: the held-out figure the target is judged by.
 _KNOWN_ALL = "nuclei, every corpus"
 _KNOWN_ROWS = frozenset({*_KNOWN_LATER.values(), _KNOWN_ALL})
-#: Corpora judged against the class's target (the lists; the tool runs are shown beside them).
-_JUDGED = frozenset({"lists", _DIRB, *_KNOWN_ROWS})
+#: Corpora judged against the class's target (the lists; the tool runs are shown beside them;
+#: the later known-exploit corpora are judged together with the first, as every corpus).
+_JUDGED = frozenset({"lists", _DIRB, _KNOWN_ALL})
 _FILE_CLASSES = frozenset({"source-disclosure", "legacy-probe", "known-exploit"})
 _UA = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 # The combined format and the Cookie header, so a payload can ride in a cookie.
