@@ -28,6 +28,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.detection.plan",
     "lwsyslog.detection.engine",
     "lwsyslog.rules.detector",
+    "lwsyslog.rules.planted",
     "lwsyslog.thresholds.keys",
     "lwsyslog.thresholds.tallies",
     "lwsyslog.thresholds.windows",

@@ -100,6 +100,7 @@ class Pipeline:
         # The stages are compiled classes, called directly: a bound method kept in an
         # attribute would be a generic call (arguments boxed and parsed) for every line.
         self._detect_engine = self.detection.detect_engine
+        self._sequences = self.detection.sequences
         self._tuned = {
             rule_id: settings
             for rule_id, settings in self.detection.settings.items()
@@ -161,6 +162,9 @@ class Pipeline:
     def _stages(self, event: AccessEvent | ErrorEvent) -> LineResult:
         """Detect, triage, count and (rarely) alert: everything after the parse."""
         findings = self._detect_engine.detect(event)
+        for sequence in self._sequences:
+            if findings or sequence.armed:
+                findings = sequence.observe(event, findings)
         if findings:
             findings = self._apply_settings(findings, event)
             if findings and isinstance(event, AccessEvent) and _answered(event):

@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from lwsyslog.config_budget import check_threshold_memory
 from lwsyslog.detection.engine import DetectEngine, Explanation
-from lwsyslog.detection.interface import Detector, RuleInfo
+from lwsyslog.detection.interface import Detector, LineSequence, RuleInfo
 from lwsyslog.detection.sources import SOURCES
 from lwsyslog.errors import ConfigError
 from lwsyslog.matching.scanner import engine_name
@@ -54,6 +54,11 @@ class Detection:
         self.engine = self.detect_engine.engine
         self.detect = self.detect_engine.detect
         self.explain = self.detect_engine.explain
+        #: The enabled rules over a client's successive lines, which the pipeline shows every
+        #: line's findings after the detect stage.
+        self.sequences: tuple[LineSequence, ...] = tuple(
+            sequence for d in self.detectors if (sequence := d.sequence()) is not None
+        )
 
     def configured(self, config: Config) -> Config:
         """``config`` with its ``[rules.ID]`` tables keyed by canonical rule id."""

@@ -27,7 +27,7 @@ from lwsyslog.settings import Config, RuleSettings, ThresholdSettings
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds import ThresholdRule
 
-__all__ = ["Detector", "RuleInfo", "RuleKind", "RuleSource", "RuleVerdict"]
+__all__ = ["Detector", "LineSequence", "RuleInfo", "RuleKind", "RuleSource", "RuleVerdict"]
 
 RuleKind = Literal["event", "threshold", "health"]
 
@@ -114,9 +114,27 @@ class Detector(ABC):
         """Threshold rules the source defines over its own findings (none by default)."""
         return ()
 
+    def sequence(self) -> LineSequence | None:
+        """The source's rule over a client's successive lines, if it has an enabled one (none
+        by default); called after :meth:`configure`."""
+        return None
+
     def where(self) -> str:
         """Where the rules were loaded from, for ``check-config``."""
         return self.name
+
+
+class LineSequence(Protocol):
+    """A rule whose finding on a line depends on the same client's earlier lines: the
+    pipeline shows it each line's findings of every detector, and it may add its own."""
+
+    #: False while no earlier line can make a finding of it: then it needs only the lines
+    #: that have findings.
+    armed: bool
+
+    def observe(self, event: Event, findings: list[Finding]) -> list[Finding]:
+        """``event``'s findings, with the rule's own when it has one."""
+        ...
 
 
 class RuleSource(Protocol):

@@ -16,6 +16,7 @@ from lwsyslog.detection.interface import Detector
 from lwsyslog.hosts import HOST_BACK, HOST_SILENT
 from lwsyslog.rulepack.detector import PackDetector
 from lwsyslog.rulepack.pack import SUFFIX, RulePack, builtin_dir
+from lwsyslog.rules.planted import PLANTED_FETCH
 from lwsyslog.rules.registry import ALL_RULES
 from lwsyslog.settings import Config
 from lwsyslog.thresholds import THRESHOLD_RULES
@@ -24,8 +25,9 @@ __all__ = ["PACK_SOURCE", "PackSource", "builtin_rule_ids"]
 
 
 def builtin_rule_ids() -> frozenset[str]:
-    """Every rule id lwsyslog itself raises alerts under: the built-in event rules, the
-    threshold rules, the host rules and the fake-crawler rule. No pack rule may take one
+    """Every rule id lwsyslog itself raises alerts under: the built-in event rules (with
+    webshell-planted-fetch), the threshold rules, the host rules and the fake-crawler rule.
+    No pack rule may take one
     (its alerts, settings and ``lwsyslog rules`` row would be mistaken for the built-in's)."""
     return frozenset(
         {
@@ -34,6 +36,7 @@ def builtin_rule_ids() -> frozenset[str]:
             HOST_SILENT,
             HOST_BACK,
             FAKE_CRAWLER,
+            PLANTED_FETCH,
         }
     )
 

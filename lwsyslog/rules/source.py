@@ -6,13 +6,19 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from lwsyslog.checks import Checker
-from lwsyslog.detection.interface import Detector, RuleInfo, RuleVerdict
+from lwsyslog.detection.interface import Detector, LineSequence, RuleInfo, RuleVerdict
 from lwsyslog.detection.signatures import Candidate, Signature
 from lwsyslog.events import Event
 from lwsyslog.findings import Finding
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import Rule
 from lwsyslog.rules.detector import RuleEngine
+from lwsyslog.rules.planted import (
+    DEFAULT_WINDOW_SECS,
+    PLANTED_FETCH,
+    PlantedScripts,
+    planted_rule_info,
+)
 from lwsyslog.rules.registry import ALL_RULES
 from lwsyslog.settings import Config, RuleSettings
 
@@ -35,17 +41,27 @@ def rule_info(cls: type[Rule]) -> RuleInfo:
 
 class BuiltinDetector(Detector):
     """The registered rule classes, instantiated with their settings (or, for tests, the rule
-    instances given as ``rules``)."""
+    instances given as ``rules``), and ``webshell-planted-fetch`` (:mod:`.planted`), the
+    built-in rule over a client's successive lines (not with ``rules`` given, unless
+    ``planted``)."""
 
     name = "built-in"
 
     def __init__(
-        self, classes: Sequence[type[Rule]] = ALL_RULES, rules: Sequence[Rule] | None = None
+        self,
+        classes: Sequence[type[Rule]] = ALL_RULES,
+        rules: Sequence[Rule] | None = None,
+        *,
+        planted: bool | None = None,
     ) -> None:
         self._classes = tuple(classes) if rules is None else tuple(type(rule) for rule in rules)
-        self._infos = tuple(rule_info(cls) for cls in self._classes)
+        with_planted = rules is None if planted is None else planted
+        self._infos = tuple(rule_info(cls) for cls in self._classes) + (
+            (planted_rule_info(),) if with_planted else ()
+        )
         self._rules = None if rules is None else tuple(rules)
         self._engine: RuleEngine | None = None
+        self._planted = PlantedScripts() if with_planted else None
 
     @property
     def engine(self) -> RuleEngine:
@@ -70,6 +86,18 @@ class BuiltinDetector(Detector):
             elif own.enabled:
                 rules.append(cls.configured(own.options))
         self._engine = RuleEngine(rules)
+        if self._planted is not None:
+            own = settings.get(PLANTED_FETCH)
+            if own is not None:
+                self._planted = (
+                    PlantedScripts(window_secs=own.options.get("window_secs", DEFAULT_WINDOW_SECS))
+                    if own.enabled
+                    else None
+                )
+
+    def sequence(self) -> LineSequence | None:
+        """``webshell-planted-fetch`` when it is on."""
+        return self._planted
 
     def signatures(self, log: str) -> Sequence[Signature]:
         """The literals that select each enabled rule, field by field."""

@@ -14,6 +14,7 @@ from lwsyslog.hosts import HOST_BACK, HOST_SILENT
 from lwsyslog.rulepack.pack import RulePack
 from lwsyslog.rulepack.source import builtin_rule_ids
 from lwsyslog.rules import ALL_RULES
+from lwsyslog.rules.planted import PLANTED_FETCH
 from lwsyslog.thresholds import THRESHOLD_RULES
 
 RULE = """id = "exploit-acme-zz"
@@ -103,7 +104,8 @@ def test_a_pattern_nested_too_deeply_is_refused_naming_the_key(
 
 
 @pytest.mark.parametrize(
-    "rule_id", ["attack-repeat", "urgent-burst", HOST_SILENT, HOST_BACK, FAKE_CRAWLER]
+    "rule_id",
+    ["attack-repeat", "urgent-burst", HOST_SILENT, HOST_BACK, FAKE_CRAWLER, PLANTED_FETCH],
 )
 def test_a_pack_rule_may_not_take_a_threshold_host_or_crawler_rule_id(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, rule_id: str
@@ -115,4 +117,4 @@ def test_a_pack_rule_may_not_take_a_threshold_host_or_crawler_rule_id(
 
 def test_every_id_lwsyslog_raises_alerts_under_is_reserved() -> None:
     expected = {cls.id for cls in ALL_RULES} | {rule.id for rule in THRESHOLD_RULES}
-    assert builtin_rule_ids() == expected | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER}
+    assert builtin_rule_ids() == expected | {HOST_SILENT, HOST_BACK, FAKE_CRAWLER, PLANTED_FETCH}
