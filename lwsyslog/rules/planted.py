@@ -29,12 +29,12 @@ from __future__ import annotations
 import time as _time
 from collections.abc import Callable, Sequence
 from typing import Final, NamedTuple
-from urllib.parse import unquote
 
 from lwsyslog.checks import Checker, seconds
 from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.events import AccessEvent, Event
 from lwsyslog.findings import Finding
+from lwsyslog.percent import percent_decoded
 from lwsyslog.severity import Severity
 from lwsyslog.thresholds.keys import client_key
 
@@ -98,7 +98,11 @@ def planted_rule_info() -> RuleInfo:
 def script_name(text: str) -> str | None:
     """The lower-cased file name ``text`` (a path, percent-encoded or not) ends in, as the
     server writes it, when it is a server-side script's; else ``None``."""
-    text = unquote(text, errors="replace").replace("\\", "/")
+    # lwsyslog's own decoder: linear and fast on a flood of escapes, where urllib's unquote
+    # takes half a millisecond on 8 KB of %2F.
+    if "%" in text:
+        text = percent_decoded(text)
+    text = text.replace("\\", "/")
     text = text.partition("\x00")[0]
     name = text.rstrip("/").rpartition("/")[2].partition(";")[0].lower()
     if name.endswith("::$data"):
