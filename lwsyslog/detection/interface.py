@@ -5,8 +5,10 @@ A :class:`Detector` owns the event rules of one source. It lists them as :class:
 literal text it cannot match a field without (its :class:`Signature` objects: the detect
 stage scans each field once for the literals of every detector), turns the rules the scan
 selected into findings, explains its verdicts for ``lwsyslog explain``, may contribute
-threshold rules (a Sigma ``event_count`` correlation), and takes per-rule settings by id once
-the configuration is checked against every loaded rule. A :class:`RuleSource` says how to
+threshold rules (a Sigma ``event_count`` correlation) and a rule over a client's successive
+lines (a :class:`LineSequence`: the built-in ``webshell-planted-fetch``), and takes per-rule
+settings by id once the configuration is checked against every loaded rule. A
+:class:`RuleSource` says how to
 load one (and which configuration table it owns); :mod:`lwsyslog.detection.sources` lists
 them.
 """

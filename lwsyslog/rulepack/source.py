@@ -27,8 +27,8 @@ __all__ = ["PACK_SOURCE", "PackSource", "builtin_rule_ids"]
 def builtin_rule_ids() -> frozenset[str]:
     """Every rule id lwsyslog itself raises alerts under: the built-in event rules (with
     webshell-planted-fetch), the threshold rules, the host rules and the fake-crawler rule.
-    No pack rule may take one
-    (its alerts, settings and ``lwsyslog rules`` row would be mistaken for the built-in's)."""
+    No pack rule may take one (its alerts, settings and ``lwsyslog rules`` row would be
+    mistaken for the built-in's)."""
     return frozenset(
         {
             *(rule.id for rule in ALL_RULES),
