@@ -27,9 +27,11 @@ a follow-up, never make one.
 from __future__ import annotations
 
 import time as _time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Final, NamedTuple
 
+from lwsyslog.bounded import drop_oldest
 from lwsyslog.checks import Checker, seconds
 from lwsyslog.detection.interface import RuleInfo
 from lwsyslog.events import AccessEvent, Event
@@ -153,8 +155,9 @@ class PlantedScripts:
         #: Whether a name planted within the window is remembered (else no line can be a
         #: follow-up, and a line without findings need not be shown to the rule at all).
         self.armed = False
-        # Insertion order is age: a client that plants again moves to the end.
-        self._clients: dict[str, list[_Planted]] = {}
+        # Order is age: a client that plants again moves to the end. An OrderedDict, so the
+        # oldest goes in O(1) (lwsyslog.bounded: a plain dict's first key is O(size) to find).
+        self._clients: OrderedDict[str, list[_Planted]] = OrderedDict()
         # Log time after which every remembered name is out of the window.
         self._until = float("-inf")
 
@@ -225,13 +228,14 @@ class PlantedScripts:
             else ("webshell",)
         )
         cves = tuple(sorted({cve for f in attack for cve in f.cves}))
-        records = self._clients.pop(key, [])
-        for name in names:
-            records.append(_Planted(hash(name), now, categories, cves))
+        clients = self._clients
+        records = clients.get(key)
+        if records is None:
+            records = clients[key] = []
+            self.evictions += drop_oldest(clients, self.capacity)
+        else:
+            clients.move_to_end(key)
+        records.extend(_Planted(hash(name), now, categories, cves) for name in names)
         del records[:-DEPTH]
-        if len(self._clients) >= self.capacity:
-            del self._clients[next(iter(self._clients))]
-            self.evictions += 1
-        self._clients[key] = records
         self._until = max(self._until, now + self.window_secs)
         self.armed = True
