@@ -155,8 +155,10 @@ def _score_known_later(
     probes: Counter[str],
     missing: list[str],
 ) -> None:
-    """Score each later known-exploit corpus as its own row, then every corpus as one."""
+    """Score each later known-exploit corpus as its own row, then every corpus as one (its
+    probe-only rows counted for the judged row)."""
     every: list[Payload] = []
+    probe_only = 0
     for name in (KNOWN_FILE, *_KNOWN_LATER):
         if not (round2 / f"{name}.tsv").exists():
             if name != KNOWN_FILE:  # the first corpus is reported missing with the lists
@@ -165,11 +167,10 @@ def _score_known_later(
         rows = load(round2, name, cls="known-exploit")
         targets = [row for row in rows if row.kind == "target"]
         every += targets
+        probe_only += len(rows) - len(targets)
         if name in _KNOWN_LATER:
-            label_ = _KNOWN_LATER[name]
-            probes[label_] = len(rows) - len(targets)
-            _score_rows("known-exploit", targets, scores, (label_, label_))
-    probes[_KNOWN_ALL] = sum(probes[name] for name in (*_KNOWN_LATER.values(), "known-exploit"))
+            _score_rows("known-exploit", targets, scores, (_KNOWN_LATER[name],) * 2)
+    probes[_KNOWN_ALL] = probe_only
     _score_rows("known-exploit", every, scores, (_KNOWN_ALL, _KNOWN_ALL))
 
 
@@ -326,7 +327,7 @@ def _table(scores: dict[tuple[str, str, str], _Score], probes: Counter[str]) -> 
                 want,
                 source,
                 *_recall(dev, held),
-                probes[source if source in (_DIRB, *_KNOWN_ROWS) else cls]
+                probes[source if source in (_DIRB, _KNOWN_ALL) else cls]
                 if source in _JUDGED
                 else "-",
                 *shares,
