@@ -64,7 +64,10 @@ class CommandShellChain(PatternRule):
     Also a whole parameter value that is a command closed by a separator (``id;``, ``whoami|``):
     the payload for a value pasted at the start of a command line. Only the words that are no
     English count there, and only when nothing follows the separator (``fields=id|name`` is
-    a list).
+    a list). Nor does a command word between two items of a list count: followed by the
+    separator again and a word that is no command (``fields=name;id;email``, ``kinds=dog|cat|
+    bird``), it is an item. An injection written as such a list (``x;id;x``) is missed for
+    that; ``x;id``, ``x;id;`` and ``x;id;ls`` are not.
 
     In the User-Agent, the Cookie and other logged headers only a command substitution counts
     (``$(sleep 10)``, a backtick ``nslookup``): ";" separates a User-Agent's comments and a
@@ -123,6 +126,9 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/diag?ip=1.2.3.4%7C%2Bdir%2Bc:/"),
         AccessSample(target="/diag?flag=%60false%60"),
         AccessSample(target="/diag?ip=id%3B"),
+        AccessSample(target="/diag?ip=x;id;ls"),
+        AccessSample(target="/diag?ip=x;id;&go=1"),
+        AccessSample(target="/diag?ip=x|cat|id"),
         AccessSample(target="/diag?ip=whoami%7C&submit=go"),
         AccessSample(target="/diag?ip=x%26%20sleep%2010"),
         AccessSample(target="/diag?ip=x%26%20net%20view"),
@@ -195,6 +201,10 @@ class CommandShellChain(PatternRule):
         AccessSample(target="/search?q=dog+%26+cat&id&ls"),
         AccessSample(target="/search?q=rock+%26+roll;+dir+straits"),
         AccessSample(target="/api/items?fields=id|name|price"),
+        AccessSample(target="/api/items?fields=name;id;email"),
+        AccessSample(target="/api/items?fields=name;+id;+email"),
+        AccessSample(target="/pets?kinds=dog;cat;bird"),
+        AccessSample(target="/pets?kinds=dog%7Ccat%7Chamster"),
         AccessSample(target="/api/items?sort=id;desc"),
         AccessSample(target="/search?q=rock+%26+sleep+tight"),
         AccessSample(target="/search?q=a+%7C+b+%7C+c"),

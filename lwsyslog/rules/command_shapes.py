@@ -66,6 +66,13 @@ ARGUMENT = (
 # The command ends where it is written: the end of the value, a separator, a redirection, a
 # quote, a shell comment ("#" ends a command line: ``;id%23``).
 CLOSED = r"(?:$|[;|&`)<>'\"$#]|[\s+]+$)"
+# The same after a weak separator, except where a list goes on: a separator and then a word
+# that is no command ends an item of a list, not a command line (``fields=name;id;email``,
+# ``kinds=dog|cat|bird``). A command line goes on with another command, or ends.
+_LIST_CLOSED = (
+    r"(?:$|[&`)<>'\"$#]|[\s+]+$"
+    rf"|[;|\n][\s+]*(?:$|[^a-z_\s+]|{COMMAND_WORDS}(?:$|[^\w-])))"
+)
 # Command names that are no English word: "x | id" and "; ls" need nothing after them.
 _BARE = (
     r"(?:id|uname|whoami|ls|pwd|ps|ifconfig|ipconfig|systeminfo|printenv|netstat|tasklist"
@@ -88,9 +95,9 @@ _SHELLSHOCK = r"(?:^|[\n/?=&\"':])\s*\(\s*\)\s*\{\s*[:\w]{0,8}\s*;\s*\}\s*;"
 _WEAK = r"[;|\n]\(?"
 _TICK = r"(?:(?:^|[=;|&\n'\"]|\$\()`[\s+]*|\w`)"
 CHAIN = (
-    rf"(?P<frag>{_WEAK}{_BIN}?{COMMAND_WORDS}){CLOSED}"
+    rf"(?P<frag>{_WEAK}{_BIN}?{COMMAND_WORDS}){_LIST_CLOSED}"
     rf"|(?P<frag6>{_WEAK}{_BIN}?(?:{COMMAND_WORDS}|{_MORE_COMMANDS})){ARGUMENT}"
-    rf"|(?P<frag7>{_WEAK}[\s+]+\(?(?:{_BARE}|{_BIN}{COMMAND_WORDS})){CLOSED}"
+    rf"|(?P<frag7>{_WEAK}[\s+]+\(?(?:{_BARE}|{_BIN}{COMMAND_WORDS})){_LIST_CLOSED}"
     rf"|(?P<frag8>{_WEAK}[\s+]+\(?{_BIN}?{COMMAND_WORDS}){ARGUMENT}"
     rf"|(?P<frag13>{_SHELLSHOCK}[\s+]*{_BIN}?(?:{COMMAND_WORDS}|{_MORE_COMMANDS}))"
     rf"(?:$|[\s+{END}])"

@@ -1,8 +1,10 @@
 """Paths under which an application serves files as content: a code browser or a WebDAV share.
 
 A forge's code browser (Gitea, Forgejo, GitLab, GitHub-like: ``/owner/repo/src/branch/main/``,
-``/group/project/-/blob/main/``, ``/owner/repo/blob/main/``; cgit: ``/cgit/repo.git/tree/``)
-shows a repository's files, dotfiles and ``shell.php`` included; a Nextcloud/ownCloud WebDAV
+``/group/project/-/blob/main/``, ``/owner/repo/blob/main/``, a file's history and web editor,
+GitLab's API ``/api/v4/projects/3/repository/files/``; Bitbucket Server:
+``/projects/KEY/repos/name/browse/``; cgit: ``/cgit/repo.git/tree/``) shows a repository's
+files, dotfiles and ``shell.php`` included; a Nextcloud/ownCloud WebDAV
 share (``/remote.php/dav/files/alice/``, ``/remote.php/webdav/``) syncs a user's files,
 ``.git/`` folders and Finder's ``._photo.jpg`` included. Neither runs or discloses what it
 serves beyond what it is for, so the rules that name a file by its path (dotfiles, source,
@@ -38,12 +40,20 @@ _ROUTE = linear_search(
         # Nextcloud / ownCloud WebDAV, at the root or in its usual install folder.
         r"^(?P<frag>(?:/(?:nextcloud|owncloud|cloud|nc|oc))?/(?:remote|public)\.php"
         r"/(?:dav/(?:files|uploads)/[^/]+|webdav))/[^/]"
-        # Gitea / Forgejo: /owner/repo/src/branch/main/..., also raw, media, blame; tag, commit.
-        rf"|^(?P<frag1>/{_NAME}/{_NAME})/(?:src|raw|media|blame)/(?:branch|tag|commit)/[^/]+/[^/]"
-        # GitLab, subgroups included: /group/sub/project/-/blob/main/...
-        rf"|^(?P<frag2>(?:/{_NAME}){{2,4}})/-/(?:blob|raw|tree|blame)/[^/]+/[^/]"
-        # GitHub-like: /owner/repo/blob/main/...
-        rf"|^(?P<frag3>/{_NAME}/{_NAME})/(?:blob|tree|raw|blame)/[^/]+/[^/]"
+        # Gitea / Forgejo: /owner/repo/src/branch/main/..., also raw, media, blame, a file's
+        # history (commits); tag, commit; and the web editor (/owner/repo/_edit/main/...).
+        rf"|^(?P<frag1>/{_NAME}/{_NAME})/(?:src|raw|media|blame|commits)/(?:branch|tag|commit)"
+        r"/[^/]+/[^/]"
+        rf"|^(?P<frag5>/{_NAME}/{_NAME})/_edit/[^/]+/[^/]"
+        # GitLab, subgroups included: /group/sub/project/-/blob/main/..., also a file's
+        # history and the editors; its API's repository files (/api/v4/projects/3/...).
+        rf"|^(?P<frag2>(?:/{_NAME}){{2,4}})/-/(?:blob|raw|tree|blame|commits|edit)/[^/]+/[^/]"
+        rf"|^(?P<frag6>(?:/{_NAME}){{2,4}})/-/ide/project(?:/{_NAME}){{2,4}}/edit/[^/]+/-/[^/]"
+        rf"|^(?P<frag7>/api/v4/projects(?:/{_NAME}){{1,4}}/repository/files)/[^/]"
+        # GitHub-like: /owner/repo/blob/main/..., a file's history, the editor.
+        rf"|^(?P<frag3>/{_NAME}/{_NAME})/(?:blob|tree|raw|blame|commits|edit)/[^/]+/[^/]"
+        # Bitbucket Server / Data Center: /projects/KEY/repos/name/browse/..., raw.
+        rf"|^(?P<frag8>/projects/{_NAME}/repos/{_NAME})/(?:browse|raw)/[^/]"
         # cgit: /cgit/repo.git/tree/..., plain, blob... (the branch is in ?h=): under cgit's
         # usual folder or program, or below a repository named *.git.
         rf"|^(?P<frag4>(?:/cgi-bin/cgit\.cgi|/cgit)(?:/{_NAME}){{1,3}}|(?:/{_NAME}){{0,2}}/{_NAME}\.git)"

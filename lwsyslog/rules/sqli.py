@@ -411,6 +411,8 @@ class SqliDatabaseFingerprint(PatternRule):
     Also the type conversions error-based probes force (``CONVERT(int, ...)``, ``CAST(0x... AS
     varchar(8000))``: the database's error message then prints the value), and ``CHAR(n)``
     calls joined by commas (a string built without a quote, as for ``CONCAT``).
+    ``information_schema`` as a whole value (a console's ``?db=information_schema``) names a
+    database; it counts inside SQL (``FROM information_schema``, ``information_schema.tables``).
     """
 
     id = "sqli-db-fingerprint"
@@ -420,7 +422,10 @@ class SqliDatabaseFingerprint(PatternRule):
     logs = BOTH
     fields = PAYLOAD_FIELDS
     pattern = Regex(
-        r"information_schema|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b"
+        # information_schema as a whole value is a database's name, as a console's link or a
+        # search has it (``?db=information_schema``); in SQL something comes before or after.
+        r"(?:[^=&\s]|[^=&]\s)\s*information_schema|information_schema\s*[^&\s]"
+        r"|\bsys\s*\.\s*(?:objects|tables|columns|databases)\b"
         r"|\bsys(?:objects|columns|comments|databases|xlogins|processes)\b"
         r"|\bmysql\s*\.\s*(?:user|db)\b|\bsqlite_master\b|\bsyscat\s*\.\s*\w"
         r"|\bpg_(?:catalog|shadow|user|group|roles|authid|database|namespace|settings|ls_dir"
@@ -479,6 +484,9 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/p?id=(SELECT%20CONCAT(CHAR(95),CHAR(33),CHAR(64)))"),
         AccessSample(target="/p?id=1%20AND%201=CAST(version%20AS%20NUMERIC)"),
         AccessSample(target="/p?id=1%20AND%20EXP(~(SELECT%20*%20FROM%20(SELECT%20USER())a))"),
+        AccessSample(target="/p?db=information_schema.tables"),
+        AccessSample(target="/p?id=1+union+select+1+from+information_schema"),
+        AccessSample(target="/p?id=(information_schema)"),
     )
     must_not_match = (
         AccessSample(target="/docs/system-requirements"),
@@ -492,6 +500,12 @@ class SqliDatabaseFingerprint(PatternRule):
         AccessSample(target="/units/convert?from=int&to=char"),
         AccessSample(target="/search?q=~(select+a+size)"),
         AccessSample(target="/calc?expr=exp(2)*~3"),
+        # A database named by a console's link (phpMyAdmin, Adminer), or searched for.
+        AccessSample(
+            target="/phpmyadmin/index.php?route=/database/structure&db=information_schema"
+        ),
+        AccessSample(target="/adminer.php?username=root&db=information_schema&select=TABLES"),
+        AccessSample(target="/search?q=+information_schema+"),
     )
 
 

@@ -48,7 +48,11 @@ class WebshellKnownName(PathRule):
 
 
 class WebshellCommand(PatternRule):
-    """A shell command passed in a web-shell parameter, or a ReGeorg tunnel verb."""
+    """A shell command passed in a web-shell parameter, or a ReGeorg tunnel verb.
+
+    Not elFinder's own ``ls`` (``/elfinder/php/connector.minimal.php?cmd=ls&target=l1_Lw``):
+    the file manager's connector names its commands so, and ``ls`` lists a folder it shows.
+    """
 
     id = "webshell-command"
     categories = ("webshell",)
@@ -64,17 +68,40 @@ class WebshellCommand(PatternRule):
         r"|(?:^|&)cmd=(?:connect|read|forward|disconnect)(?:&|$)"
     )
     trigger = r"(?:cmd|command|exec|execute|shell|run|system)="
+    # The verdict also reads the path (elFinder's connector): evaluated on the event.
+    field_local = False
     must_match = (
         AccessSample(target="/uploads/image.php?cmd=id", status=200),
         AccessSample(target="/x.php?cmd=cat+/etc/passwd", status=200),
         AccessSample(target="/tunnel.jsp?cmd=connect&target=10.0.0.5&port=22", method="POST"),
+        AccessSample(target="/elfinder/php/connector.minimal.php?cmd=id", status=200),
+        AccessSample(target="/uploads/x.php?cmd=ls", status=200),
     )
     must_not_match = (
         AccessSample(target="/help?command=list-topics"),
         AccessSample(target="/jobs?run=nightly&cmd=status"),
+        AccessSample(
+            target="/elfinder/php/connector.minimal.php?cmd=ls&target=l1_Lw&intersect%5B%5D=a.txt"
+        ),
     )
 
+    def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
+        """The pattern's match, unless it is elFinder's ``ls`` asked of its connector."""
+        match = super().evaluate(event, view)
+        if match is None or match.fragment.rpartition("=")[2] != "ls":
+            return match
+        path = view.lower("path")
+        return None if path.endswith(_ELFINDER_CONNECTORS) else match
 
+
+#: elFinder's connector scripts (its PHP back end), the only scripts it sends ``cmd=`` to.
+_ELFINDER_CONNECTORS = ("/connector.php", "/connector.minimal.php")
+
+
+#: Folders only uploads go to (see :data:`_SCRIPT`).
+_UPLOAD_FOLDERS = frozenset(
+    {"uploads", "upload", "upload_files", "userfiles", "user_uploads", "tmp", "temp"}
+)
 # A script at most six folders below an upload folder.
 _SCRIPT = linear_search(
     Regex(
@@ -86,7 +113,15 @@ _SCRIPT = linear_search(
 
 
 class WebshellUploadExec(PathRule):
-    """A server-side script that exists and runs inside an upload folder: a planted shell."""
+    """A server-side script that exists and runs inside an upload folder: a planted shell.
+
+    ``files``, ``images`` and ``media`` are also where sites keep scripts of their own (a
+    CAPTCHA's ``/images/captcha.php``, a thumbnailer's ``/images/thumb.php?src=``, Nextcloud's
+    ``/apps/files/ajax/list.php``): under only such folders, a ``GET`` or ``HEAD`` of a script
+    with its ordinary extension is no sign; another method (a shell takes its commands by
+    ``POST``) or an extension that slips past an upload filter (``.phtml``, ``.phar``,
+    ``.php5``) is. A GET that passes a command (``?cmd=id``) is ``webshell-command``'s.
+    """
 
     id = "webshell-upload-exec"
     content_routes_pass = True
@@ -102,11 +137,21 @@ class WebshellUploadExec(PathRule):
         AccessSample(target="/wp-content/uploads/2024/05/avatar.php", method="POST", status=200),
         AccessSample(target="/images/thumb.phtml?x=1", status=200),
         AccessSample(target="/uploads/remote.php/dav/files/a/x.php", status=200),
+        AccessSample(target="/uploads/avatar.php", status=200),
+        AccessSample(target="/images/x.php", method="POST", status=200),
+        AccessSample(target="/images/uploads/x.php", status=200),
+        AccessSample(target="/files/x.php5", status=200),
+        AccessSample(target="/media/x.phar", method="HEAD", status=200),
     )
     must_not_match = (
         AccessSample(target="/wp-content/uploads/2024/05/avatar.jpg", status=200),
         AccessSample(target="/uploads/avatar.php", status=404),
         AccessSample(target="/remote.php/dav/files/alice/uploads/avatar.php", status=200),
+        AccessSample(target="/images/captcha.php", status=200),
+        AccessSample(target="/images/thumb.php?src=a.jpg&w=200", status=200),
+        AccessSample(target="/files/index.php", status=200),
+        AccessSample(target="/index.php/apps/files/ajax/getstoragestats.php", status=200),
+        AccessSample(target="/apps/files/ajax/list.php?dir=%2F", status=200),
     )
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
@@ -118,4 +163,24 @@ class WebshellUploadExec(PathRule):
         if self.served_as_content(event, path):
             return None
         fragment = _SCRIPT.search(path)
-        return None if fragment is None else RuleMatch("path", fragment)
+        if fragment is None or _site_script(fragment, getattr(event, "method", "")):
+            return None
+        return RuleMatch("path", fragment)
+
+
+#: Folders where sites also keep scripts of their own (see :class:`WebshellUploadExec`).
+_SHARED_FOLDERS = frozenset({"files", "images", "media"})
+_READS = frozenset({"GET", "HEAD"})
+_ORDINARY_SCRIPTS = frozenset({"php", "asp", "aspx", "jsp", "cgi", "pl"})
+
+
+def _site_script(fragment: str, method: str) -> bool:
+    """Whether ``fragment`` (a folder and the script below it, from :data:`_SCRIPT`) read by
+    ``method`` is a script a site keeps among its files or images, not a planted one."""
+    folders = fragment.split("/")[1:-1]
+    if not folders or folders[0] not in _SHARED_FOLDERS:
+        return False
+    if not _UPLOAD_FOLDERS.isdisjoint(folders):
+        return False
+    extension = fragment.rpartition(".")[2]
+    return method in _READS and extension in _ORDINARY_SCRIPTS
