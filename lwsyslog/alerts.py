@@ -94,10 +94,17 @@ class Alert:
 
     @property
     def fingerprint(self) -> str:
-        """Identity of this alert across a replay of the same lines after a restart."""
+        """Identity of this alert across a replay of the same lines after a restart.
+
+        The categories are part of it: one line can raise an alert per category under one
+        rule and key (``attack-repeat`` of a traversal and of a JNDI lookup), and the store
+        keeps one alert per identity."""
         digest = hashlib.blake2b(digest_size=16)
         for part in (self.rule, self.key, self.last.host, self.last.tag, self.sample):
             digest.update(part.encode("utf-8", "surrogatepass"))
+            digest.update(b"\0")
+        for category in self.categories:
+            digest.update(category.encode("utf-8", "surrogatepass"))
             digest.update(b"\0")
         digest.update(repr(self.last_time).encode())
         return digest.hexdigest()

