@@ -19,6 +19,7 @@ from lwsyslog.cli.messages import say
 from lwsyslog.cli.progress import ProgressBar
 from lwsyslog.cli.summary import SHOWN_ALERTS, print_summary
 from lwsyslog.client_warnings import client_warnings
+from lwsyslog.config import MAX_LINE_BYTES
 from lwsyslog.findings import Finding
 from lwsyslog.matching import dbcache
 from lwsyslog.pipeline import LineResult, Pipeline
@@ -157,17 +158,26 @@ def _scan_one(pipeline: Pipeline, name: str, json_out: TextIO | None) -> None:
 
 
 _CHUNK_BYTES = 1 << 20
+# The most of one line the pipeline reads (Pipeline.process_bytes: the largest limit, and one
+# byte to see the line is longer).
+_LINE_HEAD_BYTES = MAX_LINE_BYTES + 1
 
 
 def _chunks(stream: BinaryIO) -> Iterator[tuple[list[bytes], int]]:
     """Lines in batches (one per 1 MiB read) with the bytes read so far: far cheaper than
-    a generator step per line. CRLF endings lose their CR; a last line without newline counts."""
+    a generator step per line. CRLF endings lose their CR; a last line without newline counts.
+
+    Of a line longer than the pipeline reads, only the head is kept, and reads that hold no
+    line end are passed over: a 1 GB line without a newline costs a read per MiB, not a copy
+    of all that came before it (which made the time quadratic and the memory the line's)."""
     rest = b""
     done = 0
     while chunk := stream.read(_CHUNK_BYTES):
         done += len(chunk)
+        if len(rest) >= _LINE_HEAD_BYTES and b"\n" not in chunk:
+            continue
         lines = (rest + chunk).split(b"\n") if rest else chunk.split(b"\n")
-        rest = lines.pop()
+        rest = lines.pop()[:_LINE_HEAD_BYTES]
         yield [line[:-1] if line.endswith(b"\r") else line for line in lines], done
     if rest:
         yield [rest[:-1] if rest.endswith(b"\r") else rest], done

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lwsyslog.cli import scan_cmd
 from lwsyslog.cli.main import main
 from tests.unit.store_support import fill, make_alert, mounted_tmpfs
 
@@ -251,3 +252,24 @@ def test_a_full_disk_under_the_store_is_said_in_a_few_lines_with_the_real_cause(
     assert "database or disk is full" in err and "rollback" not in err
     assert len(err.splitlines()) <= 5, err[:2000]
     assert "messages file" not in err
+
+
+def test_a_line_without_end_is_read_as_its_head_and_the_next_line_is_still_scanned(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # 6 MiB with no newline, then an attack: the scan keeps only the head of the long line
+    # (what the pipeline reads), whatever its length, and finds the attack after it.
+    attack = (
+        '198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] "GET /x?f=../../../etc/passwd HTTP/1.1"'
+        ' 200 9 "-" "UA"'
+    )
+    data = b"A" * (6 << 20) + b"\n" + attack.encode() + b"\n"
+    batches = list(scan_cmd._chunks(io.BytesIO(data)))
+    lines = [line for batch, _ in batches for line in batch]
+    assert [len(line) for line in lines] == [scan_cmd._LINE_HEAD_BYTES, len(attack)]
+    assert batches[-1][1] == len(data)
+    log = tmp_path / "long.log"
+    log.write_bytes(data)
+    status, records, err = scan(capsys, "--no-system-config", str(log))
+    assert status == 0 and "too-long 1" in err
+    assert [r["line"] for r in records if r["kind"] == "finding"] == [2]
