@@ -146,6 +146,27 @@ def test_error_path_is_the_file_the_message_names() -> None:
     assert EventView(script).decoded("path") == "/usr/lib/cgi-bin/x.cgi"
 
 
+@pytest.mark.parametrize(
+    ("message", "path"),
+    [
+        ('open() "/srv/www/a b.php" failed (2: No such file or directory)', "/srv/www/a b.php"),
+        ('"/srv/www/x/index.html" is not found (2: No such file)', "/srv/www/x/index.html"),
+        ('directory index of "/srv/www/x/" is forbidden', "/srv/www/x/"),
+        ("Cannot serve directory /var/www/x/: No matching DirectoryIndex", "/var/www/x/"),
+        ("client denied by server configuration: '/var/www/y", "/var/www/y"),
+        # Bytes the IIS Unicode traversal leaves in a path (an overlong "\\" read as 0x1c) are
+        # part of it, not a space: the path goes on to what the attack asks for.
+        (
+            "File does not exist: /var/www/html/scripts/..\xc1\x1c../winnt/system32/cmd.exe",
+            "/var/www/html/scripts/..\xc1\x1c../winnt/system32/cmd.exe",
+        ),
+    ],
+)
+def test_error_path_is_cut_from_each_message_shape(message: str, path: str) -> None:
+    error = ErrorEvent(origin=ORIGIN, raw="", message=message)
+    assert EventView(error).raw("path") == path
+
+
 def test_unknown_field_is_an_error() -> None:
     with pytest.raises(KeyError):
         EventView(access()).lower("no-such-field")
