@@ -91,11 +91,43 @@ class EnvelopeFailure:
     detail: str = ""
 
 
+# The message member where a value starts (rsyslog's jsonf may write spaces around ":").
+_MSG_MEMBER = re.compile(rb'[{,]\s*"msg"\s*:\s*"')
+
+
+def _envelope_head(data: bytes, limit: int) -> bytes | None:
+    """The head of a too-long envelope, closed after the head of its ``msg`` (``limit`` bytes),
+    when ``msg`` is its last member (as the shipped template writes it); else ``None``.
+
+    The message is then read as far as that, longer than ``max_line_bytes`` once decoded (the
+    limit allows for every byte escaped), so the pipeline scans it as a cut line: a larger
+    rsyslog ``$MaxMessageSize`` loses nothing. A quote cannot stand unescaped inside a JSON
+    string, so the first ``,"msg":"`` is the member's own. An escape the cut splits is dropped.
+    """
+    head = data[: limit - 2]  # with the closing '"}', at most limit bytes
+    member = _MSG_MEMBER.search(head)
+    if member is None:
+        return None
+    at = member.end()
+    end = len(head)
+    escape = head.rfind(b"\\", max(at, end - 6))
+    if escape >= 0:
+        run = len(head[: escape + 1]) - len(head[: escape + 1].rstrip(b"\\"))
+        # An odd run of backslashes opens an escape: complete it needs its letter (and four
+        # hex digits for \u), or it is dropped.
+        if run % 2 == 1 and (
+            escape + 1 == end or (head[escape + 1 : escape + 2] == b"u" and end - escape < 6)
+        ):
+            end = escape
+    return head[:end] + b'"}'
+
+
 def decode_envelope(data: bytes, max_msg_bytes: int = 65536) -> Envelope | EnvelopeFailure:
     """Decode one line (without its newline) into an :class:`Envelope`, or say why not.
 
-    A JSON line longer than ``max_msg_bytes`` times the worst escaping factor is refused as
-    too long before it is parsed, so a hostile megabyte costs almost nothing.
+    A JSON line longer than ``max_msg_bytes`` times the worst escaping factor is not parsed
+    whole, so a hostile megabyte costs almost nothing: its head is read, the message cut there
+    (:func:`_envelope_head`), or it is refused as too long when it holds no message member.
     """
     if data.endswith(b"\r"):
         data = data[:-1]
@@ -121,8 +153,12 @@ def decode_envelope(data: bytes, max_msg_bytes: int = 65536) -> Envelope | Envel
         replaced = True
     if text[0] != "{" and not text.lstrip().startswith("{"):
         return Envelope(msg=text, replaced_utf8=replaced)
-    if len(data) > max_msg_bytes * _MAX_ESCAPED_FACTOR + 4096:
-        return EnvelopeFailure(EnvelopeFailureReason.TOO_LONG, f"{len(data)} bytes")
+    limit = max_msg_bytes * _MAX_ESCAPED_FACTOR + 4096
+    if len(data) > limit:
+        head = _envelope_head(data, limit)
+        if head is None:
+            return EnvelopeFailure(EnvelopeFailureReason.TOO_LONG, f"{len(data)} bytes")
+        return decode_envelope(head, max_msg_bytes)
     try:
         value = _DECODER.decode(text)
     except (ValueError, RecursionError) as error:

@@ -126,11 +126,34 @@ def test_json_array_is_not_an_envelope() -> None:
     assert isinstance(failure, EnvelopeFailure)
 
 
-def test_huge_json_line_is_refused_before_parsing() -> None:
-    line = _json_line(msg="A" * 2_000_000)
+def test_huge_json_line_without_a_message_is_refused_before_parsing() -> None:
+    line = json.dumps({"host": "web1", "tag": "A" * 2_000_000}).encode()
     failure = decode_envelope(line, max_msg_bytes=65536)
     assert isinstance(failure, EnvelopeFailure)
     assert failure.reason is EnvelopeFailureReason.TOO_LONG
+
+
+def test_huge_json_line_gives_the_head_of_its_message_longer_than_the_line_limit() -> None:
+    # rsyslog's $MaxMessageSize set above 6 times max_line_bytes: the message is read as far
+    # as the limit allows, longer than max_line_bytes, so the pipeline scans it as a cut line.
+    request = "GET /x/../../../etc/passwd?a="
+    for spaced in (True, False):
+        fields = {"host": "web1", "tag": "apache-access:", "msg": request + "A" * 2_000_000}
+        line = json.dumps(fields, separators=(", ", ": ") if spaced else (",", ":")).encode()
+        envelope = decode_envelope(line, max_msg_bytes=65536)
+        assert isinstance(envelope, Envelope)
+        assert (envelope.host, envelope.tag) == ("web1", "apache-access")
+        assert envelope.msg.startswith(request) and len(envelope.msg) > 65536
+
+
+@pytest.mark.parametrize("shift", range(8))
+def test_a_cut_inside_an_escape_drops_it_and_keeps_the_message(shift: int) -> None:
+    # Every control byte is written \u00XX: wherever the limit falls, no escape is left open.
+    line = _json_line(msg="A" * shift + "\x01" * 200_000)
+    envelope = decode_envelope(line, max_msg_bytes=4096)
+    assert isinstance(envelope, Envelope)
+    assert envelope.msg.startswith("A" * shift + "\x01") and len(envelope.msg) > 4096
+    assert not envelope.replaced_utf8
 
 
 def test_invalid_utf8_is_replaced_and_still_analysed() -> None:
