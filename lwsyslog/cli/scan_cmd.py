@@ -161,11 +161,13 @@ _CHUNK_BYTES = 1 << 20
 # The most of one line the pipeline reads (Pipeline.process_bytes: the largest limit, and one
 # byte to see the line is longer).
 _LINE_HEAD_BYTES = MAX_LINE_BYTES + 1
+_BOM = b"\xef\xbb\xbf"
 
 
 def _chunks(stream: BinaryIO) -> Iterator[tuple[list[bytes], int]]:
     """Lines in batches (one per 1 MiB read) with the bytes read so far: far cheaper than
-    a generator step per line. CRLF endings lose their CR; a last line without newline counts.
+    a generator step per line. CRLF endings lose their CR, the file its UTF-8 byte-order mark;
+    a last line without newline counts.
 
     Of a line longer than the pipeline reads, only the head is kept, and reads that hold no
     line end are passed over: a 1 GB line without a newline costs a read per MiB, not a copy
@@ -173,6 +175,10 @@ def _chunks(stream: BinaryIO) -> Iterator[tuple[list[bytes], int]]:
     rest = b""
     done = 0
     while chunk := stream.read(_CHUNK_BYTES):
+        if not done and chunk.startswith(_BOM):
+            # A file saved with a UTF-8 byte-order mark (Windows editors): not its first line's.
+            chunk = chunk[len(_BOM) :]
+            done = len(_BOM)
         done += len(chunk)
         if len(rest) >= _LINE_HEAD_BYTES and b"\n" not in chunk:
             continue

@@ -273,3 +273,16 @@ def test_a_line_without_end_is_read_as_its_head_and_the_next_line_is_still_scann
     status, records, err = scan(capsys, "--no-system-config", str(log))
     assert status == 0 and "too-long 1" in err
     assert [r["line"] for r in records if r["kind"] == "finding"] == [2]
+
+
+def test_a_file_saved_with_a_byte_order_mark_has_its_first_line_scanned(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    line = (
+        '198.51.100.7 - - [07/Dec/2026:10:00:00 +0000] "GET /x?f=../../etc/passwd HTTP/1.1" 200 9'
+    )
+    log = tmp_path / "saved-on-windows.log"
+    log.write_bytes(b"\xef\xbb\xbf" + line.encode() + b"\r\n")
+    status, records, err = scan(capsys, "--no-system-config", str(log))
+    assert status == 0 and "no-format-matched" not in err
+    assert [r["line"] for r in records if r["kind"] == "finding"] == [1]
