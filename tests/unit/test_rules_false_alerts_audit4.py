@@ -5,30 +5,17 @@ more, while the attack next to it stays caught."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from lwsyslog.cli.main import main
+from tests.unit.false_alert_support import access_line, assert_found, assert_quiet
 
-_SERIOUS = frozenset({"medium", "high", "critical"})
 _HMAC = "3f9a0c1d2e4b5a6978877665544332211f0e0d0c0b0a09080706050403020100"
 _CPS = "/descriptorByName/org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition/checkScriptCompile"
 
 
-def _line(
-    target: str,
-    status: int = 200,
-    method: str = "GET",
-    referer: str = "-",
-    agent: str = "Mozilla/5.0",
-) -> str:
-    return (
-        f'203.0.113.9 - - [07/Dec/2026:10:00:00 +0000] "{method} {target} HTTP/1.1" {status} 512 '
-        f'"{referer}" "{agent}"'
-    )
-
+_line = access_line
 
 ORDINARY = [
     # Confluence CQL and Jira JQL with quoted values: the quote before AND/OR closes the
@@ -135,28 +122,16 @@ CAUGHT = [
 ]
 
 
-def _scan(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], lines: list[str]
-) -> list[dict[str, object]]:
-    log = tmp_path / "traffic.log"
-    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    main(["scan", "--json", "--no-system-config", str(log)])
-    return [json.loads(row) for row in capsys.readouterr().out.splitlines()]
-
-
 @pytest.mark.parametrize("line", ORDINARY, ids=[line[46:120] for line in ORDINARY])
 def test_ordinary_request_raises_no_alert_and_nothing_of_medium_or_more(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str
 ) -> None:
     # Three times, as a user views a page again or the editor checks as the admin types.
-    records = _scan(tmp_path, capsys, [line] * 3)
-    assert [r["rule"] for r in records if r["kind"] == "alert"] == []
-    assert [r["rules"] for r in records if r.get("severity") in _SERIOUS] == []
+    assert_quiet(tmp_path, capsys, line)
 
 
 @pytest.mark.parametrize(("line", "rule_id"), CAUGHT, ids=[c[0][46:120] for c in CAUGHT])
 def test_the_attack_next_to_the_ordinary_shape_is_still_found(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str, rule_id: str
 ) -> None:
-    records = _scan(tmp_path, capsys, [line])
-    assert any(rule_id in r.get("rules", ()) for r in records if r["kind"] == "finding")
+    assert_found(tmp_path, capsys, line, rule_id)
