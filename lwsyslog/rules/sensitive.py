@@ -14,6 +14,7 @@ from lwsyslog.matching.fold import fold
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.normalize import EventView
 from lwsyslog.rules.base import ACCESS, NOT_FOUND, PathRule, Rule, RuleMatch
+from lwsyslog.rules.dotnames import FORMAT_NAMES, MAX_PASSED, passed_over
 from lwsyslog.rules.samples import AccessSample, ErrorSample
 from lwsyslog.rules.titles import wiki_title
 from lwsyslog.severity import Severity
@@ -124,27 +125,6 @@ def _not_starting(word: str) -> str:
     return rf"(?:$|/|[^/{head}]|{head}{_not_starting(word[1:])})"
 
 
-#: Names that are a feed's or a format's suffix, not a hidden file: ``/blog/.rss``.
-_FORMAT_NAMES = frozenset({".rss", ".atom", ".json", ".xml", ".rdf", ".jsonld", ".jsonp"})
-#: Dot folders that software serves at the site's root on purpose: Azure App Service's sign-in
-#: (``/.auth/me``) and the Anubis bot challenge in front of a site (``/.within.website/x/``).
-_SERVED_ROOT_NAMES = frozenset({".auth", ".within.website"})
-#: How many passed-over hidden names one path may hold before the next is reported whatever it
-#: is: the work per line stays bounded.
-_MAX_PASSED = 8
-
-
-def _passed_over(path: str, at: int, name: str) -> bool:
-    """Whether the hidden ``name`` at ``path[at]`` (its "/") is no hidden file: a dot folder
-    served at the root on purpose, Vite's dependency cache under ``node_modules``, or a tag or
-    package named for .NET (``/tags/.net``, ``/packages/.netstandard.library``)."""
-    if at == 0:
-        return name in _SERVED_ROOT_NAMES
-    if name == ".vite":
-        return path.endswith("/node_modules", 0, at)
-    return name.startswith(".net") and not name.startswith(".netrc")
-
-
 class SensitiveHiddenPath(PathRule):
     """A hidden file or directory (a name starting with a dot) anywhere in the path.
 
@@ -229,7 +209,7 @@ class SensitiveHiddenPath(PathRule):
         return super().served_as_content(event, path) or wiki_title(event, path)
 
     def evaluate(self, event: Event, view: EventView) -> RuleMatch | None:
-        """The first hidden name that is a hidden file (:func:`_passed_over`), unless it is a
+        """The first hidden name that is a hidden file (:func:`passed_over`), unless it is a
         feed or format suffix (``/.rss``, ``/.json``) ending the path: that names a format of
         the page before it, not a hidden file."""
         match = super().evaluate(event, view)
@@ -237,15 +217,15 @@ class SensitiveHiddenPath(PathRule):
             return match
         path = view.lower("path")
         name, at = match.fragment, path.find("/" + match.fragment)
-        for _ in range(_MAX_PASSED):
-            if at < 0 or not _passed_over(path, at, name):
+        for _ in range(MAX_PASSED):
+            if at < 0 or not passed_over(path, at, name):
                 break
             start = at + 1 + len(name)
             found = self.linear.search(path[start:])
             if found is None:
                 return None
             name, at = found, path.find("/" + found, start)
-        if name in _FORMAT_NAMES and at == path.rfind("/"):
+        if name in FORMAT_NAMES and at == path.rfind("/"):
             # The format name is the last segment, and no hidden file comes before it.
             return None
         return RuleMatch("path", name)
