@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from lwsyslog.events import Event
 from lwsyslog.matching.linear import Regex, linear_search
+from lwsyslog.shares import owner_syncing
 
 __all__ = ["SECRET_NAMES", "answered", "served_as_content"]
 
@@ -106,8 +107,13 @@ def _names_secret(rest: str) -> bool:
 def served_as_content(event: Event, path: str) -> bool:
     """Whether ``path`` (decoded, lower-cased) of ``event`` names a file under a code
     browser's or a WebDAV share's route that the application answered, without climbing out
-    of the route, passing through a script first, or (a code browser) naming a secret."""
-    if ".." in path or not answered(event):
+    of the route, passing through a script first, or (a code browser) naming a secret; or one
+    a signed-in WebDAV client asks about (:func:`owner_syncing`), whatever its route."""
+    if ".." in path:
+        return False
+    if owner_syncing(event):
+        return True
+    if not answered(event):
         return False
     prefix = _ROUTE.search(path)
     if prefix is None:

@@ -36,6 +36,7 @@ from lwsyslog.findings import Finding
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
+from lwsyslog.shares import owner_syncing
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS, client_key
 from lwsyslog.thresholds.rules import (
     STATIC_NAMES,
@@ -109,9 +110,11 @@ CrawlerCheck = Callable[[AccessEvent], bool]
 def _is_probe(
     event: AccessEvent, findings: Sequence[Finding], verified: CrawlerCheck | None
 ) -> bool:
-    """A 404 the missing-page windows count: not a static asset, and not from a crawler
-    verified as the one it claims to be unless it carries a finding (module doc)."""
-    if event.status != 404 or is_static_asset(event.path):
+    """A 404 the missing-page windows count: not a static asset, not a signed-in WebDAV
+    client looking through its own folders (:func:`~lwsyslog.shares.owner_syncing`: Finder
+    asks for ``.DS_Store`` and ``._name`` in each), and not from a crawler verified as the
+    one it claims to be unless it carries a finding (module doc)."""
+    if event.status != 404 or is_static_asset(event.path) or owner_syncing(event):
         return False
     if findings or verified is None:
         return True

@@ -23,6 +23,7 @@ from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.observation import Observation
 from lwsyslog.settings import ThresholdSettings
 from lwsyslog.severity import Severity
+from lwsyslog.shares import own_share
 from lwsyslog.thresholds.echoes import RefererEchoes
 from lwsyslog.thresholds.failures import LoginFailures
 from lwsyslog.thresholds.keys import MAX_CLIENT_CHARS as _KEY_CHARS
@@ -80,7 +81,20 @@ def is_static_asset(path: str) -> bool:
         return True
     if tail.endswith(".ts") and len(tail) > 3 and tail[-4].isdigit():
         return True
+    if tail.isdigit() and tail.isascii():
+        return _map_tile(path)
     return len(path) <= 11 and path.lower() in STATIC_NAMES
+
+
+def _map_tile(path: str) -> bool:
+    """A map tile named by its zoom and coordinates with no extension (ArcGIS's
+    ``/MapServer/tile/12/1409/2104``, ``/tiles/12/2104/1409``): a map pans by the hundred."""
+    parts = path.rsplit("/", 4)
+    return (
+        len(parts) == 5
+        and parts[1].lower() in ("tile", "tiles")
+        and all(0 < len(part) <= 8 and part.isascii() and part.isdigit() for part in parts[2:])
+    )
 
 
 class WindowKey(NamedTuple):
@@ -310,9 +324,21 @@ _LOGIN_PATH = linear_search(
 ).search
 
 
+# OpenID Connect endpoints that services call to check a token they hold, not to log anyone
+# in: Keycloak before 17 serves every path under /auth/, so an API checking each bearer
+# token (token/introspect) posted to "/auth" hundreds of times a minute.
+_TOKEN_CHECK = linear_search(
+    Regex(r"/protocol/openid-connect/(?:token/introspect|userinfo|certs)\b", re.IGNORECASE)
+).search
+
+
 def is_login_post(event: AccessEvent) -> bool:
-    """A POST to a login form (wp-login.php, /login, xmlrpc.php, ...)."""
-    return event.method == "POST" and bool(event.client_ip) and _LOGIN_PATH(event.path) is not None
+    """A POST to a login form (wp-login.php, /login, xmlrpc.php, ...), not a service's token
+    check (:data:`_TOKEN_CHECK`)."""
+    if event.method != "POST" or not event.client_ip:
+        return False
+    path = event.path
+    return _LOGIN_PATH(path) is not None and _TOKEN_CHECK(path) is None
 
 
 class LoginPostBurst(ThresholdRule):
@@ -417,9 +443,11 @@ _MAX_SWEPT_COUNT = 4096
 
 
 def _not_flood(event: AccessEvent) -> bool:
-    """A request request-flood does not count: a static asset, or an authenticated success."""
+    """A request request-flood does not count: a static asset, or an authenticated success
+    (a user name logged, or Nextcloud's or ownCloud's WebDAV answering its user's own files:
+    behind PHP-FPM the log names no user, but the share answers only a signed-in owner)."""
     status = event.status
-    if event.user and status is not None and 200 <= status < 300:
+    if status is not None and 200 <= status < 300 and (event.user or own_share(event.path)):
         return True
     target = event.target
     cut = target.find("?")
