@@ -209,8 +209,28 @@ class InclusionRemoteUrl(Rule):
 _PROC = r"proc/(?:self|\d{1,7}|thread-self)/(?:environ|cmdline|fd/\d|maps|status|cwd|exe|root)"
 
 
+# In an error-log message, a server log or a session file counts only as what PHP was asked
+# to include or read: the server writes both itself ("Unable to write to log file
+# /var/log/apache2/access.log", a session handler's "open(/var/lib/php5/sess_..., O_RDWR)").
+_READ_CALL = r"(?:include|require)(?:_once)?|file_get_contents|readfile|fopen|file|highlight_file"
+_LOG_OR_SESSION = (
+    r"(?:/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log"
+    r"|(?:/var/lib/php\w*(?:/sessions)?|/tmp)/sess_)"
+)
+_IN_MESSAGE = linear_search(
+    Regex(
+        rf"/{_PROC}|(?:^|[^\w.-])(?P<frag>{_PROC})"
+        rf"|\b(?:{_READ_CALL})\(\s*['\"]?(?P<frag1>[^)'\"\s]*{_LOG_OR_SESSION})"
+    )
+)
+
+
 class InclusionProcSelf(PatternRule):
-    """Local inclusion of process or log files used to escalate an LFI (``/proc/self/environ``)."""
+    """Local inclusion of process or log files used to escalate an LFI (``/proc/self/environ``).
+
+    In an error-log message, a web server's log or a PHP session file counts only as the
+    argument of an include or a file read (``include(/var/log/apache2/access.log)``).
+    """
 
     id = "file-inclusion-proc"
     categories = ("file-inclusion",)
@@ -222,17 +242,40 @@ class InclusionProcSelf(PatternRule):
     pattern = Regex(
         rf"/{_PROC}|(?:^|[^\w.-])(?P<frag>{_PROC})"
         r"|/var/log/(?:apache2?|httpd|nginx)/(?:access|error)[._]log"
-        r"|(?:/var/lib/php\w*|/tmp)/sess_"
+        r"|(?:/var/lib/php\w*(?:/sessions)?|/tmp)/sess_"
     )
     trigger = r"proc/|/var/log/|sess_"
     gate = "/"
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The pattern's match; in an error-log message, a log or session file only as what
+        PHP includes or reads."""
+        if field == "message":
+            return _IN_MESSAGE.search(text)
+        return self.linear.search(text)
+
     must_match = (
         AccessSample(target="/index.php?page=../../../../proc/self/environ"),
         AccessSample(target="/index.php?page=/var/log/apache2/access.log&cmd=id"),
         ErrorSample(message="PHP Warning:  include(/proc/self/environ): failed to open stream"),
         AccessSample(target="/index.php?page=proc/self/cmdline"),
+        AccessSample(target="/index.php?page=../../../../var/lib/php/sessions/sess_ab12"),
+        ErrorSample(
+            message="PHP Warning:  include(/var/log/apache2/access.log): Failed to open stream"
+        ),
+        ErrorSample(message="PHP Warning:  include_once( /var/lib/php/sessions/sess_ab12): x"),
+        ErrorSample(message="PHP Warning:  file_get_contents(../../../tmp/sess_ab12): x"),
     )
     must_not_match = (
+        ErrorSample(
+            message="AH00649: Unable to write to log file /var/log/apache2/access.log: No space "
+            "left on device",
+            client_ip="",
+        ),
+        ErrorSample(
+            message="PHP Warning:  Unknown: open(/var/lib/php5/sess_abcdef1234567890, O_RDWR) "
+            "failed: No space left on device (28) in Unknown on line 0"
+        ),
         AccessSample(target="/docs/linux/proc-filesystem"),
         AccessSample(target="/blog/reading-var-log-files"),
         AccessSample(target="/docs?topic=linux/myproc/self/environ-notes"),

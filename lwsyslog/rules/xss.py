@@ -163,11 +163,29 @@ class XssJsUri(PatternRule):
     )
 
 
+_ELEMENTS = (
+    r"<\s*/?\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source"
+    r"|details|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea"
+    r"|keygen|layer|ilayer|xml|html|head|title|bgsound|xmp|plaintext|noscript|template)\b"
+)
+_BREAKOUT = r"['\"`]\s*/?>\s*<\s*[a-z][\w:-]*[\s/]+[\w:-]+\s*="
+# Where the links an error-log message holds of its own point: PHP's manual (docref) and web
+# pages. How many of them one message may hold before the next counts whatever it is.
+_OWN_LINK_TARGETS = ("https://", "http://", "function.")
+_MAX_OWN_LINKS = 8
+
+
 class XssInjectedTag(PatternRule):
     """An active or document-level HTML element (iframe, svg, img, a href...) in a parameter.
 
     Also markup that breaks out of an attribute into a new element of any name (``"><x y=``),
     and closing tags that end the page's own document or raw-text elements (``</title>``).
+
+    Not a link to a web page or to PHP's manual in an error-log message: PHP writes its own
+    there (``[<a href='function.include'>function.include</a>]`` with ``html_errors`` on), and
+    WordPress's notices end with one to its documentation (every request of many 6.7 sites
+    logs one). A link whose target runs script is ``xss-js-uri``'s; a protocol-relative one
+    (``<a href=//evil>``, as a quoted request has it) still counts.
     """
 
     id = "xss-injected-tag"
@@ -176,15 +194,34 @@ class XssInjectedTag(PatternRule):
     description = "active HTML element (<iframe, <svg, <img, <a href...) in a parameter"
     logs = BOTH
     fields = PAYLOAD_FIELDS
-    pattern = Regex(
-        r"<\s*/?\s*(?:iframe|frame|frameset|svg|img|image|body|object|embed|video|audio|source"
-        r"|details|math|marquee|base|link|meta|form|isindex|applet|style|xss|input|textarea"
-        r"|keygen|layer|ilayer|xml|html|head|title|bgsound|xmp|plaintext|noscript|template)\b"
-        r"|<\s*a\s[^<>]*?\bhref\s*=|<\s*/\s*a\s*>"
-        r"|['\"`]\s*/?>\s*<\s*[a-z][\w:-]*[\s/]+[\w:-]+\s*="
-    )
+    pattern = Regex(f"{_ELEMENTS}|<\\s*a\\s[^<>]*?\\bhref\\s*=|<\\s*/\\s*a\\s*>|{_BREAKOUT}")
     trigger = r"<"
     gate = "<"
+
+    def match_field(self, field: str, text: str) -> str | None:
+        """The pattern's match; in an error-log message, not a link to a web page or to
+        PHP's manual, nor a closing ``</a>``."""
+        fragment = self.linear.search(text)
+        if field != "message":
+            return fragment
+        rest = text
+        for _ in range(_MAX_OWN_LINKS):
+            if fragment is None:
+                return None
+            end = rest.find(fragment) + len(fragment)
+            if "".join(fragment.split()) != "</a>":
+                opening = fragment.startswith("<") and fragment.lstrip("<").lstrip()[:2] in (
+                    "a ",
+                    "a\t",
+                    "a\n",
+                )
+                target = rest[end : end + 12].lstrip(" '\"")
+                if not (opening and target.startswith(_OWN_LINK_TARGETS)):
+                    return fragment
+            rest = rest[end:]
+            fragment = self.linear.search(rest)
+        return fragment
+
     must_match = (
         AccessSample(target="/p?q=%3Ciframe%20src=//evil.example%3E"),
         AccessSample(target="/p?q=%26lt%3Bsvg%26gt%3B"),
@@ -193,8 +230,24 @@ class XssInjectedTag(PatternRule):
         AccessSample(target="/p?q=%3Clayer%20src=%22//evil.example/x.html%22%3E%3C/layer%3E"),
         AccessSample(target="/p?name=x%22%3E%3Cfoo%20bar=baz(1)%3E"),
         AccessSample(target="/p?title=%3C/title%3E%3Cb%3Ehi"),
+        ErrorSample(message='PHP Warning:  Undefined array key "<svg onload=x>" in /x.php'),
+        ErrorSample(
+            message='PHP Notice:  see <a href="https://example.org/">x</a> <iframe src=//e>'
+        ),
+        ErrorSample(message="AH00126: Invalid URI in request GET /p?q=<a href=//evil>x</a>"),
     )
     must_not_match = (
+        ErrorSample(
+            message="PHP Notice:  Function _load_textdomain_just_in_time was called "
+            '<strong>incorrectly</strong>. Please see <a href="https://developer.wordpress.org/'
+            'advanced-administration/debug/debug-wordpress/">Debugging in WordPress</a> for more'
+            " information.",
+            level="notice",
+        ),
+        ErrorSample(
+            message="PHP Warning:  include(/var/www/html/inc/header.php) [<a href='function."
+            "include'>function.include</a>]: failed to open stream: No such file or directory"
+        ),
         AccessSample(target="/images/iframe-guide.png"),
         AccessSample(target="/compare?a=1%3C2&b=3"),
         AccessSample(target="/search?q=%3Cb%3Ebold%3C/b%3E+text"),

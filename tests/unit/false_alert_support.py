@@ -11,7 +11,8 @@ import pytest
 
 from lwsyslog.cli.main import main
 
-_SERIOUS = frozenset({"medium", "high", "critical"})
+#: The severities that count as something of note.
+SERIOUS = frozenset({"medium", "high", "critical"})
 
 
 def access_line(
@@ -42,7 +43,7 @@ def assert_quiet(tmp_path: Path, capsys: pytest.CaptureFixture[str], line: str) 
     """Three times, as a user loads a page again: no alert, nothing of medium or more."""
     records = scan_lines(tmp_path, capsys, [line] * 3)
     assert [r["rule"] for r in records if r["kind"] == "alert"] == []
-    assert [r["rules"] for r in records if r.get("severity") in _SERIOUS] == []
+    assert [r["rules"] for r in records if r.get("severity") in SERIOUS] == []
 
 
 def assert_found(
