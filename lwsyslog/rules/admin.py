@@ -16,7 +16,9 @@ So (:func:`is_probe`):
   interface, so ``/manager/html`` 401 from ``http://evil.example/`` is a probe); a redirect
   only for a bare path (no query, or one without a parameter of the interface's own links
   with a value: ``?action=logout&_wpnonce=...`` is a link, ``?`` or ``?x`` is bare) that is
-  not a trailing-slash redirect (301/308 of an extension-less name);
+  not a trailing-slash redirect (301/308 of an extension-less name), to the interface's root
+  or an entry page (``/wp-admin/``, ``/admin/login``, ``install.php``), not a page inside it
+  (``/wp-admin/edit.php``: a signed-out administrator's bookmark or restored tab);
   a form posted and redirected only when posted from a page outside the interface (a
   scanner's crawl: acunetix posted 219 logins to ``/administrator/index.php`` from ``/DVWA``);
 - 5xx: a probe unless the Referer is a page of the same interface on the same site
@@ -29,6 +31,7 @@ So (:func:`is_probe`):
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from lwsyslog.events import Event
@@ -76,10 +79,31 @@ def is_probe(event: Event) -> bool:
         return True
     target: str = getattr(event, "target", "")
     path, mark, query = target.partition("?")
-    if mark and _app_query(query):
+    if (mark and _app_query(query)) or _inner_page(path):
         return False
     last = path[path.rfind("/") + 1 :]
     return not (status in _SLASH_REDIRECTS and last and "." not in last)
+
+
+# The pages a scanner asks an admin interface for: its root, its entry and login pages, its
+# installer (matched on the last segment, without an extension).
+_ENTRY_PAGES = re.compile(
+    r"(?:index|default|home|main|start|log-?in|sign-?in|log-?on|auth\w*|install\w*|setup[\w-]*"
+    r"|upgrade|admin\w*|administrator|console|manager|dashboard|panel|cp|wp-admin|wp-login"
+    r"|phpmyadmin\w*|pma|myadmin|adminer[\w.-]*)(?:\.\w{1,6})?",
+    re.IGNORECASE,
+)
+
+
+def _inner_page(path: str) -> bool:
+    """Whether ``path`` is a page inside an admin interface, not its root or an entry page
+    (``/wp-admin/edit.php``, ``/admin/users/5``, not ``/wp-admin/``, ``/admin/login``): what a
+    signed-out administrator's bookmark or restored tab asks for, redirected to the login."""
+    trimmed = path.rstrip("/")
+    cut = trimmed.rfind("/")
+    if cut <= 0:
+        return False
+    return _ENTRY_PAGES.fullmatch(trimmed[cut + 1 :]) is None
 
 
 def _app_query(query: str) -> bool:
@@ -167,6 +191,9 @@ class AdminCmsProbe(PathRule):
         AccessSample(target="/wp-login.php", method="POST", status=404),
         AccessSample(target="/administrator/index.php", status=404),
         AccessSample(target="/wp-admin/", status=302),
+        AccessSample(target="/wp-admin/install.php", status=302),
+        AccessSample(target="/admin/login", status=302),
+        AccessSample(target="/wp-admin/edit.php", status=404),
         ErrorSample(message="File does not exist: /var/www/html/admin"),
         AccessSample(target="/roundcubemail-1.4.1/program/js/app.js", status=404),
         ErrorSample(message="File does not exist: /var/www/html/pmapper-3.2-beta3"),
@@ -208,6 +235,10 @@ class AdminCmsProbe(PathRule):
     )
     must_not_match = (
         AccessSample(target="/wp-admin/admin-ajax.php", method="POST", status=200),
+        # A signed-out administrator's bookmarks and restored tabs, sent to the login page.
+        AccessSample(target="/wp-admin/edit.php", status=302),
+        AccessSample(target="/wp-admin/edit.php?post_type=page", status=302),
+        AccessSample(target="/admin/users/5/", status=302),
         AccessSample(target="/blog/administrative-law", status=404),
         AccessSample(target="/news/mail-2024-newsletter.html", status=404),
         AccessSample(target="/docs/admin-guide-2.0.pdf", status=404),

@@ -171,6 +171,12 @@ class ThresholdRule(ABC):
         return f"{self.description}{what}: {count} events from {key.shown} within {window_secs:g}s"
 
 
+# Categories whose evidence is the path asked for: a scanner's probes are different paths,
+# while an administrator's bookmark redirected to the login page, or the staff behind one
+# NAT opening it, are the same path again.
+_PATH_PROBES: Final = frozenset({"admin-probe"})
+
+
 class UrgentBurst(ThresholdRule):
     """Several serious findings from one client: of medium severity or above, or of a payload
     category (a probe for something exploitable).
@@ -180,12 +186,14 @@ class UrgentBurst(ThresholdRule):
     client's 405s and PROPFINDs are ordinary traffic, and the statuses that do mean something
     in numbers have rules of their own (``auth-brute-force``, the missing-page and 5xx rules).
     A Referer echo of a page already counted (a results page's assets) counts once
-    (:mod:`lwsyslog.thresholds.echoes`).
+    (:mod:`lwsyslog.thresholds.echoes`), and a line serious only as an admin probe once per
+    path in the window (the staff behind one NAT opening their ``/admin/`` bookmark).
     """
 
     id = "urgent-burst"
     categories = ()
     description = "burst of urgent events"
+    counts_distinct = True
 
     _echoes: RefererEchoes
 
@@ -204,7 +212,9 @@ class UrgentBurst(ThresholdRule):
         if not _counts(self._echoes, key, observation):
             return ()
         cats = tuple(sorted({c for f in findings for c in f.categories}))
-        return (WindowKey(key, categories=cats, client_ip=client),)
+        # A line that is serious only as an admin probe counts once per path (AttackRepeat).
+        path = getattr(observation.event, "path", "") if _PATH_PROBES.issuperset(cats) else ""
+        return (WindowKey(key, categories=cats, client_ip=client, distinct=path),)
 
 
 def _counts(echoes: RefererEchoes, key: str, observation: Observation) -> bool:
@@ -287,11 +297,13 @@ class AttackRepeat(ThresholdRule):
 
     A line whose findings are all in its Referer, echoing a page the client already sent
     (the assets of a search results page), counts once (:mod:`lwsyslog.thresholds.echoes`).
+    An admin probe counts once per path in the window (:data:`_PATH_PROBES`).
     """
 
     id = "attack-repeat"
     categories = ()
     description = "repeated attacks"
+    counts_distinct = True
 
     _echoes: RefererEchoes
 
@@ -311,7 +323,11 @@ class AttackRepeat(ThresholdRule):
         key = client_key(client)
         if not _counts(self._echoes, key, observation):
             return ()
-        return [WindowKey(key, c, (c,), client_ip=client) for c in sorted(seen)]
+        path: str = getattr(observation.event, "path", "")
+        return [
+            WindowKey(key, c, (c,), client_ip=client, distinct=path if c in _PATH_PROBES else "")
+            for c in sorted(seen)
+        ]
 
 
 # RE2: ``re`` tries every branch at each position of the path, 300 us for an 8 KB one.

@@ -86,3 +86,22 @@ def test_a_nextcloud_client_syncing_its_own_share_behind_php_fpm_is_no_flood(
     public = "/public.php/webdav/report-{}.docx"
     flood = [_line("192.0.2.64", n // 40, "GET", public.format(n), 200) for n in range(400)]
     assert "request-flood" in _alerts(tmp_path, capsys, flood)
+
+
+def test_an_administrators_restored_tabs_and_a_nat_of_bookmarks_raise_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The session expired: each tab or bookmark is redirected to the login page, then the
+    # administrator signs in. Six staff behind one NAT open their /admin/ bookmark.
+    pages = ["/wp-admin/", "/wp-admin/edit.php", "/wp-admin/upload.php", "/wp-admin/plugins.php"]
+    lines = [_line("203.0.113.31", n, "GET", page, 302) for n, page in enumerate(pages)]
+    lines += [_line("198.51.100.77", 10 + n, "GET", "/admin/", 302) for n in range(6)]
+    assert _alerts(tmp_path, capsys, lines) == set()
+
+
+def test_a_scanner_probing_admin_interfaces_still_raises_attack_repeat(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    probes = ["/wp-admin/", "/administrator/", "/admin/login", "/phpmyadmin/", "/wp-login.php"]
+    lines = [_line("192.0.2.200", n, "GET", page, 302) for n, page in enumerate(probes)]
+    assert "attack-repeat" in _alerts(tmp_path, capsys, lines)
