@@ -87,8 +87,7 @@ def is_static_asset(path: str) -> bool:
 
 
 def _map_tile(path: str) -> bool:
-    """A map tile named by its zoom and coordinates with no extension (ArcGIS's
-    ``/MapServer/tile/12/1409/2104``, ``/tiles/12/2104/1409``): a map pans by the hundred."""
+    """A map tile named by zoom and coordinates, no extension (``/MapServer/tile/12/1409/2104``)."""
     parts = path.rsplit("/", 4)
     return (
         len(parts) == 5
@@ -173,8 +172,18 @@ class ThresholdRule(ABC):
 
 # Categories whose evidence is the path asked for: a scanner's probes are different paths,
 # while an administrator's bookmark redirected to the login page, or the staff behind one
-# NAT opening it, are the same path again.
+# NAT opening it, are the same path again. Only a redirected read counts once per path: a bot
+# posting to a missing login page 14 times a second counts every time.
 _PATH_PROBES: Final = frozenset({"admin-probe"})
+_READS: Final = frozenset({"GET", "HEAD"})
+
+
+def _redirected_read(observation: Observation) -> str:
+    """The path of a read redirected (a visit sent to the login page), else ``""``."""
+    event = observation.event
+    if isinstance(event, AccessEvent) and event.method in _READS and event.status is not None:
+        return event.path if 300 <= event.status < 400 else ""
+    return ""
 
 
 class UrgentBurst(ThresholdRule):
@@ -186,8 +195,9 @@ class UrgentBurst(ThresholdRule):
     client's 405s and PROPFINDs are ordinary traffic, and the statuses that do mean something
     in numbers have rules of their own (``auth-brute-force``, the missing-page and 5xx rules).
     A Referer echo of a page already counted (a results page's assets) counts once
-    (:mod:`lwsyslog.thresholds.echoes`), and a line serious only as an admin probe once per
-    path in the window (the staff behind one NAT opening their ``/admin/`` bookmark).
+    (:mod:`lwsyslog.thresholds.echoes`), and a read redirected (to a login page) that is
+    serious only as an admin probe once per path in the window (the staff behind one NAT
+    opening their ``/admin/`` bookmark).
     """
 
     id = "urgent-burst"
@@ -213,7 +223,7 @@ class UrgentBurst(ThresholdRule):
             return ()
         cats = tuple(sorted({c for f in findings for c in f.categories}))
         # A line that is serious only as an admin probe counts once per path (AttackRepeat).
-        path = getattr(observation.event, "path", "") if _PATH_PROBES.issuperset(cats) else ""
+        path = _redirected_read(observation) if _PATH_PROBES.issuperset(cats) else ""
         return (WindowKey(key, categories=cats, client_ip=client, distinct=path),)
 
 
@@ -297,7 +307,7 @@ class AttackRepeat(ThresholdRule):
 
     A line whose findings are all in its Referer, echoing a page the client already sent
     (the assets of a search results page), counts once (:mod:`lwsyslog.thresholds.echoes`).
-    An admin probe counts once per path in the window (:data:`_PATH_PROBES`).
+    A redirected read that is an admin probe counts once per path (:data:`_PATH_PROBES`).
     """
 
     id = "attack-repeat"
@@ -323,7 +333,7 @@ class AttackRepeat(ThresholdRule):
         key = client_key(client)
         if not _counts(self._echoes, key, observation):
             return ()
-        path: str = getattr(observation.event, "path", "")
+        path = _redirected_read(observation)
         return [
             WindowKey(key, c, (c,), client_ip=client, distinct=path if c in _PATH_PROBES else "")
             for c in sorted(seen)
@@ -340,9 +350,7 @@ _LOGIN_PATH = linear_search(
 ).search
 
 
-# OpenID Connect endpoints that services call to check a token they hold, not to log anyone
-# in: Keycloak before 17 serves every path under /auth/, so an API checking each bearer
-# token (token/introspect) posted to "/auth" hundreds of times a minute.
+# OpenID Connect token checks by services, no login (Keycloak before 17 serves all under /auth/).
 _TOKEN_CHECK = linear_search(
     Regex(r"/protocol/openid-connect/(?:token/introspect|userinfo|certs)\b", re.IGNORECASE)
 ).search
@@ -459,9 +467,8 @@ _MAX_SWEPT_COUNT = 4096
 
 
 def _not_flood(event: AccessEvent) -> bool:
-    """A request request-flood does not count: a static asset, or an authenticated success
-    (a user name logged, or Nextcloud's or ownCloud's WebDAV answering its user's own files:
-    behind PHP-FPM the log names no user, but the share answers only a signed-in owner)."""
+    """A request request-flood does not count: a static asset, or an authenticated success (a
+    user name logged, or a Nextcloud user's own share, which answers only its signed-in owner)."""
     status = event.status
     if status is not None and 200 <= status < 300 and (event.user or own_share(event.path)):
         return True

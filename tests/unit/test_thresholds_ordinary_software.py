@@ -105,3 +105,12 @@ def test_a_scanner_probing_admin_interfaces_still_raises_attack_repeat(
     probes = ["/wp-admin/", "/administrator/", "/admin/login", "/phpmyadmin/", "/wp-login.php"]
     lines = [_line("192.0.2.200", n, "GET", page, 302) for n, page in enumerate(probes)]
     assert "attack-repeat" in _alerts(tmp_path, capsys, lines)
+
+
+def test_a_bot_posting_again_and_again_to_a_missing_login_page_is_still_alerted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Real IIS traffic (knowit W3SVC1): 14 POSTs to /wp-login.php within a second, answered
+    # 404. The same path each time, but no redirected read: every one counts.
+    lines = [_line("88.198.69.135", 0, "POST", "/wp-login.php", 404) for _ in range(14)]
+    assert {"attack-repeat", "urgent-burst"} <= _alerts(tmp_path, capsys, lines)
