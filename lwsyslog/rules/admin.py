@@ -35,7 +35,7 @@ import re
 from typing import Final
 
 from lwsyslog.events import Event
-from lwsyslog.matching.linear import Regex
+from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.rules.base import NOT_FOUND, PathRule
 from lwsyslog.rules.referer import referer_from_area, site_link
 from lwsyslog.rules.samples import AccessSample, ErrorSample
@@ -87,12 +87,14 @@ def is_probe(event: Event) -> bool:
 
 # The pages a scanner asks an admin interface for: its root, its entry and login pages, its
 # installer (matched on the last segment, without an extension).
-_ENTRY_PAGES = re.compile(
-    r"(?:index|default|home|main|start|log-?in|sign-?in|log-?on|auth\w*|install\w*|setup[\w-]*"
-    r"|upgrade|admin\w*|administrator|console|manager|dashboard|panel|cp|wp-admin|wp-login"
-    r"|phpmyadmin\w*|pma|myadmin|adminer[\w.-]*)(?:\.\w{1,6})?",
-    re.IGNORECASE,
-)
+_ENTRY_PAGES = linear_search(
+    Regex(
+        r"^(?:index|default|home|main|start|log-?in|sign-?in|log-?on|auth\w*|install\w*"
+        r"|setup[\w-]*|upgrade|admin\w*|administrator|console|manager|dashboard|panel|cp"
+        r"|wp-admin|wp-login|phpmyadmin\w*|pma|myadmin|adminer[\w.-]*)(?:\.\w{1,6})?$",
+        re.IGNORECASE,
+    )
+).search
 
 
 _LONGEST_ENTRY = 40
@@ -108,7 +110,7 @@ def _inner_page(path: str) -> bool:
         return False
     last = trimmed[cut + 1 :]
     # No entry page has a longer name: 8 KB of "setup---" costs the regex nothing then.
-    return len(last) > _LONGEST_ENTRY or _ENTRY_PAGES.fullmatch(last) is None
+    return len(last) > _LONGEST_ENTRY or _ENTRY_PAGES(last) is None
 
 
 def _app_query(query: str) -> bool:
