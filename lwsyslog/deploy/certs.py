@@ -214,8 +214,8 @@ def check_within_ca(
     ends at ``ca_end``, read from the file by default): a certificate is not valid past its
     issuer, so the days past the CA's would only mislead whoever reads its end date."""
     end = ca_end or not_after(ca_cert)
-    start = (now or dt.datetime.now(dt.UTC)) + _MARGIN
-    most = (end - start).days
+    signed = now or dt.datetime.now(dt.UTC)
+    most = (end - (signed + _MARGIN)).days
     if days <= most:
         return
     until = f"{end:%Y-%m-%d %H:%M} UTC"
@@ -225,7 +225,8 @@ def check_within_ca(
             "certificate valid for a day; make a new CA and copy it to every host"
         )
     raise CertError(
-        f"a validity of {days} days would end on {start + dt.timedelta(days=days):%Y-%m-%d}, "
+        # The end the certificate would bear; the margin only keeps the check on the safe side.
+        f"a validity of {days} days would end on {signed + dt.timedelta(days=days):%Y-%m-%d}, "
         f"after the CA certificate {ca_cert} ends on {until}: a certificate is not valid "
         f"past its CA; give at most {most} days (--days {most}), or make a new CA"
     )
