@@ -46,8 +46,10 @@ def access(target: str = "/", **fields: str) -> AccessEvent:
         ("&#x3c;script&#x3e;", "<script>"),
         ("&lt;svg&gt;", "<svg>"),
         ("%26lt%3Bimg%26gt%3B", "<img>"),
-        # The comments read as SQL reads them, then the text with only the marks replaced.
-        ("1/**/UNION/**/SELECT", "1 UNION SELECT\n\uffff1 UNION SELECT"),
+        # The comments read as SQL reads them, then the text with only the marks replaced;
+        # empty comments give one text, read once.
+        ("1/**/UNION/**/SELECT", "1 UNION SELECT"),
+        ("1/**/UNION/**/SELECT/**/", "1 UNION SELECT"),
         ("1/*!50000UNION*//*!50000SELECT*/", "1 UNION SELECT\n\uffff1 !50000UNION !50000SELECT "),
         ("a%09%09b%20%20c", "a b c"),
         ("caf%C3%A9", "café"),
@@ -64,6 +66,13 @@ def test_percent_decoding_stops_after_three_rounds() -> None:
 def test_line_breaks_survive_as_one_newline() -> None:
     assert decode("127.0.0.1%0d%0a%0aid") == "127.0.0.1\nid"
     assert decode("a \t\r\n \u2028 b\xa0\u3000c") == "a\nb c"
+
+
+def test_ascii_white_space_in_other_text_folds_as_in_ascii_text() -> None:
+    # Text beyond ASCII with ASCII blanks only takes a shorter way than text with NBSPs.
+    assert decode("caf\xe9\t\x1c b\r\x0b\x0cc  d") == "caf\xe9 b\nc d"
+    assert decode("caf\xe9\t\xa0b\r\u2028c") == "caf\xe9 b\nc"
+    assert decode("caf\xe9/**/\t/**/b") == "caf\xe9 b"
 
 
 def test_a_comment_of_any_length_is_one_space() -> None:
