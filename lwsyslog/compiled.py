@@ -19,6 +19,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "lwsyslog.triage",
     "lwsyslog.canonical",
     "lwsyslog.appdecode",
+    "lwsyslog.whitespace",
     "lwsyslog.normalize",
     "lwsyslog.formats.plain_native",
     "lwsyslog.formats.line_parser",

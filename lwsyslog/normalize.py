@@ -21,6 +21,7 @@ from lwsyslog.events import Event, reader
 from lwsyslog.flooded import FloodedText
 from lwsyslog.matching.linear import Regex, linear_search
 from lwsyslog.percent import CAPS, distinct_until_cap, percent_decoded, split_at
+from lwsyslog.whitespace import ODD_SPACE_CHARS, folded
 
 __all__ = [
     "COPY_SEPARATOR",
@@ -50,18 +51,13 @@ FLOODED_HEAD_CHARS: Final = 100
 #: Percent-decoding is repeated at most this many times (``%25252e`` needs three).
 DECODE_ROUNDS = 3
 
-# Unicode whitespace other than the plain space (what str.isspace() accepts).
-_ODD_SPACE_CHARS = (
-    r"\t\n\x0b\x0c\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-)
 # Any character some decoding step acts on (fullwidth ASCII: app_reading), text without one,
 # and without two spaces in a row, is returned as it is.
-_NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{_ODD_SPACE_CHARS}\uff01-\uff5e]")
-_ODD_SPACE = re.compile(f"[{_ODD_SPACE_CHARS}]")
+_NEEDS_WORK: Final = re.compile(rf"[%&\\\x00+*{ODD_SPACE_CHARS}\uff01-\uff5e]")
 _ENTITY: Final = re.compile(r"&(?:#[0-9]|#[xX][0-9a-fA-F]|[a-zA-Z][a-zA-Z0-9]{1,30};)")
 # _NEEDS_WORK without "&" and "*", which change nothing unless an entity or "/*" follows (a
 # query's "&" usually has neither).
-_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{_ODD_SPACE_CHARS}\uff01-\uff5e]")
+_NEEDS_WORK_BUT_AMP: Final = re.compile(rf"[%\\\x00+{ODD_SPACE_CHARS}\uff01-\uff5e]")
 # More "&" than this and the text goes to decode() without a search for entities here (which
 # costs a step per "&": decode() searches once, not twice).
 _AMPERSANDS_CHECKED: Final = 16
@@ -73,22 +69,6 @@ _needs_work_but_amp: Final = _NEEDS_WORK_BUT_AMP.search
 _entity: Final = _ENTITY.search
 # MySQL runs the body of a versioned comment (/*!50000union*/); other comments are whitespace.
 _SQL_COMMENT = re.compile(r"/\*(?:!\d*(.*?)|.*?)\*/", re.DOTALL)
-# White space: other blanks become spaces and line breaks "\n", then runs of spaces one space
-# and a run holding a line break one "\n". Translations and replacements only, no Python
-# call per run: a field of 4,000 runs costs about what one run does.
-_BLANKS = "\t\x1c\x1d\x1e\x1f\xa0\u1680\u2000-\u200a\u202f\u205f\u3000"
-_BREAKS = "\r\x0b\x0c\x85\u2028\u2029"  # and "\n"
-_ASCII_BLANKS: Final = "\t\x1c\x1d\x1e\x1f"
-_ASCII_BREAKS: Final = "\r\x0b\x0c"
-_ASCII_WHITE: Final = str.maketrans(
-    {**dict.fromkeys(_ASCII_BLANKS, " "), **dict.fromkeys(_ASCII_BREAKS, "\n")}
-)
-_OTHER_BLANKS: Final = re.compile(f"[{_BLANKS}]+")
-_OTHER_BREAKS: Final = re.compile(f"[{_BREAKS}]")
-# The white space of _BLANKS and _BREAKS beyond ASCII. Text without any (most non-ASCII
-# text) has its ASCII blanks and breaks replaced one character at a time: a search for these
-# and eight ``str.replace`` cost 21 us on 6,000 characters, the two substitutions above 83 us.
-_NON_ASCII_WHITE: Final = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
 # A backslash before a letter, which a shell drops (``w\\hoami`` runs ``whoami``). Only the
 # backslash is matched and the replacement is empty, so ``re`` makes no Python call per
 # match (a group in the template would). It replaced 52 ``str.replace`` passes, one per
@@ -163,37 +143,6 @@ def _has_entity(text: str) -> bool:
     return ";" in text and _NAMED_ENTITY.search(text) is not None
 
 
-def _fold_space(text: str) -> str:
-    """Each run of white space as one space, or as one "\\n" when it holds a line break (a
-    line break separates shell commands and HTTP headers: it stays visible)."""
-    if text.isascii():
-        text = text.translate(_ASCII_WHITE)
-    elif _NON_ASCII_WHITE.search(text) is None:
-        for blank in _ASCII_BLANKS:
-            if blank in text:
-                text = text.replace(blank, " ")
-        for line_break in _ASCII_BREAKS:
-            if line_break in text:
-                text = text.replace(line_break, "\n")
-    else:
-        text = _OTHER_BREAKS.sub("\n", _OTHER_BLANKS.sub(" ", text))
-    text = _squeeze(text, "  ", " ")
-    if "\n" in text:
-        text = _squeeze(text.replace(" \n", "\n").replace("\n ", "\n"), "\n\n", "\n")
-    return text
-
-
-def _squeeze(text: str, pair: str, single: str) -> str:
-    # A pass of sixteen to one first leaves a long run (60,000 line breaks) a few hundred
-    # long; then each pass halves every run.
-    sixteen = single * 16
-    while sixteen in text:
-        text = text.replace(sixteen, single)
-    while pair in text:
-        text = text.replace(pair, single)
-    return text
-
-
 def _comment_replace(match: re.Match[str]) -> str:
     body = match.group(1)
     return " " if body is None else f" {body} "
@@ -240,7 +189,7 @@ VALUE_END: Final = f"(?:$|{COPY_SEPARATOR})"
 def _without_comments(text: str) -> str:
     """The text with its SQL comments replaced, then, after :data:`COPY_SEPARATOR`, the text
     with only the comment marks replaced (the bodies kept); each text's white space folded
-    (:func:`_folded`).
+    (:func:`_folded`). When every comment is empty the two are one text, given once.
 
     SQL reads ``union/*x*/select`` as ``union select``, but nothing else reads ``/* ... */``
     as a comment: ``a=/*&file=../../etc/passwd&b=*/`` gives an application both parameters
@@ -248,29 +197,18 @@ def _without_comments(text: str) -> str:
     """
     stripped = _strip_comments(text)
     if stripped == text:
-        return _folded(text)
-    kept = _folded(text.replace("/*", " ").replace("*/", " "))
+        return folded(text)
+    kept = folded(text.replace("/*", " ").replace("*/", " "))
     # Folded apart, each text stays ASCII when it was (the separator is not: folded with it,
     # every character would go through the slower Unicode scan). A blank the first text ends
     # with is the one the separator's line break takes in.
-    stripped = _folded(stripped)
+    stripped = folded(stripped)
     trimmed = stripped[:-1] if stripped[-1:] in (" ", "\n") else stripped
     if stripped == kept:
         # Every comment was empty (``union/**/select``, padding of ``/**/``): both readings
         # are one text, and a second copy would only double every rule's search.
         return trimmed
     return f"{trimmed}{COPY_SEPARATOR}{kept}"
-
-
-def _folded(text: str) -> str:
-    """``text`` with its white space folded (:func:`_fold_space`) when it has any to fold."""
-    if "  " in text:
-        return _fold_space(text)
-    # ASCII white space other than " " is unprintable: one C loop, where the Unicode
-    # class search cost 36 us on 10 KB that had none.
-    if text.isascii():
-        return text if text.isprintable() else _fold_space(text)
-    return _fold_space(text) if _ODD_SPACE.search(text) else text
 
 
 def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
@@ -283,7 +221,8 @@ def decode(text: str, *, form: bool = False, shell: bool = False) -> str:
     application does (:func:`~lwsyslog.appdecode.app_reading`) follows the text after
     :data:`COPY_SEPARATOR`, each text then taken on by the steps left: backslash to ``/``, NUL
     removed, SQL comments to a space (the body of a versioned ``/*!50000...*/`` kept; the text
-    with the comment bodies kept follows on a line of its own: :func:`_without_comments`),
+    with the comment bodies kept follows on a line of its own when it differs:
+    :func:`_without_comments`),
     whitespace runs to one space (one ``"\\n"`` when the run holds a line break). Text longer than
     :data:`MAX_DECODED_CHARS` is cut first.
 
@@ -331,7 +270,7 @@ def _finished(text: str, shell: bool) -> str:
         text = text.replace("\x00", "")
     if "/*" in text:
         return _without_comments(text)
-    return _folded(text)
+    return folded(text)
 
 
 def _split_url(text: str) -> tuple[str, str | None]:

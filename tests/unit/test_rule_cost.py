@@ -58,7 +58,8 @@ BUDGET = 10.0
 RUN_CHARS = 8000
 #: Timings of a suspect case (and of each baseline); the best one counts.
 REPEATS = 5
-#: A case timed once above this share of the budget is timed again.
+#: A case timed once above this share of the budget is timed again (the script; the test times
+#: again only a case over the budget).
 _SUSPECT = 0.4
 #: Further paired timings of a case still over the budget (the lowest ratio counts).
 _RETRIES = 3
@@ -370,10 +371,12 @@ class Measured:
     own_ratio: float
 
 
-def measure(all_cases: list[Case], engine: str = ENGINE) -> list[Measured]:
-    """Every case's ratio to the baseline of its place. A case over a share of the budget is
-    timed again with its baseline, alternately, best of :data:`REPEATS` each: the ratio stays
-    true when the machine's load changes during the test."""
+def measure(
+    all_cases: list[Case], engine: str = ENGINE, suspect: float = _SUSPECT
+) -> list[Measured]:
+    """Every case's ratio to the baseline of its place. A case over ``suspect`` of the budget
+    is timed again with its baseline, alternately, best of :data:`REPEATS` each: the ratio
+    stays true when the machine's load changes during the test."""
     clock = Clock(detection(engine))
     enabled = gc.isenabled()
     gc.disable()
@@ -384,7 +387,7 @@ def measure(all_cases: list[Case], engine: str = ENGINE) -> list[Measured]:
         for case in all_cases:
             base = clock.baseline(case.place)
             secs = clock.case(case)
-            if secs > base * BUDGET * _SUSPECT:
+            if secs > base * BUDGET * suspect:
                 secs, base = clock.paired(case)
             for _ in range(_RETRIES):
                 if secs <= base * BUDGET:
@@ -506,7 +509,10 @@ def test_rules_run_no_other_re_pattern() -> None:
 def test_no_hostile_line_costs_more_than_the_budget() -> None:
     pytest.importorskip("re2")
     pytest.importorskip("hyperscan")
-    measured = measure(list(cases()))
+    # One timing is never below the best of several: a case timed once within the budget
+    # is within it, and timing it again (a third of the cases, over 0.4 of the budget) only
+    # sharpens the ratio the script reports, at three minutes of the suite.
+    measured = measure(list(cases()), suspect=1.0)
     over = sorted((m for m in measured if m.own_ratio > BUDGET), key=lambda m: -m.own_ratio)
     report = "\n".join(
         f"{m.own_ratio:6.1f}x {m.secs * 1e3:7.2f} ms  {m.case.rule} {m.case.place.log}/"
