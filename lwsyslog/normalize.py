@@ -189,7 +189,8 @@ VALUE_END: Final = f"(?:$|{COPY_SEPARATOR})"
 def _without_comments(text: str) -> str:
     """The text with its SQL comments replaced, then, after :data:`COPY_SEPARATOR`, the text
     with only the comment marks replaced (the bodies kept); each text's white space folded
-    (:func:`_folded`). When every comment is empty the two are one text, given once.
+    (:func:`~lwsyslog.whitespace.folded`). When every comment is empty the two are one text,
+    given once.
 
     SQL reads ``union/*x*/select`` as ``union select``, but nothing else reads ``/* ... */``
     as a comment: ``a=/*&file=../../etc/passwd&b=*/`` gives an application both parameters
