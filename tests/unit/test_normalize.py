@@ -68,6 +68,15 @@ def test_line_breaks_survive_as_one_newline() -> None:
     assert decode("a \t\r\n \u2028 b\xa0\u3000c") == "a\nb c"
 
 
+def test_a_shell_reads_a_backslash_before_a_letter_alike_however_dense() -> None:
+    # Dense backslashes take str.replace per letter, sparse ones one substitution.
+    assert decode("w\\hoami;" * 2000, shell=True) == "whoami;" * 2000
+    assert decode("x" * 8000 + "w\\hoami;", shell=True) == "x" * 8000 + "whoami;"
+    assert decode("\\\\a" * 2000, shell=True) == "/a" * 2000
+    assert decode("\\1\\q" * 2000, shell=True) == "/1q" * 2000
+    assert decode("x" * 8000 + "\\1\\q", shell=True) == "x" * 8000 + "/1q"
+
+
 def test_ascii_white_space_in_other_text_folds_as_in_ascii_text() -> None:
     # Text beyond ASCII with ASCII blanks only takes a shorter way than text with NBSPs.
     assert decode("caf\xe9\t\x1c b\r\x0b\x0cc  d") == "caf\xe9 b\nc d"
