@@ -511,7 +511,7 @@ def test_no_hostile_line_costs_more_than_the_budget() -> None:
     pytest.importorskip("hyperscan")
     # One timing is never below the best of several: a case timed once within the budget
     # is within it, and timing it again (a third of the cases, over 0.4 of the budget) only
-    # sharpens the ratio the script reports, at three minutes of the suite.
+    # sharpens the ratio the script reports (the test took 231 s in CI with it, 164 s without).
     measured = measure(list(cases()), suspect=1.0)
     over = sorted((m for m in measured if m.own_ratio > BUDGET), key=lambda m: -m.own_ratio)
     report = "\n".join(
